@@ -1,0 +1,20 @@
+import type { NextConfig } from "next"
+
+const securityHeaders = [
+  { key: "X-Content-Type-Options", value: "nosniff" },
+  { key: "X-Frame-Options", value: "DENY" },
+  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
+  { key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" },
+]
+
+const nextConfig: NextConfig = {
+  poweredByHeader: false,
+  // The local stack and its PGlite engine run beside the app, never inside its bundles.
+  serverExternalPackages: ["@electric-sql/pglite", "pg"],
+  async headers() {
+    return [{ source: "/:path*", headers: securityHeaders }]
+  },
+}
+
+export default nextConfig

@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs"
+import path from "node:path"
+
+import { parse as parseToml } from "smol-toml"
+import { z } from "zod"
+
+// The part of supabase/config.toml the local stack honours. Unknown keys are kept out of the
+// type but tolerated in the file, as the Supabase CLI tolerates them.
+const durationSchema = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    if (typeof value === "number") return value
+    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value.trim())
+    if (!match || value.trim() === "") {
+      ctx.addIssue({ code: "custom", message: `not a duration like "1m0s": ${value}` })
+      return z.NEVER
+    }
+    const [, h = "0", m = "0", s = "0"] = match
+    return Number(h) * 3600 + Number(m) * 60 + Number(s)
+  })
+
+const providerSchema = z
+  .object({ enabled: z.boolean().default(false) })
+  .loose()
+
+export const stackConfigSchema = z.object({
+  project_id: z.string().default("local"),
+  api: z
+    .object({
+      port: z.number().int().min(0).max(65535).default(54321),
+      schemas: z.array(z.string().min(1)).min(1).default(["public"]),
+      extra_search_path: z.array(z.string()).default(["public", "extensions"]),
+      max_rows: z.number().int().positive().default(1000),
+    })
+    .prefault({}),
+  db: z
+    .object({
+      seed: z
+        .object({
+          enabled: z.boolean().default(true),
+          sql_paths: z.array(z.string()).default(["./seed.sql"]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  auth: z
+    .object({
+      site_url: z.url().default("http://localhost:3000"),
+      additional_redirect_urls: z.array(z.string()).default([]),
+      jwt_expiry: z.number().int().positive().max(604800).default(3600),
+      enable_refresh_token_rotation: z.boolean().default(true),
+      refresh_token_reuse_interval: z.number().int().min(0).default(10),
+      enable_signup: z.boolean().default(true),
+      enable_anonymous_sign_ins: z.boolean().default(false),
+      minimum_password_length: z.number().int().min(6).default(6),
+      password_requirements: z.string().default(""),
+      rate_limit: z
+        .object({
+          email_sent: z.number().int().positive().default(2),
+          sign_in_sign_ups: z.number().int().positive().default(30),
+          token_refresh: z.number().int().positive().default(150),
+          token_verifications: z.number().int().positive().default(30),
+          anonymous_users: z.number().int().positive().default(30),
+        })
+        .prefault({}),
+      email: z
+        .object({
+          enable_signup: z.boolean().default(true),
+          double_confirm_changes: z.boolean().default(true),
+          enable_confirmations: z.boolean().default(false),
+          secure_password_change: z.boolean().default(false),
+          max_frequency: durationSchema.default(60),
+          otp_length: z.number().int().min(6).max(10).default(6),
+          otp_expiry: z.number().int().positive().default(3600),
+        })
+        .prefault({}),
+      external: z.record(z.string(), providerSchema).default({}),
+    })
+    .prefault({}),
+})
+
+export type StackConfig = z.infer<typeof stackConfigSchema>
+
+export class ConfigError extends Error {}
+
+/** Reads and validates supabase/config.toml; errors name the file and the key. */
+export function loadStackConfig(configPath: string): StackConfig {
+  let raw: unknown
+  try {
+    raw = parseToml(readFileSync(configPath, "utf8"))
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ConfigError(`${path.relative(process.cwd(), configPath)}: ${reason}`)
+  }
+  const parsed = stackConfigSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
+      .join("\n")
+    throw new ConfigError(`${path.relative(process.cwd(), configPath)} is invalid:\n${issues}`)
+  }
+
+  return parsed.data
+}

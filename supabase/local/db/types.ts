@@ -1,0 +1,45 @@
+/** A row set as both storage engines return it. */
+export type QueryResult<Row = Record<string, unknown>> = {
+  rows: Row[]
+  rowCount: number
+  fields: { name: string; dataTypeID: number }[]
+}
+
+export type Queryable = {
+  /** One statement with $1… parameters (extended protocol). */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>
+  /** Several statements, no parameters (simple protocol). */
+  exec(sql: string): Promise<void>
+}
+
+export type Notification = { channel: string; payload: string }
+
+export type Database = Queryable & {
+  readonly engine: "pglite" | "postgres"
+  /** Where the data lives, for status lines: a directory, "memory" or a redacted URL. */
+  readonly location: string
+  /**
+   * Runs fn inside BEGIN … COMMIT on one connection, ROLLBACK if it throws. On PGlite every
+   * transaction is serialised; on Postgres each takes a connection from the pool.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** LISTEN on a channel; returns the function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
+  close(): Promise<void>
+}
+
+/** A Postgres error with the fields both engines report. */
+export type PgError = Error & {
+  code?: string
+  detail?: string
+  hint?: string
+  position?: string | number
+  schema?: string
+  table?: string
+  column?: string
+  constraint?: string
+}
+
+export function isPgError(error: unknown): error is PgError {
+  return error instanceof Error && typeof (error as PgError).code === "string"
+}

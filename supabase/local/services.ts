@@ -1,0 +1,4 @@
+import { type ServiceFactory } from "./service"
+
+/** The APIs the stack serves, in the order they start. Each lives in its own folder. */
+export const defaultServices: ServiceFactory[] = []

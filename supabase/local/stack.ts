@@ -1,0 +1,195 @@
+import { rmSync } from "node:fs"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { type AddressInfo } from "node:net"
+import path from "node:path"
+
+import { loadStackConfig, type StackConfig } from "./config"
+import { openDatabase, type StorageOptions } from "./db/open"
+import { type Database } from "./db/types"
+import { applyCors, sendJson } from "./http"
+import { loadStackKeys, type StackKeys } from "./keys"
+import { prepareDatabase } from "./migrate"
+import { type Service, type ServiceFactory } from "./service"
+import { defaultServices } from "./services"
+
+export type StackOptions = {
+  /** The project root holding supabase/ (default: the current directory). */
+  root?: string
+  storage: StorageOptions
+  host?: string
+  /** 0 picks a free port (tests); default [api] port from config.toml. */
+  port?: number
+  /** Wipe the database first (PGlite directory removed; on Postgres every schema dropped). */
+  reset?: boolean
+  /** Replaces the stored HS256 shared secret (SUPABASE_JWT_SECRET). */
+  jwtSecret?: string
+  /** Overrides for tests that bring a schema of their own. */
+  configPath?: string
+  migrationsDir?: string
+  seedFiles?: string[]
+  configOverrides?: (config: StackConfig) => StackConfig
+  services?: ServiceFactory[]
+  log?: (line: string) => void
+}
+
+export type LocalStack = {
+  url: string
+  port: number
+  db: Database
+  config: StackConfig
+  keys: StackKeys
+  migrations: { applied: string[]; total: number }
+  seeded: string[]
+  warnings: string[]
+  statusLines(): string[]
+  stop(): Promise<void>
+}
+
+async function resetPostgres(db: Database) {
+  const schemas = await db.query<{ nspname: string }>(`
+    select nspname from pg_catalog.pg_namespace
+    where nspname not like 'pg\\_%' and nspname <> 'information_schema'
+  `)
+  await db.transaction(async (tx) => {
+    for (const { nspname } of schemas.rows) {
+      await tx.exec(`drop schema if exists "${nspname.replaceAll('"', '""')}" cascade`)
+    }
+    await tx.exec(`
+      drop publication if exists supabase_realtime;
+      create schema public;
+      grant all on schema public to public;
+    `)
+  })
+}
+
+/** Boots the embedded Supabase-compatible stack and starts listening. */
+export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
+  const root = options.root ?? process.cwd()
+  const log = options.log ?? (() => undefined)
+  const supabaseDir = path.join(root, "supabase")
+  let config = loadStackConfig(options.configPath ?? path.join(supabaseDir, "config.toml"))
+  if (options.configOverrides) config = options.configOverrides(config)
+
+  if (options.reset && options.storage.engine === "pglite" && options.storage.dataDir) {
+    rmSync(options.storage.dataDir, { recursive: true, force: true })
+  }
+  const db = await openDatabase(options.storage)
+  try {
+    if (options.reset && options.storage.engine === "postgres") await resetPostgres(db)
+
+    const { warnings, migrations, seeded } = await prepareDatabase(db, {
+      migrationsDir: options.migrationsDir ?? path.join(supabaseDir, "migrations"),
+      seedFiles:
+        options.seedFiles ??
+        (config.db.seed.enabled
+          ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
+          : []),
+    })
+    const keys = await loadStackKeys(db, { jwtSecret: options.jwtSecret })
+
+    const services: Service[] = []
+    let ready = false
+    const server = createServer((req, res) => {
+      void route(req, res)
+    })
+    async function route(req: IncomingMessage, res: ServerResponse) {
+      try {
+        if (applyCors(req, res)) return
+        const pathname = (req.url ?? "/").split("?")[0] ?? "/"
+        if (pathname === "/health") {
+          sendJson(res, ready ? 200 : 503, {
+            status: ready ? "ok" : "starting",
+            database: db.engine,
+            migrations: migrations.total,
+          })
+          return
+        }
+        if (!ready) return sendJson(res, 503, { message: "The local stack is starting" })
+        const service = findService(services, pathname)
+        if (!service) return sendJson(res, 404, { message: "no Route matched with those values" })
+        await service.handle(req, res)
+      } catch (error) {
+        log(`[stack] unhandled error on ${req.method} ${req.url}: ${String(error)}`)
+        if (!res.headersSent) sendJson(res, 500, { message: "Internal error in the local stack" })
+        else res.destroy()
+      }
+    }
+    server.on("upgrade", (req, socket, head) => {
+      const pathname = (req.url ?? "/").split("?")[0] ?? "/"
+      const service = ready ? findService(services, pathname) : undefined
+      if (!service?.upgrade) {
+        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n")
+        return
+      }
+      service.upgrade(req, socket, head)
+    })
+
+    const host = options.host ?? "127.0.0.1"
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject)
+      server.listen(options.port ?? config.api.port, host, () => {
+        server.off("error", reject)
+        resolve()
+      })
+    })
+    const port = (server.address() as AddressInfo).port
+    const url = `http://${host}:${port}`
+
+    const context = { db, config, keys, apiUrl: url, log }
+    for (const factory of options.services ?? defaultServices) services.push(await factory(context))
+    for (const service of services) await service.start?.()
+    ready = true
+
+    let stopping: Promise<void> | undefined
+    return {
+      url,
+      port,
+      db,
+      config,
+      keys,
+      migrations,
+      seeded,
+      warnings,
+      statusLines: () => [
+        `API URL: ${url}`,
+        `REST URL: ${url}/rest/v1`,
+        `Auth URL: ${url}/auth/v1`,
+        `Realtime URL: ${url.replace(/^http/, "ws")}/realtime/v1`,
+        ...services.flatMap((service) => service.statusLines?.() ?? []),
+        `Database: ${db.engine} (${db.location})`,
+        `JWT secret: ${keys.jwtSecret}`,
+        `anon key: ${keys.anonKey}`,
+        `service_role key: ${keys.serviceRoleKey}`,
+      ],
+      stop() {
+        stopping ??= (async () => {
+          ready = false
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+          server.closeIdleConnections()
+          // In-flight requests get a moment to finish; then the rest are cut.
+          const cutoff = setTimeout(() => server.closeAllConnections(), 2000)
+          cutoff.unref()
+          // Services close their own long-lived sockets (WebSockets) before the server waits.
+          for (const service of [...services].reverse()) await service.stop?.()
+          await closed
+          clearTimeout(cutoff)
+          await db.close()
+        })()
+        return stopping
+      },
+    }
+  } catch (error) {
+    await db.close().catch(() => undefined)
+    throw error
+  }
+}
+
+function findService(services: Service[], pathname: string): Service | undefined {
+  let best: Service | undefined
+  for (const service of services) {
+    const matches = pathname === service.prefix || pathname.startsWith(`${service.prefix}/`)
+    if (matches && (!best || service.prefix.length > best.prefix.length)) best = service
+  }
+
+  return best
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto"
+import path from "node:path"
+
+import pg from "pg"
+
+import { openDatabase, type StorageOptions } from "../db/open"
+import { type Database } from "../db/types"
+import { prepareDatabase } from "../migrate"
+import { startLocalStack, type LocalStack, type StackOptions } from "../stack"
+
+/**
+ * Test infrastructure shared by every integration suite (files named *.int.test.ts).
+ * Vitest runs each of those files once per engine: the `integration-pglite` project
+ * (in-memory PGlite) and, when DATABASE_URL is set, `integration-postgres`, where every
+ * suite gets a throwaway database of its own on that server.
+ */
+export type TestEngine = "pglite" | "postgres"
+
+export const TEST_ENGINE: TestEngine =
+  process.env.LMX_TEST_ENGINE === "postgres" ? "postgres" : "pglite"
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../../..")
+
+type Throwaway = { storage: StorageOptions; drop(): Promise<void> }
+
+async function createThrowawayStorage(): Promise<Throwaway> {
+  if (TEST_ENGINE === "pglite") return { storage: { engine: "pglite" }, drop: async () => {} }
+  const adminUrl = process.env.DATABASE_URL
+  if (!adminUrl) throw new Error("LMX_TEST_ENGINE=postgres needs DATABASE_URL")
+  const name = `lmx_test_${process.pid}_${randomBytes(4).toString("hex")}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  try {
+    await admin.query(`create database ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+
+  return {
+    storage: { engine: "postgres", url: url.toString(), poolSize: 10 },
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl })
+      await client.connect()
+      try {
+        await client.query(`drop database if exists ${name} with (force)`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}
+
+export type TestStack = LocalStack & { [Symbol.asyncDispose](): Promise<void> }
+
+/**
+ * Starts a whole local stack on a free port over a fresh database. The app's migrations and
+ * seed by default; conformance suites pass a schema of their own.
+ */
+export async function startTestStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
+  const throwaway = await createThrowawayStorage()
+  const stack = await startLocalStack({
+    root: PROJECT_ROOT,
+    port: 0,
+    storage: throwaway.storage,
+    log: process.env.LMX_TEST_LOG ? (line) => console.log(line) : undefined,
+    ...options,
+  })
+  const stopStack = stack.stop
+  const stop = async () => {
+    await stopStack()
+    await throwaway.drop()
+  }
+
+  return Object.assign(stack, { stop, [Symbol.asyncDispose]: stop })
+}
+
+export type TestDatabase = { db: Database; dispose(): Promise<void> }
+
+/**
+ * A fresh database with the platform bootstrap, migrations and (optionally) the seed, and no
+ * HTTP server: for SQL-level tests that act as a role with claims set as PostgREST sets them.
+ */
+export async function createTestDatabase({
+  migrationsDir = path.join(PROJECT_ROOT, "supabase/migrations"),
+  seedFiles = [path.join(PROJECT_ROOT, "supabase/seed.sql")],
+}: { migrationsDir?: string; seedFiles?: string[] } = {}): Promise<TestDatabase> {
+  const throwaway = await createThrowawayStorage()
+  const db = await openDatabase(throwaway.storage)
+  try {
+    await prepareDatabase(db, { migrationsDir, seedFiles })
+  } catch (error) {
+    await db.close()
+    await throwaway.drop()
+    throw error
+  }
+
+  return {
+    db,
+    async dispose() {
+      await db.close()
+      await throwaway.drop()
+    },
+  }
+}
