@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs"
+import { existsSync, mkdirSync } from "node:fs"
+import path from "node:path"
 
 import { PGlite, types } from "@electric-sql/pglite"
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm"
@@ -34,10 +35,22 @@ function wrap(target: Pick<PGlite, "query" | "exec">): Queryable {
 
 /** Opens PGlite in a directory (created if missing) or in memory when dataDir is undefined. */
 export async function openPglite(dataDir?: string): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true })
   // Extensions hosted Supabase offers that migrations may create.
   const extensions = { pgcrypto, pg_trgm }
-  const pg = await PGlite.create(dataDir ? { dataDir, extensions } : { extensions })
+  let pg: PGlite
+  if (!dataDir) {
+    pg = await PGlite.create({ extensions })
+  } else if (existsSync(path.join(dataDir, "PG_VERSION"))) {
+    pg = await PGlite.create({ dataDir, extensions })
+  } else {
+    // initdb straight onto the host file system costs several seconds of small synced
+    // writes; initdb in memory and unpacking the resulting cluster takes a fraction of that.
+    mkdirSync(dataDir, { recursive: true })
+    const scratch = await PGlite.create()
+    const image = await scratch.dumpDataDir("none")
+    await scratch.close()
+    pg = await PGlite.create({ dataDir, extensions, loadDataDir: image })
+  }
   const base = wrap(pg)
 
   return {

@@ -1,0 +1,78 @@
+// `npm run dev`: the local stack (unless NEXT_PUBLIC_SUPABASE_URL points elsewhere) and
+// `next dev`, wired together through the environment; Ctrl-C stops both.
+import { spawn } from "node:child_process"
+import path from "node:path"
+
+import { runUntilSignal, formatStatus } from "../supabase/local/run"
+import { type LocalStack } from "../supabase/local/stack"
+
+const root = path.resolve(import.meta.dirname, "..")
+const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")
+const appPort = process.env.PORT ?? "3000"
+const siteUrl = process.env.NEXT_PUBLIC_SITE_URL ?? `http://localhost:${appPort}`
+
+function startNext(env: NodeJS.ProcessEnv, onExit: (code: number) => void) {
+  const child = spawn(process.execPath, [nextBin, "dev", "--port", appPort], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  })
+  child.on("exit", (code, signal) => onExit(code ?? (signal ? 0 : 1)))
+
+  return child
+}
+
+async function waitForHealth(url: string) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const ok = await fetch(`${url}/health`).then(
+      (response) => response.ok,
+      () => false
+    )
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`the local stack at ${url} did not answer /health`)
+}
+
+async function demoAccountLines(stack: LocalStack): Promise<string[]> {
+  const demo = await stack.db
+    .query<{ email: string }>(
+      "select email from auth.users where email = 'demo@lmx.local' limit 1"
+    )
+    .catch(() => ({ rows: [] }))
+  if (!demo.rows[0]) return []
+
+  return [`Demo account: demo@lmx.local / lmx-demo-password`]
+}
+
+if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
+  console.log(`Using the Supabase project at ${process.env.NEXT_PUBLIC_SUPABASE_URL}`)
+  startNext({ ...process.env, NEXT_PUBLIC_SITE_URL: siteUrl }, (code) => process.exit(code))
+} else {
+  let next: ReturnType<typeof startNext> | undefined
+  // The stack handles SIGINT/SIGTERM itself (flushing PGlite, then exiting); next dev gets
+  // the same Ctrl-C from the terminal, and SIGTERM is forwarded to it here.
+  process.on("SIGTERM", () => next?.kill("SIGTERM"))
+  const stack = await runUntilSignal(process.argv.slice(2), {
+    root,
+    onReady(stack) {
+      console.log(formatStatus(stack))
+    },
+  })
+  await waitForHealth(stack.url)
+  for (const line of await demoAccountLines(stack)) console.log(line)
+  console.log(`\nStarting the console on ${siteUrl} …\n`)
+  next = startNext(
+    {
+      ...process.env,
+      NEXT_PUBLIC_SUPABASE_URL: stack.url,
+      NEXT_PUBLIC_SUPABASE_ANON_KEY: stack.keys.anonKey,
+      NEXT_PUBLIC_SITE_URL: siteUrl,
+      SUPABASE_JWT_SECRET: stack.keys.jwtSecret,
+    },
+    (code) => {
+      // next dev ended on its own (port in use, crash): take the stack down with it.
+      void stack.stop().finally(() => process.exit(code))
+    }
+  )
+}
