@@ -1,0 +1,389 @@
+import { randomUUID } from "node:crypto"
+
+import { z } from "zod"
+
+import { type Database } from "../db/types"
+import { type ChangeFilter } from "./filters"
+
+/**
+ * Postgres changes for the local stack. Row triggers on the tables of the supabase_realtime
+ * publication write each change into _realtime.changes and NOTIFY its transaction id at commit
+ * (NOTIFY arrives in commit order and carries no row, so large rows are fine). The feed reads a
+ * committed transaction's rows, then one query per change decides, for every distinct subscriber
+ * check, whether the filters match and RLS lets that subscriber's role and claims select the row.
+ * Triggers rather than logical decoding: they work on PGlite and on a Postgres running with
+ * wal_level=replica, without a restart.
+ */
+export const PUBLICATION = "supabase_realtime"
+const TRIGGER_NAME = "_realtime_capture"
+const CHANGES_CHANNEL = "lmx_realtime_changes"
+const SEND_CHANNEL = "lmx_realtime_send"
+/** Above this a change is sent with only its small values, as Realtime's max_record_bytes. */
+const MAX_RECORD_BYTES = 1024 * 1024
+const SWEEP_INTERVAL_MS = 2000
+// Schemas whose tables never emit, even in a FOR ALL TABLES publication.
+const INTERNAL_SCHEMAS = ["_realtime", "_local", "realtime", "supabase_migrations", "auth"]
+
+export type ChangeEvent = "*" | "INSERT" | "UPDATE" | "DELETE"
+
+/** What a channel receives when one of its bindings sees a change. */
+export type ChangeSubscriber = {
+  readonly role: string
+  readonly claims: Record<string, unknown>
+  deliverChange(ids: number[], dataJson: string): void
+}
+
+export type ChangeBinding = {
+  id: number
+  event: ChangeEvent
+  schema: string
+  table: string
+  filters: ChangeFilter[]
+  subscriber: ChangeSubscriber
+}
+
+type PublishedTable = { schema: string; table: string }
+
+const changeRowSchema = z.object({
+  xid: z.string(),
+  id: z.string(),
+  schema_name: z.string(),
+  table_name: z.string(),
+  op: z.enum(["INSERT", "UPDATE", "DELETE"]),
+  new_row: z.record(z.string(), z.unknown()).nullable(),
+  old_row: z.record(z.string(), z.unknown()).nullable(),
+  commit_timestamp: z.string(),
+})
+type ChangeRow = z.infer<typeof changeRowSchema>
+
+const inspectionSchema = z.object({
+  new: z.record(z.string(), z.unknown()).nullable(),
+  old: z.record(z.string(), z.unknown()).nullable(),
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  pk: z.array(z.string()),
+  rls: z.boolean(),
+  replica_identity: z.string(),
+  visible: z.array(z.boolean()),
+  roles: z.record(z.string(), z.array(z.string())),
+})
+type Inspection = z.infer<typeof inspectionSchema>
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+function matchesBinding(binding: ChangeBinding, change: ChangeRow): boolean {
+  if (binding.event !== "*" && binding.event !== change.op) return false
+  if (binding.schema !== "*" && binding.schema !== change.schema_name) return false
+
+  return binding.table === "*" || binding.table === change.table_name
+}
+
+function pick(
+  row: Record<string, unknown> | null,
+  keep: (column: string) => boolean
+): Record<string, unknown> | null {
+  if (!row) return null
+  const out: Record<string, unknown> = {}
+  let any = false
+  for (const [key, value] of Object.entries(row)) {
+    if (keep(key)) {
+      out[key] = value
+      any = true
+    }
+  }
+
+  return any ? out : null
+}
+
+export class ChangeFeed {
+  private readonly bindings = new Set<ChangeBinding>()
+  private readonly pending: string[] = []
+  private pumping: Promise<void> | undefined
+  private stopListening: (() => Promise<void>)[] = []
+  private sweepTimer: NodeJS.Timeout | undefined
+  private readonly consumerId = randomUUID()
+  private stopped = false
+  private captureSync: Promise<void> | undefined
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: (line: string) => void,
+    private readonly onSend: (messageId: string) => void
+  ) {}
+
+  async start() {
+    // Changes left from a previous run reached nobody then; hosted Realtime does not replay them.
+    await this.db.exec("delete from _realtime.consumers; delete from _realtime.changes;")
+    await this.db.query("insert into _realtime.consumers (id) values ($1)", [this.consumerId])
+    await this.syncCapture()
+    this.stopListening.push(
+      await this.db.listen(CHANGES_CHANNEL, (xid) => this.enqueue(xid)),
+      await this.db.listen(SEND_CHANNEL, (id) => this.onSend(id))
+    )
+    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS)
+    this.sweepTimer.unref()
+  }
+
+  async stop() {
+    this.stopped = true
+    clearInterval(this.sweepTimer)
+    for (const stop of this.stopListening.splice(0)) await stop().catch(() => undefined)
+    await this.pumping?.catch(() => undefined)
+    await this.db
+      .query("delete from _realtime.consumers where id = $1", [this.consumerId])
+      .catch(() => undefined)
+  }
+
+  /** Installs capture triggers on published tables and removes them from unpublished ones. */
+  syncCapture(): Promise<void> {
+    // Joins arriving together share one pass.
+    this.captureSync ??= this.doSyncCapture().finally(() => {
+      this.captureSync = undefined
+    })
+
+    return this.captureSync
+  }
+
+  private async doSyncCapture() {
+    const { rows } = await this.db.query<{ entity: string; published: boolean; installed: boolean }>(
+      `
+      with published as (
+        select format('%I.%I', p.schemaname, p.tablename)::regclass as entity
+        from pg_catalog.pg_publication_tables p
+        where p.pubname = $1 and p.schemaname <> all ($2::text[])
+      ), installed as (
+        select t.tgrelid::regclass as entity from pg_catalog.pg_trigger t where t.tgname = $3
+      )
+      select coalesce(p.entity, i.entity)::text as entity,
+             p.entity is not null as published,
+             i.entity is not null as installed
+      from published p full join installed i on p.entity = i.entity
+      `,
+      [PUBLICATION, INTERNAL_SCHEMAS, TRIGGER_NAME]
+    )
+    for (const row of rows) {
+      if (row.published && !row.installed) {
+        await this.db.exec(
+          `create or replace trigger ${TRIGGER_NAME} after insert or update or delete on ${row.entity} for each row execute function _realtime.capture()`
+        )
+      } else if (!row.published && row.installed) {
+        await this.db.exec(`drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`)
+      }
+    }
+  }
+
+  async publishedTables(): Promise<PublishedTable[]> {
+    const { rows } = await this.db.query<PublishedTable>(
+      `select schemaname as schema, tablename as table from pg_catalog.pg_publication_tables
+       where pubname = $1 and schemaname <> all ($2::text[])`,
+      [PUBLICATION, INTERNAL_SCHEMAS]
+    )
+
+    return rows
+  }
+
+  /**
+   * Checks a subscription as Realtime does when it creates it: the tables must be published, the
+   * role must exist and may select the filtered columns, and each value must cast to its column's
+   * type. Returns an error message, or null when the subscription is valid.
+   */
+  async validate(
+    params: { event: ChangeEvent; schema: string; table: string; filters: ChangeFilter[] },
+    role: string
+  ): Promise<string | null> {
+    const described = `[event: ${params.event}, schema: ${params.schema}, table: ${params.table}, filters: ${JSON.stringify(
+      params.filters.map((f) => [f.column, f.op, f.value])
+    )}]`
+    const tables = (await this.publishedTables()).filter(
+      (t) =>
+        (params.schema === "*" || t.schema === params.schema) &&
+        (params.table === "*" || t.table === params.table)
+    )
+    if (tables.length === 0) {
+      return `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${described}`
+    }
+    try {
+      const roleExists = await this.db.query("select 1 from pg_catalog.pg_roles where rolname = $1", [
+        role,
+      ])
+      if (roleExists.rows.length === 0) throw new Error(`role "${role}" does not exist`)
+      for (const table of tables) {
+        const entity = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`
+        for (const filter of params.filters) {
+          const { rows } = await this.db.query<{ type: string | null; selectable: boolean }>(
+            `select pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
+                    pg_catalog.has_column_privilege($3, a.attrelid, a.attnum, 'SELECT') as selectable
+             from pg_catalog.pg_attribute a
+             where a.attrelid = $1::regclass and a.attname = $2 and a.attnum > 0 and not a.attisdropped`,
+            [entity, filter.column, role]
+          )
+          const column = rows[0]
+          if (!column?.type || !column.selectable) {
+            throw new Error(`invalid column for filter ${filter.column}`)
+          }
+          const type = filter.op === "in" ? `${column.type}[]` : column.type
+          await this.db.query(`select $1::text::${type}`, [filter.value])
+        }
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+
+      return `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${described}. Exception: ${reason}`
+    }
+
+    return null
+  }
+
+  add(binding: ChangeBinding) {
+    this.bindings.add(binding)
+  }
+
+  remove(binding: ChangeBinding) {
+    this.bindings.delete(binding)
+  }
+
+  private enqueue(xid: string) {
+    if (this.stopped || !/^\d+$/.test(xid)) return
+    this.pending.push(xid)
+    this.kick()
+  }
+
+  private kick() {
+    if (this.pumping || this.stopped) return
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined
+      if (this.pending.length > 0) this.kick()
+    })
+  }
+
+  private async sweep() {
+    if (this.stopped || this.pumping) return
+    try {
+      // Transactions whose NOTIFY was missed (a dropped listener connection) still get delivered.
+      const { rows } = await this.db.query<{ xid: string }>(
+        `select xid::text as xid from _realtime.changes
+         where changed_at < now() - interval '2 seconds'
+         group by xid order by min(id) limit 100`
+      )
+      for (const row of rows) this.enqueue(row.xid)
+    } catch (error) {
+      if (!this.stopped) this.log(`[realtime] outbox sweep failed: ${String(error)}`)
+    }
+  }
+
+  private async pump() {
+    while (this.pending.length > 0 && !this.stopped) {
+      const batch = [...new Set(this.pending.splice(0, 200))]
+      let rows: ChangeRow[]
+      try {
+        const result = await this.db.query(
+          `delete from _realtime.changes where xid = any ($1::bigint[])
+           returning xid::text as xid, id::text as id, schema_name, table_name, op, new_row, old_row,
+             to_char(changed_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as commit_timestamp`,
+          [batch]
+        )
+        rows = z.array(changeRowSchema).parse(result.rows)
+      } catch (error) {
+        if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
+        continue
+      }
+      // Notification order is commit order; within a transaction, the order of the statements.
+      const order = new Map(batch.map((xid, index) => [xid, index]))
+      rows.sort(
+        (a, b) =>
+          order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
+      )
+      for (const row of rows) {
+        try {
+          await this.dispatch(row)
+        } catch (error) {
+          if (!this.stopped) this.log(`[realtime] delivering change ${row.id} failed: ${String(error)}`)
+        }
+      }
+    }
+  }
+
+  private async dispatch(change: ChangeRow) {
+    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, change))
+    if (bindings.length === 0) return
+
+    const checkIndex = new Map<string, number>()
+    const checks: { role: string; claims: Record<string, unknown>; filters: ChangeFilter[] }[] = []
+    const bindingCheck = bindings.map((binding) => {
+      const { role, claims } = binding.subscriber
+      const key = `${role}\u0000${JSON.stringify(claims)}\u0000${JSON.stringify(binding.filters)}`
+      let index = checkIndex.get(key)
+      if (index === undefined) {
+        index = checks.length
+        checkIndex.set(key, index)
+        checks.push({ role, claims, filters: binding.filters })
+      }
+
+      return index
+    })
+
+    const entity = `${quoteIdent(change.schema_name)}.${quoteIdent(change.table_name)}`
+    const { rows } = await this.db.query<{ result: unknown }>(
+      "select _realtime.inspect_change($1::regclass, $2, $3, $4, $5) as result",
+      [entity, change.op, change.new_row, change.old_row, JSON.stringify(checks)]
+    )
+    const inspection = inspectionSchema.parse(rows[0]?.result)
+
+    const perSubscriber = new Map<ChangeSubscriber, number[]>()
+    bindings.forEach((binding, index) => {
+      if (!inspection.visible[bindingCheck[index]!]) return
+      const ids = perSubscriber.get(binding.subscriber) ?? []
+      if (!ids.includes(binding.id)) ids.push(binding.id)
+      perSubscriber.set(binding.subscriber, ids)
+    })
+    const dataByRole = new Map<string, string>()
+    for (const [subscriber, ids] of perSubscriber) {
+      let data = dataByRole.get(subscriber.role)
+      if (data === undefined) {
+        data = buildChangeData(change, inspection, subscriber.role)
+        dataByRole.set(subscriber.role, data)
+      }
+      subscriber.deliverChange(ids, data)
+    }
+  }
+}
+
+/** The `data` of a postgres_changes message, shaped as Supabase Realtime sends it. */
+function buildChangeData(change: ChangeRow, inspection: Inspection, role: string): string {
+  const allowed = new Set(inspection.roles[role] ?? [])
+  const pk = new Set(inspection.pk)
+  const tooLarge = JSON.stringify(change.new_row ?? change.old_row ?? {}).length > MAX_RECORD_BYTES
+  const small = (value: unknown) => !tooLarge || JSON.stringify(value ?? null).length <= 64
+
+  const data: Record<string, unknown> = {
+    schema: change.schema_name,
+    table: change.table_name,
+    commit_timestamp: change.commit_timestamp,
+    type: change.op,
+    columns: inspection.columns.filter((column) => allowed.has(column.name)),
+  }
+  if (change.op !== "DELETE") {
+    const record = inspection.new ?? {}
+    data.record =
+      pick(record, (column) => allowed.has(column) && small(record[column])) ?? {}
+  }
+  if (change.op !== "INSERT") {
+    const old = inspection.old ?? {}
+    // Without replica identity full only the key is known; a delete under RLS cannot be
+    // authorized per row, so it never reveals more than the key.
+    const onlyKey =
+      inspection.replica_identity !== "f" || (change.op === "DELETE" && inspection.rls)
+    data.old_record =
+      inspection.replica_identity === "n"
+        ? null
+        : pick(
+            old,
+            (column) =>
+              allowed.has(column) && (!onlyKey || pk.has(column)) && small(old[column])
+          )
+  }
+  data.errors = tooLarge ? ["Error 413: Payload Too Large"] : null
+
+  return JSON.stringify(data)
+}
