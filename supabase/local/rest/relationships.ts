@@ -1,0 +1,143 @@
+import { ApiError } from "./errors"
+import { type ForeignKey, qualified, type SchemaCache, type Table } from "./schema-cache"
+
+export type Relationship = {
+  kind: "many-to-one" | "one-to-many" | "one-to-one" | "many-to-many"
+  target: Table
+  /** For m2o/o2o from the source side: fk on source; for o2m: fk on target. */
+  fk: ForeignKey
+  /** The fk lives on the source table (m2o, or o2o from the referencing side). */
+  fkOnSource: boolean
+  junction?: { table: Table; source: ForeignKey; target: ForeignKey }
+  toOne: boolean
+}
+
+const sameColumns = (a: string[], b: string[]) =>
+  a.length === b.length && a.every((column) => b.includes(column))
+
+function describe(source: Table, rel: Relationship) {
+  const cols = (list: string[]) => `(${list.join(", ")})`
+  if (rel.junction) {
+    return {
+      cardinality: "many-to-many",
+      embedding: `${source.name} with ${rel.target.name}`,
+      relationship: `${rel.junction.table.name} using ${rel.junction.source.name}${cols(rel.junction.source.columns)} and ${rel.junction.target.name}${cols(rel.junction.target.columns)}`,
+    }
+  }
+  const [from, to] = rel.fkOnSource
+    ? [rel.fk.columns, rel.fk.foreignColumns]
+    : [rel.fk.foreignColumns, rel.fk.columns]
+
+  return {
+    cardinality: rel.kind,
+    embedding: `${source.name} with ${rel.target.name}`,
+    relationship: `${rel.fk.name} using ${source.name}${cols(from)} and ${rel.target.name}${cols(to)}`,
+  }
+}
+
+function hintName(rel: Relationship) {
+  return rel.junction ? rel.junction.table.name : rel.fk.name
+}
+
+/** Every relationship from `source` whose target is named `name` (or reached through the fk column `name`). */
+function candidates(cache: SchemaCache, source: Table, name: string): Relationship[] {
+  const found: Relationship[] = []
+  const isUnique = (table: Table, columns: string[]) =>
+    table.uniques.some((unique) => sameColumns(unique, columns))
+  for (const fk of cache.foreignKeys) {
+    const fkTable = cache.tables.get(qualified(fk.schema, fk.table))
+    const refTable = cache.tables.get(qualified(fk.foreignSchema, fk.foreignTable))
+    if (!fkTable || !refTable) continue
+    // many-to-one (or one-to-one) from the referencing side
+    if (fk.schema === source.schema && fk.table === source.name) {
+      const byColumn = fk.columns.length === 1 && fk.columns[0] === name
+      if (fk.foreignSchema === source.schema && (fk.foreignTable === name || byColumn)) {
+        const oneToOne = isUnique(fkTable, fk.columns)
+        found.push({
+          kind: oneToOne ? "one-to-one" : "many-to-one",
+          target: refTable,
+          fk,
+          fkOnSource: true,
+          toOne: true,
+        })
+      }
+    }
+    // one-to-many (or one-to-one) from the referenced side
+    if (fk.foreignSchema === source.schema && fk.foreignTable === source.name) {
+      if (fk.schema === source.schema && fk.table === name) {
+        const oneToOne = isUnique(fkTable, fk.columns)
+        found.push({
+          kind: oneToOne ? "one-to-one" : "one-to-many",
+          target: fkTable,
+          fk,
+          fkOnSource: false,
+          toOne: oneToOne,
+        })
+      }
+    }
+  }
+  // many-to-many through a junction whose two foreign keys are part of its primary key
+  for (const toSource of cache.foreignKeys) {
+    if (toSource.foreignSchema !== source.schema || toSource.foreignTable !== source.name) continue
+    const junction = cache.tables.get(qualified(toSource.schema, toSource.table))
+    if (!junction || junction.schema !== source.schema) continue
+    for (const toTarget of cache.foreignKeys) {
+      if (toTarget === toSource || toTarget.schema !== junction.schema) continue
+      if (toTarget.table !== junction.name || toTarget.foreignTable !== name) continue
+      if (toTarget.foreignSchema !== source.schema) continue
+      const pk = junction.primaryKey
+      const covered = [...toSource.columns, ...toTarget.columns].every((c) => pk.includes(c))
+      const target = cache.tables.get(qualified(toTarget.foreignSchema, toTarget.foreignTable))
+      if (!covered || !target) continue
+      found.push({
+        kind: "many-to-many",
+        target,
+        fk: toTarget,
+        fkOnSource: false,
+        junction: { table: junction, source: toSource, target: toTarget },
+        toOne: false,
+      })
+    }
+  }
+
+  return found
+}
+
+function matchesHint(rel: Relationship, hint: string) {
+  if (rel.fk.name === hint) return true
+  if (rel.junction) return rel.junction.table.name === hint || rel.junction.source.name === hint
+  return rel.fk.columns.length === 1 && rel.fk.columns[0] === hint
+}
+
+/** Picks the one relationship an embed refers to, or answers PGRST200/PGRST201 as PostgREST does. */
+export function resolveRelationship(
+  cache: SchemaCache,
+  source: Table,
+  name: string,
+  hint: string | undefined
+): Relationship {
+  let found = candidates(cache, source, name)
+  if (hint) found = found.filter((rel) => matchesHint(rel, hint) || rel.target.name === hint)
+  // An embed by table name prefers direct relationships over junctions, as PostgREST does.
+  if (found.length > 1 && !hint) {
+    const direct = found.filter((rel) => !rel.junction)
+    if (direct.length === 1) found = direct
+  }
+  if (found.length === 1) return found[0]!
+  if (found.length === 0) {
+    throw new ApiError(
+      400,
+      "PGRST200",
+      `Could not find a relationship between '${source.name}' and '${name}' in the schema cache`,
+      `Searched for a foreign key relationship between '${source.name}' and '${name}'${hint ? ` using the hint '${hint}'` : ""} in the schema '${source.schema}', but no matches were found.`,
+      null
+    )
+  }
+  throw new ApiError(
+    300,
+    "PGRST201",
+    `Could not embed because more than one relationship was found for '${source.name}' and '${name}'`,
+    found.map((rel) => describe(source, rel)),
+    `Try changing '${name}' to one of the following: ${found.map((rel) => `'${name}!${hintName(rel)}'`).join(", ")}. Find the desired relationship in the 'details' key.`
+  )
+}

@@ -1,0 +1,247 @@
+import { z } from "zod"
+
+import { type Queryable } from "../db/types"
+
+export type Column = {
+  name: string
+  type: string
+  /** The base type's name without modifiers, e.g. "tsvector", "jsonb", "_text". */
+  udt: string
+  notNull: boolean
+  default: string | null
+}
+
+export type Table = {
+  schema: string
+  name: string
+  isView: boolean
+  columns: Map<string, Column>
+  primaryKey: string[]
+  /** Column lists of unique constraints (including the primary key). */
+  uniques: string[][]
+}
+
+export type ForeignKey = {
+  name: string
+  schema: string
+  table: string
+  columns: string[]
+  foreignSchema: string
+  foreignTable: string
+  foreignColumns: string[]
+}
+
+export type RoutineParam = { name: string; type: string; hasDefault: boolean }
+
+export type Routine = {
+  schema: string
+  name: string
+  params: RoutineParam[]
+  volatility: "i" | "s" | "v"
+  returnsSet: boolean
+  returnType: string
+  /** "void", "scalar", or "composite" (a table's row type, TABLE(...), OUT params). */
+  returnKind: "void" | "scalar" | "composite"
+  /** The table whose rows a function returns, for embedding and column lookups. */
+  returnTable: string | null
+}
+
+export type SchemaCache = {
+  schemas: string[]
+  tables: Map<string, Table>
+  foreignKeys: ForeignKey[]
+  routines: Map<string, Routine[]>
+}
+
+export const qualified = (schema: string, name: string) => `${schema}.${name}`
+
+const jsonArray = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (typeof value === "string" ? JSON.parse(value) : value), z.array(item))
+
+const tableRow = z.object({
+  schema: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  columns: jsonArray(
+    z.object({
+      name: z.string(),
+      type: z.string(),
+      udt: z.string(),
+      not_null: z.boolean(),
+      default: z.string().nullable(),
+    })
+  ),
+})
+
+const constraintRow = z.object({
+  name: z.string(),
+  type: z.string(),
+  schema: z.string(),
+  table: z.string(),
+  columns: jsonArray(z.string()),
+  foreign_schema: z.string().nullable(),
+  foreign_table: z.string().nullable(),
+  foreign_columns: jsonArray(z.string()).nullable(),
+})
+
+const routineRow = z.object({
+  schema: z.string(),
+  name: z.string(),
+  volatility: z.enum(["i", "s", "v"]),
+  returns_set: z.boolean(),
+  n_args: z.number(),
+  n_defaults: z.number(),
+  arg_names: jsonArray(z.string()).nullable(),
+  arg_modes: jsonArray(z.string()).nullable(),
+  arg_types: jsonArray(z.string()),
+  return_type: z.string(),
+  return_typtype: z.string(),
+  return_relation: z.string().nullable(),
+  return_relation_schema: z.string().nullable(),
+})
+
+const TABLES_SQL = `
+  select n.nspname as schema, c.relname as name, c.relkind::text as kind,
+    coalesce((
+      select json_agg(json_build_object(
+        'name', a.attname,
+        'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+        'udt', t.typname,
+        'not_null', a.attnotnull,
+        'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+      ) order by a.attnum)
+      from pg_catalog.pg_attribute a
+      join pg_catalog.pg_type t on t.oid = a.atttypid
+      left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+      where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    ), '[]')::text as columns
+  from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = any($1::text[]) and c.relkind in ('r', 'v', 'm', 'f', 'p')
+`
+
+const CONSTRAINTS_SQL = `
+  select con.conname as name, con.contype::text as type, n.nspname as schema, c.relname as table,
+    (select json_agg(a.attname order by k.ord)
+       from unnest(con.conkey) with ordinality k(attnum, ord)
+       join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum
+    )::text as columns,
+    fn.nspname as foreign_schema, fc.relname as foreign_table,
+    (select json_agg(a.attname order by k.ord)
+       from unnest(con.confkey) with ordinality k(attnum, ord)
+       join pg_catalog.pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum
+    )::text as foreign_columns
+  from pg_catalog.pg_constraint con
+  join pg_catalog.pg_class c on c.oid = con.conrelid
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  left join pg_catalog.pg_class fc on fc.oid = con.confrelid
+  left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
+  where con.contype in ('p', 'u', 'f') and n.nspname = any($1::text[])
+  order by con.conname
+`
+
+const ROUTINES_SQL = `
+  select n.nspname as schema, p.proname as name, p.provolatile::text as volatility,
+    p.proretset as returns_set, p.pronargs::int as n_args, p.pronargdefaults::int as n_defaults,
+    to_json(p.proargnames)::text as arg_names,
+    to_json(p.proargmodes::text[])::text as arg_modes,
+    (select coalesce(json_agg(pg_catalog.format_type(x, null) order by o), '[]')
+       from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality u(x, o)
+    )::text as arg_types,
+    pg_catalog.format_type(p.prorettype, null) as return_type,
+    t.typtype::text as return_typtype,
+    rc.relname as return_relation, rn.nspname as return_relation_schema
+  from pg_catalog.pg_proc p
+  join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+  join pg_catalog.pg_type t on t.oid = p.prorettype
+  left join pg_catalog.pg_class rc on rc.oid = t.typrelid and t.typtype = 'c'
+  left join pg_catalog.pg_namespace rn on rn.oid = rc.relnamespace
+  where n.nspname = any($1::text[]) and p.prokind = 'f'
+`
+
+function toRoutine(row: z.infer<typeof routineRow>): Routine {
+  const modes = row.arg_modes ?? row.arg_types.map(() => "i")
+  const names = row.arg_names ?? []
+  const inputs: { name: string; type: string }[] = []
+  let hasOutParams = false
+  row.arg_types.forEach((type, index) => {
+    const mode = modes[index] ?? "i"
+    if (mode === "i" || mode === "b" || mode === "v") inputs.push({ name: names[index] ?? "", type })
+    if (mode === "o" || mode === "b" || mode === "t") hasOutParams = true
+  })
+  const firstDefault = inputs.length - row.n_defaults
+  const params = inputs.map((input, index) => ({ ...input, hasDefault: index >= firstDefault }))
+  const returnKind =
+    row.return_type === "void"
+      ? "void"
+      : row.return_typtype === "c" || (row.return_type === "record" && hasOutParams)
+        ? "composite"
+        : "scalar"
+
+  return {
+    schema: row.schema,
+    name: row.name,
+    params,
+    volatility: row.volatility,
+    returnsSet: row.returns_set,
+    returnType: row.return_type,
+    returnKind,
+    returnTable:
+      row.return_relation && row.return_relation_schema
+        ? qualified(row.return_relation_schema, row.return_relation)
+        : null,
+  }
+}
+
+/** Reads what PostgREST keeps in its schema cache for the exposed schemas. */
+export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise<SchemaCache> {
+  const [tableRows, constraintRows, routineRows] = [
+    await db.query(TABLES_SQL, [schemas]),
+    await db.query(CONSTRAINTS_SQL, [schemas]),
+    await db.query(ROUTINES_SQL, [schemas]),
+  ]
+  const tables = new Map<string, Table>()
+  for (const raw of tableRows.rows) {
+    const row = tableRow.parse(raw)
+    tables.set(qualified(row.schema, row.name), {
+      schema: row.schema,
+      name: row.name,
+      isView: row.kind === "v" || row.kind === "m",
+      columns: new Map(
+        row.columns.map((c) => [
+          c.name,
+          { name: c.name, type: c.type, udt: c.udt, notNull: c.not_null, default: c.default },
+        ])
+      ),
+      primaryKey: [],
+      uniques: [],
+    })
+  }
+  const foreignKeys: ForeignKey[] = []
+  for (const raw of constraintRows.rows) {
+    const row = constraintRow.parse(raw)
+    const table = tables.get(qualified(row.schema, row.table))
+    if (!table) continue
+    if (row.type === "p") table.primaryKey = row.columns
+    if (row.type === "p" || row.type === "u") table.uniques.push(row.columns)
+    if (row.type === "f" && row.foreign_schema && row.foreign_table && row.foreign_columns) {
+      foreignKeys.push({
+        name: row.name,
+        schema: row.schema,
+        table: row.table,
+        columns: row.columns,
+        foreignSchema: row.foreign_schema,
+        foreignTable: row.foreign_table,
+        foreignColumns: row.foreign_columns,
+      })
+    }
+  }
+  const routines = new Map<string, Routine[]>()
+  for (const raw of routineRows.rows) {
+    const routine = toRoutine(routineRow.parse(raw))
+    const key = qualified(routine.schema, routine.name)
+    routines.set(key, [...(routines.get(key) ?? []), routine])
+  }
+
+  return { schemas, tables, foreignKeys, routines }
+}
