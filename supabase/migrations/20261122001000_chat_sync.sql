@@ -422,13 +422,13 @@ begin
   ),
   current_rows as (
     select s.id, s.user_id, s.device_id, s.sync_version, s.title, s.model, s.project_id,
-           s.parent_id, s.branch_point, s.metadata, s.deleted_at
+           s.parent_id, s.branch_point, s.metadata, s.deleted_at, s.created_at
       from public.cloud_sessions s
      where s.id in (select i.id from incoming i)
        for update
   ),
   classified as (
-    select i.*, c.sync_version as current_version,
+    select i.*, c.sync_version as current_version, c.created_at as current_created_at,
       case
         when i.id is null or i.sync_version is null or i.sync_version < 1 then 'rejected'
         when c.id is not null and (c.user_id <> caller
@@ -452,7 +452,8 @@ begin
       id, user_id, device_id, project_id, title, model, parent_id, branch_point, metadata,
       created_at, last_modified_at, sync_version, deleted_at)
     select c.id, caller, caller_device, c.project_id, coalesce(c.title, ''), c.model, c.parent_id,
-           c.branch_point, coalesce(c.metadata, '{}'::jsonb), coalesce(c.created_at, pg_catalog.now()),
+           c.branch_point, coalesce(c.metadata, '{}'::jsonb),
+           coalesce(c.created_at, c.current_created_at, pg_catalog.now()),
            coalesce(c.last_modified_at, pg_catalog.now()), c.sync_version, c.deleted_at
       from classified c
      where c.verdict = 'apply'
@@ -487,7 +488,7 @@ begin
   current_rows as (
     select m.id, m.user_id, m.session_id, m.device_id, m.sync_version, m.parent_id, m.message_index,
            m.role, m.content, m.model, m.input_tokens, m.output_tokens, m.cached_tokens,
-           m.tool_calls, m.deleted_at
+           m.tool_calls, m.deleted_at, m.created_at
       from public.cloud_messages m
      where m.id in (select i.id from incoming i)
        for update
@@ -511,7 +512,7 @@ begin
       from incoming i
   ),
   classified as (
-    select n.*, c.sync_version as current_version,
+    select n.*, c.sync_version as current_version, c.created_at as current_created_at,
       case
         when n.id is null or n.sync_version is null or n.sync_version < 1 then 'rejected'
         when c.id is not null and (c.user_id <> caller or c.session_id <> n.session_id
@@ -538,8 +539,8 @@ begin
     select c.id, c.session_id, caller, caller_device, c.parent_id, c.message_index, c.role, c.content,
            c.reasoning, c.tool_calls, c.token_usage, c.model, c.input_tokens, c.output_tokens,
            c.cached_tokens, c.tokens_per_second, c.time_to_first_token_ms,
-           coalesce(c.created_at, pg_catalog.now()), coalesce(c.last_modified_at, pg_catalog.now()),
-           c.sync_version, c.deleted_at
+           coalesce(c.created_at, c.current_created_at, pg_catalog.now()),
+           coalesce(c.last_modified_at, pg_catalog.now()), c.sync_version, c.deleted_at
       from classified c
      where c.verdict = 'apply'
     on conflict on constraint cloud_messages_pkey do update
