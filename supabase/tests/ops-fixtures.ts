@@ -1,0 +1,154 @@
+import { type Database, type Queryable } from "@/supabase/local/db/types"
+
+/**
+ * Fixed actors and rows for the ops SQL tests: one project with a member of every role, a
+ * stranger with a project of their own, and devices (live, revoked, a stranger's).
+ */
+export const USERS = {
+  owner: "0a000000-0000-4000-8000-000000000001",
+  admin: "0a000000-0000-4000-8000-000000000002",
+  developer: "0a000000-0000-4000-8000-000000000003",
+  viewer: "0a000000-0000-4000-8000-000000000004",
+  stranger: "0a000000-0000-4000-8000-000000000005",
+  newcomer: "0a000000-0000-4000-8000-000000000006",
+} as const
+
+export const DEVICES = {
+  developer: "0d000000-0000-4000-8000-000000000003",
+  ownerRevoked: "0d000000-0000-4000-8000-000000000001",
+  stranger: "0d000000-0000-4000-8000-000000000005",
+} as const
+
+export const ROWS = {
+  project: "0b000000-0000-4000-8000-000000000001",
+  strangerProject: "0b000000-0000-4000-8000-000000000002",
+  workflow: "0c000000-0000-4000-8000-000000000001",
+  unusedWorkflow: "0c000000-0000-4000-8000-000000000002",
+  strangerWorkflow: "0c000000-0000-4000-8000-000000000003",
+  run: "0e000000-0000-4000-8000-000000000001",
+  artifact: "0f000000-0000-4000-8000-000000000001",
+  invitation: "01000000-0000-4000-8000-000000000001",
+  tool: "02000000-0000-4000-8000-000000000001",
+  advisory: "03000000-0000-4000-8000-000000000001",
+  auditEntry: "04000000-0000-4000-8000-000000000001",
+  viewerMembership: "05000000-0000-4000-8000-000000000004",
+  developerMembership: "05000000-0000-4000-8000-000000000003",
+} as const
+
+export const emailOf = (user: keyof typeof USERS) => `${user}@ops.test`
+
+export const FIXTURES_SQL = `
+insert into auth.users (id, email, aud, role, created_at, updated_at) values
+  ${Object.entries(USERS)
+    .map(([name, id]) => `('${id}', '${name}@ops.test', 'authenticated', 'authenticated', now(), now())`)
+    .join(",\n  ")};
+
+insert into public.devices (id, user_id, name, role, paired_at, revoked_at) values
+  ('${DEVICES.developer}', '${USERS.developer}', 'dev box', 'workstation', now() - interval '1 day', null),
+  ('${DEVICES.ownerRevoked}', '${USERS.owner}', 'old laptop', 'workstation', now() - interval '2 days', now() - interval '1 day'),
+  ('${DEVICES.stranger}', '${USERS.stranger}', 'stranger box', 'llm_host', now() - interval '1 day', null);
+
+insert into ops.projects (id, name, created_by) values
+  ('${ROWS.project}', 'Fixture project', null),
+  ('${ROWS.strangerProject}', 'Stranger project', null);
+
+insert into ops.project_memberships (id, project_id, user_id, role) values
+  ('05000000-0000-4000-8000-000000000001', '${ROWS.project}', '${USERS.owner}', 'owner'),
+  ('05000000-0000-4000-8000-000000000002', '${ROWS.project}', '${USERS.admin}', 'admin'),
+  ('${ROWS.developerMembership}', '${ROWS.project}', '${USERS.developer}', 'developer'),
+  ('${ROWS.viewerMembership}', '${ROWS.project}', '${USERS.viewer}', 'viewer'),
+  ('05000000-0000-4000-8000-000000000005', '${ROWS.strangerProject}', '${USERS.stranger}', 'owner');
+
+insert into ops.workflows (id, project_id, name, kind, definition) values
+  ('${ROWS.workflow}', '${ROWS.project}', 'build', 'build', '{"steps": [{"run": "npm ci"}]}'),
+  ('${ROWS.unusedWorkflow}', '${ROWS.project}', 'unused', 'test', '{}'),
+  ('${ROWS.strangerWorkflow}', '${ROWS.strangerProject}', 'deploy', 'deploy', '{}');
+
+insert into ops.runs (id, project_id, workflow_id, status, requested_by, claimed_by, claimed_at,
+  attempts, queued_at, started_at, finished_at, exit_code) values
+  ('${ROWS.run}', '${ROWS.project}', '${ROWS.workflow}', 'succeeded', '${USERS.developer}',
+   '${DEVICES.developer}', now() - interval '9 minutes', 1, now() - interval '10 minutes',
+   now() - interval '9 minutes', now() - interval '8 minutes', 0);
+
+insert into ops.run_events (run_id, project_id, kind, message) values
+  ('${ROWS.run}', '${ROWS.project}', 'started', 'Started');
+
+insert into ops.run_logs (run_id, project_id, line_no, stream, line) values
+  ('${ROWS.run}', '${ROWS.project}', 1, 'stdout', 'fixture line');
+
+insert into ops.run_artifacts (id, run_id, project_id, key, size_bytes, sha256) values
+  ('${ROWS.artifact}', '${ROWS.run}', '${ROWS.project}', 'dist/app.tgz', 10, repeat('ab', 32));
+
+insert into ops.invitations (id, project_id, email, role, token_hash, invited_by, expires_at) values
+  ('${ROWS.invitation}', '${ROWS.project}', 'stranger@ops.test', 'viewer',
+   encode(extensions.digest('fixture-token', 'sha256'), 'hex'), '${USERS.owner}', now() + interval '7 days');
+
+insert into ops.tools (id, project_id, name, kind, version) values
+  ('${ROWS.tool}', '${ROWS.project}', 'node', 'runtime', '22.11.0');
+
+insert into ops.upgrade_advisories (id, project_id, tool_id, component, current_version,
+  recommended_version, severity, title) values
+  ('${ROWS.advisory}', '${ROWS.project}', '${ROWS.tool}', 'node', '22.11.0', '22.12.0', 'high',
+   'Node 22.12 fixes a security issue');
+
+insert into public.audit_log (id, actor_user_id, action, target_type, target_id, project_id) values
+  ('${ROWS.auditEntry}', '${USERS.owner}', 'run.queued', 'run', '${ROWS.run}', '${ROWS.project}');
+`
+
+export type Actor = {
+  role: "anon" | "authenticated"
+  claims: Record<string, unknown>
+}
+
+export function userActor(user: keyof typeof USERS): Actor {
+  return {
+    role: "authenticated",
+    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", email: emailOf(user) },
+  }
+}
+
+export function deviceActor(user: keyof typeof USERS, deviceId: string): Actor {
+  return {
+    role: "authenticated",
+    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", device_id: deviceId },
+  }
+}
+
+export const ANON: Actor = { role: "anon", claims: { role: "anon" } }
+
+/** Sets role and claims for the rest of the transaction, exactly as PostgREST does. */
+export async function actAs(tx: Queryable, actor: Actor) {
+  await tx.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(actor.claims)])
+  await tx.exec(`set local role ${actor.role}`)
+}
+
+class Rollback extends Error {}
+
+/** Runs fn as the actor in a transaction that always rolls back; returns its result or error. */
+export async function tryAs<T>(
+  db: Database,
+  actor: Actor,
+  fn: (tx: Queryable) => Promise<T>
+): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
+  let value: T | undefined
+  try {
+    await db.transaction(async (tx) => {
+      await actAs(tx, actor)
+      value = await fn(tx)
+      throw new Rollback()
+    })
+  } catch (error) {
+    if (error instanceof Rollback) return { ok: true, value: value as T }
+    return { ok: false, error: error instanceof Error ? error : new Error(String(error)) }
+  }
+
+  return { ok: false, error: new Error("the transaction committed unexpectedly") }
+}
+
+/** Runs fn as the actor and commits. */
+export async function runAs<T>(db: Database, actor: Actor, fn: (tx: Queryable) => Promise<T>) {
+  return db.transaction(async (tx) => {
+    await actAs(tx, actor)
+    return fn(tx)
+  })
+}

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@/supabase/local/testing/test-stack"
+
+import {
+  ANON,
+  DEVICES,
+  deviceActor,
+  FIXTURES_SQL,
+  ROWS,
+  tryAs,
+  USERS,
+  userActor,
+  type Actor,
+} from "./ops-fixtures"
+
+// The RLS matrix for the ops tables (and the project side of audit_log): every table and
+// operation, for every actor. "ok" = the statement succeeds on the fixture row (select sees
+// it, insert succeeds, update/delete touch exactly one row); "no" = the actor sees nothing,
+// touches nothing, or the statement fails. Each cell runs in a transaction that rolls back.
+const ACTORS = {
+  anon: ANON,
+  viewer: userActor("viewer"),
+  developer: userActor("developer"),
+  admin: userActor("admin"),
+  owner: userActor("owner"),
+  stranger: userActor("stranger"),
+  devDevice: deviceActor("developer", DEVICES.developer),
+  revoked: deviceActor("owner", DEVICES.ownerRevoked),
+  strangerDevice: deviceActor("stranger", DEVICES.stranger),
+} satisfies Record<string, Actor>
+
+type ActorName = keyof typeof ACTORS
+type Outcome = "ok" | "no"
+type Operation = "select" | "insert" | "update" | "delete"
+const ACTOR_ORDER = Object.keys(ACTORS) as ActorName[]
+
+// prettier-ignore
+const MATRIX: [table: string, op: Operation, ...outcomes: Outcome[]][] = [
+  //                                     anon  viewer developer admin owner stranger devDevice revoked strangerDevice
+  ["ops.projects",            "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.projects",            "insert", "no", "ok",  "ok",     "ok", "ok", "ok",    "no",     "no",   "no"],
+  ["ops.projects",            "update", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.projects",            "delete", "no", "no",  "no",     "no", "ok", "no",    "no",     "no",   "no"],
+  ["ops.project_memberships", "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.project_memberships", "insert", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.project_memberships", "update", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.project_memberships", "delete", "no", "ok",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.invitations",         "select", "no", "no",  "no",     "ok", "ok", "ok",    "no",     "no",   "no"],
+  ["ops.invitations",         "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.invitations",         "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.invitations",         "delete", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.workflows",           "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.workflows",           "insert", "no", "no",  "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.workflows",           "update", "no", "no",  "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.workflows",           "delete", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.runs",                "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.runs",                "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.runs",                "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.runs",                "delete", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_events",          "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.run_events",          "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_events",          "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_events",          "delete", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_logs",            "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.run_logs",            "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_logs",            "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_logs",            "delete", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_artifacts",       "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.run_artifacts",       "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_artifacts",       "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["ops.run_artifacts",       "delete", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.tools",               "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.tools",               "insert", "no", "no",  "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.tools",               "update", "no", "no",  "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.tools",               "delete", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.upgrade_advisories",  "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.upgrade_advisories",  "insert", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.upgrade_advisories",  "update", "no", "no",  "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.upgrade_advisories",  "delete", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.run_summary",         "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["public.audit_log",        "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["public.audit_log",        "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["public.audit_log",        "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+  ["public.audit_log",        "delete", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
+]
+
+const P = ROWS.project
+const RUN = ROWS.run
+
+// The statement each cell runs: aimed at one fixture row, with values an allowed actor may write.
+const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
+  "ops.projects": {
+    select: `select id from ops.projects where id = '${P}'`,
+    insert: `insert into ops.projects (name, created_by) values ('New project', auth.uid())`,
+    update: `update ops.projects set description = 'changed' where id = '${P}'`,
+    delete: `delete from ops.projects where id = '${P}'`,
+  },
+  "ops.project_memberships": {
+    select: `select id from ops.project_memberships where id = '${ROWS.viewerMembership}'`,
+    insert: `insert into ops.project_memberships (project_id, user_id, role) values ('${P}', '${USERS.newcomer}', 'viewer')`,
+    update: `update ops.project_memberships set role = 'viewer' where id = '${ROWS.developerMembership}'`,
+    delete: `delete from ops.project_memberships where id = '${ROWS.viewerMembership}'`,
+  },
+  "ops.invitations": {
+    select: `select id from ops.invitations where id = '${ROWS.invitation}'`,
+    insert: `insert into ops.invitations (project_id, email, role, token_hash, expires_at) values ('${P}', 'new@ops.test', 'viewer', repeat('c', 64), now() + interval '1 day')`,
+    update: `update ops.invitations set role = 'admin' where id = '${ROWS.invitation}'`,
+    delete: `delete from ops.invitations where id = '${ROWS.invitation}'`,
+  },
+  "ops.workflows": {
+    select: `select id from ops.workflows where id = '${ROWS.workflow}'`,
+    insert: `insert into ops.workflows (project_id, name, kind, created_by) values ('${P}', 'lint', 'test', auth.uid())`,
+    update: `update ops.workflows set description = 'changed' where id = '${ROWS.workflow}'`,
+    delete: `delete from ops.workflows where id = '${ROWS.unusedWorkflow}'`,
+  },
+  "ops.runs": {
+    select: `select id from ops.runs where id = '${RUN}'`,
+    insert: `insert into ops.runs (project_id, workflow_id, requested_by) values ('${P}', '${ROWS.workflow}', auth.uid())`,
+    update: `update ops.runs set priority = 5 where id = '${RUN}'`,
+    delete: `delete from ops.runs where id = '${RUN}'`,
+  },
+  "ops.run_events": {
+    select: `select id from ops.run_events where run_id = '${RUN}'`,
+    insert: `insert into ops.run_events (run_id, project_id, kind) values ('${RUN}', '${P}', 'note')`,
+    update: `update ops.run_events set message = 'changed' where run_id = '${RUN}'`,
+    delete: `delete from ops.run_events where run_id = '${RUN}'`,
+  },
+  "ops.run_logs": {
+    select: `select id from ops.run_logs where run_id = '${RUN}'`,
+    insert: `insert into ops.run_logs (run_id, project_id, line_no, line) values ('${RUN}', '${P}', 2, 'forged')`,
+    update: `update ops.run_logs set line = 'changed' where run_id = '${RUN}'`,
+    delete: `delete from ops.run_logs where run_id = '${RUN}'`,
+  },
+  "ops.run_artifacts": {
+    select: `select id from ops.run_artifacts where id = '${ROWS.artifact}'`,
+    insert: `insert into ops.run_artifacts (run_id, project_id, key, size_bytes, sha256) values ('${RUN}', '${P}', 'forged.bin', 1, repeat('cd', 32))`,
+    update: `update ops.run_artifacts set size_bytes = 11 where id = '${ROWS.artifact}'`,
+    delete: `delete from ops.run_artifacts where id = '${ROWS.artifact}'`,
+  },
+  "ops.tools": {
+    select: `select id from ops.tools where id = '${ROWS.tool}'`,
+    insert: `insert into ops.tools (project_id, name, created_by) values ('${P}', 'docker', auth.uid())`,
+    update: `update ops.tools set version = '22.12.0' where id = '${ROWS.tool}'`,
+    delete: `delete from ops.tools where id = '${ROWS.tool}'`,
+  },
+  "ops.upgrade_advisories": {
+    select: `select id from ops.upgrade_advisories where id = '${ROWS.advisory}'`,
+    insert: `insert into ops.upgrade_advisories (project_id, component, recommended_version, severity, title) values ('${P}', 'postgres', '15.10', 'medium', 'Postgres 15.10')`,
+    update: `update ops.upgrade_advisories set dismissed_at = now(), dismissed_by = auth.uid() where id = '${ROWS.advisory}'`,
+    delete: `delete from ops.upgrade_advisories where id = '${ROWS.advisory}'`,
+  },
+  "ops.run_summary": {
+    select: `select project_id from ops.run_summary where project_id = '${P}' and workflow_id = '${ROWS.workflow}'`,
+  },
+  "public.audit_log": {
+    select: `select id from public.audit_log where id = '${ROWS.auditEntry}'`,
+    insert: `insert into public.audit_log (actor_user_id, action, target_type, project_id) values (auth.uid(), 'run.queued', 'run', '${P}')`,
+    update: `update public.audit_log set details = '{"x": 1}' where id = '${ROWS.auditEntry}'`,
+    delete: `delete from public.audit_log where id = '${ROWS.auditEntry}'`,
+  },
+}
+
+type Cell = { table: string; op: Operation; actor: ActorName; expected: Outcome }
+
+const cells: Cell[] = MATRIX.flatMap(([table, op, ...outcomes]) =>
+  ACTOR_ORDER.map((actor, index) => ({ table, op, actor, expected: outcomes[index] ?? "no" }))
+)
+
+describe(`ops RLS matrix (${TEST_ENGINE})`, () => {
+  let database: TestDatabase
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ seedFiles: [] })
+    await database.db.exec(FIXTURES_SQL)
+  })
+  afterAll(async () => {
+    await database?.dispose()
+  })
+
+  it("has one row per table and operation, with an outcome for every actor", () => {
+    for (const [table, op, ...outcomes] of MATRIX) {
+      expect(outcomes, `${table} ${op}`).toHaveLength(ACTOR_ORDER.length)
+      expect(STATEMENTS[table]?.[op], `${table} ${op}`).toBeDefined()
+    }
+  })
+
+  // A row where every actor is denied proves nothing if its statement is simply broken: the
+  // platform (superuser, as migrations and seeds run) must be able to run each of them, or be
+  // stopped only by an append-only trigger.
+  const deniedToAll = MATRIX.filter(([, , ...outcomes]) => outcomes.every((o) => o === "no"))
+  it.each(deniedToAll.map(([table, op]) => ({ table, op })))(
+    "$table $op is a valid statement that only policies stop",
+    async ({ table, op }) => {
+      const sql = STATEMENTS[table]?.[op]
+      if (!sql) throw new Error(`no statement for ${table} ${op}`)
+      const outcome = await database.db
+        .transaction(async (tx) => {
+          const result = await tx.query(sql)
+          throw Object.assign(new Error("rollback"), { touched: result.rowCount })
+        })
+        .catch((error: unknown) => error)
+      const touched = (outcome as { touched?: number }).touched
+      if (touched === undefined) expect(String(outcome)).toMatch(/append-only/)
+      else expect(touched).toBe(1)
+    }
+  )
+
+  it.each(cells)("$table $op as $actor: $expected", async ({ table, op, actor, expected }) => {
+    const sql = STATEMENTS[table]?.[op]
+    if (!sql) throw new Error(`no statement for ${table} ${op}`)
+    const result = await tryAs(database.db, ACTORS[actor], (tx) => tx.query(sql))
+    // Both engines report rowCount for writes; a select's count is its rows.
+    const touched = !result.ok ? 0 : op === "select" ? result.value.rows.length : result.value.rowCount
+
+    if (expected === "ok") {
+      if (!result.ok) throw result.error
+      expect(touched, "rows seen or touched").toBe(1)
+    } else {
+      expect(touched, "rows seen or touched").toBe(0)
+    }
+  })
+})
