@@ -1,0 +1,54 @@
+"use client"
+
+import * as React from "react"
+import { TriangleExclamationPoint } from "lucide-react"
+
+import { Button } from "@/components/ui/button"
+
+export default function ConsoleError({
+  error,
+  retry,
+}: {
+  error: unknown
+  retry: () => void
+}) {
+  React.useEffect(() => {
+    console.error(error)
+  }, [error])
+
+  // Server errors reach the browser with their message stripped; the digest is
+  // what matches them to the server log.
+  const digest =
+    error instanceof Error &&
+    "digest" in error &&
+    typeof error.digest === "string"
+      ? error.digest
+      : undefined
+
+  return (
+    <section
+      role="alert"
+      className="border-destructive/30 flex flex-col items-center justify-center gap-4 rounded-xl border px-6 py-16 text-center"
+    >
+      <div className="bg-destructive/10 flex size-12 items-center justify-center rounded-full">
+        <TriangleExclamationPoint
+          className="text-destructive size-6"
+          aria-hidden="true"
+        />
+      </div>
+      <div className="max-w-md space-y-1">
+        <h2 className="text-lg font-semibold">This page could not be loaded</h2>
+        <p className="text-muted-foreground text-sm">
+          Something went wrong on our side. Try again; if it keeps happening,
+          check that the console can reach its Supabase project.
+        </p>
+        {digest && (
+          <p className="text-muted-foreground font-mono text-xs">
+            Error reference: {digest}
+          </p>
+        )}
+      </div>
+      <Button onClick={() => retry()}>Try again</Button>
+    </section>
+  )
+}

@@ -1,0 +1,49 @@
+"use client"
+
+import * as React from "react"
+import Link from "next/link"
+import { usePathname } from "next/navigation"
+
+import { cn } from "@/lib/utils"
+import { isNavItemActive, NAV_ITEMS } from "@/components/shell/nav-items"
+
+type SidebarNavProps = React.ComponentProps<"nav"> & {
+  onNavigate?: () => void
+}
+
+export function SidebarNav({
+  className,
+  onNavigate,
+  ...props
+}: SidebarNavProps) {
+  const pathname = usePathname()
+
+  return (
+    <nav
+      aria-label="Console"
+      className={cn("grid gap-1", className)}
+      {...props}
+    >
+      {NAV_ITEMS.map(({ href, label, icon: Icon }) => {
+        const isActive = isNavItemActive(href, pathname)
+
+        return (
+          <Link
+            key={href}
+            href={href}
+            aria-current={isActive ? "page" : undefined}
+            onClick={onNavigate}
+            className={cn(
+              "text-sidebar-foreground/80 hover:bg-sidebar-accent hover:text-sidebar-accent-foreground focus-visible:ring-sidebar-ring/50 flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors outline-none focus-visible:ring-[3px]",
+              isActive &&
+                "bg-sidebar-accent text-sidebar-accent-foreground hover:bg-sidebar-accent"
+            )}
+          >
+            <Icon className="size-4 shrink-0" aria-hidden="true" />
+            {label}
+          </Link>
+        )
+      })}
+    </nav>
+  )
+}

@@ -1,0 +1,29 @@
+import * as React from "react"
+
+import { cn } from "@/lib/utils"
+import { Brand } from "@/components/shell/brand"
+import { MobileNav } from "@/components/shell/mobile-nav"
+import { ThemeToggle } from "@/components/shell/theme-toggle"
+import { UserMenu } from "@/components/shell/user-menu"
+
+export function SiteHeader({
+  className,
+  ...props
+}: React.ComponentProps<"header">) {
+  return (
+    <header
+      className={cn(
+        "bg-background/95 supports-[backdrop-filter]:bg-background/80 sticky top-0 z-40 flex h-14 shrink-0 items-center gap-2 border-b px-4 backdrop-blur md:px-6",
+        className
+      )}
+      {...props}
+    >
+      <MobileNav />
+      <Brand className="md:hidden" />
+      <div className="ml-auto flex items-center gap-1">
+        <ThemeToggle />
+        <UserMenu />
+      </div>
+    </header>
+  )
+}
