@@ -1,0 +1,115 @@
+import { z } from "zod"
+
+// The only module that reads process.env. Public variables are referenced by
+// their literal names below so Next inlines them into the browser bundle;
+// server variables are read only inside getServerEnv(), never at import time.
+
+const HTTP_URL = { protocol: /^https?$/, error: "must be an http(s) URL" }
+
+// A legacy anon key is a JWT (three base64url segments); newer projects hand
+// out sb_publishable_… keys instead. Both are safe to expose to browsers.
+const ANON_KEY_PATTERN = /^(?:[\w-]+\.[\w-]+\.[\w-]*|sb_publishable_[\w-]+)$/
+
+export const publicEnvSchema = z.object({
+  NEXT_PUBLIC_SUPABASE_URL: z.url(HTTP_URL),
+  NEXT_PUBLIC_SUPABASE_ANON_KEY: z
+    .string()
+    .regex(ANON_KEY_PATTERN, "must be the project's anon key (a JWT)"),
+  NEXT_PUBLIC_SITE_URL: z.url(HTTP_URL).default("http://localhost:3000"),
+})
+
+export type PublicEnv = z.infer<typeof publicEnvSchema>
+
+export const serverEnvSchema = z.object({
+  // Optional: without it the console runs, only the device API (which mints
+  // device JWTs with it) is unavailable.
+  SUPABASE_JWT_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (the project's JWT secret)")
+    .optional(),
+})
+
+export type ServerEnv = z.infer<typeof serverEnvSchema>
+
+type EnvSource = Record<string, string | undefined>
+
+/** Thrown when variables are missing or malformed; `variables` names each one. */
+export class EnvError extends Error {
+  readonly variables: string[]
+
+  constructor(problems: { variable: string; problem: string }[]) {
+    super(
+      [
+        "Invalid environment variables:",
+        ...problems.map(
+          ({ variable, problem }) => `  - ${variable} ${problem}`
+        ),
+        "Set them in the environment or in .env.local.",
+      ].join("\n")
+    )
+    this.name = "EnvError"
+    this.variables = problems.map(({ variable }) => variable)
+  }
+}
+
+function parseEnv<T extends z.ZodObject>(
+  schema: T,
+  source: EnvSource
+): z.infer<T> {
+  // An empty assignment (`FOO=` in a .env file) means "not set", not "".
+  const input = Object.fromEntries(
+    Object.keys(schema.shape).map((key) => [key, source[key] || undefined])
+  )
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+
+  const problems = new Map<string, string>()
+  for (const issue of result.error.issues) {
+    const variable = String(issue.path[0] ?? "environment")
+    if (problems.has(variable)) continue
+    problems.set(
+      variable,
+      input[variable] === undefined
+        ? "is missing"
+        : `is malformed: ${issue.message}`
+    )
+  }
+
+  throw new EnvError(
+    [...problems].map(([variable, problem]) => ({ variable, problem }))
+  )
+}
+
+export function parsePublicEnv(source: EnvSource): PublicEnv {
+  return parseEnv(publicEnvSchema, source)
+}
+
+export function parseServerEnv(source: EnvSource): ServerEnv {
+  return parseEnv(serverEnvSchema, source)
+}
+
+let publicEnv: PublicEnv | undefined
+let serverEnv: ServerEnv | undefined
+
+/** Public settings, safe in the browser and on the server; parsed on first use. */
+export function getPublicEnv(): PublicEnv {
+  publicEnv ??= parsePublicEnv({
+    NEXT_PUBLIC_SUPABASE_URL: process.env.NEXT_PUBLIC_SUPABASE_URL,
+    NEXT_PUBLIC_SUPABASE_ANON_KEY: process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    NEXT_PUBLIC_SITE_URL: process.env.NEXT_PUBLIC_SITE_URL,
+  })
+
+  return publicEnv
+}
+
+/** Server-only secrets; parsed on first use, and at start-up by instrumentation.ts. */
+export function getServerEnv(): ServerEnv {
+  if (typeof window !== "undefined") {
+    throw new Error("getServerEnv() must not be called in the browser")
+  }
+  serverEnv ??= parseServerEnv({
+    SUPABASE_JWT_SECRET: process.env.SUPABASE_JWT_SECRET,
+  })
+
+  return serverEnv
+}

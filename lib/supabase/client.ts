@@ -1,0 +1,18 @@
+import { createBrowserClient } from "@supabase/ssr"
+
+import { getPublicEnv } from "@/lib/env"
+
+/**
+ * The Supabase client for client components; it keeps the session in cookies
+ * the server can read. On the server use `createClient` from `./server`.
+ */
+export function createClient() {
+  const env = getPublicEnv()
+
+  // createBrowserClient returns one shared instance per page, so calling this
+  // in every component is cheap.
+  return createBrowserClient(
+    env.NEXT_PUBLIC_SUPABASE_URL,
+    env.NEXT_PUBLIC_SUPABASE_ANON_KEY
+  )
+}

@@ -1,0 +1,50 @@
+import { NextResponse, type NextRequest } from "next/server"
+import { createServerClient } from "@supabase/ssr"
+
+import { getPublicEnv } from "@/lib/env"
+
+/**
+ * Refreshes the Supabase session cookie for one request; call it from the
+ * root proxy.ts only. Returns the response to send on (it carries the
+ * refreshed cookies) and the verified JWT claims, or null when signed out.
+ */
+export async function updateSession(request: NextRequest) {
+  const env = getPublicEnv()
+  let response = NextResponse.next({ request })
+
+  const supabase = createServerClient(
+    env.NEXT_PUBLIC_SUPABASE_URL,
+    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    {
+      cookies: {
+        getAll() {
+          return request.cookies.getAll()
+        },
+        setAll(cookiesToSet, headers) {
+          // Write the new tokens onto the request too, so server components
+          // rendering this same request see the refreshed session rather than
+          // the expired one (and do not refresh it a second time).
+          for (const { name, value } of cookiesToSet) {
+            request.cookies.set(name, value)
+          }
+          response = NextResponse.next({ request })
+          for (const { name, value, options } of cookiesToSet) {
+            response.cookies.set(name, value, options)
+          }
+          // A CDN must never cache a response that carries someone's tokens.
+          for (const [key, value] of Object.entries(headers)) {
+            response.headers.set(key, value)
+          }
+        },
+      },
+    }
+  )
+
+  // Nothing may run between creating the client and this call: getClaims()
+  // verifies the JWT and refreshes an expired one, and skipping or delaying it
+  // signs users out at random. Return `response` itself (or copy its cookies
+  // onto any other response), or the browser and server sessions drift apart.
+  const { data } = await supabase.auth.getClaims()
+
+  return { response, claims: data?.claims ?? null }
+}

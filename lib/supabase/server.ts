@@ -1,0 +1,39 @@
+import "server-only"
+
+import { cookies } from "next/headers"
+import { createServerClient } from "@supabase/ssr"
+
+import { getPublicEnv } from "@/lib/env"
+
+/**
+ * The Supabase client for server components, server actions and route handlers
+ * that act as the signed-in user (RLS applies). Create one per request, never
+ * share it. In client components use `./client`; in proxy.ts use `./proxy`.
+ */
+export async function createClient() {
+  const env = getPublicEnv()
+  const cookieStore = await cookies()
+
+  return createServerClient(
+    env.NEXT_PUBLIC_SUPABASE_URL,
+    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    {
+      cookies: {
+        getAll() {
+          return cookieStore.getAll()
+        },
+        setAll(cookiesToSet) {
+          try {
+            for (const { name, value, options } of cookiesToSet) {
+              cookieStore.set(name, value, options)
+            }
+          } catch {
+            // Server components cannot set cookies. That is fine as long as
+            // proxy.ts refreshes the session on every request, so the
+            // refreshed cookies reach the browser from there.
+          }
+        },
+      },
+    }
+  )
+}
