@@ -15,6 +15,8 @@ export const USERS = {
 
 export const DEVICES = {
   developer: "0d000000-0000-4000-8000-000000000003",
+  admin: "0d000000-0000-4000-8000-000000000002",
+  viewer: "0d000000-0000-4000-8000-000000000004",
   ownerRevoked: "0d000000-0000-4000-8000-000000000001",
   stranger: "0d000000-0000-4000-8000-000000000005",
 } as const
@@ -45,6 +47,8 @@ insert into auth.users (id, email, aud, role, created_at, updated_at) values
 
 insert into public.devices (id, user_id, name, role, paired_at, revoked_at) values
   ('${DEVICES.developer}', '${USERS.developer}', 'dev box', 'workstation', now() - interval '1 day', null),
+  ('${DEVICES.admin}', '${USERS.admin}', 'admin box', 'llm_host', now() - interval '1 day', null),
+  ('${DEVICES.viewer}', '${USERS.viewer}', 'viewer box', 'workstation', now() - interval '1 day', null),
   ('${DEVICES.ownerRevoked}', '${USERS.owner}', 'old laptop', 'workstation', now() - interval '2 days', now() - interval '1 day'),
   ('${DEVICES.stranger}', '${USERS.stranger}', 'stranger box', 'llm_host', now() - interval '1 day', null);
 
@@ -81,7 +85,7 @@ insert into ops.run_artifacts (id, run_id, project_id, key, size_bytes, sha256) 
 
 insert into ops.invitations (id, project_id, email, role, token_hash, invited_by, expires_at) values
   ('${ROWS.invitation}', '${ROWS.project}', 'stranger@ops.test', 'viewer',
-   encode(extensions.digest('fixture-token', 'sha256'), 'hex'), '${USERS.owner}', now() + interval '7 days');
+   encode(sha256(convert_to('fixture-token', 'UTF8')), 'hex'), '${USERS.owner}', now() + interval '7 days');
 
 insert into ops.tools (id, project_id, name, kind, version) values
   ('${ROWS.tool}', '${ROWS.project}', 'node', 'runtime', '22.11.0');
