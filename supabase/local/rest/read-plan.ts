@@ -36,6 +36,8 @@ export type PlanContext = {
   cache: SchemaCache
   params: SqlParams
   counter: { next: number }
+  /** PostgREST's db-aggregates-enabled; off by default there and on hosted Supabase. */
+  aggregates?: boolean
 }
 
 const pathKey = (path: string[]) => path.join("\u0000")
@@ -55,6 +57,10 @@ export function planRead(
     level: levels.get(pathKey(path)) ?? { conditions: [] },
   }
   levels.delete(pathKey(path))
+  const usesAggregate = items.some((i) => i.kind === "count" || (i.kind === "column" && i.aggregate))
+  if (usesAggregate && !ctx.aggregates) {
+    throw new ApiError(400, "PGRST123", "Use of aggregate functions is not allowed")
+  }
   for (const item of items) {
     if (item.kind !== "embed") continue
     if (!source.table) {

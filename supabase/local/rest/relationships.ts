@@ -1,5 +1,6 @@
 import { ApiError } from "./errors"
 import { type ForeignKey, qualified, type SchemaCache, type Table } from "./schema-cache"
+import { closest } from "./similar"
 
 export type Relationship = {
   kind: "many-to-one" | "one-to-many" | "one-to-one" | "many-to-many"
@@ -125,12 +126,23 @@ export function resolveRelationship(
   }
   if (found.length === 1) return found[0]!
   if (found.length === 0) {
+    const related = new Set<string>()
+    for (const fk of cache.foreignKeys) {
+      if (fk.schema === source.schema && fk.table === source.name) related.add(fk.foreignTable)
+      if (fk.foreignSchema === source.schema && fk.foreignTable === source.name) {
+        related.add(fk.table)
+        for (const other of cache.foreignKeys) {
+          if (other !== fk && other.schema === fk.schema && other.table === fk.table) related.add(other.foreignTable)
+        }
+      }
+    }
+    const suggestion = related.has(name) ? undefined : closest(name, related, 0.5)
     throw new ApiError(
       400,
       "PGRST200",
       `Could not find a relationship between '${source.name}' and '${name}' in the schema cache`,
       `Searched for a foreign key relationship between '${source.name}' and '${name}'${hint ? ` using the hint '${hint}'` : ""} in the schema '${source.schema}', but no matches were found.`,
-      null
+      suggestion ? `Perhaps you meant '${suggestion}' instead of '${name}'.` : null
     )
   }
   throw new ApiError(
