@@ -1,0 +1,139 @@
+import { type Database, type Queryable } from "@/supabase/local/db/types"
+
+/**
+ * Fixed actors and rows for the SQL tests of the core tables (profiles, devices, audit_log,
+ * chat sync, prices and usage): an owner with a live and a revoked device, a stranger with a
+ * device, and a project in which the owner's first session lives, with a member of every
+ * other role.
+ */
+export const USERS = {
+  owner: "1a000000-0000-4000-8000-000000000001",
+  stranger: "1a000000-0000-4000-8000-000000000002",
+  viewer: "1a000000-0000-4000-8000-000000000003",
+  developer: "1a000000-0000-4000-8000-000000000004",
+  admin: "1a000000-0000-4000-8000-000000000005",
+  // Not an actor: a user without a profile, the target of the profile insert cell.
+  orphan: "1a000000-0000-4000-8000-000000000006",
+} as const
+
+export const DEVICES = {
+  owner: "1d000000-0000-4000-8000-000000000001",
+  ownerSecond: "1d000000-0000-4000-8000-000000000002",
+  ownerRevoked: "1d000000-0000-4000-8000-000000000003",
+  stranger: "1d000000-0000-4000-8000-000000000004",
+} as const
+
+export const ROWS = {
+  project: "1b000000-0000-4000-8000-000000000001",
+  session: "1c000000-0000-4000-8000-000000000001",
+  message: "1e000000-0000-4000-8000-000000000001",
+  auditEntry: "1f000000-0000-4000-8000-000000000001",
+  globalPrice: "10000000-0000-4000-8000-000000000001",
+  ownerPrice: "10000000-0000-4000-8000-000000000002",
+} as const
+
+export const FIXTURES_SQL = `
+insert into auth.users (id, email, aud, role, raw_user_meta_data, created_at, updated_at) values
+  ${Object.entries(USERS)
+    .filter(([name]) => name !== "orphan")
+    .map(
+      ([name, id]) =>
+        `('${id}', '${name}@core.test', 'authenticated', 'authenticated', '{"display_name": "${name}"}', now(), now())`
+    )
+    .join(",\n  ")};
+
+insert into public.devices (id, user_id, name, role, last_seen_at, paired_at, revoked_at) values
+  ('${DEVICES.owner}', '${USERS.owner}', 'studio', 'llm_host', now(), now() - interval '1 day', null),
+  ('${DEVICES.ownerSecond}', '${USERS.owner}', 'laptop', 'workstation', null, now() - interval '1 day', null),
+  ('${DEVICES.ownerRevoked}', '${USERS.owner}', 'old laptop', 'workstation', null, now() - interval '2 days', now() - interval '1 day'),
+  ('${DEVICES.stranger}', '${USERS.stranger}', 'stranger box', 'llm_host', now(), now() - interval '1 day', null);
+
+insert into ops.projects (id, name) values ('${ROWS.project}', 'Core fixture project');
+insert into ops.project_memberships (project_id, user_id, role) values
+  ('${ROWS.project}', '${USERS.owner}', 'owner'),
+  ('${ROWS.project}', '${USERS.admin}', 'admin'),
+  ('${ROWS.project}', '${USERS.developer}', 'developer'),
+  ('${ROWS.project}', '${USERS.viewer}', 'viewer');
+
+insert into public.model_prices (id, user_id, model, input_per_mtok, output_per_mtok, cached_per_mtok, effective_from) values
+  ('${ROWS.globalPrice}', null, 'fixture-model', 1, 2, 0.5, now() - interval '1 year'),
+  ('${ROWS.ownerPrice}', '${USERS.owner}', 'owner-model', 3, 4, 1, now() - interval '1 year');
+
+insert into public.cloud_sessions (id, user_id, device_id, project_id, title, model) values
+  ('${ROWS.session}', '${USERS.owner}', '${DEVICES.owner}', '${ROWS.project}', 'Fixture session', 'fixture-model');
+insert into public.cloud_messages (id, session_id, user_id, device_id, message_index, role, content, model,
+  input_tokens, output_tokens, cached_tokens) values
+  ('${ROWS.message}', '${ROWS.session}', '${USERS.owner}', '${DEVICES.owner}', 0, 'assistant',
+   'The fixture answer', 'fixture-model', 1000, 500, 200);
+
+insert into public.audit_log (id, actor_user_id, action, target_type, target_id) values
+  ('${ROWS.auditEntry}', '${USERS.owner}', 'device.renamed', 'device', '${DEVICES.owner}');
+`
+
+export type Actor = {
+  role: "anon" | "authenticated"
+  claims: Record<string, unknown>
+}
+
+export function userActor(user: keyof typeof USERS): Actor {
+  return {
+    role: "authenticated",
+    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", email: `${user}@core.test` },
+  }
+}
+
+/** The claims the device API mints for a device: the owner as sub, plus device_id. */
+export function deviceActor(user: keyof typeof USERS, deviceId: string): Actor {
+  return {
+    role: "authenticated",
+    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", device_id: deviceId },
+  }
+}
+
+export const ANON: Actor = { role: "anon", claims: { role: "anon" } }
+
+/** Sets role and claims for the rest of the transaction, exactly as PostgREST does. */
+export async function actAs(tx: Queryable, actor: Actor) {
+  await tx.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(actor.claims)])
+  await tx.exec(`set local role ${actor.role}`)
+}
+
+class Rollback extends Error {}
+
+/** Runs fn as the actor in a transaction that always rolls back; returns its result or error. */
+export async function tryAs<T>(
+  db: Database,
+  actor: Actor,
+  fn: (tx: Queryable) => Promise<T>
+): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
+  let value: T | undefined
+  try {
+    await db.transaction(async (tx) => {
+      await actAs(tx, actor)
+      value = await fn(tx)
+      throw new Rollback()
+    })
+  } catch (error) {
+    if (error instanceof Rollback) return { ok: true, value: value as T }
+    return { ok: false, error: error instanceof Error ? error : new Error(String(error)) }
+  }
+
+  return { ok: false, error: new Error("the transaction committed unexpectedly") }
+}
+
+/** Runs fn as the actor and commits. */
+export async function runAs<T>(db: Database, actor: Actor, fn: (tx: Queryable) => Promise<T>) {
+  return db.transaction(async (tx) => {
+    await actAs(tx, actor)
+
+    return fn(tx)
+  })
+}
+
+/** Expects fn to fail as the actor; returns the error so the caller can check its message. */
+export async function failureAs(db: Database, actor: Actor, fn: (tx: Queryable) => Promise<unknown>) {
+  const result = await tryAs(db, actor, fn)
+  if (result.ok) throw new Error("expected the statement to fail, but it succeeded")
+
+  return result.error
+}

@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@/supabase/local/testing/test-stack"
+
+import {
+  ANON,
+  DEVICES,
+  deviceActor,
+  FIXTURES_SQL,
+  ROWS,
+  tryAs,
+  USERS,
+  userActor,
+  type Actor,
+} from "./core-fixtures"
+
+// The RLS matrix for the core tables and views: profiles, devices, audit_log, chat sync,
+// prices and usage. "ok" = the statement succeeds on the fixture row (a select sees exactly
+// it, a write touches exactly one row); "no" = the actor sees nothing, touches nothing, or the
+// statement fails. The owner's fixture session lives in a project where viewer, developer and
+// admin are members (the owner is its owner). Each cell runs in a transaction that rolls back.
+const ACTORS = {
+  anon: ANON,
+  owner: userActor("owner"),
+  stranger: userActor("stranger"),
+  viewer: userActor("viewer"),
+  developer: userActor("developer"),
+  admin: userActor("admin"),
+  ownerDevice: deviceActor("owner", DEVICES.owner),
+  revoked: deviceActor("owner", DEVICES.ownerRevoked),
+  strangerDevice: deviceActor("stranger", DEVICES.stranger),
+} satisfies Record<string, Actor>
+
+type ActorName = keyof typeof ACTORS
+type Outcome = "ok" | "no"
+const ACTOR_ORDER = Object.keys(ACTORS) as ActorName[]
+
+// prettier-ignore
+const MATRIX: [table: string, operation: string, ...outcomes: Outcome[]][] = [
+  //                                           anon  owner stranger viewer developer admin ownerDevice revoked strangerDevice
+  ["public.profiles",       "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.profiles",       "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.profiles",       "update",           "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.profiles",       "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.devices",        "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.devices",        "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.devices",        "update:rename",    "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.devices",        "update:revoke",    "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.devices",        "update:heartbeat", "no", "no", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.devices",        "update:sibling",   "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.devices",        "delete",           "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.devices_with_status", "select",      "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.audit_log",      "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.audit_log",      "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.audit_log",      "update",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.audit_log",      "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.cloud_sessions", "select",           "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.cloud_sessions", "insert",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.cloud_sessions", "update",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.cloud_sessions", "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.cloud_messages", "select",           "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.cloud_messages", "select:search",    "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.cloud_messages", "insert",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.cloud_messages", "update",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.cloud_messages", "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.model_prices",   "select:global",    "no", "ok", "ok",    "ok",  "ok",     "ok", "ok",       "no",   "ok"],
+  ["public.model_prices",   "select:override",  "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.model_prices",   "insert",           "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.model_prices",   "update:global",    "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.model_prices",   "update:override",  "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.model_prices",   "delete:global",    "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.model_prices",   "delete:override",  "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_daily",    "select",           "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.usage_daily",    "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_daily",    "update",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_daily",    "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_by_day",   "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.usage_by_model", "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.usage_by_device", "select",          "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.usage_by_project", "select",         "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.session_summary", "select",          "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.recent_activity", "select",          "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.user_analytics", "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+]
+
+const O = USERS.owner
+const CLAIMED_DEVICE = "nullif(auth.jwt() ->> 'device_id', '')::uuid"
+
+// The statement each cell runs: aimed at one fixture row, with values an allowed actor may write.
+const STATEMENTS: Record<string, Record<string, string>> = {
+  "public.profiles": {
+    select: `select id from public.profiles where id = '${O}'`,
+    insert: `insert into public.profiles (id, display_name) values ('${USERS.orphan}', 'forged')`,
+    update: `update public.profiles set display_name = 'changed' where id = '${O}'`,
+    delete: `delete from public.profiles where id = '${O}'`,
+  },
+  "public.devices": {
+    select: `select id from public.devices where id = '${DEVICES.owner}'`,
+    insert: `insert into public.devices (user_id, name) values ('${O}', 'forged')`,
+    "update:rename": `update public.devices set name = 'renamed' where id = '${DEVICES.owner}'`,
+    "update:revoke": `update public.devices set revoked_at = now() where id = '${DEVICES.owner}'`,
+    "update:heartbeat": `update public.devices set last_seen_at = now(), app_version = '9.9.9', lan_ip = '10.0.0.9' where id = '${DEVICES.owner}'`,
+    "update:sibling": `update public.devices set last_seen_at = now() where id = '${DEVICES.ownerSecond}'`,
+    delete: `delete from public.devices where id = '${DEVICES.ownerSecond}'`,
+  },
+  "public.devices_with_status": {
+    select: `select id from public.devices_with_status where id = '${DEVICES.owner}' and is_online`,
+  },
+  "public.audit_log": {
+    select: `select id from public.audit_log where id = '${ROWS.auditEntry}'`,
+    insert: `insert into public.audit_log (actor_user_id, action, target_type) values ('${O}', 'device.renamed', 'device')`,
+    update: `update public.audit_log set details = '{"x": 1}' where id = '${ROWS.auditEntry}'`,
+    delete: `delete from public.audit_log where id = '${ROWS.auditEntry}'`,
+  },
+  "public.cloud_sessions": {
+    select: `select id from public.cloud_sessions where id = '${ROWS.session}'`,
+    insert: `insert into public.cloud_sessions (user_id, device_id, title) values ('${O}', ${CLAIMED_DEVICE}, 'new')`,
+    update: `update public.cloud_sessions set title = 'changed' where id = '${ROWS.session}'`,
+    delete: `delete from public.cloud_sessions where id = '${ROWS.session}'`,
+  },
+  "public.cloud_messages": {
+    select: `select id from public.cloud_messages where id = '${ROWS.message}'`,
+    "select:search": `select id from public.cloud_messages where search @@ websearch_to_tsquery('english', 'fixture answers')`,
+    insert: `insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, content) values ('${ROWS.session}', '${O}', ${CLAIMED_DEVICE}, 1, 'user', 'hello')`,
+    update: `update public.cloud_messages set content = 'edited' where id = '${ROWS.message}'`,
+    delete: `delete from public.cloud_messages where id = '${ROWS.message}'`,
+  },
+  "public.model_prices": {
+    "select:global": `select id from public.model_prices where id = '${ROWS.globalPrice}'`,
+    "select:override": `select id from public.model_prices where id = '${ROWS.ownerPrice}'`,
+    insert: `insert into public.model_prices (user_id, model, input_per_mtok, output_per_mtok) values ('${O}', 'new-model', 1, 1)`,
+    "update:global": `update public.model_prices set input_per_mtok = 9 where id = '${ROWS.globalPrice}'`,
+    "update:override": `update public.model_prices set input_per_mtok = 9 where id = '${ROWS.ownerPrice}'`,
+    "delete:global": `delete from public.model_prices where id = '${ROWS.globalPrice}'`,
+    "delete:override": `delete from public.model_prices where id = '${ROWS.ownerPrice}'`,
+  },
+  "public.usage_daily": {
+    select: `select id from public.usage_daily where user_id = '${O}'`,
+    insert: `insert into public.usage_daily (user_id, day, model) values ('${O}', current_date, 'forged')`,
+    update: `update public.usage_daily set message_count = 99 where user_id = '${O}'`,
+    delete: `delete from public.usage_daily where user_id = '${O}'`,
+  },
+  "public.usage_by_day": {
+    select: `select day from public.usage_by_day where user_id = '${O}' and message_count = 1`,
+  },
+  "public.usage_by_model": {
+    select: `select day from public.usage_by_model where user_id = '${O}' and model = 'fixture-model'`,
+  },
+  "public.usage_by_device": {
+    select: `select day from public.usage_by_device where user_id = '${O}' and device_name = 'studio'`,
+  },
+  "public.usage_by_project": {
+    select: `select day from public.usage_by_project where project_id = '${ROWS.project}'`,
+  },
+  "public.session_summary": {
+    select: `select id from public.session_summary where id = '${ROWS.session}' and message_count = 1`,
+  },
+  "public.recent_activity": {
+    select: `select id from public.recent_activity where id = '${ROWS.session}'`,
+  },
+  "public.user_analytics": {
+    select: `select user_id from public.user_analytics where session_count = 1 and message_count = 1`,
+  },
+}
+
+type Cell = { table: string; operation: string; actor: ActorName; expected: Outcome }
+
+const cells: Cell[] = MATRIX.flatMap(([table, operation, ...outcomes]) =>
+  ACTOR_ORDER.map((actor, index) => ({ table, operation, actor, expected: outcomes[index] ?? "no" }))
+)
+
+function statementFor(table: string, operation: string) {
+  const sql = STATEMENTS[table]?.[operation]
+  if (!sql) throw new Error(`no statement for ${table} ${operation}`)
+
+  return sql
+}
+
+describe(`core RLS matrix (${TEST_ENGINE})`, () => {
+  let database: TestDatabase
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ seedFiles: [] })
+    await database.db.exec(FIXTURES_SQL)
+    // A user whose profile is gone, so that inserting one is a valid statement.
+    await database.db.exec(`
+      insert into auth.users (id, email) values ('${USERS.orphan}', 'orphan@core.test');
+      delete from public.profiles where id = '${USERS.orphan}';
+    `)
+  })
+  afterAll(async () => {
+    await database?.dispose()
+  })
+
+  it("has one row per table and operation, with an outcome for every actor", () => {
+    for (const [table, operation, ...outcomes] of MATRIX) {
+      expect(outcomes, `${table} ${operation}`).toHaveLength(ACTOR_ORDER.length)
+      expect(STATEMENTS[table]?.[operation], `${table} ${operation}`).toBeDefined()
+    }
+  })
+
+  // A row where every actor is denied proves nothing if its statement is simply broken: the
+  // platform role (as migrations and seeds run) must be able to run each one, unless the
+  // audit log's append-only trigger stops it.
+  const deniedToAll = MATRIX.filter(
+    ([, , ...outcomes]) => outcomes.every((outcome) => outcome === "no")
+  ).map(([table, operation]) => ({ table, operation }))
+  it.each(deniedToAll)("$table $operation is a valid statement that only policies stop", async ({ table, operation }) => {
+    const sql = statementFor(table, operation)
+    const outcome = await database.db
+      .transaction(async (tx) => {
+        const result = await tx.query(sql)
+        throw Object.assign(new Error("rollback"), { touched: result.rowCount })
+      })
+      .catch((error: unknown) => error)
+    const touched = (outcome as { touched?: number }).touched
+    if (touched === undefined) expect(String(outcome)).toMatch(/append-only/)
+    else expect(touched).toBe(1)
+  })
+
+  it.each(cells)("$table $operation as $actor: $expected", async ({ table, operation, actor, expected }) => {
+    const sql = statementFor(table, operation)
+    const isSelect = operation.startsWith("select")
+    const result = await tryAs(database.db, ACTORS[actor], (tx) => tx.query(sql))
+    const touched = !result.ok ? 0 : isSelect ? result.value.rows.length : result.value.rowCount
+
+    if (expected === "ok") {
+      if (!result.ok) throw result.error
+      expect(touched, "rows seen or touched").toBe(1)
+    } else {
+      expect(touched, "rows seen or touched").toBe(0)
+    }
+  })
+})
