@@ -9,14 +9,14 @@ export const metadata: Metadata = { title: "Page not found" }
 export default function NotFound() {
   return (
     <main className="flex min-h-svh flex-col items-center justify-center gap-6 p-6 text-center">
-      <div className="bg-muted flex size-12 items-center justify-center rounded-full">
-        <Compass className="text-muted-foreground size-6" aria-hidden="true" />
+      <div className="flex size-12 items-center justify-center rounded-full bg-muted">
+        <Compass className="size-6 text-muted-foreground" aria-hidden="true" />
       </div>
       <div className="space-y-2">
         <h1 className="text-2xl font-semibold tracking-tight">
           Page not found
         </h1>
-        <p className="text-muted-foreground max-w-sm text-sm">
+        <p className="max-w-sm text-sm text-muted-foreground">
           There is nothing at this address. It may have moved, or the link may
           be mistyped.
         </p>

@@ -28,22 +28,22 @@ export default function ConsoleError({
   return (
     <section
       role="alert"
-      className="border-destructive/30 flex flex-col items-center justify-center gap-4 rounded-xl border px-6 py-16 text-center"
+      className="flex flex-col items-center justify-center gap-4 rounded-xl border border-destructive/30 px-6 py-16 text-center"
     >
-      <div className="bg-destructive/10 flex size-12 items-center justify-center rounded-full">
+      <div className="flex size-12 items-center justify-center rounded-full bg-destructive/10">
         <TriangleExclamationPoint
-          className="text-destructive size-6"
+          className="size-6 text-destructive"
           aria-hidden="true"
         />
       </div>
       <div className="max-w-md space-y-1">
         <h2 className="text-lg font-semibold">This page could not be loaded</h2>
-        <p className="text-muted-foreground text-sm">
+        <p className="text-sm text-muted-foreground">
           Something went wrong on our side. Try again; if it keeps happening,
           check that the console can reach its Supabase project.
         </p>
         {digest && (
-          <p className="text-muted-foreground font-mono text-xs">
+          <p className="font-mono text-xs text-muted-foreground">
             Error reference: {digest}
           </p>
         )}

@@ -6,10 +6,19 @@ export default function ConsoleLayout({
 }: Readonly<{ children: React.ReactNode }>) {
   return (
     <div className="flex min-h-svh">
+      <a
+        href="#main"
+        className="sr-only z-50 rounded-md bg-background px-3 py-2 text-sm font-medium shadow focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:ring-[3px] focus:ring-ring/50"
+      >
+        Skip to content
+      </a>
       <AppSidebar />
       <div className="flex min-w-0 flex-1 flex-col">
         <SiteHeader />
-        <main className="mx-auto w-full max-w-6xl flex-1 space-y-6 p-4 md:p-8">
+        <main
+          id="main"
+          className="mx-auto w-full max-w-6xl flex-1 space-y-6 p-4 md:p-8"
+        >
           {children}
         </main>
       </div>

@@ -12,12 +12,12 @@ export function AppSidebar({
   return (
     <aside
       className={cn(
-        "border-sidebar-border bg-sidebar text-sidebar-foreground hidden w-60 shrink-0 flex-col border-r md:flex",
+        "hidden w-60 shrink-0 flex-col border-r border-sidebar-border bg-sidebar text-sidebar-foreground md:flex",
         className
       )}
       {...props}
     >
-      <div className="border-sidebar-border flex h-14 items-center border-b px-4">
+      <div className="flex h-14 items-center border-b border-sidebar-border px-4">
         <Brand />
       </div>
       <SidebarNav className="p-3" />

@@ -12,12 +12,12 @@ export function Brand({
     <Link
       href="/devices"
       className={cn(
-        "focus-visible:ring-ring/50 flex items-center gap-2 rounded-md font-semibold tracking-tight outline-none focus-visible:ring-[3px]",
+        "flex items-center gap-2 rounded-md font-semibold tracking-tight outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50",
         className
       )}
       {...props}
     >
-      <span className="bg-primary text-primary-foreground flex size-7 items-center justify-center rounded-md">
+      <span className="flex size-7 items-center justify-center rounded-md bg-primary text-primary-foreground">
         <Cpu className="size-4" aria-hidden="true" />
       </span>
       LMX Console

@@ -28,14 +28,14 @@ export function EmptyState({
       )}
       {...props}
     >
-      <div className="bg-muted flex size-12 items-center justify-center rounded-full">
-        <Icon className="text-muted-foreground size-6" aria-hidden="true" />
+      <div className="flex size-12 items-center justify-center rounded-full bg-muted">
+        <Icon className="size-6 text-muted-foreground" aria-hidden="true" />
       </div>
       <div className="max-w-md space-y-1">
         <h2 id={titleId} className="text-lg font-semibold">
           {title}
         </h2>
-        <p className="text-muted-foreground text-sm">{description}</p>
+        <p className="text-sm text-muted-foreground">{description}</p>
       </div>
       {children}
     </section>
@@ -51,7 +51,7 @@ export function CommandHint({
   return (
     <pre
       className={cn(
-        "bg-muted max-w-full overflow-x-auto rounded-md border px-4 py-2 text-left font-mono text-sm",
+        "max-w-full overflow-x-auto rounded-md border bg-muted px-4 py-2 text-left font-mono text-sm",
         className
       )}
       {...props}

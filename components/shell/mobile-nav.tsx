@@ -32,9 +32,9 @@ export function MobileNav() {
       </SheetTrigger>
       <SheetContent
         side="left"
-        className="bg-sidebar text-sidebar-foreground w-72 p-0"
+        className="w-72 bg-sidebar p-0 text-sidebar-foreground"
       >
-        <SheetHeader className="border-sidebar-border border-b">
+        <SheetHeader className="border-b border-sidebar-border">
           <SheetTitle asChild>
             <Brand onClick={handleNavigate} />
           </SheetTitle>

@@ -34,7 +34,7 @@ export function SidebarNav({
             aria-current={isActive ? "page" : undefined}
             onClick={onNavigate}
             className={cn(
-              "text-sidebar-foreground/80 hover:bg-sidebar-accent hover:text-sidebar-accent-foreground focus-visible:ring-sidebar-ring/50 flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors outline-none focus-visible:ring-[3px]",
+              "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium text-sidebar-foreground/80 transition-colors outline-none hover:bg-sidebar-accent hover:text-sidebar-accent-foreground focus-visible:ring-[3px] focus-visible:ring-sidebar-ring/50",
               isActive &&
                 "bg-sidebar-accent text-sidebar-accent-foreground hover:bg-sidebar-accent"
             )}

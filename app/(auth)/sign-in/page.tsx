@@ -26,7 +26,7 @@ export default function SignInPage() {
           Signing in is not available in this build yet.
         </CardDescription>
       </CardHeader>
-      <CardContent className="text-muted-foreground text-sm">
+      <CardContent className="text-sm text-muted-foreground">
         Accounts arrive with the next release: sign-in by magic link, one-time
         code or password. Until then the console shows its pages without data.
       </CardContent>
