@@ -1,6 +1,6 @@
 import {
   defaultShouldDehydrateQuery,
-  isServer,
+  environmentManager,
   QueryClient,
 } from "@tanstack/react-query"
 
@@ -31,7 +31,7 @@ let browserQueryClient: QueryClient | undefined
  * data into another's render); one client for the lifetime of the browser tab.
  */
 export function getQueryClient() {
-  if (isServer) return makeQueryClient()
+  if (environmentManager.isServer()) return makeQueryClient()
 
   // Keep the browser client outside React: if React suspends during the first
   // render it throws away state, and a client made there would be lost.
