@@ -16,8 +16,8 @@ type Broadcast = { type: string; event: string; payload: Record<string, unknown>
 describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
   let stack: TestStack
   const clients: RealtimeTestClient[] = []
-  const client = (...args: Parameters<typeof realtimeClient>) => {
-    const created = realtimeClient(...args)
+  const client = async (...args: Parameters<typeof realtimeClient>) => {
+    const created = await realtimeClient(...args)
     clients.push(created)
 
     return created
@@ -36,8 +36,8 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
   })
 
   it("delivers broadcasts to other subscribers, and to the sender only with self", async () => {
-    const alice = client(stack)
-    const bob = client(stack)
+    const alice = await client(stack)
+    const bob = await client(stack)
     const aliceInbox = new Inbox<Broadcast>()
     const bobInbox = new Inbox<Broadcast>()
     const aliceChannel = alice.supabase
@@ -71,8 +71,8 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
   })
 
   it("carries broadcasts between protocol versions 1.0.0 and 2.0.0", async () => {
-    const legacy = client(stack, undefined, { vsn: "1.0.0" })
-    const current = client(stack)
+    const legacy = await client(stack, undefined, { vsn: "1.0.0" })
+    const current = await client(stack)
     const legacyInbox = new Inbox<Broadcast>()
     const currentInbox = new Inbox<Broadcast>()
     const legacyChannel = legacy.supabase
@@ -91,7 +91,7 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
   })
 
   it("accepts broadcasts over HTTP from servers (batch endpoint and httpSend)", async () => {
-    const listener = client(stack)
+    const listener = await client(stack)
     const inbox = new Inbox<Broadcast>()
     const channel = listener.supabase
       .channel("announcements")
@@ -112,7 +112,7 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
       payload: { version: 7 },
     })
 
-    const sender = client(stack)
+    const sender = await client(stack)
     const result = await sender.supabase.channel("announcements").httpSend("notice", { n: 1 })
     expect(result).toEqual({ success: true })
     expect(await inbox.next()).toMatchObject({ event: "notice", payload: { n: 1 } })
@@ -126,7 +126,7 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
   })
 
   it("replies with an error when an acknowledged broadcast is too large", async () => {
-    const sender = client(stack)
+    const sender = await client(stack)
     const channel = sender.supabase.channel("big", { config: { broadcast: { ack: true } } })
     await subscribe(channel)
     const huge = "x".repeat(3100 * 1024)
@@ -139,8 +139,8 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
 
   it("tracks presence: state on join, joins and leaves as clients track, update and go", async () => {
     const user = await mintUser(stack)
-    const alice = client(stack, user.token)
-    const bob = client(stack)
+    const alice = await client(stack, user.token)
+    const bob = await client(stack)
     const aliceChannel = alice.supabase.channel("lobby-presence", {
       config: { presence: { key: "alice" } },
     })

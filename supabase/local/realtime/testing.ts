@@ -42,11 +42,11 @@ export type RealtimeTestClient = {
  * `accessToken` option so supabase-js keeps handing Realtime that token (Node 20 has no global
  * WebSocket, so the `ws` package is the transport).
  */
-export function realtimeClient(
+export async function realtimeClient(
   stack: Pick<LocalStack, "url" | "keys">,
   token?: string,
   { vsn }: { vsn?: "1.0.0" | "2.0.0" } = {}
-): RealtimeTestClient {
+): Promise<RealtimeTestClient> {
   let current = token ?? stack.keys.anonKey
   const supabase = createClient(stack.url, stack.keys.anonKey, {
     accessToken: async () => current,
@@ -56,6 +56,9 @@ export function realtimeClient(
       ...(vsn ? { vsn } : {}),
     },
   })
+  // supabase-js hands the token over asynchronously; a join sent before that would go out with
+  // the anon key, so wait for it as an app does before subscribing.
+  await supabase.realtime.setAuth(current)
 
   return {
     supabase,
