@@ -78,7 +78,12 @@ export type Actor = {
 export function userActor(user: keyof typeof USERS): Actor {
   return {
     role: "authenticated",
-    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", email: `${user}@core.test` },
+    claims: {
+      sub: USERS[user],
+      role: "authenticated",
+      aud: "authenticated",
+      email: `${user}@core.test`,
+    },
   }
 }
 
@@ -86,7 +91,12 @@ export function userActor(user: keyof typeof USERS): Actor {
 export function deviceActor(user: keyof typeof USERS, deviceId: string): Actor {
   return {
     role: "authenticated",
-    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", device_id: deviceId },
+    claims: {
+      sub: USERS[user],
+      role: "authenticated",
+      aud: "authenticated",
+      device_id: deviceId,
+    },
   }
 }
 
@@ -94,7 +104,9 @@ export const ANON: Actor = { role: "anon", claims: { role: "anon" } }
 
 /** Sets role and claims for the rest of the transaction, exactly as PostgREST does. */
 export async function actAs(tx: Queryable, actor: Actor) {
-  await tx.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(actor.claims)])
+  await tx.query("select set_config('request.jwt.claims', $1, true)", [
+    JSON.stringify(actor.claims),
+  ])
   await tx.exec(`set local role ${actor.role}`)
 }
 
@@ -115,14 +127,24 @@ export async function tryAs<T>(
     })
   } catch (error) {
     if (error instanceof Rollback) return { ok: true, value: value as T }
-    return { ok: false, error: error instanceof Error ? error : new Error(String(error)) }
+    return {
+      ok: false,
+      error: error instanceof Error ? error : new Error(String(error)),
+    }
   }
 
-  return { ok: false, error: new Error("the transaction committed unexpectedly") }
+  return {
+    ok: false,
+    error: new Error("the transaction committed unexpectedly"),
+  }
 }
 
 /** Runs fn as the actor and commits. */
-export async function runAs<T>(db: Database, actor: Actor, fn: (tx: Queryable) => Promise<T>) {
+export async function runAs<T>(
+  db: Database,
+  actor: Actor,
+  fn: (tx: Queryable) => Promise<T>
+) {
   return db.transaction(async (tx) => {
     await actAs(tx, actor)
 
@@ -131,9 +153,14 @@ export async function runAs<T>(db: Database, actor: Actor, fn: (tx: Queryable) =
 }
 
 /** Expects fn to fail as the actor; returns the error so the caller can check its message. */
-export async function failureAs(db: Database, actor: Actor, fn: (tx: Queryable) => Promise<unknown>) {
+export async function failureAs(
+  db: Database,
+  actor: Actor,
+  fn: (tx: Queryable) => Promise<unknown>
+) {
   const result = await tryAs(db, actor, fn)
-  if (result.ok) throw new Error("expected the statement to fail, but it succeeded")
+  if (result.ok)
+    throw new Error("expected the statement to fail, but it succeeded")
 
   return result.error
 }

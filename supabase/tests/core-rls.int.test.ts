@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@/supabase/local/testing/test-stack"
+import {
+  createTestDatabase,
+  TEST_ENGINE,
+  type TestDatabase,
+} from "@/supabase/local/testing/test-stack"
 
 import {
   ANON,
@@ -163,10 +167,20 @@ const STATEMENTS: Record<string, Record<string, string>> = {
   },
 }
 
-type Cell = { table: string; operation: string; actor: ActorName; expected: Outcome }
+type Cell = {
+  table: string
+  operation: string
+  actor: ActorName
+  expected: Outcome
+}
 
 const cells: Cell[] = MATRIX.flatMap(([table, operation, ...outcomes]) =>
-  ACTOR_ORDER.map((actor, index) => ({ table, operation, actor, expected: outcomes[index] ?? "no" }))
+  ACTOR_ORDER.map((actor, index) => ({
+    table,
+    operation,
+    actor,
+    expected: outcomes[index] ?? "no",
+  }))
 )
 
 function statementFor(table: string, operation: string) {
@@ -195,40 +209,57 @@ describe(`core RLS matrix (${TEST_ENGINE})`, () => {
   it("has one row per table and operation, with an outcome for every actor", () => {
     for (const [table, operation, ...outcomes] of MATRIX) {
       expect(outcomes, `${table} ${operation}`).toHaveLength(ACTOR_ORDER.length)
-      expect(STATEMENTS[table]?.[operation], `${table} ${operation}`).toBeDefined()
+      expect(
+        STATEMENTS[table]?.[operation],
+        `${table} ${operation}`
+      ).toBeDefined()
     }
   })
 
   // A row where every actor is denied proves nothing if its statement is simply broken: the
   // platform role (as migrations and seeds run) must be able to run each one, unless the
   // audit log's append-only trigger stops it.
-  const deniedToAll = MATRIX.filter(
-    ([, , ...outcomes]) => outcomes.every((outcome) => outcome === "no")
+  const deniedToAll = MATRIX.filter(([, , ...outcomes]) =>
+    outcomes.every((outcome) => outcome === "no")
   ).map(([table, operation]) => ({ table, operation }))
-  it.each(deniedToAll)("$table $operation is a valid statement that only policies stop", async ({ table, operation }) => {
-    const sql = statementFor(table, operation)
-    const outcome = await database.db
-      .transaction(async (tx) => {
-        const result = await tx.query(sql)
-        throw Object.assign(new Error("rollback"), { touched: result.rowCount })
-      })
-      .catch((error: unknown) => error)
-    const touched = (outcome as { touched?: number }).touched
-    if (touched === undefined) expect(String(outcome)).toMatch(/append-only/)
-    else expect(touched).toBe(1)
-  })
-
-  it.each(cells)("$table $operation as $actor: $expected", async ({ table, operation, actor, expected }) => {
-    const sql = statementFor(table, operation)
-    const isSelect = operation.startsWith("select")
-    const result = await tryAs(database.db, ACTORS[actor], (tx) => tx.query(sql))
-    const touched = !result.ok ? 0 : isSelect ? result.value.rows.length : result.value.rowCount
-
-    if (expected === "ok") {
-      if (!result.ok) throw result.error
-      expect(touched, "rows seen or touched").toBe(1)
-    } else {
-      expect(touched, "rows seen or touched").toBe(0)
+  it.each(deniedToAll)(
+    "$table $operation is a valid statement that only policies stop",
+    async ({ table, operation }) => {
+      const sql = statementFor(table, operation)
+      const outcome = await database.db
+        .transaction(async (tx) => {
+          const result = await tx.query(sql)
+          throw Object.assign(new Error("rollback"), {
+            touched: result.rowCount,
+          })
+        })
+        .catch((error: unknown) => error)
+      const touched = (outcome as { touched?: number }).touched
+      if (touched === undefined) expect(String(outcome)).toMatch(/append-only/)
+      else expect(touched).toBe(1)
     }
-  })
+  )
+
+  it.each(cells)(
+    "$table $operation as $actor: $expected",
+    async ({ table, operation, actor, expected }) => {
+      const sql = statementFor(table, operation)
+      const isSelect = operation.startsWith("select")
+      const result = await tryAs(database.db, ACTORS[actor], (tx) =>
+        tx.query(sql)
+      )
+      const touched = !result.ok
+        ? 0
+        : isSelect
+          ? result.value.rows.length
+          : result.value.rowCount
+
+      if (expected === "ok") {
+        if (!result.ok) throw result.error
+        expect(touched, "rows seen or touched").toBe(1)
+      } else {
+        expect(touched, "rows seen or touched").toBe(0)
+      }
+    }
+  )
 })
