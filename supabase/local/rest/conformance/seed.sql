@@ -39,3 +39,4 @@ insert into public.notes (owner_id, body) values
 
 insert into public.staff_only (id, secret) values (1, 'classified');
 insert into library.shelves (id, label) values (1, 'Top'), (2, 'Bottom');
+insert into public.tags (id, slug, hits) values (1, 'classic', 5);

@@ -142,3 +142,9 @@ create function public.write_on_get() returns int language sql volatile
   as $$ insert into public.counters (key) values ('from-get') returning value $$;
 create function public.my_notes() returns setof public.notes language sql stable
   as $$ select * from public.notes order by id $$;
+
+create table public.tags (
+  id int primary key,
+  slug text not null unique,
+  hits int not null default 0
+);
