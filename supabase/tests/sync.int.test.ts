@@ -1,0 +1,392 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+import {
+  createTestDatabase,
+  TEST_ENGINE,
+  type TestDatabase,
+} from "@/supabase/local/testing/test-stack"
+
+import {
+  DEVICES,
+  deviceActor,
+  failureAs,
+  FIXTURES_SQL,
+  runAs,
+  USERS,
+  userActor,
+} from "./core-fixtures"
+
+// sync_push / sync_pull as the device API calls them, with device JWT claims.
+const studio = deviceActor("owner", DEVICES.owner)
+const laptop = deviceActor("owner", DEVICES.ownerSecond)
+const revoked = deviceActor("owner", DEVICES.ownerRevoked)
+const strangerDevice = deviceActor("stranger", DEVICES.stranger)
+
+type PushResult = {
+  kind: "session" | "message"
+  id: string
+  status: string
+  server_version: string
+}
+type SessionItem = {
+  id: string
+  sync_version: number
+  title?: string
+  deleted_at?: string
+  model?: string
+}
+type MessageItem = {
+  id: string
+  session_id: string
+  sync_version: number
+  message_index: number
+  role: string
+  content?: string
+  model?: string
+  input_tokens?: number
+  output_tokens?: number
+  deleted_at?: string
+  created_at?: string
+}
+type Change = {
+  kind: "session" | "message"
+  id: string
+  row: Record<string, unknown>
+}
+type Page = { changes: Change[]; next_cursor: string | null; has_more: boolean }
+
+// Deterministic ids per test: prefix (4 hex digits) + counter.
+const uuid = (prefix: string, n: number) =>
+  `${prefix}0000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`.padStart(
+    36,
+    "0"
+  )
+
+describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
+  let database: TestDatabase
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ seedFiles: [] })
+    await database.db.exec(FIXTURES_SQL)
+  })
+  afterAll(async () => {
+    await database?.dispose()
+  })
+
+  const push = async (
+    actor = studio,
+    batch: { sessions?: SessionItem[]; messages?: MessageItem[] }
+  ) =>
+    (
+      await runAs(database.db, actor, (tx) =>
+        tx.query<PushResult>("select * from public.sync_push($1)", [
+          JSON.stringify(batch),
+        ])
+      )
+    ).rows
+  const pull = async (cursor: string | null, maxRows = 1000, actor = studio) =>
+    (
+      await runAs(database.db, actor, (tx) =>
+        tx.query<{ page: Page }>("select public.sync_pull($1, $2) as page", [
+          cursor,
+          maxRows,
+        ])
+      )
+    ).rows[0]!.page
+  const statuses = (results: PushResult[]) =>
+    results.reduce<Record<string, number>>(
+      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+      {}
+    )
+
+  it("pushes a batch of 1,210 sessions and messages in one call, and a replay is all duplicates", async () => {
+    const sessions = Array.from({ length: 10 }, (_, s) => ({
+      id: uuid("a001", s),
+      sync_version: 1,
+      title: `Session ${s}`,
+      model: "fixture-model",
+    }))
+    const messages = Array.from({ length: 1200 }, (_, m) => ({
+      id: uuid("a002", m),
+      session_id: uuid("a001", m % 10),
+      sync_version: 1,
+      message_index: Math.floor(m / 10),
+      role: m % 2 === 0 ? "user" : "assistant",
+      content: `message ${m} about quantisation`,
+      model: "fixture-model",
+      input_tokens: 100,
+      output_tokens: 10,
+    }))
+
+    const first = await push(studio, { sessions, messages })
+    expect(first).toHaveLength(1210)
+    expect(statuses(first)).toEqual({ applied: 1210 })
+    expect(first.every((r) => r.server_version === "1")).toBe(true)
+
+    const replay = await push(studio, { sessions, messages })
+    expect(statuses(replay)).toEqual({ duplicate: 1210 })
+
+    const { rows } = await database.db.query(
+      "select message_count, token_count, device_id from public.cloud_sessions where id = $1",
+      [uuid("a001", 3)]
+    )
+    expect(rows).toEqual([
+      { message_count: 120, token_count: "13200", device_id: DEVICES.owner },
+    ])
+  })
+
+  it("applies newer versions, reports older or diverging ones as conflicts with the server's version", async () => {
+    const session = { id: uuid("b001", 1), sync_version: 3, title: "v3" }
+    expect(statuses(await push(studio, { sessions: [session] }))).toEqual({
+      applied: 1,
+    })
+
+    const older = await push(studio, {
+      sessions: [{ ...session, sync_version: 2, title: "v2" }],
+    })
+    expect(older).toEqual([
+      {
+        kind: "session",
+        id: session.id,
+        status: "conflict",
+        server_version: "3",
+      },
+    ])
+    const diverging = await push(studio, {
+      sessions: [{ ...session, title: "other v3" }],
+    })
+    expect(diverging).toEqual([
+      {
+        kind: "session",
+        id: session.id,
+        status: "conflict",
+        server_version: "3",
+      },
+    ])
+    const newer = await push(studio, {
+      sessions: [{ ...session, sync_version: 4, title: "v4" }],
+    })
+    expect(newer).toEqual([
+      {
+        kind: "session",
+        id: session.id,
+        status: "applied",
+        server_version: "4",
+      },
+    ])
+
+    const { rows } = await database.db.query(
+      "select title, sync_version from public.cloud_sessions where id = $1",
+      [session.id]
+    )
+    expect(rows).toEqual([{ title: "v4", sync_version: "4" }])
+  })
+
+  it("keeps the highest version when one batch carries the same item twice", async () => {
+    const id = uuid("b002", 1)
+    const results = await push(studio, {
+      sessions: [
+        { id, sync_version: 1, title: "first" },
+        { id, sync_version: 2, title: "second" },
+      ],
+    })
+    expect(results).toEqual([
+      { kind: "session", id, status: "applied", server_version: "2" },
+    ])
+  })
+
+  it("bumps sync_version when the console edits a row, so the device's stale copy conflicts", async () => {
+    const id = uuid("b003", 1)
+    await push(studio, {
+      sessions: [{ id, sync_version: 1, title: "from device" }],
+    })
+    await runAs(database.db, userActor("owner"), (tx) =>
+      tx.query(
+        "update public.cloud_sessions set title = 'renamed in console' where id = $1",
+        [id]
+      )
+    )
+    const { rows } = await database.db.query(
+      "select sync_version from public.cloud_sessions where id = $1",
+      [id]
+    )
+    expect(rows).toEqual([{ sync_version: "2" }])
+    expect(
+      await push(studio, {
+        sessions: [{ id, sync_version: 2, title: "device edit" }],
+      })
+    ).toEqual([
+      { kind: "session", id, status: "conflict", server_version: "2" },
+    ])
+  })
+
+  it("records deletions as tombstones that drop the content and the counters, and reach pull", async () => {
+    const session = uuid("c001", 1)
+    const message = uuid("c002", 1)
+    await push(studio, {
+      sessions: [{ id: session, sync_version: 1, title: "to delete" }],
+      messages: [
+        {
+          id: message,
+          session_id: session,
+          sync_version: 1,
+          message_index: 0,
+          role: "user",
+          content: "secret plan",
+          input_tokens: 5,
+        },
+      ],
+    })
+    const before = await pull(null, 5000)
+
+    const results = await push(studio, {
+      messages: [
+        {
+          id: message,
+          session_id: session,
+          sync_version: 2,
+          message_index: 0,
+          role: "user",
+          deleted_at: new Date().toISOString(),
+        },
+      ],
+    })
+    expect(results).toEqual([
+      { kind: "message", id: message, status: "applied", server_version: "2" },
+    ])
+    const { rows } = await database.db.query(
+      "select m.content, m.deleted_at is not null as deleted, s.message_count from public.cloud_messages m join public.cloud_sessions s on s.id = m.session_id where m.id = $1",
+      [message]
+    )
+    expect(rows).toEqual([{ content: "", deleted: true, message_count: 0 }])
+
+    const after = await pull(before.next_cursor)
+    const tombstone = after.changes.find((change) => change.id === message)
+    expect(tombstone?.row).toMatchObject({
+      deleted_at: expect.any(String),
+      content: "",
+      sync_version: 2,
+    })
+  })
+
+  it("rejects writes to rows of another device, another user or a session that is not the caller's", async () => {
+    const session = uuid("d001", 1)
+    await push(studio, {
+      sessions: [{ id: session, sync_version: 1, title: "studio's" }],
+    })
+
+    expect(
+      await push(laptop, {
+        sessions: [{ id: session, sync_version: 2, title: "laptop's" }],
+      })
+    ).toEqual([
+      { kind: "session", id: session, status: "rejected", server_version: "1" },
+    ])
+    expect(
+      await push(strangerDevice, {
+        sessions: [{ id: session, sync_version: 9, title: "stolen" }],
+      })
+    ).toEqual([
+      { kind: "session", id: session, status: "rejected", server_version: "1" },
+    ])
+    const intoForeignSession = await push(strangerDevice, {
+      messages: [
+        {
+          id: uuid("d002", 1),
+          session_id: session,
+          sync_version: 1,
+          message_index: 0,
+          role: "user",
+          content: "injected",
+        },
+      ],
+    })
+    expect(intoForeignSession).toEqual([
+      {
+        kind: "message",
+        id: uuid("d002", 1),
+        status: "rejected",
+        server_version: null,
+      },
+    ])
+
+    const { rows } = await database.db.query(
+      "select title, sync_version, user_id from public.cloud_sessions where id = $1",
+      [session]
+    )
+    expect(rows).toEqual([
+      { title: "studio's", sync_version: "1", user_id: USERS.owner },
+    ])
+  })
+
+  it("refuses a revoked device outright", async () => {
+    const error = await failureAs(database.db, revoked, (tx) =>
+      tx.query("select * from public.sync_push($1)", [
+        JSON.stringify({
+          sessions: [{ id: uuid("e001", 1), sync_version: 1 }],
+        }),
+      ])
+    )
+    expect(error.message).toMatch(/revoked/)
+    const pullError = await failureAs(database.db, revoked, (tx) =>
+      tx.query("select public.sync_pull(null)")
+    )
+    expect(pullError.message).toMatch(/sign in/)
+  })
+
+  it("pulls every change exactly once, in a stable order, page by page, then only what changed since", async () => {
+    const all: Change[] = []
+    let cursor: string | null = null
+    for (let page = 0; page < 100; page++) {
+      const result: Page = await pull(cursor, 97)
+      all.push(...result.changes)
+      cursor = result.next_cursor
+      if (!result.has_more) break
+    }
+    const ids = all.map((change) => change.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    const { rows } = await database.db.query<{ n: string }>(
+      `select (select count(*) from public.cloud_sessions where user_id = $1) + (select count(*) from public.cloud_messages where user_id = $1) as n`,
+      [USERS.owner]
+    )
+    expect(ids).toHaveLength(Number(rows[0]!.n))
+    // Rows arrive in (change_seq, kind, id) order.
+    const keys = all.map(
+      (change) =>
+        [
+          Number(change.row.change_seq),
+          change.kind === "session" ? 0 : 1,
+          change.id,
+        ] as const
+    )
+    const sorted = [...keys].sort(
+      (a, b) =>
+        a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)
+    )
+    expect(keys).toEqual(sorted)
+    // Another device of the same user sees the same changes.
+    expect((await pull(null, 5000, laptop)).changes).toHaveLength(ids.length)
+
+    expect((await pull(cursor)).changes).toEqual([])
+    const session = uuid("f001", 1)
+    await push(laptop, {
+      sessions: [{ id: session, sync_version: 1, title: "new since" }],
+    })
+    const since = await pull(cursor)
+    expect(since.changes.map((change) => change.id)).toEqual([session])
+    expect(since.has_more).toBe(false)
+    // The stranger's pull shows none of the owner's rows.
+    expect((await pull(null, 5000, strangerDevice)).changes).toEqual([])
+  })
+
+  it("refuses malformed batches and cursors", async () => {
+    const batchError = await failureAs(database.db, studio, (tx) =>
+      tx.query("select * from public.sync_push('[]'::jsonb)")
+    )
+    expect(batchError.message).toMatch(/expects/)
+    const cursorError = await failureAs(database.db, studio, (tx) =>
+      tx.query("select public.sync_pull('nope')")
+    )
+    expect(cursorError.message).toMatch(/malformed cursor/)
+  })
+})
