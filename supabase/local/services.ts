@@ -1,5 +1,6 @@
 import { createRealtimeService } from "./realtime/service"
+import { restService } from "./rest"
 import { type ServiceFactory } from "./service"
 
 /** The APIs the stack serves, in the order they start. Each lives in its own folder. */
-export const defaultServices: ServiceFactory[] = [createRealtimeService]
+export const defaultServices: ServiceFactory[] = [restService, createRealtimeService]
