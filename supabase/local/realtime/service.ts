@@ -311,7 +311,7 @@ class Connection {
     this.log(`[realtime] dropping a socket: ${reason}`)
     // The close frame waits behind the unread data, so the socket is cut if it is not read.
     this.ws.close(1008, reason.slice(0, 120))
-    setTimeout(() => this.ws.terminate(), 1000).unref()
+    setTimeout(() => this.ws.terminate(), 10_000).unref()
   }
 }
 

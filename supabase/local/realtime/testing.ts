@@ -45,7 +45,7 @@ export type RealtimeTestClient = {
 export async function realtimeClient(
   stack: Pick<LocalStack, "url" | "keys">,
   token?: string,
-  { vsn }: { vsn?: "1.0.0" | "2.0.0" } = {}
+  { vsn, reconnectAfterMs }: { vsn?: "1.0.0" | "2.0.0"; reconnectAfterMs?: number } = {}
 ): Promise<RealtimeTestClient> {
   let current = token ?? stack.keys.anonKey
   const supabase = createClient(stack.url, stack.keys.anonKey, {
@@ -54,6 +54,7 @@ export async function realtimeClient(
       // realtime-js types its transport as the DOM WebSocket constructor; ws is compatible.
       transport: WebSocket as unknown as typeof globalThis.WebSocket,
       ...(vsn ? { vsn } : {}),
+      ...(reconnectAfterMs ? { reconnectAfterMs: () => reconnectAfterMs } : {}),
     },
   })
   // supabase-js hands the token over asynchronously; a join sent before that would go out with
