@@ -614,9 +614,26 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
     })
   })
 
-  it("embeds from a view through its base table's relationship-free columns", async () => {
+  it("reads a view", async () => {
     const { data } = await anon.from("published_books").select("id,title").order("id")
     expect(ids(data)).toEqual([1, 2, 3, 5])
+  })
+
+  it("embeds from a view through its base table's foreign key", async () => {
+    const { data } = await anon.from("published_books").select("id,authors(name)").in("id", [3, 5]).order("id")
+    expect(data).toEqual([
+      { id: 3, authors: { name: "Stanisław Lem" } },
+      { id: 5, authors: { name: "Octavia E. Butler" } },
+    ])
+  })
+
+  it("embeds a view from a table through the view's base foreign key", async () => {
+    const { data } = await anon
+      .from("authors")
+      .select("id,published_books(id)")
+      .eq("id", 3)
+      .order("id", { referencedTable: "published_books" })
+    expect(data).toEqual([{ id: 3, published_books: [{ id: 5 }] }])
   })
 })
 

@@ -84,6 +84,14 @@ const constraintRow = z.object({
   foreign_columns: jsonArray(z.string()).nullable(),
 })
 
+const viewColumnRow = z.object({
+  view_schema: z.string(),
+  view: z.string(),
+  table_schema: z.string(),
+  table: z.string(),
+  column: z.string(),
+})
+
 const routineRow = z.object({
   schema: z.string(),
   name: z.string(),
@@ -136,8 +144,24 @@ const CONSTRAINTS_SQL = `
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   left join pg_catalog.pg_class fc on fc.oid = con.confrelid
   left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
-  where con.contype in ('p', 'u', 'f') and n.nspname = any($1::text[])
+  where con.contype in ('p', 'u', 'f')
+    and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
   order by con.conname
+`
+
+// Which base-table columns each view reads, from the view's rewrite rule dependencies.
+const VIEW_COLUMNS_SQL = `
+  select distinct vn.nspname as view_schema, v.relname as view, tn.nspname as table_schema,
+    t.relname as table, a.attname as column
+  from pg_catalog.pg_class v
+  join pg_catalog.pg_namespace vn on vn.oid = v.relnamespace
+  join pg_catalog.pg_rewrite r on r.ev_class = v.oid
+  join pg_catalog.pg_depend d on d.objid = r.oid and d.classid = 'pg_catalog.pg_rewrite'::regclass
+    and d.refclassid = 'pg_catalog.pg_class'::regclass and d.refobjsubid > 0
+  join pg_catalog.pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p', 'v', 'm', 'f')
+  join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
+  join pg_catalog.pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+  where v.relkind in ('v', 'm') and vn.nspname = any($1::text[])
 `
 
 const ROUTINES_SQL = `
@@ -195,10 +219,11 @@ function toRoutine(row: z.infer<typeof routineRow>): Routine {
 
 /** Reads what PostgREST keeps in its schema cache for the exposed schemas. */
 export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise<SchemaCache> {
-  const [tableRows, constraintRows, routineRows] = [
+  const [tableRows, constraintRows, routineRows, viewColumnRows] = [
     await db.query(TABLES_SQL, [schemas]),
-    await db.query(CONSTRAINTS_SQL, [schemas]),
+    await db.query(CONSTRAINTS_SQL),
     await db.query(ROUTINES_SQL, [schemas]),
+    await db.query(VIEW_COLUMNS_SQL, [schemas]),
   ]
   const tables = new Map<string, Table>()
   for (const raw of tableRows.rows) {
@@ -218,12 +243,14 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
     })
   }
   const foreignKeys: ForeignKey[] = []
+  const keys = new Map<string, { primaryKey: string[]; uniques: string[][] }>()
   for (const raw of constraintRows.rows) {
     const row = constraintRow.parse(raw)
-    const table = tables.get(qualified(row.schema, row.table))
-    if (!table) continue
-    if (row.type === "p") table.primaryKey = row.columns
-    if (row.type === "p" || row.type === "u") table.uniques.push(row.columns)
+    const key = qualified(row.schema, row.table)
+    const entry = keys.get(key) ?? { primaryKey: [], uniques: [] }
+    keys.set(key, entry)
+    if (row.type === "p") entry.primaryKey = row.columns
+    if (row.type === "p" || row.type === "u") entry.uniques.push(row.columns)
     if (row.type === "f" && row.foreign_schema && row.foreign_table && row.foreign_columns) {
       foreignKeys.push({
         name: row.name,
@@ -236,6 +263,11 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
       })
     }
   }
+  for (const [key, entry] of keys) {
+    const table = tables.get(key)
+    if (table) Object.assign(table, entry)
+  }
+  foreignKeys.push(...viewForeignKeys(tables, foreignKeys, keys, viewColumnRows.rows.map((r) => viewColumnRow.parse(r))))
   const routines = new Map<string, Routine[]>()
   for (const raw of routineRows.rows) {
     const routine = toRoutine(routineRow.parse(raw))
@@ -244,4 +276,50 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
   }
 
   return { schemas, tables, foreignKeys, routines }
+}
+
+/**
+ * Relationships through views, where cheap: a view column that reads a base-table column of
+ * the same name stands for it, so the base table's keys and foreign keys carry over to the view.
+ */
+function viewForeignKeys(
+  tables: Map<string, Table>,
+  foreignKeys: ForeignKey[],
+  keys: Map<string, { primaryKey: string[]; uniques: string[][] }>,
+  rows: z.infer<typeof viewColumnRow>[]
+): ForeignKey[] {
+  const derived: ForeignKey[] = []
+  const byView = new Map<string, Map<string, Set<string>>>()
+  for (const row of rows) {
+    const view = qualified(row.view_schema, row.view)
+    const base = qualified(row.table_schema, row.table)
+    const bases = byView.get(view) ?? new Map<string, Set<string>>()
+    byView.set(view, bases)
+    bases.set(base, (bases.get(base) ?? new Set()).add(row.column))
+  }
+  for (const [viewKey, bases] of byView) {
+    const view = tables.get(viewKey)
+    if (!view) continue
+    const covers = (base: string, columns: string[]) =>
+      columns.every((c) => view.columns.has(c) && bases.get(base)?.has(c))
+    for (const [base, entry] of [...bases.keys()].map((b) => [b, keys.get(b)] as const)) {
+      if (!entry) continue
+      if (bases.size === 1 && entry.primaryKey.length && covers(base, entry.primaryKey)) {
+        view.primaryKey = entry.primaryKey
+        view.uniques = entry.uniques.filter((u) => covers(base, u))
+      }
+    }
+    for (const fk of foreignKeys) {
+      const source = qualified(fk.schema, fk.table)
+      const target = qualified(fk.foreignSchema, fk.foreignTable)
+      if (bases.has(source) && covers(source, fk.columns)) {
+        derived.push({ ...fk, schema: view.schema, table: view.name })
+      }
+      if (bases.has(target) && covers(target, fk.foreignColumns)) {
+        derived.push({ ...fk, foreignSchema: view.schema, foreignTable: view.name })
+      }
+    }
+  }
+
+  return derived
 }
