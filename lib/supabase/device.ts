@@ -1,0 +1,88 @@
+import "server-only"
+
+import { createClient as createSupabaseClient } from "@supabase/supabase-js"
+import { SignJWT } from "jose"
+import WebSocket from "ws"
+
+import { getPublicEnv, getServerEnv } from "@/lib/env"
+
+/** How long a device JWT lives: long enough for one API call, short enough that nothing keeps it. */
+export const DEVICE_JWT_TTL_SECONDS = 300
+
+const NO_SESSION = {
+  persistSession: false,
+  autoRefreshToken: false,
+  detectSessionInUrl: false,
+} as const
+
+// supabase-js builds a Realtime client even when nothing subscribes, and Node 20 (which the
+// app supports) has no global WebSocket for it: without a transport the constructor throws.
+const REALTIME = {
+  transport: WebSocket as unknown as typeof globalThis.WebSocket,
+}
+
+/** Raised when the server has no SUPABASE_JWT_SECRET, so it cannot act for devices. */
+export class DeviceJwtUnavailableError extends Error {
+  constructor() {
+    super(
+      "SUPABASE_JWT_SECRET is not set: the device API cannot mint device JWTs"
+    )
+    this.name = "DeviceJwtUnavailableError"
+  }
+}
+
+export type DeviceIdentity = { deviceId: string; userId: string }
+
+/** Signs the short-lived JWT a device acts with: the owner's id, plus the device_id claim RLS checks. */
+export async function mintDeviceJwt(
+  { deviceId, userId }: DeviceIdentity,
+  now = Math.floor(Date.now() / 1000)
+): Promise<string> {
+  const secret = getServerEnv().SUPABASE_JWT_SECRET
+  if (!secret) throw new DeviceJwtUnavailableError()
+
+  return new SignJWT({
+    role: "authenticated",
+    device_id: deviceId,
+  })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(userId)
+    .setAudience("authenticated")
+    .setIssuedAt(now)
+    .setExpirationTime(now + DEVICE_JWT_TTL_SECONDS)
+    .sign(new TextEncoder().encode(secret))
+}
+
+/**
+ * A Supabase client acting as one device (RLS sees the owner plus `device_id`), for device
+ * API route handlers after `authenticateDevice`. Console code uses `./server` instead; calls
+ * made before a device has credentials use `createDeviceAnonClient`.
+ */
+export async function createDeviceClient(identity: DeviceIdentity) {
+  const env = getPublicEnv()
+  const token = await mintDeviceJwt(identity)
+
+  return createSupabaseClient(
+    env.NEXT_PUBLIC_SUPABASE_URL,
+    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    {
+      auth: NO_SESSION,
+      realtime: REALTIME,
+      global: { headers: { Authorization: `Bearer ${token}` } },
+    }
+  )
+}
+
+/**
+ * A Supabase client with only the anon key, for the device API's calls to the pairing and
+ * device-authentication functions (granted to anon). Everything else uses `createDeviceClient`.
+ */
+export function createDeviceAnonClient() {
+  const env = getPublicEnv()
+
+  return createSupabaseClient(
+    env.NEXT_PUBLIC_SUPABASE_URL,
+    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    { auth: NO_SESSION, realtime: REALTIME }
+  )
+}
