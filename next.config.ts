@@ -10,6 +10,8 @@ const securityHeaders = [
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // `npm test` type-checks the whole repository with tsc first; the build need not repeat it.
+  typescript: { ignoreBuildErrors: true },
   // The local stack and its PGlite engine run beside the app, never inside its bundles.
   serverExternalPackages: ["@electric-sql/pglite", "pg"],
   async headers() {
