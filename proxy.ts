@@ -1,10 +1,48 @@
 import { NextResponse, type NextRequest } from "next/server"
 
-// TODO(#7): call updateSession(request) from lib/supabase/proxy.ts here to
-// refresh the session cookie, and redirect anonymous visitors of console
-// routes to /sign-in.
-export function proxy(_request: NextRequest) {
-  return NextResponse.next()
+import { afterSignInPath, signInPath } from "@/lib/auth/redirects"
+import { routeAccess } from "@/lib/auth/routes"
+import { safeNextPath } from "@/lib/auth/safe-next-path"
+import { getPublicEnv } from "@/lib/env"
+import { updateSession } from "@/lib/supabase/proxy"
+
+// Redirects go to the configured origin, never to the request's Host or
+// X-Forwarded-Host, which a client or a misconfigured proxy can set.
+function redirectKeepingCookies(path: string, from: NextResponse) {
+  const target = new URL(path, getPublicEnv().NEXT_PUBLIC_SITE_URL)
+  const response = NextResponse.redirect(target, 307)
+  // The refreshed (or cleared) session cookies must reach the browser even
+  // when the page itself is not rendered.
+  for (const cookie of from.cookies.getAll()) response.cookies.set(cookie)
+  for (const header of ["cache-control", "expires", "pragma"]) {
+    const value = from.headers.get(header)
+    if (value) response.headers.set(header, value)
+  }
+
+  return response
+}
+
+export async function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl
+  const access = routeAccess(pathname)
+  if (access === "device-api") return NextResponse.next()
+
+  const { response, claims } = await updateSession(request)
+  const signedIn = claims !== null
+
+  if (access === "console" && !signedIn) {
+    return redirectKeepingCookies(
+      signInPath({ next: `${pathname}${search}` }),
+      response
+    )
+  }
+  if (access === "guest" && signedIn) {
+    const next = request.nextUrl.searchParams.get("next")
+
+    return redirectKeepingCookies(afterSignInPath(safeNextPath(next)), response)
+  }
+
+  return response
 }
 
 export const config = {

@@ -1,9 +1,12 @@
+import { getCurrentUser } from "@/lib/auth/current-user"
 import { AppSidebar } from "@/components/shell/app-sidebar"
 import { SiteHeader } from "@/components/shell/site-header"
 
-export default function ConsoleLayout({
+export default async function ConsoleLayout({
   children,
 }: Readonly<{ children: React.ReactNode }>) {
+  const user = await getCurrentUser()
+
   return (
     <div className="flex min-h-svh">
       <a
@@ -14,7 +17,9 @@ export default function ConsoleLayout({
       </a>
       <AppSidebar />
       <div className="flex min-w-0 flex-1 flex-col">
-        <SiteHeader />
+        <SiteHeader
+          user={{ email: user.email, displayName: user.displayName }}
+        />
         <main
           id="main"
           className="mx-auto w-full max-w-6xl flex-1 space-y-6 p-4 md:p-8"

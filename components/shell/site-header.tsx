@@ -4,12 +4,13 @@ import { cn } from "@/lib/utils"
 import { Brand } from "@/components/shell/brand"
 import { MobileNav } from "@/components/shell/mobile-nav"
 import { ThemeToggle } from "@/components/shell/theme-toggle"
-import { UserMenu } from "@/components/shell/user-menu"
+import { UserMenu, type UserMenuUser } from "@/components/shell/user-menu"
 
 export function SiteHeader({
+  user,
   className,
   ...props
-}: React.ComponentProps<"header">) {
+}: React.ComponentProps<"header"> & { user: UserMenuUser }) {
   return (
     <header
       className={cn(
@@ -22,7 +23,7 @@ export function SiteHeader({
       <Brand className="md:hidden" />
       <div className="ml-auto flex items-center gap-1">
         <ThemeToggle />
-        <UserMenu />
+        <UserMenu user={user} />
       </div>
     </header>
   )

@@ -1,7 +1,8 @@
 "use client"
 
+import * as React from "react"
 import Link from "next/link"
-import { CircleUser, LogIn } from "lucide-react"
+import { CircleUser, LogOut, MonitorX, Settings } from "lucide-react"
 
 import { Button } from "@/components/ui/button"
 import {
@@ -12,33 +13,62 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu"
+import { SignOutEverywhereDialog } from "@/components/auth/sign-out-everywhere-dialog"
+import { SignOutForm } from "@/components/auth/sign-out-form"
 
-// TODO(#7): show the signed-in user (name, email) and a sign-out item once
-// auth lands; until then nobody can be signed in, so say so.
-export function UserMenu() {
+export type UserMenuUser = { email: string; displayName: string }
+
+export function UserMenu({ user }: { user: UserMenuUser }) {
+  const signOutRef = React.useRef<HTMLFormElement>(null)
+  const [confirmingEverywhere, setConfirmingEverywhere] = React.useState(false)
+
   return (
-    <DropdownMenu>
-      <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="icon">
-          <CircleUser />
-          <span className="sr-only">Account menu</span>
-        </Button>
-      </DropdownMenuTrigger>
-      <DropdownMenuContent align="end" className="w-56">
-        <DropdownMenuLabel className="flex flex-col gap-0.5">
-          <span>Signed out</span>
-          <span className="text-xs font-normal text-muted-foreground">
-            You are not signed in.
-          </span>
-        </DropdownMenuLabel>
-        <DropdownMenuSeparator />
-        <DropdownMenuItem asChild>
-          <Link href="/sign-in">
-            <LogIn aria-hidden="true" />
-            Sign in
-          </Link>
-        </DropdownMenuItem>
-      </DropdownMenuContent>
-    </DropdownMenu>
+    <>
+      <DropdownMenu>
+        <DropdownMenuTrigger asChild>
+          <Button variant="ghost" size="icon">
+            <CircleUser />
+            <span className="sr-only">Account menu</span>
+          </Button>
+        </DropdownMenuTrigger>
+        <DropdownMenuContent align="end" className="w-64">
+          <DropdownMenuLabel className="flex flex-col gap-0.5">
+            <span className="truncate">{user.displayName || user.email}</span>
+            {user.displayName ? (
+              <span className="truncate text-xs font-normal text-muted-foreground">
+                {user.email}
+              </span>
+            ) : null}
+          </DropdownMenuLabel>
+          <DropdownMenuSeparator />
+          <DropdownMenuItem asChild>
+            <Link href="/settings">
+              <Settings aria-hidden="true" />
+              Settings
+            </Link>
+          </DropdownMenuItem>
+          <DropdownMenuSeparator />
+          <DropdownMenuItem
+            onSelect={() => signOutRef.current?.requestSubmit()}
+          >
+            <LogOut aria-hidden="true" />
+            Sign out
+          </DropdownMenuItem>
+          <DropdownMenuItem
+            variant="destructive"
+            onSelect={() => setConfirmingEverywhere(true)}
+          >
+            <MonitorX aria-hidden="true" />
+            Sign out everywhere
+          </DropdownMenuItem>
+        </DropdownMenuContent>
+      </DropdownMenu>
+      {/* Outside the menu, which unmounts its content as it closes. */}
+      <SignOutForm ref={signOutRef} scope="local" hidden />
+      <SignOutEverywhereDialog
+        open={confirmingEverywhere}
+        onOpenChange={setConfirmingEverywhere}
+      />
+    </>
   )
 }

@@ -1,5 +1,6 @@
 import { createBrowserClient } from "@supabase/ssr"
 
+import { sessionCookieOptions } from "@/lib/auth/cookie-options"
 import { getPublicEnv } from "@/lib/env"
 
 /**
@@ -13,6 +14,7 @@ export function createClient() {
   // in every component is cheap.
   return createBrowserClient(
     env.NEXT_PUBLIC_SUPABASE_URL,
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY
+    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    { cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL) }
   )
 }

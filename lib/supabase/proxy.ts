@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server"
 import { createServerClient } from "@supabase/ssr"
 
+import { sessionCookieOptions } from "@/lib/auth/cookie-options"
 import { getPublicEnv } from "@/lib/env"
 
 /**
@@ -16,6 +17,7 @@ export async function updateSession(request: NextRequest) {
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {
+      cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL),
       cookies: {
         getAll() {
           return request.cookies.getAll()

@@ -3,6 +3,7 @@ import "server-only"
 import { cookies } from "next/headers"
 import { createServerClient } from "@supabase/ssr"
 
+import { sessionCookieOptions } from "@/lib/auth/cookie-options"
 import { getPublicEnv } from "@/lib/env"
 
 /**
@@ -18,6 +19,7 @@ export async function createClient() {
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {
+      cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL),
       cookies: {
         getAll() {
           return cookieStore.getAll()

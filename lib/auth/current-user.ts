@@ -1,0 +1,57 @@
+import "server-only"
+
+import { cache } from "react"
+import { redirect } from "next/navigation"
+
+import { createClient } from "@/lib/supabase/server"
+
+import { signInPath } from "./redirects"
+
+export type CurrentUser = {
+  id: string
+  email: string
+  displayName: string
+  /** This browser's Auth session, from the access token. */
+  sessionId: string | null
+  /** How this session signed in ("password", "otp", "oauth"…), newest first. */
+  methods: string[]
+  /** When this access token was issued (seconds since the epoch). */
+  issuedAt: number | null
+}
+
+/**
+ * The signed-in user for this request, from verified JWT claims plus their
+ * profile row (RLS: only their own). Once per request however many server
+ * components ask. Redirects to sign-in when there is no session; proxy.ts
+ * normally does that first.
+ */
+export const getCurrentUser = cache(async (): Promise<CurrentUser> => {
+  const supabase = await createClient()
+  const { data } = await supabase.auth.getClaims()
+  const claims = data?.claims
+  if (!claims?.sub) redirect(signInPath())
+
+  const { data: profile, error } = await supabase
+    .from("profiles")
+    .select("display_name")
+    .eq("id", claims.sub)
+    .maybeSingle<{ display_name: string }>()
+  if (error)
+    console.error(`[auth] profile read failed: ${error.code} ${error.message}`)
+
+  const amr = Array.isArray(claims.amr) ? claims.amr : []
+  const methods = amr
+    .map((entry) =>
+      typeof entry === "string" ? entry : (entry as { method?: unknown }).method
+    )
+    .filter((method): method is string => typeof method === "string")
+
+  return {
+    id: claims.sub,
+    email: typeof claims.email === "string" ? claims.email : "",
+    displayName: profile?.display_name ?? "",
+    sessionId: typeof claims.session_id === "string" ? claims.session_id : null,
+    methods,
+    issuedAt: typeof claims.iat === "number" ? claims.iat : null,
+  }
+})

@@ -1,0 +1,37 @@
+import { safeNextPath } from "./safe-next-path"
+
+// Every URL the console hands to Auth as a redirect target is built here, on
+// the configured site origin, so the allow list in supabase/config.toml
+// (https://lmx.optalocal.com/**, localhost for development) accepts it.
+
+/** Where email links and OAuth send people back to: the PKCE code exchange. */
+export function callbackUrl(siteUrl: string, next: string): string {
+  const url = new URL("/auth/callback", siteUrl)
+  const path = safeNextPath(next)
+  if (path !== "/") url.searchParams.set("next", path)
+
+  return url.toString()
+}
+
+/** The sign-in page with a copy key and the path to return to. */
+export function signInPath(
+  options: { next?: string; error?: string; tab?: string } = {}
+): string {
+  const params = new URLSearchParams()
+  const next = safeNextPath(options.next)
+  if (next !== "/") params.set("next", next)
+  if (options.error) params.set("error", options.error)
+  if (options.tab) params.set("tab", options.tab)
+  const query = params.toString()
+
+  return query ? `/sign-in?${query}` : "/sign-in"
+}
+
+/** Where a signed-in person lands when nothing else was asked for. */
+export const HOME_PATH = "/devices"
+
+export function afterSignInPath(next: string): string {
+  const path = safeNextPath(next)
+
+  return path === "/" ? HOME_PATH : path
+}

@@ -1,0 +1,134 @@
+import { z } from "zod"
+
+import { safeNextPath } from "./safe-next-path"
+
+// Validation messages are the copy people read next to the field.
+
+export const MIN_PASSWORD_LENGTH = 8
+
+const email = z
+  .string({ error: "Enter your email address." })
+  .trim()
+  .min(1, "Enter your email address.")
+  .max(255, "That email address is too long.")
+  .pipe(z.email("Enter an email address like name@example.com."))
+  .transform((value) => value.toLowerCase())
+
+const next = z
+  .unknown()
+  .optional()
+  .transform((value) => safeNextPath(value))
+
+const newPassword = z
+  .string({ error: "Choose a password." })
+  .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
+  .max(72, "Use at most 72 characters.")
+
+export const passwordSignInSchema = z.object({
+  email,
+  password: z
+    .string({ error: "Enter your password." })
+    .min(1, "Enter your password."),
+  next,
+})
+export type PasswordSignIn = z.infer<typeof passwordSignInSchema>
+
+export const magicLinkSchema = z.object({ email, next })
+export type MagicLink = z.infer<typeof magicLinkSchema>
+
+export const emailCodeSchema = z.object({
+  email,
+  code: z
+    .string({ error: "Enter the 6-digit code from the email." })
+    .transform((value) => value.replace(/[\s-]/g, ""))
+    .pipe(
+      z.string().regex(/^\d{6}$/, "Enter the 6-digit code from the email.")
+    ),
+  next,
+})
+export type EmailCode = z.infer<typeof emailCodeSchema>
+
+export const signUpSchema = z.object({
+  email,
+  password: newPassword,
+  next,
+})
+export type SignUp = z.infer<typeof signUpSchema>
+
+export const forgotPasswordSchema = z.object({ email })
+export type ForgotPassword = z.infer<typeof forgotPasswordSchema>
+
+export const updatePasswordSchema = z
+  .object({
+    password: newPassword,
+    confirm: z.string({ error: "Repeat the new password." }),
+  })
+  .refine((value) => value.password === value.confirm, {
+    path: ["confirm"],
+    message: "The two passwords are not the same.",
+  })
+export type UpdatePassword = z.infer<typeof updatePasswordSchema>
+
+export const profileSchema = z.object({
+  displayName: z
+    .string({ error: "Enter a display name." })
+    .trim()
+    .min(1, "Enter a display name.")
+    .max(80, "Use at most 80 characters."),
+})
+export type Profile = z.infer<typeof profileSchema>
+
+export const signOutScopeSchema = z.enum(["local", "global", "others"])
+export type SignOutScope = z.infer<typeof signOutScopeSchema>
+
+// The verification types a token hash can carry in an email link.
+export const emailOtpTypeSchema = z.enum([
+  "email",
+  "magiclink",
+  "signup",
+  "recovery",
+  "invite",
+  "email_change",
+])
+export type EmailOtpType = z.infer<typeof emailOtpTypeSchema>
+
+export const confirmSchema = z.object({
+  token_hash: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[\w-]+$/),
+  type: emailOtpTypeSchema,
+  next,
+})
+export type Confirm = z.infer<typeof confirmSchema>
+
+// Provider ids as Supabase Auth names them; the settings endpoint says which
+// are on.
+export const OAUTH_PROVIDERS = {
+  github: "GitHub",
+  google: "Google",
+  gitlab: "GitLab",
+  azure: "Microsoft",
+  apple: "Apple",
+} as const
+export type OAuthProvider = keyof typeof OAUTH_PROVIDERS
+export const oauthProviderSchema = z.enum(
+  Object.keys(OAUTH_PROVIDERS) as [OAuthProvider, ...OAuthProvider[]]
+)
+
+export const authSettingsSchema = z.object({
+  external: z.record(z.string(), z.boolean()).catch({}),
+  disable_signup: z.boolean().catch(false),
+})
+export type AuthSettings = z.infer<typeof authSettingsSchema>
+
+/** Form fields as plain strings; absent fields stay undefined for zod to name. */
+export function formFields(formData: FormData) {
+  const fields: Record<string, string> = {}
+  for (const [key, value] of formData) {
+    if (typeof value === "string") fields[key] = value
+  }
+
+  return fields
+}
