@@ -49,10 +49,10 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
   console.log(`Using the Supabase project at ${process.env.NEXT_PUBLIC_SUPABASE_URL}`)
   startNext({ ...process.env, NEXT_PUBLIC_SITE_URL: siteUrl }, (code) => process.exit(code))
 } else {
-  let next: ReturnType<typeof startNext> | undefined
+  const app: { next?: ReturnType<typeof startNext> } = {}
   // The stack handles SIGINT/SIGTERM itself (flushing PGlite, then exiting); next dev gets
   // the same Ctrl-C from the terminal, and SIGTERM is forwarded to it here.
-  process.on("SIGTERM", () => next?.kill("SIGTERM"))
+  process.on("SIGTERM", () => app.next?.kill("SIGTERM"))
   const stack = await runUntilSignal(process.argv.slice(2), {
     root,
     onReady(stack) {
@@ -62,7 +62,7 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
   await waitForHealth(stack.url)
   for (const line of await demoAccountLines(stack)) console.log(line)
   console.log(`\nStarting the console on ${siteUrl} …\n`)
-  next = startNext(
+  app.next = startNext(
     {
       ...process.env,
       NEXT_PUBLIC_SUPABASE_URL: stack.url,
