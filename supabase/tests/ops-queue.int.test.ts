@@ -135,10 +135,8 @@ describe.skipIf(TEST_ENGINE === "pglite")(title, () => {
       [runId]
     )
     expect(events.rows).toEqual([
-      { kind: "claimed", device_id: workerDevices[0] },
       { kind: "started", device_id: workerDevices[0] },
       { kind: "lease.requeued", device_id: workerDevices[0] },
-      { kind: "claimed", device_id: workerDevices[1] },
       { kind: "started", device_id: workerDevices[1] },
       { kind: "succeeded", device_id: workerDevices[1] },
     ])

@@ -256,7 +256,7 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     const kinds = await call<{ kind: string }>(viewer, "select kind from ops.run_events where run_id = $1 order by id", [
       id,
     ])
-    expect(kinds.map((k) => k.kind)).toEqual(["queued", "claimed", "started", "step.finished", "succeeded"])
+    expect(kinds.map((k) => k.kind)).toEqual(["queued", "started", "step.finished", "succeeded"])
 
     const late = await failure(devWorker, "select ops.append_run_log($1, '[\"late\"]')", [id])
     expect(late.code).toBe("PT409")
@@ -299,7 +299,7 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     const events = await call<{ kind: string }>(viewer, "select kind from ops.run_events where run_id = $1 order by id", [
       id,
     ])
-    expect(events.map((e) => e.kind)).toEqual(["queued", "claimed", "started", "lease.requeued", "claimed"])
+    expect(events.map((e) => e.kind)).toEqual(["queued", "started", "lease.requeued"])
     expect(await call(adminWorker, "select status from ops.start_workflow_run($1)", [id])).toEqual([
       { status: "running" },
     ])
