@@ -673,6 +673,12 @@ export type Database = {
         }
         Returns: string
       }
+      pairing_code_status: {
+        Args: {
+          user_code: string
+        }
+        Returns: string
+      }
       pairing_deny: {
         Args: {
           user_code: string
