@@ -2,7 +2,6 @@ import { NextResponse, type NextRequest } from "next/server"
 
 import { afterSignInPath, signInPath } from "@/lib/auth/redirects"
 import { routeAccess } from "@/lib/auth/routes"
-import { safeNextPath } from "@/lib/auth/safe-next-path"
 import { getPublicEnv } from "@/lib/env"
 import { updateSession } from "@/lib/supabase/proxy"
 
@@ -39,7 +38,7 @@ export async function proxy(request: NextRequest) {
   if (access === "guest" && signedIn) {
     const next = request.nextUrl.searchParams.get("next")
 
-    return redirectKeepingCookies(afterSignInPath(safeNextPath(next)), response)
+    return redirectKeepingCookies(afterSignInPath(next), response)
   }
 
   return response

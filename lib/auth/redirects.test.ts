@@ -75,9 +75,10 @@ describe("signInPath and afterSignInPath", () => {
     expect(signInPath()).toBe("/sign-in")
   })
 
-  it("lands on the devices page when nothing else was asked for", () => {
-    expect(afterSignInPath("/")).toBe("/devices")
-    expect(afterSignInPath("https://evil.com")).toBe("/devices")
+  it("lands on / (the devices page) when nothing else was asked for", () => {
+    expect(afterSignInPath("/")).toBe("/")
+    expect(afterSignInPath(null)).toBe("/")
+    expect(afterSignInPath("https://evil.com")).toBe("/")
     expect(afterSignInPath("/settings")).toBe("/settings")
   })
 })

@@ -27,11 +27,10 @@ export function signInPath(
   return query ? `/sign-in?${query}` : "/sign-in"
 }
 
-/** Where a signed-in person lands when nothing else was asked for. */
-export const HOME_PATH = "/devices"
-
-export function afterSignInPath(next: string): string {
-  const path = safeNextPath(next)
-
-  return path === "/" ? HOME_PATH : path
+/**
+ * Where a person goes once signed in: the checked `next`, else "/", which
+ * opens the devices page.
+ */
+export function afterSignInPath(next: string | null | undefined): string {
+  return safeNextPath(next)
 }

@@ -3,6 +3,7 @@ import { createServerClient } from "@supabase/ssr"
 
 import { sessionCookieOptions } from "@/lib/auth/cookie-options"
 import { getPublicEnv } from "@/lib/env"
+import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 
 /**
  * Refreshes the Supabase session cookie for one request; call it from the
@@ -18,6 +19,7 @@ export async function updateSession(request: NextRequest) {
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {
       cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL),
+      realtime: serverRealtimeOptions,
       cookies: {
         getAll() {
           return request.cookies.getAll()

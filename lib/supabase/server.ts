@@ -5,6 +5,7 @@ import { createServerClient } from "@supabase/ssr"
 
 import { sessionCookieOptions } from "@/lib/auth/cookie-options"
 import { getPublicEnv } from "@/lib/env"
+import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 
 /**
  * The Supabase client for server components, server actions and route handlers
@@ -20,6 +21,7 @@ export async function createClient() {
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {
       cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL),
+      realtime: serverRealtimeOptions,
       cookies: {
         getAll() {
           return cookieStore.getAll()

@@ -1,0 +1,507 @@
+// The callback, confirm and sign-out handlers against a real local stack, through
+// @supabase/ssr exactly as the app runs them. Next's request scope (cookies()) is
+// replaced by an in-memory cookie jar standing in for one browser.
+import { createServerClient } from "@supabase/ssr"
+import { createClient as createSupabaseClient } from "@supabase/supabase-js"
+import { NextRequest } from "next/server"
+import {
+  afterAll,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  vi,
+} from "vitest"
+import { z } from "zod"
+
+import type * as CallbackModule from "@/app/auth/callback/route"
+import type * as SignOutModule from "@/app/auth/sign-out/route"
+import type * as ActionsModule from "@/lib/auth/actions"
+import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
+import {
+  startTestStack,
+  type TestStack,
+} from "@/supabase/local/testing/test-stack"
+
+// Imported after the stack is up: lib/env reads the stack's URL and keys once.
+type CallbackRoute = typeof CallbackModule
+type SignOutRoute = typeof SignOutModule
+type AuthActions = typeof ActionsModule
+
+type StoredCookie = { value: string; options: Record<string, unknown> }
+
+const jar = new Map<string, StoredCookie>()
+
+const cookieStore = {
+  getAll: () => [...jar].map(([name, { value }]) => ({ name, value })),
+  get: (name: string) => {
+    const cookie = jar.get(name)
+    return cookie ? { name, value: cookie.value } : undefined
+  },
+  set: (name: string, value: string, options: Record<string, unknown> = {}) => {
+    if (value === "" || options.maxAge === 0) jar.delete(name)
+    else jar.set(name, { value, options })
+  },
+}
+
+vi.mock("server-only", () => ({}))
+vi.mock("next/headers", () => ({ cookies: async () => cookieStore }))
+vi.mock("next/cache", () => ({ revalidatePath: () => undefined }))
+
+const SITE = "http://localhost:3000"
+const NO_SESSION = {
+  auth: {
+    persistSession: false,
+    autoRefreshToken: false,
+    detectSessionInUrl: false,
+  },
+  realtime: serverRealtimeOptions,
+}
+
+let stack: TestStack
+let callback: CallbackRoute
+let signOut: SignOutRoute
+let actions: AuthActions
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    seedFiles: [],
+    configOverrides: (config) => ({
+      ...config,
+      auth: {
+        ...config.auth,
+        rate_limit: {
+          ...config.auth.rate_limit,
+          email_sent: 10_000,
+          sign_in_sign_ups: 10_000,
+          token_verifications: 10_000,
+        },
+      },
+    }),
+  })
+  process.env.NEXT_PUBLIC_SUPABASE_URL = stack.url
+  process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
+  process.env.NEXT_PUBLIC_SITE_URL = SITE
+  callback = await import("@/app/auth/callback/route")
+  signOut = await import("@/app/auth/sign-out/route")
+  actions = await import("@/lib/auth/actions")
+})
+
+afterAll(async () => {
+  await stack?.stop()
+})
+
+beforeEach(() => {
+  jar.clear()
+  vi.spyOn(console, "error").mockImplementation(() => undefined)
+})
+
+/** The asking browser's client: it keeps the PKCE code verifier in the jar. */
+function browserClient() {
+  return createServerClient(stack.url, stack.keys.anonKey, {
+    realtime: serverRealtimeOptions,
+    cookies: {
+      getAll: () => cookieStore.getAll(),
+      setAll: (cookies) => {
+        for (const { name, value, options } of cookies)
+          cookieStore.set(name, value, options)
+      },
+    },
+  })
+}
+
+let counter = 0
+function uniqueEmail(label: string) {
+  counter += 1
+  return `${label}-${counter}-${Date.now().toString(36)}@example.com`
+}
+
+const mailSchema = z.object({
+  messages: z.array(
+    z.object({ to: z.string(), text: z.string(), links: z.array(z.string()) })
+  ),
+})
+
+async function latestMail(to: string) {
+  const response = await fetch(
+    `${stack.url}/mailbox/api/messages?to=${encodeURIComponent(to)}`
+  )
+  const [message] = mailSchema.parse(await response.json()).messages
+  if (!message) throw new Error(`no email for ${to}`)
+
+  return message
+}
+
+/** Asks for a magic link as the sign-in page does and returns where its link leads. */
+async function magicLinkCallback(email: string, next: string) {
+  const { error } = await browserClient().auth.signInWithOtp({
+    email,
+    options: {
+      emailRedirectTo: `${SITE}/auth/callback?next=${encodeURIComponent(next)}`,
+    },
+  })
+  expect(error).toBeNull()
+  const mail = await latestMail(email)
+  const link = mail.links.find((candidate) =>
+    candidate.includes("/auth/v1/verify?")
+  )
+  if (!link) throw new Error("no verification link")
+  const response = await fetch(link, { redirect: "manual" })
+  const location = response.headers.get("location")
+  if (!location)
+    throw new Error(`no redirect from the link (${response.status})`)
+
+  return new URL(location)
+}
+
+function sessionCookieNames() {
+  return [...jar.keys()].filter((name) =>
+    /^sb-.+-auth-token(\.\d+)?$/.test(name)
+  )
+}
+
+function redirectOf(response: Response) {
+  return response.headers.get("location")
+}
+
+/** Where a server action's redirect() points (Next throws it as an error with a digest). */
+async function redirectFromAction(
+  run: () => Promise<unknown>
+): Promise<string> {
+  try {
+    await run()
+  } catch (error) {
+    const digest = (error as { digest?: unknown }).digest
+    if (typeof digest === "string" && digest.startsWith("NEXT_REDIRECT;")) {
+      return digest.split(";")[2] ?? ""
+    }
+    throw error
+  }
+  throw new Error("the action did not redirect")
+}
+
+function form(fields: Record<string, string>) {
+  const data = new FormData()
+  for (const [key, value] of Object.entries(fields)) data.set(key, value)
+
+  return data
+}
+
+describe("GET /auth/callback", () => {
+  it("exchanges the code from a magic link and returns to next", async () => {
+    const target = await magicLinkCallback(
+      uniqueEmail("callback"),
+      "/pair?code=ABCD-EFGH"
+    )
+    expect(`${target.origin}${target.pathname}`).toBe(`${SITE}/auth/callback`)
+
+    const response = await callback.GET(new NextRequest(target))
+
+    expect(response.status).toBe(303)
+    expect(redirectOf(response)).toBe(`${SITE}/pair?code=ABCD-EFGH`)
+    expect(sessionCookieNames().length).toBeGreaterThan(0)
+    for (const name of sessionCookieNames()) {
+      expect(jar.get(name)?.options).toMatchObject({
+        path: "/",
+        sameSite: "lax",
+        secure: false,
+      })
+    }
+    const { data } = await browserClient().auth.getClaims()
+    expect(data?.claims.email).toMatch(/^callback-/)
+  })
+
+  it.each([
+    "//evil.com",
+    "https://evil.com",
+    "/\\evil.com",
+    ".evil.com",
+    "@evil.com",
+    "/%2f%2fevil.com",
+    "%2F%2Fevil.com",
+    "/%5cevil.com",
+    "/%252f%252fevil.com",
+    "/\t/evil.com",
+  ])("lands on / for next=%j", async (next) => {
+    const target = await magicLinkCallback(uniqueEmail("redirect"), next)
+    const response = await callback.GET(new NextRequest(target))
+
+    expect(redirectOf(response)).toBe(`${SITE}/`)
+    expect(sessionCookieNames().length).toBeGreaterThan(0)
+  })
+
+  it("builds the redirect from the site URL, not from Host or X-Forwarded-Host", async () => {
+    const target = await magicLinkCallback(uniqueEmail("host"), "/devices")
+    const spoofed = new URL(target)
+    spoofed.host = "evil.com"
+    const response = await callback.GET(
+      new NextRequest(spoofed, {
+        headers: {
+          host: "evil.com",
+          "x-forwarded-host": "evil.com",
+          "x-forwarded-proto": "https",
+        },
+      })
+    )
+
+    expect(redirectOf(response)).toBe(`${SITE}/devices`)
+  })
+
+  it("sends a link opened in another browser to the code form", async () => {
+    const target = await magicLinkCallback(uniqueEmail("elsewhere"), "/devices")
+    jar.clear() // the other browser has no code verifier
+
+    const response = await callback.GET(new NextRequest(target))
+
+    expect(redirectOf(response)).toBe(
+      `${SITE}/sign-in?next=%2Fdevices&error=link_other_browser&tab=code`
+    )
+    expect(sessionCookieNames()).toEqual([])
+  })
+
+  it("spends a code once", async () => {
+    const target = await magicLinkCallback(uniqueEmail("twice"), "/devices")
+    await callback.GET(new NextRequest(target))
+    const second = await callback.GET(new NextRequest(target))
+
+    expect(redirectOf(second)).toMatch(
+      new RegExp(`^${SITE}/sign-in\\?next=%2Fdevices&error=`)
+    )
+  })
+
+  it("turns Auth's error parameters into our own copy key", async () => {
+    const response = await callback.GET(
+      new NextRequest(
+        `${SITE}/auth/callback?next=%2Fdevices&error=access_denied&error_code=otp_expired&error_description=Email+link+is+invalid+or+has+expired`
+      )
+    )
+
+    expect(redirectOf(response)).toBe(
+      `${SITE}/sign-in?next=%2Fdevices&error=otp_expired&tab=code`
+    )
+  })
+
+  it("refuses a request without a code", async () => {
+    const response = await callback.GET(
+      new NextRequest(`${SITE}/auth/callback?next=//evil.com`)
+    )
+
+    expect(redirectOf(response)).toBe(`${SITE}/sign-in?error=link_invalid`)
+  })
+})
+
+describe("confirming a token hash (/auth/confirm)", () => {
+  async function tokenHashFor(email: string) {
+    const admin = createSupabaseClient(
+      stack.url,
+      stack.keys.serviceRoleKey,
+      NO_SESSION
+    )
+    await admin.auth.admin.createUser({ email, email_confirm: true })
+    const { data, error } = await admin.auth.admin.generateLink({
+      type: "magiclink",
+      email,
+    })
+    if (error) throw error
+
+    return data.properties.hashed_token
+  }
+
+  it("does nothing when the page is only rendered (a mail scanner's GET)", async () => {
+    const tokenHash = await tokenHashFor(uniqueEmail("scanner"))
+    const { default: ConfirmPage } = await import("@/app/auth/confirm/page")
+    const searchParams = Promise.resolve({
+      token_hash: tokenHash,
+      type: "magiclink",
+      next: "/settings",
+    })
+    await ConfirmPage({ searchParams })
+    await ConfirmPage({ searchParams })
+    expect(sessionCookieNames()).toEqual([])
+
+    const to = await redirectFromAction(() =>
+      actions.confirmEmailLink(
+        form({ token_hash: tokenHash, type: "magiclink", next: "/settings" })
+      )
+    )
+
+    expect(to).toBe("/settings")
+    expect(sessionCookieNames().length).toBeGreaterThan(0)
+  })
+
+  it("verifies once, in any browser, and refuses the same hash again", async () => {
+    const tokenHash = await tokenHashFor(uniqueEmail("once"))
+    const fields = {
+      token_hash: tokenHash,
+      type: "magiclink",
+      next: "https://evil.com",
+    }
+
+    expect(
+      await redirectFromAction(() => actions.confirmEmailLink(form(fields)))
+    ).toBe("/")
+    jar.clear()
+    expect(
+      await redirectFromAction(() => actions.confirmEmailLink(form(fields)))
+    ).toBe("/sign-in?error=otp_expired&tab=code")
+    expect(sessionCookieNames()).toEqual([])
+  })
+
+  it("refuses malformed input without calling Auth", async () => {
+    expect(
+      await redirectFromAction(() =>
+        actions.confirmEmailLink(form({ token_hash: "x y", type: "magiclink" }))
+      )
+    ).toBe("/sign-in?error=link_invalid")
+  })
+})
+
+describe("the sign-in actions", () => {
+  it("signs in with the 6-digit code from the magic-link email", async () => {
+    const email = uniqueEmail("code")
+    const sent = await actions.sendMagicLink(
+      { status: "idle" },
+      form({ email, next: "/devices" })
+    )
+    expect(sent).toMatchObject({ status: "success", email })
+    const code = /enter the code: (\d{6})/.exec(
+      (await latestMail(email)).text
+    )?.[1]
+    expect(code).toMatch(/^\d{6}$/)
+
+    jar.clear() // the code works in a browser that never asked
+    const to = await redirectFromAction(() =>
+      actions.verifyEmailCode(
+        { status: "idle" },
+        form({ email, code: code!, next: "/devices" })
+      )
+    )
+
+    expect(to).toBe("/devices")
+    expect(sessionCookieNames().length).toBeGreaterThan(0)
+  })
+
+  it("answers a wrong password with our copy, never Auth's message", async () => {
+    const email = uniqueEmail("password")
+    const admin = createSupabaseClient(
+      stack.url,
+      stack.keys.serviceRoleKey,
+      NO_SESSION
+    )
+    await admin.auth.admin.createUser({
+      email,
+      password: "right password",
+      email_confirm: true,
+    })
+
+    const state = await actions.signInWithPassword(
+      { status: "idle" },
+      form({ email, password: "wrong password" })
+    )
+
+    expect(state.status).toBe("error")
+    expect(state.message).toMatch(/don't match an account/)
+    expect(state.values).toEqual({ email })
+    expect(
+      await redirectFromAction(() =>
+        actions.signInWithPassword(
+          { status: "idle" },
+          form({ email, password: "right password", next: "//evil.com" })
+        )
+      )
+    ).toBe("/")
+  })
+})
+
+describe("POST /auth/sign-out", () => {
+  async function signedInRefreshToken() {
+    const email = uniqueEmail("signout")
+    const admin = createSupabaseClient(
+      stack.url,
+      stack.keys.serviceRoleKey,
+      NO_SESSION
+    )
+    await admin.auth.admin.createUser({
+      email,
+      password: "a good password",
+      email_confirm: true,
+    })
+    // Another browser, to see what "everywhere" reaches.
+    const other = createSupabaseClient(
+      stack.url,
+      stack.keys.anonKey,
+      NO_SESSION
+    )
+    const { data } = await other.auth.signInWithPassword({
+      email,
+      password: "a good password",
+    })
+    await redirectFromAction(() =>
+      actions.signInWithPassword(
+        { status: "idle" },
+        form({ email, password: "a good password" })
+      )
+    )
+
+    return data.session!.refresh_token
+  }
+
+  async function refreshWorks(refreshToken: string) {
+    const client = createSupabaseClient(
+      stack.url,
+      stack.keys.anonKey,
+      NO_SESSION
+    )
+    const { error } = await client.auth.refreshSession({
+      refresh_token: refreshToken,
+    })
+
+    return error === null
+  }
+
+  function signOutRequest(scope: string, origin = SITE) {
+    return new NextRequest(`${SITE}/auth/sign-out`, {
+      method: "POST",
+      headers: { origin },
+      body: form({ scope }),
+    })
+  }
+
+  it("signs out this browser only", async () => {
+    const otherRefresh = await signedInRefreshToken()
+    const response = await signOut.POST(signOutRequest("local"))
+
+    expect(redirectOf(response)).toBe(`${SITE}/sign-in?signed_out=1`)
+    expect(sessionCookieNames()).toEqual([])
+    expect(await refreshWorks(otherRefresh)).toBe(true)
+  })
+
+  it("signs out every browser", async () => {
+    const otherRefresh = await signedInRefreshToken()
+    const response = await signOut.POST(signOutRequest("global"))
+
+    expect(redirectOf(response)).toBe(`${SITE}/sign-in?signed_out=everywhere`)
+    expect(sessionCookieNames()).toEqual([])
+    expect(await refreshWorks(otherRefresh)).toBe(false)
+  })
+
+  it("signs out the others and keeps this browser", async () => {
+    const otherRefresh = await signedInRefreshToken()
+    const response = await signOut.POST(signOutRequest("others"))
+
+    expect(redirectOf(response)).toBe(`${SITE}/settings?signed_out=others`)
+    expect(sessionCookieNames().length).toBeGreaterThan(0)
+    expect(await refreshWorks(otherRefresh)).toBe(false)
+  })
+
+  it("refuses a cross-site POST", async () => {
+    await signedInRefreshToken()
+    const response = await signOut.POST(
+      signOutRequest("global", "https://evil.com")
+    )
+
+    expect(response.status).toBe(403)
+    expect(sessionCookieNames().length).toBeGreaterThan(0)
+  })
+})
