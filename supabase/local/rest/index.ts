@@ -8,6 +8,7 @@ import { ApiError, toApiError } from "./errors"
 import { type Media, negotiate } from "./negotiate"
 import { parseColumns, parseSelect, type SelectItem } from "./query-grammar"
 import {
+  type BodyFormat,
   bodySql,
   conditionSql,
   countSql,
@@ -141,6 +142,31 @@ function parseCsv(text: string): Record<string, unknown>[] {
   return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] === "NULL" ? null : (row[i] ?? null)])))
 }
 
+/**
+ * The one statement a read runs: rows selected, counted and aggregated into the response body
+ * in Postgres. Exported so the benchmark can time the identical SQL without HTTP.
+ */
+export function buildReadSql(
+  cache: SchemaCache,
+  source: { table: Table | null; alias: string; from: string; params?: SqlParams },
+  qp: QueryParams,
+  options: { rangeHeader?: string; maxRows: number; count?: Preferences["count"]; format: BodyFormat }
+) {
+  const items = parseSelect(qp.select ?? "*")
+  const pctx: PlanContext = { cache, params: source.params ?? new SqlParams(), counter: { next: 0 } }
+  const range = resolveRange(options.rangeHeader, qp.levels.get(""), options.maxRows)
+  const root = planRead(pctx, source, items, qp.levels)
+  const rows = selectSql(pctx, root, null, {
+    limit: range.limit === Number.MAX_SAFE_INTEGER ? undefined : range.limit,
+    offset: range.offset,
+  })
+  const exact = options.count === "exact" || options.count === "estimated"
+  const total = exact ? `(${countSql(pctx, root)})` : "null::bigint"
+  const sql = `with pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(options.format)} as body from pgrst_source _t`
+
+  return { sql, pctx, root, range }
+}
+
 /** The REST API: PostgREST's HTTP contract over the stack's database, RLS deciding every row. */
 export async function restService(ctx: ServiceContext): Promise<Service> {
   const { db, config } = ctx
@@ -227,21 +253,13 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     qp: QueryParams,
     options: { singleComposite?: boolean; applied?: string } = {}
   ): Promise<Outcome> {
-    const items = parseSelect(qp.select ?? "*")
-    const pctx: PlanContext = { cache, params: source.params ?? new SqlParams(), counter: { next: 0 } }
-    const range = resolveRange(
-      rc.req.headers.range as string | undefined,
-      qp.levels.get(""),
-      options.singleComposite ? Number.MAX_SAFE_INTEGER : maxRows
-    )
-    const root = planRead(pctx, source, items, qp.levels)
-    const rows = selectSql(pctx, root, null, {
-      limit: range.limit === Number.MAX_SAFE_INTEGER ? undefined : range.limit,
-      offset: range.offset,
+    const { sql, pctx, root, range } = buildReadSql(cache, source, qp, {
+      rangeHeader: rc.req.headers.range as string | undefined,
+      maxRows: options.singleComposite ? Number.MAX_SAFE_INTEGER : maxRows,
+      count: rc.prefs.count,
+      format: rc.media.format,
     })
     const count = rc.prefs.count
-    const total = count === "exact" || count === "estimated" ? `(${countSql(pctx, root)})` : "null::bigint"
-    const sql = `with pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(rc.media.format)} as body from pgrst_source _t`
 
     return execute(rc, async (tx) => {
       const { rows: result } = await tx.query<{ total: string | null; page: number; body: string }>(sql, pctx.params.values)

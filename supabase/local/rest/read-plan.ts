@@ -393,9 +393,22 @@ export function selectSql(
     ? items.map((p, i) => (p.aggregate ? null : String(i + 1))).filter((p) => p !== null)
     : []
   const level = override ? { ...node.level, ...override } : node.level
+  const from = fromSql(parent?.embed ?? null, node)
+  const filters = where.length ? ` where ${where.join(" and ")}` : ""
+
+  // Embeds are subqueries per row: filter, order and limit first, then embed only the rows
+  // that are returned (Postgres would otherwise evaluate them for every row it scans).
+  if (!hasAggregate && node.embeds.some((e) => e.item.select.length > 0)) {
+    const rows = `select ${ident(node.alias)}.* from ${from}${filters}${orderSql(ctx, node, level.order)}${limitSql(ctx, level)}`
+    return (
+      `select ${columns} from (${rows}) as ${ident(node.alias)}` +
+      (laterals.length ? ` ${laterals.join(" ")}` : "") +
+      orderSql(ctx, node, level.order)
+    )
+  }
 
   return (
-    `select ${columns} from ${fromSql(parent?.embed ?? null, node)}` +
+    `select ${columns} from ${from}` +
     (laterals.length ? ` ${laterals.join(" ")}` : "") +
     (where.length ? ` where ${where.join(" and ")}` : "") +
     (groupBy.length ? ` group by ${groupBy.join(", ")}` : "") +
