@@ -4,6 +4,7 @@ import { createClient as createSupabaseClient } from "@supabase/supabase-js"
 import { SignJWT } from "jose"
 import WebSocket from "ws"
 
+import { type Database } from "@/lib/database.types"
 import { getPublicEnv, getServerEnv } from "@/lib/env"
 
 /** How long a device JWT lives: long enough for one API call, short enough that nothing keeps it. */
@@ -62,7 +63,7 @@ export async function createDeviceClient(identity: DeviceIdentity) {
   const env = getPublicEnv()
   const token = await mintDeviceJwt(identity)
 
-  return createSupabaseClient(
+  return createSupabaseClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {
@@ -80,7 +81,7 @@ export async function createDeviceClient(identity: DeviceIdentity) {
 export function createDeviceAnonClient() {
   const env = getPublicEnv()
 
-  return createSupabaseClient(
+  return createSupabaseClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     { auth: NO_SESSION, realtime: REALTIME }

@@ -53,11 +53,11 @@ export async function POST(request: Request) {
       "pairing_start",
       {
         device_name: input.value.name,
-        hostname: input.value.hostname ?? null,
-        platform: input.value.platform ?? null,
-        app_version: input.value.app_version ?? null,
+        hostname: input.value.hostname,
+        platform: input.value.platform,
+        app_version: input.value.app_version,
         device_role: input.value.role,
-        requested_ip: ip,
+        requested_ip: ip ?? undefined,
       }
     )
     if (error?.code === "PT429") {
