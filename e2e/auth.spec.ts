@@ -1,0 +1,207 @@
+import { expect, test } from "@playwright/test"
+
+import {
+  DEMO_USER,
+  codeOf,
+  latestMail,
+  requestEmailSignIn,
+  signInWithPassword,
+  uniqueEmail,
+  verifyLinkOf,
+} from "./fixtures/auth"
+import { E2E_APP_URL } from "./fixtures/urls"
+
+const devicesHeading = { level: 1, name: "Devices" } as const
+
+test("[auth] sign in with password lands on devices", async ({
+  page,
+  context,
+}, testInfo) => {
+  await page.goto("/sign-in")
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Sign in to LMX Console" })
+  ).toBeVisible()
+
+  // A wrong password gets our copy, tied to the form, and keeps the email.
+  await signInWithPassword(page, { ...DEMO_USER, password: "not the password" })
+  await expect(
+    page
+      .getByRole("alert")
+      .filter({ hasText: "That email and password don't match an account" })
+  ).toBeVisible()
+  await expect(
+    page.getByRole("tabpanel", { name: "Password" }).getByLabel("Email")
+  ).toHaveValue(DEMO_USER.email)
+
+  await page
+    .getByRole("tabpanel", { name: "Password" })
+    .getByLabel("Password", { exact: true })
+    .fill(DEMO_USER.password)
+  await page
+    .getByRole("tabpanel", { name: "Password" })
+    .getByRole("button", { name: "Sign in" })
+    .click()
+
+  await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+  await expect(page.getByRole("heading", devicesHeading)).toBeVisible()
+
+  // The session cookies: @supabase/ssr's defaults, SameSite=Lax, not Secure
+  // over plain http (Secure is on whenever the site URL is https).
+  const sessionCookies = (await context.cookies()).filter((cookie) =>
+    /^sb-.+-auth-token(\.\d+)?$/.test(cookie.name)
+  )
+  expect(sessionCookies.length).toBeGreaterThan(0)
+  for (const cookie of sessionCookies) {
+    expect(cookie).toMatchObject({ path: "/", sameSite: "Lax", secure: false })
+  }
+
+  await page.getByRole("button", { name: "Account menu" }).click()
+  await expect(page.getByRole("menu")).toContainText(DEMO_USER.email)
+  const screenshot = testInfo.outputPath("user-menu.png")
+  await page.screenshot({ path: screenshot })
+  await testInfo.attach("user menu", {
+    path: screenshot,
+    contentType: "image/png",
+  })
+  await page.getByRole("menuitem", { name: "Sign out", exact: true }).click()
+
+  await expect(page).toHaveURL(/\/sign-in\?signed_out=1$/)
+  await expect(
+    page.getByRole("status").filter({ hasText: "You are signed out." })
+  ).toBeVisible()
+  await page.goto("/devices")
+  await expect(page).toHaveURL(`${E2E_APP_URL}/sign-in?next=%2Fdevices`)
+})
+
+test("[auth] magic link from the mailbox signs in", async ({
+  page,
+}, testInfo) => {
+  const email = uniqueEmail("magic")
+  await page.goto("/sign-in")
+  await requestEmailSignIn(page, email)
+  const screenshot = testInfo.outputPath("sign-in-check-inbox.png")
+  await page.screenshot({ path: screenshot })
+  await testInfo.attach("sign-in: check your inbox", {
+    path: screenshot,
+    contentType: "image/png",
+  })
+
+  await page.goto(verifyLinkOf(await latestMail(email)))
+
+  await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+  await expect(page.getByRole("heading", devicesHeading)).toBeVisible()
+  await page.getByRole("button", { name: "Account menu" }).click()
+  await expect(page.getByRole("menu")).toContainText(email.split("@")[0]!)
+})
+
+test("[auth] 6-digit code signs in", async ({ page, browser }) => {
+  const email = uniqueEmail("code")
+  await page.goto("/sign-in?next=%2Fsettings")
+  await requestEmailSignIn(page, email)
+  const code = codeOf(await latestMail(email))
+
+  // A wrong code first: our copy, focus back on the field.
+  await page.getByLabel("6-digit code").fill("000000")
+  await page.getByRole("button", { name: "Sign in with code" }).click()
+  await expect(
+    page.getByRole("alert").filter({ hasText: "expired or was already used" })
+  ).toBeVisible()
+  await expect(page.getByLabel("6-digit code")).toBeFocused()
+
+  await page.getByLabel("6-digit code").fill(code)
+  await page.getByRole("button", { name: "Sign in with code" }).click()
+  await expect(page).toHaveURL(`${E2E_APP_URL}/settings`)
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Settings" })
+  ).toBeVisible()
+  await expect(page.getByText(`Signed in as ${email}`)).toBeVisible()
+
+  // The link from the same email, opened in another browser, cannot be
+  // exchanged there (no code verifier): it offers the code form instead.
+  const other = await browser.newContext()
+  try {
+    const otherPage = await other.newPage()
+    const email2 = uniqueEmail("elsewhere")
+    await page.context().clearCookies()
+    await page.goto("/sign-in")
+    await requestEmailSignIn(page, email2)
+    await otherPage.goto(verifyLinkOf(await latestMail(email2)))
+    await expect(otherPage).toHaveURL(/\/sign-in\?.*error=link_other_browser/)
+    await expect(
+      otherPage
+        .getByRole("alert")
+        .filter({ hasText: "opened in a different browser" })
+    ).toBeVisible()
+    await expect(otherPage.getByLabel("6-digit code")).toBeVisible()
+  } finally {
+    await other.close()
+  }
+})
+
+test("[auth] open-redirect attempts on the callback land on /", async ({
+  page,
+  context,
+}) => {
+  const attempts = [
+    "//evil.com",
+    "https://evil.com",
+    "/\\evil.com",
+    "/%2f%2fevil.com",
+    "@evil.com",
+  ]
+  for (const next of attempts) {
+    await context.clearCookies()
+    const email = uniqueEmail("redirect")
+    await page.goto(`/sign-in?next=${encodeURIComponent(next)}`)
+    // The sign-in page already drops the value…
+    await expect(page.locator("input[name=next]").first()).toHaveValue("/")
+    await requestEmailSignIn(page, email)
+
+    // …so aim the email's link at the callback with the hostile value
+    // directly, as an attacker crafting a link would.
+    const link = new URL(verifyLinkOf(await latestMail(email)))
+    link.searchParams.set(
+      "redirect_to",
+      `${E2E_APP_URL}/auth/callback?next=${encodeURIComponent(next)}`
+    )
+    const callbackUrls: string[] = []
+    page.on("request", (request) => {
+      if (request.url().includes("/auth/callback"))
+        callbackUrls.push(request.url())
+    })
+    await page.goto(link.toString())
+
+    expect(
+      callbackUrls.some((url) => new URL(url).searchParams.get("next") === next)
+    ).toBe(true)
+    // "/" opens the devices page; the point is that it stays on our origin.
+    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+    page.removeAllListeners("request")
+  }
+
+  // Without a valid code the callback lands on sign-in, still on our origin.
+  await context.clearCookies()
+  await page.goto("/auth/callback?code=not-a-code&next=%2F%2Fevil.com")
+  await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:3210\/sign-in\?/)
+})
+
+test("[auth] signed-out visitor of /devices goes to sign-in and comes back after", async ({
+  page,
+}) => {
+  await page.goto("/devices?status=online")
+
+  await expect(page).toHaveURL(
+    `${E2E_APP_URL}/sign-in?next=%2Fdevices%3Fstatus%3Donline`
+  )
+  await signInWithPassword(page, DEMO_USER)
+
+  await expect(page).toHaveURL(`${E2E_APP_URL}/devices?status=online`)
+  await expect(page.getByRole("heading", devicesHeading)).toBeVisible()
+
+  // /pair keeps its code through sign-in the same way.
+  await page.context().clearCookies()
+  await page.goto("/pair?code=ABCD-EFGH")
+  await expect(page).toHaveURL(
+    `${E2E_APP_URL}/sign-in?next=%2Fpair%3Fcode%3DABCD-EFGH`
+  )
+})
