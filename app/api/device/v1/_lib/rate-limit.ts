@@ -16,21 +16,19 @@ export function createRateLimiter({
   limit: number
   windowMs: number
 }): RateLimiter {
+  // Insertion order is window start order (a renewed window is re-inserted), so expired
+  // windows and, under a flood of new keys, the oldest live ones are always at the front.
   const windows = new Map<string, { startedAt: number; count: number }>()
 
   return {
     take(key, now = Date.now()) {
       let window = windows.get(key)
       if (!window || now - window.startedAt >= windowMs) {
-        if (windows.size >= MAX_KEYS) {
-          for (const [k, w] of windows) {
-            if (now - w.startedAt >= windowMs) windows.delete(k)
-          }
-          // Still full of live windows: forget the oldest rather than grow without bound.
-          if (windows.size >= MAX_KEYS) {
-            const oldest = windows.keys().next().value
-            if (oldest !== undefined) windows.delete(oldest)
-          }
+        windows.delete(key)
+        for (const [oldestKey, oldest] of windows) {
+          if (now - oldest.startedAt < windowMs && windows.size < MAX_KEYS)
+            break
+          windows.delete(oldestKey)
         }
         window = { startedAt: now, count: 0 }
         windows.set(key, window)

@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest"
+
+import { deviceHeartbeatSchema } from "@/lib/devices/schema"
+
+import {
+  checkLlmServer,
+  collectHeartbeat,
+  describePlatform,
+  findLanIp,
+} from "./collect"
+
+// The LLM server check never leaves this machine: every URL it fetches must be loopback.
+
+function recordingFetch(answer: () => Promise<Response>) {
+  const urls: string[] = []
+  const fetchImpl: typeof fetch = async (input) => {
+    urls.push(String(input))
+
+    return answer()
+  }
+
+  return { fetchImpl, urls }
+}
+
+const models = () =>
+  Promise.resolve(
+    new Response(
+      JSON.stringify({
+        object: "list",
+        data: [{ id: "qwen3-coder-30b-a3b" }, { id: "gpt-oss-20b" }],
+      }),
+      { headers: { "content-type": "application/json" } }
+    )
+  )
+
+describe("checkLlmServer", () => {
+  it("asks the loopback /v1/models on the given port and lists the models", async () => {
+    const { fetchImpl, urls } = recordingFetch(models)
+    const health = await checkLlmServer(1234, { fetch: fetchImpl })
+    expect(urls).toEqual(["http://127.0.0.1:1234/v1/models"])
+    expect(health).toMatchObject({
+      port: 1234,
+      reachable: true,
+      models: ["qwen3-coder-30b-a3b", "gpt-oss-20b"],
+    })
+    expect(health.error).toBeUndefined()
+  })
+
+  it("reports a refused port as unreachable, with the reason", async () => {
+    const { fetchImpl } = recordingFetch(() =>
+      Promise.reject(
+        Object.assign(new TypeError("fetch failed"), {
+          cause: { code: "ECONNREFUSED" },
+        })
+      )
+    )
+    expect(await checkLlmServer(8080, { fetch: fetchImpl })).toEqual({
+      port: 8080,
+      reachable: false,
+      error: "ECONNREFUSED",
+      models: [],
+    })
+  })
+
+  it("reports something else on the port as up but not an LLM server", async () => {
+    const { fetchImpl } = recordingFetch(() =>
+      Promise.resolve(new Response("<html></html>", { status: 200 }))
+    )
+    expect(await checkLlmServer(1234, { fetch: fetchImpl })).toMatchObject({
+      reachable: true,
+      error: "not an OpenAI-compatible /v1/models answer",
+      models: [],
+    })
+  })
+})
+
+describe("collectHeartbeat", () => {
+  it("builds a heartbeat the device API accepts", async () => {
+    const { fetchImpl, urls } = recordingFetch(models)
+    const { heartbeat, llm } = await collectHeartbeat({
+      appVersion: "0.1.0",
+      lanPort: 1234,
+      tunnelUrl: "https://studio.example",
+      fetch: fetchImpl,
+    })
+    expect(urls.every((u) => u.startsWith("http://127.0.0.1:"))).toBe(true)
+    expect(llm.reachable).toBe(true)
+    expect(deviceHeartbeatSchema.parse(heartbeat)).toEqual(heartbeat)
+    expect(heartbeat.capabilities?.models_loaded).toEqual([
+      "qwen3-coder-30b-a3b",
+      "gpt-oss-20b",
+    ])
+    expect(heartbeat.capabilities?.llm_server).toMatchObject({
+      port: 1234,
+      reachable: true,
+    })
+  })
+})
+
+describe("findLanIp", () => {
+  it("prefers a private IPv4 address of a real interface", () => {
+    expect(
+      findLanIp({
+        lo: [
+          {
+            address: "127.0.0.1",
+            family: "IPv4",
+            internal: true,
+            netmask: "255.0.0.0",
+            mac: "",
+            cidr: null,
+          },
+        ],
+        docker0: [
+          {
+            address: "203.0.113.9",
+            family: "IPv4",
+            internal: false,
+            netmask: "255.255.255.0",
+            mac: "",
+            cidr: null,
+          },
+        ],
+        en0: [
+          {
+            address: "fe80::1",
+            family: "IPv6",
+            internal: false,
+            netmask: "ffff::",
+            mac: "",
+            cidr: null,
+            scopeid: 1,
+          },
+          {
+            address: "192.168.1.20",
+            family: "IPv4",
+            internal: false,
+            netmask: "255.255.255.0",
+            mac: "",
+            cidr: null,
+          },
+        ],
+      })
+    ).toBe("192.168.1.20")
+  })
+
+  it("is null on a machine with only loopback", () => {
+    expect(
+      findLanIp({
+        lo: [
+          {
+            address: "127.0.0.1",
+            family: "IPv4",
+            internal: true,
+            netmask: "255.0.0.0",
+            mac: "",
+            cidr: null,
+          },
+        ],
+      })
+    ).toBeNull()
+  })
+})
+
+describe("describePlatform", () => {
+  it("names macOS and Windows as people know them", () => {
+    expect(
+      describePlatform({ type: "Darwin", release: "24.3.0", arch: "arm64" })
+    ).toBe("macOS 24.3.0 (arm64)")
+    expect(
+      describePlatform({
+        type: "Windows_NT",
+        release: "10.0.26100",
+        arch: "x64",
+      })
+    ).toBe("Windows 10.0.26100 (x64)")
+  })
+})
