@@ -176,13 +176,27 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
   let cache: SchemaCache = await loadSchemaCache(db, schemas)
   let stopListening: (() => Promise<void>) | undefined
 
-  async function reload() {
-    try {
-      cache = await loadSchemaCache(db, schemas)
-      ctx.log("[rest] schema cache reloaded")
-    } catch (error) {
-      ctx.log(`[rest] schema cache reload failed: ${String(error)}`)
-    }
+  let reloading: Promise<void> | undefined
+  let reloadedAt = Date.now()
+  function reload(): Promise<void> {
+    reloading ??= (async () => {
+      try {
+        cache = await loadSchemaCache(db, schemas)
+        ctx.log("[rest] schema cache reloaded")
+      } catch (error) {
+        ctx.log(`[rest] schema cache reload failed: ${String(error)}`)
+      } finally {
+        reloadedAt = Date.now()
+        reloading = undefined
+      }
+    })()
+    return reloading
+  }
+
+  // Hosted Supabase reloads PostgREST's cache on DDL (an event trigger NOTIFYs it). Locally, a
+  // table or function the cache does not know triggers a reload, at most once a second.
+  async function reloadIfUnknown(known: boolean) {
+    if (!known && Date.now() - reloadedAt > 1000) await reload()
   }
 
   function searchPath(schema: string) {
@@ -627,10 +641,12 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       return openApi(rc)
     }
     if (segments[0] === "rpc" && segments.length === 2) {
+      await reloadIfUnknown(cache.routines.has(qualified(schema, segments[1]!)))
       const raw = method === "POST" ? await readBodyOnce() : null
       return callRoutine(rc, segments[1]!, raw)
     }
     if (segments.length !== 1) throw new ApiError(404, "PGRST125", "Invalid path specified in request URL")
+    await reloadIfUnknown(cache.tables.has(qualified(schema, segments[0]!)))
     const table = findTable(schema, segments[0]!)
     switch (method) {
       case "GET":

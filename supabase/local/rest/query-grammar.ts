@@ -154,15 +154,19 @@ export function readField(r: Reader): FieldRef {
   return { name, json: readJsonPath(r) }
 }
 
-const CAST_RE = /^[A-Za-z_][A-Za-z0-9_ ]*(\[\])*$/
+// A cast is one identifier, as in PostgREST (it goes into the SQL unquoted, so nothing else).
+const CAST_RE = /^[A-Za-z0-9_]+(\[\])?$/
 
 function readCast(r: Reader): string | undefined {
   if (!r.startsWith("::")) return undefined
   r.pos += 2
   const start = r.pos
-  while (!r.done && /[A-Za-z0-9_ [\]]/.test(r.peek())) r.pos++
-  const cast = r.text.slice(start, r.pos).trim()
-  if (!CAST_RE.test(cast)) r.fail("cast type name")
+  while (!r.done && /[A-Za-z0-9_[\]]/.test(r.peek())) r.pos++
+  const cast = r.text.slice(start, r.pos)
+  if (!CAST_RE.test(cast)) {
+    r.pos = start
+    r.fail("letter or digit")
+  }
   return cast
 }
 

@@ -538,6 +538,15 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
     expect(data).toEqual([{ title: "Solaris", author_name: "Stanisław Lem", country: "PL" }])
   })
 
+  it("spreads a to-many embed's columns as arrays", async () => {
+    const { data } = await anon
+      .from("authors")
+      .select("name,...books(titles:title)")
+      .eq("id", 2)
+      .order("id", { referencedTable: "books" })
+    expect(data).toEqual([{ name: "Stanisław Lem", titles: ["Solaris", "The Cyberiad"] }])
+  })
+
   it("counts an embedded resource", async () => {
     const { data } = await anon.from("authors").select("id,books(count)").order("id")
     expect(data).toEqual([
@@ -672,6 +681,23 @@ describe(`REST reads: content negotiation (${TEST_ENGINE})`, () => {
     const { data, error } = await anon.from("books").select("id,title,price").in("id", [2, 4]).order("id").csv()
     expect(error).toBeNull()
     expect(data).toBe('id,title,price\n2,"The Left Hand of Darkness",12.50\n4,"The Cyberiad",')
+  })
+
+  it("strips null values with stripNulls()", async () => {
+    const recorder = recordingClient(stack)
+    const { data } = await recorder.client.from("authors").select("id,country,born").in("id", [3, 4]).order("id").stripNulls()
+    expect(data).toEqual([{ id: 3, country: "US", born: "1947-06-22" }, { id: 4 }])
+    expect(recorder.header("content-type")).toBe("application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8")
+  })
+
+  it("answers PGRST100 for a cast that is not a type name", async () => {
+    const response = await fetch(`${stack.url}/rest/v1/books?select=${encodeURIComponent("id::text from pg_authid")}`)
+    expect(response.status).toBe(400)
+    expect((await response.json()).code).toBe("PGRST100")
+    // supabase-js strips the spaces; the result is then simply an unknown type.
+    const { error, status } = await anon.from("books").select("id::text from pg_authid")
+    expect(status).toBe(400)
+    expect(error?.code).toBe("42704")
   })
 
   it("answers JSON for application/json and */*", async () => {
@@ -861,6 +887,19 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
 })
 
 describe(`REST reads: schema cache (${TEST_ENGINE})`, () => {
+  it("picks up a new column after NOTIFY pgrst, 'reload schema'", async () => {
+    await stack.db.exec("alter table public.genres add column slug text; update public.genres set slug = 'f' where id = 1;")
+    await stack.db.exec("notify pgrst, 'reload schema'")
+    let row: unknown
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { data } = await anon.from("genres").select("*").eq("id", 1).single()
+      row = data
+      if (row && typeof row === "object" && "slug" in row) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(row).toEqual({ id: 1, name: "Fantasy", slug: "f" })
+  })
+
   it("sees a new table after NOTIFY pgrst, 'reload schema'", async () => {
     await stack.db.exec("create table public.late_arrival (id int primary key); insert into public.late_arrival values (7);")
     await stack.db.exec("notify pgrst, 'reload schema'")

@@ -349,6 +349,19 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
     expect(status).toBe(204)
   })
 
+  it("limits an update to the first rows in the requested order", async () => {
+    const { data } = await anon
+      .from("counters")
+      .update({ label: "first two" })
+      .like("key", "bulk-*")
+      .order("value")
+      .limit(2)
+      .select("key")
+    expect(data).toEqual([{ key: "bulk-0" }, { key: "bulk-1" }])
+    const { count } = await anon.from("counters").select("key", { count: "exact", head: true }).eq("label", "first two")
+    expect(count).toBe(2)
+  })
+
   it("deletes filtered rows and returns them", async () => {
     const { data, status } = await anon.from("counters").delete().eq("key", "likes").select("key,value")
     expect(status).toBe(200)
