@@ -55,10 +55,12 @@ create table if not exists _realtime.changes (
 create index if not exists changes_xid_idx on _realtime.changes (xid);
 revoke all on all tables in schema _realtime from public;
 
+-- timezone UTC: timestamps are captured as Realtime sends them, whatever the writer's session uses.
 create or replace function _realtime.capture() returns trigger
 language plpgsql
 security definer
 set search_path = ''
+set timezone = 'UTC'
 as $$
 declare
   current_xid bigint;
@@ -103,140 +105,86 @@ end
 $$;
 grant execute on function realtime.send(jsonb, text, text, boolean) to anon, authenticated, service_role;
 
--- One round trip per change: normalises the row (timestamps in UTC as Realtime sends them),
--- evaluates every distinct subscriber check (filters, then RLS as that subscriber's role and
--- claims looking the row up by primary key, as Supabase Realtime does) and reports which columns
--- each role may select.
-create or replace function _realtime.inspect_change(
+-- One round trip per change: evaluates each distinct filter set once, and RLS once per distinct
+-- role and claims by looking the row up by primary key as that subscriber, as Supabase Realtime
+-- does. The lookup is a prepared statement so its plan is reused across subscribers of a role.
+-- key is null when no RLS check is needed (no RLS on the table, or a delete).
+create or replace function _realtime.check_change(
   entity regclass,
-  op text,
-  new_row jsonb,
-  old_row jsonb,
-  checks jsonb
+  filter_row jsonb,
+  key jsonb,
+  filter_sets jsonb,
+  claim_sets jsonb
 ) returns jsonb
 language plpgsql
-set timezone = 'UTC'
 as $$
 declare
-  rls_enabled boolean;
-  replica_identity "char";
-  norm_new jsonb;
-  norm_old jsonb;
-  filter_row jsonb;
-  pk_columns text[];
-  pk_predicate text;
-  cols jsonb;
-  check_item jsonb;
+  filter_set jsonb;
   filter_item jsonb;
+  claim_set jsonb;
   predicate text;
   col_type text;
   op_symbol text;
   ok boolean;
+  filter_results jsonb := '[]'::jsonb;
   visible jsonb := '[]'::jsonb;
-  roles jsonb := '{}'::jsonb;
   role_name text;
+  current_role_name text;
 begin
-  select c.relrowsecurity, c.relreplident into rls_enabled, replica_identity
-  from pg_catalog.pg_class c where c.oid = entity;
-
-  if new_row is not null then
-    execute format('select pg_catalog.to_jsonb(r) from pg_catalog.jsonb_populate_record(null::%s, $1) r', entity)
-      into norm_new using new_row;
-  end if;
-  if old_row is not null then
-    execute format('select pg_catalog.to_jsonb(r) from pg_catalog.jsonb_populate_record(null::%s, $1) r', entity)
-      into norm_old using old_row;
-  end if;
-  filter_row := coalesce(case when op = 'DELETE' then old_row else new_row end, '{}'::jsonb);
-
-  select coalesce(array_agg(a.attname::text order by a.attnum), '{}')
-  into pk_columns
-  from pg_catalog.pg_index i
-  join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-  where i.indrelid = entity and i.indisprimary;
-
-  select coalesce(jsonb_agg(jsonb_build_object('name', a.attname, 'type', t.typname) order by a.attnum), '[]')
-  into cols
-  from pg_catalog.pg_attribute a
-  join pg_catalog.pg_type t on t.oid = a.atttypid
-  where a.attrelid = entity and a.attnum > 0 and not a.attisdropped;
-
-  if array_length(pk_columns, 1) is not null then
-    select string_agg(format('t.%I = r.%I', c, c), ' and ') into pk_predicate from unnest(pk_columns) c;
-  end if;
-
-  for check_item in select * from jsonb_array_elements(coalesce(checks, '[]'::jsonb)) loop
+  -- Filters do not depend on who is asking: each distinct set is evaluated once.
+  for filter_set in select * from jsonb_array_elements(coalesce(filter_sets, '[]'::jsonb)) loop
+    predicate := null;
+    for filter_item in select * from jsonb_array_elements(filter_set) loop
+      select pg_catalog.format_type(a.atttypid, a.atttypmod) into col_type
+      from pg_catalog.pg_attribute a
+      where a.attrelid = entity and a.attname = filter_item ->> 'column' and a.attnum > 0 and not a.attisdropped;
+      if col_type is null then
+        raise exception 'invalid column for filter %', filter_item ->> 'column';
+      end if;
+      op_symbol := case filter_item ->> 'op'
+        when 'eq' then '=' when 'neq' then '<>' when 'lt' then '<' when 'lte' then '<='
+        when 'gt' then '>' when 'gte' then '>=' when 'in' then '= any' end;
+      if op_symbol is null then
+        raise exception 'unsupported filter operator %', filter_item ->> 'op';
+      end if;
+      predicate := coalesce(predicate || ' and ', '') || format(
+        'coalesce(r.%I %s (%L::%s), false)',
+        filter_item ->> 'column',
+        op_symbol,
+        filter_item ->> 'value',
+        case when filter_item ->> 'op' = 'in' then col_type || '[]' else col_type end
+      );
+    end loop;
     ok := true;
-    begin
-      predicate := null;
-      for filter_item in select * from jsonb_array_elements(coalesce(check_item -> 'filters', '[]'::jsonb)) loop
-        select pg_catalog.format_type(a.atttypid, a.atttypmod) into col_type
-        from pg_catalog.pg_attribute a
-        where a.attrelid = entity and a.attname = filter_item ->> 'column' and a.attnum > 0 and not a.attisdropped;
-        if col_type is null then
-          raise exception 'invalid column for filter %', filter_item ->> 'column';
-        end if;
-        op_symbol := case filter_item ->> 'op'
-          when 'eq' then '=' when 'neq' then '<>' when 'lt' then '<' when 'lte' then '<='
-          when 'gt' then '>' when 'gte' then '>=' when 'in' then '= any' end;
-        if op_symbol is null then
-          raise exception 'unsupported filter operator %', filter_item ->> 'op';
-        end if;
-        predicate := coalesce(predicate || ' and ', '') || format(
-          'coalesce(r.%I %s (%L::%s), false)',
-          filter_item ->> 'column',
-          op_symbol,
-          filter_item ->> 'value',
-          case when filter_item ->> 'op' = 'in' then col_type || '[]' else col_type end
-        );
-      end loop;
-      if predicate is not null then
-        execute format('select %s from pg_catalog.jsonb_populate_record(null::%s, $1) r', predicate, entity)
-          into ok using filter_row;
-      end if;
-
-      if ok and rls_enabled and op <> 'DELETE' then
-        if pk_predicate is null then
-          ok := false;
-        else
-          perform set_config('role', check_item ->> 'role', true);
-          perform set_config('request.jwt.claims', (check_item -> 'claims')::text, true);
-          perform set_config('request.jwt.claim.sub', coalesce(check_item -> 'claims' ->> 'sub', ''), true);
-          perform set_config('request.jwt.claim.role', coalesce(check_item ->> 'role', ''), true);
-          execute format(
-            'select exists (select 1 from %s t, pg_catalog.jsonb_populate_record(null::%s, $1) r where %s)',
-            entity, entity, pk_predicate
-          ) into ok using new_row;
-          perform set_config('role', 'none', true);
-        end if;
-      end if;
-    exception when others then
-      perform set_config('role', 'none', true);
-      ok := false;
-    end;
-    visible := visible || to_jsonb(coalesce(ok, false));
-
-    role_name := check_item ->> 'role';
-    if not roles ? role_name then
-      roles := roles || jsonb_build_object(role_name, (
-        select coalesce(jsonb_agg(a.attname order by a.attnum), '[]')
-        from pg_catalog.pg_attribute a
-        where a.attrelid = entity and a.attnum > 0 and not a.attisdropped
-          and pg_catalog.has_column_privilege(role_name, entity, a.attname, 'SELECT')
-      ));
+    if predicate is not null then
+      execute format('select %s from pg_catalog.jsonb_populate_record(null::%s, $1) r', predicate, entity)
+        into ok using filter_row;
     end if;
+    filter_results := filter_results || to_jsonb(coalesce(ok, false));
   end loop;
 
-  return jsonb_build_object(
-    'new', norm_new,
-    'old', norm_old,
-    'columns', cols,
-    'pk', to_jsonb(pk_columns),
-    'rls', rls_enabled,
-    'replica_identity', replica_identity::text,
-    'visible', visible,
-    'roles', roles
-  );
+  if key is not null then
+    select string_agg(format('%I = %L', k, key ->> k), ' and ') into predicate
+    from jsonb_object_keys(key) k;
+    if exists (select 1 from pg_catalog.pg_prepared_statements where name = '_realtime_rls') then
+      deallocate _realtime_rls;
+    end if;
+    execute format('prepare _realtime_rls as select exists (select 1 from %s where %s)', entity, predicate);
+    for claim_set in select * from jsonb_array_elements(coalesce(claim_sets, '[]'::jsonb)) loop
+      role_name := claim_set ->> 'role';
+      if current_role_name is distinct from role_name then
+        perform set_config('role', role_name, true);
+        current_role_name := role_name;
+      end if;
+      perform set_config('request.jwt.claims', (claim_set -> 'claims')::text, true);
+      execute 'execute _realtime_rls' into ok;
+      visible := visible || to_jsonb(coalesce(ok, false));
+    end loop;
+    perform set_config('role', 'none', true);
+    deallocate _realtime_rls;
+  end if;
+
+  return jsonb_build_object('filters', filter_results, 'visible', visible);
 end
 $$;
-revoke all on function _realtime.inspect_change(regclass, text, jsonb, jsonb, jsonb) from public;
+revoke all on function _realtime.check_change(regclass, jsonb, jsonb, jsonb, jsonb) from public;

@@ -56,17 +56,23 @@ const changeRowSchema = z.object({
 })
 type ChangeRow = z.infer<typeof changeRowSchema>
 
-const inspectionSchema = z.object({
-  new: z.record(z.string(), z.unknown()).nullable(),
-  old: z.record(z.string(), z.unknown()).nullable(),
+const checkSchema = z.object({ filters: z.array(z.boolean()), visible: z.array(z.boolean()) })
+type Check = z.infer<typeof checkSchema>
+
+const tableMetaSchema = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string() })),
   pk: z.array(z.string()),
   rls: z.boolean(),
   replica_identity: z.string(),
-  visible: z.array(z.boolean()),
   roles: z.record(z.string(), z.array(z.string())),
 })
-type Inspection = z.infer<typeof inspectionSchema>
+type TableMeta = z.infer<typeof tableMetaSchema> & { fetchedAt: number }
+
+/** Table shapes and column privileges are re-read this often (DDL while subscribed is rare). */
+const META_TTL_MS = 2000
+
+/** A change ready to send: who sees it, computed ahead so checks can overlap on Postgres. */
+type Prepared = { change: ChangeRow; meta: TableMeta; deliveries: Map<ChangeSubscriber, number[]> }
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
@@ -105,6 +111,10 @@ export class ChangeFeed {
   private readonly consumerId = randomUUID()
   private stopped = false
   private captureSync: Promise<void> | undefined
+  private readonly meta = new Map<string, TableMeta>()
+  private delivering: Promise<void> = Promise.resolve()
+  private inflight = 0
+  private readonly waiting: (() => void)[] = []
 
   constructor(
     private readonly db: Database,
@@ -130,6 +140,7 @@ export class ChangeFeed {
     clearInterval(this.sweepTimer)
     for (const stop of this.stopListening.splice(0)) await stop().catch(() => undefined)
     await this.pumping?.catch(() => undefined)
+    await this.delivering
     await this.db
       .query("delete from _realtime.consumers where id = $1", [this.consumerId])
       .catch(() => undefined)
@@ -294,65 +305,197 @@ export class ChangeFeed {
         (a, b) =>
           order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
       )
+      // Checks run ahead, several at once on Postgres's pool (also across batches, so the next
+      // read overlaps them); deliveries still go out one after another in commit order.
       for (const row of rows) {
-        try {
-          await this.dispatch(row)
-        } catch (error) {
-          if (!this.stopped) this.log(`[realtime] delivering change ${row.id} failed: ${String(error)}`)
-        }
+        await this.acquire()
+        const ready = this.prepare(row)
+          .catch((error: unknown) => {
+            if (!this.stopped) this.log(`[realtime] checking change ${row.id} failed: ${String(error)}`)
+            return null
+          })
+          .finally(() => this.release())
+        this.delivering = this.delivering.then(async () => {
+          const prepared = await ready
+          if (prepared && !this.stopped) this.deliver(prepared)
+        })
       }
     }
   }
 
-  private async dispatch(change: ChangeRow) {
-    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, change))
-    if (bindings.length === 0) return
+  private acquire(): Promise<void> {
+    const window = this.db.engine === "postgres" ? 4 : 1
+    if (this.inflight < window) {
+      this.inflight++
+      return Promise.resolve()
+    }
 
-    const checkIndex = new Map<string, number>()
-    const checks: { role: string; claims: Record<string, unknown>; filters: ChangeFilter[] }[] = []
-    const bindingCheck = bindings.map((binding) => {
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  private release() {
+    const next = this.waiting.shift()
+    if (next) next()
+    else this.inflight--
+  }
+
+  private async tableMeta(entity: string, roles: string[]): Promise<TableMeta> {
+    const cached = this.meta.get(entity)
+    if (
+      cached &&
+      Date.now() - cached.fetchedAt < META_TTL_MS &&
+      roles.every((role) => role in cached.roles)
+    ) {
+      return cached
+    }
+    const { rows } = await this.db.query<{ meta: unknown }>(
+      `select jsonb_build_object(
+         'rls', c.relrowsecurity,
+         'replica_identity', c.relreplident::text,
+         'columns', (
+           select coalesce(jsonb_agg(jsonb_build_object('name', a.attname, 'type', t.typname) order by a.attnum), '[]')
+           from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid = a.atttypid
+           where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
+         'pk', (
+           select coalesce(jsonb_agg(a.attname order by a.attnum), '[]')
+           from pg_catalog.pg_index i
+           join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
+           where i.indrelid = c.oid and i.indisprimary),
+         'roles', (
+           select coalesce(jsonb_object_agg(r.role, (
+             select coalesce(jsonb_agg(a.attname order by a.attnum), '[]')
+             from pg_catalog.pg_attribute a
+             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+               and pg_catalog.has_column_privilege(r.role, c.oid, a.attnum, 'SELECT'))), '{}')
+           from unnest($2::text[]) r(role)
+           where exists (select 1 from pg_catalog.pg_roles where rolname = r.role))
+       ) as meta
+       from pg_catalog.pg_class c where c.oid = $1::regclass`,
+      [entity, [...new Set([...roles, ...Object.keys(cached?.roles ?? {})])]]
+    )
+    const meta = { ...tableMetaSchema.parse(rows[0]?.meta), fetchedAt: Date.now() }
+    this.meta.set(entity, meta)
+
+    return meta
+  }
+
+  private async prepare(change: ChangeRow): Promise<Prepared | null> {
+    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, change))
+    if (bindings.length === 0) return null
+
+    // Distinct filter sets and distinct (role, claims) pairs: a change costs one check per
+    // distinct subscriber identity, however many channels share it.
+    const filterIndex = new Map<string, number>()
+    const filterSets: ChangeFilter[][] = []
+    const claimIndex = new Map<string, number>()
+    const claimSets: { role: string; claims: Record<string, unknown> }[] = []
+    const keys = bindings.map((binding) => {
+      const filterKey = JSON.stringify(binding.filters)
+      let f = filterIndex.get(filterKey)
+      if (f === undefined) {
+        f = filterSets.length
+        filterIndex.set(filterKey, f)
+        filterSets.push(binding.filters)
+      }
       const { role, claims } = binding.subscriber
-      const key = `${role}\u0000${JSON.stringify(claims)}\u0000${JSON.stringify(binding.filters)}`
-      let index = checkIndex.get(key)
-      if (index === undefined) {
-        index = checks.length
-        checkIndex.set(key, index)
-        checks.push({ role, claims, filters: binding.filters })
+      const claimKey = `${role}\u0000${JSON.stringify(claims)}`
+      let c = claimIndex.get(claimKey)
+      if (c === undefined) {
+        c = claimSets.length
+        claimIndex.set(claimKey, c)
+        claimSets.push({ role, claims })
       }
 
-      return index
+      return { f, c }
     })
 
     const entity = `${quoteIdent(change.schema_name)}.${quoteIdent(change.table_name)}`
-    const { rows } = await this.db.query<{ result: unknown }>(
-      "select _realtime.inspect_change($1::regclass, $2, $3, $4, $5) as result",
-      [entity, change.op, change.new_row, change.old_row, JSON.stringify(checks)]
+    const meta = await this.tableMeta(
+      entity,
+      claimSets.map((claims) => claims.role)
     )
-    const inspection = inspectionSchema.parse(rows[0]?.result)
+    // Deletes cannot be checked against RLS (the row is gone): as on Supabase, they go to every
+    // matching subscriber and reveal only the key.
+    const needsRls = meta.rls && change.op !== "DELETE"
+    const hasFilters = filterSets.some((set) => set.length > 0)
+    let check: Check = {
+      filters: filterSets.map(() => true),
+      visible: claimSets.map(() => !needsRls || false),
+    }
+    if (needsRls || hasFilters) {
+      const key =
+        needsRls && meta.pk.length > 0
+          ? Object.fromEntries(meta.pk.map((column) => [column, change.new_row?.[column] ?? null]))
+          : null
+      check = await this.check(change, entity, key, filterSets, claimSets)
+      if (!needsRls) check.visible = claimSets.map(() => true)
+      else if (!key) check.visible = claimSets.map(() => false)
+    }
 
-    const perSubscriber = new Map<ChangeSubscriber, number[]>()
+    const deliveries = new Map<ChangeSubscriber, number[]>()
     bindings.forEach((binding, index) => {
-      if (!inspection.visible[bindingCheck[index]!]) return
-      const ids = perSubscriber.get(binding.subscriber) ?? []
+      const { f, c } = keys[index]!
+      if (!check.filters[f] || !check.visible[c]) return
+      const ids = deliveries.get(binding.subscriber) ?? []
       if (!ids.includes(binding.id)) ids.push(binding.id)
-      perSubscriber.set(binding.subscriber, ids)
+      deliveries.set(binding.subscriber, ids)
     })
+
+    return { change, meta, deliveries }
+  }
+
+  private deliver({ change, meta, deliveries }: Prepared) {
     const dataByRole = new Map<string, string>()
-    for (const [subscriber, ids] of perSubscriber) {
+    for (const [subscriber, ids] of deliveries) {
       let data = dataByRole.get(subscriber.role)
       if (data === undefined) {
-        data = buildChangeData(change, inspection, subscriber.role)
+        data = buildChangeData(change, meta, subscriber.role)
         dataByRole.set(subscriber.role, data)
       }
       subscriber.deliverChange(ids, data)
     }
   }
+
+  private async check(
+    change: ChangeRow,
+    entity: string,
+    key: Record<string, unknown> | null,
+    filterSets: ChangeFilter[][],
+    claimSets: { role: string; claims: Record<string, unknown> }[]
+  ): Promise<Check> {
+    const filterRow = (change.op === "DELETE" ? change.old_row : change.new_row) ?? {}
+    const run = async (filters: ChangeFilter[][], claims: typeof claimSets) => {
+      const { rows } = await this.db.query<{ result: unknown }>(
+        "select _realtime.check_change($1::regclass, $2, $3, $4, $5) as result",
+        [entity, filterRow, key, JSON.stringify(filters), JSON.stringify(claims)]
+      )
+
+      return checkSchema.parse(rows[0]?.result)
+    }
+    try {
+      return await run(filterSets, claimSets)
+    } catch (error) {
+      // One failing policy or filter must not cost everyone else the change: check each alone,
+      // and what still fails is not visible.
+      this.log(`[realtime] change check failed, retrying per subscriber: ${String(error)}`)
+      const filters: boolean[] = []
+      for (const set of filterSets) {
+        filters.push(await run([set], []).then((r) => r.filters[0] ?? false, () => false))
+      }
+      const visible: boolean[] = []
+      for (const claims of claimSets) {
+        visible.push(await run([], [claims]).then((r) => r.visible[0] ?? false, () => false))
+      }
+
+      return { filters, visible }
+    }
+  }
 }
 
 /** The `data` of a postgres_changes message, shaped as Supabase Realtime sends it. */
-function buildChangeData(change: ChangeRow, inspection: Inspection, role: string): string {
-  const allowed = new Set(inspection.roles[role] ?? [])
-  const pk = new Set(inspection.pk)
+function buildChangeData(change: ChangeRow, meta: TableMeta, role: string): string {
+  const allowed = new Set(meta.roles[role] ?? [])
+  const pk = new Set(meta.pk)
   const tooLarge = JSON.stringify(change.new_row ?? change.old_row ?? {}).length > MAX_RECORD_BYTES
   const small = (value: unknown) => !tooLarge || JSON.stringify(value ?? null).length <= 64
 
@@ -361,21 +504,21 @@ function buildChangeData(change: ChangeRow, inspection: Inspection, role: string
     table: change.table_name,
     commit_timestamp: change.commit_timestamp,
     type: change.op,
-    columns: inspection.columns.filter((column) => allowed.has(column.name)),
+    columns: meta.columns.filter((column) => allowed.has(column.name)),
   }
   if (change.op !== "DELETE") {
-    const record = inspection.new ?? {}
+    const record = change.new_row ?? {}
     data.record =
       pick(record, (column) => allowed.has(column) && small(record[column])) ?? {}
   }
   if (change.op !== "INSERT") {
-    const old = inspection.old ?? {}
+    const old = change.old_row ?? {}
     // Without replica identity full only the key is known; a delete under RLS cannot be
     // authorized per row, so it never reveals more than the key.
     const onlyKey =
-      inspection.replica_identity !== "f" || (change.op === "DELETE" && inspection.rls)
+      meta.replica_identity !== "f" || (change.op === "DELETE" && meta.rls)
     data.old_record =
-      inspection.replica_identity === "n"
+      meta.replica_identity === "n"
         ? null
         : pick(
             old,

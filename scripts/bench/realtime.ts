@@ -1,0 +1,315 @@
+// `npm run bench:realtime`: commit-to-callback latency of postgres_changes through supabase-js,
+// with 1, 10 and 100 subscribers (each a different user, so each needs its own RLS check) on
+// one RLS table, then the highest sustained change rate whose p95 stays under 100 ms with 100
+// subscribers. Runs on in-memory PGlite and on Postgres (DATABASE_URL, or the local server).
+// Subscribers run in child processes (as browsers would, apart from the server), reporting
+// arrival times on the shared clock (performance.timeOrigin + performance.now()).
+import { type ChildProcess, fork } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { fileURLToPath } from "node:url"
+
+import { createClient } from "@supabase/supabase-js"
+import { WebSocket } from "ws"
+
+import pg from "pg"
+
+import { type StorageOptions } from "@/supabase/local/db/open"
+import { realtimeService } from "@/supabase/local/realtime/service"
+import {
+  mintUser,
+  REALTIME_FIXTURE_MIGRATIONS,
+  subscribe,
+} from "@/supabase/local/realtime/testing"
+import { startLocalStack, type LocalStack } from "@/supabase/local/stack"
+
+import { formatMs, median, percentile } from "./stats"
+
+const root = new URL("../..", import.meta.url).pathname
+const POSTGRES_URL =
+  process.env.DATABASE_URL ||
+  "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+const LATENCY_RATE = 20 // changes/s while measuring latency per subscriber count
+const LATENCY_CHANGES = 60
+const RATE_STEPS = [25, 50, 100, 200, 400]
+const RATE_SECONDS = 3
+const DRAIN_TIMEOUT_MS = 15_000
+
+const SUBSCRIBER_PROCESSES = 4
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const now = () => performance.timeOrigin + performance.now()
+
+type ToSubscriber =
+  | {
+      type: "subscribe"
+      url: string
+      anonKey: string
+      tokens: string[]
+      first: number
+    }
+  | { type: "close" }
+type FromSubscriber =
+  { type: "ready" } | { type: "arrivals"; items: { id: number; at: number }[] }
+
+/** The child side: supabase-js clients that report when each change reached their callback. */
+async function runSubscriber() {
+  const clients: { removeAllChannels(): Promise<unknown> }[] = []
+  let buffer: { id: number; at: number }[] = []
+  setInterval(() => {
+    if (buffer.length === 0) return
+    process.send!({ type: "arrivals", items: buffer } satisfies FromSubscriber)
+    buffer = []
+  }, 50)
+  process.on("message", async (message: ToSubscriber) => {
+    if (message.type === "close") {
+      for (const client of clients)
+        await client.removeAllChannels().catch(() => undefined)
+      process.exit(0)
+    }
+    for (const [offset, token] of message.tokens.entries()) {
+      const client = createClient(message.url, message.anonKey, {
+        accessToken: async () => token,
+        // realtime-js types its transport as the DOM WebSocket constructor; ws is compatible.
+        realtime: {
+          transport: WebSocket as unknown as typeof globalThis.WebSocket,
+        },
+      })
+      await client.realtime.setAuth(token)
+      clients.push(client)
+      const channel = client
+        .channel(`bench-${message.first + offset}`)
+        .on(
+          "postgres_changes",
+          { event: "INSERT", schema: "public", table: "notes" },
+          (payload) => {
+            const id = (payload.new as { id?: unknown }).id
+            if (typeof id === "number") buffer.push({ id, at: now() })
+          }
+        )
+      await subscribe(channel)
+    }
+    process.send!({ type: "ready" } satisfies FromSubscriber)
+  })
+}
+
+type Probe = {
+  committedAt: Map<number, number>
+  arrivals: { id: number; at: number }[]
+}
+
+async function withStorage<T>(
+  engine: "pglite" | "postgres",
+  fn: (storage: StorageOptions) => Promise<T>
+): Promise<T> {
+  if (engine === "pglite") return fn({ engine: "pglite" })
+  const name = `lmx_bench_realtime_${randomBytes(4).toString("hex")}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  try {
+    return await fn({ engine: "postgres", url: url.toString(), poolSize: 10 })
+  } finally {
+    const cleanup = new pg.Client({ connectionString: POSTGRES_URL })
+    await cleanup.connect()
+    await cleanup.query(`drop database if exists ${name} with (force)`)
+    await cleanup.end()
+  }
+}
+
+class Subscribers {
+  private readonly children: ChildProcess[] = []
+  private count = 0
+
+  constructor(private readonly probe: Probe) {
+    for (let i = 0; i < SUBSCRIBER_PROCESSES; i++) {
+      const child = fork(fileURLToPath(import.meta.url), [], {
+        env: { ...process.env, LMX_BENCH_ROLE: "subscriber" },
+        execArgv: ["--import", "tsx"],
+      })
+      child.on("message", (message: FromSubscriber) => {
+        if (message.type === "arrivals")
+          this.probe.arrivals.push(...message.items)
+      })
+      this.children.push(child)
+    }
+  }
+
+  /** Adds subscribers (each a new user) spread over the child processes. */
+  async grow(stack: LocalStack, total: number) {
+    const perChild: string[][] = this.children.map(() => [])
+    for (let i = this.count; i < total; i++) {
+      perChild[i % this.children.length]!.push((await mintUser(stack)).token)
+    }
+    let first = this.count
+    await Promise.all(
+      this.children.map((child, index) => {
+        const tokens = perChild[index]!
+        if (tokens.length === 0) return Promise.resolve()
+        const ready = new Promise<void>((resolve) => {
+          const onMessage = (message: FromSubscriber) => {
+            if (message.type !== "ready") return
+            child.off("message", onMessage)
+            resolve()
+          }
+          child.on("message", onMessage)
+        })
+        child.send({
+          type: "subscribe",
+          url: stack.url,
+          anonKey: stack.keys.anonKey,
+          tokens,
+          first,
+        } satisfies ToSubscriber)
+        first += tokens.length
+
+        return ready
+      })
+    )
+    this.count = total
+  }
+
+  async close() {
+    await Promise.all(
+      this.children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            child.once("exit", () => resolve())
+            child.send({ type: "close" } satisfies ToSubscriber)
+          })
+      )
+    )
+  }
+}
+
+/** Inserts `total` shared rows at `rate` per second; returns when all were committed. */
+async function produce(
+  stack: LocalStack,
+  probe: Probe,
+  rate: number,
+  total: number
+) {
+  const owner = "00000000-0000-4000-8000-000000000000"
+  const started = performance.now()
+  const inserts: Promise<void>[] = []
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 0) await sleep(wait)
+    inserts.push(
+      stack.db
+        .query<{ id: string }>(
+          "insert into public.notes (owner_id, body, shared) values ($1, 'bench', true) returning id::text as id",
+          [owner]
+        )
+        .then(({ rows }) => {
+          probe.committedAt.set(Number(rows[0]!.id), now())
+        })
+    )
+  }
+  await Promise.all(inserts)
+}
+
+async function drain(probe: Probe, expected: number) {
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS
+  while (probe.arrivals.length < expected && performance.now() < deadline)
+    await sleep(20)
+}
+
+function latencies(probe: Probe): number[] {
+  return probe.arrivals.flatMap(({ id, at }) => {
+    const committed = probe.committedAt.get(id)
+    // A callback can run before the insert's own promise resolves: that is zero latency.
+    return committed === undefined ? [] : [Math.max(0, at - committed)]
+  })
+}
+
+function summary(samples: number[], expected: number) {
+  const lost = expected - samples.length
+
+  return `median ${formatMs(median(samples))}  p95 ${formatMs(percentile(samples, 95))}  p99 ${formatMs(
+    percentile(samples, 99)
+  )}  (${samples.length} deliveries${lost > 0 ? `, ${lost} missing` : ""})`
+}
+
+async function benchEngine(engine: "pglite" | "postgres") {
+  await withStorage(engine, async (storage) => {
+    const stack = await startLocalStack({
+      root,
+      port: 0,
+      storage,
+      migrationsDir: REALTIME_FIXTURE_MIGRATIONS,
+      seedFiles: [],
+      services: [realtimeService()],
+    })
+    const probe: Probe = { committedAt: new Map(), arrivals: [] }
+    const subscribers = new Subscribers(probe)
+    try {
+      console.log(
+        `\n${engine === "pglite" ? "PGlite (in memory)" : `Postgres (${stack.db.location})`}`
+      )
+      console.log(
+        `  commit → callback latency at ${LATENCY_RATE} changes/s, ${LATENCY_CHANGES} changes:`
+      )
+      for (const count of [1, 10, 100]) {
+        await subscribers.grow(stack, count)
+        probe.committedAt.clear()
+        probe.arrivals.length = 0
+        await produce(stack, probe, LATENCY_RATE, LATENCY_CHANGES)
+        await drain(probe, LATENCY_CHANGES * count)
+        console.log(
+          `    ${String(count).padStart(3)} subscriber(s): ${summary(latencies(probe), LATENCY_CHANGES * count)}`
+        )
+      }
+
+      console.log(
+        `  sustained rate with 100 subscribers (${RATE_SECONDS} s per step):`
+      )
+      let best: number | undefined
+      for (const rate of RATE_STEPS) {
+        probe.committedAt.clear()
+        probe.arrivals.length = 0
+        const total = rate * RATE_SECONDS
+        const started = performance.now()
+        await produce(stack, probe, rate, total)
+        const produced = (total / (performance.now() - started)) * 1000
+        await drain(probe, total * 100)
+        const samples = latencies(probe)
+        const p95 = percentile(samples, 95)
+        const complete = samples.length === total * 100
+        console.log(
+          `    ${String(rate).padStart(3)} changes/s (written at ${produced.toFixed(0)}/s): ${summary(samples, total * 100)}`
+        )
+        if (p95 < 100 && complete) best = rate
+        else break
+      }
+      console.log(
+        `  highest sustained rate with p95 < 100 ms: ${best === undefined ? `below ${RATE_STEPS[0]}` : `${best}`} changes/s`
+      )
+    } finally {
+      await subscribers.close()
+      await stack.stop()
+    }
+  })
+}
+
+if (process.env.LMX_BENCH_ROLE === "subscriber") {
+  await runSubscriber()
+} else {
+  await main()
+}
+
+async function main() {
+  console.log(
+    "Realtime postgres_changes benchmark (supabase-js subscribers, RLS on, one user each)"
+  )
+  // BENCH_ENGINES=postgres (or pglite) runs one engine only, for quick iterations.
+  const engines = (process.env.BENCH_ENGINES ?? "pglite,postgres").split(",")
+  if (engines.includes("pglite")) await benchEngine("pglite")
+  if (engines.includes("postgres")) await benchEngine("postgres")
+  console.log(
+    "\ntarget: p95 < 50 ms at 100 changes/s with 100 subscribers on Postgres"
+  )
+}
