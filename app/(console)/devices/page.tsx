@@ -1,25 +1,54 @@
 import type { Metadata } from "next"
-import { Monitor } from "lucide-react"
+import Link from "next/link"
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
+import { Link2 } from "lucide-react"
 
-import { CommandHint, EmptyState } from "@/components/shell/empty-state"
+import { getCurrentUser } from "@/lib/auth/current-user"
+import { type Client } from "@/lib/devices/queries"
+import {
+  deviceActivityQueryOptions,
+  devicesQueryOptions,
+} from "@/lib/devices/query-options"
+import { getQueryClient } from "@/lib/query-client"
+import { createClient } from "@/lib/supabase/server"
+import { Button } from "@/components/ui/button"
 import { PageHeader } from "@/components/shell/page-header"
+import { DeviceActivityList } from "@/components/devices/device-activity"
+import { DeviceList } from "@/components/devices/device-list"
 
 export const metadata: Metadata = { title: "Devices" }
 
-export default function DevicesPage() {
+export default async function DevicesPage() {
+  const user = await getCurrentUser()
+  // The server client is untyped; the rows it returns are the generated Database's.
+  const supabase = (await createClient()) as unknown as Client
+  const queryClient = getQueryClient()
+
+  // Awaited, unlike a streaming prefetch: a failed read must reach error.tsx rather than
+  // let the client component retry without the session cookie and show an empty list.
+  await Promise.all([
+    queryClient.fetchQuery(devicesQueryOptions(supabase, user.id)),
+    queryClient.prefetchQuery(deviceActivityQueryOptions(supabase, user.id)),
+  ])
+  const serverNow = new Date().toISOString()
+
   return (
     <>
       <PageHeader
         title="Devices"
         description="Your paired machines: online state, LAN and tunnel addresses, the LLM server's health, loaded models and measured speed."
-      />
-      <EmptyState
-        icon={Monitor}
-        title="No devices paired yet"
-        description="Pair a machine by running this in the console's repository on that machine, then approve the code it shows."
       >
-        <CommandHint command="npm run device -- pair" />
-      </EmptyState>
+        <Button asChild>
+          <Link href="/pair">
+            <Link2 aria-hidden="true" />
+            Pair a device
+          </Link>
+        </Button>
+      </PageHeader>
+      <HydrationBoundary state={dehydrate(queryClient)}>
+        <DeviceList userId={user.id} serverNow={serverNow} />
+        <DeviceActivityList userId={user.id} serverNow={serverNow} />
+      </HydrationBoundary>
     </>
   )
 }

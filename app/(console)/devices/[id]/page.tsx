@@ -1,0 +1,63 @@
+import type { Metadata } from "next"
+import { notFound } from "next/navigation"
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
+import { z } from "zod"
+
+import { getCurrentUser } from "@/lib/auth/current-user"
+import { type Client } from "@/lib/devices/queries"
+import {
+  deviceActivityQueryOptions,
+  deviceQueryOptions,
+  deviceRunsQueryOptions,
+  deviceSessionsQueryOptions,
+  deviceUsageQueryOptions,
+} from "@/lib/devices/query-options"
+import { getQueryClient } from "@/lib/query-client"
+import { createClient } from "@/lib/supabase/server"
+import { DeviceDetail } from "@/components/devices/device-detail"
+
+export const metadata: Metadata = { title: "Device" }
+
+export default async function DevicePage({
+  params,
+}: {
+  params: Promise<{ id: string }>
+}) {
+  const { id: rawId } = await params
+  const id = z.uuid().safeParse(rawId)
+  if (!id.success) notFound()
+
+  const user = await getCurrentUser()
+  // The server client is untyped; the rows it returns are the generated Database's.
+  const supabase = (await createClient()) as unknown as Client
+  const queryClient = getQueryClient()
+
+  // The device itself is awaited (a failure belongs in error.tsx, a miss in not-found);
+  // the sections load their own errors and empty states.
+  const [device] = await Promise.all([
+    queryClient.fetchQuery(deviceQueryOptions(supabase, user.id, id.data)),
+    queryClient.prefetchQuery(
+      deviceSessionsQueryOptions(supabase, user.id, id.data)
+    ),
+    queryClient.prefetchQuery(
+      deviceRunsQueryOptions(supabase, user.id, id.data)
+    ),
+    queryClient.prefetchQuery(
+      deviceUsageQueryOptions(supabase, user.id, id.data)
+    ),
+    queryClient.prefetchQuery(
+      deviceActivityQueryOptions(supabase, user.id, id.data)
+    ),
+  ])
+  if (!device) notFound()
+
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <DeviceDetail
+        userId={user.id}
+        deviceId={id.data}
+        serverNow={new Date().toISOString()}
+      />
+    </HydrationBoundary>
+  )
+}

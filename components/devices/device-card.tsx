@@ -1,0 +1,66 @@
+import * as React from "react"
+import Link from "next/link"
+
+import { deriveOnlineState } from "@/lib/devices/online"
+import { type Device } from "@/lib/devices/queries"
+import { cn } from "@/lib/utils"
+import { Badge } from "@/components/ui/badge"
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
+
+import { DeviceFacts } from "./device-facts"
+import { formatRole } from "./format"
+import { OnlineBadge } from "./online-badge"
+import { RelativeTime } from "./relative-time"
+
+export function DeviceCard({
+  device,
+  now,
+  className,
+  ...props
+}: React.ComponentProps<"div"> & { device: Device; now: number }) {
+  const state = deriveOnlineState(device, now)
+  const titleId = `device-${device.id}-title`
+
+  return (
+    <Card
+      role="article"
+      aria-labelledby={titleId}
+      data-device-id={device.id}
+      className={cn("gap-4", state === "revoked" && "opacity-75", className)}
+      {...props}
+    >
+      <CardHeader className="gap-2">
+        <div className="flex flex-wrap items-start justify-between gap-2">
+          <CardTitle id={titleId} className="min-w-0 text-base">
+            <Link
+              href={`/devices/${device.id}`}
+              className="rounded-sm break-words outline-none hover:underline focus-visible:ring-[3px] focus-visible:ring-ring/50"
+            >
+              {device.name}
+            </Link>
+          </CardTitle>
+          <OnlineBadge state={state} />
+        </div>
+        <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-muted-foreground">
+          <Badge variant="outline">{formatRole(device.role)}</Badge>
+          <span>
+            {state === "revoked" && device.revoked_at ? (
+              <>
+                Revoked <RelativeTime date={device.revoked_at} now={now} />
+              </>
+            ) : device.last_seen_at ? (
+              <>
+                Last seen <RelativeTime date={device.last_seen_at} now={now} />
+              </>
+            ) : (
+              "No heartbeat yet"
+            )}
+          </span>
+        </div>
+      </CardHeader>
+      <CardContent>
+        <DeviceFacts device={device} />
+      </CardContent>
+    </Card>
+  )
+}

@@ -1,0 +1,29 @@
+"use client"
+
+import * as React from "react"
+
+import { clockSkew, ONLINE_RECHECK_MS } from "@/lib/devices/online"
+
+/**
+ * The server's "now", ticking. The first render uses the server's timestamp exactly (so the
+ * server and browser render the same text); afterwards the browser's clock, corrected by the
+ * skew measured against the server, is re-read every few seconds so "online" and "3 minutes
+ * ago" go stale on their own without a reload.
+ */
+export function useServerNow(
+  serverNow: string,
+  intervalMs = ONLINE_RECHECK_MS
+): number {
+  const [now, setNow] = React.useState(() => Date.parse(serverNow))
+
+  React.useEffect(() => {
+    const skew = clockSkew(serverNow, Date.now())
+    const tick = () => setNow(Date.now() + skew)
+    tick()
+    const timer = window.setInterval(tick, intervalMs)
+
+    return () => window.clearInterval(timer)
+  }, [serverNow, intervalMs])
+
+  return now
+}

@@ -1,0 +1,147 @@
+"use server"
+
+import { z } from "zod"
+
+import { createClient } from "@/lib/supabase/server"
+
+import {
+  deviceRenameSchema,
+  deviceRevokeSchema,
+  deviceSettingsSchema,
+} from "./form-schema"
+import { type Client } from "./queries"
+
+export type ActionResult<T = null> =
+  | { ok: true; data: T }
+  | {
+      ok: false
+      message: string
+      errors?: Record<string, string[] | undefined>
+    }
+
+const NOT_FOUND = "That device no longer exists, or it is not yours."
+const FAILED = "Could not save the change. Try again in a moment."
+
+async function client(): Promise<Client> {
+  // The server client is untyped; the rows it returns are the generated Database's.
+  return (await createClient()) as unknown as Client
+}
+
+function invalid(error: z.ZodError): ActionResult<never> {
+  return {
+    ok: false,
+    message: "Check the highlighted fields.",
+    errors: z.flattenError(error).fieldErrors as Record<string, string[]>,
+  }
+}
+
+/** Every write goes through the signed-in user's client: RLS and devices_guard_update decide. */
+export async function renameDevice(
+  input: unknown
+): Promise<ActionResult<{ id: string; name: string }>> {
+  const parsed = deviceRenameSchema.safeParse(input)
+  if (!parsed.success) return invalid(parsed.error)
+  const { id, name } = parsed.data
+
+  const supabase = await client()
+  const { data, error } = await supabase
+    .from("devices")
+    .update({ name })
+    .eq("id", id)
+    .is("revoked_at", null)
+    .select("id, name")
+    .maybeSingle()
+  if (error) {
+    console.error(`[devices] rename failed: ${error.code} ${error.message}`)
+    return { ok: false, message: FAILED }
+  }
+  if (!data) return { ok: false, message: NOT_FOUND }
+
+  return { ok: true, data }
+}
+
+export async function updateDeviceSettings(
+  input: unknown
+): Promise<ActionResult<{ id: string }>> {
+  const parsed = deviceSettingsSchema.safeParse(input)
+  if (!parsed.success) return invalid(parsed.error)
+  const settings = parsed.data
+
+  const supabase = await client()
+  // helper_config may hold keys this form does not edit (set by the agent or a later
+  // console); keep them.
+  const { data: current, error: readError } = await supabase
+    .from("devices")
+    .select("helper_config")
+    .eq("id", settings.id)
+    .maybeSingle()
+  if (readError) {
+    console.error(
+      `[devices] settings read failed: ${readError.code} ${readError.message}`
+    )
+    return { ok: false, message: FAILED }
+  }
+  if (!current) return { ok: false, message: NOT_FOUND }
+  const existing = z
+    .record(z.string(), z.json())
+    .catch({})
+    .parse(current.helper_config)
+
+  const { data, error } = await supabase
+    .from("devices")
+    .update({
+      tunnel_url: settings.tunnel_url,
+      lan_port: settings.lan_port,
+      helper_enabled: settings.helper_enabled,
+      helper_config: {
+        ...existing,
+        auto_start: settings.helper_auto_start,
+        max_concurrent: settings.helper_max_concurrent,
+      },
+    })
+    .eq("id", settings.id)
+    .is("revoked_at", null)
+    .select("id")
+    .maybeSingle()
+  if (error) {
+    console.error(
+      `[devices] settings update failed: ${error.code} ${error.message}`
+    )
+    return { ok: false, message: FAILED }
+  }
+  if (!data) return { ok: false, message: NOT_FOUND }
+
+  return { ok: true, data }
+}
+
+/**
+ * Revokes at once: device_authenticate stops accepting the device's secret in this same
+ * transaction, so its next call is refused.
+ */
+export async function revokeDevice(
+  input: unknown
+): Promise<ActionResult<{ id: string; revoked_at: string }>> {
+  const parsed = deviceRevokeSchema.safeParse(input)
+  if (!parsed.success) return invalid(parsed.error)
+
+  const supabase = await client()
+  const { data, error } = await supabase
+    .from("devices")
+    .update({ revoked_at: new Date().toISOString() })
+    .eq("id", parsed.data.id)
+    .is("revoked_at", null)
+    .select("id, revoked_at")
+    .maybeSingle()
+  if (error) {
+    console.error(`[devices] revoke failed: ${error.code} ${error.message}`)
+    return { ok: false, message: FAILED }
+  }
+  if (!data?.revoked_at) {
+    return {
+      ok: false,
+      message: "That device is already revoked, or it is not yours.",
+    }
+  }
+
+  return { ok: true, data: { id: data.id, revoked_at: data.revoked_at } }
+}

@@ -1,0 +1,92 @@
+import { queryOptions } from "@tanstack/react-query"
+
+import {
+  getDevice,
+  getDeviceUsage,
+  listDeviceActivity,
+  listDeviceRuns,
+  listDevices,
+  listDeviceSessions,
+  type Client,
+} from "./queries"
+
+// The client is an argument, never part of a key: server and browser clients read the same
+// rows, so a server prefetch hydrates the browser's query (STYLE.md section 2).
+/* eslint-disable @tanstack/query/exhaustive-deps -- the Supabase client is not a key */
+export const deviceKeys = {
+  all: ["devices"] as const,
+  user: (userId: string) => ["devices", userId] as const,
+  list: (userId: string) => ["devices", userId, "list"] as const,
+  detail: (userId: string, id: string) =>
+    ["devices", userId, "detail", id] as const,
+  activity: (userId: string, deviceId?: string) =>
+    ["devices", userId, "activity", deviceId ?? "all"] as const,
+  sessions: (userId: string, deviceId: string) =>
+    ["devices", userId, "sessions", deviceId] as const,
+  runs: (userId: string, deviceId: string) =>
+    ["devices", userId, "runs", deviceId] as const,
+  usage: (userId: string, deviceId: string) =>
+    ["devices", userId, "usage", deviceId] as const,
+}
+
+export function devicesQueryOptions(supabase: Client, userId: string) {
+  return queryOptions({
+    queryKey: deviceKeys.list(userId),
+    queryFn: () => listDevices(supabase, { userId }),
+  })
+}
+
+export function deviceQueryOptions(
+  supabase: Client,
+  userId: string,
+  id: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.detail(userId, id),
+    queryFn: () => getDevice(supabase, { userId, id }),
+  })
+}
+
+export function deviceActivityQueryOptions(
+  supabase: Client,
+  userId: string,
+  deviceId?: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.activity(userId, deviceId),
+    queryFn: () => listDeviceActivity(supabase, { userId, deviceId }),
+  })
+}
+
+export function deviceSessionsQueryOptions(
+  supabase: Client,
+  userId: string,
+  deviceId: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.sessions(userId, deviceId),
+    queryFn: () => listDeviceSessions(supabase, { deviceId }),
+  })
+}
+
+export function deviceRunsQueryOptions(
+  supabase: Client,
+  userId: string,
+  deviceId: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.runs(userId, deviceId),
+    queryFn: () => listDeviceRuns(supabase, { deviceId }),
+  })
+}
+
+export function deviceUsageQueryOptions(
+  supabase: Client,
+  userId: string,
+  deviceId: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.usage(userId, deviceId),
+    queryFn: () => getDeviceUsage(supabase, { deviceId }),
+  })
+}
