@@ -92,6 +92,32 @@ async function work(url: string, index: number, deadline: number): Promise<Worke
   return result
 }
 
+// What this machine does at all right now: the same 8 connections committing a one-row
+// insert each (asynchronously, as a claim commits), for a few seconds. Claims can only
+// approach this rate; on a shared, loaded machine it says how much of the gap is the machine.
+async function measureReference(url: string): Promise<number> {
+  await withAdmin(url, (client) => client.query("create table public.bench_reference (id bigint generated always as identity primary key, at timestamptz default now())"))
+  const until = performance.now() + 5000
+  const counts = await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      let n = 0
+      try {
+        while (performance.now() < until) {
+          await client.query("begin; set local synchronous_commit = off; insert into public.bench_reference default values; commit;")
+          n += 1
+        }
+      } finally {
+        await client.end()
+      }
+      return n
+    })
+  )
+
+  return counts.reduce((a, b) => a + b, 0) / 5
+}
+
 export async function runDbQueueBench(databaseUrl: string): Promise<void> {
   const name = `lmx_bench_queue_${process.pid}_${randomBytes(3).toString("hex")}`
   await withAdmin(databaseUrl, (admin) => admin.query(`create database ${name}`))
@@ -102,6 +128,9 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
     const setupStarted = performance.now()
     await prepare(url.toString())
     console.log(`  setup (migrations + ${RUNS.toLocaleString("en")} queued runs): ${formatMs(performance.now() - setupStarted)}`)
+
+    const reference = await measureReference(url.toString())
+    console.log(`  reference: ${WORKERS} connections committing one-row inserts: ${reference.toFixed(0)}/s`)
 
     const started = performance.now()
     const deadline = started + TIME_LIMIT_MS

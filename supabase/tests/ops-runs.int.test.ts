@@ -182,6 +182,22 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     expect(await call(adminWorker, "select id from ops.claim_next_run()")).toEqual([])
   })
 
+  it("commits a claim asynchronously and everything else durably", async () => {
+    await call(developer, "select ops.queue_run($1)", [ROWS.workflow])
+    const settings = await runAs(database.db, devWorker, async (tx) => {
+      const before = await tx.query<{ synchronous_commit: string }>("show synchronous_commit")
+      const [claimed] = (await tx.query<{ id: string }>("select id from ops.claim_next_run()")).rows
+      const afterClaim = await tx.query<{ synchronous_commit: string }>("show synchronous_commit")
+      return { before: before.rows[0]!.synchronous_commit, afterClaim: afterClaim.rows[0]!.synchronous_commit, id: claimed!.id }
+    })
+    expect(settings).toMatchObject({ before: "on", afterClaim: "off" })
+    const afterStart = await runAs(database.db, devWorker, async (tx) => {
+      await tx.query("select ops.start_workflow_run($1)", [settings.id])
+      return (await tx.query<{ synchronous_commit: string }>("show synchronous_commit")).rows[0]!.synchronous_commit
+    })
+    expect(afterStart).toBe("on")
+  })
+
   it("claims in queue order (priority, then age) and lists queue positions", async () => {
     const low = await call<{ id: string }>(developer, "select id from ops.queue_run($1, '{}', 0)", [ROWS.workflow])
     const high = await call<{ id: string }>(developer, "select id from ops.queue_run($1, '{}', 10)", [
