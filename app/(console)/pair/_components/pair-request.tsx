@@ -1,0 +1,261 @@
+"use client"
+
+import * as React from "react"
+import Link from "next/link"
+import { useQueryClient } from "@tanstack/react-query"
+import { CheckCircle2, TriangleAlert, XCircle } from "lucide-react"
+
+import {
+  approvePairing,
+  denyPairing,
+  type PairingActionResult,
+} from "@/lib/pairing/actions"
+import { type PairingRequest } from "@/lib/pairing/schema"
+import { Button } from "@/components/ui/button"
+import { Input } from "@/components/ui/input"
+import { Label } from "@/components/ui/label"
+import { formatRole } from "@/components/devices/format"
+import { RelativeTime } from "@/components/devices/relative-time"
+import { useServerNow } from "@/components/devices/use-server-now"
+
+import { PairMiss } from "./pair-miss"
+
+type PairRequestProps = {
+  code: string
+  request: PairingRequest
+  accountEmail: string
+  serverNow: string
+}
+
+function Row({
+  label,
+  children,
+}: {
+  label: string
+  children: React.ReactNode
+}) {
+  return (
+    <div className="grid gap-0.5 sm:grid-cols-[10rem_1fr] sm:gap-3">
+      <dt className="text-muted-foreground">{label}</dt>
+      <dd className="min-w-0 break-words">{children}</dd>
+    </div>
+  )
+}
+
+const notReported = <span className="text-muted-foreground">not reported</span>
+
+export function PairRequest({
+  code,
+  request,
+  accountEmail,
+  serverNow,
+}: PairRequestProps) {
+  const queryClient = useQueryClient()
+  const now = useServerNow(serverNow, 1_000)
+  const [result, setResult] = React.useState<PairingActionResult>()
+  const [decision, setDecision] = React.useState<"approve" | "deny">()
+  const [isPending, startTransition] = React.useTransition()
+  const nameId = React.useId()
+  const headingRef = React.useRef<HTMLHeadingElement>(null)
+
+  React.useEffect(() => {
+    if (result) headingRef.current?.focus()
+  }, [result])
+
+  const decide = (kind: "approve" | "deny", name?: string) => {
+    setDecision(kind)
+    startTransition(async () => {
+      try {
+        const outcome =
+          kind === "approve"
+            ? await approvePairing({ code, name })
+            : await denyPairing({ code })
+        setResult(outcome)
+        if (outcome.ok)
+          void queryClient.invalidateQueries({ queryKey: ["devices"] })
+      } catch {
+        setResult({ ok: false, status: "error" })
+      }
+    })
+  }
+
+  const handleApprove = (event: React.FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    const name = String(
+      new FormData(event.currentTarget).get("name") ?? ""
+    ).trim()
+    decide("approve", name === request.device_name ? undefined : name)
+  }
+
+  if (result?.ok && result.status === "approved") {
+    return (
+      <section
+        aria-labelledby="pair-done"
+        className="flex gap-4 rounded-xl border border-emerald-500/40 p-5"
+      >
+        <CheckCircle2
+          className="mt-0.5 size-6 shrink-0 text-emerald-600 dark:text-emerald-400"
+          aria-hidden="true"
+        />
+        <div className="space-y-2">
+          <h2
+            id="pair-done"
+            ref={headingRef}
+            tabIndex={-1}
+            className="text-lg font-semibold outline-none"
+          >
+            Device approved
+          </h2>
+          <p className="text-sm">
+            It is now paired to{" "}
+            <strong className="font-medium">{accountEmail}</strong>. The device
+            receives its credentials on its next check, within a few seconds,
+            and prints the account it was paired to.
+          </p>
+          <div className="flex flex-wrap gap-2">
+            <Button asChild>
+              <Link href={`/devices/${result.deviceId}`}>View the device</Link>
+            </Button>
+            <Button asChild variant="outline">
+              <Link href="/devices">All devices</Link>
+            </Button>
+          </div>
+        </div>
+      </section>
+    )
+  }
+  if (result?.ok && result.status === "denied") {
+    return (
+      <section
+        aria-labelledby="pair-done"
+        className="flex gap-4 rounded-xl border p-5"
+      >
+        <XCircle
+          className="mt-0.5 size-6 shrink-0 text-muted-foreground"
+          aria-hidden="true"
+        />
+        <div className="space-y-2">
+          <h2
+            id="pair-done"
+            ref={headingRef}
+            tabIndex={-1}
+            className="text-lg font-semibold outline-none"
+          >
+            Request denied
+          </h2>
+          <p className="text-sm">
+            {request.device_name} was not paired, and the device is told so on
+            its next check.
+          </p>
+          <Button asChild variant="outline">
+            <Link href="/devices">Back to devices</Link>
+          </Button>
+        </div>
+      </section>
+    )
+  }
+  if (
+    result &&
+    !result.ok &&
+    result.status !== "invalid" &&
+    result.status !== "error"
+  ) {
+    return <PairMiss status={result.status} code={code} />
+  }
+  if (now >= Date.parse(request.expires_at)) {
+    return <PairMiss status="expired" code={code} />
+  }
+
+  return (
+    <section
+      aria-labelledby="pair-request-title"
+      className="space-y-5 rounded-xl border p-5"
+    >
+      <div className="space-y-1">
+        <h2 id="pair-request-title" className="text-lg font-semibold">
+          A device is asking to join your account
+        </h2>
+        <p className="text-sm text-muted-foreground">
+          Code <span className="font-mono text-foreground">{code}</span> ·
+          expires <RelativeTime date={request.expires_at} now={now} />
+        </p>
+      </div>
+
+      <div
+        role="note"
+        className="flex gap-3 rounded-lg border border-amber-500/50 bg-amber-500/10 p-4 text-sm"
+      >
+        <TriangleAlert
+          className="mt-0.5 size-5 shrink-0 text-amber-600 dark:text-amber-400"
+          aria-hidden="true"
+        />
+        <p>
+          <strong className="font-semibold">
+            Approve only a request you started on your own machine just now.
+          </strong>{" "}
+          If someone sent you this code or link, deny it: an approved device can
+          sync chats into and read from{" "}
+          <strong className="font-medium">{accountEmail}</strong>.
+        </p>
+      </div>
+
+      <dl className="grid gap-2 text-sm" aria-label="What is asking">
+        <Row label="Name">{request.device_name}</Row>
+        <Row label="Role">{formatRole(request.device_role)}</Row>
+        <Row label="Hostname">{request.hostname ?? notReported}</Row>
+        <Row label="Platform">{request.platform ?? notReported}</Row>
+        <Row label="App version">{request.app_version ?? notReported}</Row>
+        <Row label="Asked">
+          <RelativeTime date={request.created_at} now={now} />
+        </Row>
+        <Row label="From address">
+          {request.requested_ip ? (
+            <span className="font-mono">{request.requested_ip}</span>
+          ) : (
+            notReported
+          )}
+        </Row>
+      </dl>
+
+      <form onSubmit={handleApprove} className="grid gap-4" noValidate>
+        <div className="grid max-w-sm gap-2">
+          <Label htmlFor={nameId}>Name on this console</Label>
+          <Input
+            id={nameId}
+            name="name"
+            defaultValue={request.device_name}
+            maxLength={80}
+            autoComplete="off"
+            aria-describedby={`${nameId}-hint`}
+          />
+          <p id={`${nameId}-hint`} className="text-xs text-muted-foreground">
+            Optional: rename it now, or later from its page.
+          </p>
+        </div>
+        {result && !result.ok ? (
+          <p role="alert" className="text-sm text-destructive">
+            {result.status === "invalid"
+              ? (result.message ?? "Check the name and try again.")
+              : "Something went wrong on our side. Nothing was decided; try again."}
+          </p>
+        ) : null}
+        <div className="flex flex-wrap gap-2">
+          <Button type="submit" disabled={isPending}>
+            {isPending && decision === "approve"
+              ? "Approving…"
+              : "Approve and pair"}
+          </Button>
+          <Button
+            type="button"
+            variant="outline"
+            className="text-destructive"
+            disabled={isPending}
+            onClick={() => decide("deny")}
+          >
+            {isPending && decision === "deny" ? "Denying…" : "Deny"}
+          </Button>
+        </div>
+      </form>
+    </section>
+  )
+}
