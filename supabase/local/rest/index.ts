@@ -483,6 +483,41 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     })
   }
 
+  /** PUT: upsert of the one row its primary-key filters name, as PostgREST answers it. */
+  async function putSingle(rc: RequestContext, table: Table, qp: QueryParams, raw: Buffer): Promise<Outcome> {
+    const top = qp.levels.get("") ?? { conditions: [] }
+    if (top.limit !== undefined || top.offset !== undefined) {
+      throw new ApiError(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT")
+    }
+    const keys = new Map<string, string>()
+    let exact = table.primaryKey.length > 0
+    for (const condition of top.conditions) {
+      const f = condition.kind === "filter" ? condition.filter : undefined
+      if (!f || f.op !== "eq" || f.negated || f.quantifier || f.field.json.length) exact = false
+      else keys.set(f.field.name, f.value)
+    }
+    if (!exact || keys.size !== table.primaryKey.length || !table.primaryKey.every((k) => keys.has(k))) {
+      throw new ApiError(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators")
+    }
+    const rows = bodyRows(parseJsonBody(raw, rc.req))
+    if (rows.length !== 1) throw invalidJson()
+    for (const [column, value] of keys) {
+      const sent = rows[0]![column]
+      if (sent === undefined || sent === null || String(sent) !== value) {
+        throw new ApiError(400, "PGRST115", "Payload values do not match URL in primary key column(s)")
+      }
+    }
+    qp.levels.delete("")
+    qp.onConflict = undefined
+    const outcome = await mutate({ ...rc, prefs: { ...rc.prefs, resolution: "merge-duplicates" } }, table, qp, "insert", raw)
+    const headers: Record<string, string> = {}
+    const applied = appliedPreferences(rc.prefs, ["return", "count", "tx", "handling"])
+    if (applied) headers["preference-applied"] = applied
+    if (rc.prefs.return !== "representation") return { status: 204, headers, body: "" }
+
+    return { status: outcome.status, headers: { ...baseHeaders(rc), ...headers }, body: outcome.body }
+  }
+
   function chooseRoutine(schema: string, name: string, keys: string[], isPost: boolean, contentType: string): { routine: Routine; singleJson: boolean } {
     const overloads = cache.routines.get(qualified(schema, name)) ?? []
     const sorted = [...keys].sort()
@@ -660,6 +695,8 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
         return mutate(rc, table, parseQueryParams(url.searchParams), "update", await readBodyOnce())
       case "DELETE":
         return mutate(rc, table, parseQueryParams(url.searchParams), "delete", null)
+      case "PUT":
+        return putSingle(rc, table, parseQueryParams(url.searchParams), await readBodyOnce())
       default:
         throw new ApiError(405, "PGRST117", `Unsupported HTTP method: ${method}`)
     }

@@ -388,9 +388,66 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
   })
 
   it("answers 405 PGRST117 for an unsupported method", async () => {
-    const response = await rest("/counters", { method: "PUT" })
+    const response = await rest("/counters", { method: "PROPFIND" })
     expect(response.status).toBe(405)
-    expect(await response.json()).toMatchObject({ code: "PGRST117", message: "Unsupported HTTP method: PUT" })
+    expect(await response.json()).toMatchObject({ code: "PGRST117", message: "Unsupported HTTP method: PROPFIND" })
+  })
+
+  it("upserts one row with PUT, answering 201 then 200", async () => {
+    const put = (value: number) =>
+      rest("/counters?key=eq.put-1", {
+        method: "PUT",
+        headers: { "content-type": "application/json", prefer: "return=representation" },
+        body: JSON.stringify({ key: "put-1", value }),
+      })
+    const created = await put(1)
+    expect(created.status).toBe(201)
+    expect(await created.json()).toEqual([{ key: "put-1", value: 1, label: "unnamed" }])
+    const replaced = await put(2)
+    expect(replaced.status).toBe(200)
+    expect(await replaced.json()).toEqual([{ key: "put-1", value: 2, label: "unnamed" }])
+    const minimal = await rest("/counters?key=eq.put-1", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: "put-1", value: 3 }),
+    })
+    expect(minimal.status).toBe(204)
+  })
+
+  it("answers PGRST105 for PUT without all primary-key eq filters", async () => {
+    const response = await rest("/counters?value=eq.1", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: "x", value: 1 }),
+    })
+    expect(response.status).toBe(405)
+    expect(await response.json()).toMatchObject({
+      code: "PGRST105",
+      message: "Filters must include all and only primary key columns with 'eq' operators",
+    })
+  })
+
+  it("answers PGRST115 when the PUT body's key differs from the URL", async () => {
+    const response = await rest("/counters?key=eq.put-2", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: "other", value: 1 }),
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({
+      code: "PGRST115",
+      message: "Payload values do not match URL in primary key column(s)",
+    })
+  })
+
+  it("answers PGRST114 for PUT with a limit", async () => {
+    const response = await rest("/counters?key=eq.put-2&limit=1", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: "put-2" }),
+    })
+    expect(response.status).toBe(400)
+    expect((await response.json()).code).toBe("PGRST114")
   })
 })
 
