@@ -11,39 +11,94 @@ import {
 
 // The LLM server check never leaves this machine: every URL it fetches must be loopback.
 
-function recordingFetch(answer: () => Promise<Response>) {
+function recordingFetch(answer: (path: string) => Promise<Response>) {
   const urls: string[] = []
   const fetchImpl: typeof fetch = async (input) => {
     urls.push(String(input))
 
-    return answer()
+    return answer(new URL(String(input)).pathname)
   }
 
   return { fetchImpl, urls }
 }
 
-const models = () =>
+const jsonAnswer = (body: unknown, status = 200) =>
   Promise.resolve(
-    new Response(
-      JSON.stringify({
-        object: "list",
-        data: [{ id: "qwen3-coder-30b-a3b" }, { id: "gpt-oss-20b" }],
-      }),
-      { headers: { "content-type": "application/json" } }
-    )
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json" },
+    })
   )
+
+const OPENAI_MODELS = {
+  object: "list",
+  data: [{ id: "qwen3-coder-30b-a3b" }, { id: "gpt-oss-20b" }],
+}
+
+// An OpenAI-compatible server that is not LM Studio (llama.cpp, Ollama…).
+const models = (path: string) =>
+  path === "/v1/models"
+    ? jsonAnswer(OPENAI_MODELS)
+    : jsonAnswer({ error: "not found" }, 404)
 
 describe("checkLlmServer", () => {
   it("asks the loopback /v1/models on the given port and lists the models", async () => {
     const { fetchImpl, urls } = recordingFetch(models)
     const health = await checkLlmServer(1234, { fetch: fetchImpl })
-    expect(urls).toEqual(["http://127.0.0.1:1234/v1/models"])
+    expect(urls).toEqual([
+      "http://127.0.0.1:1234/v1/models",
+      "http://127.0.0.1:1234/api/v1/models",
+      "http://127.0.0.1:1234/api/v0/models",
+    ])
     expect(health).toMatchObject({
       port: 1234,
       reachable: true,
+      server: "openai-compatible",
       models: ["qwen3-coder-30b-a3b", "gpt-oss-20b"],
     })
     expect(health.error).toBeUndefined()
+  })
+
+  it("lists only the loaded models when LM Studio 0.4+ answers its native API", async () => {
+    const { fetchImpl } = recordingFetch((path) =>
+      path === "/v1/models"
+        ? jsonAnswer(OPENAI_MODELS)
+        : path === "/api/v1/models"
+          ? jsonAnswer({
+              models: [
+                {
+                  key: "qwen3-coder-30b-a3b",
+                  type: "llm",
+                  loaded_instances: [{ id: "qwen3-coder-30b-a3b" }],
+                },
+                { key: "gpt-oss-20b", type: "llm", loaded_instances: [] },
+              ],
+            })
+          : jsonAnswer({}, 404)
+    )
+    expect(await checkLlmServer(1234, { fetch: fetchImpl })).toMatchObject({
+      server: "lmstudio",
+      models: ["qwen3-coder-30b-a3b"],
+    })
+  })
+
+  it("falls back to LM Studio's v0 API (state: loaded) on older versions", async () => {
+    const { fetchImpl } = recordingFetch((path) =>
+      path === "/v1/models"
+        ? jsonAnswer(OPENAI_MODELS)
+        : path === "/api/v0/models"
+          ? jsonAnswer({
+              data: [
+                { id: "qwen3-coder-30b-a3b", state: "not-loaded" },
+                { id: "gpt-oss-20b", state: "loaded" },
+              ],
+            })
+          : jsonAnswer({}, 404)
+    )
+    expect(await checkLlmServer(1234, { fetch: fetchImpl })).toMatchObject({
+      server: "lmstudio",
+      models: ["gpt-oss-20b"],
+    })
   })
 
   it("reports a refused port as unreachable, with the reason", async () => {

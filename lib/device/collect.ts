@@ -10,8 +10,26 @@ import {
 /** LM Studio's default port; the console shows the LLM server's health on it. */
 export const DEFAULT_LLM_PORT = 1234
 
-const modelsSchema = z.object({
+// OpenAI-compatible servers (LM Studio, llama.cpp, Ollama, vLLM) list their models here.
+const openAiModelsSchema = z.object({
   data: z.array(z.object({ id: z.string().min(1).max(300) })).max(500),
+})
+// LM Studio's native API knows which models are loaded, not only downloaded: 0.4 and later
+// at /api/v1/models, earlier versions at /api/v0/models.
+const lmStudioV1Schema = z.object({
+  models: z
+    .array(
+      z.object({
+        key: z.string().min(1).max(300),
+        loaded_instances: z.array(z.unknown()).default([]),
+      })
+    )
+    .max(2000),
+})
+const lmStudioV0Schema = z.object({
+  data: z
+    .array(z.object({ id: z.string().min(1).max(300), state: z.string() }))
+    .max(2000),
 })
 
 export type LlmServerHealth = {
@@ -19,52 +37,70 @@ export type LlmServerHealth = {
   reachable: boolean
   latency_ms?: number
   error?: string
+  /** "lmstudio" when its native API answered, else "openai-compatible". */
+  server?: string
   models: string[]
 }
 
+async function getJson(
+  fetchImpl: typeof fetch,
+  url: string,
+  timeoutMs: number
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetchImpl(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+
+  return {
+    status: response.status,
+    body: await response.json().catch(() => null),
+  }
+}
+
+/** The loaded models according to LM Studio's native API, or null if it is not LM Studio. */
+async function lmStudioLoadedModels(
+  fetchImpl: typeof fetch,
+  base: string,
+  timeoutMs: number
+): Promise<string[] | null> {
+  try {
+    const v1 = await getJson(fetchImpl, `${base}/api/v1/models`, timeoutMs)
+    const parsedV1 = lmStudioV1Schema.safeParse(v1.body)
+    if (v1.status === 200 && parsedV1.success) {
+      return parsedV1.data.models
+        .filter((m) => m.loaded_instances.length > 0)
+        .map((m) => m.key)
+        .slice(0, 500)
+    }
+    const v0 = await getJson(fetchImpl, `${base}/api/v0/models`, timeoutMs)
+    const parsedV0 = lmStudioV0Schema.safeParse(v0.body)
+    if (v0.status === 200 && parsedV0.success) {
+      return parsedV0.data.data
+        .filter((m) => m.state === "loaded")
+        .map((m) => m.id)
+        .slice(0, 500)
+    }
+  } catch {
+    // Not LM Studio, or it stopped answering: the OpenAI-compatible list stands.
+  }
+
+  return null
+}
+
 /**
- * Asks the LLM server on this machine for its models (the OpenAI-compatible `/v1/models`
- * LM Studio serves). Only ever loopback: the agent reports on its own machine, it never
- * probes the network.
+ * Asks the LLM server on this machine for its models: the OpenAI-compatible `/v1/models`,
+ * refined by LM Studio's native API when present. Only ever loopback: the agent reports on
+ * its own machine, it never probes the network.
  */
 export async function checkLlmServer(
   port: number,
   { fetch: fetchImpl = fetch, timeoutMs = 2000 } = {}
 ): Promise<LlmServerHealth> {
+  const base = `http://127.0.0.1:${port}`
   const started = performance.now()
+  let answer: { status: number; body: unknown }
   try {
-    const response = await fetchImpl(`http://127.0.0.1:${port}/v1/models`, {
-      signal: AbortSignal.timeout(timeoutMs),
-    })
-    const latency_ms = Math.round(performance.now() - started)
-    if (!response.ok) {
-      return {
-        port,
-        reachable: true,
-        latency_ms,
-        error: `HTTP ${response.status}`,
-        models: [],
-      }
-    }
-    const parsed = modelsSchema.safeParse(
-      await response.json().catch(() => null)
-    )
-    if (!parsed.success) {
-      return {
-        port,
-        reachable: true,
-        latency_ms,
-        error: "not an OpenAI-compatible /v1/models answer",
-        models: [],
-      }
-    }
-
-    return {
-      port,
-      reachable: true,
-      latency_ms,
-      models: parsed.data.data.map((m) => m.id),
-    }
+    answer = await getJson(fetchImpl, `${base}/v1/models`, timeoutMs)
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code
     const reason =
@@ -74,6 +110,37 @@ export async function checkLlmServer(
 
     return { port, reachable: false, error: reason, models: [] }
   }
+  const latency_ms = Math.round(performance.now() - started)
+  if (answer.status !== 200) {
+    return {
+      port,
+      reachable: true,
+      latency_ms,
+      error: `HTTP ${answer.status}`,
+      models: [],
+    }
+  }
+  const parsed = openAiModelsSchema.safeParse(answer.body)
+  if (!parsed.success) {
+    return {
+      port,
+      reachable: true,
+      latency_ms,
+      error: "not an OpenAI-compatible /v1/models answer",
+      models: [],
+    }
+  }
+  const loaded = await lmStudioLoadedModels(fetchImpl, base, timeoutMs)
+
+  return loaded
+    ? { port, reachable: true, latency_ms, server: "lmstudio", models: loaded }
+    : {
+        port,
+        reachable: true,
+        latency_ms,
+        server: "openai-compatible",
+        models: parsed.data.data.map((m) => m.id),
+      }
 }
 
 /** The first private IPv4 address of a non-loopback interface, as other LAN machines reach it. */
@@ -131,7 +198,7 @@ export async function collectHeartbeat({
       ...(llm.latency_ms !== undefined && { latency_ms: llm.latency_ms }),
       ...(llm.error !== undefined && { error: llm.error }),
     },
-    ...(llm.reachable && !llm.error ? { server: "openai-compatible" } : {}),
+    ...(llm.server !== undefined && { server: llm.server }),
   }
   const lanIp = findLanIp()
 
