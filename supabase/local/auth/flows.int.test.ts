@@ -102,6 +102,20 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     expect(data.user?.email_confirmed_at).toBeTruthy()
   })
 
+  it("refuses codes and links older than otp_expiry", async () => {
+    const { email } = await confirmedUser("stale")
+    await anonClient(stack).auth.signInWithOtp({ email })
+    const mail = await latestMail(stack, email)
+    await stack.db.query(
+      "update auth.users set recovery_sent_at = now() - interval '61 minutes' where email = $1",
+      [email]
+    )
+    const { error } = await anonClient(stack).auth.verifyOtp({ email, token: codeOf(mail), type: "email" })
+    expect(error).toMatchObject({ status: 403, code: "otp_expired", message: "Token has expired or is invalid" })
+    const { location } = await openLink(verifyLinkOf(mail))
+    expect(new URLSearchParams(location.hash.slice(1)).get("error_code")).toBe("otp_expired")
+  })
+
   it("verifies a token_hash from an email link through verifyOtp", async () => {
     const { email } = await confirmedUser("hash")
     await anonClient(stack).auth.signInWithOtp({ email })

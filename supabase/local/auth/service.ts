@@ -77,7 +77,7 @@ const PROVIDERS = [
   "slack", "slack_oidc", "workos", "twitch", "twitter", "x", "email", "phone", "zoom",
 ]
 
-type Request = {
+type AuthRequest = {
   req: IncomingMessage
   res: ServerResponse
   url: URL
@@ -149,7 +149,7 @@ export function createAuthService(ctx: ServiceContext): Service {
   const auth = ctx.config.auth
   const autoconfirm = !auth.email.enable_confirmations
 
-  const routes: Record<string, (r: Request) => Promise<void>> = {
+  const routes: Record<string, (r: AuthRequest) => Promise<void>> = {
     "GET /health": async ({ res }) =>
       sendJson(res, 200, { version: "lmx-local", name: "GoTrue", description: "GoTrue is a user registration and authentication API" }),
     "GET /settings": async ({ res }) => settings(res),
@@ -187,7 +187,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     })
   }
 
-  async function signup(r: Request) {
+  async function signup(r: AuthRequest) {
     const body = await k.readJson(r.req, signupBody)
     if (!body.email && !body.phone) return signInAnonymously(r, body.data ?? {})
     k.limit("signIn", r.client)
@@ -245,7 +245,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     }
   }
 
-  async function signInAnonymously(r: Request, data: Record<string, unknown>) {
+  async function signInAnonymously(r: AuthRequest, data: Record<string, unknown>) {
     if (!auth.enable_anonymous_sign_ins) {
       throw unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are disabled")
     }
@@ -259,7 +259,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     sendJson(r.res, 200, session)
   }
 
-  async function token(r: Request) {
+  async function token(r: AuthRequest) {
     const grant = r.url.searchParams.get("grant_type")
     if (grant === "refresh_token") {
       k.limit("refresh", r.client)
@@ -285,7 +285,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     throw badRequest("invalid_credentials", "unsupported_grant_type")
   }
 
-  async function passwordGrant(r: Request) {
+  async function passwordGrant(r: AuthRequest) {
     const body = await k.readJson(r.req, passwordBody)
     if (body.email && body.phone) {
       throw badRequest("validation_failed", "Only an email address or phone number should be provided on login.")
@@ -302,7 +302,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     sendJson(r.res, 200, session)
   }
 
-  async function sendOtp(r: Request) {
+  async function sendOtp(r: AuthRequest) {
     const body = await k.readJson(r.req, otpBody)
     if (body.email && body.phone) {
       throw badRequest("validation_failed", "Only an email address or phone number should be provided")
@@ -418,7 +418,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     return type as VerifyType
   }
 
-  async function verifyGet(r: Request) {
+  async function verifyGet(r: AuthRequest) {
     k.limit("verify", r.client)
     const params = r.url.searchParams
     const type = parseVerifyType(params.get("type") ?? undefined)
@@ -458,7 +458,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     }
   }
 
-  async function verifyPost(r: Request) {
+  async function verifyPost(r: AuthRequest) {
     k.limit("verify", r.client)
     const body = await k.readJson(r.req, verifyBody)
     const type = parseVerifyType(body.type)
@@ -488,12 +488,12 @@ export function createAuthService(ctx: ServiceContext): Service {
     sendJson(r.res, 200, outcome.session)
   }
 
-  async function getUser(r: Request) {
+  async function getUser(r: AuthRequest) {
     const { user } = await k.requireUser(r.req, db)
     sendJson(r.res, 200, await userJson(db, user))
   }
 
-  async function updateUser(r: Request) {
+  async function updateUser(r: AuthRequest) {
     const { user, sessionId } = await k.requireUser(r.req, db)
     const body = await k.readJson(r.req, userUpdateBody)
     if (body.app_metadata) throw forbidden("not_admin", "Updating app_metadata requires admin privileges")
@@ -561,7 +561,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     sendJson(r.res, 200, await userJson(db, (await findUserById(db, user.id))!))
   }
 
-  async function logout(r: Request) {
+  async function logout(r: AuthRequest) {
     const scope = r.url.searchParams.get("scope") ?? "global"
     if (!["global", "local", "others"].includes(scope)) {
       throw badRequest("validation_failed", `Unsupported logout scope "${scope}"`)
@@ -578,7 +578,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     r.res.end()
   }
 
-  async function recover(r: Request) {
+  async function recover(r: AuthRequest) {
     k.limit("signIn", r.client)
     const body = await k.readJson(r.req, recoverBody)
     if (!body.email) throw badRequest("validation_failed", "Password recovery requires an email")
@@ -595,7 +595,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     sendJson(r.res, 200, {})
   }
 
-  async function resend(r: Request) {
+  async function resend(r: AuthRequest) {
     k.limit("signIn", r.client)
     const body = await k.readJson(r.req, resendBody)
     if (body.type !== "signup" && body.type !== "email_change") {
@@ -627,7 +627,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     sendJson(r.res, 200, {})
   }
 
-  async function reauthenticate(r: Request) {
+  async function reauthenticate(r: AuthRequest) {
     const { user } = await k.requireUser(r.req, db)
     if (!user.email) throw unprocessable("validation_failed", "Reauthentication requires the user to have an email or a phone number")
     await k.transaction(async (tx) => {
@@ -638,7 +638,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     sendJson(r.res, 200, {})
   }
 
-  async function authorize(r: Request) {
+  async function authorize(r: AuthRequest) {
     const provider = r.url.searchParams.get("provider") ?? ""
     if (!PROVIDERS.includes(provider) || provider === "email" || provider === "phone" || provider === "anonymous_users") {
       throw badRequest("validation_failed", `Unsupported provider: Provider ${provider} could not be found`)
@@ -653,7 +653,7 @@ export function createAuthService(ctx: ServiceContext): Service {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", ctx.apiUrl)
     const path = url.pathname.replace(/^\/auth\/v1/, "").replace(/\/+$/, "") || "/"
-    const request: Request = { req, res, url, client: clientInfo(req) }
+    const request: AuthRequest = { req, res, url, client: clientInfo(req) }
     try {
       if (path === "/admin" || path.startsWith("/admin/") || (path === "/invite" && req.method === "POST")) {
         return await handleAdmin(k, request, path)
@@ -673,5 +673,4 @@ export function createAuthService(ctx: ServiceContext): Service {
   return { name: "auth", prefix: "/auth/v1", handle }
 }
 
-export type AuthRequest = Request
-export type { AuthKernel }
+export type { AuthKernel, AuthRequest }
