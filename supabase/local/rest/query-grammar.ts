@@ -284,34 +284,45 @@ function readOperation(r: Reader, field: FieldRef, rest: (r: Reader) => string):
   return filter
 }
 
-/** The elements of `(a,"b,c",d)`: quotes group, backslash escapes. */
+/**
+ * The elements of `(a,"b,c",d)`: an element that starts with a double quote runs to the closing
+ * quote (backslash escapes); any other runs to the next comma, spaces kept, as PostgREST reads it.
+ */
 function parseList(value: string, r: Reader): string[] {
   if (!value.startsWith("(") || !value.endsWith(")")) {
     throw parseError("filter", r.text, r.text.length - value.length + 1, 'unexpected value expecting "("')
   }
   const inner = value.slice(1, -1)
-  if (inner.trim() === "") return []
+  if (inner === "") return []
   const items: string[] = []
-  let current = ""
-  let quoted = false
-  let wasQuoted = false
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i]!
-    if (quoted) {
-      if (c === "\\" && i + 1 < inner.length) current += inner[++i]
-      else if (c === '"') quoted = false
-      else current += c
-    } else if (c === '"') {
-      quoted = true
-      wasQuoted = true
-    } else if (c === ",") {
-      items.push(wasQuoted ? current : current.trim())
-      current = ""
-      wasQuoted = false
-    } else current += c
+  let i = 0
+  for (;;) {
+    let item = ""
+    let quotedEnd = -1
+    if (inner[i] === '"') {
+      let j = i + 1
+      let text = ""
+      while (j < inner.length && inner[j] !== '"') {
+        if (inner[j] === "\\" && j + 1 < inner.length) j++
+        text += inner[j]
+        j++
+      }
+      if (j < inner.length && (j + 1 === inner.length || inner[j + 1] === ",")) {
+        item = text
+        quotedEnd = j + 1
+      }
+    }
+    if (quotedEnd >= 0) i = quotedEnd
+    else {
+      const comma = inner.indexOf(",", i)
+      const stop = comma === -1 ? inner.length : comma
+      item = inner.slice(i, stop)
+      i = stop
+    }
+    items.push(item)
+    if (i >= inner.length) break
+    i++ // the comma
   }
-  if (quoted) throw parseError("filter", r.text, r.text.length, 'unexpected end of input expecting closing quote "\\""')
-  items.push(wasQuoted ? current : current.trim())
   return items
 }
 
