@@ -9,7 +9,11 @@ import { type Database, isPgError, type Queryable } from "../db/types"
  */
 export type Extension = "broadcast" | "presence"
 
-export type AuthContext = { topic: string; role: string; claims: Record<string, unknown> }
+export type AuthContext = {
+  topic: string
+  role: string
+  claims: Record<string, unknown>
+}
 
 class Rollback<T> extends Error {
   constructor(readonly value: T) {
@@ -17,7 +21,10 @@ class Rollback<T> extends Error {
   }
 }
 
-async function rolledBack<T>(db: Database, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+async function rolledBack<T>(
+  db: Database,
+  fn: (tx: Queryable) => Promise<T>
+): Promise<T> {
   try {
     await db.transaction(async (tx) => {
       throw new Rollback(await fn(tx))
@@ -49,16 +56,18 @@ export async function canRead(
   context: AuthContext,
   extensions: Extension[]
 ): Promise<Record<Extension, boolean>> {
-  const result: Record<Extension, boolean> = { broadcast: false, presence: false }
+  const result: Record<Extension, boolean> = {
+    broadcast: false,
+    presence: false,
+  }
   try {
     return await rolledBack(db, async (tx) => {
       const ids = extensions.map(() => randomUUID())
       for (const [index, extension] of extensions.entries()) {
-        await tx.query("insert into realtime.messages (id, topic, extension) values ($1, $2, $3)", [
-          ids[index],
-          context.topic,
-          extension,
-        ])
+        await tx.query(
+          "insert into realtime.messages (id, topic, extension) values ($1, $2, $3)",
+          [ids[index], context.topic, extension]
+        )
       }
       await actAs(tx, context)
       const { rows } = await tx.query<{ id: string }>(
@@ -88,10 +97,10 @@ export async function canWrite(
   try {
     return await rolledBack(db, async (tx) => {
       await actAs(tx, context)
-      await tx.query("insert into realtime.messages (topic, extension) values ($1, $2)", [
-        context.topic,
-        extension,
-      ])
+      await tx.query(
+        "insert into realtime.messages (topic, extension) values ($1, $2)",
+        [context.topic, extension]
+      )
 
       return true
     })

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+import {
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "../testing/test-stack"
 import { realtimeService } from "./service"
 import {
   Inbox,
@@ -11,7 +15,11 @@ import {
   type RealtimeTestClient,
 } from "./testing"
 
-type Broadcast = { type: string; event: string; payload: Record<string, unknown> }
+type Broadcast = {
+  type: string
+  event: string
+  payload: Record<string, unknown>
+}
 
 describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
   let stack: TestStack
@@ -42,10 +50,14 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     const bobInbox = new Inbox<Broadcast>()
     const aliceChannel = alice.supabase
       .channel("room-1", { config: { broadcast: { self: true, ack: true } } })
-      .on("broadcast", { event: "cursor" }, (message) => aliceInbox.push(message as Broadcast))
+      .on("broadcast", { event: "cursor" }, (message) =>
+        aliceInbox.push(message as Broadcast)
+      )
     const bobChannel = bob.supabase
       .channel("room-1")
-      .on("broadcast", { event: "cursor" }, (message) => bobInbox.push(message as Broadcast))
+      .on("broadcast", { event: "cursor" }, (message) =>
+        bobInbox.push(message as Broadcast)
+      )
     await subscribe(aliceChannel)
     await subscribe(bobChannel)
 
@@ -60,12 +72,23 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
       event: "cursor",
       payload: { x: 1, label: "héllo 👋" },
     })
-    expect(await aliceInbox.next()).toMatchObject({ event: "cursor", payload: { x: 1 } })
+    expect(await aliceInbox.next()).toMatchObject({
+      event: "cursor",
+      payload: { x: 1 },
+    })
 
     // Without self, bob's own message comes back only to alice.
-    await bobChannel.send({ type: "broadcast", event: "cursor", payload: { x: 2 } })
+    await bobChannel.send({
+      type: "broadcast",
+      event: "cursor",
+      payload: { x: 2 },
+    })
     expect(await aliceInbox.next()).toMatchObject({ payload: { x: 2 } })
-    await aliceChannel.send({ type: "broadcast", event: "cursor", payload: { x: 3 } })
+    await aliceChannel.send({
+      type: "broadcast",
+      event: "cursor",
+      payload: { x: 3 },
+    })
     expect(await bobInbox.next()).toMatchObject({ payload: { x: 3 } })
     expect(bobInbox.items.map((m) => m.payload.x)).toEqual([1, 3])
   })
@@ -84,10 +107,24 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     await subscribe(legacyChannel)
     await subscribe(currentChannel)
 
-    await currentChannel.send({ type: "broadcast", event: "ping", payload: { from: "v2" } })
-    expect(await legacyInbox.next()).toMatchObject({ event: "ping", payload: { from: "v2" } })
-    await legacyChannel.send({ type: "broadcast", event: "pong", payload: { from: "v1" } })
-    expect(await currentInbox.next()).toMatchObject({ event: "pong", payload: { from: "v1" } })
+    await currentChannel.send({
+      type: "broadcast",
+      event: "ping",
+      payload: { from: "v2" },
+    })
+    expect(await legacyInbox.next()).toMatchObject({
+      event: "ping",
+      payload: { from: "v2" },
+    })
+    await legacyChannel.send({
+      type: "broadcast",
+      event: "pong",
+      payload: { from: "v1" },
+    })
+    expect(await currentInbox.next()).toMatchObject({
+      event: "pong",
+      payload: { from: "v1" },
+    })
   })
 
   it("accepts broadcasts over HTTP from servers (batch endpoint and httpSend)", async () => {
@@ -100,9 +137,14 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
 
     const response = await fetch(`${stack.url}/realtime/v1/api/broadcast`, {
       method: "POST",
-      headers: { apikey: stack.keys.serviceRoleKey, "content-type": "application/json" },
+      headers: {
+        apikey: stack.keys.serviceRoleKey,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({
-        messages: [{ topic: "announcements", event: "deploy", payload: { version: 7 } }],
+        messages: [
+          { topic: "announcements", event: "deploy", payload: { version: 7 } },
+        ],
       }),
     })
     expect(response.status).toBe(202)
@@ -113,28 +155,47 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     })
 
     const sender = await client(stack)
-    const result = await sender.supabase.channel("announcements").httpSend("notice", { n: 1 })
+    const result = await sender.supabase
+      .channel("announcements")
+      .httpSend("notice", { n: 1 })
     expect(result).toEqual({ success: true })
-    expect(await inbox.next()).toMatchObject({ event: "notice", payload: { n: 1 } })
+    expect(await inbox.next()).toMatchObject({
+      event: "notice",
+      payload: { n: 1 },
+    })
 
     const refused = await fetch(`${stack.url}/realtime/v1/api/broadcast`, {
       method: "POST",
       headers: { apikey: "not-a-key", "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ topic: "announcements", event: "x", payload: {} }] }),
+      body: JSON.stringify({
+        messages: [{ topic: "announcements", event: "x", payload: {} }],
+      }),
     })
     expect(refused.status).toBe(401)
   })
 
   it("replies with an error when an acknowledged broadcast is too large", async () => {
     const sender = await client(stack)
-    const channel = sender.supabase.channel("big", { config: { broadcast: { ack: true } } })
+    const channel = sender.supabase.channel("big", {
+      config: { broadcast: { ack: true } },
+    })
     await subscribe(channel)
     const huge = "x".repeat(3100 * 1024)
-    expect(await channel.send({ type: "broadcast", event: "blob", payload: { huge } })).toBe(
-      "error"
-    )
+    expect(
+      await channel.send({
+        type: "broadcast",
+        event: "blob",
+        payload: { huge },
+      })
+    ).toBe("error")
     // The socket is still usable afterwards.
-    expect(await channel.send({ type: "broadcast", event: "blob", payload: { ok: 1 } })).toBe("ok")
+    expect(
+      await channel.send({
+        type: "broadcast",
+        event: "blob",
+        payload: { ok: 1 },
+      })
+    ).toBe("ok")
   })
 
   it("tracks presence: state on join, joins and leaves as clients track, update and go", async () => {
@@ -144,8 +205,14 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     const aliceChannel = alice.supabase.channel("lobby-presence", {
       config: { presence: { key: "alice" } },
     })
-    const aliceJoins = new Inbox<{ key: string; newPresences: Record<string, unknown>[] }>()
-    const aliceLeaves = new Inbox<{ key: string; leftPresences: Record<string, unknown>[] }>()
+    const aliceJoins = new Inbox<{
+      key: string
+      newPresences: Record<string, unknown>[]
+    }>()
+    const aliceLeaves = new Inbox<{
+      key: string
+      leftPresences: Record<string, unknown>[]
+    }>()
     aliceChannel
       .on("presence", { event: "join" }, (p) => aliceJoins.push(p))
       .on("presence", { event: "leave" }, (p) => aliceLeaves.push(p))
@@ -161,26 +228,40 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
       .on("presence", { event: "sync" }, () => bobSyncs.push(true))
     await subscribe(bobChannel)
     await bobSyncs.next()
-    expect(bobChannel.presenceState()).toMatchObject({ alice: [{ status: "online" }] })
+    expect(bobChannel.presenceState()).toMatchObject({
+      alice: [{ status: "online" }],
+    })
 
     await bobChannel.track({ status: "away" })
     const bobJoin = await aliceJoins.next((p) => p.key === "bob")
     expect(bobJoin.newPresences[0]).toMatchObject({ status: "away" })
 
     await bobChannel.track({ status: "busy" })
-    await aliceJoins.next((p) => p.key === "bob" && p.newPresences[0]?.status === "busy")
+    await aliceJoins.next(
+      (p) => p.key === "bob" && p.newPresences[0]?.status === "busy"
+    )
     expect(aliceChannel.presenceState().bob).toHaveLength(1)
-    expect(aliceChannel.presenceState().bob?.[0]).toMatchObject({ status: "busy" })
+    expect(aliceChannel.presenceState().bob?.[0]).toMatchObject({
+      status: "busy",
+    })
 
     // An update is a leave of the old meta and a join of the new one.
-    await aliceLeaves.next((p) => p.key === "bob" && p.leftPresences[0]?.status === "away")
+    await aliceLeaves.next(
+      (p) => p.key === "bob" && p.leftPresences[0]?.status === "away"
+    )
     await bobChannel.untrack()
-    await aliceLeaves.next((p) => p.key === "bob" && p.leftPresences[0]?.status === "busy")
+    await aliceLeaves.next(
+      (p) => p.key === "bob" && p.leftPresences[0]?.status === "busy"
+    )
     expect(aliceChannel.presenceState().bob).toBeUndefined()
     await bobChannel.track({ status: "back" })
-    await aliceJoins.next((p) => p.key === "bob" && p.newPresences[0]?.status === "back")
+    await aliceJoins.next(
+      (p) => p.key === "bob" && p.newPresences[0]?.status === "back"
+    )
     await bob.close()
-    await aliceLeaves.next((p) => p.key === "bob" && p.leftPresences[0]?.status === "back")
+    await aliceLeaves.next(
+      (p) => p.key === "bob" && p.leftPresences[0]?.status === "back"
+    )
     expect(Object.keys(aliceChannel.presenceState())).toEqual(["alice"])
   })
 })

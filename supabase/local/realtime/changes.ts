@@ -22,7 +22,13 @@ const SEND_CHANNEL = "lmx_realtime_send"
 const MAX_RECORD_BYTES = 1024 * 1024
 const SWEEP_INTERVAL_MS = 2000
 // Schemas whose tables never emit, even in a FOR ALL TABLES publication.
-const INTERNAL_SCHEMAS = ["_realtime", "_local", "realtime", "supabase_migrations", "auth"]
+const INTERNAL_SCHEMAS = [
+  "_realtime",
+  "_local",
+  "realtime",
+  "supabase_migrations",
+  "auth",
+]
 
 export type ChangeEvent = "*" | "INSERT" | "UPDATE" | "DELETE"
 
@@ -56,7 +62,10 @@ const changeRowSchema = z.object({
 })
 type ChangeRow = z.infer<typeof changeRowSchema>
 
-const checkSchema = z.object({ filters: z.array(z.boolean()), visible: z.array(z.boolean()) })
+const checkSchema = z.object({
+  filters: z.array(z.boolean()),
+  visible: z.array(z.boolean()),
+})
 type Check = z.infer<typeof checkSchema>
 
 const tableMetaSchema = z.object({
@@ -72,7 +81,11 @@ type TableMeta = z.infer<typeof tableMetaSchema> & { fetchedAt: number }
 const META_TTL_MS = 2000
 
 /** A change ready to send: who sees it, computed ahead so checks can overlap on Postgres. */
-type Prepared = { change: ChangeRow; meta: TableMeta; deliveries: Map<ChangeSubscriber, number[]> }
+type Prepared = {
+  change: ChangeRow
+  meta: TableMeta
+  deliveries: Map<ChangeSubscriber, number[]>
+}
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
@@ -80,7 +93,8 @@ export function quoteIdent(name: string): string {
 
 function matchesBinding(binding: ChangeBinding, change: ChangeRow): boolean {
   if (binding.event !== "*" && binding.event !== change.op) return false
-  if (binding.schema !== "*" && binding.schema !== change.schema_name) return false
+  if (binding.schema !== "*" && binding.schema !== change.schema_name)
+    return false
 
   return binding.table === "*" || binding.table === change.table_name
 }
@@ -110,7 +124,7 @@ export class ChangeFeed {
   private sweepTimer: NodeJS.Timeout | undefined
   private readonly consumerId = randomUUID()
   private stopped = false
-  private captureSync: Promise<void> | undefined
+  private captureSync: Promise<void> = Promise.resolve()
   private readonly meta = new Map<string, TableMeta>()
   private delivering: Promise<void> = Promise.resolve()
   private inflight = 0
@@ -124,9 +138,22 @@ export class ChangeFeed {
 
   async start() {
     // Changes left from a previous run reached nobody then; hosted Realtime does not replay them.
-    await this.db.exec("delete from _realtime.consumers; delete from _realtime.changes;")
-    await this.db.query("insert into _realtime.consumers (id) values ($1)", [this.consumerId])
-    await this.syncCapture()
+    await this.db.exec(
+      "delete from _realtime.consumers; delete from _realtime.changes;"
+    )
+    await this.db.query("insert into _realtime.consumers (id) values ($1)", [
+      this.consumerId,
+    ])
+    // Triggers come back as subscriptions ask for their tables, so tables nobody watches pay
+    // nothing on write.
+    const { rows } = await this.db.query<{ entity: string }>(
+      "select t.tgrelid::regclass::text as entity from pg_catalog.pg_trigger t where t.tgname = $1",
+      [TRIGGER_NAME]
+    )
+    for (const row of rows)
+      await this.db.exec(
+        `drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`
+      )
     this.stopListening.push(
       await this.db.listen(CHANGES_CHANNEL, (xid) => this.enqueue(xid)),
       await this.db.listen(SEND_CHANNEL, (id) => this.onSend(id))
@@ -138,7 +165,8 @@ export class ChangeFeed {
   async stop() {
     this.stopped = true
     clearInterval(this.sweepTimer)
-    for (const stop of this.stopListening.splice(0)) await stop().catch(() => undefined)
+    for (const stop of this.stopListening.splice(0))
+      await stop().catch(() => undefined)
     await this.pumping?.catch(() => undefined)
     await this.delivering
     await this.db
@@ -146,27 +174,37 @@ export class ChangeFeed {
       .catch(() => undefined)
   }
 
-  /** Installs capture triggers on published tables and removes them from unpublished ones. */
-  syncCapture(): Promise<void> {
-    // Joins arriving together share one pass.
-    this.captureSync ??= this.doSyncCapture().finally(() => {
-      this.captureSync = undefined
-    })
+  /**
+   * Installs capture triggers on the published tables a subscription wants, and removes them
+   * from tables that left the publication. Runs before the join is answered, so every change
+   * committed after SUBSCRIBED is captured.
+   */
+  syncCapture(wanted: (table: PublishedTable) => boolean): Promise<void> {
+    // One pass at a time: concurrent DDL on the same table would conflict.
+    const run = this.captureSync.then(() => this.doSyncCapture(wanted))
+    this.captureSync = run.catch(() => undefined)
 
-    return this.captureSync
+    return run
   }
 
-  private async doSyncCapture() {
-    const { rows } = await this.db.query<{ entity: string; published: boolean; installed: boolean }>(
+  private async doSyncCapture(wanted: (table: PublishedTable) => boolean) {
+    const { rows } = await this.db.query<{
+      entity: string
+      schema: string | null
+      table: string | null
+      published: boolean
+      installed: boolean
+    }>(
       `
       with published as (
-        select format('%I.%I', p.schemaname, p.tablename)::regclass as entity
+        select format('%I.%I', p.schemaname, p.tablename)::regclass as entity,
+               p.schemaname as schema, p.tablename as table
         from pg_catalog.pg_publication_tables p
         where p.pubname = $1 and p.schemaname <> all ($2::text[])
       ), installed as (
         select t.tgrelid::regclass as entity from pg_catalog.pg_trigger t where t.tgname = $3
       )
-      select coalesce(p.entity, i.entity)::text as entity,
+      select coalesce(p.entity, i.entity)::text as entity, p.schema, p.table,
              p.entity is not null as published,
              i.entity is not null as installed
       from published p full join installed i on p.entity = i.entity
@@ -174,12 +212,18 @@ export class ChangeFeed {
       [PUBLICATION, INTERNAL_SCHEMAS, TRIGGER_NAME]
     )
     for (const row of rows) {
-      if (row.published && !row.installed) {
+      const isWanted =
+        row.schema !== null &&
+        row.table !== null &&
+        wanted({ schema: row.schema, table: row.table })
+      if (row.published && !row.installed && isWanted) {
         await this.db.exec(
           `create or replace trigger ${TRIGGER_NAME} after insert or update or delete on ${row.entity} for each row execute function _realtime.capture()`
         )
       } else if (!row.published && row.installed) {
-        await this.db.exec(`drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`)
+        await this.db.exec(
+          `drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`
+        )
       }
     }
   }
@@ -200,7 +244,12 @@ export class ChangeFeed {
    * type. Returns an error message, or null when the subscription is valid.
    */
   async validate(
-    params: { event: ChangeEvent; schema: string; table: string; filters: ChangeFilter[] },
+    params: {
+      event: ChangeEvent
+      schema: string
+      table: string
+      filters: ChangeFilter[]
+    },
     role: string
   ): Promise<string | null> {
     const described = `[event: ${params.event}, schema: ${params.schema}, table: ${params.table}, filters: ${JSON.stringify(
@@ -215,14 +264,19 @@ export class ChangeFeed {
       return `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${described}`
     }
     try {
-      const roleExists = await this.db.query("select 1 from pg_catalog.pg_roles where rolname = $1", [
-        role,
-      ])
-      if (roleExists.rows.length === 0) throw new Error(`role "${role}" does not exist`)
+      const roleExists = await this.db.query(
+        "select 1 from pg_catalog.pg_roles where rolname = $1",
+        [role]
+      )
+      if (roleExists.rows.length === 0)
+        throw new Error(`role "${role}" does not exist`)
       for (const table of tables) {
         const entity = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`
         for (const filter of params.filters) {
-          const { rows } = await this.db.query<{ type: string | null; selectable: boolean }>(
+          const { rows } = await this.db.query<{
+            type: string | null
+            selectable: boolean
+          }>(
             `select pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
                     pg_catalog.has_column_privilege($3, a.attrelid, a.attnum, 'SELECT') as selectable
              from pg_catalog.pg_attribute a
@@ -279,7 +333,8 @@ export class ChangeFeed {
       )
       for (const row of rows) this.enqueue(row.xid)
     } catch (error) {
-      if (!this.stopped) this.log(`[realtime] outbox sweep failed: ${String(error)}`)
+      if (!this.stopped)
+        this.log(`[realtime] outbox sweep failed: ${String(error)}`)
     }
   }
 
@@ -296,14 +351,16 @@ export class ChangeFeed {
         )
         rows = z.array(changeRowSchema).parse(result.rows)
       } catch (error) {
-        if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
+        if (!this.stopped)
+          this.log(`[realtime] reading changes failed: ${String(error)}`)
         continue
       }
       // Notification order is commit order; within a transaction, the order of the statements.
       const order = new Map(batch.map((xid, index) => [xid, index]))
       rows.sort(
         (a, b) =>
-          order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
+          order.get(a.xid)! - order.get(b.xid)! ||
+          Number(BigInt(a.id) - BigInt(b.id))
       )
       // Checks run ahead, several at once on Postgres's pool (also across batches, so the next
       // read overlaps them); deliveries still go out one after another in commit order.
@@ -311,7 +368,10 @@ export class ChangeFeed {
         await this.acquire()
         const ready = this.prepare(row)
           .catch((error: unknown) => {
-            if (!this.stopped) this.log(`[realtime] checking change ${row.id} failed: ${String(error)}`)
+            if (!this.stopped)
+              this.log(
+                `[realtime] checking change ${row.id} failed: ${String(error)}`
+              )
             return null
           })
           .finally(() => this.release())
@@ -373,14 +433,19 @@ export class ChangeFeed {
        from pg_catalog.pg_class c where c.oid = $1::regclass`,
       [entity, [...new Set([...roles, ...Object.keys(cached?.roles ?? {})])]]
     )
-    const meta = { ...tableMetaSchema.parse(rows[0]?.meta), fetchedAt: Date.now() }
+    const meta = {
+      ...tableMetaSchema.parse(rows[0]?.meta),
+      fetchedAt: Date.now(),
+    }
     this.meta.set(entity, meta)
 
     return meta
   }
 
   private async prepare(change: ChangeRow): Promise<Prepared | null> {
-    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, change))
+    const bindings = [...this.bindings].filter((binding) =>
+      matchesBinding(binding, change)
+    )
     if (bindings.length === 0) return null
 
     // Distinct filter sets and distinct (role, claims) pairs: a change costs one check per
@@ -425,7 +490,12 @@ export class ChangeFeed {
     if (needsRls || hasFilters) {
       const key =
         needsRls && meta.pk.length > 0
-          ? Object.fromEntries(meta.pk.map((column) => [column, change.new_row?.[column] ?? null]))
+          ? Object.fromEntries(
+              meta.pk.map((column) => [
+                column,
+                change.new_row?.[column] ?? null,
+              ])
+            )
           : null
       check = await this.check(change, entity, key, filterSets, claimSets)
       if (!needsRls) check.visible = claimSets.map(() => true)
@@ -463,11 +533,18 @@ export class ChangeFeed {
     filterSets: ChangeFilter[][],
     claimSets: { role: string; claims: Record<string, unknown> }[]
   ): Promise<Check> {
-    const filterRow = (change.op === "DELETE" ? change.old_row : change.new_row) ?? {}
+    const filterRow =
+      (change.op === "DELETE" ? change.old_row : change.new_row) ?? {}
     const run = async (filters: ChangeFilter[][], claims: typeof claimSets) => {
       const { rows } = await this.db.query<{ result: unknown }>(
         "select _realtime.check_change($1::regclass, $2, $3, $4, $5) as result",
-        [entity, filterRow, key, JSON.stringify(filters), JSON.stringify(claims)]
+        [
+          entity,
+          filterRow,
+          key,
+          JSON.stringify(filters),
+          JSON.stringify(claims),
+        ]
       )
 
       return checkSchema.parse(rows[0]?.result)
@@ -477,14 +554,26 @@ export class ChangeFeed {
     } catch (error) {
       // One failing policy or filter must not cost everyone else the change: check each alone,
       // and what still fails is not visible.
-      this.log(`[realtime] change check failed, retrying per subscriber: ${String(error)}`)
+      this.log(
+        `[realtime] change check failed, retrying per subscriber: ${String(error)}`
+      )
       const filters: boolean[] = []
       for (const set of filterSets) {
-        filters.push(await run([set], []).then((r) => r.filters[0] ?? false, () => false))
+        filters.push(
+          await run([set], []).then(
+            (r) => r.filters[0] ?? false,
+            () => false
+          )
+        )
       }
       const visible: boolean[] = []
       for (const claims of claimSets) {
-        visible.push(await run([], [claims]).then((r) => r.visible[0] ?? false, () => false))
+        visible.push(
+          await run([], [claims]).then(
+            (r) => r.visible[0] ?? false,
+            () => false
+          )
+        )
       }
 
       return { filters, visible }
@@ -493,11 +582,18 @@ export class ChangeFeed {
 }
 
 /** The `data` of a postgres_changes message, shaped as Supabase Realtime sends it. */
-function buildChangeData(change: ChangeRow, meta: TableMeta, role: string): string {
+function buildChangeData(
+  change: ChangeRow,
+  meta: TableMeta,
+  role: string
+): string {
   const allowed = new Set(meta.roles[role] ?? [])
   const pk = new Set(meta.pk)
-  const tooLarge = JSON.stringify(change.new_row ?? change.old_row ?? {}).length > MAX_RECORD_BYTES
-  const small = (value: unknown) => !tooLarge || JSON.stringify(value ?? null).length <= 64
+  const tooLarge =
+    JSON.stringify(change.new_row ?? change.old_row ?? {}).length >
+    MAX_RECORD_BYTES
+  const small = (value: unknown) =>
+    !tooLarge || JSON.stringify(value ?? null).length <= 64
 
   const data: Record<string, unknown> = {
     schema: change.schema_name,
@@ -509,7 +605,8 @@ function buildChangeData(change: ChangeRow, meta: TableMeta, role: string): stri
   if (change.op !== "DELETE") {
     const record = change.new_row ?? {}
     data.record =
-      pick(record, (column) => allowed.has(column) && small(record[column])) ?? {}
+      pick(record, (column) => allowed.has(column) && small(record[column])) ??
+      {}
   }
   if (change.op !== "INSERT") {
     const old = change.old_row ?? {}
@@ -523,7 +620,9 @@ function buildChangeData(change: ChangeRow, meta: TableMeta, role: string): stri
         : pick(
             old,
             (column) =>
-              allowed.has(column) && (!onlyKey || pk.has(column)) && small(old[column])
+              allowed.has(column) &&
+              (!onlyKey || pk.has(column)) &&
+              small(old[column])
           )
   }
   data.errors = tooLarge ? ["Error 413: Payload Too Large"] : null

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+import {
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "../testing/test-stack"
 import { realtimeService } from "./service"
 import {
   Inbox,
@@ -22,7 +26,12 @@ type Change = {
   old: Record<string, unknown>
   errors: string[] | null
 }
-type SystemMessage = { extension: string; status: string; message: string; channel: string }
+type SystemMessage = {
+  extension: string
+  status: string
+  message: string
+  channel: string
+}
 
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
@@ -42,7 +51,11 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   async function listen(
     token: string | undefined,
     topic: string,
-    bindings: { event: "*" | "INSERT" | "UPDATE" | "DELETE"; table: string; filter?: string }[]
+    bindings: {
+      event: "*" | "INSERT" | "UPDATE" | "DELETE"
+      table: string
+      filter?: string
+    }[]
   ) {
     const inboxes = bindings.map(() => new Inbox<Change>())
     const system = new Inbox<SystemMessage>()
@@ -61,11 +74,19 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     return { channel, inboxes, system, status }
   }
 
-  async function insertNote(owner: TestUser, fields: Record<string, unknown> = {}) {
+  async function insertNote(
+    owner: TestUser,
+    fields: Record<string, unknown> = {}
+  ) {
     const { rows } = await stack.db.query<{ id: string }>(
       `insert into public.notes (owner_id, body, shared, priority)
        values ($1, $2, $3, $4) returning id::text as id`,
-      [owner.id, fields.body ?? "", fields.shared ?? false, fields.priority ?? 0]
+      [
+        owner.id,
+        fields.body ?? "",
+        fields.shared ?? false,
+        fields.priority ?? 0,
+      ]
     )
 
     return Number(rows[0]!.id)
@@ -124,7 +145,10 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
       errors: null,
     })
 
-    await stack.db.query("update public.notes set body = 'second', priority = 5 where id = $1", [id])
+    await stack.db.query(
+      "update public.notes set body = 'second', priority = 5 where id = $1",
+      [id]
+    )
     const updated = await inbox.next()
     expect(updated).toMatchObject({
       eventType: "UPDATE",
@@ -148,9 +172,13 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   })
 
   it("sends whole old rows for a table with replica identity full and no RLS", async () => {
-    const { inboxes } = await listen(undefined, "audit-full", [{ event: "*", table: "audit" }])
+    const { inboxes } = await listen(undefined, "audit-full", [
+      { event: "*", table: "audit" },
+    ])
     const inbox = inboxes[0]!
-    await stack.db.query("insert into public.audit (id, label, detail) values (1, 'a', 'x')")
+    await stack.db.query(
+      "insert into public.audit (id, label, detail) values (1, 'a', 'x')"
+    )
     expect(await inbox.next()).toMatchObject({
       eventType: "INSERT",
       new: { id: 1, label: "a", detail: "x" },
@@ -170,15 +198,26 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   })
 
   it("keeps commit order, within and across transactions, and carries rows over 8 kB", async () => {
-    const { inboxes } = await listen(undefined, "audit-order", [{ event: "INSERT", table: "audit" }])
+    const { inboxes } = await listen(undefined, "audit-order", [
+      { event: "INSERT", table: "audit" },
+    ])
     const inbox = inboxes[0]!
     const big = "é".repeat(50_000)
     await stack.db.transaction(async (tx) => {
-      await tx.query("insert into public.audit (id, label, detail) values (10, 'one', $1)", [big])
+      await tx.query(
+        "insert into public.audit (id, label, detail) values (10, 'one', $1)",
+        [big]
+      )
       await tx.query("insert into public.audit (id, label) values (11, 'two')")
     })
-    await stack.db.query("insert into public.audit (id, label) values (12, 'three')")
-    const received = [await inbox.next(), await inbox.next(), await inbox.next()]
+    await stack.db.query(
+      "insert into public.audit (id, label) values (12, 'three')"
+    )
+    const received = [
+      await inbox.next(),
+      await inbox.next(),
+      await inbox.next(),
+    ]
     expect(received.map((change) => change.new.id)).toEqual([10, 11, 12])
     expect(received[0]!.new.detail).toBe(big)
   })
@@ -191,11 +230,15 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
       "priority=lte.3",
       "priority=gt.3",
       "priority=gte.3",
-      "body=in.(red,\"green, dark\")",
+      'body=in.(red,"green, dark")',
     ]
     // One channel, so one socket: the unfiltered binding's events arrive in order with the rest.
     const { inboxes } = await listen(alice.token, "notes-filters", [
-      ...filters.map((filter) => ({ event: "INSERT" as const, table: "notes", filter })),
+      ...filters.map((filter) => ({
+        event: "INSERT" as const,
+        table: "notes",
+        filter,
+      })),
       { event: "INSERT", table: "notes" },
     ])
     const all = inboxes[filters.length]!
@@ -208,7 +251,8 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     // The unfiltered subscription saw all three, so every filtered one has had its chance.
     for (let i = 0; i < rows.length; i++) await all.next()
 
-    const seen = (index: number) => inboxes[index]!.items.map((c) => c.new.priority)
+    const seen = (index: number) =>
+      inboxes[index]!.items.map((c) => c.new.priority)
     expect(seen(0)).toEqual([3])
     expect(seen(1)).toEqual([1, 5])
     expect(seen(2)).toEqual([1])
@@ -219,19 +263,29 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   })
 
   it("never sends a user another user's rows, following visibility as rows change", async () => {
-    const bobFeed = (await listen(bob.token, "notes-bob", [{ event: "*", table: "notes" }]))
-      .inboxes[0]!
-    const aliceFeed = (await listen(alice.token, "notes-alice", [{ event: "*", table: "notes" }]))
-      .inboxes[0]!
+    const bobFeed = (
+      await listen(bob.token, "notes-bob", [{ event: "*", table: "notes" }])
+    ).inboxes[0]!
+    const aliceFeed = (
+      await listen(alice.token, "notes-alice", [{ event: "*", table: "notes" }])
+    ).inboxes[0]!
 
     const id = await insertNote(alice, { body: "private" })
     await aliceFeed.next((c) => c.eventType === "INSERT" && c.new.id === id)
-    await stack.db.query("update public.notes set shared = true, body = 'shared' where id = $1", [id])
-    await aliceFeed.next((c) => c.eventType === "UPDATE" && c.new.shared === true)
-    await stack.db.query("update public.notes set shared = false, body = 'hidden' where id = $1", [
-      id,
-    ])
-    await aliceFeed.next((c) => c.eventType === "UPDATE" && c.new.shared === false)
+    await stack.db.query(
+      "update public.notes set shared = true, body = 'shared' where id = $1",
+      [id]
+    )
+    await aliceFeed.next(
+      (c) => c.eventType === "UPDATE" && c.new.shared === true
+    )
+    await stack.db.query(
+      "update public.notes set shared = false, body = 'hidden' where id = $1",
+      [id]
+    )
+    await aliceFeed.next(
+      (c) => c.eventType === "UPDATE" && c.new.shared === false
+    )
     const sentinel = await insertNote(bob, { body: "bob's own" })
     await bobFeed.next((c) => c.eventType === "INSERT" && c.new.id === sentinel)
 
@@ -247,12 +301,19 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   })
 
   it("does not emit for anonymous users without a policy, or for tables outside the publication", async () => {
-    const anon = await listen(undefined, "notes-anon", [{ event: "*", table: "notes" }])
+    const anon = await listen(undefined, "notes-anon", [
+      { event: "*", table: "notes" },
+    ])
     const unpublished = await listen(alice.token, "unpublished", [
       { event: "*", table: "unpublished" },
     ])
-    expect(unpublished.status).toMatchObject({ status: "error", extension: "postgres_changes" })
-    expect(unpublished.status.message).toContain("Unable to subscribe to changes")
+    expect(unpublished.status).toMatchObject({
+      status: "error",
+      extension: "postgres_changes",
+    })
+    expect(unpublished.status.message).toContain(
+      "Unable to subscribe to changes"
+    )
 
     const badFilter = await listen(alice.token, "bad-filter", [
       { event: "*", table: "notes", filter: "nope=eq.1" },
@@ -263,18 +324,27 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     ])
     expect(badValue.status).toMatchObject({ status: "error" })
 
-    const audit = (await listen(undefined, "audit-sentinel", [{ event: "*", table: "audit" }]))
-      .inboxes[0]!
+    const audit = (
+      await listen(undefined, "audit-sentinel", [
+        { event: "*", table: "audit" },
+      ])
+    ).inboxes[0]!
     await insertNote(alice, { body: "for alice only", shared: true })
     await stack.db.query("insert into public.unpublished (id) values (1)")
-    await stack.db.query("insert into public.audit (id, label) values (99, 'sentinel')")
+    await stack.db.query(
+      "insert into public.audit (id, label) values (99, 'sentinel')"
+    )
     await audit.next((c) => c.new.id === 99)
     expect(anon.inboxes[0]!.items).toEqual([])
   })
 
   it("matches every published table of a schema with table '*'", async () => {
-    const { inboxes } = await listen(alice.token, "everything", [{ event: "INSERT", table: "*" }])
-    await stack.db.query("insert into public.audit (id, label) values (200, 'wild')")
+    const { inboxes } = await listen(alice.token, "everything", [
+      { event: "INSERT", table: "*" },
+    ])
+    await stack.db.query(
+      "insert into public.audit (id, label) values (200, 'wild')"
+    )
     const noteId = await insertNote(alice, { body: "wild note" })
     const first = await inboxes[0]!.next()
     const second = await inboxes[0]!.next()

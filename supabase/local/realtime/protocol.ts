@@ -46,14 +46,22 @@ export function decodeText(vsn: Vsn, text: string): InboundMessage {
   }
   if (vsn === "2.0.0") {
     if (!Array.isArray(parsed) || parsed.length < 5) {
-      throw new ProtocolError("expected a V2 array [join_ref, ref, topic, event, payload]")
+      throw new ProtocolError(
+        "expected a V2 array [join_ref, ref, topic, event, payload]"
+      )
     }
     const [joinRef, ref, topic, event, payload] = parsed as unknown[]
     if (typeof topic !== "string" || typeof event !== "string") {
       throw new ProtocolError("topic and event must be strings")
     }
 
-    return { joinRef: optionalString(joinRef), ref: optionalString(ref), topic, event, payload }
+    return {
+      joinRef: optionalString(joinRef),
+      ref: optionalString(ref),
+      topic,
+      event,
+      payload,
+    }
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ProtocolError("expected a V1 object {topic, event, payload, ref}")
@@ -81,11 +89,18 @@ export function decodeBinary(data: Buffer): InboundMessage {
   let offset = 7
   const fields: string[] = []
   for (const size of sizes) {
-    if (offset + size > data.length) throw new ProtocolError("truncated binary frame")
+    if (offset + size > data.length)
+      throw new ProtocolError("truncated binary frame")
     fields.push(data.subarray(offset, offset + size).toString("utf8"))
     offset += size
   }
-  const [joinRef, ref, topic, event] = fields as [string, string, string, string, string]
+  const [joinRef, ref, topic, event] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
 
   return {
     joinRef: joinRef || null,
@@ -93,13 +108,22 @@ export function decodeBinary(data: Buffer): InboundMessage {
     topic,
     event: "broadcast",
     payload: undefined,
-    userBroadcast: { event, encoding, data: Buffer.from(data.subarray(offset)) },
+    userBroadcast: {
+      event,
+      encoding,
+      data: Buffer.from(data.subarray(offset)),
+    },
   }
 }
 
 export function encodeMessage(
   vsn: Vsn,
-  message: { joinRef: string | null; ref: string | null; topic: string; event: string },
+  message: {
+    joinRef: string | null
+    ref: string | null
+    topic: string
+    event: string
+  },
   payloadJson: string
 ): string {
   if (vsn === "2.0.0") {
@@ -116,7 +140,10 @@ export function encodeMessage(
 }
 
 /** The kind-4 frame realtime-js decodes into {type: "broadcast", event, payload}. */
-export function encodeUserBroadcast(topic: string, broadcast: UserBroadcast): Buffer | null {
+export function encodeUserBroadcast(
+  topic: string,
+  broadcast: UserBroadcast
+): Buffer | null {
   const topicBytes = Buffer.from(topic, "utf8")
   const eventBytes = Buffer.from(broadcast.event, "utf8")
   if (topicBytes.length > 255 || eventBytes.length > 255) return null

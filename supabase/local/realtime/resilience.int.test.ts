@@ -9,7 +9,12 @@ import { WebSocket } from "ws"
 
 import { type StorageOptions } from "../db/open"
 import { startLocalStack, type LocalStack } from "../stack"
-import { PROJECT_ROOT, startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+import {
+  PROJECT_ROOT,
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "../testing/test-stack"
 import { realtimeService } from "./service"
 import {
   Inbox,
@@ -20,16 +25,31 @@ import {
   type RealtimeTestClient,
 } from "./testing"
 
-type Frame = [string | null, string | null, string, string, Record<string, unknown>]
-type Broadcast = { type: string; event: string; payload: Record<string, unknown> }
+type Frame = [
+  string | null,
+  string | null,
+  string,
+  string,
+  Record<string, unknown>,
+]
+type Broadcast = {
+  type: string
+  event: string
+  payload: Record<string, unknown>
+}
 
 /** A bare WebSocket speaking vsn 2.0.0 by hand, for frames supabase-js would never send. */
-async function rawSocket(stack: Pick<LocalStack, "url" | "keys">, apiKey = stack.keys.anonKey) {
+async function rawSocket(
+  stack: Pick<LocalStack, "url" | "keys">,
+  apiKey = stack.keys.anonKey
+) {
   const url = `${stack.url.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${apiKey}&vsn=2.0.0`
   const ws = new WebSocket(url)
   const frames = new Inbox<Frame>()
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }))
+    ws.on("close", (code, reason) =>
+      resolve({ code, reason: reason.toString() })
+    )
   )
   ws.on("message", (data, isBinary) => {
     if (!isBinary) frames.push(JSON.parse(data.toString()) as Frame)
@@ -51,7 +71,12 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
     stack = await startTestStack({
       migrationsDir: REALTIME_FIXTURE_MIGRATIONS,
       seedFiles: [],
-      services: [realtimeService({ maxBufferedBytes: 64 * 1024, maxFrameBytes: 1024 * 1024 })],
+      services: [
+        realtimeService({
+          maxBufferedBytes: 64 * 1024,
+          maxFrameBytes: 1024 * 1024,
+        }),
+      ],
     })
   })
   afterAll(async () => {
@@ -78,7 +103,9 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
     sockets.push(ws)
 
     ws.send("this is not json")
-    expect((await frames.next())[4]).toMatchObject({ reason: expect.stringMatching(/malformed/) })
+    expect((await frames.next())[4]).toMatchObject({
+      reason: expect.stringMatching(/malformed/),
+    })
     ws.send(JSON.stringify({ topic: "x", event: "y" }))
     expect((await frames.next())[3]).toBe("phx_error")
     ws.send(Buffer.from([9, 9, 9]))
@@ -97,26 +124,69 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
       status: "error",
       response: { reason: "TopicNameRequired: You must provide a topic name" },
     })
-    ws.send(JSON.stringify(["3", "3", "realtime:steady", "phx_join", { access_token: "garbage" }]))
+    ws.send(
+      JSON.stringify([
+        "3",
+        "3",
+        "realtime:steady",
+        "phx_join",
+        { access_token: "garbage" },
+      ])
+    )
     expect((await frames.next())[4]).toEqual({
       status: "error",
-      response: { reason: "MalformedJWT: The token provided is not a valid JWT" },
+      response: {
+        reason: "MalformedJWT: The token provided is not a valid JWT",
+      },
     })
-    ws.send(JSON.stringify([null, "4", "realtime:never-joined", "broadcast", { type: "broadcast" }]))
+    ws.send(
+      JSON.stringify([
+        null,
+        "4",
+        "realtime:never-joined",
+        "broadcast",
+        { type: "broadcast" },
+      ])
+    )
     expect((await frames.next())[4]).toMatchObject({ status: "error" })
     ws.send(JSON.stringify([null, "5", "phoenix", "heartbeat", {}]))
-    expect(await frames.next()).toEqual([null, "5", "phoenix", "phx_reply", { status: "ok", response: {} }])
+    expect(await frames.next()).toEqual([
+      null,
+      "5",
+      "phoenix",
+      "phx_reply",
+      { status: "ok", response: {} },
+    ])
 
     // A join with a malformed config falls back to defaults, as Realtime's lenient parsing does.
-    ws.send(JSON.stringify(["6", "6", "realtime:steady", "phx_join", { config: "nonsense" }]))
-    expect((await frames.next())[4]).toEqual({ status: "ok", response: { postgres_changes: [] } })
+    ws.send(
+      JSON.stringify([
+        "6",
+        "6",
+        "realtime:steady",
+        "phx_join",
+        { config: "nonsense" },
+      ])
+    )
+    expect((await frames.next())[4]).toEqual({
+      status: "ok",
+      response: { postgres_changes: [] },
+    })
 
-    await healthy.channel.send({ type: "broadcast", event: "still", payload: { ok: true } })
+    await healthy.channel.send({
+      type: "broadcast",
+      event: "still",
+      payload: { ok: true },
+    })
     const sender = await realtimeClient(stack)
     clients.push(sender)
     const senderChannel = sender.supabase.channel("steady")
     await subscribe(senderChannel)
-    await senderChannel.send({ type: "broadcast", event: "still", payload: { ok: true } })
+    await senderChannel.send({
+      type: "broadcast",
+      event: "still",
+      payload: { ok: true },
+    })
     expect(await healthy.inbox.next()).toMatchObject({ event: "still" })
   })
 
@@ -154,7 +224,11 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
     const chunk = randomBytes(48 * 1024).toString("base64")
     const count = 400
     for (let i = 0; i < count; i++) {
-      await channel.send({ type: "broadcast", event: "chunk", payload: { i, chunk } })
+      await channel.send({
+        type: "broadcast",
+        event: "chunk",
+        payload: { i, chunk },
+      })
     }
     const last = await healthy.inbox.next((m) => m.payload.i === count - 1)
     expect(last.payload.chunk).toBe(chunk)
@@ -231,21 +305,35 @@ describe(`realtime across a server restart (${TEST_ENGINE})`, () => {
     const system = new Inbox<{ extension: string; status: string }>()
     const channel = viewer.supabase
       .channel("restart")
-      .on("postgres_changes", { event: "INSERT", schema: "public", table: "notes" }, (p) =>
-        changes.push(p as unknown as { new: Record<string, unknown> })
+      .on(
+        "postgres_changes",
+        { event: "INSERT", schema: "public", table: "notes" },
+        (p) => changes.push(p as unknown as { new: Record<string, unknown> })
       )
-      .on("system", {}, (m: { extension: string; status: string }) => system.push(m))
+      .on("system", {}, (m: { extension: string; status: string }) =>
+        system.push(m)
+      )
     await subscribe(channel)
-    await system.next((m) => m.extension === "postgres_changes" && m.status === "ok")
-    await stack.db.query("insert into public.notes (owner_id, body) values ($1, 'before')", [user.id])
+    await system.next(
+      (m) => m.extension === "postgres_changes" && m.status === "ok"
+    )
+    await stack.db.query(
+      "insert into public.notes (owner_id, body) values ($1, 'before')",
+      [user.id]
+    )
     expect(await changes.next()).toMatchObject({ new: { body: "before" } })
 
     await stack.stop()
     stack = await boot(port)
 
     // supabase-js reconnects on its own backoff and rejoins; the server confirms again.
-    await system.next((m) => m.extension === "postgres_changes" && m.status === "ok")
-    await stack.db.query("insert into public.notes (owner_id, body) values ($1, 'after')", [user.id])
+    await system.next(
+      (m) => m.extension === "postgres_changes" && m.status === "ok"
+    )
+    await stack.db.query(
+      "insert into public.notes (owner_id, body) values ($1, 'after')",
+      [user.id]
+    )
     expect(await changes.next()).toMatchObject({ new: { body: "after" } })
   })
 })

@@ -8,8 +8,17 @@ import { z } from "zod"
 
 import { BodyTooLargeError, readBody, sendJson } from "../http"
 import { JwtError } from "../keys"
-import { type Service, type ServiceContext, type ServiceFactory } from "../service"
-import { canRead, canWrite, type AuthContext, type Extension } from "./authorization"
+import {
+  type Service,
+  type ServiceContext,
+  type ServiceFactory,
+} from "../service"
+import {
+  canRead,
+  canWrite,
+  type AuthContext,
+  type Extension,
+} from "./authorization"
 import {
   ChangeFeed,
   type ChangeBinding,
@@ -52,7 +61,10 @@ const PREFIX = "/realtime/v1"
 
 // The join payload, parsed leniently: like Realtime, a malformed part falls back to defaults.
 const flexibleBoolean = z
-  .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+  .union([
+    z.boolean(),
+    z.enum(["true", "false"]).transform((v) => v === "true"),
+  ])
   .catch(false)
 const joinSchema = z.object({
   access_token: z.string().optional().catch(undefined),
@@ -60,7 +72,10 @@ const joinSchema = z.object({
   config: z
     .object({
       broadcast: z
-        .object({ self: flexibleBoolean.default(false), ack: flexibleBoolean.default(false) })
+        .object({
+          self: flexibleBoolean.default(false),
+          ack: flexibleBoolean.default(false),
+        })
         .catch({ self: false, ack: false })
         .default({ self: false, ack: false }),
       presence: z
@@ -94,20 +109,27 @@ const changeParamsSchema = z.object({
   filter: z.string().optional(),
 })
 
-const broadcastPushSchema = z.looseObject({ type: z.literal("broadcast"), event: z.string() })
+const broadcastPushSchema = z.looseObject({
+  type: z.literal("broadcast"),
+  event: z.string(),
+})
 const presencePushSchema = z.object({
   type: z.literal("presence").optional(),
   event: z.string(),
   payload: z.unknown().optional(),
 })
-const accessTokenSchema = z.object({ access_token: z.string().nullable().optional() })
+const accessTokenSchema = z.object({
+  access_token: z.string().nullable().optional(),
+})
 const httpMessageSchema = z.object({
   topic: z.string().min(1),
   event: z.string().min(1),
   payload: z.record(z.string(), z.unknown()),
   private: z.boolean().optional(),
 })
-const httpBatchSchema = z.object({ messages: z.array(httpMessageSchema).min(1) })
+const httpBatchSchema = z.object({
+  messages: z.array(httpMessageSchema).min(1),
+})
 
 type Claims = JWTPayload & { role: string; exp: number }
 
@@ -127,7 +149,10 @@ function decodeExp(token: string): number | undefined {
 }
 
 /** Verifies a token as Realtime does, turning failures into its error messages. */
-async function verifyToken(ctx: ServiceContext, token: string): Promise<Claims> {
+async function verifyToken(
+  ctx: ServiceContext,
+  token: string
+): Promise<Claims> {
   let claims: JWTPayload
   try {
     claims = await ctx.keys.verify(token)
@@ -135,16 +160,23 @@ async function verifyToken(ctx: ServiceContext, token: string): Promise<Claims> 
     if (!(error instanceof JwtError)) throw error
     if (error.reason === "expired") {
       const exp = decodeExp(token)
-      const ago = exp === undefined ? 0 : Math.max(0, Math.floor(Date.now() / 1000) - exp)
-      throw new TokenError(`InvalidJWTToken: Token has expired ${ago} seconds ago`)
+      const ago =
+        exp === undefined ? 0 : Math.max(0, Math.floor(Date.now() / 1000) - exp)
+      throw new TokenError(
+        `InvalidJWTToken: Token has expired ${ago} seconds ago`
+      )
     }
     if (error.reason === "invalid_signature") {
-      throw new TokenError("JwtSignatureError: Failed to validate JWT signature")
+      throw new TokenError(
+        "JwtSignatureError: Failed to validate JWT signature"
+      )
     }
     throw new TokenError("MalformedJWT: The token provided is not a valid JWT")
   }
   if (typeof claims.role !== "string" || typeof claims.exp !== "number") {
-    throw new TokenError("InvalidJWTToken: Fields `role` and `exp` are required in JWT")
+    throw new TokenError(
+      "InvalidJWTToken: Fields `role` and `exp` are required in JWT"
+    )
   }
 
   return claims as Claims
@@ -174,7 +206,8 @@ class Hub {
 
   release(key: string) {
     const topic = this.topics.get(key)
-    if (topic && topic.channels.size === 0 && topic.presence.size === 0) this.topics.delete(key)
+    if (topic && topic.channels.size === 0 && topic.presence.size === 0)
+      this.topics.delete(key)
   }
 }
 
@@ -188,7 +221,8 @@ function presenceRef() {
 
 function presenceState(topic: Topic) {
   const state: Record<string, { metas: PresenceMeta[] }> = {}
-  for (const [key, metas] of topic.presence) state[key] = { metas: [...metas.values()] }
+  for (const [key, metas] of topic.presence)
+    state[key] = { metas: [...metas.values()] }
 
   return state
 }
@@ -203,7 +237,10 @@ class Channel implements ChangeSubscriber {
   readonly selfBroadcast: boolean
   readonly ack: boolean
   bindings: ChangeBinding[] = []
-  policies: { read: Record<Extension, boolean>; write: Partial<Record<Extension, boolean>> } = {
+  policies: {
+    read: Record<Extension, boolean>
+    write: Partial<Record<Extension, boolean>>
+  } = {
     read: { broadcast: true, presence: true },
     write: {},
   }
@@ -259,7 +296,12 @@ class Channel implements ChangeSubscriber {
     this.connection.sendText(
       encodeMessage(
         this.connection.vsn,
-        { joinRef: null, ref: null, topic: this.topic, event: "postgres_changes" },
+        {
+          joinRef: null,
+          ref: null,
+          topic: this.topic,
+          event: "postgres_changes",
+        },
         `{"ids":${JSON.stringify(ids)},"data":${dataJson}}`
       )
     )
@@ -322,11 +364,21 @@ export function realtimeService(options: RealtimeOptions = {}): ServiceFactory {
 
 export const createRealtimeService: ServiceFactory = realtimeService()
 
-function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>): Service {
+function createRealtime(
+  ctx: ServiceContext,
+  limits: Required<RealtimeOptions>
+): Service {
   const hub = new Hub()
   const connections = new Set<Connection>()
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes })
-  const feed = new ChangeFeed(ctx.db, ctx.log, (id) => void deliverStoredMessage(id))
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+  })
+  const feed = new ChangeFeed(
+    ctx.db,
+    ctx.log,
+    (id) => void deliverStoredMessage(id)
+  )
   let bindingIds = 0
   let idleTimer: NodeJS.Timeout | undefined
 
@@ -361,7 +413,8 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     broadcast: { json: Record<string, unknown> } | { user: UserBroadcast }
   ): string | Buffer | null {
     const message = { joinRef: null, ref: null, topic, event: "broadcast" }
-    if ("json" in broadcast) return encodeMessage(vsn, message, JSON.stringify(broadcast.json))
+    if ("json" in broadcast)
+      return encodeMessage(vsn, message, JSON.stringify(broadcast.json))
     if (vsn === "2.0.0") return encodeUserBroadcast(topic, broadcast.user)
     // vsn 1.0.0 cannot carry binary payloads; JSON ones are converted as Realtime does.
     if (broadcast.user.encoding === "binary") return null
@@ -371,14 +424,21 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       return encodeMessage(
         vsn,
         message,
-        JSON.stringify({ type: "broadcast", event: broadcast.user.event, payload })
+        JSON.stringify({
+          type: "broadcast",
+          event: broadcast.user.event,
+          payload,
+        })
       )
     } catch {
       return null
     }
   }
 
-  function fanOutPresenceDiff(key: string, diff: { joins: object; leaves: object }) {
+  function fanOutPresenceDiff(
+    key: string,
+    diff: { joins: object; leaves: object }
+  ) {
     const topic = hub.topics.get(key)
     if (!topic) return
     for (const channel of topic.channels) {
@@ -386,7 +446,12 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       channel.connection.sendText(
         encodeMessage(
           channel.connection.vsn,
-          { joinRef: null, ref: null, topic: channel.topic, event: "presence_diff" },
+          {
+            joinRef: null,
+            ref: null,
+            topic: channel.topic,
+            event: "presence_diff",
+          },
           JSON.stringify(diff)
         )
       )
@@ -444,7 +509,12 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       const row = rows[0]
       if (!row) return
       fanOutBroadcast(namespaceKey(row.private ?? true, row.topic), null, {
-        json: { type: "broadcast", event: row.event, payload: row.payload ?? {}, meta: { id } },
+        json: {
+          type: "broadcast",
+          event: row.event,
+          payload: row.payload ?? {},
+          meta: { id },
+        },
       })
     } catch (error) {
       ctx.log(`[realtime] realtime.send message ${id} failed: ${String(error)}`)
@@ -469,7 +539,10 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       channel.claims = await verifyToken(ctx, channel.token)
       scheduleTokenCheck(channel)
     } catch (error) {
-      shutdown(channel, error instanceof TokenError ? stripCode(error.message) : String(error))
+      shutdown(
+        channel,
+        error instanceof TokenError ? stripCode(error.message) : String(error)
+      )
     }
   }
 
@@ -510,13 +583,20 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       connection.sendText(
         encodeMessage(
           connection.vsn,
-          { joinRef: message.joinRef, ref: message.ref, topic: message.topic, event: "phx_reply" },
+          {
+            joinRef: message.joinRef,
+            ref: message.ref,
+            topic: message.topic,
+            event: "phx_reply",
+          },
           JSON.stringify({ status, response })
         )
       )
     const subTopic = message.topic.slice("realtime:".length)
     if (subTopic === "") {
-      return reply("error", { reason: "TopicNameRequired: You must provide a topic name" })
+      return reply("error", {
+        reason: "TopicNameRequired: You must provide a topic name",
+      })
     }
     const parsed = joinSchema.safeParse(message.payload ?? {})
     const payload: JoinPayload = parsed.success ? parsed.data : {}
@@ -533,7 +613,8 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     try {
       claims = await verifyToken(ctx, token)
     } catch (error) {
-      if (error instanceof TokenError) return reply("error", { reason: error.message })
+      if (error instanceof TokenError)
+        return reply("error", { reason: error.message })
       throw error
     }
 
@@ -573,7 +654,6 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     const systemMessages: { status: "ok" | "error"; message: string }[] = []
     const replyChanges: Record<string, unknown>[] = []
     if (changeParams.length > 0) {
-      await feed.syncCapture()
       let failure: string | null = null
       const bindings: ChangeBinding[] = []
       for (const raw of changeParams) {
@@ -594,7 +674,10 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
           continue
         }
         const event: ChangeEvent = params.data.event
-        failure = await feed.validate({ ...params.data, event, filters }, channel.role)
+        failure = await feed.validate(
+          { ...params.data, event, filters },
+          channel.role
+        )
         bindings.push({
           id,
           event,
@@ -607,9 +690,19 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       if (failure) {
         systemMessages.push({ status: "error", message: failure })
       } else {
+        await feed.syncCapture((table) =>
+          bindings.some(
+            (binding) =>
+              (binding.schema === "*" || binding.schema === table.schema) &&
+              (binding.table === "*" || binding.table === table.table)
+          )
+        )
         channel.bindings = bindings
         for (const binding of bindings) feed.add(binding)
-        systemMessages.push({ status: "ok", message: "Subscribed to PostgreSQL" })
+        systemMessages.push({
+          status: "ok",
+          message: "Subscribed to PostgreSQL",
+        })
       }
     }
 
@@ -625,7 +718,10 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
         channel: subTopic,
       })
     }
-    if (channel.presenceEnabled && (!channel.isPrivate || channel.policies.read.presence)) {
+    if (
+      channel.presenceEnabled &&
+      (!channel.isPrivate || channel.policies.read.presence)
+    ) {
       channel.push("presence_state", presenceState(hub.topic(channel.key)))
     }
   }
@@ -647,7 +743,9 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
         ])
         if (
           (channel.policies.read.broadcast && !read.broadcast) ||
-          (channel.policies.read.presence && channel.presenceEnabled && !read.presence)
+          (channel.policies.read.presence &&
+            channel.presenceEnabled &&
+            !read.presence)
         ) {
           return shutdown(
             channel,
@@ -663,7 +761,10 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     }
   }
 
-  async function mayWrite(channel: Channel, extension: Extension): Promise<boolean> {
+  async function mayWrite(
+    channel: Channel,
+    extension: Extension
+  ): Promise<boolean> {
     if (!channel.isPrivate) return true
     const known = channel.policies.write[extension]
     if (known !== undefined) return known
@@ -682,7 +783,10 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     } else {
       const parsed = broadcastPushSchema.safeParse(message.payload)
       if (!parsed.success) {
-        if (channel.ack) channel.reply(message.ref, "error", { reason: "Invalid broadcast payload" })
+        if (channel.ack)
+          channel.reply(message.ref, "error", {
+            reason: "Invalid broadcast payload",
+          })
         return
       }
       broadcast = { json: parsed.data }
@@ -691,7 +795,8 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     // Like Realtime, a refused broadcast on a private channel is dropped without a reply.
     if (!(await mayWrite(channel, "broadcast"))) return
     if (size > limits.maxPayloadBytes) {
-      if (channel.ack) channel.reply(message.ref, "error", { reason: "Payload size exceeded" })
+      if (channel.ack)
+        channel.reply(message.ref, "error", { reason: "Payload size exceeded" })
       return
     }
     fanOutBroadcast(channel.key, channel, broadcast)
@@ -700,23 +805,35 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
 
   async function handlePresence(channel: Channel, message: InboundMessage) {
     const parsed = presencePushSchema.safeParse(message.payload)
-    if (!parsed.success) return channel.reply(message.ref, "error", { reason: "Invalid presence payload" })
+    if (!parsed.success)
+      return channel.reply(message.ref, "error", {
+        reason: "Invalid presence payload",
+      })
     const event = parsed.data.event.toLowerCase()
     if (event === "untrack") {
       untrack(channel)
       return channel.reply(message.ref, "ok")
     }
     if (event !== "track") {
-      return channel.reply(message.ref, "error", { reason: `UnknownPresenceEvent: ${event}` })
+      return channel.reply(message.ref, "error", {
+        reason: `UnknownPresenceEvent: ${event}`,
+      })
     }
     const payload = parsed.data.payload ?? {}
-    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
-      return channel.reply(message.ref, "error", { reason: "Presence track payload must be a map" })
+    if (
+      typeof payload !== "object" ||
+      payload === null ||
+      Array.isArray(payload)
+    ) {
+      return channel.reply(message.ref, "error", {
+        reason: "Presence track payload must be a map",
+      })
     }
     if (Buffer.byteLength(JSON.stringify(payload)) > limits.maxPayloadBytes) {
       return shutdown(channel, "Track message size exceeded")
     }
-    if (!(await mayWrite(channel, "presence"))) return channel.reply(message.ref, "error")
+    if (!(await mayWrite(channel, "presence")))
+      return channel.reply(message.ref, "error")
     channel.presenceEnabled = true
     track(channel, payload as Record<string, unknown>)
     channel.reply(message.ref, "ok")
@@ -727,7 +844,12 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       connection.sendText(
         encodeMessage(
           connection.vsn,
-          { joinRef: message.joinRef, ref: message.ref, topic: message.topic, event: "phx_reply" },
+          {
+            joinRef: message.joinRef,
+            ref: message.ref,
+            topic: message.topic,
+            event: "phx_reply",
+          },
           JSON.stringify({ status, response })
         )
       )
@@ -737,11 +859,15 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       return
     }
     if (message.event === "phx_join") {
-      if (!message.topic.startsWith("realtime:")) return replyTo("error", { reason: "unmatched topic" })
+      if (!message.topic.startsWith("realtime:"))
+        return replyTo("error", { reason: "unmatched topic" })
       return join(connection, message)
     }
     const channel = connection.channels.get(message.topic)
-    if (!channel || (message.joinRef !== null && message.joinRef !== channel.joinRef)) {
+    if (
+      !channel ||
+      (message.joinRef !== null && message.joinRef !== channel.joinRef)
+    ) {
       return replyTo("error", { reason: "unmatched topic" })
     }
     switch (message.event) {
@@ -756,7 +882,8 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
         return handlePresence(channel, message)
       default:
         // Realtime ignores events it does not know; a ref still gets an answer.
-        if (message.ref !== null) replyTo("error", { reason: `unknown event ${message.event}` })
+        if (message.ref !== null)
+          replyTo("error", { reason: `unknown event ${message.event}` })
     }
   }
 
@@ -795,10 +922,14 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
 
   async function claimsForRequest(req: IncomingMessage): Promise<Claims> {
     const url = new URL(req.url ?? "/", "http://localhost")
-    const apiKey = headerValue(req.headers.apikey) ?? url.searchParams.get("apikey")
+    const apiKey =
+      headerValue(req.headers.apikey) ?? url.searchParams.get("apikey")
     if (!apiKey) throw new TokenError("API key is missing")
     const apiClaims = await verifyToken(ctx, apiKey)
-    const bearer = headerValue(req.headers.authorization)?.replace(/^Bearer\s+/i, "")
+    const bearer = headerValue(req.headers.authorization)?.replace(
+      /^Bearer\s+/i,
+      ""
+    )
     if (!bearer || bearer.startsWith("sb_")) return apiClaims
 
     return verifyToken(ctx, bearer)
@@ -825,7 +956,11 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
         if (!ok) continue
       }
       fanOutBroadcast(namespaceKey(isPrivate, message.topic), null, {
-        json: { type: "broadcast", event: message.event, payload: message.payload },
+        json: {
+          type: "broadcast",
+          event: message.event,
+          payload: message.payload,
+        },
       })
     }
   }
@@ -835,15 +970,19 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     const rest = url.pathname.slice(PREFIX.length)
     const single = /^\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/.exec(rest)
     if (rest !== "/api/broadcast" && !single) {
-      return sendJson(res, 404, { message: "no Route matched with those values" })
+      return sendJson(res, 404, {
+        message: "no Route matched with those values",
+      })
     }
-    if (req.method !== "POST") return sendJson(res, 405, { error: "Method not allowed" })
+    if (req.method !== "POST")
+      return sendJson(res, 405, { error: "Method not allowed" })
 
     let claims: Claims
     try {
       claims = await claimsForRequest(req)
     } catch (error) {
-      if (error instanceof TokenError) return sendJson(res, 401, { error: error.message })
+      if (error instanceof TokenError)
+        return sendJson(res, 401, { error: error.message })
       throw error
     }
     let body: Buffer
@@ -851,7 +990,9 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
       body = await readBody(req, limits.maxPayloadBytes + 64 * 1024)
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        return sendJson(res, 413, { error: "Payload size exceeds tenant limit" })
+        return sendJson(res, 413, {
+          error: "Payload size exceeds tenant limit",
+        })
       }
       throw error
     }
@@ -864,7 +1005,8 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
 
     if (single) {
       const payload = z.record(z.string(), z.unknown()).safeParse(json)
-      if (!payload.success) return sendJson(res, 422, { error: "Payload must be a JSON object" })
+      if (!payload.success)
+        return sendJson(res, 422, { error: "Payload must be a JSON object" })
       await broadcastOverHttp(claims, [
         {
           topic: decodeURIComponent(single[1]!),
@@ -876,7 +1018,10 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     } else {
       const batch = httpBatchSchema.safeParse(json)
       if (!batch.success) {
-        return sendJson(res, 422, { error: "Invalid broadcast messages", errors: z.flattenError(batch.error) })
+        return sendJson(res, 422, {
+          error: "Invalid broadcast messages",
+          errors: z.flattenError(batch.error),
+        })
       }
       await broadcastOverHttp(claims, batch.data.messages)
     }
@@ -885,7 +1030,12 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
 
   // ---- sockets -----------------------------------------------------------------------------
 
-  function rejectUpgrade(socket: Duplex, status: number, text: string, message: string) {
+  function rejectUpgrade(
+    socket: Duplex,
+    status: number,
+    text: string,
+    message: string
+  ) {
     const body = JSON.stringify({ error: message })
     socket.end(
       `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
@@ -894,21 +1044,37 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
 
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = new URL(req.url ?? "/", "http://localhost")
-    if (url.pathname !== `${PREFIX}/websocket` && url.pathname !== `${PREFIX}/websocket/`) {
-      return rejectUpgrade(socket, 404, "Not Found", "no Route matched with those values")
+    if (
+      url.pathname !== `${PREFIX}/websocket` &&
+      url.pathname !== `${PREFIX}/websocket/`
+    ) {
+      return rejectUpgrade(
+        socket,
+        404,
+        "Not Found",
+        "no Route matched with those values"
+      )
     }
     const vsn = (url.searchParams.get("vsn") ?? "1.0.0") as Vsn
     if (!SUPPORTED_VSN.includes(vsn)) {
-      return rejectUpgrade(socket, 400, "Bad Request", `Unsupported serializer version: ${vsn}`)
+      return rejectUpgrade(
+        socket,
+        400,
+        "Bad Request",
+        `Unsupported serializer version: ${vsn}`
+      )
     }
-    const apiKey = url.searchParams.get("apikey") ?? headerValue(req.headers.apikey)
-    if (!apiKey) return rejectUpgrade(socket, 401, "Unauthorized", "API key is missing")
+    const apiKey =
+      url.searchParams.get("apikey") ?? headerValue(req.headers.apikey)
+    if (!apiKey)
+      return rejectUpgrade(socket, 401, "Unauthorized", "API key is missing")
     verifyToken(ctx, apiKey).then(
       () => {
         wss.handleUpgrade(req, socket, head, (ws) => accept(ws, vsn, apiKey))
       },
       (error: unknown) => {
-        const message = error instanceof TokenError ? error.message : "Invalid API key"
+        const message =
+          error instanceof TokenError ? error.message : "Invalid API key"
         rejectUpgrade(socket, 403, "Forbidden", message)
       }
     )
@@ -918,7 +1084,9 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     const connection = new Connection(ws, vsn, apiKey, limits, ctx.log)
     connections.add(connection)
     ws.on("message", (data, isBinary) => onFrame(connection, data, isBinary))
-    ws.on("error", (error) => ctx.log(`[realtime] socket error: ${error.message}`))
+    ws.on("error", (error) =>
+      ctx.log(`[realtime] socket error: ${error.message}`)
+    )
     ws.on("close", () => {
       connections.delete(connection)
       for (const channel of [...connection.channels.values()]) teardown(channel)
@@ -932,12 +1100,16 @@ function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>):
     upgrade,
     async start() {
       await feed.start()
-      idleTimer = setInterval(() => {
-        const cutoff = Date.now() - limits.idleTimeoutMs
-        for (const connection of connections) {
-          if (connection.lastSeen < cutoff) connection.drop("no heartbeat within the timeout")
-        }
-      }, Math.min(15_000, limits.idleTimeoutMs))
+      idleTimer = setInterval(
+        () => {
+          const cutoff = Date.now() - limits.idleTimeoutMs
+          for (const connection of connections) {
+            if (connection.lastSeen < cutoff)
+              connection.drop("no heartbeat within the timeout")
+          }
+        },
+        Math.min(15_000, limits.idleTimeoutMs)
+      )
       idleTimer.unref()
     },
     async stop() {
