@@ -29,9 +29,12 @@ export class OAuthFailure extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string) => new AuthApiFailure(400, code, message)
-export const forbidden = (code: string, message: string) => new AuthApiFailure(403, code, message)
-export const notFound = (code: string, message: string) => new AuthApiFailure(404, code, message)
+export const badRequest = (code: string, message: string) =>
+  new AuthApiFailure(400, code, message)
+export const forbidden = (code: string, message: string) =>
+  new AuthApiFailure(403, code, message)
+export const notFound = (code: string, message: string) =>
+  new AuthApiFailure(404, code, message)
 export const unprocessable = (code: string, message: string) =>
   new AuthApiFailure(422, code, message)
 export const tooManyRequests = (code: string, message: string) =>
@@ -50,9 +53,16 @@ export function wantsVersion2024(req: IncomingMessage): boolean {
   return raw >= API_VERSION_2024
 }
 
-export function sendAuthError(req: IncomingMessage, res: ServerResponse, error: unknown) {
+export function sendAuthError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown
+) {
   if (error instanceof OAuthFailure) {
-    sendJson(res, error.status, { error: error.error, error_description: error.description })
+    sendJson(res, error.status, {
+      error: error.error,
+      error_description: error.description,
+    })
     return
   }
   const failure =
@@ -66,13 +76,23 @@ export function sendAuthError(req: IncomingMessage, res: ServerResponse, error: 
   const headers: Record<string, string> = { "x-sb-error-code": failure.code }
   if (wantsVersion2024(req)) {
     headers[API_VERSION_HEADER] = API_VERSION_2024
-    sendJson(res, failure.status, { code: failure.code, message: failure.message, ...failure.extra }, headers)
+    sendJson(
+      res,
+      failure.status,
+      { code: failure.code, message: failure.message, ...failure.extra },
+      headers
+    )
     return
   }
   sendJson(
     res,
     failure.status,
-    { code: failure.status, error_code: failure.code, msg: failure.message, ...failure.extra },
+    {
+      code: failure.status,
+      error_code: failure.code,
+      msg: failure.message,
+      ...failure.extra,
+    },
     headers
   )
 }

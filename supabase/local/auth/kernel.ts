@@ -7,10 +7,20 @@ import { z } from "zod"
 import { type Queryable } from "../db/types"
 import { BodyTooLargeError, readBody } from "../http"
 import { JwtError } from "../keys"
-import { getMailbox, type MailKind, type OutgoingMail } from "../mailbox/mailbox"
+import {
+  getMailbox,
+  type MailKind,
+  type OutgoingMail,
+} from "../mailbox/mailbox"
 import { type ServiceContext } from "../service"
 import { composeEmail, verificationUrl, type LinkType } from "./emails"
-import { AuthApiFailure, badRequest, forbidden, tooManyRequests, unprocessable } from "./errors"
+import {
+  AuthApiFailure,
+  badRequest,
+  forbidden,
+  tooManyRequests,
+  unprocessable,
+} from "./errors"
 import { RateLimiter } from "./rate-limit"
 import { createRedirectValidator } from "./redirect"
 import { type ClientInfo } from "./sessions"
@@ -32,18 +42,45 @@ const MAX_PASSWORD_BYTES = 72
 
 /** How the emails of each kind are stored on auth.users. */
 const TOKEN_SLOTS = {
-  confirmation: { column: "confirmation_token", sentAt: "confirmation_sent_at", ott: "confirmation_token" },
-  invite: { column: "confirmation_token", sentAt: "confirmation_sent_at", ott: "confirmation_token" },
-  magic_link: { column: "recovery_token", sentAt: "recovery_sent_at", ott: "recovery_token" },
-  recovery: { column: "recovery_token", sentAt: "recovery_sent_at", ott: "recovery_token" },
-  email_change_new: { column: "email_change_token_new", sentAt: "email_change_sent_at", ott: "email_change_token_new" },
+  confirmation: {
+    column: "confirmation_token",
+    sentAt: "confirmation_sent_at",
+    ott: "confirmation_token",
+  },
+  invite: {
+    column: "confirmation_token",
+    sentAt: "confirmation_sent_at",
+    ott: "confirmation_token",
+  },
+  magic_link: {
+    column: "recovery_token",
+    sentAt: "recovery_sent_at",
+    ott: "recovery_token",
+  },
+  recovery: {
+    column: "recovery_token",
+    sentAt: "recovery_sent_at",
+    ott: "recovery_token",
+  },
+  email_change_new: {
+    column: "email_change_token_new",
+    sentAt: "email_change_sent_at",
+    ott: "email_change_token_new",
+  },
   email_change_current: {
     column: "email_change_token_current",
     sentAt: "email_change_sent_at",
     ott: "email_change_token_current",
   },
-  reauthentication: { column: "reauthentication_token", sentAt: "reauthentication_sent_at", ott: "reauthentication_token" },
-} as const satisfies Record<string, { column: string; sentAt: string; ott: OneTimeTokenType }>
+  reauthentication: {
+    column: "reauthentication_token",
+    sentAt: "reauthentication_sent_at",
+    ott: "reauthentication_token",
+  },
+} as const satisfies Record<
+  string,
+  { column: string; sentAt: string; ott: OneTimeTokenType }
+>
 
 export type TokenSlot = keyof typeof TOKEN_SLOTS
 
@@ -52,7 +89,10 @@ export type FlowType = "implicit" | "pkce"
 /** A transaction handle that also collects the emails to send after commit. */
 export type Transaction = Queryable & { outbox: OutgoingMail[] }
 
-export type PkceParams = { code_challenge?: string | undefined; code_challenge_method?: string | undefined }
+export type PkceParams = {
+  code_challenge?: string | undefined
+  code_challenge_method?: string | undefined
+}
 
 const claimsSchema = z
   .object({
@@ -62,7 +102,11 @@ const claimsSchema = z
   })
   .loose()
 
-export type Authenticated = { user: UserRow; sessionId: string | undefined; claims: z.infer<typeof claimsSchema> }
+export type Authenticated = {
+  user: UserRow
+  sessionId: string | undefined
+  claims: z.infer<typeof claimsSchema>
+}
 
 export function createAuthKernel(ctx: ServiceContext) {
   const { config } = ctx
@@ -83,18 +127,28 @@ export function createAuthKernel(ctx: ServiceContext) {
 
   function limit(limiter: keyof typeof limiters, client: ClientInfo) {
     if (!limiters[limiter].take(client.ip)) {
-      throw tooManyRequests("over_request_rate_limit", "Request rate limit reached")
+      throw tooManyRequests(
+        "over_request_rate_limit",
+        "Request rate limit reached"
+      )
     }
   }
 
   /** Reads a JSON object body; anything else is a 400 with the reason, never a 500. */
-  async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  async function readJson<T>(
+    req: IncomingMessage,
+    schema: z.ZodType<T>
+  ): Promise<T> {
     let raw: Buffer
     try {
       raw = await readBody(req, BODY_LIMIT)
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        throw new AuthApiFailure(413, "request_entity_too_large", `Request body too large (max ${BODY_LIMIT} bytes)`)
+        throw new AuthApiFailure(
+          413,
+          "request_entity_too_large",
+          `Request body too large (max ${BODY_LIMIT} bytes)`
+        )
       }
       throw error
     }
@@ -103,18 +157,33 @@ export function createAuthKernel(ctx: ServiceContext) {
       parsed = JSON.parse(raw.toString("utf8"))
     } catch (error) {
       const reason = error instanceof Error ? error.message : "invalid JSON"
-      throw badRequest("bad_json", `Could not parse request body as JSON: ${reason}`)
+      throw badRequest(
+        "bad_json",
+        `Could not parse request body as JSON: ${reason}`
+      )
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw badRequest("bad_json", "Could not parse request body as JSON: expected an object")
+    if (
+      typeof parsed !== "object" ||
+      parsed === null ||
+      Array.isArray(parsed)
+    ) {
+      throw badRequest(
+        "bad_json",
+        "Could not parse request body as JSON: expected an object"
+      )
     }
     // Go decodes a JSON null as the field's zero value; clients send nulls for unset options.
-    const withoutNulls = Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== null))
+    const withoutNulls = Object.fromEntries(
+      Object.entries(parsed).filter(([, value]) => value !== null)
+    )
     const result = schema.safeParse(withoutNulls)
     if (!result.success) {
       const issue = result.error.issues[0]
       const where = issue?.path.join(".") ?? ""
-      throw badRequest("bad_json", `Could not parse request body as JSON: ${where ? `${where}: ` : ""}${issue?.message ?? "invalid"}`)
+      throw badRequest(
+        "bad_json",
+        `Could not parse request body as JSON: ${where ? `${where}: ` : ""}${issue?.message ?? "invalid"}`
+      )
     }
 
     return result.data
@@ -122,21 +191,33 @@ export function createAuthKernel(ctx: ServiceContext) {
 
   function checkPasswordStrength(password: string) {
     if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
-      throw unprocessable("validation_failed", `Password cannot be longer than ${MAX_PASSWORD_BYTES} characters`)
+      throw unprocessable(
+        "validation_failed",
+        `Password cannot be longer than ${MAX_PASSWORD_BYTES} characters`
+      )
     }
     const reasons: string[] = []
     const messages: string[] = []
     if ([...password].length < auth.minimum_password_length) {
       reasons.push("length")
-      messages.push(`Password should be at least ${auth.minimum_password_length} characters.`)
+      messages.push(
+        `Password should be at least ${auth.minimum_password_length} characters.`
+      )
     }
     const required = passwordCharacterSets(auth.password_requirements)
-    if (required.length > 0 && !required.every((set) => [...set].some((char) => password.includes(char)))) {
+    if (
+      required.length > 0 &&
+      !required.every((set) => [...set].some((char) => password.includes(char)))
+    ) {
       reasons.push("characters")
-      messages.push(`Password should contain at least one character of each: ${required.join(", ")}.`)
+      messages.push(
+        `Password should contain at least one character of each: ${required.join(", ")}.`
+      )
     }
     if (reasons.length > 0) {
-      throw new AuthApiFailure(422, "weak_password", messages.join(" "), { weak_password: { reasons } })
+      throw new AuthApiFailure(422, "weak_password", messages.join(" "), {
+        weak_password: { reasons },
+      })
     }
   }
 
@@ -153,7 +234,8 @@ export function createAuthKernel(ctx: ServiceContext) {
   function checkFrequency(user: UserRow, slot: TokenSlot) {
     const sentAt = user[TOKEN_SLOTS[slot].sentAt]
     if (!sentAt) return
-    const wait = Date.parse(sentAt) + auth.email.max_frequency * 1000 - Date.now()
+    const wait =
+      Date.parse(sentAt) + auth.email.max_frequency * 1000 - Date.now()
     if (wait > 0) {
       throw tooManyRequests(
         "over_email_send_rate_limit",
@@ -164,7 +246,10 @@ export function createAuthKernel(ctx: ServiceContext) {
 
   function takeEmailQuota() {
     if (!limiters.emails.take("project")) {
-      throw tooManyRequests("over_email_send_rate_limit", "Email rate limit exceeded")
+      throw tooManyRequests(
+        "over_email_send_rate_limit",
+        "Email rate limit exceeded"
+      )
     }
   }
 
@@ -188,28 +273,37 @@ export function createAuthKernel(ctx: ServiceContext) {
     }
   ): Promise<{ otp: string; hash: string; link: string | undefined }> {
     const deliver = options.deliver !== false
-    if (deliver && options.checkFrequency !== false) checkFrequency(user, options.slot)
+    if (deliver && options.checkFrequency !== false)
+      checkFrequency(user, options.slot)
     if (deliver) takeEmailQuota()
     const code = otp()
     const hash = tokenHash(options.to, code)
     const slot = TOKEN_SLOTS[options.slot]
-    await tx.query(`update auth.users set ${slot.column} = $2, ${slot.sentAt} = now(), updated_at = now() where id = $1`, [
-      user.id,
-      hash,
-    ])
+    await tx.query(
+      `update auth.users set ${slot.column} = $2, ${slot.sentAt} = now(), updated_at = now() where id = $1`,
+      [user.id, hash]
+    )
     await setOneTimeToken(tx, user.id, slot.ott, hash, options.to)
     const linkToken = options.flowType === "pkce" ? `pkce_${hash}` : hash
     const link = options.linkType
-      ? verificationUrl(ctx.apiUrl, linkToken, options.linkType, options.redirectTo)
+      ? verificationUrl(
+          ctx.apiUrl,
+          linkToken,
+          options.linkType,
+          options.redirectTo
+        )
       : undefined
-    if (deliver) tx.outbox.push(composeEmail(options.kind, options.to, { link, code }))
+    if (deliver)
+      tx.outbox.push(composeEmail(options.kind, options.to, { link, code }))
 
     return { otp: code, hash, link }
   }
 
   async function clearToken(tx: Queryable, userId: string, slot: TokenSlot) {
     const { column, ott } = TOKEN_SLOTS[slot]
-    await tx.query(`update auth.users set ${column} = '' where id = $1`, [userId])
+    await tx.query(`update auth.users set ${column} = '' where id = $1`, [
+      userId,
+    ])
     await clearOneTimeToken(tx, userId, ott)
   }
 
@@ -218,10 +312,16 @@ export function createAuthKernel(ctx: ServiceContext) {
     const { code_challenge: challenge, code_challenge_method: method } = params
     if (!challenge && !method) return "implicit"
     if (!challenge || !method) {
-      throw badRequest("validation_failed", "PKCE flow requires code_challenge_method and code_challenge")
+      throw badRequest(
+        "validation_failed",
+        "PKCE flow requires code_challenge_method and code_challenge"
+      )
     }
     if (challenge.length < 43 || challenge.length > 128) {
-      throw badRequest("validation_failed", "code challenge has to be between 43 and 128 characters")
+      throw badRequest(
+        "validation_failed",
+        "code challenge has to be between 43 and 128 characters"
+      )
     }
     if (!/^[a-zA-Z0-9._~-]+$/.test(challenge)) {
       throw badRequest(
@@ -236,17 +336,33 @@ export function createAuthKernel(ctx: ServiceContext) {
     return "pkce"
   }
 
-  async function createFlowState(tx: Queryable, userId: string, params: PkceParams, authMethod: string) {
+  async function createFlowState(
+    tx: Queryable,
+    userId: string,
+    params: PkceParams,
+    authMethod: string
+  ) {
     await tx.query(
       `insert into auth.flow_state (id, user_id, auth_code, code_challenge_method, code_challenge,
          provider_type, created_at, updated_at, authentication_method)
        values ($1, $2, $3, $4::auth.code_challenge_method, $5, 'email', now(), now(), $6)`,
-      [randomUUID(), userId, randomUUID(), params.code_challenge_method!.toLowerCase(), params.code_challenge, authMethod]
+      [
+        randomUUID(),
+        userId,
+        randomUUID(),
+        params.code_challenge_method!.toLowerCase(),
+        params.code_challenge,
+        authMethod,
+      ]
     )
   }
 
   /** Issues the auth code of the user's newest flow state for `authMethod` (verify, PKCE). */
-  async function issueAuthCode(tx: Queryable, userId: string, authMethods: string[]): Promise<string> {
+  async function issueAuthCode(
+    tx: Queryable,
+    userId: string,
+    authMethods: string[]
+  ): Promise<string> {
     const { rows } = await tx.query<{ id: string; auth_code: string }>(
       `select id::text, auth_code from auth.flow_state
        where user_id = $1 and authentication_method = any($2::text[])
@@ -254,14 +370,25 @@ export function createAuthKernel(ctx: ServiceContext) {
       [userId, authMethods]
     )
     const flow = rows[0]
-    if (!flow) throw badRequest("flow_state_not_found", "No associated flow state found. No valid flow state found for user.")
-    await tx.query("update auth.flow_state set auth_code_issued_at = now(), updated_at = now() where id = $1", [flow.id])
+    if (!flow)
+      throw badRequest(
+        "flow_state_not_found",
+        "No associated flow state found. No valid flow state found for user."
+      )
+    await tx.query(
+      "update auth.flow_state set auth_code_issued_at = now(), updated_at = now() where id = $1",
+      [flow.id]
+    )
 
     return flow.auth_code
   }
 
   /** The code grant: single use, expiring, verifier checked with the stored method. */
-  async function exchangeAuthCode(tx: Queryable, authCode: string, verifier: string) {
+  async function exchangeAuthCode(
+    tx: Queryable,
+    authCode: string,
+    verifier: string
+  ) {
     const { rows } = await tx.query<{
       id: string
       user_id: string | null
@@ -276,14 +403,27 @@ export function createAuthKernel(ctx: ServiceContext) {
       [authCode, FLOW_STATE_TTL_S]
     )
     const flow = rows[0]
-    if (!flow || !flow.user_id) throw new AuthApiFailure(404, "flow_state_not_found", "invalid flow state, no valid flow state found")
+    if (!flow || !flow.user_id)
+      throw new AuthApiFailure(
+        404,
+        "flow_state_not_found",
+        "invalid flow state, no valid flow state found"
+      )
     if (flow.expired) {
-      throw unprocessable("flow_state_expired", "invalid flow state, flow state has expired")
+      throw unprocessable(
+        "flow_state_expired",
+        "invalid flow state, flow state has expired"
+      )
     }
     const computed =
-      flow.code_challenge_method === "s256" ? createHash("sha256").update(verifier).digest("base64url") : verifier
+      flow.code_challenge_method === "s256"
+        ? createHash("sha256").update(verifier).digest("base64url")
+        : verifier
     if (computed !== flow.code_challenge) {
-      throw badRequest("bad_code_verifier", "code challenge does not match previously saved code verifier")
+      throw badRequest(
+        "bad_code_verifier",
+        "code challenge does not match previously saved code verifier"
+      )
     }
     await tx.query("delete from auth.flow_state where id = $1", [flow.id])
 
@@ -293,7 +433,12 @@ export function createAuthKernel(ctx: ServiceContext) {
   function bearer(req: IncomingMessage): string {
     const header = req.headers.authorization ?? ""
     const match = /^bearer\s+(\S+)\s*$/i.exec(header)
-    if (!match) throw new AuthApiFailure(401, "no_authorization", "This endpoint requires a valid Bearer token")
+    if (!match)
+      throw new AuthApiFailure(
+        401,
+        "no_authorization",
+        "This endpoint requires a valid Bearer token"
+      )
 
     return match[1]!
   }
@@ -309,25 +454,50 @@ export function createAuthKernel(ctx: ServiceContext) {
             : error.reason === "invalid_signature"
               ? "token signature is invalid"
               : error.message
-        throw forbidden("bad_jwt", `invalid JWT: unable to parse or verify signature, ${reason}`)
+        throw forbidden(
+          "bad_jwt",
+          `invalid JWT: unable to parse or verify signature, ${reason}`
+        )
       }
-      throw forbidden("bad_jwt", "invalid JWT: unable to parse or verify signature")
+      throw forbidden(
+        "bad_jwt",
+        "invalid JWT: unable to parse or verify signature"
+      )
     }
   }
 
   /** The signed-in caller, as Supabase Auth's requireAuthentication checks it. */
-  async function requireUser(req: IncomingMessage, db: Queryable): Promise<Authenticated> {
+  async function requireUser(
+    req: IncomingMessage,
+    db: Queryable
+  ): Promise<Authenticated> {
     const claims = await verifyJwt(bearer(req))
-    if (!claims.sub) throw forbidden("bad_jwt", "invalid claim: missing sub claim")
-    if (!isUuid(claims.sub)) throw badRequest("bad_jwt", "invalid claim: sub claim must be a UUID")
+    if (!claims.sub)
+      throw forbidden("bad_jwt", "invalid claim: missing sub claim")
+    if (!isUuid(claims.sub))
+      throw badRequest("bad_jwt", "invalid claim: sub claim must be a UUID")
     const user = await findUserById(db, claims.sub)
-    if (!user) throw forbidden("user_not_found", "User from sub claim in JWT does not exist")
+    if (!user)
+      throw forbidden(
+        "user_not_found",
+        "User from sub claim in JWT does not exist"
+      )
     const sessionId = claims.session_id
     if (sessionId) {
-      if (!isUuid(sessionId)) throw forbidden("bad_jwt", "invalid claim: session_id claim must be a UUID")
-      const session = await db.query("select 1 from auth.sessions where id = $1", [sessionId])
+      if (!isUuid(sessionId))
+        throw forbidden(
+          "bad_jwt",
+          "invalid claim: session_id claim must be a UUID"
+        )
+      const session = await db.query(
+        "select 1 from auth.sessions where id = $1",
+        [sessionId]
+      )
       if (session.rows.length === 0) {
-        throw forbidden("session_not_found", "Session from session_id claim in JWT does not exist")
+        throw forbidden(
+          "session_not_found",
+          "Session from session_id claim in JWT does not exist"
+        )
       }
     }
 
@@ -347,10 +517,16 @@ export function createAuthKernel(ctx: ServiceContext) {
    * A database transaction whose emails go out only once it has committed (and, on PGlite's
    * single connection, outside it).
    */
-  async function transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async function transaction<T>(
+    fn: (tx: Transaction) => Promise<T>
+  ): Promise<T> {
     const outbox: OutgoingMail[] = []
     const result = await ctx.db.transaction((queryable) =>
-      fn({ query: queryable.query.bind(queryable), exec: queryable.exec.bind(queryable), outbox })
+      fn({
+        query: queryable.query.bind(queryable),
+        exec: queryable.exec.bind(queryable),
+        outbox,
+      })
     )
     for (const mail of outbox) await mailbox.send(mail)
 

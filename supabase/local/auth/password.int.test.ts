@@ -33,7 +33,9 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
     const { error } = await supabase.auth.signUp({ email, password: PASSWORD })
     expect(error).toBeNull()
     await openLink(verifyLinkOf(await latestMail(stack, email)))
-    const { data, error: signInError } = await supabase.auth.signInWithPassword({ email, password: PASSWORD })
+    const { data, error: signInError } = await supabase.auth.signInWithPassword(
+      { email, password: PASSWORD }
+    )
     expect(signInError).toBeNull()
 
     return { email, supabase, session: data.session! }
@@ -48,12 +50,25 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
     expect(settings).toMatchObject({
       disable_signup: false,
       mailer_autoconfirm: false,
-      external: { email: true, github: false, google: false, anonymous_users: false, phone: false },
+      external: {
+        email: true,
+        github: false,
+        google: false,
+        anonymous_users: false,
+        phone: false,
+      },
     })
 
-    const jwks = await (await fetch(`${stack.url}/auth/v1/.well-known/jwks.json`)).json()
+    const jwks = await (
+      await fetch(`${stack.url}/auth/v1/.well-known/jwks.json`)
+    ).json()
     expect(jwks.keys).toHaveLength(1)
-    expect(jwks.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", kid: stack.keys.signingKid })
+    expect(jwks.keys[0]).toMatchObject({
+      kty: "EC",
+      crv: "P-256",
+      alg: "ES256",
+      kid: stack.keys.signingKid,
+    })
     expect(jwks.keys[0].d).toBeUndefined()
   })
 
@@ -80,11 +95,21 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
     expect(data.user?.identities).toHaveLength(1)
 
     // The fixture's trigger on auth.users ran, as it would on hosted Supabase.
-    const profile = await stack.db.query("select email from public.profiles where id = $1", [data.user!.id])
+    const profile = await stack.db.query(
+      "select email from public.profiles where id = $1",
+      [data.user!.id]
+    )
     expect(profile.rows).toEqual([{ email }])
 
-    const blocked = await supabase.auth.signInWithPassword({ email, password: PASSWORD })
-    expect(blocked.error).toMatchObject({ status: 400, code: "email_not_confirmed", message: "Email not confirmed" })
+    const blocked = await supabase.auth.signInWithPassword({
+      email,
+      password: PASSWORD,
+    })
+    expect(blocked.error).toMatchObject({
+      status: 400,
+      code: "email_not_confirmed",
+      message: "Email not confirmed",
+    })
 
     const mail = await latestMail(stack, email)
     expect(mail.subject).toBe("Confirm Your Signup")
@@ -100,9 +125,14 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
 
     // The link is single use.
     const again = await openLink(verifyLinkOf(mail))
-    expect(new URLSearchParams(again.location.hash.slice(1)).get("error_code")).toBe("otp_expired")
+    expect(
+      new URLSearchParams(again.location.hash.slice(1)).get("error_code")
+    ).toBe("otp_expired")
 
-    const signedIn = await supabase.auth.signInWithPassword({ email, password: PASSWORD })
+    const signedIn = await supabase.auth.signInWithPassword({
+      email,
+      password: PASSWORD,
+    })
     expect(signedIn.error).toBeNull()
     expect(signedIn.data.user?.email_confirmed_at).toBeTruthy()
   })
@@ -110,7 +140,10 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
   it("answers a second sign-up for a confirmed address without revealing it", async () => {
     const { email } = await signedInUser("dup")
     const before = (await mailFor(stack, email)).length
-    const { data, error } = await anonClient(stack).auth.signUp({ email, password: PASSWORD })
+    const { data, error } = await anonClient(stack).auth.signUp({
+      email,
+      password: PASSWORD,
+    })
     expect(error).toBeNull()
     expect(data.user?.identities).toEqual([])
     expect(data.session).toBeNull()
@@ -120,12 +153,28 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
   it("rejects bad credentials, weak passwords and bad addresses with Supabase Auth's codes", async () => {
     const { email } = await signedInUser("bad")
     const supabase = anonClient(stack)
-    const wrong = await supabase.auth.signInWithPassword({ email, password: "not-the-password" })
-    expect(wrong.error).toMatchObject({ status: 400, code: "invalid_credentials", message: "Invalid login credentials" })
-    const unknown = await supabase.auth.signInWithPassword({ email: uniqueEmail("nobody"), password: PASSWORD })
-    expect(unknown.error).toMatchObject({ status: 400, code: "invalid_credentials" })
+    const wrong = await supabase.auth.signInWithPassword({
+      email,
+      password: "not-the-password",
+    })
+    expect(wrong.error).toMatchObject({
+      status: 400,
+      code: "invalid_credentials",
+      message: "Invalid login credentials",
+    })
+    const unknown = await supabase.auth.signInWithPassword({
+      email: uniqueEmail("nobody"),
+      password: PASSWORD,
+    })
+    expect(unknown.error).toMatchObject({
+      status: 400,
+      code: "invalid_credentials",
+    })
 
-    const weak = await supabase.auth.signUp({ email: uniqueEmail("weak"), password: "short" })
+    const weak = await supabase.auth.signUp({
+      email: uniqueEmail("weak"),
+      password: "short",
+    })
     expect(weak.error).toMatchObject({
       name: "AuthWeakPasswordError",
       status: 422,
@@ -133,7 +182,10 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       message: "Password should be at least 8 characters.",
       reasons: ["length"],
     })
-    const invalid = await supabase.auth.signUp({ email: "not-an-email", password: PASSWORD })
+    const invalid = await supabase.auth.signUp({
+      email: "not-an-email",
+      password: PASSWORD,
+    })
     expect(invalid.error).toMatchObject({
       status: 400,
       code: "validation_failed",
@@ -144,7 +196,11 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
   it("issues access tokens with Supabase Auth's claims, verifiable by getClaims through the JWKS", async () => {
     const { session, supabase, email } = await signedInUser("claims")
     const header = decodeProtectedHeader(session.access_token)
-    expect(header).toMatchObject({ alg: "ES256", kid: stack.keys.signingKid, typ: "JWT" })
+    expect(header).toMatchObject({
+      alg: "ES256",
+      kid: stack.keys.signingKid,
+      typ: "JWT",
+    })
     const claims = decodeJwt(session.access_token)
     expect(claims).toMatchObject({
       iss: `${stack.url}/auth/v1`,
@@ -159,7 +215,9 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       user_metadata: {},
     })
     expect(claims.exp! - claims.iat!).toBe(3600)
-    expect(claims.amr).toEqual([{ method: "password", timestamp: expect.any(Number) }])
+    expect(claims.amr).toEqual([
+      { method: "password", timestamp: expect.any(Number) },
+    ])
     expect(claims.session_id).toMatch(/^[0-9a-f-]{36}$/)
     expect(session.expires_in).toBe(3600)
     expect(session.token_type).toBe("bearer")
@@ -180,31 +238,50 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
 
   it("rotates refresh tokens, tolerates a lost answer, and revokes the family on reuse", async () => {
     const { session, supabase } = await signedInUser("refresh")
-    const first = await supabase.auth.refreshSession({ refresh_token: session.refresh_token })
+    const first = await supabase.auth.refreshSession({
+      refresh_token: session.refresh_token,
+    })
     expect(first.error).toBeNull()
     const second = first.data.session!
     expect(second.refresh_token).not.toBe(session.refresh_token)
-    expect(decodeJwt(second.access_token).session_id).toBe(decodeJwt(session.access_token).session_id)
+    expect(decodeJwt(second.access_token).session_id).toBe(
+      decodeJwt(session.access_token).session_id
+    )
 
     // The parent of the active token (a client that lost the answer) gets the active token back.
-    const replay = await supabase.auth.refreshSession({ refresh_token: session.refresh_token })
+    const replay = await supabase.auth.refreshSession({
+      refresh_token: session.refresh_token,
+    })
     expect(replay.error).toBeNull()
     expect(replay.data.session?.refresh_token).toBe(second.refresh_token)
 
-    const third = (await supabase.auth.refreshSession({ refresh_token: second.refresh_token })).data.session!
+    const third = (
+      await supabase.auth.refreshSession({
+        refresh_token: second.refresh_token,
+      })
+    ).data.session!
     expect(third.refresh_token).not.toBe(second.refresh_token)
 
     // The grandparent is within the 10 s reuse interval of config.toml: still honoured.
-    const withinInterval = await supabase.auth.refreshSession({ refresh_token: session.refresh_token })
+    const withinInterval = await supabase.auth.refreshSession({
+      refresh_token: session.refresh_token,
+    })
     expect(withinInterval.error).toBeNull()
   })
 
   it("refuses unknown and missing refresh tokens with the exact codes", async () => {
-    const response = await fetch(`${stack.url}/auth/v1/token?grant_type=refresh_token`, {
-      method: "POST",
-      headers: { apikey: stack.keys.anonKey, "content-type": "application/json", "x-supabase-api-version": "2024-01-01" },
-      body: JSON.stringify({ refresh_token: "no-such-token" }),
-    })
+    const response = await fetch(
+      `${stack.url}/auth/v1/token?grant_type=refresh_token`,
+      {
+        method: "POST",
+        headers: {
+          apikey: stack.keys.anonKey,
+          "content-type": "application/json",
+          "x-supabase-api-version": "2024-01-01",
+        },
+        body: JSON.stringify({ refresh_token: "no-such-token" }),
+      }
+    )
     expect(response.status).toBe(400)
     expect(response.headers.get("x-supabase-api-version")).toBe("2024-01-01")
     expect(await response.json()).toEqual({
@@ -212,27 +289,44 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       message: "Invalid Refresh Token: Refresh Token Not Found",
     })
 
-    const legacy = await fetch(`${stack.url}/auth/v1/token?grant_type=refresh_token`, {
-      method: "POST",
-      headers: { apikey: stack.keys.anonKey, "content-type": "application/json" },
-      body: JSON.stringify({ refresh_token: "no-such-token" }),
-    })
+    const legacy = await fetch(
+      `${stack.url}/auth/v1/token?grant_type=refresh_token`,
+      {
+        method: "POST",
+        headers: {
+          apikey: stack.keys.anonKey,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ refresh_token: "no-such-token" }),
+      }
+    )
     expect(await legacy.json()).toEqual({
       code: 400,
       error_code: "refresh_token_not_found",
       msg: "Invalid Refresh Token: Refresh Token Not Found",
     })
 
-    const missing = await fetch(`${stack.url}/auth/v1/token?grant_type=refresh_token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    })
+    const missing = await fetch(
+      `${stack.url}/auth/v1/token?grant_type=refresh_token`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      }
+    )
     expect(missing.status).toBe(400)
-    expect(await missing.json()).toEqual({ error: "invalid_request", error_description: "refresh_token required" })
+    expect(await missing.json()).toEqual({
+      error: "invalid_request",
+      error_description: "refresh_token required",
+    })
 
-    const { error } = await anonClient(stack).auth.refreshSession({ refresh_token: "no-such-token" })
-    expect(error).toMatchObject({ status: 400, code: "refresh_token_not_found" })
+    const { error } = await anonClient(stack).auth.refreshSession({
+      refresh_token: "no-such-token",
+    })
+    expect(error).toMatchObject({
+      status: 400,
+      code: "refresh_token_not_found",
+    })
   })
 
   it("answers malformed JSON and wrong shapes with 400, never 500", async () => {
@@ -245,7 +339,10 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
     ] as const) {
       const response = await fetch(`${stack.url}/auth/v1${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-supabase-api-version": "2024-01-01" },
+        headers: {
+          "content-type": "application/json",
+          "x-supabase-api-version": "2024-01-01",
+        },
         body,
       })
       expect(response.status, path).toBe(400)
@@ -257,13 +354,21 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       body: "{}",
     })
     expect(noGrant.status).toBe(400)
-    expect(await noGrant.json()).toMatchObject({ error_code: "invalid_credentials", msg: "unsupported_grant_type" })
+    expect(await noGrant.json()).toMatchObject({
+      error_code: "invalid_credentials",
+      msg: "unsupported_grant_type",
+    })
   })
 
   it("rejects missing, forged and foreign bearer tokens on /user", async () => {
-    const none = await fetch(`${stack.url}/auth/v1/user`, { headers: { "x-supabase-api-version": "2024-01-01" } })
+    const none = await fetch(`${stack.url}/auth/v1/user`, {
+      headers: { "x-supabase-api-version": "2024-01-01" },
+    })
     expect(none.status).toBe(401)
-    expect(await none.json()).toEqual({ code: "no_authorization", message: "This endpoint requires a valid Bearer token" })
+    expect(await none.json()).toEqual({
+      code: "no_authorization",
+      message: "This endpoint requires a valid Bearer token",
+    })
 
     const { error } = await anonClient(stack).auth.getUser("not.a.jwt")
     expect(error).toMatchObject({ status: 403, code: "bad_jwt" })

@@ -2,7 +2,12 @@ import { decodeJwt } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
-import { anonClient, generousLimits, startAuthStack, uniqueEmail } from "./test-helpers"
+import {
+  anonClient,
+  generousLimits,
+  startAuthStack,
+  uniqueEmail,
+} from "./test-helpers"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -24,7 +29,10 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
 
   async function signUp(label: string) {
     const email = uniqueEmail(label)
-    const { data, error } = await anonClient(stack).auth.signUp({ email, password: PASSWORD })
+    const { data, error } = await anonClient(stack).auth.signUp({
+      email,
+      password: PASSWORD,
+    })
     expect(error).toBeNull()
 
     return { email, session: data.session! }
@@ -34,10 +42,19 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
     const { email, session } = await signUp("auto")
     expect(session.user.email).toBe(email)
     expect(session.user.email_confirmed_at).toBeTruthy()
-    expect(decodeJwt(session.access_token).amr).toEqual([{ method: "password", timestamp: expect.any(Number) }])
+    expect(decodeJwt(session.access_token).amr).toEqual([
+      { method: "password", timestamp: expect.any(Number) },
+    ])
 
-    const again = await anonClient(stack).auth.signUp({ email, password: PASSWORD })
-    expect(again.error).toMatchObject({ status: 422, code: "user_already_exists", message: "User already registered" })
+    const again = await anonClient(stack).auth.signUp({
+      email,
+      password: PASSWORD,
+    })
+    expect(again.error).toMatchObject({
+      status: 422,
+      code: "user_already_exists",
+      message: "User already registered",
+    })
   })
 
   it("expires access tokens after jwt_expiry, for getUser and for getClaims", async () => {
@@ -55,24 +72,36 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
     expect(local.error?.name).toBe("AuthInvalidJwtError")
 
     // The refresh token outlives the access token.
-    const refreshed = await supabase.auth.refreshSession({ refresh_token: session.refresh_token })
+    const refreshed = await supabase.auth.refreshSession({
+      refresh_token: session.refresh_token,
+    })
     expect(refreshed.error).toBeNull()
-    expect((await supabase.auth.getUser(refreshed.data.session!.access_token)).error).toBeNull()
+    expect(
+      (await supabase.auth.getUser(refreshed.data.session!.access_token)).error
+    ).toBeNull()
   })
 
   it("revokes the whole session when a rotated refresh token is replayed after the interval", async () => {
     const { session } = await signUp("reuse")
     // A fresh client per call: with a 2 s expiry a client holding a session refreshes it itself.
-    const refresh = (token: string) => anonClient(stack).auth.refreshSession({ refresh_token: token })
+    const refresh = (token: string) =>
+      anonClient(stack).auth.refreshSession({ refresh_token: token })
     const second = (await refresh(session.refresh_token)).data.session!
     const third = (await refresh(second.refresh_token)).data.session!
 
     const replay = await refresh(session.refresh_token)
-    expect(replay.error).toMatchObject({ status: 400, code: "refresh_token_already_used", message: "Invalid Refresh Token: Already Used" })
+    expect(replay.error).toMatchObject({
+      status: 400,
+      code: "refresh_token_already_used",
+      message: "Invalid Refresh Token: Already Used",
+    })
 
     // The legitimate holder of the newest token is signed out too: the family is revoked.
     const holder = await refresh(third.refresh_token)
-    expect(holder.error).toMatchObject({ status: 400, code: "refresh_token_already_used" })
+    expect(holder.error).toMatchObject({
+      status: 400,
+      code: "refresh_token_already_used",
+    })
     const { rows } = await stack.db.query<{ revoked: boolean }>(
       "select revoked from auth.refresh_tokens where session_id = $1",
       [decodeJwt(session.access_token).session_id]
@@ -83,14 +112,28 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
 
   it("signs in anonymously and lets the user add an email later", async () => {
     const supabase = anonClient(stack)
-    const { data, error } = await supabase.auth.signInAnonymously({ options: { data: { source: "try-it" } } })
+    const { data, error } = await supabase.auth.signInAnonymously({
+      options: { data: { source: "try-it" } },
+    })
     expect(error).toBeNull()
-    expect(data.user).toMatchObject({ is_anonymous: true, email: "", user_metadata: { source: "try-it" }, identities: [] })
+    expect(data.user).toMatchObject({
+      is_anonymous: true,
+      email: "",
+      user_metadata: { source: "try-it" },
+      identities: [],
+    })
     const claims = decodeJwt(data.session!.access_token)
-    expect(claims).toMatchObject({ is_anonymous: true, role: "authenticated", amr: [{ method: "anonymous", timestamp: expect.any(Number) }] })
+    expect(claims).toMatchObject({
+      is_anonymous: true,
+      role: "authenticated",
+      amr: [{ method: "anonymous", timestamp: expect.any(Number) }],
+    })
 
     const noPassword = await supabase.auth.updateUser({ password: PASSWORD })
-    expect(noPassword.error).toMatchObject({ status: 422, code: "validation_failed" })
+    expect(noPassword.error).toMatchObject({
+      status: 422,
+      code: "validation_failed",
+    })
     const email = uniqueEmail("converted")
     const converted = await supabase.auth.updateUser({ email })
     expect(converted.error).toBeNull()

@@ -8,16 +8,33 @@ import { AuthApiFailure, badRequest, OAuthFailure } from "./errors"
 import { findUserById, userJson, type UserRow } from "./users"
 
 /** How people proved who they are, as the `amr` claim lists it. */
-export type AuthMethod = "password" | "otp" | "magiclink" | "email/signup" | "recovery" | "invite" | "anonymous" | "pkce" | "email_change"
+export type AuthMethod =
+  | "password"
+  | "otp"
+  | "magiclink"
+  | "email/signup"
+  | "recovery"
+  | "invite"
+  | "anonymous"
+  | "pkce"
+  | "email_change"
 
 export type SessionContext = Pick<ServiceContext, "config" | "keys" | "apiUrl">
 
 function newRefreshToken() {
   // Supabase Auth's refresh tokens are short random strings, opaque to clients.
-  return randomBytes(16).toString("base64url").replace(/[-_]/g, "x").slice(0, 22)
+  return randomBytes(16)
+    .toString("base64url")
+    .replace(/[-_]/g, "x")
+    .slice(0, 22)
 }
 
-async function signAccessToken(ctx: SessionContext, tx: Queryable, user: UserRow, sessionId: string) {
+async function signAccessToken(
+  ctx: SessionContext,
+  tx: Queryable,
+  user: UserRow,
+  sessionId: string
+) {
   const { rows } = await tx.query<{ method: string; at: string }>(
     `select authentication_method as method, extract(epoch from created_at)::bigint::text as at
      from auth.mfa_amr_claims where session_id = $1 order by created_at desc`,
@@ -54,9 +71,20 @@ export type TokenResponse = {
   user: Record<string, unknown>
 }
 
-async function tokenResponse(ctx: SessionContext, tx: Queryable, userId: string, sessionId: string, refreshToken: string): Promise<TokenResponse> {
+async function tokenResponse(
+  ctx: SessionContext,
+  tx: Queryable,
+  userId: string,
+  sessionId: string,
+  refreshToken: string
+): Promise<TokenResponse> {
   const user = await findUserById(tx, userId)
-  if (!user) throw new AuthApiFailure(500, "unexpected_failure", "Database error loading user")
+  if (!user)
+    throw new AuthApiFailure(
+      500,
+      "unexpected_failure",
+      "Database error loading user"
+    )
   const { token, exp } = await signAccessToken(ctx, tx, user, sessionId)
 
   return {
@@ -131,7 +159,8 @@ export async function refreshSession(
   db: Database,
   refreshToken: string | undefined
 ): Promise<TokenResponse> {
-  if (!refreshToken) throw new OAuthFailure("invalid_request", "refresh_token required")
+  if (!refreshToken)
+    throw new OAuthFailure("invalid_request", "refresh_token required")
   const interval = ctx.config.auth.refresh_token_reuse_interval
   const outcome = await db.transaction(async (tx) => {
     const { rows } = await tx.query(
@@ -147,13 +176,26 @@ export async function refreshSession(
       [refreshToken, interval]
     )
     if (!rows[0]) {
-      return { error: badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found") }
+      return {
+        error: badRequest(
+          "refresh_token_not_found",
+          "Invalid Refresh Token: Refresh Token Not Found"
+        ),
+      }
     }
     const row = refreshRowSchema.parse(rows[0])
-    if (row.banned) return { error: badRequest("user_banned", "Invalid Refresh Token: User Banned") }
+    if (row.banned)
+      return {
+        error: badRequest("user_banned", "Invalid Refresh Token: User Banned"),
+      }
     if (!row.session_id || !row.session_exists) {
       await tx.query("delete from auth.refresh_tokens where id = $1", [row.id])
-      return { error: badRequest("session_not_found", "Invalid Refresh Token: No Valid Session Found") }
+      return {
+        error: badRequest(
+          "session_not_found",
+          "Invalid Refresh Token: No Valid Session Found"
+        ),
+      }
     }
 
     let issued: string | undefined
@@ -173,7 +215,12 @@ export async function refreshSession(
           )
         }
         // The revocation is committed; the failure is reported after the transaction.
-        return { error: badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used") }
+        return {
+          error: badRequest(
+            "refresh_token_already_used",
+            "Invalid Refresh Token: Already Used"
+          ),
+        }
       }
     }
     if (!issued) {
@@ -193,7 +240,15 @@ export async function refreshSession(
       [row.session_id]
     )
 
-    return { response: await tokenResponse(ctx, tx, row.user_id, row.session_id, issued) }
+    return {
+      response: await tokenResponse(
+        ctx,
+        tx,
+        row.user_id,
+        row.session_id,
+        issued
+      ),
+    }
   })
   if ("error" in outcome) throw outcome.error
 

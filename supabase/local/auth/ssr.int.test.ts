@@ -2,7 +2,15 @@ import { createServerClient } from "@supabase/ssr"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
-import { generousLimits, latestMail, NODE_REALTIME, openLink, startAuthStack, uniqueEmail, verifyLinkOf } from "./test-helpers"
+import {
+  generousLimits,
+  latestMail,
+  NODE_REALTIME,
+  openLink,
+  startAuthStack,
+  uniqueEmail,
+  verifyLinkOf,
+} from "./test-helpers"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -19,7 +27,10 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
   let stack: TestStack
 
   beforeAll(async () => {
-    stack = await startAuthStack((auth) => ({ ...generousLimits(auth), email: { ...auth.email, max_frequency: 0 } }))
+    stack = await startAuthStack((auth) => ({
+      ...generousLimits(auth),
+      email: { ...auth.email, max_frequency: 0 },
+    }))
   })
   afterAll(async () => {
     await stack?.stop()
@@ -29,7 +40,8 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
   function serverClient(jar: CookieJar) {
     return createServerClient(stack.url, stack.keys.anonKey, {
       cookies: {
-        getAll: () => [...jar.cookies].map(([name, value]) => ({ name, value })),
+        getAll: () =>
+          [...jar.cookies].map(([name, value]) => ({ name, value })),
         setAll: (cookiesToSet) => {
           for (const { name, value, options } of cookiesToSet) {
             if (options.maxAge === 0 || value === "") jar.cookies.delete(name)
@@ -47,13 +59,21 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     const signUp = await serverClient(jar).auth.signUp({
       email,
       password: PASSWORD,
-      options: { emailRedirectTo: "http://localhost:3000/auth/callback?next=/devices" },
+      options: {
+        emailRedirectTo: "http://localhost:3000/auth/callback?next=/devices",
+      },
     })
     expect(signUp.error).toBeNull()
-    expect(jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))).toBe(true)
+    expect(
+      jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))
+    ).toBe(true)
 
-    const { location } = await openLink(verifyLinkOf(await latestMail(stack, email)))
-    expect(`${location.origin}${location.pathname}`).toBe("http://localhost:3000/auth/callback")
+    const { location } = await openLink(
+      verifyLinkOf(await latestMail(stack, email))
+    )
+    expect(`${location.origin}${location.pathname}`).toBe(
+      "http://localhost:3000/auth/callback"
+    )
     expect(location.searchParams.get("next")).toBe("/devices")
     const code = location.searchParams.get("code")!
 
@@ -61,8 +81,12 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     const exchanged = await serverClient(jar).auth.exchangeCodeForSession(code)
     expect(exchanged.error).toBeNull()
     expect(exchanged.data.user?.email).toBe(email)
-    expect(jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))).toBe(false)
-    expect(jar.names().some((name) => /-auth-token(\.0)?$/.test(name))).toBe(true)
+    expect(
+      jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))
+    ).toBe(false)
+    expect(jar.names().some((name) => /-auth-token(\.0)?$/.test(name))).toBe(
+      true
+    )
 
     // The next request: a server component reading the user from the cookies.
     const server = serverClient(jar)
@@ -72,7 +96,9 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     const user = await server.auth.getUser()
     expect(user.data.user?.email).toBe(email)
 
-    const reused = await serverClient(new CookieJar()).auth.exchangeCodeForSession(code)
+    const reused = await serverClient(
+      new CookieJar()
+    ).auth.exchangeCodeForSession(code)
     expect(reused.error).not.toBeNull()
   })
 
@@ -80,11 +106,18 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     const setup = new CookieJar()
     const email = uniqueEmail("ssr-password")
     await serverClient(setup).auth.signUp({ email, password: PASSWORD })
-    const { location } = await openLink(verifyLinkOf(await latestMail(stack, email)))
-    await serverClient(setup).auth.exchangeCodeForSession(location.searchParams.get("code")!)
+    const { location } = await openLink(
+      verifyLinkOf(await latestMail(stack, email))
+    )
+    await serverClient(setup).auth.exchangeCodeForSession(
+      location.searchParams.get("code")!
+    )
 
     const jar = new CookieJar()
-    const signIn = await serverClient(jar).auth.signInWithPassword({ email, password: PASSWORD })
+    const signIn = await serverClient(jar).auth.signInWithPassword({
+      email,
+      password: PASSWORD,
+    })
     expect(signIn.error).toBeNull()
     const before = (await serverClient(jar).auth.getSession()).data.session!
 
@@ -92,32 +125,48 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     expect(refreshed.error).toBeNull()
     const after = (await serverClient(jar).auth.getSession()).data.session!
     expect(after.refresh_token).not.toBe(before.refresh_token)
-    expect((await serverClient(jar).auth.getUser()).data.user?.email).toBe(email)
+    expect((await serverClient(jar).auth.getUser()).data.user?.email).toBe(
+      email
+    )
 
     expect((await serverClient(jar).auth.signOut()).error).toBeNull()
     expect(jar.names().some((name) => name.includes("-auth-token"))).toBe(false)
     expect((await serverClient(jar).auth.getUser()).data.user).toBeNull()
-    const stale = await serverClient(new CookieJar()).auth.getUser(after.access_token)
+    const stale = await serverClient(new CookieJar()).auth.getUser(
+      after.access_token
+    )
     expect(stale.error).toMatchObject({ name: "AuthSessionMissingError" })
   })
 
   it("confirms a magic link with verifyOtp({ token_hash }), as the with-supabase confirm route does", async () => {
     const jar = new CookieJar()
     const email = uniqueEmail("ssr-otp")
-    expect((await serverClient(jar).auth.signInWithOtp({ email })).error).toBeNull()
-    const tokenHash = new URL(verifyLinkOf(await latestMail(stack, email))).searchParams.get("token")!
+    expect(
+      (await serverClient(jar).auth.signInWithOtp({ email })).error
+    ).toBeNull()
+    const tokenHash = new URL(
+      verifyLinkOf(await latestMail(stack, email))
+    ).searchParams.get("token")!
     expect(tokenHash.startsWith("pkce_")).toBe(true)
 
     const confirmJar = new CookieJar()
-    const { data, error } = await serverClient(confirmJar).auth.verifyOtp({ token_hash: tokenHash, type: "email" })
+    const { data, error } = await serverClient(confirmJar).auth.verifyOtp({
+      token_hash: tokenHash,
+      type: "email",
+    })
     expect(error).toBeNull()
     expect(data.user?.email).toBe(email)
-    expect((await serverClient(confirmJar).auth.getUser()).data.user?.email).toBe(email)
+    expect(
+      (await serverClient(confirmJar).auth.getUser()).data.user?.email
+    ).toBe(email)
   })
 
   it("reports wrong credentials to the server action without setting cookies", async () => {
     const jar = new CookieJar()
-    const { error } = await serverClient(jar).auth.signInWithPassword({ email: uniqueEmail("nobody"), password: PASSWORD })
+    const { error } = await serverClient(jar).auth.signInWithPassword({
+      email: uniqueEmail("nobody"),
+      password: PASSWORD,
+    })
     expect(error).toMatchObject({ status: 400, code: "invalid_credentials" })
     expect(jar.names()).toEqual([])
   })

@@ -53,7 +53,8 @@ const userRowSchema = z.object({
   ...Object.fromEntries(TIMESTAMPS.map((column) => [column, nullableString])),
 })
 
-export type UserRow = z.infer<typeof userRowSchema> & Record<(typeof TIMESTAMPS)[number], string | null>
+export type UserRow = z.infer<typeof userRowSchema> &
+  Record<(typeof TIMESTAMPS)[number], string | null>
 
 const identityRowSchema = z.object({
   id: z.string(),
@@ -67,8 +68,15 @@ const identityRowSchema = z.object({
   email: nullableString,
 })
 
-export async function findUser(db: Queryable, where: string, params: unknown[]): Promise<UserRow | undefined> {
-  const { rows } = await db.query(`${USER_SELECT} where ${where} limit 1`, params)
+export async function findUser(
+  db: Queryable,
+  where: string,
+  params: unknown[]
+): Promise<UserRow | undefined> {
+  const { rows } = await db.query(
+    `${USER_SELECT} where ${where} limit 1`,
+    params
+  )
 
   return rows[0] ? (userRowSchema.parse(rows[0]) as UserRow) : undefined
 }
@@ -80,7 +88,9 @@ export const findUserByEmail = (db: Queryable, email: string) =>
   findUser(db, "lower(u.email) = lower($1) and u.is_sso_user = false", [email])
 
 export function isUuid(value: string) {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(
+    value
+  )
 }
 
 async function loadIdentities(db: Queryable, userId: string) {
@@ -97,7 +107,10 @@ async function loadIdentities(db: Queryable, userId: string) {
 }
 
 /** The user as Supabase Auth serialises it (omitempty fields left out when empty). */
-export async function userJson(db: Queryable, user: UserRow): Promise<Record<string, unknown>> {
+export async function userJson(
+  db: Queryable,
+  user: UserRow
+): Promise<Record<string, unknown>> {
   const identities = await loadIdentities(db, user.id)
   const json: Record<string, unknown> = {
     id: user.id,
@@ -127,7 +140,9 @@ export async function userJson(db: Queryable, user: UserRow): Promise<Record<str
     user_id: identity.user_id,
     identity_data: identity.identity_data,
     provider: identity.provider,
-    ...(identity.last_sign_in_at ? { last_sign_in_at: identity.last_sign_in_at } : {}),
+    ...(identity.last_sign_in_at
+      ? { last_sign_in_at: identity.last_sign_in_at }
+      : {}),
     created_at: identity.created_at,
     updated_at: identity.updated_at,
     ...(identity.email ? { email: identity.email } : {}),
@@ -154,7 +169,10 @@ export type NewUser = {
 }
 
 /** Inserts a user and, unless anonymous, its email identity, as Supabase Auth's signup does. */
-export async function insertUser(tx: Queryable, input: NewUser): Promise<string> {
+export async function insertUser(
+  tx: Queryable,
+  input: NewUser
+): Promise<string> {
   const id = input.id ?? randomUUID()
   const email = input.email?.toLowerCase() ?? null
   const providers = input.isAnonymous ? [] : ["email"]
@@ -182,7 +200,16 @@ export async function insertUser(tx: Queryable, input: NewUser): Promise<string>
     await tx.query(
       `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
        values ($1::text, $3::uuid, $2::jsonb, 'email', null, now(), now())`,
-      [id, JSON.stringify({ sub: id, email, email_verified: false, phone_verified: false }), id]
+      [
+        id,
+        JSON.stringify({
+          sub: id,
+          email,
+          email_verified: false,
+          phone_verified: false,
+        }),
+        id,
+      ]
     )
   }
 
@@ -191,7 +218,9 @@ export async function insertUser(tx: Queryable, input: NewUser): Promise<string>
 
 /** The token hash Supabase Auth stores and puts in email links: sha224(email + otp). */
 export function tokenHash(email: string, otp: string) {
-  return createHash("sha224").update(email.toLowerCase() + otp).digest("hex")
+  return createHash("sha224")
+    .update(email.toLowerCase() + otp)
+    .digest("hex")
 }
 
 export type OneTimeTokenType =
@@ -218,14 +247,24 @@ export async function setOneTimeToken(
   )
 }
 
-export async function clearOneTimeToken(tx: Queryable, userId: string, type: OneTimeTokenType) {
+export async function clearOneTimeToken(
+  tx: Queryable,
+  userId: string,
+  type: OneTimeTokenType
+) {
   await tx.query(
     "delete from auth.one_time_tokens where user_id = $1 and token_type = $2::auth.one_time_token_type",
     [userId, type]
   )
 }
 
-export async function audit(tx: Queryable, action: string, actor: UserRow | undefined, ip: string, traits: Record<string, unknown> = {}) {
+export async function audit(
+  tx: Queryable,
+  action: string,
+  actor: UserRow | undefined,
+  ip: string,
+  traits: Record<string, unknown> = {}
+) {
   await tx.query(
     `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
      values ('00000000-0000-0000-0000-000000000000', $1, $2::json, now(), $3)`,
@@ -236,7 +275,11 @@ export async function audit(tx: Queryable, action: string, actor: UserRow | unde
         actor_id: actor?.id ?? "",
         actor_username: actor?.email ?? "",
         actor_via_sso: false,
-        log_type: action.startsWith("token") ? "token" : action === "login" || action === "logout" ? "account" : "user",
+        log_type: action.startsWith("token")
+          ? "token"
+          : action === "login" || action === "logout"
+            ? "account"
+            : "user",
         traits,
       }),
       ip.slice(0, 64),

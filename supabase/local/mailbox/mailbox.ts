@@ -41,8 +41,12 @@ const storedRowSchema = z.object({
 
 /** Links a person would click, in order, from the HTML body (falling back to the text). */
 export function extractLinks(html: string, text: string): string[] {
-  const found = [...html.matchAll(/href="([^"]+)"/g)].map((match) => decodeHtml(match[1]!))
-  const fromText = [...text.matchAll(/https?:\/\/[^\s<>"]+/g)].map((match) => match[0])
+  const found = [...html.matchAll(/href="([^"]+)"/g)].map((match) =>
+    decodeHtml(match[1]!)
+  )
+  const fromText = [...text.matchAll(/https?:\/\/[^\s<>"]+/g)].map(
+    (match) => match[0]
+  )
 
   return [...new Set([...found, ...fromText])]
 }
@@ -154,8 +158,13 @@ export class Mailbox {
     await this.load()
     const wanted = to?.trim().toLowerCase()
     if (wanted) {
-      await this.db.query("delete from _local.mailbox_messages where lower(to_address) = $1", [wanted])
-      this.messages = this.messages.filter((message) => message.to.toLowerCase() !== wanted)
+      await this.db.query(
+        "delete from _local.mailbox_messages where lower(to_address) = $1",
+        [wanted]
+      )
+      this.messages = this.messages.filter(
+        (message) => message.to.toLowerCase() !== wanted
+      )
       return
     }
     await this.db.query("delete from _local.mailbox_messages")
@@ -193,7 +202,9 @@ function toJson(message: MailMessage) {
 function renderInbox(messages: MailMessage[], to: string | undefined) {
   const rows = messages
     .map(
-      (message) => `<details><summary><strong>${escapeHtml(message.subject)}</strong> → ${escapeHtml(message.to)}
+      (
+        message
+      ) => `<details><summary><strong>${escapeHtml(message.subject)}</strong> → ${escapeHtml(message.to)}
   <small>${escapeHtml(message.createdAt)}</small></summary>
   <div class="body">${message.html}</div>
   <ul>${message.links.map((link) => `<li><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></li>`).join("")}</ul>
@@ -230,7 +241,9 @@ export function createMailboxService(ctx: ServiceContext): Service {
     }
     if (path === "/mailbox/api/messages") {
       if (req.method === "GET") {
-        return sendJson(res, 200, { messages: (await mailbox.list(to)).map(toJson) })
+        return sendJson(res, 200, {
+          messages: (await mailbox.list(to)).map(toJson),
+        })
       }
       if (req.method === "DELETE") {
         await mailbox.clear(to)
