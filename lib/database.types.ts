@@ -174,18 +174,11 @@ export type Database = {
             referencedColumns: ["id"]
           },
           {
-            foreignKeyName: "cloud_messages_session_id_fkey"
-            columns: ["session_id"]
+            foreignKeyName: "cloud_messages_session_fkey"
+            columns: ["session_id", "user_id"]
             isOneToOne: false
             referencedRelation: "cloud_sessions"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "cloud_messages_user_id_fkey"
-            columns: ["user_id"]
-            isOneToOne: false
-            referencedRelation: "users"
-            referencedColumns: ["id"]
+            referencedColumns: ["id", "user_id"]
           },
         ]
       }
@@ -961,11 +954,11 @@ export type Database = {
             referencedColumns: ["id"]
           },
           {
-            foreignKeyName: "run_artifacts_run_id_project_id_fkey"
-            columns: ["run_id", "project_id"]
+            foreignKeyName: "run_artifacts_project_id_run_id_fkey"
+            columns: ["project_id", "run_id"]
             isOneToOne: false
             referencedRelation: "runs"
-            referencedColumns: ["id", "project_id"]
+            referencedColumns: ["project_id", "id"]
           },
         ]
       }
@@ -1019,11 +1012,11 @@ export type Database = {
             referencedColumns: ["id"]
           },
           {
-            foreignKeyName: "run_events_run_id_project_id_fkey"
-            columns: ["run_id", "project_id"]
+            foreignKeyName: "run_events_project_id_run_id_fkey"
+            columns: ["project_id", "run_id"]
             isOneToOne: false
             referencedRelation: "runs"
-            referencedColumns: ["id", "project_id"]
+            referencedColumns: ["project_id", "id"]
           },
         ]
       }
@@ -1060,11 +1053,11 @@ export type Database = {
         }
         Relationships: [
           {
-            foreignKeyName: "run_logs_run_id_project_id_fkey"
-            columns: ["run_id", "project_id"]
+            foreignKeyName: "run_logs_project_id_run_id_fkey"
+            columns: ["project_id", "run_id"]
             isOneToOne: false
             referencedRelation: "runs"
-            referencedColumns: ["id", "project_id"]
+            referencedColumns: ["project_id", "id"]
           },
         ]
       }

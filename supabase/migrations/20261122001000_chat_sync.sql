@@ -25,7 +25,9 @@ create table public.cloud_sessions (
   -- The writing transaction's id: sync_pull's cursor (see there).
   change_seq bigint not null default (pg_catalog.pg_current_xact_id()::text)::bigint,
   deleted_at timestamptz,
-  check (branch_point is null or parent_id is not null)
+  check (branch_point is null or parent_id is not null),
+  -- The target of cloud_messages' (session_id, user_id) foreign key.
+  constraint cloud_sessions_id_user_id_key unique (id, user_id)
 );
 
 create index cloud_sessions_user_id_updated_at_idx on public.cloud_sessions (user_id, updated_at desc, id desc);
@@ -37,10 +39,11 @@ create index cloud_sessions_parent_id_idx on public.cloud_sessions (parent_id) w
 
 create table public.cloud_messages (
   id uuid primary key default gen_random_uuid(),
-  session_id uuid not null references public.cloud_sessions (id) on delete cascade,
-  -- Copies of the session's owner and project, kept by triggers, so that policies, rollups
-  -- and sync_pull never join through the session.
-  user_id uuid not null references auth.users (id) on delete cascade,
+  session_id uuid not null,
+  -- Copies of the session's owner and project, so that policies, rollups and sync_pull never
+  -- join through the session. The owner is pinned by the foreign key below (and through the
+  -- session it goes with its account); the project is kept by triggers.
+  user_id uuid not null,
   project_id uuid references ops.projects (id) on delete set null,
   device_id uuid references public.devices (id) on delete set null,
   -- The message this one answers or edits; siblings share a parent (branches). A soft
@@ -66,12 +69,14 @@ create table public.cloud_messages (
   sync_version bigint not null default 1 check (sync_version >= 1),
   change_seq bigint not null default (pg_catalog.pg_current_xact_id()::text)::bigint,
   deleted_at timestamptz,
-  search tsvector generated always as (to_tsvector('english'::regconfig, content)) stored
+  search tsvector generated always as (to_tsvector('english'::regconfig, content)) stored,
+  constraint cloud_messages_session_fkey foreign key (session_id, user_id)
+    references public.cloud_sessions (id, user_id) on delete cascade
 );
 
-create index cloud_messages_session_id_message_index_idx on public.cloud_messages (session_id, message_index, id);
+-- Covers the foreign key and a session's messages (a few hundred at most, sorted in memory).
+create index cloud_messages_session_id_user_id_idx on public.cloud_messages (session_id, user_id, message_index, id);
 create index cloud_messages_user_id_change_seq_idx on public.cloud_messages (user_id, change_seq, id);
-create index cloud_messages_user_id_created_at_idx on public.cloud_messages (user_id, created_at desc, id desc);
 create index cloud_messages_project_id_idx on public.cloud_messages (project_id) where project_id is not null;
 create index cloud_messages_device_id_idx on public.cloud_messages (device_id);
 create index cloud_messages_parent_id_idx on public.cloud_messages (parent_id) where parent_id is not null;
@@ -152,9 +157,6 @@ create policy "Owners and the syncing device can update messages" on public.clou
 create trigger cloud_sessions_set_updated_at
   before update on public.cloud_sessions
   for each row execute function private.set_updated_at();
-create trigger cloud_messages_set_updated_at
-  before update on public.cloud_messages
-  for each row execute function private.set_updated_at();
 
 -- Sync metadata for sessions: ownership is fixed; an edit of synced content (not the
 -- server-kept counters) bumps sync_version unless the writer already raised it, stamps
@@ -193,26 +195,32 @@ create trigger cloud_sessions_track_changes
   for each row execute function private.cloud_sessions_track_changes();
 
 -- Messages: the owner and project come from the session, ownership is fixed, a tombstone
--- drops the content, and sync metadata works as for sessions. Security definer so the
--- session lookup also works for callers who can see the session only through sync_push.
+-- drops the content, and sync metadata works as for sessions. Security invoker on purpose:
+-- an API caller's lookup sees only their own session (anyone else's is "not found").
 create or replace function private.cloud_messages_track_changes()
 returns trigger
 language plpgsql
-security definer
 set search_path = ''
 as $$
 declare
   session_user_id uuid;
   session_project_id uuid;
+  -- sync_push (running as the platform role, never as an API role) sets this flag after
+  -- computing owner, project for the whole batch in one set-based statement; the
+  -- per-row lookups below are what a 10,000-message push cannot afford.
+  trusted boolean := current_user <> all (array['authenticated', 'anon', 'service_role'])
+    and coalesce(pg_catalog.current_setting('lmx.trusted_message_write', true), '') = 'on';
 begin
   if tg_op = 'INSERT' then
-    select s.user_id, s.project_id into session_user_id, session_project_id
-      from public.cloud_sessions s where s.id = new.session_id;
-    if session_user_id is null or session_user_id <> new.user_id then
-      raise exception 'cloud_messages: session % not found for this user', new.session_id
-        using errcode = '23503';
+    if not trusted then
+      select s.user_id, s.project_id into session_user_id, session_project_id
+        from public.cloud_sessions s where s.id = new.session_id;
+      if session_user_id is null or session_user_id <> new.user_id then
+        raise exception 'cloud_messages: session % not found for this user', new.session_id
+          using errcode = '23503';
+      end if;
+      new.project_id := session_project_id;
     end if;
-    new.project_id := session_project_id;
   else
     if new.user_id <> old.user_id or new.session_id <> old.session_id or new.id <> old.id then
       raise exception 'cloud_messages: a message cannot move to another session or owner' using errcode = '42501';
@@ -222,6 +230,7 @@ begin
     if pg_catalog.pg_trigger_depth() <= 1 then
       new.project_id := old.project_id;
     end if;
+    new.updated_at := pg_catalog.now();
   end if;
 
   if new.deleted_at is not null then
@@ -474,6 +483,7 @@ begin
     from classified c
     left join written w on w.id = c.id;
 
+  perform pg_catalog.set_config('lmx.trusted_message_write', 'on', true);
   return query
   with incoming as (
     select distinct on (x.id) x.*
@@ -494,7 +504,7 @@ begin
        for update
   ),
   sessions as (
-    select s.id
+    select s.id, s.project_id
       from public.cloud_sessions s
      where s.id in (select i.session_id from incoming i)
        and s.user_id = caller
@@ -512,12 +522,13 @@ begin
       from incoming i
   ),
   classified as (
-    select n.*, c.sync_version as current_version, c.created_at as current_created_at,
+    select n.*, c.sync_version as current_version, ss.project_id as session_project_id,
+           coalesce(n.created_at, c.created_at, pg_catalog.now()) as written_at,
       case
         when n.id is null or n.sync_version is null or n.sync_version < 1 then 'rejected'
         when c.id is not null and (c.user_id <> caller or c.session_id <> n.session_id
           or (caller_device is not null and c.device_id is distinct from caller_device)) then 'rejected'
-        when n.session_id not in (select s.id from sessions s) then 'rejected'
+        when ss.id is null then 'rejected'
         when c.id is null or n.sync_version > c.sync_version then 'apply'
         when n.sync_version = c.sync_version
           and (n.parent_id, n.message_index, n.role, n.content, n.model, n.input_tokens,
@@ -530,19 +541,38 @@ begin
       end as verdict
       from normalized n
       left join current_rows c on c.id = n.id
+      left join sessions ss on ss.id = n.session_id
+  ),
+  -- Owner, project and price for the whole batch at once (the message trigger trusts them
+  -- while lmx.trusted_message_write is on). Same pricing rule as private.message_cost.
+  priced as (
+    select c.*,
+      coalesce((
+        select ((c.input_tokens - c.cached_tokens) * p.input_per_mtok
+                + c.cached_tokens * p.cached_per_mtok
+                + c.output_tokens * p.output_per_mtok) / 1000000
+          from public.model_prices p
+         where p.model = c.model
+           and (p.user_id = caller or p.user_id is null)
+           and p.effective_from <= c.written_at
+         order by p.user_id is null, p.effective_from desc
+         limit 1
+      ), 0)::numeric(16, 8) as cost
+      from classified c
+     where c.verdict = 'apply'
   ),
   written as (
     insert into public.cloud_messages as m (
-      id, session_id, user_id, device_id, parent_id, message_index, role, content, reasoning,
-      tool_calls, token_usage, model, input_tokens, output_tokens, cached_tokens,
-      tokens_per_second, time_to_first_token_ms, created_at, last_modified_at, sync_version, deleted_at)
-    select c.id, c.session_id, caller, caller_device, c.parent_id, c.message_index, c.role, c.content,
-           c.reasoning, c.tool_calls, c.token_usage, c.model, c.input_tokens, c.output_tokens,
-           c.cached_tokens, c.tokens_per_second, c.time_to_first_token_ms,
-           coalesce(c.created_at, c.current_created_at, pg_catalog.now()),
+      id, session_id, user_id, project_id, device_id, parent_id, message_index, role, content,
+      reasoning, tool_calls, token_usage, model, input_tokens, output_tokens, cached_tokens,
+      tokens_per_second, time_to_first_token_ms, cost_usd, created_at, last_modified_at,
+      sync_version, deleted_at)
+    select c.id, c.session_id, caller, c.session_project_id, caller_device, c.parent_id,
+           c.message_index, c.role, c.content, c.reasoning, c.tool_calls, c.token_usage, c.model,
+           c.input_tokens, c.output_tokens, c.cached_tokens, c.tokens_per_second,
+           c.time_to_first_token_ms, c.cost, c.written_at,
            coalesce(c.last_modified_at, pg_catalog.now()), c.sync_version, c.deleted_at
-      from classified c
-     where c.verdict = 'apply'
+      from priced c
     on conflict on constraint cloud_messages_pkey do update
       set parent_id = excluded.parent_id, message_index = excluded.message_index,
           role = excluded.role, content = excluded.content, reasoning = excluded.reasoning,
@@ -551,7 +581,8 @@ begin
           output_tokens = excluded.output_tokens, cached_tokens = excluded.cached_tokens,
           tokens_per_second = excluded.tokens_per_second,
           time_to_first_token_ms = excluded.time_to_first_token_ms,
-          created_at = excluded.created_at, last_modified_at = excluded.last_modified_at,
+          cost_usd = excluded.cost_usd, created_at = excluded.created_at,
+          last_modified_at = excluded.last_modified_at,
           sync_version = excluded.sync_version, deleted_at = excluded.deleted_at
       where m.sync_version < excluded.sync_version
         and m.user_id = excluded.user_id
@@ -565,6 +596,7 @@ begin
          coalesce(w.sync_version, c.current_version)
     from classified c
     left join written w on w.id = c.id;
+  perform pg_catalog.set_config('lmx.trusted_message_write', '', true);
 end;
 $$;
 

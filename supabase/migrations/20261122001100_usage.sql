@@ -71,22 +71,89 @@ as $$
   ), 0)::numeric(16, 8)
 $$;
 
-create or replace function private.cloud_messages_set_cost()
+-- Message costs are computed where messages are written: the chat sync trigger, redefined
+-- here with the price lookup (and sync_push prices its whole batch in one statement).
+create or replace function private.cloud_messages_track_changes()
 returns trigger
 language plpgsql
-security definer
 set search_path = ''
 as $$
+declare
+  session_user_id uuid;
+  session_project_id uuid;
+  -- sync_push (running as the platform role, never as an API role) sets this flag after
+  -- computing owner, project and cost for the whole batch in one set-based statement; the
+  -- per-row lookups below are what a 10,000-message push cannot afford.
+  trusted boolean := current_user <> all (array['authenticated', 'anon', 'service_role'])
+    and coalesce(pg_catalog.current_setting('lmx.trusted_message_write', true), '') = 'on';
 begin
-  new.cost_usd := private.message_cost(new.user_id, new.model, new.created_at,
-    new.input_tokens, new.output_tokens, new.cached_tokens);
+  if tg_op = 'INSERT' then
+    if not trusted then
+      select s.user_id, s.project_id into session_user_id, session_project_id
+        from public.cloud_sessions s where s.id = new.session_id;
+      if session_user_id is null or session_user_id <> new.user_id then
+        raise exception 'cloud_messages: session % not found for this user', new.session_id
+          using errcode = '23503';
+      end if;
+      new.project_id := session_project_id;
+    end if;
+  else
+    if new.user_id <> old.user_id or new.session_id <> old.session_id or new.id <> old.id then
+      raise exception 'cloud_messages: a message cannot move to another session or owner' using errcode = '42501';
+    end if;
+    -- The project follows the session; only the session's own trigger (or a foreign key
+    -- action) moves it, both one trigger level down.
+    if pg_catalog.pg_trigger_depth() <= 1 then
+      new.project_id := old.project_id;
+    end if;
+    new.updated_at := pg_catalog.now();
+  end if;
+
+  if new.deleted_at is not null then
+    new.content := '';
+    new.reasoning := null;
+    new.tool_calls := null;
+  end if;
+
+  -- The price in force when the message was written: the same rule as private.message_cost,
+  -- inlined because a nested function call per row costs more than the query itself.
+  if not trusted then
+    new.cost_usd := coalesce((
+      select ((new.input_tokens - new.cached_tokens) * p.input_per_mtok
+              + new.cached_tokens * p.cached_per_mtok
+              + new.output_tokens * p.output_per_mtok) / 1000000
+        from public.model_prices p
+       where p.model = new.model
+         and (p.user_id = new.user_id or p.user_id is null)
+         and p.effective_from <= new.created_at
+       order by p.user_id is null, p.effective_from desc
+       limit 1
+    ), 0)::numeric(16, 8);
+  end if;
+
+  if tg_op = 'UPDATE' then
+    if (new.parent_id, new.message_index, new.role, new.content, new.reasoning, new.tool_calls,
+        new.token_usage, new.model, new.input_tokens, new.output_tokens, new.cached_tokens,
+        new.tokens_per_second, new.time_to_first_token_ms, new.created_at, new.deleted_at,
+        new.device_id, new.sync_version, new.last_modified_at)
+       is not distinct from
+       (old.parent_id, old.message_index, old.role, old.content, old.reasoning, old.tool_calls,
+        old.token_usage, old.model, old.input_tokens, old.output_tokens, old.cached_tokens,
+        old.tokens_per_second, old.time_to_first_token_ms, old.created_at, old.deleted_at,
+        old.device_id, old.sync_version, old.last_modified_at) then
+      return new;
+    end if;
+    if new.sync_version <= old.sync_version then
+      new.sync_version := old.sync_version + 1;
+    end if;
+    if new.last_modified_at is not distinct from old.last_modified_at then
+      new.last_modified_at := pg_catalog.now();
+    end if;
+  end if;
+  new.change_seq := (pg_catalog.pg_current_xact_id()::text)::bigint;
   return new;
 end;
 $$;
-
-create trigger cloud_messages_set_cost
-  before insert or update on public.cloud_messages
-  for each row execute function private.cloud_messages_set_cost();
 
 -- A price added, changed or removed re-prices the messages it may apply to; their update
 -- carries the difference into session totals and rollups.
@@ -280,7 +347,6 @@ create trigger usage_daily_add_delete
 
 revoke execute on function
   private.message_cost(uuid, text, timestamptz, integer, integer, integer),
-  private.cloud_messages_set_cost(),
   private.model_prices_reprice(),
   private.usage_daily_add_insert(),
   private.usage_daily_add_update(),

@@ -70,6 +70,44 @@ insert into public.audit_log (id, actor_user_id, action, target_type, target_id)
   ('${ROWS.auditEntry}', '${USERS.owner}', 'device.renamed', 'device', '${DEVICES.owner}');
 `
 
+/**
+ * Every incrementally kept number that differs from the same thing computed from scratch:
+ * rollup rows, message costs, message projects and session counters. Empty when all agree.
+ */
+export const MISMATCHES_SQL = `
+with scratch as (
+  select user_id, (created_at at time zone 'UTC')::date as day, coalesce(model, 'unknown') as model,
+         device_id, project_id, count(*) as message_count, sum(input_tokens) as input_tokens,
+         sum(output_tokens) as output_tokens, sum(cached_tokens) as cached_tokens, sum(cost_usd) as cost_usd
+    from public.cloud_messages
+   where deleted_at is null
+   group by 1, 2, 3, 4, 5
+)
+select 'rollup' as what, coalesce(s.user_id, u.user_id)::text as key
+  from scratch s
+  full join public.usage_daily u
+    on u.user_id = s.user_id and u.day = s.day and u.model = s.model
+   and u.device_id is not distinct from s.device_id and u.project_id is not distinct from s.project_id
+ where (s.message_count, s.input_tokens, s.output_tokens, s.cached_tokens, s.cost_usd)
+       is distinct from (u.message_count, u.input_tokens, u.output_tokens, u.cached_tokens, u.cost_usd)
+union all
+select 'message cost', m.id::text
+  from public.cloud_messages m
+ where m.cost_usd <> private.message_cost(m.user_id, m.model, m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens)
+union all
+select 'message project', m.id::text
+  from public.cloud_messages m join public.cloud_sessions s on s.id = m.session_id
+ where m.project_id is distinct from s.project_id
+union all
+select 'session counters', s.id::text
+  from public.cloud_sessions s
+  left join lateral (
+    select count(*) as n, coalesce(sum(m.input_tokens::bigint + m.output_tokens), 0) as tokens, coalesce(sum(m.cost_usd), 0) as cost
+      from public.cloud_messages m where m.session_id = s.id and m.deleted_at is null
+  ) t on true
+ where (s.message_count, s.token_count, s.cost_usd) is distinct from (t.n, t.tokens, t.cost)
+`
+
 export type Actor = {
   role: "anon" | "authenticated"
   claims: Record<string, unknown>

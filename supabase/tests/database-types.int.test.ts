@@ -71,6 +71,9 @@ describe(`generated database types (${TEST_ENGINE})`, () => {
     const push = client.rpc("sync_push", { batch: { sessions: [] } })
     type PushRow = NonNullable<Awaited<typeof push>["data"]>[number]
     expectTypeOf<PushRow["status"]>().toEqualTypeOf<string>()
-    expect([typeof sessions.then, typeof push.then]).toEqual(["function", "function"])
+    expect([typeof sessions.then, typeof push.then]).toEqual([
+      "function",
+      "function",
+    ])
   })
 })

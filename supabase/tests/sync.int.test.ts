@@ -11,6 +11,7 @@ import {
   deviceActor,
   failureAs,
   FIXTURES_SQL,
+  MISMATCHES_SQL,
   runAs,
   USERS,
   userActor,
@@ -377,6 +378,15 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
     expect(since.has_more).toBe(false)
     // The stranger's pull shows none of the owner's rows.
     expect((await pull(null, 5000, strangerDevice)).changes).toEqual([])
+  })
+
+  it("leaves costs, counters and rollups exactly as if every message had been inserted one by one", async () => {
+    const { rows } = await database.db.query(MISMATCHES_SQL)
+    expect(rows).toEqual([])
+    const { rows: priced } = await database.db.query<{ n: string }>(
+      "select count(*) as n from public.cloud_messages where cost_usd > 0"
+    )
+    expect(Number(priced[0]!.n)).toBeGreaterThan(1000)
   })
 
   it("refuses malformed batches and cursors", async () => {
