@@ -26,8 +26,11 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
+    // Signs the shared console user in once (e2e/global.setup.ts).
+    { name: "setup", testMatch: /global\.setup\.ts/ },
     {
       name: "chromium",
+      dependencies: ["setup"],
       use: {
         ...devices["Desktop Chrome"],
         launchOptions: {

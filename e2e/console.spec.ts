@@ -1,5 +1,11 @@
 import { expect, test } from "@playwright/test"
 
+import { CONSOLE_USER, CONSOLE_USER_STATE } from "./fixtures/session"
+
+// The shell sends signed-out visitors to sign-in; these run as the console user that
+// global.setup.ts signed in (an account with no devices yet).
+test.use({ storageState: CONSOLE_USER_STATE })
+
 const SECTIONS = [
   { label: "Devices", href: "/devices" },
   { label: "Sessions", href: "/sessions" },
@@ -49,9 +55,8 @@ test("[console] shell renders", async ({ page }, testInfo) => {
     "aria-current"
   )
 
-  // Nobody can be signed in yet, and the menu must not pretend otherwise.
   await page.getByRole("button", { name: "Account menu" }).click()
-  await expect(page.getByRole("menu")).toContainText("Signed out")
+  await expect(page.getByRole("menu")).toContainText(CONSOLE_USER.email)
   await page.keyboard.press("Escape")
 
   const html = page.locator("html")

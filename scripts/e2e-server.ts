@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 
+import { createE2eFixtureService } from "../e2e/fixtures/stack-fixtures"
 import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../e2e/fixtures/urls"
+import { defaultServices } from "../supabase/local/services"
 import { startLocalStack } from "../supabase/local/stack"
 
 const root = path.resolve(import.meta.dirname, "..")
@@ -15,6 +17,8 @@ const stack = await startLocalStack({
   root,
   storage: { engine: "pglite" },
   port: E2E_STACK_PORT,
+  // Test-only routes (e.g. expiring a pairing code) for the specs' fixtures.
+  services: [...defaultServices, createE2eFixtureService],
   log: (line) => console.log(line),
 })
 mkdirSync(path.dirname(E2E_STATE_FILE), { recursive: true })

@@ -1,0 +1,320 @@
+import os from "node:os"
+
+import { expect, test, type Page, type TestInfo } from "@playwright/test"
+
+import {
+  latestMail,
+  requestEmailSignIn,
+  uniqueEmail,
+  verifyLinkOf,
+} from "./fixtures/auth"
+import {
+  deviceApi,
+  expirePairing,
+  runAgent,
+  startAgentPair,
+  tempDeviceConfig,
+} from "./fixtures/devices"
+import {
+  createConfirmedUser,
+  signInAsNewUser,
+  userClient,
+} from "./fixtures/session"
+import { E2E_APP_URL } from "./fixtures/urls"
+
+async function snap(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name.replace(/\W+/g, "-")}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  await testInfo.attach(name, { path: file, contentType: "image/png" })
+}
+
+const devicesHeading = { level: 1, name: "Devices" } as const
+
+test("[devices] a new user pairs a machine and sees it live", async ({
+  page,
+}, testInfo) => {
+  // Three runs of the agent (a fresh tsx process each) and a production app on a busy machine.
+  test.setTimeout(240_000)
+  const pageErrors: Error[] = []
+  page.on("pageerror", (error) => pageErrors.push(error))
+  const config = tempDeviceConfig()
+  let pairing: Awaited<ReturnType<typeof startAgentPair>> | undefined
+
+  try {
+    // Sign up with a magic link from the local mailbox.
+    const email = uniqueEmail("journey")
+    await page.goto("/sign-in")
+    await requestEmailSignIn(page, email)
+    await page.goto(verifyLinkOf(await latestMail(email)))
+    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+    await expect(page.getByRole("heading", devicesHeading)).toBeVisible()
+    await expect(page.getByText("No devices paired yet")).toBeVisible()
+    await expect(
+      page.getByText("npm run device -- pair", { exact: true })
+    ).toBeVisible()
+    await snap(page, testInfo, "1 devices, empty")
+
+    // The agent asks to pair and prints a link.
+    pairing = await startAgentPair(config.path, "E2E Workstation")
+    expect(pairing.userCode).toMatch(
+      /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/
+    )
+    expect(pairing.link.startsWith(`${E2E_APP_URL}/pair?code=`)).toBe(true)
+
+    await page.goto(pairing.link)
+    await expect(
+      page.getByRole("heading", {
+        name: "A device is asking to join your account",
+      })
+    ).toBeVisible()
+    const asking = page.getByRole("definition")
+    await expect(page.getByRole("note")).toContainText(
+      "Approve only a request you started on your own machine just now."
+    )
+    await expect(page.getByRole("note")).toContainText(email)
+    await expect(asking.filter({ hasText: "E2E Workstation" })).toBeVisible()
+    await expect(
+      asking.filter({ hasText: os.hostname() }).first()
+    ).toBeVisible()
+    await expect(asking.filter({ hasText: "127.0.0.1" })).toBeVisible()
+    await expect(page.getByText(pairing.userCode)).toBeVisible()
+    await snap(page, testInfo, "2 pair request")
+
+    // Nothing is decided until the explicit click.
+    await page.getByRole("button", { name: "Approve and pair" }).click()
+    await expect(
+      page.getByRole("heading", { name: "Device approved" })
+    ).toBeVisible()
+    await snap(page, testInfo, "3 pair approved")
+    const paired = await pairing.done
+    expect(paired.code, paired.stderr).toBe(0)
+    expect(paired.stdout).toContain(`Paired "E2E Workstation" with ${email}`)
+
+    // The new device is listed but silent until its first heartbeat.
+    await page.getByRole("link", { name: "All devices" }).click()
+    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+    const card = page.getByRole("article", { name: "E2E Workstation" })
+    await expect(card).toBeVisible()
+    await expect(card.getByText("Never connected")).toBeVisible()
+    await expect(
+      page.getByRole("status").filter({ hasText: "Live" })
+    ).toHaveText("Live")
+    // Marks this document: if the page reloaded, the mark would be gone.
+    await page.evaluate(() => Object.assign(window, { __lmxNoReload: true }))
+
+    const beat = await runAgent(["heartbeat"], { configPath: config.path })
+    expect(beat.code, beat.stderr).toBe(0)
+    expect(beat.stdout).toContain('heartbeat accepted for "E2E Workstation"')
+    await expect(card.getByText("Online", { exact: true })).toBeVisible()
+    await expect(card.getByText(/Last seen/)).toBeVisible()
+    expect(
+      await page.evaluate(
+        () => (window as { __lmxNoReload?: boolean }).__lmxNoReload
+      )
+    ).toBe(true)
+    await snap(page, testInfo, "4 device online")
+
+    // Rename it on its page.
+    await card.getByRole("link", { name: "E2E Workstation" }).click()
+    await expect(
+      page.getByRole("heading", { level: 1, name: "E2E Workstation" })
+    ).toBeVisible()
+    await page.getByRole("button", { name: "Rename" }).click()
+    const renameDialog = page.getByRole("dialog", { name: "Rename device" })
+    await renameDialog.getByLabel("Device name").fill("Renamed Workstation")
+    await renameDialog.getByRole("button", { name: "Save name" }).click()
+    await expect(renameDialog).toBeHidden()
+    await expect(
+      page.getByRole("heading", { level: 1, name: "Renamed Workstation" })
+    ).toBeVisible()
+    await expect(
+      page.getByText("Renamed E2E Workstation to Renamed Workstation")
+    ).toBeVisible()
+    await snap(page, testInfo, "5 device renamed")
+
+    // Revoke it, through the confirmation.
+    await page.getByRole("button", { name: "Revoke" }).click()
+    const confirm = page.getByRole("alertdialog", {
+      name: "Revoke Renamed Workstation?",
+    })
+    await expect(confirm).toBeVisible()
+    await confirm.getByRole("button", { name: "Revoke device" }).click()
+    await expect(confirm).toBeHidden()
+    await expect(page.getByText("This device was revoked")).toBeVisible()
+    await expect(page.getByRole("button", { name: "Rename" })).toBeHidden()
+    await expect(page.getByText("Revoked Renamed Workstation")).toBeVisible()
+    await snap(page, testInfo, "6 device revoked")
+
+    // The agent's next heartbeat is refused, and it says why.
+    const refused = await runAgent(["heartbeat"], { configPath: config.path })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("This device was revoked from the console")
+
+    await page.goto("/devices?status=revoked")
+    await expect(
+      page
+        .getByRole("article", { name: "Renamed Workstation" })
+        .getByText("Revoked", { exact: true })
+    ).toBeVisible()
+    await expect(page.getByText("Paired E2E Workstation")).toBeVisible()
+    await snap(page, testInfo, "7 devices, revoked filter and activity")
+    expect(pageErrors).toEqual([])
+  } finally {
+    pairing?.stop()
+    config.dispose()
+  }
+})
+
+test("[devices] denying a pairing request tells the agent no", async ({
+  page,
+  context,
+}, testInfo) => {
+  test.setTimeout(180_000)
+  await signInAsNewUser(context, "deny")
+  const config = tempDeviceConfig()
+  const pairing = await startAgentPair(config.path, "Unknown Laptop")
+
+  try {
+    await page.goto(pairing.link)
+    await expect(
+      page.getByRole("heading", {
+        name: "A device is asking to join your account",
+      })
+    ).toBeVisible()
+    await page.getByRole("button", { name: "Deny" }).click()
+    await expect(
+      page.getByRole("heading", { name: "Request denied" })
+    ).toBeVisible()
+    await snap(page, testInfo, "pair denied")
+
+    const run = await pairing.done
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/denied/i)
+
+    // The link cannot be used again, and says so.
+    await page.goto(pairing.link)
+    await expect(
+      page.getByRole("heading", { name: "This request was denied" })
+    ).toBeVisible()
+    await page.goto("/devices")
+    await expect(page.getByText("No devices paired yet")).toBeVisible()
+    await expect(
+      page.getByText("Denied a pairing request from Unknown Laptop")
+    ).toBeVisible()
+  } finally {
+    pairing.stop()
+    config.dispose()
+  }
+})
+
+test("[devices] an expired or unknown code cannot be approved", async ({
+  page,
+  context,
+}, testInfo) => {
+  await signInAsNewUser(context, "expired")
+  const started = await deviceApi("pair", {
+    name: "Stale Request",
+    hostname: "stale.local",
+  })
+  expect(started.status).toBe(200)
+  const userCode = String(started.json.user_code)
+  await expirePairing(userCode)
+
+  await page.goto("/pair")
+  const input = page.getByLabel("Pairing code")
+  await expect(input).toBeFocused()
+  // Formatted as typed, whatever the case and spacing.
+  await input.pressSequentially(userCode.replace("-", "").toLowerCase())
+  await expect(input).toHaveValue(userCode)
+  await page.getByRole("button", { name: "Continue" }).click()
+  await expect(page).toHaveURL(`${E2E_APP_URL}/pair?code=${userCode}`)
+  await expect(
+    page.getByRole("heading", { name: "This code has expired" })
+  ).toBeVisible()
+  await expect(
+    page.getByRole("button", { name: "Approve and pair" })
+  ).toHaveCount(0)
+  await snap(page, testInfo, "pair code expired")
+
+  const poll = await deviceApi("pair/token", {
+    device_code: started.json.device_code,
+  })
+  expect(poll.status).toBe(400)
+  expect(poll.json.error).toBe("expired_token")
+
+  // A pasted link is reduced to its code; a code nobody issued gets its own message.
+  await page.goto("/pair")
+  await page.getByLabel("Pairing code").focus()
+  await page.evaluate(async () => {
+    const input = document.activeElement as HTMLInputElement
+    const data = new DataTransfer()
+    data.setData("text", "https://lmx.optalocal.com/pair?code=bbbb-bbbb")
+    input.dispatchEvent(
+      new ClipboardEvent("paste", {
+        clipboardData: data,
+        bubbles: true,
+        cancelable: true,
+      })
+    )
+  })
+  await expect(page.getByLabel("Pairing code")).toHaveValue("BBBB-BBBB")
+  await page.getByRole("button", { name: "Continue" }).click()
+  await expect(
+    page.getByRole("heading", { name: "No pairing request has this code" })
+  ).toBeVisible()
+})
+
+test("[devices] the device API refuses a revoked device", async ({
+  request,
+}) => {
+  const user = await createConfirmedUser("revoked")
+  const supabase = await userClient(user.email, user.password)
+
+  const started = await deviceApi("pair", {
+    name: "Soon Revoked",
+    role: "llm_host",
+  })
+  expect(started.status).toBe(200)
+  const { data: deviceId, error } = await supabase.rpc("pairing_approve", {
+    user_code: started.json.user_code,
+  })
+  expect(error).toBeNull()
+  const token = await deviceApi("pair/token", {
+    device_code: started.json.device_code,
+  })
+  expect(token.status).toBe(200)
+  expect(token.json).toMatchObject({
+    device_id: deviceId,
+    account: { email: user.email },
+  })
+  const secret = String(token.json.access_token)
+
+  const accepted = await deviceApi(
+    "heartbeat",
+    { capabilities: { models_loaded: ["gpt-oss-20b"] } },
+    secret
+  )
+  expect(accepted.status).toBe(200)
+
+  const { error: revokeError } = await supabase
+    .from("devices")
+    .update({ revoked_at: new Date().toISOString() })
+    .eq("id", deviceId)
+  expect(revokeError).toBeNull()
+
+  const refused = await request.post(`${E2E_APP_URL}/api/device/v1/heartbeat`, {
+    headers: {
+      authorization: `Bearer ${secret}`,
+      "content-type": "application/json",
+    },
+    data: {},
+  })
+  expect(refused.status()).toBe(401)
+  expect(await refused.json()).toMatchObject({ error: "device_revoked" })
+  // Revocation is final: the owner cannot undo it either.
+  const { error: unrevoke } = await supabase
+    .from("devices")
+    .update({ revoked_at: null })
+    .eq("id", deviceId)
+  expect(unrevoke?.message).toMatch(/stays revoked/)
+})
