@@ -239,7 +239,7 @@ function readSelectList(r: Reader): SelectItem[] {
 }
 
 export function parseSelect(text: string): SelectItem[] {
-  const r = new Reader(text, "select")
+  const r = new Reader(text, "select parameter")
   if (text.trim() === "") return [{ kind: "star" }]
   const items = readSelectList(r)
   r.skipSpaces()
@@ -259,7 +259,7 @@ function readOperation(r: Reader, field: FieldRef, rest: (r: Reader) => string):
   const op = r.text.slice(start, r.pos)
   if (!(OPERATORS as readonly string[]).includes(op)) {
     r.pos = start
-    r.fail(`operator (${OPERATORS.join(", ")})`)
+    r.fail('"not" or operator (eq, gt, ...)')
   }
   let quantifier: "any" | "all" | undefined
   let language: string | undefined

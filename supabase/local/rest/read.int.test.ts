@@ -214,7 +214,10 @@ describe(`REST reads: filters (${TEST_ENGINE})`, () => {
     const { error, status } = await anon.from("books").select("id").filter("id", "nope", "1")
     expect(status).toBe(400)
     expect(error?.code).toBe("PGRST100")
-    expect(error?.message).toBe('"failed to parse filter (nope.1)" (line 1, column 1)')
+    expect(error).toMatchObject({
+      message: '"failed to parse filter (nope.1)" (line 1, column 1)',
+      details: 'unexpected "n" expecting "not" or operator (eq, gt, ...)',
+    })
   })
 
   it("answers PGRST100 for a malformed or", async () => {
@@ -377,10 +380,16 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
     expect(count).toBe(6)
   })
 
-  it("answers PGRST100 for a non-numeric limit", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/books?limit=ten`, { headers: { apikey: stack.keys.anonKey } })
-    expect(response.status).toBe(400)
-    expect((await response.json()).code).toBe("PGRST100")
+  it("ignores a non-numeric limit, as PostgREST does", async () => {
+    const response = await fetch(`${stack.url}/rest/v1/books?select=id&limit=ten`, { headers: { apikey: stack.keys.anonKey } })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toHaveLength(6)
+  })
+
+  it("answers 416 for a negative limit", async () => {
+    const response = await fetch(`${stack.url}/rest/v1/books?select=id&limit=-1`, { headers: { apikey: stack.keys.anonKey } })
+    expect(response.status).toBe(416)
+    expect(await response.json()).toMatchObject({ code: "PGRST103", details: "Limit should be greater than or equal to zero." })
   })
 })
 

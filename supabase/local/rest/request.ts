@@ -1,4 +1,4 @@
-import { ApiError, parseError } from "./errors"
+import { ApiError } from "./errors"
 import { type LevelParams } from "./read-plan"
 import {
   type Condition,
@@ -83,12 +83,12 @@ export type QueryParams = {
   rest: [string, string][]
 }
 
-function parseInteger(name: string, value: string): number {
-  if (/^-\d+$/.test(value)) {
+/** limit/offset as PostgREST reads them: a negative limit is refused, a non-number ignored. */
+function parseInteger(name: "limit" | "offset", value: string): number | undefined {
+  if (name === "limit" && /^-\d+$/.test(value)) {
     throw new ApiError(416, "PGRST103", "Requested range not satisfiable", "Limit should be greater than or equal to zero.")
   }
-  if (!/^\d+$/.test(value)) throw parseError(`${name} parameter`, value, 1, `unexpected "${value[0] ?? ""}" expecting digit`)
-  return Number(value)
+  return /^\d+$/.test(value) ? Number(value) : undefined
 }
 
 /**
