@@ -6,7 +6,7 @@ import { type Service, type ServiceContext } from "../service"
 import { type Auth, createAuthenticator } from "./auth"
 import { ApiError, toApiError } from "./errors"
 import { type Media, negotiate } from "./negotiate"
-import { parseColumns, parseSelect, type SelectItem } from "./query-grammar"
+import { parseColumns, parseFieldKey, parseFilter, parseSelect, type SelectItem } from "./query-grammar"
 import {
   type BodyFormat,
   bodySql,
@@ -568,7 +568,19 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     const isPost = rc.method === "POST"
     const overloads = cache.routines.get(qualified(rc.schema, name)) ?? []
     const paramNames = new Set(overloads.flatMap((r) => r.params.map((p) => p.name)))
-    const qp = parseQueryParams(rc.url.searchParams, isPost ? () => false : (key) => paramNames.has(key))
+    // On GET a parameter is an argument when the function has it, or when it is no filter at all
+    // (PostgREST's operator-less parameters), so unknown names end in PGRST202.
+    const isArgument = (key: string, value: string) => {
+      if (paramNames.has(key)) return true
+      if (key.includes(".") || key === "order" || key === "limit" || key === "offset" || key === "or" || key === "and") return false
+      try {
+        parseFilter(parseFieldKey(key), value)
+        return false
+      } catch {
+        return true
+      }
+    }
+    const qp = parseQueryParams(rc.url.searchParams, isPost ? () => false : isArgument)
     const contentType = (rc.req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase()
     let args: Record<string, unknown> = {}
     let bodyText = ""

@@ -97,7 +97,7 @@ function parseInteger(name: "limit" | "offset", value: string): number | undefin
  */
 export function parseQueryParams(
   search: URLSearchParams,
-  isArgument: (key: string) => boolean = () => false
+  isArgument: (key: string, value: string) => boolean = () => false
 ): QueryParams {
   const result: QueryParams = { levels: new Map(), rest: [] }
   const level = (path: string[]) => {
@@ -113,7 +113,7 @@ export function parseQueryParams(
     if (key === "select") result.select = value
     else if (key === "columns") result.columns = value
     else if (key === "on_conflict") result.onConflict = value
-    else if (isArgument(key)) result.rest.push([key, value])
+    else if (isArgument(key, value)) result.rest.push([key, value])
     else {
       const parts = splitKey(key)
       const last = parts.at(-1) ?? ""

@@ -627,6 +627,21 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
     })
   })
 
+  it("answers PGRST202 for an unknown argument over GET", async () => {
+    const response = await rest("/rpc/add?a=1&c=2")
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({
+      code: "PGRST202",
+      message: "Could not find the function public.add(a, c) in the schema cache",
+      details: "Searched for the function public.add with parameters a, c, but no matches were found in the schema cache.",
+    })
+  })
+
+  it("filters a GET call's rows with operator parameters", async () => {
+    const response = await rest("/rpc/squares?n=5&square=gt.10&select=x&order=x.desc")
+    expect(await response.json()).toEqual([{ x: 5 }, { x: 4 }])
+  })
+
   it("runs GET calls read-only: a volatile write answers 405 25006", async () => {
     const { error, status } = await anon.rpc("write_on_get", {}, { get: true })
     expect(status).toBe(405)
