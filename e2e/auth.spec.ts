@@ -13,6 +13,9 @@ import { E2E_APP_URL } from "./fixtures/urls"
 
 const devicesHeading = { level: 1, name: "Devices" } as const
 
+// Every test here starts signed out, whatever the project's default state is.
+test.use({ storageState: { cookies: [], origins: [] } })
+
 test("[auth] sign in with password lands on devices", async ({
   page,
   context,

@@ -6,12 +6,13 @@ import { type FormState } from "@/lib/auth/form-state"
 
 /**
  * After a failed submission, moves focus to the first invalid field (or, for a
- * form-level error, to the first field) so keyboard and screen-reader users
- * land where the problem is.
+ * form-level error, to `fallbackRef` or else the first field) so keyboard and
+ * screen-reader users land where the problem is.
  */
 export function useFocusFirstError(
   formRef: React.RefObject<HTMLFormElement | null>,
-  state: FormState
+  state: FormState,
+  fallbackRef?: React.RefObject<HTMLElement | null>
 ) {
   React.useEffect(() => {
     if (state.status !== "error") return
@@ -19,7 +20,8 @@ export function useFocusFirstError(
     if (!form) return
     const target =
       form.querySelector<HTMLElement>("[aria-invalid='true']") ??
+      fallbackRef?.current ??
       form.querySelector<HTMLElement>("input:not([type='hidden'])")
     target?.focus()
-  }, [formRef, state])
+  }, [formRef, state, fallbackRef])
 }

@@ -42,7 +42,8 @@ export function EmailSignInForm({ next, startWithCode }: EmailSignInFormProps) {
   const codeFormRef = React.useRef<HTMLFormElement>(null)
   const codeInputRef = React.useRef<HTMLInputElement>(null)
   useFocusFirstError(emailFormRef, linkState)
-  useFocusFirstError(codeFormRef, codeState)
+  // A wrong or expired code is a form-level error, but the code is what to retype.
+  useFocusFirstError(codeFormRef, codeState, codeInputRef)
 
   const sentTo = linkState.status === "success" ? linkState.email : undefined
   // Once the email is sent, the next thing to type is the code.
