@@ -604,12 +604,14 @@ $$;
 -- stable order: (change_seq, kind, id). change_seq is the id of the writing transaction, and
 -- only rows older than every transaction still running are returned, so a transaction that
 -- commits late can never land behind a cursor a device already holds. Tombstones are rows
--- with deleted_at set. The cursor is opaque to devices: pass back next_cursor.
+-- with deleted_at set. The cursor is opaque to devices: pass back next_cursor. Security
+-- invoker: the caller's own policies apply, and the explicit owner filter leaves out rows
+-- the caller sees only as a project member.
 create or replace function public.sync_pull(cursor text default null, max_rows integer default 1000)
 returns jsonb
 language plpgsql
 stable
-security definer
+security invoker
 set search_path = ''
 as $$
 declare
