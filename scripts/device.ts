@@ -44,7 +44,8 @@ Options:
   --config FILE        the device config file (default: LMX_DEVICE_CONFIG or your config dir)
   --name NAME          pair: the device name shown in the console (default: the hostname)
   --role ROLE          pair: llm_host or workstation (default: llm_host)
-  --port PORT          heartbeat: the LLM server's port on this machine (default: ${DEFAULT_LLM_PORT})
+  --port PORT          heartbeat: the LLM server's port here, also saved to the console
+                       (default: the port set in the console, else ${DEFAULT_LLM_PORT})
   --tunnel-url URL     heartbeat: a public URL that reaches the LLM server
   --watch              heartbeat: keep sending until stopped
   -h, --help           show this help`
@@ -217,20 +218,25 @@ async function sendHeartbeat(
   client: DeviceApiClient,
   values: ReturnType<typeof parseCli>["values"]
 ) {
-  const port =
-    values.port === undefined ? DEFAULT_LLM_PORT : Number(values.port)
+  // The console's lan_port wins unless the user names one: the owner may have set it there.
+  const chosen = values.port !== undefined
+  const port = chosen
+    ? Number(values.port)
+    : (config.lan_port ?? DEFAULT_LLM_PORT)
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError("--port must be a port number (1-65535)")
   }
   const { heartbeat, llm } = await collectHeartbeat({
     appVersion: appVersion(),
-    lanPort: port,
+    llmPort: port,
+    reportPort: chosen,
     tunnelUrl: values["tunnel-url"],
   })
   try {
     const answer = await client.heartbeat(config.device_secret, heartbeat)
+    config.lan_port = answer.lan_port
     const llmText = llm.reachable
-      ? `LLM server on :${port} up${llm.error ? ` (${llm.error})` : ""}, ${llm.models.length} model${llm.models.length === 1 ? "" : "s"}`
+      ? `LLM server on :${port} up${llm.error ? ` (${llm.error})` : ""}, ${llm.models.length} model${llm.models.length === 1 ? "" : "s"} loaded`
       : `no LLM server on :${port} (${llm.error ?? "unreachable"})`
     const message = `${llmText}; LAN ${heartbeat.lan_ip ?? "none"}`
     await recordHeartbeat(configPath, config, true, message)

@@ -40,6 +40,7 @@ const BEAT = {
   device_id: "00000000-0000-4000-b000-000000000001",
   device_name: "Studio",
   last_seen_at: "2026-11-22T00:00:00Z",
+  lan_port: 1234,
   next_heartbeat_in: 30,
 }
 const SECRET = `lmxd_${"b".repeat(64)}`

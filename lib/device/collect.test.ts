@@ -134,7 +134,8 @@ describe("collectHeartbeat", () => {
     const { fetchImpl, urls } = recordingFetch(models)
     const { heartbeat, llm } = await collectHeartbeat({
       appVersion: "0.1.0",
-      lanPort: 1234,
+      llmPort: 1234,
+      reportPort: true,
       tunnelUrl: "https://studio.example",
       fetch: fetchImpl,
     })

@@ -175,16 +175,20 @@ export function describePlatform(
 /** Everything a heartbeat reports, gathered from this machine. */
 export async function collectHeartbeat({
   appVersion,
-  lanPort = DEFAULT_LLM_PORT,
+  llmPort = DEFAULT_LLM_PORT,
+  reportPort = false,
   tunnelUrl,
   fetch: fetchImpl,
 }: {
   appVersion: string
-  lanPort?: number
+  /** Where the LLM server listens on this machine. */
+  llmPort?: number
+  /** Send the port as the device's lan_port (only when the user chose it: the owner may have set it in the console). */
+  reportPort?: boolean
   tunnelUrl?: string
   fetch?: typeof fetch
 }): Promise<{ heartbeat: DeviceHeartbeat; llm: LlmServerHealth }> {
-  const llm = await checkLlmServer(lanPort, { fetch: fetchImpl })
+  const llm = await checkLlmServer(llmPort, { fetch: fetchImpl })
   const cpus = os.cpus()
   const capabilities: DeviceCapabilities = {
     memory_gb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
@@ -209,7 +213,7 @@ export async function collectHeartbeat({
       platform: describePlatform(),
       app_version: appVersion,
       lan_ip: lanIp,
-      lan_port: lanPort,
+      ...(reportPort && { lan_port: llmPort }),
       ...(tunnelUrl !== undefined && { tunnel_url: tunnelUrl }),
       capabilities,
     },

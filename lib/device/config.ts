@@ -24,6 +24,8 @@ export const deviceConfigSchema = z.object({
   device_secret: z.string().min(1),
   account: z.object({ id: z.uuid(), email: z.string().nullable() }),
   paired_at: z.string(),
+  /** The LLM server's port as the console last reported it. */
+  lan_port: z.int().min(1).max(65535).optional(),
   last_heartbeat: z
     .object({ at: z.string(), ok: z.boolean(), message: z.string() })
     .optional(),

@@ -133,6 +133,8 @@ export const deviceHeartbeatResponseSchema = z.object({
   device_id: z.uuid(),
   device_name: z.string(),
   last_seen_at: z.string(),
+  /** The LLM server's port as the console has it (the owner may have edited it there). */
+  lan_port: z.int().min(1).max(65535),
   next_heartbeat_in: z.int().positive(),
 })
 export type DeviceHeartbeatResponse = z.infer<

@@ -2,10 +2,10 @@ import "server-only"
 
 import { createClient as createSupabaseClient } from "@supabase/supabase-js"
 import { SignJWT } from "jose"
-import WebSocket from "ws"
 
 import { type Database } from "@/lib/database.types"
 import { getPublicEnv, getServerEnv } from "@/lib/env"
+import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 
 /** How long a device JWT lives: long enough for one API call, short enough that nothing keeps it. */
 export const DEVICE_JWT_TTL_SECONDS = 300
@@ -15,12 +15,6 @@ const NO_SESSION = {
   autoRefreshToken: false,
   detectSessionInUrl: false,
 } as const
-
-// supabase-js builds a Realtime client even when nothing subscribes, and Node 20 (which the
-// app supports) has no global WebSocket for it: without a transport the constructor throws.
-const REALTIME = {
-  transport: WebSocket as unknown as typeof globalThis.WebSocket,
-}
 
 /** Raised when the server has no SUPABASE_JWT_SECRET, so it cannot act for devices. */
 export class DeviceJwtUnavailableError extends Error {
@@ -68,7 +62,7 @@ export async function createDeviceClient(identity: DeviceIdentity) {
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {
       auth: NO_SESSION,
-      realtime: REALTIME,
+      realtime: serverRealtimeOptions,
       global: { headers: { Authorization: `Bearer ${token}` } },
     }
   )
@@ -84,6 +78,6 @@ export function createDeviceAnonClient() {
   return createSupabaseClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
-    { auth: NO_SESSION, realtime: REALTIME }
+    { auth: NO_SESSION, realtime: serverRealtimeOptions }
   )
 }

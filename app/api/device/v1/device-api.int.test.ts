@@ -265,6 +265,7 @@ describe(`device API route handlers (${TEST_ENGINE})`, () => {
         device_id: deviceId,
         device_name: "Renamed Box",
         last_seen_at: expect.any(String),
+        lan_port: 1234,
         next_heartbeat_in: 30,
       })
       const after = await deviceRow(deviceId)

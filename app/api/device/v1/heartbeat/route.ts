@@ -25,7 +25,12 @@ import { createRateLimiter } from "../_lib/rate-limit"
 const perDevice = createRateLimiter({ limit: 12, windowMs: 60_000 })
 
 const updatedSchema = z.array(
-  z.object({ id: z.uuid(), name: z.string(), last_seen_at: z.string() })
+  z.object({
+    id: z.uuid(),
+    name: z.string(),
+    last_seen_at: z.string(),
+    lan_port: z.int(),
+  })
 )
 
 /** The device reports that it is alive, with its addresses and what it can run. */
@@ -68,7 +73,7 @@ export async function POST(request: Request) {
         }),
       })
       .eq("id", device.id)
-      .select("id, name, last_seen_at")
+      .select("id, name, last_seen_at, lan_port")
     if (error) throw new UpstreamError("devices heartbeat update", error)
     const row = updatedSchema.parse(data)[0]
     // RLS found no row: the device was revoked between authentication and this update.
@@ -78,6 +83,7 @@ export async function POST(request: Request) {
       device_id: row.id,
       device_name: row.name,
       last_seen_at: row.last_seen_at,
+      lan_port: row.lan_port,
       next_heartbeat_in: HEARTBEAT_INTERVAL_SECONDS,
     }
 
