@@ -35,6 +35,7 @@ const RATE_SECONDS = 3
 const DRAIN_TIMEOUT_MS = 15_000
 
 const SUBSCRIBER_PROCESSES = 4
+const WRITE_SAMPLES = 300
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const now = () => performance.timeOrigin + performance.now()
@@ -212,6 +213,18 @@ async function produce(
   await Promise.all(inserts)
 }
 
+/** Mean time of one autocommit insert, sequentially: what capture adds to every write. */
+async function timeInserts(stack: LocalStack, count: number) {
+  const started = performance.now()
+  for (let i = 0; i < count; i++) {
+    await stack.db.query(
+      "insert into public.notes (owner_id, body, shared) values ('00000000-0000-4000-8000-000000000001', 'w', true)"
+    )
+  }
+
+  return (performance.now() - started) / count
+}
+
 async function drain(probe: Probe, expected: number) {
   const deadline = performance.now() + DRAIN_TIMEOUT_MS
   while (probe.arrivals.length < expected && performance.now() < deadline)
@@ -246,15 +259,27 @@ async function benchEngine(engine: "pglite" | "postgres") {
     })
     const probe: Probe = { committedAt: new Map(), arrivals: [] }
     const subscribers = new Subscribers(probe)
+    let writeCost = ""
     try {
       console.log(
         `\n${engine === "pglite" ? "PGlite (in memory)" : `Postgres (${stack.db.location})`}`
       )
+      const plainWrite = await timeInserts(stack, WRITE_SAMPLES)
       console.log(
         `  commit → callback latency at ${LATENCY_RATE} changes/s, ${LATENCY_CHANGES} changes:`
       )
       for (const count of [1, 10, 100]) {
         await subscribers.grow(stack, count)
+        if (count === 1) {
+          // The first subscription installs the capture trigger on the table.
+          const capturedWrite = await timeInserts(stack, WRITE_SAMPLES)
+          await drain(probe, WRITE_SAMPLES)
+          writeCost = `  write cost: ${formatMs(plainWrite)} per insert without capture, ${formatMs(capturedWrite)} with capture (and delivery to 1 subscriber)`
+        }
+        // A few changes first, so freshly started clients are warm before anything is measured.
+        probe.arrivals.length = 0
+        await produce(stack, probe, LATENCY_RATE, 10)
+        await drain(probe, 10 * count)
         probe.committedAt.clear()
         probe.arrivals.length = 0
         await produce(stack, probe, LATENCY_RATE, LATENCY_CHANGES)
@@ -285,6 +310,7 @@ async function benchEngine(engine: "pglite" | "postgres") {
         if (p95 < 100 && complete) best = rate
         else break
       }
+      console.log(writeCost)
       console.log(
         `  highest sustained rate with p95 < 100 ms: ${best === undefined ? `below ${RATE_STEPS[0]}` : `${best}`} changes/s`
       )
