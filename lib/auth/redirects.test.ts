@@ -59,7 +59,7 @@ describe("callbackUrl", () => {
       "https://lmx.optalocal.com/auth/callback?next=%2Fpair%3Fcode%3DABCD-EFGH"
     )
     expect(callbackUrl("https://lmx.optalocal.com", "https://evil.com")).toBe(
-      "https://lmx.optalocal.com/auth/callback"
+      "https://lmx.optalocal.com/auth/callback?next=%2F"
     )
   })
 })

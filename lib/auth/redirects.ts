@@ -4,11 +4,14 @@ import { safeNextPath } from "./safe-next-path"
 // the configured site origin, so the allow list in supabase/config.toml
 // (https://lmx.optalocal.com/**, localhost for development) accepts it.
 
-/** Where email links and OAuth send people back to: the PKCE code exchange. */
+/**
+ * Where email links and OAuth send people back to: the PKCE code exchange.
+ * `next` is always present, even as "/", so the email templates in
+ * supabase/templates can append `&token_hash=…` to `{{ .RedirectTo }}`.
+ */
 export function callbackUrl(siteUrl: string, next: string): string {
   const url = new URL("/auth/callback", siteUrl)
-  const path = safeNextPath(next)
-  if (path !== "/") url.searchParams.set("next", path)
+  url.searchParams.set("next", safeNextPath(next))
 
   return url.toString()
 }

@@ -282,6 +282,19 @@ describe("GET /auth/callback", () => {
     )
   })
 
+  it("hands a token hash to /auth/confirm without spending it", async () => {
+    const response = await callback.GET(
+      new NextRequest(
+        `${SITE}/auth/callback?next=%2Fpair%3Fcode%3DABCD-EFGH&token_hash=3f9a0c&type=email`
+      )
+    )
+
+    expect(redirectOf(response)).toBe(
+      `${SITE}/auth/confirm?token_hash=3f9a0c&type=email&next=%2Fpair%3Fcode%3DABCD-EFGH`
+    )
+    expect(sessionCookieNames()).toEqual([])
+  })
+
   it("refuses a request without a code", async () => {
     const response = await callback.GET(
       new NextRequest(`${SITE}/auth/callback?next=//evil.com`)

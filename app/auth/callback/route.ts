@@ -10,6 +10,11 @@ import { createClient } from "@/lib/supabase/server"
 // exchange needs the code verifier cookie the asking browser stored, so a
 // link opened in another browser fails here and the person is offered the
 // 6-digit code from the same email instead.
+//
+// With the email templates in supabase/templates (hosted Supabase, `supabase
+// start`), links arrive with a token hash rather than a code: those work in
+// any browser and are handed to /auth/confirm, which verifies them only when
+// the person presses Continue.
 
 function redirectTo(path: string) {
   // Built on the configured origin: the Host header is the client's to set.
@@ -31,6 +36,14 @@ export async function GET(request: NextRequest) {
     return redirectTo(
       signInPath({ next, error: authErrorKey(upstreamError), tab: "code" })
     )
+  }
+
+  const tokenHash = params.get("token_hash")
+  const type = params.get("type")
+  if (tokenHash && type) {
+    const confirm = new URLSearchParams({ token_hash: tokenHash, type, next })
+
+    return redirectTo(`/auth/confirm?${confirm.toString()}`)
   }
 
   const code = params.get("code")
