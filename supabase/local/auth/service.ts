@@ -808,6 +808,9 @@ export function createAuthService(ctx: ServiceContext): Service {
     }
     const newEmail = body.email ? validateEmail(body.email) : undefined
     let passwordHash: string | undefined
+    const clearNonce =
+      body.password !== undefined &&
+      (await checkReauthentication(user, sessionId, body.nonce))
     if (body.password !== undefined) {
       k.checkPasswordStrength(body.password)
       if (await k.comparePassword(body.password, user.encrypted_password)) {
@@ -828,6 +831,7 @@ export function createAuthService(ctx: ServiceContext): Service {
           [user.id, JSON.stringify(body.data)]
         )
       }
+      if (clearNonce) await k.clearToken(tx, user.id, "reauthentication")
       if (passwordHash) {
         await tx.query(
           "update auth.users set encrypted_password = $2, updated_at = now() where id = $1",
@@ -890,6 +894,44 @@ export function createAuthService(ctx: ServiceContext): Service {
       }
     })
     sendJson(r.res, 200, await userJson(db, (await findUserById(db, user.id))!))
+  }
+
+  /**
+   * With secure_password_change, a session older than 24 hours needs the nonce emailed by
+   * /reauthenticate to set a password. Returns whether a nonce was used (and must be spent).
+   */
+  async function checkReauthentication(
+    user: UserRow,
+    sessionId: string | undefined,
+    nonce: string | undefined
+  ) {
+    if (!auth.email.secure_password_change) return false
+    const { rows } = await db.query<{ recent: boolean }>(
+      "select created_at + interval '24 hours' > now() as recent from auth.sessions where id = $1",
+      [sessionId ?? null]
+    )
+    if (rows[0]?.recent) return false
+    if (!nonce)
+      throw badRequest(
+        "reauthentication_needed",
+        "Password update requires reauthentication"
+      )
+    const sentAt = user.reauthentication_sent_at
+      ? Date.parse(user.reauthentication_sent_at)
+      : 0
+    const fresh = sentAt + auth.email.otp_expiry * 1000 > Date.now()
+    if (
+      !user.email ||
+      !fresh ||
+      user.reauthentication_token !== tokenHash(user.email, nonce.trim())
+    ) {
+      throw unprocessable(
+        "reauthentication_not_valid",
+        "Nonce has expired or is invalid"
+      )
+    }
+
+    return true
   }
 
   async function logout(r: AuthRequest) {

@@ -5,6 +5,7 @@ import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   anonClient,
   generousLimits,
+  latestMail,
   startAuthStack,
   uniqueEmail,
 } from "./test-helpers"
@@ -20,7 +21,11 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
       jwt_expiry: 2,
       refresh_token_reuse_interval: 0,
       enable_anonymous_sign_ins: true,
-      email: { ...auth.email, enable_confirmations: false },
+      email: {
+        ...auth.email,
+        enable_confirmations: false,
+        secure_password_change: true,
+      },
     }))
   })
   afterAll(async () => {
@@ -108,6 +113,57 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
     )
     expect(rows.length).toBe(3)
     expect(rows.every((row) => row.revoked)).toBe(true)
+  })
+
+  it("asks sessions older than a day for the reauthentication nonce to set a password", async () => {
+    const { email, session } = await signUp("secure")
+    const supabase = anonClient(stack)
+    await supabase.auth.setSession({
+      access_token: session.access_token,
+      refresh_token: session.refresh_token,
+    })
+    await stack.db.query(
+      "update auth.sessions set created_at = now() - interval '25 hours' where id = $1",
+      [
+        decodeJwt((await supabase.auth.getSession()).data.session!.access_token)
+          .session_id,
+      ]
+    )
+
+    const refused = await supabase.auth.updateUser({
+      password: "a-second-passphrase",
+    })
+    expect(refused.error).toMatchObject({
+      status: 400,
+      code: "reauthentication_needed",
+      message: "Password update requires reauthentication",
+    })
+    const wrong = await supabase.auth.updateUser({
+      password: "a-second-passphrase",
+      nonce: "000000",
+    })
+    expect(wrong.error).toMatchObject({
+      status: 422,
+      code: "reauthentication_not_valid",
+    })
+
+    expect((await supabase.auth.reauthenticate()).error).toBeNull()
+    const mail = await latestMail(stack, email)
+    expect(mail.subject).toBe("Confirm reauthentication")
+    const nonce = /enter the code: (\d+)/.exec(mail.text)![1]!
+    const accepted = await supabase.auth.updateUser({
+      password: "a-second-passphrase",
+      nonce,
+    })
+    expect(accepted.error).toBeNull()
+    const reused = await supabase.auth.updateUser({
+      password: "a-third-passphrase",
+      nonce,
+    })
+    expect(reused.error).toMatchObject({
+      status: 422,
+      code: "reauthentication_not_valid",
+    })
   })
 
   it("signs in anonymously and lets the user add an email later", async () => {
