@@ -18,6 +18,7 @@ import { z } from "zod"
 import type * as CallbackModule from "@/app/auth/callback/route"
 import type * as SignOutModule from "@/app/auth/sign-out/route"
 import type * as ActionsModule from "@/lib/auth/actions"
+import type * as ProxyModule from "@/proxy"
 import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 import {
   startTestStack,
@@ -28,6 +29,7 @@ import {
 type CallbackRoute = typeof CallbackModule
 type SignOutRoute = typeof SignOutModule
 type AuthActions = typeof ActionsModule
+type Proxy = typeof ProxyModule
 
 type StoredCookie = { value: string; options: Record<string, unknown> }
 
@@ -63,6 +65,7 @@ let stack: TestStack
 let callback: CallbackRoute
 let signOut: SignOutRoute
 let actions: AuthActions
+let proxy: Proxy
 
 beforeAll(async () => {
   stack = await startTestStack({
@@ -86,6 +89,7 @@ beforeAll(async () => {
   callback = await import("@/app/auth/callback/route")
   signOut = await import("@/app/auth/sign-out/route")
   actions = await import("@/lib/auth/actions")
+  proxy = await import("@/proxy")
 })
 
 afterAll(async () => {
@@ -516,5 +520,108 @@ describe("POST /auth/sign-out", () => {
 
     expect(response.status).toBe(403)
     expect(sessionCookieNames().length).toBeGreaterThan(0)
+  })
+})
+
+describe("proxy.ts", () => {
+  function cookieHeader() {
+    return [...jar].map(([name, { value }]) => `${name}=${value}`).join("; ")
+  }
+
+  async function signInJar() {
+    const email = uniqueEmail("proxy")
+    const admin = createSupabaseClient(
+      stack.url,
+      stack.keys.serviceRoleKey,
+      NO_SESSION
+    )
+    await admin.auth.admin.createUser({
+      email,
+      password: "a good password",
+      email_confirm: true,
+    })
+    await redirectFromAction(() =>
+      actions.signInWithPassword(
+        { status: "idle" },
+        form({ email, password: "a good password" })
+      )
+    )
+  }
+
+  it("sends a signed-out visitor of a console page to sign-in with the path kept", async () => {
+    const response = await proxy.proxy(
+      new NextRequest(`${SITE}/devices?role=llm_host&status=online`, {
+        headers: { "x-forwarded-host": "evil.com", host: "evil.com" },
+      })
+    )
+
+    expect(response.status).toBe(307)
+    expect(redirectOf(response)).toBe(
+      `${SITE}/sign-in?next=%2Fdevices%3Frole%3Dllm_host%26status%3Donline`
+    )
+  })
+
+  it("keeps a pairing code through sign-in", async () => {
+    const response = await proxy.proxy(
+      new NextRequest(`${SITE}/pair?code=ABCD-EFGH`)
+    )
+
+    expect(redirectOf(response)).toBe(
+      `${SITE}/sign-in?next=%2Fpair%3Fcode%3DABCD-EFGH`
+    )
+  })
+
+  it("lets signed-out visitors reach sign-in, the auth routes and the device API", async () => {
+    for (const path of [
+      "/sign-in?next=%2Fdevices",
+      "/auth/callback?code=x",
+      "/api/device/v1/heartbeat",
+    ]) {
+      const response = await proxy.proxy(new NextRequest(`${SITE}${path}`))
+      expect(redirectOf(response), path).toBeNull()
+    }
+  })
+
+  it("lets a signed-in person through and sends them on from sign-in", async () => {
+    await signInJar()
+    const headers = { cookie: cookieHeader() }
+
+    const page = await proxy.proxy(
+      new NextRequest(`${SITE}/settings`, { headers })
+    )
+    expect(redirectOf(page)).toBeNull()
+
+    const signIn = await proxy.proxy(
+      new NextRequest(`${SITE}/sign-in?next=%2Fsettings`, { headers })
+    )
+    expect(redirectOf(signIn)).toBe(`${SITE}/settings`)
+  })
+
+  it("refreshes an expired session and sends the new cookies", async () => {
+    await signInJar()
+    const [name, stored] = [...jar].find(([cookie]) =>
+      /-auth-token$/.test(cookie)
+    )!
+    const session = JSON.parse(
+      Buffer.from(stored.value.replace(/^base64-/, ""), "base64url").toString(
+        "utf8"
+      )
+    ) as { access_token: string; expires_at: number }
+    // An access token past its expiry, as after a laptop sleeps for a day.
+    const expired = {
+      ...session,
+      expires_at: Math.floor(Date.now() / 1000) - 60,
+    }
+    const cookie = `${name}=base64-${Buffer.from(JSON.stringify(expired)).toString("base64url")}`
+
+    const response = await proxy.proxy(
+      new NextRequest(`${SITE}/devices`, { headers: { cookie } })
+    )
+
+    expect(redirectOf(response)).toBeNull()
+    const refreshed = response.cookies.get(name)
+    expect(refreshed?.value).toMatch(/^base64-/)
+    expect(refreshed?.value).not.toBe(stored.value)
+    expect(refreshed?.sameSite).toBe("lax")
   })
 })
