@@ -667,6 +667,10 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     const media = negotiate(req.headers.accept)
     const prefs = parsePrefer(req.headers.prefer)
     const auth = await authenticate(req.headers.authorization)
+    if (!cache.roles.has(auth.role)) await reloadIfUnknown(false)
+    if (cache.roles.get(auth.role) === false) {
+      throw new ApiError(403, "42501", `permission denied to set role "${auth.role}"`)
+    }
     const rc: RequestContext = { req, method, path, url, schema, byProfile: profile !== undefined, media, prefs, auth }
     let segments: string[]
     try {

@@ -879,6 +879,13 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
     expect(await response.json()).toMatchObject({ code: "22023", message: 'role "ghost" does not exist' })
   })
 
+  it("refuses a role the API may not switch to, like the superuser", async () => {
+    const token = await userToken(stack, ALICE, { role: "postgres" })
+    const response = await fetch(`${stack.url}/rest/v1/notes`, { headers: { authorization: `Bearer ${token}` } })
+    expect(response.status).toBe(403)
+    expect(await response.json()).toMatchObject({ code: "42501", message: 'permission denied to set role "postgres"' })
+  })
+
   it("answers 401 42501 to anon for a table without grants", async () => {
     const recorder = recordingClient(stack)
     const { error, status } = await recorder.client.from("staff_only").select("*")

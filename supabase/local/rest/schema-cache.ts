@@ -51,6 +51,8 @@ export type SchemaCache = {
   tables: Map<string, Table>
   foreignKeys: ForeignKey[]
   routines: Map<string, Routine[]>
+  /** Roles that exist, and whether PostgREST's authenticator may switch to each. */
+  roles: Map<string, boolean>
 }
 
 export const qualified = (schema: string, name: string) => `${schema}.${name}`
@@ -164,6 +166,14 @@ const VIEW_COLUMNS_SQL = `
   where v.relkind in ('v', 'm') and vn.nspname = any($1::text[])
 `
 
+// PostgREST connects as authenticator and may only become roles granted to it.
+const ROLES_SQL = `
+  select r.rolname as name,
+    exists (select 1 from pg_catalog.pg_roles a where a.rolname = 'authenticator')
+      and pg_catalog.pg_has_role('authenticator', r.oid, 'member') as switchable
+  from pg_catalog.pg_roles r
+`
+
 const ROUTINES_SQL = `
   select n.nspname as schema, p.proname as name, p.provolatile::text as volatility,
     p.proretset as returns_set, p.pronargs::int as n_args, p.pronargdefaults::int as n_defaults,
@@ -275,7 +285,10 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
     routines.set(key, [...(routines.get(key) ?? []), routine])
   }
 
-  return { schemas, tables, foreignKeys, routines }
+  const roleRows = await db.query<{ name: string; switchable: boolean }>(ROLES_SQL)
+  const roles = new Map(roleRows.rows.map((row) => [row.name, row.switchable]))
+
+  return { schemas, tables, foreignKeys, routines, roles }
 }
 
 /**
