@@ -1,0 +1,163 @@
+import { createClient } from "@supabase/supabase-js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import WebSocket from "ws"
+
+import { type Database } from "@/lib/database.types"
+import {
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "@/supabase/local/testing/test-stack"
+
+import { MISMATCHES_SQL } from "./core-fixtures"
+
+// The demo data the lead's `npm run dev` prints credentials for: the accounts sign in through
+// Supabase Auth with the printed password, and the data behind the console's pages is there.
+const DEMO = {
+  id: "00000000-0000-4000-a000-000000000001",
+  email: "demo@lmx.local",
+}
+const SAM = {
+  id: "00000000-0000-4000-a000-000000000002",
+  email: "sam@lmx.local",
+}
+const PASSWORD = "lmx-demo-password"
+
+describe(`demo seed (${TEST_ENGINE})`, () => {
+  let stack: TestStack
+
+  beforeAll(async () => {
+    // The stack's own boot: bootstrap, migrations, then config.toml's [db.seed] sql_paths.
+    stack = await startTestStack()
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  async function signIn(email: string) {
+    const client = createClient<Database>(stack.url, stack.keys.anonKey, {
+      auth: {
+        persistSession: false,
+        autoRefreshToken: false,
+        detectSessionInUrl: false,
+      },
+      // Node 20 has no global WebSocket; realtime-js wants a transport even when unused.
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+    const { error } = await client.auth.signInWithPassword({
+      email,
+      password: PASSWORD,
+    })
+    if (error) throw error
+
+    return client
+  }
+
+  it("has ~200 sessions and ~5,000 messages over the last 30 days, with branches, forks and tool calls", async () => {
+    const { rows } = await stack.db.query<Record<string, string>>(`
+      select
+        (select count(*) from public.cloud_sessions) as sessions,
+        (select count(*) from public.cloud_messages) as messages,
+        (select count(distinct model) from public.cloud_messages) as models,
+        (select count(*) from public.cloud_messages where tool_calls is not null) as tool_calls,
+        (select count(*) from public.cloud_messages where role = 'tool') as tool_results,
+        (select count(*) from public.cloud_sessions where parent_id is not null) as forks,
+        (select count(*) from (select parent_id, message_index from public.cloud_messages
+           where parent_id is not null group by 1, 2 having count(*) > 1) b) as branch_points,
+        (select count(*) from public.cloud_messages
+          where created_at < now() - interval '30 days' or created_at > now()) as outside_30_days,
+        (select count(*) from public.model_prices) as prices`)
+    const counts = Object.fromEntries(
+      Object.entries(rows[0]!).map(([key, value]) => [key, Number(value)])
+    )
+    expect(counts.sessions).toBe(200)
+    expect(counts.messages).toBeGreaterThan(4500)
+    expect(counts.messages).toBeLessThan(5500)
+    expect(counts.models).toBeGreaterThanOrEqual(5)
+    expect(counts.tool_calls).toBeGreaterThan(100)
+    expect(counts.tool_results).toBeGreaterThan(100)
+    expect(counts.forks).toBe(8)
+    expect(counts.branch_points).toBe(20)
+    expect(counts.outside_30_days).toBe(0)
+    expect(counts.prices).toBeGreaterThanOrEqual(6)
+    expect((await stack.db.query(MISMATCHES_SQL)).rows).toEqual([])
+  })
+
+  it("signs the demo account in with the printed password and shows it its three devices and its usage", async () => {
+    const demo = await signIn(DEMO.email)
+    const { data: devices, error } = await demo
+      .from("devices_with_status")
+      .select("name, role, lan_ip, lan_port, is_online")
+      .order("name")
+    expect(error).toBeNull()
+    // The seed puts the Studio Mac's last heartbeat 20 s before boot; without a running agent
+    // it goes offline 70 s later, so only the long-silent machines are asserted offline.
+    expect(devices?.map(({ is_online: _, ...device }) => device)).toEqual([
+      {
+        name: "Home Desktop",
+        role: "workstation",
+        lan_ip: "192.168.188.31",
+        lan_port: 1234,
+      },
+      {
+        name: "Studio Mac",
+        role: "llm_host",
+        lan_ip: "192.168.188.11",
+        lan_port: 1234,
+      },
+      {
+        name: "Work Laptop",
+        role: "workstation",
+        lan_ip: "192.168.188.24",
+        lan_port: 1234,
+      },
+    ])
+    expect(
+      devices
+        ?.filter((device) => device.role === "workstation")
+        .map((device) => device.is_online)
+    ).toEqual([false, false])
+
+    const { data: profile } = await demo
+      .from("profiles")
+      .select("display_name")
+      .single()
+    expect(profile).toEqual({ display_name: "Demo User" })
+
+    const { data: days } = await demo
+      .from("usage_by_day")
+      .select("day, message_count, cost_usd")
+    const { rows } = await stack.db.query<{ n: string }>(
+      "select count(*) as n from public.cloud_messages where user_id = $1 and deleted_at is null",
+      [DEMO.id]
+    )
+    const total = (days ?? []).reduce(
+      (sum, day) => sum + Number(day.message_count),
+      0
+    )
+    expect(total).toBe(Number(rows[0]!.n))
+    expect((days ?? []).length).toBeGreaterThan(20)
+
+    const { data: sessions } = await demo
+      .from("cloud_sessions")
+      .select("id")
+      .limit(1000)
+    expect(sessions).toHaveLength(180)
+  })
+
+  it("signs the second account in and shows it only its own data", async () => {
+    const sam = await signIn(SAM.email)
+    const { data: devices } = await sam.from("devices").select("id")
+    expect(devices).toEqual([])
+    const { data: sessions } = await sam
+      .from("cloud_sessions")
+      .select("user_id")
+      .limit(1000)
+    expect(sessions?.length).toBe(20)
+    expect(new Set(sessions?.map((session) => session.user_id))).toEqual(
+      new Set([SAM.id])
+    )
+  })
+})
