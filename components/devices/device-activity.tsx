@@ -18,9 +18,9 @@ function describe(entry: DeviceActivity): {
   text: string
 } {
   const d = entry.details
-  const where = [d.hostname, d.requested_ip && `from ${d.requested_ip}`]
-    .filter(Boolean)
-    .join(", ")
+  // inet::text carries the host mask (127.0.0.1/32); people know addresses without it.
+  const ip = d.requested_ip?.replace(/\/(32|128)$/, "")
+  const where = [d.hostname, ip && `from ${ip}`].filter(Boolean).join(", ")
   switch (entry.action) {
     case "device.pairing_approved":
       return {

@@ -14,6 +14,8 @@ import { formatExactTime, formatRelativeTime } from "./format"
 type RelativeTimeProps = Omit<React.ComponentProps<"time">, "children"> & {
   date: string
   now: number
+  /** For deadlines ("expires in 9 minutes"); otherwise a moment ahead of `now` is "just now". */
+  allowFuture?: boolean
 }
 
 /**
@@ -23,10 +25,14 @@ type RelativeTimeProps = Omit<React.ComponentProps<"time">, "children"> & {
 export function RelativeTime({
   date,
   now,
+  allowFuture = false,
   className,
   ...props
 }: RelativeTimeProps) {
   const exact = formatExactTime(date)
+  // Events newer than the last tick of `now` (or stamped by a slightly fast clock) happened,
+  // so they cannot be "in 8 seconds".
+  const reference = allowFuture ? now : Math.max(now, Date.parse(date) || now)
 
   return (
     <Tooltip>
@@ -43,7 +49,7 @@ export function RelativeTime({
           suppressHydrationWarning
           {...props}
         >
-          {formatRelativeTime(date, now)}
+          {formatRelativeTime(date, reference)}
         </time>
       </TooltipTrigger>
       <TooltipContent suppressHydrationWarning>{exact}</TooltipContent>

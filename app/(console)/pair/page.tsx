@@ -68,7 +68,7 @@ export default async function PairPage({
           {lookup.status !== "rate_limited" && (
             <div className="space-y-2">
               <h2 className="text-base font-semibold">Try another code</h2>
-              <PairCodeForm key={parsed.data} />
+              <PairCodeForm key={parsed.data} autoFocus={false} />
             </div>
           )}
         </div>

@@ -20,11 +20,13 @@ import { Label } from "@/components/ui/label"
 export function PairCodeForm({
   initialCode = "",
   error,
+  autoFocus = true,
   className,
   ...props
 }: Omit<React.ComponentProps<"form">, "onSubmit"> & {
   initialCode?: string
   error?: string
+  autoFocus?: boolean
 }) {
   const router = useRouter()
   const [code, setCode] = React.useState(() => formatUserCode(initialCode))
@@ -66,8 +68,8 @@ export function PairCodeForm({
           autoCorrect="off"
           spellCheck={false}
           maxLength={9}
-          autoFocus
-          className="h-12 max-w-56 text-center font-mono text-2xl tracking-[0.2em] uppercase"
+          autoFocus={autoFocus}
+          className="h-12 max-w-56 text-center font-mono text-2xl tracking-[0.2em] uppercase md:text-2xl"
           aria-invalid={problem ? true : undefined}
           aria-describedby={`${inputId}-hint${problem ? ` ${inputId}-error` : ""}`}
         />

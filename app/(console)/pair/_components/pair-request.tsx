@@ -177,7 +177,8 @@ export function PairRequest({
         </h2>
         <p className="text-sm text-muted-foreground">
           Code <span className="font-mono text-foreground">{code}</span> ·
-          expires <RelativeTime date={request.expires_at} now={now} />
+          expires{" "}
+          <RelativeTime date={request.expires_at} now={now} allowFuture />
         </p>
       </div>
 
