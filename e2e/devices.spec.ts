@@ -132,6 +132,28 @@ test("[devices] a new user pairs a machine and sees it live", async ({
     ).toBeVisible()
     await snap(page, testInfo, "5 device renamed")
 
+    // Point it at a tunnel and let its helper take work.
+    await page.getByRole("button", { name: "Edit settings" }).click()
+    const settings = page.getByRole("dialog", { name: "Device settings" })
+    await settings.getByLabel("Tunnel URL").fill("ftp://not-a-tunnel")
+    await settings.getByRole("button", { name: "Save settings" }).click()
+    await expect(
+      settings.getByText("Enter an http:// or https:// address")
+    ).toBeVisible()
+    await settings
+      .getByLabel("Tunnel URL")
+      .fill("https://e2e-workstation.example.net")
+    await settings.getByLabel("Let this device run workflow jobs").check()
+    await settings.getByLabel("Jobs at a time").fill("3")
+    await settings.getByRole("button", { name: "Save settings" }).click()
+    await expect(settings).toBeHidden()
+    await expect(
+      page.getByRole("link", { name: "https://e2e-workstation.example.net" })
+    ).toBeVisible()
+    await expect(
+      page.getByText("Helper enabled · 3 job(s) at a time")
+    ).toBeVisible()
+
     // Revoke it, through the confirmation.
     await page.getByRole("button", { name: "Revoke" }).click()
     const confirm = page.getByRole("alertdialog", {
