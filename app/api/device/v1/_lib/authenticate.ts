@@ -44,7 +44,7 @@ export type DeviceAuthResult =
   | { ok: true; device: AuthenticatedDevice }
   | { ok: false; response: NextResponse }
 
-const REVOKED_MESSAGE =
+export const REVOKED_MESSAGE =
   "This device was revoked from the console; run `npm run device -- pair` to pair it again."
 
 /**
@@ -144,5 +144,3 @@ export async function authenticateDevice(
     },
   }
 }
-
-export { REVOKED_MESSAGE }
