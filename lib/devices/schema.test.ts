@@ -36,6 +36,23 @@ describe("devicePairStartSchema", () => {
     expect(result.error?.issues[0]?.path).toEqual([field])
   })
 
+  it.each(["Studio\nMac", "Mac\u202Eoidut S", "Box\u0000", "\u2066Bank\u2069"])(
+    "refuses a name that could read as another on the pair page: %j",
+    (name) => {
+      const result = devicePairStartSchema.safeParse({ name })
+      expect(result.success).toBe(false)
+      expect(result.error?.issues[0]?.message).toBe(
+        "Name must not contain control or text-direction characters."
+      )
+    }
+  )
+
+  it("accepts names in any script, emoji included", () => {
+    for (const name of ["Студия", "スタジオ", "استوديو", "Studio 🖥️"]) {
+      expect(devicePairStartSchema.safeParse({ name }).success, name).toBe(true)
+    }
+  })
+
   it("refuses unknown fields, such as an attempt to pick the owner", () => {
     const result = devicePairStartSchema.safeParse({
       name: "Box",

@@ -18,20 +18,26 @@ export const DEVICE_CODE_GRANT_TYPE =
 export const USER_CODE_PATTERN =
   /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/
 
-const optionalText = (max: number, label: string) =>
+// What a device says about itself is shown on the pair page, where the user decides whether
+// to trust it: no control characters and no bidirectional overrides, which could make one
+// name read as another.
+const DISPLAY_UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u
+
+const displayText = (max: number, label: string, missing: string) =>
   z
-    .string({ error: `${label} must be text.` })
+    .string({ error: missing })
     .trim()
     .min(1, `${label} must not be empty.`)
     .max(max, `${label} must be at most ${max} characters.`)
-    .optional()
+    .refine((value) => !DISPLAY_UNSAFE.test(value), {
+      error: `${label} must not contain control or text-direction characters.`,
+    })
+
+const optionalText = (max: number, label: string) =>
+  displayText(max, label, `${label} must be text.`).optional()
 
 export const devicePairStartSchema = z.strictObject({
-  name: z
-    .string({ error: "Name is required and must be text." })
-    .trim()
-    .min(1, "Name must not be empty.")
-    .max(80, "Name must be at most 80 characters."),
+  name: displayText(80, "Name", "Name is required and must be text."),
   hostname: optionalText(255, "Hostname"),
   platform: optionalText(100, "Platform"),
   app_version: optionalText(50, "App version"),
