@@ -97,7 +97,7 @@ test("[auth] magic link from the mailbox signs in", async ({
   await expect(page.getByRole("menu")).toContainText(email.split("@")[0]!)
 })
 
-test("[auth] 6-digit code signs in", async ({ page, browser }) => {
+test("[auth] 6-digit code signs in", async ({ page, browser }, testInfo) => {
   const email = uniqueEmail("code")
   await page.goto("/sign-in?next=%2Fsettings")
   await requestEmailSignIn(page, email)
@@ -118,6 +118,33 @@ test("[auth] 6-digit code signs in", async ({ page, browser }) => {
     page.getByRole("heading", { level: 1, name: "Settings" })
   ).toBeVisible()
   await expect(page.getByText(`Signed in as ${email}`)).toBeVisible()
+
+  // Settings: the display name is saved through RLS and shows in the menu.
+  await page.getByLabel("Display name").fill("Code Tester")
+  await page.getByRole("button", { name: "Save profile" }).click()
+  await expect(
+    page.getByRole("status").filter({ hasText: "Profile saved." })
+  ).toBeVisible()
+  await page.reload()
+  await page.getByRole("button", { name: "Account menu" }).click()
+  await expect(page.getByRole("menu")).toContainText("Code Tester")
+  await page.keyboard.press("Escape")
+  await page.emulateMedia({ colorScheme: "dark" })
+  const screenshot = testInfo.outputPath("settings-dark.png")
+  await page.screenshot({ path: screenshot, fullPage: true })
+  await testInfo.attach("settings (dark)", {
+    path: screenshot,
+    contentType: "image/png",
+  })
+
+  // Signing out everywhere asks first, then ends this session too.
+  await page.getByRole("button", { name: "Sign out everywhere" }).click()
+  const dialog = page.getByRole("alertdialog", { name: "Sign out everywhere?" })
+  await expect(dialog).toBeVisible()
+  await dialog.getByRole("button", { name: "Sign out everywhere" }).click()
+  await expect(page).toHaveURL(/\/sign-in\?signed_out=everywhere$/)
+  await page.goto("/settings")
+  await expect(page).toHaveURL(`${E2E_APP_URL}/sign-in?next=%2Fsettings`)
 
   // The link from the same email, opened in another browser, cannot be
   // exchanged there (no code verifier): it offers the code form instead.
@@ -207,4 +234,55 @@ test("[auth] signed-out visitor of /devices goes to sign-in and comes back after
   await expect(page).toHaveURL(
     `${E2E_APP_URL}/sign-in?next=%2Fpair%3Fcode%3DABCD-EFGH`
   )
+})
+
+test("[auth] sign up with a password, confirm by email, reset the password", async ({
+  page,
+  context,
+}) => {
+  const email = uniqueEmail("signup")
+  await page.goto("/sign-up")
+  await page.getByLabel("Email").fill(email)
+  await page.getByLabel("Password").fill("short")
+  await page.getByRole("button", { name: "Create account" }).click()
+  await expect(page.getByText("Use at least 8 characters.")).toBeVisible()
+  await expect(page.getByLabel("Password")).toBeFocused()
+
+  await page.getByLabel("Password").fill("first password 1")
+  await page.getByRole("button", { name: "Create account" }).click()
+  await expect(
+    page.getByRole("status").filter({ hasText: "we sent a confirmation link" })
+  ).toBeVisible()
+  await page.goto(verifyLinkOf(await latestMail(email)))
+  await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+
+  await context.clearCookies()
+  await page.goto("/forgot-password")
+  await page.getByLabel("Email").fill(email)
+  await page.getByRole("button", { name: "Email me a reset link" }).click()
+  await expect(
+    page
+      .getByRole("status")
+      .filter({ hasText: "a link to choose a new password" })
+  ).toBeVisible()
+  await expect
+    .poll(async () => (await latestMail(email)).subject)
+    .toMatch(/password/i)
+  await page.goto(verifyLinkOf(await latestMail(email)))
+
+  await expect(page).toHaveURL(`${E2E_APP_URL}/reset-password`)
+  await page
+    .getByLabel("New password", { exact: true })
+    .fill("second password 2")
+  await page.getByLabel("Repeat new password").fill("second password 2")
+  await page.getByRole("button", { name: "Save new password" }).click()
+  await expect(page).toHaveURL(`${E2E_APP_URL}/settings?password=updated`)
+  await expect(
+    page.getByRole("status").filter({ hasText: "Your password is changed." })
+  ).toBeVisible()
+
+  await context.clearCookies()
+  await page.goto("/sign-in")
+  await signInWithPassword(page, { email, password: "second password 2" })
+  await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
 })
