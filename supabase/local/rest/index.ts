@@ -60,6 +60,7 @@ const GUC_SQL = `select
   set_config('request.cookies', $6, true),
   set_config('search_path', $7, true),
   set_config('transaction_read_only', $8, true),
+  set_config('timezone', coalesce($9, current_setting('timezone')), true),
   (select count(set_config('request.jwt.claim.' || key, value, true)) from json_each_text($2::json))`
 
 function parseCookies(header: string | undefined): Record<string, string> {
@@ -219,6 +220,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
           JSON.stringify(parseCookies(rc.req.headers.cookie)),
           searchPath(rc.schema),
           readOnly ? "on" : "off",
+          rc.prefs.timezone ?? null,
         ])
         const outcome = await run(tx)
         if (rc.prefs.tx === "rollback") throw new Rollback(outcome)
@@ -226,7 +228,10 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       })
     } catch (error) {
       if (error instanceof Rollback) return error.outcome
-      throw toApiError(error, rc.auth.role !== "anon")
+      const apiError = toApiError(error, rc.auth.role !== "anon")
+      // A column, table or function the cache still lists may have been dropped by DDL.
+      if (["42703", "42P01", "42883"].includes(apiError.code)) void reloadIfUnknown(false)
+      throw apiError
     }
   }
 
@@ -265,7 +270,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     rc: RequestContext,
     source: { table: Table | null; alias: string; from: string; params?: SqlParams },
     qp: QueryParams,
-    options: { singleComposite?: boolean; applied?: string } = {}
+    options: { singleComposite?: boolean } = {}
   ): Promise<Outcome> {
     const { sql, pctx, root, range } = buildReadSql(cache, source, qp, {
       rangeHeader: rc.req.headers.range as string | undefined,
@@ -666,6 +671,13 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     }
     const media = negotiate(req.headers.accept)
     const prefs = parsePrefer(req.headers.prefer)
+    // An unknown time zone is ignored (or refused with handling=strict), as PostgREST does.
+    if (prefs.timezone && !cache.timezones.has(prefs.timezone)) {
+      if (prefs.handling === "strict") {
+        throw new ApiError(400, "PGRST122", "Invalid preferences given with handling=strict", `Invalid preferences: timezone=${prefs.timezone}`)
+      }
+      prefs.timezone = undefined
+    }
     const auth = await authenticate(req.headers.authorization)
     if (!cache.roles.has(auth.role)) await reloadIfUnknown(false)
     if (cache.roles.get(auth.role) === false) {

@@ -777,6 +777,41 @@ describe(`REST reads: content negotiation (${TEST_ENGINE})`, () => {
   })
 })
 
+describe(`REST reads: preferences (${TEST_ENGINE})`, () => {
+  it("renders timestamps in the time zone of Prefer: timezone", async () => {
+    const recorder = recordingClient(stack)
+    await tokenClient(stack, stack.keys.serviceRoleKey).from("events").insert({ kind: "tz" })
+    const { data: zoned } = await recorder.client
+      .from("events")
+      .select("created_at")
+      .eq("kind", "tz")
+      .setHeader("Prefer", "timezone=America/New_York")
+    expect(zoned).toEqual([{ created_at: "2024-12-31T19:00:00-05:00" }])
+    expect(recorder.header("preference-applied")).toBe("timezone=America/New_York")
+  })
+
+  it("ignores an unknown time zone, and refuses it with handling=strict", async () => {
+    const lenient = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, { headers: { prefer: "timezone=Mars/Olympus" } })
+    expect(lenient.status).toBe(200)
+    const strict = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, {
+      headers: { prefer: "handling=strict, timezone=Mars/Olympus" },
+    })
+    expect(strict.status).toBe(400)
+    expect(await strict.json()).toMatchObject({ code: "PGRST122", details: "Invalid preferences: timezone=Mars/Olympus" })
+  })
+
+  it("refuses unknown preferences with handling=strict", async () => {
+    const response = await fetch(`${stack.url}/rest/v1/authors?select=id`, { headers: { prefer: "handling=strict, return=everything" } })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      code: "PGRST122",
+      message: "Invalid preferences given with handling=strict",
+      details: "Invalid preferences: return=everything",
+      hint: null,
+    })
+  })
+})
+
 describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   it("runs without a token as anon", async () => {
     const response = await fetch(`${stack.url}/rest/v1/rpc/whoami`, { method: "POST" })

@@ -17,6 +17,7 @@ export type Preferences = {
   tx?: "commit" | "rollback"
   handling?: "strict" | "lenient"
   maxAffected?: number
+  timezone?: string
   invalid: string[]
 }
 
@@ -40,8 +41,10 @@ export function parsePrefer(headers: string | string[] | undefined): Preferences
     const [key = "", setting = ""] = value.split("=", 2).map((part) => part.trim())
     if (key === "max-affected" && /^\d+$/.test(setting)) {
       prefs.maxAffected = Number(setting)
-    } else if (key === "timezone" || key === "params") {
-      // Accepted and ignored, as PostgREST does when it cannot apply them.
+    } else if (key === "timezone" && setting) {
+      prefs.timezone = setting
+    } else if (key === "params") {
+      // Removed in PostgREST 12 and ignored since.
     } else if (PREFERENCE_VALUES[key]?.includes(setting)) {
       ;(prefs as Record<string, unknown>)[key] = setting
     } else {
@@ -68,6 +71,7 @@ export function appliedPreferences(
   for (const key of ["resolution", "missing", "return", "count", "tx", "handling"] as const) {
     if (include.includes(key) && prefs[key]) applied.push(`${key}=${prefs[key]}`)
   }
+  if (prefs.timezone) applied.push(`timezone=${prefs.timezone}`)
   if (include.includes("maxAffected") && prefs.handling === "strict" && prefs.maxAffected !== undefined) {
     applied.push(`max-affected=${prefs.maxAffected}`)
   }

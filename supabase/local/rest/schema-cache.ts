@@ -53,6 +53,8 @@ export type SchemaCache = {
   routines: Map<string, Routine[]>
   /** Roles that exist, and whether PostgREST's authenticator may switch to each. */
   roles: Map<string, boolean>
+  /** Time zone names Prefer: timezone may name. */
+  timezones: Set<string>
 }
 
 export const qualified = (schema: string, name: string) => `${schema}.${name}`
@@ -288,7 +290,10 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
   const roleRows = await db.query<{ name: string; switchable: boolean }>(ROLES_SQL)
   const roles = new Map(roleRows.rows.map((row) => [row.name, row.switchable]))
 
-  return { schemas, tables, foreignKeys, routines, roles }
+  const zoneRows = await db.query<{ name: string }>("select name from pg_catalog.pg_timezone_names")
+  const timezones = new Set(zoneRows.rows.map((row) => row.name))
+
+  return { schemas, tables, foreignKeys, routines, roles, timezones }
 }
 
 /**
