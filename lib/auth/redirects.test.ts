@@ -80,6 +80,19 @@ describe("signInPath and afterSignInPath", () => {
     expect(afterSignInPath(null)).toBe("/")
     expect(afterSignInPath("https://evil.com")).toBe("/")
     expect(afterSignInPath("/settings")).toBe("/settings")
+    expect(afterSignInPath("/pair?code=ABCD-EFGH")).toBe("/pair?code=ABCD-EFGH")
+  })
+
+  it("never returns to a sign-in form or an auth route", () => {
+    for (const next of [
+      "/sign-in",
+      "/sign-in?next=%2Fsign-in",
+      "/sign-up",
+      "/auth/sign-out",
+      "/auth/callback?code=x",
+    ]) {
+      expect(afterSignInPath(next), next).toBe("/")
+    }
   })
 })
 

@@ -1,3 +1,4 @@
+import { routeAccess } from "./routes"
 import { safeNextPath } from "./safe-next-path"
 
 // Every URL the console hands to Auth as a redirect target is built here, on
@@ -32,8 +33,12 @@ export function signInPath(
 
 /**
  * Where a person goes once signed in: the checked `next`, else "/", which
- * opens the devices page.
+ * opens the devices page. Never back to a sign-in form or an auth route
+ * (a crafted `next=/auth/sign-out` would only show an error page).
  */
 export function afterSignInPath(next: string | null | undefined): string {
-  return safeNextPath(next)
+  const path = safeNextPath(next)
+  const access = routeAccess(new URL(path, "https://next.invalid").pathname)
+
+  return access === "guest" || access === "public" ? "/" : path
 }

@@ -68,14 +68,12 @@ describe("getAuthSettings", () => {
   })
 
   it("reads the providers and the sign-up switch", async () => {
-    const fetchMock = vi
-      .fn()
-      .mockResolvedValue(
-        Response.json({
-          external: { github: true, email: true },
-          disable_signup: true,
-        })
-      )
+    const fetchMock = vi.fn().mockResolvedValue(
+      Response.json({
+        external: { github: true, email: true },
+        disable_signup: true,
+      })
+    )
     vi.stubGlobal("fetch", fetchMock)
 
     const settings = await getAuthSettings()

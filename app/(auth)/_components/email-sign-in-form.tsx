@@ -108,7 +108,7 @@ export function EmailSignInForm({ next, startWithCode }: EmailSignInFormProps) {
         type="email"
         autoComplete="email"
         required
-        value={email || codeState.values?.email || ""}
+        value={email}
         onChange={(event) => setEmail(event.target.value)}
         errors={codeState.fieldErrors?.email}
       />
