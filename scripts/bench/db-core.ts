@@ -27,7 +27,7 @@ const PUSH_SESSIONS = 100
 const PUSH_MESSAGES = 10_000
 const TARGET_MESSAGES = 1_000_000
 const CHUNK = 100_000
-const LOAD_TIME_LIMIT_MS = 300_000
+const LOAD_TIME_LIMIT_MS = 480_000
 const DASHBOARD_RUNS = 200
 
 const CLAIMS = JSON.stringify({
@@ -275,16 +275,41 @@ async function benchDashboard(url: string, total: number) {
     console.log(
       `  ${total.toLocaleString("en")} messages, ${counts[0]!.rollup.toLocaleString("en")} rollup rows`
     )
+    // One round trip per request, the statements PostgREST runs for it, as one simple query.
+    const request = `begin;
+      select set_config('request.jwt.claims', '${USER_CLAIMS}', true);
+      set local role authenticated;
+      ${dashboard};
+      rollback;`
     const samples: number[] = []
     let days = 0
     for (let run = 0; run < DASHBOARD_RUNS; run++) {
       const started = performance.now()
-      const result = await asUser(() => client.query(dashboard))
+      const replies = (await client.query(
+        request
+      )) as unknown as pg.QueryResult[]
       samples.push(performance.now() - started)
-      days = result.rowCount ?? 0
+      days = replies[3]?.rowCount ?? 0
     }
     console.log(
-      `  usage_by_day (30 days, ${days} rows) as the user, ${DASHBOARD_RUNS} runs: p50 ${formatMs(median(samples))}, p95 ${formatMs(percentile(samples, 95))}, p99 ${formatMs(percentile(samples, 99))} (target p95 < 50 ms)`
+      `  usage_by_day (30 days, ${days} rows) as the user, ${DASHBOARD_RUNS} requests: p50 ${formatMs(median(samples))}, p95 ${formatMs(percentile(samples, 95))}, p99 ${formatMs(percentile(samples, 99))} (target p95 < 50 ms)`
+    )
+    // The database's own time for the query, without the client's scheduling on a busy machine.
+    const server: number[] = []
+    for (let run = 0; run < 50; run++) {
+      const replies = (await client.query(
+        request.replace(
+          dashboard,
+          `explain (analyze, format json) ${dashboard}`
+        )
+      )) as unknown as pg.QueryResult<{
+        "QUERY PLAN": [{ "Execution Time": number }]
+      }>[]
+      const time = replies[3]?.rows[0]?.["QUERY PLAN"][0]["Execution Time"]
+      if (time !== undefined) server.push(time)
+    }
+    console.log(
+      `  the same query's execution time in the database, 50 runs: p50 ${formatMs(median(server))}, p95 ${formatMs(percentile(server, 95))}`
     )
 
     const plan = await asUser(() =>

@@ -205,22 +205,15 @@ as $$
 declare
   session_user_id uuid;
   session_project_id uuid;
-  -- sync_push (running as the platform role, never as an API role) sets this flag after
-  -- computing owner, project for the whole batch in one set-based statement; the
-  -- per-row lookups below are what a 10,000-message push cannot afford.
-  trusted boolean := current_user <> all (array['authenticated', 'anon', 'service_role'])
-    and coalesce(pg_catalog.current_setting('lmx.trusted_message_write', true), '') = 'on';
 begin
   if tg_op = 'INSERT' then
-    if not trusted then
-      select s.user_id, s.project_id into session_user_id, session_project_id
-        from public.cloud_sessions s where s.id = new.session_id;
-      if session_user_id is null or session_user_id <> new.user_id then
-        raise exception 'cloud_messages: session % not found for this user', new.session_id
-          using errcode = '23503';
-      end if;
-      new.project_id := session_project_id;
+    select s.user_id, s.project_id into session_user_id, session_project_id
+      from public.cloud_sessions s where s.id = new.session_id;
+    if session_user_id is null or session_user_id <> new.user_id then
+      raise exception 'cloud_messages: session % not found for this user', new.session_id
+        using errcode = '23503';
     end if;
+    new.project_id := session_project_id;
   else
     if new.user_id <> old.user_id or new.session_id <> old.session_id or new.id <> old.id then
       raise exception 'cloud_messages: a message cannot move to another session or owner' using errcode = '42501';
@@ -263,9 +256,19 @@ begin
 end;
 $$;
 
+-- sync_push (running as the platform role, never as an API role) computes owner, project,
+-- price and sync metadata for its whole batch in one set-based statement and marks it with
+-- lmx.trusted_message_write; for those rows the per-row trigger, which a 10,000-message
+-- push cannot afford, does not run. An API caller can neither set the flag nor act as the
+-- platform role, so every other write goes through the trigger.
 create trigger cloud_messages_track_changes
   before insert or update on public.cloud_messages
-  for each row execute function private.cloud_messages_track_changes();
+  for each row
+  when (not (
+    current_user <> all (array['authenticated', 'anon', 'service_role']::name[])
+    and coalesce(pg_catalog.current_setting('lmx.trusted_message_write', true), '') = 'on'
+  ))
+  execute function private.cloud_messages_track_changes();
 
 -- A session moved to another project takes its messages along.
 create or replace function private.cloud_sessions_move_messages()
@@ -512,7 +515,9 @@ begin
   normalized as (
     select i.id, i.session_id, i.sync_version, i.parent_id, i.message_index, i.role,
            case when i.deleted_at is null then coalesce(i.content, '') else '' end as content,
-           i.reasoning, i.tool_calls, i.token_usage, i.model,
+           case when i.deleted_at is null then i.reasoning end as reasoning,
+           case when i.deleted_at is null then i.tool_calls end as tool_calls,
+           i.token_usage, i.model,
            coalesce(i.input_tokens, (i.token_usage ->> 'input_tokens')::integer,
                     (i.token_usage ->> 'prompt_tokens')::integer, 0) as input_tokens,
            coalesce(i.output_tokens, (i.token_usage ->> 'output_tokens')::integer,
@@ -543,7 +548,7 @@ begin
       left join current_rows c on c.id = n.id
       left join sessions ss on ss.id = n.session_id
   ),
-  -- Owner, project and price for the whole batch at once (the message trigger trusts them
+  -- Owner, project and price for the whole batch at once (the message trigger does not run
   -- while lmx.trusted_message_write is on). Same pricing rule as private.message_cost.
   priced as (
     select c.*,
@@ -583,7 +588,9 @@ begin
           time_to_first_token_ms = excluded.time_to_first_token_ms,
           cost_usd = excluded.cost_usd, created_at = excluded.created_at,
           last_modified_at = excluded.last_modified_at,
-          sync_version = excluded.sync_version, deleted_at = excluded.deleted_at
+          sync_version = excluded.sync_version, deleted_at = excluded.deleted_at,
+          updated_at = pg_catalog.now(),
+          change_seq = (pg_catalog.pg_current_xact_id()::text)::bigint
       where m.sync_version < excluded.sync_version
         and m.user_id = excluded.user_id
         and m.session_id = excluded.session_id

@@ -81,22 +81,15 @@ as $$
 declare
   session_user_id uuid;
   session_project_id uuid;
-  -- sync_push (running as the platform role, never as an API role) sets this flag after
-  -- computing owner, project and cost for the whole batch in one set-based statement; the
-  -- per-row lookups below are what a 10,000-message push cannot afford.
-  trusted boolean := current_user <> all (array['authenticated', 'anon', 'service_role'])
-    and coalesce(pg_catalog.current_setting('lmx.trusted_message_write', true), '') = 'on';
 begin
   if tg_op = 'INSERT' then
-    if not trusted then
-      select s.user_id, s.project_id into session_user_id, session_project_id
-        from public.cloud_sessions s where s.id = new.session_id;
-      if session_user_id is null or session_user_id <> new.user_id then
-        raise exception 'cloud_messages: session % not found for this user', new.session_id
-          using errcode = '23503';
-      end if;
-      new.project_id := session_project_id;
+    select s.user_id, s.project_id into session_user_id, session_project_id
+      from public.cloud_sessions s where s.id = new.session_id;
+    if session_user_id is null or session_user_id <> new.user_id then
+      raise exception 'cloud_messages: session % not found for this user', new.session_id
+        using errcode = '23503';
     end if;
+    new.project_id := session_project_id;
   else
     if new.user_id <> old.user_id or new.session_id <> old.session_id or new.id <> old.id then
       raise exception 'cloud_messages: a message cannot move to another session or owner' using errcode = '42501';
@@ -117,19 +110,17 @@ begin
 
   -- The price in force when the message was written: the same rule as private.message_cost,
   -- inlined because a nested function call per row costs more than the query itself.
-  if not trusted then
-    new.cost_usd := coalesce((
-      select ((new.input_tokens - new.cached_tokens) * p.input_per_mtok
-              + new.cached_tokens * p.cached_per_mtok
-              + new.output_tokens * p.output_per_mtok) / 1000000
-        from public.model_prices p
-       where p.model = new.model
-         and (p.user_id = new.user_id or p.user_id is null)
-         and p.effective_from <= new.created_at
-       order by p.user_id is null, p.effective_from desc
-       limit 1
-    ), 0)::numeric(16, 8);
-  end if;
+  new.cost_usd := coalesce((
+    select ((new.input_tokens - new.cached_tokens) * p.input_per_mtok
+            + new.cached_tokens * p.cached_per_mtok
+            + new.output_tokens * p.output_per_mtok) / 1000000
+      from public.model_prices p
+     where p.model = new.model
+       and (p.user_id = new.user_id or p.user_id is null)
+       and p.effective_from <= new.created_at
+     order by p.user_id is null, p.effective_from desc
+     limit 1
+  ), 0)::numeric(16, 8);
 
   if tg_op = 'UPDATE' then
     if (new.parent_id, new.message_index, new.role, new.content, new.reasoning, new.tool_calls,

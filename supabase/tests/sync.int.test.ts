@@ -12,6 +12,7 @@ import {
   failureAs,
   FIXTURES_SQL,
   MISMATCHES_SQL,
+  ROWS,
   runAs,
   USERS,
   userActor,
@@ -387,6 +388,25 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
       "select count(*) as n from public.cloud_messages where cost_usd > 0"
     )
     expect(Number(priced[0]!.n)).toBeGreaterThan(1000)
+  })
+
+  it("keeps the message trigger for API callers even if they set sync_push's flag", async () => {
+    const rows = await runAs(database.db, userActor("owner"), async (tx) => {
+      await tx.query(
+        "select set_config('lmx.trusted_message_write', 'on', true)"
+      )
+
+      return (
+        await tx.query<{ cost_usd: string; project_id: string | null }>(
+          `insert into public.cloud_messages (session_id, user_id, message_index, role, model, input_tokens, output_tokens, cost_usd, project_id)
+           values ($1, $2, 99, 'assistant', 'fixture-model', 1000000, 0, 123, null)
+           returning cost_usd, project_id`,
+          [ROWS.session, USERS.owner]
+        )
+      ).rows
+    })
+    // The fixture price is $1 per million input tokens; the session belongs to the project.
+    expect(rows).toEqual([{ cost_usd: "1.00000000", project_id: ROWS.project }])
   })
 
   it("refuses malformed batches and cursors", async () => {
