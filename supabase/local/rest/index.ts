@@ -52,6 +52,7 @@ type RequestContext = {
 }
 
 const GUC_SQL = `select
+  (select count(set_config(key, value, true)) from json_each_text($10::json)),
   set_config('role', $1, true),
   set_config('request.jwt.claims', $2, true),
   set_config('request.method', $3, true),
@@ -221,6 +222,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
           searchPath(rc.schema),
           readOnly ? "on" : "off",
           rc.prefs.timezone ?? null,
+          JSON.stringify(cache.roleSettings.get(rc.auth.role) ?? {}),
         ])
         const outcome = await run(tx)
         if (rc.prefs.tx === "rollback") throw new Rollback(outcome)

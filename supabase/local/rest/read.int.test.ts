@@ -816,7 +816,7 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   it("runs without a token as anon", async () => {
     const response = await fetch(`${stack.url}/rest/v1/rpc/whoami`, { method: "POST" })
     expect(response.status).toBe(200)
-    expect((await response.json()).role).toBe("anon")
+    expect(await response.json()).toMatchObject({ role: "anon", statement_timeout: "3s" })
   })
 
   it("sets role, claims and request settings as PostgREST does", async () => {
@@ -832,6 +832,7 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
       x_custom: "yes",
       cookie: "mint",
       search_path: '"public", "extensions"',
+      statement_timeout: "8s",
     })
   })
 

@@ -55,6 +55,8 @@ export type SchemaCache = {
   roles: Map<string, boolean>
   /** Time zone names Prefer: timezone may name. */
   timezones: Set<string>
+  /** `alter role … set` settings, applied per request as PostgREST does (statement_timeout…). */
+  roleSettings: Map<string, Record<string, string>>
 }
 
 export const qualified = (schema: string, name: string) => `${schema}.${name}`
@@ -176,6 +178,14 @@ const ROLES_SQL = `
   from pg_catalog.pg_roles r
 `
 
+const ROLE_SETTINGS_SQL = `
+  select r.rolname as role, to_json(s.setconfig)::text as settings, s.setdatabase = 0 as global
+  from pg_catalog.pg_db_role_setting s
+  join pg_catalog.pg_roles r on r.oid = s.setrole
+  where s.setdatabase = 0
+    or s.setdatabase = (select oid from pg_catalog.pg_database where datname = current_database())
+`
+
 const ROUTINES_SQL = `
   select n.nspname as schema, p.proname as name, p.provolatile::text as volatility,
     p.proretset as returns_set, p.pronargs::int as n_args, p.pronargdefaults::int as n_defaults,
@@ -293,7 +303,20 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
   const zoneRows = await db.query<{ name: string }>("select name from pg_catalog.pg_timezone_names")
   const timezones = new Set(zoneRows.rows.map((row) => row.name))
 
-  return { schemas, tables, foreignKeys, routines, roles, timezones }
+  const settingRows = await db.query<{ role: string; settings: string; global: boolean }>(ROLE_SETTINGS_SQL)
+  const roleSettings = new Map<string, Record<string, string>>()
+  // Settings for every database first, then this database's, which win.
+  for (const row of [...settingRows.rows].sort((a, b) => Number(b.global) - Number(a.global))) {
+    const settings = roleSettings.get(row.role) ?? {}
+    for (const entry of z.array(z.string()).parse(JSON.parse(row.settings))) {
+      const index = entry.indexOf("=")
+      const name = entry.slice(0, index)
+      if (index > 0 && name !== "search_path" && name !== "role") settings[name] = entry.slice(index + 1)
+    }
+    roleSettings.set(row.role, settings)
+  }
+
+  return { schemas, tables, foreignKeys, routines, roles, timezones, roleSettings }
 }
 
 /**

@@ -123,7 +123,8 @@ create function public.whoami() returns json language sql stable as $$
     'path', current_setting('request.path', true),
     'x_custom', current_setting('request.headers', true)::json->>'x-custom',
     'cookie', current_setting('request.cookies', true)::json->>'flavour',
-    'search_path', current_setting('search_path')
+    'search_path', current_setting('search_path'),
+    'statement_timeout', current_setting('statement_timeout')
   )
 $$;
 create function public.fail_plain() returns void language plpgsql as $$
