@@ -22,7 +22,8 @@ import {
 // prices and usage. "ok" = the statement succeeds on the fixture row (a select sees exactly
 // it, a write touches exactly one row); "no" = the actor sees nothing, touches nothing, or the
 // statement fails. The owner's fixture session lives in a project where viewer, developer and
-// admin are members (the owner is its owner). Each cell runs in a transaction that rolls back.
+// admin are members (the owner is its owner), so they also see the owner's profile. Each cell
+// runs in a transaction that rolls back.
 const ACTORS = {
   anon: ANON,
   owner: userActor("owner"),
@@ -42,7 +43,7 @@ const ACTOR_ORDER = Object.keys(ACTORS) as ActorName[]
 // prettier-ignore
 const MATRIX: [table: string, operation: string, ...outcomes: Outcome[]][] = [
   //                                           anon  owner stranger viewer developer admin ownerDevice revoked strangerDevice
-  ["public.profiles",       "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.profiles",       "select",           "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.profiles",       "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.profiles",       "update",           "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.profiles",       "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
