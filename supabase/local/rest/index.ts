@@ -28,7 +28,7 @@ import {
 } from "./request"
 import { loadSchemaCache, qualified, type Routine, type SchemaCache, type Table } from "./schema-cache"
 import { closest } from "./similar"
-import { ident, literal, qualifiedIdent, SqlParams } from "./sql"
+import { ident, inlineParams, literal, qualifiedIdent, SqlParams } from "./sql"
 
 const PREFIX = "/rest/v1"
 
@@ -51,18 +51,28 @@ type RequestContext = {
   auth: Auth
 }
 
-const GUC_SQL = `select
-  (select count(set_config(key, value, true)) from json_each_text($10::json)),
-  set_config('role', $1, true),
-  set_config('request.jwt.claims', $2, true),
-  set_config('request.method', $3, true),
-  set_config('request.path', $4, true),
-  set_config('request.headers', $5, true),
-  set_config('request.cookies', $6, true),
-  set_config('search_path', $7, true),
-  set_config('transaction_read_only', $8, true),
-  set_config('timezone', coalesce($9, current_setting('timezone')), true),
-  (select count(set_config('request.jwt.claim.' || key, value, true)) from json_each_text($2::json))`
+// Applies the request's settings in order (the role's own settings, then the role, claims and
+// request.* values PostgREST sets), local to the transaction.
+const SETTINGS_SQL = `select count(set_config(s->>0, s->>1, true)) from json_array_elements($1::json) s`
+
+const ONE_SHOT_FUNCTION = `
+  create or replace function _local.rest_request(settings json, statement text)
+  returns table (total bigint, page int, body text, inserted int, location text)
+  language plpgsql volatile
+  set search_path = ''
+  as $$
+  declare
+    setting json;
+  begin
+    for setting in select value from pg_catalog.json_array_elements(settings) loop
+      perform pg_catalog.set_config(setting->>0, setting->>1, true);
+    end loop;
+    return query execute statement;
+  end
+  $$;
+  revoke all on function _local.rest_request(json, text) from public;
+`
+const ONE_SHOT_SQL = "select * from _local.rest_request($1::json, $2)"
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = {}
@@ -164,7 +174,7 @@ export function buildReadSql(
   })
   const exact = options.count === "exact" || options.count === "estimated"
   const total = exact ? `(${countSql(pctx, root)})` : "null::bigint"
-  const sql = `with pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(options.format)} as body from pgrst_source _t`
+  const sql = `with pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(options.format)} as body, null::int as inserted, null::text as location from pgrst_source _t`
 
   return { sql, pctx, root, range }
 }
@@ -177,6 +187,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
   const authenticate = createAuthenticator(ctx.keys)
   let cache: SchemaCache = await loadSchemaCache(db, schemas)
   let stopListening: (() => Promise<void>) | undefined
+  let oneShotReady = false
 
   let reloading: Promise<void> | undefined
   let reloadedAt = Date.now()
@@ -205,25 +216,54 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     return [schema, ...config.api.extra_search_path.filter((s) => s !== schema)].map(ident).join(", ")
   }
 
+  function requestSettings(rc: RequestContext): [string, string][] {
+    const readOnly = rc.method === "GET" || rc.method === "HEAD"
+    const settings: [string, string][] = Object.entries(cache.roleSettings.get(rc.auth.role) ?? {})
+    settings.push(
+      ["role", rc.auth.role],
+      ["request.jwt.claims", JSON.stringify(rc.auth.claims)],
+      ["request.method", rc.method],
+      ["request.path", rc.path],
+      ["request.headers", JSON.stringify(requestHeaders(rc.req))],
+      ["request.cookies", JSON.stringify(parseCookies(rc.req.headers.cookie))],
+      ["search_path", searchPath(rc.schema)],
+      ["transaction_read_only", readOnly ? "on" : "off"]
+    )
+    if (rc.prefs.timezone) settings.push(["timezone", rc.prefs.timezone])
+    for (const [claim, value] of Object.entries(rc.auth.claims)) {
+      settings.push([`request.jwt.claim.${claim}`, typeof value === "string" ? value : JSON.stringify(value)])
+    }
+    return settings
+  }
+
+  /**
+   * Runs a request's statement. The common case is one round trip: a function that applies the
+   * request's settings (role first among them) and then plans and runs the statement, inside the
+   * statement's own transaction. Flows that need a second statement or a rollback after looking
+   * at the result (tx=rollback, planned counts, max-affected, singular writes) take a transaction.
+   */
   async function execute(
     rc: RequestContext,
-    run: (tx: Queryable) => Promise<Outcome>
+    run: (tx: Queryable) => Promise<Outcome>,
+    { oneShot = false }: { oneShot?: boolean } = {}
   ): Promise<Outcome> {
-    const readOnly = rc.method === "GET" || rc.method === "HEAD"
     try {
+      if (oneShot && rc.prefs.tx !== "rollback" && oneShotReady) {
+        let used = false
+        const tx: Queryable = {
+          async query<Row>(sql: string, params: unknown[] = []) {
+            if (used) throw new Error("one-shot requests run a single statement")
+            used = true
+            return db.query<Row>(ONE_SHOT_SQL, [JSON.stringify(requestSettings(rc)), inlineParams(sql, params)])
+          },
+          async exec() {
+            throw new Error("one-shot requests run a single statement")
+          },
+        }
+        return await run(tx)
+      }
       return await db.transaction(async (tx) => {
-        await tx.query(GUC_SQL, [
-          rc.auth.role,
-          JSON.stringify(rc.auth.claims),
-          rc.method,
-          rc.path,
-          JSON.stringify(requestHeaders(rc.req)),
-          JSON.stringify(parseCookies(rc.req.headers.cookie)),
-          searchPath(rc.schema),
-          readOnly ? "on" : "off",
-          rc.prefs.timezone ?? null,
-          JSON.stringify(cache.roleSettings.get(rc.auth.role) ?? {}),
-        ])
+        await tx.query(SETTINGS_SQL, [JSON.stringify(requestSettings(rc))])
         const outcome = await run(tx)
         if (rc.prefs.tx === "rollback") throw new Rollback(outcome)
         return outcome
@@ -310,7 +350,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       else if (rc.media.singular) body = singleObject(body, row.page)
 
       return { status, headers, body }
-    })
+    }, { oneShot: count !== "planned" && count !== "estimated" })
   }
 
   function parseJsonBody(raw: Buffer, req: IncomingMessage): unknown {
@@ -435,13 +475,13 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       const items: SelectItem[] = parseSelect(qp.select ?? "*")
       const root = planRead(pctx, { table, alias: table.name, from: "pgrst_mutation" }, items, repLevels)
       const rows = selectSql(pctx, root, null)
-      sql = `with pgrst_mutation as (${mutation}), pgrst_source as (${rows}) select (select count(*) from pgrst_mutation)::int as page, ${bodySql(rc.media.format)} as body, ${insertedSql} as inserted, null::text as location from pgrst_source _t`
+      sql = `with pgrst_mutation as (${mutation}), pgrst_source as (${rows}) select null::bigint as total, (select count(*) from pgrst_mutation)::int as page, ${bodySql(rc.media.format)} as body, ${insertedSql} as inserted, null::text as location from pgrst_source _t`
     } else {
       const location =
         rc.prefs.return === "headers-only" && table.primaryKey.length
           ? `(select row_to_json(_l)::text from (select ${table.primaryKey.map(ident).join(", ")} from pgrst_mutation limit 1) _l)`
           : "null::text"
-      sql = `with pgrst_mutation as (${mutation}) select count(*)::int as page, null::text as body, ${insertedSql} as inserted, ${location} as location from pgrst_mutation`
+      sql = `with pgrst_mutation as (${mutation}) select null::bigint as total, count(*)::int as page, null::text as body, ${insertedSql} as inserted, ${location} as location from pgrst_mutation`
     }
 
     return execute(rc, async (tx) => {
@@ -487,7 +527,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       } else if (representation) body = row.body ?? "[]"
 
       return { status, headers, body }
-    })
+    }, { oneShot: !rc.media.singular && !(rc.prefs.handling === "strict" && rc.prefs.maxAffected !== undefined) })
   }
 
   /** PUT: upsert of the one row its primary-key filters name, as PostgREST answers it. */
@@ -626,10 +666,10 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     }
     const sql =
       routine.returnKind === "void"
-        ? `select ${call}${argsFrom ? ` from ${argsFrom}` : ""}`
+        ? `select null::bigint as total, 1 as page, null::text as body, null::int as inserted, null::text as location from (select ${call}${argsFrom ? ` from ${argsFrom}` : ""}) _v`
         : routine.returnsSet
-          ? `select coalesce(json_agg(_f.v), '[]')::text as body, count(*)::int as page from (select ${call} as v${argsFrom ? ` from ${argsFrom}` : ""}) _f`
-          : `select to_json(${call})::text as body, 1 as page${argsFrom ? ` from ${argsFrom}` : ""}`
+          ? `select null::bigint as total, count(*)::int as page, coalesce(json_agg(_f.v), '[]')::text as body, null::int as inserted, null::text as location from (select ${call} as v${argsFrom ? ` from ${argsFrom}` : ""}) _f`
+          : `select null::bigint as total, 1 as page, to_json(${call})::text as body, null::int as inserted, null::text as location${argsFrom ? ` from ${argsFrom}` : ""}`
 
     return execute(rc, async (tx) => {
       const { rows } = await tx.query<{ body: string | null; page: number }>(sql, params.values)
@@ -646,7 +686,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       Object.assign(headers, baseHeaders(rc), { "content-range": contentRange(0, page - 1, undefined) })
 
       return { status: 200, headers, body: rc.method === "HEAD" ? "" : body }
-    })
+    }, { oneShot: true })
   }
 
   function openApi(rc: RequestContext): Outcome {
@@ -742,6 +782,15 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     name: "rest",
     prefix: PREFIX,
     async start() {
+      try {
+        await db.exec(ONE_SHOT_FUNCTION)
+        oneShotReady = true
+      } catch (error) {
+        // Another stack on this database may be creating it at the same moment; the
+        // transaction path works without it.
+        ctx.log(`[rest] single-round-trip requests unavailable: ${String(error)}`)
+        oneShotReady = (await db.query("select to_regprocedure('_local.rest_request(json, text)') is not null as ok")).rows[0]?.ok === true
+      }
       stopListening = await db.listen("pgrst", (payload) => {
         if (payload === "" || payload === "reload schema") void reload()
       })
