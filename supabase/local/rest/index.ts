@@ -60,6 +60,8 @@ const ONE_SHOT_FUNCTION = `
   returns table (total bigint, page int, body text, inserted int, location text)
   language plpgsql volatile
   set search_path = ''
+  -- Parameters arrive inlined as '…' literals; only quotes are escaped, so this must hold.
+  set standard_conforming_strings = on
   as $$
   declare
     setting json;

@@ -23,35 +23,12 @@ export function arrayLiteral(items: string[]): string {
  * standard_conforming_strings (on in every supported Postgres) means only quotes need doubling.
  */
 export function inlineParams(sql: string, values: unknown[]): string {
-  let out = ""
-  let i = 0
-  while (i < sql.length) {
-    const c = sql[i]!
-    if (c === "'" || c === '"') {
-      const end = closingQuote(sql, i, c)
-      out += sql.slice(i, end)
-      i = end
-    } else if (c === "$" && /[0-9]/.test(sql[i + 1] ?? "")) {
-      let j = i + 1
-      while (/[0-9]/.test(sql[j] ?? "")) j++
-      const value = values[Number(sql.slice(i + 1, j)) - 1]
-      out += value === null || value === undefined ? "NULL" : literal(String(value))
-      i = j
-    } else {
-      out += c
-      i++
-    }
-  }
-  return out
+  return sql.replace(SQL_TOKENS, (match, index: string | undefined) => {
+    if (index === undefined) return match
+    const value = values[Number(index) - 1]
+    return value === null || value === undefined ? "NULL" : literal(String(value))
+  })
 }
 
-function closingQuote(sql: string, start: number, quote: string): number {
-  let i = start + 1
-  while (i < sql.length) {
-    if (sql[i] === quote) {
-      if (sql[i + 1] === quote) i += 2
-      else return i + 1
-    } else i++
-  }
-  return sql.length
-}
+// String literals and quoted identifiers (kept as they are), or a $n parameter.
+const SQL_TOKENS = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g
