@@ -123,6 +123,7 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     const { data: profile } = await demo
       .from("profiles")
       .select("display_name")
+      .eq("id", DEMO.id)
       .single()
     expect(profile).toEqual({ display_name: "Demo User" })
 
