@@ -243,6 +243,8 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
    * request's settings (role first among them) and then plans and runs the statement, inside the
    * statement's own transaction. Flows that need a second statement or a rollback after looking
    * at the result (tx=rollback, planned counts, max-affected, singular writes) take a transaction.
+   * Known difference: Postgres arms statement_timeout when a statement starts, so a role's
+   * statement_timeout is visible to the statement but only enforced on the transaction path.
    */
   async function execute(
     rc: RequestContext,
