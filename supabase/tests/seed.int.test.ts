@@ -22,6 +22,7 @@ const SAM = {
   email: "sam@lmx.local",
 }
 const PASSWORD = "lmx-demo-password"
+const WORK_LAPTOP = "00000000-0000-4000-b000-000000000002"
 
 describe(`demo seed (${TEST_ENGINE})`, () => {
   let stack: TestStack
@@ -160,5 +161,48 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     expect(new Set(sessions?.map((session) => session.user_id))).toEqual(
       new Set([SAM.id])
     )
+  })
+
+  // Last: it changes the seeded Work Laptop.
+  it("lets the demo account rename and revoke its machine through the API, audited, and keeps Sam out", async () => {
+    const demo = await signIn(DEMO.email)
+    const sam = await signIn(SAM.email)
+
+    const { data: stolen } = await sam
+      .from("devices")
+      .update({ name: "mine now" })
+      .eq("id", WORK_LAPTOP)
+      .select("id")
+    expect(stolen).toEqual([])
+
+    const { data: renamed, error } = await demo
+      .from("devices")
+      .update({ name: "Old Laptop" })
+      .eq("id", WORK_LAPTOP)
+      .select("name")
+    expect(error).toBeNull()
+    expect(renamed).toEqual([{ name: "Old Laptop" }])
+    const { error: revokeError } = await demo
+      .from("devices")
+      .update({ revoked_at: new Date().toISOString() })
+      .eq("id", WORK_LAPTOP)
+    expect(revokeError).toBeNull()
+
+    const { data: audit } = await demo
+      .from("audit_log")
+      .select("action")
+      .eq("target_id", WORK_LAPTOP)
+      .order("created_at")
+    expect(audit?.map((entry) => entry.action)).toEqual([
+      "device.pairing_approved",
+      "device.renamed",
+      "device.revoked",
+    ])
+
+    const { error: undo } = await demo
+      .from("devices")
+      .update({ revoked_at: null })
+      .eq("id", WORK_LAPTOP)
+    expect(undo?.message).toMatch(/stays revoked/)
   })
 })
