@@ -729,6 +729,21 @@ export type Database = {
           interval_seconds: number
         }[]
       }
+      search_messages: {
+        Args: {
+          query: string
+          max_rows?: number
+        }
+        Returns: {
+          message_id: string
+          session_id: string
+          session_title: string
+          role: string
+          created_at: string
+          headline: string
+          rank: number
+        }[]
+      }
       sync_pull: {
         Args: {
           cursor?: string

@@ -409,6 +409,19 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
     expect(rows).toEqual([{ cost_usd: "1.00000000", project_id: ROWS.project }])
   })
 
+  it("finds pushed messages by full-text search, for their owner only", async () => {
+    const search = (actor: typeof studio) =>
+      runAs(database.db, actor, (tx) =>
+        tx.query<{ session_title: string; headline: string }>(
+          "select session_title, headline from public.search_messages('quantisation -nothing', 5)"
+        )
+      )
+    const found = (await search(studio)).rows
+    expect(found).toHaveLength(5)
+    expect(found[0]!.headline).toContain("<mark>quantisation</mark>")
+    expect((await search(strangerDevice)).rows).toEqual([])
+  })
+
   it("refuses malformed batches and cursors", async () => {
     const batchError = await failureAs(database.db, studio, (tx) =>
       tx.query("select * from public.sync_push('[]'::jsonb)")
