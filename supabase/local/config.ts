@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import path from "node:path"
 
 import { parse as parseToml } from "smol-toml"
@@ -22,6 +22,11 @@ const durationSchema = z
 const providerSchema = z
   .object({ enabled: z.boolean().default(false) })
   .loose()
+
+const emailTemplateSchema = z.object({
+  subject: z.string().optional(),
+  content_path: z.string().min(1).optional(),
+})
 
 export const stackConfigSchema = z.object({
   project_id: z.string().default("local"),
@@ -72,6 +77,17 @@ export const stackConfigSchema = z.object({
           max_frequency: durationSchema.default(60),
           otp_length: z.number().int().min(6).max(10).default(6),
           otp_expiry: z.number().int().positive().default(3600),
+          // content_path is made absolute by loadStackConfig; the Auth service reads it at boot.
+          template: z
+            .object({
+              invite: emailTemplateSchema.optional(),
+              confirmation: emailTemplateSchema.optional(),
+              recovery: emailTemplateSchema.optional(),
+              magic_link: emailTemplateSchema.optional(),
+              email_change: emailTemplateSchema.optional(),
+              reauthentication: emailTemplateSchema.optional(),
+            })
+            .default({}),
         })
         .prefault({}),
       external: z.record(z.string(), providerSchema).default({}),
@@ -100,5 +116,34 @@ export function loadStackConfig(configPath: string): StackConfig {
     throw new ConfigError(`${path.relative(process.cwd(), configPath)} is invalid:\n${issues}`)
   }
 
-  return parsed.data
+  return resolveTemplatePaths(parsed.data, configPath)
+}
+
+/** The config with no [auth.email.template.*]: Auth then sends Supabase's default emails. */
+export function withoutEmailTemplates(config: StackConfig): StackConfig {
+  return { ...config, auth: { ...config.auth, email: { ...config.auth.email, template: {} } } }
+}
+
+/**
+ * The Supabase CLI reads template content_path from the project root
+ * ("./supabase/templates/x.html"); a path relative to supabase/ ("./templates/x.html") is
+ * accepted too. A missing file keeps the project-root reading, so the boot error names it.
+ */
+function resolveTemplatePaths(config: StackConfig, configPath: string): StackConfig {
+  const supabaseDir = path.dirname(path.resolve(configPath))
+  const root = path.dirname(supabaseDir)
+  const templates = { ...config.auth.email.template }
+  for (const [kind, template] of Object.entries(templates)) {
+    if (!template?.content_path) continue
+    const fromRoot = path.resolve(root, template.content_path)
+    const fromSupabase = path.resolve(supabaseDir, template.content_path)
+    const content_path =
+      !existsSync(fromRoot) && existsSync(fromSupabase) ? fromSupabase : fromRoot
+    templates[kind as keyof typeof templates] = { ...template, content_path }
+  }
+
+  return {
+    ...config,
+    auth: { ...config.auth, email: { ...config.auth.email, template: templates } },
+  }
 }

@@ -13,7 +13,7 @@ import {
   type OutgoingMail,
 } from "../mailbox/mailbox"
 import { type ServiceContext } from "../service"
-import { composeEmail, verificationUrl, type LinkType } from "./emails"
+import { createMailComposer, verificationUrl, type LinkType } from "./emails"
 import {
   AuthApiFailure,
   badRequest,
@@ -112,6 +112,7 @@ export function createAuthKernel(ctx: ServiceContext) {
   const { config } = ctx
   const auth = config.auth
   const mailbox = getMailbox(ctx)
+  const composeEmail = createMailComposer(auth.email.template)
   const redirects = createRedirectValidator({
     siteUrl: auth.site_url,
     allowList: auth.additional_redirect_urls,
@@ -293,8 +294,25 @@ export function createAuthKernel(ctx: ServiceContext) {
           options.redirectTo
         )
       : undefined
-    if (deliver)
-      tx.outbox.push(composeEmail(options.kind, options.to, { link, code }))
+    if (deliver) {
+      const changing = options.kind === "email_change"
+      tx.outbox.push(
+        composeEmail(options.kind, options.to, {
+          SiteURL: auth.site_url,
+          ConfirmationURL: link,
+          Token: code,
+          TokenHash: options.linkType ? linkToken : undefined,
+          RedirectTo: options.linkType ? options.redirectTo : undefined,
+          Email: user.email ?? options.to,
+          NewEmail: changing
+            ? (user.email_change ??
+              (options.slot === "email_change_new" ? options.to : undefined))
+            : undefined,
+          SendingTo: options.to,
+          Data: user.raw_user_meta_data ?? {},
+        })
+      )
+    }
 
     return { otp: code, hash, link }
   }

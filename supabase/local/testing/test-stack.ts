@@ -3,6 +3,7 @@ import path from "node:path"
 
 import pg from "pg"
 
+import { withoutEmailTemplates } from "../config"
 import { openDatabase, type StorageOptions } from "../db/open"
 import { type Database } from "../db/types"
 import { prepareDatabase } from "../migrate"
@@ -58,14 +59,25 @@ export type TestStack = LocalStack & { [Symbol.asyncDispose](): Promise<void> }
  * Starts a whole local stack on a free port over a fresh database. The app's migrations and
  * seed by default; conformance suites pass a schema of their own.
  */
-export async function startTestStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
+export async function startTestStack(
+  {
+    emailTemplates = false,
+    ...options
+  }: Partial<StackOptions> & {
+    /** Keep config.toml's [auth.email.template.*]; suites otherwise assert Supabase's default emails. */
+    emailTemplates?: boolean
+  } = {}
+): Promise<TestStack> {
   const throwaway = await createThrowawayStorage()
+  const overrides = options.configOverrides ?? ((config) => config)
   const stack = await startLocalStack({
     root: PROJECT_ROOT,
     port: 0,
     storage: throwaway.storage,
     log: process.env.LMX_TEST_LOG ? (line) => console.log(line) : undefined,
     ...options,
+    configOverrides: (config) =>
+      overrides(emailTemplates ? config : withoutEmailTemplates(config)),
   })
   const stopStack = stack.stop
   const stop = async () => {
