@@ -16,7 +16,12 @@ export function formatStatus(stack: LocalStack): string {
   const body = lines.map(([label, value]) => `${label.padStart(width)}: ${value}`).join("\n")
   const warnings = stack.warnings.map((warning) => `\nwarning: ${warning}`).join("")
 
-  return `Local stack started.\n\n${body}\n${warnings}`
+  const phases = Object.entries(stack.timings)
+    .filter(([phase]) => phase !== "total")
+    .map(([phase, ms]) => `${phase} ${ms} ms`)
+    .join(", ")
+
+  return `Local stack started in ${stack.timings.total} ms (${phases}).\n\n${body}\n${warnings}`
 }
 
 /**

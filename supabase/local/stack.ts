@@ -41,6 +41,8 @@ export type LocalStack = {
   migrations: { applied: string[]; total: number }
   seeded: string[]
   warnings: string[]
+  /** Milliseconds per boot phase (open, migrate, keys, each service) and in total. */
+  timings: Record<string, number>
   statusLines(): string[]
   stop(): Promise<void>
 }
@@ -65,6 +67,14 @@ async function resetPostgres(db: Database) {
 /** Boots the embedded Supabase-compatible stack and starts listening. */
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
   const root = options.root ?? process.cwd()
+  const bootStarted = performance.now()
+  const timings: Record<string, number> = {}
+  let lapStarted = bootStarted
+  const lap = (phase: string) => {
+    const now = performance.now()
+    timings[phase] = Math.round(now - lapStarted)
+    lapStarted = now
+  }
   const log = options.log ?? (() => undefined)
   const supabaseDir = path.join(root, "supabase")
   let config = loadStackConfig(options.configPath ?? path.join(supabaseDir, "config.toml"))
@@ -74,6 +84,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     rmSync(options.storage.dataDir, { recursive: true, force: true })
   }
   const db = await openDatabase(options.storage)
+  lap("open")
   try {
     if (options.reset && options.storage.engine === "postgres") await resetPostgres(db)
 
@@ -85,7 +96,9 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
           : []),
     })
+    lap("migrate")
     const keys = await loadStackKeys(db, { jwtSecret: options.jwtSecret })
+    lap("keys")
 
     const services: Service[] = []
     let ready = false
@@ -136,8 +149,13 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const url = `http://${host}:${port}`
 
     const context = { db, config, keys, apiUrl: url, log }
+    lap("listen")
     for (const factory of options.services ?? defaultServices) services.push(await factory(context))
-    for (const service of services) await service.start?.()
+    for (const service of services) {
+      await service.start?.()
+      lap(service.name)
+    }
+    timings.total = Math.round(performance.now() - bootStarted)
     ready = true
 
     let stopping: Promise<void> | undefined
@@ -150,6 +168,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       migrations,
       seeded,
       warnings,
+      timings,
       statusLines: () => [
         `API URL: ${url}`,
         `REST URL: ${url}/rest/v1`,

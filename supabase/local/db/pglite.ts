@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs"
+import { randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import path from "node:path"
 
 import { PGlite, types } from "@electric-sql/pglite"
@@ -33,23 +35,56 @@ function wrap(target: Pick<PGlite, "query" | "exec">): Queryable {
   }
 }
 
+// A freshly initialised cluster (initdb's output) is the same every time for one PGlite
+// version, and initdb is most of a cold start: keep its image once and unpack it after.
+const IMAGE_CACHE_DIR = path.resolve(import.meta.dirname, "../../../.local/cache")
+
+function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite")
+  let dir = path.dirname(entry)
+  while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir)
+
+  return (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string })
+    .version
+}
+
+async function initdbImage(): Promise<Blob> {
+  const file = path.join(IMAGE_CACHE_DIR, `pglite-${pgliteVersion()}-initdb.tar`)
+  if (existsSync(file)) return new Blob([readFileSync(file)])
+  const scratch = await PGlite.create()
+  const image = await scratch.dumpDataDir("none")
+  await scratch.close()
+  try {
+    // Written aside and renamed, so concurrent boots never read half a file.
+    mkdirSync(IMAGE_CACHE_DIR, { recursive: true })
+    const partial = `${file}.${randomBytes(4).toString("hex")}.partial`
+    writeFileSync(partial, Buffer.from(await image.arrayBuffer()))
+    renameSync(partial, file)
+  } catch {
+    // A read-only checkout still boots; it just runs initdb each time.
+  }
+
+  return image
+}
+
 /** Opens PGlite in a directory (created if missing) or in memory when dataDir is undefined. */
 export async function openPglite(dataDir?: string): Promise<Database> {
   // Extensions hosted Supabase offers that migrations may create.
   const extensions = { pgcrypto, pg_trgm }
   let pg: PGlite
-  if (!dataDir) {
-    pg = await PGlite.create({ extensions })
-  } else if (existsSync(path.join(dataDir, "PG_VERSION"))) {
+  if (dataDir && existsSync(path.join(dataDir, "PG_VERSION"))) {
     pg = await PGlite.create({ dataDir, extensions })
   } else {
-    // initdb straight onto the host file system costs several seconds of small synced
-    // writes; initdb in memory and unpacking the resulting cluster takes a fraction of that.
-    mkdirSync(dataDir, { recursive: true })
-    const scratch = await PGlite.create()
-    const image = await scratch.dumpDataDir("none")
-    await scratch.close()
-    pg = await PGlite.create({ dataDir, extensions, loadDataDir: image })
+    // initdb straight onto the host file system costs seconds of small synced writes;
+    // unpacking the initdb image (made in memory once, then cached) takes a fraction of that.
+    if (dataDir) mkdirSync(dataDir, { recursive: true })
+    const image = await initdbImage()
+    try {
+      pg = await PGlite.create({ dataDir, extensions, loadDataDir: image })
+    } catch (error) {
+      rmSync(path.join(IMAGE_CACHE_DIR), { recursive: true, force: true })
+      throw error
+    }
   }
   const base = wrap(pg)
 
