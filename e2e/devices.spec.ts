@@ -6,7 +6,7 @@ import {
   latestMail,
   requestEmailSignIn,
   uniqueEmail,
-  verifyLinkOf,
+  openEmailLink,
 } from "./fixtures/auth"
 import {
   deviceApi,
@@ -45,7 +45,7 @@ test("[devices] a new user pairs a machine and sees it live", async ({
     const email = uniqueEmail("journey")
     await page.goto("/sign-in")
     await requestEmailSignIn(page, email)
-    await page.goto(verifyLinkOf(await latestMail(email)))
+    await openEmailLink(page, await latestMail(email))
     await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
     await expect(page.getByRole("heading", devicesHeading)).toBeVisible()
     await expect(page.getByText("No devices paired yet")).toBeVisible()
