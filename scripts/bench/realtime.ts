@@ -5,15 +5,14 @@
 // Subscribers run in child processes (as browsers would, apart from the server), reporting
 // arrival times on the shared clock (performance.timeOrigin + performance.now()).
 import { type ChildProcess, fork } from "node:child_process"
-import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 
 import { createClient } from "@supabase/supabase-js"
 import { WebSocket } from "ws"
 
-import pg from "pg"
 
 import { type StorageOptions } from "@/supabase/local/db/open"
+import { createThrowawayDatabase } from "@/supabase/local/testing/throwaway-database"
 import { realtimeService } from "@/supabase/local/realtime/service"
 import {
   mintUser,
@@ -103,20 +102,11 @@ async function withStorage<T>(
   fn: (storage: StorageOptions) => Promise<T>
 ): Promise<T> {
   if (engine === "pglite") return fn({ engine: "pglite" })
-  const name = `lmx_bench_realtime_${randomBytes(4).toString("hex")}`
-  const admin = new pg.Client({ connectionString: POSTGRES_URL })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(POSTGRES_URL)
-  url.pathname = `/${name}`
+  const database = await createThrowawayDatabase(POSTGRES_URL, "lmx_bench_realtime")
   try {
-    return await fn({ engine: "postgres", url: url.toString(), poolSize: 10 })
+    return await fn({ engine: "postgres", url: database.url, poolSize: 10 })
   } finally {
-    const cleanup = new pg.Client({ connectionString: POSTGRES_URL })
-    await cleanup.connect()
-    await cleanup.query(`drop database if exists ${name} with (force)`)
-    await cleanup.end()
+    await database.drop()
   }
 }
 

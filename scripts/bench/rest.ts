@@ -5,15 +5,14 @@
 // The request time is measured with a lean keep-alive HTTP client, as a load generator sees
 // the server; one extra row measures the 25-row page through fetch (undici), the transport
 // supabase-js uses on Node, to show what that client adds on top.
-import { randomBytes } from "node:crypto"
 import http from "node:http"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
-import pg from "pg"
 
 import { type StorageOptions } from "@/supabase/local/db/open"
+import { createThrowawayDatabase } from "@/supabase/local/testing/throwaway-database"
 import { buildReadSql, restService } from "@/supabase/local/rest"
 import { parseQueryParams } from "@/supabase/local/rest/request"
 import { loadSchemaCache } from "@/supabase/local/rest/schema-cache"
@@ -72,20 +71,11 @@ async function withStorage<T>(
   fn: (storage: StorageOptions) => Promise<T>
 ): Promise<T> {
   if (engine === "pglite") return fn({ engine: "pglite" })
-  const name = `lmx_bench_rest_${randomBytes(4).toString("hex")}`
-  const admin = new pg.Client({ connectionString: POSTGRES_URL })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(POSTGRES_URL)
-  url.pathname = `/${name}`
+  const database = await createThrowawayDatabase(POSTGRES_URL, "lmx_bench_rest")
   try {
-    return await fn({ engine: "postgres", url: url.toString(), poolSize: 10 })
+    return await fn({ engine: "postgres", url: database.url, poolSize: 10 })
   } finally {
-    const cleanup = new pg.Client({ connectionString: POSTGRES_URL })
-    await cleanup.connect()
-    await cleanup.query(`drop database if exists ${name} with (force)`)
-    await cleanup.end()
+    await database.drop()
   }
 }
 

@@ -48,8 +48,12 @@ function pgliteVersion(): string {
     .version
 }
 
+function imageCacheFile(): string {
+  return path.join(IMAGE_CACHE_DIR, `pglite-${pgliteVersion()}-initdb.tar`)
+}
+
 async function initdbImage(): Promise<Blob> {
-  const file = path.join(IMAGE_CACHE_DIR, `pglite-${pgliteVersion()}-initdb.tar`)
+  const file = imageCacheFile()
   if (existsSync(file)) return new Blob([readFileSync(file)])
   const scratch = await PGlite.create()
   const image = await scratch.dumpDataDir("none")
@@ -82,7 +86,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     try {
       pg = await PGlite.create({ dataDir, extensions, loadDataDir: image })
     } catch (error) {
-      rmSync(path.join(IMAGE_CACHE_DIR), { recursive: true, force: true })
+      // A damaged image must not fail every later boot: the next one makes it again.
+      rmSync(imageCacheFile(), { force: true })
       throw error
     }
   }

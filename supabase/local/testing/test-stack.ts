@@ -1,13 +1,11 @@
-import { randomBytes } from "node:crypto"
 import path from "node:path"
-
-import pg from "pg"
 
 import { withoutEmailTemplates } from "../config"
 import { openDatabase, type StorageOptions } from "../db/open"
 import { type Database } from "../db/types"
 import { prepareDatabase } from "../migrate"
 import { startLocalStack, type LocalStack, type StackOptions } from "../stack"
+import { createThrowawayDatabase } from "./throwaway-database"
 
 /**
  * Test infrastructure shared by every integration suite (files named *.int.test.ts).
@@ -28,29 +26,9 @@ async function createThrowawayStorage(): Promise<Throwaway> {
   if (TEST_ENGINE === "pglite") return { storage: { engine: "pglite" }, drop: async () => {} }
   const adminUrl = process.env.DATABASE_URL
   if (!adminUrl) throw new Error("LMX_TEST_ENGINE=postgres needs DATABASE_URL")
-  const name = `lmx_test_${process.pid}_${randomBytes(4).toString("hex")}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`create database ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
+  const database = await createThrowawayDatabase(adminUrl, `lmx_test_${process.pid}`)
 
-  return {
-    storage: { engine: "postgres", url: url.toString(), poolSize: 10 },
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl })
-      await client.connect()
-      try {
-        await client.query(`drop database if exists ${name} with (force)`)
-      } finally {
-        await client.end()
-      }
-    },
-  }
+  return { storage: { engine: "postgres", url: database.url, poolSize: 10 }, drop: database.drop }
 }
 
 export type TestStack = LocalStack & { [Symbol.asyncDispose](): Promise<void> }
