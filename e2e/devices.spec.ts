@@ -3,6 +3,7 @@ import os from "node:os"
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
 
 import {
+  DEMO_USER,
   latestMail,
   requestEmailSignIn,
   uniqueEmail,
@@ -17,6 +18,7 @@ import {
 } from "./fixtures/devices"
 import {
   createConfirmedUser,
+  sessionCookiesFor,
   signInAsNewUser,
   userClient,
 } from "./fixtures/session"
@@ -185,6 +187,29 @@ test("[devices] a new user pairs a machine and sees it live", async ({
     pairing?.stop()
     config.dispose()
   }
+})
+
+// The seed's sessions and runs have md5-derived ids, which are valid Postgres uuids but not
+// RFC 9562 ones: the page must read every id the database returns.
+test("[devices] a seeded device shows its recent sessions and runs", async ({
+  page,
+  context,
+}, testInfo) => {
+  await context.addCookies(
+    await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+  )
+  await page.goto("/devices/00000000-0000-4000-b000-000000000001")
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Studio Mac" })
+  ).toBeVisible()
+
+  for (const title of ["Recent sessions", "Recent runs"]) {
+    const section = page.getByRole("region", { name: title })
+    await expect(section.getByRole("listitem").first()).toBeVisible()
+    await expect(section).not.toContainText("Could not load")
+  }
+  await expect(page.getByText("Could not load")).toHaveCount(0)
+  await snap(page, testInfo, "seeded device detail")
 })
 
 test("[devices] denying a pairing request tells the agent no", async ({

@@ -2,6 +2,7 @@
 
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
 import { type Client } from "@/lib/devices/queries"
 import { createClient } from "@/lib/supabase/server"
 
@@ -61,7 +62,7 @@ export async function approvePairing(
     console.error(`[pairing] approve failed: ${error.code} ${error.message}`)
     return { ok: false, status: "error" }
   }
-  const deviceId = z.uuid().nullable().parse(data)
+  const deviceId = dbId.nullable().parse(data)
   if (!deviceId) return explainMiss(supabase, code)
 
   return { ok: true, status: "approved", deviceId }

@@ -1,9 +1,9 @@
 import type { Metadata } from "next"
 import { notFound } from "next/navigation"
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
-import { z } from "zod"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
+import { dbId } from "@/lib/db-id"
 import { type Client } from "@/lib/devices/queries"
 import {
   deviceActivityQueryOptions,
@@ -24,7 +24,7 @@ export default async function DevicePage({
   params: Promise<{ id: string }>
 }) {
   const { id: rawId } = await params
-  const id = z.uuid().safeParse(rawId)
+  const id = dbId.safeParse(rawId)
   if (!id.success) notFound()
 
   const user = await getCurrentUser()
