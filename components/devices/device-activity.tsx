@@ -6,10 +6,10 @@ import { Ban, CheckCircle2, Pencil, Trash2, XCircle } from "lucide-react"
 
 import { type DeviceActivity } from "@/lib/devices/queries"
 import { deviceActivityQueryOptions } from "@/lib/devices/query-options"
+import { createClient } from "@/lib/supabase/client"
 import { cn } from "@/lib/utils"
 import { Skeleton } from "@/components/ui/skeleton"
 
-import { createDevicesClient } from "./browser-client"
 import { RelativeTime } from "./relative-time"
 import { useServerNow } from "./use-server-now"
 
@@ -57,7 +57,7 @@ export function DeviceActivityList({
   serverNow: string
 }) {
   const { data, isPending, isError, refetch } = useQuery(
-    deviceActivityQueryOptions(createDevicesClient(), userId, deviceId)
+    deviceActivityQueryOptions(createClient(), userId, deviceId)
   )
   const now = useServerNow(serverNow, 30_000)
   const headingId = React.useId()

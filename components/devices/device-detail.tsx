@@ -12,12 +12,12 @@ import {
   deviceSessionsQueryOptions,
   deviceUsageQueryOptions,
 } from "@/lib/devices/query-options"
+import { createClient } from "@/lib/supabase/client"
 import { Badge } from "@/components/ui/badge"
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
 import { Skeleton } from "@/components/ui/skeleton"
 import { CommandHint } from "@/components/shell/empty-state"
 
-import { createDevicesClient } from "./browser-client"
 import { DeviceActivityList } from "./device-activity"
 import { DeviceFacts } from "./device-facts"
 import { DeviceSettingsDialog } from "./device-settings-dialog"
@@ -78,7 +78,7 @@ function LoadError({ what, onRetry }: { what: string; onRetry: () => void }) {
 }
 
 export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
-  const supabase = createDevicesClient()
+  const supabase = createClient()
   const { data: device } = useSuspenseQuery(
     deviceQueryOptions(supabase, userId, deviceId)
   )

@@ -7,11 +7,11 @@ import { useSuspenseQuery } from "@tanstack/react-query"
 import { Monitor, SearchX } from "lucide-react"
 
 import { devicesQueryOptions } from "@/lib/devices/query-options"
+import { createClient } from "@/lib/supabase/client"
 import { cn } from "@/lib/utils"
 import { Button } from "@/components/ui/button"
 import { CommandHint, EmptyState } from "@/components/shell/empty-state"
 
-import { createDevicesClient } from "./browser-client"
 import { DeviceCard } from "./device-card"
 import { DeviceFiltersBar } from "./device-filters-bar"
 import {
@@ -34,7 +34,7 @@ export function DeviceList({
   ...props
 }: React.ComponentProps<"div"> & { userId: string; serverNow: string }) {
   const { data: devices } = useSuspenseQuery(
-    devicesQueryOptions(createDevicesClient(), userId)
+    devicesQueryOptions(createClient(), userId)
   )
   const live = useDevicesRealtime(userId)
   const now = useServerNow(serverNow)

@@ -1,10 +1,7 @@
-import { type SupabaseClient } from "@supabase/supabase-js"
 import { z } from "zod"
 
-import { type Database } from "@/lib/database.types"
 import { dbId } from "@/lib/db-id"
-
-export type Client = SupabaseClient<Database>
+import { type Client } from "@/lib/supabase/types"
 
 const text = z.string().min(1).optional().catch(undefined)
 

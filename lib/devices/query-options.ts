@@ -1,5 +1,7 @@
 import { queryOptions } from "@tanstack/react-query"
 
+import { type Client } from "@/lib/supabase/types"
+
 import {
   getDevice,
   getDeviceUsage,
@@ -7,7 +9,6 @@ import {
   listDeviceRuns,
   listDevices,
   listDeviceSessions,
-  type Client,
 } from "./queries"
 
 // The client is an argument, never part of a key: server and browser clients read the same

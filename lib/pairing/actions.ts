@@ -3,8 +3,8 @@
 import { z } from "zod"
 
 import { dbId } from "@/lib/db-id"
-import { type Client } from "@/lib/devices/queries"
 import { createClient } from "@/lib/supabase/server"
+import { type Client } from "@/lib/supabase/types"
 
 import { getPairingCodeStatus, isRateLimited } from "./queries"
 import {
@@ -22,9 +22,8 @@ export type PairingActionResult =
       message?: string
     }
 
-async function client(): Promise<Client> {
-  // The server client is untyped; the rows it returns are the generated Database's.
-  return (await createClient()) as unknown as Client
+function client(): Promise<Client> {
+  return createClient()
 }
 
 async function explainMiss(

@@ -4,7 +4,6 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { dbId } from "@/lib/db-id"
-import { type Client } from "@/lib/devices/queries"
 import {
   deviceActivityQueryOptions,
   deviceQueryOptions,
@@ -28,8 +27,7 @@ export default async function DevicePage({
   if (!id.success) notFound()
 
   const user = await getCurrentUser()
-  // The server client is untyped; the rows it returns are the generated Database's.
-  const supabase = (await createClient()) as unknown as Client
+  const supabase = await createClient()
   const queryClient = getQueryClient()
 
   // The device itself is awaited (a failure belongs in error.tsx, a miss in not-found);
