@@ -9,9 +9,8 @@ import { deviceActivityQueryOptions } from "@/lib/devices/query-options"
 import { createClient } from "@/lib/supabase/client"
 import { cn } from "@/lib/utils"
 import { Skeleton } from "@/components/ui/skeleton"
-
-import { RelativeTime } from "./relative-time"
-import { useServerNow } from "./use-server-now"
+import { RelativeTime } from "@/components/shared/relative-time"
+import { useServerNow } from "@/components/shared/use-server-now"
 
 function describe(entry: DeviceActivity): {
   icon: React.ComponentType<{ className?: string }>

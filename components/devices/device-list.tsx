@@ -6,10 +6,12 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation"
 import { useSuspenseQuery } from "@tanstack/react-query"
 import { Monitor, SearchX } from "lucide-react"
 
+import { ONLINE_RECHECK_MS } from "@/lib/devices/online"
 import { devicesQueryOptions } from "@/lib/devices/query-options"
 import { createClient } from "@/lib/supabase/client"
 import { cn } from "@/lib/utils"
 import { Button } from "@/components/ui/button"
+import { useServerNow } from "@/components/shared/use-server-now"
 import { CommandHint, EmptyState } from "@/components/shell/empty-state"
 
 import { DeviceCard } from "./device-card"
@@ -23,7 +25,6 @@ import {
 } from "./filters"
 import { LiveIndicator } from "./live-indicator"
 import { useDevicesRealtime } from "./use-devices-realtime"
-import { useServerNow } from "./use-server-now"
 
 export const PAIR_COMMAND = "npm run device -- pair"
 
@@ -37,7 +38,7 @@ export function DeviceList({
     devicesQueryOptions(createClient(), userId)
   )
   const live = useDevicesRealtime(userId)
-  const now = useServerNow(serverNow)
+  const now = useServerNow(serverNow, ONLINE_RECHECK_MS)
   const router = useRouter()
   const pathname = usePathname()
   const searchParams = useSearchParams()

@@ -40,10 +40,3 @@ export function msUntilOffline(
 
   return Math.max(0, seen + ONLINE_WINDOW_MS - now + 1)
 }
-
-/** Milliseconds to add to the browser's clock to get the server's. */
-export function clockSkew(serverNow: string, clientNow: number): number {
-  const server = Date.parse(serverNow)
-
-  return Number.isNaN(server) ? 0 : server - clientNow
-}
