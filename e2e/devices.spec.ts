@@ -2,6 +2,8 @@ import os from "node:os"
 
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
 
+import { dbId } from "../lib/db-id"
+import { devicePairStartResponseSchema } from "../lib/devices/schema"
 import {
   DEMO_USER,
   latestMail,
@@ -322,10 +324,11 @@ test("[devices] the device API refuses a revoked device", async ({
     role: "llm_host",
   })
   expect(started.status).toBe(200)
-  const { data: deviceId, error } = await supabase.rpc("pairing_approve", {
-    user_code: started.json.user_code,
+  const { data: approved, error } = await supabase.rpc("pairing_approve", {
+    user_code: devicePairStartResponseSchema.parse(started.json).user_code,
   })
   expect(error).toBeNull()
+  const deviceId = dbId.parse(approved)
   const token = await deviceApi("pair/token", {
     device_code: started.json.device_code,
   })
