@@ -19,6 +19,19 @@ export default defineConfig([
       ],
     },
   },
+  {
+    // Ids read from the database are any Postgres uuid; z.uuid() rejects many (lib/db-id.ts).
+    files: ["app/**", "components/**", "lib/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.object.name='z'][callee.property.name='uuid']",
+          message: "Read ids with dbId from lib/db-id.ts: z.uuid() rejects valid Postgres uuids.",
+        },
+      ],
+    },
+  },
   globalIgnores([
     ".next/**",
     "out/**",

@@ -2,7 +2,10 @@ import os from "node:os"
 
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
 
+import { dbId } from "../lib/db-id"
+import { devicePairStartResponseSchema } from "../lib/devices/schema"
 import {
+  DEMO_USER,
   latestMail,
   requestEmailSignIn,
   uniqueEmail,
@@ -17,6 +20,7 @@ import {
 } from "./fixtures/devices"
 import {
   createConfirmedUser,
+  sessionCookiesFor,
   signInAsNewUser,
   userClient,
 } from "./fixtures/session"
@@ -187,6 +191,29 @@ test("[devices] a new user pairs a machine and sees it live", async ({
   }
 })
 
+// The seed's sessions and runs have md5-derived ids, which are valid Postgres uuids but not
+// RFC 9562 ones: the page must read every id the database returns.
+test("[devices] a seeded device shows its recent sessions and runs", async ({
+  page,
+  context,
+}, testInfo) => {
+  await context.addCookies(
+    await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+  )
+  await page.goto("/devices/00000000-0000-4000-b000-000000000001")
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Studio Mac" })
+  ).toBeVisible()
+
+  for (const title of ["Recent sessions", "Recent runs"]) {
+    const section = page.getByRole("region", { name: title })
+    await expect(section.getByRole("listitem").first()).toBeVisible()
+    await expect(section).not.toContainText("Could not load")
+  }
+  await expect(page.getByText("Could not load")).toHaveCount(0)
+  await snap(page, testInfo, "seeded device detail")
+})
+
 test("[devices] denying a pairing request tells the agent no", async ({
   page,
   context,
@@ -297,10 +324,11 @@ test("[devices] the device API refuses a revoked device", async ({
     role: "llm_host",
   })
   expect(started.status).toBe(200)
-  const { data: deviceId, error } = await supabase.rpc("pairing_approve", {
-    user_code: started.json.user_code,
+  const { data: approved, error } = await supabase.rpc("pairing_approve", {
+    user_code: devicePairStartResponseSchema.parse(started.json).user_code,
   })
   expect(error).toBeNull()
+  const deviceId = dbId.parse(approved)
   const token = await deviceApi("pair/token", {
     device_code: started.json.device_code,
   })

@@ -6,12 +6,11 @@ import { Ban, CheckCircle2, Pencil, Trash2, XCircle } from "lucide-react"
 
 import { type DeviceActivity } from "@/lib/devices/queries"
 import { deviceActivityQueryOptions } from "@/lib/devices/query-options"
+import { createClient } from "@/lib/supabase/client"
 import { cn } from "@/lib/utils"
 import { Skeleton } from "@/components/ui/skeleton"
-
-import { createDevicesClient } from "./browser-client"
-import { RelativeTime } from "./relative-time"
-import { useServerNow } from "./use-server-now"
+import { RelativeTime } from "@/components/shared/relative-time"
+import { useServerNow } from "@/components/shared/use-server-now"
 
 function describe(entry: DeviceActivity): {
   icon: React.ComponentType<{ className?: string }>
@@ -57,7 +56,7 @@ export function DeviceActivityList({
   serverNow: string
 }) {
   const { data, isPending, isError, refetch } = useQuery(
-    deviceActivityQueryOptions(createDevicesClient(), userId, deviceId)
+    deviceActivityQueryOptions(createClient(), userId, deviceId)
   )
   const now = useServerNow(serverNow, 30_000)
   const headingId = React.useId()

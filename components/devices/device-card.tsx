@@ -1,16 +1,16 @@
 import * as React from "react"
 import Link from "next/link"
 
+import { formatRole } from "@/lib/devices/format"
 import { deriveOnlineState } from "@/lib/devices/online"
 import { type Device } from "@/lib/devices/queries"
 import { cn } from "@/lib/utils"
 import { Badge } from "@/components/ui/badge"
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
+import { RelativeTime } from "@/components/shared/relative-time"
 
 import { DeviceFacts } from "./device-facts"
-import { formatRole } from "./format"
 import { OnlineBadge } from "./online-badge"
-import { RelativeTime } from "./relative-time"
 
 export function DeviceCard({
   device,

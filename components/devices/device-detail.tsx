@@ -5,30 +5,31 @@ import Link from "next/link"
 import { useQuery, useSuspenseQuery } from "@tanstack/react-query"
 import { ArrowLeft, ShieldAlert } from "lucide-react"
 
-import { deriveOnlineState } from "@/lib/devices/online"
+import { formatRole } from "@/lib/devices/format"
+import { deriveOnlineState, ONLINE_RECHECK_MS } from "@/lib/devices/online"
 import {
   deviceQueryOptions,
   deviceRunsQueryOptions,
   deviceSessionsQueryOptions,
   deviceUsageQueryOptions,
 } from "@/lib/devices/query-options"
+import { formatCount, formatUsd } from "@/lib/format"
+import { createClient } from "@/lib/supabase/client"
 import { Badge } from "@/components/ui/badge"
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
 import { Skeleton } from "@/components/ui/skeleton"
+import { RelativeTime } from "@/components/shared/relative-time"
+import { useServerNow } from "@/components/shared/use-server-now"
 import { CommandHint } from "@/components/shell/empty-state"
 
-import { createDevicesClient } from "./browser-client"
 import { DeviceActivityList } from "./device-activity"
 import { DeviceFacts } from "./device-facts"
 import { DeviceSettingsDialog } from "./device-settings-dialog"
-import { formatCount, formatRole, formatUsd } from "./format"
 import { LiveIndicator } from "./live-indicator"
 import { OnlineBadge } from "./online-badge"
-import { RelativeTime } from "./relative-time"
 import { RenameDeviceDialog } from "./rename-device-dialog"
 import { RevokeDeviceDialog } from "./revoke-device-dialog"
 import { useDevicesRealtime } from "./use-devices-realtime"
-import { useServerNow } from "./use-server-now"
 
 type DetailProps = { userId: string; deviceId: string; serverNow: string }
 
@@ -78,7 +79,7 @@ function LoadError({ what, onRetry }: { what: string; onRetry: () => void }) {
 }
 
 export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
-  const supabase = createDevicesClient()
+  const supabase = createClient()
   const { data: device } = useSuspenseQuery(
     deviceQueryOptions(supabase, userId, deviceId)
   )
@@ -88,7 +89,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
   const runs = useQuery(deviceRunsQueryOptions(supabase, userId, deviceId))
   const usage = useQuery(deviceUsageQueryOptions(supabase, userId, deviceId))
   const live = useDevicesRealtime(userId)
-  const now = useServerNow(serverNow)
+  const now = useServerNow(serverNow, ONLINE_RECHECK_MS)
 
   if (!device) {
     return (

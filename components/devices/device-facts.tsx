@@ -1,11 +1,10 @@
 import * as React from "react"
 import { Cpu, Globe, HardDrive, Network, Server } from "lucide-react"
 
+import { formatLanAddress, formatMemory } from "@/lib/devices/format"
 import { type Device } from "@/lib/devices/queries"
 import { cn } from "@/lib/utils"
 import { Badge } from "@/components/ui/badge"
-
-import { formatLanAddress, formatMemory } from "./format"
 
 type FactProps = {
   icon: React.ComponentType<{ className?: string }>

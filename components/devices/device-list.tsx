@@ -6,12 +6,14 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation"
 import { useSuspenseQuery } from "@tanstack/react-query"
 import { Monitor, SearchX } from "lucide-react"
 
+import { ONLINE_RECHECK_MS } from "@/lib/devices/online"
 import { devicesQueryOptions } from "@/lib/devices/query-options"
+import { createClient } from "@/lib/supabase/client"
 import { cn } from "@/lib/utils"
 import { Button } from "@/components/ui/button"
+import { useServerNow } from "@/components/shared/use-server-now"
 import { CommandHint, EmptyState } from "@/components/shell/empty-state"
 
-import { createDevicesClient } from "./browser-client"
 import { DeviceCard } from "./device-card"
 import { DeviceFiltersBar } from "./device-filters-bar"
 import {
@@ -23,7 +25,6 @@ import {
 } from "./filters"
 import { LiveIndicator } from "./live-indicator"
 import { useDevicesRealtime } from "./use-devices-realtime"
-import { useServerNow } from "./use-server-now"
 
 export const PAIR_COMMAND = "npm run device -- pair"
 
@@ -34,10 +35,10 @@ export function DeviceList({
   ...props
 }: React.ComponentProps<"div"> & { userId: string; serverNow: string }) {
   const { data: devices } = useSuspenseQuery(
-    devicesQueryOptions(createDevicesClient(), userId)
+    devicesQueryOptions(createClient(), userId)
   )
   const live = useDevicesRealtime(userId)
-  const now = useServerNow(serverNow)
+  const now = useServerNow(serverNow, ONLINE_RECHECK_MS)
   const router = useRouter()
   const pathname = usePathname()
   const searchParams = useSearchParams()

@@ -5,8 +5,7 @@ import { useQueryClient } from "@tanstack/react-query"
 
 import { sortDevices, deviceSchema, type Device } from "@/lib/devices/queries"
 import { deviceKeys } from "@/lib/devices/query-options"
-
-import { createDevicesClient } from "./browser-client"
+import { createClient } from "@/lib/supabase/client"
 
 export type RealtimeState = "connecting" | "live" | "offline"
 
@@ -20,7 +19,7 @@ export function useDevicesRealtime(userId: string): RealtimeState {
   const [state, setState] = React.useState<RealtimeState>("connecting")
 
   React.useEffect(() => {
-    const supabase = createDevicesClient()
+    const supabase = createClient()
     let subscribedBefore = false
 
     const upsert = (device: Device) => {

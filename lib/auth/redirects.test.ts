@@ -5,7 +5,6 @@ import { parse } from "smol-toml"
 import { describe, expect, it } from "vitest"
 import { z } from "zod"
 
-import { sessionCookieOptions } from "./cookie-options"
 import { afterSignInPath, callbackUrl, signInPath } from "./redirects"
 
 const configSchema = z.object({
@@ -93,20 +92,5 @@ describe("signInPath and afterSignInPath", () => {
     ]) {
       expect(afterSignInPath(next), next).toBe("/")
     }
-  })
-})
-
-describe("sessionCookieOptions", () => {
-  it("is SameSite=Lax everywhere and Secure over https", () => {
-    expect(sessionCookieOptions("https://lmx.optalocal.com")).toEqual({
-      path: "/",
-      sameSite: "lax",
-      secure: true,
-    })
-    expect(sessionCookieOptions("http://localhost:3000")).toEqual({
-      path: "/",
-      sameSite: "lax",
-      secure: false,
-    })
   })
 })

@@ -12,6 +12,8 @@ import path from "node:path"
 
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
+
 // The agent's only state: which console it is paired with and the device secret. The secret
 // is as good as the owner's access to their synced chats, so the file is 0600 in a 0700
 // directory from the moment it exists (written to a private temp file, then renamed).
@@ -19,10 +21,10 @@ import { z } from "zod"
 export const deviceConfigSchema = z.object({
   version: z.literal(1),
   server: z.url(),
-  device_id: z.uuid(),
+  device_id: dbId,
   device_name: z.string(),
   device_secret: z.string().min(1),
-  account: z.object({ id: z.uuid(), email: z.string().nullable() }),
+  account: z.object({ id: dbId, email: z.string().nullable() }),
   paired_at: z.string(),
   /** The LLM server's port as the console last reported it. */
   lan_port: z.int().min(1).max(65535).optional(),

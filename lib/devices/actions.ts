@@ -3,13 +3,13 @@
 import { z } from "zod"
 
 import { createClient } from "@/lib/supabase/server"
+import { type Client } from "@/lib/supabase/types"
 
 import {
   deviceRenameSchema,
   deviceRevokeSchema,
   deviceSettingsSchema,
 } from "./form-schema"
-import { type Client } from "./queries"
 
 export type ActionResult<T = null> =
   | { ok: true; data: T }
@@ -22,9 +22,8 @@ export type ActionResult<T = null> =
 const NOT_FOUND = "That device no longer exists, or it is not yours."
 const FAILED = "Could not save the change. Try again in a moment."
 
-async function client(): Promise<Client> {
-  // The server client is untyped; the rows it returns are the generated Database's.
-  return (await createClient()) as unknown as Client
+function client(): Promise<Client> {
+  return createClient()
 }
 
 function invalid(error: z.ZodError): ActionResult<never> {

@@ -1,9 +1,11 @@
 import { z } from "zod"
 
+import { dbIdWithError } from "@/lib/db-id"
+
 // What the console's device forms send to the server actions. The device API's own payloads
 // live in ./schema.ts.
 
-export const deviceIdSchema = z.uuid({ error: "That device does not exist." })
+export const deviceIdSchema = dbIdWithError("That device does not exist.")
 
 export const deviceRenameSchema = z.object({
   id: deviceIdSchema,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest"
 
 import {
-  clockSkew,
   deriveOnlineState,
   msUntilOffline,
   ONLINE_WINDOW_MS,
@@ -78,12 +77,5 @@ describe("msUntilOffline", () => {
     const wait = msUntilOffline(device, NOW)!
     expect(deriveOnlineState(device, NOW + wait - 1)).toBe("online")
     expect(deriveOnlineState(device, NOW + wait)).toBe("offline")
-  })
-})
-
-describe("clockSkew", () => {
-  it("is what to add to the browser's clock to get the server's", () => {
-    expect(clockSkew(new Date(NOW + 5_000).toISOString(), NOW)).toBe(5_000)
-    expect(clockSkew("not a date", NOW)).toBe(0)
   })
 })

@@ -1,4 +1,8 @@
-/** A device is online when its last heartbeat is at most this old (DESIGN.md). */
+/**
+ * A device is online when its last heartbeat is at most this old, 90 s itself included
+ * (docs/device-api.md). This is the only definition of online: the console derives it in the
+ * browser on the server's clock, so a card turns offline on time without a new row.
+ */
 export const ONLINE_WINDOW_MS = 90_000
 
 /** How often the console re-derives online state while a page is open. */
@@ -39,11 +43,4 @@ export function msUntilOffline(
   const seen = Date.parse(device.last_seen_at!)
 
   return Math.max(0, seen + ONLINE_WINDOW_MS - now + 1)
-}
-
-/** Milliseconds to add to the browser's clock to get the server's. */
-export function clockSkew(serverNow: string, clientNow: number): number {
-  const server = Date.parse(serverNow)
-
-  return Number.isNaN(server) ? 0 : server - clientNow
 }

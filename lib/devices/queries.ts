@@ -1,9 +1,7 @@
-import { type SupabaseClient } from "@supabase/supabase-js"
 import { z } from "zod"
 
-import { type Database } from "@/lib/database.types"
-
-export type Client = SupabaseClient<Database>
+import { dbId } from "@/lib/db-id"
+import { type Client } from "@/lib/supabase/types"
 
 const text = z.string().min(1).optional().catch(undefined)
 
@@ -47,7 +45,7 @@ export const DEVICE_COLUMNS =
 
 /** A device row as the console uses it; also parses Realtime payloads (extra keys drop). */
 export const deviceSchema = z.object({
-  id: z.uuid(),
+  id: dbId,
   name: z.string(),
   role: z.enum(["llm_host", "workstation"]),
   helper_enabled: z.boolean(),
@@ -113,10 +111,10 @@ export const DEVICE_ACTIVITY_ACTIONS = [
   "device.deleted",
 ] as const
 
-const activitySchema = z.object({
-  id: z.uuid(),
+export const deviceActivitySchema = z.object({
+  id: dbId,
   action: z.enum(DEVICE_ACTIVITY_ACTIONS),
-  target_id: z.uuid().nullable(),
+  target_id: dbId.nullable(),
   created_at: z.string(),
   details: z
     .object({
@@ -129,7 +127,7 @@ const activitySchema = z.object({
     })
     .catch({}),
 })
-export type DeviceActivity = z.infer<typeof activitySchema>
+export type DeviceActivity = z.infer<typeof deviceActivitySchema>
 
 /** Pairings (approved and denied), renames and revocations the user made, newest first. */
 export async function listDeviceActivity(
@@ -149,13 +147,13 @@ export async function listDeviceActivity(
   if (error)
     throw new Error(`listDeviceActivity: ${error.code} ${error.message}`)
 
-  return z.array(activitySchema).parse(data)
+  return z.array(deviceActivitySchema).parse(data)
 }
 
 const numeric = z.union([z.number(), z.string()]).transform(Number)
 
-const deviceSessionSchema = z.object({
-  id: z.uuid(),
+export const deviceSessionSchema = z.object({
+  id: dbId,
   title: z.string(),
   model: z.string().nullable(),
   message_count: z.number(),
@@ -186,8 +184,8 @@ export async function listDeviceSessions(
   return z.array(deviceSessionSchema).parse(data)
 }
 
-const deviceRunSchema = z.object({
-  id: z.uuid(),
+export const deviceRunSchema = z.object({
+  id: dbId,
   status: z.enum([
     "queued",
     "claimed",

@@ -1,5 +1,7 @@
 import { queryOptions } from "@tanstack/react-query"
 
+import { type Client } from "@/lib/supabase/types"
+
 import {
   getDevice,
   getDeviceUsage,
@@ -7,11 +9,10 @@ import {
   listDeviceRuns,
   listDevices,
   listDeviceSessions,
-  type Client,
 } from "./queries"
 
 // The client is an argument, never part of a key: server and browser clients read the same
-// rows, so a server prefetch hydrates the browser's query (STYLE.md section 2).
+// rows, so a server prefetch hydrates the browser's query (docs/adding-a-domain.md, step 4).
 /* eslint-disable @tanstack/query/exhaustive-deps -- the Supabase client is not a key */
 export const deviceKeys = {
   all: ["devices"] as const,

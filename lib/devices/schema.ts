@@ -1,5 +1,7 @@
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
+
 // The device API's payloads, shared by the route handlers (which parse what devices send) and
 // the device agent (which parses what the API answers). Requests are strict objects: a field
 // the API does not know is an error, not silently dropped, so a typo in an agent shows up at
@@ -74,9 +76,9 @@ export type DevicePairToken = z.infer<typeof devicePairTokenSchema>
 export const devicePairTokenResponseSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.literal("Bearer"),
-  device_id: z.uuid(),
+  device_id: dbId,
   device_name: z.string(),
-  account: z.object({ id: z.uuid(), email: z.string().nullable() }),
+  account: z.object({ id: dbId, email: z.string().nullable() }),
 })
 export type DevicePairTokenResponse = z.infer<
   typeof devicePairTokenResponseSchema
@@ -136,7 +138,7 @@ export const deviceHeartbeatSchema = z.strictObject({
 export type DeviceHeartbeat = z.infer<typeof deviceHeartbeatSchema>
 
 export const deviceHeartbeatResponseSchema = z.object({
-  device_id: z.uuid(),
+  device_id: dbId,
   device_name: z.string(),
   last_seen_at: z.string(),
   /** The LLM server's port as the console has it (the owner may have edited it there). */

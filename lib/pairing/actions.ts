@@ -2,8 +2,9 @@
 
 import { z } from "zod"
 
-import { type Client } from "@/lib/devices/queries"
+import { dbId } from "@/lib/db-id"
 import { createClient } from "@/lib/supabase/server"
+import { type Client } from "@/lib/supabase/types"
 
 import { getPairingCodeStatus, isRateLimited } from "./queries"
 import {
@@ -21,9 +22,8 @@ export type PairingActionResult =
       message?: string
     }
 
-async function client(): Promise<Client> {
-  // The server client is untyped; the rows it returns are the generated Database's.
-  return (await createClient()) as unknown as Client
+function client(): Promise<Client> {
+  return createClient()
 }
 
 async function explainMiss(
@@ -61,7 +61,7 @@ export async function approvePairing(
     console.error(`[pairing] approve failed: ${error.code} ${error.message}`)
     return { ok: false, status: "error" }
   }
-  const deviceId = z.uuid().nullable().parse(data)
+  const deviceId = dbId.nullable().parse(data)
   if (!deviceId) return explainMiss(supabase, code)
 
   return { ok: true, status: "approved", deviceId }

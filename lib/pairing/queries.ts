@@ -1,6 +1,6 @@
 import { z } from "zod"
 
-import { type Client } from "@/lib/devices/queries"
+import { type Client } from "@/lib/supabase/types"
 
 import {
   pairingRequestSchema,

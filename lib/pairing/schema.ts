@@ -1,5 +1,7 @@
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
+
 import { isCompleteUserCode, normalizeUserCode } from "./user-code"
 
 export const userCodeSchema = z
@@ -28,7 +30,7 @@ export type PairingApprove = z.input<typeof pairingApproveSchema>
 export const pairingDenySchema = z.object({ code: userCodeSchema })
 
 export const pairingRequestSchema = z.object({
-  id: z.uuid(),
+  id: dbId,
   device_name: z.string(),
   device_role: z.enum(["llm_host", "workstation"]),
   hostname: z.string().nullable(),

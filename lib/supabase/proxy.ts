@@ -1,9 +1,11 @@
 import { NextResponse, type NextRequest } from "next/server"
 import { createServerClient } from "@supabase/ssr"
 
-import { sessionCookieOptions } from "@/lib/auth/cookie-options"
+import { type Database } from "@/lib/database.types"
 import { getPublicEnv } from "@/lib/env"
 import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
+
+import { sessionCookieOptions } from "./cookie-options"
 
 /**
  * Refreshes the Supabase session cookie for one request; call it from the
@@ -14,7 +16,7 @@ export async function updateSession(request: NextRequest) {
   const env = getPublicEnv()
   let response = NextResponse.next({ request })
 
-  const supabase = createServerClient(
+  const supabase = createServerClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {

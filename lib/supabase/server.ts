@@ -3,20 +3,23 @@ import "server-only"
 import { cookies } from "next/headers"
 import { createServerClient } from "@supabase/ssr"
 
-import { sessionCookieOptions } from "@/lib/auth/cookie-options"
+import { type Database } from "@/lib/database.types"
 import { getPublicEnv } from "@/lib/env"
 import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
+
+import { sessionCookieOptions } from "./cookie-options"
+import { type Client } from "./types"
 
 /**
  * The Supabase client for server components, server actions and route handlers
  * that act as the signed-in user (RLS applies). Create one per request, never
  * share it. In client components use `./client`; in proxy.ts use `./proxy`.
  */
-export async function createClient() {
+export async function createClient(): Promise<Client> {
   const env = getPublicEnv()
   const cookieStore = await cookies()
 
-  return createServerClient(
+  return createServerClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     {

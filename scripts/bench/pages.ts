@@ -16,7 +16,7 @@ import WebSocket from "ws"
 import { z } from "zod"
 
 import { E2E_APP_URL, E2E_STACK_URL } from "../../e2e/fixtures/urls"
-import { sessionCookieOptions } from "../../lib/auth/cookie-options"
+import { sessionCookieOptions } from "../../lib/supabase/cookie-options"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")

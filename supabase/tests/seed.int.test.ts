@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
 
 import { type Database } from "@/lib/database.types"
+import { deriveOnlineState } from "@/lib/devices/online"
 import {
   startTestStack,
   TEST_ENGINE,
@@ -89,13 +90,15 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
   it("signs the demo account in with the printed password and shows it its three devices and its usage", async () => {
     const demo = await signIn(DEMO.email)
     const { data: devices, error } = await demo
-      .from("devices_with_status")
-      .select("name, role, lan_ip, lan_port, is_online")
+      .from("devices")
+      .select("name, role, lan_ip, lan_port, last_seen_at, revoked_at")
       .order("name")
     expect(error).toBeNull()
     // The seed puts the Studio Mac's last heartbeat 20 s before boot; without a running agent
     // it goes offline 70 s later, so only the long-silent machines are asserted offline.
-    expect(devices?.map(({ is_online: _, ...device }) => device)).toEqual([
+    expect(
+      devices?.map(({ last_seen_at: _, revoked_at: __, ...device }) => device)
+    ).toEqual([
       {
         name: "Home Desktop",
         role: "workstation",
@@ -118,8 +121,8 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     expect(
       devices
         ?.filter((device) => device.role === "workstation")
-        .map((device) => device.is_online)
-    ).toEqual([false, false])
+        .map((device) => deriveOnlineState(device, Date.now()))
+    ).toEqual(["offline", "offline"])
 
     const { data: profile } = await demo
       .from("profiles")

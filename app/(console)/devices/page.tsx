@@ -4,7 +4,6 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 import { Link2 } from "lucide-react"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
-import { type Client } from "@/lib/devices/queries"
 import {
   deviceActivityQueryOptions,
   devicesQueryOptions,
@@ -20,8 +19,7 @@ export const metadata: Metadata = { title: "Devices" }
 
 export default async function DevicesPage() {
   const user = await getCurrentUser()
-  // The server client is untyped; the rows it returns are the generated Database's.
-  const supabase = (await createClient()) as unknown as Client
+  const supabase = await createClient()
   const queryClient = getQueryClient()
 
   // Awaited, unlike a streaming prefetch: a failed read must reach error.tsx rather than

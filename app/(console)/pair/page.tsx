@@ -1,7 +1,6 @@
 import type { Metadata } from "next"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
-import { type Client } from "@/lib/devices/queries"
 import { lookupPairing } from "@/lib/pairing/queries"
 import { userCodeSchema } from "@/lib/pairing/schema"
 import { formatUserCode } from "@/lib/pairing/user-code"
@@ -46,8 +45,7 @@ export default async function PairPage({
     )
   }
 
-  // The server client is untyped; the rows it returns are the generated Database's.
-  const supabase = (await createClient()) as unknown as Client
+  const supabase = await createClient()
   // Only a lookup: nothing is approved or denied without an explicit click.
   const lookup = await lookupPairing(supabase, parsed.data)
 

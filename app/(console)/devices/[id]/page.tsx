@@ -1,10 +1,9 @@
 import type { Metadata } from "next"
 import { notFound } from "next/navigation"
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
-import { z } from "zod"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
-import { type Client } from "@/lib/devices/queries"
+import { dbId } from "@/lib/db-id"
 import {
   deviceActivityQueryOptions,
   deviceQueryOptions,
@@ -24,12 +23,11 @@ export default async function DevicePage({
   params: Promise<{ id: string }>
 }) {
   const { id: rawId } = await params
-  const id = z.uuid().safeParse(rawId)
+  const id = dbId.safeParse(rawId)
   if (!id.success) notFound()
 
   const user = await getCurrentUser()
-  // The server client is untyped; the rows it returns are the generated Database's.
-  const supabase = (await createClient()) as unknown as Client
+  const supabase = await createClient()
   const queryClient = getQueryClient()
 
   // The device itself is awaited (a failure belongs in error.tsx, a miss in not-found);

@@ -5,6 +5,7 @@ import Link from "next/link"
 import { useQueryClient } from "@tanstack/react-query"
 import { CheckCircle2, TriangleAlert, XCircle } from "lucide-react"
 
+import { formatRole } from "@/lib/devices/format"
 import {
   approvePairing,
   denyPairing,
@@ -14,9 +15,8 @@ import { type PairingRequest } from "@/lib/pairing/schema"
 import { Button } from "@/components/ui/button"
 import { Input } from "@/components/ui/input"
 import { Label } from "@/components/ui/label"
-import { formatRole } from "@/components/devices/format"
-import { RelativeTime } from "@/components/devices/relative-time"
-import { useServerNow } from "@/components/devices/use-server-now"
+import { RelativeTime } from "@/components/shared/relative-time"
+import { useServerNow } from "@/components/shared/use-server-now"
 
 import { PairMiss } from "./pair-miss"
 

@@ -4,6 +4,7 @@ import { createClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 
+import { deriveOnlineState } from "@/lib/devices/online"
 import {
   deviceApiErrorSchema,
   devicePairStartResponseSchema,
@@ -284,10 +285,14 @@ describe(`device API route handlers (${TEST_ENGINE})`, () => {
 
       // The console shows it online.
       const listed = await user
-        .from("devices_with_status")
-        .select("id, is_online")
+        .from("devices")
+        .select("last_seen_at, revoked_at")
         .eq("id", deviceId)
-      expect(listed.data).toEqual([{ id: deviceId, is_online: true }])
+        .single()
+      expect(listed.error).toBeNull()
+      expect(
+        listed.data && deriveOnlineState(listed.data, Date.now())
+      ).toBe("online")
 
       const revoked = await user
         .from("devices")

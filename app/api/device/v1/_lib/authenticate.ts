@@ -3,6 +3,7 @@ import { createHash } from "node:crypto"
 import { type NextResponse } from "next/server"
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
 import {
   createDeviceAnonClient,
   createDeviceClient,
@@ -23,12 +24,12 @@ const perSecret = createRateLimiter({ limit: 120, windowMs: 60_000 })
 const failuresPerIp = createRateLimiter({ limit: 30, windowMs: 10 * 60_000 })
 
 const authenticatedRowSchema = z.object({
-  device_id: z.uuid(),
-  user_id: z.uuid(),
+  device_id: dbId,
+  user_id: dbId,
   device_name: z.string(),
 })
 const identifiedRowSchema = z.object({
-  device_id: z.uuid(),
+  device_id: dbId,
   revoked: z.boolean(),
 })
 

@@ -1,5 +1,6 @@
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
 import {
   deviceHeartbeatSchema,
   type DeviceHeartbeatResponse,
@@ -26,7 +27,7 @@ const perDevice = createRateLimiter({ limit: 12, windowMs: 60_000 })
 
 const updatedSchema = z.array(
   z.object({
-    id: z.uuid(),
+    id: dbId,
     name: z.string(),
     last_seen_at: z.string(),
     lan_port: z.int(),

@@ -1,5 +1,6 @@
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
 import {
   devicePairTokenSchema,
   type DevicePairTokenResponse,
@@ -38,8 +39,8 @@ const pollSchema = z.array(
 )
 const exchangeSchema = z.array(
   z.object({
-    device_id: z.uuid(),
-    user_id: z.uuid(),
+    device_id: dbId,
+    user_id: dbId,
     device_secret: z.string().min(1),
   })
 )

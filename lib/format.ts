@@ -1,3 +1,6 @@
+// Formatting shared by every domain: times and numbers as the console shows them.
+// A domain's own labels (device roles, LAN addresses) live in lib/<domain>/format.ts.
+
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 86_400_000],
   ["month", 30 * 86_400_000],
@@ -42,32 +45,6 @@ export function formatExactTime(
     timeStyle: "long",
     ...(timeZone ? { timeZone } : {}),
   }).format(value)
-}
-
-const ROLE_LABELS = {
-  llm_host: "LLM host",
-  workstation: "Workstation",
-} as const
-
-export function formatRole(role: keyof typeof ROLE_LABELS): string {
-  return ROLE_LABELS[role]
-}
-
-/** `192.168.1.5:1234`, or `[fe80::1]:1234` for IPv6 as URLs write it. */
-export function formatLanAddress(
-  ip: string | null,
-  port: number
-): string | null {
-  if (!ip) return null
-  const host = ip.replace(/\/(32|128)$/, "")
-
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
-}
-
-export function formatMemory(gb: number | undefined): string | null {
-  if (gb === undefined) return null
-
-  return `${Number.isInteger(gb) ? gb : gb.toFixed(1)} GB memory`
 }
 
 const compact = new Intl.NumberFormat("en", {

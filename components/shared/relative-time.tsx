@@ -2,14 +2,13 @@
 
 import * as React from "react"
 
+import { formatExactTime, formatRelativeTime } from "@/lib/format"
 import { cn } from "@/lib/utils"
 import {
   Tooltip,
   TooltipContent,
   TooltipTrigger,
 } from "@/components/ui/tooltip"
-
-import { formatExactTime, formatRelativeTime } from "./format"
 
 type RelativeTimeProps = Omit<React.ComponentProps<"time">, "children"> & {
   date: string

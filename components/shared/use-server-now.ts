@@ -2,17 +2,18 @@
 
 import * as React from "react"
 
-import { clockSkew, ONLINE_RECHECK_MS } from "@/lib/devices/online"
+import { clockSkew } from "@/lib/clock"
 
 /**
  * The server's "now", ticking. The first render uses the server's timestamp exactly (so the
  * server and browser render the same text); afterwards the browser's clock, corrected by the
  * skew measured against the server, is re-read every few seconds so "online" and "3 minutes
- * ago" go stale on their own without a reload.
+ * ago" go stale on their own without a reload. `intervalMs` is how stale the caller can bear
+ * (a domain's online window check, a countdown's second).
  */
 export function useServerNow(
   serverNow: string,
-  intervalMs = ONLINE_RECHECK_MS
+  intervalMs: number
 ): number {
   const [now, setNow] = React.useState(() => Date.parse(serverNow))
 

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest"
 
-import {
-  formatExactTime,
-  formatLanAddress,
-  formatMemory,
-  formatRelativeTime,
-} from "./format"
+import { formatExactTime, formatRelativeTime } from "./format"
 
 const NOW = Date.parse("2026-11-22T12:00:00.000Z")
 
@@ -30,22 +25,5 @@ describe("formatRelativeTime", () => {
 describe("formatExactTime", () => {
   it("names the time zone", () => {
     expect(formatExactTime(NOW, "UTC")).toBe("Nov 22, 2026, 12:00:00 PM UTC")
-  })
-})
-
-describe("formatLanAddress", () => {
-  it("joins address and port, bracketing IPv6", () => {
-    expect(formatLanAddress("192.168.188.11", 1234)).toBe("192.168.188.11:1234")
-    expect(formatLanAddress("fe80::1", 1234)).toBe("[fe80::1]:1234")
-    expect(formatLanAddress("10.0.0.2/32", 8080)).toBe("10.0.0.2:8080")
-    expect(formatLanAddress(null, 1234)).toBeNull()
-  })
-})
-
-describe("formatMemory", () => {
-  it("prints whole and fractional gigabytes", () => {
-    expect(formatMemory(192)).toBe("192 GB memory")
-    expect(formatMemory(15.5)).toBe("15.5 GB memory")
-    expect(formatMemory(undefined)).toBeNull()
   })
 })

@@ -1,0 +1,83 @@
+import { createClient } from "@supabase/supabase-js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import WebSocket from "ws"
+
+import { type Database } from "@/lib/database.types"
+import { type Client } from "@/lib/supabase/types"
+import {
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "@/supabase/local/testing/test-stack"
+
+import {
+  getDevice,
+  getDeviceUsage,
+  listDeviceActivity,
+  listDeviceRuns,
+  listDevices,
+  listDeviceSessions,
+} from "./queries"
+
+// The devices slice's reads, run as the console runs them (the user's own client, RLS on)
+// against the seeded stack: the row schemas must accept every row the database really holds,
+// including the seed's md5-derived ids, which are not RFC 9562 uuids.
+const DEMO = {
+  id: "00000000-0000-4000-a000-000000000001",
+  email: "demo@lmx.local",
+  password: "lmx-demo-password",
+}
+const STUDIO_MAC = "00000000-0000-4000-b000-000000000001"
+
+describe(`devices queries on the demo seed (${TEST_ENGINE})`, () => {
+  let stack: TestStack
+  let demo: Client
+
+  beforeAll(async () => {
+    stack = await startTestStack()
+    demo = createClient<Database>(stack.url, stack.keys.anonKey, {
+      auth: {
+        persistSession: false,
+        autoRefreshToken: false,
+        detectSessionInUrl: false,
+      },
+      // Node 20 has no global WebSocket; realtime-js wants a transport even when unused.
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+    const { error } = await demo.auth.signInWithPassword(DEMO)
+    if (error) throw error
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  it("lists the demo's devices and reads one", async () => {
+    const devices = await listDevices(demo, { userId: DEMO.id })
+    expect(devices.map((device) => device.name)).toEqual([
+      "Home Desktop",
+      "Studio Mac",
+      "Work Laptop",
+    ])
+    expect(await getDevice(demo, { userId: DEMO.id, id: STUDIO_MAC })).toMatchObject(
+      { id: STUDIO_MAC, name: "Studio Mac", role: "llm_host" }
+    )
+  })
+
+  it("reads a seeded device's sessions, runs, usage and activity", async () => {
+    const sessions = await listDeviceSessions(demo, { deviceId: STUDIO_MAC })
+    expect(sessions.length).toBeGreaterThan(0)
+    const runs = await listDeviceRuns(demo, { deviceId: STUDIO_MAC })
+    expect(runs.length).toBeGreaterThan(0)
+    const usage = await getDeviceUsage(demo, { deviceId: STUDIO_MAC })
+    expect(usage.messages).toBeGreaterThan(0)
+    const activity = await listDeviceActivity(demo, {
+      userId: DEMO.id,
+      deviceId: STUDIO_MAC,
+    })
+    expect(activity.map((entry) => entry.action)).toContain(
+      "device.pairing_approved"
+    )
+  })
+})
