@@ -3,8 +3,8 @@ import path from "node:path"
 import { createClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
-import { startTestStack, type TestStack } from "../../testing/test-stack"
-import { restService } from "../index"
+import { startTestStack, type TestStack } from "./test-stack"
+import { restService } from "../rest"
 
 export const ALICE = "00000000-0000-0000-0000-00000000000a"
 export const BOB = "00000000-0000-0000-0000-00000000000b"
@@ -13,8 +13,8 @@ export const MAX_ROWS = 100
 /** The REST API alone over the conformance fixture schema (no Auth: tokens are minted here). */
 export async function startConformanceStack(): Promise<TestStack> {
   return startTestStack({
-    migrationsDir: path.join(import.meta.dirname, "migrations"),
-    seedFiles: [path.join(import.meta.dirname, "seed.sql")],
+    migrationsDir: path.join(import.meta.dirname, "../rest/conformance/migrations"),
+    seedFiles: [path.join(import.meta.dirname, "../rest/conformance/seed.sql")],
     services: [restService],
     configOverrides: (config) => ({
       ...config,

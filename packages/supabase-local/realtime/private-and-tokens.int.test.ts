@@ -14,7 +14,7 @@ import {
   subscribe,
   type RealtimeTestClient,
   type TestUser,
-} from "./testing"
+} from "../testing/realtime"
 
 type Broadcast = {
   type: string

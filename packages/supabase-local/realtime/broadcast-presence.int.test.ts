@@ -13,7 +13,7 @@ import {
   realtimeClient,
   subscribe,
   type RealtimeTestClient,
-} from "./testing"
+} from "../testing/realtime"
 
 type Broadcast = {
   type: string

@@ -7,7 +7,7 @@ import {
   generousLimits,
   startAuthStack,
   uniqueEmail,
-} from "./test-helpers"
+} from "../testing/auth"
 
 const PASSWORD = "correct-horse-battery"
 

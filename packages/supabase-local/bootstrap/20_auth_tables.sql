@@ -1,6 +1,6 @@
 -- Platform bootstrap: the rest of Supabase Auth's (GoTrue's) tables, with the columns hosted
 -- Supabase has, so that SQL written against them (session lookups, audit queries) works
--- unchanged. The local Auth service (supabase/local/auth) is their only writer.
+-- unchanged. The local Auth service (packages/supabase-local/auth) is their only writer.
 create type auth.aal_level as enum ('aal1', 'aal2', 'aal3');
 create type auth.code_challenge_method as enum ('s256', 'plain');
 create type auth.one_time_token_type as enum (

@@ -5,11 +5,11 @@ import WebSocket from "ws"
 import { z } from "zod"
 
 import { type StackConfig } from "../config"
-import { startTestStack, type TestStack } from "../testing/test-stack"
+import { startTestStack, type TestStack } from "./test-stack"
 
 export const AUTH_FIXTURE_MIGRATIONS = path.join(
   import.meta.dirname,
-  "fixtures/migrations"
+  "../auth/fixtures/migrations"
 )
 
 /** A stack over the auth fixture schema; `auth` overrides merge into config.toml's [auth]. */

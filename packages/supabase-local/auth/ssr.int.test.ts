@@ -10,7 +10,7 @@ import {
   startAuthStack,
   uniqueEmail,
   verifyLinkOf,
-} from "./test-helpers"
+} from "../testing/auth"
 
 const PASSWORD = "correct-horse-battery"
 

@@ -23,7 +23,7 @@ import {
   realtimeClient,
   subscribe,
   type RealtimeTestClient,
-} from "./testing"
+} from "../testing/realtime"
 
 type Frame = [
   string | null,

@@ -37,7 +37,8 @@ function wrap(target: Pick<PGlite, "query" | "exec">): Queryable {
 
 // A freshly initialised cluster (initdb's output) is the same every time for one PGlite
 // version, and initdb is most of a cold start: keep its image once and unpack it after.
-const IMAGE_CACHE_DIR = path.resolve(import.meta.dirname, "../../../.local/cache")
+// Inside this package, so the cache never depends on the layout of the project it serves.
+const IMAGE_CACHE_DIR = path.resolve(import.meta.dirname, "../.local/cache")
 
 function pgliteVersion(): string {
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite")

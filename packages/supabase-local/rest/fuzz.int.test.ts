@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
-import { startConformanceStack } from "./conformance/fixture"
+import { startConformanceStack } from "../testing/rest-conformance"
 
 // Malformed input must never reach a 500 or take the server down: every bad query string,
 // body or header answers a 4xx in PostgREST's error shape. Seeded, so failures reproduce.

@@ -11,7 +11,7 @@ import {
   tokenClient,
   userClient,
   userToken,
-} from "./conformance/fixture"
+} from "../testing/rest-conformance"
 
 // Writes and RPC through @supabase/supabase-js, asserting PostgREST's statuses, headers, bodies
 // and error codes. Tests in this file run in order and each touches rows of its own.

@@ -14,7 +14,7 @@ import {
   subscribe,
   type RealtimeTestClient,
   type TestUser,
-} from "./testing"
+} from "../testing/realtime"
 
 /** The callback's payload; `new` and `old` are {} when the event has none. */
 type Change = {

@@ -8,7 +8,7 @@ import {
   latestMail,
   startAuthStack,
   uniqueEmail,
-} from "./test-helpers"
+} from "../testing/auth"
 
 const PASSWORD = "correct-horse-battery"
 

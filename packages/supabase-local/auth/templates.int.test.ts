@@ -10,7 +10,7 @@ import {
   generousLimits,
   latestMail,
   uniqueEmail,
-} from "./test-helpers"
+} from "../testing/auth"
 import { tokenHash } from "./users"
 
 // The app's own [auth.email.template.*] from supabase/config.toml, as `supabase start` renders them.

@@ -6,7 +6,7 @@ import {
   anonClient,
   startAuthStack,
   uniqueEmail,
-} from "./test-helpers"
+} from "../testing/auth"
 
 const PASSWORD = "correct-horse-battery"
 

@@ -13,7 +13,7 @@ import {
   startAuthStack,
   uniqueEmail,
   verifyLinkOf,
-} from "./test-helpers"
+} from "../testing/auth"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -242,7 +242,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     const email = uniqueEmail("pkce")
     const storage = new Map<string, string>()
     const { createClient } = await import("@supabase/supabase-js")
-    const { NODE_REALTIME } = await import("./test-helpers")
+    const { NODE_REALTIME } = await import("../testing/auth")
     const browser = createClient(stack.url, stack.keys.anonKey, {
       auth: {
         flowType: "pkce",

@@ -11,7 +11,7 @@ import {
   tokenClient,
   userClient,
   userToken,
-} from "./conformance/fixture"
+} from "../testing/rest-conformance"
 
 // Reads through @supabase/supabase-js against the fixture library, asserting what PostgREST
 // answers: rows, status, headers and error codes.

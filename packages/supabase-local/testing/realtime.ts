@@ -13,7 +13,7 @@ import { type LocalStack } from "../stack"
 /** Helpers for the Realtime suites: clients as an app builds them, and event inboxes. */
 export const REALTIME_FIXTURE_MIGRATIONS = path.join(
   import.meta.dirname,
-  "fixtures/migrations"
+  "../realtime/fixtures/migrations"
 )
 
 /** Generous: the machine is shared and noisy; tests wait for events, they never time them. */
