@@ -24,8 +24,11 @@ function lineAt(sql: string, position: string | number | undefined): number | un
   return sql.slice(0, offset - 1).split("\n").length
 }
 
+/** Relative to the current directory when the file is under it, absolute otherwise. */
 function displayPath(file: string) {
-  return path.relative(process.cwd(), file) || file
+  const relative = path.relative(process.cwd(), file)
+
+  return relative && !relative.startsWith("..") ? relative : path.resolve(file)
 }
 
 /**
@@ -62,7 +65,7 @@ function sqlFiles(dir: string): string[] {
 }
 
 /**
- * Applies the local platform bootstrap (supabase/local/bootstrap/*.sql): once per file,
+ * Applies the local platform bootstrap (bootstrap/*.sql in this package): once per file,
  * recorded with its checksum. A file that changed after it was applied is reported, since
  * only a reset applies it again.
  */
@@ -106,8 +109,29 @@ export async function applyBootstrap(db: Database, dir: string): Promise<string[
 export type MigrationResult = { applied: string[]; total: number; fresh: boolean }
 
 /**
+ * A migration file that is no longer the text this database applied. Applying it again would
+ * skip the change silently (its version is recorded), so the stack refuses to boot instead.
+ */
+export class ChangedMigrationError extends Error {
+  constructor(readonly files: string[]) {
+    const list = files.join(", ")
+    super(
+      `${list} changed since ${files.length === 1 ? "it was" : "they were"} applied to this database. ` +
+        "An applied migration is never edited: put the change in a new migration, or start again " +
+        "with --reset (npm run dev -- --reset) to rebuild the database from the current files, " +
+        "losing its data."
+    )
+  }
+}
+
+function sha256(text: string) {
+  return createHash("sha256").update(text).digest("hex")
+}
+
+/**
  * Applies supabase/migrations/<version>_<name>.sql in order, each in its own transaction,
  * recorded in supabase_migrations.schema_migrations as the Supabase CLI records them.
+ * Before applying anything it checks that every applied file is still the text it applied.
  */
 export async function applyMigrations(db: Database, dir: string): Promise<MigrationResult> {
   const existed = await db.query<{ present: boolean }>(
@@ -122,20 +146,38 @@ export async function applyMigrations(db: Database, dir: string): Promise<Migrat
       name text
     );
   `)
-  const done = new Set(
+  // `statements` already records what was applied (the CLI's column; this stack stores the
+  // whole file as its one element), so the check needs no column of its own: its checksum is
+  // compared with the file's. Rows in another shape (the CLI splits a file into statements)
+  // cannot be compared and are trusted.
+  const recorded = new Map(
     (
-      await db.query<{ version: string }>("select version from supabase_migrations.schema_migrations")
-    ).rows.map((row) => row.version)
+      await db.query<{ version: string; statements: string[] | null }>(
+        "select version, statements from supabase_migrations.schema_migrations"
+      )
+    ).rows.map((row) => [
+      row.version,
+      row.statements?.length === 1 ? sha256(row.statements[0]!) : undefined,
+    ])
   )
-  const applied: string[] = []
-  const files = sqlFiles(dir)
-  for (const file of files) {
+  const files = sqlFiles(dir).map((file) => {
     const match = /^(\d+)_(.+)\.sql$/.exec(path.basename(file))
     if (!match) {
       throw new SqlFileError(displayPath(file), undefined, "migration files are named <timestamp>_<name>.sql")
     }
-    const [, version, name] = match
-    if (done.has(version!)) continue
+
+    return { file, version: match[1]!, name: match[2]!, sql: readFileSync(file, "utf8") }
+  })
+  const changed = files.filter(({ version, sql }) => {
+    const checksum = recorded.get(version)
+
+    return checksum !== undefined && checksum !== sha256(sql)
+  })
+  if (changed.length > 0) throw new ChangedMigrationError(changed.map(({ file }) => displayPath(file)))
+
+  const applied: string[] = []
+  for (const { file, version, name } of files) {
+    if (recorded.has(version)) continue
     await applyFile(db, file, (tx, sql) =>
       tx.query(
         "insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)",

@@ -28,9 +28,12 @@ const argsSchema = z.object({
     .optional(),
   storage: z.enum(["pglite", "postgres"], { error: 'must be "pglite" or "postgres"' }).optional(),
   "data-dir": z.string().min(1).optional(),
+  workdir: z.string().min(1).optional(),
 })
 
 export type LocalStackCliOptions = {
+  /** The project directory holding supabase/ (--workdir, as the Supabase CLI names it). */
+  root: string
   reset: boolean
   port?: number
   storage: StorageOptions
@@ -47,7 +50,7 @@ function describe(error: z.ZodError, prefix: string) {
  */
 export function resolveStackOptions(
   argv: string[],
-  env: NodeJS.ProcessEnv,
+  env: Record<string, string | undefined>,
   root: string
 ): LocalStackCliOptions {
   let values: Record<string, unknown>
@@ -60,6 +63,7 @@ export function resolveStackOptions(
         "db-url": { type: "string" },
         storage: { type: "string" },
         "data-dir": { type: "string" },
+        workdir: { type: "string" },
       },
       strict: true,
     }).values
@@ -76,6 +80,7 @@ export function resolveStackOptions(
   })
   if (!vars.success) throw new OptionsError(describe(vars.error, ""))
 
+  const projectRoot = path.resolve(root, args.data.workdir ?? ".")
   const dbUrl = args.data["db-url"] ?? vars.data.DATABASE_URL
   const engine = args.data.storage ?? vars.data.LMX_LOCAL_STORAGE ?? (dbUrl ? "postgres" : "pglite")
   let storage: StorageOptions
@@ -84,10 +89,11 @@ export function resolveStackOptions(
     storage = { engine, url: dbUrl }
   } else {
     const dataDir = args.data["data-dir"] ?? vars.data.LMX_LOCAL_DATA_DIR ?? ".local/db"
-    storage = { engine, dataDir: path.resolve(root, dataDir) }
+    storage = { engine, dataDir: path.resolve(projectRoot, dataDir) }
   }
 
   return {
+    root: projectRoot,
     reset: args.data.reset,
     port: args.data.port,
     storage,

@@ -1,10 +1,10 @@
 import { ConfigError } from "./config"
 import { StorageError } from "./db/open"
-import { SqlFileError } from "./migrate"
+import { ChangedMigrationError, SqlFileError } from "./migrate"
 import { OptionsError, resolveStackOptions } from "./options"
 import { startLocalStack, type LocalStack } from "./stack"
 
-const KNOWN_ERRORS = [ConfigError, StorageError, SqlFileError, OptionsError]
+const KNOWN_ERRORS = [ConfigError, StorageError, SqlFileError, ChangedMigrationError, OptionsError]
 
 /** The status block, aligned like `supabase status`. */
 export function formatStatus(stack: LocalStack): string {
@@ -37,7 +37,7 @@ export async function runUntilSignal(
   try {
     const options = resolveStackOptions(argv, process.env, root)
     stack = await startLocalStack({
-      root,
+      root: options.root,
       storage: options.storage,
       port: options.port,
       reset: options.reset,

@@ -4,8 +4,16 @@ import path from "node:path"
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { SqlFileError } from "./migrate"
-import { createTestDatabase, startTestStack, TEST_ENGINE, type TestStack } from "./testing/test-stack"
+import { ChangedMigrationError, SqlFileError } from "./migrate"
+import { startLocalStack } from "./stack"
+import {
+  createPersistentStorage,
+  createTestDatabase,
+  PROJECT_ROOT,
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "./testing/test-stack"
 
 function migrationsDir(files: Record<string, string>) {
   const dir = mkdtempSync(path.join(tmpdir(), "lmx-migrations-"))
@@ -142,6 +150,58 @@ describe(`failed migrations (${TEST_ENGINE})`, () => {
       expect(versions.rows).toEqual([{ version: "20250101000000" }])
     } finally {
       await dispose()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe(`changed migrations on a persisted database (${TEST_ENGINE})`, () => {
+  it("refuses to boot, naming the file and --reset, and boots again after --reset", async () => {
+    const dir = migrationsDir({
+      "20250101000000_first.sql": "create table public.notes (id int primary key);",
+      "20250102000000_second.sql": "alter table public.notes add column body text;",
+    })
+    const { storage, drop } = await createPersistentStorage()
+    const boot = (reset = false) =>
+      startLocalStack({ root: PROJECT_ROOT, port: 0, storage, migrationsDir: dir, seedFiles: [], services: [], reset })
+    try {
+      await (await boot()).stop()
+      // Unchanged files boot again, and a new one is applied on top.
+      writeFileSync(path.join(dir, "20250103000000_third.sql"), "alter table public.notes add column tag text;")
+      const second = await boot()
+      expect(second.migrations.applied).toEqual(["20250103000000_third.sql"])
+      await second.stop()
+
+      writeFileSync(
+        path.join(dir, "20250102000000_second.sql"),
+        "alter table public.notes add column body text not null default '';"
+      )
+      const refusal = await boot().then(
+        async (stack) => {
+          await stack.stop()
+          return undefined
+        },
+        (error: unknown) => error
+      )
+      expect(refusal).toBeInstanceOf(ChangedMigrationError)
+      const { message } = refusal as ChangedMigrationError
+      expect(message).toMatch(/20250102000000_second\.sql changed since it was applied/)
+      expect(message).not.toMatch(/_first\.sql|_third\.sql/)
+      expect(message).toContain("--reset")
+
+      const reset = await boot(true)
+      try {
+        expect(reset.migrations.applied).toHaveLength(3)
+        const body = await reset.db.query<{ is_nullable: string }>(
+          "select is_nullable from information_schema.columns where table_schema = 'public' and table_name = 'notes' and column_name = 'body'"
+        )
+        expect(body.rows).toEqual([{ is_nullable: "NO" }])
+      } finally {
+        await reset.stop()
+      }
+      await (await boot()).stop()
+    } finally {
+      await drop()
       rmSync(dir, { recursive: true, force: true })
     }
   })

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import path from "node:path"
 
 import { withoutEmailTemplates } from "../config"
@@ -18,12 +20,35 @@ export type TestEngine = "pglite" | "postgres"
 export const TEST_ENGINE: TestEngine =
   process.env.LMX_TEST_ENGINE === "postgres" ? "postgres" : "pglite"
 
+/** The project whose supabase/ folder the suites serve: the repository holding packages/. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../../..")
 
 type Throwaway = { storage: StorageOptions; drop(): Promise<void> }
 
 async function createThrowawayStorage(): Promise<Throwaway> {
   if (TEST_ENGINE === "pglite") return { storage: { engine: "pglite" }, drop: async () => {} }
+
+  return createPostgresStorage()
+}
+
+/**
+ * Storage that outlives one boot, for suites that start a stack twice on the same data: a
+ * PGlite directory, or a throwaway database on the Postgres server.
+ */
+export async function createPersistentStorage(): Promise<Throwaway> {
+  if (TEST_ENGINE === "pglite") {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "lmx-test-pglite-"))
+
+    return {
+      storage: { engine: "pglite", dataDir },
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    }
+  }
+
+  return createPostgresStorage()
+}
+
+async function createPostgresStorage(): Promise<Throwaway> {
   const adminUrl = process.env.DATABASE_URL
   if (!adminUrl) throw new Error("LMX_TEST_ENGINE=postgres needs DATABASE_URL")
   const database = await createThrowawayDatabase(adminUrl, `lmx_test_${process.pid}`)
