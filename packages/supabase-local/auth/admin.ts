@@ -4,8 +4,7 @@ import { z } from "zod"
 
 import { sendJson } from "../http"
 import { badRequest, notFound, unprocessable } from "./errors"
-import { type AuthKernel } from "./kernel"
-import { type AuthRequest } from "./service"
+import { metadataSchema, type AuthKernel, type AuthRequest } from "./kernel"
 import {
   findUserByEmail,
   findUserById,
@@ -15,8 +14,6 @@ import {
   type UserRow,
 } from "./users"
 
-const metadata = z.record(z.string(), z.unknown())
-
 const adminUserBody = z
   .object({
     id: z.string().optional(),
@@ -25,8 +22,8 @@ const adminUserBody = z
     password: z.string().optional(),
     email_confirm: z.boolean().optional(),
     phone_confirm: z.boolean().optional(),
-    user_metadata: metadata.nullish(),
-    app_metadata: metadata.nullish(),
+    user_metadata: metadataSchema.nullish(),
+    app_metadata: metadataSchema.nullish(),
     role: z.string().optional(),
     ban_duration: z.string().optional(),
   })
@@ -38,13 +35,13 @@ const generateLinkBody = z
     email: z.string().optional(),
     new_email: z.string().optional(),
     password: z.string().optional(),
-    data: metadata.nullish(),
+    data: metadataSchema.nullish(),
     redirect_to: z.string().optional(),
   })
   .loose()
 
 const inviteBody = z
-  .object({ email: z.string().optional(), data: metadata.nullish() })
+  .object({ email: z.string().optional(), data: metadataSchema.nullish() })
   .loose()
 const deleteBody = z
   .object({ should_soft_delete: z.boolean().optional() })

@@ -1,5 +1,5 @@
 import { createHash, randomInt, randomUUID } from "node:crypto"
-import { type IncomingMessage } from "node:http"
+import { type IncomingMessage, type ServerResponse } from "node:http"
 
 import bcrypt from "bcryptjs"
 import { z } from "zod"
@@ -101,6 +101,35 @@ const claimsSchema = z
     session_id: z.string().optional(),
   })
   .loose()
+
+/** One request to /auth/v1, as every endpoint handler receives it. */
+export type AuthRequest = {
+  req: IncomingMessage
+  res: ServerResponse
+  url: URL
+  client: ClientInfo
+}
+
+export const metadataSchema = z.record(z.string(), z.unknown())
+export const pkceFields = {
+  code_challenge: z.string().optional(),
+  code_challenge_method: z.string().optional(),
+}
+
+export const EMAIL_PATTERN =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/
+
+export function validateEmail(email: string): string {
+  const trimmed = email.trim()
+  if (trimmed.length > 255 || !EMAIL_PATTERN.test(trimmed)) {
+    throw badRequest(
+      "validation_failed",
+      "Unable to validate email address: invalid format"
+    )
+  }
+
+  return trimmed.toLowerCase()
+}
 
 export type Authenticated = {
   user: UserRow
@@ -554,6 +583,8 @@ export function createAuthKernel(ctx: ServiceContext) {
   return {
     ctx,
     config,
+    /** Sign-ups and email changes take effect at once (no confirmation email). */
+    autoconfirm: !auth.email.enable_confirmations,
     transaction,
     mailbox,
     redirects,
