@@ -41,6 +41,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
   const schemas = config.api.schemas
   const authenticate = createAuthenticator(ctx.keys)
   let stopListening: (() => Promise<void>) | undefined
+  const cache = await loadSchemaCache(db, schemas)
 
   let reloading: Promise<void> | undefined
   let reloadedAt = Date.now()
@@ -63,7 +64,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     db,
     config,
     maxRows: config.api.max_rows,
-    cache: await loadSchemaCache(db, schemas),
+    cache,
     oneShotReady: false,
     // Hosted Supabase reloads PostgREST's cache on DDL (an event trigger NOTIFYs it). Locally, a
     // table or function the cache does not know triggers a reload, at most once a second.

@@ -57,7 +57,7 @@ function chooseRoutine(rs: RestState, schema: string, name: string, keys: string
     404,
     "PGRST202",
     `Could not find the function ${func}${keys.length === 0 ? " without parameters" : `(${sorted.join(", ")})`} in the schema cache`,
-    `Searched for the function ${func}${described}${isPost && contentType === "application/json" ? " or with a single unnamed json/jsonb parameter" : ""}, but no matches were found in the schema rs.cache.`,
+    `Searched for the function ${func}${described}${isPost && contentType === "application/json" ? " or with a single unnamed json/jsonb parameter" : ""}, but no matches were found in the schema cache.`,
     hint
   )
 }
