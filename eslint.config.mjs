@@ -32,6 +32,26 @@ export default defineConfig([
       ],
     },
   },
+  {
+    // The app talks to Supabase (hosted or the local stack) over HTTP only; the stack's code is
+    // for scripts and the test harness, so the app never imports it, by name or by path.
+    files: ["app/**", "components/**", "lib/**", "proxy.ts", "instrumentation.ts"],
+    ignores: ["**/*.int.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^@lmx/supabase-local(/|$)|(^|/)packages/supabase-local(/|$)|^@/packages(/|$)",
+              message:
+                "The app must not import the local stack (packages/supabase-local); reach Supabase through lib/supabase/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   globalIgnores([
     ".next/**",
     "out/**",

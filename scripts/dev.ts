@@ -3,8 +3,8 @@
 import { spawn } from "node:child_process"
 import path from "node:path"
 
-import { runUntilSignal, formatStatus } from "../supabase/local/run"
-import { type LocalStack } from "../supabase/local/stack"
+import { runUntilSignal, formatStatus } from "@lmx/supabase-local/run"
+import { type LocalStack } from "@lmx/supabase-local/stack"
 
 const root = path.resolve(import.meta.dirname, "..")
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")

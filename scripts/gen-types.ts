@@ -10,9 +10,9 @@ import { format, resolveConfig } from "prettier"
 import { parse as parseToml } from "smol-toml"
 import { z } from "zod"
 
-import { openDatabase } from "../supabase/local/db/open"
-import { type Queryable } from "../supabase/local/db/types"
-import { prepareDatabase } from "../supabase/local/migrate"
+import { openDatabase } from "@lmx/supabase-local/db/open"
+import { type Queryable } from "@lmx/supabase-local/db/types"
+import { prepareDatabase } from "@lmx/supabase-local/migrate"
 
 const root = path.resolve(import.meta.dirname, "..")
 export const TYPES_FILE = path.join(root, "lib/database.types.ts")

@@ -23,7 +23,7 @@ import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 import {
   startTestStack,
   type TestStack,
-} from "@/supabase/local/testing/test-stack"
+} from "@lmx/supabase-local/testing/test-stack"
 
 // Imported after the stack is up: lib/env reads the stack's URL and keys once.
 type CallbackRoute = typeof CallbackModule

@@ -8,7 +8,7 @@ import {
   startTestStack,
   TEST_ENGINE,
   type TestStack,
-} from "@/supabase/local/testing/test-stack"
+} from "@lmx/supabase-local/testing/test-stack"
 
 import {
   getDevice,

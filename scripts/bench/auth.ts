@@ -7,7 +7,8 @@ import path from "node:path"
 import { createClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
-import { startLocalStack } from "@/supabase/local/stack"
+import { startLocalStack } from "@lmx/supabase-local/stack"
+import { AUTH_FIXTURE_MIGRATIONS } from "@lmx/supabase-local/testing/auth"
 
 import { formatMs, median, percentile } from "./stats"
 
@@ -36,7 +37,7 @@ async function main() {
     root,
     port: 0,
     storage: { engine: "pglite" },
-    migrationsDir: path.join(root, "supabase/local/auth/fixtures/migrations"),
+    migrationsDir: AUTH_FIXTURE_MIGRATIONS,
     seedFiles: [],
     configOverrides: (config) => ({
       ...config,

@@ -9,8 +9,8 @@ import { pathToFileURL } from "node:url"
 
 import pg from "pg"
 
-import { openDatabase } from "../../supabase/local/db/open"
-import { prepareDatabase } from "../../supabase/local/migrate"
+import { openDatabase } from "@lmx/supabase-local/db/open"
+import { prepareDatabase } from "@lmx/supabase-local/migrate"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")

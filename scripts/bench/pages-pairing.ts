@@ -169,8 +169,8 @@ async function main() {
   }`
   register(`data:text/javascript,${encodeURIComponent(stubServerOnly)}`)
   const { startTestStack } =
-    await import("../../supabase/local/testing/test-stack")
-  const { restService } = await import("../../supabase/local/rest")
+    await import("@lmx/supabase-local/testing/test-stack")
+  const { restService } = await import("@lmx/supabase-local/rest")
   const stack = await startTestStack({ services: [restService] })
   const api = { url: "", close: async () => {} }
   try {

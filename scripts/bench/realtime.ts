@@ -11,15 +11,15 @@ import { createClient } from "@supabase/supabase-js"
 import { WebSocket } from "ws"
 
 
-import { type StorageOptions } from "@/supabase/local/db/open"
-import { createThrowawayDatabase } from "@/supabase/local/testing/throwaway-database"
-import { realtimeService } from "@/supabase/local/realtime/service"
+import { type StorageOptions } from "@lmx/supabase-local/db/open"
+import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
+import { realtimeService } from "@lmx/supabase-local/realtime/service"
 import {
   mintUser,
   REALTIME_FIXTURE_MIGRATIONS,
   subscribe,
-} from "@/supabase/local/realtime/testing"
-import { startLocalStack, type LocalStack } from "@/supabase/local/stack"
+} from "@lmx/supabase-local/testing/realtime"
+import { startLocalStack, type LocalStack } from "@lmx/supabase-local/stack"
 
 import { formatMs, median, percentile } from "./stats"
 

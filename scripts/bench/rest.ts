@@ -11,12 +11,12 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 
 
-import { type StorageOptions } from "@/supabase/local/db/open"
-import { createThrowawayDatabase } from "@/supabase/local/testing/throwaway-database"
-import { buildReadSql, restService } from "@/supabase/local/rest"
-import { parseQueryParams } from "@/supabase/local/rest/request"
-import { loadSchemaCache } from "@/supabase/local/rest/schema-cache"
-import { startLocalStack, type LocalStack } from "@/supabase/local/stack"
+import { type StorageOptions } from "@lmx/supabase-local/db/open"
+import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
+import { buildReadSql, restService } from "@lmx/supabase-local/rest"
+import { parseQueryParams } from "@lmx/supabase-local/rest/request"
+import { loadSchemaCache } from "@lmx/supabase-local/rest/schema-cache"
+import { startLocalStack, type LocalStack } from "@lmx/supabase-local/stack"
 
 import { formatMs, median, percentile } from "./stats"
 

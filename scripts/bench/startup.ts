@@ -10,13 +10,15 @@ import { formatMs, median } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
 const RUNS = 5
+// The command a user runs (`npm run supabase:local`), without npm's own start-up in the figure.
+const STACK_BIN = path.join(root, "packages/supabase-local/bin/supabase-local.js")
 
 function startOnce(dataDir: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "supabase/local/cli.ts", "--port", "0", "--data-dir", dataDir],
+      [STACK_BIN, "--port", "0", "--data-dir", dataDir],
       { cwd: root, env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] }
     )
     let output = ""
@@ -39,9 +41,9 @@ function startOnce(dataDir: string): Promise<number> {
   })
 }
 
-// The initdb image cache (.local/cache, see supabase/local/db/pglite.ts): removing it makes a
-// start what it is on a new checkout.
-const cacheDir = path.join(root, ".local", "cache")
+// The initdb image cache (see packages/supabase-local/db/pglite.ts): removing it makes a start
+// what it is on a new checkout.
+const cacheDir = path.join(root, "packages/supabase-local/.local/cache")
 function dropInitdbImage() {
   for (const name of readdirSync(cacheDir, { withFileTypes: true }).filter((e) => e.isFile())) {
     if (name.name.includes("initdb")) rmSync(path.join(cacheDir, name.name), { force: true })

@@ -1,4 +1,4 @@
-import { type Database, type Queryable } from "@/supabase/local/db/types"
+import { type Database, type Queryable } from "@lmx/supabase-local/db/types"
 
 /**
  * Fixed actors and rows for the SQL tests of the core tables (profiles, devices, audit_log,

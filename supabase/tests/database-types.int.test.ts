@@ -14,7 +14,7 @@ import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
-} from "@/supabase/local/testing/test-stack"
+} from "@lmx/supabase-local/testing/test-stack"
 import { generateDatabaseTypes, TYPES_FILE } from "@/scripts/gen-types"
 
 // lib/database.types.ts is generated (npm run db:types); this keeps it from going stale or

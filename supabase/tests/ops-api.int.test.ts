@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { tokenClient, userToken } from "@/supabase/local/rest/conformance/fixture"
-import { startTestStack, TEST_ENGINE, type TestStack } from "@/supabase/local/testing/test-stack"
+import { tokenClient, userToken } from "@lmx/supabase-local/testing/rest-conformance"
+import { startTestStack, TEST_ENGINE, type TestStack } from "@lmx/supabase-local/testing/test-stack"
 
 import { DEVICES, emailOf, FIXTURES_SQL, ROWS, USERS } from "./ops-fixtures"
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@/supabase/local/testing/test-stack"
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@lmx/supabase-local/testing/test-stack"
 
 import {
   ANON,

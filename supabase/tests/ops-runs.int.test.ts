@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
-import { type Queryable } from "@/supabase/local/db/types"
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@/supabase/local/testing/test-stack"
+import { type Queryable } from "@lmx/supabase-local/db/types"
+import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@lmx/supabase-local/testing/test-stack"
 
 import {
   DEVICES,

@@ -7,7 +7,7 @@ import {
   PROJECT_ROOT,
   TEST_ENGINE,
   type TestDatabase,
-} from "@/supabase/local/testing/test-stack"
+} from "@lmx/supabase-local/testing/test-stack"
 
 import { runAs } from "./ops-fixtures"
 

@@ -4,7 +4,7 @@ import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
-} from "@/supabase/local/testing/test-stack"
+} from "@lmx/supabase-local/testing/test-stack"
 
 import {
   DEVICES,

@@ -1,12 +1,12 @@
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { type Queryable } from "@/supabase/local/db/types"
+import { type Queryable } from "@lmx/supabase-local/db/types"
 import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
-} from "@/supabase/local/testing/test-stack"
+} from "@lmx/supabase-local/testing/test-stack"
 
 import {
   DEVICES,

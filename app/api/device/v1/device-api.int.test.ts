@@ -11,12 +11,12 @@ import {
   devicePairTokenResponseSchema,
 } from "@/lib/devices/schema"
 import { type mintDeviceJwt as MintDeviceJwtFn } from "@/lib/supabase/device"
-import { restService } from "@/supabase/local/rest"
+import { restService } from "@lmx/supabase-local/rest"
 import {
   startTestStack,
   TEST_ENGINE,
   type TestStack,
-} from "@/supabase/local/testing/test-stack"
+} from "@lmx/supabase-local/testing/test-stack"
 
 // The device API's route handlers, called directly with Request objects, against a local
 // stack (REST only: user tokens are minted with the stack's keys, as Auth would sign them).

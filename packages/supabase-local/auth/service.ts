@@ -1,0 +1,78 @@
+// /auth/v1: Supabase Auth's (GoTrue's) routes, each handled in the module of its endpoint
+// group; the shared machinery (limits, tokens, emails, flow state) is the kernel.
+import { type IncomingMessage, type ServerResponse } from "node:http"
+
+import { sendJson } from "../http"
+import { type Service, type ServiceContext } from "../service"
+import { handleAdmin } from "./admin"
+import { AuthApiFailure, OAuthFailure, notFound, sendAuthError } from "./errors"
+import { clientInfo, createAuthKernel, type AuthRequest } from "./kernel"
+import { recover, resend, sendOtp } from "./otp"
+import { authorize, settings } from "./settings"
+import { signup } from "./signup"
+import { token } from "./token"
+import { getUser, logout, reauthenticate, updateUser } from "./user"
+import { verifyGet, verifyPost } from "./verify"
+
+export function createAuthService(ctx: ServiceContext): Service {
+  const k = createAuthKernel(ctx)
+
+  const routes: Record<string, (r: AuthRequest) => Promise<void>> = {
+    "GET /health": async ({ res }) =>
+      sendJson(res, 200, {
+        version: "lmx-local",
+        name: "GoTrue",
+        description: "GoTrue is a user registration and authentication API",
+      }),
+    "GET /settings": async ({ res }) => settings(k, res),
+    "GET /.well-known/jwks.json": async ({ res }) =>
+      sendJson(res, 200, ctx.keys.jwks(), {
+        "cache-control": "public, max-age=600",
+      }),
+    "POST /signup": (r) => signup(k, r),
+    "POST /token": (r) => token(k, r),
+    "POST /otp": (r) => sendOtp(k, r),
+    "POST /magiclink": (r) => sendOtp(k, r),
+    "GET /verify": (r) => verifyGet(k, r),
+    "POST /verify": (r) => verifyPost(k, r),
+    "GET /user": (r) => getUser(k, r),
+    "PUT /user": (r) => updateUser(k, r),
+    "POST /logout": (r) => logout(k, r),
+    "POST /recover": (r) => recover(k, r),
+    "POST /resend": (r) => resend(k, r),
+    "GET /authorize": (r) => authorize(k, r),
+    "GET /reauthenticate": (r) => reauthenticate(k, r),
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", ctx.apiUrl)
+    const path =
+      url.pathname.replace(/^\/auth\/v1/, "").replace(/\/+$/, "") || "/"
+    const request: AuthRequest = { req, res, url, client: clientInfo(req) }
+    try {
+      if (
+        path === "/admin" ||
+        path.startsWith("/admin/") ||
+        (path === "/invite" && req.method === "POST")
+      ) {
+        return await handleAdmin(k, request, path)
+      }
+      const route = routes[`${req.method} ${path}`]
+      if (!route) throw notFound("not_found", "Not Found")
+      await route(request)
+    } catch (error) {
+      if (
+        !(error instanceof AuthApiFailure) &&
+        !(error instanceof OAuthFailure)
+      ) {
+        ctx.log(
+          `[auth] ${req.method} ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+        )
+      }
+      if (res.headersSent) return void res.destroy()
+      sendAuthError(req, res, error)
+    }
+  }
+
+  return { name: "auth", prefix: "/auth/v1", handle }
+}

@@ -1,0 +1,93 @@
+// POST /token: the password, refresh_token and pkce grants.
+import { z } from "zod"
+
+import { sendJson } from "../http"
+import { badRequest, notFound, unprocessable } from "./errors"
+import { type AuthKernel, type AuthRequest } from "./kernel"
+import { issueSession, refreshSession } from "./sessions"
+import { findUserByEmail, findUserById } from "./users"
+
+const passwordBody = z
+  .object({
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    password: z.string().optional(),
+  })
+  .loose()
+const refreshBody = z.object({ refresh_token: z.string().optional() }).loose()
+const pkceBody = z
+  .object({
+    auth_code: z.string().optional(),
+    code_verifier: z.string().optional(),
+  })
+  .loose()
+
+export async function token(k: AuthKernel, r: AuthRequest) {
+  const grant = r.url.searchParams.get("grant_type")
+  if (grant === "refresh_token") {
+    k.limit("refresh", r.client)
+    const body = await k.readJson(r.req, refreshBody)
+    return sendJson(
+      r.res,
+      200,
+      await refreshSession(k.ctx, k.ctx.db, body.refresh_token)
+    )
+  }
+  k.limit("signIn", r.client)
+  if (grant === "password") return passwordGrant(k, r)
+  if (grant === "pkce") {
+    const body = await k.readJson(r.req, pkceBody)
+    if (!body.auth_code || !body.code_verifier) {
+      throw badRequest(
+        "validation_failed",
+        "invalid request: both auth code and code verifier should be non-empty"
+      )
+    }
+    const session = await k.transaction(async (tx) => {
+      const { userId, authMethod } = await k.exchangeAuthCode(
+        tx,
+        body.auth_code!,
+        body.code_verifier!
+      )
+      const user = await findUserById(tx, userId)
+      if (!user) throw notFound("user_not_found", "User not found")
+
+      return issueSession(k.ctx, tx, userId, authMethod as "pkce", r.client)
+    })
+    return sendJson(r.res, 200, session)
+  }
+  throw badRequest("invalid_credentials", "unsupported_grant_type")
+}
+
+async function passwordGrant(k: AuthKernel, r: AuthRequest) {
+  const body = await k.readJson(r.req, passwordBody)
+  if (body.email && body.phone) {
+    throw badRequest(
+      "validation_failed",
+      "Only an email address or phone number should be provided on login."
+    )
+  }
+  if (body.phone)
+    throw unprocessable(
+      "phone_provider_disabled",
+      "Phone logins are disabled"
+    )
+  if (!body.email)
+    throw badRequest("validation_failed", "missing email or phone")
+  const invalid = () =>
+    badRequest("invalid_credentials", "Invalid login credentials")
+  const user = await findUserByEmail(k.ctx.db, body.email.trim())
+  if (!user || user.is_anonymous) throw invalid()
+  if (user.banned_until && Date.parse(user.banned_until) > Date.now())
+    throw badRequest("user_banned", "User is banned")
+  if (
+    !(await k.comparePassword(body.password ?? "", user.encrypted_password))
+  )
+    throw invalid()
+  if (!user.email_confirmed_at && !k.autoconfirm)
+    throw badRequest("email_not_confirmed", "Email not confirmed")
+  const session = await k.ctx.db.transaction((tx) =>
+    issueSession(k.ctx, tx, user.id, "password", r.client)
+  )
+  sendJson(r.res, 200, session)
+}

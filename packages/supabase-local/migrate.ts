@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import path from "node:path"
+
+import { isPgError, type Database, type Queryable } from "./db/types"
+
+export class SqlFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly cause: unknown
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    const where = line === undefined ? file : `${file}:${line}`
+    super(`${where}: ${reason}`)
+  }
+}
+
+/** The 1-based line of a character offset that Postgres reports in error.position. */
+function lineAt(sql: string, position: string | number | undefined): number | undefined {
+  const offset = Number(position)
+  if (!Number.isFinite(offset) || offset < 1) return undefined
+
+  return sql.slice(0, offset - 1).split("\n").length
+}
+
+/** Relative to the current directory when the file is under it, absolute otherwise. */
+function displayPath(file: string) {
+  const relative = path.relative(process.cwd(), file)
+
+  return relative && !relative.startsWith("..") ? relative : path.resolve(file)
+}
+
+/**
+ * Runs one SQL file in its own transaction, so a failure leaves nothing behind; `record`
+ * runs in the same transaction, on its connection.
+ */
+async function applyFile(
+  db: Database,
+  file: string,
+  record?: (tx: Queryable, sql: string) => Promise<unknown>
+) {
+  const sql = readFileSync(file, "utf8")
+  try {
+    await db.transaction(async (tx) => {
+      await tx.exec(sql)
+      if (record) await record(tx, sql)
+    })
+  } catch (error) {
+    throw new SqlFileError(
+      displayPath(file),
+      isPgError(error) ? lineAt(sql, error.position) : undefined,
+      error
+    )
+  }
+}
+
+function sqlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return []
+
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".sql"))
+    .sort()
+    .map((name) => path.join(dir, name))
+}
+
+/**
+ * Applies the local platform bootstrap (bootstrap/*.sql in this package): once per file,
+ * recorded with its checksum. A file that changed after it was applied is reported, since
+ * only a reset applies it again.
+ */
+export async function applyBootstrap(db: Database, dir: string): Promise<string[]> {
+  await db.exec(`
+    create schema if not exists _local;
+    create table if not exists _local.bootstrap (
+      name text primary key,
+      checksum text not null,
+      applied_at timestamptz not null default now()
+    );
+  `)
+  const applied = new Map(
+    (
+      await db.query<{ name: string; checksum: string }>(
+        "select name, checksum from _local.bootstrap"
+      )
+    ).rows.map((row) => [row.name, row.checksum])
+  )
+  const warnings: string[] = []
+  for (const file of sqlFiles(dir)) {
+    const name = path.basename(file)
+    const checksum = createHash("sha256").update(readFileSync(file)).digest("hex")
+    const previous = applied.get(name)
+    if (previous === checksum) continue
+    if (previous !== undefined) {
+      warnings.push(`${name} changed since it was applied; run with --reset to apply it again`)
+      continue
+    }
+    await applyFile(db, file, (tx) =>
+      tx.query("insert into _local.bootstrap (name, checksum) values ($1, $2)", [
+        name,
+        checksum,
+      ])
+    )
+  }
+
+  return warnings
+}
+
+export type MigrationResult = { applied: string[]; total: number; fresh: boolean }
+
+/**
+ * A migration file that is no longer the text this database applied. Applying it again would
+ * skip the change silently (its version is recorded), so the stack refuses to boot instead.
+ */
+export class ChangedMigrationError extends Error {
+  constructor(readonly files: string[]) {
+    const list = files.join(", ")
+    super(
+      `${list} changed since ${files.length === 1 ? "it was" : "they were"} applied to this database. ` +
+        "An applied migration is never edited: put the change in a new migration, or start again " +
+        "with --reset (npm run dev -- --reset) to rebuild the database from the current files, " +
+        "losing its data."
+    )
+  }
+}
+
+function sha256(text: string) {
+  return createHash("sha256").update(text).digest("hex")
+}
+
+/**
+ * Applies supabase/migrations/<version>_<name>.sql in order, each in its own transaction,
+ * recorded in supabase_migrations.schema_migrations as the Supabase CLI records them.
+ * Before applying anything it checks that every applied file is still the text it applied.
+ */
+export async function applyMigrations(db: Database, dir: string): Promise<MigrationResult> {
+  const existed = await db.query<{ present: boolean }>(
+    "select to_regclass('supabase_migrations.schema_migrations') is not null as present"
+  )
+  const fresh = !existed.rows[0]?.present
+  await db.exec(`
+    create schema if not exists supabase_migrations;
+    create table if not exists supabase_migrations.schema_migrations (
+      version text primary key,
+      statements text[],
+      name text
+    );
+  `)
+  // `statements` already records what was applied (the CLI's column; this stack stores the
+  // whole file as its one element), so the check needs no column of its own: its checksum is
+  // compared with the file's. Rows in another shape (the CLI splits a file into statements)
+  // cannot be compared and are trusted.
+  const recorded = new Map(
+    (
+      await db.query<{ version: string; statements: string[] | null }>(
+        "select version, statements from supabase_migrations.schema_migrations"
+      )
+    ).rows.map((row) => [
+      row.version,
+      row.statements?.length === 1 ? sha256(row.statements[0]!) : undefined,
+    ])
+  )
+  const files = sqlFiles(dir).map((file) => {
+    const match = /^(\d+)_(.+)\.sql$/.exec(path.basename(file))
+    if (!match) {
+      throw new SqlFileError(displayPath(file), undefined, "migration files are named <timestamp>_<name>.sql")
+    }
+
+    return { file, version: match[1]!, name: match[2]!, sql: readFileSync(file, "utf8") }
+  })
+  const changed = files.filter(({ version, sql }) => {
+    const checksum = recorded.get(version)
+
+    return checksum !== undefined && checksum !== sha256(sql)
+  })
+  if (changed.length > 0) throw new ChangedMigrationError(changed.map(({ file }) => displayPath(file)))
+
+  const applied: string[] = []
+  for (const { file, version, name } of files) {
+    if (recorded.has(version)) continue
+    await applyFile(db, file, (tx, sql) =>
+      tx.query(
+        "insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)",
+        [version, [sql], name]
+      )
+    )
+    applied.push(path.basename(file))
+  }
+
+  return { applied, total: files.length, fresh }
+}
+
+/** Runs the seed files in one transaction. */
+export async function applySeed(db: Database, files: string[]): Promise<string[]> {
+  const present = files.filter((file) => existsSync(file))
+  for (const file of present) await applyFile(db, file)
+
+  return present.map(displayPath)
+}
+
+export const BOOTSTRAP_DIR = path.join(import.meta.dirname, "bootstrap")
+
+/** Boot order: platform bootstrap, migrations, then the seed on a fresh database. */
+export async function prepareDatabase(
+  db: Database,
+  { migrationsDir, seedFiles }: { migrationsDir: string; seedFiles: string[] }
+) {
+  const warnings = await applyBootstrap(db, BOOTSTRAP_DIR)
+  const migrations = await applyMigrations(db, migrationsDir)
+  const seeded = migrations.fresh ? await applySeed(db, seedFiles) : []
+
+  return { warnings, migrations, seeded }
+}

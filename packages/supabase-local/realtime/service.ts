@@ -1,0 +1,86 @@
+// Realtime at /realtime/v1: the service's state and lifecycle; joins, broadcast, presence,
+// the HTTP API and the WebSocket upgrade live in their own modules.
+import { WebSocketServer } from "ws"
+
+import {
+  type Service,
+  type ServiceContext,
+  type ServiceFactory,
+} from "../service"
+import { deliverStoredMessage } from "./broadcast"
+import { ChangeFeed } from "./changes"
+import { handle } from "./http"
+import {
+  DEFAULTS,
+  Hub,
+  PREFIX,
+  type Connection,
+  type RealtimeOptions,
+  type RealtimeState,
+} from "./kernel"
+import { upgrade } from "./upgrade"
+
+export { type RealtimeOptions } from "./kernel"
+
+/** Realtime at /realtime/v1, speaking the Phoenix channel protocol of Supabase Realtime. */
+export function realtimeService(options: RealtimeOptions = {}): ServiceFactory {
+  return (ctx) => createRealtime(ctx, { ...DEFAULTS, ...options })
+}
+
+export const createRealtimeService: ServiceFactory = realtimeService()
+
+function createRealtime(
+  ctx: ServiceContext,
+  limits: Required<RealtimeOptions>
+): Service {
+  const connections = new Set<Connection>()
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+  })
+  // realtime.send() rows are delivered once the state below exists (never during construction).
+  const feed = new ChangeFeed(
+    ctx.db,
+    ctx.log,
+    (id) => void deliverStoredMessage(rt, id)
+  )
+  let bindingIds = 0
+  const rt: RealtimeState = {
+    ctx,
+    limits,
+    hub: new Hub(),
+    connections,
+    wss,
+    feed,
+    nextBindingId: () => ++bindingIds,
+  }
+  let idleTimer: NodeJS.Timeout | undefined
+
+  return {
+    name: "realtime",
+    prefix: PREFIX,
+    handle: (req, res) => handle(rt, req, res),
+    upgrade: (req, socket, head) => upgrade(rt, req, socket, head),
+    async start() {
+      await feed.start()
+      idleTimer = setInterval(
+        () => {
+          const cutoff = Date.now() - limits.idleTimeoutMs
+          for (const connection of connections) {
+            if (connection.lastSeen < cutoff)
+              connection.drop("no heartbeat within the timeout")
+          }
+        },
+        Math.min(15_000, limits.idleTimeoutMs)
+      )
+      idleTimer.unref()
+    },
+    async stop() {
+      clearInterval(idleTimer)
+      for (const connection of connections) connection.ws.terminate()
+      connections.clear()
+      wss.close()
+      await feed.stop()
+    },
+  }
+}

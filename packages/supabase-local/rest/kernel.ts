@@ -1,0 +1,254 @@
+// What the read, write and RPC paths share: the request context, the schema cache, running a
+// statement under the request's role and claims, and parsing request bodies.
+import { type IncomingMessage } from "node:http"
+
+import { type Database, type Queryable } from "../db/types"
+import { type StackConfig } from "../config"
+import { type Auth } from "./auth"
+import { ApiError, toApiError } from "./errors"
+import { type Media } from "./negotiate"
+import { type Preferences } from "./request"
+import { qualified, type SchemaCache, type Table } from "./schema-cache"
+import { closest } from "./similar"
+import { ident, inlineParams } from "./sql"
+
+export type Outcome = { status: number; headers: Record<string, string>; body: string }
+
+class Rollback {
+  constructor(readonly outcome: Outcome) {}
+}
+
+export type RequestContext = {
+  req: IncomingMessage
+  method: string
+  path: string
+  url: URL
+  schema: string
+  /** The schema was chosen by an Accept-Profile/Content-Profile header. */
+  byProfile: boolean
+  media: Media
+  prefs: Preferences
+  auth: Auth
+}
+
+// Applies the request's settings in order (the role's own settings, then the role, claims and
+// request.* values PostgREST sets), local to the transaction.
+const SETTINGS_SQL = `select count(set_config(s->>0, s->>1, true)) from json_array_elements($1::json) s`
+
+export const ONE_SHOT_FUNCTION = `
+  create or replace function _local.rest_request(settings json, statement text)
+  returns table (total bigint, page int, body text, inserted int, location text)
+  language plpgsql volatile
+  set search_path = ''
+  -- Parameters arrive inlined as '…' literals; only quotes are escaped, so this must hold.
+  set standard_conforming_strings = on
+  as $$
+  declare
+    setting json;
+  begin
+    for setting in select value from pg_catalog.json_array_elements(settings) loop
+      perform pg_catalog.set_config(setting->>0, setting->>1, true);
+    end loop;
+    return query execute statement;
+  end
+  $$;
+  revoke all on function _local.rest_request(json, text) from public;
+`
+const ONE_SHOT_SQL = "select * from _local.rest_request($1::json, $2)"
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {}
+  for (const part of (header ?? "").split(";")) {
+    const index = part.indexOf("=")
+    if (index <= 0) continue
+    const name = part.slice(0, index).trim()
+    const value = part.slice(index + 1).trim()
+    try {
+      cookies[name] = decodeURIComponent(value)
+    } catch {
+      cookies[name] = value
+    }
+  }
+  return cookies
+}
+
+function requestHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value
+  }
+  return headers
+}
+
+export function contentRange(lower: number, upper: number, total: number | undefined) {
+  const totalText = total === undefined ? "*" : String(total)
+  const range = total !== 0 && lower <= upper ? `${lower}-${upper}` : "*"
+  return `${range}/${totalText}`
+}
+
+/** Strips the brackets of a one-element JSON array produced by json_agg. */
+export function singleObject(body: string, page: number): string {
+  if (page !== 1) {
+    throw new ApiError(406, "PGRST116", "Cannot coerce the result to a single JSON object", `The result contains ${page} rows`)
+  }
+  return body.slice(1, -1)
+}
+
+export function noBodyColumn(table: Table, column: string) {
+  return new ApiError(400, "PGRST204", `Could not find the '${column}' column of '${table.name}' in the schema cache`)
+}
+
+export const invalidJson = () => new ApiError(400, "PGRST102", "Empty or invalid json")
+
+/** A CSV request body (RFC 4180, first line names the columns) as the rows it describes. */
+function parseCsv(text: string): Record<string, unknown>[] {
+  const records: string[][] = []
+  let field = ""
+  let record: string[] = []
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ",") {
+      record.push(field)
+      field = ""
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++
+      record.push(field)
+      records.push(record)
+      record = []
+      field = ""
+    } else field += c
+  }
+  if (field !== "" || record.length) {
+    record.push(field)
+    records.push(record)
+  }
+  const [header, ...rows] = records
+  if (!header) throw invalidJson()
+
+  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] === "NULL" ? null : (row[i] ?? null)])))
+}
+
+/** The REST service's state: the schema cache is replaced on reload, so handlers read it here. */
+export type RestState = {
+  db: Database
+  config: StackConfig
+  maxRows: number
+  cache: SchemaCache
+  /** _local.rest_request exists, so a request can run in one round trip. */
+  oneShotReady: boolean
+  /** Reloads the cache when a request names something it does not know (at most once a second). */
+  reloadIfUnknown(known: boolean): Promise<void>
+}
+
+function searchPath(rs: RestState, schema: string) {
+  return [schema, ...rs.config.api.extra_search_path.filter((s) => s !== schema)].map(ident).join(", ")
+}
+
+function requestSettings(rs: RestState, rc: RequestContext): [string, string][] {
+  const readOnly = rc.method === "GET" || rc.method === "HEAD"
+  const settings: [string, string][] = Object.entries(rs.cache.roleSettings.get(rc.auth.role) ?? {})
+  settings.push(
+    ["role", rc.auth.role],
+    ["request.jwt.claims", JSON.stringify(rc.auth.claims)],
+    ["request.method", rc.method],
+    ["request.path", rc.path],
+    ["request.headers", JSON.stringify(requestHeaders(rc.req))],
+    ["request.cookies", JSON.stringify(parseCookies(rc.req.headers.cookie))],
+    ["search_path", searchPath(rs, rc.schema)],
+    ["transaction_read_only", readOnly ? "on" : "off"]
+  )
+  if (rc.prefs.timezone) settings.push(["timezone", rc.prefs.timezone])
+  for (const [claim, value] of Object.entries(rc.auth.claims)) {
+    settings.push([`request.jwt.claim.${claim}`, typeof value === "string" ? value : JSON.stringify(value)])
+  }
+  return settings
+}
+
+/**
+ * Runs a request's statement. The common case is one round trip: a function that applies the
+ * request's settings (role first among them) and then plans and runs the statement, inside the
+ * statement's own transaction. Flows that need a second statement or a rollback after looking
+ * at the result (tx=rollback, planned counts, max-affected, singular writes) take a transaction.
+ * Known difference: Postgres arms statement_timeout when a statement starts, so a role's
+ * statement_timeout is visible to the statement but only enforced on the transaction path.
+ */
+export async function execute(
+  rs: RestState,
+  rc: RequestContext,
+  run: (tx: Queryable) => Promise<Outcome>,
+  { oneShot = false }: { oneShot?: boolean } = {}
+): Promise<Outcome> {
+  try {
+    if (oneShot && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
+      let used = false
+      const tx: Queryable = {
+        async query<Row>(sql: string, params: unknown[] = []) {
+          if (used) throw new Error("one-shot requests run a single statement")
+          used = true
+          return rs.db.query<Row>(ONE_SHOT_SQL, [JSON.stringify(requestSettings(rs, rc)), inlineParams(sql, params)])
+        },
+        async exec() {
+          throw new Error("one-shot requests run a single statement")
+        },
+      }
+      return await run(tx)
+    }
+    return await rs.db.transaction(async (tx) => {
+      await tx.query(SETTINGS_SQL, [JSON.stringify(requestSettings(rs, rc))])
+      const outcome = await run(tx)
+      if (rc.prefs.tx === "rollback") throw new Rollback(outcome)
+      return outcome
+    })
+  } catch (error) {
+    if (error instanceof Rollback) return error.outcome
+    const apiError = toApiError(error, rc.auth.role !== "anon")
+    // A column, table or function the cache still lists may have been dropped by DDL.
+    if (["42703", "42P01", "42883"].includes(apiError.code)) void rs.reloadIfUnknown(false)
+    throw apiError
+  }
+}
+
+export function findTable(rs: RestState, schema: string, name: string): Table {
+  const table = rs.cache.tables.get(qualified(schema, name))
+  if (table) return table
+  const names = [...rs.cache.tables.values()].filter((t) => t.schema === schema).map((t) => t.name)
+  const suggestion = closest(name, names)
+  throw new ApiError(
+    404,
+    "PGRST205",
+    `Could not find the table '${schema}.${name}' in the schema cache`,
+    null,
+    suggestion ? `Perhaps you meant the table '${schema}.${suggestion}'` : null
+  )
+}
+
+export function baseHeaders(rc: RequestContext, withType = true): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (withType) headers["content-type"] = rc.media.contentType
+  if (rc.byProfile) headers["content-profile"] = rc.schema
+  return headers
+}
+
+export function parseJsonBody(raw: Buffer, req: IncomingMessage): unknown {
+  const type = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase()
+  const text = raw.toString("utf8")
+  if (type === "application/x-www-form-urlencoded") return Object.fromEntries(new URLSearchParams(text))
+  if (type === "text/csv") return parseCsv(text)
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new ApiError(415, "PGRST107", `None of these media types are available: ${type}`)
+  }
+  if (text.trim() === "") throw invalidJson()
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw invalidJson()
+  }
+}

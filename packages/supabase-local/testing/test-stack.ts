@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+
+import { withoutEmailTemplates } from "../config"
+import { openDatabase, type StorageOptions } from "../db/open"
+import { type Database } from "../db/types"
+import { prepareDatabase } from "../migrate"
+import { startLocalStack, type LocalStack, type StackOptions } from "../stack"
+import { createThrowawayDatabase } from "./throwaway-database"
+
+/**
+ * Test infrastructure shared by every integration suite (files named *.int.test.ts).
+ * Vitest runs each of those files once per engine: the `integration-pglite` project
+ * (in-memory PGlite) and, when DATABASE_URL is set, `integration-postgres`, where every
+ * suite gets a throwaway database of its own on that server.
+ */
+export type TestEngine = "pglite" | "postgres"
+
+export const TEST_ENGINE: TestEngine =
+  process.env.LMX_TEST_ENGINE === "postgres" ? "postgres" : "pglite"
+
+/** The project whose supabase/ folder the suites serve: the repository holding packages/. */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../../..")
+
+type Throwaway = { storage: StorageOptions; drop(): Promise<void> }
+
+async function createThrowawayStorage(): Promise<Throwaway> {
+  if (TEST_ENGINE === "pglite") return { storage: { engine: "pglite" }, drop: async () => {} }
+
+  return createPostgresStorage()
+}
+
+/**
+ * Storage that outlives one boot, for suites that start a stack twice on the same data: a
+ * PGlite directory, or a throwaway database on the Postgres server.
+ */
+export async function createPersistentStorage(): Promise<Throwaway> {
+  if (TEST_ENGINE === "pglite") {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "lmx-test-pglite-"))
+
+    return {
+      storage: { engine: "pglite", dataDir },
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    }
+  }
+
+  return createPostgresStorage()
+}
+
+async function createPostgresStorage(): Promise<Throwaway> {
+  const adminUrl = process.env.DATABASE_URL
+  if (!adminUrl) throw new Error("LMX_TEST_ENGINE=postgres needs DATABASE_URL")
+  const database = await createThrowawayDatabase(adminUrl, `lmx_test_${process.pid}`)
+
+  return { storage: { engine: "postgres", url: database.url, poolSize: 10 }, drop: database.drop }
+}
+
+export type TestStack = LocalStack & { [Symbol.asyncDispose](): Promise<void> }
+
+/**
+ * Starts a whole local stack on a free port over a fresh database. The app's migrations and
+ * seed by default; conformance suites pass a schema of their own.
+ */
+export async function startTestStack(
+  {
+    emailTemplates = false,
+    ...options
+  }: Partial<StackOptions> & {
+    /** Keep config.toml's [auth.email.template.*]; suites otherwise assert Supabase's default emails. */
+    emailTemplates?: boolean
+  } = {}
+): Promise<TestStack> {
+  const throwaway = await createThrowawayStorage()
+  const overrides = options.configOverrides ?? ((config) => config)
+  const stack = await startLocalStack({
+    root: PROJECT_ROOT,
+    port: 0,
+    storage: throwaway.storage,
+    log: process.env.LMX_TEST_LOG ? (line) => console.log(line) : undefined,
+    ...options,
+    configOverrides: (config) =>
+      overrides(emailTemplates ? config : withoutEmailTemplates(config)),
+  })
+  const stopStack = stack.stop
+  const stop = async () => {
+    await stopStack()
+    await throwaway.drop()
+  }
+
+  return Object.assign(stack, { stop, [Symbol.asyncDispose]: stop })
+}
+
+export type TestDatabase = { db: Database; dispose(): Promise<void> }
+
+/**
+ * A fresh database with the platform bootstrap, migrations and (optionally) the seed, and no
+ * HTTP server: for SQL-level tests that act as a role with claims set as PostgREST sets them.
+ */
+export async function createTestDatabase({
+  migrationsDir = path.join(PROJECT_ROOT, "supabase/migrations"),
+  seedFiles = [path.join(PROJECT_ROOT, "supabase/seed.sql")],
+}: { migrationsDir?: string; seedFiles?: string[] } = {}): Promise<TestDatabase> {
+  const throwaway = await createThrowawayStorage()
+  const db = await openDatabase(throwaway.storage)
+  try {
+    await prepareDatabase(db, { migrationsDir, seedFiles })
+  } catch (error) {
+    await db.close()
+    await throwaway.drop()
+    throw error
+  }
+
+  return {
+    db,
+    async dispose() {
+      await db.close()
+      await throwaway.drop()
+    },
+  }
+}
