@@ -2,6 +2,7 @@
 
 import { z } from "zod"
 
+import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
 import { createClient } from "@/lib/supabase/server"
 
 import {
@@ -11,14 +12,6 @@ import {
 } from "./form-schema"
 import { type Client } from "./queries"
 
-export type ActionResult<T = null> =
-  | { ok: true; data: T }
-  | {
-      ok: false
-      message: string
-      errors?: Record<string, string[] | undefined>
-    }
-
 const NOT_FOUND = "That device no longer exists, or it is not yours."
 const FAILED = "Could not save the change. Try again in a moment."
 
@@ -27,16 +20,9 @@ async function client(): Promise<Client> {
   return (await createClient()) as unknown as Client
 }
 
-function invalid(error: z.ZodError): ActionResult<never> {
-  return {
-    ok: false,
-    message: "Check the highlighted fields.",
-    errors: z.flattenError(error).fieldErrors as Record<string, string[]>,
-  }
-}
-
 /** Every write goes through the signed-in user's client: RLS and devices_guard_update decide. */
 export async function renameDevice(
+  _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ id: string; name: string }>> {
   const parsed = deviceRenameSchema.safeParse(input)
@@ -53,14 +39,15 @@ export async function renameDevice(
     .maybeSingle()
   if (error) {
     console.error(`[devices] rename failed: ${error.code} ${error.message}`)
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
-  if (!data) return { ok: false, message: NOT_FOUND }
+  if (!data) return fail(NOT_FOUND)
 
-  return { ok: true, data }
+  return ok(data)
 }
 
 export async function updateDeviceSettings(
+  _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ id: string }>> {
   const parsed = deviceSettingsSchema.safeParse(input)
@@ -79,9 +66,9 @@ export async function updateDeviceSettings(
     console.error(
       `[devices] settings read failed: ${readError.code} ${readError.message}`
     )
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
-  if (!current) return { ok: false, message: NOT_FOUND }
+  if (!current) return fail(NOT_FOUND)
   const existing = z
     .record(z.string(), z.json())
     .catch({})
@@ -107,11 +94,11 @@ export async function updateDeviceSettings(
     console.error(
       `[devices] settings update failed: ${error.code} ${error.message}`
     )
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
-  if (!data) return { ok: false, message: NOT_FOUND }
+  if (!data) return fail(NOT_FOUND)
 
-  return { ok: true, data }
+  return ok(data)
 }
 
 /**
@@ -119,6 +106,7 @@ export async function updateDeviceSettings(
  * transaction, so its next call is refused.
  */
 export async function revokeDevice(
+  _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ id: string; revoked_at: string }>> {
   const parsed = deviceRevokeSchema.safeParse(input)
@@ -134,14 +122,11 @@ export async function revokeDevice(
     .maybeSingle()
   if (error) {
     console.error(`[devices] revoke failed: ${error.code} ${error.message}`)
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
   if (!data?.revoked_at) {
-    return {
-      ok: false,
-      message: "That device is already revoked, or it is not yours.",
-    }
+    return fail("That device is already revoked, or it is not yours.")
   }
 
-  return { ok: true, data: { id: data.id, revoked_at: data.revoked_at } }
+  return ok({ id: data.id, revoked_at: data.revoked_at })
 }
