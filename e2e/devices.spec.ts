@@ -284,6 +284,24 @@ test("[devices] an expired or unknown code cannot be approved", async ({
   await expect(
     page.getByRole("heading", { name: "No pairing request has this code" })
   ).toBeVisible()
+
+  // Eight letters with vowels: the input drops what no code holds, and says so rather than
+  // asking for "all 8 letters" of a code that had eight.
+  await page.goto("/pair")
+  await page.getByLabel("Pairing code").pressSequentially("ABCD-EFGH")
+  await page.getByRole("button", { name: "Continue" }).click()
+  await expect(
+    page.getByRole("alert").filter({ hasText: "Codes use consonants only" })
+  ).toContainText("A and E are never part of one")
+  await expect(page.getByText("Enter all 8 letters")).toHaveCount(0)
+  await expect(page).toHaveURL(`${E2E_APP_URL}/pair`)
+  await snap(page, testInfo, "pair code with vowels")
+
+  // The same code arriving in a link gets the same answer.
+  await page.goto("/pair?code=ABCD-EFGH")
+  await expect(
+    page.getByRole("alert").filter({ hasText: "Codes use consonants only" })
+  ).toBeVisible()
 })
 
 test("[devices] the device API refuses a revoked device", async ({

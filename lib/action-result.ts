@@ -10,8 +10,7 @@ export type FieldErrors = Record<string, string[] | undefined>
  * the component to branch on (a pairing code that expired, say). Throw only for bugs.
  */
 export type ActionResult<TData = null, TReason extends string = never> =
-  | { ok: true; data: TData }
-  | ActionFailure<TReason>
+  { ok: true; data: TData } | ActionFailure<TReason>
 
 export type ActionFailure<TReason extends string = never> = {
   ok: false

@@ -91,7 +91,10 @@ function FieldLabel({
     <Label
       data-slot="field-label"
       htmlFor={controlId}
-      className={cn("group-data-[invalid=true]/field:text-destructive", className)}
+      className={cn(
+        "group-data-[invalid=true]/field:text-destructive",
+        className
+      )}
       {...props}
     />
   )

@@ -22,7 +22,8 @@ export type PairingActionResult = ActionResult<
   PairingMissStatus
 >
 
-const FAILED = "Something went wrong on our side. Nothing was decided; try again."
+const FAILED =
+  "Something went wrong on our side. Nothing was decided; try again."
 
 async function client(): Promise<Client> {
   // The server client is untyped; the rows it returns are the generated Database's.

@@ -42,9 +42,9 @@ describe("userCodeProblem", () => {
     expect(userCodeProblem("ABCD-EFGH")).toBe(
       "Codes use consonants only (no vowels, no Y, no digits): A and E are never part of one. Check the code your device shows."
     )
-    expect(userCodeSchema.safeParse("ABCD-EFGH").error?.issues[0]?.message).toBe(
-      userCodeProblem("ABCD-EFGH")
-    )
+    expect(
+      userCodeSchema.safeParse("ABCD-EFGH").error?.issues[0]?.message
+    ).toBe(userCodeProblem("ABCD-EFGH"))
   })
 
   it("names each character once, digits and Y included", () => {

@@ -26,39 +26,37 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>
 
 // What the link confirms, in the words of the email it came from: a sign-up's
 // confirmation (type signup, supabase/templates/confirmation.html) is not a sign-in.
-const LINK_COPY: Record<
-  EmailOtpType,
-  { title: string; description: string }
-> = {
-  email: {
-    title: "Sign in to LMX Console",
-    description: "Press Continue to sign in. The link works once.",
-  },
-  magiclink: {
-    title: "Sign in to LMX Console",
-    description: "Press Continue to sign in. The link works once.",
-  },
-  signup: {
-    title: "Confirm your email",
-    description:
-      "Press Continue to confirm this address and finish creating your account. The link works once.",
-  },
-  invite: {
-    title: "Accept the invitation",
-    description:
-      "Press Continue to accept the invitation and open your account. The link works once.",
-  },
-  recovery: {
-    title: "Reset your password",
-    description:
-      "Press Continue, then choose a new password. The link works once.",
-  },
-  email_change: {
-    title: "Confirm your new email",
-    description:
-      "Press Continue to confirm the change of your sign-in address. The link works once.",
-  },
-}
+const LINK_COPY: Record<EmailOtpType, { title: string; description: string }> =
+  {
+    email: {
+      title: "Sign in to LMX Console",
+      description: "Press Continue to sign in. The link works once.",
+    },
+    magiclink: {
+      title: "Sign in to LMX Console",
+      description: "Press Continue to sign in. The link works once.",
+    },
+    signup: {
+      title: "Confirm your email",
+      description:
+        "Press Continue to confirm this address and finish creating your account. The link works once.",
+    },
+    invite: {
+      title: "Accept the invitation",
+      description:
+        "Press Continue to accept the invitation and open your account. The link works once.",
+    },
+    recovery: {
+      title: "Reset your password",
+      description:
+        "Press Continue, then choose a new password. The link works once.",
+    },
+    email_change: {
+      title: "Confirm your new email",
+      description:
+        "Press Continue to confirm the change of your sign-in address. The link works once.",
+    },
+  }
 
 // Rendering this page spends nothing: mail scanners and link previews fetch
 // email links with GET, so the single-use token is only verified when the

@@ -125,7 +125,9 @@ export function PairRequest({
           </p>
           <div className="flex flex-wrap gap-2">
             <Button asChild>
-              <Link href={`/devices/${result.data.deviceId}`}>View the device</Link>
+              <Link href={`/devices/${result.data.deviceId}`}>
+                View the device
+              </Link>
             </Button>
             <Button asChild variant="outline">
               <Link href="/devices">All devices</Link>
@@ -230,10 +232,7 @@ export function PairRequest({
         className="grid gap-4"
         noValidate
       >
-        <Field
-          errors={fieldError(result, "name")}
-          className="max-w-sm"
-        >
+        <Field errors={fieldError(result, "name")} className="max-w-sm">
           <FieldLabel>Name on this console</FieldLabel>
           <FieldControl>
             <Input
