@@ -137,9 +137,13 @@ test("[devices] a new user pairs a machine and sees it live", async ({
     const settings = page.getByRole("dialog", { name: "Device settings" })
     await settings.getByLabel("Tunnel URL").fill("ftp://not-a-tunnel")
     await settings.getByRole("button", { name: "Save settings" }).click()
-    await expect(
-      settings.getByText("Enter an http:// or https:// address")
-    ).toBeVisible()
+    // The error is tied to its field (components/ui/field.tsx), and focus goes there.
+    const tunnel = settings.getByLabel("Tunnel URL")
+    await expect(tunnel).toBeFocused()
+    await expect(tunnel).toHaveAttribute("aria-invalid", "true")
+    await expect(tunnel).toHaveAccessibleDescription(
+      /^Enter an http:\/\/ or https:\/\/ address.*Leave empty when the machine has no tunnel\.$/
+    )
     await settings
       .getByLabel("Tunnel URL")
       .fill("https://e2e-workstation.example.net")
