@@ -107,8 +107,8 @@ export async function sendMagicLink(
 
 /**
  * Signs in with the 6-digit code from any of our emails: a magic link's, or a sign-up
- * confirmation's. Type "email" covers both (Auth matches it against the confirmation and
- * the sign-in token; "signup" and "magiclink" are its deprecated spellings).
+ * confirmation's. Type "email" covers both: Auth, hosted and local, matches it against the
+ * confirmation token and the sign-in token, so the page need not know which email it was.
  */
 export async function verifyEmailCode(
   _previous: unknown,
