@@ -365,3 +365,35 @@ test("[auth] signing up with a registered address says what to do in both cases"
   await notice.getByRole("link", { name: "reset your password" }).click()
   await expect(page).toHaveURL(`${E2E_APP_URL}/forgot-password`)
 })
+
+test.describe("before JavaScript runs", () => {
+  test.use({ javaScriptEnabled: false })
+
+  // lib/use-action.ts hands React the server action itself, so the form is a real POST.
+  test("[auth] the password form posts, refills the email and never puts the password in a URL", async ({
+    page,
+  }) => {
+    const requested: string[] = []
+    page.on("request", (request) => requested.push(request.url()))
+    await page.goto("/sign-in?tab=password")
+    const panel = page.getByRole("tabpanel", { name: "Password" })
+
+    await panel.getByLabel("Email").fill(DEMO_USER.email)
+    await panel.getByLabel("Password", { exact: true }).fill("not the password")
+    await panel.getByRole("button", { name: "Sign in" }).click()
+    await expect(
+      page.getByText("That email and password don't match an account")
+    ).toBeVisible()
+    await expect(
+      page.getByRole("tabpanel", { name: "Password" }).getByLabel("Email")
+    ).toHaveValue(DEMO_USER.email)
+
+    await signInWithPassword(page, DEMO_USER)
+    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+    expect(
+      requested.filter(
+        (url) => url.includes(DEMO_USER.password) || /not(\+|%20)the/.test(url)
+      )
+    ).toEqual([])
+  })
+})
