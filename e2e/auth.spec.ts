@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test"
+import { expect, test, type Page, type TestInfo } from "@playwright/test"
 
 import {
   DEMO_USER,
@@ -13,6 +13,12 @@ import {
 import { E2E_APP_URL } from "./fixtures/urls"
 
 const devicesHeading = { level: 1, name: "Devices" } as const
+
+async function snap(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name.replace(/\W+/g, "-")}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  await testInfo.attach(name, { path: file, contentType: "image/png" })
+}
 
 // Every test here starts signed out, whatever the project's default state is.
 test.use({ storageState: { cookies: [], origins: [] } })
@@ -104,13 +110,27 @@ test("[auth] 6-digit code signs in", async ({ page, browser }, testInfo) => {
   await requestEmailSignIn(page, email)
   const code = codeOf(await latestMail(email))
 
-  // A wrong code first: our copy, focus back on the field.
-  await page.getByLabel("6-digit code").fill("000000")
+  // A wrong code first: one message, ours, and focus back on the field. Auth cannot tell a
+  // wrong code from an expired one, so the copy leads with the likelier typo.
+  await page
+    .getByLabel("6-digit code")
+    .fill(code === "000000" ? "111111" : "000000")
   await page.getByRole("button", { name: "Sign in with code" }).click()
+  const panel = page.getByRole("tabpanel", { name: "Email link or code" })
   await expect(
-    page.getByRole("alert").filter({ hasText: "expired or was already used" })
+    panel.getByRole("alert").filter({ hasText: "That code is not right" })
   ).toBeVisible()
+  await expect(
+    panel.getByRole("alert").or(panel.getByRole("status"))
+  ).toHaveCount(1)
+  await expect(panel.getByText("Check your inbox")).toHaveCount(0)
   await expect(page.getByLabel("6-digit code")).toBeFocused()
+  const wrongCode = testInfo.outputPath("sign-in-wrong-code.png")
+  await page.screenshot({ path: wrongCode })
+  await testInfo.attach("sign-in: wrong code", {
+    path: wrongCode,
+    contentType: "image/png",
+  })
 
   await page.getByLabel("6-digit code").fill(code)
   await page.getByRole("button", { name: "Sign in with code" }).click()
@@ -214,7 +234,7 @@ test("[auth] open-redirect attempts on the callback land on /", async ({
   // Without a valid code the callback lands on sign-in, still on our origin.
   await context.clearCookies()
   await page.goto("/auth/callback?code=not-a-code&next=%2F%2Fevil.com")
-  await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:3210\/sign-in\?/)
+  expect(page.url().startsWith(`${E2E_APP_URL}/sign-in?`)).toBe(true)
 })
 
 test("[auth] signed-out visitor of /devices goes to sign-in and comes back after", async ({
@@ -241,7 +261,7 @@ test("[auth] signed-out visitor of /devices goes to sign-in and comes back after
 test("[auth] sign up with a password, confirm by email, reset the password", async ({
   page,
   context,
-}) => {
+}, testInfo) => {
   const email = uniqueEmail("signup")
   await page.goto("/sign-up")
   await page.getByLabel("Email").fill(email)
@@ -255,7 +275,13 @@ test("[auth] sign up with a password, confirm by email, reset the password", asy
   await expect(
     page.getByRole("status").filter({ hasText: "we sent a confirmation link" })
   ).toBeVisible()
-  await openEmailLink(page, await latestMail(email))
+  // The link's card says what it confirms: a new account, not a sign-in.
+  await page.goto(verifyLinkOf(await latestMail(email)))
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Confirm your email" })
+  ).toBeVisible()
+  await snap(page, testInfo, "confirm sign-up card")
+  await page.getByRole("button", { name: "Continue" }).click()
   await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
 
   await context.clearCookies()
@@ -270,7 +296,11 @@ test("[auth] sign up with a password, confirm by email, reset the password", asy
   await expect
     .poll(async () => (await latestMail(email)).subject)
     .toMatch(/password/i)
-  await openEmailLink(page, await latestMail(email))
+  await page.goto(verifyLinkOf(await latestMail(email)))
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Reset your password" })
+  ).toBeVisible()
+  await page.getByRole("button", { name: "Continue" }).click()
 
   await expect(page).toHaveURL(`${E2E_APP_URL}/reset-password`)
   await page
@@ -287,4 +317,83 @@ test("[auth] sign up with a password, confirm by email, reset the password", asy
   await page.goto("/sign-in")
   await signInWithPassword(page, { email, password: "second password 2" })
   await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+})
+
+test("[auth] sign up, then confirm with the 6-digit code from the email", async ({
+  page,
+}, testInfo) => {
+  const email = uniqueEmail("signup-code")
+  await page.goto("/sign-up?next=%2Fsettings")
+  await page.getByLabel("Email").fill(email)
+  await page.getByLabel("Password").fill("a good password 1")
+  await page.getByRole("button", { name: "Create account" }).click()
+
+  const notice = page
+    .getByRole("status")
+    .filter({ hasText: "we sent a confirmation link" })
+  await expect(notice).toContainText(`If ${email} is new`)
+  await expect(page.getByLabel("6-digit code")).toBeFocused()
+  await snap(page, testInfo, "sign-up check your inbox")
+
+  // The code in the confirmation email works here, in any browser.
+  const mail = await latestMail(email)
+  await page.getByLabel("6-digit code").fill(codeOf(mail))
+  await page.getByRole("button", { name: "Confirm with code" }).click()
+  await expect(page).toHaveURL(`${E2E_APP_URL}/settings`)
+  await expect(page.getByText(`Signed in as ${email}`)).toBeVisible()
+})
+
+test("[auth] signing up with a registered address says what to do in both cases", async ({
+  page,
+}, testInfo) => {
+  await page.goto("/sign-up")
+  await page.getByLabel("Email").fill(DEMO_USER.email)
+  await page.getByLabel("Password").fill("someone else's guess")
+  await page.getByRole("button", { name: "Create account" }).click()
+
+  // Auth answers as for a new address (no enumeration), so the words cover both.
+  const notice = page.getByRole("status")
+  await expect(notice).toContainText(
+    `If ${DEMO_USER.email} is new, we sent a confirmation link`
+  )
+  await expect(notice).toContainText("If you already have an account")
+  await expect(notice.getByRole("link", { name: "sign in" })).toHaveAttribute(
+    "href",
+    "/sign-in"
+  )
+  await snap(page, testInfo, "sign-up already registered")
+  await notice.getByRole("link", { name: "reset your password" }).click()
+  await expect(page).toHaveURL(`${E2E_APP_URL}/forgot-password`)
+})
+
+test.describe("before JavaScript runs", () => {
+  test.use({ javaScriptEnabled: false })
+
+  // lib/use-action.ts hands React the server action itself, so the form is a real POST.
+  test("[auth] the password form posts, refills the email and never puts the password in a URL", async ({
+    page,
+  }) => {
+    const requested: string[] = []
+    page.on("request", (request) => requested.push(request.url()))
+    await page.goto("/sign-in?tab=password")
+    const panel = page.getByRole("tabpanel", { name: "Password" })
+
+    await panel.getByLabel("Email").fill(DEMO_USER.email)
+    await panel.getByLabel("Password", { exact: true }).fill("not the password")
+    await panel.getByRole("button", { name: "Sign in" }).click()
+    await expect(
+      page.getByText("That email and password don't match an account")
+    ).toBeVisible()
+    await expect(
+      page.getByRole("tabpanel", { name: "Password" }).getByLabel("Email")
+    ).toHaveValue(DEMO_USER.email)
+
+    await signInWithPassword(page, DEMO_USER)
+    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+    expect(
+      requested.filter(
+        (url) => url.includes(DEMO_USER.password) || /not(\+|%20)the/.test(url)
+      )
+    ).toEqual([])
+  })
 })

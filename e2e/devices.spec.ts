@@ -141,9 +141,13 @@ test("[devices] a new user pairs a machine and sees it live", async ({
     const settings = page.getByRole("dialog", { name: "Device settings" })
     await settings.getByLabel("Tunnel URL").fill("ftp://not-a-tunnel")
     await settings.getByRole("button", { name: "Save settings" }).click()
-    await expect(
-      settings.getByText("Enter an http:// or https:// address")
-    ).toBeVisible()
+    // The error is tied to its field (components/ui/field.tsx), and focus goes there.
+    const tunnel = settings.getByLabel("Tunnel URL")
+    await expect(tunnel).toBeFocused()
+    await expect(tunnel).toHaveAttribute("aria-invalid", "true")
+    await expect(tunnel).toHaveAccessibleDescription(
+      /^Enter an http:\/\/ or https:\/\/ address.*Leave empty when the machine has no tunnel\.$/
+    )
     await settings
       .getByLabel("Tunnel URL")
       .fill("https://e2e-workstation.example.net")
@@ -310,6 +314,24 @@ test("[devices] an expired or unknown code cannot be approved", async ({
   await page.getByRole("button", { name: "Continue" }).click()
   await expect(
     page.getByRole("heading", { name: "No pairing request has this code" })
+  ).toBeVisible()
+
+  // Eight letters with vowels: the input drops what no code holds, and says so rather than
+  // asking for "all 8 letters" of a code that had eight.
+  await page.goto("/pair")
+  await page.getByLabel("Pairing code").pressSequentially("ABCD-EFGH")
+  await page.getByRole("button", { name: "Continue" }).click()
+  await expect(
+    page.getByRole("alert").filter({ hasText: "Codes use consonants only" })
+  ).toContainText("A and E are never part of one")
+  await expect(page.getByText("Enter all 8 letters")).toHaveCount(0)
+  await expect(page).toHaveURL(`${E2E_APP_URL}/pair`)
+  await snap(page, testInfo, "pair code with vowels")
+
+  // The same code arriving in a link gets the same answer.
+  await page.goto("/pair?code=ABCD-EFGH")
+  await expect(
+    page.getByRole("alert").filter({ hasText: "Codes use consonants only" })
   ).toBeVisible()
 })
 

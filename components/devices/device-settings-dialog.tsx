@@ -4,6 +4,7 @@ import * as React from "react"
 import { Settings2 } from "lucide-react"
 import { toast } from "sonner"
 
+import { fieldError } from "@/lib/action-result"
 import { updateDeviceSettings } from "@/lib/devices/actions"
 import { type DeviceSettingsInput } from "@/lib/devices/form-schema"
 import { type Device } from "@/lib/devices/queries"
@@ -17,27 +18,51 @@ import {
   DialogTitle,
   DialogTrigger,
 } from "@/components/ui/dialog"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
 import { Input } from "@/components/ui/input"
-import { Label } from "@/components/ui/label"
 
-import { FieldError } from "./field-error"
-import { useDeviceMutation } from "./use-device-mutation"
+import { useDeviceAction } from "./use-device-action"
 
 const CHECKBOX =
   "size-4 rounded border-input accent-primary outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"
 
-export function DeviceSettingsDialog({
+type DeviceSettingsDialogProps = { userId: string; device: Device }
+
+export function DeviceSettingsDialog(props: DeviceSettingsDialogProps) {
+  const [open, setOpen] = React.useState(false)
+
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogTrigger asChild>
+        <Button variant="outline">
+          <Settings2 aria-hidden="true" />
+          Edit settings
+        </Button>
+      </DialogTrigger>
+      <DialogContent>
+        {/* Mounted while open only, so each opening starts without the last answer. */}
+        <DeviceSettingsForm {...props} onDone={() => setOpen(false)} />
+      </DialogContent>
+    </Dialog>
+  )
+}
+
+function DeviceSettingsForm({
   userId,
   device,
-}: {
-  userId: string
-  device: Device
-}) {
-  const [open, setOpen] = React.useState(false)
-  const mutation = useDeviceMutation({
+  onDone,
+}: DeviceSettingsDialogProps & { onDone: () => void }) {
+  const { result, run, isPending, formRef } = useDeviceAction({
     userId,
     deviceId: device.id,
-    action: (input: DeviceSettingsInput) => updateDeviceSettings(input),
+    action: (previous, input: DeviceSettingsInput) =>
+      updateDeviceSettings(previous, input),
     patch: (current, _data, input) => ({
       ...current,
       tunnel_url: input.tunnel_url.trim() || null,
@@ -49,178 +74,122 @@ export function DeviceSettingsDialog({
         max_concurrent: Number(input.helper_max_concurrent),
       },
     }),
+    onSuccess: () => {
+      toast.success("Settings saved")
+      onDone()
+    },
   })
-  const result = mutation.data
-  const errors = result && !result.ok ? result.errors : undefined
-  const id = React.useId()
+  const hasFieldErrors = Boolean(result && !result.ok && result.errors)
 
   const handleSubmit = (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     const form = new FormData(event.currentTarget)
-    mutation.mutate(
-      {
-        id: device.id,
-        tunnel_url: String(form.get("tunnel_url") ?? ""),
-        lan_port: String(form.get("lan_port") ?? ""),
-        helper_enabled: form.get("helper_enabled") === "on",
-        helper_auto_start: form.get("helper_auto_start") === "on",
-        helper_max_concurrent: String(form.get("helper_max_concurrent") ?? ""),
-      },
-      {
-        onSuccess: (outcome) => {
-          if (!outcome.ok) return
-          toast.success("Settings saved")
-          setOpen(false)
-        },
-      }
-    )
+    run({
+      id: device.id,
+      tunnel_url: String(form.get("tunnel_url") ?? ""),
+      lan_port: String(form.get("lan_port") ?? ""),
+      helper_enabled: form.get("helper_enabled") === "on",
+      helper_auto_start: form.get("helper_auto_start") === "on",
+      helper_max_concurrent: String(form.get("helper_max_concurrent") ?? ""),
+    })
   }
 
-  const field = (name: string) => ({
-    "aria-invalid": errors?.[name] ? true : undefined,
-    "aria-describedby": errors?.[name]
-      ? `${id}-${name}-error`
-      : `${id}-${name}-hint`,
-  })
-
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next)
-        if (next) mutation.reset()
-      }}
+    <form
+      ref={formRef}
+      onSubmit={handleSubmit}
+      className="grid gap-4"
+      noValidate
     >
-      <DialogTrigger asChild>
-        <Button variant="outline">
-          <Settings2 aria-hidden="true" />
-          Edit settings
-        </Button>
-      </DialogTrigger>
-      <DialogContent>
-        <form onSubmit={handleSubmit} className="grid gap-4" noValidate>
-          <DialogHeader>
-            <DialogTitle>Device settings</DialogTitle>
-            <DialogDescription>
-              How the console and your other machines reach {device.name}, and
-              whether its helper takes work.
-            </DialogDescription>
-          </DialogHeader>
-          <div className="grid gap-2">
-            <Label htmlFor={`${id}-tunnel_url`}>Tunnel URL</Label>
-            <Input
-              id={`${id}-tunnel_url`}
-              name="tunnel_url"
-              type="url"
-              inputMode="url"
-              placeholder="https://my-mac.example.net"
-              defaultValue={device.tunnel_url ?? ""}
-              {...field("tunnel_url")}
+      <DialogHeader>
+        <DialogTitle>Device settings</DialogTitle>
+        <DialogDescription>
+          How the console and your other machines reach {device.name}, and
+          whether its helper takes work.
+        </DialogDescription>
+      </DialogHeader>
+      <Field errors={fieldError(result, "tunnel_url")}>
+        <FieldLabel>Tunnel URL</FieldLabel>
+        <FieldControl>
+          <Input
+            name="tunnel_url"
+            type="url"
+            inputMode="url"
+            placeholder="https://my-mac.example.net"
+            defaultValue={device.tunnel_url ?? ""}
+          />
+        </FieldControl>
+        <FieldDescription>
+          Leave empty when the machine has no tunnel.
+        </FieldDescription>
+        <FieldError />
+      </Field>
+      <Field errors={fieldError(result, "lan_port")}>
+        <FieldLabel>LLM server port</FieldLabel>
+        <FieldControl>
+          <Input
+            name="lan_port"
+            inputMode="numeric"
+            defaultValue={device.lan_port}
+            className="w-32"
+          />
+        </FieldControl>
+        <FieldDescription>
+          The port its LLM server listens on in your LAN (LM Studio uses 1234).
+        </FieldDescription>
+        <FieldError />
+      </Field>
+      <fieldset className="grid gap-3 rounded-md border p-3">
+        <legend className="px-1 text-sm font-medium">Helper</legend>
+        <Field orientation="horizontal">
+          <FieldControl>
+            <input
+              name="helper_enabled"
+              type="checkbox"
+              defaultChecked={device.helper_enabled}
+              className={CHECKBOX}
             />
-            <p
-              id={`${id}-tunnel_url-hint`}
-              className="text-xs text-muted-foreground"
-            >
-              Leave empty when the machine has no tunnel.
-            </p>
-            <FieldError
-              id={`${id}-tunnel_url-error`}
-              errors={errors?.tunnel_url}
+          </FieldControl>
+          <FieldLabel>Let this device run workflow jobs</FieldLabel>
+        </Field>
+        <Field orientation="horizontal">
+          <FieldControl>
+            <input
+              name="helper_auto_start"
+              type="checkbox"
+              defaultChecked={device.helper_config.auto_start ?? false}
+              className={CHECKBOX}
             />
-          </div>
-          <div className="grid gap-2">
-            <Label htmlFor={`${id}-lan_port`}>LLM server port</Label>
+          </FieldControl>
+          <FieldLabel>Start the helper when the agent starts</FieldLabel>
+        </Field>
+        <Field errors={fieldError(result, "helper_max_concurrent")}>
+          <FieldLabel>Jobs at a time</FieldLabel>
+          <FieldControl>
             <Input
-              id={`${id}-lan_port`}
-              name="lan_port"
+              name="helper_max_concurrent"
               inputMode="numeric"
-              defaultValue={device.lan_port}
-              className="w-32"
-              {...field("lan_port")}
+              defaultValue={device.helper_config.max_concurrent ?? 1}
+              className="w-24"
             />
-            <p
-              id={`${id}-lan_port-hint`}
-              className="text-xs text-muted-foreground"
-            >
-              The port its LLM server listens on in your LAN (LM Studio uses
-              1234).
-            </p>
-            <FieldError id={`${id}-lan_port-error`} errors={errors?.lan_port} />
-          </div>
-          <fieldset className="grid gap-3 rounded-md border p-3">
-            <legend className="px-1 text-sm font-medium">Helper</legend>
-            <div className="flex items-center gap-2">
-              <input
-                id={`${id}-helper_enabled`}
-                name="helper_enabled"
-                type="checkbox"
-                defaultChecked={device.helper_enabled}
-                className={CHECKBOX}
-              />
-              <Label htmlFor={`${id}-helper_enabled`}>
-                Let this device run workflow jobs
-              </Label>
-            </div>
-            <div className="flex items-center gap-2">
-              <input
-                id={`${id}-helper_auto_start`}
-                name="helper_auto_start"
-                type="checkbox"
-                defaultChecked={device.helper_config.auto_start ?? false}
-                className={CHECKBOX}
-              />
-              <Label htmlFor={`${id}-helper_auto_start`}>
-                Start the helper when the agent starts
-              </Label>
-            </div>
-            <div className="grid gap-2">
-              <Label htmlFor={`${id}-helper_max_concurrent`}>
-                Jobs at a time
-              </Label>
-              <Input
-                id={`${id}-helper_max_concurrent`}
-                name="helper_max_concurrent"
-                inputMode="numeric"
-                defaultValue={device.helper_config.max_concurrent ?? 1}
-                className="w-24"
-                {...field("helper_max_concurrent")}
-              />
-              <p
-                id={`${id}-helper_max_concurrent-hint`}
-                className="text-xs text-muted-foreground"
-              >
-                From 1 to 16.
-              </p>
-              <FieldError
-                id={`${id}-helper_max_concurrent-error`}
-                errors={errors?.helper_max_concurrent}
-              />
-            </div>
-          </fieldset>
-          {result && !result.ok && !errors ? (
-            <p role="alert" className="text-sm text-destructive">
-              {result.message}
-            </p>
-          ) : null}
-          {mutation.isError ? (
-            <p role="alert" className="text-sm text-destructive">
-              Could not reach the server. Try again.
-            </p>
-          ) : null}
-          <DialogFooter>
-            <Button
-              type="button"
-              variant="outline"
-              onClick={() => setOpen(false)}
-            >
-              Cancel
-            </Button>
-            <Button type="submit" disabled={mutation.isPending}>
-              {mutation.isPending ? "Saving…" : "Save settings"}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+          </FieldControl>
+          <FieldDescription>From 1 to 16.</FieldDescription>
+          <FieldError />
+        </Field>
+      </fieldset>
+      {result && !result.ok && !hasFieldErrors && result.message ? (
+        <p role="alert" className="text-sm text-destructive">
+          {result.message}
+        </p>
+      ) : null}
+      <DialogFooter>
+        <Button type="button" variant="outline" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" disabled={isPending}>
+          {isPending ? "Saving…" : "Save settings"}
+        </Button>
+      </DialogFooter>
+    </form>
   )
 }

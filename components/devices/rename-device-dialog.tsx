@@ -4,6 +4,7 @@ import * as React from "react"
 import { Pencil } from "lucide-react"
 import { toast } from "sonner"
 
+import { fieldError } from "@/lib/action-result"
 import { renameDevice } from "@/lib/devices/actions"
 import { type DeviceRename } from "@/lib/devices/form-schema"
 import { type Device } from "@/lib/devices/queries"
@@ -17,53 +18,23 @@ import {
   DialogTitle,
   DialogTrigger,
 } from "@/components/ui/dialog"
+import {
+  Field,
+  FieldControl,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
 import { Input } from "@/components/ui/input"
-import { Label } from "@/components/ui/label"
 
-import { FieldError } from "./field-error"
-import { useDeviceMutation } from "./use-device-mutation"
+import { useDeviceAction } from "./use-device-action"
 
-export function RenameDeviceDialog({
-  userId,
-  device,
-}: {
-  userId: string
-  device: Device
-}) {
+type RenameDeviceDialogProps = { userId: string; device: Device }
+
+export function RenameDeviceDialog(props: RenameDeviceDialogProps) {
   const [open, setOpen] = React.useState(false)
-  const mutation = useDeviceMutation({
-    userId,
-    deviceId: device.id,
-    action: (input: DeviceRename) => renameDevice(input),
-    patch: (current, data) => ({ ...current, name: data.name }),
-  })
-  const result = mutation.data
-  const errors = result && !result.ok ? result.errors : undefined
-  const nameId = React.useId()
-
-  const handleSubmit = (event: React.FormEvent<HTMLFormElement>) => {
-    event.preventDefault()
-    const name = String(new FormData(event.currentTarget).get("name") ?? "")
-    mutation.mutate(
-      { id: device.id, name },
-      {
-        onSuccess: (outcome) => {
-          if (!outcome.ok) return
-          toast.success(`Renamed to ${outcome.data.name}`)
-          setOpen(false)
-        },
-      }
-    )
-  }
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next)
-        if (next) mutation.reset()
-      }}
-    >
+    <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>
         <Button variant="outline">
           <Pencil aria-hidden="true" />
@@ -71,52 +42,76 @@ export function RenameDeviceDialog({
         </Button>
       </DialogTrigger>
       <DialogContent>
-        <form onSubmit={handleSubmit} className="grid gap-4" noValidate>
-          <DialogHeader>
-            <DialogTitle>Rename device</DialogTitle>
-            <DialogDescription>
-              The name shows on this console and on the sessions and runs from
-              this machine.
-            </DialogDescription>
-          </DialogHeader>
-          <div className="grid gap-2">
-            <Label htmlFor={nameId}>Device name</Label>
-            <Input
-              id={nameId}
-              name="name"
-              defaultValue={device.name}
-              maxLength={80}
-              required
-              autoComplete="off"
-              aria-invalid={errors?.name ? true : undefined}
-              aria-describedby={errors?.name ? `${nameId}-error` : undefined}
-            />
-            <FieldError id={`${nameId}-error`} errors={errors?.name} />
-          </div>
-          {result && !result.ok && !errors?.name ? (
-            <p role="alert" className="text-sm text-destructive">
-              {result.message}
-            </p>
-          ) : null}
-          {mutation.isError ? (
-            <p role="alert" className="text-sm text-destructive">
-              Could not reach the server. Try again.
-            </p>
-          ) : null}
-          <DialogFooter>
-            <Button
-              type="button"
-              variant="outline"
-              onClick={() => setOpen(false)}
-            >
-              Cancel
-            </Button>
-            <Button type="submit" disabled={mutation.isPending}>
-              {mutation.isPending ? "Saving…" : "Save name"}
-            </Button>
-          </DialogFooter>
-        </form>
+        {/* Mounted while open only, so each opening starts without the last answer. */}
+        <RenameDeviceForm {...props} onDone={() => setOpen(false)} />
       </DialogContent>
     </Dialog>
+  )
+}
+
+function RenameDeviceForm({
+  userId,
+  device,
+  onDone,
+}: RenameDeviceDialogProps & { onDone: () => void }) {
+  const { result, run, isPending, formRef } = useDeviceAction({
+    userId,
+    deviceId: device.id,
+    action: (previous, input: DeviceRename) => renameDevice(previous, input),
+    patch: (current, data) => ({ ...current, name: data.name }),
+    onSuccess: (data) => {
+      toast.success(`Renamed to ${data.name}`)
+      onDone()
+    },
+  })
+  const nameError = fieldError(result, "name")
+
+  const handleSubmit = (event: React.FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    const name = String(new FormData(event.currentTarget).get("name") ?? "")
+    run({ id: device.id, name })
+  }
+
+  return (
+    <form
+      ref={formRef}
+      onSubmit={handleSubmit}
+      className="grid gap-4"
+      noValidate
+    >
+      <DialogHeader>
+        <DialogTitle>Rename device</DialogTitle>
+        <DialogDescription>
+          The name shows on this console and on the sessions and runs from this
+          machine.
+        </DialogDescription>
+      </DialogHeader>
+      <Field errors={nameError}>
+        <FieldLabel>Device name</FieldLabel>
+        <FieldControl>
+          <Input
+            name="name"
+            defaultValue={device.name}
+            maxLength={80}
+            required
+            autoComplete="off"
+          />
+        </FieldControl>
+        <FieldError />
+      </Field>
+      {result && !result.ok && !nameError && result.message ? (
+        <p role="alert" className="text-sm text-destructive">
+          {result.message}
+        </p>
+      ) : null}
+      <DialogFooter>
+        <Button type="button" variant="outline" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" disabled={isPending}>
+          {isPending ? "Saving…" : "Save name"}
+        </Button>
+      </DialogFooter>
+    </form>
   )
 }

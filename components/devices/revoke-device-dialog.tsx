@@ -18,45 +18,15 @@ import {
 } from "@/components/ui/alert-dialog"
 import { Button } from "@/components/ui/button"
 
-import { useDeviceMutation } from "./use-device-mutation"
+import { useDeviceAction } from "./use-device-action"
 
-export function RevokeDeviceDialog({
-  userId,
-  device,
-}: {
-  userId: string
-  device: Device
-}) {
+type RevokeDeviceDialogProps = { userId: string; device: Device }
+
+export function RevokeDeviceDialog(props: RevokeDeviceDialogProps) {
   const [open, setOpen] = React.useState(false)
-  const mutation = useDeviceMutation({
-    userId,
-    deviceId: device.id,
-    action: (input: { id: string }) => revokeDevice(input),
-    patch: (current, data) => ({ ...current, revoked_at: data.revoked_at }),
-  })
-  const result = mutation.data
-
-  const handleRevoke = () => {
-    mutation.mutate(
-      { id: device.id },
-      {
-        onSuccess: (outcome) => {
-          if (!outcome.ok) return
-          toast.success(`${device.name} was revoked`)
-          setOpen(false)
-        },
-      }
-    )
-  }
 
   return (
-    <AlertDialog
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next)
-        if (next) mutation.reset()
-      }}
-    >
+    <AlertDialog open={open} onOpenChange={setOpen}>
       <AlertDialogTrigger asChild>
         <Button variant="destructive">
           <Ban aria-hidden="true" />
@@ -64,38 +34,57 @@ export function RevokeDeviceDialog({
         </Button>
       </AlertDialogTrigger>
       <AlertDialogContent>
-        <AlertDialogHeader>
-          <AlertDialogTitle>Revoke {device.name}?</AlertDialogTitle>
-          <AlertDialogDescription>
-            The device is refused from its very next call: it stops syncing,
-            sending heartbeats and taking runs. Its past sessions stay. To use
-            it again, pair it again with{" "}
-            <code className="font-mono">npm run device -- pair</code>.
-          </AlertDialogDescription>
-        </AlertDialogHeader>
-        {result && !result.ok ? (
-          <p role="alert" className="text-sm text-destructive">
-            {result.message}
-          </p>
-        ) : null}
-        {mutation.isError ? (
-          <p role="alert" className="text-sm text-destructive">
-            Could not reach the server. Try again.
-          </p>
-        ) : null}
-        <AlertDialogFooter>
-          <AlertDialogCancel>Cancel</AlertDialogCancel>
-          {/* A plain button, not AlertDialogAction: the dialog must stay open until the
-              revocation is confirmed by the server, or show why it failed. */}
-          <Button
-            variant="destructive"
-            onClick={handleRevoke}
-            disabled={mutation.isPending}
-          >
-            {mutation.isPending ? "Revoking…" : "Revoke device"}
-          </Button>
-        </AlertDialogFooter>
+        {/* Mounted while open only, so each opening starts without the last answer. */}
+        <RevokeDeviceConfirm {...props} onDone={() => setOpen(false)} />
       </AlertDialogContent>
     </AlertDialog>
+  )
+}
+
+function RevokeDeviceConfirm({
+  userId,
+  device,
+  onDone,
+}: RevokeDeviceDialogProps & { onDone: () => void }) {
+  const { result, run, isPending } = useDeviceAction({
+    userId,
+    deviceId: device.id,
+    action: (previous, input: { id: string }) => revokeDevice(previous, input),
+    patch: (current, data) => ({ ...current, revoked_at: data.revoked_at }),
+    onSuccess: () => {
+      toast.success(`${device.name} was revoked`)
+      onDone()
+    },
+  })
+
+  return (
+    <>
+      <AlertDialogHeader>
+        <AlertDialogTitle>Revoke {device.name}?</AlertDialogTitle>
+        <AlertDialogDescription>
+          The device is refused from its very next call: it stops syncing,
+          sending heartbeats and taking runs. Its past sessions stay. To use it
+          again, pair it again with{" "}
+          <code className="font-mono">npm run device -- pair</code>.
+        </AlertDialogDescription>
+      </AlertDialogHeader>
+      {result && !result.ok ? (
+        <p role="alert" className="text-sm text-destructive">
+          {result.message}
+        </p>
+      ) : null}
+      <AlertDialogFooter>
+        <AlertDialogCancel>Cancel</AlertDialogCancel>
+        {/* A plain button, not AlertDialogAction: the dialog must stay open until the
+            revocation is confirmed by the server, or show why it failed. */}
+        <Button
+          variant="destructive"
+          onClick={() => run({ id: device.id })}
+          disabled={isPending}
+        >
+          {isPending ? "Revoking…" : "Revoke device"}
+        </Button>
+      </AlertDialogFooter>
+    </>
   )
 }

@@ -6,14 +6,20 @@ import { revalidatePath } from "next/cache"
 import { getPublicEnv } from "@/lib/env"
 import { createClient } from "@/lib/supabase/server"
 
-import { authErrorKey, authErrorMessage } from "./errors"
-import { failed, invalid, type FormState } from "./form-state"
+import {
+  fail,
+  formFields,
+  invalid,
+  ok,
+  type ActionResult,
+} from "@/lib/action-result"
+
+import { AUTH_ERROR_COPY, authErrorKey, authErrorMessage } from "./errors"
 import { afterSignInPath, callbackUrl, signInPath } from "./redirects"
 import {
   confirmSchema,
   emailCodeSchema,
   forgotPasswordSchema,
-  formFields,
   magicLinkSchema,
   oauthProviderSchema,
   passwordSignInSchema,
@@ -32,14 +38,31 @@ function logAuthError(operation: string, error: LoggableError) {
   )
 }
 
+/** Where an email went, for the "check your inbox" step. */
+export type EmailSent = { email: string }
+
+/**
+ * A rejected 6-digit code. Auth answers a wrong code and an expired or used one alike
+ * (403 otp_expired, "Token has expired or is invalid"), hosted Auth as much as the local
+ * stack, so the page cannot tell them apart: the copy leads with the common case, a typo,
+ * and names the other.
+ */
+function codeErrorMessage(error: LoggableError) {
+  const key = authErrorKey(error)
+
+  return key === "otp_expired"
+    ? AUTH_ERROR_COPY.code_rejected
+    : AUTH_ERROR_COPY[key]
+}
+
 function siteUrl() {
   return getPublicEnv().NEXT_PUBLIC_SITE_URL
 }
 
 export async function signInWithPassword(
-  _previous: FormState,
+  _previous: unknown,
   formData: FormData
-): Promise<FormState> {
+): Promise<ActionResult> {
   const fields = formFields(formData)
   const parsed = passwordSignInSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
@@ -49,7 +72,7 @@ export async function signInWithPassword(
   const { error } = await supabase.auth.signInWithPassword({ email, password })
   if (error) {
     logAuthError("password sign-in", error)
-    return failed(authErrorMessage(error), fields)
+    return fail(authErrorMessage(error), { values: fields })
   }
 
   redirect(afterSignInPath(next))
@@ -57,9 +80,9 @@ export async function signInWithPassword(
 
 /** Sends one email with both a sign-in link and a 6-digit code; creates the account if new. */
 export async function sendMagicLink(
-  _previous: FormState,
+  _previous: unknown,
   formData: FormData
-): Promise<FormState> {
+): Promise<ActionResult<EmailSent>> {
   const fields = formFields(formData)
   const parsed = magicLinkSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
@@ -76,20 +99,25 @@ export async function sendMagicLink(
   })
   if (error) {
     logAuthError("magic link", error)
-    return failed(authErrorMessage(error), fields)
+    return fail(authErrorMessage(error), { values: fields })
   }
 
-  return { status: "success", email, values: { email } }
+  return ok({ email })
 }
 
+/**
+ * Signs in with the 6-digit code from any of our emails: a magic link's, or a sign-up
+ * confirmation's. Type "email" covers both: Auth, hosted and local, matches it against the
+ * confirmation token and the sign-in token, so the page need not know which email it was.
+ */
 export async function verifyEmailCode(
-  _previous: FormState,
+  _previous: unknown,
   formData: FormData
-): Promise<FormState> {
+): Promise<ActionResult> {
   const fields = formFields(formData)
   const parsed = emailCodeSchema.safeParse(fields)
   if (!parsed.success) {
-    return { ...invalid(parsed.error, fields), email: fields.email }
+    return invalid(parsed.error, fields)
   }
 
   const { email, code, next } = parsed.data
@@ -101,16 +129,16 @@ export async function verifyEmailCode(
   })
   if (error) {
     logAuthError("email code", error)
-    return { ...failed(authErrorMessage(error), fields), email }
+    return fail(codeErrorMessage(error), { values: fields })
   }
 
   redirect(afterSignInPath(next))
 }
 
 export async function signUp(
-  _previous: FormState,
+  _previous: unknown,
   formData: FormData
-): Promise<FormState> {
+): Promise<ActionResult<EmailSent>> {
   const fields = formFields(formData)
   const parsed = signUpSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
@@ -124,18 +152,18 @@ export async function signUp(
   })
   if (error) {
     logAuthError("sign-up", error)
-    return failed(authErrorMessage(error), fields)
+    return fail(authErrorMessage(error), { values: fields })
   }
   // Projects without email confirmation sign people in at once.
   if (data.session) redirect(afterSignInPath(next))
 
-  return { status: "success", email, values: { email } }
+  return ok({ email })
 }
 
 export async function requestPasswordReset(
-  _previous: FormState,
+  _previous: unknown,
   formData: FormData
-): Promise<FormState> {
+): Promise<ActionResult<EmailSent>> {
   const fields = formFields(formData)
   const parsed = forgotPasswordSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
@@ -151,17 +179,17 @@ export async function requestPasswordReset(
     logAuthError("password reset request", error)
     const key = authErrorKey(error)
     if (key === "rate_limited" || key === "email_rate_limited") {
-      return failed(authErrorMessage(error), fields)
+      return fail(authErrorMessage(error), { values: fields })
     }
   }
 
-  return { status: "success", email, values: { email } }
+  return ok({ email })
 }
 
 export async function updatePassword(
-  _previous: FormState,
+  _previous: unknown,
   formData: FormData
-): Promise<FormState> {
+): Promise<ActionResult> {
   const fields = formFields(formData)
   const parsed = updatePasswordSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
@@ -177,7 +205,7 @@ export async function updatePassword(
         signInPath({ next: "/reset-password", error: "session_missing" })
       )
     }
-    return failed(authErrorMessage(error))
+    return fail(authErrorMessage(error))
   }
 
   redirect("/settings?password=updated")
@@ -229,9 +257,9 @@ export async function confirmEmailLink(formData: FormData): Promise<void> {
 }
 
 export async function updateProfile(
-  _previous: FormState,
+  _previous: unknown,
   formData: FormData
-): Promise<FormState> {
+): Promise<ActionResult<{ displayName: string }>> {
   const fields = formFields(formData)
   const parsed = profileSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
@@ -251,16 +279,12 @@ export async function updateProfile(
     console.error(
       `[settings] profile update failed: ${error?.code ?? "no row updated"} ${error?.message ?? ""}`
     )
-    return failed(
+    return fail(
       "Your profile could not be saved. Please try again in a moment.",
-      fields
+      { values: fields }
     )
   }
   revalidatePath("/", "layout")
 
-  return {
-    status: "success",
-    message: "Profile saved.",
-    values: { displayName: parsed.data.displayName },
-  }
+  return ok({ displayName: parsed.data.displayName })
 }

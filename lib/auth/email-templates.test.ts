@@ -65,4 +65,19 @@ describe("email templates", () => {
       ).toBe(true)
     }
   )
+
+  // /auth/confirm titles its card after the type: a sign-up is confirmed, not signed in.
+  it.each([
+    ["confirmation", "signup"],
+    ["magic_link", "email"],
+    ["recovery", "recovery"],
+  ])("%s links with type %s", (name, type) => {
+    const file = path.join(ROOT, templates[name]!.content_path)
+    const link = linkOf(
+      readFileSync(file, "utf8"),
+      callbackUrl("https://lmx.optalocal.com", "/")
+    )
+
+    expect(link.searchParams.get("type")).toBe(type)
+  })
 })

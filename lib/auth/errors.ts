@@ -15,6 +15,8 @@ export const AUTH_ERROR_COPY = {
   same_password: "Choose a password different from your current one.",
   otp_expired:
     "That code or link has expired or was already used. Request a new one.",
+  code_rejected:
+    "That code is not right. Check the 6 digits against the newest email; a code works once, for an hour, so request a new one if it has expired.",
   signup_disabled: "New accounts cannot be created right now.",
   rate_limited: "Too many attempts. Wait a minute, then try again.",
   email_rate_limited:

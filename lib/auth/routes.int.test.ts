@@ -18,6 +18,7 @@ import { z } from "zod"
 import type * as CallbackModule from "@/app/auth/callback/route"
 import type * as SignOutModule from "@/app/auth/sign-out/route"
 import type * as ActionsModule from "@/lib/auth/actions"
+import { AUTH_ERROR_COPY } from "@/lib/auth/errors"
 import type * as ProxyModule from "@/proxy"
 import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 import {
@@ -378,10 +379,10 @@ describe("the sign-in actions", () => {
   it("signs in with the 6-digit code from the magic-link email", async () => {
     const email = uniqueEmail("code")
     const sent = await actions.sendMagicLink(
-      { status: "idle" },
+      null,
       form({ email, next: "/devices" })
     )
-    expect(sent).toMatchObject({ status: "success", email })
+    expect(sent).toEqual({ ok: true, data: { email } })
     const code = /enter the code: (\d{6})/.exec(
       (await latestMail(email)).text
     )?.[1]
@@ -390,13 +391,60 @@ describe("the sign-in actions", () => {
     jar.clear() // the code works in a browser that never asked
     const to = await redirectFromAction(() =>
       actions.verifyEmailCode(
-        { status: "idle" },
+        null,
         form({ email, code: code!, next: "/devices" })
       )
     )
 
     expect(to).toBe("/devices")
     expect(sessionCookieNames().length).toBeGreaterThan(0)
+  })
+
+  it("confirms a new account with the 6-digit code from the sign-up email", async () => {
+    const email = uniqueEmail("signup-code")
+    const sent = await actions.signUp(
+      null,
+      form({ email, password: "a good password 1", next: "/settings" })
+    )
+    expect(sent).toEqual({ ok: true, data: { email } })
+    const code = /code\b[^0-9]*(\d{6})\b/i.exec(
+      (await latestMail(email)).text
+    )?.[1]
+    expect(code).toMatch(/^\d{6}$/)
+
+    jar.clear() // typed on the "check your inbox" step, or in any other browser
+    const to = await redirectFromAction(() =>
+      actions.verifyEmailCode(
+        null,
+        form({ email, code: code!, next: "/settings" })
+      )
+    )
+
+    expect(to).toBe("/settings")
+    expect(sessionCookieNames().length).toBeGreaterThan(0)
+  })
+
+  it("answers a wrong code with one message that leads with the likelier typo", async () => {
+    const email = uniqueEmail("wrong-code")
+    expect(await actions.sendMagicLink(null, form({ email }))).toMatchObject({
+      ok: true,
+    })
+    const code = /code\b[^0-9]*(\d{6})\b/i.exec(
+      (await latestMail(email)).text
+    )?.[1]
+
+    const result = await actions.verifyEmailCode(
+      null,
+      form({ email, code: code === "000000" ? "111111" : "000000" })
+    )
+
+    // Auth says otp_expired for a wrong code as for an expired one.
+    expect(result).toEqual({
+      ok: false,
+      message: AUTH_ERROR_COPY.code_rejected,
+      values: { email },
+    })
+    expect(AUTH_ERROR_COPY.code_rejected).toMatch(/^That code is not right\./)
   })
 
   it("answers a wrong password with our copy, never Auth's message", async () => {
@@ -413,17 +461,19 @@ describe("the sign-in actions", () => {
     })
 
     const state = await actions.signInWithPassword(
-      { status: "idle" },
+      null,
       form({ email, password: "wrong password" })
     )
 
-    expect(state.status).toBe("error")
-    expect(state.message).toMatch(/don't match an account/)
-    expect(state.values).toEqual({ email })
+    expect(state).toEqual({
+      ok: false,
+      message: expect.stringMatching(/don't match an account/),
+      values: { email },
+    })
     expect(
       await redirectFromAction(() =>
         actions.signInWithPassword(
-          { status: "idle" },
+          null,
           form({ email, password: "right password", next: "//evil.com" })
         )
       )
@@ -456,7 +506,7 @@ describe("POST /auth/sign-out", () => {
     })
     await redirectFromAction(() =>
       actions.signInWithPassword(
-        { status: "idle" },
+        null,
         form({ email, password: "a good password" })
       )
     )
@@ -542,7 +592,7 @@ describe("proxy.ts", () => {
     })
     await redirectFromAction(() =>
       actions.signInWithPassword(
-        { status: "idle" },
+        null,
         form({ email, password: "a good password" })
       )
     )

@@ -4,7 +4,6 @@ import {
   confirmSchema,
   emailCodeSchema,
   forgotPasswordSchema,
-  formFields,
   magicLinkSchema,
   passwordSignInSchema,
   profileSchema,
@@ -187,14 +186,5 @@ describe("signOutScopeSchema", () => {
   it("knows exactly three scopes", () => {
     expect(signOutScopeSchema.options).toEqual(["local", "global", "others"])
     expect(signOutScopeSchema.safeParse("all").success).toBe(false)
-  })
-})
-
-describe("formFields", () => {
-  it("keeps string fields and drops files", () => {
-    const data = new FormData()
-    data.set("email", "a@b.co")
-    data.set("avatar", new Blob(["x"]), "a.png")
-    expect(formFields(data)).toEqual({ email: "a@b.co" })
   })
 })

@@ -122,13 +122,3 @@ export const authSettingsSchema = z.object({
   disable_signup: z.boolean().catch(false),
 })
 export type AuthSettings = z.infer<typeof authSettingsSchema>
-
-/** Form fields as plain strings; absent fields stay undefined for zod to name. */
-export function formFields(formData: FormData) {
-  const fields: Record<string, string> = {}
-  for (const [key, value] of formData) {
-    if (typeof value === "string") fields[key] = value
-  }
-
-  return fields
-}

@@ -2,6 +2,7 @@
 
 import { z } from "zod"
 
+import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
 import { createClient } from "@/lib/supabase/server"
 import { type Client } from "@/lib/supabase/types"
 
@@ -11,14 +12,6 @@ import {
   deviceSettingsSchema,
 } from "./form-schema"
 
-export type ActionResult<T = null> =
-  | { ok: true; data: T }
-  | {
-      ok: false
-      message: string
-      errors?: Record<string, string[] | undefined>
-    }
-
 const NOT_FOUND = "That device no longer exists, or it is not yours."
 const FAILED = "Could not save the change. Try again in a moment."
 
@@ -26,16 +19,9 @@ function client(): Promise<Client> {
   return createClient()
 }
 
-function invalid(error: z.ZodError): ActionResult<never> {
-  return {
-    ok: false,
-    message: "Check the highlighted fields.",
-    errors: z.flattenError(error).fieldErrors as Record<string, string[]>,
-  }
-}
-
 /** Every write goes through the signed-in user's client: RLS and devices_guard_update decide. */
 export async function renameDevice(
+  _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ id: string; name: string }>> {
   const parsed = deviceRenameSchema.safeParse(input)
@@ -52,14 +38,15 @@ export async function renameDevice(
     .maybeSingle()
   if (error) {
     console.error(`[devices] rename failed: ${error.code} ${error.message}`)
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
-  if (!data) return { ok: false, message: NOT_FOUND }
+  if (!data) return fail(NOT_FOUND)
 
-  return { ok: true, data }
+  return ok(data)
 }
 
 export async function updateDeviceSettings(
+  _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ id: string }>> {
   const parsed = deviceSettingsSchema.safeParse(input)
@@ -78,9 +65,9 @@ export async function updateDeviceSettings(
     console.error(
       `[devices] settings read failed: ${readError.code} ${readError.message}`
     )
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
-  if (!current) return { ok: false, message: NOT_FOUND }
+  if (!current) return fail(NOT_FOUND)
   const existing = z
     .record(z.string(), z.json())
     .catch({})
@@ -106,11 +93,11 @@ export async function updateDeviceSettings(
     console.error(
       `[devices] settings update failed: ${error.code} ${error.message}`
     )
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
-  if (!data) return { ok: false, message: NOT_FOUND }
+  if (!data) return fail(NOT_FOUND)
 
-  return { ok: true, data }
+  return ok(data)
 }
 
 /**
@@ -118,6 +105,7 @@ export async function updateDeviceSettings(
  * transaction, so its next call is refused.
  */
 export async function revokeDevice(
+  _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ id: string; revoked_at: string }>> {
   const parsed = deviceRevokeSchema.safeParse(input)
@@ -133,14 +121,11 @@ export async function revokeDevice(
     .maybeSingle()
   if (error) {
     console.error(`[devices] revoke failed: ${error.code} ${error.message}`)
-    return { ok: false, message: FAILED }
+    return fail(FAILED)
   }
   if (!data?.revoked_at) {
-    return {
-      ok: false,
-      message: "That device is already revoked, or it is not yours.",
-    }
+    return fail("That device is already revoked, or it is not yours.")
   }
 
-  return { ok: true, data: { id: data.id, revoked_at: data.revoked_at } }
+  return ok({ id: data.id, revoked_at: data.revoked_at })
 }

@@ -2,6 +2,7 @@
 
 import { z } from "zod"
 
+import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
 import { dbId } from "@/lib/db-id"
 import { createClient } from "@/lib/supabase/server"
 import { type Client } from "@/lib/supabase/types"
@@ -13,14 +14,17 @@ import {
   type PairingMissStatus,
 } from "./schema"
 
-export type PairingActionResult =
-  | { ok: true; status: "approved"; deviceId: string }
-  | { ok: true; status: "denied" }
-  | {
-      ok: false
-      status: PairingMissStatus | "invalid" | "error"
-      message?: string
-    }
+export type PairingDecision =
+  { status: "approved"; deviceId: string } | { status: "denied" }
+
+/** Why a decision did not happen: the code's state, shown as its own screen. */
+export type PairingActionResult = ActionResult<
+  PairingDecision,
+  PairingMissStatus
+>
+
+const FAILED =
+  "Something went wrong on our side. Nothing was decided; try again."
 
 function client(): Promise<Client> {
   return createClient()
@@ -33,22 +37,15 @@ async function explainMiss(
   const status = await getPairingCodeStatus(supabase, code)
   // pending after a miss means another tab decided and a new request took the code; rare
   // enough to call it what the user saw: it is no longer the request they were shown.
-  return { ok: false, status: status === "pending" ? "used" : status }
+  return fail(undefined, { reason: status === "pending" ? "used" : status })
 }
 
 export async function approvePairing(
+  _previous: unknown,
   input: unknown
 ): Promise<PairingActionResult> {
   const parsed = pairingApproveSchema.safeParse(input)
-  if (!parsed.success) {
-    return {
-      ok: false,
-      status: "invalid",
-      message:
-        z.flattenError(parsed.error).fieldErrors.name?.[0] ??
-        "Check the code and the name.",
-    }
-  }
+  if (!parsed.success) return invalid(parsed.error)
   const { code, name } = parsed.data
 
   const supabase = await client()
@@ -57,21 +54,22 @@ export async function approvePairing(
     ...(name ? { device_name: name } : {}),
   })
   if (error) {
-    if (isRateLimited(error)) return { ok: false, status: "rate_limited" }
+    if (isRateLimited(error)) return fail(undefined, { reason: "rate_limited" })
     console.error(`[pairing] approve failed: ${error.code} ${error.message}`)
-    return { ok: false, status: "error" }
+    return fail(FAILED)
   }
   const deviceId = dbId.nullable().parse(data)
   if (!deviceId) return explainMiss(supabase, code)
 
-  return { ok: true, status: "approved", deviceId }
+  return ok({ status: "approved", deviceId })
 }
 
 export async function denyPairing(
+  _previous: unknown,
   input: unknown
 ): Promise<PairingActionResult> {
   const parsed = pairingDenySchema.safeParse(input)
-  if (!parsed.success) return { ok: false, status: "invalid" }
+  if (!parsed.success) return invalid(parsed.error)
   const { code } = parsed.data
 
   const supabase = await client()
@@ -79,11 +77,11 @@ export async function denyPairing(
     user_code: code,
   })
   if (error) {
-    if (isRateLimited(error)) return { ok: false, status: "rate_limited" }
+    if (isRateLimited(error)) return fail(undefined, { reason: "rate_limited" })
     console.error(`[pairing] deny failed: ${error.code} ${error.message}`)
-    return { ok: false, status: "error" }
+    return fail(FAILED)
   }
   if (!z.boolean().parse(data)) return explainMiss(supabase, code)
 
-  return { ok: true, status: "denied" }
+  return ok({ status: "denied" })
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest"
 
-import { pairingApproveSchema, userCodeSchema } from "./schema"
+import {
+  INCOMPLETE_USER_CODE,
+  pairingApproveSchema,
+  userCodeProblem,
+  userCodeSchema,
+} from "./schema"
 
 describe("userCodeSchema", () => {
   it("normalizes a complete code to XXXX-XXXX", () => {
@@ -29,5 +34,32 @@ describe("pairingApproveSchema", () => {
       pairingApproveSchema.safeParse({ code: "BCDFGHJK", name: "x".repeat(81) })
         .success
     ).toBe(false)
+  })
+})
+
+describe("userCodeProblem", () => {
+  it("says codes use consonants only when vowels were typed, not that letters are missing", () => {
+    expect(userCodeProblem("ABCD-EFGH")).toBe(
+      "Codes use consonants only (no vowels, no Y, no digits): A and E are never part of one. Check the code your device shows."
+    )
+    expect(
+      userCodeSchema.safeParse("ABCD-EFGH").error?.issues[0]?.message
+    ).toBe(userCodeProblem("ABCD-EFGH"))
+  })
+
+  it("names each character once, digits and Y included", () => {
+    expect(userCodeProblem("bcdf-ghy0")).toMatch(/: Y and 0 are never/)
+    expect(userCodeProblem("BCDF-GHJO")).toMatch(/: O is never part of one/)
+    expect(userCodeProblem("aabb")).toMatch(/: A is never/)
+  })
+
+  it("asks for all 8 letters when the code is only short", () => {
+    expect(userCodeProblem("BCDF-GH")).toBe(INCOMPLETE_USER_CODE)
+    expect(userCodeProblem("")).toBe(INCOMPLETE_USER_CODE)
+  })
+
+  it("has nothing to say about a complete code, however it is typed", () => {
+    expect(userCodeProblem("bcdf ghjk")).toBeUndefined()
+    expect(userCodeProblem("BCDF-GHJK")).toBeUndefined()
   })
 })

@@ -2,14 +2,55 @@ import { z } from "zod"
 
 import { dbId } from "@/lib/db-id"
 
-import { isCompleteUserCode, normalizeUserCode } from "./user-code"
+import {
+  isCompleteUserCode,
+  normalizeUserCode,
+  USER_CODE_ALPHABET,
+} from "./user-code"
+
+export const INCOMPLETE_USER_CODE =
+  "Enter all 8 letters of the code, like BCDF-GHJK."
+
+/** Letters and digits typed that no code contains (vowels, Y, digits), each once, upper case. */
+export function charactersOutsideUserCode(input: string): string[] {
+  const outside = new Set<string>()
+  for (const character of input.toUpperCase()) {
+    if (/[A-Z0-9]/.test(character) && !USER_CODE_ALPHABET.includes(character))
+      outside.add(character)
+  }
+
+  return [...outside]
+}
+
+/**
+ * Why characters the person typed cannot be in a code. Said before "enter all 8 letters":
+ * the input drops them as they are typed, so `ABCD-EFGH` arrives with six.
+ */
+export function outsideUserCodeMessage(characters: string[]): string {
+  const listed =
+    characters.length === 1
+      ? characters[0]!
+      : `${characters.slice(0, -1).join(", ")} and ${characters.at(-1)}`
+  const verb = characters.length === 1 ? "is" : "are"
+
+  return `Codes use consonants only (no vowels, no Y, no digits): ${listed} ${verb} never part of one. Check the code your device shows.`
+}
+
+/** What is wrong with a typed code, or undefined when it is a complete one. */
+export function userCodeProblem(input: string): string | undefined {
+  const outside = charactersOutsideUserCode(input)
+  if (outside.length > 0) return outsideUserCodeMessage(outside)
+  if (!isCompleteUserCode(input)) return INCOMPLETE_USER_CODE
+
+  return undefined
+}
 
 export const userCodeSchema = z
   .string({ error: "Enter the code your device shows." })
-  .refine(
-    isCompleteUserCode,
-    "Enter all 8 letters of the code, like BCDF-GHJK."
-  )
+  .superRefine((code, context) => {
+    const problem = userCodeProblem(code)
+    if (problem) context.addIssue({ code: "custom", message: problem })
+  })
   .transform((code) => {
     const normalized = normalizeUserCode(code)
 

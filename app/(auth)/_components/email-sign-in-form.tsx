@@ -2,13 +2,22 @@
 
 import * as React from "react"
 
-import { sendMagicLink, verifyEmailCode } from "@/lib/auth/actions"
-import { IDLE, type FormState } from "@/lib/auth/form-state"
+import { failedValue, fieldError } from "@/lib/action-result"
+import { sendMagicLink } from "@/lib/auth/actions"
+import { useAction } from "@/lib/use-action"
 import { Button } from "@/components/ui/button"
-import { FormField } from "@/components/auth/form-field"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
+import { Input } from "@/components/ui/input"
 import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
-import { useFocusFirstError } from "@/components/auth/use-focus-first-error"
+
+import { EmailCodeForm } from "./email-code-form"
 
 type EmailSignInFormProps = {
   next: string
@@ -24,53 +33,38 @@ export function EmailSignInForm({ next, startWithCode }: EmailSignInFormProps) {
   const [step, setStep] = React.useState<"email" | "code">(
     startWithCode ? "code" : "email"
   )
-  const [email, setEmail] = React.useState("")
-  const [linkState, sendLink] = React.useActionState(
-    async (previous: FormState, formData: FormData) => {
-      const result = await sendMagicLink(previous, formData)
-      if (result.status === "success") {
-        setEmail(result.email ?? "")
-        setStep("code")
-      }
-
-      return result
+  const [sentTo, setSentTo] = React.useState<string>()
+  const { result, formAction, formRef } = useAction(sendMagicLink, {
+    onSuccess: ({ email }) => {
+      setSentTo(email)
+      setStep("code")
     },
-    IDLE
-  )
-  const [codeState, verifyCode] = React.useActionState(verifyEmailCode, IDLE)
-  const emailFormRef = React.useRef<HTMLFormElement>(null)
-  const codeFormRef = React.useRef<HTMLFormElement>(null)
-  const codeInputRef = React.useRef<HTMLInputElement>(null)
-  useFocusFirstError(emailFormRef, linkState)
-  // A wrong or expired code is a form-level error, but the code is what to retype.
-  useFocusFirstError(codeFormRef, codeState, codeInputRef)
-
-  const sentTo = linkState.status === "success" ? linkState.email : undefined
-  // Once the email is sent, the next thing to type is the code.
-  React.useEffect(() => {
-    if (step === "code" && sentTo) codeInputRef.current?.focus()
-  }, [step, sentTo, linkState])
+  })
 
   if (step === "email") {
     return (
-      <form
-        ref={emailFormRef}
-        action={sendLink}
-        className="grid gap-4"
-        noValidate
-      >
-        <FormMessage tone="error">{linkState.message}</FormMessage>
+      <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
+        <FormMessage tone="error">
+          {result && !result.ok ? result.message : null}
+        </FormMessage>
         <input type="hidden" name="next" value={next} />
-        <FormField
-          name="email"
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          defaultValue={linkState.values?.email ?? email}
-          errors={linkState.fieldErrors?.email}
-          hint="We'll email you a sign-in link and a 6-digit code. New here? This creates your account."
-        />
+        <Field errors={fieldError(result, "email")}>
+          <FieldLabel>Email</FieldLabel>
+          <FieldControl>
+            <Input
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              defaultValue={failedValue(result, "email") ?? sentTo}
+            />
+          </FieldControl>
+          <FieldDescription>
+            We&apos;ll email you a sign-in link and a 6-digit code. New here?
+            This creates your account.
+          </FieldDescription>
+          <FieldError />
+        </Field>
         <SubmitButton className="w-full" pendingLabel="Sending…">
           Email me a link and code
         </SubmitButton>
@@ -87,46 +81,22 @@ export function EmailSignInForm({ next, startWithCode }: EmailSignInFormProps) {
   }
 
   return (
-    <form
-      ref={codeFormRef}
-      action={verifyCode}
-      className="grid gap-4"
-      noValidate
+    <EmailCodeForm
+      key={sentTo}
+      email={sentTo ?? ""}
+      next={next}
+      focusCode={sentTo !== undefined}
+      notice={
+        sentTo ? (
+          <>
+            Check your inbox: we sent a link and a 6-digit code to{" "}
+            <strong className="font-medium">{sentTo}</strong>. Open the link, or
+            enter the code here.
+          </>
+        ) : null
+      }
+      submitLabel="Sign in with code"
     >
-      {sentTo ? (
-        <FormMessage tone="success">
-          Check your inbox: we sent a link and a 6-digit code to{" "}
-          <strong className="font-medium">{sentTo}</strong>. Open the link, or
-          enter the code here.
-        </FormMessage>
-      ) : null}
-      <FormMessage tone="error">{codeState.message}</FormMessage>
-      <input type="hidden" name="next" value={next} />
-      <FormField
-        name="email"
-        label="Email"
-        type="email"
-        autoComplete="email"
-        required
-        value={email}
-        onChange={(event) => setEmail(event.target.value)}
-        errors={codeState.fieldErrors?.email}
-      />
-      <FormField
-        ref={codeInputRef}
-        name="code"
-        label="6-digit code"
-        inputMode="numeric"
-        autoComplete="one-time-code"
-        pattern="[0-9]*"
-        maxLength={7}
-        required
-        errors={codeState.fieldErrors?.code}
-        className="[&_input]:font-mono [&_input]:tracking-[0.3em]"
-      />
-      <SubmitButton className="w-full" pendingLabel="Checking…">
-        Sign in with code
-      </SubmitButton>
       <Button
         type="button"
         variant="link"
@@ -135,6 +105,6 @@ export function EmailSignInForm({ next, startWithCode }: EmailSignInFormProps) {
       >
         Send a new code, or use another email
       </Button>
-    </form>
+    </EmailCodeForm>
   )
 }

@@ -3,47 +3,61 @@
 import * as React from "react"
 import Link from "next/link"
 
+import { failedValue, fieldError } from "@/lib/action-result"
 import { signInWithPassword } from "@/lib/auth/actions"
-import { IDLE } from "@/lib/auth/form-state"
-import { FormField } from "@/components/auth/form-field"
+import { useAction } from "@/lib/use-action"
+import {
+  Field,
+  FieldControl,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
+import { Input } from "@/components/ui/input"
 import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
-import { useFocusFirstError } from "@/components/auth/use-focus-first-error"
 
 export function PasswordSignInForm({ next }: { next: string }) {
-  const [state, action] = React.useActionState(signInWithPassword, IDLE)
-  const formRef = React.useRef<HTMLFormElement>(null)
-  useFocusFirstError(formRef, state)
+  const { result, formAction, formRef } = useAction(signInWithPassword)
 
   return (
-    <form ref={formRef} action={action} className="grid gap-4" noValidate>
-      <FormMessage tone="error">{state.message}</FormMessage>
+    <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
+      <FormMessage tone="error">
+        {result && !result.ok ? result.message : null}
+      </FormMessage>
       <input type="hidden" name="next" value={next} />
-      <FormField
-        name="email"
-        label="Email"
-        type="email"
-        autoComplete="email"
-        required
-        defaultValue={state.values?.email}
-        errors={state.fieldErrors?.email}
-      />
-      <FormField
-        name="password"
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        required
-        errors={state.fieldErrors?.password}
-        labelAction={
+      <Field errors={fieldError(result, "email")}>
+        <FieldLabel>Email</FieldLabel>
+        <FieldControl>
+          <Input
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            defaultValue={failedValue(result, "email")}
+          />
+        </FieldControl>
+        <FieldError />
+      </Field>
+      <Field errors={fieldError(result, "password")}>
+        <div className="flex items-center justify-between gap-2">
+          <FieldLabel>Password</FieldLabel>
           <Link
             href="/forgot-password"
             className="text-xs text-muted-foreground underline-offset-4 hover:text-foreground hover:underline"
           >
             Forgot password?
           </Link>
-        }
-      />
+        </div>
+        <FieldControl>
+          <Input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+          />
+        </FieldControl>
+        <FieldError />
+      </Field>
       <SubmitButton className="w-full" pendingLabel="Signing in…">
         Sign in
       </SubmitButton>

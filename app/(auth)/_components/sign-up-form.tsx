@@ -1,53 +1,94 @@
 "use client"
 
 import * as React from "react"
+import Link from "next/link"
 
+import { failedValue, fieldError } from "@/lib/action-result"
 import { signUp } from "@/lib/auth/actions"
-import { IDLE } from "@/lib/auth/form-state"
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/schema"
-import { FormField } from "@/components/auth/form-field"
+import { useAction } from "@/lib/use-action"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
+import { Input } from "@/components/ui/input"
 import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
-import { useFocusFirstError } from "@/components/auth/use-focus-first-error"
+
+import { EmailCodeForm } from "./email-code-form"
+
+const LINK = "font-medium underline underline-offset-4"
 
 export function SignUpForm({ next }: { next: string }) {
-  const [state, action] = React.useActionState(signUp, IDLE)
-  const formRef = React.useRef<HTMLFormElement>(null)
-  useFocusFirstError(formRef, state)
+  const { result, formAction, formRef } = useAction(signUp)
 
-  if (state.status === "success") {
+  if (result?.ok) {
+    const { email } = result.data
+    const nextQuery = next === "/" ? "" : `?next=${encodeURIComponent(next)}`
+
+    // Auth answers an address that already has an account exactly as a new one, and sends
+    // it nothing (so nobody can find out who has an account): the words cover both cases.
     return (
-      <FormMessage tone="success">
-        Almost there: we sent a confirmation link to{" "}
-        <strong className="font-medium">{state.email}</strong>. Open it to
-        finish creating your account. It can take a minute to arrive.
-      </FormMessage>
+      <EmailCodeForm
+        email={email}
+        next={next}
+        focusCode
+        notice={
+          <>
+            If <strong className="font-medium">{email}</strong> is new, we sent
+            a confirmation link and a 6-digit code to it: open the link, or
+            enter the code here. If you already have an account,{" "}
+            <Link href={`/sign-in${nextQuery}`} className={LINK}>
+              sign in
+            </Link>{" "}
+            or{" "}
+            <Link href="/forgot-password" className={LINK}>
+              reset your password
+            </Link>
+            .
+          </>
+        }
+        submitLabel="Confirm with code"
+      />
     )
   }
 
   return (
-    <form ref={formRef} action={action} className="grid gap-4" noValidate>
-      <FormMessage tone="error">{state.message}</FormMessage>
+    <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
+      <FormMessage tone="error">{result?.message}</FormMessage>
       <input type="hidden" name="next" value={next} />
-      <FormField
-        name="email"
-        label="Email"
-        type="email"
-        autoComplete="email"
-        required
-        defaultValue={state.values?.email}
-        errors={state.fieldErrors?.email}
-      />
-      <FormField
-        name="password"
-        label="Password"
-        type="password"
-        autoComplete="new-password"
-        minLength={MIN_PASSWORD_LENGTH}
-        required
-        errors={state.fieldErrors?.password}
-        hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
-      />
+      <Field errors={fieldError(result, "email")}>
+        <FieldLabel>Email</FieldLabel>
+        <FieldControl>
+          <Input
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            defaultValue={failedValue(result, "email")}
+          />
+        </FieldControl>
+        <FieldError />
+      </Field>
+      <Field errors={fieldError(result, "password")}>
+        <FieldLabel>Password</FieldLabel>
+        <FieldControl>
+          <Input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            minLength={MIN_PASSWORD_LENGTH}
+            required
+          />
+        </FieldControl>
+        <FieldDescription>
+          At least {MIN_PASSWORD_LENGTH} characters.
+        </FieldDescription>
+        <FieldError />
+      </Field>
       <SubmitButton className="w-full" pendingLabel="Creating your account…">
         Create account
       </SubmitButton>

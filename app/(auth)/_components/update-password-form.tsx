@@ -2,40 +2,58 @@
 
 import * as React from "react"
 
+import { fieldError } from "@/lib/action-result"
 import { updatePassword } from "@/lib/auth/actions"
-import { IDLE } from "@/lib/auth/form-state"
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/schema"
-import { FormField } from "@/components/auth/form-field"
+import { useAction } from "@/lib/use-action"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
+import { Input } from "@/components/ui/input"
 import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
-import { useFocusFirstError } from "@/components/auth/use-focus-first-error"
 
 export function UpdatePasswordForm() {
-  const [state, action] = React.useActionState(updatePassword, IDLE)
-  const formRef = React.useRef<HTMLFormElement>(null)
-  useFocusFirstError(formRef, state)
+  const { result, formAction, formRef } = useAction(updatePassword)
 
   return (
-    <form ref={formRef} action={action} className="grid gap-4" noValidate>
-      <FormMessage tone="error">{state.message}</FormMessage>
-      <FormField
-        name="password"
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        minLength={MIN_PASSWORD_LENGTH}
-        required
-        errors={state.fieldErrors?.password}
-        hint={`At least ${MIN_PASSWORD_LENGTH} characters. Other browsers signed in to your account are signed out.`}
-      />
-      <FormField
-        name="confirm"
-        label="Repeat new password"
-        type="password"
-        autoComplete="new-password"
-        required
-        errors={state.fieldErrors?.confirm}
-      />
+    <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
+      <FormMessage tone="error">
+        {result && !result.ok ? result.message : null}
+      </FormMessage>
+      <Field errors={fieldError(result, "password")}>
+        <FieldLabel>New password</FieldLabel>
+        <FieldControl>
+          <Input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            minLength={MIN_PASSWORD_LENGTH}
+            required
+          />
+        </FieldControl>
+        <FieldDescription>
+          At least {MIN_PASSWORD_LENGTH} characters. Other browsers signed in to
+          your account are signed out.
+        </FieldDescription>
+        <FieldError />
+      </Field>
+      <Field errors={fieldError(result, "confirm")}>
+        <FieldLabel>Repeat new password</FieldLabel>
+        <FieldControl>
+          <Input
+            name="confirm"
+            type="password"
+            autoComplete="new-password"
+            required
+          />
+        </FieldControl>
+        <FieldError />
+      </Field>
       <SubmitButton className="w-full" pendingLabel="Saving…">
         Save new password
       </SubmitButton>

@@ -35,11 +35,7 @@ export default async function PairPage({
         {header}
         <PairCodeForm
           initialCode={typed}
-          error={
-            typed
-              ? "That is not a complete code: it has 8 letters, like BCDF-GHJK."
-              : undefined
-          }
+          error={typed ? parsed.error?.issues[0]?.message : undefined}
         />
       </>
     )

@@ -2,7 +2,7 @@ import type { Metadata } from "next"
 import Link from "next/link"
 
 import { confirmEmailLink } from "@/lib/auth/actions"
-import { confirmSchema } from "@/lib/auth/schema"
+import { confirmSchema, type EmailOtpType } from "@/lib/auth/schema"
 import { Button } from "@/components/ui/button"
 import {
   Card,
@@ -15,7 +15,7 @@ import { SubmitButton } from "@/components/auth/submit-button"
 import { Brand } from "@/components/shell/brand"
 
 export const metadata: Metadata = {
-  title: "Confirm sign-in",
+  title: "Confirm",
   // The token hash is in this page's URL: keep it out of Referer headers and
   // search indexes.
   referrer: "no-referrer",
@@ -24,14 +24,39 @@ export const metadata: Metadata = {
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>
 
-const ACTION_COPY = {
-  email: "Sign in",
-  magiclink: "Sign in",
-  signup: "Confirm your email",
-  invite: "Accept the invitation",
-  recovery: "Reset your password",
-  email_change: "Confirm your new email",
-} as const
+// What the link confirms, in the words of the email it came from: a sign-up's
+// confirmation (type signup, supabase/templates/confirmation.html) is not a sign-in.
+const LINK_COPY: Record<EmailOtpType, { title: string; description: string }> =
+  {
+    email: {
+      title: "Sign in to LMX Console",
+      description: "Press Continue to sign in. The link works once.",
+    },
+    magiclink: {
+      title: "Sign in to LMX Console",
+      description: "Press Continue to sign in. The link works once.",
+    },
+    signup: {
+      title: "Confirm your email",
+      description:
+        "Press Continue to confirm this address and finish creating your account. The link works once.",
+    },
+    invite: {
+      title: "Accept the invitation",
+      description:
+        "Press Continue to accept the invitation and open your account. The link works once.",
+    },
+    recovery: {
+      title: "Reset your password",
+      description:
+        "Press Continue, then choose a new password. The link works once.",
+    },
+    email_change: {
+      title: "Confirm your new email",
+      description:
+        "Press Continue to confirm the change of your sign-in address. The link works once.",
+    },
+  }
 
 // Rendering this page spends nothing: mail scanners and link previews fetch
 // email links with GET, so the single-use token is only verified when the
@@ -49,6 +74,7 @@ export default async function ConfirmPage({
     type: single(params.type),
     next: single(params.next),
   })
+  const copy = parsed.success ? LINK_COPY[parsed.data.type] : undefined
 
   return (
     <div className="flex min-h-svh flex-col">
@@ -60,14 +86,12 @@ export default async function ConfirmPage({
           <CardHeader>
             <CardTitle>
               <h1 className="text-xl">
-                {parsed.success
-                  ? ACTION_COPY[parsed.data.type]
-                  : "This link is not valid"}
+                {copy ? copy.title : "This link is not valid"}
               </h1>
             </CardTitle>
             <CardDescription>
-              {parsed.success
-                ? "Press Continue to finish. The link works once."
+              {copy
+                ? copy.description
                 : "It may be incomplete or mistyped. Request a new one, or use the 6-digit code from the same email."}
             </CardDescription>
           </CardHeader>

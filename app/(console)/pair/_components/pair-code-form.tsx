@@ -4,14 +4,25 @@ import * as React from "react"
 import { useRouter } from "next/navigation"
 
 import {
+  charactersOutsideUserCode,
+  INCOMPLETE_USER_CODE,
+  outsideUserCodeMessage,
+} from "@/lib/pairing/schema"
+import {
   formatUserCode,
   isCompleteUserCode,
   userCodeFromPaste,
 } from "@/lib/pairing/user-code"
 import { cn } from "@/lib/utils"
 import { Button } from "@/components/ui/button"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
 import { Input } from "@/components/ui/input"
-import { Label } from "@/components/ui/label"
 
 /**
  * Typing or pasting a code only looks the request up; approving is always a separate click
@@ -31,16 +42,33 @@ export function PairCodeForm({
   const router = useRouter()
   const [code, setCode] = React.useState(() => formatUserCode(initialCode))
   const [problem, setProblem] = React.useState(error)
+  // Characters the input dropped since the last submit: no code holds them, and the person
+  // who typed them should hear why the code came out short.
+  const [dropped, setDropped] = React.useState<string[]>([])
   const [isPending, startTransition] = React.useTransition()
-  const inputId = React.useId()
+
+  const take = (typed: string, formatted: string) => {
+    const outside = charactersOutsideUserCode(typed)
+    setCode(formatted)
+    if (formatted === "") setDropped([])
+    if (outside.length === 0) return
+    const all = [...new Set([...dropped, ...outside])]
+    setDropped(all)
+    setProblem(outsideUserCodeMessage(all))
+  }
 
   const handleSubmit = (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     if (!isCompleteUserCode(code)) {
-      setProblem("Enter all 8 letters of the code, like BCDF-GHJK.")
+      setProblem(
+        dropped.length > 0
+          ? outsideUserCodeMessage(dropped)
+          : INCOMPLETE_USER_CODE
+      )
       return
     }
     setProblem(undefined)
+    setDropped([])
     startTransition(() => router.push(`/pair?code=${encodeURIComponent(code)}`))
   }
 
@@ -51,42 +79,40 @@ export function PairCodeForm({
       className={cn("grid max-w-sm gap-3", className)}
       {...props}
     >
-      <div className="grid gap-2">
-        <Label htmlFor={inputId}>Pairing code</Label>
-        <Input
-          id={inputId}
-          name="code"
-          value={code}
-          onChange={(event) => setCode(formatUserCode(event.target.value))}
-          onPaste={(event) => {
-            event.preventDefault()
-            setCode(userCodeFromPaste(event.clipboardData.getData("text")))
-          }}
-          placeholder="BCDF-GHJK"
-          autoComplete="off"
-          autoCapitalize="characters"
-          autoCorrect="off"
-          spellCheck={false}
-          maxLength={9}
-          autoFocus={autoFocus}
-          className="h-12 max-w-56 text-center font-mono text-2xl tracking-[0.2em] uppercase md:text-2xl"
-          aria-invalid={problem ? true : undefined}
-          aria-describedby={`${inputId}-hint${problem ? ` ${inputId}-error` : ""}`}
-        />
-        <p id={`${inputId}-hint`} className="text-sm text-muted-foreground">
-          The 8 letters your device printed. You can paste the code or the whole
-          link.
-        </p>
-        {problem ? (
-          <p
-            id={`${inputId}-error`}
-            role="alert"
-            className="text-sm text-destructive"
-          >
-            {problem}
-          </p>
-        ) : null}
-      </div>
+      <Field errors={problem}>
+        <FieldLabel>Pairing code</FieldLabel>
+        <FieldControl>
+          <Input
+            name="code"
+            value={code}
+            onChange={(event) =>
+              take(event.target.value, formatUserCode(event.target.value))
+            }
+            onPaste={(event) => {
+              event.preventDefault()
+              const pasted = event.clipboardData.getData("text")
+              // A pasted link's letters are not the code's; only a pasted code is checked.
+              take(
+                pasted.includes("code=") ? "" : pasted,
+                userCodeFromPaste(pasted)
+              )
+            }}
+            placeholder="BCDF-GHJK"
+            autoComplete="off"
+            autoCapitalize="characters"
+            autoCorrect="off"
+            spellCheck={false}
+            maxLength={9}
+            autoFocus={autoFocus}
+            className="h-12 max-w-56 text-center font-mono text-2xl tracking-[0.2em] uppercase md:text-2xl"
+          />
+        </FieldControl>
+        <FieldDescription className="text-sm">
+          The 8 letters your device printed, consonants only. You can paste the
+          code or the whole link.
+        </FieldDescription>
+        <FieldError role="alert" />
+      </Field>
       <Button type="submit" className="w-fit" disabled={isPending}>
         {isPending ? "Looking up…" : "Continue"}
       </Button>

@@ -5,16 +5,21 @@ import Link from "next/link"
 import { useQueryClient } from "@tanstack/react-query"
 import { CheckCircle2, TriangleAlert, XCircle } from "lucide-react"
 
+import { fieldError } from "@/lib/action-result"
 import { formatRole } from "@/lib/devices/format"
-import {
-  approvePairing,
-  denyPairing,
-  type PairingActionResult,
-} from "@/lib/pairing/actions"
+import { deviceKeys } from "@/lib/devices/query-options"
+import { approvePairing, denyPairing } from "@/lib/pairing/actions"
 import { type PairingRequest } from "@/lib/pairing/schema"
+import { useAction } from "@/lib/use-action"
 import { Button } from "@/components/ui/button"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
 import { Input } from "@/components/ui/input"
-import { Label } from "@/components/ui/label"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { useServerNow } from "@/components/shared/use-server-now"
 
@@ -52,42 +57,48 @@ export function PairRequest({
 }: PairRequestProps) {
   const queryClient = useQueryClient()
   const now = useServerNow(serverNow, 1_000)
-  const [result, setResult] = React.useState<PairingActionResult>()
   const [decision, setDecision] = React.useState<"approve" | "deny">()
-  const [isPending, startTransition] = React.useTransition()
-  const nameId = React.useId()
+  // Either decision adds or changes a row the devices pages show.
+  const onSuccess = () =>
+    void queryClient.invalidateQueries({ queryKey: deviceKeys.all })
+  const {
+    result: approveResult,
+    run: runApprove,
+    isPending: isApproving,
+    formRef,
+  } = useAction(approvePairing, { onSuccess })
+  const {
+    result: denyResult,
+    run: runDeny,
+    isPending: isDenying,
+  } = useAction(denyPairing, { onSuccess })
+  const result =
+    decision === "deny" ? denyResult : decision ? approveResult : null
+  const isPending = isApproving || isDenying
   const headingRef = React.useRef<HTMLHeadingElement>(null)
 
   React.useEffect(() => {
-    if (result) headingRef.current?.focus()
+    if (result?.ok) headingRef.current?.focus()
   }, [result])
-
-  const decide = (kind: "approve" | "deny", name?: string) => {
-    setDecision(kind)
-    startTransition(async () => {
-      try {
-        const outcome =
-          kind === "approve"
-            ? await approvePairing({ code, name })
-            : await denyPairing({ code })
-        setResult(outcome)
-        if (outcome.ok)
-          void queryClient.invalidateQueries({ queryKey: ["devices"] })
-      } catch {
-        setResult({ ok: false, status: "error" })
-      }
-    })
-  }
 
   const handleApprove = (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     const name = String(
       new FormData(event.currentTarget).get("name") ?? ""
     ).trim()
-    decide("approve", name === request.device_name ? undefined : name)
+    setDecision("approve")
+    runApprove({
+      code,
+      name: name === request.device_name ? undefined : name,
+    })
   }
 
-  if (result?.ok && result.status === "approved") {
+  const handleDeny = () => {
+    setDecision("deny")
+    runDeny({ code })
+  }
+
+  if (result?.ok && result.data.status === "approved") {
     return (
       <section
         aria-labelledby="pair-done"
@@ -114,7 +125,9 @@ export function PairRequest({
           </p>
           <div className="flex flex-wrap gap-2">
             <Button asChild>
-              <Link href={`/devices/${result.deviceId}`}>View the device</Link>
+              <Link href={`/devices/${result.data.deviceId}`}>
+                View the device
+              </Link>
             </Button>
             <Button asChild variant="outline">
               <Link href="/devices">All devices</Link>
@@ -124,7 +137,7 @@ export function PairRequest({
       </section>
     )
   }
-  if (result?.ok && result.status === "denied") {
+  if (result?.ok && result.data.status === "denied") {
     return (
       <section
         aria-labelledby="pair-done"
@@ -154,13 +167,8 @@ export function PairRequest({
       </section>
     )
   }
-  if (
-    result &&
-    !result.ok &&
-    result.status !== "invalid" &&
-    result.status !== "error"
-  ) {
-    return <PairMiss status={result.status} code={code} />
+  if (result && !result.ok && result.reason) {
+    return <PairMiss status={result.reason} code={code} />
   }
   if (now >= Date.parse(request.expires_at)) {
     return <PairMiss status="expired" code={code} />
@@ -218,26 +226,31 @@ export function PairRequest({
         </Row>
       </dl>
 
-      <form onSubmit={handleApprove} className="grid gap-4" noValidate>
-        <div className="grid max-w-sm gap-2">
-          <Label htmlFor={nameId}>Name on this console</Label>
-          <Input
-            id={nameId}
-            name="name"
-            defaultValue={request.device_name}
-            maxLength={80}
-            autoComplete="off"
-            aria-describedby={`${nameId}-hint`}
-          />
-          <p id={`${nameId}-hint`} className="text-xs text-muted-foreground">
+      <form
+        ref={formRef}
+        onSubmit={handleApprove}
+        className="grid gap-4"
+        noValidate
+      >
+        <Field errors={fieldError(result, "name")} className="max-w-sm">
+          <FieldLabel>Name on this console</FieldLabel>
+          <FieldControl>
+            <Input
+              name="name"
+              defaultValue={request.device_name}
+              maxLength={80}
+              autoComplete="off"
+            />
+          </FieldControl>
+          <FieldDescription>
             Optional: rename it now, or later from its page.
-          </p>
-        </div>
-        {result && !result.ok ? (
+          </FieldDescription>
+          <FieldError />
+        </Field>
+        {result && !result.ok && !fieldError(result, "name") ? (
           <p role="alert" className="text-sm text-destructive">
-            {result.status === "invalid"
-              ? (result.message ?? "Check the name and try again.")
-              : "Something went wrong on our side. Nothing was decided; try again."}
+            {result.message ??
+              "That code could not be read. Go back and enter it again."}
           </p>
         ) : null}
         <div className="flex flex-wrap gap-2">
@@ -251,7 +264,7 @@ export function PairRequest({
             variant="outline"
             className="text-destructive"
             disabled={isPending}
-            onClick={() => decide("deny")}
+            onClick={handleDeny}
           >
             {isPending && decision === "deny" ? "Denying…" : "Deny"}
           </Button>

@@ -2,38 +2,55 @@
 
 import * as React from "react"
 
+import { failedValue, fieldError } from "@/lib/action-result"
 import { updateProfile } from "@/lib/auth/actions"
-import { IDLE } from "@/lib/auth/form-state"
-import { FormField } from "@/components/auth/form-field"
+import { useAction } from "@/lib/use-action"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
+import { Input } from "@/components/ui/input"
 import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
-import { useFocusFirstError } from "@/components/auth/use-focus-first-error"
 
 export function ProfileForm({ displayName }: { displayName: string }) {
-  const [state, action] = React.useActionState(updateProfile, IDLE)
-  const formRef = React.useRef<HTMLFormElement>(null)
-  useFocusFirstError(formRef, state)
+  const { result, formAction, formRef } = useAction(updateProfile)
 
   return (
     <form
       ref={formRef}
-      action={action}
+      action={formAction}
       className="grid max-w-md gap-4"
       noValidate
     >
-      <FormMessage tone={state.status === "error" ? "error" : "success"}>
-        {state.message}
-      </FormMessage>
-      <FormField
-        name="displayName"
-        label="Display name"
-        autoComplete="nickname"
-        maxLength={80}
-        required
-        defaultValue={state.values?.displayName ?? displayName}
-        errors={state.fieldErrors?.displayName}
-        hint="Shown in the console and to people in your projects."
-      />
+      {result?.ok ? (
+        <FormMessage tone="success">Profile saved.</FormMessage>
+      ) : (
+        <FormMessage tone="error">{result?.message}</FormMessage>
+      )}
+      <Field errors={fieldError(result, "displayName")}>
+        <FieldLabel>Display name</FieldLabel>
+        <FieldControl>
+          <Input
+            name="displayName"
+            autoComplete="nickname"
+            maxLength={80}
+            required
+            defaultValue={
+              result?.ok
+                ? result.data.displayName
+                : (failedValue(result, "displayName") ?? displayName)
+            }
+          />
+        </FieldControl>
+        <FieldDescription>
+          Shown in the console and to people in your projects.
+        </FieldDescription>
+        <FieldError />
+      </Field>
       <div>
         <SubmitButton pendingLabel="Saving…">Save profile</SubmitButton>
       </div>

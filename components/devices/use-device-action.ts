@@ -1,36 +1,37 @@
 "use client"
 
-import { useMutation, useQueryClient } from "@tanstack/react-query"
+import { useQueryClient } from "@tanstack/react-query"
 
-import { type ActionResult } from "@/lib/devices/actions"
+import { type ActionResult } from "@/lib/action-result"
 import { type Device } from "@/lib/devices/queries"
 import { deviceKeys } from "@/lib/devices/query-options"
+import { useAction } from "@/lib/use-action"
 
 /**
- * A server action as a mutation. The action answers `{ ok: false }` for problems the user can
- * fix; those stay results (shown in the form), only thrown errors are failures. On success the
- * device is patched in place and the user's device queries are refetched (activity included).
+ * A device's server action through useAction, with the cache kept in step: on success the
+ * device is patched in place in the list and detail queries (so the page shows the change
+ * at once), then the user's device queries are refetched (activity included).
  */
-export function useDeviceMutation<TInput, TData>({
+export function useDeviceAction<TInput, TData>({
   userId,
   deviceId,
   action,
   patch,
+  onSuccess,
 }: {
   userId: string
   deviceId: string
-  action: (input: TInput) => Promise<ActionResult<TData>>
+  action: (previous: unknown, input: TInput) => Promise<ActionResult<TData>>
   patch?: (device: Device, data: TData, input: TInput) => Device
+  onSuccess?: (data: TData) => void
 }) {
   const queryClient = useQueryClient()
 
-  return useMutation({
-    mutationFn: action,
-    onSuccess: (result, input) => {
-      if (!result.ok) return
+  return useAction(action, {
+    onSuccess: (data, input) => {
       if (patch) {
         const apply = (device: Device) =>
-          device.id === deviceId ? patch(device, result.data, input) : device
+          device.id === deviceId ? patch(device, data, input) : device
         queryClient.setQueryData<Device[]>(deviceKeys.list(userId), (list) =>
           list?.map(apply)
         )
@@ -40,6 +41,7 @@ export function useDeviceMutation<TInput, TData>({
         )
       }
       void queryClient.invalidateQueries({ queryKey: deviceKeys.user(userId) })
+      onSuccess?.(data)
     },
   })
 }
