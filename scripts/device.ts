@@ -1,6 +1,6 @@
 // `npm run device -- <command>`: the reference device agent. Pairs this machine with an
 // LMX Console (RFC 8628 device flow), then reports heartbeats with its addresses, hardware
-// and the health of the LLM server on its port. The logic lives in lib/device/.
+// and the health of the LLM server on its port. The logic lives in agent/.
 import { readFileSync } from "node:fs"
 import os from "node:os"
 import { parseArgs } from "node:util"
@@ -11,22 +11,22 @@ import {
   createDeviceApiClient,
   type DeviceApiClient,
   normalizeServer,
-} from "@/lib/device/api-client"
-import { backoffDelay, sleep } from "@/lib/device/backoff"
+} from "@/agent/api-client"
+import { backoffDelay, sleep } from "@/agent/backoff"
 import {
   collectHeartbeat,
   DEFAULT_LLM_PORT,
   describePlatform,
-} from "@/lib/device/collect"
+} from "@/agent/collect"
 import {
   type DeviceConfig,
   deleteDeviceConfig,
   readDeviceConfig,
   resolveConfigPath,
   writeDeviceConfig,
-} from "@/lib/device/config"
-import { DeviceAgentError } from "@/lib/device/errors"
-import { pairDevice } from "@/lib/device/pairing"
+} from "@/agent/config"
+import { DeviceAgentError } from "@/agent/errors"
+import { pairDevice } from "@/agent/pairing"
 import { deviceRoleSchema } from "@/lib/devices/schema"
 
 const DEFAULT_SERVER = "http://localhost:3000"
