@@ -9,6 +9,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
 
 import { DeviceFacts } from "./device-facts"
 import { formatRole } from "./format"
+import { NeverConnectedHint } from "./never-connected-hint"
 import { OnlineBadge } from "./online-badge"
 import { RelativeTime } from "./relative-time"
 
@@ -57,6 +58,7 @@ export function DeviceCard({
             )}
           </span>
         </div>
+        {state === "never" && <NeverConnectedHint />}
       </CardHeader>
       <CardContent>
         <DeviceFacts device={device} />

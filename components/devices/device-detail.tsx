@@ -23,6 +23,7 @@ import { DeviceFacts } from "./device-facts"
 import { DeviceSettingsDialog } from "./device-settings-dialog"
 import { formatCount, formatRole, formatUsd } from "./format"
 import { LiveIndicator } from "./live-indicator"
+import { NeverConnectedHint } from "./never-connected-hint"
 import { OnlineBadge } from "./online-badge"
 import { RelativeTime } from "./relative-time"
 import { RenameDeviceDialog } from "./rename-device-dialog"
@@ -140,6 +141,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
               Paired <RelativeTime date={device.paired_at} now={now} />
             </span>
           </div>
+          {state === "never" && <NeverConnectedHint className="text-sm" />}
           <LiveIndicator state={live} />
         </div>
         {!isRevoked && (
