@@ -19,10 +19,11 @@ import { z } from "zod"
 export const deviceConfigSchema = z.object({
   version: z.literal(1),
   server: z.url(),
-  device_id: z.uuid(),
+  // Ids come from the database: any Postgres uuid, not only RFC 9562 versions (z.uuid).
+  device_id: z.guid(),
   device_name: z.string(),
   device_secret: z.string().min(1),
-  account: z.object({ id: z.uuid(), email: z.string().nullable() }),
+  account: z.object({ id: z.guid(), email: z.string().nullable() }),
   paired_at: z.string(),
   /** The LLM server's port as the console last reported it. */
   lan_port: z.int().min(1).max(65535).optional(),
