@@ -1,7 +1,12 @@
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
 
 import { DEMO_USER } from "./fixtures/auth"
-import { sessionCookiesFor, signInAsNewUser, userClient } from "./fixtures/session"
+import { deviceApi } from "./fixtures/devices"
+import {
+  sessionCookiesFor,
+  signInAsNewUser,
+  userClient,
+} from "./fixtures/session"
 
 // Sessions, Runs, Projects and Usage ask the database: the seeded demo account sees what it
 // has, and only an account with nothing sees the empty states.
@@ -114,4 +119,26 @@ test("[console] a brand-new account sees the empty states", async ({
     // No hint names an agent command that does not exist (see agent/command-hints.test.ts).
     await expect(page.getByText(/npm run device -- (sync|worker)/)).toHaveCount(0)
   }
+})
+
+test("[devices] a paired device that never reported says what to run", async ({
+  page,
+  context,
+}) => {
+  // Paired through the API without the agent, so no heartbeat was ever sent.
+  const user = await signInAsNewUser(context, "never-reported")
+  const supabase = await userClient(user.email, user.password)
+  const started = await deviceApi("pair", { name: "Silent Box" })
+  expect(started.status).toBe(200)
+  const approved = await supabase.rpc("pairing_approve", {
+    user_code: started.json.user_code,
+  })
+  expect(approved.error).toBeNull()
+
+  await page.goto("/devices")
+  const card = page.getByRole("article", { name: "Silent Box" })
+  await expect(card.getByText("Never connected")).toBeVisible()
+  await expect(card).toContainText(
+    "To bring it online, run npm run device -- heartbeat --watch on that machine."
+  )
 })

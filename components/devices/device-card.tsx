@@ -35,7 +35,7 @@ export function DeviceCard({
           <CardTitle id={titleId} className="min-w-0 text-base">
             <Link
               href={`/devices/${device.id}`}
-              className="rounded-sm break-words outline-none hover:underline focus-visible:ring-[3px] focus-visible:ring-ring/50"
+              className="rounded-sm wrap-anywhere outline-none hover:underline focus-visible:ring-[3px] focus-visible:ring-ring/50"
             >
               {device.name}
             </Link>

@@ -43,7 +43,7 @@ function Section({
   const id = React.useId()
 
   return (
-    <Card role="region" aria-labelledby={id} className="gap-4">
+    <Card role="region" aria-labelledby={id} className="min-w-0 gap-4">
       <CardHeader>
         <CardTitle id={id} className="text-base">
           {title}
@@ -121,7 +121,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
       </Link>
       <div className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
         <div className="min-w-0 space-y-2">
-          <h1 className="text-2xl font-semibold tracking-tight break-words">
+          <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">
             {device.name}
           </h1>
           <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-muted-foreground">
@@ -145,7 +145,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
           <LiveIndicator state={live} />
         </div>
         {!isRevoked && (
-          <div className="flex flex-wrap gap-2">
+          <div className="flex flex-wrap gap-2 sm:shrink-0">
             <RenameDeviceDialog userId={userId} device={device} />
             <DeviceSettingsDialog userId={userId} device={device} />
             <RevokeDeviceDialog userId={userId} device={device} />
@@ -173,7 +173,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
         </div>
       )}
 
-      <div className="grid gap-4 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Section title="Capabilities">
           <DeviceFacts device={device} showAllModels />
           <p className="mt-3 text-muted-foreground">
@@ -236,10 +236,13 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
                   className="flex items-baseline justify-between gap-3 py-2"
                 >
                   <span className="min-w-0">
-                    <span className="block truncate font-medium">
+                    <span
+                      className="block truncate font-medium"
+                      title={session.title || "Untitled session"}
+                    >
                       {session.title || "Untitled session"}
                     </span>
-                    <span className="text-xs text-muted-foreground">
+                    <span className="block text-xs wrap-anywhere text-muted-foreground">
                       {session.model ?? "unknown model"} ·{" "}
                       {session.message_count} messages ·{" "}
                       {formatUsd(session.cost_usd)}

@@ -101,7 +101,7 @@ export function DeviceSettingsDialog({
         <form onSubmit={handleSubmit} className="grid gap-4" noValidate>
           <DialogHeader>
             <DialogTitle>Device settings</DialogTitle>
-            <DialogDescription>
+            <DialogDescription className="wrap-anywhere">
               How the console and your other machines reach {device.name}, and
               whether its helper takes work.
             </DialogDescription>

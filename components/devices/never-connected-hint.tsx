@@ -16,7 +16,7 @@ export function NeverConnectedHint({
 }: React.ComponentProps<"p">) {
   return (
     <p
-      className={cn("text-xs break-words text-muted-foreground", className)}
+      className={cn("text-xs wrap-anywhere text-muted-foreground", className)}
       {...props}
     >
       It has not reported yet. To bring it online, run{" "}

@@ -65,7 +65,9 @@ export function RevokeDeviceDialog({
       </AlertDialogTrigger>
       <AlertDialogContent>
         <AlertDialogHeader>
-          <AlertDialogTitle>Revoke {device.name}?</AlertDialogTitle>
+          <AlertDialogTitle className="wrap-anywhere">
+            Revoke {device.name}?
+          </AlertDialogTitle>
           <AlertDialogDescription>
             The device is refused from its very next call: it stops syncing,
             sending heartbeats and taking runs. Its past sessions stay. To use

@@ -31,7 +31,7 @@ export function EmptyState({
       <div className="flex size-12 items-center justify-center rounded-full bg-muted">
         <Icon className="size-6 text-muted-foreground" aria-hidden="true" />
       </div>
-      <div className="max-w-md min-w-0 space-y-1 break-words">
+      <div className="max-w-md min-w-0 space-y-1 wrap-anywhere">
         <h2 id={titleId} className="text-lg font-semibold">
           {title}
         </h2>
