@@ -51,7 +51,8 @@ export default async function UsagePage() {
               By model, last {usage.days} days
             </h2>
             <p className="text-sm text-muted-foreground">
-              {formatCount(usage.total.messages)} messages since {usage.since}{" "}
+              {formatCount(usage.total.messages)} message
+              {usage.total.messages === 1 ? "" : "s"} since {usage.since}{" "}
               (UTC days), costing {formatUsd(usage.total.costUsd)} at the
               models&apos; prices.
             </p>
@@ -75,7 +76,7 @@ export default async function UsagePage() {
                   return (
                     <TableRow key={model}>
                       <TableCell
-                        className="max-w-48 truncate font-medium"
+                        className="max-w-32 truncate font-medium sm:max-w-48"
                         title={model}
                       >
                         {model}
