@@ -215,7 +215,9 @@ export async function runDeviceCli(
       sleep,
       signal: io.signal,
       onRetry: (error, delayMs) =>
-        logError(`${error.message} Next try in ${Math.round(delayMs / 1000)} s.`),
+        logError(
+          `${error.message} Next try in ${Math.round(delayMs / 1000)} s.`
+        ),
     })
   }
 

@@ -77,9 +77,9 @@ test("[console] the demo account sees its sessions, runs, projects and usage", a
     `You belong to ${projects.data!.length} project`
   )
   for (const { name } of projects.data!) {
-    await expect(yours.getByRole("listitem").filter({ hasText: name })).toContainText(
-      /Your role: (Owner|Admin|Developer|Viewer)/
-    )
+    await expect(
+      yours.getByRole("listitem").filter({ hasText: name })
+    ).toContainText(/Your role: (Owner|Admin|Developer|Viewer)/)
   }
   await expect(page.getByText("No projects yet")).toHaveCount(0)
   await snap(page, testInfo, "demo projects")
@@ -117,7 +117,9 @@ test("[console] a brand-new account sees the empty states", async ({
     ).toBeVisible()
     await expect(page.getByText(/Could not load/)).toHaveCount(0)
     // No hint names an agent command that does not exist (see agent/command-hints.test.ts).
-    await expect(page.getByText(/npm run device -- (sync|worker)/)).toHaveCount(0)
+    await expect(page.getByText(/npm run device -- (sync|worker)/)).toHaveCount(
+      0
+    )
   }
 })
 

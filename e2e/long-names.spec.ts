@@ -211,7 +211,11 @@ for (const viewport of [
       await page.getByRole("button", { name: "Revoke" }).click()
       const confirm = page.getByRole("alertdialog")
       await expect(confirm).toBeVisible()
-      await expectNoSidewaysScroll(page, testInfo, `${viewport.name} revoke dialog`)
+      await expectNoSidewaysScroll(
+        page,
+        testInfo,
+        `${viewport.name} revoke dialog`
+      )
       const dialogFits = await confirm.evaluate(
         (dialog) => dialog.scrollWidth <= dialog.clientWidth
       )
@@ -220,13 +224,21 @@ for (const viewport of [
       await page.getByRole("button", { name: "Rename" }).click()
       const rename = page.getByRole("dialog", { name: "Rename device" })
       await expect(rename).toBeVisible()
-      await expectNoSidewaysScroll(page, testInfo, `${viewport.name} rename dialog`)
+      await expectNoSidewaysScroll(
+        page,
+        testInfo,
+        `${viewport.name} rename dialog`
+      )
       await page.keyboard.press("Escape")
 
       // The account menu shows the display name.
       await page.getByRole("button", { name: "Account menu" }).click()
       await expect(page.getByRole("menu")).toBeVisible()
-      await expectNoSidewaysScroll(page, testInfo, `${viewport.name} account menu`)
+      await expectNoSidewaysScroll(
+        page,
+        testInfo,
+        `${viewport.name} account menu`
+      )
     })
   })
 }

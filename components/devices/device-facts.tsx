@@ -122,7 +122,7 @@ export function DeviceFacts({
           {models.length ? (
             <ul aria-label="Loaded models" className="flex flex-wrap gap-1">
               {shown.map((model) => (
-                <li key={model} className="min-w-0 max-w-full">
+                <li key={model} className="max-w-full min-w-0">
                   <Badge
                     variant="secondary"
                     className="block max-w-full truncate font-mono"

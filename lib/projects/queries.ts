@@ -10,7 +10,9 @@ const projectRowSchema = z.object({
   id: z.guid(),
   name: z.string(),
   updated_at: z.string(),
-  members: z.array(z.object({ user_id: z.guid(), role: z.enum(PROJECT_ROLES) })),
+  members: z.array(
+    z.object({ user_id: z.guid(), role: z.enum(PROJECT_ROLES) })
+  ),
 })
 
 export type ProjectListItem = {

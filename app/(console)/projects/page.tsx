@@ -70,8 +70,7 @@ export default async function ProjectsPage() {
                     {project.memberCount === 1 ? "" : "s"}
                   </span>
                   <span>
-                    Updated{" "}
-                    <RelativeTime date={project.updatedAt} now={now} />
+                    Updated <RelativeTime date={project.updatedAt} now={now} />
                   </span>
                 </>
               }

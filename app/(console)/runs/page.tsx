@@ -37,7 +37,8 @@ function RunStatusBadge({ status }: { status: RunStatus }) {
         "shrink-0 rounded-full border px-2 py-0.5 text-xs font-medium whitespace-nowrap",
         status === "succeeded" &&
           "border-emerald-500/40 text-emerald-700 dark:text-emerald-400",
-        status === "failed" && "border-red-500/40 text-red-700 dark:text-red-400",
+        status === "failed" &&
+          "border-red-500/40 text-red-700 dark:text-red-400",
         (status === "running" || status === "claimed") &&
           "border-sky-500/40 text-sky-700 dark:text-sky-400"
       )}

@@ -59,8 +59,7 @@ export default async function SessionsPage() {
                     {session.message_count === 1 ? "" : "s"}
                   </span>
                   <span>
-                    Updated{" "}
-                    <RelativeTime date={session.updated_at} now={now} />
+                    Updated <RelativeTime date={session.updated_at} now={now} />
                   </span>
                 </>
               }

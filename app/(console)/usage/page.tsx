@@ -52,8 +52,8 @@ export default async function UsagePage() {
             </h2>
             <p className="text-sm text-muted-foreground">
               {formatCount(usage.total.messages)} message
-              {usage.total.messages === 1 ? "" : "s"} since {usage.since}{" "}
-              (UTC days), costing {formatUsd(usage.total.costUsd)} at the
+              {usage.total.messages === 1 ? "" : "s"} since {usage.since} (UTC
+              days), costing {formatUsd(usage.total.costUsd)} at the
               models&apos; prices.
             </p>
           </div>
