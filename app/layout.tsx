@@ -8,6 +8,17 @@ export const metadata: Metadata = {
   title: { default: "LMX Console", template: "%s · LMX Console" },
   description:
     "Pair your machines, browse the chat sessions they sync, run and watch ops workflows, and see what your models cost.",
+  // Static files in public/ (one set for every route; generated from public/icon.svg).
+  icons: {
+    icon: [
+      { url: "/favicon.ico", sizes: "48x48" },
+      { url: "/icon.svg", type: "image/svg+xml" },
+    ],
+    apple: { url: "/apple-touch-icon.png", sizes: "180x180" },
+  },
+  manifest: "/manifest.webmanifest",
+  // A private console: no search engine should index it (public/robots.txt says the same).
+  robots: { index: false, follow: false },
 }
 
 export const viewport: Viewport = {

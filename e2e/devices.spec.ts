@@ -58,65 +58,71 @@ test("[devices] a new user pairs a machine and sees it live", async ({
     ).toBeVisible()
     await snap(page, testInfo, "1 devices, empty")
 
-    // The agent asks to pair and prints a link.
-    pairing = await startAgentPair(config.path, "E2E Workstation")
-    expect(pairing.userCode).toMatch(
-      /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/
-    )
-    expect(pairing.link.startsWith(`${E2E_APP_URL}/pair?code=`)).toBe(true)
-
-    await page.goto(pairing.link)
-    await expect(
-      page.getByRole("heading", {
-        name: "A device is asking to join your account",
-      })
-    ).toBeVisible()
-    const asking = page.getByRole("definition")
-    await expect(page.getByRole("note")).toContainText(
-      "Approve only a request you started on your own machine just now."
-    )
-    await expect(page.getByRole("note")).toContainText(email)
-    await expect(asking.filter({ hasText: "E2E Workstation" })).toBeVisible()
-    await expect(
-      asking.filter({ hasText: os.hostname() }).first()
-    ).toBeVisible()
-    await expect(asking.filter({ hasText: "127.0.0.1" })).toBeVisible()
-    await expect(page.getByText(pairing.userCode)).toBeVisible()
-    await snap(page, testInfo, "2 pair request")
-
-    // Nothing is decided until the explicit click.
-    await page.getByRole("button", { name: "Approve and pair" }).click()
-    await expect(
-      page.getByRole("heading", { name: "Device approved" })
-    ).toBeVisible()
-    await snap(page, testInfo, "3 pair approved")
-    const paired = await pairing.done
-    expect(paired.code, paired.stderr).toBe(0)
-    expect(paired.stdout).toContain(`Paired "E2E Workstation" with ${email}`)
-
-    // The new device is listed but silent until its first heartbeat.
-    await page.getByRole("link", { name: "All devices" }).click()
-    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
-    const card = page.getByRole("article", { name: "E2E Workstation" })
-    await expect(card).toBeVisible()
-    await expect(card.getByText("Never connected")).toBeVisible()
     await expect(
       page.getByRole("status").filter({ hasText: "Live" })
     ).toHaveText("Live")
     // Marks this document: if the page reloaded, the mark would be gone.
     await page.evaluate(() => Object.assign(window, { __lmxNoReload: true }))
 
-    const beat = await runAgent(["heartbeat"], { configPath: config.path })
-    expect(beat.code, beat.stderr).toBe(0)
-    expect(beat.stdout).toContain('heartbeat accepted for "E2E Workstation"')
+    // The agent asks to pair and prints a link; the user follows it in another tab.
+    pairing = await startAgentPair(config.path, "E2E Workstation")
+    expect(pairing.userCode).toMatch(
+      /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/
+    )
+    expect(pairing.link.startsWith(`${E2E_APP_URL}/pair?code=`)).toBe(true)
+
+    const pairPage = await page.context().newPage()
+    await pairPage.goto(pairing.link)
+    await expect(
+      pairPage.getByRole("heading", {
+        name: "A device is asking to join your account",
+      })
+    ).toBeVisible()
+    const asking = pairPage.getByRole("definition")
+    await expect(pairPage.getByRole("note")).toContainText(
+      "Approve only a request you started on your own machine just now."
+    )
+    await expect(pairPage.getByRole("note")).toContainText(email)
+    await expect(asking.filter({ hasText: "E2E Workstation" })).toBeVisible()
+    await expect(
+      asking.filter({ hasText: os.hostname() }).first()
+    ).toBeVisible()
+    await expect(asking.filter({ hasText: "127.0.0.1" })).toBeVisible()
+    await expect(pairPage.getByText(pairing.userCode)).toBeVisible()
+    await snap(pairPage, testInfo, "2 pair request")
+
+    // Nothing is decided until the explicit click.
+    await pairPage.getByRole("button", { name: "Approve and pair" }).click()
+    await expect(
+      pairPage.getByRole("heading", { name: "Device approved" })
+    ).toBeVisible()
+    await snap(pairPage, testInfo, "3 pair approved")
+    await pairPage.close()
+
+    // The agent is paired and keeps the device online by itself: nobody runs heartbeat.
+    const agentSays = () => pairing!.output().stdout
+    await expect
+      .poll(agentSays, { timeout: 60_000 })
+      .toContain(`Paired "E2E Workstation" with ${email}`)
+    await expect
+      .poll(agentSays, { timeout: 60_000 })
+      .toContain('heartbeat accepted for "E2E Workstation"')
+    expect(agentSays()).toContain('Keeping "E2E Workstation" online')
+
+    // The devices tab, untouched since, shows the new device online, live.
+    const card = page.getByRole("article", { name: "E2E Workstation" })
     await expect(card.getByText("Online", { exact: true })).toBeVisible()
     await expect(card.getByText(/Last seen/)).toBeVisible()
+    await expect(card.getByText("It has not reported yet")).toHaveCount(0)
     expect(
       await page.evaluate(
         () => (window as { __lmxNoReload?: boolean }).__lmxNoReload
       )
     ).toBe(true)
     await snap(page, testInfo, "4 device online")
+    // Stopped like Ctrl-C; the revocation below is checked with a fresh heartbeat.
+    pairing.stop()
+    await pairing.done
 
     // Rename it on its page.
     await card.getByRole("link", { name: "E2E Workstation" }).click()

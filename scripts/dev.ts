@@ -6,6 +6,8 @@ import path from "node:path"
 import { runUntilSignal, formatStatus } from "@lmx/supabase-local/run"
 import { type LocalStack } from "@lmx/supabase-local/stack"
 
+import { runDemoHeartbeat } from "./dev-demo-heartbeat"
+
 const root = path.resolve(import.meta.dirname, "..")
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")
 const appPort = process.env.PORT ?? "3000"
@@ -60,7 +62,8 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
     },
   })
   await waitForHealth(stack.url)
-  for (const line of await demoAccountLines(stack)) console.log(line)
+  const demoLines = await demoAccountLines(stack)
+  for (const line of demoLines) console.log(line)
   console.log(`\nStarting the console on ${siteUrl} …\n`)
   app.next = startNext(
     {
@@ -75,4 +78,10 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
       void stack.stop().finally(() => process.exit(code))
     }
   )
+  // The seeded demo LLM host reports in like a real agent, so it is online in the demo.
+  if (demoLines.length > 0) {
+    void runDemoHeartbeat({ appUrl: `http://localhost:${appPort}` }).catch(
+      (error: unknown) => console.error("Demo heartbeat failed:", error)
+    )
+  }
 }

@@ -6,7 +6,7 @@ import { promisify } from "node:util"
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { writeDeviceConfig } from "@/lib/device/config"
+import { writeDeviceConfig } from "@/agent/config"
 
 // The agent CLI as a user runs it, for the commands that need no console (no network).
 

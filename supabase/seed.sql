@@ -9,6 +9,10 @@
 --   llm_host    "Studio Mac"     00000000-0000-4000-b000-000000000001  192.168.188.11:1234
 --   workstation "Work Laptop"    00000000-0000-4000-b000-000000000002
 --   workstation "Home Desktop"   00000000-0000-4000-b000-000000000003
+-- Studio Mac's device secret is public, like the demo password: `npm run dev` sends its
+-- heartbeats through the device API (scripts/dev-demo-heartbeat.ts), so the demo LLM host is
+-- online. Development data only; a real device's secret is random and shown only to it.
+--   lmxd_dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd0001
 
 -- Accounts, as hosted Supabase seeds create them: confirmed email identities with bcrypt
 -- passwords (the same hash format Supabase Auth writes).
@@ -55,6 +59,10 @@ values
    'workstation', true, '{"auto_start": false}', 'home-desktop', 'Windows 11 (x64)', '1.7.9', '192.168.188.31', 1234,
    null, '{"gpu": "NVIDIA RTX 4090 24 GB", "memory_gb": 64, "server": "lmstudio", "models_loaded": ["mistral-small-3.2-24b"]}',
    now() - interval '2 days', now() - interval '35 days', now() - interval '35 days');
+
+insert into private.device_secrets (device_id, secret_hash)
+values ('00000000-0000-4000-b000-000000000001',
+        private.hash_code('lmxd_dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd0001'));
 
 insert into public.audit_log (actor_user_id, action, target_type, target_id, details, created_at)
 select d.user_id, 'device.pairing_approved', 'device', d.id,

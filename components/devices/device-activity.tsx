@@ -105,7 +105,7 @@ export function DeviceActivityList({
                   className="mt-0.5 size-4 shrink-0 text-muted-foreground"
                   aria-hidden="true"
                 />
-                <span className="min-w-0 flex-1 break-words">{text}</span>
+                <span className="min-w-0 flex-1 wrap-anywhere">{text}</span>
                 <RelativeTime
                   date={entry.created_at}
                   now={now}

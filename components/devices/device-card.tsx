@@ -10,6 +10,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
 import { RelativeTime } from "@/components/shared/relative-time"
 
 import { DeviceFacts } from "./device-facts"
+import { NeverConnectedHint } from "./never-connected-hint"
 import { OnlineBadge } from "./online-badge"
 
 export function DeviceCard({
@@ -34,7 +35,7 @@ export function DeviceCard({
           <CardTitle id={titleId} className="min-w-0 text-base">
             <Link
               href={`/devices/${device.id}`}
-              className="rounded-sm break-words outline-none hover:underline focus-visible:ring-[3px] focus-visible:ring-ring/50"
+              className="rounded-sm wrap-anywhere outline-none hover:underline focus-visible:ring-[3px] focus-visible:ring-ring/50"
             >
               {device.name}
             </Link>
@@ -57,6 +58,7 @@ export function DeviceCard({
             )}
           </span>
         </div>
+        {state === "never" && <NeverConnectedHint />}
       </CardHeader>
       <CardContent>
         <DeviceFacts device={device} />

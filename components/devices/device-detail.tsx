@@ -26,6 +26,7 @@ import { DeviceActivityList } from "./device-activity"
 import { DeviceFacts } from "./device-facts"
 import { DeviceSettingsDialog } from "./device-settings-dialog"
 import { LiveIndicator } from "./live-indicator"
+import { NeverConnectedHint } from "./never-connected-hint"
 import { OnlineBadge } from "./online-badge"
 import { RenameDeviceDialog } from "./rename-device-dialog"
 import { RevokeDeviceDialog } from "./revoke-device-dialog"
@@ -43,7 +44,7 @@ function Section({
   const id = React.useId()
 
   return (
-    <Card role="region" aria-labelledby={id} className="gap-4">
+    <Card role="region" aria-labelledby={id} className="min-w-0 gap-4">
       <CardHeader>
         <CardTitle id={id} className="text-base">
           {title}
@@ -121,7 +122,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
       </Link>
       <div className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
         <div className="min-w-0 space-y-2">
-          <h1 className="text-2xl font-semibold tracking-tight break-words">
+          <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">
             {device.name}
           </h1>
           <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-muted-foreground">
@@ -141,10 +142,11 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
               Paired <RelativeTime date={device.paired_at} now={now} />
             </span>
           </div>
+          {state === "never" && <NeverConnectedHint className="text-sm" />}
           <LiveIndicator state={live} />
         </div>
         {!isRevoked && (
-          <div className="flex flex-wrap gap-2">
+          <div className="flex flex-wrap gap-2 sm:shrink-0">
             <RenameDeviceDialog userId={userId} device={device} />
             <DeviceSettingsDialog userId={userId} device={device} />
             <RevokeDeviceDialog userId={userId} device={device} />
@@ -172,7 +174,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
         </div>
       )}
 
-      <div className="grid gap-4 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
         <Section title="Capabilities">
           <DeviceFacts device={device} showAllModels />
           <p className="mt-3 text-muted-foreground">
@@ -235,10 +237,13 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
                   className="flex items-baseline justify-between gap-3 py-2"
                 >
                   <span className="min-w-0">
-                    <span className="block truncate font-medium">
+                    <span
+                      className="block truncate font-medium"
+                      title={session.title || "Untitled session"}
+                    >
                       {session.title || "Untitled session"}
                     </span>
-                    <span className="text-xs text-muted-foreground">
+                    <span className="block text-xs wrap-anywhere text-muted-foreground">
                       {session.model ?? "unknown model"} ·{" "}
                       {session.message_count} messages ·{" "}
                       {formatUsd(session.cost_usd)}

@@ -20,7 +20,7 @@ function Fact({ icon: Icon, label, children }: FactProps) {
         aria-hidden="true"
       />
       <dt className="sr-only">{label}</dt>
-      <dd className="min-w-0 break-words">{children}</dd>
+      <dd className="min-w-0 wrap-anywhere">{children}</dd>
     </div>
   )
 }
@@ -121,8 +121,12 @@ export function DeviceFacts({
           {models.length ? (
             <ul aria-label="Loaded models" className="flex flex-wrap gap-1">
               {shown.map((model) => (
-                <li key={model}>
-                  <Badge variant="secondary" className="font-mono">
+                <li key={model} className="max-w-full min-w-0">
+                  <Badge
+                    variant="secondary"
+                    className="block max-w-full truncate font-mono"
+                    title={model}
+                  >
                     {model}
                   </Badge>
                 </li>

@@ -95,7 +95,7 @@ export function DeviceList({
       ) : (
         <ul
           aria-label="Devices"
-          className="grid gap-4 md:grid-cols-2 xl:grid-cols-3"
+          className="grid grid-cols-1 gap-4 md:grid-cols-2 xl:grid-cols-3"
         >
           {shown.map((device) => (
             <li key={device.id} className="min-w-0">

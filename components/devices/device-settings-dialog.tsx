@@ -103,7 +103,7 @@ function DeviceSettingsForm({
     >
       <DialogHeader>
         <DialogTitle>Device settings</DialogTitle>
-        <DialogDescription>
+        <DialogDescription className="wrap-anywhere">
           How the console and your other machines reach {device.name}, and
           whether its helper takes work.
         </DialogDescription>

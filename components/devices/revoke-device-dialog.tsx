@@ -60,7 +60,9 @@ function RevokeDeviceConfirm({
   return (
     <>
       <AlertDialogHeader>
-        <AlertDialogTitle>Revoke {device.name}?</AlertDialogTitle>
+        <AlertDialogTitle className="wrap-anywhere">
+          Revoke {device.name}?
+        </AlertDialogTitle>
         <AlertDialogDescription>
           The device is refused from its very next call: it stops syncing,
           sending heartbeats and taking runs. Its past sessions stay. To use it

@@ -1,5 +1,5 @@
 import * as React from "react"
-import { type LucideIcon } from "lucide-react"
+import { CircleAlert, type LucideIcon } from "lucide-react"
 
 import { cn } from "@/lib/utils"
 
@@ -31,7 +31,7 @@ export function EmptyState({
       <div className="flex size-12 items-center justify-center rounded-full bg-muted">
         <Icon className="size-6 text-muted-foreground" aria-hidden="true" />
       </div>
-      <div className="max-w-md space-y-1">
+      <div className="max-w-md min-w-0 space-y-1 wrap-anywhere">
         <h2 id={titleId} className="text-lg font-semibold">
           {title}
         </h2>
@@ -58,5 +58,26 @@ export function CommandHint({
     >
       <code>{command}</code>
     </pre>
+  )
+}
+
+/**
+ * A page's read failed: say so instead of an empty state, which would claim there is
+ * nothing. The cause is logged on the server, never shown.
+ */
+export function LoadErrorState({
+  what,
+  className,
+  ...props
+}: Omit<React.ComponentProps<"section">, "title"> & { what: string }) {
+  return (
+    <EmptyState
+      role="alert"
+      icon={CircleAlert}
+      title={`Could not load ${what}`}
+      description="The console could not read them just now. Reload the page to try again; if it keeps happening, the database may be unavailable."
+      className={cn("border-red-500/40", className)}
+      {...props}
+    />
   )
 }

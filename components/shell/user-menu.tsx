@@ -33,9 +33,14 @@ export function UserMenu({ user }: { user: UserMenuUser }) {
         </DropdownMenuTrigger>
         <DropdownMenuContent align="end" className="w-64">
           <DropdownMenuLabel className="flex flex-col gap-0.5">
-            <span className="truncate">{user.displayName || user.email}</span>
+            <span className="truncate" title={user.displayName || user.email}>
+              {user.displayName || user.email}
+            </span>
             {user.displayName ? (
-              <span className="truncate text-xs font-normal text-muted-foreground">
+              <span
+                className="truncate text-xs font-normal text-muted-foreground"
+                title={user.email}
+              >
                 {user.email}
               </span>
             ) : null}

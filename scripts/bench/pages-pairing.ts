@@ -1,5 +1,5 @@
 // Pair-approve → device-receives-secret latency: how long after the user clicks Approve the
-// agent holds its device secret. The agent is the real one (lib/device), polling at the
+// agent holds its device secret. The agent is the real one (agent/), polling at the
 // console's interval, so the figure is dominated by that interval, as a user experiences it;
 // the token request that hands over the secret is timed separately (the server's share).
 // `measurePairingLatency` works against any console (e.g. `next start`, for bench:pages);
@@ -18,8 +18,8 @@ import { pathToFileURL } from "node:url"
 import { createClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
-import { createDeviceApiClient } from "../../lib/device/api-client"
-import { pairDevice } from "../../lib/device/pairing"
+import { createDeviceApiClient } from "../../agent/api-client"
+import { pairDevice } from "../../agent/pairing"
 import { formatMs, median, percentile } from "./stats"
 
 export type PairingLatency = {

@@ -1,23 +1,81 @@
 import type { Metadata } from "next"
 import { FolderKanban } from "lucide-react"
 
-import { EmptyState } from "@/components/shell/empty-state"
+import { getCurrentUser } from "@/lib/auth/current-user"
+import {
+  listProjects,
+  type ProjectListItem,
+  type ProjectRole,
+} from "@/lib/projects/queries"
+import { createClient } from "@/lib/supabase/server"
+import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
+import { RecentList, RecentListItem } from "@/components/shell/recent-list"
+import { RelativeTime } from "@/components/shared/relative-time"
 
 export const metadata: Metadata = { title: "Projects" }
 
-export default function ProjectsPage() {
+const ROLE_LABELS: Record<ProjectRole, string> = {
+  owner: "Owner",
+  admin: "Admin",
+  developer: "Developer",
+  viewer: "Viewer",
+}
+
+export default async function ProjectsPage() {
+  const user = await getCurrentUser()
+  // The server client is untyped; the rows it returns are the generated Database's.
+  const supabase = await createClient()
+  let projects: ProjectListItem[] | null = null
+  try {
+    projects = await listProjects(supabase, { userId: user.id })
+  } catch (error) {
+    console.error("[projects]", error)
+  }
+  const now = new Date().getTime()
+
   return (
     <>
       <PageHeader
         title="Projects"
         description="Projects you belong to, with their members, roles, invitations and audit log."
       />
-      <EmptyState
-        icon={FolderKanban}
-        title="No projects yet"
-        description="Projects you create or are invited to will be listed here."
-      />
+      {!projects ? (
+        <LoadErrorState what="projects" />
+      ) : projects.length === 0 ? (
+        <EmptyState
+          icon={FolderKanban}
+          title="No projects yet"
+          description="Projects you create or are invited to will be listed here."
+        />
+      ) : (
+        <RecentList
+          title="Your projects"
+          summary={`You belong to ${projects.length} project${projects.length === 1 ? "" : "s"}.`}
+        >
+          {projects.map((project) => (
+            <RecentListItem
+              key={project.id}
+              title={project.name}
+              facts={
+                <>
+                  <span>
+                    Your role:{" "}
+                    {project.role ? ROLE_LABELS[project.role] : "none"}
+                  </span>
+                  <span>
+                    {project.memberCount} member
+                    {project.memberCount === 1 ? "" : "s"}
+                  </span>
+                  <span>
+                    Updated <RelativeTime date={project.updatedAt} now={now} />
+                  </span>
+                </>
+              }
+            />
+          ))}
+        </RecentList>
+      )}
     </>
   )
 }

@@ -1,25 +1,70 @@
 import type { Metadata } from "next"
 import { MessagesSquare } from "lucide-react"
 
-import { CommandHint, EmptyState } from "@/components/shell/empty-state"
+import { listRecentSessions, type RecentSessions } from "@/lib/sessions/queries"
+import { createClient } from "@/lib/supabase/server"
+import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
+import {
+  Fact,
+  RecentList,
+  RecentListItem,
+} from "@/components/shell/recent-list"
+import { RelativeTime } from "@/components/shared/relative-time"
 
 export const metadata: Metadata = { title: "Sessions" }
 
-export default function SessionsPage() {
+export default async function SessionsPage() {
+  // The server client is untyped; the rows it returns are the generated Database's.
+  const supabase = await createClient()
+  let result: RecentSessions | null = null
+  try {
+    result = await listRecentSessions(supabase)
+  } catch (error) {
+    console.error("[sessions]", error)
+  }
+  const now = new Date().getTime()
+
   return (
     <>
       <PageHeader
         title="Sessions"
         description="Chat sessions your machines sync to the cloud, searchable, with each message's model, tokens, speed and cost."
       />
-      <EmptyState
-        icon={MessagesSquare}
-        title="No sessions synced yet"
-        description="Sessions appear here once a paired machine syncs a folder of chats."
-      >
-        <CommandHint command="npm run device -- sync <folder>" />
-      </EmptyState>
+      {!result ? (
+        <LoadErrorState what="sessions" />
+      ) : result.total === 0 ? (
+        <EmptyState
+          icon={MessagesSquare}
+          title="No sessions synced yet"
+          description="Sessions appear here once a paired machine syncs its chats to the console."
+        />
+      ) : (
+        <RecentList
+          title="Recently updated"
+          summary={`${result.total.toLocaleString("en")} session${result.total === 1 ? "" : "s"} in all; the ${result.sessions.length} most recently updated:`}
+        >
+          {result.sessions.map((session) => (
+            <RecentListItem
+              key={session.id}
+              title={session.title || "Untitled session"}
+              facts={
+                <>
+                  <Fact text={session.device_name ?? "No device"} />
+                  <Fact text={session.model ?? "Model not reported"} />
+                  <span>
+                    {session.message_count.toLocaleString("en")} message
+                    {session.message_count === 1 ? "" : "s"}
+                  </span>
+                  <span>
+                    Updated <RelativeTime date={session.updated_at} now={now} />
+                  </span>
+                </>
+              }
+            />
+          ))}
+        </RecentList>
+      )}
     </>
   )
 }

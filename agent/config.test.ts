@@ -94,6 +94,16 @@ describe("device config file", () => {
     }
   )
 
+  it("keeps ids any Postgres uuid can be (an md5-derived one is no RFC 9562 version)", async () => {
+    const file = path.join(dir, "md5-id.json")
+    const config = {
+      ...CONFIG,
+      device_id: "3f1b2c4d-5e6f-ea8b-cc0d-1e2f3a4b5c6d",
+    }
+    await writeDeviceConfig(file, config)
+    expect((await readDeviceConfig(file))?.device_id).toBe(config.device_id)
+  })
+
   it("refuses to write an invalid config", async () => {
     await expect(
       writeDeviceConfig(file, { ...CONFIG, device_id: "nope" })

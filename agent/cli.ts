@@ -1,0 +1,391 @@
+import { readFileSync } from "node:fs"
+import os from "node:os"
+import { parseArgs } from "node:util"
+
+import qrcode from "qrcode-terminal"
+
+import { deviceRoleSchema } from "@/lib/devices/schema"
+
+import {
+  createDeviceApiClient,
+  type DeviceApiClient,
+  normalizeServer,
+} from "./api-client"
+import { sleep as defaultSleep } from "./backoff"
+import { collectHeartbeat, DEFAULT_LLM_PORT, describePlatform } from "./collect"
+import {
+  type DeviceConfig,
+  deleteDeviceConfig,
+  readDeviceConfig,
+  resolveConfigPath,
+  writeDeviceConfig,
+} from "./config"
+import { DeviceAgentError } from "./errors"
+import { keepOnline } from "./keep-online"
+import { pairDevice } from "./pairing"
+
+// `npm run device -- <command>`: what each command does, with everything it touches passed
+// in (console output, environment, fetch, sleep), so tests run it without a network.
+
+export const DEFAULT_SERVER = "http://localhost:3000"
+
+/** How a user starts the agent; every command hint in the console begins with it. */
+export const AGENT_INVOCATION = "npm run device --"
+
+/** The commands the agent knows, with the options each accepts besides the global ones. */
+export const AGENT_COMMANDS = {
+  pair: ["name", "role", "port", "tunnel-url", "once"],
+  status: [],
+  heartbeat: ["port", "tunnel-url", "watch"],
+  unpair: [],
+} as const satisfies Record<string, readonly string[]>
+
+export type AgentCommand = keyof typeof AGENT_COMMANDS
+
+export const GLOBAL_OPTIONS = ["server", "config", "help"] as const
+
+export const USAGE = `Usage: ${AGENT_INVOCATION} <command> [options]
+
+Commands:
+  pair                 pair this machine with your LMX Console account, then keep it
+                       online (a heartbeat every 30 s until stopped; --once sends one)
+  status               show the pairing and the last heartbeat
+  heartbeat [--watch]  report that this machine is online (every 30 s with --watch)
+  unpair               forget this machine's device secret (revoke it in the console too)
+
+Options:
+  --server URL         the console (default: the paired one, else ${DEFAULT_SERVER})
+  --config FILE        the device config file (default: LMX_DEVICE_CONFIG or your config dir)
+  --name NAME          pair: the device name shown in the console (default: the hostname)
+  --role ROLE          pair: llm_host or workstation (default: llm_host)
+  --once               pair: send one heartbeat after pairing and exit
+  --port PORT          pair, heartbeat: the LLM server's port here, also saved to the
+                       console (default: the port set in the console, else ${DEFAULT_LLM_PORT})
+  --tunnel-url URL     pair, heartbeat: a public URL that reaches the LLM server
+  --watch              heartbeat: keep sending until stopped
+  -h, --help           show this help`
+
+export const KEEP_ONLINE_COMMAND = `${AGENT_INVOCATION} heartbeat --watch`
+
+export type AgentIo = {
+  log: (line: string) => void
+  error: (line: string) => void
+  env: Record<string, string | undefined>
+  platform?: NodeJS.Platform
+  homedir?: string
+  /** The console's and the LLM server's; tests pass a fake. */
+  fetch?: typeof fetch
+  sleep?: (ms: number) => Promise<void>
+  /** Stops a watching command quietly. */
+  signal?: AbortSignal
+}
+
+class UsageError extends Error {}
+
+function appVersion(): string {
+  const pkg = JSON.parse(
+    readFileSync(new URL("../package.json", import.meta.url), "utf8")
+  ) as { version?: string }
+
+  return pkg.version ?? "0.0.0"
+}
+
+function parseCli(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: "string" },
+      config: { type: "string" },
+      name: { type: "string" },
+      role: { type: "string" },
+      port: { type: "string" },
+      "tunnel-url": { type: "string" },
+      watch: { type: "boolean", default: false },
+      once: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  })
+  const [command, ...rest] = positionals
+  if (rest.length > 0) throw new UsageError(`Unexpected argument: ${rest[0]}`)
+
+  return { command, values }
+}
+
+function accountLabel(config: Pick<DeviceConfig, "account">) {
+  return config.account.email ?? `account ${config.account.id}`
+}
+
+/** Runs one agent command; resolves with the process exit code. */
+export async function runDeviceCli(
+  argv: string[],
+  io: AgentIo
+): Promise<number> {
+  const sleep = io.sleep ?? defaultSleep
+  const { log, error: logError } = io
+
+  let cli: ReturnType<typeof parseCli>
+  try {
+    cli = parseCli(argv)
+  } catch (error) {
+    logError(`${(error as Error).message}\n\n${USAGE}`)
+
+    return 2
+  }
+  const { command, values } = cli
+  if (values.help || !command) {
+    log(USAGE)
+
+    return !command && !values.help ? 2 : 0
+  }
+  const configPath = resolveConfigPath({
+    env: values.config ? { LMX_DEVICE_CONFIG: values.config } : io.env,
+    platform: io.platform ?? process.platform,
+    homedir: io.homedir ?? os.homedir(),
+  })
+
+  function makeClient(server: string): DeviceApiClient {
+    return createDeviceApiClient({
+      server,
+      fetch: io.fetch,
+      sleep,
+      onRetry: ({ attempt, delayMs, reason }) =>
+        logError(
+          `  …the console did not answer (${reason}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`
+        ),
+    })
+  }
+
+  async function recordHeartbeat(
+    config: DeviceConfig,
+    ok: boolean,
+    message: string
+  ) {
+    config.last_heartbeat = { at: new Date().toISOString(), ok, message }
+    await writeDeviceConfig(configPath, config)
+  }
+
+  function chosenPort(config: DeviceConfig) {
+    // The console's lan_port wins unless the user names one: the owner may have set it there.
+    const chosen = values.port !== undefined
+    const port = chosen
+      ? Number(values.port)
+      : (config.lan_port ?? DEFAULT_LLM_PORT)
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new UsageError("--port must be a port number (1-65535)")
+    }
+
+    return { port, chosen }
+  }
+
+  /** Sends one heartbeat; refusals are recorded for `status` and rethrown. */
+  async function sendHeartbeat(config: DeviceConfig, client: DeviceApiClient) {
+    const { port, chosen } = chosenPort(config)
+    const { heartbeat, llm } = await collectHeartbeat({
+      appVersion: appVersion(),
+      llmPort: port,
+      reportPort: chosen,
+      tunnelUrl: values["tunnel-url"],
+      fetch: io.fetch,
+    })
+    try {
+      const answer = await client.heartbeat(config.device_secret, heartbeat)
+      config.lan_port = answer.lan_port
+      const llmText = llm.reachable
+        ? `LLM server on :${port} up${llm.error ? ` (${llm.error})` : ""}, ${llm.models.length} model${llm.models.length === 1 ? "" : "s"} loaded`
+        : `no LLM server on :${port} (${llm.error ?? "unreachable"})`
+      const message = `${llmText}; LAN ${heartbeat.lan_ip ?? "none"}`
+      await recordHeartbeat(config, true, message)
+      log(
+        `${new Date().toISOString()} heartbeat accepted for "${answer.device_name}": ${message}`
+      )
+
+      return answer.next_heartbeat_in
+    } catch (error) {
+      if (error instanceof DeviceAgentError) {
+        await recordHeartbeat(config, false, error.message)
+      }
+      throw error
+    }
+  }
+
+  function watch(config: DeviceConfig, client: DeviceApiClient) {
+    return keepOnline({
+      beat: () => sendHeartbeat(config, client),
+      sleep,
+      signal: io.signal,
+      onRetry: (error, delayMs) =>
+        logError(
+          `${error.message} Next try in ${Math.round(delayMs / 1000)} s.`
+        ),
+    })
+  }
+
+  async function requireConfig(): Promise<DeviceConfig> {
+    const config = await readDeviceConfig(configPath)
+    if (!config)
+      throw new DeviceAgentError("not_paired", { server: DEFAULT_SERVER })
+
+    return config
+  }
+
+  async function commandPair() {
+    const existing = await readDeviceConfig(configPath)
+    const server = normalizeServer(
+      values.server ?? existing?.server ?? DEFAULT_SERVER
+    )
+    const role = deviceRoleSchema.safeParse(values.role ?? "llm_host")
+    if (!role.success)
+      throw new UsageError("--role must be llm_host or workstation")
+    if (values.watch) {
+      throw new UsageError(
+        "pair keeps the device online by itself; --watch is for heartbeat"
+      )
+    }
+    const name =
+      (values.name ?? os.hostname()).trim().slice(0, 80) || "My machine"
+    if (existing) {
+      log(
+        `This machine is paired as "${existing.device_name}" with ${accountLabel(existing)} on ${existing.server}; pairing again replaces that.\n`
+      )
+    }
+
+    const client = makeClient(server)
+    const grant = await pairDevice({
+      client,
+      sleep,
+      info: {
+        name,
+        hostname: os.hostname().slice(0, 255) || undefined,
+        platform: describePlatform(),
+        app_version: appVersion(),
+        role: role.data,
+      },
+      onCode: (started) => {
+        log(`Pair "${name}" with LMX Console:\n`)
+        log(`  1. Open   ${started.verification_uri_complete}`)
+        log(`     (or go to ${started.verification_uri} and enter the code)`)
+        log(`  2. Check that the console shows the code  ${started.user_code}`)
+        log(`  3. Approve it there.\n`)
+        qrcode.generate(
+          started.verification_uri_complete,
+          { small: true },
+          (qr) => log(qr)
+        )
+        log(
+          `Waiting for approval (the code expires in ${Math.round(started.expires_in / 60)} minutes; Ctrl-C to stop)…`
+        )
+      },
+      onPoll: (status, interval) => {
+        if (status === "slow_down") {
+          logError(
+            `  …the console asked to poll less often: every ${interval} s now`
+          )
+        }
+      },
+    })
+
+    const config: DeviceConfig = {
+      version: 1,
+      server,
+      device_id: grant.device_id,
+      device_name: grant.device_name || name,
+      device_secret: grant.access_token,
+      account: grant.account,
+      paired_at: new Date().toISOString(),
+    }
+    await writeDeviceConfig(configPath, config)
+
+    log(`\nPaired "${config.device_name}" with ${accountLabel(config)}.`)
+    log(`  device   ${config.device_id}`)
+    log(`  secret   saved to ${configPath} (readable only by you)`)
+    log(
+      `If ${accountLabel(config)} is not your account, revoke the device in the console now and run \`${AGENT_INVOCATION} unpair\`.\n`
+    )
+
+    // A device that never reports stays "Never connected" in the console: the first
+    // heartbeat goes out now, not when the user remembers another command.
+    if (values.once) {
+      await sendHeartbeat(config, client)
+      log(
+        `The console shows it online for the next 90 s. To keep it online, run \`${KEEP_ONLINE_COMMAND}\` on this machine.`
+      )
+
+      return
+    }
+    log(
+      `Keeping "${config.device_name}" online: a heartbeat every 30 s while this runs. Ctrl-C stops it; \`${KEEP_ONLINE_COMMAND}\` starts it again.`
+    )
+    await watch(config, client)
+  }
+
+  async function commandStatus() {
+    const config = await readDeviceConfig(configPath)
+    if (!config) {
+      log(`Not paired (no device config at ${configPath}).`)
+      log(`Run \`${AGENT_INVOCATION} pair\` to pair this machine.`)
+
+      return
+    }
+    log(`Paired with   ${config.server}`)
+    log(`Account       ${accountLabel(config)}`)
+    log(`Device        ${config.device_name} (${config.device_id})`)
+    log(`Paired at     ${config.paired_at}`)
+    log(`Config        ${configPath}`)
+    const last = config.last_heartbeat
+    log(
+      `Last heartbeat ${last ? `${last.at}: ${last.ok ? "accepted" : "refused"} — ${last.message}` : "none yet"}`
+    )
+  }
+
+  async function commandHeartbeat() {
+    const config = await requireConfig()
+    const client = makeClient(values.server ?? config.server)
+    if (values.watch) return watch(config, client)
+    await sendHeartbeat(config, client)
+  }
+
+  async function commandUnpair() {
+    const config = await readDeviceConfig(configPath).catch(() => null)
+    const removed = await deleteDeviceConfig(configPath)
+    if (!removed) {
+      log(`Not paired (no device config at ${configPath}); nothing to forget.`)
+
+      return
+    }
+    log(`Forgot the device secret (${configPath}).`)
+    if (config) {
+      log(
+        `"${config.device_name}" still appears in the console for ${accountLabel(config)}; revoke it there (${config.server}/devices) so the secret can never be used again.`
+      )
+    }
+  }
+
+  const commands: Record<AgentCommand, () => Promise<void>> = {
+    pair: commandPair,
+    status: commandStatus,
+    heartbeat: commandHeartbeat,
+    unpair: commandUnpair,
+  }
+
+  try {
+    if (!Object.hasOwn(commands, command)) {
+      throw new UsageError(`Unknown command: ${command}`)
+    }
+    await commands[command as AgentCommand]()
+
+    return 0
+  } catch (error) {
+    if (error instanceof UsageError) {
+      logError(`${error.message}\n\n${USAGE}`)
+
+      return 2
+    }
+    if (error instanceof Error) {
+      logError(error.message)
+
+      return 1
+    }
+    throw error
+  }
+}
