@@ -110,6 +110,8 @@ create trigger devices_guard_update
   for each row execute function private.devices_guard_update();
 
 -- Audit entries for rename, revoke and delete, in the transaction that made the change.
+-- private.write_audit comes with the audit log (20261122000500), whose table references
+-- devices; plpgsql resolves the name when the trigger runs.
 create or replace function private.devices_audit()
 returns trigger
 language plpgsql
