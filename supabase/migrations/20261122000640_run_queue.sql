@@ -98,10 +98,10 @@ begin
 end;
 $$;
 
--- The claim commits with synchronous_commit off: a claim lost in a server crash only puts the
--- run back in the queue, and the worker that thought it held it is then refused by the
--- fencing on its very next call (start, heartbeat, log, complete all commit durably). A claim
--- then no longer waits for its own WAL flush. The setting must outlive the function, and a
+-- The claim commits with synchronous_commit off, so it does not wait for its own WAL flush: a
+-- claim lost in a server crash only puts the run back in the queue, and the worker that
+-- thought it held it is then refused by the fencing on its very next call (start, heartbeat,
+-- log, complete all commit durably). The setting must outlive the function, and a
 -- function with a SET clause (search_path) restores every setting it changed on exit, so the
 -- API entry point is a thin invoker wrapper without one (it holds no rights to hijack: every
 -- name in it is qualified and the work runs in the security definer function below).
