@@ -17,9 +17,8 @@ create trigger profiles_set_updated_at
 revoke all on public.profiles from anon;
 revoke insert, delete, truncate, references, trigger on public.profiles from authenticated;
 
-create policy "Users can view their own profile" on public.profiles
-  for select to authenticated
-  using (id = (select auth.uid()) and (select private.requester_is_active()));
+-- The select policy (a user's own profile and those of their project co-members) is created
+-- with project memberships, in 20261122000610_projects.sql.
 
 create policy "Users can update their own profile" on public.profiles
   for update to authenticated

@@ -1,6 +1,6 @@
 -- The machines a user has paired: LLM hosts and workstations. Rows are created only by the
--- pairing functions; the owner renames and revokes, and a device may touch only the
--- heartbeat fields of its own row. Online means a heartbeat within the last 90 seconds.
+-- pairing functions; the owner renames and revokes; a device touches only its heartbeat
+-- fields. Online (a heartbeat at most 90 s old) is decided in lib/devices/online.ts alone.
 create type public.device_role as enum ('llm_host', 'workstation');
 
 create table public.devices (
@@ -110,6 +110,8 @@ create trigger devices_guard_update
   for each row execute function private.devices_guard_update();
 
 -- Audit entries for rename, revoke and delete, in the transaction that made the change.
+-- private.write_audit comes with the audit log (20261122000500), whose table references
+-- devices; plpgsql resolves the name when the trigger runs.
 create or replace function private.devices_audit()
 returns trigger
 language plpgsql
@@ -139,18 +141,3 @@ revoke execute on function private.devices_audit() from public, anon, authentica
 create trigger devices_audit
   after update or delete on public.devices
   for each row execute function private.devices_audit();
-
--- What the console lists: each device with its online state, computed at read time.
-create view public.devices_with_status
-  with (security_invoker = true)
-as
-select
-  d.id, d.user_id, d.name, d.role, d.helper_enabled, d.helper_config, d.hostname, d.platform,
-  d.app_version, d.lan_ip, d.lan_port, d.tunnel_url, d.capabilities, d.last_seen_at,
-  d.paired_at, d.revoked_at, d.created_at, d.updated_at,
-  (d.revoked_at is null and d.last_seen_at > now() - interval '90 seconds') as is_online
-from public.devices d;
-
-revoke all on public.devices_with_status from anon;
-grant select on public.devices_with_status to authenticated;
-revoke insert, update, delete, truncate, references, trigger on public.devices_with_status from authenticated;

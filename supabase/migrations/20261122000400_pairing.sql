@@ -1,9 +1,9 @@
 -- Device pairing as in RFC 8628 (device authorization grant). The device starts a request and
 -- shows a short user code; the signed-in user looks it up, sees what is asking, approves or
 -- denies; the device polls and exchanges its device code, once, for a long-lived secret.
+
 -- Codes and secrets are stored only as SHA-256 hashes; all of it goes through the security
 -- definer functions below, whose checks are the authorization.
-
 create table private.pairing_requests (
   id uuid primary key default gen_random_uuid(),
   device_code_hash bytea not null unique,
@@ -223,7 +223,8 @@ $$;
 
 -- Approves a request: creates the device for the signed-in user (optionally under another
 -- name) and records it in the audit log. Returns the new device's id, or null when the code
--- matches nothing pending.
+-- matches nothing pending. (private.write_audit comes with the audit log, 20261122000500,
+-- which references devices; plpgsql resolves the name when the function runs.)
 create or replace function public.pairing_approve(user_code text, device_name text default null)
 returns uuid
 language plpgsql
@@ -408,13 +409,14 @@ revoke execute on function
   from public, anon, authenticated;
 
 -- The device side runs before the device has any credentials: the device API calls these
--- with the anon key.
+-- with the anon key. A signed-in user's token has no business calling them, so execute stays
+-- with anon (and the platform role) alone.
 grant execute on function
   public.pairing_start(text, text, text, text, public.device_role, inet),
   public.pairing_poll(text),
   public.pairing_exchange(text),
   public.device_authenticate(text)
-  to anon, authenticated, service_role;
+  to anon, service_role;
 -- The user side needs a signed-in user.
 grant execute on function
   public.pairing_lookup(text),

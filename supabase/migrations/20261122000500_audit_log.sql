@@ -23,9 +23,8 @@ alter table public.audit_log enable row level security;
 revoke all on public.audit_log from anon;
 revoke insert, update, delete, truncate, references, trigger on public.audit_log from authenticated;
 
-create policy "Users can read the entries they made" on public.audit_log
-  for select to authenticated
-  using (actor_user_id = (select auth.uid()) and (select private.requester_is_active()));
+-- The select policy (a user's own entries, and their projects' entries for members) is created
+-- with the link to projects, in 20261122000670_audit_log_projects.sql.
 
 -- Refuses every update and delete, even from the table owner. The one exception is a
 -- foreign key's "on delete set null" when an actor or project goes away: only those

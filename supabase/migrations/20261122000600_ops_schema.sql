@@ -45,10 +45,12 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  new_row jsonb := pg_catalog.to_jsonb(new);
+  old_row jsonb := pg_catalog.to_jsonb(old);
   col text;
 begin
   foreach col in array tg_argv loop
-    if (pg_catalog.to_jsonb(new) -> col) is distinct from (pg_catalog.to_jsonb(old) -> col) then
+    if (new_row -> col) is distinct from (old_row -> col) then
       raise exception '%.% cannot be changed', tg_table_name, col
         using errcode = '42501';
     end if;

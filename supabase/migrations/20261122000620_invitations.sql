@@ -33,12 +33,13 @@ create trigger invitations_set_updated_at
   before update on ops.invitations
   for each row execute function private.set_updated_at();
 
+-- auth.email() sits in its own subselect, so it is read once per query, not once per row.
 create policy "Admins and the invitee can view invitations" on ops.invitations
   for select to authenticated
   using (
     project_id in (select private.my_project_ids('admin'))
     or (
-      email = (select pg_catalog.lower(auth.email()))
+      email = pg_catalog.lower((select auth.email()))
       and not (select private.is_device_request())
     )
   );
@@ -47,13 +48,15 @@ create policy "Admins and the invitee can view invitations" on ops.invitations
 -- the change), so the API gets no insert, update or delete policy here.
 revoke insert, update, delete, truncate on ops.invitations from anon, authenticated;
 
+-- Core sha256() rather than pgcrypto's digest(), which the embedded engine's pgcrypto build
+-- fails to initialise now and then.
 create or replace function private.hash_token(p_token text)
 returns text
 language sql
 immutable
 set search_path = ''
 as $$
-  select pg_catalog.encode(extensions.digest(p_token, 'sha256'), 'hex')
+  select pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8')), 'hex')
 $$;
 
 create or replace function private.new_token()
@@ -143,6 +146,8 @@ begin
 end;
 $$;
 
+-- "Not found" below is SQLSTATE PT404, which PostgREST (and the local stack) answer as HTTP
+-- 404; P0002 would reach the API as a 500.
 -- A resend mints a new token (the old link stops working) and renews the expiry.
 create or replace function ops.resend_invitation(
   p_invitation_id uuid,
@@ -159,7 +164,7 @@ declare
 begin
   select * into target from ops.invitations i where i.id = p_invitation_id for update;
   if not found then
-    raise exception 'No such invitation' using errcode = 'P0002';
+    raise exception 'No such invitation' using errcode = 'PT404';
   end if;
   perform private.check_can_invite(target.project_id, target.role);
   if target.accepted_at is not null or target.revoked_at is not null then
@@ -195,7 +200,7 @@ declare
 begin
   select * into target from ops.invitations i where i.id = p_invitation_id for update;
   if not found then
-    raise exception 'No such invitation' using errcode = 'P0002';
+    raise exception 'No such invitation' using errcode = 'PT404';
   end if;
   perform private.check_can_invite(target.project_id, target.role);
   if target.accepted_at is not null or target.revoked_at is not null then
@@ -229,7 +234,7 @@ begin
    for update;
   if not found or target.revoked_at is not null then
     raise exception 'This invitation link is not valid (it may have been revoked or resent)'
-      using errcode = 'P0002';
+      using errcode = 'PT404';
   end if;
   if target.accepted_at is not null then
     raise exception 'This invitation was already accepted' using errcode = '22023';

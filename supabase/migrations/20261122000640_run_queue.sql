@@ -1,9 +1,9 @@
 -- The run queue's functions. Users queue, cancel and re-run (developer or above; audited in
 -- the same transaction). Paired devices claim and work runs of projects where their owner is
--- developer or above; every worker-side write is fenced on the run still being held by that
--- device, so a late call from an evicted worker changes nothing and says so (SQLSTATE PT409,
--- which PostgREST answers as HTTP 409).
+-- developer or above; every worker-side write is fenced on the run still being held by that device.
 
+-- A late call from an evicted worker changes nothing and says so: SQLSTATE PT409, which
+-- PostgREST answers as HTTP 409 (and PT404, HTTP 404, for "not found": P0002 would be a 500).
 -- Locks a run the calling device holds in one of the given states, or refuses.
 create or replace function private.lock_held_run(p_run_id uuid, p_states text[])
 returns ops.runs
@@ -98,10 +98,17 @@ begin
 end;
 $$;
 
-create or replace function ops.claim_next_run(
-  p_project_id uuid default null,
-  p_lease_seconds integer default 60
-)
+-- The claim commits with synchronous_commit off, so it does not wait for its own WAL flush: a
+-- claim lost in a server crash only puts the run back in the queue, and the worker that
+-- thought it held it is then refused by the fencing on its very next call (start, heartbeat,
+-- log, complete all commit durably). The setting must outlive the function, and a
+-- function with a SET clause (search_path) restores every setting it changed on exit, so the
+-- API entry point is a thin invoker wrapper without one (it holds no rights to hijack: every
+-- name in it is qualified and the work runs in the security definer function below).
+-- The 'claimed' moment stays on the run (claimed_by, claimed_at, attempts); the events record
+-- the start and any lease lost, with the device that lost it. The reaper runs only when a
+-- lease has actually expired.
+create or replace function private.claim_next_run(p_project_id uuid, p_lease_seconds integer)
 returns setof ops.runs
 language plpgsql
 security definer
@@ -116,7 +123,12 @@ begin
     raise exception 'Only a paired device that is not revoked can claim runs'
       using errcode = '42501';
   end if;
-  perform ops.requeue_expired_runs(20);
+  if exists (
+    select 1 from ops.runs r
+     where r.status in ('claimed', 'running') and r.lease_expires_at < pg_catalog.now()
+  ) then
+    perform ops.requeue_expired_runs(20);
+  end if;
 
   -- Materialized so the planner cannot fold the locking subquery into the update and lock
   -- more rows than the one it asked for.
@@ -145,14 +157,29 @@ begin
    where r.id = c.id
   returning r.* into claimed;
 
-  if claimed.id is null then
-    return;
+  if claimed.id is not null then
+    return next claimed;
   end if;
-  insert into ops.run_events (run_id, project_id, kind, message, device_id, data)
-  values (claimed.id, claimed.project_id, 'claimed', 'Claimed by a worker', device,
-    pg_catalog.jsonb_build_object('attempt', claimed.attempts));
+end;
+$$;
 
-  return next claimed;
+revoke execute on function private.claim_next_run(uuid, integer) from public, anon;
+grant execute on function private.claim_next_run(uuid, integer) to authenticated;
+
+-- plpgsql, so its plan is cached per connection (a non-inlined SQL function is planned again
+-- on every call).
+create or replace function ops.claim_next_run(
+  p_project_id uuid default null,
+  p_lease_seconds integer default 60
+)
+returns setof ops.runs
+language plpgsql
+volatile
+security invoker
+as $$
+begin
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
+  return query select * from private.claim_next_run(p_project_id, p_lease_seconds);
 end;
 $$;
 
@@ -354,7 +381,7 @@ begin
       using errcode = '42501';
   end if;
   if not private.has_project_role(p_project_id, 'viewer') then
-    raise exception 'No such run or workflow' using errcode = 'P0002';
+    raise exception 'No such run or workflow' using errcode = 'PT404';
   end if;
   if not private.has_project_role(p_project_id, 'developer') then
     raise exception 'Only developers, admins and owners can queue, cancel or re-run runs'

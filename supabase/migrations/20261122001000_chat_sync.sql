@@ -1,7 +1,6 @@
--- Chat sessions and messages that devices sync to the cloud, with sync metadata
--- (sync_version, last_modified_at, change_seq, deleted_at tombstones), counters kept by
--- statement-level triggers, full-text search over messages, and the sync_push / sync_pull
--- RPCs the device API calls. A session may belong to a project, whose members can read it.
+-- Chat sessions and messages that devices sync to the cloud: sync metadata and tombstones,
+-- each message's cost and the session counters kept by triggers, full-text search, and the
+-- sync_push / sync_pull RPCs the device API calls. Project members read a project's sessions.
 
 create table public.cloud_sessions (
   id uuid primary key default gen_random_uuid(),
@@ -195,8 +194,9 @@ create trigger cloud_sessions_track_changes
   for each row execute function private.cloud_sessions_track_changes();
 
 -- Messages: the owner and project come from the session, ownership is fixed, a tombstone
--- drops the content, and sync metadata works as for sessions. Security invoker on purpose:
--- an API caller's lookup sees only their own session (anyone else's is "not found").
+-- drops the content, the cost comes from the price in force, and sync metadata works as for
+-- sessions. Security invoker on purpose: an API caller's lookup sees only their own session
+-- (anyone else's is "not found").
 create or replace function private.cloud_messages_track_changes()
 returns trigger
 language plpgsql
@@ -231,6 +231,20 @@ begin
     new.reasoning := null;
     new.tool_calls := null;
   end if;
+
+  -- The price in force when the message was written: the same rule as private.message_cost,
+  -- inlined because a nested function call per row costs more than the query itself.
+  new.cost_usd := coalesce((
+    select ((new.input_tokens - new.cached_tokens) * p.input_per_mtok
+            + new.cached_tokens * p.cached_per_mtok
+            + new.output_tokens * p.output_per_mtok) / 1000000
+      from public.model_prices p
+     where p.model = new.model
+       and (p.user_id = new.user_id or p.user_id is null)
+       and p.effective_from <= new.created_at
+     order by p.user_id is null, p.effective_from desc
+     limit 1
+  ), 0)::numeric(16, 8);
 
   if tg_op = 'UPDATE' then
     if (new.parent_id, new.message_index, new.role, new.content, new.reasoning, new.tool_calls,

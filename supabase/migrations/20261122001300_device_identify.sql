@@ -1,7 +1,6 @@
--- What the device API needs beyond device_authenticate: to tell a revoked device from an
--- unknown secret (so the agent can say it was revoked from the console), and the email of the
--- account a device is paired to (the agent prints it: a device bound to the wrong account
--- would sync someone's chats into it). Only the holder of the secret learns either.
+-- What the device API needs beyond device_authenticate: whether a secret is a revoked device's
+-- (so the agent can say so) and the email of the account it is paired to (the agent prints it,
+-- lest a device bound to the wrong account sync someone's chats). Only the secret's holder learns.
 create or replace function public.device_identify(device_secret text)
 returns table (device_id uuid, user_id uuid, device_name text, account_email text, revoked boolean)
 language sql

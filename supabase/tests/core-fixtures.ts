@@ -1,4 +1,4 @@
-import { type Database, type Queryable } from "@lmx/supabase-local/db/types"
+import { actorsOf } from "./rls-harness"
 
 /**
  * Fixed actors and rows for the SQL tests of the core tables (profiles, devices, audit_log,
@@ -108,97 +108,8 @@ select 'session counters', s.id::text
  where (s.message_count, s.token_count, s.cost_usd) is distinct from (t.n, t.tokens, t.cost)
 `
 
-export type Actor = {
-  role: "anon" | "authenticated"
-  claims: Record<string, unknown>
-}
-
-export function userActor(user: keyof typeof USERS): Actor {
-  return {
-    role: "authenticated",
-    claims: {
-      sub: USERS[user],
-      role: "authenticated",
-      aud: "authenticated",
-      email: `${user}@core.test`,
-    },
-  }
-}
-
-/** The claims the device API mints for a device: the owner as sub, plus device_id. */
-export function deviceActor(user: keyof typeof USERS, deviceId: string): Actor {
-  return {
-    role: "authenticated",
-    claims: {
-      sub: USERS[user],
-      role: "authenticated",
-      aud: "authenticated",
-      device_id: deviceId,
-    },
-  }
-}
-
-export const ANON: Actor = { role: "anon", claims: { role: "anon" } }
-
-/** Sets role and claims for the rest of the transaction, exactly as PostgREST does. */
-export async function actAs(tx: Queryable, actor: Actor) {
-  await tx.query("select set_config('request.jwt.claims', $1, true)", [
-    JSON.stringify(actor.claims),
-  ])
-  await tx.exec(`set local role ${actor.role}`)
-}
-
-class Rollback extends Error {}
-
-/** Runs fn as the actor in a transaction that always rolls back; returns its result or error. */
-export async function tryAs<T>(
-  db: Database,
-  actor: Actor,
-  fn: (tx: Queryable) => Promise<T>
-): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
-  let value: T | undefined
-  try {
-    await db.transaction(async (tx) => {
-      await actAs(tx, actor)
-      value = await fn(tx)
-      throw new Rollback()
-    })
-  } catch (error) {
-    if (error instanceof Rollback) return { ok: true, value: value as T }
-    return {
-      ok: false,
-      error: error instanceof Error ? error : new Error(String(error)),
-    }
-  }
-
-  return {
-    ok: false,
-    error: new Error("the transaction committed unexpectedly"),
-  }
-}
-
-/** Runs fn as the actor and commits. */
-export async function runAs<T>(
-  db: Database,
-  actor: Actor,
-  fn: (tx: Queryable) => Promise<T>
-) {
-  return db.transaction(async (tx) => {
-    await actAs(tx, actor)
-
-    return fn(tx)
-  })
-}
-
-/** Expects fn to fail as the actor; returns the error so the caller can check its message. */
-export async function failureAs(
-  db: Database,
-  actor: Actor,
-  fn: (tx: Queryable) => Promise<unknown>
-) {
-  const result = await tryAs(db, actor, fn)
-  if (result.ok)
-    throw new Error("expected the statement to fail, but it succeeded")
-
-  return result.error
-}
+/** The fixture users as API callers: userActor("owner"), deviceActor("owner", DEVICES.owner). */
+export const { userActor, deviceActor } = actorsOf(
+  USERS,
+  (user) => `${user}@core.test`
+)

@@ -1,29 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
 import {
-  createTestDatabase,
-  TEST_ENGINE,
-  type TestDatabase,
-} from "@lmx/supabase-local/testing/test-stack"
-
-import {
-  ANON,
   DEVICES,
   deviceActor,
   FIXTURES_SQL,
   ROWS,
-  tryAs,
   USERS,
   userActor,
-  type Actor,
 } from "./core-fixtures"
+import {
+  ANON,
+  describeRlsMatrix,
+  type Actor,
+  type MatrixRow,
+} from "./rls-harness"
 
 // The RLS matrix for the core tables and views: profiles, devices, audit_log, chat sync,
 // prices and usage. "ok" = the statement succeeds on the fixture row (a select sees exactly
 // it, a write touches exactly one row); "no" = the actor sees nothing, touches nothing, or the
 // statement fails. The owner's fixture session lives in a project where viewer, developer and
-// admin are members (the owner is its owner), so they also see the owner's profile. Each cell
-// runs in a transaction that rolls back.
+// admin are members (the owner is its owner), so they also see the owner's profile.
 const ACTORS = {
   anon: ANON,
   owner: userActor("owner"),
@@ -36,12 +30,8 @@ const ACTORS = {
   strangerDevice: deviceActor("stranger", DEVICES.stranger),
 } satisfies Record<string, Actor>
 
-type ActorName = keyof typeof ACTORS
-type Outcome = "ok" | "no"
-const ACTOR_ORDER = Object.keys(ACTORS) as ActorName[]
-
 // prettier-ignore
-const MATRIX: [table: string, operation: string, ...outcomes: Outcome[]][] = [
+const MATRIX: MatrixRow<string>[] = [
   //                                           anon  owner stranger viewer developer admin ownerDevice revoked strangerDevice
   ["public.profiles",       "select",           "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.profiles",       "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
@@ -54,7 +44,6 @@ const MATRIX: [table: string, operation: string, ...outcomes: Outcome[]][] = [
   ["public.devices",        "update:heartbeat", "no", "no", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.devices",        "update:sibling",   "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.devices",        "delete",           "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
-  ["public.devices_with_status", "select",      "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.audit_log",      "select",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.audit_log",      "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.audit_log",      "update",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
@@ -107,9 +96,6 @@ const STATEMENTS: Record<string, Record<string, string>> = {
     "update:heartbeat": `update public.devices set last_seen_at = now(), app_version = '9.9.9', lan_ip = '10.0.0.9' where id = '${DEVICES.owner}'`,
     "update:sibling": `update public.devices set last_seen_at = now() where id = '${DEVICES.ownerSecond}'`,
     delete: `delete from public.devices where id = '${DEVICES.ownerSecond}'`,
-  },
-  "public.devices_with_status": {
-    select: `select id from public.devices_with_status where id = '${DEVICES.owner}' and is_online`,
   },
   "public.audit_log": {
     select: `select id from public.audit_log where id = '${ROWS.auditEntry}'`,
@@ -168,99 +154,17 @@ const STATEMENTS: Record<string, Record<string, string>> = {
   },
 }
 
-type Cell = {
-  table: string
-  operation: string
-  actor: ActorName
-  expected: Outcome
-}
-
-const cells: Cell[] = MATRIX.flatMap(([table, operation, ...outcomes]) =>
-  ACTOR_ORDER.map((actor, index) => ({
-    table,
-    operation,
-    actor,
-    expected: outcomes[index] ?? "no",
-  }))
-)
-
-function statementFor(table: string, operation: string) {
-  const sql = STATEMENTS[table]?.[operation]
-  if (!sql) throw new Error(`no statement for ${table} ${operation}`)
-
-  return sql
-}
-
-describe(`core RLS matrix (${TEST_ENGINE})`, () => {
-  let database: TestDatabase
-
-  beforeAll(async () => {
-    database = await createTestDatabase({ seedFiles: [] })
-    await database.db.exec(FIXTURES_SQL)
+describeRlsMatrix({
+  title: "core RLS matrix",
+  actors: ACTORS,
+  rows: MATRIX,
+  statements: STATEMENTS,
+  setup: async (db) => {
+    await db.exec(FIXTURES_SQL)
     // A user whose profile is gone, so that inserting one is a valid statement.
-    await database.db.exec(`
+    await db.exec(`
       insert into auth.users (id, email) values ('${USERS.orphan}', 'orphan@core.test');
       delete from public.profiles where id = '${USERS.orphan}';
     `)
-  })
-  afterAll(async () => {
-    await database?.dispose()
-  })
-
-  it("has one row per table and operation, with an outcome for every actor", () => {
-    for (const [table, operation, ...outcomes] of MATRIX) {
-      expect(outcomes, `${table} ${operation}`).toHaveLength(ACTOR_ORDER.length)
-      expect(
-        STATEMENTS[table]?.[operation],
-        `${table} ${operation}`
-      ).toBeDefined()
-    }
-  })
-
-  // A row where every actor is denied proves nothing if its statement is simply broken: the
-  // platform role (as migrations and seeds run) must be able to run each one, unless the
-  // audit log's append-only trigger stops it.
-  const deniedToAll = MATRIX.filter(([, , ...outcomes]) =>
-    outcomes.every((outcome) => outcome === "no")
-  ).map(([table, operation]) => ({ table, operation }))
-  it.each(deniedToAll)(
-    "$table $operation is a valid statement that only policies stop",
-    async ({ table, operation }) => {
-      const sql = statementFor(table, operation)
-      const outcome = await database.db
-        .transaction(async (tx) => {
-          const result = await tx.query(sql)
-          throw Object.assign(new Error("rollback"), {
-            touched: result.rowCount,
-          })
-        })
-        .catch((error: unknown) => error)
-      const touched = (outcome as { touched?: number }).touched
-      if (touched === undefined) expect(String(outcome)).toMatch(/append-only/)
-      else expect(touched).toBe(1)
-    }
-  )
-
-  it.each(cells)(
-    "$table $operation as $actor: $expected",
-    async ({ table, operation, actor, expected }) => {
-      const sql = statementFor(table, operation)
-      const isSelect = operation.startsWith("select")
-      const result = await tryAs(database.db, ACTORS[actor], (tx) =>
-        tx.query(sql)
-      )
-      const touched = !result.ok
-        ? 0
-        : isSelect
-          ? result.value.rows.length
-          : result.value.rowCount
-
-      if (expected === "ok") {
-        if (!result.ok) throw result.error
-        expect(touched, "rows seen or touched").toBe(1)
-      } else {
-        expect(touched, "rows seen or touched").toBe(0)
-      }
-    }
-  )
+  },
 })

@@ -1,4 +1,4 @@
-import { type Database, type Queryable } from "@lmx/supabase-local/db/types"
+import { actorsOf } from "./rls-harness"
 
 /**
  * Fixed actors and rows for the ops SQL tests: one project with a member of every role, a
@@ -99,60 +99,5 @@ insert into public.audit_log (id, actor_user_id, action, target_type, target_id,
   ('${ROWS.auditEntry}', '${USERS.owner}', 'run.queued', 'run', '${ROWS.run}', '${ROWS.project}');
 `
 
-export type Actor = {
-  role: "anon" | "authenticated"
-  claims: Record<string, unknown>
-}
-
-export function userActor(user: keyof typeof USERS): Actor {
-  return {
-    role: "authenticated",
-    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", email: emailOf(user) },
-  }
-}
-
-export function deviceActor(user: keyof typeof USERS, deviceId: string): Actor {
-  return {
-    role: "authenticated",
-    claims: { sub: USERS[user], role: "authenticated", aud: "authenticated", device_id: deviceId },
-  }
-}
-
-export const ANON: Actor = { role: "anon", claims: { role: "anon" } }
-
-/** Sets role and claims for the rest of the transaction, exactly as PostgREST does. */
-export async function actAs(tx: Queryable, actor: Actor) {
-  await tx.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(actor.claims)])
-  await tx.exec(`set local role ${actor.role}`)
-}
-
-class Rollback extends Error {}
-
-/** Runs fn as the actor in a transaction that always rolls back; returns its result or error. */
-export async function tryAs<T>(
-  db: Database,
-  actor: Actor,
-  fn: (tx: Queryable) => Promise<T>
-): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
-  let value: T | undefined
-  try {
-    await db.transaction(async (tx) => {
-      await actAs(tx, actor)
-      value = await fn(tx)
-      throw new Rollback()
-    })
-  } catch (error) {
-    if (error instanceof Rollback) return { ok: true, value: value as T }
-    return { ok: false, error: error instanceof Error ? error : new Error(String(error)) }
-  }
-
-  return { ok: false, error: new Error("the transaction committed unexpectedly") }
-}
-
-/** Runs fn as the actor and commits. */
-export async function runAs<T>(db: Database, actor: Actor, fn: (tx: Queryable) => Promise<T>) {
-  return db.transaction(async (tx) => {
-    await actAs(tx, actor)
-    return fn(tx)
-  })
-}
+/** The fixture users as API callers: userActor("owner"), deviceActor("developer", DEVICES.developer). */
+export const { userActor, deviceActor } = actorsOf(USERS, emailOf)

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@lmx/supabase-local/testing/test-stack"
 
-import { actAs, deviceActor, DEVICES, FIXTURES_SQL, ROWS, USERS, type Actor } from "./ops-fixtures"
+import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, USERS } from "./ops-fixtures"
+import { actAs, type Actor } from "./rls-harness"
 
 // The queue under real concurrency: separate connections claiming at the same time. PGlite
 // is a single connection, so there is nothing concurrent to test there.

@@ -1,23 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@lmx/supabase-local/testing/test-stack"
-
 import {
-  ANON,
   DEVICES,
   deviceActor,
   FIXTURES_SQL,
   ROWS,
-  tryAs,
   USERS,
   userActor,
-  type Actor,
 } from "./ops-fixtures"
+import {
+  ANON,
+  describeRlsMatrix,
+  type Actor,
+  type MatrixRow,
+} from "./rls-harness"
 
 // The RLS matrix for the ops tables (and the project side of audit_log): every table and
 // operation, for every actor. "ok" = the statement succeeds on the fixture row (select sees
 // it, insert succeeds, update/delete touch exactly one row); "no" = the actor sees nothing,
-// touches nothing, or the statement fails. Each cell runs in a transaction that rolls back.
+// touches nothing, or the statement fails.
 const ACTORS = {
   anon: ANON,
   viewer: userActor("viewer"),
@@ -30,13 +29,10 @@ const ACTORS = {
   strangerDevice: deviceActor("stranger", DEVICES.stranger),
 } satisfies Record<string, Actor>
 
-type ActorName = keyof typeof ACTORS
-type Outcome = "ok" | "no"
 type Operation = "select" | "insert" | "update" | "delete"
-const ACTOR_ORDER = Object.keys(ACTORS) as ActorName[]
 
 // prettier-ignore
-const MATRIX: [table: string, op: Operation, ...outcomes: Outcome[]][] = [
+const MATRIX: MatrixRow<Operation>[] = [
   //                                     anon  viewer developer admin owner stranger devDevice revoked strangerDevice
   ["ops.projects",            "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
   ["ops.projects",            "insert", "no", "ok",  "ok",     "ok", "ok", "ok",    "no",     "no",   "no"],
@@ -161,63 +157,10 @@ const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
   },
 }
 
-type Cell = { table: string; op: Operation; actor: ActorName; expected: Outcome }
-
-const cells: Cell[] = MATRIX.flatMap(([table, op, ...outcomes]) =>
-  ACTOR_ORDER.map((actor, index) => ({ table, op, actor, expected: outcomes[index] ?? "no" }))
-)
-
-describe(`ops RLS matrix (${TEST_ENGINE})`, () => {
-  let database: TestDatabase
-
-  beforeAll(async () => {
-    database = await createTestDatabase({ seedFiles: [] })
-    await database.db.exec(FIXTURES_SQL)
-  })
-  afterAll(async () => {
-    await database?.dispose()
-  })
-
-  it("has one row per table and operation, with an outcome for every actor", () => {
-    for (const [table, op, ...outcomes] of MATRIX) {
-      expect(outcomes, `${table} ${op}`).toHaveLength(ACTOR_ORDER.length)
-      expect(STATEMENTS[table]?.[op], `${table} ${op}`).toBeDefined()
-    }
-  })
-
-  // A row where every actor is denied proves nothing if its statement is simply broken: the
-  // platform (superuser, as migrations and seeds run) must be able to run each of them, or be
-  // stopped only by an append-only trigger.
-  const deniedToAll = MATRIX.filter(([, , ...outcomes]) => outcomes.every((o) => o === "no"))
-  it.each(deniedToAll.map(([table, op]) => ({ table, op })))(
-    "$table $op is a valid statement that only policies stop",
-    async ({ table, op }) => {
-      const sql = STATEMENTS[table]?.[op]
-      if (!sql) throw new Error(`no statement for ${table} ${op}`)
-      const outcome = await database.db
-        .transaction(async (tx) => {
-          const result = await tx.query(sql)
-          throw Object.assign(new Error("rollback"), { touched: result.rowCount })
-        })
-        .catch((error: unknown) => error)
-      const touched = (outcome as { touched?: number }).touched
-      if (touched === undefined) expect(String(outcome)).toMatch(/append-only/)
-      else expect(touched).toBe(1)
-    }
-  )
-
-  it.each(cells)("$table $op as $actor: $expected", async ({ table, op, actor, expected }) => {
-    const sql = STATEMENTS[table]?.[op]
-    if (!sql) throw new Error(`no statement for ${table} ${op}`)
-    const result = await tryAs(database.db, ACTORS[actor], (tx) => tx.query(sql))
-    // Both engines report rowCount for writes; a select's count is its rows.
-    const touched = !result.ok ? 0 : op === "select" ? result.value.rows.length : result.value.rowCount
-
-    if (expected === "ok") {
-      if (!result.ok) throw result.error
-      expect(touched, "rows seen or touched").toBe(1)
-    } else {
-      expect(touched, "rows seen or touched").toBe(0)
-    }
-  })
+describeRlsMatrix({
+  title: "ops RLS matrix",
+  actors: ACTORS,
+  rows: MATRIX,
+  statements: STATEMENTS,
+  setup: (db) => db.exec(FIXTURES_SQL),
 })

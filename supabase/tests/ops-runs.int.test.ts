@@ -8,12 +8,10 @@ import {
   deviceActor,
   FIXTURES_SQL,
   ROWS,
-  runAs,
-  tryAs,
   USERS,
   userActor,
-  type Actor,
 } from "./ops-fixtures"
+import { failureAs, runAs, tryAs, type Actor } from "./rls-harness"
 
 // The ops capabilities, one connection at a time (so on PGlite too): the run state machine,
 // the queue functions and their fencing, last-owner protection and invitations.
@@ -78,10 +76,7 @@ async function call<T = Record<string, unknown>>(actor: Actor, sql: string, para
 }
 
 async function failure(actor: Actor, sql: string, params: unknown[] = []) {
-  const result = await tryAs(database.db, actor, (tx) => tx.query(sql, params))
-  if (result.ok) throw new Error(`expected ${sql} to fail`)
-
-  return result.error as Error & { code?: string }
+  return failureAs(database.db, actor, (tx) => tx.query(sql, params), sql)
 }
 
 async function runRow(id: string) {

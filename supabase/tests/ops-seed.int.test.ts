@@ -9,7 +9,7 @@ import {
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
 
-import { runAs } from "./ops-fixtures"
+import { runAs } from "./rls-harness"
 
 // The ops demo data: it applies after seed.sql on both engines and shows every role and
 // every run state, with logs, events and artifacts, to the demo account.

@@ -6,15 +6,8 @@ import {
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
 
-import {
-  ANON,
-  DEVICES,
-  deviceActor,
-  failureAs,
-  FIXTURES_SQL,
-  runAs,
-  userActor,
-} from "./core-fixtures"
+import { DEVICES, deviceActor, FIXTURES_SQL, userActor } from "./core-fixtures"
+import { ANON, failureAs, runAs } from "./rls-harness"
 
 // pairing_code_status: what the pair page says when a code has nothing to approve.
 const owner = userActor("owner")

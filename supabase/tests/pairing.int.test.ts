@@ -8,15 +8,13 @@ import {
 } from "@lmx/supabase-local/testing/test-stack"
 
 import {
-  ANON,
   DEVICES,
   deviceActor,
-  failureAs,
   FIXTURES_SQL,
-  runAs,
   USERS,
   userActor,
 } from "./core-fixtures"
+import { ANON, failureAs, runAs } from "./rls-harness"
 
 // Device pairing per RFC 8628, driven the way the device API and the pair page drive it:
 // the device side as anon, the person as a signed-in user.

@@ -9,14 +9,13 @@ import {
 import {
   DEVICES,
   deviceActor,
-  failureAs,
   FIXTURES_SQL,
   MISMATCHES_SQL,
   ROWS,
-  runAs,
   USERS,
   userActor,
 } from "./core-fixtures"
+import { failureAs, runAs } from "./rls-harness"
 
 // sync_push / sync_pull as the device API calls them, with device JWT claims.
 const studio = deviceActor("owner", DEVICES.owner)
