@@ -1,7 +1,7 @@
-import { defineConfig, globalIgnores } from "eslint/config"
+import pluginQuery from "@tanstack/eslint-plugin-query"
 import nextVitals from "eslint-config-next/core-web-vitals"
 import nextTs from "eslint-config-next/typescript"
-import pluginQuery from "@tanstack/eslint-plugin-query"
+import { defineConfig, globalIgnores } from "eslint/config"
 
 export default defineConfig([
   ...nextVitals,
@@ -15,7 +15,11 @@ export default defineConfig([
       ],
       "@typescript-eslint/no-unused-vars": [
         "error",
-        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          destructuredArrayIgnorePattern: "^_",
+        },
       ],
     },
   },
@@ -26,8 +30,10 @@ export default defineConfig([
       "no-restricted-syntax": [
         "error",
         {
-          selector: "CallExpression[callee.object.name='z'][callee.property.name='uuid']",
-          message: "Read ids with dbId from lib/db-id.ts: z.uuid() rejects valid Postgres uuids.",
+          selector:
+            "CallExpression[callee.object.name='z'][callee.property.name='uuid']",
+          message:
+            "Read ids with dbId from lib/db-id.ts: z.uuid() rejects valid Postgres uuids.",
         },
       ],
     },
@@ -35,7 +41,13 @@ export default defineConfig([
   {
     // The app talks to Supabase (hosted or the local stack) over HTTP only; the stack's code is
     // for scripts and the test harness, so the app never imports it, by name or by path.
-    files: ["app/**", "components/**", "lib/**", "proxy.ts", "instrumentation.ts"],
+    files: [
+      "app/**",
+      "components/**",
+      "lib/**",
+      "proxy.ts",
+      "instrumentation.ts",
+    ],
     ignores: ["**/*.int.test.ts"],
     rules: {
       "no-restricted-imports": [
@@ -43,7 +55,8 @@ export default defineConfig([
         {
           patterns: [
             {
-              regex: "^@lmx/supabase-local(/|$)|(^|/)packages/supabase-local(/|$)|^@/packages(/|$)",
+              regex:
+                "^@lmx/supabase-local(/|$)|(^|/)packages/supabase-local(/|$)|^@/packages(/|$)",
               message:
                 "The app must not import the local stack (packages/supabase-local); reach Supabase through lib/supabase/.",
             },

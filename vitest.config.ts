@@ -1,6 +1,9 @@
 import path from "node:path"
 
-import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config"
+import {
+  defineConfig,
+  type TestProjectInlineConfiguration,
+} from "vitest/config"
 
 // Two kinds of test files:
 //   *.test.ts      unit: no database, no network
@@ -9,7 +12,9 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 const alias = { "@": path.resolve(import.meta.dirname) }
 const exclude = ["node_modules/**", ".next/**", ".local/**", "e2e/**"]
 
-function integration(engine: "pglite" | "postgres"): TestProjectInlineConfiguration {
+function integration(
+  engine: "pglite" | "postgres"
+): TestProjectInlineConfiguration {
   return {
     resolve: { alias },
     test: {

@@ -3,19 +3,19 @@ import { type z } from "zod"
 import {
   DEVICE_API_ERROR_CODES,
   deviceApiErrorSchema,
-  type DeviceApiErrorCode,
-  type DeviceHeartbeat,
   deviceHeartbeatResponseSchema,
-  type DevicePairStart,
   devicePairStartResponseSchema,
   devicePairTokenResponseSchema,
+  type DeviceApiErrorCode,
+  type DeviceHeartbeat,
+  type DevicePairStart,
   type DevicePairTokenResponse,
 } from "@/lib/devices/schema"
 
 import {
   backoffDelay,
-  type BackoffOptions,
   sleep as defaultSleep,
+  type BackoffOptions,
 } from "./backoff"
 import { DeviceAgentError } from "./errors"
 

@@ -8,17 +8,17 @@ import { deviceRoleSchema } from "@/lib/devices/schema"
 
 import {
   createDeviceApiClient,
-  type DeviceApiClient,
   normalizeServer,
+  type DeviceApiClient,
 } from "./api-client"
 import { sleep as defaultSleep } from "./backoff"
 import { collectHeartbeat, DEFAULT_LLM_PORT, describePlatform } from "./collect"
 import {
-  type DeviceConfig,
   deleteDeviceConfig,
   readDeviceConfig,
   resolveConfigPath,
   writeDeviceConfig,
+  type DeviceConfig,
 } from "./config"
 import { DeviceAgentError } from "./errors"
 import { keepOnline } from "./keep-online"

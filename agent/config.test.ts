@@ -13,12 +13,12 @@ import path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 
 import {
-  type DeviceConfig,
-  DeviceConfigError,
   deleteDeviceConfig,
+  DeviceConfigError,
   readDeviceConfig,
   resolveConfigPath,
   writeDeviceConfig,
+  type DeviceConfig,
 } from "./config"
 
 const CONFIG: DeviceConfig = {

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest"
 import { DEVICE_API_ERROR_CODES } from "@/lib/devices/schema"
 
 import {
-  type AgentErrorCode,
-  DeviceAgentError,
   describeAgentError,
+  DeviceAgentError,
+  type AgentErrorCode,
 } from "./errors"
 
 const AGENT_CODES: AgentErrorCode[] = [

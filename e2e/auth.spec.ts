@@ -1,10 +1,10 @@
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
 
 import {
-  DEMO_USER,
   codeOf,
-  openEmailLink,
+  DEMO_USER,
   latestMail,
+  openEmailLink,
   requestEmailSignIn,
   signInWithPassword,
   uniqueEmail,

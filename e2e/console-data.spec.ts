@@ -1,6 +1,6 @@
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
-import { devicePairStartResponseSchema } from "../lib/devices/schema"
 
+import { devicePairStartResponseSchema } from "../lib/devices/schema"
 import { DEMO_USER } from "./fixtures/auth"
 import { deviceApi } from "./fixtures/devices"
 import {

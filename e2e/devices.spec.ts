@@ -7,9 +7,9 @@ import { devicePairStartResponseSchema } from "../lib/devices/schema"
 import {
   DEMO_USER,
   latestMail,
+  openEmailLink,
   requestEmailSignIn,
   uniqueEmail,
-  openEmailLink,
 } from "./fixtures/auth"
 import {
   deviceApi,

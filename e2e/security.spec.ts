@@ -3,7 +3,7 @@ import path from "node:path"
 
 import { expect, test } from "@playwright/test"
 
-import { STACK_STATE_FILE, readStackState } from "./fixtures/auth"
+import { readStackState, STACK_STATE_FILE } from "./fixtures/auth"
 
 const STATIC_DIR = path.resolve(import.meta.dirname, "../.next/static")
 const BUILD_ID = path.resolve(import.meta.dirname, "../.next/BUILD_ID")

@@ -17,7 +17,18 @@ type LockPackage = {
 }
 type Lockfile = { packages: Record<string, LockPackage> }
 
-const OS = ["android", "darwin", "freebsd", "linux", "win32", "openharmony", "openbsd", "netbsd", "sunos", "aix"]
+const OS = [
+  "android",
+  "darwin",
+  "freebsd",
+  "linux",
+  "win32",
+  "openharmony",
+  "openbsd",
+  "netbsd",
+  "sunos",
+  "aix",
+]
 const CPU: Record<string, string> = {
   arm64: "arm64",
   x64: "x64",
@@ -38,7 +49,12 @@ export function platformOf(name: string): Pick<LockPackage, "os" | "cpu" | "libc
   if (cpu === "wasm32") return { cpu: ["wasm32"] }
   const os = parts.find((part) => OS.includes(part))
   if (!os) return undefined
-  const libc = parts.includes("musl") || parts.includes("musleabihf") ? ["musl"] : os === "linux" ? ["glibc"] : undefined
+  const libc =
+    parts.includes("musl") || parts.includes("musleabihf")
+      ? ["musl"]
+      : os === "linux"
+        ? ["glibc"]
+        : undefined
 
   return { os: [os], cpu: [cpu], ...(libc ? { libc } : {}) }
 }
@@ -57,7 +73,13 @@ for (const [location, entry] of Object.entries(lock.packages)) {
   }
 }
 const sorted = Object.fromEntries(
-  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b)))
+  Object.entries(lock.packages).sort(([a], [b]) =>
+    a === "" ? -1 : b === "" ? 1 : a.localeCompare(b)
+  )
 )
 writeFileSync(lockPath, `${JSON.stringify({ ...lock, packages: sorted }, null, 2)}\n`)
-console.log(added.length ? `added ${added.length} platform entries:\n  ${added.join("\n  ")}` : "package-lock.json is complete")
+console.log(
+  added.length
+    ? `added ${added.length} platform entries:\n  ${added.join("\n  ")}`
+    : "package-lock.json is complete"
+)

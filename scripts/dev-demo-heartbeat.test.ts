@@ -41,11 +41,7 @@ describe("npm run dev's demo heartbeat", () => {
       },
     })
 
-    expect(secrets).toEqual([
-      DEMO_DEVICE_SECRET,
-      DEMO_DEVICE_SECRET,
-      DEMO_DEVICE_SECRET,
-    ])
+    expect(secrets).toEqual([DEMO_DEVICE_SECRET, DEMO_DEVICE_SECRET, DEMO_DEVICE_SECRET])
     expect(sleeps.slice(1)).toEqual([30_000])
     expect(lines).toEqual([
       'Demo LLM host "Studio Mac" is online: npm run dev sends its heartbeats through the device API every 30 s.',

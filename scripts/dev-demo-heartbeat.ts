@@ -4,10 +4,7 @@
 // (supabase/seed.sql); nothing here works against a database seeded otherwise.
 import { readFileSync } from "node:fs"
 
-import {
-  createDeviceApiClient,
-  type DeviceApiClient,
-} from "../agent/api-client"
+import { createDeviceApiClient, type DeviceApiClient } from "../agent/api-client"
 import { collectHeartbeat } from "../agent/collect"
 import { DeviceAgentError } from "../agent/errors"
 import { isTransientAgentError, keepOnline } from "../agent/keep-online"
@@ -16,9 +13,9 @@ export const DEMO_DEVICE_SECRET =
   "lmxd_dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd0001"
 
 function appVersion(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL("../package.json", import.meta.url), "utf8")
-  ) as { version?: string }
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version?: string
+  }
 
   return pkg.version ?? "0.0.0"
 }
@@ -39,8 +36,7 @@ export async function runDemoHeartbeat({
     // next dev compiles the route on its first request; give it time.
     timeoutMs: 120_000,
   }),
-  collect = async () =>
-    (await collectHeartbeat({ appVersion: appVersion() })).heartbeat,
+  collect = async () => (await collectHeartbeat({ appVersion: appVersion() })).heartbeat,
   sleep,
   signal,
 }: {
@@ -57,10 +53,7 @@ export async function runDemoHeartbeat({
       sleep,
       signal,
       beat: async () => {
-        const answer = await client.heartbeat(
-          DEMO_DEVICE_SECRET,
-          await collect()
-        )
+        const answer = await client.heartbeat(DEMO_DEVICE_SECRET, await collect())
         if (!online) {
           log(
             `Demo LLM host "${answer.device_name}" is online: npm run dev sends its heartbeats through the device API every ${answer.next_heartbeat_in} s.`
@@ -76,8 +69,7 @@ export async function runDemoHeartbeat({
       },
     })
   } catch (error) {
-    if (!(error instanceof DeviceAgentError) || isTransientAgentError(error))
-      throw error
+    if (!(error instanceof DeviceAgentError) || isTransientAgentError(error)) throw error
     log(
       `Demo heartbeat stopped, so the demo LLM host will show as offline: ${error.serverMessage ?? error.message}` +
         (error.code === "invalid_device_secret"

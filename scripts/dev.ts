@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process"
 import path from "node:path"
 
-import { runUntilSignal, formatStatus } from "@lmx/supabase-local/run"
+import { formatStatus, runUntilSignal } from "@lmx/supabase-local/run"
 import { type LocalStack } from "@lmx/supabase-local/stack"
 
 import { runDemoHeartbeat } from "./dev-demo-heartbeat"
@@ -38,9 +38,7 @@ async function waitForHealth(url: string) {
 
 async function demoAccountLines(stack: LocalStack): Promise<string[]> {
   const demo = await stack.db
-    .query<{ email: string }>(
-      "select email from auth.users where email = 'demo@lmx.local' limit 1"
-    )
+    .query<{ email: string }>("select email from auth.users where email = 'demo@lmx.local' limit 1")
     .catch(() => ({ rows: [] }))
   if (!demo.rows[0]) return []
 
@@ -80,8 +78,8 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
   )
   // The seeded demo LLM host reports in like a real agent, so it is online in the demo.
   if (demoLines.length > 0) {
-    void runDemoHeartbeat({ appUrl: `http://localhost:${appPort}` }).catch(
-      (error: unknown) => console.error("Demo heartbeat failed:", error)
+    void runDemoHeartbeat({ appUrl: `http://localhost:${appPort}` }).catch((error: unknown) =>
+      console.error("Demo heartbeat failed:", error)
     )
   }
 }

@@ -82,28 +82,19 @@ describe("npm run device", { timeout: 60_000 }, () => {
     expect(status.code).toBe(0)
     expect(status.stdout).toContain("https://lmx.optalocal.com")
     expect(status.stdout).toContain("demo@lmx.local")
-    expect(status.stdout).toContain(
-      "Studio Mac (00000000-0000-4000-b000-000000000001)"
-    )
-    expect(status.stdout).toContain(
-      "refused — This device was revoked from the console."
-    )
+    expect(status.stdout).toContain("Studio Mac (00000000-0000-4000-b000-000000000001)")
+    expect(status.stdout).toContain("refused — This device was revoked from the console.")
     expect(status.stdout).not.toContain("lmxd_")
 
     const unpair = await device(["unpair"], file)
     expect(unpair.code).toBe(0)
     expect(unpair.stdout).toContain("Forgot the device secret")
-    expect(unpair.stdout).toContain(
-      "revoke it there (https://lmx.optalocal.com/devices)"
-    )
+    expect(unpair.stdout).toContain("revoke it there (https://lmx.optalocal.com/devices)")
     await expect(stat(file)).rejects.toThrow()
   })
 
   it("refuses a bad --role before contacting anyone", async () => {
-    const result = await device(
-      ["pair", "--role", "admin", "--server", "http://127.0.0.1:9"],
-      file
-    )
+    const result = await device(["pair", "--role", "admin", "--server", "http://127.0.0.1:9"], file)
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("--role must be llm_host or workstation")
   })

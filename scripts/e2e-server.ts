@@ -4,10 +4,11 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 
-import { createE2eFixtureService } from "../e2e/fixtures/stack-fixtures"
-import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../e2e/fixtures/urls"
 import { defaultServices } from "@lmx/supabase-local/services"
 import { startLocalStack } from "@lmx/supabase-local/stack"
+
+import { createE2eFixtureService } from "../e2e/fixtures/stack-fixtures"
+import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../e2e/fixtures/urls"
 
 const root = path.resolve(import.meta.dirname, "..")
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")

@@ -6,13 +6,12 @@ import { readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { pathToFileURL } from "node:url"
 
-import { format, resolveConfig } from "prettier"
-import { parse as parseToml } from "smol-toml"
-import { z } from "zod"
-
 import { openDatabase } from "@lmx/supabase-local/db/open"
 import { type Queryable } from "@lmx/supabase-local/db/types"
 import { prepareDatabase } from "@lmx/supabase-local/migrate"
+import { format, resolveConfig } from "prettier"
+import { parse as parseToml } from "smol-toml"
+import { z } from "zod"
 
 const root = path.resolve(import.meta.dirname, "..")
 export const TYPES_FILE = path.join(root, "lib/database.types.ts")
@@ -21,9 +20,7 @@ export const TYPES_FILE = path.join(root, "lib/database.types.ts")
 export function exposedSchemas(): string[] {
   const config = z
     .object({ api: z.object({ schemas: z.array(z.string()).min(1) }) })
-    .parse(
-      parseToml(readFileSync(path.join(root, "supabase/config.toml"), "utf8"))
-    )
+    .parse(parseToml(readFileSync(path.join(root, "supabase/config.toml"), "utf8")))
 
   return config.api.schemas
 }
@@ -97,12 +94,7 @@ const enumRowSchema = z.object({
   labels: jsonArray(z.string()),
 })
 
-async function rows<T extends z.ZodType>(
-  db: Queryable,
-  schema: T,
-  sql: string,
-  params: unknown[]
-) {
+async function rows<T extends z.ZodType>(db: Queryable, schema: T, sql: string, params: unknown[]) {
   const result = await db.query(sql, params)
 
   return z.array(schema).parse(result.rows)
@@ -216,8 +208,7 @@ async function readCatalog(db: Queryable, schemas: string[]): Promise<Catalog> {
 
 const byName = <T extends { name: string }>(a: T, b: T) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-const key = (name: string) =>
-  /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)
+const key = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name))
 const EMPTY = "{ [_ in never]: never }"
 
 function tsType(catalog: Catalog, schemas: string[], oid: number): string {
@@ -276,30 +267,18 @@ function tableSource(
   relation: z.infer<typeof relationRowSchema>
 ) {
   const columns = catalog.columns
-    .filter(
-      (column) => column.schema === schema && column.relation === relation.name
-    )
+    .filter((column) => column.schema === schema && column.relation === relation.name)
     .sort(byName)
-  const isTable =
-    relation.relkind === "r" ||
-    relation.relkind === "p" ||
-    relation.relkind === "f"
+  const isTable = relation.relkind === "r" || relation.relkind === "p" || relation.relkind === "f"
   const nullable = (column: ColumnRow) => (column.nullable ? " | null" : "")
   const row = columns.map(
-    (column) =>
-      `${key(column.name)}: ${tsType(catalog, schemas, column.type)}${nullable(column)}`
+    (column) => `${key(column.name)}: ${tsType(catalog, schemas, column.type)}${nullable(column)}`
   )
   const writable = (column: ColumnRow) =>
-    isTable
-      ? column.generated === "" && column.identity !== "a"
-      : column.updatable
+    isTable ? column.generated === "" && column.identity !== "a" : column.updatable
   const insert = columns.map((column) => {
     if (!writable(column)) return `${key(column.name)}?: never`
-    const optional =
-      column.nullable ||
-      column.has_default ||
-      column.identity !== "" ||
-      !isTable
+    const optional = column.nullable || column.has_default || column.identity !== "" || !isTable
 
     return `${key(column.name)}${optional ? "?" : ""}: ${tsType(catalog, schemas, column.type)}${nullable(column)}`
   })
@@ -321,10 +300,8 @@ function tableSource(
       }`
     )
   const parts = [`Row: {\n${row.join("\n")}\n}`]
-  if (isTable || relation.insertable)
-    parts.push(`Insert: {\n${insert.join("\n")}\n}`)
-  if (isTable || relation.updatable)
-    parts.push(`Update: {\n${update.join("\n")}\n}`)
+  if (isTable || relation.insertable) parts.push(`Insert: {\n${insert.join("\n")}\n}`)
+  if (isTable || relation.updatable) parts.push(`Update: {\n${update.join("\n")}\n}`)
   parts.push(`Relationships: [${relationships.join(",\n")}]`)
 
   return `${key(relation.name)}: {\n${parts.join("\n")}\n}`
@@ -339,12 +316,8 @@ function functionSource(catalog: Catalog, schemas: string[], fn: FunctionRow) {
     mode: modes[index] ?? "i",
     name: names[index] ?? "",
   }))
-  const inputs = args.filter(
-    (arg) => arg.mode === "i" || arg.mode === "b" || arg.mode === "v"
-  )
-  const outputs = args.filter(
-    (arg) => arg.mode === "o" || arg.mode === "b" || arg.mode === "t"
-  )
+  const inputs = args.filter((arg) => arg.mode === "i" || arg.mode === "b" || arg.mode === "v")
+  const outputs = args.filter((arg) => arg.mode === "o" || arg.mode === "b" || arg.mode === "t")
   const firstDefault = inputs.length - fn.defaults
   const argsSource =
     inputs.length === 0
@@ -363,39 +336,25 @@ function functionSource(catalog: Catalog, schemas: string[], fn: FunctionRow) {
   } else {
     returns = tsType(catalog, schemas, fn.return_type)
   }
-  if (fn.returns_set)
-    returns = outputs.length > 1 ? `${returns}[]` : `(${returns})[]`
+  if (fn.returns_set) returns = outputs.length > 1 ? `${returns}[]` : `(${returns})[]`
 
   return `{ Args: ${argsSource}; Returns: ${returns} }`
 }
 
 function schemaSource(catalog: Catalog, schemas: string[], schema: string) {
-  const relations = catalog.relations
-    .filter((relation) => relation.schema === schema)
-    .sort(byName)
-  const tables = relations.filter((relation) =>
-    ["r", "p", "f"].includes(relation.relkind)
-  )
-  const views = relations.filter((relation) =>
-    ["v", "m"].includes(relation.relkind)
-  )
+  const relations = catalog.relations.filter((relation) => relation.schema === schema).sort(byName)
+  const tables = relations.filter((relation) => ["r", "p", "f"].includes(relation.relkind))
+  const views = relations.filter((relation) => ["v", "m"].includes(relation.relkind))
   const functions = new Map<string, string[]>()
-  for (const fn of catalog.functions.filter(
-    (candidate) => candidate.schema === schema
-  )) {
+  for (const fn of catalog.functions.filter((candidate) => candidate.schema === schema)) {
     functions.set(fn.name, [
       ...(functions.get(fn.name) ?? []),
       functionSource(catalog, schemas, fn),
     ])
   }
-  const enums = catalog.enums
-    .filter((candidate) => candidate.schema === schema)
-    .sort(byName)
+  const enums = catalog.enums.filter((candidate) => candidate.schema === schema).sort(byName)
   const composites = [...catalog.types.values()]
-    .filter(
-      (type) =>
-        type.schema === schema && type.typtype === "c" && type.relkind === "c"
-    )
+    .filter((type) => type.schema === schema && type.typtype === "c" && type.relkind === "c")
     .sort(byName)
   const section = (entries: string[]) =>
     entries.length === 0 ? EMPTY : `{\n${entries.join("\n")}\n}`
@@ -412,15 +371,9 @@ function schemaSource(catalog: Catalog, schemas: string[], schema: string) {
     CompositeTypes: ${section(
       composites.map((type) => {
         const fields = catalog.columns
-          .filter(
-            (column) =>
-              column.schema === schema && column.relation === type.name
-          )
+          .filter((column) => column.schema === schema && column.relation === type.name)
           .sort(byName)
-          .map(
-            (column) =>
-              `${key(column.name)}: ${tsType(catalog, schemas, column.type)} | null`
-          )
+          .map((column) => `${key(column.name)}: ${tsType(catalog, schemas, column.type)} | null`)
 
         return `${key(type.name)}: {\n${fields.join("\n")}\n}`
       })
@@ -592,9 +545,6 @@ async function main() {
   }
 }
 
-if (
-  process.argv[1] &&
-  import.meta.url === pathToFileURL(process.argv[1]).href
-) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await main()
 }

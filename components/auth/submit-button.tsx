@@ -1,8 +1,8 @@
 "use client"
 
 import * as React from "react"
-import { useFormStatus } from "react-dom"
 import { LoaderCircle } from "lucide-react"
+import { useFormStatus } from "react-dom"
 
 import { Button } from "@/components/ui/button"
 

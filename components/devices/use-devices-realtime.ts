@@ -3,7 +3,7 @@
 import * as React from "react"
 import { useQueryClient } from "@tanstack/react-query"
 
-import { sortDevices, deviceSchema, type Device } from "@/lib/devices/queries"
+import { deviceSchema, sortDevices, type Device } from "@/lib/devices/queries"
 import { deviceKeys } from "@/lib/devices/query-options"
 import { createClient } from "@/lib/supabase/client"
 

@@ -11,10 +11,7 @@ import { clockSkew } from "@/lib/clock"
  * ago" go stale on their own without a reload. `intervalMs` is how stale the caller can bear
  * (a domain's online window check, a countdown's second).
  */
-export function useServerNow(
-  serverNow: string,
-  intervalMs: number
-): number {
+export function useServerNow(serverNow: string, intervalMs: number): number {
   const [now, setNow] = React.useState(() => Date.parse(serverNow))
 
   React.useEffect(() => {

@@ -20,7 +20,11 @@ describe("NAV_ITEMS", () => {
   // cannot match (a trailing slash) would leave the user without a "you are here".
   it("marks exactly one section for each section's page and its nested pages", () => {
     for (const { href } of NAV_ITEMS) {
-      for (const pathname of [href, `${href}/some-id`, `${href}/some-id/edit`]) {
+      for (const pathname of [
+        href,
+        `${href}/some-id`,
+        `${href}/some-id/edit`,
+      ]) {
         const active = NAV_ITEMS.filter((item) =>
           isNavItemActive(item.href, pathname)
         ).map((item) => item.href)

@@ -1,10 +1,7 @@
 "use server"
 
-import { redirect } from "next/navigation"
 import { revalidatePath } from "next/cache"
-
-import { getPublicEnv } from "@/lib/env"
-import { createClient } from "@/lib/supabase/server"
+import { redirect } from "next/navigation"
 
 import {
   fail,
@@ -13,6 +10,8 @@ import {
   ok,
   type ActionResult,
 } from "@/lib/action-result"
+import { getPublicEnv } from "@/lib/env"
+import { createClient } from "@/lib/supabase/server"
 
 import { AUTH_ERROR_COPY, authErrorKey, authErrorMessage } from "./errors"
 import { afterSignInPath, callbackUrl, signInPath } from "./redirects"

@@ -1,9 +1,13 @@
 // The callback, confirm and sign-out handlers against a real local stack, through
 // @supabase/ssr exactly as the app runs them. Next's request scope (cookies()) is
 // replaced by an in-memory cookie jar standing in for one browser.
+import { NextRequest } from "next/server"
+import {
+  startTestStack,
+  type TestStack,
+} from "@lmx/supabase-local/testing/test-stack"
 import { createServerClient } from "@supabase/ssr"
 import { createClient as createSupabaseClient } from "@supabase/supabase-js"
-import { NextRequest } from "next/server"
 import {
   afterAll,
   beforeAll,
@@ -15,16 +19,12 @@ import {
 } from "vitest"
 import { z } from "zod"
 
-import type * as CallbackModule from "@/app/auth/callback/route"
-import type * as SignOutModule from "@/app/auth/sign-out/route"
 import type * as ActionsModule from "@/lib/auth/actions"
 import { AUTH_ERROR_COPY } from "@/lib/auth/errors"
-import type * as ProxyModule from "@/proxy"
 import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
-import {
-  startTestStack,
-  type TestStack,
-} from "@lmx/supabase-local/testing/test-stack"
+import type * as CallbackModule from "@/app/auth/callback/route"
+import type * as SignOutModule from "@/app/auth/sign-out/route"
+import type * as ProxyModule from "@/proxy"
 
 // Imported after the stack is up: lib/env reads the stack's URL and keys once.
 type CallbackRoute = typeof CallbackModule

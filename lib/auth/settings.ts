@@ -3,8 +3,8 @@ import "server-only"
 import { getPublicEnv } from "@/lib/env"
 
 import {
-  OAUTH_PROVIDERS,
   authSettingsSchema,
+  OAUTH_PROVIDERS,
   type AuthSettings,
   type OAuthProvider,
 } from "./schema"

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest"
 
-import {
-  deriveOnlineState,
-  msUntilOffline,
-  ONLINE_WINDOW_MS,
-} from "./online"
+import { deriveOnlineState, msUntilOffline, ONLINE_WINDOW_MS } from "./online"
 
 const NOW = Date.parse("2026-11-22T12:00:00.000Z")
 const ago = (ms: number) => new Date(NOW - ms).toISOString()

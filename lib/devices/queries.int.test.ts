@@ -1,14 +1,14 @@
+import {
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "@lmx/supabase-local/testing/test-stack"
 import { createClient } from "@supabase/supabase-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
 
 import { type Database } from "@/lib/database.types"
 import { type Client } from "@/lib/supabase/types"
-import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "@lmx/supabase-local/testing/test-stack"
 
 import {
   getDevice,
@@ -60,9 +60,9 @@ describe(`devices queries on the demo seed (${TEST_ENGINE})`, () => {
       "Studio Mac",
       "Work Laptop",
     ])
-    expect(await getDevice(demo, { userId: DEMO.id, id: STUDIO_MAC })).toMatchObject(
-      { id: STUDIO_MAC, name: "Studio Mac", role: "llm_host" }
-    )
+    expect(
+      await getDevice(demo, { userId: DEMO.id, id: STUDIO_MAC })
+    ).toMatchObject({ id: STUDIO_MAC, name: "Studio Mac", role: "llm_host" })
   })
 
   it("reads a seeded device's sessions, runs, usage and activity", async () => {

@@ -10,9 +10,7 @@ const projectRowSchema = z.object({
   id: dbId,
   name: z.string(),
   updated_at: z.string(),
-  members: z.array(
-    z.object({ user_id: dbId, role: z.enum(PROJECT_ROLES) })
-  ),
+  members: z.array(z.object({ user_id: dbId, role: z.enum(PROJECT_ROLES) })),
 })
 
 export type ProjectListItem = {

@@ -3,7 +3,6 @@ import { z } from "zod"
 import { dbId } from "@/lib/db-id"
 import { type Client } from "@/lib/supabase/types"
 
-
 const numeric = z.union([z.number(), z.string()]).transform(Number)
 
 const recentSessionSchema = z.object({

@@ -6,22 +6,18 @@ import { z } from "zod"
 
 // The part of supabase/config.toml the local stack honours. Unknown keys are kept out of the
 // type but tolerated in the file, as the Supabase CLI tolerates them.
-const durationSchema = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    if (typeof value === "number") return value
-    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value.trim())
-    if (!match || value.trim() === "") {
-      ctx.addIssue({ code: "custom", message: `not a duration like "1m0s": ${value}` })
-      return z.NEVER
-    }
-    const [, h = "0", m = "0", s = "0"] = match
-    return Number(h) * 3600 + Number(m) * 60 + Number(s)
-  })
+const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  if (typeof value === "number") return value
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value.trim())
+  if (!match || value.trim() === "") {
+    ctx.addIssue({ code: "custom", message: `not a duration like "1m0s": ${value}` })
+    return z.NEVER
+  }
+  const [, h = "0", m = "0", s = "0"] = match
+  return Number(h) * 3600 + Number(m) * 60 + Number(s)
+})
 
-const providerSchema = z
-  .object({ enabled: z.boolean().default(false) })
-  .loose()
+const providerSchema = z.object({ enabled: z.boolean().default(false) }).loose()
 
 const emailTemplateSchema = z.object({
   subject: z.string().optional(),
@@ -137,8 +133,7 @@ function resolveTemplatePaths(config: StackConfig, configPath: string): StackCon
     if (!template?.content_path) continue
     const fromRoot = path.resolve(root, template.content_path)
     const fromSupabase = path.resolve(supabaseDir, template.content_path)
-    const content_path =
-      !existsSync(fromRoot) && existsSync(fromSupabase) ? fromSupabase : fromRoot
+    const content_path = !existsSync(fromRoot) && existsSync(fromSupabase) ? fromSupabase : fromRoot
     templates[kind as keyof typeof templates] = { ...template, content_path }
   }
 

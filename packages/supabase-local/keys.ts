@@ -78,9 +78,7 @@ export async function loadStackKeys(
 ): Promise<StackKeys> {
   const jwtSecret =
     givenSecret ??
-    (await readOrCreateSecret(db, "jwt_secret", async () =>
-      randomBytes(48).toString("base64url")
-    ))
+    (await readOrCreateSecret(db, "jwt_secret", async () => randomBytes(48).toString("base64url")))
   const signingJwk = JSON.parse(
     await readOrCreateSecret(db, "jwt_signing_key", async () => {
       const { privateKey } = await generateKeyPair("ES256", { extractable: true })

@@ -96,10 +96,7 @@ export async function applyBootstrap(db: Database, dir: string): Promise<string[
       continue
     }
     await applyFile(db, file, (tx) =>
-      tx.query("insert into _local.bootstrap (name, checksum) values ($1, $2)", [
-        name,
-        checksum,
-      ])
+      tx.query("insert into _local.bootstrap (name, checksum) values ($1, $2)", [name, checksum])
     )
   }
 
@@ -163,7 +160,11 @@ export async function applyMigrations(db: Database, dir: string): Promise<Migrat
   const files = sqlFiles(dir).map((file) => {
     const match = /^(\d+)_(.+)\.sql$/.exec(path.basename(file))
     if (!match) {
-      throw new SqlFileError(displayPath(file), undefined, "migration files are named <timestamp>_<name>.sql")
+      throw new SqlFileError(
+        displayPath(file),
+        undefined,
+        "migration files are named <timestamp>_<name>.sql"
+      )
     }
 
     return { file, version: match[1]!, name: match[2]!, sql: readFileSync(file, "utf8") }
@@ -173,7 +174,8 @@ export async function applyMigrations(db: Database, dir: string): Promise<Migrat
 
     return checksum !== undefined && checksum !== sha256(sql)
   })
-  if (changed.length > 0) throw new ChangedMigrationError(changed.map(({ file }) => displayPath(file)))
+  if (changed.length > 0)
+    throw new ChangedMigrationError(changed.map(({ file }) => displayPath(file)))
 
   const applied: string[] = []
   for (const { file, version, name } of files) {

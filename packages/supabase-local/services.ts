@@ -5,4 +5,9 @@ import { restService } from "./rest"
 import { type ServiceFactory } from "./service"
 
 /** The APIs the stack serves, in the order they start. Each lives in its own folder. */
-export const defaultServices: ServiceFactory[] = [restService, createAuthService, createMailboxService, createRealtimeService]
+export const defaultServices: ServiceFactory[] = [
+  restService,
+  createAuthService,
+  createMailboxService,
+  createRealtimeService,
+]

@@ -101,7 +101,12 @@ describe(`local stack boot (${TEST_ENGINE})`, () => {
       )
       return result.rows[0]
     })
-    expect(row).toEqual({ uid: claims.sub, role: claims.role, email: claims.email, sub: claims.sub })
+    expect(row).toEqual({
+      uid: claims.sub,
+      role: claims.role,
+      email: claims.email,
+      sub: claims.sub,
+    })
   })
 
   it("signs API keys it verifies itself", async () => {
@@ -163,11 +168,22 @@ describe(`changed migrations on a persisted database (${TEST_ENGINE})`, () => {
     })
     const { storage, drop } = await createPersistentStorage()
     const boot = (reset = false) =>
-      startLocalStack({ root: PROJECT_ROOT, port: 0, storage, migrationsDir: dir, seedFiles: [], services: [], reset })
+      startLocalStack({
+        root: PROJECT_ROOT,
+        port: 0,
+        storage,
+        migrationsDir: dir,
+        seedFiles: [],
+        services: [],
+        reset,
+      })
     try {
       await (await boot()).stop()
       // Unchanged files boot again, and a new one is applied on top.
-      writeFileSync(path.join(dir, "20250103000000_third.sql"), "alter table public.notes add column tag text;")
+      writeFileSync(
+        path.join(dir, "20250103000000_third.sql"),
+        "alter table public.notes add column tag text;"
+      )
       const second = await boot()
       expect(second.migrations.applied).toEqual(["20250103000000_third.sql"])
       await second.stop()

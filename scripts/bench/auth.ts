@@ -4,11 +4,10 @@
 // this process, so the figures include both sides.
 import path from "node:path"
 
-import { createClient } from "@supabase/supabase-js"
-import WebSocket from "ws"
-
 import { startLocalStack } from "@lmx/supabase-local/stack"
 import { AUTH_FIXTURE_MIGRATIONS } from "@lmx/supabase-local/testing/auth"
+import { createClient } from "@supabase/supabase-js"
+import WebSocket from "ws"
 
 import { formatMs, median, percentile } from "./stats"
 
@@ -80,32 +79,24 @@ async function main() {
     })
     if (createError) throw createError
 
-    const signIn = await measure(
-      "password sign-in (POST /token?grant_type=password)",
-      async () => {
-        const { error } = await supabase.auth.signInWithPassword({
-          email,
-          password: PASSWORD,
-        })
-        if (error) throw error
-      }
-    )
+    const signIn = await measure("password sign-in (POST /token?grant_type=password)", async () => {
+      const { error } = await supabase.auth.signInWithPassword({
+        email,
+        password: PASSWORD,
+      })
+      if (error) throw error
+    })
 
-    let refreshToken = (await supabase.auth.getSession()).data.session!
-      .refresh_token
-    const refresh = await measure(
-      "refresh (POST /token?grant_type=refresh_token)",
-      async () => {
-        const { data, error } = await supabase.auth.refreshSession({
-          refresh_token: refreshToken,
-        })
-        if (error) throw error
-        refreshToken = data.session!.refresh_token
-      }
-    )
+    let refreshToken = (await supabase.auth.getSession()).data.session!.refresh_token
+    const refresh = await measure("refresh (POST /token?grant_type=refresh_token)", async () => {
+      const { data, error } = await supabase.auth.refreshSession({
+        refresh_token: refreshToken,
+      })
+      if (error) throw error
+      refreshToken = data.session!.refresh_token
+    })
 
-    const accessToken = (await supabase.auth.getSession()).data.session!
-      .access_token
+    const accessToken = (await supabase.auth.getSession()).data.session!.access_token
     const claims = await measure(
       "getClaims() (local ES256 verification, cached JWKS)",
       async () => {
@@ -113,29 +104,22 @@ async function main() {
         if (error) throw error
       }
     )
-    const user = await measure(
-      "getUser() (GET /auth/v1/user round trip)",
-      async () => {
-        const { error } = await supabase.auth.getUser(accessToken)
-        if (error) throw error
-      }
-    )
+    const user = await measure("getUser() (GET /auth/v1/user round trip)", async () => {
+      const { error } = await supabase.auth.getUser(accessToken)
+      if (error) throw error
+    })
 
     console.log(
       `Auth benchmark: ${ROUNDS} rounds each after ${WARMUP} warm-up, in-memory PGlite, bcrypt cost 10`
     )
-    const width = Math.max(
-      ...[signIn, refresh, claims, user].map((result) => result.label.length)
-    )
+    const width = Math.max(...[signIn, refresh, claims, user].map((result) => result.label.length))
     for (const { label, samples } of [signIn, refresh, claims, user]) {
       console.log(
         `  ${label.padEnd(width)}  median ${formatMs(median(samples)).padStart(9)}  p95 ${formatMs(percentile(samples, 95)).padStart(9)}`
       )
     }
     const ratio = median(user.samples) / median(claims.samples)
-    console.log(
-      `  getClaims() is ${ratio.toFixed(1)}x faster than getUser() at the median`
-    )
+    console.log(`  getClaims() is ${ratio.toFixed(1)}x faster than getUser() at the median`)
   } finally {
     await stack.stop()
   }

@@ -8,10 +8,10 @@ import { randomBytes } from "node:crypto"
 import path from "node:path"
 import { pathToFileURL } from "node:url"
 
-import pg from "pg"
-
 import { openDatabase } from "@lmx/supabase-local/db/open"
 import { prepareDatabase } from "@lmx/supabase-local/migrate"
+import pg from "pg"
+
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -42,10 +42,7 @@ const USER_CLAIMS = JSON.stringify({
   aud: "authenticated",
 })
 
-async function withAdmin<T>(
-  databaseUrl: string,
-  fn: (client: pg.Client) => Promise<T>
-) {
+async function withAdmin<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>) {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {
@@ -113,9 +110,7 @@ function pushBatch(seed: string) {
       cached_tokens: assistant ? index * 20 : 0,
       tokens_per_second: assistant ? 42.5 : null,
       time_to_first_token_ms: assistant ? 310 : null,
-      created_at: new Date(
-        now - (PUSH_SESSIONS - session) * 60_000 + index * 1000
-      ).toISOString(),
+      created_at: new Date(now - (PUSH_SESSIONS - session) * 60_000 + index * 1000).toISOString(),
     }
   })
 
@@ -130,9 +125,7 @@ async function benchPush(url: string) {
       const body = JSON.stringify(batch)
       const started = performance.now()
       await client.query("begin")
-      await client.query("select set_config('request.jwt.claims', $1, true)", [
-        CLAIMS,
-      ])
+      await client.query("select set_config('request.jwt.claims', $1, true)", [CLAIMS])
       await client.query("set local role authenticated")
       const result = await client.query<{ status: string; n: number }>(
         "select status, count(*)::int as n from public.sync_push($1::jsonb) group by status order by status",
@@ -158,9 +151,7 @@ async function benchPush(url: string) {
       )
       if (seed === "3e000001") {
         const replay = await push(batch)
-        console.log(
-          `  the same batch again: ${formatMs(replay.ms)} (${replay.statuses})`
-        )
+        console.log(`  the same batch again: ${formatMs(replay.ms)} (${replay.statuses})`)
       }
     }
     const best = Math.min(...timings)
@@ -258,9 +249,7 @@ async function benchDashboard(url: string, total: number) {
     from public.usage_by_day where day >= (now() at time zone 'UTC')::date - 30 order by day`
   const asUser = async <T>(fn: () => Promise<T>) => {
     await client.query("begin")
-    await client.query("select set_config('request.jwt.claims', $1, true)", [
-      USER_CLAIMS,
-    ])
+    await client.query("select set_config('request.jwt.claims', $1, true)", [USER_CLAIMS])
     await client.query("set local role authenticated")
     try {
       return await fn()
@@ -285,9 +274,7 @@ async function benchDashboard(url: string, total: number) {
     let days = 0
     for (let run = 0; run < DASHBOARD_RUNS; run++) {
       const started = performance.now()
-      const replies = (await client.query(
-        request
-      )) as unknown as pg.QueryResult[]
+      const replies = (await client.query(request)) as unknown as pg.QueryResult[]
       samples.push(performance.now() - started)
       days = replies[3]?.rowCount ?? 0
     }
@@ -298,10 +285,7 @@ async function benchDashboard(url: string, total: number) {
     const server: number[] = []
     for (let run = 0; run < 50; run++) {
       const replies = (await client.query(
-        request.replace(
-          dashboard,
-          `explain (analyze, format json) ${dashboard}`
-        )
+        request.replace(dashboard, `explain (analyze, format json) ${dashboard}`)
       )) as unknown as pg.QueryResult<{
         "QUERY PLAN": [{ "Execution Time": number }]
       }>[]
@@ -336,9 +320,7 @@ async function benchDashboard(url: string, total: number) {
 
 export async function runDbCoreBench(databaseUrl: string): Promise<void> {
   const name = `lmx_bench_core_${process.pid}_${randomBytes(3).toString("hex")}`
-  await withAdmin(databaseUrl, (admin) =>
-    admin.query(`create database ${name}`)
-  )
+  await withAdmin(databaseUrl, (admin) => admin.query(`create database ${name}`))
   const url = new URL(databaseUrl)
   url.pathname = `/${name}`
   try {
@@ -354,10 +336,7 @@ export async function runDbCoreBench(databaseUrl: string): Promise<void> {
   }
 }
 
-if (
-  process.argv[1] &&
-  import.meta.url === pathToFileURL(process.argv[1]).href
-) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const databaseUrl = process.env.DATABASE_URL
   if (!databaseUrl) {
     console.error(

@@ -7,10 +7,10 @@ import { randomBytes } from "node:crypto"
 import path from "node:path"
 import { pathToFileURL } from "node:url"
 
-import pg from "pg"
-
 import { openDatabase } from "@lmx/supabase-local/db/open"
 import { prepareDatabase } from "@lmx/supabase-local/migrate"
+import pg from "pg"
+
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -36,7 +36,10 @@ async function withAdmin<T>(databaseUrl: string, fn: (client: pg.Client) => Prom
 async function prepare(url: string) {
   const db = await openDatabase({ engine: "postgres", url, poolSize: 2 })
   try {
-    await prepareDatabase(db, { migrationsDir: path.join(root, "supabase/migrations"), seedFiles: [] })
+    await prepareDatabase(db, {
+      migrationsDir: path.join(root, "supabase/migrations"),
+      seedFiles: [],
+    })
     await db.exec(`
       insert into auth.users (id, email, aud, role) values ('${USER_ID}', 'bench@queue.test', 'authenticated', 'authenticated');
       insert into public.devices (id, user_id, name)
@@ -96,7 +99,11 @@ async function work(url: string, index: number, deadline: number): Promise<Worke
 // insert each (asynchronously, as a claim commits), for a few seconds. Claims can only
 // approach this rate; on a shared, loaded machine it says how much of the gap is the machine.
 async function measureReference(url: string): Promise<number> {
-  await withAdmin(url, (client) => client.query("create table public.bench_reference (id bigint generated always as identity primary key, at timestamptz default now())"))
+  await withAdmin(url, (client) =>
+    client.query(
+      "create table public.bench_reference (id bigint generated always as identity primary key, at timestamptz default now())"
+    )
+  )
   const until = performance.now() + 5000
   const counts = await Promise.all(
     Array.from({ length: WORKERS }, async () => {
@@ -105,7 +112,9 @@ async function measureReference(url: string): Promise<number> {
       let n = 0
       try {
         while (performance.now() < until) {
-          await client.query("begin; set local synchronous_commit = off; insert into public.bench_reference default values; commit;")
+          await client.query(
+            "begin; set local synchronous_commit = off; insert into public.bench_reference default values; commit;"
+          )
           n += 1
         }
       } finally {
@@ -124,13 +133,19 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl)
   url.pathname = `/${name}`
   try {
-    console.log(`db-queue: ${WORKERS} workers claiming ${RUNS.toLocaleString("en")} runs one at a time`)
+    console.log(
+      `db-queue: ${WORKERS} workers claiming ${RUNS.toLocaleString("en")} runs one at a time`
+    )
     const setupStarted = performance.now()
     await prepare(url.toString())
-    console.log(`  setup (migrations + ${RUNS.toLocaleString("en")} queued runs): ${formatMs(performance.now() - setupStarted)}`)
+    console.log(
+      `  setup (migrations + ${RUNS.toLocaleString("en")} queued runs): ${formatMs(performance.now() - setupStarted)}`
+    )
 
     const reference = await measureReference(url.toString())
-    console.log(`  reference: ${WORKERS} connections committing one-row inserts: ${reference.toFixed(0)}/s`)
+    console.log(
+      `  reference: ${WORKERS} connections committing one-row inserts: ${reference.toFixed(0)}/s`
+    )
 
     const started = performance.now()
     const deadline = started + TIME_LIMIT_MS
@@ -153,9 +168,13 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
     const row = stats.rows[0]!
     const rate = ids.length / (elapsedMs / 1000)
 
-    console.log(`  claims: ${ids.length.toLocaleString("en")} in ${(elapsedMs / 1000).toFixed(2)} s${performance.now() >= deadline ? " (time limit reached)" : ""}`)
+    console.log(
+      `  claims: ${ids.length.toLocaleString("en")} in ${(elapsedMs / 1000).toFixed(2)} s${performance.now() >= deadline ? " (time limit reached)" : ""}`
+    )
     console.log(`  claims/s: ${rate.toFixed(0)} (target ≥ 2,000)`)
-    console.log(`  per claim: p50 ${formatMs(median(latencies))}, p95 ${formatMs(percentile(latencies, 95))}, p99 ${formatMs(percentile(latencies, 99))}`)
+    console.log(
+      `  per claim: p50 ${formatMs(median(latencies))}, p95 ${formatMs(percentile(latencies, 95))}, p99 ${formatMs(percentile(latencies, 99))}`
+    )
     console.log(`  per worker: ${results.map((r) => r.ids.length).join(", ")}`)
     // Whether the rate holds as the queue drains (a queue index full of claimed entries
     // would slow every later claim down).
@@ -167,18 +186,24 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
       return (fifth / ((to - from) / 1000)).toFixed(0)
     })
     if (fifth > 0) console.log(`  claims/s by fifth of the queue: ${rates.join(", ")}`)
-    console.log(`  double claims: ${ids.length - unique.size} seen by workers; in the database ${row.claimed.toLocaleString("en")} claimed, ${row.reclaimed} claimed more than once, ${row.queued} still queued`)
+    console.log(
+      `  double claims: ${ids.length - unique.size} seen by workers; in the database ${row.claimed.toLocaleString("en")} claimed, ${row.reclaimed} claimed more than once, ${row.queued} still queued`
+    )
     const errors = results.reduce((sum, r) => sum + r.errors, 0)
     if (errors > 0) console.log(`  worker errors: ${errors}`)
   } finally {
-    await withAdmin(databaseUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`))
+    await withAdmin(databaseUrl, (admin) =>
+      admin.query(`drop database if exists ${name} with (force)`)
+    )
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const databaseUrl = process.env.DATABASE_URL
   if (!databaseUrl) {
-    console.error("db-queue: set DATABASE_URL to a Postgres server (a throwaway database is created on it)")
+    console.error(
+      "db-queue: set DATABASE_URL to a Postgres server (a throwaway database is created on it)"
+    )
     process.exit(1)
   }
   await runDbQueueBench(databaseUrl)

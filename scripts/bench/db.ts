@@ -5,7 +5,9 @@ import { runDbQueueBench } from "./db-queue"
 
 const databaseUrl = process.env.DATABASE_URL
 if (!databaseUrl) {
-  console.error("bench:db: set DATABASE_URL to a Postgres server (throwaway databases are created on it)")
+  console.error(
+    "bench:db: set DATABASE_URL to a Postgres server (throwaway databases are created on it)"
+  )
   process.exit(1)
 }
 await runDbCoreBench(databaseUrl)

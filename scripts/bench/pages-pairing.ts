@@ -5,11 +5,7 @@
 // `measurePairingLatency` works against any console (e.g. `next start`, for bench:pages);
 // run directly, this file serves the device API route handlers in-process over a local stack:
 //   tsx scripts/bench/pages-pairing.ts [runs]
-import {
-  createServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { register } from "node:module"
 import { type AddressInfo } from "node:net"
 import { Readable } from "node:stream"
@@ -121,35 +117,33 @@ type Handler = (request: Request) => Promise<Response>
 export async function serveDeviceApi(
   routes: Record<string, Handler>
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(
-    async (req: IncomingMessage, res: ServerResponse) => {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1")
-      const handler = req.method === "POST" ? routes[url.pathname] : undefined
-      if (!handler) {
-        res.writeHead(404).end()
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1")
+    const handler = req.method === "POST" ? routes[url.pathname] : undefined
+    if (!handler) {
+      res.writeHead(404).end()
 
-        return
-      }
-      const headers = new Headers()
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (typeof value === "string") headers.set(key, value)
-      }
-      // What `next start` adds when no proxy stands in front of it.
-      if (!headers.has("x-forwarded-for") && req.socket.remoteAddress) {
-        headers.set("x-forwarded-for", req.socket.remoteAddress)
-      }
-      const response = await handler(
-        new Request(url, {
-          method: "POST",
-          headers,
-          body: Readable.toWeb(req) as ReadableStream,
-          duplex: "half",
-        } as RequestInit)
-      )
-      res.writeHead(response.status, Object.fromEntries(response.headers))
-      res.end(Buffer.from(await response.arrayBuffer()))
+      return
     }
-  )
+    const headers = new Headers()
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers.set(key, value)
+    }
+    // What `next start` adds when no proxy stands in front of it.
+    if (!headers.has("x-forwarded-for") && req.socket.remoteAddress) {
+      headers.set("x-forwarded-for", req.socket.remoteAddress)
+    }
+    const response = await handler(
+      new Request(url, {
+        method: "POST",
+        headers,
+        body: Readable.toWeb(req) as ReadableStream,
+        duplex: "half",
+      } as RequestInit)
+    )
+    res.writeHead(response.status, Object.fromEntries(response.headers))
+    res.end(Buffer.from(await response.arrayBuffer()))
+  })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
 
@@ -168,8 +162,7 @@ async function main() {
       : next(specifier, context)
   }`
   register(`data:text/javascript,${encodeURIComponent(stubServerOnly)}`)
-  const { startTestStack } =
-    await import("@lmx/supabase-local/testing/test-stack")
+  const { startTestStack } = await import("@lmx/supabase-local/testing/test-stack")
   const { restService } = await import("@lmx/supabase-local/rest")
   const stack = await startTestStack({ services: [restService] })
   const api = { url: "", close: async () => {} }
@@ -179,15 +172,9 @@ async function main() {
     process.env.SUPABASE_JWT_SECRET = stack.keys.jwtSecret
     process.env.NEXT_PUBLIC_SITE_URL = "http://localhost:3000"
     const served = await serveDeviceApi({
-      "/api/device/v1/pair": (
-        await import("../../app/api/device/v1/pair/route")
-      ).POST,
-      "/api/device/v1/pair/token": (
-        await import("../../app/api/device/v1/pair/token/route")
-      ).POST,
-      "/api/device/v1/heartbeat": (
-        await import("../../app/api/device/v1/heartbeat/route")
-      ).POST,
+      "/api/device/v1/pair": (await import("../../app/api/device/v1/pair/route")).POST,
+      "/api/device/v1/pair/token": (await import("../../app/api/device/v1/pair/token/route")).POST,
+      "/api/device/v1/heartbeat": (await import("../../app/api/device/v1/heartbeat/route")).POST,
     })
     Object.assign(api, served)
 
@@ -212,8 +199,7 @@ async function main() {
         const { data, error } = await user.rpc("pairing_approve", {
           user_code: userCode,
         })
-        if (error || !data)
-          throw new Error(`approve failed: ${error?.message ?? "no device"}`)
+        if (error || !data) throw new Error(`approve failed: ${error?.message ?? "no device"}`)
       },
     })
     console.log(`engine: ${stack.db.engine}; device API in-process over HTTP`)
@@ -224,9 +210,6 @@ async function main() {
   }
 }
 
-if (
-  process.argv[1] &&
-  import.meta.url === pathToFileURL(process.argv[1]).href
-) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await main()
 }

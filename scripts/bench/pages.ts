@@ -29,12 +29,7 @@ const { values } = parseArgs({
   },
 })
 const REQUESTS = z.coerce.number().int().min(5).max(1000).parse(values.requests)
-const PAIRING_RUNS = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(10)
-  .parse(values["pairing-runs"])
+const PAIRING_RUNS = z.coerce.number().int().min(1).max(10).parse(values["pairing-runs"])
 // Node 20 has no global WebSocket, and supabase-js builds its Realtime client eagerly.
 const transport = WebSocket as unknown as typeof globalThis.WebSocket
 
@@ -49,28 +44,18 @@ async function answers(url: string) {
 }
 
 async function startConsole() {
-  if (
-    (await answers(E2E_APP_URL)) ||
-    (await answers(`${E2E_STACK_URL}/health`))
-  ) {
+  if ((await answers(E2E_APP_URL)) || (await answers(`${E2E_STACK_URL}/health`))) {
     throw new Error(
       `Something already listens on ${E2E_APP_URL} or ${E2E_STACK_URL} (an e2e run?); stop it first.`
     )
   }
-  const reuse =
-    values["reuse-build"] && existsSync(path.join(root, ".next", "BUILD_ID"))
-  console.log(
-    reuse ? "Reusing the build in .next" : "Building the app (next build)…"
-  )
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "scripts/e2e-server.ts"],
-    {
-      cwd: root,
-      env: { ...process.env, ...(reuse ? { E2E_SKIP_BUILD: "1" } : {}) },
-      stdio: ["ignore", "pipe", "pipe"],
-    }
-  )
+  const reuse = values["reuse-build"] && existsSync(path.join(root, ".next", "BUILD_ID"))
+  console.log(reuse ? "Reusing the build in .next" : "Building the app (next build)…")
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/e2e-server.ts"], {
+    cwd: root,
+    env: { ...process.env, ...(reuse ? { E2E_SKIP_BUILD: "1" } : {}) },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
   let log = ""
   child.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()))
   child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()))
@@ -114,18 +99,13 @@ async function createUser(stack: z.infer<typeof stackSchema>) {
     },
     body: JSON.stringify({ email, password, email_confirm: true }),
   })
-  if (!response.ok)
-    throw new Error(`creating the bench user failed: ${response.status}`)
+  if (!response.ok) throw new Error(`creating the bench user failed: ${response.status}`)
 
   return { email, password }
 }
 
 /** The session cookies @supabase/ssr writes for this user, as a browser would send them. */
-async function cookieHeader(
-  stack: z.infer<typeof stackSchema>,
-  email: string,
-  password: string
-) {
+async function cookieHeader(stack: z.infer<typeof stackSchema>, email: string, password: string) {
   const jar = new Map<string, string>()
   const supabase = createServerClient(stack.url, stack.anonKey, {
     realtime: { transport },
@@ -171,8 +151,7 @@ async function pairDevices(anon: SupabaseClient, user: SupabaseClient) {
     const exchanged = await anon.rpc("pairing_exchange", { device_code })
     if (exchanged.error) throw exchanged.error
     if (i % 2) continue
-    const secret = (exchanged.data as { device_secret: string }[])[0]!
-      .device_secret
+    const secret = (exchanged.data as { device_secret: string }[])[0]!.device_secret
     const beat = await fetch(`${E2E_APP_URL}/api/device/v1/heartbeat`, {
       method: "POST",
       headers: {
@@ -186,11 +165,7 @@ async function pairDevices(anon: SupabaseClient, user: SupabaseClient) {
           gpu: "NVIDIA RTX 4090 24 GB",
           memory_gb: 64,
           server: "lmstudio",
-          models_loaded: [
-            "qwen3-coder-30b-a3b",
-            "gpt-oss-20b",
-            "mistral-small-3.2-24b",
-          ],
+          models_loaded: ["qwen3-coder-30b-a3b", "gpt-oss-20b", "mistral-small-3.2-24b"],
           llm_server: { port: 1234, reachable: true, latency_ms: 3 },
           tokens_per_second: 42.5,
         },
@@ -211,9 +186,7 @@ async function timePage(cookie: string) {
   const html = await response.text()
   const total = performance.now() - started
   if (response.status !== 200 || !html.includes("Bench device 50")) {
-    throw new Error(
-      `/devices answered ${response.status} without the devices (signed out?)`
-    )
+    throw new Error(`/devices answered ${response.status} without the devices (signed out?)`)
   }
 
   return { firstByte, total }
@@ -272,8 +245,7 @@ async function main() {
         const { data, error } = await user.rpc("pairing_approve", {
           user_code: userCode,
         })
-        if (error || !data)
-          throw new Error(`approve failed: ${error?.message ?? "no device"}`)
+        if (error || !data) throw new Error(`approve failed: ${error?.message ?? "no device"}`)
       },
     })
     console.log("")

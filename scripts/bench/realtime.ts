@@ -4,29 +4,26 @@
 // subscribers. Runs on in-memory PGlite and on Postgres (DATABASE_URL, or the local server).
 // Subscribers run in child processes (as browsers would, apart from the server), reporting
 // arrival times on the shared clock (performance.timeOrigin + performance.now()).
-import { type ChildProcess, fork } from "node:child_process"
+import { fork, type ChildProcess } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
-import { createClient } from "@supabase/supabase-js"
-import { WebSocket } from "ws"
-
-
 import { type StorageOptions } from "@lmx/supabase-local/db/open"
-import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
 import { realtimeService } from "@lmx/supabase-local/realtime/service"
+import { startLocalStack, type LocalStack } from "@lmx/supabase-local/stack"
 import {
   mintUser,
   REALTIME_FIXTURE_MIGRATIONS,
   subscribe,
 } from "@lmx/supabase-local/testing/realtime"
-import { startLocalStack, type LocalStack } from "@lmx/supabase-local/stack"
+import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
+import { createClient } from "@supabase/supabase-js"
+import { WebSocket } from "ws"
 
 import { formatMs, median, percentile } from "./stats"
 
 const root = new URL("../..", import.meta.url).pathname
 const POSTGRES_URL =
-  process.env.DATABASE_URL ||
-  "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+  process.env.DATABASE_URL || "postgres://postgres:postgres@127.0.0.1:5432/postgres"
 const LATENCY_RATE = 20 // changes/s while measuring latency per subscriber count
 const LATENCY_CHANGES = 60
 const RATE_STEPS = [25, 50, 100, 200, 400]
@@ -48,8 +45,7 @@ type ToSubscriber =
       first: number
     }
   | { type: "close" }
-type FromSubscriber =
-  { type: "ready" } | { type: "arrivals"; items: { id: number; at: number }[] }
+type FromSubscriber = { type: "ready" } | { type: "arrivals"; items: { id: number; at: number }[] }
 
 /** The child side: supabase-js clients that report when each change reached their callback. */
 async function runSubscriber() {
@@ -62,8 +58,7 @@ async function runSubscriber() {
   }, 50)
   process.on("message", async (message: ToSubscriber) => {
     if (message.type === "close") {
-      for (const client of clients)
-        await client.removeAllChannels().catch(() => undefined)
+      for (const client of clients) await client.removeAllChannels().catch(() => undefined)
       process.exit(0)
     }
     for (const [offset, token] of message.tokens.entries()) {
@@ -121,8 +116,7 @@ class Subscribers {
         execArgv: ["--import", "tsx"],
       })
       child.on("message", (message: FromSubscriber) => {
-        if (message.type === "arrivals")
-          this.probe.arrivals.push(...message.items)
+        if (message.type === "arrivals") this.probe.arrivals.push(...message.items)
       })
       this.children.push(child)
     }
@@ -176,12 +170,7 @@ class Subscribers {
 }
 
 /** Inserts `total` shared rows at `rate` per second; returns when all were committed. */
-async function produce(
-  stack: LocalStack,
-  probe: Probe,
-  rate: number,
-  total: number
-) {
+async function produce(stack: LocalStack, probe: Probe, rate: number, total: number) {
   const owner = "00000000-0000-4000-8000-000000000000"
   const started = performance.now()
   const inserts: Promise<void>[] = []
@@ -217,8 +206,7 @@ async function timeInserts(stack: LocalStack, count: number) {
 
 async function drain(probe: Probe, expected: number) {
   const deadline = performance.now() + DRAIN_TIMEOUT_MS
-  while (probe.arrivals.length < expected && performance.now() < deadline)
-    await sleep(20)
+  while (probe.arrivals.length < expected && performance.now() < deadline) await sleep(20)
 }
 
 function latencies(probe: Probe): number[] {
@@ -279,9 +267,7 @@ async function benchEngine(engine: "pglite" | "postgres") {
         )
       }
 
-      console.log(
-        `  sustained rate with 100 subscribers (${RATE_SECONDS} s per step):`
-      )
+      console.log(`  sustained rate with 100 subscribers (${RATE_SECONDS} s per step):`)
       let best: number | undefined
       for (const rate of RATE_STEPS) {
         probe.committedAt.clear()
@@ -325,7 +311,5 @@ async function main() {
   const engines = (process.env.BENCH_ENGINES ?? "pglite,postgres").split(",")
   if (engines.includes("pglite")) await benchEngine("pglite")
   if (engines.includes("postgres")) await benchEngine("postgres")
-  console.log(
-    "\ntarget: p95 < 50 ms at 100 changes/s with 100 subscribers on Postgres"
-  )
+  console.log("\ntarget: p95 < 50 ms at 100 changes/s with 100 subscribers on Postgres")
 }

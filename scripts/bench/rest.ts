@@ -5,18 +5,17 @@
 // The request time is measured with a lean keep-alive HTTP client, as a load generator sees
 // the server; one extra row measures the 25-row page through fetch (undici), the transport
 // supabase-js uses on Node, to show what that client adds on top.
-import http from "node:http"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import http from "node:http"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
-
 import { type StorageOptions } from "@lmx/supabase-local/db/open"
-import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
 import { buildReadSql, restService } from "@lmx/supabase-local/rest"
 import { parseQueryParams } from "@lmx/supabase-local/rest/request"
 import { loadSchemaCache } from "@lmx/supabase-local/rest/schema-cache"
 import { startLocalStack, type LocalStack } from "@lmx/supabase-local/stack"
+import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
 
 import { formatMs, median, percentile } from "./stats"
 
@@ -95,7 +94,11 @@ async function fetchRetrying(url: string, init: RequestInit): Promise<Response> 
 function httpRequest(
   agent: http.Agent,
   url: string,
-  { method = "GET", headers, body }: { method?: string; headers: Record<string, string>; body?: string }
+  {
+    method = "GET",
+    headers,
+    body,
+  }: { method?: string; headers: Record<string, string>; body?: string }
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method, headers, agent }, (response) => {
@@ -130,8 +133,11 @@ async function benchCases(stack: LocalStack): Promise<BenchCase[]> {
   const source = { table: items, alias: items.name, from: `"public"."bench_items"` }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   const restGet = async (query: string) => {
-    const response = await httpRequest(agent, `${stack.url}/rest/v1/bench_items?${query}`, { headers })
-    if (response.status !== 200) throw new Error(`REST answered ${response.status}: ${response.text}`)
+    const response = await httpRequest(agent, `${stack.url}/rest/v1/bench_items?${query}`, {
+      headers,
+    })
+    if (response.status !== 200)
+      throw new Error(`REST answered ${response.status}: ${response.text}`)
   }
   const restGetFetch = async (query: string) => {
     const response = await fetchRetrying(`${stack.url}/rest/v1/bench_items?${query}`, { headers })
@@ -139,39 +145,69 @@ async function benchCases(stack: LocalStack): Promise<BenchCase[]> {
     await response.text()
   }
   const directRead = async (query: string) => {
-    const { sql, pctx } = buildReadSql(cache, source, parseQueryParams(new URLSearchParams(query)), {
-      maxRows: stack.config.api.max_rows,
-      format: "json",
-    })
+    const { sql, pctx } = buildReadSql(
+      cache,
+      source,
+      parseQueryParams(new URLSearchParams(query)),
+      {
+        maxRows: stack.config.api.max_rows,
+        format: "json",
+      }
+    )
     await stack.db.query(sql, pctx.params.values)
   }
-  const pk = (i: number) => `select=*&id=eq.${(i * 7919) % ITEMS + 1}`
+  const pk = (i: number) => `select=*&id=eq.${((i * 7919) % ITEMS) + 1}`
   const page = (i: number) =>
-    `select=id,title,price,bench_authors(name,country)&order=id&limit=25&offset=${((i * 25) % (ITEMS - 25))}`
-  const thousand = (i: number) => `select=*&order=id&limit=1000&offset=${(i * 1000) % (ITEMS - 1000)}`
-  const rows = Array.from({ length: 1000 }, (_, i) => ({ title: `new ${i}`, price: i / 10, author_id: (i % 500) + 1 }))
+    `select=id,title,price,bench_authors(name,country)&order=id&limit=25&offset=${(i * 25) % (ITEMS - 25)}`
+  const thousand = (i: number) =>
+    `select=*&order=id&limit=1000&offset=${(i * 1000) % (ITEMS - 1000)}`
+  const rows = Array.from({ length: 1000 }, (_, i) => ({
+    title: `new ${i}`,
+    price: i / 10,
+    author_id: (i % 500) + 1,
+  }))
   const payload = JSON.stringify(rows)
 
   return [
-    { name: "primary-key select", iterations: 400, rest: (i) => restGet(pk(i)), direct: (i) => directRead(pk(i)) },
-    { name: "25-row page + one embed", iterations: 400, rest: (i) => restGet(page(i)), direct: (i) => directRead(page(i)) },
+    {
+      name: "primary-key select",
+      iterations: 400,
+      rest: (i) => restGet(pk(i)),
+      direct: (i) => directRead(pk(i)),
+    },
+    {
+      name: "25-row page + one embed",
+      iterations: 400,
+      rest: (i) => restGet(page(i)),
+      direct: (i) => directRead(page(i)),
+    },
     {
       name: "25-row page, via fetch",
       iterations: 400,
       rest: (i) => restGetFetch(page(i)),
       direct: (i) => directRead(page(i)),
     },
-    { name: "1,000-row read", iterations: 60, rest: (i) => restGet(thousand(i)), direct: (i) => directRead(thousand(i)) },
+    {
+      name: "1,000-row read",
+      iterations: 60,
+      rest: (i) => restGet(thousand(i)),
+      direct: (i) => directRead(thousand(i)),
+    },
     {
       name: "1,000-row bulk insert",
       iterations: 30,
       async rest() {
-        const response = await httpRequest(agent, `${stack.url}/rest/v1/bench_inserts?columns=title,price,author_id`, {
-          method: "POST",
-          headers: { ...headers, "content-type": "application/json", prefer: "return=minimal" },
-          body: payload,
-        })
-        if (response.status !== 201) throw new Error(`REST answered ${response.status}: ${response.text}`)
+        const response = await httpRequest(
+          agent,
+          `${stack.url}/rest/v1/bench_inserts?columns=title,price,author_id`,
+          {
+            method: "POST",
+            headers: { ...headers, "content-type": "application/json", prefer: "return=minimal" },
+            body: payload,
+          }
+        )
+        if (response.status !== 201)
+          throw new Error(`REST answered ${response.status}: ${response.text}`)
       },
       async direct() {
         await stack.db.query(
@@ -238,8 +274,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     try {
       printResults(engine, await benchRest(engine))
     } catch (error) {
-      console.log(`\nREST API (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}`)
+      console.log(
+        `\nREST API (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}`
+      )
     }
   }
-  console.log("\n  targets on Postgres: ratio ≤ 2 for the 25-row page and the 1,000-row read; 25-row page p95 ≤ 10 ms")
+  console.log(
+    "\n  targets on Postgres: ratio ≤ 2 for the 25-row page and the 1,000-row read; 25-row page p95 ≤ 10 ms"
+  )
 }

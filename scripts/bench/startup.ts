@@ -16,11 +16,11 @@ const STACK_BIN = path.join(root, "packages/supabase-local/bin/supabase-local.js
 function startOnce(dataDir: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(
-      process.execPath,
-      [STACK_BIN, "--port", "0", "--data-dir", dataDir],
-      { cwd: root, env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"] }
-    )
+    const child = spawn(process.execPath, [STACK_BIN, "--port", "0", "--data-dir", dataDir], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    })
     let output = ""
     let errors = ""
     child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()))
@@ -75,4 +75,6 @@ console.log(`Local stack startup (PGlite, process start → healthy), ${RUNS} ru
 console.log(line("first boot of a checkout (initdb, no cache):", first))
 console.log(line("cold (fresh data directory):", cold))
 console.log(line("warm (existing data):", warm))
-console.log("  each includes bootstrap, migrations and the seed when fresh; targets: cold < 5 s, warm < 2 s")
+console.log(
+  "  each includes bootstrap, migrations and the seed when fresh; targets: cold < 5 s, warm < 2 s"
+)

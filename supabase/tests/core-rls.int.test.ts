@@ -1,17 +1,5 @@
-import {
-  DEVICES,
-  deviceActor,
-  FIXTURES_SQL,
-  ROWS,
-  USERS,
-  userActor,
-} from "./core-fixtures"
-import {
-  ANON,
-  describeRlsMatrix,
-  type Actor,
-  type MatrixRow,
-} from "./rls-harness"
+import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, userActor, USERS } from "./core-fixtures"
+import { ANON, describeRlsMatrix, type Actor, type MatrixRow } from "./rls-harness"
 
 // The RLS matrix for the core tables and views: profiles, devices, audit_log, chat sync,
 // prices and usage. "ok" = the statement succeeds on the fixture row (a select sees exactly

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs"
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
 import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
 import { generateDatabaseTypes, TYPES_FILE } from "@/scripts/gen-types"
 
 // lib/database.types.ts is generated (npm run db:types); this keeps it from going stale or

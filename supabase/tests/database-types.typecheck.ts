@@ -1,12 +1,7 @@
 import { type SupabaseClient } from "@supabase/supabase-js"
 import { expectTypeOf } from "vitest"
 
-import {
-  type Database,
-  type Enums,
-  type Tables,
-  type TablesInsert,
-} from "@/lib/database.types"
+import { type Database, type Enums, type Tables, type TablesInsert } from "@/lib/database.types"
 
 /**
  * Compile-time checks of what scripts/gen-types.ts writes: rows, inserts, enums, embedded
@@ -15,20 +10,12 @@ import {
  * a fresh generation).
  */
 export async function checkGeneratedTypes(client: SupabaseClient<Database>) {
-  expectTypeOf<Enums<"device_role">>().toEqualTypeOf<
-    "llm_host" | "workstation"
-  >()
+  expectTypeOf<Enums<"device_role">>().toEqualTypeOf<"llm_host" | "workstation">()
   expectTypeOf<Tables<"devices">["lan_port"]>().toEqualTypeOf<number>()
   expectTypeOf<Tables<"devices">["tunnel_url"]>().toEqualTypeOf<string | null>()
-  expectTypeOf<
-    TablesInsert<"cloud_messages">["search"]
-  >().toEqualTypeOf<undefined>()
-  expectTypeOf<Tables<"usage_by_day">["cost_usd"]>().toEqualTypeOf<
-    number | null
-  >()
-  expectTypeOf<
-    Tables<{ schema: "ops" }, "runs">["status"]
-  >().toEqualTypeOf<string>()
+  expectTypeOf<TablesInsert<"cloud_messages">["search"]>().toEqualTypeOf<undefined>()
+  expectTypeOf<Tables<"usage_by_day">["cost_usd"]>().toEqualTypeOf<number | null>()
+  expectTypeOf<Tables<{ schema: "ops" }, "runs">["status"]>().toEqualTypeOf<string>()
 
   const { data: sessions } = await client
     .from("cloud_sessions")

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
 import { tokenClient, userToken } from "@lmx/supabase-local/testing/rest-conformance"
 import { startTestStack, TEST_ENGINE, type TestStack } from "@lmx/supabase-local/testing/test-stack"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { DEVICES, emailOf, FIXTURES_SQL, ROWS, USERS } from "./ops-fixtures"
 
@@ -50,7 +49,9 @@ describe(`ops through the REST API (${TEST_ENGINE})`, () => {
 
   it("queues, claims, logs and completes a run; refuses a viewer and a late worker with their statuses", async () => {
     const developer = await user("developer")
-    const queued = await developer.rpc("queue_run", { p_workflow_id: ROWS.workflow }).single<{ id: string; status: string }>()
+    const queued = await developer
+      .rpc("queue_run", { p_workflow_id: ROWS.workflow })
+      .single<{ id: string; status: string }>()
     expect(queued.error).toBeNull()
     expect(queued.data?.status).toBe("queued")
     const runId = queued.data!.id
@@ -58,9 +59,13 @@ describe(`ops through the REST API (${TEST_ENGINE})`, () => {
     const viewer = await user("viewer")
     const denied = await viewer.rpc("queue_run", { p_workflow_id: ROWS.workflow })
     expect(denied.status).toBe(403)
-    expect(denied.error?.message).toBe("Only developers, admins and owners can queue, cancel or re-run runs")
+    expect(denied.error?.message).toBe(
+      "Only developers, admins and owners can queue, cancel or re-run runs"
+    )
 
-    const position = await viewer.rpc("list_queued_runs", { p_project_id: ROWS.project }).select("run_id, queue_position")
+    const position = await viewer
+      .rpc("list_queued_runs", { p_project_id: ROWS.project })
+      .select("run_id, queue_position")
     expect(position.data).toEqual([{ run_id: runId, queue_position: 1 }])
 
     const worker = await device("developer", DEVICES.developer)
@@ -95,7 +100,9 @@ describe(`ops through the REST API (${TEST_ENGINE})`, () => {
     expect(refused.status).toBe(403)
 
     const developer = await user("developer")
-    const missing = await developer.rpc("cancel_run", { p_run_id: "00000000-0000-4000-8000-00000000dead" })
+    const missing = await developer.rpc("cancel_run", {
+      p_run_id: "00000000-0000-4000-8000-00000000dead",
+    })
     expect(missing.status).toBe(404)
     expect(missing.error?.message).toBe("No such run or workflow")
   })
@@ -103,7 +110,11 @@ describe(`ops through the REST API (${TEST_ENGINE})`, () => {
   it("lets an admin invite and the invitee accept with their own session", async () => {
     const admin = await user("admin")
     const invited = await admin
-      .rpc("invite_member", { p_project_id: ROWS.project, p_email: emailOf("newcomer"), p_role: "viewer" })
+      .rpc("invite_member", {
+        p_project_id: ROWS.project,
+        p_email: emailOf("newcomer"),
+        p_role: "viewer",
+      })
       .single<{ token: string }>()
     expect(invited.error).toBeNull()
 

@@ -42,7 +42,10 @@ export const emailOf = (user: keyof typeof USERS) => `${user}@ops.test`
 export const FIXTURES_SQL = `
 insert into auth.users (id, email, aud, role, created_at, updated_at) values
   ${Object.entries(USERS)
-    .map(([name, id]) => `('${id}', '${name}@ops.test', 'authenticated', 'authenticated', now(), now())`)
+    .map(
+      ([name, id]) =>
+        `('${id}', '${name}@ops.test', 'authenticated', 'authenticated', now(), now())`
+    )
     .join(",\n  ")};
 
 insert into public.devices (id, user_id, name, role, paired_at, revoked_at) values

@@ -1,6 +1,9 @@
+import {
+  createTestDatabase,
+  TEST_ENGINE,
+  type TestDatabase,
+} from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@lmx/supabase-local/testing/test-stack"
 
 import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, USERS } from "./ops-fixtures"
 import { actAs, type Actor } from "./rls-harness"
@@ -39,7 +42,10 @@ describe.skipIf(TEST_ENGINE === "pglite")(title, () => {
   async function claim(actor: Actor, leaseSeconds = 60) {
     return database.db.transaction(async (tx) => {
       await actAs(tx, actor)
-      const { rows } = await tx.query<{ id: string }>("select id from ops.claim_next_run(null, $1)", [leaseSeconds])
+      const { rows } = await tx.query<{ id: string }>(
+        "select id from ops.claim_next_run(null, $1)",
+        [leaseSeconds]
+      )
       return rows[0]?.id
     })
   }
@@ -118,7 +124,9 @@ describe.skipIf(TEST_ENGINE === "pglite")(title, () => {
     expect(reclaimed).toBe(runId)
 
     const before = await database.db.query("select * from ops.runs where id = $1", [runId])
-    const late = await call(first!, "select ops.complete_workflow_run($1, 'succeeded', 0)", [runId]).then(
+    const late = await call(first!, "select ops.complete_workflow_run($1, 'succeeded', 0)", [
+      runId,
+    ]).then(
       () => undefined,
       (error: Error & { code?: string }) => error
     )
@@ -126,10 +134,18 @@ describe.skipIf(TEST_ENGINE === "pglite")(title, () => {
     expect(late?.message).toBe(`Run ${runId} is not held by this device`)
     const after = await database.db.query("select * from ops.runs where id = $1", [runId])
     expect(after.rows).toEqual(before.rows)
-    expect(after.rows[0]).toMatchObject({ status: "claimed", claimed_by: workerDevices[1], attempts: 2 })
+    expect(after.rows[0]).toMatchObject({
+      status: "claimed",
+      claimed_by: workerDevices[1],
+      attempts: 2,
+    })
 
     await call(second!, "select ops.start_workflow_run($1)", [runId])
-    const done = await call(second!, "select status from ops.complete_workflow_run($1, 'succeeded', 0)", [runId])
+    const done = await call(
+      second!,
+      "select status from ops.complete_workflow_run($1, 'succeeded', 0)",
+      [runId]
+    )
     expect(done.rows).toEqual([{ status: "succeeded" }])
     const events = await database.db.query<{ kind: string; device_id: string | null }>(
       "select kind, device_id from ops.run_events where run_id = $1 order by id",
@@ -158,8 +174,14 @@ describe.skipIf(TEST_ENGINE === "pglite")(title, () => {
         (result) => result.rows.length,
         (error: Error) => error.message
       )
-    const owner = { role: "authenticated", claims: { sub: USERS.owner, role: "authenticated" } } as const
-    const admin = { role: "authenticated", claims: { sub: USERS.admin, role: "authenticated" } } as const
+    const owner = {
+      role: "authenticated",
+      claims: { sub: USERS.owner, role: "authenticated" },
+    } as const
+    const admin = {
+      role: "authenticated",
+      claims: { sub: USERS.admin, role: "authenticated" },
+    } as const
     const outcomes = await Promise.all([demote(owner, USERS.admin), demote(admin, USERS.owner)])
 
     const owners = await database.db.query<{ n: number }>(

@@ -1,17 +1,5 @@
-import {
-  DEVICES,
-  deviceActor,
-  FIXTURES_SQL,
-  ROWS,
-  USERS,
-  userActor,
-} from "./ops-fixtures"
-import {
-  ANON,
-  describeRlsMatrix,
-  type Actor,
-  type MatrixRow,
-} from "./rls-harness"
+import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, userActor, USERS } from "./ops-fixtures"
+import { ANON, describeRlsMatrix, type Actor, type MatrixRow } from "./rls-harness"
 
 // The RLS matrix for the ops tables (and the project side of audit_log): every table and
 // operation, for every actor. "ok" = the statement succeeds on the fixture row (select sees

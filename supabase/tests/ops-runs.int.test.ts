@@ -1,16 +1,12 @@
+import { type Queryable } from "@lmx/supabase-local/db/types"
+import {
+  createTestDatabase,
+  TEST_ENGINE,
+  type TestDatabase,
+} from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
-import { type Queryable } from "@lmx/supabase-local/db/types"
-import { createTestDatabase, TEST_ENGINE, type TestDatabase } from "@lmx/supabase-local/testing/test-stack"
-
-import {
-  DEVICES,
-  deviceActor,
-  FIXTURES_SQL,
-  ROWS,
-  USERS,
-  userActor,
-} from "./ops-fixtures"
+import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, userActor, USERS } from "./ops-fixtures"
 import { failureAs, runAs, tryAs, type Actor } from "./rls-harness"
 
 // The ops capabilities, one connection at a time (so on PGlite too): the run state machine,
@@ -61,7 +57,17 @@ async function insertRun(tx: Queryable, state: RunState, workflowId: string = RO
        case when $6 then now() + interval '1 minute' end, $7,
        case when $8 then now() end, case when $9 then now() end)
      returning id`,
-    [ROWS.project, workflowId, state, held || done, DEVICES.developer, held, state === "queued" ? 0 : 1, started, done]
+    [
+      ROWS.project,
+      workflowId,
+      state,
+      held || done,
+      DEVICES.developer,
+      held,
+      state === "queued" ? 0 : 1,
+      started,
+      done,
+    ]
   )
 
   return rows[0]!.id
@@ -71,7 +77,11 @@ async function clearQueue() {
   await database.db.exec(`delete from ops.runs where id <> '${ROWS.run}'`)
 }
 
-async function call<T = Record<string, unknown>>(actor: Actor, sql: string, params: unknown[] = []) {
+async function call<T = Record<string, unknown>>(
+  actor: Actor,
+  sql: string,
+  params: unknown[] = []
+) {
   return runAs(database.db, actor, async (tx) => (await tx.query<T>(sql, params)).rows)
 }
 
@@ -86,7 +96,9 @@ async function runRow(id: string) {
     attempts: number
     lease_expires_at: string | null
     error: string | null
-  }>("select status, claimed_by, attempts, lease_expires_at, error from ops.runs where id = $1", [id])
+  }>("select status, claimed_by, attempts, lease_expires_at, error from ops.runs where id = $1", [
+    id,
+  ])
 
   return rows[0]!
 }
@@ -95,25 +107,31 @@ describe(`run state machine (${TEST_ENGINE})`, () => {
   const pairs = STATES.flatMap((from) => STATES.map((to) => ({ from, to })))
   const invalid = pairs.filter(({ from, to }) => from !== to && !ALLOWED[from].includes(to))
   const valid = pairs.filter(({ from, to }) => ALLOWED[from].includes(to))
-  const finished = (["succeeded", "failed", "canceled"] as const).map((state) => ({ from: state, to: state }))
+  const finished = (["succeeded", "failed", "canceled"] as const).map((state) => ({
+    from: state,
+    to: state,
+  }))
 
-  it.each([...invalid, ...finished])("refuses $from → $to, naming both states", async ({ from, to }) => {
-    const error = await database.db
-      .transaction(async (tx) => {
-        const id = await insertRun(tx, from)
-        await tx.query(
-          `update ops.runs set status = $2,
+  it.each([...invalid, ...finished])(
+    "refuses $from → $to, naming both states",
+    async ({ from, to }) => {
+      const error = await database.db
+        .transaction(async (tx) => {
+          const id = await insertRun(tx, from)
+          await tx.query(
+            `update ops.runs set status = $2,
              lease_expires_at = case when $2 in ('claimed', 'running') then now() + interval '1 minute' end
            where id = $1`,
-          [id, to]
+            [id, to]
+          )
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error
         )
-      })
-      .then(
-        () => undefined,
-        (e: unknown) => e as Error
-      )
-    expect(error?.message).toBe(`A run cannot go from ${from} to ${to}`)
-  })
+      expect(error?.message).toBe(`A run cannot go from ${from} to ${to}`)
+    }
+  )
 
   it.each(valid)("allows $from → $to", async ({ from, to }) => {
     const row = await database.db
@@ -136,9 +154,11 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
   beforeEach(clearQueue)
 
   it("lets developers queue runs (audited) and refuses viewers and devices", async () => {
-    const [run] = await call<{ id: string; status: string }>(developer, "select id, status from ops.queue_run($1)", [
-      ROWS.workflow,
-    ])
+    const [run] = await call<{ id: string; status: string }>(
+      developer,
+      "select id, status from ops.queue_run($1)",
+      [ROWS.workflow]
+    )
     expect(run?.status).toBe("queued")
     const audit = await database.db.query(
       "select actor_user_id, action from public.audit_log where target_id = $1",
@@ -183,24 +203,35 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
       const before = await tx.query<{ synchronous_commit: string }>("show synchronous_commit")
       const [claimed] = (await tx.query<{ id: string }>("select id from ops.claim_next_run()")).rows
       const afterClaim = await tx.query<{ synchronous_commit: string }>("show synchronous_commit")
-      return { before: before.rows[0]!.synchronous_commit, afterClaim: afterClaim.rows[0]!.synchronous_commit, id: claimed!.id }
+      return {
+        before: before.rows[0]!.synchronous_commit,
+        afterClaim: afterClaim.rows[0]!.synchronous_commit,
+        id: claimed!.id,
+      }
     })
     expect(settings).toMatchObject({ before: "on", afterClaim: "off" })
     const afterStart = await runAs(database.db, devWorker, async (tx) => {
       await tx.query("select ops.start_workflow_run($1)", [settings.id])
-      return (await tx.query<{ synchronous_commit: string }>("show synchronous_commit")).rows[0]!.synchronous_commit
+      return (await tx.query<{ synchronous_commit: string }>("show synchronous_commit")).rows[0]!
+        .synchronous_commit
     })
     expect(afterStart).toBe("on")
   })
 
   it("claims in queue order (priority, then age) and lists queue positions", async () => {
-    const low = await call<{ id: string }>(developer, "select id from ops.queue_run($1, '{}', 0)", [ROWS.workflow])
-    const high = await call<{ id: string }>(developer, "select id from ops.queue_run($1, '{}', 10)", [
+    const low = await call<{ id: string }>(developer, "select id from ops.queue_run($1, '{}', 0)", [
       ROWS.workflow,
     ])
-    const later = await call<{ id: string }>(developer, "select id from ops.queue_run($1, '{}', 0)", [
-      ROWS.workflow,
-    ])
+    const high = await call<{ id: string }>(
+      developer,
+      "select id from ops.queue_run($1, '{}', 10)",
+      [ROWS.workflow]
+    )
+    const later = await call<{ id: string }>(
+      developer,
+      "select id from ops.queue_run($1, '{}', 0)",
+      [ROWS.workflow]
+    )
     const order = [high[0]!.id, low[0]!.id, later[0]!.id]
 
     const listed = await call<{ run_id: string; queue_position: string }>(
@@ -227,7 +258,10 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
 
     const first = await call(devWorker, "select * from ops.append_run_log($1, $2)", [
       id,
-      JSON.stringify(["\u001b[32mok\u001b[0m compiled", { line: "warning: slow", stream: "stderr" }]),
+      JSON.stringify([
+        "\u001b[32mok\u001b[0m compiled",
+        { line: "warning: slow", stream: "stderr" },
+      ]),
     ])
     const second = await call(devWorker, "select * from ops.append_run_log($1, $2)", [
       id,
@@ -244,18 +278,30 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     )
     expect(found).toEqual([{ line_no: 1 }])
 
-    await call(devWorker, "select ops.append_run_event($1, 'step.finished', 'npm ci', '{\"ms\": 1200}')", [id])
-    expect((await failure(devWorker, "select ops.append_run_event($1, 'succeeded')", [id])).message).toBe(
-      "Event kind succeeded is reserved for the queue"
+    await call(
+      devWorker,
+      "select ops.append_run_event($1, 'step.finished', 'npm ci', '{\"ms\": 1200}')",
+      [id]
     )
+    expect(
+      (await failure(devWorker, "select ops.append_run_event($1, 'succeeded')", [id])).message
+    ).toBe("Event kind succeeded is reserved for the queue")
 
     const sha = "ab".repeat(32)
     const add = "select key, size_bytes from ops.add_run_artifact($1, 'dist/app.tgz', 42, $2)"
-    expect(await call(devWorker, add, [id, sha])).toEqual([{ key: "dist/app.tgz", size_bytes: "42" }])
-    expect(await call(devWorker, add, [id, sha])).toEqual([{ key: "dist/app.tgz", size_bytes: "42" }])
+    expect(await call(devWorker, add, [id, sha])).toEqual([
+      { key: "dist/app.tgz", size_bytes: "42" },
+    ])
+    expect(await call(devWorker, add, [id, sha])).toEqual([
+      { key: "dist/app.tgz", size_bytes: "42" },
+    ])
     expect(
-      (await failure(devWorker, "select ops.add_run_artifact($1, 'dist/app.tgz', 42, $2)", [id, "cd".repeat(32)]))
-        .message
+      (
+        await failure(devWorker, "select ops.add_run_artifact($1, 'dist/app.tgz', 42, $2)", [
+          id,
+          "cd".repeat(32),
+        ])
+      ).message
     ).toBe("Artifact dist/app.tgz already exists for this run with other content")
 
     const [done] = await call<{ status: string; exit_code: number }>(
@@ -264,9 +310,11 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
       [id]
     )
     expect(done).toEqual({ status: "succeeded", exit_code: 0 })
-    const kinds = await call<{ kind: string }>(viewer, "select kind from ops.run_events where run_id = $1 order by id", [
-      id,
-    ])
+    const kinds = await call<{ kind: string }>(
+      viewer,
+      "select kind from ops.run_events where run_id = $1 order by id",
+      [id]
+    )
     expect(kinds.map((k) => k.kind)).toEqual(["queued", "started", "step.finished", "succeeded"])
 
     const late = await failure(devWorker, "select ops.append_run_log($1, '[\"late\"]')", [id])
@@ -281,7 +329,10 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     await call(devWorker, "select ops.start_workflow_run($1)", [id])
 
     // The developer's worker stops heart-beating: its lease runs out.
-    await database.db.query("update ops.runs set lease_expires_at = now() - interval '1 second' where id = $1", [id])
+    await database.db.query(
+      "update ops.runs set lease_expires_at = now() - interval '1 second' where id = $1",
+      [id]
+    )
     const [reclaimed] = await call<{ id: string; attempts: number }>(
       adminWorker,
       "select id, attempts from ops.claim_next_run()"
@@ -303,13 +354,15 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
       expect(error.message, sql).toBe(`Run ${id} is not held by this device`)
     }
     expect(await runRow(id)).toEqual(before)
-    expect(await call(viewer, "select count(*)::int as n from ops.run_logs where run_id = $1", [id])).toEqual([
-      { n: 0 },
-    ])
+    expect(
+      await call(viewer, "select count(*)::int as n from ops.run_logs where run_id = $1", [id])
+    ).toEqual([{ n: 0 }])
 
-    const events = await call<{ kind: string }>(viewer, "select kind from ops.run_events where run_id = $1 order by id", [
-      id,
-    ])
+    const events = await call<{ kind: string }>(
+      viewer,
+      "select kind from ops.run_events where run_id = $1 order by id",
+      [id]
+    )
     expect(events.map((e) => e.kind)).toEqual(["queued", "started", "lease.requeued"])
     expect(await call(adminWorker, "select status from ops.start_workflow_run($1)", [id])).toEqual([
       { status: "running" },
@@ -317,30 +370,52 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
   })
 
   it("fails a run whose lease expired on its last attempt", async () => {
-    await database.db.query("update ops.workflows set max_attempts = 2 where id = $1", [ROWS.unusedWorkflow])
-    const [queued] = await call<{ id: string }>(developer, "select id from ops.queue_run($1)", [ROWS.unusedWorkflow])
+    await database.db.query("update ops.workflows set max_attempts = 2 where id = $1", [
+      ROWS.unusedWorkflow,
+    ])
+    const [queued] = await call<{ id: string }>(developer, "select id from ops.queue_run($1)", [
+      ROWS.unusedWorkflow,
+    ])
     const id = queued!.id
     for (const attempt of [1, 2]) {
-      expect(await call(devWorker, "select attempts from ops.claim_next_run()")).toEqual([{ attempts: attempt }])
-      await database.db.query("update ops.runs set lease_expires_at = now() - interval '1 second' where id = $1", [id])
+      expect(await call(devWorker, "select attempts from ops.claim_next_run()")).toEqual([
+        { attempts: attempt },
+      ])
+      await database.db.query(
+        "update ops.runs set lease_expires_at = now() - interval '1 second' where id = $1",
+        [id]
+      )
     }
-    expect(await database.db.query("select ops.requeue_expired_runs() as n")).toMatchObject({ rows: [{ n: 1 }] })
+    expect(await database.db.query("select ops.requeue_expired_runs() as n")).toMatchObject({
+      rows: [{ n: 1 }],
+    })
     expect(await runRow(id)).toMatchObject({
       status: "failed",
       attempts: 2,
       error: "The worker stopped renewing its lease (attempt 2 of 2)",
     })
     expect(await call(devWorker, "select id from ops.claim_next_run()")).toEqual([])
-    await database.db.query("update ops.workflows set max_attempts = 3 where id = $1", [ROWS.unusedWorkflow])
+    await database.db.query("update ops.workflows set max_attempts = 3 where id = $1", [
+      ROWS.unusedWorkflow,
+    ])
   })
 
   it("keeps a heart-beating worker's run", async () => {
     await call(developer, "select ops.queue_run($1)", [ROWS.workflow])
-    const [claimed] = await call<{ id: string }>(devWorker, "select id from ops.claim_next_run(null, 5)")
+    const [claimed] = await call<{ id: string }>(
+      devWorker,
+      "select id from ops.claim_next_run(null, 5)"
+    )
     const id = claimed!.id
-    const [renewed] = await call<{ until: string }>(devWorker, "select ops.heartbeat_run_lease($1, 600) as until", [id])
+    const [renewed] = await call<{ until: string }>(
+      devWorker,
+      "select ops.heartbeat_run_lease($1, 600) as until",
+      [id]
+    )
     expect(new Date(renewed!.until).getTime()).toBeGreaterThan(Date.now() + 300_000)
-    expect(await database.db.query("select ops.requeue_expired_runs() as n")).toMatchObject({ rows: [{ n: 0 }] })
+    expect(await database.db.query("select ops.requeue_expired_runs() as n")).toMatchObject({
+      rows: [{ n: 0 }],
+    })
     expect(await runRow(id)).toMatchObject({ status: "claimed", claimed_by: DEVICES.developer })
     expect((await failure(devWorker, "select ops.heartbeat_run_lease($1, 0)", [id])).message).toBe(
       "A lease lasts between 1 and 3600 seconds"
@@ -355,9 +430,9 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     expect((await failure(viewer, "select ops.cancel_run($1)", [id])).message).toBe(
       "Only developers, admins and owners can queue, cancel or re-run runs"
     )
-    expect(await call(admin, "select status from ops.cancel_run($1, 'wrong branch')", [id])).toEqual([
-      { status: "canceled" },
-    ])
+    expect(
+      await call(admin, "select status from ops.cancel_run($1, 'wrong branch')", [id])
+    ).toEqual([{ status: "canceled" }])
     const audit = await database.db.query(
       "select actor_user_id, action, details from public.audit_log where target_id = $1 and action = 'run.canceled'",
       [id]
@@ -381,7 +456,10 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
       [ROWS.run]
     )
     expect(rerun).toMatchObject({ status: "queued", rerun_of: ROWS.run })
-    const audit = await database.db.query("select action from public.audit_log where target_id = $1", [rerun!.id])
+    const audit = await database.db.query(
+      "select action from public.audit_log where target_id = $1",
+      [rerun!.id]
+    )
     expect(audit.rows).toEqual([{ action: "run.rerun" }])
     expect((await failure(developer, "select ops.rerun($1)", [rerun!.id])).message).toBe(
       "Only a finished run can be re-run; this one is queued"
@@ -400,11 +478,14 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     try {
       const error = await failure(devWorker, "select ops.heartbeat_run_lease($1)", [claimed!.id])
       expect(error.code).toBe("PT409")
-      expect(error.message).toBe("This device's owner is no longer a developer of the run's project")
+      expect(error.message).toBe(
+        "This device's owner is no longer a developer of the run's project"
+      )
     } finally {
-      await database.db.query("update ops.project_memberships set role = 'developer' where id = $1", [
-        ROWS.developerMembership,
-      ])
+      await database.db.query(
+        "update ops.project_memberships set role = 'developer' where id = $1",
+        [ROWS.developerMembership]
+      )
     }
   })
 })
@@ -415,7 +496,11 @@ describe(`last-owner protection (${TEST_ENGINE})`, () => {
 
   it("refuses to let the last owner leave or be demoted", async () => {
     expect(
-      (await failure(stranger, "delete from ops.project_memberships where id = $1", [strangerMembership])).message
+      (
+        await failure(stranger, "delete from ops.project_memberships where id = $1", [
+          strangerMembership,
+        ])
+      ).message
     ).toBe(`${lastOwner} leaves`)
     expect(
       (
@@ -428,23 +513,23 @@ describe(`last-owner protection (${TEST_ENGINE})`, () => {
 
   it("lets an owner step down once another owner exists, and then protects that one", async () => {
     const result = await tryAs(database.db, owner, async (tx) => {
-      await tx.query("update ops.project_memberships set role = 'owner' where project_id = $1 and user_id = $2", [
-        ROWS.project,
-        USERS.admin,
-      ])
-      await tx.query("update ops.project_memberships set role = 'admin' where project_id = $1 and user_id = $2", [
-        ROWS.project,
-        USERS.owner,
-      ])
+      await tx.query(
+        "update ops.project_memberships set role = 'owner' where project_id = $1 and user_id = $2",
+        [ROWS.project, USERS.admin]
+      )
+      await tx.query(
+        "update ops.project_memberships set role = 'admin' where project_id = $1 and user_id = $2",
+        [ROWS.project, USERS.owner]
+      )
       return "stepped down"
     })
     expect(result).toEqual({ ok: true, value: "stepped down" })
 
     const audited = await tryAs(database.db, owner, async (tx) => {
-      await tx.query("update ops.project_memberships set role = 'owner' where project_id = $1 and user_id = $2", [
-        ROWS.project,
-        USERS.admin,
-      ])
+      await tx.query(
+        "update ops.project_memberships set role = 'owner' where project_id = $1 and user_id = $2",
+        [ROWS.project, USERS.admin]
+      )
       const { rows } = await tx.query<{ action: string; details: unknown }>(
         "select action, details from public.audit_log where actor_user_id = $1 and action = 'member.role_changed'",
         [USERS.owner]
@@ -453,20 +538,27 @@ describe(`last-owner protection (${TEST_ENGINE})`, () => {
     })
     expect(audited).toEqual({
       ok: true,
-      value: [{ action: "member.role_changed", details: { user_id: USERS.admin, from: "admin", to: "owner" } }],
+      value: [
+        {
+          action: "member.role_changed",
+          details: { user_id: USERS.admin, from: "admin", to: "owner" },
+        },
+      ],
     })
   })
 
   it("does not let admins touch owners", async () => {
     const demote = await tryAs(database.db, admin, (tx) =>
-      tx.query("update ops.project_memberships set role = 'viewer' where project_id = $1 and user_id = $2", [
-        ROWS.project,
-        USERS.owner,
-      ])
+      tx.query(
+        "update ops.project_memberships set role = 'viewer' where project_id = $1 and user_id = $2",
+        [ROWS.project, USERS.owner]
+      )
     )
     expect(demote.ok && demote.value.rowCount).toBe(0)
     const promote = await tryAs(database.db, admin, (tx) =>
-      tx.query("update ops.project_memberships set role = 'owner' where id = $1", [ROWS.developerMembership])
+      tx.query("update ops.project_memberships set role = 'owner' where id = $1", [
+        ROWS.developerMembership,
+      ])
     )
     expect(promote.ok).toBe(false)
   })
@@ -506,17 +598,22 @@ describe(`invitations (${TEST_ENGINE})`, () => {
     )
     expect(stored.rows[0]!.token_hash).not.toContain(token)
 
-    expect(await call(newcomer, "select ops.accept_invitation($1) as project_id", [token])).toEqual([
-      { project_id: ROWS.project },
-    ])
+    expect(await call(newcomer, "select ops.accept_invitation($1) as project_id", [token])).toEqual(
+      [{ project_id: ROWS.project }]
+    )
     expect(
-      await call(newcomer, "select role from ops.project_memberships where user_id = $1", [USERS.newcomer])
+      await call(newcomer, "select role from ops.project_memberships where user_id = $1", [
+        USERS.newcomer,
+      ])
     ).toEqual([{ role: "developer" }])
     const audit = await database.db.query<{ action: string }>(
       "select action from public.audit_log where project_id = $1 and action like 'invitation.%' and target_id = $2 order by created_at, action",
       [ROWS.project, invitation_id]
     )
-    expect(audit.rows.map((r) => r.action).sort()).toEqual(["invitation.accepted", "invitation.created"])
+    expect(audit.rows.map((r) => r.action).sort()).toEqual([
+      "invitation.accepted",
+      "invitation.created",
+    ])
     expect((await failure(newcomer, "select ops.accept_invitation($1)", [token])).message).toBe(
       "This invitation was already accepted"
     )
@@ -528,48 +625,77 @@ describe(`invitations (${TEST_ENGINE})`, () => {
       "This invitation was sent to another email address"
     )
     expect(
-      (await failure(deviceActor("newcomer", DEVICES.developer), "select ops.accept_invitation($1)", [token])).message
+      (
+        await failure(
+          deviceActor("newcomer", DEVICES.developer),
+          "select ops.accept_invitation($1)",
+          [token]
+        )
+      ).message
     ).toBe("Sign in to accept an invitation")
 
-    const [resent] = await call<{ token: string }>(admin, "select token from ops.resend_invitation($1)", [invitation_id])
+    const [resent] = await call<{ token: string }>(
+      admin,
+      "select token from ops.resend_invitation($1)",
+      [invitation_id]
+    )
     expect((await failure(newcomer, "select ops.accept_invitation($1)", [token])).message).toBe(
       "This invitation link is not valid (it may have been revoked or resent)"
     )
 
-    await database.db.query("update ops.invitations set expires_at = now() - interval '1 minute' where id = $1", [
-      invitation_id,
-    ])
-    expect((await failure(newcomer, "select ops.accept_invitation($1)", [resent!.token])).message).toMatch(
-      /^This invitation expired on .+: ask for a new one$/
+    await database.db.query(
+      "update ops.invitations set expires_at = now() - interval '1 minute' where id = $1",
+      [invitation_id]
     )
+    expect(
+      (await failure(newcomer, "select ops.accept_invitation($1)", [resent!.token])).message
+    ).toMatch(/^This invitation expired on .+: ask for a new one$/)
 
-    await database.db.query("update ops.invitations set expires_at = now() + interval '1 day' where id = $1", [
-      invitation_id,
-    ])
-    await call(owner, "select ops.revoke_invitation($1)", [invitation_id])
-    expect((await failure(newcomer, "select ops.accept_invitation($1)", [resent!.token])).message).toBe(
-      "This invitation link is not valid (it may have been revoked or resent)"
+    await database.db.query(
+      "update ops.invitations set expires_at = now() + interval '1 day' where id = $1",
+      [invitation_id]
     )
+    await call(owner, "select ops.revoke_invitation($1)", [invitation_id])
+    expect(
+      (await failure(newcomer, "select ops.accept_invitation($1)", [resent!.token])).message
+    ).toBe("This invitation link is not valid (it may have been revoked or resent)")
     const audit = await database.db.query<{ action: string }>(
       "select action from public.audit_log where target_id = $1 order by created_at",
       [invitation_id]
     )
-    expect(audit.rows.map((r) => r.action)).toEqual(["invitation.created", "invitation.resent", "invitation.revoked"])
+    expect(audit.rows.map((r) => r.action)).toEqual([
+      "invitation.created",
+      "invitation.resent",
+      "invitation.revoked",
+    ])
   })
 
   it("lets only admins and owners invite, up to their own role, once per address", async () => {
-    expect((await failure(developer, "select ops.invite_member($1, 'a@ops.test', 'viewer')", [ROWS.project])).message).toBe(
-      "Only the project's owners and admins can manage invitations"
-    )
-    expect((await failure(admin, "select ops.invite_member($1, 'a@ops.test', 'owner')", [ROWS.project])).message).toBe(
-      "You can invite people up to your own role (admin), not as owner"
-    )
-    expect((await failure(admin, "select ops.invite_member($1, 'stranger@ops.test', 'viewer')", [ROWS.project])).message).toBe(
-      "stranger@ops.test already has a pending invitation: resend it instead"
-    )
-    expect((await failure(admin, "select ops.invite_member($1, 'viewer@ops.test', 'viewer')", [ROWS.project])).message).toBe(
-      "viewer@ops.test is already a member of this project"
-    )
+    expect(
+      (
+        await failure(developer, "select ops.invite_member($1, 'a@ops.test', 'viewer')", [
+          ROWS.project,
+        ])
+      ).message
+    ).toBe("Only the project's owners and admins can manage invitations")
+    expect(
+      (await failure(admin, "select ops.invite_member($1, 'a@ops.test', 'owner')", [ROWS.project]))
+        .message
+    ).toBe("You can invite people up to your own role (admin), not as owner")
+    expect(
+      (
+        await failure(admin, "select ops.invite_member($1, 'stranger@ops.test', 'viewer')", [
+          ROWS.project,
+        ])
+      ).message
+    ).toBe("stranger@ops.test already has a pending invitation: resend it instead")
+    expect(
+      (
+        await failure(admin, "select ops.invite_member($1, 'viewer@ops.test', 'viewer')", [
+          ROWS.project,
+        ])
+      ).message
+    ).toBe("viewer@ops.test is already a member of this project")
     await invite(owner, "newcomer@ops.test", "owner")
   })
 })

@@ -1,13 +1,12 @@
 import path from "node:path"
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
 import {
   createTestDatabase,
   PROJECT_ROOT,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { runAs } from "./rls-harness"
 
@@ -22,7 +21,9 @@ describe(`ops seed (${TEST_ENGINE})`, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase({
-      seedFiles: ["supabase/seed.sql", "supabase/seed_ops.sql"].map((file) => path.join(PROJECT_ROOT, file)),
+      seedFiles: ["supabase/seed.sql", "supabase/seed_ops.sql"].map((file) =>
+        path.join(PROJECT_ROOT, file)
+      ),
     })
   })
   afterAll(async () => {
@@ -33,16 +34,29 @@ describe(`ops seed (${TEST_ENGINE})`, () => {
     const states = await database.db.query<{ status: string; n: number }>(
       "select status, count(*)::int as n from ops.runs group by 1 order by 1"
     )
-    expect(states.rows.map((r) => r.status)).toEqual(["canceled", "claimed", "failed", "queued", "running", "succeeded"])
+    expect(states.rows.map((r) => r.status)).toEqual([
+      "canceled",
+      "claimed",
+      "failed",
+      "queued",
+      "running",
+      "succeeded",
+    ])
     expect(states.rows.reduce((sum, r) => sum + r.n, 0)).toBe(104)
 
     const roles = await database.db.query<{ project_id: string; roles: string[] }>(
       "select project_id, array_agg(distinct role order by role) as roles from ops.project_memberships group by 1"
     )
     expect(roles.rows).toHaveLength(2)
-    for (const row of roles.rows) expect(row.roles).toEqual(["admin", "developer", "owner", "viewer"])
+    for (const row of roles.rows)
+      expect(row.roles).toEqual(["admin", "developer", "owner", "viewer"])
 
-    const counts = await database.db.query<{ logs: number; coloured: number; events: number; artifacts: number }>(
+    const counts = await database.db.query<{
+      logs: number
+      coloured: number
+      events: number
+      artifacts: number
+    }>(
       `select (select count(*)::int from ops.run_logs) as logs,
               (select count(*)::int from ops.run_logs where line like E'%\\033[%') as coloured,
               (select count(*)::int from ops.run_events) as events,
@@ -55,19 +69,32 @@ describe(`ops seed (${TEST_ENGINE})`, () => {
   })
 
   it("shows the demo account its projects, queue and summary, and lets its machine claim work", async () => {
-    const demo = { role: "authenticated" as const, claims: { sub: DEMO, role: "authenticated", email: "demo@lmx.local" } }
+    const demo = {
+      role: "authenticated" as const,
+      claims: { sub: DEMO, role: "authenticated", email: "demo@lmx.local" },
+    }
     const seen = await runAs(database.db, demo, async (tx) => ({
       projects: (await tx.query("select id from ops.projects")).rows.length,
       queued: (await tx.query("select run_id from ops.list_queued_runs()")).rows.length,
       summary: (await tx.query("select workflow_id from ops.run_summary")).rows.length,
-      audit: (await tx.query("select id from public.audit_log where project_id = $1", [STUDIO_PROJECT])).rows.length,
+      audit: (
+        await tx.query("select id from public.audit_log where project_id = $1", [STUDIO_PROJECT])
+      ).rows.length,
     }))
-    expect(seen).toEqual({ projects: 2, queued: 6, summary: 9, audit: expect.any(Number) as number })
+    expect(seen).toEqual({
+      projects: 2,
+      queued: 6,
+      summary: 9,
+      audit: expect.any(Number) as number,
+    })
     expect(seen.audit).toBeGreaterThan(50)
 
     const studio = { ...demo, claims: { ...demo.claims, device_id: STUDIO_MAC } }
-    const claimed = await runAs(database.db, studio, async (tx) =>
-      (await tx.query<{ priority: number }>("select priority from ops.claim_next_run()")).rows
+    const claimed = await runAs(
+      database.db,
+      studio,
+      async (tx) =>
+        (await tx.query<{ priority: number }>("select priority from ops.claim_next_run()")).rows
     )
     expect(claimed).toEqual([{ priority: 10 }])
   })

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-
 import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
-import { DEVICES, deviceActor, FIXTURES_SQL, userActor } from "./core-fixtures"
+import { deviceActor, DEVICES, FIXTURES_SQL, userActor } from "./core-fixtures"
 import { ANON, failureAs, runAs } from "./rls-harness"
 
 // pairing_code_status: what the pair page says when a code has nothing to approve.
@@ -24,9 +23,7 @@ describe(`pairing code status (${TEST_ENGINE})`, () => {
     await database?.dispose()
   })
   beforeEach(async () => {
-    await database.db.exec(
-      "truncate private.pairing_lookup_failures, private.pairing_requests"
-    )
+    await database.db.exec("truncate private.pairing_lookup_failures, private.pairing_requests")
   })
 
   async function start() {
@@ -41,10 +38,7 @@ describe(`pairing code status (${TEST_ENGINE})`, () => {
   const status = async (actor: typeof owner, code: string) =>
     (
       await runAs(database.db, actor, (tx) =>
-        tx.query<{ status: string }>(
-          "select public.pairing_code_status($1) as status",
-          [code]
-        )
+        tx.query<{ status: string }>("select public.pairing_code_status($1) as status", [code])
       )
     ).rows[0]!.status
   const failures = async () =>
@@ -68,13 +62,9 @@ describe(`pairing code status (${TEST_ENGINE})`, () => {
       "update private.pairing_requests set expires_at = now() - interval '1 second'"
     )
     const used = await start()
-    await runAs(database.db, owner, (tx) =>
-      tx.query("select public.pairing_approve($1)", [used])
-    )
+    await runAs(database.db, owner, (tx) => tx.query("select public.pairing_approve($1)", [used]))
     const denied = await start()
-    await runAs(database.db, owner, (tx) =>
-      tx.query("select public.pairing_deny($1)", [denied])
-    )
+    await runAs(database.db, owner, (tx) => tx.query("select public.pairing_deny($1)", [denied]))
 
     expect(await status(owner, expired)).toBe("expired")
     // Used by someone else is still used: the code is spent either way.
@@ -86,8 +76,7 @@ describe(`pairing code status (${TEST_ENGINE})`, () => {
   })
 
   it("shares pairing_lookup's bound on wrong guesses", async () => {
-    for (let i = 0; i < 10; i += 1)
-      expect(await status(owner, "BBBB-BBBB")).toBe("unknown")
+    for (let i = 0; i < 10; i += 1) expect(await status(owner, "BBBB-BBBB")).toBe("unknown")
     const code = await start()
     const error = await failureAs(database.db, owner, (tx) =>
       tx.query("select public.pairing_code_status($1)", [code])

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-
 import { type Queryable } from "@lmx/supabase-local/db/types"
 import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
-import {
-  DEVICES,
-  deviceActor,
-  FIXTURES_SQL,
-  USERS,
-  userActor,
-} from "./core-fixtures"
+import { deviceActor, DEVICES, FIXTURES_SQL, userActor, USERS } from "./core-fixtures"
 import { ANON, failureAs, runAs } from "./rls-harness"
 
 // Device pairing per RFC 8628, driven the way the device API and the pair page drive it:
@@ -39,15 +32,10 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     await database?.dispose()
   })
   beforeEach(async () => {
-    await database.db.exec(
-      "truncate private.pairing_lookup_failures, private.pairing_requests"
-    )
+    await database.db.exec("truncate private.pairing_lookup_failures, private.pairing_requests")
   })
 
-  async function start(
-    name = "Studio Mac",
-    ip = "203.0.113.7"
-  ): Promise<Started> {
+  async function start(name = "Studio Mac", ip = "203.0.113.7"): Promise<Started> {
     const { rows } = await runAs(database.db, ANON, (tx) =>
       tx.query<Started>(
         "select * from public.pairing_start($1, 'studio.local', 'macOS 15.3', '1.8.2', 'llm_host', $2)",
@@ -91,9 +79,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
 
   it("starts with an 8-letter user code from the 20 consonants and a high-entropy device code, expiring in 10 minutes", async () => {
     const started = await start()
-    expect(started.user_code).toMatch(
-      /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/
-    )
+    expect(started.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
     expect(started.device_code).toMatch(/^[0-9a-f]{64}$/)
     expect(started.interval_seconds).toBe(5)
     const minutes = (Date.parse(started.expires_at) - Date.now()) / 60_000
@@ -121,9 +107,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
       raw.toLowerCase(),
       `${raw.slice(0, 2)} ${raw.slice(2, 6)}-${raw.slice(6)}`,
     ]) {
-      const { rows } = await runAs(database.db, owner, (tx) =>
-        lookup(tx, typed)
-      )
+      const { rows } = await runAs(database.db, owner, (tx) => lookup(tx, typed))
       expect(rows, typed).toHaveLength(1)
       expect(rows[0]).toMatchObject({
         device_name: "Studio Mac",
@@ -135,9 +119,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
 
   it("refuses lookups and decisions from anon and from device JWTs", async () => {
     const started = await start()
-    const anonError = await failureAs(database.db, ANON, (tx) =>
-      lookup(tx, started.user_code)
-    )
+    const anonError = await failureAs(database.db, ANON, (tx) => lookup(tx, started.user_code))
     expect(anonError.message).toMatch(/permission denied/)
     const device = deviceActor("owner", DEVICES.owner)
     const deviceError = await failureAs(database.db, device, (tx) =>
@@ -148,9 +130,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
 
   it("approves (renaming), lets the device poll and exchange its code once for a secret, audited in the same transaction", async () => {
     const started = await start()
-    expect((await poll(started.device_code)).status).toBe(
-      "authorization_pending"
-    )
+    expect((await poll(started.device_code)).status).toBe("authorization_pending")
 
     const deviceId = await runAs(database.db, owner, async (tx) => {
       const { rows } = await tx.query<{ id: string | null }>(
@@ -160,12 +140,8 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
       const { rows: audit } = await tx.query<{
         action: string
         target_id: string
-      }>(
-        "select action, target_id from public.audit_log where action = 'device.pairing_approved'"
-      )
-      expect(audit).toEqual([
-        { action: "device.pairing_approved", target_id: rows[0]!.id },
-      ])
+      }>("select action, target_id from public.audit_log where action = 'device.pairing_approved'")
+      expect(audit).toEqual([{ action: "device.pairing_approved", target_id: rows[0]!.id }])
 
       return rows[0]!.id
     })
@@ -192,17 +168,13 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
 
     // Single use: the code is spent, the secret is never handed out again.
     const again = await failureAs(database.db, ANON, (tx) =>
-      tx.query("select * from public.pairing_exchange($1)", [
-        started.device_code,
-      ])
+      tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(again.message).toMatch(/already used/)
     await letIntervalPass()
     expect((await poll(started.device_code)).status).toBe("expired_token")
     // And the user code no longer matches anything.
-    const { rows: gone } = await runAs(database.db, owner, (tx) =>
-      lookup(tx, started.user_code)
-    )
+    const { rows: gone } = await runAs(database.db, owner, (tx) => lookup(tx, started.user_code))
     expect(gone).toHaveLength(0)
   })
 
@@ -211,9 +183,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     await runAs(database.db, owner, (tx) =>
       tx.query("select public.pairing_approve($1)", [started.user_code])
     )
-    const { device_id: deviceId, device_secret: secret } = await exchange(
-      started.device_code
-    )
+    const { device_id: deviceId, device_secret: secret } = await exchange(started.device_code)
 
     const authenticate = () =>
       runAs(database.db, ANON, (tx) =>
@@ -247,42 +217,30 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     expect(columns).toEqual([])
 
     await runAs(database.db, owner, (tx) =>
-      tx.query("update public.devices set revoked_at = now() where id = $1", [
-        deviceId,
-      ])
+      tx.query("update public.devices set revoked_at = now() where id = $1", [deviceId])
     )
     expect((await authenticate()).rows).toEqual([])
   })
 
   it("denies: the device learns access_denied, the code cannot be exchanged, and the denial is audited", async () => {
     const countDevices = async () =>
-      (
-        await database.db.query<{ n: string }>(
-          "select count(*) as n from public.devices"
-        )
-      ).rows[0]!.n
+      (await database.db.query<{ n: string }>("select count(*) as n from public.devices")).rows[0]!
+        .n
     const devicesBefore = await countDevices()
     const started = await start()
     const { rows } = await runAs(database.db, owner, (tx) =>
-      tx.query<{ denied: boolean }>(
-        "select public.pairing_deny($1) as denied",
-        [started.user_code]
-      )
+      tx.query<{ denied: boolean }>("select public.pairing_deny($1) as denied", [started.user_code])
     )
     expect(rows[0]!.denied).toBe(true)
     expect((await poll(started.device_code)).status).toBe("access_denied")
     const error = await failureAs(database.db, ANON, (tx) =>
-      tx.query("select * from public.pairing_exchange($1)", [
-        started.device_code,
-      ])
+      tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(error.message).toMatch(/denied/)
     const { rows: audit } = await database.db.query(
       "select action, actor_user_id from public.audit_log where action = 'device.pairing_denied'"
     )
-    expect(audit).toEqual([
-      { action: "device.pairing_denied", actor_user_id: USERS.owner },
-    ])
+    expect(audit).toEqual([{ action: "device.pairing_denied", actor_user_id: USERS.owner }])
     expect(await countDevices()).toBe(devicesBefore)
   })
 
@@ -291,9 +249,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     await database.db.exec(
       "update private.pairing_requests set created_at = now() - interval '11 minutes', expires_at = now() - interval '1 minute'"
     )
-    const { rows } = await runAs(database.db, owner, (tx) =>
-      lookup(tx, started.user_code)
-    )
+    const { rows } = await runAs(database.db, owner, (tx) => lookup(tx, started.user_code))
     expect(rows).toHaveLength(0)
     const { rows: approved } = await runAs(database.db, owner, (tx) =>
       tx.query("select public.pairing_approve($1) as id", [started.user_code])
@@ -301,9 +257,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     expect(approved).toEqual([{ id: null }])
     expect((await poll(started.device_code)).status).toBe("expired_token")
     const error = await failureAs(database.db, ANON, (tx) =>
-      tx.query("select * from public.pairing_exchange($1)", [
-        started.device_code,
-      ])
+      tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(error.message).toMatch(/expired/)
   })
@@ -328,9 +282,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
   it("cannot be exchanged before approval", async () => {
     const started = await start()
     const error = await failureAs(database.db, ANON, (tx) =>
-      tx.query("select * from public.pairing_exchange($1)", [
-        started.device_code,
-      ])
+      tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(error.message).toMatch(/authorization_pending/)
   })
@@ -343,18 +295,14 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
       )
       expect(rows).toHaveLength(0)
     }
-    const error = await failureAs(database.db, stranger, (tx) =>
-      lookup(tx, started.user_code)
-    )
+    const error = await failureAs(database.db, stranger, (tx) => lookup(tx, started.user_code))
     expect(error.message).toMatch(/too many pairing code attempts/)
     const approveError = await failureAs(database.db, stranger, (tx) =>
       tx.query("select public.pairing_approve($1)", [started.user_code])
     )
     expect(approveError.message).toMatch(/too many pairing code attempts/)
     // Other users are not locked out by one user's guessing.
-    const { rows } = await runAs(database.db, owner, (tx) =>
-      lookup(tx, started.user_code)
-    )
+    const { rows } = await runAs(database.db, owner, (tx) => lookup(tx, started.user_code))
     expect(rows).toHaveLength(1)
   })
 
@@ -365,16 +313,12 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
       select case when i % 2 = 0 then '${USERS.viewer}'::uuid else '${USERS.developer}'::uuid end, now() - interval '1 minute'
         from generate_series(1, 1000) as i
     `)
-    const error = await failureAs(database.db, owner, (tx) =>
-      lookup(tx, started.user_code)
-    )
+    const error = await failureAs(database.db, owner, (tx) => lookup(tx, started.user_code))
     expect(error.message).toMatch(/too many pairing code attempts/)
     await database.db.exec(
       "update private.pairing_lookup_failures set at = now() - interval '16 minutes'"
     )
-    const { rows } = await runAs(database.db, owner, (tx) =>
-      lookup(tx, started.user_code)
-    )
+    const { rows } = await runAs(database.db, owner, (tx) => lookup(tx, started.user_code))
     expect(rows).toHaveLength(1)
   })
 
@@ -386,8 +330,8 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
       )
     )
     expect(error.message).toMatch(/too many pairing requests/)
-    await expect(start("other address", "198.51.100.2")).resolves.toMatchObject(
-      { interval_seconds: 5 }
-    )
+    await expect(start("other address", "198.51.100.2")).resolves.toMatchObject({
+      interval_seconds: 5,
+    })
   })
 })

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
-import {
-  type Database,
-  type PgError,
-  type Queryable,
-} from "@lmx/supabase-local/db/types"
+import { type Database, type PgError, type Queryable } from "@lmx/supabase-local/db/types"
 import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 /**
  * How the SQL tests act as an API caller, written once for every suite: an actor is the role
@@ -56,8 +51,7 @@ export function actorsOf<Name extends string>(
 ) {
   return {
     userActor: (name: Name) => signedInUser(users[name], emailOf(name)),
-    deviceActor: (name: Name, deviceId: string) =>
-      pairedDevice(users[name], deviceId),
+    deviceActor: (name: Name, deviceId: string) => pairedDevice(users[name], deviceId),
   }
 }
 
@@ -99,11 +93,7 @@ export async function tryAs<T>(
 }
 
 /** Runs fn as the actor and commits. */
-export async function runAs<T>(
-  db: Database,
-  actor: Actor,
-  fn: (tx: Queryable) => Promise<T>
-) {
+export async function runAs<T>(db: Database, actor: Actor, fn: (tx: Queryable) => Promise<T>) {
   return db.transaction(async (tx) => {
     await actAs(tx, actor)
 
@@ -151,10 +141,13 @@ export type RlsMatrix<ActorName extends string, Operation extends string> = {
  * denied to every actor is still valid (run by the platform role, as migrations and seeds
  * run, it touches its row unless an append-only trigger stops it).
  */
-export function describeRlsMatrix<
-  ActorName extends string,
-  Operation extends string,
->({ title, actors, rows, statements, setup }: RlsMatrix<ActorName, Operation>) {
+export function describeRlsMatrix<ActorName extends string, Operation extends string>({
+  title,
+  actors,
+  rows,
+  statements,
+  setup,
+}: RlsMatrix<ActorName, Operation>) {
   // Object.keys loses the key type; the keys are exactly ActorName's.
   const actorOrder = Object.keys(actors) as ActorName[]
   const statementFor = (table: string, operation: Operation) => {
@@ -172,9 +165,7 @@ export function describeRlsMatrix<
     }))
   )
   const deniedToAll = rows
-    .filter(([, , ...outcomes]) =>
-      outcomes.every((outcome) => outcome === "no")
-    )
+    .filter(([, , ...outcomes]) => outcomes.every((outcome) => outcome === "no"))
     .map(([table, operation]) => ({ table, operation }))
 
   describe(`${title} (${TEST_ENGINE})`, () => {
@@ -190,13 +181,8 @@ export function describeRlsMatrix<
 
     it("has one row per table and operation, with an outcome for every actor", () => {
       for (const [table, operation, ...outcomes] of rows) {
-        expect(outcomes, `${table} ${operation}`).toHaveLength(
-          actorOrder.length
-        )
-        expect(
-          statements[table]?.[operation],
-          `${table} ${operation}`
-        ).toBeDefined()
+        expect(outcomes, `${table} ${operation}`).toHaveLength(actorOrder.length)
+        expect(statements[table]?.[operation], `${table} ${operation}`).toBeDefined()
       }
     })
 
@@ -211,8 +197,7 @@ export function describeRlsMatrix<
             throw new Rollback()
           })
           .catch((error: unknown) => error)
-        if (touched === undefined)
-          expect(String(outcome)).toMatch(/append-only/)
+        if (touched === undefined) expect(String(outcome)).toMatch(/append-only/)
         else expect(touched).toBe(1)
       }
     )
@@ -221,9 +206,7 @@ export function describeRlsMatrix<
       "$table $operation as $actor: $expected",
       async ({ table, operation, actor, expected }) => {
         const sql = statementFor(table, operation)
-        const result = await tryAs(database.db, actors[actor], (tx) =>
-          tx.query(sql)
-        )
+        const result = await tryAs(database.db, actors[actor], (tx) => tx.query(sql))
         // Both engines report rowCount for writes; a select's count is its rows.
         const touched = !result.ok
           ? 0

@@ -1,14 +1,10 @@
+import { startTestStack, TEST_ENGINE, type TestStack } from "@lmx/supabase-local/testing/test-stack"
 import { createClient } from "@supabase/supabase-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
 
 import { type Database } from "@/lib/database.types"
 import { deriveOnlineState } from "@/lib/devices/online"
-import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "@lmx/supabase-local/testing/test-stack"
 
 import { MISMATCHES_SQL } from "./core-fixtures"
 
@@ -96,9 +92,7 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     expect(error).toBeNull()
     // The seed puts the Studio Mac's last heartbeat 20 s before boot; without a running agent
     // it goes offline 70 s later, so only the long-silent machines are asserted offline.
-    expect(
-      devices?.map(({ last_seen_at: _, revoked_at: __, ...device }) => device)
-    ).toEqual([
+    expect(devices?.map(({ last_seen_at: _, revoked_at: __, ...device }) => device)).toEqual([
       {
         name: "Home Desktop",
         role: "workstation",
@@ -131,24 +125,16 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
       .single()
     expect(profile).toEqual({ display_name: "Demo User" })
 
-    const { data: days } = await demo
-      .from("usage_by_day")
-      .select("day, message_count, cost_usd")
+    const { data: days } = await demo.from("usage_by_day").select("day, message_count, cost_usd")
     const { rows } = await stack.db.query<{ n: string }>(
       "select count(*) as n from public.cloud_messages where user_id = $1 and deleted_at is null",
       [DEMO.id]
     )
-    const total = (days ?? []).reduce(
-      (sum, day) => sum + Number(day.message_count),
-      0
-    )
+    const total = (days ?? []).reduce((sum, day) => sum + Number(day.message_count), 0)
     expect(total).toBe(Number(rows[0]!.n))
     expect((days ?? []).length).toBeGreaterThan(20)
 
-    const { data: sessions } = await demo
-      .from("cloud_sessions")
-      .select("id")
-      .limit(1000)
+    const { data: sessions } = await demo.from("cloud_sessions").select("id").limit(1000)
     expect(sessions).toHaveLength(180)
   })
 
@@ -156,14 +142,9 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     const sam = await signIn(SAM.email)
     const { data: devices } = await sam.from("devices").select("id")
     expect(devices).toEqual([])
-    const { data: sessions } = await sam
-      .from("cloud_sessions")
-      .select("user_id")
-      .limit(1000)
+    const { data: sessions } = await sam.from("cloud_sessions").select("user_id").limit(1000)
     expect(sessions?.length).toBe(20)
-    expect(new Set(sessions?.map((session) => session.user_id))).toEqual(
-      new Set([SAM.id])
-    )
+    expect(new Set(sessions?.map((session) => session.user_id))).toEqual(new Set([SAM.id]))
   })
 
   // Last: it changes the seeded Work Laptop.

@@ -1,19 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
 import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import {
-  DEVICES,
   deviceActor,
+  DEVICES,
   FIXTURES_SQL,
   MISMATCHES_SQL,
   ROWS,
-  USERS,
   userActor,
+  USERS,
 } from "./core-fixtures"
 import { failureAs, runAs } from "./rls-harness"
 
@@ -58,10 +57,7 @@ type Page = { changes: Change[]; next_cursor: string | null; has_more: boolean }
 
 // Deterministic ids per test: prefix (4 hex digits) + counter.
 const uuid = (prefix: string, n: number) =>
-  `${prefix}0000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`.padStart(
-    36,
-    "0"
-  )
+  `${prefix}0000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`.padStart(36, "0")
 
 describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
   let database: TestDatabase
@@ -80,18 +76,13 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
   ) =>
     (
       await runAs(database.db, actor, (tx) =>
-        tx.query<PushResult>("select * from public.sync_push($1)", [
-          JSON.stringify(batch),
-        ])
+        tx.query<PushResult>("select * from public.sync_push($1)", [JSON.stringify(batch)])
       )
     ).rows
   const pull = async (cursor: string | null, maxRows = 1000, actor = studio) =>
     (
       await runAs(database.db, actor, (tx) =>
-        tx.query<{ page: Page }>("select public.sync_pull($1, $2) as page", [
-          cursor,
-          maxRows,
-        ])
+        tx.query<{ page: Page }>("select public.sync_pull($1, $2) as page", [cursor, maxRows])
       )
     ).rows[0]!.page
   const statuses = (results: PushResult[]) =>
@@ -131,9 +122,7 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
       "select message_count, token_count, device_id from public.cloud_sessions where id = $1",
       [uuid("a001", 3)]
     )
-    expect(rows).toEqual([
-      { message_count: 120, token_count: "13200", device_id: DEVICES.owner },
-    ])
+    expect(rows).toEqual([{ message_count: 120, token_count: "13200", device_id: DEVICES.owner }])
   })
 
   it("applies newer versions, reports older or diverging ones as conflicts with the server's version", async () => {
@@ -191,9 +180,7 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
         { id, sync_version: 2, title: "second" },
       ],
     })
-    expect(results).toEqual([
-      { kind: "session", id, status: "applied", server_version: "2" },
-    ])
+    expect(results).toEqual([{ kind: "session", id, status: "applied", server_version: "2" }])
   })
 
   it("bumps sync_version when the console edits a row, so the device's stale copy conflicts", async () => {
@@ -202,10 +189,7 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
       sessions: [{ id, sync_version: 1, title: "from device" }],
     })
     await runAs(database.db, userActor("owner"), (tx) =>
-      tx.query(
-        "update public.cloud_sessions set title = 'renamed in console' where id = $1",
-        [id]
-      )
+      tx.query("update public.cloud_sessions set title = 'renamed in console' where id = $1", [id])
     )
     const { rows } = await database.db.query(
       "select sync_version from public.cloud_sessions where id = $1",
@@ -216,9 +200,7 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
       await push(studio, {
         sessions: [{ id, sync_version: 2, title: "device edit" }],
       })
-    ).toEqual([
-      { kind: "session", id, status: "conflict", server_version: "2" },
-    ])
+    ).toEqual([{ kind: "session", id, status: "conflict", server_version: "2" }])
   })
 
   it("records deletions as tombstones that drop the content and the counters, and reach pull", async () => {
@@ -280,16 +262,12 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
       await push(laptop, {
         sessions: [{ id: session, sync_version: 2, title: "laptop's" }],
       })
-    ).toEqual([
-      { kind: "session", id: session, status: "rejected", server_version: "1" },
-    ])
+    ).toEqual([{ kind: "session", id: session, status: "rejected", server_version: "1" }])
     expect(
       await push(strangerDevice, {
         sessions: [{ id: session, sync_version: 9, title: "stolen" }],
       })
-    ).toEqual([
-      { kind: "session", id: session, status: "rejected", server_version: "1" },
-    ])
+    ).toEqual([{ kind: "session", id: session, status: "rejected", server_version: "1" }])
     const intoForeignSession = await push(strangerDevice, {
       messages: [
         {
@@ -315,9 +293,7 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
       "select title, sync_version, user_id from public.cloud_sessions where id = $1",
       [session]
     )
-    expect(rows).toEqual([
-      { title: "studio's", sync_version: "1", user_id: USERS.owner },
-    ])
+    expect(rows).toEqual([{ title: "studio's", sync_version: "1", user_id: USERS.owner }])
   })
 
   it("refuses a revoked device outright", async () => {
@@ -354,15 +330,10 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
     // Rows arrive in (change_seq, kind, id) order.
     const keys = all.map(
       (change) =>
-        [
-          Number(change.row.change_seq),
-          change.kind === "session" ? 0 : 1,
-          change.id,
-        ] as const
+        [Number(change.row.change_seq), change.kind === "session" ? 0 : 1, change.id] as const
     )
     const sorted = [...keys].sort(
-      (a, b) =>
-        a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)
+      (a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)
     )
     expect(keys).toEqual(sorted)
     // Another device of the same user sees the same changes.
@@ -391,9 +362,7 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
 
   it("keeps the message trigger for API callers even if they set sync_push's flag", async () => {
     const rows = await runAs(database.db, userActor("owner"), async (tx) => {
-      await tx.query(
-        "select set_config('lmx.trusted_message_write', 'on', true)"
-      )
+      await tx.query("select set_config('lmx.trusted_message_write', 'on', true)")
 
       return (
         await tx.query<{ cost_usd: string; project_id: string | null }>(

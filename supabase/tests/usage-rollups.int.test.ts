@@ -1,29 +1,19 @@
-import fc from "fast-check"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-
 import { type Queryable } from "@lmx/supabase-local/db/types"
 import {
   createTestDatabase,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
+import fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import {
-  DEVICES,
-  FIXTURES_SQL,
-  MISMATCHES_SQL,
-  ROWS,
-  USERS,
-} from "./core-fixtures"
+import { DEVICES, FIXTURES_SQL, MISMATCHES_SQL, ROWS, USERS } from "./core-fixtures"
 
 // Property: whatever mix of message inserts, updates, tombstones, hard deletes, price
 // changes and project moves happens, every incrementally kept number (message cost, session
 // counters, the daily rollup) equals the same thing computed from scratch.
 const OWNERS = [USERS.owner, USERS.stranger] as const
-const SESSIONS = Array.from(
-  { length: 6 },
-  (_, i) => `2c000000-0000-4000-8000-00000000000${i}`
-)
+const SESSIONS = Array.from({ length: 6 }, (_, i) => `2c000000-0000-4000-8000-00000000000${i}`)
 const sessionOwner = (session: number) => OWNERS[session % 2]!
 const deviceOf = (session: number, pick: number) =>
   session % 2 === 0
@@ -32,8 +22,7 @@ const deviceOf = (session: number, pick: number) =>
 // One model has no price at all, and one message kind has no model.
 const MODELS = ["fixture-model", "owner-model", "unpriced-model", null] as const
 
-const sqlText = (value: string | null) =>
-  value === null ? "null" : `'${value}'`
+const sqlText = (value: string | null) => (value === null ? "null" : `'${value}'`)
 
 const insertOp = fc.record({
   kind: fc.constant("insert" as const),
@@ -49,14 +38,7 @@ const insertOp = fc.record({
 const updateOp = fc.record({
   kind: fc.constant("update" as const),
   bucket: fc.nat(6),
-  change: fc.constantFrom(
-    "tokens",
-    "model",
-    "created_at",
-    "device",
-    "tombstone",
-    "revive"
-  ),
+  change: fc.constantFrom("tokens", "model", "created_at", "device", "tombstone", "revive"),
   value: fc.nat(4000),
 })
 const deleteOp = fc.record({
@@ -87,8 +69,7 @@ type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never
 
 // Messages are picked by a stable hash bucket, so one update touches several rows at once
 // (and so exercises the statement-level triggers with many-row transition tables).
-const inBucket = (bucket: number, of: number) =>
-  `abs(hashtext(id::text)) % ${of} = ${bucket}`
+const inBucket = (bucket: number, of: number) => `abs(hashtext(id::text)) % ${of} = ${bucket}`
 
 function toSql(op: Operation, step: number): string {
   switch (op.kind) {
@@ -144,8 +125,7 @@ function toSql(op: Operation, step: number): string {
     }
     case "move": {
       // Only the owner is a member of the fixture project.
-      const project =
-        op.toProject && op.session % 2 === 0 ? `'${ROWS.project}'` : "null"
+      const project = op.toProject && op.session % 2 === 0 ? `'${ROWS.project}'` : "null"
 
       return `update public.cloud_sessions set project_id = ${project} where id = '${SESSIONS[op.session]}'`
     }
@@ -183,27 +163,23 @@ describe(`usage rollups stay exact (${TEST_ENGINE})`, () => {
     // fc.check rather than fc.assert: a failing case is thousands of operations long, so the
     // report names the seed to replay instead of printing the whole counterexample.
     const details = await fc.check(
-      fc.asyncProperty(
-        fc.array(operation, { minLength: 400, maxLength: 700 }),
-        async (ops) => {
-          await database.db.transaction(async (tx) => {
-            await reset(tx)
-            for (const [step, op] of ops.entries())
-              await tx.query(toSql(op, step))
-          })
-          operations += ops.length
-          const { rows } = await database.db.query<{
-            what: string
-            key: string
-          }>(MISMATCHES_SQL)
-          expect(rows.slice(0, 5)).toEqual([])
-          const { rows: counts } = await database.db.query<{ n: string }>(
-            "select count(*) as n from public.usage_daily"
-          )
-          // The run must have produced real rollups, or it proves nothing.
-          expect(Number(counts[0]!.n)).toBeGreaterThan(0)
-        }
-      ),
+      fc.asyncProperty(fc.array(operation, { minLength: 400, maxLength: 700 }), async (ops) => {
+        await database.db.transaction(async (tx) => {
+          await reset(tx)
+          for (const [step, op] of ops.entries()) await tx.query(toSql(op, step))
+        })
+        operations += ops.length
+        const { rows } = await database.db.query<{
+          what: string
+          key: string
+        }>(MISMATCHES_SQL)
+        expect(rows.slice(0, 5)).toEqual([])
+        const { rows: counts } = await database.db.query<{ n: string }>(
+          "select count(*) as n from public.usage_daily"
+        )
+        // The run must have produced real rollups, or it proves nothing.
+        expect(Number(counts[0]!.n)).toBeGreaterThan(0)
+      }),
       { numRuns: 5, endOnFailure: true }
     )
     if (details.failed) {

@@ -11,9 +11,9 @@ import {
 import { getQueryClient } from "@/lib/query-client"
 import { createClient } from "@/lib/supabase/server"
 import { Button } from "@/components/ui/button"
-import { PageHeader } from "@/components/shell/page-header"
 import { DeviceActivityList } from "@/components/devices/device-activity"
 import { DeviceList } from "@/components/devices/device-list"
+import { PageHeader } from "@/components/shell/page-header"
 
 export const metadata: Metadata = { title: "Devices" }
 

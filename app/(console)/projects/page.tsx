@@ -8,10 +8,10 @@ import {
   type ProjectRole,
 } from "@/lib/projects/queries"
 import { createClient } from "@/lib/supabase/server"
+import { RelativeTime } from "@/components/shared/relative-time"
 import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
 import { RecentList, RecentListItem } from "@/components/shell/recent-list"
-import { RelativeTime } from "@/components/shared/relative-time"
 
 export const metadata: Metadata = { title: "Projects" }
 

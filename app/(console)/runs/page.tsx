@@ -8,6 +8,7 @@ import {
 } from "@/lib/runs/queries"
 import { createClient } from "@/lib/supabase/server"
 import { cn } from "@/lib/utils"
+import { RelativeTime } from "@/components/shared/relative-time"
 import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
 import {
@@ -15,7 +16,6 @@ import {
   RecentList,
   RecentListItem,
 } from "@/components/shell/recent-list"
-import { RelativeTime } from "@/components/shared/relative-time"
 
 export const metadata: Metadata = { title: "Runs" }
 

@@ -3,6 +3,7 @@ import { MessagesSquare } from "lucide-react"
 
 import { listRecentSessions, type RecentSessions } from "@/lib/sessions/queries"
 import { createClient } from "@/lib/supabase/server"
+import { RelativeTime } from "@/components/shared/relative-time"
 import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
 import {
@@ -10,7 +11,6 @@ import {
   RecentList,
   RecentListItem,
 } from "@/components/shell/recent-list"
-import { RelativeTime } from "@/components/shared/relative-time"
 
 export const metadata: Metadata = { title: "Sessions" }
 

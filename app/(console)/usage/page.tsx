@@ -1,6 +1,7 @@
 import type { Metadata } from "next"
 import { ChartColumn } from "lucide-react"
 
+import { formatCount, formatUsd } from "@/lib/format"
 import { createClient } from "@/lib/supabase/server"
 import { getUsageByModel, type UsageSummary } from "@/lib/usage/queries"
 import {
@@ -14,7 +15,6 @@ import {
 } from "@/components/ui/table"
 import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
-import { formatCount, formatUsd } from "@/lib/format"
 
 export const metadata: Metadata = { title: "Usage" }
 

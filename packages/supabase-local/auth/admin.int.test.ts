@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   adminClient,
   anonClient,
@@ -12,6 +11,7 @@ import {
   uniqueEmail,
   verifyLinkOf,
 } from "../testing/auth"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -56,9 +56,7 @@ describe(`auth: the admin API with the service_role key (${TEST_ENGINE})`, () =>
     expect(duplicate.error).toMatchObject({ status: 422, code: "email_exists" })
 
     expect((await admin.getUserById(user.id)).data.user?.email).toBe(email)
-    const missing = await admin.getUserById(
-      "00000000-0000-4000-8000-000000000000"
-    )
+    const missing = await admin.getUserById("00000000-0000-4000-8000-000000000000")
     expect(missing.error).toMatchObject({
       status: 404,
       code: "user_not_found",
@@ -112,13 +110,8 @@ describe(`auth: the admin API with the service_role key (${TEST_ENGINE})`, () =>
     })
 
     expect((await admin.deleteUser(user.id)).error).toBeNull()
-    expect((await admin.getUserById(user.id)).error?.code).toBe(
-      "user_not_found"
-    )
-    const profile = await stack.db.query(
-      "select 1 from public.profiles where id = $1",
-      [user.id]
-    )
+    expect((await admin.getUserById(user.id)).error?.code).toBe("user_not_found")
+    const profile = await stack.db.query("select 1 from public.profiles where id = $1", [user.id])
     expect(profile.rows).toEqual([])
   })
 
@@ -172,12 +165,8 @@ describe(`auth: the admin API with the service_role key (${TEST_ENGINE})`, () =>
     expect(signup.data.user?.email).toBe(email)
     expect(await mailFor(stack, email)).toEqual([])
     const { location } = await openLink(signup.data.properties!.action_link)
-    expect(`${location.origin}${location.pathname}`).toBe(
-      "https://lmx.optalocal.com/welcome"
-    )
-    expect(new URLSearchParams(location.hash.slice(1)).get("type")).toBe(
-      "signup"
-    )
+    expect(`${location.origin}${location.pathname}`).toBe("https://lmx.optalocal.com/welcome")
+    expect(new URLSearchParams(location.hash.slice(1)).get("type")).toBe("signup")
 
     const magic = await admin.generateLink({ type: "magiclink", email })
     const { data, error } = await anonClient(stack).auth.verifyOtp({
@@ -200,9 +189,7 @@ describe(`auth: the admin API with the service_role key (${TEST_ENGINE})`, () =>
 
   it("invites users by email", async () => {
     const email = uniqueEmail("invitee")
-    const { data, error } = await adminClient(
-      stack
-    ).auth.admin.inviteUserByEmail(email, {
+    const { data, error } = await adminClient(stack).auth.admin.inviteUserByEmail(email, {
       data: { invited_by: "ops" },
       redirectTo: "https://lmx.optalocal.com/accept",
     })
@@ -211,11 +198,7 @@ describe(`auth: the admin API with the service_role key (${TEST_ENGINE})`, () =>
     const mail = await latestMail(stack, email)
     expect(mail.subject).toBe("You have been invited")
     const { location } = await openLink(verifyLinkOf(mail))
-    expect(`${location.origin}${location.pathname}`).toBe(
-      "https://lmx.optalocal.com/accept"
-    )
-    expect(new URLSearchParams(location.hash.slice(1)).get("type")).toBe(
-      "invite"
-    )
+    expect(`${location.origin}${location.pathname}`).toBe("https://lmx.optalocal.com/accept")
+    expect(new URLSearchParams(location.hash.slice(1)).get("type")).toBe("invite")
   })
 })

@@ -5,14 +5,7 @@ import { z } from "zod"
 import { sendJson } from "../http"
 import { badRequest, notFound, unprocessable } from "./errors"
 import { metadataSchema, type AuthKernel, type AuthRequest } from "./kernel"
-import {
-  findUserByEmail,
-  findUserById,
-  insertUser,
-  isUuid,
-  userJson,
-  type UserRow,
-} from "./users"
+import { findUserByEmail, findUserById, insertUser, isUuid, userJson, type UserRow } from "./users"
 
 const adminUserBody = z
   .object({
@@ -43,19 +36,14 @@ const generateLinkBody = z
 const inviteBody = z
   .object({ email: z.string().optional(), data: metadataSchema.nullish() })
   .loose()
-const deleteBody = z
-  .object({ should_soft_delete: z.boolean().optional() })
-  .loose()
+const deleteBody = z.object({ should_soft_delete: z.boolean().optional() }).loose()
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
 function adminEmail(value: string) {
   const email = value.trim().toLowerCase()
   if (!EMAIL.test(email))
-    throw badRequest(
-      "validation_failed",
-      "Unable to validate email address: invalid format"
-    )
+    throw badRequest("validation_failed", "Unable to validate email address: invalid format")
 
   return email
 }
@@ -65,12 +53,8 @@ function banUntil(duration: string | undefined): string | null | undefined {
   if (duration === undefined) return undefined
   if (duration === "none") return null
   const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(duration)
-  if (!duration || !match)
-    throw badRequest("validation_failed", "invalid format for ban duration")
-  const seconds =
-    Number(match[1] ?? 0) * 3600 +
-    Number(match[2] ?? 0) * 60 +
-    Number(match[3] ?? 0)
+  if (!duration || !match) throw badRequest("validation_failed", "invalid format for ban duration")
+  const seconds = Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0)
 
   return new Date(Date.now() + seconds * 1000).toISOString()
 }
@@ -84,13 +68,11 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
   if (method === "POST" && path === "/invite") return invite()
   if (path === "/admin/users" && method === "GET") return listUsers()
   if (path === "/admin/users" && method === "POST") return createUser()
-  if (path === "/admin/generate_link" && method === "POST")
-    return generateLink()
+  if (path === "/admin/generate_link" && method === "POST") return generateLink()
   const userMatch = /^\/admin\/users\/([^/]+)$/.exec(path)
   if (userMatch) {
     const id = decodeURIComponent(userMatch[1]!)
-    if (!isUuid(id))
-      throw notFound("validation_failed", "user_id must be an UUID")
+    if (!isUuid(id)) throw notFound("validation_failed", "user_id must be an UUID")
     const user = await findUserById(db, id)
     if (!user) throw notFound("user_not_found", "User not found")
     if (method === "GET") return sendJson(r.res, 200, await userJson(db, user))
@@ -101,16 +83,10 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
 
   async function listUsers() {
     const page = Math.max(1, Number(r.url.searchParams.get("page")) || 1)
-    const perPage = Math.min(
-      1000,
-      Math.max(1, Number(r.url.searchParams.get("per_page")) || 50)
-    )
+    const perPage = Math.min(1000, Math.max(1, Number(r.url.searchParams.get("per_page")) || 50))
     const total = Number(
-      (
-        await db.query<{ count: string }>(
-          "select count(*)::text as count from auth.users"
-        )
-      ).rows[0]?.count ?? 0
+      (await db.query<{ count: string }>("select count(*)::text as count from auth.users")).rows[0]
+        ?.count ?? 0
     )
     const { rows } = await db.query<{ id: string }>(
       "select id::text from auth.users order by created_at desc, id limit $1 offset $2",
@@ -124,12 +100,8 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
     const lastPage = Math.max(1, Math.ceil(total / perPage))
     const links: string[] = []
     if (page < lastPage)
-      links.push(
-        `</admin/users?page=${page + 1}&per_page=${perPage}>; rel="next"`
-      )
-    links.push(
-      `</admin/users?page=${lastPage}&per_page=${perPage}>; rel="last"`
-    )
+      links.push(`</admin/users?page=${page + 1}&per_page=${perPage}>; rel="next"`)
+    links.push(`</admin/users?page=${lastPage}&per_page=${perPage}>; rel="last"`)
     sendJson(
       r.res,
       200,
@@ -141,19 +113,13 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
   async function createUser() {
     const body = await k.readJson(r.req, adminUserBody)
     if (!body.email && !body.phone) {
-      throw badRequest(
-        "validation_failed",
-        "Cannot create a user without either an email or phone"
-      )
+      throw badRequest("validation_failed", "Cannot create a user without either an email or phone")
     }
-    if (body.phone)
-      throw badRequest("phone_provider_disabled", "Phone logins are disabled")
+    if (body.phone) throw badRequest("phone_provider_disabled", "Phone logins are disabled")
     const email = adminEmail(body.email!)
     if (body.password !== undefined) k.checkPasswordStrength(body.password)
-    if (body.id && !isUuid(body.id))
-      throw badRequest("validation_failed", "id must be a UUID")
-    const passwordHash =
-      body.password !== undefined ? await k.hashPassword(body.password) : null
+    if (body.id && !isUuid(body.id)) throw badRequest("validation_failed", "id must be a UUID")
+    const passwordHash = body.password !== undefined ? await k.hashPassword(body.password) : null
     const banned = banUntil(body.ban_duration)
     const created = await k.transaction(async (tx) => {
       if (await findUserByEmail(tx, email)) {
@@ -172,10 +138,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
         confirmed: body.email_confirm ?? false,
       })
       if (banned)
-        await tx.query(
-          "update auth.users set banned_until = $2 where id = $1",
-          [id, banned]
-        )
+        await tx.query("update auth.users set banned_until = $2 where id = $1", [id, banned])
       if (body.email_confirm) {
         await tx.query(
           `update auth.identities set identity_data = identity_data || '{"email_verified": true}'::jsonb where user_id = $1`,
@@ -192,9 +155,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
     const body = await k.readJson(r.req, adminUserBody)
     if (body.password !== undefined) k.checkPasswordStrength(body.password)
     const passwordHash =
-      body.password !== undefined
-        ? await k.hashPassword(body.password)
-        : undefined
+      body.password !== undefined ? await k.hashPassword(body.password) : undefined
     const email = body.email !== undefined ? adminEmail(body.email) : undefined
     const banned = banUntil(body.ban_duration)
     await k.transaction(async (tx) => {
@@ -206,10 +167,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
             "A user with this email address has already been registered"
           )
         }
-        await tx.query("update auth.users set email = $2 where id = $1", [
-          user.id,
-          email,
-        ])
+        await tx.query("update auth.users set email = $2 where id = $1", [user.id, email])
         await tx.query(
           `update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text)
            where user_id = $1 and provider = 'email'`,
@@ -217,10 +175,10 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
         )
       }
       if (passwordHash)
-        await tx.query(
-          "update auth.users set encrypted_password = $2 where id = $1",
-          [user.id, passwordHash]
-        )
+        await tx.query("update auth.users set encrypted_password = $2 where id = $1", [
+          user.id,
+          passwordHash,
+        ])
       if (body.email_confirm === true) {
         await tx.query(
           "update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()) where id = $1",
@@ -240,24 +198,13 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
         )
       }
       if (body.role)
-        await tx.query("update auth.users set role = $2 where id = $1", [
-          user.id,
-          body.role,
-        ])
+        await tx.query("update auth.users set role = $2 where id = $1", [user.id, body.role])
       if (banned !== undefined) {
-        await tx.query(
-          "update auth.users set banned_until = $2 where id = $1",
-          [user.id, banned]
-        )
+        await tx.query("update auth.users set banned_until = $2 where id = $1", [user.id, banned])
         // A ban ends the user's sessions at once.
-        if (banned)
-          await tx.query("delete from auth.sessions where user_id = $1", [
-            user.id,
-          ])
+        if (banned) await tx.query("delete from auth.sessions where user_id = $1", [user.id])
       }
-      await tx.query("update auth.users set updated_at = now() where id = $1", [
-        user.id,
-      ])
+      await tx.query("update auth.users set updated_at = now() where id = $1", [user.id])
     })
     sendJson(r.res, 200, await userJson(db, (await findUserById(db, user.id))!))
   }
@@ -269,12 +216,8 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
         : await k.readJson(r.req, deleteBody)
     if ("should_soft_delete" in body && body.should_soft_delete) {
       await k.transaction(async (tx) => {
-        await tx.query("delete from auth.sessions where user_id = $1", [
-          user.id,
-        ])
-        await tx.query("delete from auth.identities where user_id = $1", [
-          user.id,
-        ])
+        await tx.query("delete from auth.sessions where user_id = $1", [user.id])
+        await tx.query("delete from auth.identities where user_id = $1", [user.id])
         await tx.query(
           `update auth.users set deleted_at = now(), email = null, phone = null, encrypted_password = '',
              raw_app_meta_data = '{}'::jsonb, raw_user_meta_data = '{}'::jsonb, updated_at = now() where id = $1`,
@@ -289,12 +232,9 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
 
   async function invite() {
     const body = await k.readJson(r.req, inviteBody)
-    if (!body.email)
-      throw badRequest("validation_failed", "Invite requires an email address")
+    if (!body.email) throw badRequest("validation_failed", "Invite requires an email address")
     const email = adminEmail(body.email)
-    const redirectTo = k.redirects.resolve(
-      r.url.searchParams.get("redirect_to")
-    )
+    const redirectTo = k.redirects.resolve(r.url.searchParams.get("redirect_to"))
     const invited = await k.transaction(async (tx) => {
       let user = await findUserByEmail(tx, email)
       if (user?.email_confirmed_at) {
@@ -310,9 +250,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
         })
         user = (await findUserById(tx, id))!
       }
-      await tx.query("update auth.users set invited_at = now() where id = $1", [
-        user.id,
-      ])
+      await tx.query("update auth.users set invited_at = now() where id = $1", [user.id])
       await k.sendTokenEmail(tx, user, {
         slot: "invite",
         kind: "invite",
@@ -339,10 +277,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
       "email_change_new",
     ]
     if (!body.type || !types.includes(body.type))
-      throw badRequest(
-        "validation_failed",
-        "Invalid email action link type requested"
-      )
+      throw badRequest("validation_failed", "Invalid email action link type requested")
     if (!body.email) throw badRequest("validation_failed", "Email is required")
     const email = adminEmail(body.email)
     const redirectTo = k.redirects.resolve(
@@ -352,9 +287,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
     if (type === "signup" && !body.password)
       throw badRequest("validation_failed", "Signup requires a valid password")
     if (body.password !== undefined) k.checkPasswordStrength(body.password)
-    const passwordHash = body.password
-      ? await k.hashPassword(body.password)
-      : null
+    const passwordHash = body.password ? await k.hashPassword(body.password) : null
 
     const result = await k.transaction(async (tx) => {
       let user = await findUserByEmail(tx, email)
@@ -369,15 +302,11 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
         const id = await insertUser(tx, {
           email,
           passwordHash:
-            passwordHash ??
-            (await k.hashPassword(randomBytes(24).toString("base64url"))),
+            passwordHash ?? (await k.hashPassword(randomBytes(24).toString("base64url"))),
           userMetadata: body.data ?? {},
         })
         user = (await findUserById(tx, id))!
-      } else if (
-        (type === "signup" || type === "invite") &&
-        user.email_confirmed_at
-      ) {
+      } else if ((type === "signup" || type === "invite") && user.email_confirmed_at) {
         throw unprocessable(
           "email_exists",
           "A user with this email address has already been registered"
@@ -392,10 +321,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
       let verificationType = type
       if (type === "signup" || type === "invite") {
         if (type === "invite")
-          await tx.query(
-            "update auth.users set invited_at = now() where id = $1",
-            [user.id]
-          )
+          await tx.query("update auth.users set invited_at = now() where id = $1", [user.id])
         generated = await k.sendTokenEmail(tx, user, {
           ...common,
           slot: type === "invite" ? "invite" : "confirmation",
@@ -413,10 +339,7 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
         })
       } else {
         if (!body.new_email)
-          throw badRequest(
-            "validation_failed",
-            "The new_email address must be provided"
-          )
+          throw badRequest("validation_failed", "The new_email address must be provided")
         const newEmail = adminEmail(body.new_email)
         const taken = await findUserByEmail(tx, newEmail)
         if (taken)

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
+import { adminClient, anonClient, startAuthStack, uniqueEmail } from "../testing/auth"
 import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
-import {
-  adminClient,
-  anonClient,
-  startAuthStack,
-  uniqueEmail,
-} from "../testing/auth"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -72,10 +67,7 @@ describe(`auth: brute force is bounded by the configured rate limits (${TEST_ENG
     const code = data.properties!.email_otp
     const attacker = anonClient(stack)
     for (let attempt = 0; attempt < 4; attempt += 1) {
-      const guess = String((Number(code) + attempt + 1) % 1_000_000).padStart(
-        6,
-        "0"
-      )
+      const guess = String((Number(code) + attempt + 1) % 1_000_000).padStart(6, "0")
       const { error } = await attacker.auth.verifyOtp({
         email,
         token: guess,

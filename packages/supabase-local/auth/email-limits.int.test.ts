@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
+import { anonClient, mailFor, startAuthStack, uniqueEmail } from "../testing/auth"
 import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
-import {
-  anonClient,
-  mailFor,
-  startAuthStack,
-  uniqueEmail,
-} from "../testing/auth"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -27,9 +22,7 @@ describe(`auth: email send frequency and the project's email budget (${TEST_ENGI
   it("refuses a second email to one address within max_frequency", async () => {
     const email = uniqueEmail("freq")
     const supabase = anonClient(stack)
-    expect(
-      (await supabase.auth.signUp({ email, password: PASSWORD })).error
-    ).toBeNull()
+    expect((await supabase.auth.signUp({ email, password: PASSWORD })).error).toBeNull()
     const { error } = await supabase.auth.resend({ type: "signup", email })
     expect(error).toMatchObject({
       status: 429,
@@ -45,10 +38,7 @@ describe(`auth: email send frequency and the project's email budget (${TEST_ENGI
     const supabase = anonClient(stack)
     // One email went out in the previous case; two more fit in the budget of three.
     for (let i = 0; i < 2; i += 1) {
-      expect(
-        (await supabase.auth.signInWithOtp({ email: uniqueEmail("budget") }))
-          .error
-      ).toBeNull()
+      expect((await supabase.auth.signInWithOtp({ email: uniqueEmail("budget") })).error).toBeNull()
     }
     const email = uniqueEmail("over")
     const { error } = await supabase.auth.signInWithOtp({ email })
@@ -59,10 +49,7 @@ describe(`auth: email send frequency and the project's email budget (${TEST_ENGI
     })
     expect(await mailFor(stack, email)).toEqual([])
     // Nothing half-done stays behind: the user the refused request would have created is not there.
-    const { rows } = await stack.db.query(
-      "select 1 from auth.users where email = $1",
-      [email]
-    )
+    const { rows } = await stack.db.query("select 1 from auth.users where email = $1", [email])
     expect(rows).toEqual([])
   })
 })

@@ -46,7 +46,10 @@ content_path = "./supabase/templates/magic.html"
 [auth.email.template.recovery]
 content_path = "./templates/recovery.html"
 `,
-      { "templates/magic.html": "<p>{{ .Token }}</p>", "templates/recovery.html": "<p>reset {{ .Token }}</p>" }
+      {
+        "templates/magic.html": "<p>{{ .Token }}</p>",
+        "templates/recovery.html": "<p>reset {{ .Token }}</p>",
+      }
     )
     const compose = createMailComposer(config.auth.email.template)
     expect(compose("magic_link", "a@example.com", VARIABLES)).toMatchObject({
@@ -74,7 +77,7 @@ content_path = "./supabase/templates/nope.html"
       `[auth.email.template.confirmation]
 content_path = "./supabase/templates/confirm.html"
 `,
-      { "templates/confirm.html": "<p>\n{{ template \"x\" }}</p>" }
+      { "templates/confirm.html": '<p>\n{{ template "x" }}</p>' }
     )
     expect(() => createMailComposer(unsupported.auth.email.template)).toThrow(TemplateError)
     expect(() => createMailComposer(unsupported.auth.email.template)).toThrow(

@@ -1,16 +1,11 @@
 import { readFileSync } from "node:fs"
 
 import { type StackConfig } from "../config"
-import {
-  escapeHtml,
-  type MailKind,
-  type OutgoingMail,
-} from "../mailbox/mailbox"
+import { escapeHtml, type MailKind, type OutgoingMail } from "../mailbox/mailbox"
 import { compileTemplate, htmlToText, TemplateError, type CompiledTemplate } from "./templates"
 
 /** The verification types an email link carries, as Supabase Auth names them. */
-export type LinkType =
-  "signup" | "magiclink" | "recovery" | "email_change" | "invite"
+export type LinkType = "signup" | "magiclink" | "recovery" | "email_change" | "invite"
 
 const SUBJECTS: Record<MailKind, string> = {
   confirmation: "Confirm Your Signup",
@@ -26,17 +21,11 @@ const ACTIONS: Record<MailKind, string> = {
   magic_link: "Follow this link to login:",
   recovery: "Follow this link to reset the password for your user:",
   email_change: "Follow this link to confirm the update of your email:",
-  invite:
-    "You have been invited to create a user. Follow this link to accept the invite:",
+  invite: "You have been invited to create a user. Follow this link to accept the invite:",
   reauthentication: "Enter the code to confirm it is you:",
 }
 
-export function verificationUrl(
-  apiUrl: string,
-  token: string,
-  type: LinkType,
-  redirectTo: string
-) {
+export function verificationUrl(apiUrl: string, token: string, type: LinkType, redirectTo: string) {
   const query = new URLSearchParams({ token, type, redirect_to: redirectTo })
 
   return `${apiUrl}/auth/v1/verify?${query.toString()}`
@@ -61,9 +50,7 @@ export function composeEmail(
   const html = [
     `<h2>${escapeHtml(subject)}</h2>`,
     `<p>${escapeHtml(action)}</p>`,
-    link
-      ? `<p><a href="${escapeHtml(link)}">${escapeHtml(subject)}</a></p>`
-      : "",
+    link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(subject)}</a></p>` : "",
     `<p>Alternatively, enter the code: <strong>${escapeHtml(code)}</strong></p>`,
   ].join("\n")
 
@@ -93,11 +80,7 @@ type LoadedTemplate = {
   body: CompiledTemplate | undefined
 }
 
-export type MailComposer = (
-  kind: MailKind,
-  to: string,
-  variables: EmailVariables
-) => OutgoingMail
+export type MailComposer = (kind: MailKind, to: string, variables: EmailVariables) => OutgoingMail
 
 /**
  * Reads [auth.email.template.*] once, at boot: a missing file or an unsupported construct stops
@@ -135,9 +118,7 @@ export function createMailComposer(
       code: variables.Token,
     })
     if (!template) return fallback
-    const subject = template.subject
-      ? template.subject.text(variables).trim()
-      : fallback.subject
+    const subject = template.subject ? template.subject.text(variables).trim() : fallback.subject
     if (!template.body) return { ...fallback, subject }
     const html = template.body.html(variables)
 

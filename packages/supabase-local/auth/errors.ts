@@ -29,12 +29,9 @@ export class OAuthFailure extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string) =>
-  new AuthApiFailure(400, code, message)
-export const forbidden = (code: string, message: string) =>
-  new AuthApiFailure(403, code, message)
-export const notFound = (code: string, message: string) =>
-  new AuthApiFailure(404, code, message)
+export const badRequest = (code: string, message: string) => new AuthApiFailure(400, code, message)
+export const forbidden = (code: string, message: string) => new AuthApiFailure(403, code, message)
+export const notFound = (code: string, message: string) => new AuthApiFailure(404, code, message)
 export const unprocessable = (code: string, message: string) =>
   new AuthApiFailure(422, code, message)
 export const tooManyRequests = (code: string, message: string) =>
@@ -53,11 +50,7 @@ export function wantsVersion2024(req: IncomingMessage): boolean {
   return raw >= API_VERSION_2024
 }
 
-export function sendAuthError(
-  req: IncomingMessage,
-  res: ServerResponse,
-  error: unknown
-) {
+export function sendAuthError(req: IncomingMessage, res: ServerResponse, error: unknown) {
   if (error instanceof OAuthFailure) {
     sendJson(res, error.status, {
       error: error.error,

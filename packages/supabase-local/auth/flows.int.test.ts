@@ -2,7 +2,6 @@ import { decodeJwt } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { Mailbox } from "../mailbox/mailbox"
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   anonClient,
   codeOf,
@@ -14,6 +13,7 @@ import {
   uniqueEmail,
   verifyLinkOf,
 } from "../testing/auth"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -39,9 +39,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
   async function confirmedUser(label: string) {
     const email = uniqueEmail(label)
     const supabase = anonClient(stack)
-    expect(
-      (await supabase.auth.signUp({ email, password: PASSWORD })).error
-    ).toBeNull()
+    expect((await supabase.auth.signUp({ email, password: PASSWORD })).error).toBeNull()
     await openLink(verifyLinkOf(await latestMail(stack, email)))
 
     return { email, supabase }
@@ -89,12 +87,8 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
 
     // Code and link are one token: once the code is used, the link is spent too.
     const { location } = await openLink(verifyLinkOf(mail))
-    expect(location.origin + location.pathname).toBe(
-      "https://lmx.optalocal.com/auth/callback"
-    )
-    expect(
-      Object.fromEntries(new URLSearchParams(location.hash.slice(1)))
-    ).toEqual({
+    expect(location.origin + location.pathname).toBe("https://lmx.optalocal.com/auth/callback")
+    expect(Object.fromEntries(new URLSearchParams(location.hash.slice(1)))).toEqual({
       error: "access_denied",
       error_code: "otp_expired",
       error_description: "Email link is invalid or has expired",
@@ -108,9 +102,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       email,
       options: { emailRedirectTo: "https://lmx.optalocal.com/welcome?x=1" },
     })
-    const { status, location } = await openLink(
-      verifyLinkOf(await latestMail(stack, email))
-    )
+    const { status, location } = await openLink(verifyLinkOf(await latestMail(stack, email)))
     expect(status).toBe(303)
     expect(`${location.origin}${location.pathname}${location.search}`).toBe(
       "https://lmx.optalocal.com/welcome?x=1"
@@ -172,9 +164,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       message: "Token has expired or is invalid",
     })
     const { location } = await openLink(verifyLinkOf(mail))
-    expect(new URLSearchParams(location.hash.slice(1)).get("error_code")).toBe(
-      "otp_expired"
-    )
+    expect(new URLSearchParams(location.hash.slice(1)).get("error_code")).toBe("otp_expired")
   })
 
   it("verifies a token_hash from an email link through verifyOtp", async () => {
@@ -200,11 +190,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       "https://pr-7.preview.optalocal.com/auth/callback",
       "https://pr-7.preview.optalocal.com/auth/callback",
     ],
-    [
-      "a ** match",
-      "https://lmx.optalocal.com/a/b/c",
-      "https://lmx.optalocal.com/a/b/c",
-    ],
+    ["a ** match", "https://lmx.optalocal.com/a/b/c", "https://lmx.optalocal.com/a/b/c"],
     [
       "the site origin on another path",
       "http://localhost:3000/auth/confirm",
@@ -215,11 +201,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       "https://lmx.optalocal.com.evil.com/auth/callback",
       "http://localhost:3000/",
     ],
-    [
-      "another port",
-      "https://lmx.optalocal.com:8443/auth/callback",
-      "http://localhost:3000/",
-    ],
+    ["another port", "https://lmx.optalocal.com:8443/auth/callback", "http://localhost:3000/"],
     ["javascript:", "javascript:alert(1)", "http://localhost:3000/"],
     [
       "* crossing labels",
@@ -264,13 +246,9 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     })
     expect(signUp.error).toBeNull()
     const link = verifyLinkOf(await latestMail(stack, email))
-    expect(new URL(link).searchParams.get("token")).toMatch(
-      /^pkce_[0-9a-f]{56}$/
-    )
+    expect(new URL(link).searchParams.get("token")).toMatch(/^pkce_[0-9a-f]{56}$/)
     const { location } = await openLink(link)
-    expect(`${location.origin}${location.pathname}`).toBe(
-      "https://lmx.optalocal.com/auth/callback"
-    )
+    expect(`${location.origin}${location.pathname}`).toBe("https://lmx.optalocal.com/auth/callback")
     expect(location.hash).toBe("")
     const code = location.searchParams.get("code")!
     expect(code).toMatch(/^[0-9a-f-]{36}$/)
@@ -308,9 +286,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       }),
     })
     expect(otp.status).toBe(200)
-    const { location } = await openLink(
-      verifyLinkOf(await latestMail(stack, email))
-    )
+    const { location } = await openLink(verifyLinkOf(await latestMail(stack, email)))
     const code = location.searchParams.get("code")!
     const exchange = (codeVerifier: string) =>
       fetch(`${stack.url}/auth/v1/token?grant_type=pkce`, {
@@ -344,9 +320,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
         code_challenge_method: "plain",
       }),
     })
-    const { location } = await openLink(
-      verifyLinkOf(await latestMail(stack, email))
-    )
+    const { location } = await openLink(verifyLinkOf(await latestMail(stack, email)))
     const code = location.searchParams.get("code")!
     await stack.db.query(
       "update auth.flow_state set auth_code_issued_at = now() - interval '6 minutes' where auth_code = $1",
@@ -428,11 +402,8 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     expect(toCurrent.subject).toBe("Confirm Email Change")
 
     const first = await openLink(verifyLinkOf(toCurrent))
-    expect(
-      Object.fromEntries(new URLSearchParams(first.location.hash.slice(1)))
-    ).toEqual({
-      message:
-        "Confirmation link accepted. Please proceed to confirm link sent to the other email",
+    expect(Object.fromEntries(new URLSearchParams(first.location.hash.slice(1)))).toEqual({
+      message: "Confirmation link accepted. Please proceed to confirm link sent to the other email",
       sb: "",
     })
     expect((await supabase.auth.getUser()).data.user?.email).toBe(email)
@@ -465,11 +436,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       await client.auth.signInWithPassword({ email, password: PASSWORD })
     const [a, b, c, d] = clients
     const stillIn = async () =>
-      Promise.all(
-        clients.map(
-          async (client) => (await client.auth.getUser()).error === null
-        )
-      )
+      Promise.all(clients.map(async (client) => (await client.auth.getUser()).error === null))
 
     expect((await a.auth.signOut({ scope: "local" })).error).toBeNull()
     const tokenOfB = (await b.auth.getSession()).data.session!.access_token
@@ -485,12 +452,11 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     await e.auth.signInWithPassword({ email, password: PASSWORD })
     expect((await b.auth.signOut()).error).toBeNull()
     expect((await e.auth.getUser()).error).not.toBeNull()
-    expect(
-      (await anonClient(stack).auth.getUser(tokenOfB)).error
-    ).toMatchObject({ name: "AuthSessionMissingError" })
+    expect((await anonClient(stack).auth.getUser(tokenOfB)).error).toMatchObject({
+      name: "AuthSessionMissingError",
+    })
     const refresh = await anonClient(stack).auth.refreshSession({
-      refresh_token:
-        (await e.auth.getSession()).data.session?.refresh_token ?? "gone",
+      refresh_token: (await e.auth.getSession()).data.session?.refresh_token ?? "gone",
     })
     expect(refresh.error?.code).toBe("refresh_token_not_found")
   })
@@ -498,9 +464,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
   it("recovers a password through the recovery email", async () => {
     const { email } = await confirmedUser("recover")
     const supabase = anonClient(stack)
-    const unknown = await supabase.auth.resetPasswordForEmail(
-      uniqueEmail("ghost")
-    )
+    const unknown = await supabase.auth.resetPasswordForEmail(uniqueEmail("ghost"))
     expect(unknown).toEqual({ data: {}, error: null })
 
     expect(
@@ -513,19 +477,14 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     const mail = await latestMail(stack, email)
     expect(mail.subject).toBe("Reset Your Password")
     const { location } = await openLink(verifyLinkOf(mail))
-    expect(`${location.origin}${location.pathname}`).toBe(
-      "https://lmx.optalocal.com/reset"
-    )
+    expect(`${location.origin}${location.pathname}`).toBe("https://lmx.optalocal.com/reset")
     const fragment = new URLSearchParams(location.hash.slice(1))
     expect(fragment.get("type")).toBe("recovery")
     await supabase.auth.setSession({
       access_token: fragment.get("access_token")!,
       refresh_token: fragment.get("refresh_token")!,
     })
-    expect(
-      (await supabase.auth.updateUser({ password: "recovered-passphrase" }))
-        .error
-    ).toBeNull()
+    expect((await supabase.auth.updateUser({ password: "recovered-passphrase" })).error).toBeNull()
     expect(
       (
         await anonClient(stack).auth.signInWithPassword({
@@ -541,9 +500,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     const supabase = anonClient(stack)
     await supabase.auth.signUp({ email, password: PASSWORD })
     const first = await latestMail(stack, email)
-    expect(
-      (await supabase.auth.resend({ type: "signup", email })).error
-    ).toBeNull()
+    expect((await supabase.auth.resend({ type: "signup", email })).error).toBeNull()
     const messages = await mailFor(stack, email)
     expect(messages).toHaveLength(2)
     // The newest code replaces the first (two random 6-digit codes collide once in a million).
@@ -585,9 +542,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       code: "validation_failed",
       message: "Unsupported provider: provider is not enabled",
     })
-    const unknown = await fetch(
-      `${stack.url}/auth/v1/authorize?provider=myspace`
-    )
+    const unknown = await fetch(`${stack.url}/auth/v1/authorize?provider=myspace`)
     expect(await unknown.json()).toEqual({
       code: 400,
       error_code: "validation_failed",
@@ -605,13 +560,9 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       kind: "confirmation",
     })
     expect(message!.links[0]).toContain(`${stack.url}/auth/v1/verify?token=`)
-    const one = await (
-      await fetch(`${stack.url}/mailbox/api/messages/${message!.id}`)
-    ).json()
+    const one = await (await fetch(`${stack.url}/mailbox/api/messages/${message!.id}`)).json()
     expect(one).toEqual(message)
-    const page = await fetch(
-      `${stack.url}/mailbox?to=${encodeURIComponent(email)}`
-    )
+    const page = await fetch(`${stack.url}/mailbox?to=${encodeURIComponent(email)}`)
     expect(page.headers.get("content-type")).toContain("text/html")
     expect(await page.text()).toContain("Confirm Your Signup")
     const stored = await stack.db.query(
@@ -622,8 +573,6 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     expect(stack.statusLines()).toContain(`Mailbox URL: ${stack.url}/mailbox`)
     // A mailbox opened on the same database (what a restart does) reads the emails back.
     const reopened = new Mailbox(stack.db, () => undefined)
-    expect((await reopened.list(email)).map((mail) => mail.id)).toEqual([
-      message!.id,
-    ])
+    expect((await reopened.list(email)).map((mail) => mail.id)).toEqual([message!.id])
   })
 })

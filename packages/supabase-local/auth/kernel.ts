@@ -7,20 +7,10 @@ import { z } from "zod"
 import { type Queryable } from "../db/types"
 import { BodyTooLargeError, readBody } from "../http"
 import { JwtError } from "../keys"
-import {
-  getMailbox,
-  type MailKind,
-  type OutgoingMail,
-} from "../mailbox/mailbox"
+import { getMailbox, type MailKind, type OutgoingMail } from "../mailbox/mailbox"
 import { type ServiceContext } from "../service"
 import { createMailComposer, verificationUrl, type LinkType } from "./emails"
-import {
-  AuthApiFailure,
-  badRequest,
-  forbidden,
-  tooManyRequests,
-  unprocessable,
-} from "./errors"
+import { AuthApiFailure, badRequest, forbidden, tooManyRequests, unprocessable } from "./errors"
 import { RateLimiter } from "./rate-limit"
 import { createRedirectValidator } from "./redirect"
 import { type ClientInfo } from "./sessions"
@@ -77,10 +67,7 @@ const TOKEN_SLOTS = {
     sentAt: "reauthentication_sent_at",
     ott: "reauthentication_token",
   },
-} as const satisfies Record<
-  string,
-  { column: string; sentAt: string; ott: OneTimeTokenType }
->
+} as const satisfies Record<string, { column: string; sentAt: string; ott: OneTimeTokenType }>
 
 export type TokenSlot = keyof typeof TOKEN_SLOTS
 
@@ -122,10 +109,7 @@ export const EMAIL_PATTERN =
 export function validateEmail(email: string): string {
   const trimmed = email.trim()
   if (trimmed.length > 255 || !EMAIL_PATTERN.test(trimmed)) {
-    throw badRequest(
-      "validation_failed",
-      "Unable to validate email address: invalid format"
-    )
+    throw badRequest("validation_failed", "Unable to validate email address: invalid format")
   }
 
   return trimmed.toLowerCase()
@@ -157,18 +141,12 @@ export function createAuthKernel(ctx: ServiceContext) {
 
   function limit(limiter: keyof typeof limiters, client: ClientInfo) {
     if (!limiters[limiter].take(client.ip)) {
-      throw tooManyRequests(
-        "over_request_rate_limit",
-        "Request rate limit reached"
-      )
+      throw tooManyRequests("over_request_rate_limit", "Request rate limit reached")
     }
   }
 
   /** Reads a JSON object body; anything else is a 400 with the reason, never a 500. */
-  async function readJson<T>(
-    req: IncomingMessage,
-    schema: z.ZodType<T>
-  ): Promise<T> {
+  async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
     let raw: Buffer
     try {
       raw = await readBody(req, BODY_LIMIT)
@@ -187,20 +165,10 @@ export function createAuthKernel(ctx: ServiceContext) {
       parsed = JSON.parse(raw.toString("utf8"))
     } catch (error) {
       const reason = error instanceof Error ? error.message : "invalid JSON"
-      throw badRequest(
-        "bad_json",
-        `Could not parse request body as JSON: ${reason}`
-      )
+      throw badRequest("bad_json", `Could not parse request body as JSON: ${reason}`)
     }
-    if (
-      typeof parsed !== "object" ||
-      parsed === null ||
-      Array.isArray(parsed)
-    ) {
-      throw badRequest(
-        "bad_json",
-        "Could not parse request body as JSON: expected an object"
-      )
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw badRequest("bad_json", "Could not parse request body as JSON: expected an object")
     }
     // Go decodes a JSON null as the field's zero value; clients send nulls for unset options.
     const withoutNulls = Object.fromEntries(
@@ -230,9 +198,7 @@ export function createAuthKernel(ctx: ServiceContext) {
     const messages: string[] = []
     if ([...password].length < auth.minimum_password_length) {
       reasons.push("length")
-      messages.push(
-        `Password should be at least ${auth.minimum_password_length} characters.`
-      )
+      messages.push(`Password should be at least ${auth.minimum_password_length} characters.`)
     }
     const required = passwordCharacterSets(auth.password_requirements)
     if (
@@ -264,8 +230,7 @@ export function createAuthKernel(ctx: ServiceContext) {
   function checkFrequency(user: UserRow, slot: TokenSlot) {
     const sentAt = user[TOKEN_SLOTS[slot].sentAt]
     if (!sentAt) return
-    const wait =
-      Date.parse(sentAt) + auth.email.max_frequency * 1000 - Date.now()
+    const wait = Date.parse(sentAt) + auth.email.max_frequency * 1000 - Date.now()
     if (wait > 0) {
       throw tooManyRequests(
         "over_email_send_rate_limit",
@@ -276,10 +241,7 @@ export function createAuthKernel(ctx: ServiceContext) {
 
   function takeEmailQuota() {
     if (!limiters.emails.take("project")) {
-      throw tooManyRequests(
-        "over_email_send_rate_limit",
-        "Email rate limit exceeded"
-      )
+      throw tooManyRequests("over_email_send_rate_limit", "Email rate limit exceeded")
     }
   }
 
@@ -303,8 +265,7 @@ export function createAuthKernel(ctx: ServiceContext) {
     }
   ): Promise<{ otp: string; hash: string; link: string | undefined }> {
     const deliver = options.deliver !== false
-    if (deliver && options.checkFrequency !== false)
-      checkFrequency(user, options.slot)
+    if (deliver && options.checkFrequency !== false) checkFrequency(user, options.slot)
     if (deliver) takeEmailQuota()
     const code = otp()
     const hash = tokenHash(options.to, code)
@@ -316,12 +277,7 @@ export function createAuthKernel(ctx: ServiceContext) {
     await setOneTimeToken(tx, user.id, slot.ott, hash, options.to)
     const linkToken = options.flowType === "pkce" ? `pkce_${hash}` : hash
     const link = options.linkType
-      ? verificationUrl(
-          ctx.apiUrl,
-          linkToken,
-          options.linkType,
-          options.redirectTo
-        )
+      ? verificationUrl(ctx.apiUrl, linkToken, options.linkType, options.redirectTo)
       : undefined
     if (deliver) {
       const changing = options.kind === "email_change"
@@ -334,8 +290,7 @@ export function createAuthKernel(ctx: ServiceContext) {
           RedirectTo: options.linkType ? options.redirectTo : undefined,
           Email: user.email ?? options.to,
           NewEmail: changing
-            ? (user.email_change ??
-              (options.slot === "email_change_new" ? options.to : undefined))
+            ? (user.email_change ?? (options.slot === "email_change_new" ? options.to : undefined))
             : undefined,
           SendingTo: options.to,
           Data: user.raw_user_meta_data ?? {},
@@ -348,9 +303,7 @@ export function createAuthKernel(ctx: ServiceContext) {
 
   async function clearToken(tx: Queryable, userId: string, slot: TokenSlot) {
     const { column, ott } = TOKEN_SLOTS[slot]
-    await tx.query(`update auth.users set ${column} = '' where id = $1`, [
-      userId,
-    ])
+    await tx.query(`update auth.users set ${column} = '' where id = $1`, [userId])
     await clearOneTimeToken(tx, userId, ott)
   }
 
@@ -431,11 +384,7 @@ export function createAuthKernel(ctx: ServiceContext) {
   }
 
   /** The code grant: single use, expiring, verifier checked with the stored method. */
-  async function exchangeAuthCode(
-    tx: Queryable,
-    authCode: string,
-    verifier: string
-  ) {
+  async function exchangeAuthCode(tx: Queryable, authCode: string, verifier: string) {
     const { rows } = await tx.query<{
       id: string
       user_id: string | null
@@ -457,10 +406,7 @@ export function createAuthKernel(ctx: ServiceContext) {
         "invalid flow state, no valid flow state found"
       )
     if (flow.expired) {
-      throw unprocessable(
-        "flow_state_expired",
-        "invalid flow state, flow state has expired"
-      )
+      throw unprocessable("flow_state_expired", "invalid flow state, flow state has expired")
     }
     const computed =
       flow.code_challenge_method === "s256"
@@ -501,50 +447,26 @@ export function createAuthKernel(ctx: ServiceContext) {
             : error.reason === "invalid_signature"
               ? "token signature is invalid"
               : error.message
-        throw forbidden(
-          "bad_jwt",
-          `invalid JWT: unable to parse or verify signature, ${reason}`
-        )
+        throw forbidden("bad_jwt", `invalid JWT: unable to parse or verify signature, ${reason}`)
       }
-      throw forbidden(
-        "bad_jwt",
-        "invalid JWT: unable to parse or verify signature"
-      )
+      throw forbidden("bad_jwt", "invalid JWT: unable to parse or verify signature")
     }
   }
 
   /** The signed-in caller, as Supabase Auth's requireAuthentication checks it. */
-  async function requireUser(
-    req: IncomingMessage,
-    db: Queryable
-  ): Promise<Authenticated> {
+  async function requireUser(req: IncomingMessage, db: Queryable): Promise<Authenticated> {
     const claims = await verifyJwt(bearer(req))
-    if (!claims.sub)
-      throw forbidden("bad_jwt", "invalid claim: missing sub claim")
-    if (!isUuid(claims.sub))
-      throw badRequest("bad_jwt", "invalid claim: sub claim must be a UUID")
+    if (!claims.sub) throw forbidden("bad_jwt", "invalid claim: missing sub claim")
+    if (!isUuid(claims.sub)) throw badRequest("bad_jwt", "invalid claim: sub claim must be a UUID")
     const user = await findUserById(db, claims.sub)
-    if (!user)
-      throw forbidden(
-        "user_not_found",
-        "User from sub claim in JWT does not exist"
-      )
+    if (!user) throw forbidden("user_not_found", "User from sub claim in JWT does not exist")
     const sessionId = claims.session_id
     if (sessionId) {
       if (!isUuid(sessionId))
-        throw forbidden(
-          "bad_jwt",
-          "invalid claim: session_id claim must be a UUID"
-        )
-      const session = await db.query(
-        "select 1 from auth.sessions where id = $1",
-        [sessionId]
-      )
+        throw forbidden("bad_jwt", "invalid claim: session_id claim must be a UUID")
+      const session = await db.query("select 1 from auth.sessions where id = $1", [sessionId])
       if (session.rows.length === 0) {
-        throw forbidden(
-          "session_not_found",
-          "Session from session_id claim in JWT does not exist"
-        )
+        throw forbidden("session_not_found", "Session from session_id claim in JWT does not exist")
       }
     }
 
@@ -564,9 +486,7 @@ export function createAuthKernel(ctx: ServiceContext) {
    * A database transaction whose emails go out only once it has committed (and, on PGlite's
    * single connection, outside it).
    */
-  async function transaction<T>(
-    fn: (tx: Transaction) => Promise<T>
-  ): Promise<T> {
+  async function transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     const outbox: OutgoingMail[] = []
     const result = await ctx.db.transaction((queryable) =>
       fn({

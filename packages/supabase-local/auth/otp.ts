@@ -3,7 +3,13 @@ import { z } from "zod"
 
 import { sendJson } from "../http"
 import { badRequest, unprocessable } from "./errors"
-import { metadataSchema, pkceFields, validateEmail, type AuthKernel, type AuthRequest } from "./kernel"
+import {
+  metadataSchema,
+  pkceFields,
+  validateEmail,
+  type AuthKernel,
+  type AuthRequest,
+} from "./kernel"
 import { findUserByEmail, findUserById, insertUser } from "./users"
 
 const otpBody = z
@@ -15,9 +21,7 @@ const otpBody = z
     ...pkceFields,
   })
   .loose()
-const recoverBody = z
-  .object({ email: z.string().optional(), ...pkceFields })
-  .loose()
+const recoverBody = z.object({ email: z.string().optional(), ...pkceFields }).loose()
 const resendBody = z
   .object({
     type: z.string().optional(),
@@ -25,7 +29,6 @@ const resendBody = z
     phone: z.string().optional(),
   })
   .loose()
-
 
 export async function sendOtp(k: AuthKernel, r: AuthRequest) {
   const body = await k.readJson(r.req, otpBody)
@@ -35,16 +38,12 @@ export async function sendOtp(k: AuthKernel, r: AuthRequest) {
       "Only an email address or phone number should be provided"
     )
   }
-  if (body.phone)
-    throw badRequest("phone_provider_disabled", "Unsupported phone provider")
-  if (!body.email)
-    throw badRequest("validation_failed", "One of email or phone must be set")
+  if (body.phone) throw badRequest("phone_provider_disabled", "Unsupported phone provider")
+  if (!body.email) throw badRequest("validation_failed", "One of email or phone must be set")
   k.limit("signIn", r.client)
   const email = validateEmail(body.email)
   const flowType = k.flowTypeOf(body)
-  const redirectTo = k.redirects.resolve(
-    r.url.searchParams.get("redirect_to")
-  )
+  const redirectTo = k.redirects.resolve(r.url.searchParams.get("redirect_to"))
   await k.transaction(async (tx) => {
     let user = await findUserByEmail(tx, email)
     if (!user) {
@@ -63,8 +62,7 @@ export async function sendOtp(k: AuthKernel, r: AuthRequest) {
       user = (await findUserById(tx, id))!
     }
     if (!user.email_confirmed_at) {
-      if (flowType === "pkce")
-        await k.createFlowState(tx, user.id, body, "email/signup")
+      if (flowType === "pkce") await k.createFlowState(tx, user.id, body, "email/signup")
       await k.sendTokenEmail(tx, user, {
         slot: "confirmation",
         kind: "confirmation",
@@ -75,8 +73,7 @@ export async function sendOtp(k: AuthKernel, r: AuthRequest) {
       })
       return
     }
-    if (flowType === "pkce")
-      await k.createFlowState(tx, user.id, body, "magiclink")
+    if (flowType === "pkce") await k.createFlowState(tx, user.id, body, "magiclink")
     await k.sendTokenEmail(tx, user, {
       slot: "magic_link",
       kind: "magic_link",
@@ -92,22 +89,15 @@ export async function sendOtp(k: AuthKernel, r: AuthRequest) {
 export async function recover(k: AuthKernel, r: AuthRequest) {
   k.limit("signIn", r.client)
   const body = await k.readJson(r.req, recoverBody)
-  if (!body.email)
-    throw badRequest(
-      "validation_failed",
-      "Password recovery requires an email"
-    )
+  if (!body.email) throw badRequest("validation_failed", "Password recovery requires an email")
   const email = validateEmail(body.email)
   const flowType = k.flowTypeOf(body)
-  const redirectTo = k.redirects.resolve(
-    r.url.searchParams.get("redirect_to")
-  )
+  const redirectTo = k.redirects.resolve(r.url.searchParams.get("redirect_to"))
   await k.transaction(async (tx) => {
     const user = await findUserByEmail(tx, email)
     // Unknown addresses get the same answer, so they cannot be enumerated.
     if (!user) return
-    if (flowType === "pkce")
-      await k.createFlowState(tx, user.id, body, "recovery")
+    if (flowType === "pkce") await k.createFlowState(tx, user.id, body, "recovery")
     await k.sendTokenEmail(tx, user, {
       slot: "recovery",
       kind: "recovery",
@@ -131,15 +121,9 @@ export async function resend(k: AuthKernel, r: AuthRequest) {
       "Missing one of these types: signup, email_change, sms, phone_change"
     )
   }
-  if (!body.email)
-    throw badRequest(
-      "validation_failed",
-      "Type provided requires an email address"
-    )
+  if (!body.email) throw badRequest("validation_failed", "Type provided requires an email address")
   const email = validateEmail(body.email)
-  const redirectTo = k.redirects.resolve(
-    r.url.searchParams.get("redirect_to")
-  )
+  const redirectTo = k.redirects.resolve(r.url.searchParams.get("redirect_to"))
   await k.transaction(async (tx) => {
     const user = await findUserByEmail(tx, email)
     if (!user) return

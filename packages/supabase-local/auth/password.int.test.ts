@@ -1,7 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   anonClient,
   codeOf,
@@ -13,6 +12,7 @@ import {
   uniqueEmail,
   verifyLinkOf,
 } from "../testing/auth"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -33,9 +33,10 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
     const { error } = await supabase.auth.signUp({ email, password: PASSWORD })
     expect(error).toBeNull()
     await openLink(verifyLinkOf(await latestMail(stack, email)))
-    const { data, error: signInError } = await supabase.auth.signInWithPassword(
-      { email, password: PASSWORD }
-    )
+    const { data, error: signInError } = await supabase.auth.signInWithPassword({
+      email,
+      password: PASSWORD,
+    })
     expect(signInError).toBeNull()
 
     return { email, supabase, session: data.session! }
@@ -59,9 +60,7 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       },
     })
 
-    const jwks = await (
-      await fetch(`${stack.url}/auth/v1/.well-known/jwks.json`)
-    ).json()
+    const jwks = await (await fetch(`${stack.url}/auth/v1/.well-known/jwks.json`)).json()
     expect(jwks.keys).toHaveLength(1)
     expect(jwks.keys[0]).toMatchObject({
       kty: "EC",
@@ -95,10 +94,9 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
     expect(data.user?.identities).toHaveLength(1)
 
     // The fixture's trigger on auth.users ran, as it would on hosted Supabase.
-    const profile = await stack.db.query(
-      "select email from public.profiles where id = $1",
-      [data.user!.id]
-    )
+    const profile = await stack.db.query("select email from public.profiles where id = $1", [
+      data.user!.id,
+    ])
     expect(profile.rows).toEqual([{ email }])
 
     const blocked = await supabase.auth.signInWithPassword({
@@ -125,9 +123,7 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
 
     // The link is single use.
     const again = await openLink(verifyLinkOf(mail))
-    expect(
-      new URLSearchParams(again.location.hash.slice(1)).get("error_code")
-    ).toBe("otp_expired")
+    expect(new URLSearchParams(again.location.hash.slice(1)).get("error_code")).toBe("otp_expired")
 
     const signedIn = await supabase.auth.signInWithPassword({
       email,
@@ -215,9 +211,7 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       user_metadata: {},
     })
     expect(claims.exp! - claims.iat!).toBe(3600)
-    expect(claims.amr).toEqual([
-      { method: "password", timestamp: expect.any(Number) },
-    ])
+    expect(claims.amr).toEqual([{ method: "password", timestamp: expect.any(Number) }])
     expect(claims.session_id).toMatch(/^[0-9a-f-]{36}$/)
     expect(session.expires_in).toBe(3600)
     expect(session.token_type).toBe("bearer")
@@ -270,18 +264,15 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
   })
 
   it("refuses unknown and missing refresh tokens with the exact codes", async () => {
-    const response = await fetch(
-      `${stack.url}/auth/v1/token?grant_type=refresh_token`,
-      {
-        method: "POST",
-        headers: {
-          apikey: stack.keys.anonKey,
-          "content-type": "application/json",
-          "x-supabase-api-version": "2024-01-01",
-        },
-        body: JSON.stringify({ refresh_token: "no-such-token" }),
-      }
-    )
+    const response = await fetch(`${stack.url}/auth/v1/token?grant_type=refresh_token`, {
+      method: "POST",
+      headers: {
+        apikey: stack.keys.anonKey,
+        "content-type": "application/json",
+        "x-supabase-api-version": "2024-01-01",
+      },
+      body: JSON.stringify({ refresh_token: "no-such-token" }),
+    })
     expect(response.status).toBe(400)
     expect(response.headers.get("x-supabase-api-version")).toBe("2024-01-01")
     expect(await response.json()).toEqual({
@@ -289,31 +280,25 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       message: "Invalid Refresh Token: Refresh Token Not Found",
     })
 
-    const legacy = await fetch(
-      `${stack.url}/auth/v1/token?grant_type=refresh_token`,
-      {
-        method: "POST",
-        headers: {
-          apikey: stack.keys.anonKey,
-          "content-type": "application/json",
-        },
-        body: JSON.stringify({ refresh_token: "no-such-token" }),
-      }
-    )
+    const legacy = await fetch(`${stack.url}/auth/v1/token?grant_type=refresh_token`, {
+      method: "POST",
+      headers: {
+        apikey: stack.keys.anonKey,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ refresh_token: "no-such-token" }),
+    })
     expect(await legacy.json()).toEqual({
       code: 400,
       error_code: "refresh_token_not_found",
       msg: "Invalid Refresh Token: Refresh Token Not Found",
     })
 
-    const missing = await fetch(
-      `${stack.url}/auth/v1/token?grant_type=refresh_token`,
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: "{}",
-      }
-    )
+    const missing = await fetch(`${stack.url}/auth/v1/token?grant_type=refresh_token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    })
     expect(missing.status).toBe(400)
     expect(await missing.json()).toEqual({
       error: "invalid_request",

@@ -16,10 +16,7 @@ export class RateLimiter {
     const now = this.now()
     const perMs = this.limit / (this.windowSeconds * 1000)
     const bucket = this.buckets.get(key) ?? { tokens: this.limit, at: now }
-    bucket.tokens = Math.min(
-      this.limit,
-      bucket.tokens + (now - bucket.at) * perMs
-    )
+    bucket.tokens = Math.min(this.limit, bucket.tokens + (now - bucket.at) * perMs)
     bucket.at = now
     this.buckets.set(key, bucket)
     if (bucket.tokens < 1) return false

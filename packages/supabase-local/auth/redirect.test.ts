@@ -16,34 +16,16 @@ const validator = createRedirectValidator({
 describe("redirect allow list", () => {
   it.each([
     ["the site URL itself", "http://localhost:3000"],
-    [
-      "any path on the site URL's origin",
-      "http://localhost:3000/auth/confirm?next=/devices",
-    ],
-    [
-      "another port on a loopback site host",
-      "http://localhost:4000/auth/callback",
-    ],
+    ["any path on the site URL's origin", "http://localhost:3000/auth/confirm?next=/devices"],
+    ["another port on a loopback site host", "http://localhost:4000/auth/callback"],
     ["a loopback IP host, any port", "http://127.0.0.1:8788/callback"],
     ["IPv6 loopback", "http://[::1]:3000/"],
-    [
-      "** across path segments",
-      "https://lmx.optalocal.com/auth/callback/deep/er",
-    ],
-    [
-      "** with a query string",
-      "https://lmx.optalocal.com/auth/callback?next=%2Fdevices",
-    ],
+    ["** across path segments", "https://lmx.optalocal.com/auth/callback/deep/er"],
+    ["** with a query string", "https://lmx.optalocal.com/auth/callback?next=%2Fdevices"],
     ["* within one label", "https://pr-42.preview.optalocal.com/auth/callback"],
     ["an exact entry", "https://exact.example.com/welcome"],
-    [
-      "an exact entry with a fragment (ignored)",
-      "https://exact.example.com/welcome#section",
-    ],
-    [
-      "a glob over the query string",
-      "https://app.example.com/done?next=devices",
-    ],
+    ["an exact entry with a fragment (ignored)", "https://exact.example.com/welcome#section"],
+    ["a glob over the query string", "https://app.example.com/done?next=devices"],
     ["a custom scheme for native apps", "lmxconsole://auth/callback"],
   ])("accepts %s", (_label, url) => {
     expect(validator.isValid(url)).toBe(true)
@@ -54,20 +36,11 @@ describe("redirect allow list", () => {
     ["a look-alike host", "https://lmx.optalocal.com.evil.com/auth/callback"],
     ["a suffix look-alike", "https://evil-lmx.optalocal.com/"],
     ["userinfo tricks", "https://lmx.optalocal.com@evil.com/"],
-    [
-      "another port on a non-loopback allowed host",
-      "https://lmx.optalocal.com:8443/auth",
-    ],
+    ["another port on a non-loopback allowed host", "https://lmx.optalocal.com:8443/auth"],
     ["http instead of https", "http://lmx.optalocal.com/auth/callback"],
-    [
-      "* does not cross labels",
-      "https://a.b.preview.optalocal.com/auth/callback",
-    ],
+    ["* does not cross labels", "https://a.b.preview.optalocal.com/auth/callback"],
     ["* does not cross path segments", "https://app.example.com/done?next=a/b"],
-    [
-      "an exact entry with a longer path",
-      "https://exact.example.com/welcome/more",
-    ],
+    ["an exact entry with a longer path", "https://exact.example.com/welcome/more"],
     ["javascript:", "javascript:alert(document.cookie)"],
     ["data:", "data:text/html,<script>alert(1)</script>"],
     ["a non-loopback IP", "http://10.0.0.5:3000/"],
@@ -81,28 +54,14 @@ describe("redirect allow list", () => {
   })
 
   it("compiles globs with . and / as separators", () => {
-    expect(
-      compileRedirectGlob("https://*.example.com").test("https://a.example.com")
-    ).toBe(true)
-    expect(
-      compileRedirectGlob("https://*.example.com").test(
-        "https://a.b.example.com"
-      )
-    ).toBe(false)
-    expect(
-      compileRedirectGlob("https://**.example.com").test(
-        "https://a.b.example.com"
-      )
-    ).toBe(true)
-    expect(
-      compileRedirectGlob("https://{a,b}.example.com/?").test(
-        "https://b.example.com/x"
-      )
-    ).toBe(true)
-    expect(
-      compileRedirectGlob("https://[ab].example.com").test(
-        "https://c.example.com"
-      )
-    ).toBe(false)
+    expect(compileRedirectGlob("https://*.example.com").test("https://a.example.com")).toBe(true)
+    expect(compileRedirectGlob("https://*.example.com").test("https://a.b.example.com")).toBe(false)
+    expect(compileRedirectGlob("https://**.example.com").test("https://a.b.example.com")).toBe(true)
+    expect(compileRedirectGlob("https://{a,b}.example.com/?").test("https://b.example.com/x")).toBe(
+      true
+    )
+    expect(compileRedirectGlob("https://[ab].example.com").test("https://c.example.com")).toBe(
+      false
+    )
   })
 })

@@ -5,13 +5,7 @@ import { isIP } from "node:net"
  * any port on loopback hosts), loopback IP hosts, then the allow list as globs over the whole
  * URL without its fragment. A URL that fails falls back to the site URL, silently.
  */
-const LOOPBACK_HOSTS = new Set([
-  "localhost",
-  "127.0.0.1",
-  "::1",
-  "0.0.0.0",
-  "::",
-])
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "0.0.0.0", "::"])
 const REGULAR_HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/
 
 type ParsedUrl = { scheme: string; hostname: string; port: string }
@@ -46,8 +40,7 @@ function parseLoose(value: string): ParsedUrl | undefined {
 function isLoopbackIp(hostname: string): boolean {
   const kind = isIP(hostname)
   if (kind === 4) return hostname.startsWith("127.")
-  if (kind === 6)
-    return hostname === "::1" || /^(0{0,4}:){7}0{0,3}1$/.test(hostname)
+  if (kind === 6) return hostname === "::1" || /^(0{0,4}:){7}0{0,3}1$/.test(hostname)
 
   return false
 }
@@ -92,9 +85,7 @@ export function compileRedirectGlob(pattern: string): RegExp {
         const negated = body.startsWith("!")
         if (negated) body = body.slice(1)
         const escaped = body.replace(/[\\\]^]/g, "\\$&")
-        source += negated
-          ? `[^${escaped}${SEPARATORS.replace("/", "\\/")}]`
-          : `[${escaped}]`
+        source += negated ? `[^${escaped}${SEPARATORS.replace("/", "\\/")}]` : `[${escaped}]`
         i = end + 1
         continue
       }
@@ -130,10 +121,7 @@ function escapeRegExp(text: string) {
 
 export type RedirectPolicy = { siteUrl: string; allowList: string[] }
 
-export function createRedirectValidator({
-  siteUrl,
-  allowList,
-}: RedirectPolicy) {
+export function createRedirectValidator({ siteUrl, allowList }: RedirectPolicy) {
   const globs = allowList.map(compileRedirectGlob)
   const base = parseLoose(siteUrl)
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   adminClient,
   anonClient,
@@ -8,6 +7,7 @@ import {
   startAuthStack,
   uniqueEmail,
 } from "../testing/auth"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -53,14 +53,9 @@ describe(`auth tokens through REST: RLS sees the signed-in user (${TEST_ENGINE})
       body: "alice's secret",
     })
     const aliceNoteId = inserted.data!.id as string
-    expect(
-      (await bob.supabase.from("notes").insert({ body: "bob's note" })).error
-    ).toBeNull()
+    expect((await bob.supabase.from("notes").insert({ body: "bob's note" })).error).toBeNull()
 
-    const aliceSees = await alice.supabase
-      .from("notes")
-      .select("body")
-      .order("body")
+    const aliceSees = await alice.supabase.from("notes").select("body").order("body")
     expect(aliceSees).toMatchObject({
       error: null,
       data: [{ body: "alice's secret" }],
@@ -70,10 +65,7 @@ describe(`auth tokens through REST: RLS sees the signed-in user (${TEST_ENGINE})
       error: null,
       data: [{ body: "bob's note" }],
     })
-    const bobTargets = await bob.supabase
-      .from("notes")
-      .select("body")
-      .eq("id", aliceNoteId)
+    const bobTargets = await bob.supabase.from("notes").select("body").eq("id", aliceNoteId)
     expect(bobTargets).toMatchObject({ error: null, data: [] })
 
     const forged = await bob.supabase

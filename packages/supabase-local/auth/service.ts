@@ -5,7 +5,7 @@ import { type IncomingMessage, type ServerResponse } from "node:http"
 import { sendJson } from "../http"
 import { type Service, type ServiceContext } from "../service"
 import { handleAdmin } from "./admin"
-import { AuthApiFailure, OAuthFailure, notFound, sendAuthError } from "./errors"
+import { AuthApiFailure, notFound, OAuthFailure, sendAuthError } from "./errors"
 import { clientInfo, createAuthKernel, type AuthRequest } from "./kernel"
 import { recover, resend, sendOtp } from "./otp"
 import { authorize, settings } from "./settings"
@@ -46,8 +46,7 @@ export function createAuthService(ctx: ServiceContext): Service {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", ctx.apiUrl)
-    const path =
-      url.pathname.replace(/^\/auth\/v1/, "").replace(/\/+$/, "") || "/"
+    const path = url.pathname.replace(/^\/auth\/v1/, "").replace(/\/+$/, "") || "/"
     const request: AuthRequest = { req, res, url, client: clientInfo(req) }
     try {
       if (
@@ -61,10 +60,7 @@ export function createAuthService(ctx: ServiceContext): Service {
       if (!route) throw notFound("not_found", "Not Found")
       await route(request)
     } catch (error) {
-      if (
-        !(error instanceof AuthApiFailure) &&
-        !(error instanceof OAuthFailure)
-      ) {
+      if (!(error instanceof AuthApiFailure) && !(error instanceof OAuthFailure)) {
         ctx.log(
           `[auth] ${req.method} ${path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
         )

@@ -1,7 +1,6 @@
 import { decodeJwt } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   anonClient,
   generousLimits,
@@ -9,6 +8,7 @@ import {
   startAuthStack,
   uniqueEmail,
 } from "../testing/auth"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -81,9 +81,7 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
       refresh_token: session.refresh_token,
     })
     expect(refreshed.error).toBeNull()
-    expect(
-      (await supabase.auth.getUser(refreshed.data.session!.access_token)).error
-    ).toBeNull()
+    expect((await supabase.auth.getUser(refreshed.data.session!.access_token)).error).toBeNull()
   })
 
   it("revokes the whole session when a rotated refresh token is replayed after the interval", async () => {
@@ -124,10 +122,7 @@ describe(`auth: expiry, reuse detection, autoconfirm, anonymous users (${TEST_EN
     })
     await stack.db.query(
       "update auth.sessions set created_at = now() - interval '25 hours' where id = $1",
-      [
-        decodeJwt((await supabase.auth.getSession()).data.session!.access_token)
-          .session_id,
-      ]
+      [decodeJwt((await supabase.auth.getSession()).data.session!.access_token).session_id]
     )
 
     const refused = await supabase.auth.updateUser({

@@ -23,10 +23,7 @@ export type SessionContext = Pick<ServiceContext, "config" | "keys" | "apiUrl">
 
 function newRefreshToken() {
   // Supabase Auth's refresh tokens are short random strings, opaque to clients.
-  return randomBytes(16)
-    .toString("base64url")
-    .replace(/[-_]/g, "x")
-    .slice(0, 22)
+  return randomBytes(16).toString("base64url").replace(/[-_]/g, "x").slice(0, 22)
 }
 
 async function signAccessToken(
@@ -79,12 +76,7 @@ async function tokenResponse(
   refreshToken: string
 ): Promise<TokenResponse> {
   const user = await findUserById(tx, userId)
-  if (!user)
-    throw new AuthApiFailure(
-      500,
-      "unexpected_failure",
-      "Database error loading user"
-    )
+  if (!user) throw new AuthApiFailure(500, "unexpected_failure", "Database error loading user")
   const { token, exp } = await signAccessToken(ctx, tx, user, sessionId)
 
   return {
@@ -128,10 +120,7 @@ export async function issueSession(
     `update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1`,
     [userId]
   )
-  await tx.query(
-    `update auth.identities set last_sign_in_at = now() where user_id = $1`,
-    [userId]
-  )
+  await tx.query(`update auth.identities set last_sign_in_at = now() where user_id = $1`, [userId])
 
   return tokenResponse(ctx, tx, userId, sessionId, refreshToken)
 }
@@ -159,8 +148,7 @@ export async function refreshSession(
   db: Database,
   refreshToken: string | undefined
 ): Promise<TokenResponse> {
-  if (!refreshToken)
-    throw new OAuthFailure("invalid_request", "refresh_token required")
+  if (!refreshToken) throw new OAuthFailure("invalid_request", "refresh_token required")
   const interval = ctx.config.auth.refresh_token_reuse_interval
   const outcome = await db.transaction(async (tx) => {
     const { rows } = await tx.query(
@@ -191,10 +179,7 @@ export async function refreshSession(
     if (!row.session_id || !row.session_exists) {
       await tx.query("delete from auth.refresh_tokens where id = $1", [row.id])
       return {
-        error: badRequest(
-          "session_not_found",
-          "Invalid Refresh Token: No Valid Session Found"
-        ),
+        error: badRequest("session_not_found", "Invalid Refresh Token: No Valid Session Found"),
       }
     }
 
@@ -216,10 +201,7 @@ export async function refreshSession(
         }
         // The revocation is committed; the failure is reported after the transaction.
         return {
-          error: badRequest(
-            "refresh_token_already_used",
-            "Invalid Refresh Token: Already Used"
-          ),
+          error: badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used"),
         }
       }
     }
@@ -241,13 +223,7 @@ export async function refreshSession(
     )
 
     return {
-      response: await tokenResponse(
-        ctx,
-        tx,
-        row.user_id,
-        row.session_id,
-        issued
-      ),
+      response: await tokenResponse(ctx, tx, row.user_id, row.session_id, issued),
     }
   })
   if ("error" in outcome) throw outcome.error

@@ -67,10 +67,7 @@ export async function authorize(k: AuthKernel, r: AuthRequest) {
     )
   }
   if (!k.config.auth.external[provider]?.enabled) {
-    throw badRequest(
-      "validation_failed",
-      "Unsupported provider: provider is not enabled"
-    )
+    throw badRequest("validation_failed", "Unsupported provider: provider is not enabled")
   }
   // Enabled providers would redirect to the provider; the local stack cannot reach one.
   throw badRequest(

@@ -5,7 +5,13 @@ import { z } from "zod"
 
 import { sendJson } from "../http"
 import { badRequest, unprocessable } from "./errors"
-import { metadataSchema, pkceFields, validateEmail, type AuthKernel, type AuthRequest } from "./kernel"
+import {
+  metadataSchema,
+  pkceFields,
+  validateEmail,
+  type AuthKernel,
+  type AuthRequest,
+} from "./kernel"
 import { issueSession } from "./sessions"
 import { findUserByEmail, findUserById, insertUser, userJson } from "./users"
 
@@ -24,40 +30,28 @@ export async function signup(k: AuthKernel, r: AuthRequest) {
   if (!body.email && !body.phone) return signInAnonymously(k, r, body.data ?? {})
   k.limit("signIn", r.client)
   if (!k.config.auth.enable_signup)
-    throw unprocessable(
-      "signup_disabled",
-      "Signups not allowed for this instance"
-    )
-  if (body.phone)
-    throw badRequest("phone_provider_disabled", "Phone signups are disabled")
+    throw unprocessable("signup_disabled", "Signups not allowed for this instance")
+  if (body.phone) throw badRequest("phone_provider_disabled", "Phone signups are disabled")
   if (!k.config.auth.email.enable_signup)
     throw badRequest("email_provider_disabled", "Email signups are disabled")
-  if (!body.password)
-    throw badRequest("validation_failed", "Signup requires a valid password")
+  if (!body.password) throw badRequest("validation_failed", "Signup requires a valid password")
   const email = validateEmail(body.email!)
   const flowType = k.flowTypeOf(body)
   k.checkPasswordStrength(body.password)
-  const redirectTo = k.redirects.resolve(
-    r.url.searchParams.get("redirect_to")
-  )
+  const redirectTo = k.redirects.resolve(r.url.searchParams.get("redirect_to"))
   const passwordHash = await k.hashPassword(body.password)
 
   const result = await k.transaction(async (tx) => {
     let user = await findUserByEmail(tx, email)
     if (user?.email_confirmed_at) {
-      if (k.autoconfirm)
-        throw unprocessable("user_already_exists", "User already registered")
+      if (k.autoconfirm) throw unprocessable("user_already_exists", "User already registered")
       // Supabase Auth answers as if the signup worked, so addresses cannot be enumerated.
       return { obfuscated: obfuscatedUser(email, body.data ?? {}) }
     }
     if (user) {
       await tx.query(
         "update auth.users set encrypted_password = $2, raw_user_meta_data = $3::jsonb, updated_at = now() where id = $1",
-        [
-          user.id,
-          passwordHash,
-          JSON.stringify(body.data ?? user.raw_user_meta_data ?? {}),
-        ]
+        [user.id, passwordHash, JSON.stringify(body.data ?? user.raw_user_meta_data ?? {})]
       )
     } else {
       const id = await insertUser(tx, {
@@ -72,8 +66,7 @@ export async function signup(k: AuthKernel, r: AuthRequest) {
       return {
         session: await issueSession(k.ctx, tx, user.id, "password", r.client),
       }
-    if (flowType === "pkce")
-      await k.createFlowState(tx, user.id, body, "email/signup")
+    if (flowType === "pkce") await k.createFlowState(tx, user.id, body, "email/signup")
     await k.sendTokenEmail(tx, user, {
       slot: "confirmation",
       kind: "confirmation",
@@ -88,11 +81,7 @@ export async function signup(k: AuthKernel, r: AuthRequest) {
   sendJson(
     r.res,
     200,
-    "session" in result
-      ? result.session
-      : "user" in result
-        ? result.user
-        : result.obfuscated
+    "session" in result ? result.session : "user" in result ? result.user : result.obfuscated
   )
 }
 
@@ -115,21 +104,13 @@ function obfuscatedUser(email: string, data: Record<string, unknown>) {
   }
 }
 
-async function signInAnonymously(k: AuthKernel, r: AuthRequest,
-  data: Record<string, unknown>
-) {
+async function signInAnonymously(k: AuthKernel, r: AuthRequest, data: Record<string, unknown>) {
   if (!k.config.auth.enable_anonymous_sign_ins) {
-    throw unprocessable(
-      "anonymous_provider_disabled",
-      "Anonymous sign-ins are disabled"
-    )
+    throw unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are disabled")
   }
   k.limit("anonymous", r.client)
   if (!k.config.auth.enable_signup)
-    throw unprocessable(
-      "signup_disabled",
-      "Signups not allowed for this instance"
-    )
+    throw unprocessable("signup_disabled", "Signups not allowed for this instance")
   const session = await k.transaction(async (tx) => {
     const id = await insertUser(tx, { isAnonymous: true, userMetadata: data })
 

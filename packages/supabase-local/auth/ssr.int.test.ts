@@ -1,7 +1,6 @@
 import { createServerClient } from "@supabase/ssr"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   generousLimits,
   latestMail,
@@ -11,6 +10,7 @@ import {
   uniqueEmail,
   verifyLinkOf,
 } from "../testing/auth"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 const PASSWORD = "correct-horse-battery"
 
@@ -40,8 +40,7 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
   function serverClient(jar: CookieJar) {
     return createServerClient(stack.url, stack.keys.anonKey, {
       cookies: {
-        getAll: () =>
-          [...jar.cookies].map(([name, value]) => ({ name, value })),
+        getAll: () => [...jar.cookies].map(([name, value]) => ({ name, value })),
         setAll: (cookiesToSet) => {
           for (const { name, value, options } of cookiesToSet) {
             if (options.maxAge === 0 || value === "") jar.cookies.delete(name)
@@ -64,16 +63,10 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
       },
     })
     expect(signUp.error).toBeNull()
-    expect(
-      jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))
-    ).toBe(true)
+    expect(jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))).toBe(true)
 
-    const { location } = await openLink(
-      verifyLinkOf(await latestMail(stack, email))
-    )
-    expect(`${location.origin}${location.pathname}`).toBe(
-      "http://localhost:3000/auth/callback"
-    )
+    const { location } = await openLink(verifyLinkOf(await latestMail(stack, email)))
+    expect(`${location.origin}${location.pathname}`).toBe("http://localhost:3000/auth/callback")
     expect(location.searchParams.get("next")).toBe("/devices")
     const code = location.searchParams.get("code")!
 
@@ -81,12 +74,8 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     const exchanged = await serverClient(jar).auth.exchangeCodeForSession(code)
     expect(exchanged.error).toBeNull()
     expect(exchanged.data.user?.email).toBe(email)
-    expect(
-      jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))
-    ).toBe(false)
-    expect(jar.names().some((name) => /-auth-token(\.0)?$/.test(name))).toBe(
-      true
-    )
+    expect(jar.names().some((name) => name.endsWith("-auth-token-code-verifier"))).toBe(false)
+    expect(jar.names().some((name) => /-auth-token(\.0)?$/.test(name))).toBe(true)
 
     // The next request: a server component reading the user from the cookies.
     const server = serverClient(jar)
@@ -96,9 +85,7 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     const user = await server.auth.getUser()
     expect(user.data.user?.email).toBe(email)
 
-    const reused = await serverClient(
-      new CookieJar()
-    ).auth.exchangeCodeForSession(code)
+    const reused = await serverClient(new CookieJar()).auth.exchangeCodeForSession(code)
     expect(reused.error).not.toBeNull()
   })
 
@@ -106,12 +93,8 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     const setup = new CookieJar()
     const email = uniqueEmail("ssr-password")
     await serverClient(setup).auth.signUp({ email, password: PASSWORD })
-    const { location } = await openLink(
-      verifyLinkOf(await latestMail(stack, email))
-    )
-    await serverClient(setup).auth.exchangeCodeForSession(
-      location.searchParams.get("code")!
-    )
+    const { location } = await openLink(verifyLinkOf(await latestMail(stack, email)))
+    await serverClient(setup).auth.exchangeCodeForSession(location.searchParams.get("code")!)
 
     const jar = new CookieJar()
     const signIn = await serverClient(jar).auth.signInWithPassword({
@@ -125,28 +108,22 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     expect(refreshed.error).toBeNull()
     const after = (await serverClient(jar).auth.getSession()).data.session!
     expect(after.refresh_token).not.toBe(before.refresh_token)
-    expect((await serverClient(jar).auth.getUser()).data.user?.email).toBe(
-      email
-    )
+    expect((await serverClient(jar).auth.getUser()).data.user?.email).toBe(email)
 
     expect((await serverClient(jar).auth.signOut()).error).toBeNull()
     expect(jar.names().some((name) => name.includes("-auth-token"))).toBe(false)
     expect((await serverClient(jar).auth.getUser()).data.user).toBeNull()
-    const stale = await serverClient(new CookieJar()).auth.getUser(
-      after.access_token
-    )
+    const stale = await serverClient(new CookieJar()).auth.getUser(after.access_token)
     expect(stale.error).toMatchObject({ name: "AuthSessionMissingError" })
   })
 
   it("confirms a magic link with verifyOtp({ token_hash }), as the with-supabase confirm route does", async () => {
     const jar = new CookieJar()
     const email = uniqueEmail("ssr-otp")
-    expect(
-      (await serverClient(jar).auth.signInWithOtp({ email })).error
-    ).toBeNull()
-    const tokenHash = new URL(
-      verifyLinkOf(await latestMail(stack, email))
-    ).searchParams.get("token")!
+    expect((await serverClient(jar).auth.signInWithOtp({ email })).error).toBeNull()
+    const tokenHash = new URL(verifyLinkOf(await latestMail(stack, email))).searchParams.get(
+      "token"
+    )!
     expect(tokenHash.startsWith("pkce_")).toBe(true)
 
     const confirmJar = new CookieJar()
@@ -156,9 +133,7 @@ describe(`auth through @supabase/ssr, as Next.js route handlers use it (${TEST_E
     })
     expect(error).toBeNull()
     expect(data.user?.email).toBe(email)
-    expect(
-      (await serverClient(confirmJar).auth.getUser()).data.user?.email
-    ).toBe(email)
+    expect((await serverClient(confirmJar).auth.getUser()).data.user?.email).toBe(email)
   })
 
   it("reports wrong credentials to the server action without setting cookies", async () => {

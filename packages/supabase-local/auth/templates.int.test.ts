@@ -2,15 +2,15 @@ import path from "node:path"
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { startTestStack, type TestStack } from "../testing/test-stack"
 import {
-  AUTH_FIXTURE_MIGRATIONS,
   adminClient,
   anonClient,
+  AUTH_FIXTURE_MIGRATIONS,
   generousLimits,
   latestMail,
   uniqueEmail,
 } from "../testing/auth"
+import { startTestStack, type TestStack } from "../testing/test-stack"
 import { tokenHash } from "./users"
 
 // The app's own [auth.email.template.*] from supabase/config.toml, as `supabase start` renders them.

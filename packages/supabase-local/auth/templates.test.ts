@@ -9,7 +9,10 @@ function html(source: string, data: Record<string, unknown>) {
 describe("the email template renderer", () => {
   it("fills fields and Data keys", () => {
     expect(
-      html("<p>Hi {{ .Data.name }}, code {{.Token}}</p>", { Token: "123456", Data: { name: "Ada" } })
+      html("<p>Hi {{ .Data.name }}, code {{.Token}}</p>", {
+        Token: "123456",
+        Data: { name: "Ada" },
+      })
     ).toBe("<p>Hi Ada, code 123456</p>")
   })
 
@@ -51,25 +54,28 @@ describe("the email template renderer", () => {
   })
 
   it("supports if / else / end and trim markers", () => {
-    const source = "{{ if .NewEmail }}to {{ .NewEmail }}{{ else }}no change{{ end }} {{- /* note */ -}} !"
+    const source =
+      "{{ if .NewEmail }}to {{ .NewEmail }}{{ else }}no change{{ end }} {{- /* note */ -}} !"
     expect(html(source, { NewEmail: "n@x.test" })).toBe("to n@x.test!")
     expect(html(source, { NewEmail: "" })).toBe("no change!")
   })
 
   it("renders subjects without escaping, as text/template does", () => {
-    expect(compileTemplate("Welcome {{ .Data.name }} & co", "subject").text({ Data: { name: "<Ada>" } })).toBe(
-      "Welcome <Ada> & co"
-    )
+    expect(
+      compileTemplate("Welcome {{ .Data.name }} & co", "subject").text({ Data: { name: "<Ada>" } })
+    ).toBe("Welcome <Ada> & co")
   })
 
   it("refuses unsupported constructs with the file and line", () => {
-    expect(() => compileTemplate("<p>\n{{ range .Data }}x{{ end }}</p>", "templates/x.html")).toThrow(
-      TemplateError
-    )
+    expect(() =>
+      compileTemplate("<p>\n{{ range .Data }}x{{ end }}</p>", "templates/x.html")
+    ).toThrow(TemplateError)
     expect(() => compileTemplate("<p>\n{{ .Token | upper }}</p>", "templates/x.html")).toThrow(
       /templates\/x\.html:2: unsupported template construct "\{\{ \.Token \| upper \}\}"/
     )
-    expect(() => compileTemplate(`{{ if eq .Email "a" }}x{{ end }}`, "t.html")).toThrow(/unsupported/)
+    expect(() => compileTemplate(`{{ if eq .Email "a" }}x{{ end }}`, "t.html")).toThrow(
+      /unsupported/
+    )
     expect(() => compileTemplate("{{ if .Email }}x", "t.html")).toThrow(/no matching \{\{ end \}\}/)
     expect(() => compileTemplate("x{{ end }}", "t.html")).toThrow(/without a matching/)
     expect(() => compileTemplate("<a {{ .Email }}>", "t.html")).toThrow(/inside a tag/)
@@ -79,7 +85,9 @@ describe("the email template renderer", () => {
 
   it("derives a text part with the links written out", () => {
     expect(
-      htmlToText(`<!-- c --><h2>Sign in</h2>\n<p>\n  <a href="http://x.test/?a=1&amp;b=2">Sign in</a>\n</p><p>Code: <strong>1</strong></p>`)
+      htmlToText(
+        `<!-- c --><h2>Sign in</h2>\n<p>\n  <a href="http://x.test/?a=1&amp;b=2">Sign in</a>\n</p><p>Code: <strong>1</strong></p>`
+      )
     ).toBe("Sign in\n\nSign in: http://x.test/?a=1&b=2\n\nCode: 1")
   })
 })

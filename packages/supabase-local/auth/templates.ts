@@ -24,8 +24,7 @@ type Node =
   | { type: "if"; path: string[]; then: Node[]; otherwise: Node[] }
 
 type Token =
-  | { type: "text"; value: string }
-  | { type: "action"; body: string; source: string; line: number }
+  { type: "text"; value: string } | { type: "action"; body: string; source: string; line: number }
 
 export type CompiledTemplate = {
   /** Renders as html/template would (escaped by context). */
@@ -59,9 +58,7 @@ function tokenize(source: string, name: string): Token[] {
     }
     const close = source.indexOf("}}", open + 2)
     if (close === -1) {
-      throw new TemplateError(
-        `${name}:${lineOf(source, open)}: unclosed action "{{"`
-      )
+      throw new TemplateError(`${name}:${lineOf(source, open)}: unclosed action "{{"`)
     }
     let body = source.slice(open + 2, close)
     let text = source.slice(index, open)
@@ -273,8 +270,7 @@ function parse(tokens: Token[], name: string): Node[] {
       }
       nodes.push({ type: "value", path: path!, context, source: token.source })
       // Whatever the value was, the URL no longer starts here.
-      if (context.kind === "attr")
-        context = { ...context, valueSoFar: `${context.valueSoFar}{{}}` }
+      if (context.kind === "attr") context = { ...context, valueSoFar: `${context.valueSoFar}{{}}` }
     }
 
     return { nodes, stop: "eof" }
@@ -297,8 +293,7 @@ function parse(tokens: Token[], name: string): Node[] {
 function lookup(data: TemplateData, path: string[]): unknown {
   let value: unknown = data
   for (const key of path) {
-    if (value === null || typeof value !== "object" || Array.isArray(value))
-      return undefined
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined
     value = (value as Record<string, unknown>)[key]
   }
 
@@ -378,8 +373,7 @@ function filterUrl(value: string) {
   const colon = value.indexOf(":")
   if (colon !== -1 && !value.slice(0, colon).includes("/")) {
     const scheme = value.slice(0, colon).toLowerCase()
-    if (scheme !== "http" && scheme !== "https" && scheme !== "mailto")
-      return "#ZgotmplZ"
+    if (scheme !== "http" && scheme !== "https" && scheme !== "mailto") return "#ZgotmplZ"
   }
 
   return value
@@ -464,11 +458,7 @@ export function compileTemplate(source: string, name: string): CompiledTemplate 
         const value = stringify(lookup(data, node.path))
         out += escape ? escapeFor(node.context, value) : value
       } else {
-        out += render(
-          truthy(lookup(data, node.path)) ? node.then : node.otherwise,
-          data,
-          escape
-        )
+        out += render(truthy(lookup(data, node.path)) ? node.then : node.otherwise, data, escape)
       }
     }
 

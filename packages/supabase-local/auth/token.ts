@@ -27,11 +27,7 @@ export async function token(k: AuthKernel, r: AuthRequest) {
   if (grant === "refresh_token") {
     k.limit("refresh", r.client)
     const body = await k.readJson(r.req, refreshBody)
-    return sendJson(
-      r.res,
-      200,
-      await refreshSession(k.ctx, k.ctx.db, body.refresh_token)
-    )
+    return sendJson(r.res, 200, await refreshSession(k.ctx, k.ctx.db, body.refresh_token))
   }
   k.limit("signIn", r.client)
   if (grant === "password") return passwordGrant(k, r)
@@ -67,23 +63,14 @@ async function passwordGrant(k: AuthKernel, r: AuthRequest) {
       "Only an email address or phone number should be provided on login."
     )
   }
-  if (body.phone)
-    throw unprocessable(
-      "phone_provider_disabled",
-      "Phone logins are disabled"
-    )
-  if (!body.email)
-    throw badRequest("validation_failed", "missing email or phone")
-  const invalid = () =>
-    badRequest("invalid_credentials", "Invalid login credentials")
+  if (body.phone) throw unprocessable("phone_provider_disabled", "Phone logins are disabled")
+  if (!body.email) throw badRequest("validation_failed", "missing email or phone")
+  const invalid = () => badRequest("invalid_credentials", "Invalid login credentials")
   const user = await findUserByEmail(k.ctx.db, body.email.trim())
   if (!user || user.is_anonymous) throw invalid()
   if (user.banned_until && Date.parse(user.banned_until) > Date.now())
     throw badRequest("user_banned", "User is banned")
-  if (
-    !(await k.comparePassword(body.password ?? "", user.encrypted_password))
-  )
-    throw invalid()
+  if (!(await k.comparePassword(body.password ?? "", user.encrypted_password))) throw invalid()
   if (!user.email_confirmed_at && !k.autoconfirm)
     throw badRequest("email_not_confirmed", "Email not confirmed")
   const session = await k.ctx.db.transaction((tx) =>

@@ -3,7 +3,13 @@ import { z } from "zod"
 
 import { sendJson } from "../http"
 import { badRequest, forbidden, unprocessable } from "./errors"
-import { metadataSchema, pkceFields, validateEmail, type AuthKernel, type AuthRequest } from "./kernel"
+import {
+  metadataSchema,
+  pkceFields,
+  validateEmail,
+  type AuthKernel,
+  type AuthRequest,
+} from "./kernel"
 import { findUserByEmail, findUserById, tokenHash, userJson, type UserRow } from "./users"
 
 const userUpdateBody = z
@@ -27,18 +33,9 @@ export async function updateUser(k: AuthKernel, r: AuthRequest) {
   const { user, sessionId } = await k.requireUser(r.req, k.ctx.db)
   const body = await k.readJson(r.req, userUpdateBody)
   if (body.app_metadata)
-    throw forbidden(
-      "not_admin",
-      "Updating app_metadata requires admin privileges"
-    )
-  if (body.phone)
-    throw unprocessable(
-      "phone_provider_disabled",
-      "Phone logins are disabled"
-    )
-  const redirectTo = k.redirects.resolve(
-    r.url.searchParams.get("redirect_to")
-  )
+    throw forbidden("not_admin", "Updating app_metadata requires admin privileges")
+  if (body.phone) throw unprocessable("phone_provider_disabled", "Phone logins are disabled")
+  const redirectTo = k.redirects.resolve(r.url.searchParams.get("redirect_to"))
   const flowType = k.flowTypeOf(body)
   if (body.password !== undefined && user.is_anonymous && !user.email) {
     throw unprocessable(
@@ -49,8 +46,7 @@ export async function updateUser(k: AuthKernel, r: AuthRequest) {
   const newEmail = body.email ? validateEmail(body.email) : undefined
   let passwordHash: string | undefined
   const clearNonce =
-    body.password !== undefined &&
-    (await checkReauthentication(k, user, sessionId, body.nonce))
+    body.password !== undefined && (await checkReauthentication(k, user, sessionId, body.nonce))
   if (body.password !== undefined) {
     k.checkPasswordStrength(body.password)
     if (await k.comparePassword(body.password, user.encrypted_password)) {
@@ -92,10 +88,10 @@ export async function updateUser(k: AuthKernel, r: AuthRequest) {
         )
       }
       if (k.autoconfirm) {
-        await tx.query(
-          "update auth.users set email = $2, updated_at = now() where id = $1",
-          [user.id, newEmail]
-        )
+        await tx.query("update auth.users set email = $2, updated_at = now() where id = $1", [
+          user.id,
+          newEmail,
+        ])
         await tx.query(
           `update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text)
            where user_id = $1 and provider = 'email'`,
@@ -108,8 +104,7 @@ export async function updateUser(k: AuthKernel, r: AuthRequest) {
         "update auth.users set email_change = $2, email_change_confirm_status = 0, updated_at = now() where id = $1",
         [user.id, newEmail]
       )
-      if (flowType === "pkce")
-        await k.createFlowState(tx, user.id, body, "email_change")
+      if (flowType === "pkce") await k.createFlowState(tx, user.id, body, "email_change")
       const fresh = (await findUserById(tx, user.id))!
       await k.sendTokenEmail(tx, fresh, {
         slot: "email_change_new",
@@ -153,23 +148,15 @@ async function checkReauthentication(
   )
   if (rows[0]?.recent) return false
   if (!nonce)
-    throw badRequest(
-      "reauthentication_needed",
-      "Password update requires reauthentication"
-    )
-  const sentAt = user.reauthentication_sent_at
-    ? Date.parse(user.reauthentication_sent_at)
-    : 0
+    throw badRequest("reauthentication_needed", "Password update requires reauthentication")
+  const sentAt = user.reauthentication_sent_at ? Date.parse(user.reauthentication_sent_at) : 0
   const fresh = sentAt + k.config.auth.email.otp_expiry * 1000 > Date.now()
   if (
     !user.email ||
     !fresh ||
     user.reauthentication_token !== tokenHash(user.email, nonce.trim())
   ) {
-    throw unprocessable(
-      "reauthentication_not_valid",
-      "Nonce has expired or is invalid"
-    )
+    throw unprocessable("reauthentication_not_valid", "Nonce has expired or is invalid")
   }
 
   return true
@@ -178,10 +165,7 @@ async function checkReauthentication(
 export async function logout(k: AuthKernel, r: AuthRequest) {
   const scope = r.url.searchParams.get("scope") ?? "global"
   if (!["global", "local", "others"].includes(scope)) {
-    throw badRequest(
-      "validation_failed",
-      `Unsupported logout scope "${scope}"`
-    )
+    throw badRequest("validation_failed", `Unsupported logout scope "${scope}"`)
   }
   const { user, sessionId } = await k.requireUser(r.req, k.ctx.db)
   if (scope === "local" && sessionId) {

@@ -73,10 +73,7 @@ export async function findUser(
   where: string,
   params: unknown[]
 ): Promise<UserRow | undefined> {
-  const { rows } = await db.query(
-    `${USER_SELECT} where ${where} limit 1`,
-    params
-  )
+  const { rows } = await db.query(`${USER_SELECT} where ${where} limit 1`, params)
 
   return rows[0] ? (userRowSchema.parse(rows[0]) as UserRow) : undefined
 }
@@ -88,9 +85,7 @@ export const findUserByEmail = (db: Queryable, email: string) =>
   findUser(db, "lower(u.email) = lower($1) and u.is_sso_user = false", [email])
 
 export function isUuid(value: string) {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(
-    value
-  )
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
 }
 
 async function loadIdentities(db: Queryable, userId: string) {
@@ -107,10 +102,7 @@ async function loadIdentities(db: Queryable, userId: string) {
 }
 
 /** The user as Supabase Auth serialises it (omitempty fields left out when empty). */
-export async function userJson(
-  db: Queryable,
-  user: UserRow
-): Promise<Record<string, unknown>> {
+export async function userJson(db: Queryable, user: UserRow): Promise<Record<string, unknown>> {
   const identities = await loadIdentities(db, user.id)
   const json: Record<string, unknown> = {
     id: user.id,
@@ -140,9 +132,7 @@ export async function userJson(
     user_id: identity.user_id,
     identity_data: identity.identity_data,
     provider: identity.provider,
-    ...(identity.last_sign_in_at
-      ? { last_sign_in_at: identity.last_sign_in_at }
-      : {}),
+    ...(identity.last_sign_in_at ? { last_sign_in_at: identity.last_sign_in_at } : {}),
     created_at: identity.created_at,
     updated_at: identity.updated_at,
     ...(identity.email ? { email: identity.email } : {}),
@@ -169,10 +159,7 @@ export type NewUser = {
 }
 
 /** Inserts a user and, unless anonymous, its email identity, as Supabase Auth's signup does. */
-export async function insertUser(
-  tx: Queryable,
-  input: NewUser
-): Promise<string> {
+export async function insertUser(tx: Queryable, input: NewUser): Promise<string> {
   const id = input.id ?? randomUUID()
   const email = input.email?.toLowerCase() ?? null
   const providers = input.isAnonymous ? [] : ["email"]
@@ -247,11 +234,7 @@ export async function setOneTimeToken(
   )
 }
 
-export async function clearOneTimeToken(
-  tx: Queryable,
-  userId: string,
-  type: OneTimeTokenType
-) {
+export async function clearOneTimeToken(tx: Queryable, userId: string, type: OneTimeTokenType) {
   await tx.query(
     "delete from auth.one_time_tokens where user_id = $1 and token_type = $2::auth.one_time_token_type",
     [userId, type]

@@ -26,9 +26,7 @@ const verifyBody = z
 function fragment(params: Record<string, string>) {
   const sorted = Object.keys(params).sort()
 
-  return new URLSearchParams(
-    sorted.map((key) => [key, params[key]!])
-  ).toString()
+  return new URLSearchParams(sorted.map((key) => [key, params[key]!])).toString()
 }
 
 function withFragment(base: string, params: Record<string, string>) {
@@ -37,8 +35,7 @@ function withFragment(base: string, params: Record<string, string>) {
 
 function withQuery(base: string, params: Record<string, string>) {
   const url = new URL(base)
-  for (const [key, value] of Object.entries(params))
-    url.searchParams.set(key, value)
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value)
 
   return url.toString()
 }
@@ -67,8 +64,7 @@ function redirect(res: ServerResponse, location: string) {
   res.end()
 }
 
-type VerifyType =
-  "signup" | "invite" | "magiclink" | "recovery" | "email_change" | "email"
+type VerifyType = "signup" | "invite" | "magiclink" | "recovery" | "email_change" | "email"
 
 const VERIFY_TYPES: VerifyType[] = [
   "signup",
@@ -108,13 +104,10 @@ async function consumeToken(
   const expiredError = () =>
     forbidden(
       "otp_expired",
-      viaLink
-        ? "Email link is invalid or has expired"
-        : "Token has expired or is invalid"
+      viaLink ? "Email link is invalid or has expired" : "Token has expired or is invalid"
     )
   const expiry = k.config.auth.email.otp_expiry
-  const fresh = (column: string) =>
-    `u.${column} + make_interval(secs => ${expiry}) >= now()`
+  const fresh = (column: string) => `u.${column} + make_interval(secs => ${expiry}) >= now()`
   const byType: Record<VerifyType, string> = {
     signup: `u.confirmation_token = $1 and ${fresh("confirmation_sent_at")}`,
     invite: `u.confirmation_token = $1 and ${fresh("confirmation_sent_at")}`,
@@ -141,12 +134,7 @@ async function consumeToken(
 
   return {
     user,
-    authMethod:
-      type === "recovery"
-        ? "recovery"
-        : type === "email"
-          ? "otp"
-          : "magiclink",
+    authMethod: type === "recovery" ? "recovery" : type === "email" ? "otp" : "magiclink",
   }
 }
 
@@ -172,15 +160,8 @@ async function applyEmailChange(
   const needsBoth =
     k.config.auth.email.double_confirm_changes && !k.autoconfirm && Boolean(user.email)
   if (needsBoth && (user.email_change_confirm_status ?? 0) === 0) {
-    await k.clearToken(
-      tx,
-      user.id,
-      usedCurrent ? "email_change_current" : "email_change_new"
-    )
-    await tx.query(
-      "update auth.users set email_change_confirm_status = 1 where id = $1",
-      [user.id]
-    )
+    await k.clearToken(tx, user.id, usedCurrent ? "email_change_current" : "email_change_new")
+    await tx.query("update auth.users set email_change_confirm_status = 1 where id = $1", [user.id])
     return { user, accepted: true, authMethod: "email_change" }
   }
   const newEmail = user.email_change ?? ""
@@ -205,11 +186,7 @@ async function applyEmailChange(
 }
 
 function parseVerifyType(type: string | undefined): VerifyType {
-  if (!type)
-    throw badRequest(
-      "validation_failed",
-      "Verify requires a verification type"
-    )
+  if (!type) throw badRequest("validation_failed", "Verify requires a verification type")
   if (!(VERIFY_TYPES as string[]).includes(type))
     throw badRequest("validation_failed", "Unsupported verification type")
 
@@ -221,15 +198,9 @@ export async function verifyGet(k: AuthKernel, r: AuthRequest) {
   const params = r.url.searchParams
   const type = parseVerifyType(params.get("type") ?? undefined)
   const rawToken = params.get("token") ?? ""
-  if (!rawToken)
-    throw badRequest(
-      "validation_failed",
-      "Verify requires a token or a token hash"
-    )
+  if (!rawToken) throw badRequest("validation_failed", "Verify requires a token or a token hash")
   const redirectTo = k.redirects.resolve(params.get("redirect_to"))
-  const flowType: FlowType = rawToken.startsWith("pkce_")
-    ? "pkce"
-    : "implicit"
+  const flowType: FlowType = rawToken.startsWith("pkce_") ? "pkce" : "implicit"
   const hash = rawToken.replace(/^pkce_/, "")
 
   try {
@@ -239,42 +210,24 @@ export async function verifyGet(k: AuthKernel, r: AuthRequest) {
       if (flowType === "pkce") {
         return {
           kind: "code" as const,
-          code: await k.issueAuthCode(
-            tx,
-            verified.user.id,
-            FLOW_METHODS[type]
-          ),
+          code: await k.issueAuthCode(tx, verified.user.id, FLOW_METHODS[type]),
         }
       }
 
       return {
         kind: "session" as const,
-        session: await issueSession(
-          k.ctx,
-          tx,
-          verified.user.id,
-          "otp",
-          r.client
-        ),
+        session: await issueSession(k.ctx, tx, verified.user.id, "otp", r.client),
       }
     })
     if (outcome.kind === "accepted") {
       const target =
-        flowType === "pkce"
-          ? withQuery(redirectTo, { message: CONFIRMATION_ACCEPTED })
-          : redirectTo
+        flowType === "pkce" ? withQuery(redirectTo, { message: CONFIRMATION_ACCEPTED }) : redirectTo
 
-      return redirect(
-        r.res,
-        withFragment(target, { message: CONFIRMATION_ACCEPTED, sb: "" })
-      )
+      return redirect(r.res, withFragment(target, { message: CONFIRMATION_ACCEPTED, sb: "" }))
     }
     if (outcome.kind === "code")
       return redirect(r.res, withQuery(redirectTo, { code: outcome.code }))
-    redirect(
-      r.res,
-      withFragment(redirectTo, sessionFragment(outcome.session, type))
-    )
+    redirect(r.res, withFragment(redirectTo, sessionFragment(outcome.session, type)))
   } catch (error) {
     if (!(error instanceof AuthApiFailure)) throw error
     const params: Record<string, string> = {
@@ -283,8 +236,7 @@ export async function verifyGet(k: AuthKernel, r: AuthRequest) {
     }
     const name = OAUTH_ERROR_NAMES[error.status]
     if (name) params.error = name
-    const target =
-      flowType === "pkce" ? withQuery(redirectTo, params) : redirectTo
+    const target = flowType === "pkce" ? withQuery(redirectTo, params) : redirectTo
     redirect(r.res, withFragment(target, { ...params, sb: "" }))
   }
 }
@@ -302,26 +254,19 @@ export async function verifyPost(k: AuthKernel, r: AuthRequest) {
   let viaLink: boolean
   if (body.token_hash) {
     if (body.email || body.token)
-      throw badRequest(
-        "validation_failed",
-        "Only the token_hash and type should be provided"
-      )
+      throw badRequest("validation_failed", "Only the token_hash and type should be provided")
     hash = body.token_hash.replace(/^pkce_/, "")
     viaLink = true
   } else {
     if (!body.token)
-      throw badRequest(
-        "validation_failed",
-        "Verify requires a token or a token hash"
-      )
+      throw badRequest("validation_failed", "Verify requires a token or a token hash")
     if (!body.email)
       throw badRequest(
         "validation_failed",
         "Only an email address or phone number should be provided on verify"
       )
     const email = body.email.trim().toLowerCase()
-    if (!EMAIL_PATTERN.test(email))
-      throw unprocessable("validation_failed", "Invalid email format")
+    if (!EMAIL_PATTERN.test(email)) throw unprocessable("validation_failed", "Invalid email format")
     // Each code is hashed with the address it was sent to (for email changes, either one).
     hash = tokenHash(email, body.token.trim())
     viaLink = false
@@ -334,7 +279,6 @@ export async function verifyPost(k: AuthKernel, r: AuthRequest) {
       session: await issueSession(k.ctx, tx, verified.user.id, "otp", r.client),
     }
   })
-  if ("accepted" in outcome)
-    return sendJson(r.res, 200, { msg: CONFIRMATION_ACCEPTED, code: 200 })
+  if ("accepted" in outcome) return sendJson(r.res, 200, { msg: CONFIRMATION_ACCEPTED, code: 200 })
   sendJson(r.res, 200, outcome.session)
 }

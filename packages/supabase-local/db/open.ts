@@ -3,8 +3,7 @@ import { openPostgres, redactUrl } from "./postgres"
 import { type Database } from "./types"
 
 export type StorageOptions =
-  | { engine: "pglite"; dataDir?: string }
-  | { engine: "postgres"; url: string; poolSize?: number }
+  { engine: "pglite"; dataDir?: string } | { engine: "postgres"; url: string; poolSize?: number }
 
 export class StorageError extends Error {}
 
@@ -15,8 +14,6 @@ export async function openDatabase(options: StorageOptions): Promise<Database> {
     return await openPostgres(options.url, { max: options.poolSize })
   } catch (error) {
     const reason = error instanceof Error ? error.message || error.name : String(error)
-    throw new StorageError(
-      `DATABASE_URL (${redactUrl(options.url)}) is unreachable: ${reason}`
-    )
+    throw new StorageError(`DATABASE_URL (${redactUrl(options.url)}) is unreachable: ${reason}`)
   }
 }

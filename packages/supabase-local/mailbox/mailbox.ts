@@ -8,12 +8,7 @@ import { sendJson } from "../http"
 import { type Service, type ServiceContext } from "../service"
 
 export type MailKind =
-  | "confirmation"
-  | "magic_link"
-  | "recovery"
-  | "email_change"
-  | "invite"
-  | "reauthentication"
+  "confirmation" | "magic_link" | "recovery" | "email_change" | "invite" | "reauthentication"
 
 export type MailMessage = {
   id: string
@@ -41,12 +36,8 @@ const storedRowSchema = z.object({
 
 /** Links a person would click, in order, from the HTML body (falling back to the text). */
 export function extractLinks(html: string, text: string): string[] {
-  const found = [...html.matchAll(/href="([^"]+)"/g)].map((match) =>
-    decodeHtml(match[1]!)
-  )
-  const fromText = [...text.matchAll(/https?:\/\/[^\s<>"]+/g)].map(
-    (match) => match[0]
-  )
+  const found = [...html.matchAll(/href="([^"]+)"/g)].map((match) => decodeHtml(match[1]!))
+  const fromText = [...text.matchAll(/https?:\/\/[^\s<>"]+/g)].map((match) => match[0])
 
   return [...new Set([...found, ...fromText])]
 }
@@ -158,13 +149,10 @@ export class Mailbox {
     await this.load()
     const wanted = to?.trim().toLowerCase()
     if (wanted) {
-      await this.db.query(
-        "delete from _local.mailbox_messages where lower(to_address) = $1",
-        [wanted]
-      )
-      this.messages = this.messages.filter(
-        (message) => message.to.toLowerCase() !== wanted
-      )
+      await this.db.query("delete from _local.mailbox_messages where lower(to_address) = $1", [
+        wanted,
+      ])
+      this.messages = this.messages.filter((message) => message.to.toLowerCase() !== wanted)
       return
     }
     await this.db.query("delete from _local.mailbox_messages")

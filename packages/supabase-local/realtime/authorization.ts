@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 
-import { type Database, isPgError, type Queryable } from "../db/types"
+import { isPgError, type Database, type Queryable } from "../db/types"
 
 /**
  * Private channels, authorized as hosted Supabase Realtime does it: by RLS policies on
@@ -21,10 +21,7 @@ class Rollback<T> extends Error {
   }
 }
 
-async function rolledBack<T>(
-  db: Database,
-  fn: (tx: Queryable) => Promise<T>
-): Promise<T> {
+async function rolledBack<T>(db: Database, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   try {
     await db.transaction(async (tx) => {
       throw new Rollback(await fn(tx))
@@ -64,10 +61,11 @@ export async function canRead(
     return await rolledBack(db, async (tx) => {
       const ids = extensions.map(() => randomUUID())
       for (const [index, extension] of extensions.entries()) {
-        await tx.query(
-          "insert into realtime.messages (id, topic, extension) values ($1, $2, $3)",
-          [ids[index], context.topic, extension]
-        )
+        await tx.query("insert into realtime.messages (id, topic, extension) values ($1, $2, $3)", [
+          ids[index],
+          context.topic,
+          extension,
+        ])
       }
       await actAs(tx, context)
       const { rows } = await tx.query<{ id: string }>(
@@ -97,10 +95,10 @@ export async function canWrite(
   try {
     return await rolledBack(db, async (tx) => {
       await actAs(tx, context)
-      await tx.query(
-        "insert into realtime.messages (topic, extension) values ($1, $2)",
-        [context.topic, extension]
-      )
+      await tx.query("insert into realtime.messages (topic, extension) values ($1, $2)", [
+        context.topic,
+        extension,
+      ])
 
       return true
     })

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "../testing/test-stack"
-import { realtimeService } from "./service"
-import {
   Inbox,
   mintUser,
   REALTIME_FIXTURE_MIGRATIONS,
@@ -14,6 +8,8 @@ import {
   subscribe,
   type RealtimeTestClient,
 } from "../testing/realtime"
+import { startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+import { realtimeService } from "./service"
 
 type Broadcast = {
   type: string
@@ -50,14 +46,10 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     const bobInbox = new Inbox<Broadcast>()
     const aliceChannel = alice.supabase
       .channel("room-1", { config: { broadcast: { self: true, ack: true } } })
-      .on("broadcast", { event: "cursor" }, (message) =>
-        aliceInbox.push(message as Broadcast)
-      )
+      .on("broadcast", { event: "cursor" }, (message) => aliceInbox.push(message as Broadcast))
     const bobChannel = bob.supabase
       .channel("room-1")
-      .on("broadcast", { event: "cursor" }, (message) =>
-        bobInbox.push(message as Broadcast)
-      )
+      .on("broadcast", { event: "cursor" }, (message) => bobInbox.push(message as Broadcast))
     await subscribe(aliceChannel)
     await subscribe(bobChannel)
 
@@ -142,9 +134,7 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
         "content-type": "application/json",
       },
       body: JSON.stringify({
-        messages: [
-          { topic: "announcements", event: "deploy", payload: { version: 7 } },
-        ],
+        messages: [{ topic: "announcements", event: "deploy", payload: { version: 7 } }],
       }),
     })
     expect(response.status).toBe(202)
@@ -155,9 +145,7 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     })
 
     const sender = await client(stack)
-    const result = await sender.supabase
-      .channel("announcements")
-      .httpSend("notice", { n: 1 })
+    const result = await sender.supabase.channel("announcements").httpSend("notice", { n: 1 })
     expect(result).toEqual({ success: true })
     expect(await inbox.next()).toMatchObject({
       event: "notice",
@@ -237,31 +225,21 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     expect(bobJoin.newPresences[0]).toMatchObject({ status: "away" })
 
     await bobChannel.track({ status: "busy" })
-    await aliceJoins.next(
-      (p) => p.key === "bob" && p.newPresences[0]?.status === "busy"
-    )
+    await aliceJoins.next((p) => p.key === "bob" && p.newPresences[0]?.status === "busy")
     expect(aliceChannel.presenceState().bob).toHaveLength(1)
     expect(aliceChannel.presenceState().bob?.[0]).toMatchObject({
       status: "busy",
     })
 
     // An update is a leave of the old meta and a join of the new one.
-    await aliceLeaves.next(
-      (p) => p.key === "bob" && p.leftPresences[0]?.status === "away"
-    )
+    await aliceLeaves.next((p) => p.key === "bob" && p.leftPresences[0]?.status === "away")
     await bobChannel.untrack()
-    await aliceLeaves.next(
-      (p) => p.key === "bob" && p.leftPresences[0]?.status === "busy"
-    )
+    await aliceLeaves.next((p) => p.key === "bob" && p.leftPresences[0]?.status === "busy")
     expect(aliceChannel.presenceState().bob).toBeUndefined()
     await bobChannel.track({ status: "back" })
-    await aliceJoins.next(
-      (p) => p.key === "bob" && p.newPresences[0]?.status === "back"
-    )
+    await aliceJoins.next((p) => p.key === "bob" && p.newPresences[0]?.status === "back")
     await bob.close()
-    await aliceLeaves.next(
-      (p) => p.key === "bob" && p.leftPresences[0]?.status === "back"
-    )
+    await aliceLeaves.next((p) => p.key === "bob" && p.leftPresences[0]?.status === "back")
     expect(Object.keys(aliceChannel.presenceState())).toEqual(["alice"])
   })
 })

@@ -47,8 +47,7 @@ function encodeBroadcast(
   broadcast: { json: Record<string, unknown> } | { user: UserBroadcast }
 ): string | Buffer | null {
   const message = { joinRef: null, ref: null, topic, event: "broadcast" }
-  if ("json" in broadcast)
-    return encodeMessage(vsn, message, JSON.stringify(broadcast.json))
+  if ("json" in broadcast) return encodeMessage(vsn, message, JSON.stringify(broadcast.json))
   if (vsn === "2.0.0") return encodeUserBroadcast(topic, broadcast.user)
   // vsn 1.0.0 cannot carry binary payloads; JSON ones are converted as Realtime does.
   if (broadcast.user.encoding === "binary") return null
@@ -95,7 +94,11 @@ export async function deliverStoredMessage(rt: RealtimeState, id: string) {
   }
 }
 
-export async function handleBroadcast(rt: RealtimeState, channel: Channel, message: InboundMessage) {
+export async function handleBroadcast(
+  rt: RealtimeState,
+  channel: Channel,
+  message: InboundMessage
+) {
   let broadcast: { json: Record<string, unknown> } | { user: UserBroadcast }
   let size: number
   if (message.userBroadcast) {
@@ -116,8 +119,7 @@ export async function handleBroadcast(rt: RealtimeState, channel: Channel, messa
   // Like Realtime, a refused broadcast on a private channel is dropped without a reply.
   if (!(await mayWrite(rt, channel, "broadcast"))) return
   if (size > rt.limits.maxPayloadBytes) {
-    if (channel.ack)
-      channel.reply(message.ref, "error", { reason: "Payload size exceeded" })
+    if (channel.ack) channel.reply(message.ref, "error", { reason: "Payload size exceeded" })
     return
   }
   fanOutBroadcast(rt, channel.key, channel, broadcast)

@@ -22,13 +22,7 @@ const SEND_CHANNEL = "lmx_realtime_send"
 const MAX_RECORD_BYTES = 1024 * 1024
 const SWEEP_INTERVAL_MS = 2000
 // Schemas whose tables never emit, even in a FOR ALL TABLES publication.
-const INTERNAL_SCHEMAS = [
-  "_realtime",
-  "_local",
-  "realtime",
-  "supabase_migrations",
-  "auth",
-]
+const INTERNAL_SCHEMAS = ["_realtime", "_local", "realtime", "supabase_migrations", "auth"]
 
 export type ChangeEvent = "*" | "INSERT" | "UPDATE" | "DELETE"
 
@@ -93,8 +87,7 @@ export function quoteIdent(name: string): string {
 
 function matchesBinding(binding: ChangeBinding, change: ChangeRow): boolean {
   if (binding.event !== "*" && binding.event !== change.op) return false
-  if (binding.schema !== "*" && binding.schema !== change.schema_name)
-    return false
+  if (binding.schema !== "*" && binding.schema !== change.schema_name) return false
 
   return binding.table === "*" || binding.table === change.table_name
 }
@@ -138,12 +131,8 @@ export class ChangeFeed {
 
   async start() {
     // Changes left from a previous run reached nobody then; hosted Realtime does not replay them.
-    await this.db.exec(
-      "delete from _realtime.consumers; delete from _realtime.changes;"
-    )
-    await this.db.query("insert into _realtime.consumers (id) values ($1)", [
-      this.consumerId,
-    ])
+    await this.db.exec("delete from _realtime.consumers; delete from _realtime.changes;")
+    await this.db.query("insert into _realtime.consumers (id) values ($1)", [this.consumerId])
     // Triggers come back as subscriptions ask for their tables, so tables nobody watches pay
     // nothing on write.
     const { rows } = await this.db.query<{ entity: string }>(
@@ -151,9 +140,7 @@ export class ChangeFeed {
       [TRIGGER_NAME]
     )
     for (const row of rows)
-      await this.db.exec(
-        `drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`
-      )
+      await this.db.exec(`drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`)
     this.stopListening.push(
       await this.db.listen(CHANGES_CHANNEL, (xid) => this.enqueue(xid)),
       await this.db.listen(SEND_CHANNEL, (id) => this.onSend(id))
@@ -165,8 +152,7 @@ export class ChangeFeed {
   async stop() {
     this.stopped = true
     clearInterval(this.sweepTimer)
-    for (const stop of this.stopListening.splice(0))
-      await stop().catch(() => undefined)
+    for (const stop of this.stopListening.splice(0)) await stop().catch(() => undefined)
     await this.pumping?.catch(() => undefined)
     await this.delivering
     await this.db
@@ -221,9 +207,7 @@ export class ChangeFeed {
           `create or replace trigger ${TRIGGER_NAME} after insert or update or delete on ${row.entity} for each row execute function _realtime.capture()`
         )
       } else if (!row.published && row.installed) {
-        await this.db.exec(
-          `drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`
-        )
+        await this.db.exec(`drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`)
       }
     }
   }
@@ -268,8 +252,7 @@ export class ChangeFeed {
         "select 1 from pg_catalog.pg_roles where rolname = $1",
         [role]
       )
-      if (roleExists.rows.length === 0)
-        throw new Error(`role "${role}" does not exist`)
+      if (roleExists.rows.length === 0) throw new Error(`role "${role}" does not exist`)
       for (const table of tables) {
         const entity = `${quoteIdent(table.schema)}.${quoteIdent(table.table)}`
         for (const filter of params.filters) {
@@ -333,8 +316,7 @@ export class ChangeFeed {
       )
       for (const row of rows) this.enqueue(row.xid)
     } catch (error) {
-      if (!this.stopped)
-        this.log(`[realtime] outbox sweep failed: ${String(error)}`)
+      if (!this.stopped) this.log(`[realtime] outbox sweep failed: ${String(error)}`)
     }
   }
 
@@ -351,16 +333,13 @@ export class ChangeFeed {
         )
         rows = z.array(changeRowSchema).parse(result.rows)
       } catch (error) {
-        if (!this.stopped)
-          this.log(`[realtime] reading changes failed: ${String(error)}`)
+        if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
         continue
       }
       // Notification order is commit order; within a transaction, the order of the statements.
       const order = new Map(batch.map((xid, index) => [xid, index]))
       rows.sort(
-        (a, b) =>
-          order.get(a.xid)! - order.get(b.xid)! ||
-          Number(BigInt(a.id) - BigInt(b.id))
+        (a, b) => order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
       )
       // Checks run ahead, several at once on Postgres's pool (also across batches, so the next
       // read overlaps them); deliveries still go out one after another in commit order.
@@ -369,9 +348,7 @@ export class ChangeFeed {
         const ready = this.prepare(row)
           .catch((error: unknown) => {
             if (!this.stopped)
-              this.log(
-                `[realtime] checking change ${row.id} failed: ${String(error)}`
-              )
+              this.log(`[realtime] checking change ${row.id} failed: ${String(error)}`)
             return null
           })
           .finally(() => this.release())
@@ -443,9 +420,7 @@ export class ChangeFeed {
   }
 
   private async prepare(change: ChangeRow): Promise<Prepared | null> {
-    const bindings = [...this.bindings].filter((binding) =>
-      matchesBinding(binding, change)
-    )
+    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, change))
     if (bindings.length === 0) return null
 
     // Distinct filter sets and distinct (role, claims) pairs: a change costs one check per
@@ -490,12 +465,7 @@ export class ChangeFeed {
     if (needsRls || hasFilters) {
       const key =
         needsRls && meta.pk.length > 0
-          ? Object.fromEntries(
-              meta.pk.map((column) => [
-                column,
-                change.new_row?.[column] ?? null,
-              ])
-            )
+          ? Object.fromEntries(meta.pk.map((column) => [column, change.new_row?.[column] ?? null]))
           : null
       check = await this.check(change, entity, key, filterSets, claimSets)
       if (!needsRls) check.visible = claimSets.map(() => true)
@@ -533,18 +503,11 @@ export class ChangeFeed {
     filterSets: ChangeFilter[][],
     claimSets: { role: string; claims: Record<string, unknown> }[]
   ): Promise<Check> {
-    const filterRow =
-      (change.op === "DELETE" ? change.old_row : change.new_row) ?? {}
+    const filterRow = (change.op === "DELETE" ? change.old_row : change.new_row) ?? {}
     const run = async (filters: ChangeFilter[][], claims: typeof claimSets) => {
       const { rows } = await this.db.query<{ result: unknown }>(
         "select _realtime.check_change($1::regclass, $2, $3, $4, $5) as result",
-        [
-          entity,
-          filterRow,
-          key,
-          JSON.stringify(filters),
-          JSON.stringify(claims),
-        ]
+        [entity, filterRow, key, JSON.stringify(filters), JSON.stringify(claims)]
       )
 
       return checkSchema.parse(rows[0]?.result)
@@ -554,9 +517,7 @@ export class ChangeFeed {
     } catch (error) {
       // One failing policy or filter must not cost everyone else the change: check each alone,
       // and what still fails is not visible.
-      this.log(
-        `[realtime] change check failed, retrying per subscriber: ${String(error)}`
-      )
+      this.log(`[realtime] change check failed, retrying per subscriber: ${String(error)}`)
       const filters: boolean[] = []
       for (const set of filterSets) {
         filters.push(
@@ -582,18 +543,11 @@ export class ChangeFeed {
 }
 
 /** The `data` of a postgres_changes message, shaped as Supabase Realtime sends it. */
-function buildChangeData(
-  change: ChangeRow,
-  meta: TableMeta,
-  role: string
-): string {
+function buildChangeData(change: ChangeRow, meta: TableMeta, role: string): string {
   const allowed = new Set(meta.roles[role] ?? [])
   const pk = new Set(meta.pk)
-  const tooLarge =
-    JSON.stringify(change.new_row ?? change.old_row ?? {}).length >
-    MAX_RECORD_BYTES
-  const small = (value: unknown) =>
-    !tooLarge || JSON.stringify(value ?? null).length <= 64
+  const tooLarge = JSON.stringify(change.new_row ?? change.old_row ?? {}).length > MAX_RECORD_BYTES
+  const small = (value: unknown) => !tooLarge || JSON.stringify(value ?? null).length <= 64
 
   const data: Record<string, unknown> = {
     schema: change.schema_name,
@@ -604,25 +558,19 @@ function buildChangeData(
   }
   if (change.op !== "DELETE") {
     const record = change.new_row ?? {}
-    data.record =
-      pick(record, (column) => allowed.has(column) && small(record[column])) ??
-      {}
+    data.record = pick(record, (column) => allowed.has(column) && small(record[column])) ?? {}
   }
   if (change.op !== "INSERT") {
     const old = change.old_row ?? {}
     // Without replica identity full only the key is known; a delete under RLS cannot be
     // authorized per row, so it never reveals more than the key.
-    const onlyKey =
-      meta.replica_identity !== "f" || (change.op === "DELETE" && meta.rls)
+    const onlyKey = meta.replica_identity !== "f" || (change.op === "DELETE" && meta.rls)
     data.old_record =
       meta.replica_identity === "n"
         ? null
         : pick(
             old,
-            (column) =>
-              allowed.has(column) &&
-              (!onlyKey || pk.has(column)) &&
-              small(old[column])
+            (column) => allowed.has(column) && (!onlyKey || pk.has(column)) && small(old[column])
           )
   }
   data.errors = tooLarge ? ["Error 413: Payload Too Large"] : null

@@ -63,10 +63,7 @@ async function confirmToken(rt: RealtimeState, channel: Channel) {
     channel.claims = await verifyToken(rt.ctx, channel.token)
     scheduleTokenCheck(rt, channel)
   } catch (error) {
-    shutdown(rt,
-      channel,
-      error instanceof TokenError ? stripCode(error.message) : String(error)
-    )
+    shutdown(rt, channel, error instanceof TokenError ? stripCode(error.message) : String(error))
   }
 }
 

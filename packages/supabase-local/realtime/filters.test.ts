@@ -4,13 +4,9 @@ import { FilterParseError, parseFilters } from "./filters"
 
 describe("postgres_changes filter parsing", () => {
   it("reads each operator realtime-js builds", () => {
-    expect(parseFilters("id=eq.5")).toEqual([
-      { column: "id", op: "eq", value: "5" },
-    ])
+    expect(parseFilters("id=eq.5")).toEqual([{ column: "id", op: "eq", value: "5" }])
     for (const op of ["neq", "lt", "lte", "gt", "gte"]) {
-      expect(parseFilters(`priority=${op}.3`)).toEqual([
-        { column: "priority", op, value: "3" },
-      ])
+      expect(parseFilters(`priority=${op}.3`)).toEqual([{ column: "priority", op, value: "3" }])
     }
   })
 
@@ -43,9 +39,7 @@ describe("postgres_changes filter parsing", () => {
     expect(parseFilters("")).toEqual([])
     expect(parseFilters(undefined)).toEqual([])
     expect(() => parseFilters("undefined")).toThrow(FilterParseError)
-    expect(() => parseFilters("subject=foo.hey")).toThrow(
-      /Error parsing `filter` params/
-    )
+    expect(() => parseFilters("subject=foo.hey")).toThrow(/Error parsing `filter` params/)
     expect(() => parseFilters("id=in.1,2")).toThrow(FilterParseError)
     const many = Array.from({ length: 101 }, (_, i) => i).join(",")
     expect(() => parseFilters(`id=in.(${many})`)).toThrow(/Maximum 100/)

@@ -1,13 +1,5 @@
 /** postgres_changes filters ("column=op.value", several joined by commas, all must match). */
-export const FILTER_OPERATORS = [
-  "eq",
-  "neq",
-  "lt",
-  "lte",
-  "gt",
-  "gte",
-  "in",
-] as const
+export const FILTER_OPERATORS = ["eq", "neq", "lt", "lte", "gt", "gte", "in"] as const
 export type FilterOperator = (typeof FILTER_OPERATORS)[number]
 
 /** value is a Postgres literal: a scalar's text, or an array literal "{a,b}" for `in`. */
@@ -56,38 +48,28 @@ function isFilterOperator(op: string): op is FilterOperator {
 }
 
 /** Parses a filter string as Supabase Realtime accepts it; an empty string means no filter. */
-export function parseFilters(
-  filter: string | undefined | null
-): ChangeFilter[] {
+export function parseFilters(filter: string | undefined | null): ChangeFilter[] {
   if (filter === undefined || filter === null || filter.trim() === "") return []
 
   return splitTopLevel(filter).map((part) => {
     const equals = part.indexOf("=")
     const dot = part.indexOf(".", equals + 1)
     if (equals <= 0 || dot < 0) {
-      throw new FilterParseError(
-        `Error parsing \`filter\` params: ${JSON.stringify([part])}`
-      )
+      throw new FilterParseError(`Error parsing \`filter\` params: ${JSON.stringify([part])}`)
     }
     const column = part.slice(0, equals).trim()
     const op = part.slice(equals + 1, dot)
     const raw = part.slice(dot + 1)
     if (!isFilterOperator(op)) {
-      throw new FilterParseError(
-        `Error parsing \`filter\` params: ${JSON.stringify([op, raw])}`
-      )
+      throw new FilterParseError(`Error parsing \`filter\` params: ${JSON.stringify([op, raw])}`)
     }
     if (op === "in") {
       if (!raw.startsWith("(") || !raw.endsWith(")")) {
-        throw new FilterParseError(
-          "Error parsing `filter` params: `in` expects a list like (a,b)"
-        )
+        throw new FilterParseError("Error parsing `filter` params: `in` expects a list like (a,b)")
       }
       const items = splitTopLevel(raw.slice(1, -1))
       if (items.length > 100) {
-        throw new FilterParseError(
-          "too many values for `in` filter. Maximum 100"
-        )
+        throw new FilterParseError("too many values for `in` filter. Maximum 100")
       }
 
       return { column, op, value: `{${items.join(",")}}` }

@@ -29,14 +29,10 @@ const httpBatchSchema = z.object({
 
 async function claimsForRequest(rt: RealtimeState, req: IncomingMessage): Promise<Claims> {
   const url = new URL(req.url ?? "/", "http://localhost")
-  const apiKey =
-    headerValue(req.headers.apikey) ?? url.searchParams.get("apikey")
+  const apiKey = headerValue(req.headers.apikey) ?? url.searchParams.get("apikey")
   if (!apiKey) throw new TokenError("API key is missing")
   const apiClaims = await verifyToken(rt.ctx, apiKey)
-  const bearer = headerValue(req.headers.authorization)?.replace(
-    /^Bearer\s+/i,
-    ""
-  )
+  const bearer = headerValue(req.headers.authorization)?.replace(/^Bearer\s+/i, "")
   if (!bearer || bearer.startsWith("sb_")) return apiClaims
 
   return verifyToken(rt.ctx, bearer)
@@ -82,15 +78,13 @@ export async function handle(rt: RealtimeState, req: IncomingMessage, res: Serve
       message: "no Route matched with those values",
     })
   }
-  if (req.method !== "POST")
-    return sendJson(res, 405, { error: "Method not allowed" })
+  if (req.method !== "POST") return sendJson(res, 405, { error: "Method not allowed" })
 
   let claims: Claims
   try {
     claims = await claimsForRequest(rt, req)
   } catch (error) {
-    if (error instanceof TokenError)
-      return sendJson(res, 401, { error: error.message })
+    if (error instanceof TokenError) return sendJson(res, 401, { error: error.message })
     throw error
   }
   let body: Buffer
@@ -113,8 +107,7 @@ export async function handle(rt: RealtimeState, req: IncomingMessage, res: Serve
 
   if (single) {
     const payload = z.record(z.string(), z.unknown()).safeParse(json)
-    if (!payload.success)
-      return sendJson(res, 422, { error: "Payload must be a JSON object" })
+    if (!payload.success) return sendJson(res, 422, { error: "Payload must be a JSON object" })
     await broadcastOverHttp(rt, claims, [
       {
         topic: decodeURIComponent(single[1]!),

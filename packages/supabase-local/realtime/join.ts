@@ -64,8 +64,7 @@ export async function join(rt: RealtimeState, connection: Connection, message: I
   try {
     claims = await verifyToken(rt.ctx, token)
   } catch (error) {
-    if (error instanceof TokenError)
-      return reply("error", { reason: error.message })
+    if (error instanceof TokenError) return reply("error", { reason: error.message })
     throw error
   }
 
@@ -125,10 +124,7 @@ export async function join(rt: RealtimeState, connection: Connection, message: I
         continue
       }
       const event: ChangeEvent = params.data.event
-      failure = await rt.feed.validate(
-        { ...params.data, event, filters },
-        channel.role
-      )
+      failure = await rt.feed.validate({ ...params.data, event, filters }, channel.role)
       bindings.push({
         id,
         event,
@@ -169,10 +165,7 @@ export async function join(rt: RealtimeState, connection: Connection, message: I
       channel: subTopic,
     })
   }
-  if (
-    channel.presenceEnabled &&
-    (!channel.isPrivate || channel.policies.read.presence)
-  ) {
+  if (channel.presenceEnabled && (!channel.isPrivate || channel.policies.read.presence)) {
     channel.push("presence_state", presenceState(rt.hub.topic(channel.key)))
   }
 }
@@ -194,11 +187,10 @@ export async function refreshToken(rt: RealtimeState, channel: Channel, message:
       ])
       if (
         (channel.policies.read.broadcast && !read.broadcast) ||
-        (channel.policies.read.presence &&
-          channel.presenceEnabled &&
-          !read.presence)
+        (channel.policies.read.presence && channel.presenceEnabled && !read.presence)
       ) {
-        return shutdown(rt,
+        return shutdown(
+          rt,
           channel,
           `You no longer have permission to read from this Channel topic: ${channel.subTopic}`
         )

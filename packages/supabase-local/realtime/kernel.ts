@@ -9,11 +9,7 @@ import { z } from "zod"
 import { JwtError } from "../keys"
 import { type ServiceContext } from "../service"
 import { type AuthContext, type Extension } from "./authorization"
-import {
-  type ChangeBinding,
-  type ChangeFeed,
-  type ChangeSubscriber,
-} from "./changes"
+import { type ChangeBinding, type ChangeFeed, type ChangeSubscriber } from "./changes"
 import { encodeMessage, type Vsn } from "./protocol"
 
 export type RealtimeOptions = {
@@ -50,10 +46,7 @@ export type RealtimeState = {
 
 // The join payload, parsed leniently: like Realtime, a malformed part falls back to defaults.
 const flexibleBoolean = z
-  .union([
-    z.boolean(),
-    z.enum(["true", "false"]).transform((v) => v === "true"),
-  ])
+  .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
   .catch(false)
 export const joinSchema = z.object({
   access_token: z.string().optional().catch(undefined),
@@ -109,10 +102,7 @@ function decodeExp(token: string): number | undefined {
 }
 
 /** Verifies a token as Realtime does, turning failures into its error messages. */
-export async function verifyToken(
-  ctx: ServiceContext,
-  token: string
-): Promise<Claims> {
+export async function verifyToken(ctx: ServiceContext, token: string): Promise<Claims> {
   let claims: JWTPayload
   try {
     claims = await ctx.keys.verify(token)
@@ -120,23 +110,16 @@ export async function verifyToken(
     if (!(error instanceof JwtError)) throw error
     if (error.reason === "expired") {
       const exp = decodeExp(token)
-      const ago =
-        exp === undefined ? 0 : Math.max(0, Math.floor(Date.now() / 1000) - exp)
-      throw new TokenError(
-        `InvalidJWTToken: Token has expired ${ago} seconds ago`
-      )
+      const ago = exp === undefined ? 0 : Math.max(0, Math.floor(Date.now() / 1000) - exp)
+      throw new TokenError(`InvalidJWTToken: Token has expired ${ago} seconds ago`)
     }
     if (error.reason === "invalid_signature") {
-      throw new TokenError(
-        "JwtSignatureError: Failed to validate JWT signature"
-      )
+      throw new TokenError("JwtSignatureError: Failed to validate JWT signature")
     }
     throw new TokenError("MalformedJWT: The token provided is not a valid JWT")
   }
   if (typeof claims.role !== "string" || typeof claims.exp !== "number") {
-    throw new TokenError(
-      "InvalidJWTToken: Fields `role` and `exp` are required in JWT"
-    )
+    throw new TokenError("InvalidJWTToken: Fields `role` and `exp` are required in JWT")
   }
 
   return claims as Claims
@@ -166,8 +149,7 @@ export class Hub {
 
   release(key: string) {
     const topic = this.topics.get(key)
-    if (topic && topic.channels.size === 0 && topic.presence.size === 0)
-      this.topics.delete(key)
+    if (topic && topic.channels.size === 0 && topic.presence.size === 0) this.topics.delete(key)
   }
 }
 

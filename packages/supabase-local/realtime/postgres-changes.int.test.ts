@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "../testing/test-stack"
-import { realtimeService } from "./service"
-import {
   Inbox,
   mintUser,
   REALTIME_FIXTURE_MIGRATIONS,
@@ -15,6 +9,8 @@ import {
   type RealtimeTestClient,
   type TestUser,
 } from "../testing/realtime"
+import { startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+import { realtimeService } from "./service"
 
 /** The callback's payload; `new` and `old` are {} when the event has none. */
 type Change = {
@@ -61,10 +57,8 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     const system = new Inbox<SystemMessage>()
     let channel = (await client(token)).supabase.channel(topic)
     bindings.forEach((binding, index) => {
-      channel = channel.on(
-        "postgres_changes",
-        { schema: "public", ...binding },
-        (payload) => inboxes[index]!.push(payload as unknown as Change)
+      channel = channel.on("postgres_changes", { schema: "public", ...binding }, (payload) =>
+        inboxes[index]!.push(payload as unknown as Change)
       )
     })
     channel.on("system", {}, (message: SystemMessage) => system.push(message))
@@ -74,19 +68,11 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     return { channel, inboxes, system, status }
   }
 
-  async function insertNote(
-    owner: TestUser,
-    fields: Record<string, unknown> = {}
-  ) {
+  async function insertNote(owner: TestUser, fields: Record<string, unknown> = {}) {
     const { rows } = await stack.db.query<{ id: string }>(
       `insert into public.notes (owner_id, body, shared, priority)
        values ($1, $2, $3, $4) returning id::text as id`,
-      [
-        owner.id,
-        fields.body ?? "",
-        fields.shared ?? false,
-        fields.priority ?? 0,
-      ]
+      [owner.id, fields.body ?? "", fields.shared ?? false, fields.priority ?? 0]
     )
 
     return Number(rows[0]!.id)
@@ -145,10 +131,9 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
       errors: null,
     })
 
-    await stack.db.query(
-      "update public.notes set body = 'second', priority = 5 where id = $1",
-      [id]
-    )
+    await stack.db.query("update public.notes set body = 'second', priority = 5 where id = $1", [
+      id,
+    ])
     const updated = await inbox.next()
     expect(updated).toMatchObject({
       eventType: "UPDATE",
@@ -172,13 +157,9 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   })
 
   it("sends whole old rows for a table with replica identity full and no RLS", async () => {
-    const { inboxes } = await listen(undefined, "audit-full", [
-      { event: "*", table: "audit" },
-    ])
+    const { inboxes } = await listen(undefined, "audit-full", [{ event: "*", table: "audit" }])
     const inbox = inboxes[0]!
-    await stack.db.query(
-      "insert into public.audit (id, label, detail) values (1, 'a', 'x')"
-    )
+    await stack.db.query("insert into public.audit (id, label, detail) values (1, 'a', 'x')")
     expect(await inbox.next()).toMatchObject({
       eventType: "INSERT",
       new: { id: 1, label: "a", detail: "x" },
@@ -204,20 +185,11 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     const inbox = inboxes[0]!
     const big = "é".repeat(50_000)
     await stack.db.transaction(async (tx) => {
-      await tx.query(
-        "insert into public.audit (id, label, detail) values (10, 'one', $1)",
-        [big]
-      )
+      await tx.query("insert into public.audit (id, label, detail) values (10, 'one', $1)", [big])
       await tx.query("insert into public.audit (id, label) values (11, 'two')")
     })
-    await stack.db.query(
-      "insert into public.audit (id, label) values (12, 'three')"
-    )
-    const received = [
-      await inbox.next(),
-      await inbox.next(),
-      await inbox.next(),
-    ]
+    await stack.db.query("insert into public.audit (id, label) values (12, 'three')")
+    const received = [await inbox.next(), await inbox.next(), await inbox.next()]
     expect(received.map((change) => change.new.id)).toEqual([10, 11, 12])
     expect(received[0]!.new.detail).toBe(big)
   })
@@ -251,8 +223,7 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     // The unfiltered subscription saw all three, so every filtered one has had its chance.
     for (let i = 0; i < rows.length; i++) await all.next()
 
-    const seen = (index: number) =>
-      inboxes[index]!.items.map((c) => c.new.priority)
+    const seen = (index: number) => inboxes[index]!.items.map((c) => c.new.priority)
     expect(seen(0)).toEqual([3])
     expect(seen(1)).toEqual([1, 5])
     expect(seen(2)).toEqual([1])
@@ -263,29 +234,21 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   })
 
   it("never sends a user another user's rows, following visibility as rows change", async () => {
-    const bobFeed = (
-      await listen(bob.token, "notes-bob", [{ event: "*", table: "notes" }])
-    ).inboxes[0]!
-    const aliceFeed = (
-      await listen(alice.token, "notes-alice", [{ event: "*", table: "notes" }])
-    ).inboxes[0]!
+    const bobFeed = (await listen(bob.token, "notes-bob", [{ event: "*", table: "notes" }]))
+      .inboxes[0]!
+    const aliceFeed = (await listen(alice.token, "notes-alice", [{ event: "*", table: "notes" }]))
+      .inboxes[0]!
 
     const id = await insertNote(alice, { body: "private" })
     await aliceFeed.next((c) => c.eventType === "INSERT" && c.new.id === id)
-    await stack.db.query(
-      "update public.notes set shared = true, body = 'shared' where id = $1",
-      [id]
-    )
-    await aliceFeed.next(
-      (c) => c.eventType === "UPDATE" && c.new.shared === true
-    )
-    await stack.db.query(
-      "update public.notes set shared = false, body = 'hidden' where id = $1",
-      [id]
-    )
-    await aliceFeed.next(
-      (c) => c.eventType === "UPDATE" && c.new.shared === false
-    )
+    await stack.db.query("update public.notes set shared = true, body = 'shared' where id = $1", [
+      id,
+    ])
+    await aliceFeed.next((c) => c.eventType === "UPDATE" && c.new.shared === true)
+    await stack.db.query("update public.notes set shared = false, body = 'hidden' where id = $1", [
+      id,
+    ])
+    await aliceFeed.next((c) => c.eventType === "UPDATE" && c.new.shared === false)
     const sentinel = await insertNote(bob, { body: "bob's own" })
     await bobFeed.next((c) => c.eventType === "INSERT" && c.new.id === sentinel)
 
@@ -301,9 +264,7 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
   })
 
   it("does not emit for anonymous users without a policy, or for tables outside the publication", async () => {
-    const anon = await listen(undefined, "notes-anon", [
-      { event: "*", table: "notes" },
-    ])
+    const anon = await listen(undefined, "notes-anon", [{ event: "*", table: "notes" }])
     const unpublished = await listen(alice.token, "unpublished", [
       { event: "*", table: "unpublished" },
     ])
@@ -311,9 +272,7 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
       status: "error",
       extension: "postgres_changes",
     })
-    expect(unpublished.status.message).toContain(
-      "Unable to subscribe to changes"
-    )
+    expect(unpublished.status.message).toContain("Unable to subscribe to changes")
 
     const badFilter = await listen(alice.token, "bad-filter", [
       { event: "*", table: "notes", filter: "nope=eq.1" },
@@ -324,27 +283,18 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     ])
     expect(badValue.status).toMatchObject({ status: "error" })
 
-    const audit = (
-      await listen(undefined, "audit-sentinel", [
-        { event: "*", table: "audit" },
-      ])
-    ).inboxes[0]!
+    const audit = (await listen(undefined, "audit-sentinel", [{ event: "*", table: "audit" }]))
+      .inboxes[0]!
     await insertNote(alice, { body: "for alice only", shared: true })
     await stack.db.query("insert into public.unpublished (id) values (1)")
-    await stack.db.query(
-      "insert into public.audit (id, label) values (99, 'sentinel')"
-    )
+    await stack.db.query("insert into public.audit (id, label) values (99, 'sentinel')")
     await audit.next((c) => c.new.id === 99)
     expect(anon.inboxes[0]!.items).toEqual([])
   })
 
   it("matches every published table of a schema with table '*'", async () => {
-    const { inboxes } = await listen(alice.token, "everything", [
-      { event: "INSERT", table: "*" },
-    ])
-    await stack.db.query(
-      "insert into public.audit (id, label) values (200, 'wild')"
-    )
+    const { inboxes } = await listen(alice.token, "everything", [{ event: "INSERT", table: "*" }])
+    await stack.db.query("insert into public.audit (id, label) values (200, 'wild')")
     const noteId = await insertNote(alice, { body: "wild note" })
     const first = await inboxes[0]!.next()
     const second = await inboxes[0]!.next()

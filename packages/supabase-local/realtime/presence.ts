@@ -4,12 +4,7 @@ import { randomBytes } from "node:crypto"
 import { z } from "zod"
 
 import { fanOutPresenceDiff, mayWrite, shutdown, untrack } from "./channels"
-import {
-  type Channel,
-  type PresenceMeta,
-  type RealtimeState,
-  type Topic,
-} from "./kernel"
+import { type Channel, type PresenceMeta, type RealtimeState, type Topic } from "./kernel"
 import { type InboundMessage } from "./protocol"
 
 const presencePushSchema = z.object({
@@ -24,8 +19,7 @@ function presenceRef() {
 
 export function presenceState(topic: Topic) {
   const state: Record<string, { metas: PresenceMeta[] }> = {}
-  for (const [key, metas] of topic.presence)
-    state[key] = { metas: [...metas.values()] }
+  for (const [key, metas] of topic.presence) state[key] = { metas: [...metas.values()] }
 
   return state
 }
@@ -71,11 +65,7 @@ export async function handlePresence(rt: RealtimeState, channel: Channel, messag
     })
   }
   const payload = parsed.data.payload ?? {}
-  if (
-    typeof payload !== "object" ||
-    payload === null ||
-    Array.isArray(payload)
-  ) {
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     return channel.reply(message.ref, "error", {
       reason: "Presence track payload must be a map",
     })
@@ -83,8 +73,7 @@ export async function handlePresence(rt: RealtimeState, channel: Channel, messag
   if (Buffer.byteLength(JSON.stringify(payload)) > rt.limits.maxPayloadBytes) {
     return shutdown(rt, channel, "Track message size exceeded")
   }
-  if (!(await mayWrite(rt, channel, "presence")))
-    return channel.reply(message.ref, "error")
+  if (!(await mayWrite(rt, channel, "presence"))) return channel.reply(message.ref, "error")
   channel.presenceEnabled = true
   track(rt, channel, payload as Record<string, unknown>)
   channel.reply(message.ref, "ok")

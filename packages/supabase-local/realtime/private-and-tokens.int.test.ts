@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "../testing/test-stack"
-import { realtimeService } from "./service"
-import {
   Inbox,
   mintUser,
   REALTIME_FIXTURE_MIGRATIONS,
@@ -15,6 +9,8 @@ import {
   type RealtimeTestClient,
   type TestUser,
 } from "../testing/realtime"
+import { startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+import { realtimeService } from "./service"
 
 type Broadcast = {
   type: string
@@ -61,16 +57,10 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
   })
 
   it("lets a user join a private channel only when a policy on realtime.messages allows it", async () => {
-    const own = (await client(alice.token)).supabase.channel(
-      `room-${alice.id}`,
-      privateConfig
-    )
+    const own = (await client(alice.token)).supabase.channel(`room-${alice.id}`, privateConfig)
     await subscribe(own)
 
-    const intruder = (await client(bob.token)).supabase.channel(
-      `room-${alice.id}`,
-      privateConfig
-    )
+    const intruder = (await client(bob.token)).supabase.channel(`room-${alice.id}`, privateConfig)
     await expect(subscribe(intruder)).rejects.toThrow(
       `Unauthorized: You do not have permissions to read from this Channel topic: room-${alice.id}`
     )
@@ -79,16 +69,11 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
   })
 
   it("delivers private broadcasts only from users a policy lets write, apart from public ones", async () => {
-    const aliceOne = (await client(alice.token)).supabase.channel(
-      `room-${alice.id}`,
-      privateConfig
-    )
+    const aliceOne = (await client(alice.token)).supabase.channel(`room-${alice.id}`, privateConfig)
     const aliceTwoInbox = new Inbox<Broadcast>()
     const aliceTwo = (await client(alice.token)).supabase
       .channel(`room-${alice.id}`, privateConfig)
-      .on("broadcast", { event: "*" }, (m) =>
-        aliceTwoInbox.push(m as Broadcast)
-      )
+      .on("broadcast", { event: "*" }, (m) => aliceTwoInbox.push(m as Broadcast))
     await subscribe(aliceOne)
     await subscribe(aliceTwo)
     expect(
@@ -111,20 +96,14 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
     const publicLobby = (await client(bob.token)).supabase
       .channel("lobby")
       .on("broadcast", { event: "*" }, (m) => publicInbox.push(m as Broadcast))
-    const aliceLobby = (await client(alice.token)).supabase.channel(
-      "lobby",
-      privateConfig
-    )
+    const aliceLobby = (await client(alice.token)).supabase.channel("lobby", privateConfig)
     await subscribe(bobLobby)
     await subscribe(publicLobby)
     await subscribe(aliceLobby)
 
     // Alice may read the lobby but not write to it: like Realtime, the message is dropped.
     expect(
-      await aliceLobby.send(
-        { type: "broadcast", event: "spam", payload: {} },
-        { timeout: 1500 }
-      )
+      await aliceLobby.send({ type: "broadcast", event: "spam", payload: {} }, { timeout: 1500 })
     ).toBe("timed out")
 
     // The service role bypasses RLS; its private message reaches private subscribers only.
@@ -156,27 +135,20 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
     expect(publicInbox.items.map((m) => m.event)).toEqual(["public-notice"])
 
     // Database code broadcasts with realtime.send(), as on hosted Supabase.
-    await stack.db.query(
-      "select realtime.send($1::jsonb, 'from-db', 'lobby', true)",
-      [JSON.stringify({ big: "z".repeat(20_000) })]
-    )
+    await stack.db.query("select realtime.send($1::jsonb, 'from-db', 'lobby', true)", [
+      JSON.stringify({ big: "z".repeat(20_000) }),
+    ])
     const fromDb = await bobInbox.next((m) => m.event === "from-db")
     expect(fromDb.payload.big).toHaveLength(20_000)
   })
 
   it("refuses joins with expired or forged tokens", async () => {
     const expired = await mintUser(stack, { expiresInSeconds: -10 })
-    const channel = (await client(expired.token)).supabase.channel(
-      "tokens-expired"
-    )
-    await expect(subscribe(channel)).rejects.toThrow(
-      /InvalidJWTToken: Token has expired/
-    )
+    const channel = (await client(expired.token)).supabase.channel("tokens-expired")
+    await expect(subscribe(channel)).rejects.toThrow(/InvalidJWTToken: Token has expired/)
 
     const forged = `${alice.token.slice(0, alice.token.lastIndexOf(".") + 1)}${"A".repeat(86)}`
-    const forgedChannel = (await client(forged)).supabase.channel(
-      "tokens-forged"
-    )
+    const forgedChannel = (await client(forged)).supabase.channel("tokens-forged")
     await expect(subscribe(forgedChannel)).rejects.toThrow(/JwtSignatureError/)
   })
 
@@ -185,22 +157,17 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
     const changes = new Inbox<Change>()
     const channel = viewer.supabase
       .channel("tokens-refresh", { config: { broadcast: { ack: true } } })
-      .on(
-        "postgres_changes",
-        { event: "INSERT", schema: "public", table: "notes" },
-        (p) => changes.push(p as unknown as Change)
+      .on("postgres_changes", { event: "INSERT", schema: "public", table: "notes" }, (p) =>
+        changes.push(p as unknown as Change)
       )
     await subscribe(channel)
 
     await viewer.setToken(alice.token)
     // Frames are handled in order: once this is acknowledged, the new token is in effect.
-    expect(
-      await channel.send({ type: "broadcast", event: "barrier", payload: {} })
-    ).toBe("ok")
-    await stack.db.query(
-      "insert into public.notes (owner_id, body) values ($1, 'mine')",
-      [alice.id]
-    )
+    expect(await channel.send({ type: "broadcast", event: "barrier", payload: {} })).toBe("ok")
+    await stack.db.query("insert into public.notes (owner_id, body) values ($1, 'mine')", [
+      alice.id,
+    ])
     expect(await changes.next()).toMatchObject({
       eventType: "INSERT",
       new: { body: "mine" },
@@ -216,10 +183,8 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
     const refreshedChanges = new Inbox<Change>()
     const refreshedChannel = refreshed.supabase
       .channel("tokens-kept")
-      .on(
-        "postgres_changes",
-        { event: "INSERT", schema: "public", table: "notes" },
-        (p) => refreshedChanges.push(p as unknown as Change)
+      .on("postgres_changes", { event: "INSERT", schema: "public", table: "notes" }, (p) =>
+        refreshedChanges.push(p as unknown as Change)
       )
     await subscribe(refreshedChannel)
 
@@ -244,13 +209,10 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
     await statuses.next((s) => s === "CLOSED")
 
     // Past the first token's expiry, the refreshed channel still receives.
-    await sleep(
-      Math.max(0, shortLivedExpiry(shortLived.token) - Date.now()) + 500
-    )
-    await stack.db.query(
-      "insert into public.notes (owner_id, body) values ($1, 'still here')",
-      [alice.id]
-    )
+    await sleep(Math.max(0, shortLivedExpiry(shortLived.token) - Date.now()) + 500)
+    await stack.db.query("insert into public.notes (owner_id, body) values ($1, 'still here')", [
+      alice.id,
+    ])
     expect(await refreshedChanges.next()).toMatchObject({
       new: { body: "still here" },
     })
@@ -259,9 +221,7 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
 })
 
 function shortLivedExpiry(token: string): number {
-  const payload = JSON.parse(
-    Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")
-  ) as {
+  const payload = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as {
     exp: number
   }
 

@@ -17,27 +17,17 @@ function userBroadcastPush(fields: {
   encoding: 0 | 1
   payload: Buffer
 }) {
-  const parts = [
-    fields.joinRef,
-    fields.ref,
-    fields.topic,
-    fields.event,
-    fields.meta ?? "",
-  ].map((part) => Buffer.from(part, "utf8"))
-  const header = Buffer.from([
-    3,
-    ...parts.map((part) => part.length),
-    fields.encoding,
-  ])
+  const parts = [fields.joinRef, fields.ref, fields.topic, fields.event, fields.meta ?? ""].map(
+    (part) => Buffer.from(part, "utf8")
+  )
+  const header = Buffer.from([3, ...parts.map((part) => part.length), fields.encoding])
 
   return Buffer.concat([header, ...parts, fields.payload])
 }
 
 describe("Phoenix frames", () => {
   it("decodes vsn 2.0.0 arrays and vsn 1.0.0 objects", () => {
-    expect(
-      decodeText("2.0.0", '["1","2","realtime:a","phx_join",{"x":1}]')
-    ).toEqual({
+    expect(decodeText("2.0.0", '["1","2","realtime:a","phx_join",{"x":1}]')).toEqual({
       joinRef: "1",
       ref: "2",
       topic: "realtime:a",
@@ -45,10 +35,7 @@ describe("Phoenix frames", () => {
       payload: { x: 1 },
     })
     expect(
-      decodeText(
-        "1.0.0",
-        '{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"7"}'
-      )
+      decodeText("1.0.0", '{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"7"}')
     ).toEqual({
       joinRef: null,
       ref: "7",
@@ -60,17 +47,11 @@ describe("Phoenix frames", () => {
 
   it("refuses frames that are not the protocol", () => {
     expect(() => decodeText("2.0.0", "nope")).toThrow(ProtocolError)
-    expect(() => decodeText("2.0.0", '{"topic":"a","event":"b"}')).toThrow(
-      ProtocolError
-    )
-    expect(() => decodeText("2.0.0", '[null,null,1,"b",{}]')).toThrow(
-      ProtocolError
-    )
+    expect(() => decodeText("2.0.0", '{"topic":"a","event":"b"}')).toThrow(ProtocolError)
+    expect(() => decodeText("2.0.0", '[null,null,1,"b",{}]')).toThrow(ProtocolError)
     expect(() => decodeText("1.0.0", "[1,2,3,4,5]")).toThrow(ProtocolError)
     expect(() => decodeBinary(Buffer.from([9, 0, 0]))).toThrow(ProtocolError)
-    expect(() => decodeBinary(Buffer.from([3, 200, 0, 0, 0, 0, 1]))).toThrow(
-      /truncated/
-    )
+    expect(() => decodeBinary(Buffer.from([3, 200, 0, 0, 0, 0, 1]))).toThrow(/truncated/)
   })
 
   it("decodes the client's binary user broadcast, multi-byte text included", () => {
@@ -129,12 +110,14 @@ describe("Phoenix frames", () => {
       topic: "realtime:a",
       event: "phx_reply",
     }
-    expect(
-      JSON.parse(encodeMessage("2.0.0", message, '{"status":"ok"}'))
-    ).toEqual(["1", "2", "realtime:a", "phx_reply", { status: "ok" }])
-    expect(
-      JSON.parse(encodeMessage("1.0.0", message, '{"status":"ok"}'))
-    ).toEqual({
+    expect(JSON.parse(encodeMessage("2.0.0", message, '{"status":"ok"}'))).toEqual([
+      "1",
+      "2",
+      "realtime:a",
+      "phx_reply",
+      { status: "ok" },
+    ])
+    expect(JSON.parse(encodeMessage("1.0.0", message, '{"status":"ok"}'))).toEqual({
       topic: "realtime:a",
       event: "phx_reply",
       payload: { status: "ok" },

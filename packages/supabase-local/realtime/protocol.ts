@@ -46,9 +46,7 @@ export function decodeText(vsn: Vsn, text: string): InboundMessage {
   }
   if (vsn === "2.0.0") {
     if (!Array.isArray(parsed) || parsed.length < 5) {
-      throw new ProtocolError(
-        "expected a V2 array [join_ref, ref, topic, event, payload]"
-      )
+      throw new ProtocolError("expected a V2 array [join_ref, ref, topic, event, payload]")
     }
     const [joinRef, ref, topic, event, payload] = parsed as unknown[]
     if (typeof topic !== "string" || typeof event !== "string") {
@@ -89,18 +87,11 @@ export function decodeBinary(data: Buffer): InboundMessage {
   let offset = 7
   const fields: string[] = []
   for (const size of sizes) {
-    if (offset + size > data.length)
-      throw new ProtocolError("truncated binary frame")
+    if (offset + size > data.length) throw new ProtocolError("truncated binary frame")
     fields.push(data.subarray(offset, offset + size).toString("utf8"))
     offset += size
   }
-  const [joinRef, ref, topic, event] = fields as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ]
+  const [joinRef, ref, topic, event] = fields as [string, string, string, string, string]
 
   return {
     joinRef: joinRef || null,
@@ -140,10 +131,7 @@ export function encodeMessage(
 }
 
 /** The kind-4 frame realtime-js decodes into {type: "broadcast", event, payload}. */
-export function encodeUserBroadcast(
-  topic: string,
-  broadcast: UserBroadcast
-): Buffer | null {
+export function encodeUserBroadcast(topic: string, broadcast: UserBroadcast): Buffer | null {
   const topicBytes = Buffer.from(topic, "utf8")
   const eventBytes = Buffer.from(broadcast.event, "utf8")
   if (topicBytes.length > 255 || eventBytes.length > 255) return null

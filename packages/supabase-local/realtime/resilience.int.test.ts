@@ -10,13 +10,6 @@ import { WebSocket } from "ws"
 import { type StorageOptions } from "../db/open"
 import { startLocalStack, type LocalStack } from "../stack"
 import {
-  PROJECT_ROOT,
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "../testing/test-stack"
-import { realtimeService } from "./service"
-import {
   Inbox,
   mintUser,
   REALTIME_FIXTURE_MIGRATIONS,
@@ -24,14 +17,10 @@ import {
   subscribe,
   type RealtimeTestClient,
 } from "../testing/realtime"
+import { PROJECT_ROOT, startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+import { realtimeService } from "./service"
 
-type Frame = [
-  string | null,
-  string | null,
-  string,
-  string,
-  Record<string, unknown>,
-]
+type Frame = [string | null, string | null, string, string, Record<string, unknown>]
 type Broadcast = {
   type: string
   event: string
@@ -39,17 +28,12 @@ type Broadcast = {
 }
 
 /** A bare WebSocket speaking vsn 2.0.0 by hand, for frames supabase-js would never send. */
-async function rawSocket(
-  stack: Pick<LocalStack, "url" | "keys">,
-  apiKey = stack.keys.anonKey
-) {
+async function rawSocket(stack: Pick<LocalStack, "url" | "keys">, apiKey = stack.keys.anonKey) {
   const url = `${stack.url.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${apiKey}&vsn=2.0.0`
   const ws = new WebSocket(url)
   const frames = new Inbox<Frame>()
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) =>
-      resolve({ code, reason: reason.toString() })
-    )
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() }))
   )
   ws.on("message", (data, isBinary) => {
     if (!isBinary) frames.push(JSON.parse(data.toString()) as Frame)
@@ -124,15 +108,7 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
       status: "error",
       response: { reason: "TopicNameRequired: You must provide a topic name" },
     })
-    ws.send(
-      JSON.stringify([
-        "3",
-        "3",
-        "realtime:steady",
-        "phx_join",
-        { access_token: "garbage" },
-      ])
-    )
+    ws.send(JSON.stringify(["3", "3", "realtime:steady", "phx_join", { access_token: "garbage" }]))
     expect((await frames.next())[4]).toEqual({
       status: "error",
       response: {
@@ -140,13 +116,7 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
       },
     })
     ws.send(
-      JSON.stringify([
-        null,
-        "4",
-        "realtime:never-joined",
-        "broadcast",
-        { type: "broadcast" },
-      ])
+      JSON.stringify([null, "4", "realtime:never-joined", "broadcast", { type: "broadcast" }])
     )
     expect((await frames.next())[4]).toMatchObject({ status: "error" })
     ws.send(JSON.stringify([null, "5", "phoenix", "heartbeat", {}]))
@@ -159,15 +129,7 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
     ])
 
     // A join with a malformed config falls back to defaults, as Realtime's lenient parsing does.
-    ws.send(
-      JSON.stringify([
-        "6",
-        "6",
-        "realtime:steady",
-        "phx_join",
-        { config: "nonsense" },
-      ])
-    )
+    ws.send(JSON.stringify(["6", "6", "realtime:steady", "phx_join", { config: "nonsense" }]))
     expect((await frames.next())[4]).toEqual({
       status: "ok",
       response: { postgres_changes: [] },
@@ -305,35 +267,25 @@ describe(`realtime across a server restart (${TEST_ENGINE})`, () => {
     const system = new Inbox<{ extension: string; status: string }>()
     const channel = viewer.supabase
       .channel("restart")
-      .on(
-        "postgres_changes",
-        { event: "INSERT", schema: "public", table: "notes" },
-        (p) => changes.push(p as unknown as { new: Record<string, unknown> })
+      .on("postgres_changes", { event: "INSERT", schema: "public", table: "notes" }, (p) =>
+        changes.push(p as unknown as { new: Record<string, unknown> })
       )
-      .on("system", {}, (m: { extension: string; status: string }) =>
-        system.push(m)
-      )
+      .on("system", {}, (m: { extension: string; status: string }) => system.push(m))
     await subscribe(channel)
-    await system.next(
-      (m) => m.extension === "postgres_changes" && m.status === "ok"
-    )
-    await stack.db.query(
-      "insert into public.notes (owner_id, body) values ($1, 'before')",
-      [user.id]
-    )
+    await system.next((m) => m.extension === "postgres_changes" && m.status === "ok")
+    await stack.db.query("insert into public.notes (owner_id, body) values ($1, 'before')", [
+      user.id,
+    ])
     expect(await changes.next()).toMatchObject({ new: { body: "before" } })
 
     await stack.stop()
     stack = await boot(port)
 
     // supabase-js reconnects on its own backoff and rejoins; the server confirms again.
-    await system.next(
-      (m) => m.extension === "postgres_changes" && m.status === "ok"
-    )
-    await stack.db.query(
-      "insert into public.notes (owner_id, body) values ($1, 'after')",
-      [user.id]
-    )
+    await system.next((m) => m.extension === "postgres_changes" && m.status === "ok")
+    await stack.db.query("insert into public.notes (owner_id, body) values ($1, 'after')", [
+      user.id,
+    ])
     expect(await changes.next()).toMatchObject({ new: { body: "after" } })
   })
 })

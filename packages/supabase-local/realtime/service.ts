@@ -2,11 +2,7 @@
 // the HTTP API and the WebSocket upgrade live in their own modules.
 import { WebSocketServer } from "ws"
 
-import {
-  type Service,
-  type ServiceContext,
-  type ServiceFactory,
-} from "../service"
+import { type Service, type ServiceContext, type ServiceFactory } from "../service"
 import { deliverStoredMessage } from "./broadcast"
 import { ChangeFeed } from "./changes"
 import { handle } from "./http"
@@ -29,21 +25,14 @@ export function realtimeService(options: RealtimeOptions = {}): ServiceFactory {
 
 export const createRealtimeService: ServiceFactory = realtimeService()
 
-function createRealtime(
-  ctx: ServiceContext,
-  limits: Required<RealtimeOptions>
-): Service {
+function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>): Service {
   const connections = new Set<Connection>()
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
   })
   // realtime.send() rows are delivered once the state below exists (never during construction).
-  const feed = new ChangeFeed(
-    ctx.db,
-    ctx.log,
-    (id) => void deliverStoredMessage(rt, id)
-  )
+  const feed = new ChangeFeed(ctx.db, ctx.log, (id) => void deliverStoredMessage(rt, id))
   let bindingIds = 0
   const rt: RealtimeState = {
     ctx,
@@ -67,8 +56,7 @@ function createRealtime(
         () => {
           const cutoff = Date.now() - limits.idleTimeoutMs
           for (const connection of connections) {
-            if (connection.lastSeen < cutoff)
-              connection.drop("no heartbeat within the timeout")
+            if (connection.lastSeen < cutoff) connection.drop("no heartbeat within the timeout")
           }
         },
         Math.min(15_000, limits.idleTimeoutMs)

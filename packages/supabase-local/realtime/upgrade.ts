@@ -52,10 +52,7 @@ async function handleFrame(rt: RealtimeState, connection: Connection, message: I
     return join(rt, connection, message)
   }
   const channel = connection.channels.get(message.topic)
-  if (
-    !channel ||
-    (message.joinRef !== null && message.joinRef !== channel.joinRef)
-  ) {
+  if (!channel || (message.joinRef !== null && message.joinRef !== channel.joinRef)) {
     return replyTo("error", { reason: "unmatched topic" })
   }
   switch (message.event) {
@@ -70,8 +67,7 @@ async function handleFrame(rt: RealtimeState, connection: Connection, message: I
       return handlePresence(rt, channel, message)
     default:
       // Realtime ignores events it does not know; a ref still gets an answer.
-      if (message.ref !== null)
-        replyTo("error", { reason: `unknown event ${message.event}` })
+      if (message.ref !== null) replyTo("error", { reason: `unknown event ${message.event}` })
   }
 }
 
@@ -106,12 +102,7 @@ function onFrame(rt: RealtimeState, connection: Connection, data: RawData, isBin
   connection.enqueue(() => handleFrame(rt, connection, message))
 }
 
-function rejectUpgrade(
-  socket: Duplex,
-  status: number,
-  text: string,
-  message: string
-) {
+function rejectUpgrade(socket: Duplex, status: number, text: string, message: string) {
   const body = JSON.stringify({ error: message })
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
@@ -120,37 +111,21 @@ function rejectUpgrade(
 
 export function upgrade(rt: RealtimeState, req: IncomingMessage, socket: Duplex, head: Buffer) {
   const url = new URL(req.url ?? "/", "http://localhost")
-  if (
-    url.pathname !== `${PREFIX}/websocket` &&
-    url.pathname !== `${PREFIX}/websocket/`
-  ) {
-    return rejectUpgrade(
-      socket,
-      404,
-      "Not Found",
-      "no Route matched with those values"
-    )
+  if (url.pathname !== `${PREFIX}/websocket` && url.pathname !== `${PREFIX}/websocket/`) {
+    return rejectUpgrade(socket, 404, "Not Found", "no Route matched with those values")
   }
   const vsn = (url.searchParams.get("vsn") ?? "1.0.0") as Vsn
   if (!SUPPORTED_VSN.includes(vsn)) {
-    return rejectUpgrade(
-      socket,
-      400,
-      "Bad Request",
-      `Unsupported serializer version: ${vsn}`
-    )
+    return rejectUpgrade(socket, 400, "Bad Request", `Unsupported serializer version: ${vsn}`)
   }
-  const apiKey =
-    url.searchParams.get("apikey") ?? headerValue(req.headers.apikey)
-  if (!apiKey)
-    return rejectUpgrade(socket, 401, "Unauthorized", "API key is missing")
+  const apiKey = url.searchParams.get("apikey") ?? headerValue(req.headers.apikey)
+  if (!apiKey) return rejectUpgrade(socket, 401, "Unauthorized", "API key is missing")
   verifyToken(rt.ctx, apiKey).then(
     () => {
       rt.wss.handleUpgrade(req, socket, head, (ws) => accept(rt, ws, vsn, apiKey))
     },
     (error: unknown) => {
-      const message =
-        error instanceof TokenError ? error.message : "Invalid API key"
+      const message = error instanceof TokenError ? error.message : "Invalid API key"
       rejectUpgrade(socket, 403, "Forbidden", message)
     }
   )
@@ -160,9 +135,7 @@ function accept(rt: RealtimeState, ws: WebSocket, vsn: Vsn, apiKey: string) {
   const connection = new Connection(ws, vsn, apiKey, rt.limits, rt.ctx.log)
   rt.connections.add(connection)
   ws.on("message", (data, isBinary) => onFrame(rt, connection, data, isBinary))
-  ws.on("error", (error) =>
-    rt.ctx.log(`[realtime] socket error: ${error.message}`)
-  )
+  ws.on("error", (error) => rt.ctx.log(`[realtime] socket error: ${error.message}`))
   ws.on("close", () => {
     rt.connections.delete(connection)
     for (const channel of [...connection.channels.values()]) teardown(rt, channel)

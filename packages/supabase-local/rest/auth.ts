@@ -42,7 +42,11 @@ export function createAuthenticator(keys: StackKeys) {
         if (!(error instanceof JwtError)) throw error
         if (error.reason === "expired") throw invalidToken("PGRST303", "JWT expired")
         if (error.reason === "invalid_signature") {
-          throw invalidToken("PGRST301", "No suitable key or wrong key type", "None of the keys was able to decode the JWT")
+          throw invalidToken(
+            "PGRST301",
+            "No suitable key or wrong key type",
+            "None of the keys was able to decode the JWT"
+          )
         }
         if (error.reason === "unsupported_alg") {
           throw invalidToken("PGRST301", "Wrong or unsupported encoding algorithm", error.message)

@@ -1,8 +1,8 @@
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import { startConformanceStack } from "../testing/rest-conformance"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 // Malformed input must never reach a 500 or take the server down: every bad query string,
 // body or header answers a 4xx in PostgREST's error shape. Seeded, so failures reproduce.
@@ -16,27 +16,114 @@ afterAll(async () => {
 })
 
 const TOKENS = [
-  "select", "=", "&", "(", ")", ",", ".", "!", ":", "::", "->", "->>", '"', "\\", "*", "...",
-  "eq", "neq", "in", "is", "not", "or", "and", "like", "fts", "cs", "(any)", "(all)", "(english)",
-  "order", "asc", "desc", "nullsfirst", "limit", "offset", "columns", "on_conflict",
-  "id", "title", "authors", "books", "genres", "meta", "tags", "inner", "count()", "sum()",
-  "{", "}", "[", "]", "%", "%25", "%2C", "%28", "null", "true", "-1", "0", "999999999999999999999",
-  " ", "'", ";", "--", "é", "\u{1F4A9}", "text", "int", "1", "a",
+  "select",
+  "=",
+  "&",
+  "(",
+  ")",
+  ",",
+  ".",
+  "!",
+  ":",
+  "::",
+  "->",
+  "->>",
+  '"',
+  "\\",
+  "*",
+  "...",
+  "eq",
+  "neq",
+  "in",
+  "is",
+  "not",
+  "or",
+  "and",
+  "like",
+  "fts",
+  "cs",
+  "(any)",
+  "(all)",
+  "(english)",
+  "order",
+  "asc",
+  "desc",
+  "nullsfirst",
+  "limit",
+  "offset",
+  "columns",
+  "on_conflict",
+  "id",
+  "title",
+  "authors",
+  "books",
+  "genres",
+  "meta",
+  "tags",
+  "inner",
+  "count()",
+  "sum()",
+  "{",
+  "}",
+  "[",
+  "]",
+  "%",
+  "%25",
+  "%2C",
+  "%28",
+  "null",
+  "true",
+  "-1",
+  "0",
+  "999999999999999999999",
+  " ",
+  "'",
+  ";",
+  "--",
+  "é",
+  "\u{1F4A9}",
+  "text",
+  "int",
+  "1",
+  "a",
 ]
-const tokenString = fc.array(fc.constantFrom(...TOKENS), { maxLength: 24 }).map((parts) => parts.join(""))
-const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 })
+const tokenString = fc
+  .array(fc.constantFrom(...TOKENS), { maxLength: 24 })
+  .map((parts) => parts.join(""))
+const printable = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  maxLength: 60,
+})
 const jsonish = fc.oneof(
   tokenString,
   printable,
   fc.json(),
   fc.jsonValue().map((value) => JSON.stringify(value)),
-  fc.array(fc.dictionary(fc.constantFrom("key", "value", "label", "nope", "id", ""), fc.jsonValue()), { maxLength: 4 }).map((rows) => JSON.stringify(rows))
+  fc
+    .array(
+      fc.dictionary(fc.constantFrom("key", "value", "label", "nope", "id", ""), fc.jsonValue()),
+      { maxLength: 4 }
+    )
+    .map((rows) => JSON.stringify(rows))
 )
 const paths = fc.constantFrom(
-  "/books", "/authors", "/counters", "/notes", "/rpc/add", "/rpc/books_by", "/rpc/echo", "/rpc/nope",
-  "/", "/books/1", "/%zz", "/rpc", "/rpc/hello"
+  "/books",
+  "/authors",
+  "/counters",
+  "/notes",
+  "/rpc/add",
+  "/rpc/books_by",
+  "/rpc/echo",
+  "/rpc/nope",
+  "/",
+  "/books/1",
+  "/%zz",
+  "/rpc",
+  "/rpc/hello"
 )
-const headerValue = fc.oneof(tokenString, printable).map((value) => value.replace(/[^\x20-\x7e]/g, "?"))
+const headerValue = fc
+  .oneof(tokenString, printable)
+  .map((value) => value.replace(/[^\x20-\x7e]/g, "?"))
 
 async function expectNo500(response: Response, label: string) {
   const text = await response.text()
@@ -50,13 +137,17 @@ async function expectNo500(response: Response, label: string) {
 describe(`REST fuzzing (${TEST_ENGINE})`, () => {
   it("answers malformed query strings without a 500", async () => {
     await fc.assert(
-      fc.asyncProperty(paths, fc.array(fc.tuple(tokenString, tokenString), { maxLength: 4 }), async (path, pairs) => {
-        const query = pairs.map(([k, v]) => `${k}=${v}`).join("&")
-        const response = await fetch(`${stack.url}/rest/v1${path}?${query}`, {
-          headers: { apikey: stack.keys.anonKey },
-        })
-        await expectNo500(response, `GET ${path}?${query}`)
-      }),
+      fc.asyncProperty(
+        paths,
+        fc.array(fc.tuple(tokenString, tokenString), { maxLength: 4 }),
+        async (path, pairs) => {
+          const query = pairs.map(([k, v]) => `${k}=${v}`).join("&")
+          const response = await fetch(`${stack.url}/rest/v1${path}?${query}`, {
+            headers: { apikey: stack.keys.anonKey },
+          })
+          await expectNo500(response, `GET ${path}?${query}`)
+        }
+      ),
       { numRuns: 1500, seed: 20250101 }
     )
   })
@@ -67,11 +158,20 @@ describe(`REST fuzzing (${TEST_ENGINE})`, () => {
         paths,
         fc.constantFrom("POST", "PATCH", "DELETE", "PUT"),
         jsonish,
-        fc.constantFrom("application/json", "text/csv", "application/x-www-form-urlencoded", "text/plain"),
+        fc.constantFrom(
+          "application/json",
+          "text/csv",
+          "application/x-www-form-urlencoded",
+          "text/plain"
+        ),
         async (path, method, body, contentType) => {
           const response = await fetch(`${stack.url}/rest/v1${path}?key=eq.zz`, {
             method,
-            headers: { apikey: stack.keys.anonKey, "content-type": contentType, prefer: "tx=rollback" },
+            headers: {
+              apikey: stack.keys.anonKey,
+              "content-type": contentType,
+              prefer: "tx=rollback",
+            },
             body,
           })
           await expectNo500(response, `${method} ${path} ${contentType} ${body}`)
@@ -82,14 +182,27 @@ describe(`REST fuzzing (${TEST_ENGINE})`, () => {
   })
 
   it("answers malformed headers without a 500", async () => {
-    const names = fc.constantFrom("prefer", "accept", "range", "accept-profile", "content-profile", "authorization", "cookie", "range-unit")
+    const names = fc.constantFrom(
+      "prefer",
+      "accept",
+      "range",
+      "accept-profile",
+      "content-profile",
+      "authorization",
+      "cookie",
+      "range-unit"
+    )
     await fc.assert(
-      fc.asyncProperty(paths, fc.array(fc.tuple(names, headerValue), { maxLength: 3 }), async (path, headers) => {
-        const init: Record<string, string> = { apikey: stack.keys.anonKey }
-        for (const [name, value] of headers) init[name] = value
-        const response = await fetch(`${stack.url}/rest/v1${path}`, { headers: init })
-        await expectNo500(response, `GET ${path} ${JSON.stringify(init)}`)
-      }),
+      fc.asyncProperty(
+        paths,
+        fc.array(fc.tuple(names, headerValue), { maxLength: 3 }),
+        async (path, headers) => {
+          const init: Record<string, string> = { apikey: stack.keys.anonKey }
+          for (const [name, value] of headers) init[name] = value
+          const response = await fetch(`${stack.url}/rest/v1${path}`, { headers: init })
+          await expectNo500(response, `GET ${path} ${JSON.stringify(init)}`)
+        }
+      ),
       { numRuns: 800, seed: 20250103 }
     )
   })

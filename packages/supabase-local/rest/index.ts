@@ -29,10 +29,20 @@ function openApi(rs: RestState, rc: RequestContext): Outcome {
     if (table.schema === rc.schema) paths[`/${table.name}`] = {}
   }
   for (const routines of rs.cache.routines.values()) {
-    for (const routine of routines) if (routine.schema === rc.schema) paths[`/rpc/${routine.name}`] = {}
+    for (const routine of routines)
+      if (routine.schema === rc.schema) paths[`/rpc/${routine.name}`] = {}
   }
-  const body = JSON.stringify({ swagger: "2.0", info: { title: "LMX Console local REST API", version: "13" }, basePath: "/", paths })
-  return { status: 200, headers: { "content-type": "application/openapi+json; charset=utf-8" }, body }
+  const body = JSON.stringify({
+    swagger: "2.0",
+    info: { title: "LMX Console local REST API", version: "13" },
+    basePath: "/",
+    paths,
+  })
+  return {
+    status: 200,
+    headers: { "content-type": "application/openapi+json; charset=utf-8" },
+    body,
+  }
 }
 
 /** The REST API: PostgREST's HTTP contract over the stack's database, RLS deciding every row. */
@@ -78,17 +88,30 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     const url = new URL(req.url ?? "/", "http://local")
     const path = url.pathname.slice(PREFIX.length) || "/"
     const readMethod = method === "GET" || method === "HEAD"
-    const profile = (readMethod ? req.headers["accept-profile"] : req.headers["content-profile"]) as string | undefined
+    const profile = (
+      readMethod ? req.headers["accept-profile"] : req.headers["content-profile"]
+    ) as string | undefined
     const schema = profile ?? schemas[0]!
     if (!schemas.includes(schema)) {
-      throw new ApiError(406, "PGRST106", `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${schemas.join(", ")}`)
+      throw new ApiError(
+        406,
+        "PGRST106",
+        `Invalid schema: ${schema}`,
+        null,
+        `Only the following schemas are exposed: ${schemas.join(", ")}`
+      )
     }
     const media = negotiate(req.headers.accept)
     const prefs = parsePrefer(req.headers.prefer)
     // An unknown time zone is ignored (or refused with handling=strict), as PostgREST does.
     if (prefs.timezone && !rs.cache.timezones.has(prefs.timezone)) {
       if (prefs.handling === "strict") {
-        throw new ApiError(400, "PGRST122", "Invalid preferences given with handling=strict", `Invalid preferences: timezone=${prefs.timezone}`)
+        throw new ApiError(
+          400,
+          "PGRST122",
+          "Invalid preferences given with handling=strict",
+          `Invalid preferences: timezone=${prefs.timezone}`
+        )
       }
       prefs.timezone = undefined
     }
@@ -97,7 +120,17 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     if (rs.cache.roles.get(auth.role) === false) {
       throw new ApiError(403, "42501", `permission denied to set role "${auth.role}"`)
     }
-    const rc: RequestContext = { req, method, path, url, schema, byProfile: profile !== undefined, media, prefs, auth }
+    const rc: RequestContext = {
+      req,
+      method,
+      path,
+      url,
+      schema,
+      byProfile: profile !== undefined,
+      media,
+      prefs,
+      auth,
+    }
     let segments: string[]
     try {
       segments = path.split("/").filter(Boolean).map(decodeURIComponent)
@@ -108,7 +141,8 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       try {
         return await readBody(req)
       } catch (error) {
-        if (error instanceof BodyTooLargeError) throw new ApiError(413, "PGRST102", "Request body is too large")
+        if (error instanceof BodyTooLargeError)
+          throw new ApiError(413, "PGRST102", "Request body is too large")
         throw error
       }
     }
@@ -122,19 +156,39 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       const raw = method === "POST" ? await readBodyOnce() : null
       return callRoutine(rs, rc, segments[1]!, raw)
     }
-    if (segments.length !== 1) throw new ApiError(404, "PGRST125", "Invalid path specified in request URL")
+    if (segments.length !== 1)
+      throw new ApiError(404, "PGRST125", "Invalid path specified in request URL")
     await rs.reloadIfUnknown(rs.cache.tables.has(qualified(schema, segments[0]!)))
     const table = findTable(rs, schema, segments[0]!)
     switch (method) {
       case "GET":
       case "HEAD": {
-        const outcome = await read(rs, rc, { table, alias: table.name, from: qualifiedIdent(table.schema, table.name) }, parseQueryParams(url.searchParams))
+        const outcome = await read(
+          rs,
+          rc,
+          { table, alias: table.name, from: qualifiedIdent(table.schema, table.name) },
+          parseQueryParams(url.searchParams)
+        )
         return method === "HEAD" ? { ...outcome, body: "" } : outcome
       }
       case "POST":
-        return mutate(rs, rc, table, parseQueryParams(url.searchParams), "insert", await readBodyOnce())
+        return mutate(
+          rs,
+          rc,
+          table,
+          parseQueryParams(url.searchParams),
+          "insert",
+          await readBodyOnce()
+        )
       case "PATCH":
-        return mutate(rs, rc, table, parseQueryParams(url.searchParams), "update", await readBodyOnce())
+        return mutate(
+          rs,
+          rc,
+          table,
+          parseQueryParams(url.searchParams),
+          "update",
+          await readBodyOnce()
+        )
       case "DELETE":
         return mutate(rs, rc, table, parseQueryParams(url.searchParams), "delete", null)
       case "PUT":
@@ -161,7 +215,12 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
         // Another stack on this database may be creating it at the same moment; the
         // transaction path works without it.
         ctx.log(`[rest] single-round-trip requests unavailable: ${String(error)}`)
-        rs.oneShotReady = (await db.query("select to_regprocedure('_local.rest_request(json, text)') is not null as ok")).rows[0]?.ok === true
+        rs.oneShotReady =
+          (
+            await db.query(
+              "select to_regprocedure('_local.rest_request(json, text)') is not null as ok"
+            )
+          ).rows[0]?.ok === true
       }
       stopListening = await db.listen("pgrst", (payload) => {
         if (payload === "" || payload === "reload schema") void reload()
@@ -176,8 +235,14 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
         send(res, await handleRequest(req), head)
       } catch (error) {
         const apiError = toApiError(error, false)
-        if (apiError.status >= 500 && !(error instanceof ApiError) && !(error instanceof Error && "code" in error)) {
-          ctx.log(`[rest] ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+        if (
+          apiError.status >= 500 &&
+          !(error instanceof ApiError) &&
+          !(error instanceof Error && "code" in error)
+        ) {
+          ctx.log(
+            `[rest] ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+          )
         }
         send(
           res,

@@ -2,8 +2,8 @@
 // statement under the request's role and claims, and parsing request bodies.
 import { type IncomingMessage } from "node:http"
 
-import { type Database, type Queryable } from "../db/types"
 import { type StackConfig } from "../config"
+import { type Database, type Queryable } from "../db/types"
 import { type Auth } from "./auth"
 import { ApiError, toApiError } from "./errors"
 import { type Media } from "./negotiate"
@@ -75,7 +75,8 @@ function parseCookies(header: string | undefined): Record<string, string> {
 function requestHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value
+    if (value !== undefined)
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value
   }
   return headers
 }
@@ -89,13 +90,22 @@ export function contentRange(lower: number, upper: number, total: number | undef
 /** Strips the brackets of a one-element JSON array produced by json_agg. */
 export function singleObject(body: string, page: number): string {
   if (page !== 1) {
-    throw new ApiError(406, "PGRST116", "Cannot coerce the result to a single JSON object", `The result contains ${page} rows`)
+    throw new ApiError(
+      406,
+      "PGRST116",
+      "Cannot coerce the result to a single JSON object",
+      `The result contains ${page} rows`
+    )
   }
   return body.slice(1, -1)
 }
 
 export function noBodyColumn(table: Table, column: string) {
-  return new ApiError(400, "PGRST204", `Could not find the '${column}' column of '${table.name}' in the schema cache`)
+  return new ApiError(
+    400,
+    "PGRST204",
+    `Could not find the '${column}' column of '${table.name}' in the schema cache`
+  )
 }
 
 export const invalidJson = () => new ApiError(400, "PGRST102", "Empty or invalid json")
@@ -133,7 +143,9 @@ function parseCsv(text: string): Record<string, unknown>[] {
   const [header, ...rows] = records
   if (!header) throw invalidJson()
 
-  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] === "NULL" ? null : (row[i] ?? null)])))
+  return rows.map((row) =>
+    Object.fromEntries(header.map((name, i) => [name, row[i] === "NULL" ? null : (row[i] ?? null)]))
+  )
 }
 
 /** The REST service's state: the schema cache is replaced on reload, so handlers read it here. */
@@ -149,7 +161,9 @@ export type RestState = {
 }
 
 function searchPath(rs: RestState, schema: string) {
-  return [schema, ...rs.config.api.extra_search_path.filter((s) => s !== schema)].map(ident).join(", ")
+  return [schema, ...rs.config.api.extra_search_path.filter((s) => s !== schema)]
+    .map(ident)
+    .join(", ")
 }
 
 function requestSettings(rs: RestState, rc: RequestContext): [string, string][] {
@@ -167,7 +181,10 @@ function requestSettings(rs: RestState, rc: RequestContext): [string, string][] 
   )
   if (rc.prefs.timezone) settings.push(["timezone", rc.prefs.timezone])
   for (const [claim, value] of Object.entries(rc.auth.claims)) {
-    settings.push([`request.jwt.claim.${claim}`, typeof value === "string" ? value : JSON.stringify(value)])
+    settings.push([
+      `request.jwt.claim.${claim}`,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ])
   }
   return settings
 }
@@ -193,7 +210,10 @@ export async function execute(
         async query<Row>(sql: string, params: unknown[] = []) {
           if (used) throw new Error("one-shot requests run a single statement")
           used = true
-          return rs.db.query<Row>(ONE_SHOT_SQL, [JSON.stringify(requestSettings(rs, rc)), inlineParams(sql, params)])
+          return rs.db.query<Row>(ONE_SHOT_SQL, [
+            JSON.stringify(requestSettings(rs, rc)),
+            inlineParams(sql, params),
+          ])
         },
         async exec() {
           throw new Error("one-shot requests run a single statement")
@@ -238,9 +258,13 @@ export function baseHeaders(rc: RequestContext, withType = true): Record<string,
 }
 
 export function parseJsonBody(raw: Buffer, req: IncomingMessage): unknown {
-  const type = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase()
+  const type = (req.headers["content-type"] ?? "application/json")
+    .split(";")[0]!
+    .trim()
+    .toLowerCase()
   const text = raw.toString("utf8")
-  if (type === "application/x-www-form-urlencoded") return Object.fromEntries(new URLSearchParams(text))
+  if (type === "application/x-www-form-urlencoded")
+    return Object.fromEntries(new URLSearchParams(text))
   if (type === "text/csv") return parseCsv(text)
   if (type !== "application/json" && !type.endsWith("+json")) {
     throw new ApiError(415, "PGRST107", `None of these media types are available: ${type}`)

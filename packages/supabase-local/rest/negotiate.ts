@@ -3,7 +3,11 @@ import { type BodyFormat } from "./read-plan"
 
 export type Media = { format: BodyFormat; singular: boolean; contentType: string }
 
-const JSON_MEDIA: Media = { format: "json", singular: false, contentType: "application/json; charset=utf-8" }
+const JSON_MEDIA: Media = {
+  format: "json",
+  singular: false,
+  contentType: "application/json; charset=utf-8",
+}
 
 /** Picks the response media type from Accept, in PostgREST's order of preference. */
 export function negotiate(accept: string | undefined): Media {
@@ -31,7 +35,11 @@ export function negotiate(accept: string | undefined): Media {
               singular: false,
               contentType: "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8",
             }
-          : { format: "json", singular: false, contentType: "application/vnd.pgrst.array+json; charset=utf-8" }
+          : {
+              format: "json",
+              singular: false,
+              contentType: "application/vnd.pgrst.array+json; charset=utf-8",
+            }
       case "application/vnd.pgrst.object+json":
         return {
           format: media.stripped ? "json-stripped" : "json",

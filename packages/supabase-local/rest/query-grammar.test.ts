@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest"
 
 import { ApiError } from "./errors"
-import { parseColumns, parseFilter, parseLogic, parseOrder, parseSelect, splitKey } from "./query-grammar"
 import { negotiate } from "./negotiate"
+import {
+  parseColumns,
+  parseFilter,
+  parseLogic,
+  parseOrder,
+  parseSelect,
+  splitKey,
+} from "./query-grammar"
 import { parsePrefer, resolveRange } from "./request"
 
 const field = (name: string) => ({ name, json: [] })
@@ -25,7 +32,13 @@ describe("select grammar", () => {
       { kind: "column", field: field("pages"), cast: "text" },
       {
         kind: "column",
-        field: { name: "meta", json: [{ arrow: "->", key: "a" }, { arrow: "->>", key: "b" }] },
+        field: {
+          name: "meta",
+          json: [
+            { arrow: "->", key: "a" },
+            { arrow: "->>", key: "b" },
+          ],
+        },
       },
     ])
   })
@@ -46,7 +59,9 @@ describe("select grammar", () => {
         name: "b",
         inner: false,
         spread: true,
-        select: [{ kind: "embed", name: "c", inner: false, spread: false, select: [{ kind: "star" }] }],
+        select: [
+          { kind: "embed", name: "c", inner: false, spread: false, select: [{ kind: "star" }] },
+        ],
       },
     ])
   })
@@ -77,21 +92,38 @@ describe("select grammar", () => {
 
 describe("filter grammar", () => {
   it("reads operators with not, quantifiers and languages", () => {
-    expect(parseFilter(field("a"), "not.eq(any).{1,2}")).toMatchObject({ op: "eq", negated: true, quantifier: "any", value: "{1,2}" })
-    expect(parseFilter(field("a"), "fts(english).cat")).toMatchObject({ op: "fts", language: "english", value: "cat" })
+    expect(parseFilter(field("a"), "not.eq(any).{1,2}")).toMatchObject({
+      op: "eq",
+      negated: true,
+      quantifier: "any",
+      value: "{1,2}",
+    })
+    expect(parseFilter(field("a"), "fts(english).cat")).toMatchObject({
+      op: "fts",
+      language: "english",
+      value: "cat",
+    })
   })
 
   it("reads in lists with quotes and escapes", () => {
-    expect(parseFilter(field("a"), 'in.(1,"a,b","q\\"x", c)').list).toEqual(["1", "a,b", 'q"x', " c"])
+    expect(parseFilter(field("a"), 'in.(1,"a,b","q\\"x", c)').list).toEqual([
+      "1",
+      "a,b",
+      'q"x',
+      " c",
+    ])
   })
 
   it("keeps dots inside values", () => {
     expect(parseFilter(field("a"), "eq.1.5").value).toBe("1.5")
   })
 
-  it.each(["nope.1", "eq", "is.maybe", "eq(some).1", "in.1,2", "like(any).x"])("refuses %s", (value) => {
-    expect(parseFailure(() => parseFilter(field("a"), value)).code).toBe("PGRST100")
-  })
+  it.each(["nope.1", "eq", "is.maybe", "eq(some).1", "in.1,2", "like(any).x"])(
+    "refuses %s",
+    (value) => {
+      expect(parseFailure(() => parseFilter(field("a"), value)).code).toBe("PGRST100")
+    }
+  )
 })
 
 describe("logic trees", () => {
@@ -101,14 +133,23 @@ describe("logic trees", () => {
       op: "or",
       negated: false,
       children: [
-        { kind: "filter", filter: expect.objectContaining({ field: field("a"), op: "eq", value: "1" }) },
+        {
+          kind: "filter",
+          filter: expect.objectContaining({ field: field("a"), op: "eq", value: "1" }),
+        },
         {
           kind: "logic",
           op: "and",
           negated: true,
           children: [
-            { kind: "filter", filter: expect.objectContaining({ field: field("b"), op: "gt", value: "2" }) },
-            { kind: "filter", filter: expect.objectContaining({ field: field("c"), op: "eq", value: "x,y" }) },
+            {
+              kind: "filter",
+              filter: expect.objectContaining({ field: field("b"), op: "gt", value: "2" }),
+            },
+            {
+              kind: "filter",
+              filter: expect.objectContaining({ field: field("c"), op: "eq", value: "x,y" }),
+            },
           ],
         },
       ],
@@ -151,18 +192,30 @@ describe("headers", () => {
     })
     expect(parsePrefer("return=everything").invalid).toEqual(["return=everything"])
     const error = parseFailure(() => parsePrefer("handling=strict, return=everything"))
-    expect(error).toMatchObject({ code: "PGRST122", details: "Invalid preferences: return=everything" })
+    expect(error).toMatchObject({
+      code: "PGRST122",
+      details: "Invalid preferences: return=everything",
+    })
   })
 
   it("intersects Range with limit and offset and caps at max rows", () => {
-    expect(resolveRange("0-9", { conditions: [], offset: 5, limit: 3 }, 1000)).toEqual({ offset: 5, limit: 3 })
+    expect(resolveRange("0-9", { conditions: [], offset: 5, limit: 3 }, 1000)).toEqual({
+      offset: 5,
+      limit: 3,
+    })
     expect(resolveRange("10-", undefined, 100)).toEqual({ offset: 10, limit: 100 })
-    expect(resolveRange(undefined, { conditions: [], limit: 5000 }, 1000)).toEqual({ offset: 0, limit: 1000 })
+    expect(resolveRange(undefined, { conditions: [], limit: 5000 }, 1000)).toEqual({
+      offset: 0,
+      limit: 1000,
+    })
   })
 
   it("negotiates media types by quality", () => {
     expect(negotiate("text/csv;q=0.5, application/json").format).toBe("json")
-    expect(negotiate("application/vnd.pgrst.object+json;nulls=stripped")).toMatchObject({ singular: true, format: "json-stripped" })
+    expect(negotiate("application/vnd.pgrst.object+json;nulls=stripped")).toMatchObject({
+      singular: true,
+      format: "json-stripped",
+    })
     expect(parseFailure(() => negotiate("text/html")).code).toBe("PGRST107")
   })
 })

@@ -55,7 +55,18 @@ export const OPERATORS = [
   "wfts",
 ] as const
 export type Operator = (typeof OPERATORS)[number]
-const QUANTIFIABLE = new Set<string>(["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch"])
+const QUANTIFIABLE = new Set<string>([
+  "eq",
+  "neq",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "like",
+  "ilike",
+  "match",
+  "imatch",
+])
 const FTS = new Set<string>(["fts", "plfts", "phfts", "wfts"])
 
 export type Filter = {
@@ -97,7 +108,12 @@ class Reader {
   }
   fail(expecting: string): never {
     const found = this.done ? "end of input" : `"${this.peek()}"`
-    throw parseError(this.what, this.text, this.pos + 1, `unexpected ${found} expecting ${expecting}`)
+    throw parseError(
+      this.what,
+      this.text,
+      this.pos + 1,
+      `unexpected ${found} expecting ${expecting}`
+    )
   }
   expect(token: string) {
     if (!this.startsWith(token)) this.fail(`"${token}"`)
@@ -276,10 +292,20 @@ function readOperation(r: Reader, field: FieldRef, rest: (r: Reader) => string):
   const filter: Filter = { field, negated, op: op as Operator, quantifier, language, value }
   if (op === "in") filter.list = parseList(value, r)
   if (op === "is" && !/^(null|true|false|unknown)$/i.test(value)) {
-    throw parseError("filter", r.text, start + 1, 'unexpected value expecting "null", "true", "false" or "unknown"')
+    throw parseError(
+      "filter",
+      r.text,
+      start + 1,
+      'unexpected value expecting "null", "true", "false" or "unknown"'
+    )
   }
   if (quantifier && !/^\{.*\}$/s.test(value)) {
-    throw parseError("filter", r.text, r.pos + 1, 'unexpected value expecting "{" for a list of values')
+    throw parseError(
+      "filter",
+      r.text,
+      r.pos + 1,
+      'unexpected value expecting "{" for a list of values'
+    )
   }
   return filter
 }
@@ -290,7 +316,12 @@ function readOperation(r: Reader, field: FieldRef, rest: (r: Reader) => string):
  */
 function parseList(value: string, r: Reader): string[] {
   if (!value.startsWith("(") || !value.endsWith(")")) {
-    throw parseError("filter", r.text, r.text.length - value.length + 1, 'unexpected value expecting "("')
+    throw parseError(
+      "filter",
+      r.text,
+      r.text.length - value.length + 1,
+      'unexpected value expecting "("'
+    )
   }
   const inner = value.slice(1, -1)
   if (inner === "") return []
@@ -418,7 +449,8 @@ export function parseOrder(value: string): OrderTerm[] {
     while (r.peek() === ".") {
       r.pos++
       const word = readName(r)
-      if ((word === "asc" || word === "desc") && !term.direction && !term.nulls) term.direction = word
+      if ((word === "asc" || word === "desc") && !term.direction && !term.nulls)
+        term.direction = word
       else if ((word === "nullsfirst" || word === "nullslast") && !term.nulls)
         term.nulls = word === "nullsfirst" ? "first" : "last"
       else {

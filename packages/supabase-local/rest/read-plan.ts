@@ -57,7 +57,9 @@ export function planRead(
     level: levels.get(pathKey(path)) ?? { conditions: [] },
   }
   levels.delete(pathKey(path))
-  const usesAggregate = items.some((i) => i.kind === "count" || (i.kind === "column" && i.aggregate))
+  const usesAggregate = items.some(
+    (i) => i.kind === "count" || (i.kind === "column" && i.aggregate)
+  )
   if (usesAggregate && !ctx.aggregates) {
     throw new ApiError(400, "PGRST123", "Use of aggregate functions is not allowed")
   }
@@ -118,7 +120,8 @@ function joinCondition(parentAlias: string, embed: EmbedNode): string {
   const { rel, node } = embed
   const pairs = (childCols: string[], parentCols: string[], childAlias: string) =>
     childCols.map(
-      (column, i) => `${ident(childAlias)}.${ident(column)} = ${ident(parentAlias)}.${ident(parentCols[i]!)}`
+      (column, i) =>
+        `${ident(childAlias)}.${ident(column)} = ${ident(parentAlias)}.${ident(parentCols[i]!)}`
     )
   if (rel.junction) {
     const jAlias = `${node.alias}_j`
@@ -126,10 +129,12 @@ function joinCondition(parentAlias: string, embed: EmbedNode): string {
 
     return [
       ...source.columns.map(
-        (c, i) => `${ident(jAlias)}.${ident(c)} = ${ident(parentAlias)}.${ident(source.foreignColumns[i]!)}`
+        (c, i) =>
+          `${ident(jAlias)}.${ident(c)} = ${ident(parentAlias)}.${ident(source.foreignColumns[i]!)}`
       ),
       ...target.columns.map(
-        (c, i) => `${ident(jAlias)}.${ident(c)} = ${ident(node.alias)}.${ident(target.foreignColumns[i]!)}`
+        (c, i) =>
+          `${ident(jAlias)}.${ident(c)} = ${ident(node.alias)}.${ident(target.foreignColumns[i]!)}`
       ),
     ].join(" and ")
   }
@@ -175,9 +180,10 @@ const FTS_FUNCTION: Record<string, string> = {
 }
 
 function filterSql(ctx: PlanContext, node: ReadNode, filter: Filter): string {
-  const embed = filter.field.json.length === 0 && !node.table?.columns.has(filter.field.name)
-    ? node.embeds.find((e) => e.name === filter.field.name)
-    : undefined
+  const embed =
+    filter.field.json.length === 0 && !node.table?.columns.has(filter.field.name)
+      ? node.embeds.find((e) => e.name === filter.field.name)
+      : undefined
   if (embed) {
     if (filter.op !== "is" || filter.value.toLowerCase() !== "null") {
       throw new ApiError(
@@ -227,11 +233,16 @@ export function conditionSql(ctx: PlanContext, node: ReadNode, condition: Condit
 }
 
 /** The WHERE conditions of a level: its join to the parent, its filters, and its inner embeds. */
-function whereParts(ctx: PlanContext, node: ReadNode, parent: { alias: string; embed: EmbedNode } | null) {
+function whereParts(
+  ctx: PlanContext,
+  node: ReadNode,
+  parent: { alias: string; embed: EmbedNode } | null
+) {
   const parts: string[] = []
   if (parent) parts.push(joinCondition(parent.alias, parent.embed))
   for (const condition of node.level.conditions) parts.push(conditionSql(ctx, node, condition))
-  for (const embed of node.embeds) if (embed.item.inner) parts.push(existsSql(ctx, node.alias, embed))
+  for (const embed of node.embeds)
+    if (embed.item.inner) parts.push(existsSql(ctx, node.alias, embed))
 
   return parts
 }
@@ -289,7 +300,8 @@ function projectionNames(node: ReadNode): string[] {
   const names: string[] = []
   for (const item of node.items) {
     if (item.kind === "star") names.push(...(node.table ? [...node.table.columns.keys()] : []))
-    else if (item.kind === "column") names.push(item.alias ?? (item.aggregate ?? outputName(item.field)))
+    else if (item.kind === "column")
+      names.push(item.alias ?? item.aggregate ?? outputName(item.field))
     else if (item.kind === "count") names.push(item.alias ?? "count")
     else {
       const embed = node.embeds.find((e) => e.item === item)

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   ALICE,
   anonClient,
@@ -12,6 +11,7 @@ import {
   userClient,
   userToken,
 } from "../testing/rest-conformance"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 // Reads through @supabase/supabase-js against the fixture library, asserting what PostgREST
 // answers: rows, status, headers and error codes.
@@ -98,7 +98,10 @@ describe(`REST reads: select (${TEST_ENGINE})`, () => {
   it("answers PGRST123 for aggregates, which PostgREST disables by default", async () => {
     const { error, status } = await anon.from("books").select("pages.sum()")
     expect(status).toBe(400)
-    expect(error).toMatchObject({ code: "PGRST123", message: "Use of aggregate functions is not allowed" })
+    expect(error).toMatchObject({
+      code: "PGRST123",
+      message: "Use of aggregate functions is not allowed",
+    })
   })
 
   it("counts with the count column, as Postgres reads tbl.count", async () => {
@@ -152,7 +155,11 @@ describe(`REST reads: filters (${TEST_ENGINE})`, () => {
   ]
 
   it.each(cases)("%s (inside or=)", async (_name, column, filter, expected) => {
-    const { data, error } = await anon.from("books").select("id").order("id").or(`${column}.${filter}`)
+    const { data, error } = await anon
+      .from("books")
+      .select("id")
+      .order("id")
+      .or(`${column}.${filter}`)
     expect(error).toBeNull()
     expect(ids(data)).toEqual(expected)
   })
@@ -179,13 +186,22 @@ describe(`REST reads: filters (${TEST_ENGINE})`, () => {
     ["cs", "cs", "[2,3)", [1]],
   ]
   it.each(ranges)("range operator %s", async (_name, operator, value, expected) => {
-    const { data, error } = await anon.from("reservations").select("id").filter("during", operator, value).order("id")
+    const { data, error } = await anon
+      .from("reservations")
+      .select("id")
+      .filter("during", operator, value)
+      .order("id")
     expect(error).toBeNull()
     expect(ids(data)).toEqual(expected)
   })
 
   it("combines several filters with and", async () => {
-    const { data } = await anon.from("books").select("id").gt("pages", 200).lt("pages", 300).order("id")
+    const { data } = await anon
+      .from("books")
+      .select("id")
+      .gt("pages", 200)
+      .lt("pages", 300)
+      .order("id")
     expect(ids(data)).toEqual([3, 4, 5])
   })
 
@@ -199,14 +215,21 @@ describe(`REST reads: filters (${TEST_ENGINE})`, () => {
   })
 
   it("negates a logic tree with not.or", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/books?select=id&not.or=(id.lt.3,id.gt.4)&order=id`, {
-      headers: { apikey: stack.keys.anonKey },
-    })
+    const response = await fetch(
+      `${stack.url}/rest/v1/books?select=id&not.or=(id.lt.3,id.gt.4)&order=id`,
+      {
+        headers: { apikey: stack.keys.anonKey },
+      }
+    )
     expect(await response.json()).toEqual([{ id: 3 }, { id: 4 }])
   })
 
   it("accepts in lists and quoted values inside or", async () => {
-    const { data } = await anon.from("books").select("id").or('id.in.(1,2),title.eq."Solaris"').order("id")
+    const { data } = await anon
+      .from("books")
+      .select("id")
+      .or('id.in.(1,2),title.eq."Solaris"')
+      .order("id")
     expect(ids(data)).toEqual([1, 2, 3])
   })
 
@@ -230,7 +253,10 @@ describe(`REST reads: filters (${TEST_ENGINE})`, () => {
   it("answers 22P02 when a value does not fit the column type", async () => {
     const { error, status } = await anon.from("books").select("id").eq("id", "abc")
     expect(status).toBe(400)
-    expect(error).toMatchObject({ code: "22P02", message: 'invalid input syntax for type integer: "abc"' })
+    expect(error).toMatchObject({
+      code: "22P02",
+      message: 'invalid input syntax for type integer: "abc"',
+    })
   })
 
   it("answers PGRST100 for an invalid is value", async () => {
@@ -252,7 +278,10 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
   })
 
   it("orders descending with nulls last", async () => {
-    const { data } = await anon.from("books").select("id").order("price", { ascending: false, nullsFirst: false })
+    const { data } = await anon
+      .from("books")
+      .select("id")
+      .order("price", { ascending: false, nullsFirst: false })
     expect(ids(data)).toEqual([6, 2, 3, 5, 1, 4])
   })
 
@@ -266,12 +295,20 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
   })
 
   it("orders by a JSON path", async () => {
-    const { data } = await anon.from("books").select("id").not("meta->order", "is", null).order("meta->order", { ascending: false }).order("id")
+    const { data } = await anon
+      .from("books")
+      .select("id")
+      .not("meta->order", "is", null)
+      .order("meta->order", { ascending: false })
+      .order("id")
     expect(ids(data)).toEqual([2, 1, 5, 6])
   })
 
   it("answers PGRST100 for a malformed order", async () => {
-    const { error, status } = await anon.from("books").select("id").order("pages.sideways" as "pages")
+    const { error, status } = await anon
+      .from("books")
+      .select("id")
+      .order("pages.sideways" as "pages")
     expect(status).toBe(400)
     expect(error?.code).toBe("PGRST100")
   })
@@ -283,7 +320,11 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
 
   it("pages with range (offset and limit) and reports Content-Range", async () => {
     const recorder = recordingClient(stack)
-    const { data, status } = await recorder.client.from("books").select("id").order("id").range(2, 3)
+    const { data, status } = await recorder.client
+      .from("books")
+      .select("id")
+      .order("id")
+      .range(2, 3)
     expect(ids(data)).toEqual([3, 4])
     expect(status).toBe(200)
     expect(recorder.header("content-range")).toBe("2-3/*")
@@ -312,7 +353,10 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
 
   it("answers */0 for an empty counted result", async () => {
     const recorder = recordingClient(stack)
-    const { data, status, count } = await recorder.client.from("books").select("id", { count: "exact" }).eq("id", 99)
+    const { data, status, count } = await recorder.client
+      .from("books")
+      .select("id", { count: "exact" })
+      .eq("id", 99)
     expect(data).toEqual([])
     expect(status).toBe(200)
     expect(count).toBe(0)
@@ -326,7 +370,10 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
   })
 
   it("answers 416 PGRST103 for an offset past the counted rows", async () => {
-    const { error, status } = await anon.from("authors").select("id", { count: "exact" }).range(10, 12)
+    const { error, status } = await anon
+      .from("authors")
+      .select("id", { count: "exact" })
+      .range(10, 12)
     expect(status).toBe(416)
     expect(error).toMatchObject({
       code: "PGRST103",
@@ -336,7 +383,11 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
   })
 
   it("honours the Range header", async () => {
-    const { data, status } = await anon.from("books").select("id").order("id").setHeader("Range", "2-3")
+    const { data, status } = await anon
+      .from("books")
+      .select("id")
+      .order("id")
+      .setHeader("Range", "2-3")
     expect(status).toBe(200)
     expect(ids(data)).toEqual([3, 4])
   })
@@ -346,7 +397,8 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
     expect(status).toBe(416)
     expect(error).toMatchObject({
       code: "PGRST103",
-      details: "The lower boundary must be lower than or equal to the upper boundary in the Range header.",
+      details:
+        "The lower boundary must be lower than or equal to the upper boundary in the Range header.",
     })
   })
 
@@ -363,14 +415,19 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
   })
 
   it("counts with HEAD without a body", async () => {
-    const { data, count, status } = await anon.from("books").select("*", { count: "exact", head: true }).eq("published", true)
+    const { data, count, status } = await anon
+      .from("books")
+      .select("*", { count: "exact", head: true })
+      .eq("published", true)
     expect(status).toBe(200)
     expect(data).toBeNull()
     expect(count).toBe(4)
   })
 
   it("gives a planned count", async () => {
-    const { count, error } = await anon.from("numbers").select("n", { count: "planned", head: true })
+    const { count, error } = await anon
+      .from("numbers")
+      .select("n", { count: "planned", head: true })
     expect(error).toBeNull()
     expect(typeof count).toBe("number")
   })
@@ -381,15 +438,22 @@ describe(`REST reads: order, limits and ranges (${TEST_ENGINE})`, () => {
   })
 
   it("ignores a non-numeric limit, as PostgREST does", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/books?select=id&limit=ten`, { headers: { apikey: stack.keys.anonKey } })
+    const response = await fetch(`${stack.url}/rest/v1/books?select=id&limit=ten`, {
+      headers: { apikey: stack.keys.anonKey },
+    })
     expect(response.status).toBe(200)
     expect(await response.json()).toHaveLength(6)
   })
 
   it("answers 416 for a negative limit", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/books?select=id&limit=-1`, { headers: { apikey: stack.keys.anonKey } })
+    const response = await fetch(`${stack.url}/rest/v1/books?select=id&limit=-1`, {
+      headers: { apikey: stack.keys.anonKey },
+    })
     expect(response.status).toBe(416)
-    expect(await response.json()).toMatchObject({ code: "PGRST103", details: "Limit should be greater than or equal to zero." })
+    expect(await response.json()).toMatchObject({
+      code: "PGRST103",
+      details: "Limit should be greater than or equal to zero.",
+    })
   })
 })
 
@@ -400,7 +464,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("embeds one-to-many as an array", async () => {
-    const { data } = await anon.from("authors").select("name,books(id)").eq("id", 2).order("id", { referencedTable: "books" })
+    const { data } = await anon
+      .from("authors")
+      .select("name,books(id)")
+      .eq("id", 2)
+      .order("id", { referencedTable: "books" })
     expect(data).toEqual([{ name: "Stanisław Lem", books: [{ id: 3 }, { id: 4 }] }])
   })
 
@@ -410,7 +478,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("embeds null for a missing to-one", async () => {
-    const { data } = await anon.from("authors").select("id,author_profiles(bio)").in("id", [2, 3]).order("id")
+    const { data } = await anon
+      .from("authors")
+      .select("id,author_profiles(bio)")
+      .in("id", [2, 3])
+      .order("id")
     expect(data).toEqual([
       { id: 2, author_profiles: { bio: "Wrote Solaris" } },
       { id: 3, author_profiles: null },
@@ -423,7 +495,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("embeds many-to-many through the junction", async () => {
-    const { data } = await anon.from("books").select("id,genres(name)").eq("id", 4).order("id", { referencedTable: "genres" })
+    const { data } = await anon
+      .from("books")
+      .select("id,genres(name)")
+      .eq("id", 4)
+      .order("id", { referencedTable: "genres" })
     expect(data).toEqual([{ id: 4, genres: [{ name: "Science fiction" }, { name: "Humor" }] }])
   })
 
@@ -470,7 +546,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("filters parents with !inner", async () => {
-    const { data } = await anon.from("authors").select("id,books!inner(id)").gt("books.pages", 300).order("id")
+    const { data } = await anon
+      .from("authors")
+      .select("id,books!inner(id)")
+      .gt("books.pages", 300)
+      .order("id")
     expect(data).toEqual([
       { id: 1, books: [{ id: 2 }] },
       { id: 3, books: [{ id: 6 }] },
@@ -478,7 +558,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("filters by a to-one embed with !inner", async () => {
-    const { data } = await anon.from("books").select("id,authors!inner(country)").eq("authors.country", "PL").order("id")
+    const { data } = await anon
+      .from("books")
+      .select("id,authors!inner(country)")
+      .eq("authors.country", "PL")
+      .order("id")
     expect(data).toEqual([
       { id: 3, authors: { country: "PL" } },
       { id: 4, authors: { country: "PL" } },
@@ -494,14 +578,25 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("filters parents by an embed being null (not.is.null acts like !inner)", async () => {
-    const { data } = await anon.from("authors").select("id,author_profiles(bio)").not("author_profiles", "is", null).order("id")
+    const { data } = await anon
+      .from("authors")
+      .select("id,author_profiles(bio)")
+      .not("author_profiles", "is", null)
+      .order("id")
     expect(ids(data)).toEqual([1, 2])
-    const { data: without } = await anon.from("authors").select("id,author_profiles(bio)").is("author_profiles", null).order("id")
+    const { data: without } = await anon
+      .from("authors")
+      .select("id,author_profiles(bio)")
+      .is("author_profiles", null)
+      .order("id")
     expect(ids(without)).toEqual([3, 4])
   })
 
   it("answers PGRST120 for other operators on an embed", async () => {
-    const { error, status } = await anon.from("authors").select("id,author_profiles(bio)").eq("author_profiles", "x")
+    const { error, status } = await anon
+      .from("authors")
+      .select("id,author_profiles(bio)")
+      .eq("author_profiles", "x")
     expect(status).toBe(400)
     expect(error).toMatchObject({
       code: "PGRST120",
@@ -521,7 +616,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("orders parents by a to-one embed's column", async () => {
-    const { data } = await anon.from("books").select("id,authors(name)").order("authors(name)").order("id")
+    const { data } = await anon
+      .from("books")
+      .select("id,authors(name)")
+      .order("authors(name)")
+      .order("id")
     // Octavia (5,6), Stanisław (3,4), Ursula (1,2)
     expect(ids(data)).toEqual([5, 6, 3, 4, 1, 2])
   })
@@ -533,7 +632,10 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("answers PGRST118 for ordering by a to-many embed", async () => {
-    const { error, status } = await anon.from("authors").select("id,books(id)").order("books(title)")
+    const { error, status } = await anon
+      .from("authors")
+      .select("id,books(id)")
+      .order("books(title)")
     expect(status).toBe(400)
     expect(error).toMatchObject({
       code: "PGRST118",
@@ -543,7 +645,10 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("spreads a to-one embed's columns into the parent", async () => {
-    const { data } = await anon.from("books").select("title,...authors(author_name:name,country)").eq("id", 3)
+    const { data } = await anon
+      .from("books")
+      .select("title,...authors(author_name:name,country)")
+      .eq("id", 3)
     expect(data).toEqual([{ title: "Solaris", author_name: "Stanisław Lem", country: "PL" }])
   })
 
@@ -567,7 +672,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("embeds nothing for an empty embed list but still joins", async () => {
-    const { data } = await anon.from("books").select("id,authors!inner()").eq("authors.country", "US").order("id")
+    const { data } = await anon
+      .from("books")
+      .select("id,authors!inner()")
+      .eq("authors.country", "US")
+      .order("id")
     expect(data).toEqual([{ id: 1 }, { id: 2 }, { id: 5 }, { id: 6 }])
   })
 
@@ -576,7 +685,9 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
       .from("messages")
       .select("body,sender:people!sender_id(name),receiver:people!messages_receiver_id_fkey(name)")
       .eq("id", 1)
-    expect(data).toEqual([{ body: "hello Grace", sender: { name: "Ada" }, receiver: { name: "Grace" } }])
+    expect(data).toEqual([
+      { body: "hello Grace", sender: { name: "Ada" }, receiver: { name: "Grace" } },
+    ])
   })
 
   it("answers 300 PGRST201 for an ambiguous embed", async () => {
@@ -584,7 +695,8 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
     expect(status).toBe(300)
     expect(error).toMatchObject({
       code: "PGRST201",
-      message: "Could not embed because more than one relationship was found for 'messages' and 'people'",
+      message:
+        "Could not embed because more than one relationship was found for 'messages' and 'people'",
       hint: "Try changing 'people' to one of the following: 'people!messages_receiver_id_fkey', 'people!messages_sender_id_fkey'. Find the desired relationship in the 'details' key.",
     })
     expect(error?.details).toEqual([
@@ -617,7 +729,8 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
     expect(error).toMatchObject({
       code: "PGRST200",
       message: "Could not find a relationship between 'books' and 'genre' in the schema cache",
-      details: "Searched for a foreign key relationship between 'books' and 'genre' in the schema 'public', but no matches were found.",
+      details:
+        "Searched for a foreign key relationship between 'books' and 'genre' in the schema 'public', but no matches were found.",
       hint: "Perhaps you meant 'genres' instead of 'genre'.",
     })
   })
@@ -638,7 +751,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
   })
 
   it("embeds from a view through its base table's foreign key", async () => {
-    const { data } = await anon.from("published_books").select("id,authors(name)").in("id", [3, 5]).order("id")
+    const { data } = await anon
+      .from("published_books")
+      .select("id,authors(name)")
+      .in("id", [3, 5])
+      .order("id")
     expect(data).toEqual([
       { id: 3, authors: { name: "Stanisław Lem" } },
       { id: 5, authors: { name: "Octavia E. Butler" } },
@@ -658,7 +775,11 @@ describe(`REST reads: embedded resources (${TEST_ENGINE})`, () => {
 describe(`REST reads: content negotiation (${TEST_ENGINE})`, () => {
   it("returns one object with single()", async () => {
     const recorder = recordingClient(stack)
-    const { data, status } = await recorder.client.from("authors").select("name").eq("id", 3).single()
+    const { data, status } = await recorder.client
+      .from("authors")
+      .select("name")
+      .eq("id", 3)
+      .single()
     expect(status).toBe(200)
     expect(data).toEqual({ name: "Octavia E. Butler" })
     expect(recorder.header("content-type")).toBe("application/vnd.pgrst.object+json; charset=utf-8")
@@ -687,20 +808,34 @@ describe(`REST reads: content negotiation (${TEST_ENGINE})`, () => {
   })
 
   it("returns CSV with csv()", async () => {
-    const { data, error } = await anon.from("books").select("id,title,price").in("id", [2, 4]).order("id").csv()
+    const { data, error } = await anon
+      .from("books")
+      .select("id,title,price")
+      .in("id", [2, 4])
+      .order("id")
+      .csv()
     expect(error).toBeNull()
     expect(data).toBe('id,title,price\n2,"The Left Hand of Darkness",12.50\n4,"The Cyberiad",')
   })
 
   it("strips null values with stripNulls()", async () => {
     const recorder = recordingClient(stack)
-    const { data } = await recorder.client.from("authors").select("id,country,born").in("id", [3, 4]).order("id").stripNulls()
+    const { data } = await recorder.client
+      .from("authors")
+      .select("id,country,born")
+      .in("id", [3, 4])
+      .order("id")
+      .stripNulls()
     expect(data).toEqual([{ id: 3, country: "US", born: "1947-06-22" }, { id: 4 }])
-    expect(recorder.header("content-type")).toBe("application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8")
+    expect(recorder.header("content-type")).toBe(
+      "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"
+    )
   })
 
   it("answers PGRST100 for a cast that is not a type name", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/books?select=${encodeURIComponent("id::text from pg_authid")}`)
+    const response = await fetch(
+      `${stack.url}/rest/v1/books?select=${encodeURIComponent("id::text from pg_authid")}`
+    )
     expect(response.status).toBe(400)
     expect((await response.json()).code).toBe("PGRST100")
     // supabase-js strips the spaces; the result is then simply an unknown type.
@@ -720,9 +855,15 @@ describe(`REST reads: content negotiation (${TEST_ENGINE})`, () => {
   })
 
   it("answers 406 PGRST107 for an unavailable media type", async () => {
-    const { error, status } = await anon.from("authors").select("id").setHeader("Accept", "application/xml")
+    const { error, status } = await anon
+      .from("authors")
+      .select("id")
+      .setHeader("Accept", "application/xml")
     expect(status).toBe(406)
-    expect(error).toMatchObject({ code: "PGRST107", message: "None of these media types are available: application/xml" })
+    expect(error).toMatchObject({
+      code: "PGRST107",
+      message: "None of these media types are available: application/xml",
+    })
   })
 
   it("reads another exposed schema with Accept-Profile and says so in Content-Profile", async () => {
@@ -771,9 +912,14 @@ describe(`REST reads: content negotiation (${TEST_ENGINE})`, () => {
   })
 
   it("answers 404 PGRST125 for a path that is not a resource", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/books/1`, { headers: { apikey: stack.keys.anonKey } })
+    const response = await fetch(`${stack.url}/rest/v1/books/1`, {
+      headers: { apikey: stack.keys.anonKey },
+    })
     expect(response.status).toBe(404)
-    expect(await response.json()).toMatchObject({ code: "PGRST125", message: "Invalid path specified in request URL" })
+    expect(await response.json()).toMatchObject({
+      code: "PGRST125",
+      message: "Invalid path specified in request URL",
+    })
   })
 })
 
@@ -791,17 +937,24 @@ describe(`REST reads: preferences (${TEST_ENGINE})`, () => {
   })
 
   it("ignores an unknown time zone, and refuses it with handling=strict", async () => {
-    const lenient = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, { headers: { prefer: "timezone=Mars/Olympus" } })
+    const lenient = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, {
+      headers: { prefer: "timezone=Mars/Olympus" },
+    })
     expect(lenient.status).toBe(200)
     const strict = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, {
       headers: { prefer: "handling=strict, timezone=Mars/Olympus" },
     })
     expect(strict.status).toBe(400)
-    expect(await strict.json()).toMatchObject({ code: "PGRST122", details: "Invalid preferences: timezone=Mars/Olympus" })
+    expect(await strict.json()).toMatchObject({
+      code: "PGRST122",
+      details: "Invalid preferences: timezone=Mars/Olympus",
+    })
   })
 
   it("refuses unknown preferences with handling=strict", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/authors?select=id`, { headers: { prefer: "handling=strict, return=everything" } })
+    const response = await fetch(`${stack.url}/rest/v1/authors?select=id`, {
+      headers: { prefer: "handling=strict, return=everything" },
+    })
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({
       code: "PGRST122",
@@ -822,7 +975,10 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   it("sets role, claims and request settings as PostgREST does", async () => {
     const token = await userToken(stack, ALICE)
     const client = tokenClient(stack, token)
-    const { data } = await client.rpc("whoami").setHeader("x-custom", "yes").setHeader("cookie", "flavour=mint")
+    const { data } = await client
+      .rpc("whoami")
+      .setHeader("x-custom", "yes")
+      .setHeader("cookie", "flavour=mint")
     expect(data).toEqual({
       role: "authenticated",
       sub: ALICE,
@@ -859,25 +1015,42 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
 
   it("accepts HS256 tokens signed with the shared secret (device JWTs)", async () => {
     const now = Math.floor(Date.now() / 1000)
-    const token = await stack.keys.signWithSecret({ sub: ALICE, role: "authenticated", exp: now + 60 })
+    const token = await stack.keys.signWithSecret({
+      sub: ALICE,
+      role: "authenticated",
+      exp: now + 60,
+    })
     const { data } = await tokenClient(stack, token).from("notes").select("body").order("id")
     expect(data).toHaveLength(2)
   })
 
   it("lets the service role bypass RLS", async () => {
-    const { data } = await tokenClient(stack, stack.keys.serviceRoleKey).from("notes").select("body")
+    const { data } = await tokenClient(stack, stack.keys.serviceRoleKey)
+      .from("notes")
+      .select("body")
     expect(data).toHaveLength(3)
   })
 
   it("answers 401 PGRST303 with WWW-Authenticate for an expired token", async () => {
     const now = Math.floor(Date.now() / 1000)
-    const token = await stack.keys.signAccessToken({ sub: ALICE, role: "authenticated", exp: now - 120 })
+    const token = await stack.keys.signAccessToken({
+      sub: ALICE,
+      role: "authenticated",
+      exp: now - 120,
+    })
     const response = await fetch(`${stack.url}/rest/v1/notes`, {
       headers: { apikey: stack.keys.anonKey, authorization: `Bearer ${token}` },
     })
     expect(response.status).toBe(401)
-    expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token", error_description="JWT expired"')
-    expect(await response.json()).toEqual({ code: "PGRST303", details: null, hint: null, message: "JWT expired" })
+    expect(response.headers.get("www-authenticate")).toBe(
+      'Bearer error="invalid_token", error_description="JWT expired"'
+    )
+    expect(await response.json()).toEqual({
+      code: "PGRST303",
+      details: null,
+      hint: null,
+      message: "JWT expired",
+    })
   })
 
   it("answers 401 PGRST301 for a bad signature", async () => {
@@ -894,7 +1067,9 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   })
 
   it("answers 401 PGRST301 for a token that is not a JWT", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/notes`, { headers: { authorization: "Bearer abc" } })
+    const response = await fetch(`${stack.url}/rest/v1/notes`, {
+      headers: { authorization: "Bearer abc" },
+    })
     expect(response.status).toBe(401)
     expect(response.headers.get("www-authenticate")).toBe(
       'Bearer error="invalid_token", error_description="Expected 3 parts in JWT; got 1"'
@@ -903,30 +1078,48 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   })
 
   it("answers 401 for an empty bearer token", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/notes`, { headers: { authorization: "Bearer " } })
+    const response = await fetch(`${stack.url}/rest/v1/notes`, {
+      headers: { authorization: "Bearer " },
+    })
     expect(response.status).toBe(401)
-    expect(await response.json()).toMatchObject({ code: "PGRST301", message: "Empty JWT is sent in Authorization header" })
+    expect(await response.json()).toMatchObject({
+      code: "PGRST301",
+      message: "Empty JWT is sent in Authorization header",
+    })
   })
 
   it("answers 401 for a role that does not exist", async () => {
     const token = await userToken(stack, ALICE, { role: "ghost" })
-    const response = await fetch(`${stack.url}/rest/v1/notes`, { headers: { authorization: `Bearer ${token}` } })
+    const response = await fetch(`${stack.url}/rest/v1/notes`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(response.status).toBe(401)
-    expect(await response.json()).toMatchObject({ code: "22023", message: 'role "ghost" does not exist' })
+    expect(await response.json()).toMatchObject({
+      code: "22023",
+      message: 'role "ghost" does not exist',
+    })
   })
 
   it("refuses a role the API may not switch to, like the superuser", async () => {
     const token = await userToken(stack, ALICE, { role: "postgres" })
-    const response = await fetch(`${stack.url}/rest/v1/notes`, { headers: { authorization: `Bearer ${token}` } })
+    const response = await fetch(`${stack.url}/rest/v1/notes`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(response.status).toBe(403)
-    expect(await response.json()).toMatchObject({ code: "42501", message: 'permission denied to set role "postgres"' })
+    expect(await response.json()).toMatchObject({
+      code: "42501",
+      message: 'permission denied to set role "postgres"',
+    })
   })
 
   it("answers 401 42501 to anon for a table without grants", async () => {
     const recorder = recordingClient(stack)
     const { error, status } = await recorder.client.from("staff_only").select("*")
     expect(status).toBe(401)
-    expect(error).toMatchObject({ code: "42501", message: "permission denied for table staff_only" })
+    expect(error).toMatchObject({
+      code: "42501",
+      message: "permission denied for table staff_only",
+    })
     expect(recorder.header("www-authenticate")).toBe("Bearer")
   })
 
@@ -940,7 +1133,9 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
 
 describe(`REST reads: schema cache (${TEST_ENGINE})`, () => {
   it("picks up a new column after NOTIFY pgrst, 'reload schema'", async () => {
-    await stack.db.exec("alter table public.genres add column slug text; update public.genres set slug = 'f' where id = 1;")
+    await stack.db.exec(
+      "alter table public.genres add column slug text; update public.genres set slug = 'f' where id = 1;"
+    )
     await stack.db.exec("notify pgrst, 'reload schema'")
     let row: unknown
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -953,7 +1148,9 @@ describe(`REST reads: schema cache (${TEST_ENGINE})`, () => {
   })
 
   it("sees a new table after NOTIFY pgrst, 'reload schema'", async () => {
-    await stack.db.exec("create table public.late_arrival (id int primary key); insert into public.late_arrival values (7);")
+    await stack.db.exec(
+      "create table public.late_arrival (id int primary key); insert into public.late_arrival values (7);"
+    )
     await stack.db.exec("notify pgrst, 'reload schema'")
     let result: { data: unknown; status: number } = { data: null, status: 0 }
     for (let attempt = 0; attempt < 50; attempt++) {

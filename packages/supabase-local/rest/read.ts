@@ -1,5 +1,6 @@
 // Reads: a table, view or set-returning function as one statement that selects, counts and
 // builds the response body in Postgres.
+import { type Queryable } from "../db/types"
 import { ApiError } from "./errors"
 import {
   baseHeaders,
@@ -20,16 +21,9 @@ import {
   type PlanContext,
   type ReadNode,
 } from "./read-plan"
-import {
-  appliedPreferences,
-  resolveRange,
-  type Preferences,
-  type QueryParams,
-} from "./request"
+import { appliedPreferences, resolveRange, type Preferences, type QueryParams } from "./request"
 import { type SchemaCache, type Table } from "./schema-cache"
 import { SqlParams } from "./sql"
-import { type Queryable } from "../db/types"
-
 
 /**
  * The one statement a read runs: rows selected, counted and aggregated into the response body
@@ -39,10 +33,19 @@ export function buildReadSql(
   cache: SchemaCache,
   source: { table: Table | null; alias: string; from: string; params?: SqlParams },
   qp: QueryParams,
-  options: { rangeHeader?: string; maxRows: number; count?: Preferences["count"]; format: BodyFormat }
+  options: {
+    rangeHeader?: string
+    maxRows: number
+    count?: Preferences["count"]
+    format: BodyFormat
+  }
 ) {
   const items = parseSelect(qp.select ?? "*")
-  const pctx: PlanContext = { cache, params: source.params ?? new SqlParams(), counter: { next: 0 } }
+  const pctx: PlanContext = {
+    cache,
+    params: source.params ?? new SqlParams(),
+    counter: { next: 0 },
+  }
   const range = resolveRange(options.rangeHeader, qp.levels.get(""), options.maxRows)
   const root = planRead(pctx, source, items, qp.levels)
   const rows = selectSql(pctx, root, null, {
@@ -59,9 +62,14 @@ export function buildReadSql(
 async function plannedCount(tx: Queryable, pctx: PlanContext, root: ReadNode): Promise<number> {
   const explainCtx = { ...pctx, params: new SqlParams() }
   const sql = countSql(explainCtx, root).replace(/^select count\(\*\)/, "select 1")
-  const { rows } = await tx.query<{ "QUERY PLAN": unknown }>(`explain (format json) ${sql}`, explainCtx.params.values)
+  const { rows } = await tx.query<{ "QUERY PLAN": unknown }>(
+    `explain (format json) ${sql}`,
+    explainCtx.params.values
+  )
   const raw = rows[0]?.["QUERY PLAN"]
-  const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as [{ Plan: { "Plan Rows": number } }]
+  const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as [
+    { Plan: { "Plan Rows": number } },
+  ]
   return Math.round(plan[0].Plan["Plan Rows"])
 }
 
@@ -81,33 +89,48 @@ export async function read(
   })
   const count = rc.prefs.count
 
-  return execute(rs, rc, async (tx) => {
-    const { rows: result } = await tx.query<{ total: string | null; page: number; body: string }>(sql, pctx.params.values)
-    const row = result[0]!
-    let total = row.total === null ? undefined : Number(row.total)
-    if (count === "planned" || (count === "estimated" && total !== undefined && total > rs.maxRows)) {
-      total = await plannedCount(tx, pctx, root)
-    }
-    const lower = range.offset
-    const upper = lower + row.page - 1
-    const headers = baseHeaders(rc)
-    headers["content-range"] = contentRange(lower, upper, total)
-    const applied = appliedPreferences(rc.prefs, ["count", "tx", "handling"])
-    if (applied) headers["preference-applied"] = applied
-    if (total !== undefined && lower > total) {
-      const error = new ApiError(
-        416,
-        "PGRST103",
-        "Requested range not satisfiable",
-        `An offset of ${lower} was requested, but there are only ${total} rows.`
+  return execute(
+    rs,
+    rc,
+    async (tx) => {
+      const { rows: result } = await tx.query<{ total: string | null; page: number; body: string }>(
+        sql,
+        pctx.params.values
       )
-      return { status: 416, headers: { ...headers, "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(error.body()) }
-    }
-    const status = total !== undefined && row.page < total ? 206 : 200
-    let body = row.body
-    if (options.singleComposite) body = row.page === 0 ? "null" : body.slice(1, -1)
-    else if (rc.media.singular) body = singleObject(body, row.page)
+      const row = result[0]!
+      let total = row.total === null ? undefined : Number(row.total)
+      if (
+        count === "planned" ||
+        (count === "estimated" && total !== undefined && total > rs.maxRows)
+      ) {
+        total = await plannedCount(tx, pctx, root)
+      }
+      const lower = range.offset
+      const upper = lower + row.page - 1
+      const headers = baseHeaders(rc)
+      headers["content-range"] = contentRange(lower, upper, total)
+      const applied = appliedPreferences(rc.prefs, ["count", "tx", "handling"])
+      if (applied) headers["preference-applied"] = applied
+      if (total !== undefined && lower > total) {
+        const error = new ApiError(
+          416,
+          "PGRST103",
+          "Requested range not satisfiable",
+          `An offset of ${lower} was requested, but there are only ${total} rows.`
+        )
+        return {
+          status: 416,
+          headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+          body: JSON.stringify(error.body()),
+        }
+      }
+      const status = total !== undefined && row.page < total ? 206 : 200
+      let body = row.body
+      if (options.singleComposite) body = row.page === 0 ? "null" : body.slice(1, -1)
+      else if (rc.media.singular) body = singleObject(body, row.page)
 
-    return { status, headers, body }
-  }, { oneShot: count !== "planned" && count !== "estimated" })
+      return { status, headers, body }
+    },
+    { oneShot: count !== "planned" && count !== "estimated" }
+  )
 }

@@ -1,5 +1,5 @@
 import { ApiError } from "./errors"
-import { type ForeignKey, qualified, type SchemaCache, type Table } from "./schema-cache"
+import { qualified, type ForeignKey, type SchemaCache, type Table } from "./schema-cache"
 import { closest } from "./similar"
 
 export type Relationship = {
@@ -132,7 +132,8 @@ export function resolveRelationship(
       if (fk.foreignSchema === source.schema && fk.foreignTable === source.name) {
         related.add(fk.table)
         for (const other of cache.foreignKeys) {
-          if (other !== fk && other.schema === fk.schema && other.table === fk.table) related.add(other.foreignTable)
+          if (other !== fk && other.schema === fk.schema && other.table === fk.table)
+            related.add(other.foreignTable)
         }
       }
     }

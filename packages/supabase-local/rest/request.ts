@@ -1,13 +1,13 @@
 import { ApiError } from "./errors"
-import { type LevelParams } from "./read-plan"
 import {
-  type Condition,
   parseFieldKey,
   parseFilter,
   parseLogic,
   parseOrder,
   splitKey,
+  type Condition,
 } from "./query-grammar"
+import { type LevelParams } from "./read-plan"
 
 export type Preferences = {
   return?: "minimal" | "headers-only" | "representation"
@@ -72,7 +72,11 @@ export function appliedPreferences(
     if (include.includes(key) && prefs[key]) applied.push(`${key}=${prefs[key]}`)
   }
   if (prefs.timezone) applied.push(`timezone=${prefs.timezone}`)
-  if (include.includes("maxAffected") && prefs.handling === "strict" && prefs.maxAffected !== undefined) {
+  if (
+    include.includes("maxAffected") &&
+    prefs.handling === "strict" &&
+    prefs.maxAffected !== undefined
+  ) {
     applied.push(`max-affected=${prefs.maxAffected}`)
   }
   return applied.length ? applied.join(", ") : undefined
@@ -90,7 +94,12 @@ export type QueryParams = {
 /** limit/offset as PostgREST reads them: a negative limit is refused, a non-number ignored. */
 function parseInteger(name: "limit" | "offset", value: string): number | undefined {
   if (name === "limit" && /^-\d+$/.test(value)) {
-    throw new ApiError(416, "PGRST103", "Requested range not satisfiable", "Limit should be greater than or equal to zero.")
+    throw new ApiError(
+      416,
+      "PGRST103",
+      "Requested range not satisfiable",
+      "Limit should be greater than or equal to zero."
+    )
   }
   return /^\d+$/.test(value) ? Number(value) : undefined
 }
@@ -121,7 +130,8 @@ export function parseQueryParams(
     else {
       const parts = splitKey(key)
       const last = parts.at(-1) ?? ""
-      const negatedLogic = parts.length >= 2 && parts.at(-2) === "not" && (last === "or" || last === "and")
+      const negatedLogic =
+        parts.length >= 2 && parts.at(-2) === "not" && (last === "or" || last === "and")
       const path = parts.slice(0, negatedLogic ? -2 : -1)
       if (last === "order") level(path).order = parseOrder(value)
       else if (last === "limit") level(path).limit = parseInteger("limit", value)
@@ -142,7 +152,11 @@ export function parseQueryParams(
 export type Range = { offset: number; limit?: number }
 
 /** Combines `Range: a-b` with limit/offset, as PostgREST intersects them. */
-export function resolveRange(header: string | undefined, level: LevelParams | undefined, maxRows: number): Range {
+export function resolveRange(
+  header: string | undefined,
+  level: LevelParams | undefined,
+  maxRows: number
+): Range {
   let offset = level?.offset ?? 0
   let limit = level?.limit
   if (header) {
@@ -159,10 +173,9 @@ export function resolveRange(header: string | undefined, level: LevelParams | un
         )
       }
       const start = Math.max(lower, offset)
-      const ends = [
-        upper,
-        limit !== undefined ? offset + limit - 1 : undefined,
-      ].filter((n): n is number => n !== undefined)
+      const ends = [upper, limit !== undefined ? offset + limit - 1 : undefined].filter(
+        (n): n is number => n !== undefined
+      )
       offset = start
       limit = ends.length ? Math.max(0, Math.min(...ends) - start + 1) : undefined
     }

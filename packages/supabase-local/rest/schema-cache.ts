@@ -212,7 +212,8 @@ function toRoutine(row: z.infer<typeof routineRow>): Routine {
   let hasOutParams = false
   row.arg_types.forEach((type, index) => {
     const mode = modes[index] ?? "i"
-    if (mode === "i" || mode === "b" || mode === "v") inputs.push({ name: names[index] ?? "", type })
+    if (mode === "i" || mode === "b" || mode === "v")
+      inputs.push({ name: names[index] ?? "", type })
     if (mode === "o" || mode === "b" || mode === "t") hasOutParams = true
   })
   const firstDefault = inputs.length - row.n_defaults
@@ -289,7 +290,14 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
     const table = tables.get(key)
     if (table) Object.assign(table, entry)
   }
-  foreignKeys.push(...viewForeignKeys(tables, foreignKeys, keys, viewColumnRows.rows.map((r) => viewColumnRow.parse(r))))
+  foreignKeys.push(
+    ...viewForeignKeys(
+      tables,
+      foreignKeys,
+      keys,
+      viewColumnRows.rows.map((r) => viewColumnRow.parse(r))
+    )
+  )
   const routines = new Map<string, Routine[]>()
   for (const raw of routineRows.rows) {
     const routine = toRoutine(routineRow.parse(raw))
@@ -303,7 +311,9 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
   const zoneRows = await db.query<{ name: string }>("select name from pg_catalog.pg_timezone_names")
   const timezones = new Set(zoneRows.rows.map((row) => row.name))
 
-  const settingRows = await db.query<{ role: string; settings: string; global: boolean }>(ROLE_SETTINGS_SQL)
+  const settingRows = await db.query<{ role: string; settings: string; global: boolean }>(
+    ROLE_SETTINGS_SQL
+  )
   const roleSettings = new Map<string, Record<string, string>>()
   // Settings for every database first, then this database's, which win.
   for (const row of [...settingRows.rows].sort((a, b) => Number(b.global) - Number(a.global))) {
@@ -311,7 +321,8 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
     for (const entry of z.array(z.string()).parse(JSON.parse(row.settings))) {
       const index = entry.indexOf("=")
       const name = entry.slice(0, index)
-      if (index > 0 && name !== "search_path" && name !== "role") settings[name] = entry.slice(index + 1)
+      if (index > 0 && name !== "search_path" && name !== "role")
+        settings[name] = entry.slice(index + 1)
     }
     roleSettings.set(row.role, settings)
   }

@@ -13,7 +13,11 @@ function distance(a: string, b: string): number {
 }
 
 /** The closest name with at least `minScore` similarity, for "Perhaps you meant…" hints. */
-export function closest(name: string, candidates: Iterable<string>, minScore = 0.75): string | undefined {
+export function closest(
+  name: string,
+  candidates: Iterable<string>,
+  minScore = 0.75
+): string | undefined {
   let best: string | undefined
   let bestScore = minScore
   for (const candidate of candidates) {

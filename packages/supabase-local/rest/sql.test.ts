@@ -10,7 +10,9 @@ describe("inlineParams", () => {
   })
 
   it("leaves $n inside string literals and quoted identifiers alone", () => {
-    expect(inlineParams(`select '$1 ''$2''', "col$1", $1`, ["x"])).toBe(`select '$1 ''$2''', "col$1", 'x'`)
+    expect(inlineParams(`select '$1 ''$2''', "col$1", $1`, ["x"])).toBe(
+      `select '$1 ''$2''', "col$1", 'x'`
+    )
   })
 
   it("writes NULL for null values", () => {

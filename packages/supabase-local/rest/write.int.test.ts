@@ -1,7 +1,6 @@
 import { type PostgrestSingleResponse } from "@supabase/supabase-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 import {
   ALICE,
   anonClient,
@@ -12,6 +11,7 @@ import {
   userClient,
   userToken,
 } from "../testing/rest-conformance"
+import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
 
 // Writes and RPC through @supabase/supabase-js, asserting PostgREST's statuses, headers, bodies
 // and error codes. Tests in this file run in order and each touches rows of its own.
@@ -42,7 +42,10 @@ async function rest(path: string, init: RequestInit = {}) {
 
 describe(`REST writes: insert (${TEST_ENGINE})`, () => {
   it("inserts one row and returns it with select()", async () => {
-    const { data, error, status } = await anon.from("counters").insert({ key: "a1", value: 1 }).select()
+    const { data, error, status } = await anon
+      .from("counters")
+      .insert({ key: "a1", value: 1 })
+      .select()
     expect(error).toBeNull()
     expect(status).toBe(201)
     expect(data).toEqual([{ key: "a1", value: 1, label: "unnamed" }])
@@ -61,7 +64,10 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
 
   it("returns chosen columns and Preference-Applied", async () => {
     const recorder = recordingClient(stack)
-    const { data } = await recorder.client.from("counters").insert({ key: "a3", value: 3 }).select("key")
+    const { data } = await recorder.client
+      .from("counters")
+      .insert({ key: "a3", value: 3 })
+      .select("key")
     expect(data).toEqual([{ key: "a3" }])
     expect(recorder.header("preference-applied")).toBe("return=representation")
     expect(recorder.header("content-type")).toBe("application/json; charset=utf-8")
@@ -69,7 +75,10 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
 
   it("inserts in bulk with columns= and counts", async () => {
     const rows = Array.from({ length: 50 }, (_, i) => ({ key: `bulk-${i}`, value: i }))
-    const { data, count, status } = await anon.from("counters").insert(rows, { count: "exact" }).select("key")
+    const { data, count, status } = await anon
+      .from("counters")
+      .insert(rows, { count: "exact" })
+      .select("key")
     expect(status).toBe(201)
     expect(count).toBe(50)
     expect(data).toHaveLength(50)
@@ -83,7 +92,8 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
     expect(status).toBe(400)
     expect(error).toMatchObject({
       code: "23502",
-      message: 'null value in column "created_at" of relation "events" violates not-null constraint',
+      message:
+        'null value in column "created_at" of relation "events" violates not-null constraint',
     })
   })
 
@@ -127,7 +137,8 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
     expect(status).toBe(409)
     expect(error).toMatchObject({
       code: "23503",
-      message: 'insert or update on table "events" violates foreign key constraint "events_author_id_fkey"',
+      message:
+        'insert or update on table "events" violates foreign key constraint "events_author_id_fkey"',
       details: 'Key (author_id)=(99) is not present in table "authors".',
     })
   })
@@ -159,7 +170,12 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
       body: "{bad",
     })
     expect(response.status).toBe(400)
-    expect(await response.json()).toEqual({ code: "PGRST102", message: "Empty or invalid json", details: null, hint: null })
+    expect(await response.json()).toEqual({
+      code: "PGRST102",
+      message: "Empty or invalid json",
+      details: null,
+      hint: null,
+    })
   })
 
   it("answers 400 PGRST102 when bulk rows have different keys and no columns=", async () => {
@@ -169,7 +185,10 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
       body: JSON.stringify([{ key: "k1" }, { key: "k2", value: 2 }]),
     })
     expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ code: "PGRST102", message: "All object keys must match" })
+    expect(await response.json()).toMatchObject({
+      code: "PGRST102",
+      message: "All object keys must match",
+    })
   })
 
   it("answers Location for Prefer: return=headers-only", async () => {
@@ -197,13 +216,20 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
   })
 
   it("inserts into another schema with Content-Profile", async () => {
-    const { data, status } = await anonClient(stack, "library").from("shelves").insert({ id: 3, label: "Middle" }).select()
+    const { data, status } = await anonClient(stack, "library")
+      .from("shelves")
+      .insert({ id: 3, label: "Middle" })
+      .select()
     expect(status).toBe(201)
     expect(data).toEqual([{ id: 3, label: "Middle" }])
   })
 
   it("returns one object for insert().select().single()", async () => {
-    const { data, status } = await anon.from("counters").insert({ key: "one" }).select("key").single()
+    const { data, status } = await anon
+      .from("counters")
+      .insert({ key: "one" })
+      .select("key")
+      .single()
     expect(status).toBe(201)
     expect(data).toEqual({ key: "one" })
   })
@@ -222,7 +248,11 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
 
   it("discards the transaction with Prefer: tx=rollback", async () => {
     const recorder = recordingClient(stack)
-    const { data, status } = await recorder.client.from("counters").insert({ key: "ghost" }).select("key").rollback()
+    const { data, status } = await recorder.client
+      .from("counters")
+      .insert({ key: "ghost" })
+      .select("key")
+      .rollback()
     expect(status).toBe(201)
     expect(data).toEqual([{ key: "ghost" }])
     expect(recorder.header("preference-applied")).toBe("return=representation, tx=rollback")
@@ -231,7 +261,10 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
   })
 
   it("inserts 1,000 rows in one request", async () => {
-    const rows = Array.from({ length: 1000 }, (_, i) => ({ kind: `bulk-${i}`, author_id: (i % 4) + 1 }))
+    const rows = Array.from({ length: 1000 }, (_, i) => ({
+      kind: `bulk-${i}`,
+      author_id: (i % 4) + 1,
+    }))
     const { count, status, error } = await anon.from("events").insert(rows, { count: "exact" })
     expect(error).toBeNull()
     expect(status).toBe(201)
@@ -241,7 +274,10 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
 
 describe(`REST writes: upsert (${TEST_ENGINE})`, () => {
   it("merges duplicates and answers 200 when nothing new was inserted", async () => {
-    const { data, status } = await anon.from("counters").upsert({ key: "a1", value: 100 }).select("key,value")
+    const { data, status } = await anon
+      .from("counters")
+      .upsert({ key: "a1", value: 100 })
+      .select("key,value")
     expect(status).toBe(200)
     expect(data).toEqual([{ key: "a1", value: 100 }])
   })
@@ -250,20 +286,31 @@ describe(`REST writes: upsert (${TEST_ENGINE})`, () => {
     const recorder = recordingClient(stack)
     const { data, status } = await recorder.client
       .from("counters")
-      .upsert([{ key: "a1", value: 101 }, { key: "u-new", value: 1 }])
+      .upsert([
+        { key: "a1", value: 101 },
+        { key: "u-new", value: 1 },
+      ])
       .select("key,value")
     expect(status).toBe(201)
     expect(data).toEqual([
       { key: "a1", value: 101 },
       { key: "u-new", value: 1 },
     ])
-    expect(recorder.header("preference-applied")).toBe("resolution=merge-duplicates, return=representation")
+    expect(recorder.header("preference-applied")).toBe(
+      "resolution=merge-duplicates, return=representation"
+    )
   })
 
   it("keeps existing rows with ignoreDuplicates and returns only new ones", async () => {
     const { data, status } = await anon
       .from("counters")
-      .upsert([{ key: "a1", value: 999 }, { key: "u-ignored-new", value: 7 }], { ignoreDuplicates: true })
+      .upsert(
+        [
+          { key: "a1", value: 999 },
+          { key: "u-ignored-new", value: 7 },
+        ],
+        { ignoreDuplicates: true }
+      )
       .select("key,value")
     expect(status).toBe(201)
     expect(data).toEqual([{ key: "u-ignored-new", value: 7 }])
@@ -300,7 +347,10 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
 
   it("answers 204 for an update without select()", async () => {
     const recorder = recordingClient(stack)
-    const { data, status } = await recorder.client.from("counters").update({ value: 11 }).eq("key", "visits")
+    const { data, status } = await recorder.client
+      .from("counters")
+      .update({ value: 11 })
+      .eq("key", "visits")
     expect(status).toBe(204)
     expect(data).toBeNull()
     expect(recorder.header("content-range")).toBe("0-0/*")
@@ -317,7 +367,11 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
   })
 
   it("returns [] when an update matches nothing", async () => {
-    const { data, status } = await anon.from("counters").update({ value: 1 }).eq("key", "nothing").select()
+    const { data, status } = await anon
+      .from("counters")
+      .update({ value: 1 })
+      .eq("key", "nothing")
+      .select()
     expect(status).toBe(200)
     expect(data).toEqual([])
   })
@@ -339,12 +393,18 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
       message: "Query result exceeds max-affected preference constraint",
       details: "The query affects 50 rows",
     })
-    const { count } = await anon.from("counters").select("key", { count: "exact", head: true }).eq("label", "too many")
+    const { count } = await anon
+      .from("counters")
+      .select("key", { count: "exact", head: true })
+      .eq("label", "too many")
     expect(count).toBe(0)
   })
 
   it("updates within max-affected", async () => {
-    const { error, status } = await maxAffected(anon.from("counters").update({ value: 2 }).eq("key", "likes"), 1)
+    const { error, status } = await maxAffected(
+      anon.from("counters").update({ value: 2 }).eq("key", "likes"),
+      1
+    )
     expect(error).toBeNull()
     expect(status).toBe(204)
   })
@@ -358,26 +418,41 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
       .limit(2)
       .select("key")
     expect(data).toEqual([{ key: "bulk-0" }, { key: "bulk-1" }])
-    const { count } = await anon.from("counters").select("key", { count: "exact", head: true }).eq("label", "first two")
+    const { count } = await anon
+      .from("counters")
+      .select("key", { count: "exact", head: true })
+      .eq("label", "first two")
     expect(count).toBe(2)
   })
 
   it("deletes filtered rows and returns them", async () => {
-    const { data, status } = await anon.from("counters").delete().eq("key", "likes").select("key,value")
+    const { data, status } = await anon
+      .from("counters")
+      .delete()
+      .eq("key", "likes")
+      .select("key,value")
     expect(status).toBe(200)
     expect(data).toEqual([{ key: "likes", value: 2 }])
   })
 
   it("answers 204 for a delete without select() and counts", async () => {
     const recorder = recordingClient(stack)
-    const { status, count } = await recorder.client.from("counters").delete({ count: "exact" }).like("key", "csv-*")
+    const { status, count } = await recorder.client
+      .from("counters")
+      .delete({ count: "exact" })
+      .like("key", "csv-*")
     expect(status).toBe(204)
     expect(count).toBe(2)
     expect(recorder.header("content-range")).toBe("*/2")
   })
 
   it("deletes through an or filter", async () => {
-    const { data } = await anon.from("counters").delete().or("key.eq.a2,key.eq.a3").select("key").order("key")
+    const { data } = await anon
+      .from("counters")
+      .delete()
+      .or("key.eq.a2,key.eq.a3")
+      .select("key")
+      .order("key")
     expect(data).toEqual([{ key: "a2" }, { key: "a3" }])
   })
 
@@ -390,7 +465,10 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
   it("answers 405 PGRST117 for an unsupported method", async () => {
     const response = await rest("/counters", { method: "PROPFIND" })
     expect(response.status).toBe(405)
-    expect(await response.json()).toMatchObject({ code: "PGRST117", message: "Unsupported HTTP method: PROPFIND" })
+    expect(await response.json()).toMatchObject({
+      code: "PGRST117",
+      message: "Unsupported HTTP method: PROPFIND",
+    })
   })
 
   it("upserts one row with PUT, answering 201 then 200", async () => {
@@ -454,7 +532,10 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
 describe(`REST writes: RLS (${TEST_ENGINE})`, () => {
   it("inserts a user's own row, owner taken from auth.uid()", async () => {
     const alice = await userClient(stack, ALICE)
-    const { data, status } = await alice.from("notes").insert({ body: "alice note 3" }).select("owner_id,body")
+    const { data, status } = await alice
+      .from("notes")
+      .insert({ body: "alice note 3" })
+      .select("owner_id,body")
     expect(status).toBe(201)
     expect(data).toEqual([{ owner_id: ALICE, body: "alice note 3" }])
   })
@@ -479,7 +560,11 @@ describe(`REST writes: RLS (${TEST_ENGINE})`, () => {
 
   it("cannot update another user's row", async () => {
     const bob = await userClient(stack, BOB)
-    const { data, status } = await bob.from("notes").update({ body: "hacked" }).eq("body", "alice note 1").select()
+    const { data, status } = await bob
+      .from("notes")
+      .update({ body: "hacked" })
+      .eq("body", "alice note 1")
+      .select()
     expect(status).toBe(200)
     expect(data).toEqual([])
     const { data: stored } = await service.from("notes").select("body").eq("body", "alice note 1")
@@ -490,22 +575,36 @@ describe(`REST writes: RLS (${TEST_ENGINE})`, () => {
     const bob = await userClient(stack, BOB)
     const { data } = await bob.from("notes").delete().eq("owner_id", ALICE).select()
     expect(data).toEqual([])
-    const { count } = await service.from("notes").select("id", { count: "exact", head: true }).eq("owner_id", ALICE)
+    const { count } = await service
+      .from("notes")
+      .select("id", { count: "exact", head: true })
+      .eq("owner_id", ALICE)
     expect(count).toBe(3)
   })
 
   it("cannot hand a row to another user (with check)", async () => {
     const alice = await userClient(stack, ALICE)
-    const { error, status } = await alice.from("notes").update({ owner_id: BOB }).eq("body", "alice note 2")
+    const { error, status } = await alice
+      .from("notes")
+      .update({ owner_id: BOB })
+      .eq("body", "alice note 2")
     expect(status).toBe(403)
     expect(error?.code).toBe("42501")
   })
 
   it("updates and deletes the user's own rows", async () => {
     const alice = await userClient(stack, ALICE)
-    const { data } = await alice.from("notes").update({ body: "alice note 3 (edited)" }).eq("body", "alice note 3").select("body")
+    const { data } = await alice
+      .from("notes")
+      .update({ body: "alice note 3 (edited)" })
+      .eq("body", "alice note 3")
+      .select("body")
     expect(data).toEqual([{ body: "alice note 3 (edited)" }])
-    const { data: deleted } = await alice.from("notes").delete().eq("body", "alice note 3 (edited)").select("body")
+    const { data: deleted } = await alice
+      .from("notes")
+      .delete()
+      .eq("body", "alice note 3 (edited)")
+      .select("body")
     expect(deleted).toEqual([{ body: "alice note 3 (edited)" }])
   })
 })
@@ -538,7 +637,10 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
   })
 
   it("embeds from a function returning table rows", async () => {
-    const { data } = await anon.rpc("books_by", { author: 2 }).select("id,authors(name)").order("id")
+    const { data } = await anon
+      .rpc("books_by", { author: 2 })
+      .select("id,authors(name)")
+      .order("id")
     expect(data).toEqual([
       { id: 3, authors: { name: "Stanisław Lem" } },
       { id: 4, authors: { name: "Stanisław Lem" } },
@@ -570,7 +672,11 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
     expect(status).toBe(204)
     expect(data).toBeNull()
     await anon.rpc("bump", { counter: "rpc-hits" })
-    const { data: stored } = await anon.from("counters").select("value").eq("key", "rpc-hits").single()
+    const { data: stored } = await anon
+      .from("counters")
+      .select("value")
+      .eq("key", "rpc-hits")
+      .single()
     expect(stored).toEqual({ value: 2 })
   })
 
@@ -593,7 +699,11 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
   it("answers the status of a PTxyz SQLSTATE", async () => {
     const { error, status } = await anon.rpc("fail_payment")
     expect(status).toBe(402)
-    expect(error).toMatchObject({ code: "PT402", message: "Payment Required", details: "Quota exceeded" })
+    expect(error).toMatchObject({
+      code: "PT402",
+      message: "Payment Required",
+      details: "Quota exceeded",
+    })
   })
 
   it("answers 300 PGRST203 for overloads it cannot choose between", async () => {
@@ -633,7 +743,8 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
     expect(await response.json()).toMatchObject({
       code: "PGRST202",
       message: "Could not find the function public.add(a, c) in the schema cache",
-      details: "Searched for the function public.add with parameters a, c, but no matches were found in the schema cache.",
+      details:
+        "Searched for the function public.add with parameters a, c, but no matches were found in the schema cache.",
     })
   })
 
@@ -645,7 +756,10 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
   it("runs GET calls read-only: a volatile write answers 405 25006", async () => {
     const { error, status } = await anon.rpc("write_on_get", {}, { get: true })
     expect(status).toBe(405)
-    expect(error).toMatchObject({ code: "25006", message: "cannot execute INSERT in a read-only transaction" })
+    expect(error).toMatchObject({
+      code: "25006",
+      message: "cannot execute INSERT in a read-only transaction",
+    })
   })
 
   it("applies RLS inside functions (security invoker)", async () => {
@@ -655,7 +769,11 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
   })
 
   it("counts function rows with HEAD", async () => {
-    const { count, data, status } = await anon.rpc("squares", { n: 7 }, { head: true, count: "exact" })
+    const { count, data, status } = await anon.rpc(
+      "squares",
+      { n: 7 },
+      { head: true, count: "exact" }
+    )
     expect(status).toBe(200)
     expect(data).toBeNull()
     expect(count).toBe(7)
@@ -664,7 +782,10 @@ describe(`REST RPC (${TEST_ENGINE})`, () => {
   it("answers 405 PGRST101 for other methods on RPC", async () => {
     const response = await rest("/rpc/add", { method: "PATCH" })
     expect(response.status).toBe(405)
-    expect(await response.json()).toMatchObject({ code: "PGRST101", message: "Cannot use the PATCH method on RPC" })
+    expect(await response.json()).toMatchObject({
+      code: "PGRST101",
+      message: "Cannot use the PATCH method on RPC",
+    })
   })
 
   it("passes a signed-in user's claims to functions", async () => {

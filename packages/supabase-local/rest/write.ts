@@ -27,7 +27,12 @@ import { appliedPreferences, type QueryParams } from "./request"
 import { type Table } from "./schema-cache"
 import { ident, literal, qualifiedIdent, SqlParams } from "./sql"
 
-function writeColumns(table: Table, rows: Record<string, unknown>[], qp: QueryParams, bulkKeysMustMatch: boolean) {
+function writeColumns(
+  table: Table,
+  rows: Record<string, unknown>[],
+  qp: QueryParams,
+  bulkKeysMustMatch: boolean
+) {
   let columns: string[]
   if (qp.columns !== undefined) {
     columns = parseColumns(qp.columns)
@@ -80,7 +85,9 @@ export async function mutate(
     const missingDefault = rc.prefs.missing === "default"
     const values = columns.map((c) => {
       const fallback = table.columns.get(c)?.default ?? "null"
-      return missingDefault ? `case when _j.value::jsonb ? ${literal(c)} then _r.${ident(c)} else ${fallback} end` : `_r.${ident(c)}`
+      return missingDefault
+        ? `case when _j.value::jsonb ? ${literal(c)} then _r.${ident(c)} else ${fallback} end`
+        : `_r.${ident(c)}`
     })
     const from = missingDefault
       ? `json_array_elements(${payload}::json) _j cross join lateral json_populate_record(null::${qt}, _j.value) _r`
@@ -88,9 +95,11 @@ export async function mutate(
     mutation = columns.length
       ? `insert into ${qt} as ${t} (${columns.map(ident).join(", ")}) select ${values.join(", ")} from ${from}`
       : `insert into ${qt} as ${t} select from ${from}`
-    const conflictColumns = qp.onConflict !== undefined ? parseColumns(qp.onConflict) : table.primaryKey
+    const conflictColumns =
+      qp.onConflict !== undefined ? parseColumns(qp.onConflict) : table.primaryKey
     if (rc.prefs.resolution && conflictColumns.length) {
-      for (const column of conflictColumns) if (!table.columns.has(column)) throw noBodyColumn(table, column)
+      for (const column of conflictColumns)
+        if (!table.columns.has(column)) throw noBodyColumn(table, column)
       const target = `on conflict (${conflictColumns.map(ident).join(", ")})`
       const updates = columns.map((c) => `${ident(c)} = excluded.${ident(c)}`)
       mutation +=
@@ -123,16 +132,24 @@ export async function mutate(
 
   const returning = representation || rc.media.singular || rc.prefs.return === "headers-only"
   const inserted = merge && !table.isView ? `, (${t}.xmax::text = '0') as pgrst_inserted` : ""
-  mutation += returning ? ` returning ${t}.*${inserted}` : ` returning 1${merge && !table.isView ? `, (${t}.xmax::text = '0') as pgrst_inserted` : ""}`
-  const insertedSql = merge && !table.isView
-    ? "(select count(*) filter (where pgrst_inserted) from pgrst_mutation)::int"
-    : "null::int"
+  mutation += returning
+    ? ` returning ${t}.*${inserted}`
+    : ` returning 1${merge && !table.isView ? `, (${t}.xmax::text = '0') as pgrst_inserted` : ""}`
+  const insertedSql =
+    merge && !table.isView
+      ? "(select count(*) filter (where pgrst_inserted) from pgrst_mutation)::int"
+      : "null::int"
   let sql: string
   if (representation || rc.media.singular) {
     const repLevels = qp.levels
     repLevels.set("", { conditions: [], order: top.order })
     const items: SelectItem[] = parseSelect(qp.select ?? "*")
-    const root = planRead(pctx, { table, alias: table.name, from: "pgrst_mutation" }, items, repLevels)
+    const root = planRead(
+      pctx,
+      { table, alias: table.name, from: "pgrst_mutation" },
+      items,
+      repLevels
+    )
     const rows = selectSql(pctx, root, null)
     sql = `with pgrst_mutation as (${mutation}), pgrst_source as (${rows}) select null::bigint as total, (select count(*) from pgrst_mutation)::int as page, ${bodySql(rc.media.format)} as body, ${insertedSql} as inserted, null::text as location from pgrst_source _t`
   } else {
@@ -143,57 +160,92 @@ export async function mutate(
     sql = `with pgrst_mutation as (${mutation}) select null::bigint as total, count(*)::int as page, null::text as body, ${insertedSql} as inserted, ${location} as location from pgrst_mutation`
   }
 
-  return execute(rs, rc, async (tx) => {
-    let row = { page: 0, body: "[]" as string | null, inserted: null as number | null, location: null as string | null }
-    if (!empty) {
-      const result = await tx.query<typeof row>(sql, pctx.params.values)
-      row = result.rows[0]!
-    }
-    if (rc.prefs.handling === "strict" && rc.prefs.maxAffected !== undefined && row.page > rc.prefs.maxAffected) {
-      throw new ApiError(400, "PGRST124", "Query result exceeds max-affected preference constraint", `The query affects ${row.page} rows`)
-    }
-    const counted = rc.prefs.count !== undefined
-    const headers = baseHeaders(rc, representation)
-    let status: number
-    if (kind === "insert") {
-      headers["content-range"] = contentRange(1, 0, counted ? row.page : undefined)
-      status = merge && row.inserted === 0 && row.page > 0 ? 200 : 201
-      if (row.location) {
-        const pk = JSON.parse(row.location) as Record<string, unknown>
-        const query = Object.entries(pk).map(([k, v]) => `${encodeURIComponent(k)}=eq.${encodeURIComponent(String(v))}`)
-        headers.location = `/${table.name}?${query.join("&")}`
+  return execute(
+    rs,
+    rc,
+    async (tx) => {
+      let row = {
+        page: 0,
+        body: "[]" as string | null,
+        inserted: null as number | null,
+        location: null as string | null,
       }
-    } else if (kind === "update") {
-      headers["content-range"] = contentRange(0, row.page - 1, counted ? row.page : undefined)
-      status = representation ? 200 : 204
-    } else {
-      headers["content-range"] = contentRange(1, 0, counted ? row.page : undefined)
-      status = representation ? 200 : 204
-    }
-    const applied = appliedPreferences(rc.prefs, [
-      ...(kind === "insert" ? (["resolution", "missing"] as const) : []),
-      "return",
-      "count",
-      "tx",
-      "handling",
-      ...(kind === "insert" ? [] : (["maxAffected"] as const)),
-    ])
-    if (applied) headers["preference-applied"] = applied
-    let body = ""
-    if (rc.media.singular) {
-      const single = singleObject(row.body ?? "[]", row.page)
-      if (representation) body = single
-    } else if (representation) body = row.body ?? "[]"
+      if (!empty) {
+        const result = await tx.query<typeof row>(sql, pctx.params.values)
+        row = result.rows[0]!
+      }
+      if (
+        rc.prefs.handling === "strict" &&
+        rc.prefs.maxAffected !== undefined &&
+        row.page > rc.prefs.maxAffected
+      ) {
+        throw new ApiError(
+          400,
+          "PGRST124",
+          "Query result exceeds max-affected preference constraint",
+          `The query affects ${row.page} rows`
+        )
+      }
+      const counted = rc.prefs.count !== undefined
+      const headers = baseHeaders(rc, representation)
+      let status: number
+      if (kind === "insert") {
+        headers["content-range"] = contentRange(1, 0, counted ? row.page : undefined)
+        status = merge && row.inserted === 0 && row.page > 0 ? 200 : 201
+        if (row.location) {
+          const pk = JSON.parse(row.location) as Record<string, unknown>
+          const query = Object.entries(pk).map(
+            ([k, v]) => `${encodeURIComponent(k)}=eq.${encodeURIComponent(String(v))}`
+          )
+          headers.location = `/${table.name}?${query.join("&")}`
+        }
+      } else if (kind === "update") {
+        headers["content-range"] = contentRange(0, row.page - 1, counted ? row.page : undefined)
+        status = representation ? 200 : 204
+      } else {
+        headers["content-range"] = contentRange(1, 0, counted ? row.page : undefined)
+        status = representation ? 200 : 204
+      }
+      const applied = appliedPreferences(rc.prefs, [
+        ...(kind === "insert" ? (["resolution", "missing"] as const) : []),
+        "return",
+        "count",
+        "tx",
+        "handling",
+        ...(kind === "insert" ? [] : (["maxAffected"] as const)),
+      ])
+      if (applied) headers["preference-applied"] = applied
+      let body = ""
+      if (rc.media.singular) {
+        const single = singleObject(row.body ?? "[]", row.page)
+        if (representation) body = single
+      } else if (representation) body = row.body ?? "[]"
 
-    return { status, headers, body }
-  }, { oneShot: !rc.media.singular && !(rc.prefs.handling === "strict" && rc.prefs.maxAffected !== undefined) })
+      return { status, headers, body }
+    },
+    {
+      oneShot:
+        !rc.media.singular &&
+        !(rc.prefs.handling === "strict" && rc.prefs.maxAffected !== undefined),
+    }
+  )
 }
 
 /** PUT: upsert of the one row its primary-key filters name, as PostgREST answers it. */
-export async function putSingle(rs: RestState, rc: RequestContext, table: Table, qp: QueryParams, raw: Buffer): Promise<Outcome> {
+export async function putSingle(
+  rs: RestState,
+  rc: RequestContext,
+  table: Table,
+  qp: QueryParams,
+  raw: Buffer
+): Promise<Outcome> {
   const top = qp.levels.get("") ?? { conditions: [] }
   if (top.limit !== undefined || top.offset !== undefined) {
-    throw new ApiError(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT")
+    throw new ApiError(
+      400,
+      "PGRST114",
+      "limit/offset querystring parameters are not allowed for PUT"
+    )
   }
   const keys = new Map<string, string>()
   let exact = table.primaryKey.length > 0
@@ -202,20 +254,39 @@ export async function putSingle(rs: RestState, rc: RequestContext, table: Table,
     if (!f || f.op !== "eq" || f.negated || f.quantifier || f.field.json.length) exact = false
     else keys.set(f.field.name, f.value)
   }
-  if (!exact || keys.size !== table.primaryKey.length || !table.primaryKey.every((k) => keys.has(k))) {
-    throw new ApiError(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators")
+  if (
+    !exact ||
+    keys.size !== table.primaryKey.length ||
+    !table.primaryKey.every((k) => keys.has(k))
+  ) {
+    throw new ApiError(
+      405,
+      "PGRST105",
+      "Filters must include all and only primary key columns with 'eq' operators"
+    )
   }
   const rows = bodyRows(parseJsonBody(raw, rc.req))
   if (rows.length !== 1) throw invalidJson()
   for (const [column, value] of keys) {
     const sent = rows[0]![column]
     if (sent === undefined || sent === null || String(sent) !== value) {
-      throw new ApiError(400, "PGRST115", "Payload values do not match URL in primary key column(s)")
+      throw new ApiError(
+        400,
+        "PGRST115",
+        "Payload values do not match URL in primary key column(s)"
+      )
     }
   }
   qp.levels.delete("")
   qp.onConflict = undefined
-  const outcome = await mutate(rs, { ...rc, prefs: { ...rc.prefs, resolution: "merge-duplicates" } }, table, qp, "insert", raw)
+  const outcome = await mutate(
+    rs,
+    { ...rc, prefs: { ...rc.prefs, resolution: "merge-duplicates" } },
+    table,
+    qp,
+    "insert",
+    raw
+  )
   const headers: Record<string, string> = {}
   const applied = appliedPreferences(rc.prefs, ["return", "count", "tx", "handling"])
   if (applied) headers["preference-applied"] = applied

@@ -7,10 +7,7 @@ import { z } from "zod"
 import { type StackConfig } from "../config"
 import { startTestStack, type TestStack } from "./test-stack"
 
-export const AUTH_FIXTURE_MIGRATIONS = path.join(
-  import.meta.dirname,
-  "../auth/fixtures/migrations"
-)
+export const AUTH_FIXTURE_MIGRATIONS = path.join(import.meta.dirname, "../auth/fixtures/migrations")
 
 /** A stack over the auth fixture schema; `auth` overrides merge into config.toml's [auth]. */
 export function startAuthStack(
@@ -82,24 +79,14 @@ const messageSchema = z.object({
 export type MailboxMessage = z.infer<typeof messageSchema>
 
 /** The recipient's emails, newest first, read over the mailbox's HTTP API. */
-export async function mailFor(
-  stack: TestStack,
-  to: string
-): Promise<MailboxMessage[]> {
-  const response = await fetch(
-    `${stack.url}/mailbox/api/messages?to=${encodeURIComponent(to)}`
-  )
+export async function mailFor(stack: TestStack, to: string): Promise<MailboxMessage[]> {
+  const response = await fetch(`${stack.url}/mailbox/api/messages?to=${encodeURIComponent(to)}`)
   if (!response.ok) throw new Error(`mailbox answered ${response.status}`)
 
-  return z
-    .object({ messages: z.array(messageSchema) })
-    .parse(await response.json()).messages
+  return z.object({ messages: z.array(messageSchema) }).parse(await response.json()).messages
 }
 
-export async function latestMail(
-  stack: TestStack,
-  to: string
-): Promise<MailboxMessage> {
+export async function latestMail(stack: TestStack, to: string): Promise<MailboxMessage> {
   const [message] = await mailFor(stack, to)
   if (!message) throw new Error(`no email for ${to}`)
 
@@ -114,24 +101,18 @@ export function codeOf(message: MailboxMessage): string {
 }
 
 export function verifyLinkOf(message: MailboxMessage): string {
-  const link = message.links.find((candidate) =>
-    candidate.includes("/auth/v1/verify?")
-  )
+  const link = message.links.find((candidate) => candidate.includes("/auth/v1/verify?"))
   if (!link) throw new Error(`no verification link in "${message.subject}"`)
 
   return link
 }
 
 /** Follows an email link as a browser would, without following the redirect it answers. */
-export async function openLink(
-  link: string
-): Promise<{ status: number; location: URL }> {
+export async function openLink(link: string): Promise<{ status: number; location: URL }> {
   const response = await fetch(link, { redirect: "manual" })
   const location = response.headers.get("location")
   if (!location)
-    throw new Error(
-      `no redirect from ${link} (${response.status}): ${await response.text()}`
-    )
+    throw new Error(`no redirect from ${link} (${response.status}): ${await response.text()}`)
 
   return { status: response.status, location: new URL(location) }
 }

@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto"
 import path from "node:path"
 
-import {
-  createClient,
-  type RealtimeChannel,
-  type SupabaseClient,
-} from "@supabase/supabase-js"
+import { createClient, type RealtimeChannel, type SupabaseClient } from "@supabase/supabase-js"
 import { WebSocket } from "ws"
 
 import { type LocalStack } from "../stack"
@@ -23,10 +19,7 @@ export type TestUser = { id: string; token: string; email: string }
 
 export async function mintUser(
   stack: Pick<LocalStack, "keys">,
-  {
-    expiresInSeconds = 3600,
-    id = randomUUID(),
-  }: { expiresInSeconds?: number; id?: string } = {}
+  { expiresInSeconds = 3600, id = randomUUID() }: { expiresInSeconds?: number; id?: string } = {}
 ): Promise<TestUser> {
   const email = `${id.slice(0, 8)}@example.test`
   const token = await stack.keys.signAccessToken({
@@ -55,10 +48,7 @@ export type RealtimeTestClient = {
 export async function realtimeClient(
   stack: Pick<LocalStack, "url" | "keys">,
   token?: string,
-  {
-    vsn,
-    reconnectAfterMs,
-  }: { vsn?: "1.0.0" | "2.0.0"; reconnectAfterMs?: number } = {}
+  { vsn, reconnectAfterMs }: { vsn?: "1.0.0" | "2.0.0"; reconnectAfterMs?: number } = {}
 ): Promise<RealtimeTestClient> {
   let current = token ?? stack.keys.anonKey
   const supabase = createClient(stack.url, stack.keys.anonKey, {
@@ -92,8 +82,7 @@ export function subscribe(channel: RealtimeChannel): Promise<void> {
   return new Promise((resolve, reject) => {
     channel.subscribe((status, error) => {
       if (status === "SUBSCRIBED") resolve()
-      else if (status === "CHANNEL_ERROR")
-        reject(error ?? new Error("CHANNEL_ERROR"))
+      else if (status === "CHANNEL_ERROR") reject(error ?? new Error("CHANNEL_ERROR"))
       else if (status === "TIMED_OUT") reject(new Error("TIMED_OUT"))
     }, EVENT_TIMEOUT_MS)
   })
@@ -120,10 +109,7 @@ export class Inbox<T> {
     }
   }
 
-  next(
-    match: (item: T) => boolean = () => true,
-    label = "an event"
-  ): Promise<T> {
+  next(match: (item: T) => boolean = () => true, label = "an event"): Promise<T> {
     const found = this.items.find((item) => !this.read.has(item) && match(item))
     if (found) {
       this.read.add(found)

@@ -3,8 +3,8 @@ import path from "node:path"
 import { createClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
-import { startTestStack, type TestStack } from "./test-stack"
 import { restService } from "../rest"
+import { startTestStack, type TestStack } from "./test-stack"
 
 export const ALICE = "00000000-0000-0000-0000-00000000000a"
 export const BOB = "00000000-0000-0000-0000-00000000000b"
@@ -33,7 +33,11 @@ export function anonClient(stack: TestStack, schema = "public") {
   return createClient(stack.url, stack.keys.anonKey, { ...clientOptions, db: { schema } })
 }
 
-export async function userToken(stack: TestStack, sub: string, extra: Record<string, unknown> = {}) {
+export async function userToken(
+  stack: TestStack,
+  sub: string,
+  extra: Record<string, unknown> = {}
+) {
   const now = Math.floor(Date.now() / 1000)
   return stack.keys.signAccessToken({
     sub,

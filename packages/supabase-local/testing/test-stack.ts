@@ -62,15 +62,13 @@ export type TestStack = LocalStack & { [Symbol.asyncDispose](): Promise<void> }
  * Starts a whole local stack on a free port over a fresh database. The app's migrations and
  * seed by default; conformance suites pass a schema of their own.
  */
-export async function startTestStack(
-  {
-    emailTemplates = false,
-    ...options
-  }: Partial<StackOptions> & {
-    /** Keep config.toml's [auth.email.template.*]; suites otherwise assert Supabase's default emails. */
-    emailTemplates?: boolean
-  } = {}
-): Promise<TestStack> {
+export async function startTestStack({
+  emailTemplates = false,
+  ...options
+}: Partial<StackOptions> & {
+  /** Keep config.toml's [auth.email.template.*]; suites otherwise assert Supabase's default emails. */
+  emailTemplates?: boolean
+} = {}): Promise<TestStack> {
   const throwaway = await createThrowawayStorage()
   const overrides = options.configOverrides ?? ((config) => config)
   const stack = await startLocalStack({
@@ -79,8 +77,7 @@ export async function startTestStack(
     storage: throwaway.storage,
     log: process.env.LMX_TEST_LOG ? (line) => console.log(line) : undefined,
     ...options,
-    configOverrides: (config) =>
-      overrides(emailTemplates ? config : withoutEmailTemplates(config)),
+    configOverrides: (config) => overrides(emailTemplates ? config : withoutEmailTemplates(config)),
   })
   const stopStack = stack.stop
   const stop = async () => {

@@ -1,8 +1,14 @@
 import { randomBytes } from "node:crypto"
 
+import { restService } from "@lmx/supabase-local/rest"
+import {
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "@lmx/supabase-local/testing/test-stack"
 import { createClient } from "@supabase/supabase-js"
-import WebSocket from "ws"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import WebSocket from "ws"
 
 import { deriveOnlineState } from "@/lib/devices/online"
 import {
@@ -11,12 +17,6 @@ import {
   devicePairTokenResponseSchema,
 } from "@/lib/devices/schema"
 import { type mintDeviceJwt as MintDeviceJwtFn } from "@/lib/supabase/device"
-import { restService } from "@lmx/supabase-local/rest"
-import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "@lmx/supabase-local/testing/test-stack"
 
 // The device API's route handlers, called directly with Request objects, against a local
 // stack (REST only: user tokens are minted with the stack's keys, as Auth would sign them).
@@ -290,9 +290,9 @@ describe(`device API route handlers (${TEST_ENGINE})`, () => {
         .eq("id", deviceId)
         .single()
       expect(listed.error).toBeNull()
-      expect(
-        listed.data && deriveOnlineState(listed.data, Date.now())
-      ).toBe("online")
+      expect(listed.data && deriveOnlineState(listed.data, Date.now())).toBe(
+        "online"
+      )
 
       const revoked = await user
         .from("devices")

@@ -1,10 +1,10 @@
 import { z } from "zod"
 
-import { getPublicEnv } from "@/lib/env"
 import {
   devicePairStartSchema,
   type DevicePairStartResponse,
 } from "@/lib/devices/schema"
+import { getPublicEnv } from "@/lib/env"
 import { createDeviceAnonClient } from "@/lib/supabase/device"
 
 import { getClientIp } from "../_lib/client-ip"
