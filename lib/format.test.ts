@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 
-import { formatExactTime, formatRelativeTime } from "./format"
+import { formatExactTime, formatQuantity, formatRelativeTime } from "./format"
 
 const NOW = Date.parse("2026-11-22T12:00:00.000Z")
 
@@ -25,5 +25,20 @@ describe("formatRelativeTime", () => {
 describe("formatExactTime", () => {
   it("names the time zone", () => {
     expect(formatExactTime(NOW, "UTC")).toBe("Nov 22, 2026, 12:00:00 PM UTC")
+  })
+})
+
+describe("formatQuantity", () => {
+  it.each([
+    [0, "0 messages"],
+    [1, "1 message"],
+    [2, "2 messages"],
+    [1204, "1,204 messages"],
+  ])("%i → %s", (count, text) => {
+    expect(formatQuantity(count, "message")).toBe(text)
+  })
+
+  it("takes an irregular plural", () => {
+    expect(formatQuantity(3, "entry", "entries")).toBe("3 entries")
   })
 })

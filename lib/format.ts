@@ -65,3 +65,12 @@ export function formatCount(value: number): string {
 export function formatUsd(value: number): string {
   return usd.format(value)
 }
+
+/** "1 message", "1,204 messages": the count in full, the noun agreeing with it. */
+export function formatQuantity(
+  count: number,
+  noun: string,
+  plural = `${noun}s`
+): string {
+  return `${count.toLocaleString("en")} ${count === 1 ? noun : plural}`
+}

@@ -13,7 +13,7 @@ import {
   deviceSessionsQueryOptions,
   deviceUsageQueryOptions,
 } from "@/lib/devices/query-options"
-import { formatCount, formatUsd } from "@/lib/format"
+import { formatCount, formatQuantity, formatUsd } from "@/lib/format"
 import { createClient } from "@/lib/supabase/client"
 import { Badge } from "@/components/ui/badge"
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
@@ -245,7 +245,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
                     </span>
                     <span className="block text-xs wrap-anywhere text-muted-foreground">
                       {session.model ?? "unknown model"} ·{" "}
-                      {session.message_count} messages ·{" "}
+                      {formatQuantity(session.message_count, "message")} ·{" "}
                       {formatUsd(session.cost_usd)}
                     </span>
                   </span>

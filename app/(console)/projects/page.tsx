@@ -2,6 +2,7 @@ import type { Metadata } from "next"
 import { FolderKanban } from "lucide-react"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
+import { formatQuantity } from "@/lib/format"
 import {
   listProjects,
   type ProjectListItem,
@@ -51,7 +52,7 @@ export default async function ProjectsPage() {
       ) : (
         <RecentList
           title="Your projects"
-          summary={`You belong to ${projects.length} project${projects.length === 1 ? "" : "s"}.`}
+          summary={`You belong to ${formatQuantity(projects.length, "project")}.`}
         >
           {projects.map((project) => (
             <RecentListItem
@@ -63,10 +64,7 @@ export default async function ProjectsPage() {
                     Your role:{" "}
                     {project.role ? ROLE_LABELS[project.role] : "none"}
                   </span>
-                  <span>
-                    {project.memberCount} member
-                    {project.memberCount === 1 ? "" : "s"}
-                  </span>
+                  <span>{formatQuantity(project.memberCount, "member")}</span>
                   <span>
                     Updated <RelativeTime date={project.updatedAt} now={now} />
                   </span>

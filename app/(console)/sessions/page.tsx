@@ -1,6 +1,7 @@
 import type { Metadata } from "next"
 import { MessagesSquare } from "lucide-react"
 
+import { formatQuantity } from "@/lib/format"
 import { listRecentSessions, type RecentSessions } from "@/lib/sessions/queries"
 import { createClient } from "@/lib/supabase/server"
 import { RelativeTime } from "@/components/shared/relative-time"
@@ -42,7 +43,7 @@ export default async function SessionsPage() {
       ) : (
         <RecentList
           title="Recently updated"
-          summary={`${result.total.toLocaleString("en")} session${result.total === 1 ? "" : "s"} in all; the ${result.sessions.length} most recently updated:`}
+          summary={`${formatQuantity(result.total, "session")} in all; the ${result.sessions.length} most recently updated:`}
         >
           {result.sessions.map((session) => (
             <RecentListItem
@@ -53,8 +54,7 @@ export default async function SessionsPage() {
                   <Fact text={session.device_name ?? "No device"} />
                   <Fact text={session.model ?? "Model not reported"} />
                   <span>
-                    {session.message_count.toLocaleString("en")} message
-                    {session.message_count === 1 ? "" : "s"}
+                    {formatQuantity(session.message_count, "message")}
                   </span>
                   <span>
                     Updated <RelativeTime date={session.updated_at} now={now} />
