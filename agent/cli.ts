@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs"
 import os from "node:os"
 import { parseArgs } from "node:util"
 
@@ -11,6 +10,7 @@ import {
   normalizeServer,
   type DeviceApiClient,
 } from "./api-client"
+import { appVersion } from "./app-version"
 import { sleep as defaultSleep } from "./backoff"
 import { collectHeartbeat, DEFAULT_LLM_PORT, describePlatform } from "./collect"
 import {
@@ -81,14 +81,6 @@ export type AgentIo = {
 }
 
 class UsageError extends Error {}
-
-function appVersion(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL("../package.json", import.meta.url), "utf8")
-  ) as { version?: string }
-
-  return pkg.version ?? "0.0.0"
-}
 
 function parseCli(argv: string[]) {
   const { values, positionals } = parseArgs({

@@ -1,4 +1,4 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test"
+import { expect, test } from "@playwright/test"
 
 import {
   codeOf,
@@ -10,15 +10,10 @@ import {
   uniqueEmail,
   verifyLinkOf,
 } from "./fixtures/auth"
+import { snap } from "./fixtures/snap"
 import { E2E_APP_URL } from "./fixtures/urls"
 
 const devicesHeading = { level: 1, name: "Devices" } as const
-
-async function snap(page: Page, testInfo: TestInfo, name: string) {
-  const file = testInfo.outputPath(`${name.replace(/\W+/g, "-")}.png`)
-  await page.screenshot({ path: file, fullPage: true })
-  await testInfo.attach(name, { path: file, contentType: "image/png" })
-}
 
 // Every test here starts signed out, whatever the project's default state is.
 test.use({ storageState: { cookies: [], origins: [] } })

@@ -1,4 +1,4 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test"
+import { expect, test } from "@playwright/test"
 
 import { devicePairStartResponseSchema } from "../lib/devices/schema"
 import { DEMO_USER } from "./fixtures/auth"
@@ -8,15 +8,10 @@ import {
   signInAsNewUser,
   userClient,
 } from "./fixtures/session"
+import { snap } from "./fixtures/snap"
 
 // Sessions, Runs, Projects and Usage ask the database: the seeded demo account sees what it
 // has, and only an account with nothing sees the empty states.
-
-async function snap(page: Page, testInfo: TestInfo, name: string) {
-  const file = testInfo.outputPath(`${name.replace(/\W+/g, "-")}.png`)
-  await page.screenshot({ path: file, fullPage: true })
-  await testInfo.attach(name, { path: file, contentType: "image/png" })
-}
 
 test("[console] the demo account sees its sessions, runs, projects and usage", async ({
   page,

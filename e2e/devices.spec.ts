@@ -1,6 +1,6 @@
 import os from "node:os"
 
-import { expect, test, type Page, type TestInfo } from "@playwright/test"
+import { expect, test } from "@playwright/test"
 
 import { dbId } from "../lib/db-id"
 import { devicePairStartResponseSchema } from "../lib/devices/schema"
@@ -24,13 +24,8 @@ import {
   signInAsNewUser,
   userClient,
 } from "./fixtures/session"
+import { snap } from "./fixtures/snap"
 import { E2E_APP_URL } from "./fixtures/urls"
-
-async function snap(page: Page, testInfo: TestInfo, name: string) {
-  const file = testInfo.outputPath(`${name.replace(/\W+/g, "-")}.png`)
-  await page.screenshot({ path: file, fullPage: true })
-  await testInfo.attach(name, { path: file, contentType: "image/png" })
-}
 
 const devicesHeading = { level: 1, name: "Devices" } as const
 

@@ -7,6 +7,7 @@ import {
   sessionCookiesFor,
   userClient,
 } from "./fixtures/session"
+import { snap } from "./fixtures/snap"
 
 // Names people type have no spaces sometimes, and are as long as the database allows. No
 // console page may then scroll sideways, on a phone or on a desktop: every user-supplied
@@ -148,9 +149,7 @@ async function expectNoSidewaysScroll(
   testInfo: TestInfo,
   label: string
 ) {
-  const file = testInfo.outputPath(`${label.replace(/\W+/g, "-")}.png`)
-  await page.screenshot({ path: file, fullPage: true })
-  await testInfo.attach(label, { path: file, contentType: "image/png" })
+  await snap(page, testInfo, label)
   const widths = await page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth,
     viewport: window.innerWidth,

@@ -6,6 +6,7 @@ import {
   failedValue,
   fieldError,
   formFields,
+  formMessage,
   invalid,
   ok,
 } from "./action-result"
@@ -108,6 +109,22 @@ describe("fieldError and failedValue", () => {
   it("read nothing from a success or before the first submission", () => {
     expect(fieldError(ok(null), "name")).toBeUndefined()
     expect(failedValue(null, "name")).toBeUndefined()
+  })
+})
+
+describe("formMessage", () => {
+  it("reads what a failure says about the whole form", () => {
+    expect(formMessage(fail("Try again in a moment."))).toBe(
+      "Try again in a moment."
+    )
+    expect(formMessage(fail(undefined, { errors: { name: ["x"] } }))).toBe(
+      undefined
+    )
+  })
+
+  it("reads nothing from a success or before the first submission", () => {
+    expect(formMessage(ok(null))).toBeUndefined()
+    expect(formMessage(null)).toBeUndefined()
   })
 })
 

@@ -83,3 +83,10 @@ function withoutSecrets(values: Record<string, string>) {
     Object.entries(values).filter(([key]) => !SECRET_FIELDS.has(key))
   )
 }
+
+/** What a failure says about the whole form (above its fields), or undefined. */
+export function formMessage(
+  result: ActionResult<unknown, string> | null | undefined
+): string | undefined {
+  return result && !result.ok ? result.message : undefined
+}

@@ -2,23 +2,14 @@
 // device API, as its agent would send them, so the demo shows an online host with this
 // machine's real capabilities. The seed stores the hash of this public demo secret
 // (supabase/seed.sql); nothing here works against a database seeded otherwise.
-import { readFileSync } from "node:fs"
-
 import { createDeviceApiClient, type DeviceApiClient } from "../agent/api-client"
+import { appVersion } from "../agent/app-version"
 import { collectHeartbeat } from "../agent/collect"
 import { DeviceAgentError } from "../agent/errors"
 import { isTransientAgentError, keepOnline } from "../agent/keep-online"
 
 export const DEMO_DEVICE_SECRET =
   "lmxd_dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd0001"
-
-function appVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version?: string
-  }
-
-  return pkg.version ?? "0.0.0"
-}
 
 type Beat = Parameters<DeviceApiClient["heartbeat"]>[1]
 

@@ -4,7 +4,7 @@ import * as React from "react"
 import { Settings2 } from "lucide-react"
 import { toast } from "sonner"
 
-import { fieldError } from "@/lib/action-result"
+import { fieldError, formMessage } from "@/lib/action-result"
 import { updateDeviceSettings } from "@/lib/devices/actions"
 import { type DeviceSettingsInput } from "@/lib/devices/form-schema"
 import { type Device } from "@/lib/devices/queries"
@@ -25,6 +25,7 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
 
 import { useDeviceAction } from "./use-device-action"
@@ -79,7 +80,6 @@ function DeviceSettingsForm({
       onDone()
     },
   })
-  const hasFieldErrors = Boolean(result && !result.ok && result.errors)
 
   const handleSubmit = (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault()
@@ -177,11 +177,7 @@ function DeviceSettingsForm({
           <FieldError />
         </Field>
       </fieldset>
-      {result && !result.ok && !hasFieldErrors && result.message ? (
-        <p role="alert" className="text-sm text-destructive">
-          {result.message}
-        </p>
-      ) : null}
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <DialogFooter>
         <Button type="button" variant="outline" onClick={onDone}>
           Cancel

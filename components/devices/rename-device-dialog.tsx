@@ -4,7 +4,7 @@ import * as React from "react"
 import { Pencil } from "lucide-react"
 import { toast } from "sonner"
 
-import { fieldError } from "@/lib/action-result"
+import { fieldError, formMessage } from "@/lib/action-result"
 import { renameDevice } from "@/lib/devices/actions"
 import { type DeviceRename } from "@/lib/devices/form-schema"
 import { type Device } from "@/lib/devices/queries"
@@ -24,6 +24,7 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
 
 import { useDeviceAction } from "./use-device-action"
@@ -99,11 +100,7 @@ function RenameDeviceForm({
         </FieldControl>
         <FieldError />
       </Field>
-      {result && !result.ok && !nameError && result.message ? (
-        <p role="alert" className="text-sm text-destructive">
-          {result.message}
-        </p>
-      ) : null}
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <DialogFooter>
         <Button type="button" variant="outline" onClick={onDone}>
           Cancel

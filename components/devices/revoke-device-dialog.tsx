@@ -4,6 +4,7 @@ import * as React from "react"
 import { Ban } from "lucide-react"
 import { toast } from "sonner"
 
+import { formMessage } from "@/lib/action-result"
 import { revokeDevice } from "@/lib/devices/actions"
 import { type Device } from "@/lib/devices/queries"
 import {
@@ -17,6 +18,7 @@ import {
   AlertDialogTrigger,
 } from "@/components/ui/alert-dialog"
 import { Button } from "@/components/ui/button"
+import { FormMessage } from "@/components/ui/form-message"
 
 import { useDeviceAction } from "./use-device-action"
 
@@ -70,11 +72,7 @@ function RevokeDeviceConfirm({
           <code className="font-mono">npm run device -- pair</code>.
         </AlertDialogDescription>
       </AlertDialogHeader>
-      {result && !result.ok ? (
-        <p role="alert" className="text-sm text-destructive">
-          {result.message}
-        </p>
-      ) : null}
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <AlertDialogFooter>
         <AlertDialogCancel>Cancel</AlertDialogCancel>
         {/* A plain button, not AlertDialogAction: the dialog must stay open until the

@@ -11,8 +11,8 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
-import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 type EmailCodeFormProps = {

@@ -2,7 +2,7 @@
 
 import * as React from "react"
 
-import { failedValue, fieldError } from "@/lib/action-result"
+import { failedValue, fieldError, formMessage } from "@/lib/action-result"
 import { sendMagicLink } from "@/lib/auth/actions"
 import { useAction } from "@/lib/use-action"
 import { Button } from "@/components/ui/button"
@@ -13,8 +13,8 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
-import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 import { EmailCodeForm } from "./email-code-form"
@@ -44,9 +44,7 @@ export function EmailSignInForm({ next, startWithCode }: EmailSignInFormProps) {
   if (step === "email") {
     return (
       <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
-        <FormMessage tone="error">
-          {result && !result.ok ? result.message : null}
-        </FormMessage>
+        <FormMessage tone="error">{formMessage(result)}</FormMessage>
         <input type="hidden" name="next" value={next} />
         <Field errors={fieldError(result, "email")}>
           <FieldLabel>Email</FieldLabel>

@@ -2,7 +2,7 @@
 
 import * as React from "react"
 
-import { failedValue, fieldError } from "@/lib/action-result"
+import { failedValue, fieldError, formMessage } from "@/lib/action-result"
 import { requestPasswordReset } from "@/lib/auth/actions"
 import { useAction } from "@/lib/use-action"
 import {
@@ -11,8 +11,8 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
-import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 export function ForgotPasswordForm() {
@@ -30,7 +30,7 @@ export function ForgotPasswordForm() {
 
   return (
     <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
-      <FormMessage tone="error">{result?.message}</FormMessage>
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <Field errors={fieldError(result, "email")}>
         <FieldLabel>Email</FieldLabel>
         <FieldControl>

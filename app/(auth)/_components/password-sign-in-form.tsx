@@ -3,7 +3,7 @@
 import * as React from "react"
 import Link from "next/link"
 
-import { failedValue, fieldError } from "@/lib/action-result"
+import { failedValue, fieldError, formMessage } from "@/lib/action-result"
 import { signInWithPassword } from "@/lib/auth/actions"
 import { useAction } from "@/lib/use-action"
 import {
@@ -12,8 +12,8 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
-import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 export function PasswordSignInForm({ next }: { next: string }) {
@@ -21,9 +21,7 @@ export function PasswordSignInForm({ next }: { next: string }) {
 
   return (
     <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
-      <FormMessage tone="error">
-        {result && !result.ok ? result.message : null}
-      </FormMessage>
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <input type="hidden" name="next" value={next} />
       <Field errors={fieldError(result, "email")}>
         <FieldLabel>Email</FieldLabel>

@@ -3,7 +3,7 @@
 import * as React from "react"
 import Link from "next/link"
 
-import { failedValue, fieldError } from "@/lib/action-result"
+import { failedValue, fieldError, formMessage } from "@/lib/action-result"
 import { signUp } from "@/lib/auth/actions"
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/schema"
 import { useAction } from "@/lib/use-action"
@@ -14,8 +14,8 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
-import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 import { EmailCodeForm } from "./email-code-form"
@@ -58,7 +58,7 @@ export function SignUpForm({ next }: { next: string }) {
 
   return (
     <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
-      <FormMessage tone="error">{result?.message}</FormMessage>
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <input type="hidden" name="next" value={next} />
       <Field errors={fieldError(result, "email")}>
         <FieldLabel>Email</FieldLabel>

@@ -2,7 +2,7 @@
 
 import * as React from "react"
 
-import { fieldError } from "@/lib/action-result"
+import { fieldError, formMessage } from "@/lib/action-result"
 import { updatePassword } from "@/lib/auth/actions"
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/schema"
 import { useAction } from "@/lib/use-action"
@@ -13,8 +13,8 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
-import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 export function UpdatePasswordForm() {
@@ -22,9 +22,7 @@ export function UpdatePasswordForm() {
 
   return (
     <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
-      <FormMessage tone="error">
-        {result && !result.ok ? result.message : null}
-      </FormMessage>
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <Field errors={fieldError(result, "password")}>
         <FieldLabel>New password</FieldLabel>
         <FieldControl>

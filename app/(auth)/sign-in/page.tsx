@@ -4,7 +4,7 @@ import Link from "next/link"
 import { AUTH_ERROR_COPY, parseAuthErrorKey } from "@/lib/auth/errors"
 import { safeNextPath } from "@/lib/auth/safe-next-path"
 import { enabledOAuthProviders, getAuthSettings } from "@/lib/auth/settings"
-import { FormMessage } from "@/components/auth/form-message"
+import { FormMessage } from "@/components/ui/form-message"
 
 import { AuthCard } from "../_components/auth-card"
 import { OAuthButtons } from "../_components/oauth-buttons"

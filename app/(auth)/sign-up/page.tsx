@@ -3,7 +3,7 @@ import Link from "next/link"
 
 import { safeNextPath } from "@/lib/auth/safe-next-path"
 import { getAuthSettings } from "@/lib/auth/settings"
-import { FormMessage } from "@/components/auth/form-message"
+import { FormMessage } from "@/components/ui/form-message"
 
 import { AuthCard } from "../_components/auth-card"
 import { SignUpForm } from "../_components/sign-up-form"

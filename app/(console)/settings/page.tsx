@@ -10,7 +10,7 @@ import {
   CardHeader,
   CardTitle,
 } from "@/components/ui/card"
-import { FormMessage } from "@/components/auth/form-message"
+import { FormMessage } from "@/components/ui/form-message"
 import { PageHeader } from "@/components/shell/page-header"
 
 import { ProfileForm } from "./_components/profile-form"

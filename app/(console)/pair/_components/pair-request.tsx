@@ -5,7 +5,7 @@ import Link from "next/link"
 import { useQueryClient } from "@tanstack/react-query"
 import { CheckCircle2, TriangleAlert, XCircle } from "lucide-react"
 
-import { fieldError } from "@/lib/action-result"
+import { fieldError, formMessage } from "@/lib/action-result"
 import { formatRole } from "@/lib/devices/format"
 import { deviceKeys } from "@/lib/devices/query-options"
 import { approvePairing, denyPairing } from "@/lib/pairing/actions"
@@ -19,6 +19,7 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { useServerNow } from "@/components/shared/use-server-now"
@@ -247,12 +248,12 @@ export function PairRequest({
           </FieldDescription>
           <FieldError />
         </Field>
-        {result && !result.ok && !fieldError(result, "name") ? (
-          <p role="alert" className="text-sm text-destructive">
-            {result.message ??
-              "That code could not be read. Go back and enter it again."}
-          </p>
-        ) : null}
+        <FormMessage tone="error">
+          {result && !result.ok && !fieldError(result, "name")
+            ? (formMessage(result) ??
+              "That code could not be read. Go back and enter it again.")
+            : null}
+        </FormMessage>
         <div className="flex flex-wrap gap-2">
           <Button type="submit" disabled={isPending}>
             {isPending && decision === "approve"

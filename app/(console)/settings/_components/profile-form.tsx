@@ -2,7 +2,7 @@
 
 import * as React from "react"
 
-import { failedValue, fieldError } from "@/lib/action-result"
+import { failedValue, fieldError, formMessage } from "@/lib/action-result"
 import { updateProfile } from "@/lib/auth/actions"
 import { useAction } from "@/lib/use-action"
 import {
@@ -12,8 +12,8 @@ import {
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
-import { FormMessage } from "@/components/auth/form-message"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 export function ProfileForm({ displayName }: { displayName: string }) {
@@ -29,7 +29,7 @@ export function ProfileForm({ displayName }: { displayName: string }) {
       {result?.ok ? (
         <FormMessage tone="success">Profile saved.</FormMessage>
       ) : (
-        <FormMessage tone="error">{result?.message}</FormMessage>
+        <FormMessage tone="error">{formMessage(result)}</FormMessage>
       )}
       <Field errors={fieldError(result, "displayName")}>
         <FieldLabel>Display name</FieldLabel>
