@@ -1552,6 +1552,17 @@ export type Database = {
           waiting: string
         }[]
       }
+      my_invitations: {
+        Args: never
+        Returns: {
+          invitation_id: string
+          project_name: string
+          role: string
+          inviter_name: string
+          created_at: string
+          expires_at: string
+        }[]
+      }
       queue_run: {
         Args: {
           p_workflow_id: string
@@ -1563,7 +1574,7 @@ export type Database = {
       record_invitation_email: {
         Args: {
           p_invitation_id: string
-          p_error: string
+          p_error?: string
         }
         Returns: undefined
       }

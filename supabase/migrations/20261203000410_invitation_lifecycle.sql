@@ -106,7 +106,7 @@ $$;
 -- The console sends the email after invite_member or resend_invitation returns the token; if
 -- Auth refuses to send (rate limit, bad address), it records that here, and a later send
 -- that works clears it. Same rights as inviting.
-create or replace function ops.record_invitation_email(p_invitation_id uuid, p_error text)
+create or replace function ops.record_invitation_email(p_invitation_id uuid, p_error text default null)
 returns void
 language plpgsql
 security definer
@@ -142,3 +142,36 @@ grant execute on function
   ops.decline_invitation(uuid),
   ops.record_invitation_email(uuid, text)
   to authenticated, service_role;
+
+-- The open invitations addressed to the caller, with what the project list shows about each:
+-- the invitee may read the invitation row (RLS) but not yet the project or the inviter's
+-- profile, so this returns their names alongside.
+create or replace function ops.my_invitations()
+returns table (
+  invitation_id uuid,
+  project_name text,
+  role text,
+  inviter_name text,
+  created_at timestamptz,
+  expires_at timestamptz
+)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select i.id, p.name, i.role, coalesce(nullif(pr.display_name, ''), 'A project admin'),
+         i.created_at, i.expires_at
+    from ops.invitations i
+    join ops.projects p on p.id = i.project_id
+    left join public.profiles pr on pr.id = i.invited_by
+   where i.email = pg_catalog.lower((select auth.email()))
+     and i.accepted_at is null
+     and i.revoked_at is null
+     and i.expires_at > pg_catalog.now()
+     and not private.is_device_request()
+   order by i.created_at desc, i.id desc
+$$;
+
+revoke execute on function ops.my_invitations() from public, anon;
+grant execute on function ops.my_invitations() to authenticated, service_role;

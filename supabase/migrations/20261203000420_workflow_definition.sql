@@ -169,9 +169,11 @@ begin
 end;
 $$;
 
+-- Security definer so the check runs for API roles without granting them the helper.
 create or replace function private.workflows_check_definition()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 declare

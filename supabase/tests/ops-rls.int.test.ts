@@ -66,6 +66,7 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["ops.project_summaries",   "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
   ["ops.list_project_members", "select", "no", "ok", "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
   ["ops.get_invitation",      "select", "ok", "ok",  "ok",     "ok", "ok", "ok",    "ok",     "ok",   "ok"],
+  ["ops.my_invitations",      "select", "no", "no",  "no",     "no", "no", "ok",    "no",     "no",   "no"],
   ["public.audit_log",        "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
   ["public.audit_log",        "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
   ["public.audit_log",        "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
@@ -144,6 +145,10 @@ const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
     select: `select user_id from ops.list_project_members('${P}') where user_id = '${USERS.viewer}'`,
   },
   // Holding the token is the right to preview it, signed in or not (a device too).
+  // Only the addressee (the fixture invitation is to stranger@ops.test) sees it in their list.
+  "ops.my_invitations": {
+    select: `select invitation_id from ops.my_invitations() where invitation_id = '${ROWS.invitation}'`,
+  },
   "ops.get_invitation": {
     select: `select invitation_id from ops.get_invitation('fixture-token')`,
   },

@@ -325,9 +325,9 @@ describe(`projects seed (${TEST_ENGINE})`, () => {
           "select i.role from ops.invitations i where i.email = 'demo@lmx.local' and accepted_at is null and revoked_at is null"
         )
       ).rows,
-      kinds: (await tx.query("select distinct kind from ops.workflows order by kind")).rows.map(
-        (r: { kind: string }) => r.kind
-      ),
+      kinds: (
+        await tx.query<{ kind: string }>("select distinct kind from ops.workflows order by kind")
+      ).rows.map((r) => r.kind),
     }))
     expect(seen.projects).toEqual([
       { slug: "docs-site", my_role: "admin" },

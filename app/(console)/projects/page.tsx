@@ -1,35 +1,37 @@
 import type { Metadata } from "next"
+import Link from "next/link"
 import { FolderKanban } from "lucide-react"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { formatQuantity } from "@/lib/format"
 import {
+  listMyInvitations,
   listProjects,
-  type ProjectListItem,
-  type ProjectRole,
+  type MyInvitation,
+  type ProjectSummary,
 } from "@/lib/projects/queries"
 import { createClient } from "@/lib/supabase/server"
+import { Button } from "@/components/ui/button"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
 import { RecentList, RecentListItem } from "@/components/shell/recent-list"
+import { CreateProjectDialog } from "@/components/projects/create-project-form"
+import { MyInvitations } from "@/components/projects/my-invitations"
+import { RoleBadge } from "@/components/projects/role-badge"
 
 export const metadata: Metadata = { title: "Projects" }
 
-const ROLE_LABELS: Record<ProjectRole, string> = {
-  owner: "Owner",
-  admin: "Admin",
-  developer: "Developer",
-  viewer: "Viewer",
-}
-
 export default async function ProjectsPage() {
-  const user = await getCurrentUser()
-  // The server client is untyped; the rows it returns are the generated Database's.
+  await getCurrentUser()
   const supabase = await createClient()
-  let projects: ProjectListItem[] | null = null
+  let projects: ProjectSummary[] | null = null
+  let invitations: MyInvitation[] = []
   try {
-    projects = await listProjects(supabase, { userId: user.id })
+    ;[projects, invitations] = await Promise.all([
+      listProjects(supabase),
+      listMyInvitations(supabase),
+    ])
   } catch (error) {
     console.error("[projects]", error)
   }
@@ -40,7 +42,10 @@ export default async function ProjectsPage() {
       <PageHeader
         title="Projects"
         description="Projects you belong to, with their members, roles, invitations and audit log."
-      />
+      >
+        <CreateProjectDialog />
+      </PageHeader>
+      {invitations.length > 0 && <MyInvitations invitations={invitations} now={now} />}
       {!projects ? (
         <LoadErrorState what="projects" />
       ) : projects.length === 0 ? (
@@ -58,15 +63,25 @@ export default async function ProjectsPage() {
             <RecentListItem
               key={project.id}
               title={project.name}
+              aside={
+                <Button asChild variant="outline" size="sm">
+                  <Link href={`/projects/${project.slug}`} aria-label={`Open ${project.name}`}>
+                    Open
+                  </Link>
+                </Button>
+              }
               facts={
                 <>
-                  <span>
-                    Your role:{" "}
-                    {project.role ? ROLE_LABELS[project.role] : "none"}
+                  <span className="inline-flex items-center gap-1">
+                    Your role: {project.my_role ? <RoleBadge role={project.my_role} /> : "none"}
                   </span>
-                  <span>{formatQuantity(project.memberCount, "member")}</span>
+                  <span>{formatQuantity(project.member_count, "member")}</span>
+                  <span>{formatQuantity(project.workflow_count, "workflow")}</span>
                   <span>
-                    Updated <RelativeTime date={project.updatedAt} now={now} />
+                    {formatQuantity(project.runs_last_7_days, "run")} in the last 7 days
+                  </span>
+                  <span>
+                    Last activity <RelativeTime date={project.last_activity_at} now={now} />
                   </span>
                 </>
               }
