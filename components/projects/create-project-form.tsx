@@ -64,7 +64,12 @@ function CreateProjectForm() {
       <Field errors={fieldError(result, "name")}>
         <FieldLabel>Name</FieldLabel>
         <FieldControl>
-          <Input name="name" required maxLength={100} defaultValue={failedValue(result, "name")} />
+          <Input
+            name="name"
+            required
+            maxLength={100}
+            defaultValue={failedValue(result, "name")}
+          />
         </FieldControl>
         <FieldError />
       </Field>
@@ -79,7 +84,8 @@ function CreateProjectForm() {
           />
         </FieldControl>
         <FieldDescription>
-          The project&apos;s address: /projects/your-slug. Lower-case letters, digits and hyphens.
+          The project&apos;s address: /projects/your-slug. Lower-case letters,
+          digits and hyphens.
         </FieldDescription>
         <FieldError />
       </Field>

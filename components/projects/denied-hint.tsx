@@ -25,7 +25,11 @@ export function DeniedHint({
   return (
     <Tooltip>
       <TooltipTrigger asChild>
-        <span tabIndex={0} className="inline-flex rounded-md" aria-label={reason}>
+        <span
+          tabIndex={0}
+          className="inline-flex rounded-md"
+          aria-label={reason}
+        >
           {children}
         </span>
       </TooltipTrigger>

@@ -4,8 +4,15 @@ import { toast } from "sonner"
 
 import { formMessage } from "@/lib/action-result"
 import { resendInvitation, revokeInvitation } from "@/lib/projects/actions"
-import { canManageRole, ROLE_LABELS, type ProjectRole } from "@/lib/projects/permissions"
-import { type InvitationStatus, type ProjectInvitation } from "@/lib/projects/queries"
+import {
+  canManageRole,
+  ROLE_LABELS,
+  type ProjectRole,
+} from "@/lib/projects/permissions"
+import {
+  type InvitationStatus,
+  type ProjectInvitation,
+} from "@/lib/projects/queries"
 import { useAction } from "@/lib/use-action"
 import { Badge } from "@/components/ui/badge"
 import { Button } from "@/components/ui/button"
@@ -35,7 +42,12 @@ export function InvitationList({
   return (
     <ul className="divide-y rounded-xl border" aria-label="Invitations">
       {invitations.map((invitation) => (
-        <InvitationRow key={invitation.id} invitation={invitation} myRole={myRole} now={now} />
+        <InvitationRow
+          key={invitation.id}
+          invitation={invitation}
+          myRole={myRole}
+          now={now}
+        />
       ))}
     </ul>
   )
@@ -55,11 +67,16 @@ function InvitationRow({
     {
       onSuccess: (data) =>
         data.emailSent
-          ? toast.success(`Sent a new link to ${invitation.email}; the old one no longer works.`)
-          : toast.error(`Renewed, but the email to ${invitation.email} could not be sent.`),
+          ? toast.success(
+              `Sent a new link to ${invitation.email}; the old one no longer works.`
+            )
+          : toast.error(
+              `Renewed, but the email to ${invitation.email} could not be sent.`
+            ),
     }
   )
-  const open = invitation.status === "pending" || invitation.status === "expired"
+  const open =
+    invitation.status === "pending" || invitation.status === "expired"
   const denied = canManageRole(myRole, invitation.role)
     ? null
     : `Only an owner can manage an invitation as ${ROLE_LABELS[invitation.role]}.`
@@ -71,11 +88,16 @@ function InvitationRow({
           <span className="truncate" title={invitation.email}>
             {invitation.email}
           </span>
-          <Badge variant={invitation.status === "pending" ? "default" : "secondary"}>
+          <Badge
+            variant={invitation.status === "pending" ? "default" : "secondary"}
+          >
             {STATUS_LABELS[invitation.status]}
           </Badge>
           {invitation.email_failed_at && open && (
-            <Badge variant="destructive" title={invitation.email_error ?? undefined}>
+            <Badge
+              variant="destructive"
+              title={invitation.email_error ?? undefined}
+            >
               Email failed
             </Badge>
           )}
@@ -90,10 +112,16 @@ function InvitationRow({
           {open && (
             <span>
               {invitation.status === "expired" ? "Expired " : "Expires "}
-              <RelativeTime date={invitation.expires_at} now={now} allowFuture />
+              <RelativeTime
+                date={invitation.expires_at}
+                now={now}
+                allowFuture
+              />
             </span>
           )}
-          {invitation.email_error && open && <span>{invitation.email_error}</span>}
+          {invitation.email_error && open && (
+            <span>{invitation.email_error}</span>
+          )}
         </p>
         <FormMessage tone="error">{formMessage(resend.result)}</FormMessage>
       </div>

@@ -49,7 +49,10 @@ export function InviteForm({
   })
 
   return (
-    <section aria-labelledby="invite-heading" className="space-y-3 rounded-xl border p-4">
+    <section
+      aria-labelledby="invite-heading"
+      className="space-y-3 rounded-xl border p-4"
+    >
       <h2 id="invite-heading" className="text-lg font-semibold">
         Invite someone
       </h2>
@@ -99,10 +102,15 @@ export function InviteForm({
         </DeniedHint>
       </form>
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
-      {result?.ok && <FormMessage tone={notice?.includes("could not") ? "error" : "success"}>{notice}</FormMessage>}
+      {result?.ok && (
+        <FormMessage tone={notice?.includes("could not") ? "error" : "success"}>
+          {notice}
+        </FormMessage>
+      )}
       <p className="text-xs text-muted-foreground">
-        The invitation is valid for 7 days. Its email signs the person in (creating their
-        account if they have none) and opens the invitation, which shows what the role can do.
+        The invitation is valid for 7 days. Its email signs the person in
+        (creating their account if they have none) and opens the invitation,
+        which shows what the role can do.
       </p>
     </section>
   )

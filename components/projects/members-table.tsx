@@ -133,14 +133,22 @@ function MemberRow({
   return (
     <li className="flex flex-col gap-3 px-4 py-3 md:flex-row md:items-center">
       <div className="flex min-w-0 flex-1 items-center gap-3">
-        <MemberAvatar name={member.display_name} email={member.email} avatarUrl={member.avatar_url} />
+        <MemberAvatar
+          name={member.display_name}
+          email={member.email}
+          avatarUrl={member.avatar_url}
+        />
         <div className="min-w-0">
           <p className="truncate text-sm font-medium" title={name}>
             {name}
             {isMe && <span className="text-muted-foreground"> (you)</span>}
           </p>
-          <p className="truncate text-xs text-muted-foreground" title={member.email}>
-            {member.email} · joined <RelativeTime date={member.joined_at} now={now} />
+          <p
+            className="truncate text-xs text-muted-foreground"
+            title={member.email}
+          >
+            {member.email} · joined{" "}
+            <RelativeTime date={member.joined_at} now={now} />
           </p>
         </div>
       </div>
@@ -151,7 +159,8 @@ function MemberRow({
             disabled={roleDenied !== null || roleChange.isPending}
             onValueChange={(value) => {
               const role = roles.find((candidate) => candidate === value)
-              if (role) roleChange.run({ membershipId: member.membership_id, role })
+              if (role)
+                roleChange.run({ membershipId: member.membership_id, role })
             }}
           >
             <SelectTrigger className="w-36" aria-label={`Role of ${name}`}>

@@ -20,20 +20,33 @@ export function MyInvitations({
   now: number
 }) {
   return (
-    <section aria-labelledby="my-invitations" className="space-y-3 rounded-lg border p-4">
+    <section
+      aria-labelledby="my-invitations"
+      className="space-y-3 rounded-lg border p-4"
+    >
       <h2 id="my-invitations" className="text-base font-semibold">
         Invitations for you
       </h2>
       <ul className="divide-y">
         {invitations.map((invitation) => (
-          <InvitationRow key={invitation.invitation_id} invitation={invitation} now={now} />
+          <InvitationRow
+            key={invitation.invitation_id}
+            invitation={invitation}
+            now={now}
+          />
         ))}
       </ul>
     </section>
   )
 }
 
-function InvitationRow({ invitation, now }: { invitation: MyInvitation; now: number }) {
+function InvitationRow({
+  invitation,
+  now,
+}: {
+  invitation: MyInvitation
+  now: number
+}) {
   const router = useRouter()
   const accept = useAction(acceptInvitation, {
     onSuccess: (data) => {
@@ -42,7 +55,8 @@ function InvitationRow({ invitation, now }: { invitation: MyInvitation; now: num
     },
   })
   const decline = useAction(declineInvitation, {
-    onSuccess: () => toast.success(`Declined the invitation to ${invitation.project_name}.`),
+    onSuccess: () =>
+      toast.success(`Declined the invitation to ${invitation.project_name}.`),
   })
   const busy = accept.isPending || decline.isPending
 
@@ -51,8 +65,9 @@ function InvitationRow({ invitation, now }: { invitation: MyInvitation; now: num
       <div className="min-w-0 space-y-0.5">
         <p className="font-medium break-words">{invitation.project_name}</p>
         <p className="text-sm text-muted-foreground">
-          {invitation.inviter_name} invited you as {ROLE_LABELS[invitation.role]} ·{" "}
-          expires <RelativeTime date={invitation.expires_at} now={now} allowFuture />
+          {invitation.inviter_name} invited you as{" "}
+          {ROLE_LABELS[invitation.role]} · expires{" "}
+          <RelativeTime date={invitation.expires_at} now={now} allowFuture />
         </p>
         <FormMessage tone="error">
           {formMessage(accept.result) ?? formMessage(decline.result)}
@@ -69,7 +84,9 @@ function InvitationRow({ invitation, now }: { invitation: MyInvitation; now: num
         <Button
           variant="outline"
           disabled={busy}
-          onClick={() => decline.run({ invitationId: invitation.invitation_id })}
+          onClick={() =>
+            decline.run({ invitationId: invitation.invitation_id })
+          }
           aria-label={`Decline the invitation to ${invitation.project_name}`}
         >
           Decline

@@ -41,15 +41,24 @@ export function PermissionMatrix() {
           <TableBody>
             {PERMISSION_KEYS.map((key) => (
               <TableRow key={key}>
-                <TableHead scope="row" className="font-normal whitespace-normal">
+                <TableHead
+                  scope="row"
+                  className="font-normal whitespace-normal"
+                >
                   {PERMISSIONS[key].label}
                 </TableHead>
                 {PROJECT_ROLES.map((role) => (
                   <TableCell key={role} className="text-center">
                     {can(role, key) ? (
-                      <Check aria-label="Yes" className="mx-auto size-4 text-emerald-600" />
+                      <Check
+                        aria-label="Yes"
+                        className="mx-auto size-4 text-emerald-600"
+                      />
                     ) : (
-                      <Minus aria-label="No" className="mx-auto size-4 text-muted-foreground" />
+                      <Minus
+                        aria-label="No"
+                        className="mx-auto size-4 text-muted-foreground"
+                      />
                     )}
                   </TableCell>
                 ))}

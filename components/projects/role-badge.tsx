@@ -3,7 +3,9 @@ import { Badge } from "@/components/ui/badge"
 
 export function RoleBadge({ role }: { role: ProjectRole }) {
   return (
-    <Badge variant={role === "owner" || role === "admin" ? "default" : "secondary"}>
+    <Badge
+      variant={role === "owner" || role === "admin" ? "default" : "secondary"}
+    >
       {ROLE_LABELS[role]}
     </Badge>
   )

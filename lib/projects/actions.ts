@@ -63,7 +63,10 @@ export async function createProject(
     if (error) log("create failed", error)
     const message = databaseMessage(error ?? { message: "" })
     return message.includes("slug")
-      ? fail(undefined, { errors: { slug: [message] }, values: { name, slug, description } })
+      ? fail(undefined, {
+          errors: { slug: [message] },
+          values: { name, slug, description },
+        })
       : fail(message, { values: { name, slug, description } })
   }
   refreshProjects()
@@ -94,7 +97,8 @@ export async function updateProject(
       ? fail(undefined, { errors: { slug: [message] } })
       : fail(message)
   }
-  if (!data) return fail("Only admins and owners can change the project's settings.")
+  if (!data)
+    return fail("Only admins and owners can change the project's settings.")
   refreshProjects()
 
   return ok({ slug: data.slug })
@@ -135,11 +139,17 @@ export async function inviteMember(
   const supabase = await createClient()
   const { data, error } = await supabase
     .schema("ops")
-    .rpc("invite_member", { p_project_id: projectId, p_email: email, p_role: role })
+    .rpc("invite_member", {
+      p_project_id: projectId,
+      p_email: email,
+      p_role: role,
+    })
     .single()
   if (error || !data) {
     if (error) log("invite failed", error)
-    return fail(databaseMessage(error ?? { message: "" }), { values: { email, role } })
+    return fail(databaseMessage(error ?? { message: "" }), {
+      values: { email, role },
+    })
   }
   const emailSent = await deliver(data.invitation_id, email, data.token)
   refreshProjects()
@@ -152,10 +162,12 @@ async function deliver(invitationId: string, email: string, token: string) {
   const problem = await sendInvitationEmail({ email, token })
   const supabase = await createClient()
   // Without p_error (null) the function clears an earlier failure.
-  const { error } = await supabase.schema("ops").rpc("record_invitation_email", {
-    p_invitation_id: invitationId,
-    ...(problem ? { p_error: problem } : {}),
-  })
+  const { error } = await supabase
+    .schema("ops")
+    .rpc("record_invitation_email", {
+      p_invitation_id: invitationId,
+      ...(problem ? { p_error: problem } : {}),
+    })
   if (error) log("recording the email outcome failed", error)
 
   return problem === null
@@ -185,7 +197,11 @@ export async function resendInvitation(
     if (error) log("resend failed", error)
     return fail(databaseMessage(error ?? { message: "" }))
   }
-  const emailSent = await deliver(data.invitation_id, invitation.email, data.token)
+  const emailSent = await deliver(
+    data.invitation_id,
+    invitation.email,
+    data.token
+  )
   refreshProjects()
 
   return ok({ emailSent })
@@ -218,12 +234,17 @@ export async function acceptInvitation(
   const supabase = await createClient()
   const byToken = invitationTokenSchema.safeParse(input)
   const byId = invitationIdSchema.safeParse(input)
-  if (!byToken.success && !byId.success) return fail("This invitation link is not valid.")
+  if (!byToken.success && !byId.success)
+    return fail("This invitation link is not valid.")
   const { data: projectId, error } = byToken.success
-    ? await supabase.schema("ops").rpc("accept_invitation", { p_token: byToken.data.token })
+    ? await supabase
+        .schema("ops")
+        .rpc("accept_invitation", { p_token: byToken.data.token })
     : await supabase
         .schema("ops")
-        .rpc("accept_invitation_by_id", { p_invitation_id: byId.data!.invitationId })
+        .rpc("accept_invitation_by_id", {
+          p_invitation_id: byId.data!.invitationId,
+        })
   if (error || !projectId) {
     if (error) log("accept failed", error)
     return fail(databaseMessage(error ?? { message: "" }))
@@ -277,7 +298,8 @@ export async function changeRole(
     log("role change failed", error)
     return fail(databaseMessage(error))
   }
-  if (!data?.length) return fail("Your role does not allow changing this member's role.")
+  if (!data?.length)
+    return fail("Your role does not allow changing this member's role.")
   refreshProjects()
 
   return ok(null)
@@ -302,7 +324,8 @@ export async function removeMember(
     log("remove failed", error)
     return fail(databaseMessage(error))
   }
-  if (!data?.length) return fail("Your role does not allow removing this member.")
+  if (!data?.length)
+    return fail("Your role does not allow removing this member.")
   refreshProjects()
 
   return ok(null)
@@ -380,7 +403,14 @@ export async function saveWorkflow(
     : supabase
         .schema("ops")
         .from("workflows")
-        .insert({ project_id: projectId, name, kind, description, definition, created_by: user })
+        .insert({
+          project_id: projectId,
+          name,
+          kind,
+          description,
+          definition,
+          created_by: user,
+        })
   const { data, error } = await query.select("id").maybeSingle()
   if (error) {
     log("workflow save failed", error)
@@ -390,7 +420,8 @@ export async function saveWorkflow(
         : databaseMessage(error)
     )
   }
-  if (!data) return fail("Only developers, admins and owners can change workflows.")
+  if (!data)
+    return fail("Only developers, admins and owners can change workflows.")
   refreshProjects()
 
   return ok({ id: data.id })
@@ -407,16 +438,18 @@ export async function archiveWorkflow(
   const { data, error } = await supabase
     .schema("ops")
     .from("workflows")
-    .update({ archived_at: parsed.data.archived ? new Date().toISOString() : null })
+    .update({
+      archived_at: parsed.data.archived ? new Date().toISOString() : null,
+    })
     .eq("id", parsed.data.workflowId)
     .select("id")
   if (error) {
     log("archive failed", error)
     return fail(databaseMessage(error))
   }
-  if (!data?.length) return fail("Only developers, admins and owners can archive workflows.")
+  if (!data?.length)
+    return fail("Only developers, admins and owners can archive workflows.")
   refreshProjects()
 
   return ok(null)
 }
-

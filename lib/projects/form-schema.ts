@@ -64,7 +64,9 @@ export const inviteSchema = z.object({
 export const invitationIdSchema = z.object({ invitationId: dbId })
 
 export const invitationTokenSchema = z.object({
-  token: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, "This invitation link is not valid."),
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{20,100}$/, "This invitation link is not valid."),
 })
 
 export const roleChangeSchema = z.object({

@@ -53,7 +53,9 @@ export async function sendInvitationEmail({
     },
   })
   if (!error) return null
-  console.error(`[projects] invitation email failed: ${error.code} ${error.message}`)
+  console.error(
+    `[projects] invitation email failed: ${error.code} ${error.message}`
+  )
 
   return error.status === 429 || error.code === "over_email_send_rate_limit"
     ? "Email rate limit reached: resend in a minute."

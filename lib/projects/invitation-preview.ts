@@ -29,7 +29,8 @@ export async function getInvitationPreview(
     .schema("ops")
     .rpc("get_invitation", { p_token: token })
     .maybeSingle()
-  if (error) throw new Error(`getInvitationPreview: ${error.code} ${error.message}`)
+  if (error)
+    throw new Error(`getInvitationPreview: ${error.code} ${error.message}`)
 
   return data ? previewSchema.parse(data) : null
 }

@@ -17,9 +17,10 @@ describe("project permissions", () => {
       // Roles are listed highest first: once a role is denied, every lower one is too.
       const firstDenied = allowed.indexOf(false)
       if (firstDenied >= 0) {
-        expect(allowed.slice(firstDenied).every((value) => !value), key).toBe(
-          true
-        )
+        expect(
+          allowed.slice(firstDenied).every((value) => !value),
+          key
+        ).toBe(true)
       }
     }
   })

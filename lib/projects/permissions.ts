@@ -43,7 +43,8 @@ export const PERMISSIONS = {
   queueRuns: {
     label: "Run workflows, cancel and re-run runs",
     minRole: "developer",
-    deniedReason: "Viewers cannot start or cancel runs: ask an admin for the developer role.",
+    deniedReason:
+      "Viewers cannot start or cancel runs: ask an admin for the developer role.",
   },
   editWorkflows: {
     label: "Create, edit and archive workflows",
@@ -53,7 +54,8 @@ export const PERMISSIONS = {
   editTools: {
     label: "Record tools and their versions, triage upgrade advisories",
     minRole: "developer",
-    deniedReason: "Only developers, admins and owners can change the tool list.",
+    deniedReason:
+      "Only developers, admins and owners can change the tool list.",
   },
   deleteWorkflows: {
     label: "Delete workflows that never ran",
@@ -61,7 +63,8 @@ export const PERMISSIONS = {
     deniedReason: "Only admins and owners can delete workflows.",
   },
   inviteMembers: {
-    label: "Invite people (up to their own role), resend and revoke invitations",
+    label:
+      "Invite people (up to their own role), resend and revoke invitations",
     minRole: "admin",
     deniedReason: "Only admins and owners can invite people.",
   },

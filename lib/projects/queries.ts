@@ -29,7 +29,9 @@ const SUMMARY_COLUMNS =
   "id, slug, name, description, created_at, my_role, member_count, workflow_count, runs_last_7_days, last_activity_at"
 
 /** The projects the caller belongs to (RLS decides), with their role and the list's counts. */
-export async function listProjects(supabase: Client): Promise<ProjectSummary[]> {
+export async function listProjects(
+  supabase: Client
+): Promise<ProjectSummary[]> {
   const { data, error } = await supabase
     .schema("ops")
     .from("project_summaries")
@@ -70,9 +72,12 @@ const myInvitationSchema = z.object({
 export type MyInvitation = z.infer<typeof myInvitationSchema>
 
 /** Open invitations addressed to the caller's email. */
-export async function listMyInvitations(supabase: Client): Promise<MyInvitation[]> {
+export async function listMyInvitations(
+  supabase: Client
+): Promise<MyInvitation[]> {
   const { data, error } = await supabase.schema("ops").rpc("my_invitations")
-  if (error) throw new Error(`listMyInvitations: ${error.code} ${error.message}`)
+  if (error)
+    throw new Error(`listMyInvitations: ${error.code} ${error.message}`)
 
   return z.array(myInvitationSchema).parse(data)
 }
@@ -119,11 +124,7 @@ const invitationRowSchema = z.object({
 })
 
 export type InvitationStatus =
-  | "pending"
-  | "expired"
-  | "accepted"
-  | "revoked"
-  | "declined"
+  "pending" | "expired" | "accepted" | "revoked" | "declined"
 
 export type ProjectInvitation = z.infer<typeof invitationRowSchema> & {
   status: InvitationStatus
@@ -365,7 +366,8 @@ export async function listRecentSessions(
     .order("updated_at", { ascending: false })
     .order("id", { ascending: false })
     .limit(limit)
-  if (error) throw new Error(`listRecentSessions: ${error.code} ${error.message}`)
+  if (error)
+    throw new Error(`listRecentSessions: ${error.code} ${error.message}`)
 
   return z.array(recentSessionSchema).parse(data)
 }

@@ -36,12 +36,40 @@ describe("workflowDefinitionSchema", () => {
     ["another version", { ...VALID, version: 2 }],
     ["no steps", { version: 1, steps: [] }],
     ["an unknown key", { ...VALID, schedule: "0 3 * * *" }],
-    ["run and uses together", { version: 1, steps: [{ name: "x", run: "a", uses: "upload-artifact" }] }],
-    ["an unknown action", { version: 1, steps: [{ name: "x", uses: "deploy-k8s" }] }],
-    ["an upload without a path", { version: 1, steps: [{ name: "x", uses: "upload-artifact", with: {} }] }],
-    ["a default of the wrong type", { version: 1, inputs: { n: { type: "number", default: "1" } }, steps: [{ name: "x", run: "a" }] }],
-    ["a fractional timeout", { version: 1, steps: [{ name: "x", run: "a", timeout_seconds: 1.5 }] }],
-    ["two steps with one name", { version: 1, steps: [{ name: "x", run: "a" }, { name: "x", run: "b" }] }],
+    [
+      "run and uses together",
+      { version: 1, steps: [{ name: "x", run: "a", uses: "upload-artifact" }] },
+    ],
+    [
+      "an unknown action",
+      { version: 1, steps: [{ name: "x", uses: "deploy-k8s" }] },
+    ],
+    [
+      "an upload without a path",
+      { version: 1, steps: [{ name: "x", uses: "upload-artifact", with: {} }] },
+    ],
+    [
+      "a default of the wrong type",
+      {
+        version: 1,
+        inputs: { n: { type: "number", default: "1" } },
+        steps: [{ name: "x", run: "a" }],
+      },
+    ],
+    [
+      "a fractional timeout",
+      { version: 1, steps: [{ name: "x", run: "a", timeout_seconds: 1.5 }] },
+    ],
+    [
+      "two steps with one name",
+      {
+        version: 1,
+        steps: [
+          { name: "x", run: "a" },
+          { name: "x", run: "b" },
+        ],
+      },
+    ],
     ["a step without a name", { version: 1, steps: [{ run: "a" }] }],
   ])("refuses %s", (_, definition) => {
     expect(workflowDefinitionSchema.safeParse(definition).success).toBe(false)
@@ -51,7 +79,9 @@ describe("workflowDefinitionSchema", () => {
 describe("readStoredDefinition", () => {
   it("upgrades a definition from before versioning", () => {
     expect(
-      readStoredDefinition({ steps: [{ run: "npm ci" }, { name: "Test", run: "npm test" }] })
+      readStoredDefinition({
+        steps: [{ run: "npm ci" }, { name: "Test", run: "npm test" }],
+      })
     ).toEqual({
       version: 1,
       steps: [
@@ -70,7 +100,13 @@ describe("readStoredDefinition", () => {
 describe("checkDefinitionText", () => {
   it("places a problem on the line of the key it concerns", () => {
     const text = JSON.stringify(
-      { version: 1, steps: [{ name: "a", run: "x" }, { name: "b", run: "" }] },
+      {
+        version: 1,
+        steps: [
+          { name: "a", run: "x" },
+          { name: "b", run: "" },
+        ],
+      },
       null,
       2
     )

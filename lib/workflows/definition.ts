@@ -62,7 +62,9 @@ export const runStepSchema = z.strictObject({
 export const backupPostgresStepSchema = z.strictObject({
   ...common,
   uses: z.literal("backup-postgres"),
-  with: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  with: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .optional(),
 })
 
 export const uploadArtifactStepSchema = z.strictObject({
@@ -132,7 +134,9 @@ const legacyDefinitionSchema = z.looseObject({
  * predates versioning (steps get a name from their position when they have none). Returns
  * null for a definition that is neither, which the editor shows as JSON only.
  */
-export function readStoredDefinition(stored: unknown): WorkflowDefinition | null {
+export function readStoredDefinition(
+  stored: unknown
+): WorkflowDefinition | null {
   if (stored && typeof stored === "object" && "version" in stored) {
     const parsed = workflowDefinitionSchema.safeParse(stored)
 
@@ -159,7 +163,9 @@ export type DefinitionProblem = { line: number; path: string; message: string }
  * Validates JSON text as a definition and places each problem on the line of the key it
  * concerns, so the editor can show it beside that line.
  */
-export function checkDefinitionText(text: string):
+export function checkDefinitionText(
+  text: string
+):
   | { ok: true; definition: WorkflowDefinition }
   | { ok: false; problems: DefinitionProblem[] } {
   let value: unknown

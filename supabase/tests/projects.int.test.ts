@@ -9,7 +9,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
 import { FIXTURES_SQL, ROWS, userActor, USERS } from "./ops-fixtures"
-import { failureAs, runAs, signedInUser, tryAs, ANON } from "./rls-harness"
+import { ANON, failureAs, runAs, signedInUser, tryAs } from "./rls-harness"
 
 // The projects pages' database side: invitations from sending to accepting (expiry, resend,
 // decline, the wrong address), last-owner protection, ownership transfer, a removed member's
@@ -50,7 +50,12 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
       tx.query("select project_name, email, role, status from ops.get_invitation($1)", [token])
     )
     expect(preview.rows).toEqual([
-      { project_name: "Fixture project", email: "newcomer@ops.test", role: "developer", status: "pending" },
+      {
+        project_name: "Fixture project",
+        email: "newcomer@ops.test",
+        role: "developer",
+        status: "pending",
+      },
     ])
     const wrong = await runAs(database.db, ANON, (tx) =>
       tx.query("select 1 from ops.get_invitation('not-a-token')")
@@ -65,7 +70,9 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
     )
     expect(error.message).toMatch(/sent to another email address/)
 
-    await runAs(database.db, NEWCOMER, (tx) => tx.query("select ops.accept_invitation($1)", [token]))
+    await runAs(database.db, NEWCOMER, (tx) =>
+      tx.query("select ops.accept_invitation($1)", [token])
+    )
     const role = await database.db.query<{ role: string }>(
       "select role from ops.project_memberships where project_id = $1 and user_id = $2",
       [P, USERS.newcomer]
@@ -129,7 +136,9 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
     )
     expect(preview.rows[0]?.status).toBe("declined")
     await expect(
-      failureAs(database.db, NEWCOMER, (tx) => tx.query("select ops.accept_invitation($1)", [token]))
+      failureAs(database.db, NEWCOMER, (tx) =>
+        tx.query("select ops.accept_invitation($1)", [token])
+      )
     ).resolves.toBeDefined()
     await invite("newcomer@ops.test")
     const audit = await database.db.query(
@@ -163,7 +172,9 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
       [invitation_id]
     )
     const accepted = await runAs(database.db, NEWCOMER, (tx) =>
-      tx.query<{ project: string }>("select ops.accept_invitation_by_id($1) as project", [invitation_id])
+      tx.query<{ project: string }>("select ops.accept_invitation_by_id($1) as project", [
+        invitation_id,
+      ])
     )
     expect(accepted.rows[0]?.project).toBe(P)
   })
@@ -195,16 +206,25 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
   it("refuses to demote, remove or let go of the last owner", async () => {
     const owner = userActor("owner")
     const demote = await failureAs(database.db, owner, (tx) =>
-      tx.query("update ops.project_memberships set role = 'admin' where project_id = $1 and user_id = $2", [P, USERS.owner])
+      tx.query(
+        "update ops.project_memberships set role = 'admin' where project_id = $1 and user_id = $2",
+        [P, USERS.owner]
+      )
     )
     expect(demote.message).toMatch(/last owner/)
     const leave = await failureAs(database.db, owner, (tx) =>
-      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = $2", [P, USERS.owner])
+      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = $2", [
+        P,
+        USERS.owner,
+      ])
     )
     expect(leave.message).toMatch(/last owner/)
     // An admin cannot touch an owner at all (RLS), so removal is a no-op for them.
     const removal = await tryAs(database.db, userActor("admin"), (tx) =>
-      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = $2", [P, USERS.owner])
+      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = $2", [
+        P,
+        USERS.owner,
+      ])
     )
     expect(removal.ok && removal.value.rowCount).toBe(0)
   })
@@ -232,10 +252,16 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
     ])
     // Now the former owner may leave; the new one may not (last owner).
     await runAs(database.db, userActor("owner"), (tx) =>
-      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = auth.uid()", [P])
+      tx.query(
+        "delete from ops.project_memberships where project_id = $1 and user_id = auth.uid()",
+        [P]
+      )
     )
     const last = await failureAs(database.db, userActor("developer"), (tx) =>
-      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = auth.uid()", [P])
+      tx.query(
+        "delete from ops.project_memberships where project_id = $1 and user_id = auth.uid()",
+        [P]
+      )
     )
     expect(last.message).toMatch(/last owner/)
   })
@@ -248,7 +274,10 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
       tx.query<{ id: string }>("select id from ops.queue_run($1)", [ROWS.workflow])
     )
     await runAs(database.db, userActor("admin"), (tx) =>
-      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = $2", [P, USERS.developer])
+      tx.query("delete from ops.project_memberships where project_id = $1 and user_id = $2", [
+        P,
+        USERS.developer,
+      ])
     )
     const status = await database.db.query<{ id: string; status: string }>(
       "select id, status from ops.runs where id in ($1, $2)",
@@ -319,7 +348,8 @@ describe(`projects seed (${TEST_ENGINE})`, () => {
   it("shows the demo account its projects, an invitation to accept and every workflow kind", async () => {
     const demo = signedInUser("00000000-0000-4000-a000-000000000001", "demo@lmx.local")
     const seen = await runAs(database.db, demo, async (tx) => ({
-      projects: (await tx.query("select slug, my_role from ops.project_summaries order by slug")).rows,
+      projects: (await tx.query("select slug, my_role from ops.project_summaries order by slug"))
+        .rows,
       invitations: (
         await tx.query(
           "select i.role from ops.invitations i where i.email = 'demo@lmx.local' and accepted_at is null and revoked_at is null"
@@ -334,6 +364,14 @@ describe(`projects seed (${TEST_ENGINE})`, () => {
       { slug: "studio-inference", my_role: "owner" },
     ])
     expect(seen.invitations).toEqual([{ role: "developer" }])
-    expect(seen.kinds).toEqual(["backup", "build", "custom", "deploy", "maintenance", "test", "upgrade"])
+    expect(seen.kinds).toEqual([
+      "backup",
+      "build",
+      "custom",
+      "deploy",
+      "maintenance",
+      "test",
+      "upgrade",
+    ])
   })
 })

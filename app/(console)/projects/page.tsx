@@ -12,13 +12,13 @@ import {
 } from "@/lib/projects/queries"
 import { createClient } from "@/lib/supabase/server"
 import { Button } from "@/components/ui/button"
+import { CreateProjectDialog } from "@/components/projects/create-project-form"
+import { MyInvitations } from "@/components/projects/my-invitations"
+import { RoleBadge } from "@/components/projects/role-badge"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
 import { RecentList, RecentListItem } from "@/components/shell/recent-list"
-import { CreateProjectDialog } from "@/components/projects/create-project-form"
-import { MyInvitations } from "@/components/projects/my-invitations"
-import { RoleBadge } from "@/components/projects/role-badge"
 
 export const metadata: Metadata = { title: "Projects" }
 
@@ -43,9 +43,16 @@ export default async function ProjectsPage() {
         title="Projects"
         description="Projects you belong to, with their members, roles, invitations and audit log."
       >
-        <CreateProjectDialog />
+        <div className="flex flex-wrap gap-2">
+          <Button asChild variant="outline">
+            <Link href="/catalogue">Tools and advisories</Link>
+          </Button>
+          <CreateProjectDialog />
+        </div>
       </PageHeader>
-      {invitations.length > 0 && <MyInvitations invitations={invitations} now={now} />}
+      {invitations.length > 0 && (
+        <MyInvitations invitations={invitations} now={now} />
+      )}
       {!projects ? (
         <LoadErrorState what="projects" />
       ) : projects.length === 0 ? (
@@ -65,7 +72,10 @@ export default async function ProjectsPage() {
               title={project.name}
               aside={
                 <Button asChild variant="outline" size="sm">
-                  <Link href={`/projects/${project.slug}`} aria-label={`Open ${project.name}`}>
+                  <Link
+                    href={`/projects/${project.slug}`}
+                    aria-label={`Open ${project.name}`}
+                  >
                     Open
                   </Link>
                 </Button>
@@ -73,15 +83,24 @@ export default async function ProjectsPage() {
               facts={
                 <>
                   <span className="inline-flex items-center gap-1">
-                    Your role: {project.my_role ? <RoleBadge role={project.my_role} /> : "none"}
+                    Your role:{" "}
+                    {project.my_role ? (
+                      <RoleBadge role={project.my_role} />
+                    ) : (
+                      "none"
+                    )}
                   </span>
                   <span>{formatQuantity(project.member_count, "member")}</span>
-                  <span>{formatQuantity(project.workflow_count, "workflow")}</span>
                   <span>
-                    {formatQuantity(project.runs_last_7_days, "run")} in the last 7 days
+                    {formatQuantity(project.workflow_count, "workflow")}
                   </span>
                   <span>
-                    Last activity <RelativeTime date={project.last_activity_at} now={now} />
+                    {formatQuantity(project.runs_last_7_days, "run")} in the
+                    last 7 days
+                  </span>
+                  <span>
+                    Last activity{" "}
+                    <RelativeTime date={project.last_activity_at} now={now} />
                   </span>
                 </>
               }

@@ -17,10 +17,10 @@ import {
   CardHeader,
   CardTitle,
 } from "@/components/ui/card"
-import { RelativeTime } from "@/components/shared/relative-time"
-import { EmptyState } from "@/components/shell/empty-state"
 import { SignOutForm } from "@/components/auth/sign-out-form"
 import { InvitationAccept } from "@/components/projects/invitation-accept"
+import { RelativeTime } from "@/components/shared/relative-time"
+import { EmptyState } from "@/components/shell/empty-state"
 
 export const metadata: Metadata = {
   title: "Invitation",
@@ -30,7 +30,8 @@ export const metadata: Metadata = {
 }
 
 const CLOSED_COPY = {
-  expired: "This invitation has expired. Ask the person who invited you to resend it.",
+  expired:
+    "This invitation has expired. Ask the person who invited you to resend it.",
   accepted: "This invitation was already accepted.",
   revoked: "This invitation was revoked or replaced by a newer link.",
   declined: "This invitation was declined.",
@@ -79,7 +80,12 @@ export default async function InvitationPage({
             <>
               {" "}
               The invitation expires{" "}
-              <RelativeTime date={invitation.expires_at} now={now} allowFuture />.
+              <RelativeTime
+                date={invitation.expires_at}
+                now={now}
+                allowFuture
+              />
+              .
             </>
           )}
         </CardDescription>
@@ -92,7 +98,10 @@ export default async function InvitationPage({
           <ul className="space-y-1 text-sm">
             {permissionsOf(invitation.role).map((permission) => (
               <li key={permission.label} className="flex gap-2">
-                <Check aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-emerald-600" />
+                <Check
+                  aria-hidden="true"
+                  className="mt-0.5 size-4 shrink-0 text-emerald-600"
+                />
                 {permission.label}
               </li>
             ))}
@@ -101,7 +110,10 @@ export default async function InvitationPage({
         {invitation.status === "pending" ? (
           <>
             {wrongAccount && (
-              <div role="alert" className="space-y-2 rounded-md border border-destructive/40 bg-destructive/10 p-3 text-sm">
+              <div
+                role="alert"
+                className="space-y-2 rounded-md border border-destructive/40 bg-destructive/10 p-3 text-sm"
+              >
                 <p>{wrongAccount}</p>
                 <SignOutForm scope="local">
                   <Button type="submit" size="sm" variant="outline">
@@ -113,7 +125,9 @@ export default async function InvitationPage({
             <InvitationAccept
               token={parsed.data}
               invitationId={invitation.invitation_id}
-              deniedReason={wrongAccount ? "Signed in with another email address." : null}
+              deniedReason={
+                wrongAccount ? "Signed in with another email address." : null
+              }
             />
           </>
         ) : (

@@ -26,7 +26,9 @@ export default async function ProjectLayout({
           Projects
         </Link>
         <div className="flex flex-wrap items-center gap-2">
-          <h1 className="text-2xl font-semibold tracking-tight break-words">{project.name}</h1>
+          <h1 className="text-2xl font-semibold tracking-tight break-words">
+            {project.name}
+          </h1>
           {project.my_role && <RoleBadge role={project.my_role} />}
         </div>
         {project.description && (

@@ -5,9 +5,9 @@ import { getCurrentProject } from "@/lib/projects/current-project"
 import { can, PERMISSIONS } from "@/lib/projects/permissions"
 import { listInvitations } from "@/lib/projects/queries"
 import { createClient } from "@/lib/supabase/server"
-import { EmptyState } from "@/components/shell/empty-state"
 import { InvitationList } from "@/components/projects/invitation-list"
 import { InviteForm } from "@/components/projects/invite-form"
+import { EmptyState } from "@/components/shell/empty-state"
 
 export const metadata: Metadata = { title: "Invitations" }
 
@@ -21,14 +21,20 @@ export default async function ProjectInvitationsPage({
   const now = new Date()
   const isAdmin = can(project.my_role, "inviteMembers")
   const invitations = isAdmin
-    ? await listInvitations(await createClient(), { projectId: project.id, now })
+    ? await listInvitations(await createClient(), {
+        projectId: project.id,
+        now,
+      })
     : []
 
   return (
     <div className="space-y-6">
       <InviteForm projectId={project.id} myRole={project.my_role} />
       {!isAdmin ? (
-        <p className="text-sm text-muted-foreground">{PERMISSIONS.inviteMembers.deniedReason} They also see the invitations.</p>
+        <p className="text-sm text-muted-foreground">
+          {PERMISSIONS.inviteMembers.deniedReason} They also see the
+          invitations.
+        </p>
       ) : invitations.length === 0 ? (
         <EmptyState
           icon={MailPlus}

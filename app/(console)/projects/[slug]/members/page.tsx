@@ -15,7 +15,10 @@ export default async function ProjectMembersPage({
   params: Promise<{ slug: string }>
 }) {
   const { slug } = await params
-  const [user, project] = await Promise.all([getCurrentUser(), getCurrentProject(slug)])
+  const [user, project] = await Promise.all([
+    getCurrentUser(),
+    getCurrentProject(slug),
+  ])
   const supabase = await createClient()
   const members = await listMembers(supabase, { projectId: project.id })
 
