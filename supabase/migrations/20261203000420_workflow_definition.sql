@@ -28,8 +28,8 @@ begin
       for step in select value from pg_catalog.jsonb_array_elements(d -> 'steps') loop
         idx := idx + 1;
         if pg_catalog.jsonb_typeof(step) <> 'object'
-          or not (pg_catalog.jsonb_typeof(step -> 'run') = 'string'
-                  or pg_catalog.jsonb_typeof(step -> 'uses') = 'string') then
+          or not (coalesce(pg_catalog.jsonb_typeof(step -> 'run'), '') = 'string'
+                  or coalesce(pg_catalog.jsonb_typeof(step -> 'uses'), '') = 'string') then
           return pg_catalog.format('steps[%s] needs a run command or a uses action', idx - 1);
         end if;
       end loop;

@@ -1,5 +1,6 @@
 import path from "node:path"
 
+import { type Queryable } from "@lmx/supabase-local/db/types"
 import {
   createTestDatabase,
   PROJECT_ROOT,
@@ -7,6 +8,8 @@ import {
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+
+import { workflowDefinitionSchema } from "@/lib/workflows/definition"
 
 import { FIXTURES_SQL, ROWS, userActor, USERS } from "./ops-fixtures"
 import { ANON, failureAs, runAs, signedInUser, tryAs } from "./rls-harness"
@@ -328,6 +331,89 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
       tx.query("select 1 from ops.list_project_members($1)", [P])
     )
     expect(stranger.rows).toHaveLength(0)
+  })
+})
+
+describe(`workflow definitions in the database (${TEST_ENGINE})`, () => {
+  let database: TestDatabase
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ seedFiles: [] })
+    await database.db.exec(FIXTURES_SQL)
+  })
+  afterAll(async () => {
+    await database?.dispose()
+  })
+
+  const insert = (definition: unknown) => (tx: Queryable) =>
+    tx.query(
+      "insert into ops.workflows (project_id, name, kind, definition, created_by) values ($1, 'wf', 'custom', $2, auth.uid())",
+      [P, JSON.stringify(definition)]
+    )
+
+  it.each([
+    [
+      {
+        version: 1,
+        steps: [
+          { name: "a", run: "x" },
+          { name: "b", uses: "upload-artifact", with: { path: "d/*" } },
+          { name: "c", uses: "backup-postgres" },
+        ],
+      },
+    ],
+    [{ steps: [{ run: "npm ci" }] }],
+    [{}],
+  ])("accepts %j", async (definition) => {
+    const result = await tryAs(database.db, userActor("developer"), insert(definition))
+    if (!result.ok) throw result.error
+  })
+
+  it.each([
+    [{ version: 2, steps: [] }, /version must be 1/],
+    [{ version: 1, steps: [] }, /at least one step/],
+    [
+      { version: 1, steps: [{ name: "a", run: "x", uses: "upload-artifact" }] },
+      /exactly one of run or uses/,
+    ],
+    [{ version: 1, steps: [{ name: "a", uses: "upload-artifact", with: {} }] }, /with.path/],
+    [{ version: 1, steps: [{ name: "a", uses: "deploy" }] }, /backup-postgres or upload-artifact/],
+    [
+      { version: 1, steps: [{ name: "a", run: "x", timout_seconds: 5 }] },
+      /unknown key "timout_seconds"/,
+    ],
+    [
+      {
+        version: 1,
+        inputs: { n: { type: "number", default: "1" } },
+        steps: [{ name: "a", run: "x" }],
+      },
+      /default must be a number/,
+    ],
+    [
+      {
+        version: 1,
+        steps: [
+          { name: "a", run: "x" },
+          { name: "a", run: "y" },
+        ],
+      },
+      /used by an earlier step/,
+    ],
+    [{ steps: [{ name: "no command" }] }, /needs a run command/],
+  ])("refuses %j", async (definition, message) => {
+    const error = await failureAs(database.db, userActor("developer"), insert(definition))
+    expect(error.message).toMatch(/Invalid workflow definition/)
+    expect(error.message).toMatch(message)
+  })
+
+  it("agrees with the zod schema on the same examples", () => {
+    expect(
+      workflowDefinitionSchema.safeParse({
+        version: 1,
+        steps: [{ name: "a", run: "x", timout_seconds: 5 }],
+      }).success
+    ).toBe(false)
   })
 })
 
