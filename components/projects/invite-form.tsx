@@ -1,7 +1,6 @@
 "use client"
 
 import * as React from "react"
-import { toast } from "sonner"
 
 import { failedValue, fieldError, formMessage } from "@/lib/action-result"
 import { inviteMember } from "@/lib/projects/actions"
@@ -43,7 +42,6 @@ export function InviteForm({
         ? `Invitation sent to ${data.email}.`
         : `Invitation created for ${data.email}, but the email could not be sent: resend it from the list.`
       setNotice(message)
-      if (data.emailSent) toast.success(message)
       formRef.current?.reset()
     },
   })

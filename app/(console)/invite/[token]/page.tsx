@@ -70,8 +70,10 @@ export default async function InvitationPage({
   return (
     <Card className="mx-auto max-w-2xl">
       <CardHeader>
-        <CardTitle className="text-xl break-words">
-          Join {invitation.project_name}
+        <CardTitle>
+          <h1 className="text-xl break-words">
+            Join {invitation.project_name}
+          </h1>
         </CardTitle>
         <CardDescription>
           {invitation.inviter_name} invited {invitation.email} to join as{" "}
