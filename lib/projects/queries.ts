@@ -259,9 +259,11 @@ export async function listActivity(
   }
   if (filter.before) {
     const [createdAt, id] = filter.before.split(",")
-    query = query.or(
-      `created_at.lt.${createdAt},and(created_at.eq.${createdAt},id.lt.${id})`
-    )
+    // "(created_at, id) < cursor", written so the index range on created_at bounds the scan
+    // (an OR of the two cases alone makes Postgres read every newer entry first).
+    query = query
+      .lte("created_at", createdAt)
+      .or(`created_at.lt.${createdAt},id.lt.${id}`)
   }
   const { data, error } = await query
     .order("created_at", { ascending: false })

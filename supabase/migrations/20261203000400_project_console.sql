@@ -188,8 +188,9 @@ as $$
     join auth.users u on u.id = m.user_id
     left join public.profiles pr on pr.id = m.user_id
    where m.project_id = p_project_id
-     and private.has_project_role(p_project_id, 'viewer')
-     and not private.is_device_request()
+     -- Subselects, so the checks run once per call rather than once per member.
+     and (select private.has_project_role(p_project_id, 'viewer'))
+     and not (select private.is_device_request())
    order by private.role_rank(m.role) desc, m.created_at, m.id
 $$;
 
