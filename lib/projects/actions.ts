@@ -240,11 +240,9 @@ export async function acceptInvitation(
     ? await supabase
         .schema("ops")
         .rpc("accept_invitation", { p_token: byToken.data.token })
-    : await supabase
-        .schema("ops")
-        .rpc("accept_invitation_by_id", {
-          p_invitation_id: byId.data!.invitationId,
-        })
+    : await supabase.schema("ops").rpc("accept_invitation_by_id", {
+        p_invitation_id: byId.data!.invitationId,
+      })
   if (error || !projectId) {
     if (error) log("accept failed", error)
     return fail(databaseMessage(error ?? { message: "" }))
@@ -400,17 +398,14 @@ export async function saveWorkflow(
         .update({ name, kind, description, definition })
         .eq("id", workflowId)
         .eq("project_id", projectId)
-    : supabase
-        .schema("ops")
-        .from("workflows")
-        .insert({
-          project_id: projectId,
-          name,
-          kind,
-          description,
-          definition,
-          created_by: user,
-        })
+    : supabase.schema("ops").from("workflows").insert({
+        project_id: projectId,
+        name,
+        kind,
+        description,
+        definition,
+        created_by: user,
+      })
   const { data, error } = await query.select("id").maybeSingle()
   if (error) {
     log("workflow save failed", error)
