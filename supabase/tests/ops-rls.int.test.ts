@@ -67,6 +67,10 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["ops.list_project_members", "select", "no", "ok", "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
   ["ops.get_invitation",      "select", "ok", "ok",  "ok",     "ok", "ok", "ok",    "ok",     "ok",   "ok"],
   ["ops.my_invitations",      "select", "no", "no",  "no",     "no", "no", "ok",    "no",     "no",   "no"],
+  ["ops.accept_invitation_by_id", "select", "no", "no", "no",  "no", "no", "ok",    "no",     "no",   "no"],
+  ["ops.decline_invitation",  "select", "no", "no",  "no",     "no", "no", "ok",    "no",     "no",   "no"],
+  ["ops.record_invitation_email", "select", "no", "no", "no",  "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.transfer_ownership",  "select", "no", "no",  "no",     "no", "ok", "no",    "no",     "no",   "no"],
   ["public.audit_log",        "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
   ["public.audit_log",        "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
   ["public.audit_log",        "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
@@ -148,6 +152,19 @@ const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
   // Only the addressee (the fixture invitation is to stranger@ops.test) sees it in their list.
   "ops.my_invitations": {
     select: `select invitation_id from ops.my_invitations() where invitation_id = '${ROWS.invitation}'`,
+  },
+  // The fixture invitation is addressed to the stranger, who alone may accept or decline it.
+  "ops.accept_invitation_by_id": {
+    select: `select ops.accept_invitation_by_id('${ROWS.invitation}')`,
+  },
+  "ops.decline_invitation": {
+    select: `select ops.decline_invitation('${ROWS.invitation}')`,
+  },
+  "ops.record_invitation_email": {
+    select: `select ops.record_invitation_email('${ROWS.invitation}', 'rate limited')`,
+  },
+  "ops.transfer_ownership": {
+    select: `select ops.transfer_ownership('${P}', '${USERS.developer}')`,
   },
   "ops.get_invitation": {
     select: `select invitation_id from ops.get_invitation('fixture-token')`,
