@@ -159,6 +159,11 @@ test("[projects] an owner invites someone by email, who joins, is made a viewer 
   )
   await expect(activity).not.toContainText("Taken over")
 
+  // The header's project filter keeps the choice in the URL of Runs (and Sessions, Usage).
+  await page.goto("/runs")
+  await page.getByRole("banner").getByLabel("Project").selectOption(slug)
+  await expect(page).toHaveURL(`${E2E_APP_URL}/runs?project=${slug}`)
+
   // On a phone, the members tab fits the width.
   await page.setViewportSize({ width: 390, height: 844 })
   await page.goto(`/projects/${slug}/members`)
