@@ -709,7 +709,10 @@ export type Database = {
           accepted_at: string | null
           accepted_by: string | null
           created_at: string
+          declined_at: string | null
           email: string
+          email_error: string | null
+          email_failed_at: string | null
           expires_at: string
           id: string
           invited_by: string | null
@@ -725,7 +728,10 @@ export type Database = {
           accepted_at?: string | null
           accepted_by?: string | null
           created_at?: string
+          declined_at?: string | null
           email: string
+          email_error?: string | null
+          email_failed_at?: string | null
           expires_at: string
           id?: string
           invited_by?: string | null
@@ -741,7 +747,10 @@ export type Database = {
           accepted_at?: string | null
           accepted_by?: string | null
           created_at?: string
+          declined_at?: string | null
           email?: string
+          email_error?: string | null
+          email_failed_at?: string | null
           expires_at?: string
           id?: string
           invited_by?: string | null
@@ -826,6 +835,7 @@ export type Database = {
           description: string
           id: string
           name: string
+          slug: string
           updated_at: string
         }
         Insert: {
@@ -834,6 +844,7 @@ export type Database = {
           description?: string
           id?: string
           name: string
+          slug: string
           updated_at?: string
         }
         Update: {
@@ -842,6 +853,7 @@ export type Database = {
           description?: string
           id?: string
           name?: string
+          slug?: string
           updated_at?: string
         }
         Relationships: [
@@ -1320,6 +1332,48 @@ export type Database = {
       }
     }
     Views: {
+      project_summaries: {
+        Row: {
+          created_at: string | null
+          description: string | null
+          id: string | null
+          last_activity_at: string | null
+          member_count: number | null
+          my_role: string | null
+          name: string | null
+          runs_last_7_days: number | null
+          slug: string | null
+          updated_at: string | null
+          workflow_count: number | null
+        }
+        Insert: {
+          created_at?: string | null
+          description?: string | null
+          id?: string | null
+          last_activity_at?: never
+          member_count?: never
+          my_role?: never
+          name?: string | null
+          runs_last_7_days?: never
+          slug?: string | null
+          updated_at?: string | null
+          workflow_count?: never
+        }
+        Update: {
+          created_at?: string | null
+          description?: string | null
+          id?: string | null
+          last_activity_at?: never
+          member_count?: never
+          my_role?: never
+          name?: string | null
+          runs_last_7_days?: never
+          slug?: string | null
+          updated_at?: string | null
+          workflow_count?: never
+        }
+        Relationships: []
+      }
       run_summary: {
         Row: {
           canceled: number | null
@@ -1346,6 +1400,12 @@ export type Database = {
       accept_invitation: {
         Args: {
           p_token: string
+        }
+        Returns: string
+      }
+      accept_invitation_by_id: {
+        Args: {
+          p_invitation_id: string
         }
         Returns: string
       }
@@ -1404,12 +1464,42 @@ export type Database = {
         }
         Returns: Database["ops"]["Tables"]["runs"]["Row"]
       }
-      create_project: {
+      create_project:
+        | {
+            Args: {
+              p_name: string
+              p_description?: string
+            }
+            Returns: Database["ops"]["Tables"]["projects"]["Row"]
+          }
+        | {
+            Args: {
+              p_name: string
+              p_description: string
+              p_slug: string
+            }
+            Returns: Database["ops"]["Tables"]["projects"]["Row"]
+          }
+      decline_invitation: {
         Args: {
-          p_name: string
-          p_description?: string
+          p_invitation_id: string
         }
-        Returns: Database["ops"]["Tables"]["projects"]["Row"]
+        Returns: undefined
+      }
+      get_invitation: {
+        Args: {
+          p_token: string
+        }
+        Returns: {
+          invitation_id: string
+          project_name: string
+          project_slug: string
+          email: string
+          role: string
+          inviter_name: string
+          expires_at: string
+          status: string
+        }[]
       }
       heartbeat_run_lease: {
         Args: {
@@ -1431,6 +1521,20 @@ export type Database = {
           expires_at: string
         }[]
       }
+      list_project_members: {
+        Args: {
+          p_project_id: string
+        }
+        Returns: {
+          membership_id: string
+          user_id: string
+          role: string
+          display_name: string
+          avatar_url: string
+          email: string
+          joined_at: string
+        }[]
+      }
       list_queued_runs: {
         Args: {
           p_project_id?: string
@@ -1448,6 +1552,17 @@ export type Database = {
           waiting: string
         }[]
       }
+      my_invitations: {
+        Args: never
+        Returns: {
+          invitation_id: string
+          project_name: string
+          role: string
+          inviter_name: string
+          created_at: string
+          expires_at: string
+        }[]
+      }
       queue_run: {
         Args: {
           p_workflow_id: string
@@ -1455,6 +1570,13 @@ export type Database = {
           p_priority?: number
         }
         Returns: Database["ops"]["Tables"]["runs"]["Row"]
+      }
+      record_invitation_email: {
+        Args: {
+          p_invitation_id: string
+          p_error?: string
+        }
+        Returns: undefined
       }
       requeue_expired_runs: {
         Args: {
@@ -1491,6 +1613,13 @@ export type Database = {
           p_lease_seconds?: number
         }
         Returns: Database["ops"]["Tables"]["runs"]["Row"]
+      }
+      transfer_ownership: {
+        Args: {
+          p_project_id: string
+          p_user_id: string
+        }
+        Returns: undefined
       }
     }
     Enums: { [_ in never]: never }

@@ -3,6 +3,7 @@ import * as React from "react"
 import { cn } from "@/lib/utils"
 import { Brand } from "@/components/shell/brand"
 import { MobileNav } from "@/components/shell/mobile-nav"
+import { ProjectSwitcher } from "@/components/shell/project-switcher"
 import { ThemeToggle } from "@/components/shell/theme-toggle"
 import { UserMenu, type UserMenuUser } from "@/components/shell/user-menu"
 
@@ -22,6 +23,7 @@ export function SiteHeader({
       <MobileNav />
       <Brand className="md:hidden" />
       <div className="ml-auto flex items-center gap-1">
+        <ProjectSwitcher />
         <ThemeToggle />
         <UserMenu user={user} />
       </div>

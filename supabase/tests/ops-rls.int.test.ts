@@ -63,6 +63,14 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["ops.upgrade_advisories",  "update", "no", "no",  "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
   ["ops.upgrade_advisories",  "delete", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
   ["ops.run_summary",         "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.project_summaries",   "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
+  ["ops.list_project_members", "select", "no", "ok", "ok",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.get_invitation",      "select", "ok", "ok",  "ok",     "ok", "ok", "ok",    "ok",     "ok",   "ok"],
+  ["ops.my_invitations",      "select", "no", "no",  "no",     "no", "no", "ok",    "no",     "no",   "no"],
+  ["ops.accept_invitation_by_id", "select", "no", "no", "no",  "no", "no", "ok",    "no",     "no",   "no"],
+  ["ops.decline_invitation",  "select", "no", "no",  "no",     "no", "no", "ok",    "no",     "no",   "no"],
+  ["ops.record_invitation_email", "select", "no", "no", "no",  "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.transfer_ownership",  "select", "no", "no",  "no",     "no", "ok", "no",    "no",     "no",   "no"],
   ["public.audit_log",        "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
   ["public.audit_log",        "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
   ["public.audit_log",        "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
@@ -133,6 +141,33 @@ const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
     insert: `insert into ops.upgrade_advisories (project_id, component, recommended_version, severity, title) values ('${P}', 'postgres', '15.10', 'medium', 'Postgres 15.10')`,
     update: `update ops.upgrade_advisories set dismissed_at = now(), dismissed_by = auth.uid() where id = '${ROWS.advisory}'`,
     delete: `delete from ops.upgrade_advisories where id = '${ROWS.advisory}'`,
+  },
+  "ops.project_summaries": {
+    select: `select id from ops.project_summaries where id = '${P}'`,
+  },
+  "ops.list_project_members": {
+    select: `select user_id from ops.list_project_members('${P}') where user_id = '${USERS.viewer}'`,
+  },
+  // Holding the token is the right to preview it, signed in or not (a device too).
+  // Only the addressee (the fixture invitation is to stranger@ops.test) sees it in their list.
+  "ops.my_invitations": {
+    select: `select invitation_id from ops.my_invitations() where invitation_id = '${ROWS.invitation}'`,
+  },
+  // The fixture invitation is addressed to the stranger, who alone may accept or decline it.
+  "ops.accept_invitation_by_id": {
+    select: `select ops.accept_invitation_by_id('${ROWS.invitation}')`,
+  },
+  "ops.decline_invitation": {
+    select: `select ops.decline_invitation('${ROWS.invitation}')`,
+  },
+  "ops.record_invitation_email": {
+    select: `select ops.record_invitation_email('${ROWS.invitation}', 'rate limited')`,
+  },
+  "ops.transfer_ownership": {
+    select: `select ops.transfer_ownership('${P}', '${USERS.developer}')`,
+  },
+  "ops.get_invitation": {
+    select: `select invitation_id from ops.get_invitation('fixture-token')`,
   },
   "ops.run_summary": {
     select: `select project_id from ops.run_summary where project_id = '${P}' and workflow_id = '${ROWS.workflow}'`,

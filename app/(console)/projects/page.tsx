@@ -1,14 +1,20 @@
 import type { Metadata } from "next"
+import Link from "next/link"
 import { FolderKanban } from "lucide-react"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { formatQuantity } from "@/lib/format"
 import {
+  listMyInvitations,
   listProjects,
-  type ProjectListItem,
-  type ProjectRole,
+  type MyInvitation,
+  type ProjectSummary,
 } from "@/lib/projects/queries"
 import { createClient } from "@/lib/supabase/server"
+import { Button } from "@/components/ui/button"
+import { CreateProjectDialog } from "@/components/projects/create-project-form"
+import { MyInvitations } from "@/components/projects/my-invitations"
+import { RoleBadge } from "@/components/projects/role-badge"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
@@ -16,20 +22,16 @@ import { RecentList, RecentListItem } from "@/components/shell/recent-list"
 
 export const metadata: Metadata = { title: "Projects" }
 
-const ROLE_LABELS: Record<ProjectRole, string> = {
-  owner: "Owner",
-  admin: "Admin",
-  developer: "Developer",
-  viewer: "Viewer",
-}
-
 export default async function ProjectsPage() {
-  const user = await getCurrentUser()
-  // The server client is untyped; the rows it returns are the generated Database's.
+  await getCurrentUser()
   const supabase = await createClient()
-  let projects: ProjectListItem[] | null = null
+  let projects: ProjectSummary[] | null = null
+  let invitations: MyInvitation[] = []
   try {
-    projects = await listProjects(supabase, { userId: user.id })
+    ;[projects, invitations] = await Promise.all([
+      listProjects(supabase),
+      listMyInvitations(supabase),
+    ])
   } catch (error) {
     console.error("[projects]", error)
   }
@@ -40,7 +42,17 @@ export default async function ProjectsPage() {
       <PageHeader
         title="Projects"
         description="Projects you belong to, with their members, roles, invitations and audit log."
-      />
+      >
+        <div className="flex flex-wrap gap-2">
+          <Button asChild variant="outline">
+            <Link href="/catalogue">Tools and advisories</Link>
+          </Button>
+          <CreateProjectDialog />
+        </div>
+      </PageHeader>
+      {invitations.length > 0 && (
+        <MyInvitations invitations={invitations} now={now} />
+      )}
       {!projects ? (
         <LoadErrorState what="projects" />
       ) : projects.length === 0 ? (
@@ -58,15 +70,37 @@ export default async function ProjectsPage() {
             <RecentListItem
               key={project.id}
               title={project.name}
+              aside={
+                <Button asChild variant="outline" size="sm">
+                  <Link
+                    href={`/projects/${project.slug}`}
+                    aria-label={`Open ${project.name}`}
+                  >
+                    Open
+                  </Link>
+                </Button>
+              }
               facts={
                 <>
-                  <span>
+                  <span className="inline-flex items-center gap-1">
                     Your role:{" "}
-                    {project.role ? ROLE_LABELS[project.role] : "none"}
+                    {project.my_role ? (
+                      <RoleBadge role={project.my_role} />
+                    ) : (
+                      "none"
+                    )}
                   </span>
-                  <span>{formatQuantity(project.memberCount, "member")}</span>
+                  <span>{formatQuantity(project.member_count, "member")}</span>
                   <span>
-                    Updated <RelativeTime date={project.updatedAt} now={now} />
+                    {formatQuantity(project.workflow_count, "workflow")}
+                  </span>
+                  <span>
+                    {formatQuantity(project.runs_last_7_days, "run")} in the
+                    last 7 days
+                  </span>
+                  <span>
+                    Last activity{" "}
+                    <RelativeTime date={project.last_activity_at} now={now} />
                   </span>
                 </>
               }
