@@ -40,11 +40,11 @@ export const ROWS = {
 export const emailOf = (user: keyof typeof USERS) => `${user}@ops.test`
 
 export const FIXTURES_SQL = `
-insert into auth.users (id, email, aud, role, created_at, updated_at) values
+insert into auth.users (id, email, aud, role, email_confirmed_at, created_at, updated_at) values
   ${Object.entries(USERS)
     .map(
       ([name, id]) =>
-        `('${id}', '${name}@ops.test', 'authenticated', 'authenticated', now(), now())`
+        `('${id}', '${name}@ops.test', 'authenticated', 'authenticated', now(), now(), now())`
     )
     .join(",\n  ")};
 

@@ -27,7 +27,7 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["ops.projects",            "update", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
   ["ops.projects",            "delete", "no", "no",  "no",     "no", "ok", "no",    "no",     "no",   "no"],
   ["ops.project_memberships", "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no"],
-  ["ops.project_memberships", "insert", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
+  ["ops.project_memberships", "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no"],
   ["ops.project_memberships", "update", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
   ["ops.project_memberships", "delete", "no", "ok",  "no",     "ok", "ok", "no",    "no",     "no",   "no"],
   ["ops.invitations",         "select", "no", "no",  "no",     "ok", "ok", "ok",    "no",     "no",   "no"],
@@ -82,6 +82,8 @@ const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
   },
   "ops.project_memberships": {
     select: `select id from ops.project_memberships where id = '${ROWS.viewerMembership}'`,
+    // Membership comes only from create_project and accept_invitation (the member's consent):
+    // not even an owner may add a user id directly.
     insert: `insert into ops.project_memberships (project_id, user_id, role) values ('${P}', '${USERS.newcomer}', 'viewer')`,
     update: `update ops.project_memberships set role = 'viewer' where id = '${ROWS.developerMembership}'`,
     delete: `delete from ops.project_memberships where id = '${ROWS.viewerMembership}'`,
