@@ -39,11 +39,15 @@ const MATRIX: MatrixRow<string>[] = [
   ["public.cloud_sessions", "select",           "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.cloud_sessions", "insert",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.cloud_sessions", "update",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.cloud_sessions", "update:own-device", "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.cloud_sessions", "update:foreign-device", "no", "no", "no", "no", "no",     "no", "no",       "no",   "no"],
   ["public.cloud_sessions", "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.cloud_messages", "select",           "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.cloud_messages", "select:search",    "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.cloud_messages", "insert",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.cloud_messages", "update",           "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  ["public.cloud_messages", "update:own-device", "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.cloud_messages", "update:foreign-device", "no", "no", "no", "no", "no",     "no", "no",       "no",   "no"],
   ["public.cloud_messages", "delete",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.model_prices",   "select:global",    "no", "ok", "ok",    "ok",  "ok",     "ok", "ok",       "no",   "ok"],
   ["public.model_prices",   "select:override",  "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
@@ -95,6 +99,10 @@ const STATEMENTS: Record<string, Record<string, string>> = {
     select: `select id from public.cloud_sessions where id = '${ROWS.session}'`,
     insert: `insert into public.cloud_sessions (user_id, device_id, title) values ('${O}', ${CLAIMED_DEVICE}, 'new')`,
     update: `update public.cloud_sessions set title = 'changed' where id = '${ROWS.session}'`,
+    // A session or message names only its owner's devices (or none). An id that exists nowhere
+    // fails alike (supabase/tests/security.int.test.ts), but not as a policy-only refusal.
+    "update:own-device": `update public.cloud_sessions set device_id = '${DEVICES.ownerSecond}' where id = '${ROWS.session}'`,
+    "update:foreign-device": `update public.cloud_sessions set device_id = '${DEVICES.stranger}' where id = '${ROWS.session}'`,
     delete: `delete from public.cloud_sessions where id = '${ROWS.session}'`,
   },
   "public.cloud_messages": {
@@ -102,6 +110,8 @@ const STATEMENTS: Record<string, Record<string, string>> = {
     "select:search": `select id from public.cloud_messages where search @@ websearch_to_tsquery('english', 'fixture answers')`,
     insert: `insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, content) values ('${ROWS.session}', '${O}', ${CLAIMED_DEVICE}, 1, 'user', 'hello')`,
     update: `update public.cloud_messages set content = 'edited' where id = '${ROWS.message}'`,
+    "update:own-device": `update public.cloud_messages set device_id = '${DEVICES.ownerSecond}' where id = '${ROWS.message}'`,
+    "update:foreign-device": `update public.cloud_messages set device_id = '${DEVICES.stranger}' where id = '${ROWS.message}'`,
     delete: `delete from public.cloud_messages where id = '${ROWS.message}'`,
   },
   "public.model_prices": {
