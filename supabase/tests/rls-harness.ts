@@ -12,11 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
  * RLS matrix runner checks one statement per table and operation for every actor.
  */
 export type Actor = {
-  role: "anon" | "authenticated"
+  role: "anon" | "authenticated" | "lmx_device_api"
   claims: Record<string, unknown>
 }
 
 export const ANON: Actor = { role: "anon", claims: { role: "anon" } }
+
+/** The device API itself, before a device has credentials (lib/supabase/device.ts mints it). */
+export const DEVICE_API: Actor = { role: "lmx_device_api", claims: { role: "lmx_device_api" } }
 
 /** A signed-in user, with the claims Supabase Auth puts in an access token. */
 export function signedInUser(userId: string, email: string): Actor {
