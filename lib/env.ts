@@ -27,6 +27,14 @@ export const serverEnvSchema = z.object({
     .string()
     .min(32, "must be at least 32 characters (the project's JWT secret)")
     .optional(),
+  // How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default)
+  // trusts no forwarded header: the device API uses the socket's address (docs/security.md).
+  TRUSTED_PROXY_HOPS: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .max(10, "must be at most 10")
+    .default(0),
 })
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>
@@ -109,6 +117,7 @@ export function getServerEnv(): ServerEnv {
   }
   serverEnv ??= parseServerEnv({
     SUPABASE_JWT_SECRET: process.env.SUPABASE_JWT_SECRET,
+    TRUSTED_PROXY_HOPS: process.env.TRUSTED_PROXY_HOPS,
   })
 
   return serverEnv

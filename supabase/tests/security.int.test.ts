@@ -168,10 +168,7 @@ describe(`security regressions through the REST API (${TEST_ENGINE})`, () => {
           .from(table)
           .update({ device_id: DEVICES.stranger })
           .eq("id", id)
-        const unknown = await developer
-          .from(table)
-          .update({ device_id: randomUUID() })
-          .eq("id", id)
+        const unknown = await developer.from(table).update({ device_id: randomUUID() }).eq("id", id)
         expect(foreign.error?.code, table).toBe("42501")
         // Same status, code and words for a device that exists and one that does not.
         expect({ ...unknown.error, status: unknown.status }, table).toEqual({
