@@ -8,7 +8,14 @@ import { getQueryClient } from "@/lib/query-client"
 import { Toaster } from "@/components/ui/sonner"
 import { TooltipProvider } from "@/components/ui/tooltip"
 
-export function Providers({ children }: { children: React.ReactNode }) {
+export function Providers({
+  children,
+  nonce,
+}: {
+  children: React.ReactNode
+  /** The Content-Security-Policy nonce for next-themes' inline script. */
+  nonce?: string
+}) {
   const queryClient = getQueryClient()
 
   return (
@@ -18,6 +25,7 @@ export function Providers({ children }: { children: React.ReactNode }) {
         defaultTheme="system"
         enableSystem
         disableTransitionOnChange
+        nonce={nonce}
       >
         <TooltipProvider>{children}</TooltipProvider>
         <Toaster />
