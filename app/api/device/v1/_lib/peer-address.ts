@@ -24,6 +24,6 @@ export function recordPeerAddresses() {
       request.headers[PEER_ADDRESS_HEADER] = request.socket.remoteAddress ?? ""
     }
 
-    return emit.call(this, event, ...args)
+    return Reflect.apply(emit, this, [event, ...args]) as boolean
   } as typeof emit
 }
