@@ -54,8 +54,14 @@ export async function proxy(request: NextRequest) {
   if (access === "device-api") return NextResponse.next()
 
   const secure = withContentSecurityPolicy(request)
+  // A console page that found its session gone (signed out everywhere) sends the browser to
+  // sign-in with error=session_missing (lib/auth/current-user.ts): there Auth is asked, and
+  // the dead session's cookies are cleared instead of sending the browser back.
+  const verifySession =
+    access === "guest" &&
+    request.nextUrl.searchParams.get("error") === "session_missing"
   // updateSession passes the request (and the headers set above) on to the page.
-  const { response, claims } = await updateSession(request)
+  const { response, claims } = await updateSession(request, { verifySession })
   const signedIn = claims !== null
 
   if (access === "console" && !signedIn) {

@@ -731,6 +731,46 @@ describe("proxy.ts", () => {
     expect(redirectOf(signIn)).toBe(`${SITE}/settings`)
   })
 
+  it("clears the cookies of a session signed out elsewhere instead of sending the browser back", async () => {
+    await signInJar()
+    const headers = { cookie: cookieHeader() }
+    const url = `${SITE}/sign-in?error=session_missing`
+
+    // Still live: sign-in sends the browser on, as for any signed-in visitor.
+    expect(
+      redirectOf(await proxy.proxy(new NextRequest(url, { headers })))
+    ).toBe(`${SITE}/`)
+
+    // "Sign out everywhere" from another browser ends the session on Auth; this browser's
+    // access token still verifies, but its session is gone.
+    await stack.db.query("delete from auth.sessions")
+    const response = await proxy.proxy(new NextRequest(url, { headers }))
+    expect(redirectOf(response)).toBeNull()
+    const cleared = response.cookies
+      .getAll()
+      .filter((cookie) => /-auth-token/.test(cookie.name))
+    expect(cleared.length).toBeGreaterThan(0)
+    for (const cookie of cleared) expect(cookie.value).toBe("")
+  })
+
+  it("sets a Content-Security-Policy with a fresh nonce on every page, and hands the nonce on", async () => {
+    const first = await proxy.proxy(new NextRequest(`${SITE}/sign-in`))
+    const second = await proxy.proxy(new NextRequest(`${SITE}/devices`))
+    const policies = [first, second].map(
+      (response) => response.headers.get("content-security-policy") ?? ""
+    )
+    const nonces = policies.map((policy) => /'nonce-([^']+)'/.exec(policy)?.[1])
+    expect(nonces[0]).toBeTruthy()
+    expect(nonces[1]).toBeTruthy()
+    expect(nonces[0]).not.toBe(nonces[1])
+    for (const policy of policies) {
+      expect(policy).toContain("frame-ancestors 'none'")
+      expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/)
+    }
+    // The page itself is rendered with the same nonce (Next reads the request header).
+    expect(first.headers.get("x-middleware-request-x-nonce")).toBe(nonces[0])
+  })
+
   it("refreshes an expired session and sends the new cookies", async () => {
     await signInJar()
     const [name, stored] = [...jar].find(([cookie]) =>
