@@ -308,19 +308,37 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     expect(rows).toHaveLength(1)
   })
 
-  it("bounds guesses across everyone: 1,000 misses in 15 minutes stop all lookups", async () => {
+  // The old global cap (1,000 misses per 15 minutes across everyone) let 100 accounts lock
+  // every user out of pairing: other accounts' misses must cost this user nothing.
+  it("lets no number of other accounts' wrong guesses lock a user out of pairing", async () => {
     const started = await start()
     await database.db.exec(`
       insert into private.pairing_lookup_failures (user_id, at)
       select case when i % 2 = 0 then '${USERS.viewer}'::uuid else '${USERS.developer}'::uuid end, now() - interval '1 minute'
-        from generate_series(1, 1000) as i
+        from generate_series(1, 5000) as i
     `)
-    const error = await failureAs(database.db, owner, (tx) => lookup(tx, started.user_code))
-    expect(error.message).toMatch(/too many pairing code attempts/)
-    await database.db.exec(
-      "update private.pairing_lookup_failures set at = now() - interval '16 minutes'"
-    )
     const { rows } = await runAs(database.db, owner, (tx) => lookup(tx, started.user_code))
+    expect(rows).toHaveLength(1)
+    const error = await failureAs(database.db, userActor("viewer"), (tx) =>
+      lookup(tx, started.user_code)
+    )
+    expect(error.message).toMatch(/too many pairing code attempts/)
+  })
+
+  it("bounds a patient guesser: 20 misses in 24 hours, however slowly", async () => {
+    const started = await start()
+    // 19 misses spread over the day, never 10 within 15 minutes.
+    await database.db.exec(`
+      insert into private.pairing_lookup_failures (user_id, at)
+      select '${USERS.stranger}'::uuid, now() - (i * interval '1 hour')
+        from generate_series(1, 19) as i
+    `)
+    const { rows: wrong } = await runAs(database.db, stranger, (tx) => lookup(tx, "BBBB-BBBB"))
+    expect(wrong).toHaveLength(0) // the 20th miss
+    const error = await failureAs(database.db, stranger, (tx) => lookup(tx, started.user_code))
+    expect(error.message).toMatch(/too many pairing code attempts/)
+    await database.db.exec("update private.pairing_lookup_failures set at = at - interval '1 day'")
+    const { rows } = await runAs(database.db, stranger, (tx) => lookup(tx, started.user_code))
     expect(rows).toHaveLength(1)
   })
 

@@ -21,9 +21,17 @@ export function getClientIp(
   request: Request,
   hops = getServerEnv().TRUSTED_PROXY_HOPS
 ): string | null {
-  if (hops === 0) return normalizeIp(request.headers.get(PEER_ADDRESS_HEADER))
+  return clientIpFromHeaders(request.headers, hops)
+}
 
-  const forwarded = (request.headers.get("x-forwarded-for") ?? "")
+/** `getClientIp` for code that has the request's headers only (server components, actions). */
+export function clientIpFromHeaders(
+  headers: Headers,
+  hops = getServerEnv().TRUSTED_PROXY_HOPS
+): string | null {
+  if (hops === 0) return normalizeIp(headers.get(PEER_ADDRESS_HEADER))
+
+  const forwarded = (headers.get("x-forwarded-for") ?? "")
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry !== "")
