@@ -103,4 +103,4 @@ insert into public.audit_log (id, actor_user_id, action, target_type, target_id,
 `
 
 /** The fixture users as API callers: userActor("owner"), deviceActor("developer", DEVICES.developer). */
-export const { userActor, deviceActor } = actorsOf(USERS, emailOf)
+export const { userActor, deviceActor, signedOutUser } = actorsOf(USERS, emailOf)
