@@ -189,6 +189,8 @@ test("[auth] open-redirect attempts on the callback land on /", async ({
   page,
   context,
 }) => {
+  // Five whole sign-ups (email, mailbox, link, confirm), each a dozen seconds on a busy machine.
+  test.slow()
   const attempts = [
     "//evil.com",
     "https://evil.com",
