@@ -3,7 +3,7 @@ import { EnvError, getPublicEnv, getServerEnv } from "@/lib/env"
 // Runs once when a server instance starts. A missing or malformed variable
 // stops start-up here, with a message naming it, instead of surfacing as a 500
 // on the first request that needs it.
-export function register() {
+export async function register() {
   try {
     getPublicEnv()
     getServerEnv()
@@ -16,5 +16,12 @@ export function register() {
       process.exit(1)
     }
     throw error
+  }
+  // The device API's per-address limits and the pair page's "asked from" need the socket's
+  // address; route handlers only see headers (app/api/device/v1/_lib/peer-address.ts).
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { recordPeerAddresses } =
+      await import("@/app/api/device/v1/_lib/peer-address")
+    recordPeerAddresses()
   }
 }

@@ -3,6 +3,11 @@ import { NextResponse, type NextRequest } from "next/server"
 import { afterSignInPath, signInPath } from "@/lib/auth/redirects"
 import { routeAccess } from "@/lib/auth/routes"
 import { getPublicEnv } from "@/lib/env"
+import {
+  contentSecurityPolicy,
+  createNonce,
+  NONCE_HEADER,
+} from "@/lib/security/content-security-policy"
 import { updateSession } from "@/lib/supabase/proxy"
 
 // Redirects go to the configured origin, never to the request's Host or
@@ -21,27 +26,59 @@ function redirectKeepingCookies(path: string, from: NextResponse) {
   return response
 }
 
+// A fresh nonce per response (docs/security.md, "Content-Security-Policy"): Next reads it from
+// the request's Content-Security-Policy header and puts it on the scripts it renders; the root
+// layout reads NONCE_HEADER for the theme script.
+function withContentSecurityPolicy(request: NextRequest) {
+  const env = getPublicEnv()
+  const nonce = createNonce()
+  const policy = contentSecurityPolicy({
+    nonce,
+    supabaseUrl: env.NEXT_PUBLIC_SUPABASE_URL,
+    captcha: env.NEXT_PUBLIC_CAPTCHA_PROVIDER,
+    development: process.env.NODE_ENV === "development",
+  })
+  request.headers.set(NONCE_HEADER, nonce)
+  request.headers.set("content-security-policy", policy)
+
+  return <T extends NextResponse>(response: T) => {
+    response.headers.set("content-security-policy", policy)
+
+    return response
+  }
+}
+
 export async function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl
   const access = routeAccess(pathname)
   if (access === "device-api") return NextResponse.next()
 
-  const { response, claims } = await updateSession(request)
+  const secure = withContentSecurityPolicy(request)
+  // A console page that found its session gone (signed out everywhere) sends the browser to
+  // sign-in with error=session_missing (lib/auth/current-user.ts): there Auth is asked, and
+  // the dead session's cookies are cleared instead of sending the browser back.
+  const verifySession =
+    access === "guest" &&
+    request.nextUrl.searchParams.get("error") === "session_missing"
+  // updateSession passes the request (and the headers set above) on to the page.
+  const { response, claims } = await updateSession(request, { verifySession })
   const signedIn = claims !== null
 
   if (access === "console" && !signedIn) {
-    return redirectKeepingCookies(
-      signInPath({ next: `${pathname}${search}` }),
-      response
+    return secure(
+      redirectKeepingCookies(
+        signInPath({ next: `${pathname}${search}` }),
+        response
+      )
     )
   }
   if (access === "guest" && signedIn) {
     const next = request.nextUrl.searchParams.get("next")
 
-    return redirectKeepingCookies(afterSignInPath(next), response)
+    return secure(redirectKeepingCookies(afterSignInPath(next), response))
   }
 
-  return response
+  return secure(response)
 }
 
 export const config = {

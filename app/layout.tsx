@@ -1,5 +1,7 @@
 import type { Metadata, Viewport } from "next"
+import { headers } from "next/headers"
 
+import { NONCE_HEADER } from "@/lib/security/content-security-policy"
 import { Providers } from "@/components/providers"
 
 import "./globals.css"
@@ -28,14 +30,18 @@ export const viewport: Viewport = {
   ],
 }
 
-export default function RootLayout({
+export default async function RootLayout({
   children,
 }: Readonly<{ children: React.ReactNode }>) {
+  // proxy.ts's per-request nonce, for next-themes' inline script (docs/security.md). Reading
+  // headers also renders every page per request, which a nonce needs.
+  const nonce = (await headers()).get(NONCE_HEADER) ?? undefined
+
   return (
     // next-themes sets the theme class on <html> before React hydrates.
     <html lang="en" suppressHydrationWarning>
       <body className="min-h-svh">
-        <Providers>{children}</Providers>
+        <Providers nonce={nonce}>{children}</Providers>
       </body>
     </html>
   )

@@ -5,6 +5,7 @@ import {
   DEMO_USER,
   latestMail,
   openEmailLink,
+  readStackState,
   requestEmailSignIn,
   signInWithPassword,
   uniqueEmail,
@@ -188,6 +189,8 @@ test("[auth] open-redirect attempts on the callback land on /", async ({
   page,
   context,
 }) => {
+  // Five whole sign-ups (email, mailbox, link, confirm), each a dozen seconds on a busy machine.
+  test.slow()
   const attempts = [
     "//evil.com",
     "https://evil.com",
@@ -361,34 +364,65 @@ test("[auth] signing up with a registered address says what to do in both cases"
   await expect(page).toHaveURL(`${E2E_APP_URL}/forgot-password`)
 })
 
+test("[auth] password sign-in goes from the browser to Auth, so one attacker cannot spend everyone's limit", async ({
+  page,
+}) => {
+  // Auth limits sign-in attempts per address. Were the call made by the Next server, every
+  // person would share the server's address and one attacker's wrong passwords would lock
+  // everyone out; from the browser, Auth sees each person's own address.
+  const { url: stackUrl } = readStackState()
+  const posts: { url: string; body: string }[] = []
+  page.on("request", (request) => {
+    if (request.method() === "POST")
+      posts.push({ url: request.url(), body: request.postData() ?? "" })
+  })
+  await page.goto("/sign-in")
+  await signInWithPassword(page, { ...DEMO_USER, password: "not the password" })
+  await expect(
+    page
+      .getByRole("alert")
+      .filter({ hasText: "That email and password don't match an account" })
+  ).toBeVisible()
+
+  const toAuth = posts.filter((post) =>
+    post.url.startsWith(`${stackUrl}/auth/v1/token?grant_type=password`)
+  )
+  expect(toAuth).toHaveLength(1)
+  // Nothing carrying the password went to the app's own server (no server action).
+  expect(
+    posts.filter(
+      (post) =>
+        post.url.startsWith(E2E_APP_URL) &&
+        post.body.includes("not the password")
+    )
+  ).toEqual([])
+})
+
 test.describe("before JavaScript runs", () => {
   test.use({ javaScriptEnabled: false })
 
-  // lib/use-action.ts hands React the server action itself, so the form is a real POST.
-  test("[auth] the password form posts, refills the email and never puts the password in a URL", async ({
+  // The forms talk to Auth from the browser: without JavaScript they say so, and the
+  // password goes nowhere (not even into a URL).
+  test("[auth] the password form says it needs JavaScript and never sends the password", async ({
     page,
   }) => {
     const requested: string[] = []
-    page.on("request", (request) => requested.push(request.url()))
+    page.on("request", (request) =>
+      requested.push(`${request.url()} ${request.postData() ?? ""}`)
+    )
     await page.goto("/sign-in?tab=password")
+    // Playwright's text engine skips <noscript>; the browser shows it with scripting off.
+    await expect(page.locator("noscript p")).toContainText(
+      "Signing in needs JavaScript"
+    )
     const panel = page.getByRole("tabpanel", { name: "Password" })
 
     await panel.getByLabel("Email").fill(DEMO_USER.email)
     await panel.getByLabel("Password", { exact: true }).fill("not the password")
     await panel.getByRole("button", { name: "Sign in" }).click()
-    await expect(
-      page.getByText("That email and password don't match an account")
-    ).toBeVisible()
-    await expect(
-      page.getByRole("tabpanel", { name: "Password" }).getByLabel("Email")
-    ).toHaveValue(DEMO_USER.email)
-
-    await signInWithPassword(page, DEMO_USER)
-    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
-    expect(
-      requested.filter(
-        (url) => url.includes(DEMO_USER.password) || /not(\+|%20)the/.test(url)
-      )
-    ).toEqual([])
+    await expect(page).toHaveURL(`${E2E_APP_URL}/sign-in?tab=password`)
+    expect(requested.filter((entry) => /not(\+|%20| )the/.test(entry))).toEqual(
+      []
+    )
   })
 })

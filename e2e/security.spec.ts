@@ -1,9 +1,15 @@
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import path from "node:path"
 
-import { expect, test } from "@playwright/test"
+import { expect, test, type Page } from "@playwright/test"
 
-import { readStackState, STACK_STATE_FILE } from "./fixtures/auth"
+import {
+  readStackState,
+  signInWithPassword,
+  STACK_STATE_FILE,
+} from "./fixtures/auth"
+import { createConfirmedUser, sessionCookiesFor } from "./fixtures/session"
+import { E2E_APP_URL } from "./fixtures/urls"
 
 const STATIC_DIR = path.resolve(import.meta.dirname, "../.next/static")
 const BUILD_ID = path.resolve(import.meta.dirname, "../.next/BUILD_ID")
@@ -64,4 +70,120 @@ test("[security] the client bundle holds neither the service-role key nor the JW
       expect(html.includes(secret), `${name} in ${url}`).toBe(false)
     }
   }
+})
+
+/** Collects every Content-Security-Policy violation a page reports, from the console and the DOM. */
+async function watchCsp(page: Page) {
+  const violations: string[] = []
+  page.on("console", (message) => {
+    if (/Content Security Policy|Content-Security-Policy/i.test(message.text()))
+      violations.push(message.text())
+  })
+  page.on("pageerror", (error) =>
+    violations.push(`page error: ${error.message}`)
+  )
+  // Injected by Playwright itself, so the policy does not apply to this script.
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(
+        `Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`
+      )
+    })
+  })
+
+  return violations
+}
+
+test.describe("under the Content-Security-Policy", () => {
+  test.use({ storageState: { cookies: [], origins: [] } })
+
+  test("[security] sign-in, devices, a dialog and the theme toggle work with no CSP violation", async ({
+    page,
+  }) => {
+    const violations = await watchCsp(page)
+    const user = await createConfirmedUser("csp")
+
+    const response = await page.goto("/sign-in")
+    const policy = response?.headers()["content-security-policy"] ?? ""
+    expect(policy).toMatch(
+      /script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/
+    )
+    expect(policy).toContain("frame-ancestors 'none'")
+    expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/)
+    // Every script Next rendered carries this response's nonce.
+    const nonce = /'nonce-([^']+)'/.exec(policy)![1]!
+    const scriptNonces = await page
+      .locator("script")
+      .evaluateAll((scripts) =>
+        scripts.map((script) => (script as HTMLScriptElement).nonce)
+      )
+    expect(scriptNonces.length).toBeGreaterThan(0)
+    expect(new Set(scriptNonces)).toEqual(new Set([nonce]))
+
+    await signInWithPassword(page, user)
+    await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+    await expect(
+      page.getByRole("heading", { level: 1, name: "Devices" })
+    ).toBeVisible()
+
+    await page.getByRole("button", { name: "Account menu" }).click()
+    await page.getByRole("menuitem", { name: "Sign out everywhere" }).click()
+    const dialog = page.getByRole("alertdialog", {
+      name: "Sign out everywhere?",
+    })
+    await expect(dialog).toBeVisible()
+    await dialog.getByRole("button", { name: "Cancel" }).click()
+    await expect(dialog).toBeHidden()
+
+    await page.emulateMedia({ colorScheme: "light" })
+    await page.getByRole("button", { name: "Toggle theme" }).click()
+    await page.getByRole("menuitemradio", { name: "Dark" }).click()
+    await expect(page.locator("html")).toHaveClass(/\bdark\b/)
+    // next-themes' inline script runs (with the nonce) before the page paints.
+    await page.reload()
+    await expect(page.locator("html")).toHaveClass(/\bdark\b/)
+
+    expect(violations).toEqual([])
+  })
+
+  test("[security] signing out everywhere ends another browser's session at once", async ({
+    page,
+    browser,
+  }) => {
+    const user = await createConfirmedUser("everywhere")
+    const other = await browser.newContext({
+      storageState: { cookies: [], origins: [] },
+    })
+    try {
+      await other.addCookies(await sessionCookiesFor(user.email, user.password))
+      const otherPage = await other.newPage()
+      await otherPage.goto("/devices")
+      await expect(
+        otherPage.getByRole("heading", { level: 1, name: "Devices" })
+      ).toBeVisible()
+
+      await page.goto("/sign-in")
+      await signInWithPassword(page, user)
+      await expect(page).toHaveURL(`${E2E_APP_URL}/devices`)
+      await page.goto("/settings")
+      await page.getByRole("button", { name: "Sign out everywhere" }).click()
+      await page
+        .getByRole("alertdialog", { name: "Sign out everywhere?" })
+        .getByRole("button", { name: "Sign out everywhere" })
+        .click()
+      await expect(page).toHaveURL(/\/sign-in/)
+
+      // The other browser's access token has not expired, but its session is gone: the
+      // console sends it to sign-in and clears its cookies, rather than showing empty pages.
+      await otherPage.goto("/devices")
+      await expect(otherPage).toHaveURL(/\/sign-in\?error=session_missing/)
+      await expect(otherPage.getByText("Your session has ended")).toBeVisible()
+      const left = (await other.cookies()).filter((cookie) =>
+        /^sb-.+-auth-token(\.\d+)?$/.test(cookie.name)
+      )
+      expect(left).toEqual([])
+    } finally {
+      await other.close()
+    }
+  })
 })

@@ -90,7 +90,7 @@ describe("parsePublicEnv", () => {
 
 describe("parseServerEnv", () => {
   it("allows the JWT secret to be absent", () => {
-    expect(parseServerEnv({})).toEqual({})
+    expect(parseServerEnv({})).toEqual({ TRUSTED_PROXY_HOPS: 0 })
   })
 
   it("accepts a secret of 32 characters or more", () => {
@@ -98,7 +98,23 @@ describe("parseServerEnv", () => {
 
     expect(parseServerEnv({ SUPABASE_JWT_SECRET: secret })).toEqual({
       SUPABASE_JWT_SECRET: secret,
+      TRUSTED_PROXY_HOPS: 0,
     })
+  })
+
+  it("reads the trusted proxy hops as a small whole number, 0 when unset", () => {
+    expect(parseServerEnv({ TRUSTED_PROXY_HOPS: "2" }).TRUSTED_PROXY_HOPS).toBe(
+      2
+    )
+    expect(parseServerEnv({ TRUSTED_PROXY_HOPS: "" }).TRUSTED_PROXY_HOPS).toBe(
+      0
+    )
+    for (const bad of ["-1", "1.5", "many", "11"]) {
+      const error = captureEnvError(() =>
+        parseServerEnv({ TRUSTED_PROXY_HOPS: bad })
+      )
+      expect(error.variables, bad).toEqual(["TRUSTED_PROXY_HOPS"])
+    }
   })
 
   it("names a secret that is too short", () => {

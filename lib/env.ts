@@ -16,6 +16,14 @@ export const publicEnvSchema = z.object({
     .string()
     .regex(ANON_KEY_PATTERN, "must be the project's anon key (a JWT)"),
   NEXT_PUBLIC_SITE_URL: z.url(HTTP_URL).default("http://localhost:3000"),
+  // Supabase Auth's CAPTCHA ([auth.captcha] in supabase/config.toml, or the dashboard): the
+  // browser shows the provider's widget and sends its token with sign-in, sign-up, magic-link
+  // and reset calls. Unset means no CAPTCHA.
+  NEXT_PUBLIC_CAPTCHA_PROVIDER: z.enum(["turnstile", "hcaptcha"]).optional(),
+  NEXT_PUBLIC_CAPTCHA_SITE_KEY: z
+    .string()
+    .regex(/^[\w-]{1,100}$/, "must be the CAPTCHA provider's site key")
+    .optional(),
 })
 
 export type PublicEnv = z.infer<typeof publicEnvSchema>
@@ -27,6 +35,14 @@ export const serverEnvSchema = z.object({
     .string()
     .min(32, "must be at least 32 characters (the project's JWT secret)")
     .optional(),
+  // How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default)
+  // trusts no forwarded header: the device API uses the socket's address (docs/security.md).
+  TRUSTED_PROXY_HOPS: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0 or more")
+    .max(10, "must be at most 10")
+    .default(0),
 })
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>
@@ -97,6 +113,8 @@ export function getPublicEnv(): PublicEnv {
     NEXT_PUBLIC_SUPABASE_URL: process.env.NEXT_PUBLIC_SUPABASE_URL,
     NEXT_PUBLIC_SUPABASE_ANON_KEY: process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     NEXT_PUBLIC_SITE_URL: process.env.NEXT_PUBLIC_SITE_URL,
+    NEXT_PUBLIC_CAPTCHA_PROVIDER: process.env.NEXT_PUBLIC_CAPTCHA_PROVIDER,
+    NEXT_PUBLIC_CAPTCHA_SITE_KEY: process.env.NEXT_PUBLIC_CAPTCHA_SITE_KEY,
   })
 
   return publicEnv
@@ -109,6 +127,7 @@ export function getServerEnv(): ServerEnv {
   }
   serverEnv ??= parseServerEnv({
     SUPABASE_JWT_SECRET: process.env.SUPABASE_JWT_SECRET,
+    TRUSTED_PROXY_HOPS: process.env.TRUSTED_PROXY_HOPS,
   })
 
   return serverEnv

@@ -10,7 +10,14 @@ export default function AuthLayout({
         <Brand />
         <ThemeToggle />
       </header>
-      <main className="flex flex-1 items-center justify-center p-4">
+      <main className="flex flex-1 flex-col items-center justify-center gap-4 p-4">
+        {/* The forms talk to Supabase Auth from the browser (lib/auth/browser-auth.ts). */}
+        <noscript>
+          <p className="max-w-sm text-center text-sm text-muted-foreground">
+            Signing in needs JavaScript: turn it on for this site, then reload
+            the page.
+          </p>
+        </noscript>
         {children}
       </main>
     </div>

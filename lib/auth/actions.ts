@@ -13,20 +13,20 @@ import {
 import { getPublicEnv } from "@/lib/env"
 import { createClient } from "@/lib/supabase/server"
 
-import { AUTH_ERROR_COPY, authErrorKey, authErrorMessage } from "./errors"
+import { authErrorKey, authErrorMessage } from "./errors"
 import { afterSignInPath, callbackUrl, signInPath } from "./redirects"
 import {
   confirmSchema,
-  emailCodeSchema,
-  forgotPasswordSchema,
-  magicLinkSchema,
   oauthProviderSchema,
-  passwordSignInSchema,
   profileSchema,
-  signUpSchema,
   updatePasswordSchema,
 } from "./schema"
 import { enabledOAuthProviders, getAuthSettings } from "./settings"
+
+// Sign-in, sign-up, magic-link, code and reset requests are not here: they go from the
+// browser to Auth (./browser-auth.ts), so Auth's per-address limits see each person's own
+// address. A server action here would be a public endpoint through which anyone could spend
+// everyone's shared limit from the server's address.
 
 type LoggableError = { code?: string; status?: number; message?: string }
 
@@ -35,154 +35,6 @@ function logAuthError(operation: string, error: LoggableError) {
   console.error(
     `[auth] ${operation} failed: ${error.code ?? "no code"} (${error.status ?? "no status"}) ${error.message ?? ""}`
   )
-}
-
-/** Where an email went, for the "check your inbox" step. */
-export type EmailSent = { email: string }
-
-/**
- * A rejected 6-digit code. Auth answers a wrong code and an expired or used one alike
- * (403 otp_expired, "Token has expired or is invalid"), hosted Auth as much as the local
- * stack, so the page cannot tell them apart: the copy leads with the common case, a typo,
- * and names the other.
- */
-function codeErrorMessage(error: LoggableError) {
-  const key = authErrorKey(error)
-
-  return key === "otp_expired"
-    ? AUTH_ERROR_COPY.code_rejected
-    : AUTH_ERROR_COPY[key]
-}
-
-function siteUrl() {
-  return getPublicEnv().NEXT_PUBLIC_SITE_URL
-}
-
-export async function signInWithPassword(
-  _previous: unknown,
-  formData: FormData
-): Promise<ActionResult> {
-  const fields = formFields(formData)
-  const parsed = passwordSignInSchema.safeParse(fields)
-  if (!parsed.success) return invalid(parsed.error, fields)
-
-  const { email, password, next } = parsed.data
-  const supabase = await createClient()
-  const { error } = await supabase.auth.signInWithPassword({ email, password })
-  if (error) {
-    logAuthError("password sign-in", error)
-    return fail(authErrorMessage(error), { values: fields })
-  }
-
-  redirect(afterSignInPath(next))
-}
-
-/** Sends one email with both a sign-in link and a 6-digit code; creates the account if new. */
-export async function sendMagicLink(
-  _previous: unknown,
-  formData: FormData
-): Promise<ActionResult<EmailSent>> {
-  const fields = formFields(formData)
-  const parsed = magicLinkSchema.safeParse(fields)
-  if (!parsed.success) return invalid(parsed.error, fields)
-
-  const { email, next } = parsed.data
-  const settings = await getAuthSettings()
-  const supabase = await createClient()
-  const { error } = await supabase.auth.signInWithOtp({
-    email,
-    options: {
-      emailRedirectTo: callbackUrl(siteUrl(), next),
-      shouldCreateUser: !settings.disable_signup,
-    },
-  })
-  if (error) {
-    logAuthError("magic link", error)
-    return fail(authErrorMessage(error), { values: fields })
-  }
-
-  return ok({ email })
-}
-
-/**
- * Signs in with the 6-digit code from any of our emails: a magic link's, or a sign-up
- * confirmation's. Type "email" covers both: Auth, hosted and local, matches it against the
- * confirmation token and the sign-in token, so the page need not know which email it was.
- */
-export async function verifyEmailCode(
-  _previous: unknown,
-  formData: FormData
-): Promise<ActionResult> {
-  const fields = formFields(formData)
-  const parsed = emailCodeSchema.safeParse(fields)
-  if (!parsed.success) {
-    return invalid(parsed.error, fields)
-  }
-
-  const { email, code, next } = parsed.data
-  const supabase = await createClient()
-  const { error } = await supabase.auth.verifyOtp({
-    email,
-    token: code,
-    type: "email",
-  })
-  if (error) {
-    logAuthError("email code", error)
-    return fail(codeErrorMessage(error), { values: fields })
-  }
-
-  redirect(afterSignInPath(next))
-}
-
-export async function signUp(
-  _previous: unknown,
-  formData: FormData
-): Promise<ActionResult<EmailSent>> {
-  const fields = formFields(formData)
-  const parsed = signUpSchema.safeParse(fields)
-  if (!parsed.success) return invalid(parsed.error, fields)
-
-  const { email, password, next } = parsed.data
-  const supabase = await createClient()
-  const { data, error } = await supabase.auth.signUp({
-    email,
-    password,
-    options: { emailRedirectTo: callbackUrl(siteUrl(), next) },
-  })
-  if (error) {
-    logAuthError("sign-up", error)
-    return fail(authErrorMessage(error), { values: fields })
-  }
-  // Projects without email confirmation sign people in at once.
-  if (data.session) redirect(afterSignInPath(next))
-
-  return ok({ email })
-}
-
-export async function requestPasswordReset(
-  _previous: unknown,
-  formData: FormData
-): Promise<ActionResult<EmailSent>> {
-  const fields = formFields(formData)
-  const parsed = forgotPasswordSchema.safeParse(fields)
-  if (!parsed.success) return invalid(parsed.error, fields)
-
-  const { email } = parsed.data
-  const supabase = await createClient()
-  const { error } = await supabase.auth.resetPasswordForEmail(email, {
-    redirectTo: callbackUrl(siteUrl(), "/reset-password"),
-  })
-  // Unknown addresses get the same answer as known ones (Auth does the same),
-  // so the form cannot be used to find out who has an account.
-  if (error) {
-    logAuthError("password reset request", error)
-    const key = authErrorKey(error)
-    if (key === "rate_limited" || key === "email_rate_limited") {
-      return fail(authErrorMessage(error), { values: fields })
-    }
-  }
-
-  return ok({ email })
 }
 
 export async function updatePassword(
@@ -225,7 +77,9 @@ export async function signInWithOAuth(formData: FormData): Promise<void> {
   const supabase = await createClient()
   const { data, error } = await supabase.auth.signInWithOAuth({
     provider: provider.data,
-    options: { redirectTo: callbackUrl(siteUrl(), next) },
+    options: {
+      redirectTo: callbackUrl(getPublicEnv().NEXT_PUBLIC_SITE_URL, next),
+    },
   })
   if (error || !data.url) {
     if (error) logAuthError(`oauth ${provider.data}`, error)

@@ -2,9 +2,11 @@ import "server-only"
 
 import { cache } from "react"
 import { redirect } from "next/navigation"
+import { isAuthSessionMissingError } from "@supabase/supabase-js"
 
 import { createClient } from "@/lib/supabase/server"
 
+import { authErrorKey } from "./errors"
 import { signInPath } from "./redirects"
 
 export type CurrentUser = {
@@ -38,6 +40,20 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser> => {
     .maybeSingle<{ display_name: string }>()
   if (error)
     console.error(`[auth] profile read failed: ${error.code} ${error.message}`)
+  if (!profile && !error) {
+    // Everyone has a profile (a trigger makes it), but RLS hides even one's own once the
+    // token's session is gone (signed out everywhere): the token still verifies until it
+    // expires. Auth says for sure; proxy.ts then clears the cookies on the sign-in page.
+    const { error: userError } = await supabase.auth.getUser()
+    // supabase-js reports Auth's 403 session_not_found as AuthSessionMissingError.
+    if (
+      userError &&
+      (isAuthSessionMissingError(userError) ||
+        authErrorKey(userError) === "session_missing")
+    ) {
+      redirect(signInPath({ error: "session_missing" }))
+    }
+  }
 
   const amr = Array.isArray(claims.amr) ? claims.amr : []
   const methods = amr

@@ -26,6 +26,8 @@ export const AUTH_ERROR_COPY = {
     "This link was opened in a different browser from the one that asked for it. Enter the 6-digit code from the same email here, or request a new link.",
   link_invalid: "That sign-in link is not valid. Request a new one.",
   provider_disabled: "That sign-in method is not available.",
+  captcha_failed:
+    "The check that you are a person did not go through. Complete it again, then retry.",
   unexpected: "Something went wrong on our side. Please try again in a moment.",
 } as const
 
@@ -55,6 +57,7 @@ const BY_CODE: Record<string, AuthErrorKey> = {
   flow_state_expired: "otp_expired",
   bad_oauth_state: "link_invalid",
   provider_disabled: "provider_disabled",
+  captcha_failed: "captcha_failed",
   validation_failed: "unexpected",
 }
 

@@ -20,6 +20,7 @@ import {
 import { z } from "zod"
 
 import type * as ActionsModule from "@/lib/auth/actions"
+import type * as BrowserAuthModule from "@/lib/auth/browser-auth"
 import { AUTH_ERROR_COPY } from "@/lib/auth/errors"
 import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 import type * as CallbackModule from "@/app/auth/callback/route"
@@ -29,6 +30,7 @@ import type * as ProxyModule from "@/proxy"
 // Imported after the stack is up: lib/env reads the stack's URL and keys once.
 type CallbackRoute = typeof CallbackModule
 type SignOutRoute = typeof SignOutModule
+type BrowserAuth = typeof BrowserAuthModule
 type AuthActions = typeof ActionsModule
 type Proxy = typeof ProxyModule
 
@@ -51,6 +53,14 @@ const cookieStore = {
 vi.mock("server-only", () => ({}))
 vi.mock("next/headers", () => ({ cookies: async () => cookieStore }))
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }))
+// lib/auth/browser-auth.ts runs in the browser with @supabase/ssr's browser client, which keeps
+// the session and the PKCE verifier in document.cookie: here the same cookie jar stands in.
+vi.mock("@/lib/supabase/client", () => ({
+  createClient: () => browserClient(),
+}))
+// Where the browser functions send the page once signed in (window is stubbed once the stack
+// is up: PGlite takes a global window for a browser when it starts).
+const navigations: string[] = []
 
 const SITE = "http://localhost:3000"
 const NO_SESSION = {
@@ -65,7 +75,8 @@ const NO_SESSION = {
 let stack: TestStack
 let callback: CallbackRoute
 let signOut: SignOutRoute
-let actions: AuthActions
+let actions: BrowserAuth
+let serverActions: AuthActions
 let proxy: Proxy
 
 beforeAll(async () => {
@@ -87,18 +98,24 @@ beforeAll(async () => {
   process.env.NEXT_PUBLIC_SUPABASE_URL = stack.url
   process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
   process.env.NEXT_PUBLIC_SITE_URL = SITE
+  vi.stubGlobal("window", {
+    location: { assign: (path: string) => navigations.push(path) },
+  })
   callback = await import("@/app/auth/callback/route")
   signOut = await import("@/app/auth/sign-out/route")
-  actions = await import("@/lib/auth/actions")
+  actions = await import("@/lib/auth/browser-auth")
+  serverActions = await import("@/lib/auth/actions")
   proxy = await import("@/proxy")
 })
 
 afterAll(async () => {
+  vi.unstubAllGlobals()
   await stack?.stop()
 })
 
 beforeEach(() => {
   jar.clear()
+  navigations.length = 0
   vi.spyOn(console, "error").mockImplementation(() => undefined)
 })
 
@@ -170,8 +187,29 @@ function redirectOf(response: Response) {
   return response.headers.get("location")
 }
 
-/** Where a server action's redirect() points (Next throws it as an error with a digest). */
+/**
+ * Where a browser sign-in function sends the page: it navigates and never settles, so this
+ * waits for the navigation (or for an answer, which means it did not navigate).
+ */
 async function redirectFromAction(
+  run: () => Promise<unknown>
+): Promise<string> {
+  const answered = run().then((result) => {
+    throw new Error(`the function answered instead: ${JSON.stringify(result)}`)
+  })
+  const navigated = vi.waitFor(
+    () => {
+      if (navigations.length === 0) throw new Error("no navigation yet")
+      return navigations.at(-1)!
+    },
+    { timeout: 10_000 }
+  )
+
+  return Promise.race([answered, navigated])
+}
+
+/** Where a server action's redirect() points (Next throws it as an error with a digest). */
+async function redirectFromServerAction(
   run: () => Promise<unknown>
 ): Promise<string> {
   try {
@@ -338,8 +376,8 @@ describe("confirming a token hash (/auth/confirm)", () => {
     await ConfirmPage({ searchParams })
     expect(sessionCookieNames()).toEqual([])
 
-    const to = await redirectFromAction(() =>
-      actions.confirmEmailLink(
+    const to = await redirectFromServerAction(() =>
+      serverActions.confirmEmailLink(
         form({ token_hash: tokenHash, type: "magiclink", next: "/settings" })
       )
     )
@@ -357,25 +395,31 @@ describe("confirming a token hash (/auth/confirm)", () => {
     }
 
     expect(
-      await redirectFromAction(() => actions.confirmEmailLink(form(fields)))
+      await redirectFromServerAction(() =>
+        serverActions.confirmEmailLink(form(fields))
+      )
     ).toBe("/")
     jar.clear()
     expect(
-      await redirectFromAction(() => actions.confirmEmailLink(form(fields)))
+      await redirectFromServerAction(() =>
+        serverActions.confirmEmailLink(form(fields))
+      )
     ).toBe("/sign-in?error=otp_expired&tab=code")
     expect(sessionCookieNames()).toEqual([])
   })
 
   it("refuses malformed input without calling Auth", async () => {
     expect(
-      await redirectFromAction(() =>
-        actions.confirmEmailLink(form({ token_hash: "x y", type: "magiclink" }))
+      await redirectFromServerAction(() =>
+        serverActions.confirmEmailLink(
+          form({ token_hash: "x y", type: "magiclink" })
+        )
       )
     ).toBe("/sign-in?error=link_invalid")
   })
 })
 
-describe("the sign-in actions", () => {
+describe("the browser's sign-in functions", () => {
   it("signs in with the 6-digit code from the magic-link email", async () => {
     const email = uniqueEmail("code")
     const sent = await actions.sendMagicLink(
@@ -445,6 +489,46 @@ describe("the sign-in actions", () => {
       values: { email },
     })
     expect(AUTH_ERROR_COPY.code_rejected).toMatch(/^That code is not right\./)
+  })
+
+  it("sends the CAPTCHA widget's token to Auth with each request that takes one", async () => {
+    const bodies: unknown[] = []
+    const realFetch = globalThis.fetch
+    const spy = vi
+      .spyOn(globalThis, "fetch")
+      .mockImplementation(async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (/\/auth\/v1\/(token|otp|signup|recover)/.test(url)) {
+          bodies.push(JSON.parse(String(init?.body ?? "{}")))
+        }
+        return realFetch(input, init)
+      })
+    try {
+      const email = uniqueEmail("captcha")
+      const captchaToken = "widget-token-123"
+      await actions.signInWithPassword(
+        null,
+        form({ email, password: "wrong password", captchaToken })
+      )
+      await actions.sendMagicLink(null, form({ email, captchaToken }))
+      await actions.requestPasswordReset(null, form({ email, captchaToken }))
+      await actions.signUp(
+        null,
+        form({
+          email: uniqueEmail("captcha-up"),
+          password: "a good password 1",
+          captchaToken,
+        })
+      )
+    } finally {
+      spy.mockRestore()
+    }
+    expect(bodies).toHaveLength(4)
+    for (const body of bodies) {
+      expect(body).toMatchObject({
+        gotrue_meta_security: { captcha_token: "widget-token-123" },
+      })
+    }
   })
 
   it("answers a wrong password with our copy, never Auth's message", async () => {
@@ -645,6 +729,46 @@ describe("proxy.ts", () => {
       new NextRequest(`${SITE}/sign-in?next=%2Fsettings`, { headers })
     )
     expect(redirectOf(signIn)).toBe(`${SITE}/settings`)
+  })
+
+  it("clears the cookies of a session signed out elsewhere instead of sending the browser back", async () => {
+    await signInJar()
+    const headers = { cookie: cookieHeader() }
+    const url = `${SITE}/sign-in?error=session_missing`
+
+    // Still live: sign-in sends the browser on, as for any signed-in visitor.
+    expect(
+      redirectOf(await proxy.proxy(new NextRequest(url, { headers })))
+    ).toBe(`${SITE}/`)
+
+    // "Sign out everywhere" from another browser ends the session on Auth; this browser's
+    // access token still verifies, but its session is gone.
+    await stack.db.query("delete from auth.sessions")
+    const response = await proxy.proxy(new NextRequest(url, { headers }))
+    expect(redirectOf(response)).toBeNull()
+    const cleared = response.cookies
+      .getAll()
+      .filter((cookie) => /-auth-token/.test(cookie.name))
+    expect(cleared.length).toBeGreaterThan(0)
+    for (const cookie of cleared) expect(cookie.value).toBe("")
+  })
+
+  it("sets a Content-Security-Policy with a fresh nonce on every page, and hands the nonce on", async () => {
+    const first = await proxy.proxy(new NextRequest(`${SITE}/sign-in`))
+    const second = await proxy.proxy(new NextRequest(`${SITE}/devices`))
+    const policies = [first, second].map(
+      (response) => response.headers.get("content-security-policy") ?? ""
+    )
+    const nonces = policies.map((policy) => /'nonce-([^']+)'/.exec(policy)?.[1])
+    expect(nonces[0]).toBeTruthy()
+    expect(nonces[1]).toBeTruthy()
+    expect(nonces[0]).not.toBe(nonces[1])
+    for (const policy of policies) {
+      expect(policy).toContain("frame-ancestors 'none'")
+      expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/)
+    }
+    // The page itself is rendered with the same nonce (Next reads the request header).
+    expect(first.headers.get("x-middleware-request-x-nonce")).toBe(nonces[0])
   })
 
   it("refreshes an expired session and sends the new cookies", async () => {

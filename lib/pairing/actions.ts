@@ -7,6 +7,7 @@ import { dbId } from "@/lib/db-id"
 import { createClient } from "@/lib/supabase/server"
 import { type Client } from "@/lib/supabase/types"
 
+import { takePairingCodeCheck } from "./guess-limit"
 import { getPairingCodeStatus, isRateLimited } from "./queries"
 import {
   pairingApproveSchema,
@@ -47,6 +48,8 @@ export async function approvePairing(
   const parsed = pairingApproveSchema.safeParse(input)
   if (!parsed.success) return invalid(parsed.error)
   const { code, name } = parsed.data
+  if (!(await takePairingCodeCheck()))
+    return fail(undefined, { reason: "rate_limited" })
 
   const supabase = await client()
   const { data, error } = await supabase.rpc("pairing_approve", {
@@ -71,6 +74,8 @@ export async function denyPairing(
   const parsed = pairingDenySchema.safeParse(input)
   if (!parsed.success) return invalid(parsed.error)
   const { code } = parsed.data
+  if (!(await takePairingCodeCheck()))
+    return fail(undefined, { reason: "rate_limited" })
 
   const supabase = await client()
   const { data, error } = await supabase.rpc("pairing_deny", {

@@ -2,6 +2,7 @@ import { z } from "zod"
 
 import { type Client } from "@/lib/supabase/types"
 
+import { takePairingCodeCheck } from "./guess-limit"
 import {
   pairingRequestSchema,
   type PairingLookup,
@@ -28,6 +29,7 @@ export async function getPairingCodeStatus(
   supabase: Client,
   code: string
 ): Promise<"pending" | PairingMissStatus> {
+  if (!(await takePairingCodeCheck())) return "rate_limited"
   const { data, error } = await supabase.rpc("pairing_code_status", {
     user_code: code,
   })

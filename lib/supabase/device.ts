@@ -16,7 +16,7 @@ const NO_SESSION = {
   detectSessionInUrl: false,
 } as const
 
-/** Raised when the server has no SUPABASE_JWT_SECRET, so it cannot act for devices. */
+/** Raised when the server has no SUPABASE_JWT_SECRET, so it cannot act for devices or itself. */
 export class DeviceJwtUnavailableError extends Error {
   constructor() {
     super(
@@ -51,7 +51,7 @@ export async function mintDeviceJwt(
 /**
  * A Supabase client acting as one device (RLS sees the owner plus `device_id`), for device
  * API route handlers after `authenticateDevice`. Console code uses `./server` instead; calls
- * made before a device has credentials use `createDeviceAnonClient`.
+ * made before a device has credentials use `createDeviceApiClient`.
  */
 export async function createDeviceClient(identity: DeviceIdentity) {
   const env = getPublicEnv()
@@ -68,16 +68,46 @@ export async function createDeviceClient(identity: DeviceIdentity) {
   )
 }
 
+/** How long the device API's own JWT lives: one request's worth of calls. */
+export const DEVICE_API_JWT_TTL_SECONDS = 60
+
 /**
- * A Supabase client with only the anon key, for the device API's calls to the pairing and
- * device-authentication functions (granted to anon). Everything else uses `createDeviceClient`.
+ * The database role only the device API acts as (20261203000730_device_api_role.sql): the
+ * pairing and device-authentication functions are granted to it alone, so the anon key cannot
+ * call them and the address they record is the one these route handlers saw.
  */
-export function createDeviceAnonClient() {
+export const DEVICE_API_ROLE = "lmx_device_api"
+
+/** Signs the short-lived JWT the device API acts with before a device has credentials. */
+export async function mintDeviceApiJwt(
+  now = Math.floor(Date.now() / 1000)
+): Promise<string> {
+  const secret = getServerEnv().SUPABASE_JWT_SECRET
+  if (!secret) throw new DeviceJwtUnavailableError()
+
+  return new SignJWT({ role: DEVICE_API_ROLE })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt(now)
+    .setExpirationTime(now + DEVICE_API_JWT_TTL_SECONDS)
+    .sign(new TextEncoder().encode(secret))
+}
+
+/**
+ * A Supabase client acting as the device API itself, for the pairing and device-authentication
+ * functions that run before a device has a JWT of its own. Everything else uses
+ * `createDeviceClient`.
+ */
+export async function createDeviceApiClient() {
   const env = getPublicEnv()
+  const token = await mintDeviceApiJwt()
 
   return createSupabaseClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
     env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
-    { auth: NO_SESSION, realtime: serverRealtimeOptions }
+    {
+      auth: NO_SESSION,
+      realtime: serverRealtimeOptions,
+      global: { headers: { Authorization: `Bearer ${token}` } },
+    }
   )
 }

@@ -1,5 +1,9 @@
 import { NextResponse, type NextRequest } from "next/server"
 import { createServerClient } from "@supabase/ssr"
+import {
+  isAuthSessionMissingError,
+  type AuthError,
+} from "@supabase/supabase-js"
 
 import { type Database } from "@/lib/database.types"
 import { getPublicEnv } from "@/lib/env"
@@ -11,8 +15,16 @@ import { sessionCookieOptions } from "./cookie-options"
  * Refreshes the Supabase session cookie for one request; call it from the
  * root proxy.ts only. Returns the response to send on (it carries the
  * refreshed cookies) and the verified JWT claims, or null when signed out.
+ *
+ * With `verifySession`, it also asks Auth whether the token's session still
+ * exists (a network round trip, so only when a page found it gone): a session
+ * ended elsewhere ("sign out everywhere") leaves a token that verifies until
+ * it expires, and its cookies are then cleared here.
  */
-export async function updateSession(request: NextRequest) {
+export async function updateSession(
+  request: NextRequest,
+  { verifySession = false }: { verifySession?: boolean } = {}
+) {
   const env = getPublicEnv()
   let response = NextResponse.next({ request })
 
@@ -51,6 +63,29 @@ export async function updateSession(request: NextRequest) {
   // signs users out at random. Return `response` itself (or copy its cookies
   // onto any other response), or the browser and server sessions drift apart.
   const { data } = await supabase.auth.getClaims()
+  if (data?.claims && verifySession) {
+    const { error } = await supabase.auth.getUser()
+    if (error && isSessionGone(error)) {
+      // Scope "local": only this browser's cookies; the session is gone on Auth already.
+      await supabase.auth.signOut({ scope: "local" })
+
+      return { response, claims: null }
+    }
+  }
 
   return { response, claims: data?.claims ?? null }
+}
+
+/**
+ * Auth's answer for a token whose session no longer exists: 403 session_not_found, which
+ * supabase-js reports as AuthSessionMissingError once it has dropped the session.
+ */
+function isSessionGone(error: AuthError) {
+  return (
+    isAuthSessionMissingError(error) ||
+    error.code === "session_not_found" ||
+    error.code === "session_expired" ||
+    error.status === 401 ||
+    error.status === 403
+  )
 }

@@ -109,4 +109,7 @@ select 'session counters', s.id::text
 `
 
 /** The fixture users as API callers: userActor("owner"), deviceActor("owner", DEVICES.owner). */
-export const { userActor, deviceActor } = actorsOf(USERS, (user) => `${user}@core.test`)
+export const { userActor, deviceActor, signedOutUser } = actorsOf(
+  USERS,
+  (user) => `${user}@core.test`
+)

@@ -40,11 +40,11 @@ export const ROWS = {
 export const emailOf = (user: keyof typeof USERS) => `${user}@ops.test`
 
 export const FIXTURES_SQL = `
-insert into auth.users (id, email, aud, role, created_at, updated_at) values
+insert into auth.users (id, email, aud, role, email_confirmed_at, created_at, updated_at) values
   ${Object.entries(USERS)
     .map(
       ([name, id]) =>
-        `('${id}', '${name}@ops.test', 'authenticated', 'authenticated', now(), now())`
+        `('${id}', '${name}@ops.test', 'authenticated', 'authenticated', now(), now(), now())`
     )
     .join(",\n  ")};
 
@@ -103,4 +103,4 @@ insert into public.audit_log (id, actor_user_id, action, target_type, target_id,
 `
 
 /** The fixture users as API callers: userActor("owner"), deviceActor("developer", DEVICES.developer). */
-export const { userActor, deviceActor } = actorsOf(USERS, emailOf)
+export const { userActor, deviceActor, signedOutUser } = actorsOf(USERS, emailOf)

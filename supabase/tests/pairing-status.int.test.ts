@@ -6,7 +6,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
 import { deviceActor, DEVICES, FIXTURES_SQL, userActor } from "./core-fixtures"
-import { ANON, failureAs, runAs } from "./rls-harness"
+import { ANON, DEVICE_API, failureAs, runAs } from "./rls-harness"
 
 // pairing_code_status: what the pair page says when a code has nothing to approve.
 const owner = userActor("owner")
@@ -27,7 +27,7 @@ describe(`pairing code status (${TEST_ENGINE})`, () => {
   })
 
   async function start() {
-    const { rows } = await runAs(database.db, ANON, (tx) =>
+    const { rows } = await runAs(database.db, DEVICE_API, (tx) =>
       tx.query<{ user_code: string }>(
         "select * from public.pairing_start('Studio Mac', 'studio.local', 'macOS', '1.0.0', 'llm_host', '203.0.113.9')"
       )

@@ -7,10 +7,10 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
 import { deviceActor, DEVICES, FIXTURES_SQL, userActor, USERS } from "./core-fixtures"
-import { ANON, failureAs, runAs } from "./rls-harness"
+import { ANON, DEVICE_API, failureAs, runAs } from "./rls-harness"
 
 // Device pairing per RFC 8628, driven the way the device API and the pair page drive it:
-// the device side as anon, the person as a signed-in user.
+// the device side as the device API's own role, the person as a signed-in user.
 const owner = userActor("owner")
 const stranger = userActor("stranger")
 
@@ -36,7 +36,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
   })
 
   async function start(name = "Studio Mac", ip = "203.0.113.7"): Promise<Started> {
-    const { rows } = await runAs(database.db, ANON, (tx) =>
+    const { rows } = await runAs(database.db, DEVICE_API, (tx) =>
       tx.query<Started>(
         "select * from public.pairing_start($1, 'studio.local', 'macOS 15.3', '1.8.2', 'llm_host', $2)",
         [name, ip]
@@ -55,7 +55,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     }>("select * from public.pairing_lookup($1)", [code])
   const poll = async (deviceCode: string) =>
     (
-      await runAs(database.db, ANON, (tx) =>
+      await runAs(database.db, DEVICE_API, (tx) =>
         tx.query<{ status: string; interval_seconds: number }>(
           "select * from public.pairing_poll($1)",
           [deviceCode]
@@ -64,7 +64,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     ).rows[0]!
   const exchange = async (deviceCode: string) =>
     (
-      await runAs(database.db, ANON, (tx) =>
+      await runAs(database.db, DEVICE_API, (tx) =>
         tx.query<{ device_id: string; user_id: string; device_secret: string }>(
           "select * from public.pairing_exchange($1)",
           [deviceCode]
@@ -117,10 +117,12 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     }
   })
 
-  it("refuses lookups and decisions from anon and from device JWTs", async () => {
+  it("refuses lookups and decisions from anon, the device API's role and device JWTs", async () => {
     const started = await start()
-    const anonError = await failureAs(database.db, ANON, (tx) => lookup(tx, started.user_code))
-    expect(anonError.message).toMatch(/permission denied/)
+    for (const actor of [ANON, DEVICE_API]) {
+      const error = await failureAs(database.db, actor, (tx) => lookup(tx, started.user_code))
+      expect(error.message).toMatch(/permission denied/)
+    }
     const device = deviceActor("owner", DEVICES.owner)
     const deviceError = await failureAs(database.db, device, (tx) =>
       tx.query("select public.pairing_approve($1)", [started.user_code])
@@ -167,7 +169,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     ])
 
     // Single use: the code is spent, the secret is never handed out again.
-    const again = await failureAs(database.db, ANON, (tx) =>
+    const again = await failureAs(database.db, DEVICE_API, (tx) =>
       tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(again.message).toMatch(/already used/)
@@ -186,13 +188,13 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     const { device_id: deviceId, device_secret: secret } = await exchange(started.device_code)
 
     const authenticate = () =>
-      runAs(database.db, ANON, (tx) =>
+      runAs(database.db, DEVICE_API, (tx) =>
         tx.query("select * from public.device_authenticate($1)", [secret])
       )
     expect((await authenticate()).rows).toEqual([
       { device_id: deviceId, user_id: USERS.owner, device_name: "Studio Mac" },
     ])
-    const { rows: wrong } = await runAs(database.db, ANON, (tx) =>
+    const { rows: wrong } = await runAs(database.db, DEVICE_API, (tx) =>
       tx.query("select * from public.device_authenticate($1)", [
         `${secret.slice(0, -1)}${secret.endsWith("0") ? "1" : "0"}`, // never the real secret
       ])
@@ -205,7 +207,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
       [deviceId]
     )
     expect(stored[0]!.secret_hash).not.toContain(secret.slice(5))
-    for (const actor of [owner, ANON, deviceActor("owner", deviceId)]) {
+    for (const actor of [owner, ANON, DEVICE_API, deviceActor("owner", deviceId)]) {
       const error = await failureAs(database.db, actor, (tx) =>
         tx.query("select * from private.device_secrets")
       )
@@ -233,7 +235,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     )
     expect(rows[0]!.denied).toBe(true)
     expect((await poll(started.device_code)).status).toBe("access_denied")
-    const error = await failureAs(database.db, ANON, (tx) =>
+    const error = await failureAs(database.db, DEVICE_API, (tx) =>
       tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(error.message).toMatch(/denied/)
@@ -256,7 +258,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     )
     expect(approved).toEqual([{ id: null }])
     expect((await poll(started.device_code)).status).toBe("expired_token")
-    const error = await failureAs(database.db, ANON, (tx) =>
+    const error = await failureAs(database.db, DEVICE_API, (tx) =>
       tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(error.message).toMatch(/expired/)
@@ -281,7 +283,7 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
 
   it("cannot be exchanged before approval", async () => {
     const started = await start()
-    const error = await failureAs(database.db, ANON, (tx) =>
+    const error = await failureAs(database.db, DEVICE_API, (tx) =>
       tx.query("select * from public.pairing_exchange($1)", [started.device_code])
     )
     expect(error.message).toMatch(/authorization_pending/)
@@ -306,25 +308,43 @@ describe(`device pairing (${TEST_ENGINE})`, () => {
     expect(rows).toHaveLength(1)
   })
 
-  it("bounds guesses across everyone: 1,000 misses in 15 minutes stop all lookups", async () => {
+  // The old global cap (1,000 misses per 15 minutes across everyone) let 100 accounts lock
+  // every user out of pairing: other accounts' misses must cost this user nothing.
+  it("lets no number of other accounts' wrong guesses lock a user out of pairing", async () => {
     const started = await start()
     await database.db.exec(`
       insert into private.pairing_lookup_failures (user_id, at)
       select case when i % 2 = 0 then '${USERS.viewer}'::uuid else '${USERS.developer}'::uuid end, now() - interval '1 minute'
-        from generate_series(1, 1000) as i
+        from generate_series(1, 5000) as i
     `)
-    const error = await failureAs(database.db, owner, (tx) => lookup(tx, started.user_code))
-    expect(error.message).toMatch(/too many pairing code attempts/)
-    await database.db.exec(
-      "update private.pairing_lookup_failures set at = now() - interval '16 minutes'"
-    )
     const { rows } = await runAs(database.db, owner, (tx) => lookup(tx, started.user_code))
+    expect(rows).toHaveLength(1)
+    const error = await failureAs(database.db, userActor("viewer"), (tx) =>
+      lookup(tx, started.user_code)
+    )
+    expect(error.message).toMatch(/too many pairing code attempts/)
+  })
+
+  it("bounds a patient guesser: 20 misses in 24 hours, however slowly", async () => {
+    const started = await start()
+    // 19 misses spread over the day, never 10 within 15 minutes.
+    await database.db.exec(`
+      insert into private.pairing_lookup_failures (user_id, at)
+      select '${USERS.stranger}'::uuid, now() - (i * interval '1 hour')
+        from generate_series(1, 19) as i
+    `)
+    const { rows: wrong } = await runAs(database.db, stranger, (tx) => lookup(tx, "BBBB-BBBB"))
+    expect(wrong).toHaveLength(0) // the 20th miss
+    const error = await failureAs(database.db, stranger, (tx) => lookup(tx, started.user_code))
+    expect(error.message).toMatch(/too many pairing code attempts/)
+    await database.db.exec("update private.pairing_lookup_failures set at = at - interval '1 day'")
+    const { rows } = await runAs(database.db, stranger, (tx) => lookup(tx, started.user_code))
     expect(rows).toHaveLength(1)
   })
 
   it("limits pairing requests per address", async () => {
     for (let i = 0; i < 20; i++) await start(`box ${i}`, "198.51.100.1")
-    const error = await failureAs(database.db, ANON, (tx) =>
+    const error = await failureAs(database.db, DEVICE_API, (tx) =>
       tx.query(
         "select * from public.pairing_start('one more', null, null, null, 'workstation', '198.51.100.1')"
       )

@@ -12,11 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
  * RLS matrix runner checks one statement per table and operation for every actor.
  */
 export type Actor = {
-  role: "anon" | "authenticated"
+  role: "anon" | "authenticated" | "lmx_device_api"
   claims: Record<string, unknown>
 }
 
 export const ANON: Actor = { role: "anon", claims: { role: "anon" } }
+
+/** The device API itself, before a device has credentials (lib/supabase/device.ts mints it). */
+export const DEVICE_API: Actor = { role: "lmx_device_api", claims: { role: "lmx_device_api" } }
 
 /** A signed-in user, with the claims Supabase Auth puts in an access token. */
 export function signedInUser(userId: string, email: string): Actor {
@@ -52,8 +55,21 @@ export function actorsOf<Name extends string>(
   return {
     userActor: (name: Name) => signedInUser(users[name], emailOf(name)),
     deviceActor: (name: Name, deviceId: string) => pairedDevice(users[name], deviceId),
+    signedOutUser: (name: Name) => ({
+      ...signedInUser(users[name], emailOf(name)),
+      claims: {
+        ...signedInUser(users[name], emailOf(name)).claims,
+        session_id: ENDED_SESSION_ID,
+      },
+    }),
   }
 }
+
+/**
+ * A session id that is in no fixture's auth.sessions: a token naming it is one whose session
+ * was signed out (everywhere) while the token itself has not expired.
+ */
+export const ENDED_SESSION_ID = "5e550000-0000-4000-8000-00000000dead"
 
 /** Sets role and claims for the rest of the transaction, exactly as PostgREST does. */
 export async function actAs(tx: Queryable, actor: Actor) {

@@ -3,7 +3,7 @@
 import * as React from "react"
 
 import { failedValue, fieldError } from "@/lib/action-result"
-import { verifyEmailCode } from "@/lib/auth/actions"
+import { verifyEmailCode } from "@/lib/auth/browser-auth"
 import { useAction } from "@/lib/use-action"
 import {
   Field,

@@ -3,7 +3,7 @@
 import * as React from "react"
 
 import { failedValue, fieldError, formMessage } from "@/lib/action-result"
-import { sendMagicLink } from "@/lib/auth/actions"
+import { sendMagicLink } from "@/lib/auth/browser-auth"
 import { useAction } from "@/lib/use-action"
 import { Button } from "@/components/ui/button"
 import {
@@ -15,6 +15,7 @@ import {
 } from "@/components/ui/field"
 import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
+import { Captcha } from "@/components/auth/captcha"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 import { EmailCodeForm } from "./email-code-form"
@@ -63,6 +64,7 @@ export function EmailSignInForm({ next, startWithCode }: EmailSignInFormProps) {
           </FieldDescription>
           <FieldError />
         </Field>
+        <Captcha resetKey={result} />
         <SubmitButton className="w-full" pendingLabel="Sending…">
           Email me a link and code
         </SubmitButton>

@@ -3,7 +3,7 @@
 import * as React from "react"
 
 import { failedValue, fieldError, formMessage } from "@/lib/action-result"
-import { requestPasswordReset } from "@/lib/auth/actions"
+import { requestPasswordReset } from "@/lib/auth/browser-auth"
 import { useAction } from "@/lib/use-action"
 import {
   Field,
@@ -13,6 +13,7 @@ import {
 } from "@/components/ui/field"
 import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
+import { Captcha } from "@/components/auth/captcha"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 export function ForgotPasswordForm() {
@@ -44,6 +45,7 @@ export function ForgotPasswordForm() {
         </FieldControl>
         <FieldError />
       </Field>
+      <Captcha resetKey={result} />
       <SubmitButton className="w-full" pendingLabel="Sending…">
         Email me a reset link
       </SubmitButton>

@@ -4,7 +4,7 @@ import * as React from "react"
 import Link from "next/link"
 
 import { failedValue, fieldError, formMessage } from "@/lib/action-result"
-import { signInWithPassword } from "@/lib/auth/actions"
+import { signInWithPassword } from "@/lib/auth/browser-auth"
 import { useAction } from "@/lib/use-action"
 import {
   Field,
@@ -14,6 +14,7 @@ import {
 } from "@/components/ui/field"
 import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
+import { Captcha } from "@/components/auth/captcha"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 export function PasswordSignInForm({ next }: { next: string }) {
@@ -56,6 +57,7 @@ export function PasswordSignInForm({ next }: { next: string }) {
         </FieldControl>
         <FieldError />
       </Field>
+      <Captcha resetKey={result} />
       <SubmitButton className="w-full" pendingLabel="Signing in…">
         Sign in
       </SubmitButton>

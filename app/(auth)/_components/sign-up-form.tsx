@@ -4,7 +4,7 @@ import * as React from "react"
 import Link from "next/link"
 
 import { failedValue, fieldError, formMessage } from "@/lib/action-result"
-import { signUp } from "@/lib/auth/actions"
+import { signUp } from "@/lib/auth/browser-auth"
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/schema"
 import { useAction } from "@/lib/use-action"
 import {
@@ -16,6 +16,7 @@ import {
 } from "@/components/ui/field"
 import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
+import { Captcha } from "@/components/auth/captcha"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 import { EmailCodeForm } from "./email-code-form"
@@ -89,6 +90,7 @@ export function SignUpForm({ next }: { next: string }) {
         </FieldDescription>
         <FieldError />
       </Field>
+      <Captcha resetKey={result} />
       <SubmitButton className="w-full" pendingLabel="Creating your account…">
         Create account
       </SubmitButton>

@@ -169,6 +169,8 @@ describe(`device API route handlers (${TEST_ENGINE})`, () => {
     process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
     process.env.NEXT_PUBLIC_SITE_URL = SITE_URL
     process.env.SUPABASE_JWT_SECRET = stack.keys.jwtSecret
+    // As behind one reverse proxy: each test's request names its address in X-Forwarded-For.
+    process.env.TRUSTED_PROXY_HOPS = "1"
     pairPost = (await import("./pair/route")).POST
     tokenPost = (await import("./pair/token/route")).POST
     heartbeatPost = (await import("./heartbeat/route")).POST

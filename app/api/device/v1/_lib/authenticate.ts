@@ -5,7 +5,7 @@ import { z } from "zod"
 
 import { dbId } from "@/lib/db-id"
 import {
-  createDeviceAnonClient,
+  createDeviceApiClient,
   createDeviceClient,
 } from "@/lib/supabase/device"
 
@@ -113,8 +113,8 @@ export async function authenticateDevice(
     )
   }
 
-  const anon = createDeviceAnonClient()
-  const authenticated = await anon.rpc("device_authenticate", {
+  const api = await createDeviceApiClient()
+  const authenticated = await api.rpc("device_authenticate", {
     device_secret: secret,
   })
   if (authenticated.error) {
@@ -123,7 +123,7 @@ export async function authenticateDevice(
   const row = z.array(authenticatedRowSchema).parse(authenticated.data)[0]
   if (!row) {
     // Only now tell "revoked" from "unknown": a revoked device deserves a clear way back.
-    const identified = await anon.rpc("device_identify", {
+    const identified = await api.rpc("device_identify", {
       device_secret: secret,
     })
     if (identified.error)

@@ -5,7 +5,7 @@ import {
   type DevicePairStartResponse,
 } from "@/lib/devices/schema"
 import { getPublicEnv } from "@/lib/env"
-import { createDeviceAnonClient } from "@/lib/supabase/device"
+import { createDeviceApiClient } from "@/lib/supabase/device"
 
 import { getClientIp } from "../_lib/client-ip"
 import {
@@ -49,17 +49,16 @@ export async function POST(request: Request) {
     const input = parseWith(devicePairStartSchema, body.value)
     if (!input.ok) return input.response
 
-    const { data, error } = await createDeviceAnonClient().rpc(
-      "pairing_start",
-      {
-        device_name: input.value.name,
-        hostname: input.value.hostname,
-        platform: input.value.platform,
-        app_version: input.value.app_version,
-        device_role: input.value.role,
-        requested_ip: ip ?? undefined,
-      }
-    )
+    const { data, error } = await (
+      await createDeviceApiClient()
+    ).rpc("pairing_start", {
+      device_name: input.value.name,
+      hostname: input.value.hostname,
+      platform: input.value.platform,
+      app_version: input.value.app_version,
+      device_role: input.value.role,
+      requested_ip: ip ?? undefined,
+    })
     if (error?.code === "PT429") {
       return rateLimitedResponse(
         600,

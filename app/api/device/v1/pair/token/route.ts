@@ -5,7 +5,7 @@ import {
   devicePairTokenSchema,
   type DevicePairTokenResponse,
 } from "@/lib/devices/schema"
-import { createDeviceAnonClient } from "@/lib/supabase/device"
+import { createDeviceApiClient } from "@/lib/supabase/device"
 
 import { getClientIp } from "../../_lib/client-ip"
 import {
@@ -99,8 +99,8 @@ export async function POST(request: Request) {
     if (!input.ok) return input.response
     const deviceCode = input.value.device_code
 
-    const anon = createDeviceAnonClient()
-    const polled = await anon.rpc("pairing_poll", { device_code: deviceCode })
+    const api = await createDeviceApiClient()
+    const polled = await api.rpc("pairing_poll", { device_code: deviceCode })
     if (polled.error) throw new UpstreamError("pairing_poll", polled.error)
     const poll = pollSchema.parse(polled.data)[0]
     if (!poll) throw new UpstreamError("pairing_poll", "no row returned")
@@ -108,7 +108,7 @@ export async function POST(request: Request) {
       return pollError(poll.status, poll.interval_seconds)
     }
 
-    const exchanged = await anon.rpc("pairing_exchange", {
+    const exchanged = await api.rpc("pairing_exchange", {
       device_code: deviceCode,
     })
     if (exchanged.error?.code === "PT400") {
@@ -134,7 +134,7 @@ export async function POST(request: Request) {
     // must not lose it, so the answer goes out with the email missing instead.
     let deviceName = ""
     let email: string | null = null
-    const identified = await anon.rpc("device_identify", {
+    const identified = await api.rpc("device_identify", {
       device_secret: grant.device_secret,
     })
     const identity = identified.error
