@@ -560,7 +560,11 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       kind: "confirmation",
     })
     expect(message!.links[0]).toContain(`${stack.url}/auth/v1/verify?token=`)
-    const one = await (await fetch(`${stack.url}/mailbox/api/messages/${message!.id}`)).json()
+    const one = await (
+      await fetch(`${stack.url}/mailbox/api/messages/${message!.id}`, {
+        headers: { apikey: stack.keys.serviceRoleKey },
+      })
+    ).json()
     expect(one).toEqual(message)
     const page = await fetch(`${stack.url}/mailbox?to=${encodeURIComponent(email)}`)
     expect(page.headers.get("content-type")).toContain("text/html")

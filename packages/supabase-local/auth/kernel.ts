@@ -301,6 +301,41 @@ export function createAuthKernel(ctx: ServiceContext) {
     return { otp: code, hash, link }
   }
 
+  /**
+   * Starts (or restarts) an email change, as Supabase Auth's sendEmailChange does
+   * (internal/api/mail.go): both tokens are reissued and email_change_confirm_status goes back
+   * to 0, so a confirmation spent before a resend counts for nothing and, with
+   * double_confirm_changes, each address must confirm again with its own new token.
+   */
+  async function sendEmailChange(
+    tx: Transaction,
+    user: UserRow,
+    newEmail: string,
+    options: { redirectTo: string; flowType: FlowType }
+  ) {
+    checkFrequency(user, "email_change_new")
+    await tx.query(
+      `update auth.users set email_change = $2, email_change_confirm_status = 0,
+         email_change_token_new = '', email_change_token_current = '', updated_at = now()
+       where id = $1`,
+      [user.id, newEmail]
+    )
+    await clearOneTimeToken(tx, user.id, "email_change_token_new")
+    await clearOneTimeToken(tx, user.id, "email_change_token_current")
+    const fresh = (await findUserById(tx, user.id))!
+    const common = {
+      kind: "email_change" as const,
+      linkType: "email_change" as const,
+      redirectTo: options.redirectTo,
+      flowType: options.flowType,
+      checkFrequency: false,
+    }
+    await sendTokenEmail(tx, fresh, { ...common, slot: "email_change_new", to: newEmail })
+    if (auth.email.double_confirm_changes && user.email) {
+      await sendTokenEmail(tx, fresh, { ...common, slot: "email_change_current", to: user.email })
+    }
+  }
+
   async function clearToken(tx: Queryable, userId: string, slot: TokenSlot) {
     const { column, ott } = TOKEN_SLOTS[slot]
     await tx.query(`update auth.users set ${column} = '' where id = $1`, [userId])
@@ -515,6 +550,7 @@ export function createAuthKernel(ctx: ServiceContext) {
     comparePassword,
     sendTokenEmail,
     clearToken,
+    sendEmailChange,
     checkFrequency,
     flowTypeOf,
     createFlowState,

@@ -43,11 +43,12 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
   }
 
   it("serves health, settings and the JWKS", async () => {
-    const health = await fetch(`${stack.url}/auth/v1/health`)
+    const headers = { apikey: stack.keys.anonKey }
+    const health = await fetch(`${stack.url}/auth/v1/health`, { headers })
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ name: "GoTrue" })
 
-    const settings = await (await fetch(`${stack.url}/auth/v1/settings`)).json()
+    const settings = await (await fetch(`${stack.url}/auth/v1/settings`, { headers })).json()
     expect(settings).toMatchObject({
       disable_signup: false,
       mailer_autoconfirm: false,
