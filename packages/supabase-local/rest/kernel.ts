@@ -110,6 +110,32 @@ export function noBodyColumn(table: Table, column: string) {
 
 export const invalidJson = () => new ApiError(400, "PGRST102", "Empty or invalid json")
 
+/**
+ * How deep a request body may nest. JSON.parse takes any depth, but turning the value back
+ * into text (and Postgres's json parser, error 54001) overflows the stack thousands of levels
+ * down; no row or RPC argument needs more than this, so deeper bodies are invalid JSON here.
+ */
+export const MAX_JSON_DEPTH = 512
+
+/** Whether `text` nests arrays and objects deeper than `limit`, scanned without recursion. */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i)
+    if (inString) {
+      if (char === 0x5c) i++
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) inString = true
+    else if (char === 0x5b || char === 0x7b) {
+      depth++
+      if (depth > limit) return true
+    } else if (char === 0x5d || char === 0x7d) depth--
+  }
+
+  return false
+}
+
 /** A CSV request body (RFC 4180, first line names the columns) as the rows it describes. */
 function parseCsv(text: string): Record<string, unknown>[] {
   const records: string[][] = []
@@ -270,6 +296,7 @@ export function parseJsonBody(raw: Buffer, req: IncomingMessage): unknown {
     throw new ApiError(415, "PGRST107", `None of these media types are available: ${type}`)
   }
   if (text.trim() === "") throw invalidJson()
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalidJson()
   try {
     return JSON.parse(text)
   } catch {
