@@ -976,6 +976,27 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
     expect(await response.json()).toMatchObject({ role: "anon", statement_timeout: "3s" })
   })
 
+  it("the anon key cannot list every table and function through the OpenAPI description", async () => {
+    const asUser = `Bearer ${await userToken(stack, ALICE)}`
+    for (const authorization of [undefined, asUser]) {
+      const response = await fetch(`${stack.url}/rest/v1/`, {
+        headers: { apikey: stack.keys.anonKey, ...(authorization ? { authorization } : {}) },
+      })
+      expect(response.status).toBe(401)
+      const body = await response.json()
+      expect(body.code).toBe("PGRST301")
+      expect(JSON.stringify(body)).not.toContain("books")
+    }
+    const asService = await fetch(`${stack.url}/rest/v1/`, {
+      headers: {
+        apikey: stack.keys.serviceRoleKey,
+        authorization: `Bearer ${stack.keys.serviceRoleKey}`,
+      },
+    })
+    expect(asService.status).toBe(200)
+    expect((await asService.json()).paths).toHaveProperty("/books")
+  })
+
   it("sets role, claims and request settings as PostgREST does", async () => {
     const token = await userToken(stack, ALICE)
     const client = tokenClient(stack, token)
