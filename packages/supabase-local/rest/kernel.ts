@@ -220,8 +220,11 @@ function requestSettings(rs: RestState, rc: RequestContext): [string, string][] 
  * request's settings (role first among them) and then plans and runs the statement, inside the
  * statement's own transaction. Flows that need a second statement or a rollback after looking
  * at the result (tx=rollback, planned counts, max-affected, singular writes) take a transaction.
- * Known difference: Postgres arms statement_timeout when a statement starts, so a role's
- * statement_timeout is visible to the statement but only enforced on the transaction path.
+ * Postgres arms statement_timeout when a statement starts, so a timeout set inside the
+ * one-shot function would not bind the statement it runs: on Postgres a role with a
+ * statement_timeout (anon and authenticated have one) takes the transaction path, where the
+ * setting is in force before the statement starts, as under PostgREST. PGlite enforces no
+ * statement_timeout at all (docs/local-stack.md, "What one request may cost").
  */
 export async function execute(
   rs: RestState,
@@ -229,8 +232,13 @@ export async function execute(
   run: (tx: Queryable) => Promise<Outcome>,
   { oneShot = false }: { oneShot?: boolean } = {}
 ): Promise<Outcome> {
+  // "3s", "8000", "1min": any positive amount is a timeout ("0" turns it off).
+  const timeout = Number.parseFloat(
+    rs.cache.roleSettings.get(rc.auth.role)?.statement_timeout ?? ""
+  )
+  const timed = rs.db.engine === "postgres" && timeout > 0
   try {
-    if (oneShot && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
+    if (oneShot && !timed && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
       let used = false
       const tx: Queryable = {
         async query<Row>(sql: string, params: unknown[] = []) {
