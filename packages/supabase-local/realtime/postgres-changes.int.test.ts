@@ -82,7 +82,7 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     stack = await startTestStack({
       migrationsDir: REALTIME_FIXTURE_MIGRATIONS,
       seedFiles: [],
-      services: [realtimeService()],
+      services: [realtimeService({ privateOnly: false })],
     })
     alice = await mintUser(stack)
     bob = await mintUser(stack)
