@@ -46,8 +46,11 @@ export function useDevicesRealtime(userId: string): RealtimeState {
         queryKey: [...deviceKeys.user(userId), "activity"],
       })
 
+    // A private channel: Realtime admits only the user the topic names (a realtime.messages
+    // policy, supabase/migrations/20261203000600_realtime_private_topics.sql), and the local
+    // stack, like the hosted setting docs/security.md asks for, refuses public channels.
     const channel = supabase
-      .channel(`devices:${userId}`)
+      .channel(`devices:${userId}`, { config: { private: true } })
       .on(
         "postgres_changes",
         {
@@ -85,7 +88,9 @@ export function useDevicesRealtime(userId: string): RealtimeState {
           }
         }
       )
-      .subscribe((status) => {
+
+    const subscribe = () =>
+      channel.subscribe((status) => {
         if (status === "SUBSCRIBED") {
           setState("live")
           if (subscribedBefore) {
@@ -102,6 +107,9 @@ export function useDevicesRealtime(userId: string): RealtimeState {
           setState("offline")
         }
       })
+    // The channel's join carries the signed-in user's token (Supabase's way for private
+    // channels), so it is set before subscribing.
+    void supabase.realtime.setAuth().then(subscribe, subscribe)
 
     return () => {
       void supabase.removeChannel(channel)

@@ -147,7 +147,8 @@ const mailSchema = z.object({
 
 async function latestMail(to: string) {
   const response = await fetch(
-    `${stack.url}/mailbox/api/messages?to=${encodeURIComponent(to)}`
+    `${stack.url}/mailbox/api/messages?to=${encodeURIComponent(to)}`,
+    { headers: { apikey: stack.keys.serviceRoleKey } }
   )
   const [message] = mailSchema.parse(await response.json()).messages
   if (!message) throw new Error(`no email for ${to}`)

@@ -24,6 +24,25 @@ const emailTemplateSchema = z.object({
   content_path: z.string().min(1).optional(),
 })
 
+/** The CLI's `env(NAME)` form for secrets: the value comes from the environment. */
+const secretSchema = z.string().transform((value) => {
+  const name = /^env\((\w+)\)$/.exec(value.trim())?.[1]
+
+  return name ? (process.env[name] ?? "") : value
+})
+
+// [auth.captcha] as the Supabase CLI reads it (enabled, provider, secret).
+const captchaSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    provider: z.enum(["hcaptcha", "turnstile"]).default("hcaptcha"),
+    secret: secretSchema.default(""),
+  })
+  .refine((captcha) => !captcha.enabled || captcha.secret.trim() !== "", {
+    message: "auth.captcha.secret is required when CAPTCHA is enabled",
+    path: ["secret"],
+  })
+
 export const stackConfigSchema = z.object({
   project_id: z.string().default("local"),
   api: z
@@ -87,6 +106,7 @@ export const stackConfigSchema = z.object({
         })
         .prefault({}),
       external: z.record(z.string(), providerSchema).default({}),
+      captcha: captchaSchema.optional(),
     })
     .prefault({}),
 })

@@ -36,36 +36,3 @@ export function sendJson(
   })
   res.end(payload)
 }
-
-const EXPOSED_HEADERS = [
-  "content-range",
-  "content-profile",
-  "content-location",
-  "location",
-  "preference-applied",
-  "range-unit",
-  "x-total-count",
-  "x-supabase-api-version",
-  "sb-gateway-version",
-  "x-ratelimit-remaining",
-].join(", ")
-
-/**
- * CORS as the hosted API gateway answers it: any origin, the headers the browser asks for.
- * Returns true when the request was a preflight and has been answered.
- */
-export function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
-  res.setHeader("access-control-allow-origin", "*")
-  res.setHeader("access-control-expose-headers", EXPOSED_HEADERS)
-  if (req.method !== "OPTIONS") return false
-  res.writeHead(204, {
-    "access-control-allow-methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
-    "access-control-allow-headers":
-      req.headers["access-control-request-headers"] ??
-      "authorization, apikey, content-type, x-client-info, prefer, range, accept-profile, content-profile",
-    "access-control-max-age": "3600",
-  })
-  res.end()
-
-  return true
-}

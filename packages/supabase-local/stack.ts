@@ -6,7 +6,14 @@ import path from "node:path"
 import { loadStackConfig, type StackConfig } from "./config"
 import { openDatabase, type StorageOptions } from "./db/open"
 import { type Database } from "./db/types"
-import { applyCors, sendJson } from "./http"
+import {
+  applyApiCors,
+  createHostCheck,
+  createKeyCheck,
+  isApiPath,
+  refuseMisdirected,
+} from "./gateway"
+import { sendJson } from "./http"
 import { loadStackKeys, type StackKeys } from "./keys"
 import { prepareDatabase } from "./migrate"
 import { type Service, type ServiceFactory } from "./service"
@@ -102,13 +109,20 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 
     const services: Service[] = []
     let ready = false
+    const host = options.host ?? "127.0.0.1"
+    const isAllowedHost = createHostCheck(host)
+    const checkApiKey = createKeyCheck(keys)
     const server = createServer((req, res) => {
       void route(req, res)
     })
     async function route(req: IncomingMessage, res: ServerResponse) {
       try {
-        if (applyCors(req, res)) return
+        if (!isAllowedHost(req.headers.host)) return refuseMisdirected(res)
         const pathname = (req.url ?? "/").split("?")[0] ?? "/"
+        // Only the APIs answer cross-origin requests; the mailbox and the other local pages
+        // send no CORS headers, so another site's page cannot read them.
+        const api = isApiPath(pathname)
+        if (api && applyApiCors(req, res)) return
         if (pathname === "/health") {
           sendJson(res, ready ? 200 : 503, {
             status: ready ? "ok" : "starting",
@@ -118,6 +132,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           return
         }
         if (!ready) return sendJson(res, 503, { message: "The local stack is starting" })
+        if (api) {
+          const refusal = await checkApiKey(req, new URL(req.url ?? "/", "http://localhost"))
+          if (refusal) return sendJson(res, refusal.status, refusal.body)
+        }
         const service = findService(services, pathname)
         if (!service) return sendJson(res, 404, { message: "no Route matched with those values" })
         await service.handle(req, res)
@@ -128,6 +146,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       }
     }
     server.on("upgrade", (req, socket, head) => {
+      if (!isAllowedHost(req.headers.host)) {
+        socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n")
+        return
+      }
       const pathname = (req.url ?? "/").split("?")[0] ?? "/"
       const service = ready ? findService(services, pathname) : undefined
       if (!service?.upgrade) {
@@ -137,7 +159,6 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       service.upgrade(req, socket, head)
     })
 
-    const host = options.host ?? "127.0.0.1"
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject)
       server.listen(options.port ?? config.api.port, host, () => {

@@ -261,6 +261,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     const again = await fetch(`${stack.url}/auth/v1/token?grant_type=pkce`, {
       method: "POST",
       headers: {
+        apikey: stack.keys.anonKey,
         "content-type": "application/json",
         "x-supabase-api-version": "2024-01-01",
       },
@@ -278,7 +279,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     const verifier = "v".repeat(50)
     const otp = await fetch(`${stack.url}/auth/v1/otp`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { apikey: stack.keys.anonKey, "content-type": "application/json" },
       body: JSON.stringify({
         email,
         code_challenge: verifier,
@@ -292,6 +293,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       fetch(`${stack.url}/auth/v1/token?grant_type=pkce`, {
         method: "POST",
         headers: {
+          apikey: stack.keys.anonKey,
           "content-type": "application/json",
           "x-supabase-api-version": "2024-01-01",
         },
@@ -313,7 +315,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     const verifier = "x".repeat(43)
     await fetch(`${stack.url}/auth/v1/otp`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { apikey: stack.keys.anonKey, "content-type": "application/json" },
       body: JSON.stringify({
         email,
         code_challenge: verifier,
@@ -329,6 +331,7 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
     const response = await fetch(`${stack.url}/auth/v1/token?grant_type=pkce`, {
       method: "POST",
       headers: {
+        apikey: stack.keys.anonKey,
         "content-type": "application/json",
         "x-supabase-api-version": "2024-01-01",
       },
@@ -560,7 +563,11 @@ describe(`auth: email links, codes, PKCE, redirects, user and logout (${TEST_ENG
       kind: "confirmation",
     })
     expect(message!.links[0]).toContain(`${stack.url}/auth/v1/verify?token=`)
-    const one = await (await fetch(`${stack.url}/mailbox/api/messages/${message!.id}`)).json()
+    const one = await (
+      await fetch(`${stack.url}/mailbox/api/messages/${message!.id}`, {
+        headers: { apikey: stack.keys.serviceRoleKey },
+      })
+    ).json()
     expect(one).toEqual(message)
     const page = await fetch(`${stack.url}/mailbox?to=${encodeURIComponent(email)}`)
     expect(page.headers.get("content-type")).toContain("text/html")

@@ -139,14 +139,29 @@ export function createAuthKernel(ctx: ServiceContext) {
     emails: new RateLimiter(auth.rate_limit.email_sent, 3600),
   }
 
+  const bodies = new WeakMap<IncomingMessage, Promise<Record<string, unknown>>>()
+
   function limit(limiter: keyof typeof limiters, client: ClientInfo) {
     if (!limiters[limiter].take(client.ip)) {
       throw tooManyRequests("over_request_rate_limit", "Request rate limit reached")
     }
   }
 
-  /** Reads a JSON object body; anything else is a 400 with the reason, never a 500. */
-  async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  /**
+   * The request's JSON object, read once: the CAPTCHA check reads it before the endpoint
+   * does. Anything but a JSON object is a 400 with the reason, never a 500.
+   */
+  function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+    let body = bodies.get(req)
+    if (!body) {
+      body = parseJsonObject(req)
+      bodies.set(req, body)
+    }
+
+    return body
+  }
+
+  async function parseJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
     let raw: Buffer
     try {
       raw = await readBody(req, BODY_LIMIT)
@@ -170,6 +185,13 @@ export function createAuthKernel(ctx: ServiceContext) {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw badRequest("bad_json", "Could not parse request body as JSON: expected an object")
     }
+
+    return parsed as Record<string, unknown>
+  }
+
+  /** Reads the JSON object body and validates it with `schema`. */
+  async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+    const parsed = await readJsonObject(req)
     // Go decodes a JSON null as the field's zero value; clients send nulls for unset options.
     const withoutNulls = Object.fromEntries(
       Object.entries(parsed).filter(([, value]) => value !== null)
@@ -299,6 +321,41 @@ export function createAuthKernel(ctx: ServiceContext) {
     }
 
     return { otp: code, hash, link }
+  }
+
+  /**
+   * Starts (or restarts) an email change, as Supabase Auth's sendEmailChange does
+   * (internal/api/mail.go): both tokens are reissued and email_change_confirm_status goes back
+   * to 0, so a confirmation spent before a resend counts for nothing and, with
+   * double_confirm_changes, each address must confirm again with its own new token.
+   */
+  async function sendEmailChange(
+    tx: Transaction,
+    user: UserRow,
+    newEmail: string,
+    options: { redirectTo: string; flowType: FlowType }
+  ) {
+    checkFrequency(user, "email_change_new")
+    await tx.query(
+      `update auth.users set email_change = $2, email_change_confirm_status = 0,
+         email_change_token_new = '', email_change_token_current = '', updated_at = now()
+       where id = $1`,
+      [user.id, newEmail]
+    )
+    await clearOneTimeToken(tx, user.id, "email_change_token_new")
+    await clearOneTimeToken(tx, user.id, "email_change_token_current")
+    const fresh = (await findUserById(tx, user.id))!
+    const common = {
+      kind: "email_change" as const,
+      linkType: "email_change" as const,
+      redirectTo: options.redirectTo,
+      flowType: options.flowType,
+      checkFrequency: false,
+    }
+    await sendTokenEmail(tx, fresh, { ...common, slot: "email_change_new", to: newEmail })
+    if (auth.email.double_confirm_changes && user.email) {
+      await sendTokenEmail(tx, fresh, { ...common, slot: "email_change_current", to: user.email })
+    }
   }
 
   async function clearToken(tx: Queryable, userId: string, slot: TokenSlot) {
@@ -510,11 +567,13 @@ export function createAuthKernel(ctx: ServiceContext) {
     redirects,
     limit,
     readJson,
+    readJsonObject,
     checkPasswordStrength,
     hashPassword,
     comparePassword,
     sendTokenEmail,
     clearToken,
+    sendEmailChange,
     checkFrequency,
     flowTypeOf,
     createFlowState,

@@ -140,27 +140,9 @@ export async function resend(k: AuthKernel, r: AuthRequest) {
       return
     }
     if (!user.email_change) return
-    k.checkFrequency(user, "email_change_new")
-    await k.sendTokenEmail(tx, user, {
-      slot: "email_change_new",
-      kind: "email_change",
-      linkType: "email_change",
-      to: user.email_change,
-      redirectTo,
-      flowType: "implicit",
-      checkFrequency: false,
-    })
-    if (k.config.auth.email.double_confirm_changes && user.email) {
-      await k.sendTokenEmail(tx, user, {
-        slot: "email_change_current",
-        kind: "email_change",
-        linkType: "email_change",
-        to: user.email,
-        redirectTo,
-        flowType: "implicit",
-        checkFrequency: false,
-      })
-    }
+    // A resend restarts the change (confirmations already given are forgotten), as Supabase
+    // Auth's resend calls sendEmailChange.
+    await k.sendEmailChange(tx, user, user.email_change, { redirectTo, flowType: "implicit" })
   })
   sendJson(r.res, 200, {})
 }

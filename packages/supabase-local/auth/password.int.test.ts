@@ -43,11 +43,12 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
   }
 
   it("serves health, settings and the JWKS", async () => {
-    const health = await fetch(`${stack.url}/auth/v1/health`)
+    const headers = { apikey: stack.keys.anonKey }
+    const health = await fetch(`${stack.url}/auth/v1/health`, { headers })
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ name: "GoTrue" })
 
-    const settings = await (await fetch(`${stack.url}/auth/v1/settings`)).json()
+    const settings = await (await fetch(`${stack.url}/auth/v1/settings`, { headers })).json()
     expect(settings).toMatchObject({
       disable_signup: false,
       mailer_autoconfirm: false,
@@ -296,7 +297,7 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
 
     const missing = await fetch(`${stack.url}/auth/v1/token?grant_type=refresh_token`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { apikey: stack.keys.anonKey, "content-type": "application/json" },
       body: "{}",
     })
     expect(missing.status).toBe(400)
@@ -325,6 +326,7 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
       const response = await fetch(`${stack.url}/auth/v1${path}`, {
         method: "POST",
         headers: {
+          apikey: stack.keys.anonKey,
           "content-type": "application/json",
           "x-supabase-api-version": "2024-01-01",
         },
@@ -335,7 +337,7 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
     }
     const noGrant = await fetch(`${stack.url}/auth/v1/token?grant_type=magic`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { apikey: stack.keys.anonKey, "content-type": "application/json" },
       body: "{}",
     })
     expect(noGrant.status).toBe(400)
@@ -347,7 +349,7 @@ describe(`auth: sign-up, password sign-in, sessions (${TEST_ENGINE})`, () => {
 
   it("rejects missing, forged and foreign bearer tokens on /user", async () => {
     const none = await fetch(`${stack.url}/auth/v1/user`, {
-      headers: { "x-supabase-api-version": "2024-01-01" },
+      headers: { apikey: stack.keys.anonKey, "x-supabase-api-version": "2024-01-01" },
     })
     expect(none.status).toBe(401)
     expect(await none.json()).toEqual({

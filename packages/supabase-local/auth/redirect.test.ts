@@ -53,6 +53,28 @@ describe("redirect allow list", () => {
     expect(validator.resolve(url)).toBe("http://localhost:3000")
   })
 
+  // Each of these is a host a browser would go to (evil.example) dressed as an allowed one:
+  // Supabase Auth's Go parser reads them differently from the WHATWG parser browsers use.
+  it.each([
+    ["a backslash before @ (the open redirect)", "http://evil.example\\@localhost:3000/"],
+    ["a backslash as the path separator", "http://evil.example\\localhost:3000/"],
+    ["an encoded backslash before @", "http://evil.example%5C@localhost:3000/"],
+    ["userinfo with the site host", "http://localhost:3000@evil.example/"],
+    ["userinfo with an encoded colon", "http://localhost%3A3000@evil.example/"],
+    ["a tab inside the host", "http://evil.exa\tmple\\@localhost:3000/"],
+    ["a newline inside the scheme", "ht\ntp://evil.example/"],
+    ["a leading space", " http://evil.example/"],
+    ["a percent-encoded host", "http://evil%2Eexample/"],
+    ["a mixed-encoding host", "http://%6cocalhost%2Eevil.example:3000/"],
+    ["a hexadecimal loopback-looking IP", "http://0x7f.1/"],
+    ["a full-width dot in the host", "http://evil\uff0eexample/"],
+    ["a backslash in an allowed glob's path", "https://lmx.optalocal.com\\@evil.example/"],
+    ["a scheme-relative URL", "//evil.example/"],
+  ])("rejects %s: the check and the browser must read one host", (_label, url) => {
+    expect(validator.isValid(url)).toBe(false)
+    expect(validator.resolve(url)).toBe("http://localhost:3000")
+  })
+
   it("compiles globs with . and / as separators", () => {
     expect(compileRedirectGlob("https://*.example.com").test("https://a.example.com")).toBe(true)
     expect(compileRedirectGlob("https://*.example.com").test("https://a.b.example.com")).toBe(false)

@@ -121,31 +121,68 @@ function escapeRegExp(text: string) {
 
 export type RedirectPolicy = { siteUrl: string; allowList: string[] }
 
+/**
+ * Characters a browser rewrites or drops before it parses a URL (tab, CR, LF anywhere,
+ * leading and trailing C0 controls and spaces, `\` as `/` in http(s)): a URL holding any of
+ * them would be checked as one string and followed as another, so it is refused.
+ */
+const REWRITTEN_BY_BROWSERS = /[\u0000-\u0020\u007f\\]/
+
+/** The hostname as the WHATWG parser gives it, without IPv6 brackets. */
+function bareHostname(url: URL) {
+  return url.hostname.replace(/^\[(.*)\]$/, "$1")
+}
+
+/** The parsed URL without userinfo and fragment: what the allow-list globs are matched on. */
+function globSubjects(url: URL, raw: string): string[] {
+  const hierarchical = raw.slice(url.protocol.length).startsWith("//")
+  const subject = hierarchical
+    ? `${url.protocol}//${url.host}${url.pathname}${url.search}`
+    : `${url.protocol}${url.pathname}${url.search}`
+  // "https://host" and "https://host/" are one URL; an entry may be written either way.
+  return hierarchical && url.pathname === "/" && !url.search
+    ? [subject, subject.slice(0, -1)]
+    : [subject]
+}
+
+/**
+ * Supabase Auth's isRedirectURLValid (internal/utilities/request.go), with one change: it
+ * checks Go's url.Parse view of the URL while the browser follows the WHATWG view, and the two
+ * disagree on `http://evil.example\@localhost:3000/` (Go: host localhost; a browser:
+ * evil.example). Here the URL is parsed with the WHATWG parser (the browser's) and its parsed
+ * origin and path are what the site URL and the globs are matched against; a URL whose host
+ * reads differently to a loose Go-like split (backslashes, percent-encoded or numeric hosts,
+ * userinfo) is refused rather than guessed at.
+ */
 export function createRedirectValidator({ siteUrl, allowList }: RedirectPolicy) {
   const globs = allowList.map(compileRedirectGlob)
-  const base = parseLoose(siteUrl)
+  const base = URL.parse(siteUrl)
 
   function isValid(redirectUrl: string): boolean {
-    if (!redirectUrl) return false
-    const target = parseLoose(redirectUrl)
-    if (!base || !target) return false
+    if (!redirectUrl || !base || REWRITTEN_BY_BROWSERS.test(redirectUrl)) return false
+    const target = URL.parse(redirectUrl)
+    const loose = parseLoose(redirectUrl)
+    if (!target || !loose) return false
+    if (target.username || target.password) return false
+    const hostname = bareHostname(target)
+    if (loose.hostname !== hostname) return false
 
     if (
-      base.hostname === target.hostname &&
-      base.scheme === target.scheme &&
-      (base.port === target.port || LOOPBACK_HOSTS.has(target.hostname))
+      bareHostname(base) === hostname &&
+      base.protocol === target.protocol &&
+      (base.port === target.port || LOOPBACK_HOSTS.has(hostname))
     ) {
       return true
     }
 
-    const isHttp = target.scheme === "http" || target.scheme === "https"
-    if (/^[0-9]+$/.test(target.hostname)) return false
-    if (isIP(target.hostname)) return isLoopbackIp(target.hostname)
-    if (isHttp && !REGULAR_HOSTNAME.test(target.hostname)) return false
+    const isHttp = target.protocol === "http:" || target.protocol === "https:"
+    if (/^[0-9]+$/.test(hostname)) return false
+    if (isIP(hostname)) return isLoopbackIp(hostname)
+    if (isHttp && !REGULAR_HOSTNAME.test(hostname)) return false
 
-    const withoutFragment = redirectUrl.split("#", 1)[0] ?? ""
+    const subjects = globSubjects(target, redirectUrl)
 
-    return globs.some((glob) => glob.test(withoutFragment))
+    return globs.some((glob) => subjects.some((subject) => glob.test(subject)))
   }
 
   return {

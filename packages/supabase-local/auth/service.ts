@@ -5,6 +5,7 @@ import { type IncomingMessage, type ServerResponse } from "node:http"
 import { sendJson } from "../http"
 import { type Service, type ServiceContext } from "../service"
 import { handleAdmin } from "./admin"
+import { captchaApplies, createCaptchaVerifier, requireCaptcha } from "./captcha"
 import { AuthApiFailure, notFound, OAuthFailure, sendAuthError } from "./errors"
 import { clientInfo, createAuthKernel, type AuthRequest } from "./kernel"
 import { recover, resend, sendOtp } from "./otp"
@@ -16,6 +17,16 @@ import { verifyGet, verifyPost } from "./verify"
 
 export function createAuthService(ctx: ServiceContext): Service {
   const k = createAuthKernel(ctx)
+  const captcha = ctx.config.auth.captcha
+  const verifyCaptcha = captcha?.enabled ? createCaptchaVerifier(captcha) : undefined
+
+  /** Supabase Auth skips the CAPTCHA for callers with admin credentials. */
+  async function isAdmin(req: IncomingMessage) {
+    return k.requireAdmin(req).then(
+      () => true,
+      () => false
+    )
+  }
 
   const routes: Record<string, (r: AuthRequest) => Promise<void>> = {
     "GET /health": async ({ res }) =>
@@ -58,6 +69,9 @@ export function createAuthService(ctx: ServiceContext): Service {
       }
       const route = routes[`${req.method} ${path}`]
       if (!route) throw notFound("not_found", "Not Found")
+      if (verifyCaptcha && captchaApplies(req.method ?? "", path, url) && !(await isAdmin(req))) {
+        await requireCaptcha(verifyCaptcha, await k.readJsonObject(req), request.client.ip)
+      }
       await route(request)
     } catch (error) {
       if (!(error instanceof AuthApiFailure) && !(error instanceof OAuthFailure)) {

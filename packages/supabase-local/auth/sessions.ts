@@ -192,7 +192,11 @@ export async function refreshSession(
       )
       if (active.rows[0]?.parent === row.token) {
         issued = active.rows[0].token
-      } else if (!row.reusable) {
+      } else if (!row.reusable || !active.rows[0]) {
+        // The reuse interval forgives a client that lost a rotation's answer, so it only
+        // applies while the family lives (it has an active token). A family revoked for reuse
+        // has none, and its revocation is final: the revoke sets updated_at = now(), which
+        // Supabase Auth's check (internal/tokens/service.go) would read as a fresh window.
         if (ctx.config.auth.enable_refresh_token_rotation) {
           await tx.query(
             "update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false",

@@ -49,10 +49,12 @@ export async function signup(k: AuthKernel, r: AuthRequest) {
       return { obfuscated: obfuscatedUser(email, body.data ?? {}) }
     }
     if (user) {
-      await tx.query(
-        "update auth.users set encrypted_password = $2, raw_user_meta_data = $3::jsonb, updated_at = now() where id = $1",
-        [user.id, passwordHash, JSON.stringify(body.data ?? user.raw_user_meta_data ?? {})]
-      )
+      // An unconfirmed account is left exactly as it is: Supabase Auth "can't be sure of
+      // their claimed identity" (internal/api/signup.go), so the password and metadata of this
+      // request are dropped and only the confirmation email is sent again. Under autoconfirm
+      // Supabase Auth would confirm the account and hand this caller its session without
+      // checking its password; the local stack refuses instead.
+      if (k.autoconfirm) throw unprocessable("user_already_exists", "User already registered")
     } else {
       const id = await insertUser(tx, {
         email,

@@ -99,33 +99,8 @@ export async function updateUser(k: AuthKernel, r: AuthRequest) {
         )
         return
       }
-      k.checkFrequency(user, "email_change_new")
-      await tx.query(
-        "update auth.users set email_change = $2, email_change_confirm_status = 0, updated_at = now() where id = $1",
-        [user.id, newEmail]
-      )
       if (flowType === "pkce") await k.createFlowState(tx, user.id, body, "email_change")
-      const fresh = (await findUserById(tx, user.id))!
-      await k.sendTokenEmail(tx, fresh, {
-        slot: "email_change_new",
-        kind: "email_change",
-        linkType: "email_change",
-        to: newEmail,
-        redirectTo,
-        flowType,
-        checkFrequency: false,
-      })
-      if (k.config.auth.email.double_confirm_changes && user.email) {
-        await k.sendTokenEmail(tx, fresh, {
-          slot: "email_change_current",
-          kind: "email_change",
-          linkType: "email_change",
-          to: user.email,
-          redirectTo,
-          flowType,
-          checkFrequency: false,
-        })
-      }
+      await k.sendEmailChange(tx, user, newEmail, { redirectTo, flowType })
     }
   })
   sendJson(r.res, 200, await userJson(k.ctx.db, (await findUserById(k.ctx.db, user.id))!))

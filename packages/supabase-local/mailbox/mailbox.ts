@@ -4,6 +4,7 @@ import { type IncomingMessage, type ServerResponse } from "node:http"
 import { z } from "zod"
 
 import { type Database } from "../db/types"
+import { hasServiceRole } from "../gateway"
 import { sendJson } from "../http"
 import { type Service, type ServiceContext } from "../service"
 
@@ -207,7 +208,7 @@ details{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:.5rem 
 .body{border-top:1px solid #eee;margin-top:.5rem;padding-top:.5rem}small{color:#666}</style></head>
 <body><h1>Local mailbox</h1>
 <form><input name="to" placeholder="Filter by recipient" value="${escapeHtml(to ?? "")}"> <button>Filter</button></form>
-<p>${messages.length} message(s). JSON: <a href="/mailbox/api/messages">/mailbox/api/messages</a></p>
+<p>${messages.length} message(s). JSON (with the service_role key): /mailbox/api/messages</p>
 ${rows || "<p>No emails yet.</p>"}
 </body></html>`
 }
@@ -223,9 +224,21 @@ export function createMailboxService(ctx: ServiceContext): Service {
 
     if (req.method === "GET" && path === "/mailbox") {
       const html = renderInbox(await mailbox.list(to), to)
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+      // For the developer's own tab only: no CORS (the stack sends none here) and no framing.
+      res.writeHead(200, {
+        "content-type": "text/html; charset=utf-8",
+        "x-frame-options": "DENY",
+        "content-security-policy": "frame-ancestors 'none'",
+      })
       res.end(html)
       return
+    }
+    // The JSON API hands out every sign-in link and code: tools and tests present the
+    // service_role key, as they would to Auth's admin API.
+    if (path.startsWith("/mailbox/api") && !(await hasServiceRole(req, ctx.keys))) {
+      return sendJson(res, 401, {
+        message: "The mailbox API requires the service_role key (apikey header or bearer token)",
+      })
     }
     if (path === "/mailbox/api/messages") {
       if (req.method === "GET") {

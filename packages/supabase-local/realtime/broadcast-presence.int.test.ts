@@ -31,7 +31,7 @@ describe(`realtime broadcast and presence (${TEST_ENGINE})`, () => {
     stack = await startTestStack({
       migrationsDir: REALTIME_FIXTURE_MIGRATIONS,
       seedFiles: [],
-      services: [realtimeService()],
+      services: [realtimeService({ privateOnly: false })],
     })
   })
   afterAll(async () => {

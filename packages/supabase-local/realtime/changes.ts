@@ -455,7 +455,17 @@ export class ChangeFeed {
       claimSets.map((claims) => claims.role)
     )
     // Deletes cannot be checked against RLS (the row is gone): as on Supabase, they go to every
-    // matching subscriber and reveal only the key.
+    // matching subscriber and reveal only the key. Nor are they filtered by any other column:
+    // a filter matched against the old row would answer guesses about rows the subscriber may
+    // not read (Realtime's apply_rls passes deletes through filters, migration
+    // 20220916233421_update_apply_rls_function_to_pass_through_delete_events_on_filter, and
+    // its WAL identity holds only the key). Filters on key columns still apply.
+    const deleteUnderRls = meta.rls && change.op === "DELETE"
+    if (deleteUnderRls) {
+      filterSets.forEach((set, index) => {
+        filterSets[index] = set.filter((filter) => meta.pk.includes(filter.column))
+      })
+    }
     const needsRls = meta.rls && change.op !== "DELETE"
     const hasFilters = filterSets.some((set) => set.length > 0)
     let check: Check = {

@@ -57,6 +57,10 @@ export async function join(rt: RealtimeState, connection: Connection, message: I
     postgres_changes: [],
     private: false,
   }
+  if (rt.limits.privateOnly && !config.private) {
+    // Realtime's join answers {:error, :private_only} with this reason (RealtimeChannel).
+    return reply("error", { reason: "PrivateOnly: This project only allows private channels" })
+  }
   const given = payload.access_token ?? payload.user_token
   const token = !given || given.startsWith("sb_") ? connection.apiKey : given
 

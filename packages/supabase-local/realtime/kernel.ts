@@ -21,6 +21,12 @@ export type RealtimeOptions = {
   maxPayloadBytes?: number
   /** A socket silent for this long (no heartbeat) is closed, as Phoenix does. */
   idleTimeoutMs?: number
+  /**
+   * Supabase Realtime's "private channels only" setting (the tenant's private_only, the
+   * dashboard's "Allow public access" switched off): joins without `config.private` are
+   * refused, so every channel is authorized by realtime.messages policies. On by default.
+   */
+  privateOnly?: boolean
 }
 
 export const DEFAULTS: Required<RealtimeOptions> = {
@@ -28,6 +34,7 @@ export const DEFAULTS: Required<RealtimeOptions> = {
   maxFrameBytes: 8 * 1024 * 1024,
   maxPayloadBytes: 3000 * 1024,
   idleTimeoutMs: 60_000,
+  privateOnly: true,
 }
 /** Tokens are checked again at least this often, and exactly when they expire. */
 export const CONFIRM_TOKEN_MS = 5 * 60 * 1000

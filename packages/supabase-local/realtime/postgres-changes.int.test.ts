@@ -82,7 +82,7 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     stack = await startTestStack({
       migrationsDir: REALTIME_FIXTURE_MIGRATIONS,
       seedFiles: [],
-      services: [realtimeService()],
+      services: [realtimeService({ privateOnly: false })],
     })
     alice = await mintUser(stack)
     bob = await mintUser(stack)
@@ -261,6 +261,29 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     await stack.db.query("delete from public.notes where id = $1", [id])
     const deleted = await bobFeed.next((c) => c.eventType === "DELETE")
     expect(deleted.old).toEqual({ id })
+  })
+
+  it("a DELETE filter on another column does not answer guesses about rows the subscriber cannot read", async () => {
+    const secret = await insertNote(alice, { body: "secret-plan", priority: 7 })
+    const later = await insertNote(alice, { body: "later" })
+    const guesses = await listen(bob.token, "delete-guesses", [
+      { event: "DELETE", table: "notes", filter: "body=eq.secret-plan" },
+      { event: "DELETE", table: "notes", filter: "body=eq.wrong-guess" },
+      { event: "DELETE", table: "notes", filter: "priority=gt.5" },
+      { event: "DELETE", table: "notes", filter: `id=eq.${later}` },
+    ])
+    await stack.db.query("delete from public.notes where id = $1", [secret])
+    await stack.db.query("delete from public.notes where id = $1", [later])
+
+    // Right and wrong guesses alike get the delete, and only its key, as on hosted Realtime.
+    const [right, wrong, ranged, byKey] = guesses.inboxes
+    for (const inbox of [right!, wrong!, ranged!]) {
+      expect((await inbox.next()).old).toEqual({ id: secret })
+      expect((await inbox.next()).old).toEqual({ id: later })
+    }
+    // A filter on the key itself still applies: it only learns what the event shows anyway.
+    expect((await byKey!.next()).old).toEqual({ id: later })
+    expect(byKey!.items).toHaveLength(1)
   })
 
   it("does not emit for anonymous users without a policy, or for tables outside the publication", async () => {

@@ -46,7 +46,7 @@ describe(`realtime private channels and tokens (${TEST_ENGINE})`, () => {
     stack = await startTestStack({
       migrationsDir: REALTIME_FIXTURE_MIGRATIONS,
       seedFiles: [],
-      services: [realtimeService()],
+      services: [realtimeService({ privateOnly: false })],
     })
     alice = await mintUser(stack)
     bob = await mintUser(stack)

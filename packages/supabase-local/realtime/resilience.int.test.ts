@@ -59,6 +59,7 @@ describe(`realtime under bad input and slow consumers (${TEST_ENGINE})`, () => {
         realtimeService({
           maxBufferedBytes: 64 * 1024,
           maxFrameBytes: 1024 * 1024,
+          privateOnly: false,
         }),
       ],
     })
@@ -246,7 +247,7 @@ describe(`realtime across a server restart (${TEST_ENGINE})`, () => {
       storage: storage.storage,
       migrationsDir: REALTIME_FIXTURE_MIGRATIONS,
       seedFiles: [],
-      services: [realtimeService()],
+      services: [realtimeService({ privateOnly: false })],
     })
 
   beforeAll(async () => {

@@ -207,6 +207,54 @@ describe(`REST fuzzing (${TEST_ENGINE})`, () => {
     )
   })
 
+  // The fixed corpus: inputs found by the security review that once answered 500.
+  it.each([
+    ["an array body nested 20,000 levels deep", "[".repeat(20_000) + "]".repeat(20_000)],
+    ["an object body nested 20,000 levels deep", '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000)],
+    [
+      "a row whose value nests 20,000 levels",
+      `{"title":${"[".repeat(20_000)}${"]".repeat(20_000)}}`,
+    ],
+  ])("answers %s with PGRST102", async (_label, body) => {
+    for (const path of ["/books", "/rpc/echo"]) {
+      const response = await fetch(`${stack.url}/rest/v1${path}`, {
+        method: "POST",
+        headers: { apikey: stack.keys.anonKey, "content-type": "application/json" },
+        body,
+      })
+      expect(response.status, path).toBe(400)
+      expect(await response.json()).toMatchObject({
+        code: "PGRST102",
+        message: "Empty or invalid json",
+      })
+    }
+  })
+
+  it("answers select= with 2,001 columns with PGRST100, on reads and on writes' returns", async () => {
+    const select = Array.from({ length: 2001 }, () => "id").join(",")
+    const read = await fetch(`${stack.url}/rest/v1/books?select=${select}`, {
+      headers: { apikey: stack.keys.anonKey },
+    })
+    expect(read.status).toBe(400)
+    expect((await read.json()).code).toBe("PGRST100")
+    const nested = await fetch(
+      `${stack.url}/rest/v1/authors?select=id,books(${select.slice(0, 2 * 1700)})`,
+      { headers: { apikey: stack.keys.anonKey } }
+    )
+    expect(nested.status).toBe(400)
+    const write = await fetch(`${stack.url}/rest/v1/books?select=${select}`, {
+      method: "PATCH",
+      headers: {
+        apikey: stack.keys.anonKey,
+        "content-type": "application/json",
+        prefer: "return=representation",
+      },
+      body: JSON.stringify({ title: "x" }),
+    })
+    expect(write.status).toBe(400)
+    expect((await write.json()).code).toBe("PGRST100")
+  })
+
   it("is still up and answering correctly afterwards", async () => {
     const response = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, {
       headers: { apikey: stack.keys.anonKey },

@@ -23,7 +23,20 @@ export { buildReadSql } from "./read"
 
 const PREFIX = "/rest/v1"
 
+/**
+ * The OpenAPI description lists every table and function; hosted Supabase stopped serving it
+ * to the anon (publishable) key in 2026 and serves it to the service_role (secret) key only.
+ */
 function openApi(rs: RestState, rc: RequestContext): Outcome {
+  if (rc.auth.role !== "service_role") {
+    throw new ApiError(
+      401,
+      "PGRST301",
+      "The OpenAPI description is served to the service_role key only",
+      null,
+      "Send the service_role (secret) key to read the schema description"
+    )
+  }
   const paths: Record<string, unknown> = { "/": {} }
   for (const table of rs.cache.tables.values()) {
     if (table.schema === rc.schema) paths[`/${table.name}`] = {}

@@ -110,6 +110,32 @@ export function noBodyColumn(table: Table, column: string) {
 
 export const invalidJson = () => new ApiError(400, "PGRST102", "Empty or invalid json")
 
+/**
+ * How deep a request body may nest. JSON.parse takes any depth, but turning the value back
+ * into text (and Postgres's json parser, error 54001) overflows the stack thousands of levels
+ * down; no row or RPC argument needs more than this, so deeper bodies are invalid JSON here.
+ */
+export const MAX_JSON_DEPTH = 512
+
+/** Whether `text` nests arrays and objects deeper than `limit`, scanned without recursion. */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i)
+    if (inString) {
+      if (char === 0x5c) i++
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) inString = true
+    else if (char === 0x5b || char === 0x7b) {
+      depth++
+      if (depth > limit) return true
+    } else if (char === 0x5d || char === 0x7d) depth--
+  }
+
+  return false
+}
+
 /** A CSV request body (RFC 4180, first line names the columns) as the rows it describes. */
 function parseCsv(text: string): Record<string, unknown>[] {
   const records: string[][] = []
@@ -194,8 +220,11 @@ function requestSettings(rs: RestState, rc: RequestContext): [string, string][] 
  * request's settings (role first among them) and then plans and runs the statement, inside the
  * statement's own transaction. Flows that need a second statement or a rollback after looking
  * at the result (tx=rollback, planned counts, max-affected, singular writes) take a transaction.
- * Known difference: Postgres arms statement_timeout when a statement starts, so a role's
- * statement_timeout is visible to the statement but only enforced on the transaction path.
+ * Postgres arms statement_timeout when a statement starts, so a timeout set inside the
+ * one-shot function would not bind the statement it runs: on Postgres a role with a
+ * statement_timeout (anon and authenticated have one) takes the transaction path, where the
+ * setting is in force before the statement starts, as under PostgREST. PGlite enforces no
+ * statement_timeout at all (docs/local-stack.md, "What one request may cost").
  */
 export async function execute(
   rs: RestState,
@@ -203,8 +232,13 @@ export async function execute(
   run: (tx: Queryable) => Promise<Outcome>,
   { oneShot = false }: { oneShot?: boolean } = {}
 ): Promise<Outcome> {
+  // "3s", "8000", "1min": any positive amount is a timeout ("0" turns it off).
+  const timeout = Number.parseFloat(
+    rs.cache.roleSettings.get(rc.auth.role)?.statement_timeout ?? ""
+  )
+  const timed = rs.db.engine === "postgres" && timeout > 0
   try {
-    if (oneShot && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
+    if (oneShot && !timed && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
       let used = false
       const tx: Queryable = {
         async query<Row>(sql: string, params: unknown[] = []) {
@@ -270,6 +304,7 @@ export function parseJsonBody(raw: Buffer, req: IncomingMessage): unknown {
     throw new ApiError(415, "PGRST107", `None of these media types are available: ${type}`)
   }
   if (text.trim() === "") throw invalidJson()
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalidJson()
   try {
     return JSON.parse(text)
   } catch {

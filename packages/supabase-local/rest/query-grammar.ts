@@ -254,12 +254,34 @@ function readSelectList(r: Reader): SelectItem[] {
   return items
 }
 
+/**
+ * Postgres refuses a select list longer than 1664 entries (MaxTupleAttributeNumber, error
+ * 54011, which PostgREST would pass on as a 500); the query string is refused before that, as
+ * the parse error it is.
+ */
+export const MAX_SELECT_ITEMS = 1664
+
+function countSelectItems(items: SelectItem[]): number {
+  return items.reduce(
+    (total, item) => total + 1 + (item.kind === "embed" ? countSelectItems(item.select) : 0),
+    0
+  )
+}
+
 export function parseSelect(text: string): SelectItem[] {
   const r = new Reader(text, "select parameter")
   if (text.trim() === "") return [{ kind: "star" }]
   const items = readSelectList(r)
   r.skipSpaces()
   if (!r.done) r.fail('"," or end of input')
+  if (countSelectItems(items) > MAX_SELECT_ITEMS) {
+    throw parseError(
+      "select parameter",
+      text.length > 80 ? `${text.slice(0, 80)}…` : text,
+      1,
+      `more than ${MAX_SELECT_ITEMS} columns and embeddings selected`
+    )
+  }
   return items
 }
 

@@ -834,7 +834,8 @@ describe(`REST reads: content negotiation (${TEST_ENGINE})`, () => {
 
   it("answers PGRST100 for a cast that is not a type name", async () => {
     const response = await fetch(
-      `${stack.url}/rest/v1/books?select=${encodeURIComponent("id::text from pg_authid")}`
+      `${stack.url}/rest/v1/books?select=${encodeURIComponent("id::text from pg_authid")}`,
+      { headers: { apikey: stack.keys.anonKey } }
     )
     expect(response.status).toBe(400)
     expect((await response.json()).code).toBe("PGRST100")
@@ -938,11 +939,11 @@ describe(`REST reads: preferences (${TEST_ENGINE})`, () => {
 
   it("ignores an unknown time zone, and refuses it with handling=strict", async () => {
     const lenient = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, {
-      headers: { prefer: "timezone=Mars/Olympus" },
+      headers: { apikey: stack.keys.anonKey, prefer: "timezone=Mars/Olympus" },
     })
     expect(lenient.status).toBe(200)
     const strict = await fetch(`${stack.url}/rest/v1/authors?select=id&id=eq.1`, {
-      headers: { prefer: "handling=strict, timezone=Mars/Olympus" },
+      headers: { apikey: stack.keys.anonKey, prefer: "handling=strict, timezone=Mars/Olympus" },
     })
     expect(strict.status).toBe(400)
     expect(await strict.json()).toMatchObject({
@@ -953,7 +954,7 @@ describe(`REST reads: preferences (${TEST_ENGINE})`, () => {
 
   it("refuses unknown preferences with handling=strict", async () => {
     const response = await fetch(`${stack.url}/rest/v1/authors?select=id`, {
-      headers: { prefer: "handling=strict, return=everything" },
+      headers: { apikey: stack.keys.anonKey, prefer: "handling=strict, return=everything" },
     })
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({
@@ -967,9 +968,33 @@ describe(`REST reads: preferences (${TEST_ENGINE})`, () => {
 
 describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   it("runs without a token as anon", async () => {
-    const response = await fetch(`${stack.url}/rest/v1/rpc/whoami`, { method: "POST" })
+    const response = await fetch(`${stack.url}/rest/v1/rpc/whoami`, {
+      method: "POST",
+      headers: { apikey: stack.keys.anonKey },
+    })
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ role: "anon", statement_timeout: "3s" })
+  })
+
+  it("the anon key cannot list every table and function through the OpenAPI description", async () => {
+    const asUser = `Bearer ${await userToken(stack, ALICE)}`
+    for (const authorization of [undefined, asUser]) {
+      const response = await fetch(`${stack.url}/rest/v1/`, {
+        headers: { apikey: stack.keys.anonKey, ...(authorization ? { authorization } : {}) },
+      })
+      expect(response.status).toBe(401)
+      const body = await response.json()
+      expect(body.code).toBe("PGRST301")
+      expect(JSON.stringify(body)).not.toContain("books")
+    }
+    const asService = await fetch(`${stack.url}/rest/v1/`, {
+      headers: {
+        apikey: stack.keys.serviceRoleKey,
+        authorization: `Bearer ${stack.keys.serviceRoleKey}`,
+      },
+    })
+    expect(asService.status).toBe(200)
+    expect((await asService.json()).paths).toHaveProperty("/books")
   })
 
   it("sets role, claims and request settings as PostgREST does", async () => {
@@ -1068,7 +1093,7 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
 
   it("answers 401 PGRST301 for a token that is not a JWT", async () => {
     const response = await fetch(`${stack.url}/rest/v1/notes`, {
-      headers: { authorization: "Bearer abc" },
+      headers: { apikey: stack.keys.anonKey, authorization: "Bearer abc" },
     })
     expect(response.status).toBe(401)
     expect(response.headers.get("www-authenticate")).toBe(
@@ -1079,7 +1104,7 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
 
   it("answers 401 for an empty bearer token", async () => {
     const response = await fetch(`${stack.url}/rest/v1/notes`, {
-      headers: { authorization: "Bearer " },
+      headers: { apikey: stack.keys.anonKey, authorization: "Bearer " },
     })
     expect(response.status).toBe(401)
     expect(await response.json()).toMatchObject({
@@ -1091,7 +1116,7 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   it("answers 401 for a role that does not exist", async () => {
     const token = await userToken(stack, ALICE, { role: "ghost" })
     const response = await fetch(`${stack.url}/rest/v1/notes`, {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { apikey: stack.keys.anonKey, authorization: `Bearer ${token}` },
     })
     expect(response.status).toBe(401)
     expect(await response.json()).toMatchObject({
@@ -1103,7 +1128,7 @@ describe(`REST reads: auth and roles (${TEST_ENGINE})`, () => {
   it("refuses a role the API may not switch to, like the superuser", async () => {
     const token = await userToken(stack, ALICE, { role: "postgres" })
     const response = await fetch(`${stack.url}/rest/v1/notes`, {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { apikey: stack.keys.anonKey, authorization: `Bearer ${token}` },
     })
     expect(response.status).toBe(403)
     expect(await response.json()).toMatchObject({

@@ -80,7 +80,9 @@ export type MailboxMessage = z.infer<typeof messageSchema>
 
 /** The recipient's emails, newest first, read over the mailbox's HTTP API. */
 export async function mailFor(stack: TestStack, to: string): Promise<MailboxMessage[]> {
-  const response = await fetch(`${stack.url}/mailbox/api/messages?to=${encodeURIComponent(to)}`)
+  const response = await fetch(`${stack.url}/mailbox/api/messages?to=${encodeURIComponent(to)}`, {
+    headers: { apikey: stack.keys.serviceRoleKey },
+  })
   if (!response.ok) throw new Error(`mailbox answered ${response.status}`)
 
   return z.object({ messages: z.array(messageSchema) }).parse(await response.json()).messages
