@@ -75,7 +75,7 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["ops.run_summary",         "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.project_summaries",   "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.list_project_members", "select", "no", "ok", "ok",     "ok", "ok", "no",    "no",     "no",   "no", "no"],
-  ["ops.get_invitation",      "select", "ok", "ok",  "ok",     "ok", "ok", "ok",    "ok",     "ok",   "ok", "ok"],
+  ["ops.get_invitation",      "select", "no", "ok",  "ok",     "ok", "ok", "ok",    "ok",     "ok",   "ok", "ok"],
   ["ops.my_invitations",      "select", "no", "no",  "no",     "no", "no", "ok",    "no",     "no",   "no", "no"],
   ["ops.accept_invitation_by_id", "select", "no", "no", "no",  "no", "no", "ok",    "no",     "no",   "no", "no"],
   ["ops.decline_invitation",  "select", "no", "no",  "no",     "no", "no", "ok",    "no",     "no",   "no", "no"],

@@ -19,7 +19,9 @@ import { ANON, failureAs, runAs, signedInUser, tryAs } from "./rls-harness"
 // queued runs, slugs, the summary view and the members function.
 const P = ROWS.project
 const NEWCOMER = signedInUser(USERS.newcomer, "newcomer@ops.test")
-const OUTSIDER = signedInUser(USERS.newcomer, "someone-else@ops.test")
+// Another account: accept_invitation reads the caller's address from auth.users, so a token
+// with a different email claim on the invitee's own account proves nothing (issue 17).
+const OUTSIDER = userActor("stranger")
 
 describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => {
   let database: TestDatabase
@@ -47,9 +49,13 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
     return rows[0]!
   }
 
-  it("previews an invitation by its token, to anyone holding it", async () => {
+  it("previews an invitation by its token to a signed-in holder, never to anon", async () => {
     const { token } = await invite("newcomer@ops.test")
-    const preview = await runAs(database.db, ANON, (tx) =>
+    const anon = await tryAs(database.db, ANON, (tx) =>
+      tx.query("select 1 from ops.get_invitation($1)", [token])
+    )
+    expect(anon.ok).toBe(false)
+    const preview = await runAs(database.db, NEWCOMER, (tx) =>
       tx.query("select project_name, email, role, status from ops.get_invitation($1)", [token])
     )
     expect(preview.rows).toEqual([
@@ -60,7 +66,7 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
         status: "pending",
       },
     ])
-    const wrong = await runAs(database.db, ANON, (tx) =>
+    const wrong = await runAs(database.db, NEWCOMER, (tx) =>
       tx.query("select 1 from ops.get_invitation('not-a-token')")
     )
     expect(wrong.rows).toHaveLength(0)
