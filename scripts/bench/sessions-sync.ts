@@ -123,17 +123,18 @@ async function main() {
 
     const sync = async (folder: string) => {
       const lines: string[] = []
+      const errors: string[] = []
       const started = performance.now()
       const code = await runDeviceCli(
         ["sync", folder, "--source", "jsonl", "--config", configPath],
         {
           log: (line) => lines.push(line),
-          error: () => {},
+          error: (line) => errors.push(line),
           env: {},
         }
       )
       const ms = performance.now() - started
-      if (code !== 0) throw new Error(`sync failed:\n${lines.join("\n")}`)
+      if (code !== 0) throw new Error(`sync failed:\n${[...lines, ...errors].join("\n")}`)
 
       return { ms, lines }
     }

@@ -222,6 +222,26 @@ describe(`sync route handlers (${TEST_ENGINE})`, () => {
     })
   })
 
+  it("answers for every item of a batch larger than PostgREST's max_rows (1,000)", async () => {
+    const messages = Array.from({ length: 1500 }, (_, i) =>
+      message("big", `m${i}`, i)
+    )
+    const response = await push({ sessions: [session("big")], messages })
+    expect(response.status).toBe(200)
+    const body = syncPushResponseSchema.parse(await response.json())
+    expect(body.summary).toEqual({
+      applied: 1501,
+      duplicate: 0,
+      conflict: 0,
+      rejected: 0,
+    })
+    expect(body.results.at(-1)).toMatchObject({
+      kind: "message",
+      index: 1499,
+      status: "applied",
+    })
+  })
+
   it("rejects bad items one by one with a code and applies the rest", async () => {
     await stack.db.query(
       "insert into public.cloud_sessions (id, user_id, title) values ('00000000-0000-4000-8000-0000000000aa', $1, 'Priya''s')",

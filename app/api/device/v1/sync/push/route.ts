@@ -1,5 +1,6 @@
 import { z } from "zod"
 
+import { type Json } from "@/lib/database.types"
 import { dbId } from "@/lib/db-id"
 import {
   syncPushSchema,
@@ -30,6 +31,26 @@ const pushedRowsSchema = z.array(
   })
 )
 
+/** Under PostgREST's max_rows (1,000), which also caps what an RPC returns. */
+const SYNC_PUSH_RPC_MAX_ITEMS = 1000
+
+function* chunkBatch(
+  batch: { sessions: Json[]; messages: Json[] },
+  size: number
+): Generator<{ sessions: Json[]; messages: Json[] }> {
+  const items = [
+    ...batch.sessions.map((item) => ["sessions", item] as const),
+    ...batch.messages.map((item) => ["messages", item] as const),
+  ]
+  for (let start = 0; start < items.length; start += size) {
+    const chunk = { sessions: [] as Json[], messages: [] as Json[] }
+    for (const [list, item] of items.slice(start, start + size)) {
+      chunk[list].push(item)
+    }
+    yield chunk
+  }
+}
+
 // Postgres classes that mean "this batch cannot be written as sent" (data exceptions,
 // integrity violations, limits): a client error to fix, not an outage to retry.
 const CLIENT_ERROR_CLASSES = ["22", "23", "54"]
@@ -52,41 +73,41 @@ export async function POST(request: Request) {
     const prepared = preparePush(device.userId, input.value)
     const results: SyncItemResult[] = [...prepared.rejected]
 
-    if (prepared.sent.length > 0) {
+    // PostgREST caps every result at max_rows (1,000 in supabase/config.toml, as on hosted
+    // Supabase), a set-returning RPC's too: sync_push gets at most that many items per call.
+    // Sessions go first, so a message's session is in when the message arrives.
+    const rows = new Map<string, z.infer<typeof pushedRowsSchema>[number]>()
+    for (const chunk of chunkBatch(prepared.batch, SYNC_PUSH_RPC_MAX_ITEMS)) {
       const { data, error } = await device.supabase.rpc("sync_push", {
-        batch: prepared.batch,
+        batch: chunk,
       })
       if (error) {
         if (CLIENT_ERROR_CLASSES.some((c) => error.code?.startsWith(c))) {
           return errorResponse(
             422,
             "invalid_request",
-            `The batch could not be applied as sent (${error.message}); nothing was written.`
+            `The batch could not be applied as sent (${error.message}); items before it in the batch were applied, check them again.`
           )
         }
         throw new UpstreamError("sync_push", error)
       }
-      const byKey = new Map(
-        pushedRowsSchema
-          .parse(data)
-          .map((row) => [`${row.kind}:${row.id}`, row])
-      )
-      for (const item of prepared.sent) {
-        const row = byKey.get(`${item.kind}:${item.id}`)
-        // sync_push answers for every distinct item; a missing one is a database bug, and
-        // saying "rejected" would hide it from nobody while a 503 would retry forever.
-        if (!row)
-          throw new UpstreamError("sync_push", `no result for ${item.id}`)
-        results.push({
-          kind: item.kind,
-          index: item.index,
-          client_id: item.client_id,
-          id: item.id,
-          status: row.status,
-          reason: row.reason,
-          server_version: row.server_version,
-        })
+      for (const row of pushedRowsSchema.parse(data)) {
+        rows.set(`${row.kind}:${row.id}`, row)
       }
+    }
+    for (const item of prepared.sent) {
+      const row = rows.get(`${item.kind}:${item.id}`)
+      // sync_push answers for every distinct item; a missing one is a bug to hear about.
+      if (!row) throw new UpstreamError("sync_push", `no result for ${item.id}`)
+      results.push({
+        kind: item.kind,
+        index: item.index,
+        client_id: item.client_id,
+        id: item.id,
+        status: row.status,
+        reason: row.reason,
+        server_version: row.server_version,
+      })
     }
 
     results.sort((a, b) =>
