@@ -199,7 +199,8 @@ export async function pushPlan({
         })
       }
     }
-    await saveState()
+    // The caller saves after the last batch, with the rest of its bookkeeping: one write.
+    if (report.batches + 1 < batches.length) await saveState()
     report.batches += 1
     report.bytes += batch.bytes
     progress.items += batch.items.length

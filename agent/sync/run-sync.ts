@@ -133,9 +133,18 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunReport> {
     if (inScope(file) && !stats.has(file)) delete state.files[file]
   }
   const pending = push.rejected + plan.rejected.length
+  const lastError = pending > 0 ? describeFirstRejection(push, plan) : null
+  const settled =
+    push.batches === 0 &&
+    imports.length === 0 &&
+    state.status?.pending === pending &&
+    state.status.last_error === lastError
+  // Nothing read, nothing sent, nothing new to report: the stored state is already right.
+  if (settled && stats.size === Object.keys(state.files).filter(inScope).length)
+    return report
   state.status = {
     pending,
-    last_error: pending > 0 ? describeFirstRejection(push, plan) : null,
+    last_error: lastError,
     at: new Date().toISOString(),
   }
   await writeSyncState(statePath, state)
