@@ -14,12 +14,34 @@ import { z } from "zod"
 /** [acknowledged sync_version, hash of what was sent ("deleted" for a tombstone)]. */
 const entry = z.tuple([z.int().min(1), z.string()])
 /** A message's entry, plus its index and role: a tombstone must send them again. */
-const messageEntry = z.tuple([
-  z.int().min(1),
-  z.string(),
-  z.int().min(0),
-  z.string(),
-])
+type MessageEntry = [version: number, hash: string, index: number, role: string]
+
+function isMessageEntries(
+  value: unknown
+): value is Record<string, MessageEntry> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return false
+  for (const entry of Object.values(value)) {
+    if (
+      !Array.isArray(entry) ||
+      entry.length !== 4 ||
+      !Number.isInteger(entry[0]) ||
+      entry[0] < 1 ||
+      typeof entry[1] !== "string" ||
+      !Number.isInteger(entry[2]) ||
+      entry[2] < 0 ||
+      typeof entry[3] !== "string"
+    ) {
+      return false
+    }
+  }
+
+  return true
+}
+
+// Checked by hand: a state holds an entry per message synced (tens of thousands), and zod's
+// generic tuple parsing of them took longer than the rest of a sync that changed one chat.
+const messageEntries = z.custom<Record<string, MessageEntry>>(isMessageEntries)
 
 const sessionStateSchema = z.object({
   s: entry,
@@ -27,7 +49,7 @@ const sessionStateSchema = z.object({
   p: z.record(z.string(), z.unknown()),
   /** The file it came from, so a deleted file tombstones its sessions. */
   file: z.string(),
-  m: z.record(z.string(), messageEntry),
+  m: messageEntries,
 })
 export type SessionState = z.infer<typeof sessionStateSchema>
 
