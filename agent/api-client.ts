@@ -11,6 +11,11 @@ import {
   type DevicePairStart,
   type DevicePairTokenResponse,
 } from "@/lib/devices/schema"
+import {
+  syncPullResponseSchema,
+  syncPushResponseSchema,
+  type SyncPush,
+} from "@/lib/devices/sync-schema"
 
 import {
   backoffDelay,
@@ -21,7 +26,8 @@ import { DeviceAgentError } from "./errors"
 
 // The agent's side of the device API. Network failures and "try again later" answers (502,
 // 503, 504, 429 with Retry-After) are retried with backoff; every other answer is final and
-// becomes a DeviceAgentError whose message tells the user what to do.
+// becomes a DeviceAgentError whose message tells the user what to do. Sync calls also retry
+// 500 and a 429 without Retry-After: a push is idempotent, so sending it again is safe.
 
 export type DeviceApiClientOptions = {
   /** The console's origin, e.g. https://lmx.optalocal.com. */
@@ -63,7 +69,8 @@ export function createDeviceApiClient({
   async function call(
     path: string,
     body: unknown,
-    secret?: string
+    secret?: string,
+    { method = "POST", idempotent = false } = {}
   ): Promise<Answer> {
     for (let attempt = 0; ; attempt += 1) {
       let answer: Answer | undefined
@@ -71,13 +78,15 @@ export function createDeviceApiClient({
       let retryAfterMs: number | undefined
       try {
         const response = await fetchImpl(`${origin}/api/device/v1/${path}`, {
-          method: "POST",
+          method,
           headers: {
-            "content-type": "application/json",
+            ...(method === "POST"
+              ? { "content-type": "application/json" }
+              : {}),
             accept: "application/json",
             ...(secret ? { authorization: `Bearer ${secret}` } : {}),
           },
-          body: JSON.stringify(body),
+          body: method === "POST" ? JSON.stringify(body) : undefined,
           signal: AbortSignal.timeout(timeoutMs),
         })
         const text = await response.text()
@@ -90,7 +99,9 @@ export function createDeviceApiClient({
         answer = { status: response.status, body: parsed }
         const retryable =
           RETRYABLE_STATUS.has(response.status) ||
-          (response.status === 429 && response.headers.has("retry-after"))
+          (response.status === 429 &&
+            (idempotent || response.headers.has("retry-after"))) ||
+          (idempotent && response.status === 500)
         if (!retryable) return answer
         reason = `HTTP ${response.status}`
         const seconds = Number(response.headers.get("retry-after"))
@@ -181,6 +192,28 @@ export function createDeviceApiClient({
         status: "granted",
         grant: expect(devicePairTokenResponseSchema, answer),
       }
+    },
+
+    /** One batch; the answer says what became of each item. */
+    async syncPush(secret: string, batch: SyncPush) {
+      return expect(
+        syncPushResponseSchema,
+        await call("sync/push", batch, secret, { idempotent: true })
+      )
+    },
+
+    /** One page of changes since `cursor` (null: from the beginning). */
+    async syncPull(secret: string, cursor: string | null, limit = 1000) {
+      const query = new URLSearchParams({ limit: String(limit) })
+      if (cursor) query.set("cursor", cursor)
+
+      return expect(
+        syncPullResponseSchema,
+        await call(`sync/pull?${query}`, undefined, secret, {
+          method: "GET",
+          idempotent: true,
+        })
+      )
     },
 
     async heartbeat(secret: string, beat: DeviceHeartbeat) {

@@ -1,4 +1,6 @@
+import { stat } from "node:fs/promises"
 import os from "node:os"
+import path from "node:path"
 import { parseArgs } from "node:util"
 
 import qrcode from "qrcode-terminal"
@@ -23,6 +25,18 @@ import {
 import { DeviceAgentError } from "./errors"
 import { keepOnline } from "./keep-online"
 import { pairDevice } from "./pairing"
+import { detectSource, isSourceFile } from "./sync/importers"
+import { SYNC_SOURCES, type SyncSource } from "./sync/model"
+import { pullChanges } from "./sync/pull"
+import { type PushProgress } from "./sync/push"
+import { describeRun, runSync } from "./sync/run-sync"
+import {
+  readSyncState,
+  resolveStatePath,
+  writeSyncState,
+  type SyncState,
+} from "./sync/state"
+import { watchFolder } from "./sync/watch"
 
 // `npm run device -- <command>`: what each command does, with everything it touches passed
 // in (console output, environment, fetch, sleep), so tests run it without a network.
@@ -37,6 +51,7 @@ export const AGENT_COMMANDS = {
   pair: ["name", "role", "port", "tunnel-url", "once"],
   status: [],
   heartbeat: ["port", "tunnel-url", "watch"],
+  sync: ["source", "watch", "dry-run", "pull", "port", "tunnel-url"],
   unpair: [],
 } as const satisfies Record<string, readonly string[]>
 
@@ -51,6 +66,10 @@ Commands:
                        online (a heartbeat every 30 s until stopped; --once sends one)
   status               show the pairing and the last heartbeat
   heartbeat [--watch]  report that this machine is online (every 30 s with --watch)
+  sync [PATH]          push chats to the console: LM Studio's conversations folder by
+                       default, or PATH (a folder or a file); --watch keeps syncing changed
+                       files and keeps the machine online; --pull writes chats changed
+                       elsewhere into PATH (default: "sessions" beside the config)
   unpair               forget this machine's device secret (revoke it in the console too)
 
 Options:
@@ -62,7 +81,11 @@ Options:
   --port PORT          pair, heartbeat: the LLM server's port here, also saved to the
                        console (default: the port set in the console, else ${DEFAULT_LLM_PORT})
   --tunnel-url URL     pair, heartbeat: a public URL that reaches the LLM server
-  --watch              heartbeat: keep sending until stopped
+  --watch              heartbeat: keep sending until stopped; sync: keep syncing
+  --source SOURCE      sync: lmstudio, openwebui, chatgpt or jsonl (default: guessed from
+                       PATH, else lmstudio)
+  --dry-run            sync: print what would be pushed, push nothing
+  --pull               sync: pull changes made elsewhere instead of pushing
   -h, --help           show this help`
 
 export const KEEP_ONLINE_COMMAND = `${AGENT_INVOCATION} heartbeat --watch`
@@ -95,13 +118,18 @@ function parseCli(argv: string[]) {
       "tunnel-url": { type: "string" },
       watch: { type: "boolean", default: false },
       once: { type: "boolean", default: false },
+      source: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      pull: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   })
   const [command, ...rest] = positionals
-  if (rest.length > 0) throw new UsageError(`Unexpected argument: ${rest[0]}`)
+  // Only sync takes an argument: the folder or file to sync.
+  const [target, ...extra] = command === "sync" ? rest : [undefined, ...rest]
+  if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra[0]}`)
 
-  return { command, values }
+  return { command, values, target }
 }
 
 function accountLabel(config: Pick<DeviceConfig, "account">) {
@@ -124,7 +152,7 @@ export async function runDeviceCli(
 
     return 2
   }
-  const { command, values } = cli
+  const { command, values, target } = cli
   if (values.help || !command) {
     log(USAGE)
 
@@ -135,6 +163,8 @@ export async function runDeviceCli(
     platform: io.platform ?? process.platform,
     homedir: io.homedir ?? os.homedir(),
   })
+
+  const statePath = resolveStatePath(configPath)
 
   function makeClient(server: string): DeviceApiClient {
     return createDeviceApiClient({
@@ -180,6 +210,17 @@ export async function runDeviceCli(
       tunnelUrl: values["tunnel-url"],
       fetch: io.fetch,
     })
+    const syncStatus = (await readSyncState(statePath, config.device_id)).status
+    if (syncStatus) {
+      heartbeat.capabilities = {
+        ...heartbeat.capabilities,
+        sync_status: {
+          pending: syncStatus.pending,
+          last_error: syncStatus.last_error?.slice(0, 500) ?? null,
+          at: syncStatus.at,
+        },
+      }
+    }
     try {
       const answer = await client.heartbeat(config.device_secret, heartbeat)
       config.lan_port = answer.lan_port
@@ -337,6 +378,171 @@ export async function runDeviceCli(
     await sendHeartbeat(config, client)
   }
 
+  /** LM Studio's conversations folder: today's, else the one older versions used. */
+  async function defaultSyncFolder(): Promise<string | null> {
+    const home = io.homedir ?? os.homedir()
+    for (const folder of [
+      path.join(home, ".lmstudio", "conversations"),
+      path.join(home, ".cache", "lm-studio", "conversations"),
+    ]) {
+      if ((await stat(folder).catch(() => null))?.isDirectory()) return folder
+    }
+
+    return null
+  }
+
+  async function chooseSource(
+    syncTarget: string,
+    isFolder: boolean
+  ): Promise<SyncSource> {
+    if (values.source !== undefined) {
+      if (!(SYNC_SOURCES as readonly string[]).includes(values.source)) {
+        throw new UsageError(
+          `--source must be one of ${SYNC_SOURCES.join(", ")}`
+        )
+      }
+
+      return values.source as SyncSource
+    }
+
+    return (await detectSource(syncTarget, isFolder)) ?? "lmstudio"
+  }
+
+  async function saveStatus(state: SyncState, error: string) {
+    state.status = {
+      pending: state.status?.pending ?? 0,
+      last_error: error,
+      at: new Date().toISOString(),
+    }
+    await writeSyncState(statePath, state)
+  }
+
+  function showProgress(progress: PushProgress) {
+    if (progress.bytesTotal < 1024 * 1024 && progress.itemsTotal < 2000) return
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
+    logError(
+      `  ${Math.round((progress.items / progress.itemsTotal) * 100)}% · ${progress.messages.toLocaleString("en")}/${progress.messagesTotal.toLocaleString("en")} messages · ${mb(progress.bytes)}/${mb(progress.bytesTotal)} MB`
+    )
+  }
+
+  async function commandSync() {
+    const config = await requireConfig()
+    const client = makeClient(values.server ?? config.server)
+    const state = await readSyncState(statePath, config.device_id)
+
+    if (values.pull) {
+      if (values.watch || values["dry-run"]) {
+        throw new UsageError(
+          "--pull cannot be combined with --watch or --dry-run"
+        )
+      }
+      const dir = path.resolve(
+        target ??
+          state.pull.dir ??
+          path.join(path.dirname(configPath), "sessions")
+      )
+      const pulled = await pullChanges({
+        fetchPage: (cursor) => client.syncPull(config.device_secret, cursor),
+        state,
+        saveState: () => writeSyncState(statePath, state),
+        dir,
+        accountId: config.account.id,
+        deviceId: config.device_id,
+      })
+      log(
+        `Pulled ${pulled.changes} changes; wrote ${pulled.written} into ${pulled.files} session files in ${dir} (${pulled.skippedOwn} were this device's own).`
+      )
+
+      return
+    }
+
+    const syncTarget = target ? path.resolve(target) : await defaultSyncFolder()
+    if (!syncTarget) {
+      throw new UsageError(
+        "No LM Studio conversations folder here (~/.lmstudio/conversations or ~/.cache/lm-studio/conversations); name the folder or file to sync"
+      )
+    }
+    const info = await stat(syncTarget).catch(() => null)
+    if (!info)
+      throw new Error(
+        `Nothing to sync at ${syncTarget}: no such file or folder.`
+      )
+    const source = await chooseSource(syncTarget, info.isDirectory())
+    const dryRun = values["dry-run"]
+    if (dryRun && values.watch) {
+      throw new UsageError(
+        "--dry-run prints one plan; it cannot be combined with --watch"
+      )
+    }
+
+    const syncOnce = async (file: string) => {
+      try {
+        const report = await runSync({
+          source,
+          target: file,
+          state,
+          statePath,
+          dryRun,
+          send: (body) => client.syncPush(config.device_secret, body),
+          log: logError,
+          onProgress: showProgress,
+        })
+
+        return report
+      } catch (error) {
+        if (!dryRun && error instanceof Error)
+          await saveStatus(state, error.message)
+        throw error
+      }
+    }
+
+    log(
+      `${dryRun ? "Dry run: nothing is sent. " : ""}Syncing ${source} chats from ${syncTarget} to ${config.server}…`
+    )
+    const report = await syncOnce(syncTarget)
+    for (const line of describeRun(report, dryRun)) log(line)
+    const rejected = (report.push?.rejected ?? 0) + report.plan.rejected.length
+
+    if (!values.watch) {
+      if (rejected > 0) {
+        throw new Error(
+          `${rejected} ${rejected === 1 ? "item was" : "items were"} not accepted (listed above); the rest is synced.`
+        )
+      }
+
+      return
+    }
+
+    const folder = info.isDirectory() ? syncTarget : path.dirname(syncTarget)
+    log(
+      `Watching ${folder} for changes, and keeping "${config.device_name}" online; Ctrl-C stops.`
+    )
+    // One run at a time: a file that changes during a run is synced after it.
+    let queue = Promise.resolve()
+    const onChange = (file: string) => {
+      queue = queue.then(async () => {
+        try {
+          const changed = await syncOnce(file)
+          for (const line of describeRun(changed, false))
+            log(`${path.basename(file)}: ${line}`)
+        } catch (error) {
+          logError(`${file}: ${(error as Error).message}`)
+        }
+      })
+    }
+    await Promise.all([
+      watchFolder({
+        folder,
+        accept: (file) =>
+          info.isDirectory() ? isSourceFile(source, file) : file === syncTarget,
+        onChange,
+        signal: io.signal,
+      }),
+      watch(config, client),
+    ])
+    await queue
+  }
+
   async function commandUnpair() {
     const config = await readDeviceConfig(configPath).catch(() => null)
     const removed = await deleteDeviceConfig(configPath)
@@ -357,6 +563,7 @@ export async function runDeviceCli(
     pair: commandPair,
     status: commandStatus,
     heartbeat: commandHeartbeat,
+    sync: commandSync,
     unpair: commandUnpair,
   }
 

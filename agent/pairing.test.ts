@@ -41,6 +41,12 @@ function fakeClient(
     heartbeat: async () => {
       throw new Error("not used")
     },
+    syncPush: async () => {
+      throw new Error("not used")
+    },
+    syncPull: async () => {
+      throw new Error("not used")
+    },
   }
 }
 

@@ -77,6 +77,7 @@ export type Database = {
         Row: {
           cached_tokens: number
           change_seq: number
+          client_id: string | null
           content: string
           cost_usd: number
           created_at: string
@@ -105,6 +106,7 @@ export type Database = {
         Insert: {
           cached_tokens?: number
           change_seq?: number
+          client_id?: string | null
           content?: string
           cost_usd?: number
           created_at?: string
@@ -133,6 +135,7 @@ export type Database = {
         Update: {
           cached_tokens?: number
           change_seq?: number
+          client_id?: string | null
           content?: string
           cost_usd?: number
           created_at?: string
@@ -186,6 +189,7 @@ export type Database = {
         Row: {
           branch_point: number | null
           change_seq: number
+          client_id: string | null
           cost_usd: number
           created_at: string
           deleted_at: string | null
@@ -206,6 +210,7 @@ export type Database = {
         Insert: {
           branch_point?: number | null
           change_seq?: number
+          client_id?: string | null
           cost_usd?: number
           created_at?: string
           deleted_at?: string | null
@@ -226,6 +231,7 @@ export type Database = {
         Update: {
           branch_point?: number | null
           change_seq?: number
+          client_id?: string | null
           cost_usd?: number
           created_at?: string
           deleted_at?: string | null
@@ -466,6 +472,14 @@ export type Database = {
       }
     }
     Views: {
+      device_sync_summaries: {
+        Row: {
+          device_id: string | null
+          last_synced_at: string | null
+          session_count: number | null
+        }
+        Relationships: []
+      }
       recent_activity: {
         Row: {
           at: string | null
@@ -694,6 +708,7 @@ export type Database = {
           id: string
           status: string
           server_version: number
+          reason: string
         }[]
       }
     }

@@ -10,15 +10,22 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
 import { RelativeTime } from "@/components/shared/relative-time"
 
 import { DeviceFacts } from "./device-facts"
+import { DeviceSyncStatus } from "./device-sync-status"
 import { NeverConnectedHint } from "./never-connected-hint"
 import { OnlineBadge } from "./online-badge"
 
 export function DeviceCard({
   device,
   now,
+  lastSyncedAt,
   className,
   ...props
-}: React.ComponentProps<"div"> & { device: Device; now: number }) {
+}: React.ComponentProps<"div"> & {
+  device: Device
+  now: number
+  /** The newest change this device pushed; undefined while loading. */
+  lastSyncedAt?: string | null
+}) {
   const state = deriveOnlineState(device, now)
   const titleId = `device-${device.id}-title`
 
@@ -58,6 +65,13 @@ export function DeviceCard({
             )}
           </span>
         </div>
+        {state !== "revoked" && (
+          <DeviceSyncStatus
+            device={device}
+            lastSyncedAt={lastSyncedAt}
+            now={now}
+          />
+        )}
         {state === "never" && <NeverConnectedHint />}
       </CardHeader>
       <CardContent>

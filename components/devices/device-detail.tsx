@@ -11,6 +11,7 @@ import {
   deviceQueryOptions,
   deviceRunsQueryOptions,
   deviceSessionsQueryOptions,
+  deviceSyncQueryOptions,
   deviceUsageQueryOptions,
 } from "@/lib/devices/query-options"
 import { formatCount, formatQuantity, formatUsd } from "@/lib/format"
@@ -25,6 +26,7 @@ import { CommandHint } from "@/components/shell/empty-state"
 import { DeviceActivityList } from "./device-activity"
 import { DeviceFacts } from "./device-facts"
 import { DeviceSettingsDialog } from "./device-settings-dialog"
+import { DeviceSyncStatus } from "./device-sync-status"
 import { LiveIndicator } from "./live-indicator"
 import { NeverConnectedHint } from "./never-connected-hint"
 import { OnlineBadge } from "./online-badge"
@@ -89,6 +91,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
   )
   const runs = useQuery(deviceRunsQueryOptions(supabase, userId, deviceId))
   const usage = useQuery(deviceUsageQueryOptions(supabase, userId, deviceId))
+  const synced = useQuery(deviceSyncQueryOptions(supabase, userId))
   const live = useDevicesRealtime(userId)
   const now = useServerNow(serverNow, ONLINE_RECHECK_MS)
 
@@ -142,6 +145,18 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
               Paired <RelativeTime date={device.paired_at} now={now} />
             </span>
           </div>
+          {!isRevoked && (
+            <DeviceSyncStatus
+              device={device}
+              lastSyncedAt={
+                synced.data
+                  ? (synced.data[device.id]?.last_synced_at ?? null)
+                  : undefined
+              }
+              now={now}
+              className="text-sm"
+            />
+          )}
           {state === "never" && <NeverConnectedHint className="text-sm" />}
           <LiveIndicator state={live} />
         </div>
@@ -227,7 +242,8 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
           ) : sessions.data.length === 0 ? (
             <p className="text-muted-foreground">
               No chat sessions synced from this device yet. They appear once its
-              agent syncs.
+              agent runs{" "}
+              <code className="font-mono">npm run device -- sync</code>.
             </p>
           ) : (
             <ul className="divide-y">

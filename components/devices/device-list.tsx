@@ -3,11 +3,14 @@
 import * as React from "react"
 import Link from "next/link"
 import { usePathname, useRouter, useSearchParams } from "next/navigation"
-import { useSuspenseQuery } from "@tanstack/react-query"
+import { useQuery, useSuspenseQuery } from "@tanstack/react-query"
 import { Monitor, SearchX } from "lucide-react"
 
 import { ONLINE_RECHECK_MS } from "@/lib/devices/online"
-import { devicesQueryOptions } from "@/lib/devices/query-options"
+import {
+  devicesQueryOptions,
+  deviceSyncQueryOptions,
+} from "@/lib/devices/query-options"
 import { createClient } from "@/lib/supabase/client"
 import { cn } from "@/lib/utils"
 import { Button } from "@/components/ui/button"
@@ -37,6 +40,7 @@ export function DeviceList({
   const { data: devices } = useSuspenseQuery(
     devicesQueryOptions(createClient(), userId)
   )
+  const synced = useQuery(deviceSyncQueryOptions(createClient(), userId))
   const live = useDevicesRealtime(userId)
   const now = useServerNow(serverNow, ONLINE_RECHECK_MS)
   const router = useRouter()
@@ -99,7 +103,16 @@ export function DeviceList({
         >
           {shown.map((device) => (
             <li key={device.id} className="min-w-0">
-              <DeviceCard device={device} now={now} className="h-full" />
+              <DeviceCard
+                device={device}
+                now={now}
+                lastSyncedAt={
+                  synced.data
+                    ? (synced.data[device.id]?.last_synced_at ?? null)
+                    : undefined
+                }
+                className="h-full"
+              />
             </li>
           ))}
         </ul>

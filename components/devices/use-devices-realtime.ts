@@ -41,6 +41,10 @@ export function useDevicesRealtime(userId: string): RealtimeState {
       queryClient.setQueryData(deviceKeys.detail(userId, id), null)
     }
 
+    // A heartbeat may carry a new sync status, and a device that reports has usually just
+    // pushed: its "last synced" figure is worth asking again.
+    const refreshSync = () =>
+      void queryClient.invalidateQueries({ queryKey: deviceKeys.sync(userId) })
     const refreshActivity = () =>
       void queryClient.invalidateQueries({
         queryKey: [...deviceKeys.user(userId), "activity"],
@@ -77,6 +81,7 @@ export function useDevicesRealtime(userId: string): RealtimeState {
             .getQueryData<Device[]>(deviceKeys.list(userId))
             ?.find((item) => item.id === parsed.data.id)
           upsert(parsed.data)
+          refreshSync()
           // Pairings, renames and revocations write audit entries in the same transaction;
           // heartbeats do not, and arrive far more often.
           if (

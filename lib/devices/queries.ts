@@ -27,6 +27,14 @@ export const deviceCapabilitiesViewSchema = z
       })
       .optional()
       .catch(undefined),
+    sync_status: z
+      .object({
+        pending: z.number().int().nonnegative(),
+        last_error: z.string().nullable(),
+        at: z.string(),
+      })
+      .optional()
+      .catch(undefined),
   })
   .catch({})
 export type DeviceCapabilitiesView = z.infer<
@@ -182,6 +190,38 @@ export async function listDeviceSessions(
     throw new Error(`listDeviceSessions: ${error.code} ${error.message}`)
 
   return z.array(deviceSessionSchema).parse(data)
+}
+
+export const deviceSyncSummarySchema = z.object({
+  device_id: dbId,
+  last_synced_at: z.string().nullable(),
+  session_count: z.number().int(),
+})
+export type DeviceSyncSummary = z.infer<typeof deviceSyncSummarySchema>
+
+/**
+ * Per device of the user: the newest last_modified_at it pushed and how many live sessions it
+ * synced (the device_sync_summaries view), keyed by device id.
+ */
+export async function listDeviceSyncSummaries(
+  supabase: Client,
+  { userId }: { userId: string }
+): Promise<Record<string, DeviceSyncSummary>> {
+  // The view filters to the caller's own sessions; userId keeps the key honest.
+  void userId
+  const { data, error } = await supabase
+    .from("device_sync_summaries")
+    .select("device_id, last_synced_at, session_count")
+    .limit(500)
+  if (error)
+    throw new Error(`listDeviceSyncSummaries: ${error.code} ${error.message}`)
+
+  return Object.fromEntries(
+    z
+      .array(deviceSyncSummarySchema)
+      .parse(data)
+      .map((row) => [row.device_id, row])
+  )
 }
 
 export const deviceRunSchema = z.object({

@@ -9,6 +9,7 @@ import {
   listDeviceRuns,
   listDevices,
   listDeviceSessions,
+  listDeviceSyncSummaries,
 } from "./queries"
 
 // The client is an argument, never part of a key: server and browser clients read the same
@@ -28,6 +29,14 @@ export const deviceKeys = {
     ["devices", userId, "runs", deviceId] as const,
   usage: (userId: string, deviceId: string) =>
     ["devices", userId, "usage", deviceId] as const,
+  sync: (userId: string) => ["devices", userId, "sync"] as const,
+}
+
+export function deviceSyncQueryOptions(supabase: Client, userId: string) {
+  return queryOptions({
+    queryKey: deviceKeys.sync(userId),
+    queryFn: () => listDeviceSyncSummaries(supabase, { userId }),
+  })
 }
 
 export function devicesQueryOptions(supabase: Client, userId: string) {

@@ -2,6 +2,8 @@ import { z } from "zod"
 
 import { dbId } from "@/lib/db-id"
 
+import { syncStatusReportSchema } from "./sync-schema"
+
 // The device API's payloads, shared by the route handlers (which parse what devices send) and
 // the device agent (which parses what the API answers). Requests are strict objects: a field
 // the API does not know is an error, not silently dropped, so a typo in an agent shows up at
@@ -109,6 +111,8 @@ export const deviceCapabilitiesSchema = z.strictObject({
     .optional(),
   llm_server: llmServerSchema.optional(),
   tokens_per_second: z.number().nonnegative().max(1_000_000).optional(),
+  /** What `sync` left to do and the last error it met, for the device card. */
+  sync_status: syncStatusReportSchema.optional(),
 })
 export type DeviceCapabilities = z.infer<typeof deviceCapabilitiesSchema>
 

@@ -76,7 +76,9 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
   ) =>
     (
       await runAs(database.db, actor, (tx) =>
-        tx.query<PushResult>("select * from public.sync_push($1)", [JSON.stringify(batch)])
+        tx.query<PushResult>("select kind, id, status, server_version from public.sync_push($1)", [
+          JSON.stringify(batch),
+        ])
       )
     ).rows
   const pull = async (cursor: string | null, maxRows = 1000, actor = studio) =>

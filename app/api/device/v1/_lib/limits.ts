@@ -9,3 +9,9 @@ export const HEARTBEAT_BODY_LIMIT_BYTES = 64 * 1024
 
 /** How often an agent should send a heartbeat; the console calls a device online within 90 s. */
 export const HEARTBEAT_INTERVAL_SECONDS = 30
+
+/**
+ * A sync push: 10,000 messages of chat text fit, and so does one message just over the 1 MB
+ * content limit (rejected on its own, the rest applied). The agent sends batches of 2 MiB.
+ */
+export const SYNC_PUSH_BODY_LIMIT_BYTES = 8 * 1024 * 1024
