@@ -3,6 +3,7 @@
 import * as React from "react"
 import { QueryClientProvider } from "@tanstack/react-query"
 import { ThemeProvider } from "next-themes"
+import { NuqsAdapter } from "nuqs/adapters/next/app"
 
 import { getQueryClient } from "@/lib/query-client"
 import { Toaster } from "@/components/ui/sonner"
@@ -19,7 +20,10 @@ export function Providers({ children }: { children: React.ReactNode }) {
         enableSystem
         disableTransitionOnChange
       >
-        <TooltipProvider>{children}</TooltipProvider>
+        {/* Filters kept in the URL (sessions) read and write it through nuqs. */}
+        <NuqsAdapter>
+          <TooltipProvider>{children}</TooltipProvider>
+        </NuqsAdapter>
         <Toaster />
       </ThemeProvider>
     </QueryClientProvider>

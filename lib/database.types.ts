@@ -184,6 +184,7 @@ export type Database = {
       }
       cloud_sessions: {
         Row: {
+          archived_at: string | null
           branch_point: number | null
           change_seq: number
           cost_usd: number
@@ -196,6 +197,7 @@ export type Database = {
           metadata: Json
           model: string | null
           parent_id: string | null
+          pinned_at: string | null
           project_id: string | null
           sync_version: number
           title: string
@@ -204,6 +206,7 @@ export type Database = {
           user_id: string
         }
         Insert: {
+          archived_at?: string | null
           branch_point?: number | null
           change_seq?: number
           cost_usd?: number
@@ -216,6 +219,7 @@ export type Database = {
           metadata?: Json
           model?: string | null
           parent_id?: string | null
+          pinned_at?: string | null
           project_id?: string | null
           sync_version?: number
           title?: string
@@ -224,6 +228,7 @@ export type Database = {
           user_id: string
         }
         Update: {
+          archived_at?: string | null
           branch_point?: number | null
           change_seq?: number
           cost_usd?: number
@@ -236,6 +241,7 @@ export type Database = {
           metadata?: Json
           model?: string | null
           parent_id?: string | null
+          pinned_at?: string | null
           project_id?: string | null
           sync_version?: number
           title?: string
@@ -591,6 +597,42 @@ export type Database = {
           device_name: string
           account_email: string
           revoked: boolean
+        }[]
+      }
+      list_session_models: { Args: never; Returns: string[] }
+      list_sessions: {
+        Args: {
+          filter_device?: string
+          filter_model?: string
+          filter_project?: string
+          active_from?: string
+          active_to?: string
+          with_tool_calls?: boolean
+          show_archived?: boolean
+          title_search?: string
+          after_pinned?: boolean
+          after_at?: string
+          after_id?: string
+          max_rows?: number
+        }
+        Returns: {
+          id: string
+          title: string
+          model: string
+          models: string[]
+          device_id: string
+          device_name: string
+          project_id: string
+          project_name: string
+          message_count: number
+          token_count: number
+          cost_usd: number
+          created_at: string
+          updated_at: string
+          pinned_at: string
+          archived_at: string
+          is_mine: boolean
+          has_tool_calls: boolean
         }[]
       }
       pairing_approve: {
