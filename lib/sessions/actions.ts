@@ -9,7 +9,14 @@ import {
   sessionMoveSchema,
   sessionPinSchema,
 } from "./form-schema"
-import { RESTORE_WINDOW_DAYS } from "./queries"
+import {
+  moveSessions,
+  restoreDeletedSessions,
+  setSessionsArchived,
+  setSessionsPinned,
+  tombstoneSessions,
+  type SessionWrite,
+} from "./mutations"
 
 const FAILED = "Could not save the change. Try again in a moment."
 const NOT_YOURS =
@@ -18,35 +25,29 @@ const NOT_YOURS =
 /** Which sessions a bulk action changed; `skipped` were not the caller's or already gone. */
 export type SessionsChanged = { ids: string[]; skipped: number }
 
-type Touched = {
-  data: { id: string }[] | null
-  error: { code: string; message: string } | null
-}
-
 function changed(
   what: string,
   requested: string[],
-  { data, error }: Touched
+  { ids, error }: SessionWrite,
+  notFound = NOT_YOURS
 ): ActionResult<SessionsChanged> {
   if (error) {
     console.error(`[sessions] ${what} failed: ${error.code} ${error.message}`)
-    // 42501: the update policy's check refused the new row (a project the caller may not
-    // write to); anything else is ours to log, not theirs to read.
-    if (error.code === "42501")
+    // 42501 on a move: the update policy's check refused the new row (a project the caller
+    // may not write to). Anything else is ours to log, not theirs to read.
+    if (error.code === "42501" && what === "move")
       return fail(
         "You can only move sessions into projects where you are a developer or above."
       )
 
     return fail(FAILED)
   }
-  const ids = (data ?? []).map((row) => row.id)
-  if (ids.length === 0) return fail(NOT_YOURS)
+  if (ids.length === 0) return fail(notFound)
 
   return ok({ ids, skipped: requested.length - ids.length })
 }
 
-// Every write goes through the signed-in user's client: the update policy lets only the owner
-// change a session, and cloud_sessions_view_state keeps devices from pinning or archiving.
+// Every write goes through the signed-in user's client, so RLS decides (lib/sessions/mutations.ts).
 
 export async function pinSessions(
   _previous: unknown,
@@ -57,14 +58,8 @@ export async function pinSessions(
   const { ids, pinned } = parsed.data
 
   const supabase = await createClient()
-  const result = await supabase
-    .from("cloud_sessions")
-    .update({ pinned_at: pinned ? new Date().toISOString() : null })
-    .in("id", ids)
-    .is("deleted_at", null)
-    .select("id")
 
-  return changed("pin", ids, result)
+  return changed("pin", ids, await setSessionsPinned(supabase, ids, pinned))
 }
 
 export async function archiveSessions(
@@ -76,14 +71,12 @@ export async function archiveSessions(
   const { ids, archived } = parsed.data
 
   const supabase = await createClient()
-  const result = await supabase
-    .from("cloud_sessions")
-    .update({ archived_at: archived ? new Date().toISOString() : null })
-    .in("id", ids)
-    .is("deleted_at", null)
-    .select("id")
 
-  return changed(archived ? "archive" : "unarchive", ids, result)
+  return changed(
+    archived ? "archive" : "unarchive",
+    ids,
+    await setSessionsArchived(supabase, ids, archived)
+  )
 }
 
 export async function moveSessionsToProject(
@@ -95,20 +88,10 @@ export async function moveSessionsToProject(
   const { ids, projectId } = parsed.data
 
   const supabase = await createClient()
-  const result = await supabase
-    .from("cloud_sessions")
-    .update({ project_id: projectId })
-    .in("id", ids)
-    .is("deleted_at", null)
-    .select("id")
 
-  return changed("move", ids, result)
+  return changed("move", ids, await moveSessions(supabase, ids, projectId))
 }
 
-/**
- * A tombstone, not a row removed: deleted_at set, which bumps sync_version and
- * last_modified_at (cloud_sessions_track_changes), so devices learn of it on their next pull.
- */
 export async function deleteSessions(
   _previous: unknown,
   input: unknown
@@ -118,17 +101,10 @@ export async function deleteSessions(
   const { ids } = parsed.data
 
   const supabase = await createClient()
-  const result = await supabase
-    .from("cloud_sessions")
-    .update({ deleted_at: new Date().toISOString() })
-    .in("id", ids)
-    .is("deleted_at", null)
-    .select("id")
 
-  return changed("delete", ids, result)
+  return changed("delete", ids, await tombstoneSessions(supabase, ids))
 }
 
-/** Back from "Recently deleted", within the restore window (the database refuses older ones). */
 export async function restoreSessions(
   _previous: unknown,
   input: unknown
@@ -136,17 +112,13 @@ export async function restoreSessions(
   const parsed = sessionIdsSchema.safeParse(input)
   if (!parsed.success) return invalid(parsed.error)
   const { ids } = parsed.data
-  const since = new Date(
-    Date.now() - RESTORE_WINDOW_DAYS * 86_400_000
-  ).toISOString()
 
   const supabase = await createClient()
-  const result = await supabase
-    .from("cloud_sessions")
-    .update({ deleted_at: null })
-    .in("id", ids)
-    .gte("deleted_at", since)
-    .select("id")
 
-  return changed("restore", ids, result)
+  return changed(
+    "restore",
+    ids,
+    await restoreDeletedSessions(supabase, ids),
+    "Those sessions were deleted more than 30 days ago, or they are not yours to restore."
+  )
 }

@@ -313,9 +313,6 @@ export async function listSessionFilterOptions(
           (member) => member.user_id === userId && WRITER_ROLES.has(member.role)
         ),
       })),
-    models: z
-      .array(z.object({ model: z.string() }))
-      .parse(models.data)
-      .map((row) => row.model),
+    models: z.array(z.string()).parse(models.data),
   }
 }

@@ -122,7 +122,7 @@ $$;
 
 -- The models the caller's visible sessions and messages ran on, for the model filter.
 create or replace function public.list_session_models()
-returns table (model text)
+returns setof text
 language sql
 stable
 security invoker
