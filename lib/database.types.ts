@@ -192,6 +192,7 @@ export type Database = {
           deleted_at: string | null
           device_id: string | null
           id: string
+          last_activity_at: string
           last_modified_at: string
           message_count: number
           metadata: Json
@@ -214,6 +215,7 @@ export type Database = {
           deleted_at?: string | null
           device_id?: string | null
           id?: string
+          last_activity_at?: string
           last_modified_at?: string
           message_count?: number
           metadata?: Json
@@ -236,6 +238,7 @@ export type Database = {
           deleted_at?: string | null
           device_id?: string | null
           id?: string
+          last_activity_at?: string
           last_modified_at?: string
           message_count?: number
           metadata?: Json
@@ -628,7 +631,7 @@ export type Database = {
           token_count: number
           cost_usd: number
           created_at: string
-          updated_at: string
+          last_activity_at: string
           pinned_at: string
           archived_at: string
           is_mine: boolean

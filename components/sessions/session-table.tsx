@@ -129,7 +129,7 @@ function Models({ session }: { session: SessionListItem }) {
     return <span className="text-muted-foreground">Not reported</span>
 
   return (
-    <span className="wrap-anywhere">
+    <span title={models.join(", ")}>
       {models.slice(0, 2).join(", ")}
       {models.length > 2 ? ` +${models.length - 2}` : ""}
     </span>
@@ -202,7 +202,7 @@ function SessionDesktopTable({
                   <span className="text-muted-foreground">No device</span>
                 )}
               </TableCell>
-              <TableCell className="max-w-56 whitespace-normal">
+              <TableCell className="max-w-56 truncate">
                 <Models session={session} />
               </TableCell>
               <TableCell className="text-right tabular-nums">
@@ -218,7 +218,7 @@ function SessionDesktopTable({
                 {formatUsd(session.cost_usd)}
               </TableCell>
               <TableCell>
-                <RelativeTime date={session.updated_at} now={now} />
+                <RelativeTime date={session.last_activity_at} now={now} />
               </TableCell>
               <TableCell>
                 <SessionRowActions userId={userId} session={session} />
@@ -275,7 +275,7 @@ function SessionCards({
               </dd>
               <dt className="text-muted-foreground">Last activity</dt>
               <dd>
-                <RelativeTime date={session.updated_at} now={now} />
+                <RelativeTime date={session.last_activity_at} now={now} />
               </dd>
             </dl>
             <SessionRowActions

@@ -12,7 +12,7 @@ import { createClient } from "@/lib/supabase/client"
 export type RealtimeState = "connecting" | "live" | "offline"
 
 // Only what decides whether a change is activity; the list refetches the rest.
-const changeSchema = z.object({ id: dbId, updated_at: z.string() })
+const changeSchema = z.object({ id: dbId, last_activity_at: z.string() })
 
 /** How long a row keeps its "updated" mark. */
 const MARK_MS = 2 * 60_000
@@ -21,11 +21,11 @@ const REFETCH_DEBOUNCE_MS = 400
 
 /**
  * Keeps the sessions page live from Realtime changes on `cloud_sessions` (a device's push
- * inserts or updates a session; a new message bumps its counters and updated_at): the lists
+ * inserts or updates a session; a new message bumps its counters and last activity): the lists
  * refetch (debounced; filters like "has tool calls" are the database's to apply) and each
- * session whose activity changed is marked "updated" for a while. After a reconnect every
- * session query refetches, since changes during the gap were not delivered. Pinning and
- * archiving do not change updated_at (cloud_sessions_view_state), so they leave no mark.
+ * session whose last activity moved is marked "updated" for a while. After a reconnect every
+ * session query refetches, since changes during the gap were not delivered. Pinning,
+ * archiving and moving are not activity, so they leave no mark.
  */
 export function useSessionsRealtime(userId: string) {
   const queryClient = useQueryClient()
@@ -46,7 +46,7 @@ export function useSessionsRealtime(userId: string) {
       >({ queryKey: sessionKeys.lists(userId) })) {
         for (const page of data?.pages ?? []) {
           const row = page.sessions.find((session) => session.id === id)
-          if (row) return row.updated_at
+          if (row) return row.last_activity_at
         }
       }
 
@@ -90,7 +90,7 @@ export function useSessionsRealtime(userId: string) {
             const before = knownUpdatedAt(change.data.id)
             if (
               before === undefined ||
-              Date.parse(before) !== Date.parse(change.data.updated_at)
+              Date.parse(before) !== Date.parse(change.data.last_activity_at)
             ) {
               mark(change.data.id)
             }

@@ -112,7 +112,7 @@ describe(`sessions list on the demo seed (${TEST_ENGINE})`, () => {
     expect(rows).toHaveLength(180)
     expect(new Set(rows.map((row) => row.id)).size).toBe(180)
     expect(rows.every((row) => row.is_mine)).toBe(true)
-    const times = rows.map((row) => Date.parse(row.updated_at))
+    const times = rows.map((row) => Date.parse(row.last_activity_at))
     expect(times).toEqual([...times].sort((a, b) => b - a))
     expect(rows.slice(0, 50).map((row) => row.id)).toEqual(
       first.sessions.map((row) => row.id)
@@ -180,15 +180,24 @@ describe(`sessions list on the demo seed (${TEST_ENGINE})`, () => {
       .eq("id", plain.data!.id)
     expect(gone.error).toBeNull()
 
-    const today = new Date().toISOString().slice(0, 10)
     const future = await listSessions(demo, {
       filters: { ...LIST, from: "2999-01-01" },
     })
     expect(future.sessions).toEqual([])
-    const recent = await allPages(demo, { ...LIST, from: today, to: today })
-    expect(recent.every((row) => row.updated_at.slice(0, 10) === today)).toBe(
-      true
+    // One UTC day of the seed's spread: exactly the sessions last active that day.
+    const all = await allPages(demo, LIST)
+    const day = new Date(all[20]!.last_activity_at).toISOString().slice(0, 10)
+    const dayOf = (row: SessionListItem) =>
+      new Date(row.last_activity_at).toISOString().slice(0, 10)
+    const onDay = await allPages(demo, { ...LIST, from: day, to: day })
+    expect(onDay.map((row) => row.id).sort()).toEqual(
+      all
+        .filter((row) => dayOf(row) === day)
+        .map((row) => row.id)
+        .sort()
     )
+    expect(onDay.length).toBeGreaterThan(0)
+    expect(onDay.length).toBeLessThan(all.length)
 
     const options = await listSessionFilterOptions(demo, { userId: DEMO_ID })
     expect(options.devices.map((device) => device.name)).toContain("Studio Mac")
@@ -196,6 +205,28 @@ describe(`sessions list on the demo seed (${TEST_ENGINE})`, () => {
     expect(
       options.projects.find((project) => project.id === STUDIO_INFERENCE)
     ).toMatchObject({ canWrite: true })
+  })
+
+  it("a new message moves its session to the top", async () => {
+    const all = await allPages(demo, LIST)
+    const older = all[100]!
+    const added = await demo.from("cloud_messages").insert({
+      session_id: older.id,
+      user_id: DEMO_ID,
+      message_index: older.message_count,
+      role: "user",
+      content: "One more question",
+    })
+    expect(added.error).toBeNull()
+    const [top] = (await listSessions(demo, { filters: LIST, limit: 1 }))
+      .sessions
+    expect(top).toMatchObject({
+      id: older.id,
+      message_count: older.message_count + 1,
+    })
+    expect(Date.parse(top!.last_activity_at)).toBeGreaterThan(
+      Date.parse(all[0]!.last_activity_at)
+    )
   })
 
   it("searches messages and titles, grouped by session, with marked excerpts", async () => {
@@ -225,7 +256,7 @@ describe(`sessions list on the demo seed (${TEST_ENGINE})`, () => {
       .sessions[0]!
     expect(top.id).toBe(third!.id)
     expect(top.pinned_at).not.toBeNull()
-    expect(top.updated_at).toBe(third!.updated_at)
+    expect(top.last_activity_at).toBe(third!.last_activity_at)
     // Keyset still covers everything once, pinned first.
     const rows = await allPages(demo, LIST, 40)
     expect(rows).toHaveLength(180)

@@ -34,7 +34,7 @@ export const sessionListItemSchema = z.object({
   token_count: numeric,
   cost_usd: numeric,
   created_at: z.string(),
-  updated_at: z.string(),
+  last_activity_at: z.string(),
   pinned_at: z.string().nullable(),
   archived_at: z.string().nullable(),
   is_mine: z.boolean(),
@@ -60,7 +60,7 @@ export function sessionModels(session: SessionListItem): string[] {
 export function cursorOf(session: SessionListItem): SessionCursor {
   return {
     pinned: session.pinned_at !== null,
-    at: session.updated_at,
+    at: session.last_activity_at,
     id: session.id,
   }
 }

@@ -1,10 +1,21 @@
 -- The sessions page: pinned and archived (console-only view state the owner sets, never synced
--- to devices), the 30-day restore window of deleted (tombstoned) sessions, and list_sessions,
--- the keyset-paginated list with its filters.
+-- to devices), each session's last activity, the 30-day restore window of deleted (tombstoned)
+-- sessions, and list_sessions, the keyset-paginated list with its filters.
 
 alter table public.cloud_sessions
   add column pinned_at timestamptz,
-  add column archived_at timestamptz;
+  add column archived_at timestamptz,
+  -- When the conversation last moved: its newest message's time, or the session's own last
+  -- synced change. Not updated_at, which every counter update and re-sync bumps to "now".
+  add column last_activity_at timestamptz;
+
+update public.cloud_sessions s
+   set last_activity_at = greatest(s.created_at, s.last_modified_at,
+         (select max(m.created_at) from public.cloud_messages m where m.session_id = s.id));
+
+alter table public.cloud_sessions
+  alter column last_activity_at set not null,
+  alter column last_activity_at set default now();
 
 -- "Recently deleted" reads the caller's tombstones newest first.
 create index cloud_sessions_user_id_deleted_at_idx on public.cloud_sessions (user_id, deleted_at desc)
@@ -12,6 +23,56 @@ create index cloud_sessions_user_id_deleted_at_idx on public.cloud_sessions (use
 -- The "has tool calls" filter asks, per session, whether one live message called a tool.
 create index cloud_messages_session_id_tool_calls_idx on public.cloud_messages (session_id)
   where tool_calls is not null and deleted_at is null;
+
+-- A session's own synced changes (created, renamed, deleted, restored) are activity.
+create or replace function private.cloud_sessions_stamp_activity()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    new.last_activity_at := greatest(new.created_at, new.last_modified_at);
+  elsif new.last_modified_at is distinct from old.last_modified_at then
+    new.last_activity_at := greatest(new.last_activity_at, new.last_modified_at);
+  end if;
+  return new;
+end;
+$$;
+
+-- Named to run after cloud_sessions_track_changes, which stamps last_modified_at.
+create trigger cloud_sessions_ua_stamp_activity
+  before insert or update on public.cloud_sessions
+  for each row execute function private.cloud_sessions_stamp_activity();
+
+-- New messages move their session's last activity to the newest message's time, once per
+-- statement (a 10,000-message push updates each session once), as the counters do.
+create or replace function private.cloud_messages_touch_activity()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.cloud_sessions s
+     set last_activity_at = n.newest
+    from (select r.session_id, max(r.created_at) as newest
+            from new_rows r
+           where r.deleted_at is null
+           group by r.session_id) n
+   where s.id = n.session_id
+     and s.last_activity_at < n.newest;
+  return null;
+end;
+$$;
+
+create trigger cloud_messages_touch_activity
+  after insert on public.cloud_messages
+  referencing new table as new_rows
+  for each statement execute function private.cloud_messages_touch_activity();
+
+revoke execute on function private.cloud_sessions_stamp_activity(), private.cloud_messages_touch_activity()
+  from public, anon, authenticated;
 
 -- Runs after cloud_sessions_set_updated_at and cloud_sessions_track_changes (triggers of one
 -- event fire in name order). Pinning and archiving are the owner's choice in the console: a
@@ -53,7 +114,7 @@ create trigger cloud_sessions_view_state
 
 -- One page of the sessions the caller can see (their own and their projects'; the policies
 -- decide, security invoker), pinned first, then by last activity, newest first. Keyset
--- pagination: pass the last row's (pinned, updated_at, id) as after_*; never an offset. Live
+-- pagination: pass the last row's (pinned, last_activity_at, id) as after_*; never an offset. Live
 -- sessions only: archived ones only when show_archived, both when it is null. The models a session's messages ran on
 -- are gathered for the returned page only.
 create or replace function public.list_sessions(
@@ -73,7 +134,7 @@ create or replace function public.list_sessions(
 returns table (
   id uuid, title text, model text, models text[], device_id uuid, device_name text,
   project_id uuid, project_name text, message_count integer, token_count bigint,
-  cost_usd numeric, created_at timestamptz, updated_at timestamptz, pinned_at timestamptz,
+  cost_usd numeric, created_at timestamptz, last_activity_at timestamptz, pinned_at timestamptz,
   archived_at timestamptz, is_mine boolean, has_tool_calls boolean
 )
 language sql
@@ -87,7 +148,7 @@ as $$
                 where m.session_id = p.id and m.model is not null and m.deleted_at is null
                 order by 1),
          p.device_id, d.name, p.project_id, pr.name, p.message_count, p.token_count, p.cost_usd,
-         p.created_at, p.updated_at, p.pinned_at, p.archived_at,
+         p.created_at, p.last_activity_at, p.pinned_at, p.archived_at,
          p.user_id = (select auth.uid()),
          exists (select 1 from public.cloud_messages m
                   where m.session_id = p.id and m.tool_calls is not null and m.deleted_at is null)
@@ -98,8 +159,8 @@ as $$
          and (show_archived is null or (s.archived_at is not null) = show_archived)
          and (filter_device is null or s.device_id = filter_device)
          and (filter_project is null or s.project_id = filter_project)
-         and (active_from is null or s.updated_at >= active_from)
-         and (active_to is null or s.updated_at < active_to)
+         and (active_from is null or s.last_activity_at >= active_from)
+         and (active_to is null or s.last_activity_at < active_to)
          and (filter_model is null or s.model = filter_model
               or exists (select 1 from public.cloud_messages m
                           where m.session_id = s.id and m.model = filter_model and m.deleted_at is null))
@@ -110,14 +171,14 @@ as $$
               or s.title ilike '%' || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
                    title_search, '\', '\\'), '%', '\%'), '_', '\_') || '%')
          and (after_at is null
-              or ((s.pinned_at is not null), s.updated_at, s.id)
+              or ((s.pinned_at is not null), s.last_activity_at, s.id)
                  < (coalesce(after_pinned, false), after_at, coalesce(after_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)))
-       order by (s.pinned_at is not null) desc, s.updated_at desc, s.id desc
+       order by (s.pinned_at is not null) desc, s.last_activity_at desc, s.id desc
        limit least(greatest(coalesce(max_rows, 50), 1), 200)
     ) p
     left join public.devices d on d.id = p.device_id
     left join ops.projects pr on pr.id = p.project_id
-   order by (p.pinned_at is not null) desc, p.updated_at desc, p.id desc
+   order by (p.pinned_at is not null) desc, p.last_activity_at desc, p.id desc
 $$;
 
 -- The models the caller's visible sessions and messages ran on, for the model filter.
