@@ -94,6 +94,7 @@ function TitleCell({
         ) : null}
         <Link
           href={`/sessions/${session.id}`}
+          title={sessionTitle(session.title)}
           className="truncate font-medium underline-offset-4 hover:underline focus-visible:underline"
         >
           {sessionTitle(session.title)}
@@ -259,9 +260,9 @@ function SessionCards({
           ) : null}
           <div className="min-w-0 flex-1 space-y-2">
             <TitleCell session={session} isUpdated={updated.has(session.id)} />
-            <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs">
+            <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs [&>dd]:min-w-0 [&>dd]:wrap-anywhere">
               <dt className="text-muted-foreground">Device</dt>
-              <dd className="truncate">{session.device_name ?? "No device"}</dd>
+              <dd>{session.device_name ?? "No device"}</dd>
               <dt className="text-muted-foreground">Model</dt>
               <dd>
                 <Models session={session} />
