@@ -122,20 +122,32 @@ function SearchBox({
   onSearch: (query: string) => void
 }) {
   const [text, setText] = React.useState(query)
+  const [sent, setSent] = React.useState(query)
   const inputId = React.useId()
-  // Follow the URL when it changes from outside (back button, a link, "Clear").
+  // Follow the URL when it changes from outside (back button, a link), not when it catches up
+  // with what was typed: that would drop the keys pressed meanwhile.
   const [lastQuery, setLastQuery] = React.useState(query)
   if (query !== lastQuery) {
     setLastQuery(query)
-    setText(query)
+    if (query !== sent) {
+      setSent(query)
+      setText(query)
+    }
   }
+  const search = React.useCallback(
+    (value: string) => {
+      setSent(value)
+      onSearch(value)
+    },
+    [onSearch]
+  )
 
   React.useEffect(() => {
-    if (text.trim() === query) return
-    const timer = setTimeout(() => onSearch(text.trim()), SEARCH_DEBOUNCE_MS)
+    if (text.trim() === sent) return
+    const timer = setTimeout(() => search(text.trim()), SEARCH_DEBOUNCE_MS)
 
     return () => clearTimeout(timer)
-  }, [text, query, onSearch])
+  }, [text, sent, search])
 
   return (
     <form
@@ -143,7 +155,7 @@ function SearchBox({
       className="relative w-full max-w-md"
       onSubmit={(event) => {
         event.preventDefault()
-        onSearch(text.trim())
+        search(text.trim())
       }}
     >
       <label htmlFor={inputId} className="sr-only">
