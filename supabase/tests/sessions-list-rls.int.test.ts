@@ -1,7 +1,8 @@
 import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, userActor, USERS } from "./core-fixtures"
 import { ANON, describeRlsMatrix, type Actor, type MatrixRow } from "./rls-harness"
 
-// The RLS matrix for the sessions page's writes and list (migration 20261203000200): only the
+// The RLS matrix for the sessions page's writes, list and search (migrations 20261203000200 and
+// 20261203000210): only the
 // owner pins, archives, deletes, restores and moves a session; a project member (viewer,
 // developer, admin) reads the project's session but changes nothing; the owner's device may
 // tombstone, restore and move the sessions it synced (sync does) but never pin or archive; a
@@ -33,6 +34,7 @@ const MATRIX: MatrixRow<string>[] = [
   ["public.cloud_sessions", "update:move",             "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.list_sessions",  "select",                  "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.list_sessions",  "select:archived",         "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.search_messages", "select",                 "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
 ]
 
 const S = ROWS.session
@@ -46,6 +48,11 @@ const STATEMENTS: Record<string, Record<string, string>> = {
     "update:restore": `update public.cloud_sessions set deleted_at = null where id = '${DELETED}'`,
     "update:restore-expired": `update public.cloud_sessions set deleted_at = null where id = '${EXPIRED}'`,
     "update:move": `update public.cloud_sessions set project_id = null where id = '${S}'`,
+  },
+  // Redefined in 20261203000210 to match in a security definer helper: it must still find
+  // exactly what the select policies let each actor see.
+  "public.search_messages": {
+    select: `select message_id from public.search_messages('fixture answers') where message_id = '${ROWS.message}'`,
   },
   "public.list_sessions": {
     select: `select id from public.list_sessions() where id = '${S}'`,
