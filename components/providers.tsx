@@ -4,6 +4,7 @@ import * as React from "react"
 import { QueryClientProvider } from "@tanstack/react-query"
 import { ThemeProvider } from "next-themes"
 import { z } from "zod"
+import { NuqsAdapter } from "nuqs/adapters/next/app"
 
 import { getQueryClient } from "@/lib/query-client"
 import { Toaster } from "@/components/ui/sonner"
@@ -33,7 +34,10 @@ export function Providers({
         disableTransitionOnChange
         nonce={nonce}
       >
-        <TooltipProvider>{children}</TooltipProvider>
+        {/* Filters kept in the URL (sessions) read and write it through nuqs. */}
+        <NuqsAdapter>
+          <TooltipProvider>{children}</TooltipProvider>
+        </NuqsAdapter>
         <Toaster />
       </ThemeProvider>
     </QueryClientProvider>

@@ -40,15 +40,14 @@ test("[console] the demo account sees its sessions, runs, projects and usage", a
   await expect(
     page.getByRole("heading", { level: 1, name: "Sessions" })
   ).toBeVisible()
-  const recentSessions = page.getByRole("region", { name: "Recently updated" })
-  await expect(recentSessions).toContainText(
-    `${sessions.count!.toLocaleString("en")} sessions in all`
-  )
-  await expect(recentSessions.getByRole("listitem")).toHaveCount(10)
-  await expect(recentSessions.getByRole("listitem").first()).toContainText(
-    /\d+ messages?/
-  )
-  await expect(recentSessions.locator("time").first()).toHaveAttribute(
+  // The first page of the list (e2e/sessions-list.spec.ts covers the rest).
+  const sessionRows = page
+    .getByRole("table")
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell") })
+  await expect(sessionRows).toHaveCount(Math.min(sessions.count!, 50))
+  await expect(sessionRows.first()).toContainText(/\$\d/)
+  await expect(sessionRows.first().locator("time")).toHaveAttribute(
     "title",
     /\d{4}/
   )
@@ -112,10 +111,15 @@ test("[console] a brand-new account sees the empty states", async ({
       page.getByRole("heading", { level: 2, name: emptyTitle })
     ).toBeVisible()
     await expect(page.getByText(/Could not load/)).toHaveCount(0)
-    // No hint names an agent command that does not exist (see agent/command-hints.test.ts).
-    await expect(page.getByText(/npm run device -- (sync|worker)/)).toHaveCount(
-      0
-    )
+    // No hint names an agent command that does not exist (see agent/command-hints.test.ts);
+    // `sync` exists (issue #11) and the sessions page names it.
+    await expect(
+      page.getByText(
+        path === "/sessions"
+          ? /npm run device -- worker/
+          : /npm run device -- (sync|worker)/
+      )
+    ).toHaveCount(0)
   }
 })
 

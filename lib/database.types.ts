@@ -187,6 +187,7 @@ export type Database = {
       }
       cloud_sessions: {
         Row: {
+          archived_at: string | null
           branch_point: number | null
           change_seq: number
           client_id: string | null
@@ -195,11 +196,13 @@ export type Database = {
           deleted_at: string | null
           device_id: string | null
           id: string
+          last_activity_at: string
           last_modified_at: string
           message_count: number
           metadata: Json
           model: string | null
           parent_id: string | null
+          pinned_at: string | null
           project_id: string | null
           sync_version: number
           title: string
@@ -208,6 +211,7 @@ export type Database = {
           user_id: string
         }
         Insert: {
+          archived_at?: string | null
           branch_point?: number | null
           change_seq?: number
           client_id?: string | null
@@ -216,11 +220,13 @@ export type Database = {
           deleted_at?: string | null
           device_id?: string | null
           id?: string
+          last_activity_at?: string
           last_modified_at?: string
           message_count?: number
           metadata?: Json
           model?: string | null
           parent_id?: string | null
+          pinned_at?: string | null
           project_id?: string | null
           sync_version?: number
           title?: string
@@ -229,6 +235,7 @@ export type Database = {
           user_id: string
         }
         Update: {
+          archived_at?: string | null
           branch_point?: number | null
           change_seq?: number
           client_id?: string | null
@@ -237,11 +244,13 @@ export type Database = {
           deleted_at?: string | null
           device_id?: string | null
           id?: string
+          last_activity_at?: string
           last_modified_at?: string
           message_count?: number
           metadata?: Json
           model?: string | null
           parent_id?: string | null
+          pinned_at?: string | null
           project_id?: string | null
           sync_version?: number
           title?: string
@@ -605,6 +614,42 @@ export type Database = {
           device_name: string
           account_email: string
           revoked: boolean
+        }[]
+      }
+      list_session_models: { Args: never; Returns: string[] }
+      list_sessions: {
+        Args: {
+          filter_device?: string
+          filter_model?: string
+          filter_project?: string
+          active_from?: string
+          active_to?: string
+          with_tool_calls?: boolean
+          show_archived?: boolean
+          title_search?: string
+          after_pinned?: boolean
+          after_at?: string
+          after_id?: string
+          max_rows?: number
+        }
+        Returns: {
+          id: string
+          title: string
+          model: string
+          models: string[]
+          device_id: string
+          device_name: string
+          project_id: string
+          project_name: string
+          message_count: number
+          token_count: number
+          cost_usd: number
+          created_at: string
+          last_activity_at: string
+          pinned_at: string
+          archived_at: string
+          is_mine: boolean
+          has_tool_calls: boolean
         }[]
       }
       pairing_approve: {

@@ -1,70 +1,60 @@
 import type { Metadata } from "next"
-import { MessagesSquare } from "lucide-react"
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 
-import { formatQuantity } from "@/lib/format"
-import { listRecentSessions, type RecentSessions } from "@/lib/sessions/queries"
-import { createClient } from "@/lib/supabase/server"
-import { RelativeTime } from "@/components/shared/relative-time"
-import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
-import { PageHeader } from "@/components/shell/page-header"
+import { getCurrentUser } from "@/lib/auth/current-user"
+import { getQueryClient } from "@/lib/query-client"
+import { parseSessionFilters, type FilterKey } from "@/lib/sessions/filters"
 import {
-  Fact,
-  RecentList,
-  RecentListItem,
-} from "@/components/shell/recent-list"
+  deletedSessionsQueryOptions,
+  sessionFilterOptionsQueryOptions,
+  sessionListQueryOptions,
+  sessionSearchQueryOptions,
+} from "@/lib/sessions/query-options"
+import { createClient } from "@/lib/supabase/server"
+import { SessionList } from "@/components/sessions/session-list"
+import { PageHeader } from "@/components/shell/page-header"
 
 export const metadata: Metadata = { title: "Sessions" }
 
-export default async function SessionsPage() {
-  // The server client is untyped; the rows it returns are the generated Database's.
+export default async function SessionsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Partial<Record<FilterKey, string | string[]>>>
+}) {
+  const user = await getCurrentUser()
+  const filters = parseSessionFilters(await searchParams)
   const supabase = await createClient()
-  let result: RecentSessions | null = null
-  try {
-    result = await listRecentSessions(supabase)
-  } catch (error) {
-    console.error("[sessions]", error)
-  }
-  const now = new Date().getTime()
+  const queryClient = getQueryClient()
+
+  // What the first paint shows is awaited (a failed read must reach error.tsx rather than
+  // let the browser retry without the session cookie and show an empty list); the filter
+  // options are a side dish that loads on its own.
+  const main = filters.q
+    ? queryClient.fetchQuery(
+        sessionSearchQueryOptions(supabase, user.id, filters.q)
+      )
+    : filters.view === "deleted"
+      ? queryClient.fetchQuery(deletedSessionsQueryOptions(supabase, user.id))
+      : queryClient.fetchInfiniteQuery(
+          sessionListQueryOptions(supabase, user.id, filters)
+        )
+  await Promise.all([
+    main,
+    queryClient.prefetchQuery(
+      sessionFilterOptionsQueryOptions(supabase, user.id)
+    ),
+  ])
+  const serverNow = new Date().toISOString()
 
   return (
     <>
       <PageHeader
         title="Sessions"
-        description="Chat sessions your machines sync to the cloud, searchable, with each message's model, tokens, speed and cost."
+        description="Chat sessions your machines sync to the cloud, live: search them, filter by device, model, project and date, pin, archive, move, export or delete."
       />
-      {!result ? (
-        <LoadErrorState what="sessions" />
-      ) : result.total === 0 ? (
-        <EmptyState
-          icon={MessagesSquare}
-          title="No sessions synced yet"
-          description="Sessions appear here once a paired machine syncs its chats to the console."
-        />
-      ) : (
-        <RecentList
-          title="Recently updated"
-          summary={`${formatQuantity(result.total, "session")} in all; the ${result.sessions.length} most recently updated:`}
-        >
-          {result.sessions.map((session) => (
-            <RecentListItem
-              key={session.id}
-              title={session.title || "Untitled session"}
-              facts={
-                <>
-                  <Fact text={session.device_name ?? "No device"} />
-                  <Fact text={session.model ?? "Model not reported"} />
-                  <span>
-                    {formatQuantity(session.message_count, "message")}
-                  </span>
-                  <span>
-                    Updated <RelativeTime date={session.updated_at} now={now} />
-                  </span>
-                </>
-              }
-            />
-          ))}
-        </RecentList>
-      )}
+      <HydrationBoundary state={dehydrate(queryClient)}>
+        <SessionList userId={user.id} serverNow={serverNow} />
+      </HydrationBoundary>
     </>
   )
 }
