@@ -1,0 +1,43 @@
+import type { Metadata } from "next"
+import { notFound } from "next/navigation"
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
+
+import { getCurrentUser } from "@/lib/auth/current-user"
+import { dbId } from "@/lib/db-id"
+import { getQueryClient } from "@/lib/query-client"
+import { sessionContentQueryOptions } from "@/lib/sessions/session-query-options"
+import { createClient } from "@/lib/supabase/server"
+import { SessionView } from "@/components/sessions/detail/session-view"
+
+export const metadata: Metadata = { title: "Session" }
+
+export default async function SessionPage({
+  params,
+}: {
+  params: Promise<{ id: string }>
+}) {
+  const { id: rawId } = await params
+  const id = dbId.safeParse(rawId)
+  if (!id.success) notFound()
+
+  const user = await getCurrentUser()
+  const supabase = await createClient()
+  const queryClient = getQueryClient()
+
+  // The page cannot render without its session: a failure belongs in error.tsx, and a
+  // session that is missing, deleted or not the caller's to read (RLS) is a 404.
+  const content = await queryClient.fetchQuery(
+    sessionContentQueryOptions(supabase, user.id, id.data)
+  )
+  if (!content) notFound()
+
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <SessionView
+        userId={user.id}
+        sessionId={id.data}
+        serverNow={new Date().toISOString()}
+      />
+    </HydrationBoundary>
+  )
+}
