@@ -73,7 +73,10 @@ const loaded = new Map<string, Promise<void>>()
 function getHighlighter() {
   highlighter ??= (async () => {
     const [{ createHighlighterCore }, { createJavaScriptRegexEngine }] =
-      await Promise.all([import("shiki/core"), import("shiki/engine/javascript")])
+      await Promise.all([
+        import("shiki/core"),
+        import("shiki/engine/javascript"),
+      ])
 
     return createHighlighterCore({
       themes: [
@@ -98,7 +101,9 @@ export async function highlightCode(
   const core = await getHighlighter()
   let loading = loaded.get(lang)
   if (!loading) {
-    loading = LANGUAGES[lang]!().then((module) => core.loadLanguage(module.default))
+    loading = LANGUAGES[lang]!().then((module) =>
+      core.loadLanguage(module.default)
+    )
     loaded.set(lang, loading)
   }
   await loading

@@ -139,7 +139,9 @@ function messageMarkdown(
     message.device_id ? deviceNames.get(message.device_id) : null,
     utc(message.created_at),
   ].filter(Boolean)
-  const parts = [`### ${facts.map((fact) => oneLine(String(fact))).join(" · ")}\n`]
+  const parts = [
+    `### ${facts.map((fact) => oneLine(String(fact))).join(" · ")}\n`,
+  ]
   if (message.deleted_at) {
     parts.push("_This message was deleted._\n")
 

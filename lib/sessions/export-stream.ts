@@ -64,7 +64,9 @@ export async function findExportSessions(
       throw new Error(`findExportSessions: ${error.code} ${error.message}`)
     found.push(...z.array(sessionDetailSchema).parse(data))
   }
-  const byId = new Map(found.map((session) => [session.id.toLowerCase(), session]))
+  const byId = new Map(
+    found.map((session) => [session.id.toLowerCase(), session])
+  )
   const ordered = ids.map((id) => byId.get(id))
 
   return ordered.every((session) => session !== undefined)
@@ -117,7 +119,9 @@ export async function* exportChunks(
 }
 
 /** A pull-driven stream: the next chunk is produced only when the client reads the last. */
-export function streamOf(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+export function streamOf(
+  chunks: AsyncGenerator<string>
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
 
   return new ReadableStream<Uint8Array>({

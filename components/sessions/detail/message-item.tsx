@@ -73,7 +73,8 @@ export const MessageItem = React.memo(function MessageItem({
       className={cn(
         "scroll-mt-24 rounded-xl border p-3 transition-shadow sm:p-4",
         message.role === "user" ? "bg-muted/40" : "bg-card",
-        highlighted && "ring-2 ring-primary ring-offset-2 ring-offset-background"
+        highlighted &&
+          "ring-2 ring-primary ring-offset-2 ring-offset-background"
       )}
     >
       <header className="mb-2 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs">
@@ -166,10 +167,7 @@ export const MessageItem = React.memo(function MessageItem({
 
       {hasUsage ? (
         <footer className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-xs">
-          <Stat
-            label="in"
-            value={message.input_tokens.toLocaleString("en")}
-          />
+          <Stat label="in" value={message.input_tokens.toLocaleString("en")} />
           <Stat
             label="out"
             value={message.output_tokens.toLocaleString("en")}

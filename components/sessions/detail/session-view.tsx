@@ -21,10 +21,10 @@ import {
 } from "@/lib/sessions/session-tree"
 import { createClient } from "@/lib/supabase/client"
 import { Button } from "@/components/ui/button"
+import { LiveIndicator } from "@/components/devices/live-indicator"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { useServerNow } from "@/components/shared/use-server-now"
 import { EmptyState } from "@/components/shell/empty-state"
-import { LiveIndicator } from "@/components/devices/live-indicator"
 
 import { BranchOutline } from "./branch-outline"
 import { MessageItem } from "./message-item"
@@ -51,7 +51,11 @@ function Fact({ label, value }: { label: string; value: React.ReactNode }) {
   )
 }
 
-export function SessionView({ userId, sessionId, serverNow }: SessionViewProps) {
+export function SessionView({
+  userId,
+  sessionId,
+  serverNow,
+}: SessionViewProps) {
   const supabase = createClient()
   const { data: content } = useSuspenseQuery(
     sessionContentQueryOptions(supabase, userId, sessionId)
@@ -62,7 +66,10 @@ export function SessionView({ userId, sessionId, serverNow }: SessionViewProps) 
   const messages = content?.messages
   const tree = React.useMemo(() => buildMessageTree(messages ?? []), [messages])
   const [selection, setSelection] = React.useState<BranchSelection>({})
-  const path = React.useMemo(() => visiblePath(tree, selection), [tree, selection])
+  const path = React.useMemo(
+    () => visiblePath(tree, selection),
+    [tree, selection]
+  )
   const visible = React.useMemo(() => new Set(path.map((m) => m.id)), [path])
   const forks = React.useMemo(() => countForks(tree), [tree])
   const outline = React.useMemo(
@@ -86,10 +93,7 @@ export function SessionView({ userId, sessionId, serverNow }: SessionViewProps) 
       for (let j = i + 1; j < path.length && path[j]!.role === "tool"; j++) {
         const call = calls[answers.length]
         if (call) {
-          names.set(
-            path[j]!.id,
-            call.function?.name ?? call.name ?? "a tool"
-          )
+          names.set(path[j]!.id, call.function?.name ?? call.name ?? "a tool")
         }
         answers.push(path[j]!.content)
       }
@@ -100,7 +104,10 @@ export function SessionView({ userId, sessionId, serverNow }: SessionViewProps) 
   }, [path])
 
   const [highlighted, setHighlighted] = React.useState<string | null>(null)
-  const [scrollTarget, setScrollTarget] = React.useState<string | null>(null)
+  // A message to bring on screen once the branch holding it renders; the tick re-runs the
+  // scrolling effect even when the branch did not change.
+  const scrollTarget = React.useRef<string | null>(null)
+  const [scrollTick, setScrollTick] = React.useState(0)
   const listRef = React.useRef<HTMLDivElement>(null)
   const [scrollMargin, setScrollMargin] = React.useState(0)
 
@@ -124,7 +131,8 @@ export function SessionView({ userId, sessionId, serverNow }: SessionViewProps) 
     (id: string) => {
       if (!tree.byId.has(id)) return false
       setSelection((current) => selectionShowing(tree, id, current))
-      setScrollTarget(id)
+      scrollTarget.current = id
+      setScrollTick((tick) => tick + 1)
 
       return true
     },
@@ -147,12 +155,13 @@ export function SessionView({ userId, sessionId, serverNow }: SessionViewProps) 
   }, [showMessage])
 
   React.useEffect(() => {
-    if (!scrollTarget) return
-    const index = path.findIndex((message) => message.id === scrollTarget)
+    const target = scrollTarget.current
+    if (!target) return
+    const index = path.findIndex((message) => message.id === target)
     if (index < 0) return
+    scrollTarget.current = null
     virtualizer.scrollToIndex(index, { align: "center" })
-    setScrollTarget(null)
-  }, [scrollTarget, path, virtualizer])
+  }, [scrollTick, path, virtualizer])
 
   const handleSelectSibling = React.useCallback((key: string, id: string) => {
     setSelection((current) => ({ ...current, [key]: id }))
@@ -277,7 +286,9 @@ export function SessionView({ userId, sessionId, serverNow }: SessionViewProps) 
           description="This session has no messages synced yet; they appear here as the device syncs them."
         />
       ) : (
-        <section aria-label={`Conversation, ${formatQuantity(path.length, "message")}`}>
+        <section
+          aria-label={`Conversation, ${formatQuantity(path.length, "message")}`}
+        >
           <div
             ref={listRef}
             className="relative w-full"

@@ -119,13 +119,14 @@ export function ReasoningBlock({ reasoning }: { reasoning: string }) {
         <span className="text-muted-foreground">
           Reasoning{" "}
           <span className="text-xs">
-            ({reasoning.split(/\s+/).filter(Boolean).length.toLocaleString("en")}{" "}
+            (
+            {reasoning.split(/\s+/).filter(Boolean).length.toLocaleString("en")}{" "}
             words)
           </span>
         </span>
       }
     >
-      <p className="text-sm whitespace-pre-wrap text-muted-foreground wrap-anywhere">
+      <p className="text-sm wrap-anywhere whitespace-pre-wrap text-muted-foreground">
         {reasoning}
       </p>
     </Disclosure>

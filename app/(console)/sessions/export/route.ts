@@ -25,7 +25,10 @@ export async function GET(request: NextRequest) {
   const query = parseExportQuery(request.nextUrl.searchParams)
   if (!query.success) {
     return NextResponse.json(
-      { error: "invalid_query", fields: z.flattenError(query.error).fieldErrors },
+      {
+        error: "invalid_query",
+        fields: z.flattenError(query.error).fieldErrors,
+      },
       { status: 400 }
     )
   }
