@@ -111,10 +111,20 @@ export function SessionView({
   const listRef = React.useRef<HTMLDivElement>(null)
   const [scrollMargin, setScrollMargin] = React.useState(0)
 
+  const topRef = React.useRef<HTMLDivElement>(null)
+
+  // Where the list starts on the page moves when the header wraps or the outline opens.
   React.useLayoutEffect(() => {
-    const top = listRef.current?.getBoundingClientRect().top ?? 0
-    setScrollMargin(top + window.scrollY)
-  }, [forks])
+    const measure = () => {
+      const top = listRef.current?.getBoundingClientRect().top
+      if (top !== undefined) setScrollMargin(top + window.scrollY)
+    }
+    measure()
+    const observer = new ResizeObserver(measure)
+    if (topRef.current) observer.observe(topRef.current)
+
+    return () => observer.disconnect()
+  }, [])
 
   const virtualizer = useWindowVirtualizer({
     count: path.length,
@@ -193,91 +203,93 @@ export function SessionView({
 
   return (
     <div className="space-y-6">
-      <Link
-        href="/sessions"
-        className="inline-flex items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50"
-      >
-        <ArrowLeft className="size-4" aria-hidden="true" />
-        All sessions
-      </Link>
-
-      <header className="space-y-4">
-        <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
-          <div className="min-w-0 space-y-1">
-            <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">
-              {title}
-            </h1>
-            <p className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-muted-foreground">
-              <span>{sessionDevice ?? "Synced from another device"}</span>
-              <span>
-                Started <RelativeTime date={session.created_at} now={now} />
-              </span>
-              <span>
-                Last activity{" "}
-                <RelativeTime date={session.updated_at} now={now} />
-              </span>
-              <LiveIndicator state={live} />
-            </p>
-          </div>
-          <div className="flex shrink-0 gap-2">
-            <Button asChild variant="outline" size="sm">
-              <a href={exportHref("markdown", [session.id])} download>
-                <Download aria-hidden="true" />
-                Export Markdown
-              </a>
-            </Button>
-            <Button asChild variant="outline" size="sm">
-              <a href={exportHref("json", [session.id])} download>
-                <Download aria-hidden="true" />
-                Export JSON
-              </a>
-            </Button>
-          </div>
-        </div>
-        <dl
-          aria-label="Session totals"
-          className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
+      <div ref={topRef} className="space-y-6">
+        <Link
+          href="/sessions"
+          className="inline-flex items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50"
         >
-          <Fact
-            label="Messages"
-            value={`${totals.messages.toLocaleString("en")}${forks > 0 ? ` (${path.length.toLocaleString("en")} shown)` : ""}`}
-          />
-          <Fact
-            label="Input tokens"
-            value={totals.inputTokens.toLocaleString("en")}
-          />
-          <Fact
-            label="Output tokens"
-            value={totals.outputTokens.toLocaleString("en")}
-          />
-          <Fact
-            label="Cached tokens"
-            value={totals.cachedTokens.toLocaleString("en")}
-          />
-          <Fact label="Cost" value={formatUsd(totals.costUsd)} />
-          <Fact
-            label={totals.models.length === 1 ? "Model" : "Models"}
-            value={
-              totals.models.length > 0
-                ? totals.models.join(", ")
-                : "Not reported"
-            }
-          />
-        </dl>
-      </header>
+          <ArrowLeft className="size-4" aria-hidden="true" />
+          All sessions
+        </Link>
 
-      {forks > 0 ? (
-        <BranchOutline
-          tree={tree}
-          outline={outline}
-          forks={forks}
-          visible={visible}
-          onOpen={(id) => {
-            showMessage(id)
-            setHighlighted(id)
-          }}
-        />
-      ) : null}
+        <header className="space-y-4">
+          <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+            <div className="min-w-0 space-y-1">
+              <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">
+                {title}
+              </h1>
+              <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-muted-foreground">
+                <span>{sessionDevice ?? "Synced from another device"}</span>
+                <span>
+                  Started <RelativeTime date={session.created_at} now={now} />
+                </span>
+                <span>
+                  Last activity{" "}
+                  <RelativeTime date={session.updated_at} now={now} />
+                </span>
+                <LiveIndicator state={live} />
+              </div>
+            </div>
+            <div className="flex shrink-0 gap-2">
+              <Button asChild variant="outline" size="sm">
+                <a href={exportHref("markdown", [session.id])} download>
+                  <Download aria-hidden="true" />
+                  Export Markdown
+                </a>
+              </Button>
+              <Button asChild variant="outline" size="sm">
+                <a href={exportHref("json", [session.id])} download>
+                  <Download aria-hidden="true" />
+                  Export JSON
+                </a>
+              </Button>
+            </div>
+          </div>
+          <dl
+            aria-label="Session totals"
+            className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
+          >
+            <Fact
+              label="Messages"
+              value={`${totals.messages.toLocaleString("en")}${forks > 0 ? ` (${path.length.toLocaleString("en")} shown)` : ""}`}
+            />
+            <Fact
+              label="Input tokens"
+              value={totals.inputTokens.toLocaleString("en")}
+            />
+            <Fact
+              label="Output tokens"
+              value={totals.outputTokens.toLocaleString("en")}
+            />
+            <Fact
+              label="Cached tokens"
+              value={totals.cachedTokens.toLocaleString("en")}
+            />
+            <Fact label="Cost" value={formatUsd(totals.costUsd)} />
+            <Fact
+              label={totals.models.length === 1 ? "Model" : "Models"}
+              value={
+                totals.models.length > 0
+                  ? totals.models.join(", ")
+                  : "Not reported"
+              }
+            />
+          </dl>
+        </header>
+
+        {forks > 0 ? (
+          <BranchOutline
+            tree={tree}
+            outline={outline}
+            forks={forks}
+            visible={visible}
+            onOpen={(id) => {
+              showMessage(id)
+              setHighlighted(id)
+            }}
+          />
+        ) : null}
+      </div>
 
       {path.length === 0 ? (
         <EmptyState
