@@ -276,7 +276,9 @@ test("[sessions] hostile synced content stays text, new messages stream in, and 
   )
   await expect(page.getByText("click me")).toBeVisible()
   expect(
-    await page.getByText("click me").evaluate((el) => el.getAttribute("href"))
+    await page
+      .getByText("click me")
+      .evaluate((el) => el.closest("a")?.getAttribute("href") ?? "")
   ).not.toMatch(/javascript:/i)
   await page.locator("summary").filter({ hasText: "Tool call" }).click()
   await page.locator("summary").filter({ hasText: "Reasoning" }).click()
