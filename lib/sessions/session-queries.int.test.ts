@@ -17,7 +17,8 @@ import {
 } from "./export-stream"
 import {
   getSession,
-  getSessionContent,
+  getSessionHeader,
+  getSessionThread,
   listSessionMessages,
   listSessionMessagesBatch,
 } from "./session-queries"
@@ -76,13 +77,15 @@ describe(`session page reads and export (${TEST_ENGINE})`, () => {
   })
 
   it("reads a branched session with its messages, forks and device names", async () => {
-    const content = await getSessionContent(demo, { id: branched })
-    expect(content?.session.title).toBe("Pick a quantisation for llama-3.3-70b")
-    expect(content?.messages).toHaveLength(13)
-    expect(content?.devices).toEqual([
+    const header = await getSessionHeader(demo, { id: branched })
+    expect(header?.session.title).toBe("Pick a quantisation for llama-3.3-70b")
+    expect(header?.deviceName).toBe("Studio Mac")
+    const content = await getSessionThread(demo, { sessionId: branched })
+    expect(content.messages).toHaveLength(13)
+    expect(content.devices).toEqual([
       { id: "00000000-0000-4000-b000-000000000001", name: "Studio Mac" },
     ])
-    const tree = buildMessageTree(content!.messages)
+    const tree = buildMessageTree(content.messages)
     expect(countForks(tree)).toBe(3)
     const path = visiblePath(tree)
     expect(path).toHaveLength(8)
@@ -90,8 +93,8 @@ describe(`session page reads and export (${TEST_ENGINE})`, () => {
   })
 
   it("parses tool calls with their arguments, and reads every batch of a 2,400-message session in order", async () => {
-    const content = await getSessionContent(demo, { id: tools })
-    const calls = content!.messages.flatMap(
+    const content = await getSessionThread(demo, { sessionId: tools })
+    const calls = content.messages.flatMap(
       (message) => message.tool_calls ?? []
     )
     expect(calls.map((call) => call.function?.name)).toEqual([
@@ -108,6 +111,17 @@ describe(`session page reads and export (${TEST_ENGINE})`, () => {
     expect(messages.map((message) => message.message_index)).toEqual(
       Array.from({ length: 2400 }, (_, k) => k)
     )
+    // Parallel index ranges give the same rows in the same order, whatever their size.
+    expect(
+      await listSessionMessages(demo, { sessionId: long, range: 700 })
+    ).toEqual(messages)
+    const branchedAll = await listSessionMessages(demo, {
+      sessionId: branched,
+      range: 1,
+    })
+    expect(branchedAll.map((message) => message.message_index)).toEqual([
+      0, 1, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 7,
+    ])
     // Keyset: a batch after a (message_index, id) continues exactly there.
     const page = await listSessionMessagesBatch(demo, {
       sessionId: long,
@@ -121,7 +135,11 @@ describe(`session page reads and export (${TEST_ENGINE})`, () => {
 
   it("shows another account nothing: no session, no messages, no export", async () => {
     expect(await getSession(sam, { id: branched })).toBeNull()
-    expect(await getSessionContent(sam, { id: branched })).toBeNull()
+    expect(await getSessionHeader(sam, { id: branched })).toBeNull()
+    expect(await getSessionThread(sam, { sessionId: branched })).toEqual({
+      messages: [],
+      devices: [],
+    })
     expect(await listSessionMessages(sam, { sessionId: branched })).toEqual([])
     expect(await findExportSessions(sam, [branched])).toBeNull()
     // One unreadable id spoils the whole export, before anything is written.

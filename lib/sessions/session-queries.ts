@@ -153,17 +153,69 @@ export async function* iterateSessionMessages(
   }
 }
 
-/** All of a session's messages (all branches), in (message_index, id) order. */
+/**
+ * All of a session's messages (all branches), in (message_index, id) order. The index span is
+ * cut into ranges read in parallel (a 5,000-message session is five requests at once, not
+ * five in a row); a range holding more rows than one request returns (many branches) is
+ * continued by keyset.
+ */
 export async function listSessionMessages(
   supabase: Client,
-  { sessionId }: { sessionId: string }
+  {
+    sessionId,
+    range = MESSAGE_BATCH,
+    batch = MESSAGE_BATCH,
+  }: { sessionId: string; range?: number; batch?: number }
 ): Promise<SessionMessage[]> {
-  const all: SessionMessage[] = []
-  for await (const rows of iterateSessionMessages(supabase, { sessionId })) {
-    all.push(...rows)
-  }
+  const { data, error } = await supabase
+    .from("cloud_messages")
+    .select("message_index")
+    .eq("session_id", sessionId)
+    .order("message_index", { ascending: false })
+    .limit(1)
+    .maybeSingle()
+  if (error)
+    throw new Error(`listSessionMessages: ${error.code} ${error.message}`)
+  if (!data) return []
 
-  return all
+  const ranges: [number, number][] = []
+  for (let low = 0; low <= data.message_index; low += range) {
+    ranges.push([low, low + range])
+  }
+  const parts = await Promise.all(
+    ranges.map(async ([low, high]) => {
+      const rows: SessionMessage[] = []
+      let after: MessageCursor | null = null
+      for (;;) {
+        let query = supabase
+          .from("cloud_messages")
+          .select(MESSAGE_COLUMNS)
+          .eq("session_id", sessionId)
+          .lt("message_index", high)
+        query = after
+          ? query.or(
+              `message_index.gt.${after.index},and(message_index.eq.${after.index},id.gt.${after.id})`
+            )
+          : query.gte("message_index", low)
+        const { data: page, error: batchError } = await query
+          .order("message_index", { ascending: true })
+          .order("id", { ascending: true })
+          .limit(batch)
+        if (batchError) {
+          throw new Error(
+            `listSessionMessages: ${batchError.code} ${batchError.message}`
+          )
+        }
+        const parsed = z.array(sessionMessageSchema).parse(page)
+        rows.push(...parsed)
+        if (parsed.length < batch) return rows
+        const last = parsed[parsed.length - 1]!
+        after = { index: last.message_index, id: last.id }
+      }
+    })
+  )
+
+  return parts.flat()
 }
 
 export const sessionDeviceSchema = z.object({ id: dbId, name: z.string() })
@@ -189,24 +241,38 @@ export async function listSessionDevices(
   return z.array(sessionDeviceSchema).parse(data)
 }
 
-export type SessionContent = {
+export type SessionHeader = {
   session: SessionDetail
+  /** The name of the device that synced the session, when the caller can see it. */
+  deviceName: string | null
+}
+
+/** The session page's header: the session and its device's name; null when not readable. */
+export async function getSessionHeader(
+  supabase: Client,
+  { id }: { id: string }
+): Promise<SessionHeader | null> {
+  const session = await getSession(supabase, { id })
+  if (!session) return null
+  const devices = session.device_id
+    ? await listSessionDevices(supabase, { deviceIds: [session.device_id] })
+    : []
+
+  return { session, deviceName: devices[0]?.name ?? null }
+}
+
+export type SessionThread = {
   messages: SessionMessage[]
   devices: SessionDevice[]
 }
 
-/** The session page's data: the session, every message, and its devices' names. */
-export async function getSessionContent(
+/** The session page's conversation: every message, and the names of their devices. */
+export async function getSessionThread(
   supabase: Client,
-  { id }: { id: string }
-): Promise<SessionContent | null> {
-  const [session, messages] = await Promise.all([
-    getSession(supabase, { id }),
-    listSessionMessages(supabase, { sessionId: id }),
-  ])
-  if (!session) return null
+  { sessionId }: { sessionId: string }
+): Promise<SessionThread> {
+  const messages = await listSessionMessages(supabase, { sessionId })
   const deviceIds = new Set<string>()
-  if (session.device_id) deviceIds.add(session.device_id)
   for (const message of messages) {
     if (message.device_id) deviceIds.add(message.device_id)
   }
@@ -214,5 +280,5 @@ export async function getSessionContent(
     deviceIds: [...deviceIds],
   })
 
-  return { session, messages, devices }
+  return { messages, devices }
 }

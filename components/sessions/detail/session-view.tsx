@@ -9,7 +9,11 @@ import { ArrowLeft, Download, MessagesSquare } from "lucide-react"
 import { formatQuantity, formatUsd } from "@/lib/format"
 import { oneLine } from "@/lib/sessions/export-format"
 import { sessionTotals } from "@/lib/sessions/session-format"
-import { sessionContentQueryOptions } from "@/lib/sessions/session-query-options"
+import { type SessionDetail } from "@/lib/sessions/session-queries"
+import {
+  sessionHeaderQueryOptions,
+  sessionThreadQueryOptions,
+} from "@/lib/sessions/session-query-options"
 import {
   buildMessageTree,
   countForks,
@@ -21,6 +25,7 @@ import {
 } from "@/lib/sessions/session-tree"
 import { createClient } from "@/lib/supabase/client"
 import { Button } from "@/components/ui/button"
+import { Skeleton } from "@/components/ui/skeleton"
 import { LiveIndicator } from "@/components/devices/live-indicator"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { useServerNow } from "@/components/shared/use-server-now"
@@ -57,14 +62,113 @@ export function SessionView({
   serverNow,
 }: SessionViewProps) {
   const supabase = createClient()
-  const { data: content } = useSuspenseQuery(
-    sessionContentQueryOptions(supabase, userId, sessionId)
+  const { data: header } = useSuspenseQuery(
+    sessionHeaderQueryOptions(supabase, userId, sessionId)
   )
   const live = useSessionRealtime(userId, sessionId)
   const now = useServerNow(serverNow, 30_000)
 
-  const messages = content?.messages
-  const tree = React.useMemo(() => buildMessageTree(messages ?? []), [messages])
+  if (!header) {
+    return (
+      <EmptyState
+        icon={MessagesSquare}
+        title="Session not found"
+        description={
+          <>
+            It was deleted, or it is not yours to read.{" "}
+            <Link href="/sessions" className="underline underline-offset-4">
+              Back to sessions
+            </Link>
+          </>
+        }
+      />
+    )
+  }
+
+  const { session } = header
+  const title = oneLine(session.title) || "Untitled session"
+
+  return (
+    <div className="space-y-6">
+      <Link
+        href="/sessions"
+        className="inline-flex items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50"
+      >
+        <ArrowLeft className="size-4" aria-hidden="true" />
+        All sessions
+      </Link>
+
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+        <div className="min-w-0 space-y-1">
+          <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">
+            {title}
+          </h1>
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-muted-foreground">
+            <span>{header.deviceName ?? "Synced from another device"}</span>
+            <span>
+              Started <RelativeTime date={session.created_at} now={now} />
+            </span>
+            <span>
+              Last activity <RelativeTime date={session.updated_at} now={now} />
+            </span>
+            <LiveIndicator state={live} />
+          </div>
+        </div>
+        <div className="flex shrink-0 gap-2">
+          <Button asChild variant="outline" size="sm">
+            <a href={exportHref("markdown", [session.id])} download>
+              <Download aria-hidden="true" />
+              Export Markdown
+            </a>
+          </Button>
+          <Button asChild variant="outline" size="sm">
+            <a href={exportHref("json", [session.id])} download>
+              <Download aria-hidden="true" />
+              Export JSON
+            </a>
+          </Button>
+        </div>
+      </div>
+
+      {/* The messages stream in after the header (app/(console)/sessions/[id]/page.tsx). */}
+      <React.Suspense fallback={<ThreadSkeleton session={session} />}>
+        <SessionThread userId={userId} session={session} now={now} />
+      </React.Suspense>
+    </div>
+  )
+}
+
+function ThreadSkeleton({ session }: { session: SessionDetail }) {
+  return (
+    <div
+      role="status"
+      aria-label={`Loading ${formatQuantity(session.message_count, "message")}`}
+      className="space-y-3"
+    >
+      <Skeleton className="h-20 rounded-xl" />
+      {Array.from({ length: 4 }, (_, index) => (
+        <Skeleton key={index} className="h-32 rounded-xl" />
+      ))}
+    </div>
+  )
+}
+
+function SessionThread({
+  userId,
+  session,
+  now,
+}: {
+  userId: string
+  session: SessionDetail
+  now: number
+}) {
+  const supabase = createClient()
+  const { data: thread } = useSuspenseQuery(
+    sessionThreadQueryOptions(supabase, userId, session.id)
+  )
+
+  const messages = thread.messages
+  const tree = React.useMemo(() => buildMessageTree(messages), [messages])
   const [selection, setSelection] = React.useState<BranchSelection>({})
   const path = React.useMemo(
     () => visiblePath(tree, selection),
@@ -76,10 +180,10 @@ export function SessionView({
     () => (forks > 0 ? outlineTree(tree) : []),
     [tree, forks]
   )
-  const totals = React.useMemo(() => sessionTotals(messages ?? []), [messages])
+  const totals = React.useMemo(() => sessionTotals(messages), [messages])
   const deviceNames = React.useMemo(
-    () => new Map(content?.devices.map((d) => [d.id, d.name]) ?? []),
-    [content?.devices]
+    () => new Map(thread.devices.map((d) => [d.id, d.name])),
+    [thread.devices]
   )
 
   // Tool results pair with the calls before them, in order, along the visible branch.
@@ -177,105 +281,41 @@ export function SessionView({
     setSelection((current) => ({ ...current, [key]: id }))
   }, [])
 
-  if (!content) {
-    return (
-      <EmptyState
-        icon={MessagesSquare}
-        title="Session not found"
-        description={
-          <>
-            It was deleted, or it is not yours to read.{" "}
-            <Link href="/sessions" className="underline underline-offset-4">
-              Back to sessions
-            </Link>
-          </>
-        }
-      />
-    )
-  }
-
-  const { session } = content
-  const title = oneLine(session.title) || "Untitled session"
-  const sessionDevice = session.device_id
-    ? deviceNames.get(session.device_id)
-    : undefined
   const items = virtualizer.getVirtualItems()
 
   return (
-    <div className="space-y-6">
+    <>
       <div ref={topRef} className="space-y-6">
-        <Link
-          href="/sessions"
-          className="inline-flex items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50"
+        <dl
+          aria-label="Session totals"
+          className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
         >
-          <ArrowLeft className="size-4" aria-hidden="true" />
-          All sessions
-        </Link>
-
-        <header className="space-y-4">
-          <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
-            <div className="min-w-0 space-y-1">
-              <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">
-                {title}
-              </h1>
-              <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-muted-foreground">
-                <span>{sessionDevice ?? "Synced from another device"}</span>
-                <span>
-                  Started <RelativeTime date={session.created_at} now={now} />
-                </span>
-                <span>
-                  Last activity{" "}
-                  <RelativeTime date={session.updated_at} now={now} />
-                </span>
-                <LiveIndicator state={live} />
-              </div>
-            </div>
-            <div className="flex shrink-0 gap-2">
-              <Button asChild variant="outline" size="sm">
-                <a href={exportHref("markdown", [session.id])} download>
-                  <Download aria-hidden="true" />
-                  Export Markdown
-                </a>
-              </Button>
-              <Button asChild variant="outline" size="sm">
-                <a href={exportHref("json", [session.id])} download>
-                  <Download aria-hidden="true" />
-                  Export JSON
-                </a>
-              </Button>
-            </div>
-          </div>
-          <dl
-            aria-label="Session totals"
-            className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
-          >
-            <Fact
-              label="Messages"
-              value={`${totals.messages.toLocaleString("en")}${forks > 0 ? ` (${path.length.toLocaleString("en")} shown)` : ""}`}
-            />
-            <Fact
-              label="Input tokens"
-              value={totals.inputTokens.toLocaleString("en")}
-            />
-            <Fact
-              label="Output tokens"
-              value={totals.outputTokens.toLocaleString("en")}
-            />
-            <Fact
-              label="Cached tokens"
-              value={totals.cachedTokens.toLocaleString("en")}
-            />
-            <Fact label="Cost" value={formatUsd(totals.costUsd)} />
-            <Fact
-              label={totals.models.length === 1 ? "Model" : "Models"}
-              value={
-                totals.models.length > 0
-                  ? totals.models.join(", ")
-                  : "Not reported"
-              }
-            />
-          </dl>
-        </header>
+          <Fact
+            label="Messages"
+            value={`${totals.messages.toLocaleString("en")}${forks > 0 ? ` (${path.length.toLocaleString("en")} shown)` : ""}`}
+          />
+          <Fact
+            label="Input tokens"
+            value={totals.inputTokens.toLocaleString("en")}
+          />
+          <Fact
+            label="Output tokens"
+            value={totals.outputTokens.toLocaleString("en")}
+          />
+          <Fact
+            label="Cached tokens"
+            value={totals.cachedTokens.toLocaleString("en")}
+          />
+          <Fact label="Cost" value={formatUsd(totals.costUsd)} />
+          <Fact
+            label={totals.models.length === 1 ? "Model" : "Models"}
+            value={
+              totals.models.length > 0
+                ? totals.models.join(", ")
+                : "Not reported"
+            }
+          />
+        </dl>
 
         {forks > 0 ? (
           <BranchOutline
@@ -342,7 +382,7 @@ export function SessionView({
           </div>
         </section>
       )}
-    </div>
+    </>
   )
 }
 

@@ -6,8 +6,9 @@ import { useQueryClient } from "@tanstack/react-query"
 import {
   sessionDetailSchema,
   sessionMessageSchema,
-  type SessionContent,
+  type SessionHeader,
   type SessionMessage,
+  type SessionThread,
 } from "@/lib/sessions/session-queries"
 import { sessionDetailKeys } from "@/lib/sessions/session-query-options"
 import { createClient } from "@/lib/supabase/client"
@@ -44,6 +45,8 @@ export function useSessionRealtime(
   React.useEffect(() => {
     const supabase = createClient()
     const key = sessionDetailKeys.detail(userId, sessionId)
+    const threadKey = sessionDetailKeys.thread(userId, sessionId)
+    // The detail key is a prefix of the thread's: one invalidation refetches both.
     const refetch = () => void queryClient.invalidateQueries({ queryKey: key })
     let subscribedBefore = false
 
@@ -61,10 +64,10 @@ export function useSessionRealtime(
           if (payload.eventType === "DELETE") return refetch()
           const parsed = sessionMessageSchema.safeParse(payload.new)
           if (!parsed.success) return refetch()
-          const content = queryClient.getQueryData<SessionContent | null>(key)
+          const content = queryClient.getQueryData<SessionThread>(threadKey)
           if (!content) return
           const message = parsed.data
-          queryClient.setQueryData<SessionContent | null>(key, (current) =>
+          queryClient.setQueryData<SessionThread>(threadKey, (current) =>
             current
               ? {
                   ...current,
@@ -92,12 +95,12 @@ export function useSessionRealtime(
         (payload) => {
           const parsed = sessionDetailSchema.safeParse(payload.new)
           if (!parsed.success) return refetch()
-          queryClient.setQueryData<SessionContent | null>(key, (content) =>
-            !content
-              ? content
+          queryClient.setQueryData<SessionHeader | null>(key, (header) =>
+            !header
+              ? header
               : parsed.data.deleted_at
                 ? null
-                : { ...content, session: parsed.data }
+                : { ...header, session: parsed.data }
           )
         }
       )

@@ -5,7 +5,10 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
-import { sessionContentQueryOptions } from "@/lib/sessions/session-query-options"
+import {
+  sessionHeaderQueryOptions,
+  sessionThreadQueryOptions,
+} from "@/lib/sessions/session-query-options"
 import { createClient } from "@/lib/supabase/server"
 import { SessionView } from "@/components/sessions/detail/session-view"
 
@@ -24,12 +27,17 @@ export default async function SessionPage({
   const supabase = await createClient()
   const queryClient = getQueryClient()
 
-  // The page cannot render without its session: a failure belongs in error.tsx, and a
-  // session that is missing, deleted or not the caller's to read (RLS) is a 404.
-  const content = await queryClient.fetchQuery(
-    sessionContentQueryOptions(supabase, user.id, id.data)
+  // The header is awaited (a failure belongs in error.tsx; a session that is missing, deleted
+  // or not the caller's to read, as RLS decides, is not found). The messages are prefetched,
+  // not awaited: the header paints at once and the conversation streams in behind it (the
+  // pending query is dehydrated, lib/query-client.ts), however long the session.
+  const header = await queryClient.fetchQuery(
+    sessionHeaderQueryOptions(supabase, user.id, id.data)
   )
-  if (!content) notFound()
+  if (!header) notFound()
+  void queryClient.prefetchQuery(
+    sessionThreadQueryOptions(supabase, user.id, id.data)
+  )
 
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
