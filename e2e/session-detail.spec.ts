@@ -62,6 +62,7 @@ test.describe("demo sessions", () => {
     ).toBeVisible()
     await expect(page.getByText("Keep Q4_K_M with an 8k context")).toBeVisible()
 
+    await expect(page.getByText("Live", { exact: true })).toBeVisible()
     const conversation = page.getByRole("region", { name: /^Conversation/ })
     const firstAnswer = conversation
       .getByRole("navigation", { name: "Branches at this message" })
@@ -95,6 +96,9 @@ test.describe("demo sessions", () => {
   }) => {
     const errors = watchErrors(page)
     await page.goto(`/sessions/${TOOLS}`)
+    // Hydrated and laid out (the live subscription is up) before clicking: the virtualised
+    // list measures its rows once, and a click aimed before that can land on a moved row.
+    await expect(page.getByText("Live", { exact: true })).toBeVisible()
     const call = page
       .locator("summary")
       .filter({ hasText: "Tool call" })
@@ -111,6 +115,7 @@ test.describe("demo sessions", () => {
     ).toBeVisible()
 
     await page.goto(`/sessions/${REASONING}`)
+    await expect(page.getByText("Live", { exact: true })).toBeVisible()
     const reasoning = page.getByText(/Mersenne number, M61/)
     await expect(reasoning).toBeHidden()
     await page
@@ -275,6 +280,7 @@ test("[sessions] hostile synced content stays text, new messages stream in, and 
     "<script>"
   )
   await expect(page.getByText("click me")).toBeVisible()
+  await expect(page.getByText("Live", { exact: true })).toBeVisible()
   expect(
     await page
       .getByText("click me")
