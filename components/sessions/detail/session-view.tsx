@@ -2,14 +2,17 @@
 
 import * as React from "react"
 import Link from "next/link"
-import { useSuspenseQuery } from "@tanstack/react-query"
+import { useQuery, useSuspenseQuery } from "@tanstack/react-query"
 import { useWindowVirtualizer } from "@tanstack/react-virtual"
 import { ArrowLeft, Download, MessagesSquare } from "lucide-react"
 
 import { formatQuantity, formatUsd } from "@/lib/format"
 import { oneLine } from "@/lib/sessions/export-format"
 import { sessionTotals } from "@/lib/sessions/session-format"
-import { type SessionDetail } from "@/lib/sessions/session-queries"
+import {
+  type SessionDetail,
+  type SessionThread as SessionThreadData,
+} from "@/lib/sessions/session-queries"
 import {
   sessionHeaderQueryOptions,
   sessionThreadQueryOptions,
@@ -29,7 +32,7 @@ import { Skeleton } from "@/components/ui/skeleton"
 import { LiveIndicator } from "@/components/devices/live-indicator"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { useServerNow } from "@/components/shared/use-server-now"
-import { EmptyState } from "@/components/shell/empty-state"
+import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 
 import { BranchOutline } from "./branch-outline"
 import { MessageItem } from "./message-item"
@@ -130,10 +133,7 @@ export function SessionView({
         </div>
       </div>
 
-      {/* The messages stream in after the header (app/(console)/sessions/[id]/page.tsx). */}
-      <React.Suspense fallback={<ThreadSkeleton session={session} />}>
-        <SessionThread userId={userId} session={session} now={now} />
-      </React.Suspense>
+      <SessionThread userId={userId} session={session} now={now} />
     </div>
   )
 }
@@ -153,6 +153,12 @@ function ThreadSkeleton({ session }: { session: SessionDetail }) {
   )
 }
 
+/**
+ * The conversation, read by the browser after the first paint: the server sends the header
+ * alone, so the page paints at once whatever the session's length, and the messages (5,000
+ * are megabytes) come straight from the API in parallel requests instead of inside the HTML
+ * (app/(console)/sessions/[id]/page.tsx).
+ */
 function SessionThread({
   userId,
   session,
@@ -163,10 +169,23 @@ function SessionThread({
   now: number
 }) {
   const supabase = createClient()
-  const { data: thread } = useSuspenseQuery(
+  const thread = useQuery(
     sessionThreadQueryOptions(supabase, userId, session.id)
   )
 
+  if (thread.isError) return <LoadErrorState what="the messages" />
+  if (!thread.data) return <ThreadSkeleton session={session} />
+
+  return <ThreadBody thread={thread.data} now={now} />
+}
+
+function ThreadBody({
+  thread,
+  now,
+}: {
+  thread: SessionThreadData
+  now: number
+}) {
   const messages = thread.messages
   const tree = React.useMemo(() => buildMessageTree(messages), [messages])
   const [selection, setSelection] = React.useState<BranchSelection>({})
