@@ -2,17 +2,14 @@
 
 import * as React from "react"
 import Link from "next/link"
-import { useQuery, useSuspenseQuery } from "@tanstack/react-query"
+import { useSuspenseQuery } from "@tanstack/react-query"
 import { useWindowVirtualizer } from "@tanstack/react-virtual"
 import { ArrowLeft, Download, MessagesSquare } from "lucide-react"
 
 import { formatQuantity, formatUsd } from "@/lib/format"
 import { oneLine } from "@/lib/sessions/export-format"
 import { sessionTotals } from "@/lib/sessions/session-format"
-import {
-  type SessionDetail,
-  type SessionThread as SessionThreadData,
-} from "@/lib/sessions/session-queries"
+import { type SessionDetail } from "@/lib/sessions/session-queries"
 import {
   sessionHeaderQueryOptions,
   sessionThreadQueryOptions,
@@ -32,7 +29,7 @@ import { Skeleton } from "@/components/ui/skeleton"
 import { LiveIndicator } from "@/components/devices/live-indicator"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { useServerNow } from "@/components/shared/use-server-now"
-import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
+import { EmptyState } from "@/components/shell/empty-state"
 
 import { BranchOutline } from "./branch-outline"
 import { MessageItem } from "./message-item"
@@ -133,7 +130,10 @@ export function SessionView({
         </div>
       </div>
 
-      <SessionThread userId={userId} session={session} now={now} />
+      {/* The messages stream in after the header (app/(console)/sessions/[id]/page.tsx). */}
+      <React.Suspense fallback={<ThreadSkeleton session={session} />}>
+        <SessionThread userId={userId} session={session} now={now} />
+      </React.Suspense>
     </div>
   )
 }
@@ -153,12 +153,6 @@ function ThreadSkeleton({ session }: { session: SessionDetail }) {
   )
 }
 
-/**
- * The conversation, read by the browser after the first paint: the server sends the header
- * alone, so the page paints at once whatever the session's length, and the messages (5,000
- * are megabytes) come straight from the API in parallel requests instead of inside the HTML
- * (app/(console)/sessions/[id]/page.tsx).
- */
 function SessionThread({
   userId,
   session,
@@ -169,23 +163,10 @@ function SessionThread({
   now: number
 }) {
   const supabase = createClient()
-  const thread = useQuery(
+  const { data: thread } = useSuspenseQuery(
     sessionThreadQueryOptions(supabase, userId, session.id)
   )
 
-  if (thread.isError) return <LoadErrorState what="the messages" />
-  if (!thread.data) return <ThreadSkeleton session={session} />
-
-  return <ThreadBody thread={thread.data} now={now} />
-}
-
-function ThreadBody({
-  thread,
-  now,
-}: {
-  thread: SessionThreadData
-  now: number
-}) {
   const messages = thread.messages
   const tree = React.useMemo(() => buildMessageTree(messages), [messages])
   const [selection, setSelection] = React.useState<BranchSelection>({})
