@@ -53,7 +53,7 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     return client
   }
 
-  it("has ~200 sessions and ~5,000 messages over the last 30 days, with branches, forks and tool calls", async () => {
+  it("has ~200 sessions and ~7,500 messages over the last 30 days, with branches, forks and tool calls", async () => {
     const { rows } = await stack.db.query<Record<string, string>>(`
       select
         (select count(*) from public.cloud_sessions) as sessions,
@@ -70,17 +70,49 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     const counts = Object.fromEntries(
       Object.entries(rows[0]!).map(([key, value]) => [key, Number(value)])
     )
-    expect(counts.sessions).toBe(200)
-    expect(counts.messages).toBeGreaterThan(4500)
-    expect(counts.messages).toBeLessThan(5500)
+    // seed.sql's 200 and seed_sessions.sql's 4 (one of them 2,400 messages long).
+    expect(counts.sessions).toBe(204)
+    expect(counts.messages).toBeGreaterThan(4500 + 2400)
+    expect(counts.messages).toBeLessThan(5500 + 2500)
     expect(counts.models).toBeGreaterThanOrEqual(5)
     expect(counts.tool_calls).toBeGreaterThan(100)
     expect(counts.tool_results).toBeGreaterThan(100)
     expect(counts.forks).toBe(8)
-    expect(counts.branch_points).toBe(20)
+    expect(counts.branch_points).toBe(20 + 3)
     expect(counts.outside_30_days).toBe(0)
     expect(counts.prices).toBeGreaterThanOrEqual(6)
     expect((await stack.db.query(MISMATCHES_SQL)).rows).toEqual([])
+  })
+
+  it("has the session page's demo sessions (seed_sessions.sql) and real last-activity times", async () => {
+    const { rows } = await stack.db.query<Record<string, string>>(`
+      with s as (select id from public.cloud_sessions where id in (
+        md5('lmx-demo-session-branches')::uuid, md5('lmx-demo-session-tools')::uuid,
+        md5('lmx-demo-session-reasoning')::uuid, md5('lmx-demo-session-long')::uuid))
+      select
+        (select count(*) from s) as sessions,
+        (select count(*) from (select m.parent_id from public.cloud_messages m
+           where m.session_id = md5('lmx-demo-session-branches')::uuid and m.parent_id is not null
+           group by 1 having count(*) > 1) f) as forks,
+        (select count(*) from public.cloud_messages
+          where session_id = md5('lmx-demo-session-tools')::uuid and tool_calls is not null) as tool_calls,
+        (select count(*) from public.cloud_messages
+          where session_id = md5('lmx-demo-session-reasoning')::uuid and reasoning is not null) as reasoning,
+        (select message_count from public.cloud_sessions
+          where id = md5('lmx-demo-session-long')::uuid) as long_messages,
+        (select count(distinct date_trunc('hour', updated_at)) from public.cloud_sessions) as update_hours,
+        (select count(*) from public.cloud_sessions s2 where s2.updated_at <> greatest(s2.created_at,
+           (select max(m.created_at) from public.cloud_messages m where m.session_id = s2.id))) as stale`)
+    expect(Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]))).toEqual({
+      sessions: 4,
+      forks: 3,
+      tool_calls: 3,
+      reasoning: 2,
+      long_messages: 2400,
+      update_hours: expect.any(Number),
+      stale: 0,
+    })
+    expect(Number(rows[0]!.update_hours)).toBeGreaterThan(100)
   })
 
   it("signs the demo account in with the printed password and shows it its three devices and its usage", async () => {
@@ -135,7 +167,7 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     expect((days ?? []).length).toBeGreaterThan(20)
 
     const { data: sessions } = await demo.from("cloud_sessions").select("id").limit(1000)
-    expect(sessions).toHaveLength(180)
+    expect(sessions).toHaveLength(184)
   })
 
   it("signs the second account in and shows it only its own data", async () => {

@@ -1,0 +1,389 @@
+"use client"
+
+import * as React from "react"
+import Link from "next/link"
+import { useSuspenseQuery } from "@tanstack/react-query"
+import { useWindowVirtualizer } from "@tanstack/react-virtual"
+import { ArrowLeft, Download, MessagesSquare } from "lucide-react"
+
+import { formatQuantity, formatUsd } from "@/lib/format"
+import { oneLine } from "@/lib/sessions/export-format"
+import { sessionTotals } from "@/lib/sessions/session-format"
+import { type SessionDetail } from "@/lib/sessions/session-queries"
+import {
+  sessionHeaderQueryOptions,
+  sessionThreadQueryOptions,
+} from "@/lib/sessions/session-query-options"
+import {
+  buildMessageTree,
+  countForks,
+  outlineTree,
+  selectionShowing,
+  siblingInfo,
+  visiblePath,
+  type BranchSelection,
+} from "@/lib/sessions/session-tree"
+import { createClient } from "@/lib/supabase/client"
+import { Button } from "@/components/ui/button"
+import { Skeleton } from "@/components/ui/skeleton"
+import { LiveIndicator } from "@/components/devices/live-indicator"
+import { RelativeTime } from "@/components/shared/relative-time"
+import { useServerNow } from "@/components/shared/use-server-now"
+import { EmptyState } from "@/components/shell/empty-state"
+
+import { BranchOutline } from "./branch-outline"
+import { MessageItem } from "./message-item"
+import { useSessionRealtime } from "./use-session-realtime"
+
+type SessionViewProps = { userId: string; sessionId: string; serverNow: string }
+
+const MESSAGE_HASH = /^#m-([0-9a-fA-F-]{36})$/
+
+/** An export link: the same URL the list page's multi-select builds. */
+export function exportHref(format: "markdown" | "json", ids: string[]) {
+  const params = new URLSearchParams({ format })
+  for (const id of ids) params.append("id", id)
+
+  return `/sessions/export?${params.toString()}`
+}
+
+function Fact({ label, value }: { label: string; value: React.ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs text-muted-foreground">{label}</dt>
+      <dd className="truncate text-sm font-medium tabular-nums">{value}</dd>
+    </div>
+  )
+}
+
+export function SessionView({
+  userId,
+  sessionId,
+  serverNow,
+}: SessionViewProps) {
+  const supabase = createClient()
+  const { data: header } = useSuspenseQuery(
+    sessionHeaderQueryOptions(supabase, userId, sessionId)
+  )
+  const live = useSessionRealtime(userId, sessionId)
+  const now = useServerNow(serverNow, 30_000)
+
+  if (!header) {
+    return (
+      <EmptyState
+        icon={MessagesSquare}
+        title="Session not found"
+        description={
+          <>
+            It was deleted, or it is not yours to read.{" "}
+            <Link href="/sessions" className="underline underline-offset-4">
+              Back to sessions
+            </Link>
+          </>
+        }
+      />
+    )
+  }
+
+  const { session } = header
+  const title = oneLine(session.title) || "Untitled session"
+
+  return (
+    <div className="space-y-6">
+      <Link
+        href="/sessions"
+        className="inline-flex items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50"
+      >
+        <ArrowLeft className="size-4" aria-hidden="true" />
+        All sessions
+      </Link>
+
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+        <div className="min-w-0 space-y-1">
+          <h1 className="text-2xl font-semibold tracking-tight wrap-anywhere">
+            {title}
+          </h1>
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-muted-foreground">
+            <span>{header.deviceName ?? "Synced from another device"}</span>
+            <span>
+              Started <RelativeTime date={session.created_at} now={now} />
+            </span>
+            <span>
+              Last activity <RelativeTime date={session.updated_at} now={now} />
+            </span>
+            <LiveIndicator state={live} />
+          </div>
+        </div>
+        <div className="flex shrink-0 gap-2">
+          <Button asChild variant="outline" size="sm">
+            <a href={exportHref("markdown", [session.id])} download>
+              <Download aria-hidden="true" />
+              Export Markdown
+            </a>
+          </Button>
+          <Button asChild variant="outline" size="sm">
+            <a href={exportHref("json", [session.id])} download>
+              <Download aria-hidden="true" />
+              Export JSON
+            </a>
+          </Button>
+        </div>
+      </div>
+
+      {/* The messages stream in after the header (app/(console)/sessions/[id]/page.tsx). */}
+      <React.Suspense fallback={<ThreadSkeleton session={session} />}>
+        <SessionThread userId={userId} session={session} now={now} />
+      </React.Suspense>
+    </div>
+  )
+}
+
+function ThreadSkeleton({ session }: { session: SessionDetail }) {
+  return (
+    <div
+      role="status"
+      aria-label={`Loading ${formatQuantity(session.message_count, "message")}`}
+      className="space-y-3"
+    >
+      <Skeleton className="h-20 rounded-xl" />
+      {Array.from({ length: 4 }, (_, index) => (
+        <Skeleton key={index} className="h-32 rounded-xl" />
+      ))}
+    </div>
+  )
+}
+
+function SessionThread({
+  userId,
+  session,
+  now,
+}: {
+  userId: string
+  session: SessionDetail
+  now: number
+}) {
+  const supabase = createClient()
+  const { data: thread } = useSuspenseQuery(
+    sessionThreadQueryOptions(supabase, userId, session.id)
+  )
+
+  const messages = thread.messages
+  const tree = React.useMemo(() => buildMessageTree(messages), [messages])
+  const [selection, setSelection] = React.useState<BranchSelection>({})
+  const path = React.useMemo(
+    () => visiblePath(tree, selection),
+    [tree, selection]
+  )
+  const visible = React.useMemo(() => new Set(path.map((m) => m.id)), [path])
+  const forks = React.useMemo(() => countForks(tree), [tree])
+  const outline = React.useMemo(
+    () => (forks > 0 ? outlineTree(tree) : []),
+    [tree, forks]
+  )
+  const totals = React.useMemo(() => sessionTotals(messages), [messages])
+  const deviceNames = React.useMemo(
+    () => new Map(thread.devices.map((d) => [d.id, d.name])),
+    [thread.devices]
+  )
+
+  // Tool results pair with the calls before them, in order, along the visible branch.
+  const toolPairs = React.useMemo(() => {
+    const results = new Map<string, string[]>()
+    const names = new Map<string, string>()
+    for (let i = 0; i < path.length; i++) {
+      const calls = path[i]!.tool_calls
+      if (!calls || calls.length === 0) continue
+      const answers: string[] = []
+      for (let j = i + 1; j < path.length && path[j]!.role === "tool"; j++) {
+        const call = calls[answers.length]
+        if (call) {
+          names.set(path[j]!.id, call.function?.name ?? call.name ?? "a tool")
+        }
+        answers.push(path[j]!.content)
+      }
+      results.set(path[i]!.id, answers)
+    }
+
+    return { results, names }
+  }, [path])
+
+  const [highlighted, setHighlighted] = React.useState<string | null>(null)
+  // A message to bring on screen once the branch holding it renders; the tick re-runs the
+  // scrolling effect even when the branch did not change.
+  const scrollTarget = React.useRef<string | null>(null)
+  const [scrollTick, setScrollTick] = React.useState(0)
+  const listRef = React.useRef<HTMLDivElement>(null)
+  const [scrollMargin, setScrollMargin] = React.useState(0)
+
+  const topRef = React.useRef<HTMLDivElement>(null)
+
+  // Where the list starts on the page moves when the header wraps or the outline opens.
+  React.useLayoutEffect(() => {
+    const measure = () => {
+      const top = listRef.current?.getBoundingClientRect().top
+      if (top !== undefined) setScrollMargin(top + window.scrollY)
+    }
+    measure()
+    const observer = new ResizeObserver(measure)
+    if (topRef.current) observer.observe(topRef.current)
+
+    return () => observer.disconnect()
+  }, [])
+
+  const virtualizer = useWindowVirtualizer({
+    count: path.length,
+    estimateSize: () => 180,
+    overscan: 6,
+    scrollMargin,
+    getItemKey: (index) => path[index]?.id ?? index,
+    // The server has no window: it renders the first screen as if 1280×900, so the first
+    // paint has messages in it before any script runs.
+    initialRect: { width: 1280, height: 900 },
+  })
+
+  const showMessage = React.useCallback(
+    (id: string) => {
+      if (!tree.byId.has(id)) return false
+      setSelection((current) => selectionShowing(tree, id, current))
+      scrollTarget.current = id
+      setScrollTick((tick) => tick + 1)
+
+      return true
+    },
+    [tree]
+  )
+
+  // Deep links (#m-<id>), also to a message on a branch that is not the default one: switch
+  // to the branch that holds it, scroll to it and highlight it.
+  React.useEffect(() => {
+    const follow = () => {
+      const match = MESSAGE_HASH.exec(window.location.hash)
+      if (!match) return
+      const id = match[1]!.toLowerCase()
+      if (showMessage(id)) setHighlighted(id)
+    }
+    follow()
+    window.addEventListener("hashchange", follow)
+
+    return () => window.removeEventListener("hashchange", follow)
+  }, [showMessage])
+
+  React.useEffect(() => {
+    const target = scrollTarget.current
+    if (!target) return
+    const index = path.findIndex((message) => message.id === target)
+    if (index < 0) return
+    scrollTarget.current = null
+    virtualizer.scrollToIndex(index, { align: "center" })
+  }, [scrollTick, path, virtualizer])
+
+  const handleSelectSibling = React.useCallback((key: string, id: string) => {
+    setSelection((current) => ({ ...current, [key]: id }))
+  }, [])
+
+  const items = virtualizer.getVirtualItems()
+
+  return (
+    <>
+      <div ref={topRef} className="space-y-6">
+        <dl
+          aria-label="Session totals"
+          className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
+        >
+          <Fact
+            label="Messages"
+            value={`${totals.messages.toLocaleString("en")}${forks > 0 ? ` (${path.length.toLocaleString("en")} shown)` : ""}`}
+          />
+          <Fact
+            label="Input tokens"
+            value={totals.inputTokens.toLocaleString("en")}
+          />
+          <Fact
+            label="Output tokens"
+            value={totals.outputTokens.toLocaleString("en")}
+          />
+          <Fact
+            label="Cached tokens"
+            value={totals.cachedTokens.toLocaleString("en")}
+          />
+          <Fact label="Cost" value={formatUsd(totals.costUsd)} />
+          <Fact
+            label={totals.models.length === 1 ? "Model" : "Models"}
+            value={
+              totals.models.length > 0
+                ? totals.models.join(", ")
+                : "Not reported"
+            }
+          />
+        </dl>
+
+        {forks > 0 ? (
+          <BranchOutline
+            tree={tree}
+            outline={outline}
+            forks={forks}
+            visible={visible}
+            onOpen={(id) => {
+              showMessage(id)
+              setHighlighted(id)
+            }}
+          />
+        ) : null}
+      </div>
+
+      {path.length === 0 ? (
+        <EmptyState
+          icon={MessagesSquare}
+          title="No messages yet"
+          description="This session has no messages synced yet; they appear here as the device syncs them."
+        />
+      ) : (
+        <section
+          aria-label={`Conversation, ${formatQuantity(path.length, "message")}`}
+        >
+          <div
+            ref={listRef}
+            className="relative w-full"
+            style={{ height: virtualizer.getTotalSize() }}
+          >
+            {items.map((item) => {
+              const message = path[item.index]
+              if (!message) return null
+
+              return (
+                <div
+                  key={item.key}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className="absolute top-0 left-0 w-full pb-3"
+                  style={{
+                    transform: `translateY(${item.start - virtualizer.options.scrollMargin}px)`,
+                  }}
+                >
+                  <MessageItem
+                    message={message}
+                    deviceName={
+                      message.device_id
+                        ? (deviceNames.get(message.device_id) ??
+                          "another member's device")
+                        : null
+                    }
+                    siblings={siblingInfo(tree, message.id)}
+                    forkCount={tree.children.get(message.id)?.length ?? 0}
+                    toolResults={toolPairs.results.get(message.id) ?? NONE}
+                    callName={toolPairs.names.get(message.id)}
+                    highlighted={highlighted === message.id}
+                    now={now}
+                    onSelectSibling={handleSelectSibling}
+                  />
+                </div>
+              )
+            })}
+          </div>
+        </section>
+      )}
+    </>
+  )
+}
+
+const NONE: string[] = []

@@ -1,0 +1,284 @@
+import { z } from "zod"
+
+import { dbId } from "@/lib/db-id"
+import { type Client } from "@/lib/supabase/types"
+
+const numeric = z.union([z.number(), z.string()]).transform(Number)
+
+export const SESSION_COLUMNS =
+  "id, user_id, device_id, project_id, title, model, parent_id, branch_point, metadata, message_count, token_count, cost_usd, created_at, updated_at, last_modified_at, deleted_at"
+
+export const sessionDetailSchema = z.object({
+  id: dbId,
+  user_id: dbId,
+  device_id: dbId.nullable(),
+  project_id: dbId.nullable(),
+  title: z.string(),
+  model: z.string().nullable(),
+  parent_id: dbId.nullable(),
+  branch_point: z.number().int().nullable(),
+  // Devices write it; only the client's own id is read from it, leniently.
+  metadata: z
+    .object({ client_id: z.string().optional().catch(undefined) })
+    .catch({}),
+  message_count: z.number(),
+  token_count: numeric,
+  cost_usd: numeric,
+  created_at: z.string(),
+  updated_at: z.string(),
+  last_modified_at: z.string(),
+  deleted_at: z.string().nullable(),
+})
+export type SessionDetail = z.infer<typeof sessionDetailSchema>
+
+/**
+ * One tool call as devices write it (OpenAI's shape: `{ id, type, function: { name,
+ * arguments } }`, sometimes with the result beside it). Lenient: an odd call shows what it
+ * has, never hides the message.
+ */
+export const toolCallSchema = z
+  .object({
+    id: z.string().optional().catch(undefined),
+    type: z.string().optional().catch(undefined),
+    name: z.string().optional().catch(undefined),
+    arguments: z.unknown().optional(),
+    function: z
+      .object({
+        name: z.string().optional().catch(undefined),
+        arguments: z.unknown().optional(),
+      })
+      .optional()
+      .catch(undefined),
+    result: z.unknown().optional(),
+    output: z.unknown().optional(),
+  })
+  .catch({})
+export type ToolCall = z.infer<typeof toolCallSchema>
+
+export const MESSAGE_COLUMNS =
+  "id, session_id, parent_id, message_index, role, content, reasoning, tool_calls, model, device_id, input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms, cost_usd, created_at, deleted_at"
+
+/** A message row as the session page uses it; also parses Realtime payloads (extra keys drop). */
+export const sessionMessageSchema = z.object({
+  id: dbId,
+  session_id: dbId,
+  parent_id: dbId.nullable(),
+  message_index: z.number().int(),
+  role: z.enum(["system", "user", "assistant", "tool"]),
+  content: z.string(),
+  reasoning: z.string().nullable(),
+  tool_calls: z.array(toolCallSchema).nullable().catch(null),
+  model: z.string().nullable(),
+  device_id: dbId.nullable(),
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cached_tokens: z.number(),
+  tokens_per_second: z.number().nullable(),
+  time_to_first_token_ms: z.number().nullable(),
+  cost_usd: numeric,
+  created_at: z.string(),
+  deleted_at: z.string().nullable(),
+})
+export type SessionMessage = z.infer<typeof sessionMessageSchema>
+
+/** The session, or null when it does not exist, is tombstoned or RLS hides it. */
+export async function getSession(
+  supabase: Client,
+  { id }: { id: string }
+): Promise<SessionDetail | null> {
+  const { data, error } = await supabase
+    .from("cloud_sessions")
+    .select(SESSION_COLUMNS)
+    .eq("id", id)
+    .is("deleted_at", null)
+    .maybeSingle()
+  if (error) throw new Error(`getSession: ${error.code} ${error.message}`)
+
+  return data ? sessionDetailSchema.parse(data) : null
+}
+
+/** PostgREST answers at most max_rows (supabase/config.toml) rows per request. */
+export const MESSAGE_BATCH = 1000
+
+export type MessageCursor = { index: number; id: string }
+
+/**
+ * One keyset batch of a session's messages in (message_index, id) order, after `after`.
+ * Tombstoned messages are included (they keep their children attached to the tree) and shown
+ * as deleted. Never OFFSET: each batch is an index range scan.
+ */
+export async function listSessionMessagesBatch(
+  supabase: Client,
+  {
+    sessionId,
+    after,
+    limit = MESSAGE_BATCH,
+  }: { sessionId: string; after?: MessageCursor | null; limit?: number }
+): Promise<SessionMessage[]> {
+  let query = supabase
+    .from("cloud_messages")
+    .select(MESSAGE_COLUMNS)
+    .eq("session_id", sessionId)
+  if (after) {
+    query = query.or(
+      `message_index.gt.${after.index},and(message_index.eq.${after.index},id.gt.${after.id})`
+    )
+  }
+  const { data, error } = await query
+    .order("message_index", { ascending: true })
+    .order("id", { ascending: true })
+    .limit(limit)
+  if (error)
+    throw new Error(`listSessionMessagesBatch: ${error.code} ${error.message}`)
+
+  return z.array(sessionMessageSchema).parse(data)
+}
+
+/** Every batch of a session's messages, one after the other (keyset, memory per batch). */
+export async function* iterateSessionMessages(
+  supabase: Client,
+  { sessionId, batch = MESSAGE_BATCH }: { sessionId: string; batch?: number }
+): AsyncGenerator<SessionMessage[]> {
+  let after: MessageCursor | null = null
+  for (;;) {
+    const rows = await listSessionMessagesBatch(supabase, {
+      sessionId,
+      after,
+      limit: batch,
+    })
+    if (rows.length > 0) yield rows
+    if (rows.length < batch) return
+    const last = rows[rows.length - 1]!
+    after = { index: last.message_index, id: last.id }
+  }
+}
+
+/**
+ * All of a session's messages (all branches), in (message_index, id) order. The index span is
+ * cut into ranges read in parallel (a 5,000-message session is five requests at once, not
+ * five in a row); a range holding more rows than one request returns (many branches) is
+ * continued by keyset.
+ */
+export async function listSessionMessages(
+  supabase: Client,
+  {
+    sessionId,
+    range = MESSAGE_BATCH,
+    batch = MESSAGE_BATCH,
+  }: { sessionId: string; range?: number; batch?: number }
+): Promise<SessionMessage[]> {
+  const { data, error } = await supabase
+    .from("cloud_messages")
+    .select("message_index")
+    .eq("session_id", sessionId)
+    .order("message_index", { ascending: false })
+    .limit(1)
+    .maybeSingle()
+  if (error)
+    throw new Error(`listSessionMessages: ${error.code} ${error.message}`)
+  if (!data) return []
+
+  const ranges: [number, number][] = []
+  for (let low = 0; low <= data.message_index; low += range) {
+    ranges.push([low, low + range])
+  }
+  const parts = await Promise.all(
+    ranges.map(async ([low, high]) => {
+      const rows: SessionMessage[] = []
+      let after: MessageCursor | null = null
+      for (;;) {
+        let query = supabase
+          .from("cloud_messages")
+          .select(MESSAGE_COLUMNS)
+          .eq("session_id", sessionId)
+          .lt("message_index", high)
+        query = after
+          ? query.or(
+              `message_index.gt.${after.index},and(message_index.eq.${after.index},id.gt.${after.id})`
+            )
+          : query.gte("message_index", low)
+        const { data: page, error: batchError } = await query
+          .order("message_index", { ascending: true })
+          .order("id", { ascending: true })
+          .limit(batch)
+        if (batchError) {
+          throw new Error(
+            `listSessionMessages: ${batchError.code} ${batchError.message}`
+          )
+        }
+        const parsed = z.array(sessionMessageSchema).parse(page)
+        rows.push(...parsed)
+        if (parsed.length < batch) return rows
+        const last = parsed[parsed.length - 1]!
+        after = { index: last.message_index, id: last.id }
+      }
+    })
+  )
+
+  return parts.flat()
+}
+
+export const sessionDeviceSchema = z.object({ id: dbId, name: z.string() })
+export type SessionDevice = z.infer<typeof sessionDeviceSchema>
+
+/**
+ * Names of the devices a session's messages ran on, as far as RLS shows them (a project
+ * member does not see a colleague's devices: those messages show "another member's device").
+ */
+export async function listSessionDevices(
+  supabase: Client,
+  { deviceIds }: { deviceIds: string[] }
+): Promise<SessionDevice[]> {
+  if (deviceIds.length === 0) return []
+  const { data, error } = await supabase
+    .from("devices")
+    .select("id, name")
+    .in("id", deviceIds)
+    .limit(deviceIds.length)
+  if (error)
+    throw new Error(`listSessionDevices: ${error.code} ${error.message}`)
+
+  return z.array(sessionDeviceSchema).parse(data)
+}
+
+export type SessionHeader = {
+  session: SessionDetail
+  /** The name of the device that synced the session, when the caller can see it. */
+  deviceName: string | null
+}
+
+/** The session page's header: the session and its device's name; null when not readable. */
+export async function getSessionHeader(
+  supabase: Client,
+  { id }: { id: string }
+): Promise<SessionHeader | null> {
+  const session = await getSession(supabase, { id })
+  if (!session) return null
+  const devices = session.device_id
+    ? await listSessionDevices(supabase, { deviceIds: [session.device_id] })
+    : []
+
+  return { session, deviceName: devices[0]?.name ?? null }
+}
+
+export type SessionThread = {
+  messages: SessionMessage[]
+  devices: SessionDevice[]
+}
+
+/** The session page's conversation: every message, and the names of their devices. */
+export async function getSessionThread(
+  supabase: Client,
+  { sessionId }: { sessionId: string }
+): Promise<SessionThread> {
+  const messages = await listSessionMessages(supabase, { sessionId })
+  const deviceIds = new Set<string>()
+  for (const message of messages) {
+    if (message.device_id) deviceIds.add(message.device_id)
+  }
+  const devices = await listSessionDevices(supabase, {
+    deviceIds: [...deviceIds],
+  })
+
+  return { messages, devices }
+}

@@ -1,0 +1,356 @@
+// `npm run bench:sessions:detail`: the session page for a session of 5,000 messages, on
+// Postgres. Prints the server response time of /sessions/<id> (the whole streamed HTML and
+// its first bytes, median and p95, fetched with the user's session cookie as a browser
+// would), the time of the page's own read of the messages (through the REST API, as the
+// user), and a same-run yardstick: the raw SQL of the same read (the
+// session row and its messages, as the signed-in user under RLS, straight over a Postgres
+// connection). Then, when Chromium is there, the first contentful paint in Chromium and when
+// the first message is on screen (medians of several loads).
+//   DATABASE_URL=postgres://… npm run bench:sessions:detail [-- --requests 40] [-- --build]
+// It serves the production build in .next (from an e2e run on the same E2E_* ports; --build
+// builds it first) against a local stack on a throwaway Postgres database.
+import { spawn, type ChildProcess } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import path from "node:path"
+import { parseArgs } from "node:util"
+
+import { startLocalStack } from "@lmx/supabase-local/stack"
+import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
+import { createServerClient } from "@supabase/ssr"
+import { createClient } from "@supabase/supabase-js"
+import pg from "pg"
+import WebSocket from "ws"
+import { z } from "zod"
+
+import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../../e2e/fixtures/urls"
+import { type Database } from "../../lib/database.types"
+import {
+  getSessionThread,
+  MESSAGE_COLUMNS,
+  SESSION_COLUMNS,
+} from "../../lib/sessions/session-queries"
+import { sessionCookieOptions } from "../../lib/supabase/cookie-options"
+import { formatMs, median, percentile } from "./stats"
+
+const root = path.resolve(import.meta.dirname, "../..")
+const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")
+const MESSAGES = 5000
+const { values } = parseArgs({
+  options: {
+    requests: { type: "string", default: "40" },
+    paints: { type: "string", default: "7" },
+    build: { type: "boolean", default: false },
+  },
+})
+const REQUESTS = z.coerce.number().int().min(5).max(1000).parse(values.requests)
+const PAINTS = z.coerce.number().int().min(1).max(50).parse(values.paints)
+const adminUrl = process.env.DATABASE_URL
+if (!adminUrl)
+  throw new Error("Set DATABASE_URL to a Postgres server (the bench makes a throwaway database).")
+// Node 20 has no global WebSocket, and supabase-js builds its Realtime client eagerly.
+const transport = WebSocket as unknown as typeof globalThis.WebSocket
+
+// The build inlines NEXT_PUBLIC_SUPABASE_URL and the anon key: reuse the e2e run's stack
+// identity (same port, same shared secret) so that build talks to this stack.
+const e2eStateFile = path.join(root, ".local", "e2e", "stack.json")
+const e2eState = existsSync(e2eStateFile)
+  ? z
+      .object({ anonKey: z.string(), jwtSecret: z.string() })
+      .parse(JSON.parse(readFileSync(e2eStateFile, "utf8")))
+  : null
+
+function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [nextBin, ...args], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+}
+
+async function waitFor(url: string, child: ChildProcess) {
+  for (let i = 0; i < 120; i++) {
+    if (child.exitCode !== null) throw new Error(`next exited with ${child.exitCode}`)
+    try {
+      await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2_000) })
+
+      return
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+    }
+  }
+  throw new Error(`${url} did not answer`)
+}
+
+/** A realistic long chat: questions, answers with code and tables, usage on every answer. */
+function messageRows(sessionId: string, userId: string) {
+  const rows = []
+  for (let k = 0; k < MESSAGES; k++) {
+    const assistant = k % 2 === 1
+    rows.push({
+      id: crypto.randomUUID(),
+      session_id: sessionId,
+      user_id: userId,
+      message_index: k,
+      role: assistant ? "assistant" : "user",
+      content: assistant
+        ? k % 10 === 1
+          ? `Here is step ${k}:\n\n\`\`\`ts\nexport function step${k}(input: string) {\n  return input.trim().split("\\n").length\n}\n\`\`\`\n\nIt counts the lines once.`
+          : k % 10 === 5
+            ? `| Stage | Time |\n| --- | ---: |\n| read | ${k % 97} ms |\n| push | ${k % 53} ms |`
+            : `Answer ${k}: the importer keeps the client's id and derives the cloud id from it, so a re-sync is a no-op. **Nothing** is pushed twice.`
+        : `Question ${k}: why does the sync push anything when nothing changed?`,
+      model: assistant ? "qwen3-coder-30b-a3b" : null,
+      input_tokens: assistant ? 900 + (k % 400) : 0,
+      output_tokens: assistant ? 120 + (k % 300) : 0,
+      cached_tokens: assistant ? 600 : 0,
+      tokens_per_second: assistant ? 40 + (k % 30) : null,
+      time_to_first_token_ms: assistant ? 200 + (k % 200) : null,
+      created_at: new Date(Date.now() - (MESSAGES - k) * 30_000).toISOString(),
+    })
+  }
+  for (let k = 1; k < rows.length; k++) Object.assign(rows[k]!, { parent_id: rows[k - 1]!.id })
+
+  return rows
+}
+
+async function main() {
+  const database = await createThrowawayDatabase(adminUrl!, "lmx_bench_session")
+  const stack = await startLocalStack({
+    root,
+    storage: { engine: "postgres", url: database.url, poolSize: 10 },
+    port: E2E_STACK_PORT,
+    jwtSecret: e2eState?.jwtSecret,
+  })
+  const anonKey = e2eState?.anonKey ?? stack.keys.anonKey
+  const env = {
+    ...process.env,
+    NEXT_PUBLIC_SUPABASE_URL: stack.url,
+    NEXT_PUBLIC_SUPABASE_ANON_KEY: anonKey,
+    NEXT_PUBLIC_SITE_URL: E2E_APP_URL,
+    SUPABASE_JWT_SECRET: stack.keys.jwtSecret,
+    NEXT_TELEMETRY_DISABLED: "1",
+  }
+  let next: ChildProcess | undefined
+  try {
+    if (values.build || !e2eState || !existsSync(path.join(root, ".next", "BUILD_ID"))) {
+      console.log("Building the app (next build)…")
+      const build = run(["build"], env)
+      const code = await new Promise<number>((resolve) => build.on("exit", (c) => resolve(c ?? 1)))
+      if (code !== 0) throw new Error(`next build exited with ${code}`)
+    }
+
+    // The user, signed in as a browser would be, and their 5,000-message session.
+    const email = `bench-session-${Date.now().toString(36)}@example.com`
+    const password = "bench-session-password"
+    const created = await fetch(`${stack.url}/auth/v1/admin/users`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        apikey: stack.keys.serviceRoleKey,
+        authorization: `Bearer ${stack.keys.serviceRoleKey}`,
+      },
+      body: JSON.stringify({ email, password, email_confirm: true }),
+    })
+    if (!created.ok) throw new Error(`creating the bench user failed: ${created.status}`)
+    const user = createClient<Database>(stack.url, anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport },
+    })
+    const signedIn = await user.auth.signInWithPassword({ email, password })
+    if (signedIn.error) throw signedIn.error
+    const userId = signedIn.data.user.id
+    const session = await user
+      .from("cloud_sessions")
+      .insert({
+        user_id: userId,
+        title: "Bench: a 5,000-message session",
+        model: "qwen3-coder-30b-a3b",
+      })
+      .select("id")
+      .single()
+    if (session.error) throw session.error
+    const sessionId = session.data.id
+    const rows = messageRows(sessionId, userId)
+    for (let start = 0; start < rows.length; start += 1000) {
+      const inserted = await user.from("cloud_messages").insert(rows.slice(start, start + 1000))
+      if (inserted.error) throw inserted.error
+    }
+
+    const jar = new Map<string, string>()
+    const ssr = createServerClient(stack.url, anonKey, {
+      realtime: { transport },
+      cookieOptions: sessionCookieOptions(E2E_APP_URL),
+      cookies: {
+        getAll: () => [...jar].map(([name, value]) => ({ name, value })),
+        setAll: (cookies) => {
+          for (const { name, value } of cookies) {
+            if (value) jar.set(name, value)
+            else jar.delete(name)
+          }
+        },
+      },
+    })
+    const ssrSignIn = await ssr.auth.signInWithPassword({ email, password })
+    if (ssrSignIn.error) throw ssrSignIn.error
+    await ssr.auth.getSession()
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ")
+
+    next = run(["start", "--port", String(E2E_APP_PORT), "--hostname", "127.0.0.1"], env)
+    await waitFor(`${E2E_APP_URL}/sign-in`, next)
+    const url = `${E2E_APP_URL}/sessions/${sessionId}`
+
+    // Yardstick: the same read as raw SQL, as this user under RLS, over one connection.
+    const sql = new pg.Client({ connectionString: database.url })
+    await sql.connect()
+    const claims = JSON.stringify({ sub: userId, role: "authenticated" })
+    const rawRead = async () => {
+      const started = performance.now()
+      await sql.query("begin")
+      await sql.query("set local role authenticated")
+      await sql.query("select set_config('request.jwt.claims', $1, true)", [claims])
+      await sql.query(
+        `select ${SESSION_COLUMNS} from public.cloud_sessions where id = $1 and deleted_at is null`,
+        [sessionId]
+      )
+      const { rowCount } = await sql.query(
+        `select ${MESSAGE_COLUMNS} from public.cloud_messages where session_id = $1 order by message_index, id`,
+        [sessionId]
+      )
+      await sql.query("commit")
+      if (rowCount !== MESSAGES) throw new Error(`raw read saw ${rowCount} messages`)
+
+      return performance.now() - started
+    }
+
+    const timePage = async () => {
+      const started = performance.now()
+      const response = await fetch(url, { headers: { cookie }, redirect: "manual" })
+      // The header and the skeleton go out first; the conversation streams in behind them.
+      const reader = response.body!.getReader()
+      const decoder = new TextDecoder()
+      let html = ""
+      let firstChunk = Number.NaN
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        if (Number.isNaN(firstChunk)) firstChunk = performance.now() - started
+        html += decoder.decode(value, { stream: true })
+      }
+      const total = performance.now() - started
+      if (response.status !== 200 || !html.includes("Bench: a 5,000-message session")) {
+        throw new Error(`${url} answered ${response.status} without the session (signed out?)`)
+      }
+
+      return { total, firstChunk, bytes: html.length }
+    }
+
+    // The page's own read of the conversation (parallel index ranges through the REST API).
+    const readThread = async () => {
+      const started = performance.now()
+      const thread = await getSessionThread(user, { sessionId })
+      if (thread.messages.length !== MESSAGES) throw new Error("the thread read came back short")
+
+      return performance.now() - started
+    }
+    const page: number[] = []
+    const first: number[] = []
+    const threads: number[] = []
+    const raw: number[] = []
+    for (let i = 0; i < 5; i++) {
+      await timePage()
+      await readThread()
+      await rawRead()
+    }
+    let bytes = 0
+    // Interleaved, so both see the same machine load.
+    for (let i = 0; i < REQUESTS; i++) {
+      const timed = await timePage()
+      page.push(timed.total)
+      first.push(timed.firstChunk)
+      bytes = timed.bytes
+      threads.push(await readThread())
+      raw.push(await rawRead())
+    }
+    await sql.end()
+
+    console.log(
+      `\n/sessions/[id], ${MESSAGES.toLocaleString("en")} messages, Postgres, ${REQUESTS} requests`
+    )
+    console.log(
+      `  page (full HTML, streamed: header first, then the messages, ${(bytes / 1024).toFixed(0)} KiB): median ${formatMs(median(page))}, p95 ${formatMs(percentile(page, 95))}   (target p95 < 200 ms)`
+    )
+    console.log(
+      `  first bytes (header, skeleton): median ${formatMs(median(first))}, p95 ${formatMs(percentile(first, 95))}`
+    )
+    console.log(
+      `  yardstick, raw SQL of the same read: median ${formatMs(median(raw))}, p95 ${formatMs(percentile(raw, 95))}`
+    )
+    console.log(
+      `  the page's read of the messages (REST, parallel ranges): median ${formatMs(median(threads))}, p95 ${formatMs(percentile(threads, 95))}`
+    )
+    console.log(
+      `  ratio messages read / raw SQL (p95): ${(percentile(threads, 95) / percentile(raw, 95)).toFixed(1)}×`
+    )
+
+    const chromium =
+      process.env.PLAYWRIGHT_CHROMIUM_PATH ??
+      (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined)
+    const { chromium: playwright } = await import("@playwright/test")
+    const browser = await playwright.launch({
+      executablePath: chromium,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    })
+    try {
+      const context = await browser.newContext()
+      await context.addCookies(
+        [...jar].map(([name, value]) => ({
+          name,
+          value,
+          domain: "127.0.0.1",
+          path: "/",
+          sameSite: "Lax" as const,
+        }))
+      )
+      const paints: number[] = []
+      const messagesShown: number[] = []
+      for (let i = 0; i < PAINTS + 1; i++) {
+        const tab = await context.newPage()
+        await tab.goto(url, { waitUntil: "commit" })
+        await tab.waitForLoadState("load")
+        const fcp = await tab.evaluate(
+          () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? Number.NaN
+        )
+        // When the first message was on screen (the conversation streams in after the header).
+        await tab.locator("article").first().waitFor()
+        const firstMessage = await tab.evaluate(() => performance.now())
+        // The first load warms the browser's cache of the app's scripts, as a returning user's is.
+        if (i > 0) {
+          paints.push(fcp)
+          messagesShown.push(firstMessage)
+        }
+        await tab.close()
+      }
+      console.log(
+        `  first contentful paint in Chromium: median ${formatMs(median(paints))}, worst ${formatMs(Math.max(...paints))}   (target < 1 s)`
+      )
+      console.log(
+        `  first message on screen: median ${formatMs(median(messagesShown))}, worst ${formatMs(Math.max(...messagesShown))}`
+      )
+    } finally {
+      await browser.close()
+    }
+  } finally {
+    next?.kill("SIGTERM")
+    if (next && next.exitCode === null) await new Promise((resolve) => next!.once("exit", resolve))
+    await stack.stop()
+    await database.drop()
+  }
+}
+
+await main()
