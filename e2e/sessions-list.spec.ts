@@ -38,7 +38,8 @@ test("[sessions] the demo account pages, filters by device in the URL and search
   page.on("pageerror", (error) => pageErrors.push(error))
   await openAsDemo(page)
 
-  // The seed's 180 sessions: a first page of 50, the rest behind "Load more".
+  // The seed's 184 sessions (seed.sql 180, seed_sessions.sql 4): a first page of 50, the rest
+  // behind "Load more".
   await expect(tableRows(page)).toHaveCount(50)
   await expect(tableRows(page).first()).toContainText(/\$\d/)
   await expect(tableRows(page).first().locator("time")).toHaveAttribute(
@@ -51,11 +52,11 @@ test("[sessions] the demo account pages, filters by device in the URL and search
     await page.evaluate(() =>
       window.scrollTo(0, document.documentElement.scrollHeight)
     )
-    await expect(page.getByText("180 sessions, all shown")).toBeVisible({
+    await expect(page.getByText("184 sessions, all shown")).toBeVisible({
       timeout: 1_000,
     })
   }).toPass({ timeout: 30_000 })
-  await expect(tableRows(page)).toHaveCount(180)
+  await expect(tableRows(page)).toHaveCount(184)
   await page.evaluate(() => window.scrollTo(0, 0))
   await expect(page.getByText("No sessions synced yet")).toHaveCount(0)
   await snap(page, testInfo, "sessions, demo")

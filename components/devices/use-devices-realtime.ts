@@ -6,8 +6,12 @@ import { useQueryClient } from "@tanstack/react-query"
 import { deviceSchema, sortDevices, type Device } from "@/lib/devices/queries"
 import { deviceKeys } from "@/lib/devices/query-options"
 import { createClient } from "@/lib/supabase/client"
+import {
+  joinPrivateChannel,
+  type ChannelState,
+} from "@/lib/supabase/private-channel"
 
-export type RealtimeState = "connecting" | "live" | "offline"
+export type RealtimeState = ChannelState
 
 /**
  * Patches the cached device list and details from Realtime changes on `devices` (a
@@ -20,7 +24,6 @@ export function useDevicesRealtime(userId: string): RealtimeState {
 
   React.useEffect(() => {
     const supabase = createClient()
-    let subscribedBefore = false
 
     const upsert = (device: Device) => {
       queryClient.setQueryData<Device[]>(deviceKeys.list(userId), (list) => {
@@ -94,27 +97,14 @@ export function useDevicesRealtime(userId: string): RealtimeState {
         }
       )
 
-    const subscribe = () =>
-      channel.subscribe((status) => {
-        if (status === "SUBSCRIBED") {
-          setState("live")
-          if (subscribedBefore) {
-            void queryClient.invalidateQueries({
-              queryKey: deviceKeys.user(userId),
-            })
-          }
-          subscribedBefore = true
-        } else if (
-          status === "CHANNEL_ERROR" ||
-          status === "TIMED_OUT" ||
-          status === "CLOSED"
-        ) {
-          setState("offline")
-        }
-      })
-    // The channel's join carries the signed-in user's token (Supabase's way for private
-    // channels), so it is set before subscribing.
-    void supabase.realtime.setAuth().then(subscribe, subscribe)
+    joinPrivateChannel(supabase, channel, (next, rejoined) => {
+      setState(next)
+      if (rejoined) {
+        void queryClient.invalidateQueries({
+          queryKey: deviceKeys.user(userId),
+        })
+      }
+    })
 
     return () => {
       void supabase.removeChannel(channel)

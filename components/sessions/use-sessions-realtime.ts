@@ -8,8 +8,12 @@ import { dbId } from "@/lib/db-id"
 import { type SessionPage } from "@/lib/sessions/queries"
 import { sessionKeys } from "@/lib/sessions/query-options"
 import { createClient } from "@/lib/supabase/client"
+import {
+  joinPrivateChannel,
+  type ChannelState,
+} from "@/lib/supabase/private-channel"
 
-export type RealtimeState = "connecting" | "live" | "offline"
+export type RealtimeState = ChannelState
 
 // Only what decides whether a change is activity; the list refetches the rest.
 const changeSchema = z.object({ id: dbId, last_activity_at: z.string() })
@@ -36,7 +40,6 @@ export function useSessionsRealtime(userId: string) {
 
   React.useEffect(() => {
     const supabase = createClient()
-    let subscribedBefore = false
     let refetchTimer: ReturnType<typeof setTimeout> | undefined
     const markTimers = new Set<ReturnType<typeof setTimeout>>()
 
@@ -75,7 +78,7 @@ export function useSessionsRealtime(userId: string) {
     }
 
     const channel = supabase
-      .channel(`sessions:${userId}`)
+      .channel(`sessions:${userId}`, { config: { private: true } })
       .on(
         "postgres_changes",
         {
@@ -98,19 +101,10 @@ export function useSessionsRealtime(userId: string) {
           refetch()
         }
       )
-      .subscribe((status) => {
-        if (status === "SUBSCRIBED") {
-          setState("live")
-          if (subscribedBefore) refetch()
-          subscribedBefore = true
-        } else if (
-          status === "CHANNEL_ERROR" ||
-          status === "TIMED_OUT" ||
-          status === "CLOSED"
-        ) {
-          setState("offline")
-        }
-      })
+    joinPrivateChannel(supabase, channel, (next, rejoined) => {
+      setState(next)
+      if (rejoined) refetch()
+    })
 
     return () => {
       clearTimeout(refetchTimer)

@@ -15,11 +15,12 @@ const SESSION: SessionDetail = {
   user_id: "00000000-0000-4000-a000-000000000001",
   device_id: "00000000-0000-4000-b000-000000000001",
   project_id: null,
+  client_id: "lmstudio:1.conversation.json",
   title: "Pick a\nquantisation",
   model: "llama-3.3-70b-instruct",
   parent_id: null,
   branch_point: null,
-  metadata: { client_id: "lmstudio:1.conversation.json" },
+  metadata: { source: "lmstudio" },
   message_count: 4,
   token_count: 300,
   cost_usd: 0.0012,
@@ -33,6 +34,7 @@ function message(
   overrides: Partial<SessionMessage> & Pick<SessionMessage, "id">
 ): SessionMessage {
   return {
+    client_id: null,
     session_id: SESSION.id,
     parent_id: null,
     message_index: 0,
@@ -114,7 +116,8 @@ describe("JSONL lines", () => {
       parent_id: null,
       branch_point: null,
       created_at: SESSION.created_at,
-      updated_at: SESSION.updated_at,
+      updated_at: SESSION.last_modified_at,
+      metadata: { source: "lmstudio" },
     })
     const parsed = JSON.parse(messageLine(MESSAGES[1]!))
     expect(parsed).toMatchObject({
@@ -124,7 +127,7 @@ describe("JSONL lines", () => {
       parent_id: ID(1),
       role: "assistant",
       reasoning: "48 GB minus the OS…",
-      tokens: { input: 100, output: 150, cached: 20 },
+      usage: { input_tokens: 100, output_tokens: 150, cached_tokens: 20 },
       tokens_per_second: 8.4,
       time_to_first_token_ms: 700,
       tool_calls: [{ function: { name: "lookup" } }],

@@ -1,5 +1,6 @@
 // The two export formats of sessions: our JSONL sync format (one JSON object per line, every
-// branch kept through parent ids; docs/device-api.md describes it) and a Markdown transcript
+// branch kept through parent ids; docs/device-api.md describes it, with the same fields a
+// device's `sync --pull` writes: cloud ids as `id`, the app's own beside them as `client_id`) and a Markdown transcript
 // of the branch a reader sees, with a note of the others. Pure functions: the route streams
 // what they return.
 import {
@@ -26,13 +27,14 @@ export function sessionLine(session: SessionDetail): string {
   return `${JSON.stringify({
     type: "session",
     id: session.id,
-    client_id: session.metadata.client_id ?? session.id,
+    client_id: session.client_id,
     title: session.title,
     model: session.model,
     parent_id: session.parent_id,
     branch_point: session.branch_point,
     created_at: session.created_at,
-    updated_at: session.updated_at,
+    updated_at: session.last_modified_at,
+    metadata: session.metadata,
   })}\n`
 }
 
@@ -41,8 +43,7 @@ export function messageLine(message: SessionMessage): string {
   return `${JSON.stringify({
     type: "message",
     id: message.id,
-    // TODO(#11): the device's own message id, once sync stores it beside the cloud id.
-    client_id: message.id,
+    client_id: message.client_id,
     session_id: message.session_id,
     parent_id: message.parent_id,
     message_index: message.message_index,
@@ -51,10 +52,10 @@ export function messageLine(message: SessionMessage): string {
     reasoning: message.reasoning,
     tool_calls: message.tool_calls,
     model: message.model,
-    tokens: {
-      input: message.input_tokens,
-      output: message.output_tokens,
-      cached: message.cached_tokens,
+    usage: {
+      input_tokens: message.input_tokens,
+      output_tokens: message.output_tokens,
+      cached_tokens: message.cached_tokens,
     },
     tokens_per_second: message.tokens_per_second,
     time_to_first_token_ms: message.time_to_first_token_ms,

@@ -11,6 +11,7 @@ import { type SessionMessage } from "./session-queries"
 function message(overrides: Partial<SessionMessage>): SessionMessage {
   return {
     id: "22222222-2222-4222-8222-000000000001",
+    client_id: null,
     session_id: "11111111-1111-4111-8111-111111111111",
     parent_id: null,
     message_index: 0,

@@ -6,21 +6,21 @@ import { type Client } from "@/lib/supabase/types"
 const numeric = z.union([z.number(), z.string()]).transform(Number)
 
 export const SESSION_COLUMNS =
-  "id, user_id, device_id, project_id, title, model, parent_id, branch_point, metadata, message_count, token_count, cost_usd, created_at, updated_at, last_modified_at, deleted_at"
+  "id, user_id, device_id, project_id, client_id, title, model, parent_id, branch_point, metadata, message_count, token_count, cost_usd, created_at, updated_at, last_modified_at, deleted_at"
 
 export const sessionDetailSchema = z.object({
   id: dbId,
   user_id: dbId,
   device_id: dbId.nullable(),
   project_id: dbId.nullable(),
+  // The chat app's own id, when a device synced it (null for sessions made in the cloud).
+  client_id: z.string().nullable(),
   title: z.string(),
   model: z.string().nullable(),
   parent_id: dbId.nullable(),
   branch_point: z.number().int().nullable(),
-  // Devices write it; only the client's own id is read from it, leniently.
-  metadata: z
-    .object({ client_id: z.string().optional().catch(undefined) })
-    .catch({}),
+  // Devices write it; exported as it is.
+  metadata: z.record(z.string(), z.unknown()).catch({}),
   message_count: z.number(),
   token_count: numeric,
   cost_usd: numeric,
@@ -56,11 +56,13 @@ export const toolCallSchema = z
 export type ToolCall = z.infer<typeof toolCallSchema>
 
 export const MESSAGE_COLUMNS =
-  "id, session_id, parent_id, message_index, role, content, reasoning, tool_calls, model, device_id, input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms, cost_usd, created_at, deleted_at"
+  "id, client_id, session_id, parent_id, message_index, role, content, reasoning, tool_calls, model, device_id, input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms, cost_usd, created_at, deleted_at"
 
 /** A message row as the session page uses it; also parses Realtime payloads (extra keys drop). */
 export const sessionMessageSchema = z.object({
   id: dbId,
+  // The chat app's own id; only the export reads it.
+  client_id: z.string().nullable(),
   session_id: dbId,
   parent_id: dbId.nullable(),
   message_index: z.number().int(),

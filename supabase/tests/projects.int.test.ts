@@ -99,7 +99,7 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
       tx.query("select ops.accept_invitation($1)", [token])
     )
     expect(error.message).toMatch(/expired/)
-    const preview = await runAs(database.db, ANON, (tx) =>
+    const preview = await runAs(database.db, NEWCOMER, (tx) =>
       tx.query<{ status: string }>("select status from ops.get_invitation($1)", [token])
     )
     expect(preview.rows[0]?.status).toBe("expired")
@@ -140,7 +140,7 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
     await runAs(database.db, NEWCOMER, (tx) =>
       tx.query("select ops.decline_invitation($1)", [invitation_id])
     )
-    const preview = await runAs(database.db, ANON, (tx) =>
+    const preview = await runAs(database.db, NEWCOMER, (tx) =>
       tx.query<{ status: string }>("select status from ops.get_invitation($1)", [token])
     )
     expect(preview.rows[0]?.status).toBe("declined")
@@ -171,7 +171,7 @@ describe(`projects: invitations, members and ownership (${TEST_ENGINE})`, () => 
     await failureAs(database.db, NEWCOMER, (tx) =>
       tx.query("select ops.accept_invitation_by_id($1)", [invitation_id])
     )
-    const still = await runAs(database.db, ANON, (tx) =>
+    const still = await runAs(database.db, NEWCOMER, (tx) =>
       tx.query<{ status: string }>("select status from ops.get_invitation($1)", [token])
     )
     expect(still.rows[0]?.status).toBe("expired")

@@ -12,6 +12,7 @@ import {
 } from "@/lib/sessions/session-queries"
 import { sessionDetailKeys } from "@/lib/sessions/session-query-options"
 import { createClient } from "@/lib/supabase/client"
+import { joinPrivateChannel } from "@/lib/supabase/private-channel"
 import { type RealtimeState } from "@/components/devices/use-devices-realtime"
 
 function upsertMessage(
@@ -48,10 +49,9 @@ export function useSessionRealtime(
     const threadKey = sessionDetailKeys.thread(userId, sessionId)
     // The detail key is a prefix of the thread's: one invalidation refetches both.
     const refetch = () => void queryClient.invalidateQueries({ queryKey: key })
-    let subscribedBefore = false
 
     const channel = supabase
-      .channel(`session:${sessionId}`)
+      .channel(`session:${sessionId}`, { config: { private: true } })
       .on(
         "postgres_changes",
         {
@@ -104,19 +104,10 @@ export function useSessionRealtime(
           )
         }
       )
-      .subscribe((status) => {
-        if (status === "SUBSCRIBED") {
-          setState("live")
-          if (subscribedBefore) refetch()
-          subscribedBefore = true
-        } else if (
-          status === "CHANNEL_ERROR" ||
-          status === "TIMED_OUT" ||
-          status === "CLOSED"
-        ) {
-          setState("offline")
-        }
-      })
+    joinPrivateChannel(supabase, channel, (next, rejoined) => {
+      setState(next)
+      if (rejoined) refetch()
+    })
 
     return () => {
       void supabase.removeChannel(channel)
