@@ -985,10 +985,25 @@ export type Database = {
           generation_seconds: number
         }[]
       }
+      usage_report_days: {
+        Args: {
+          p_from: string
+          p_to: string
+          p_tz: string
+          p_project?: string
+          p_device?: string
+          p_model?: string
+        }
+        Returns: {
+          day: string
+          rows: Json
+        }[]
+      }
       usage_speeds: {
         Args: {
           p_from: string
           p_to: string
+          p_tz: string
           p_project?: string
           p_device?: string
           p_model?: string

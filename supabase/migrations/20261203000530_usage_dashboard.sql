@@ -82,10 +82,11 @@ revoke execute on function public.usage_dashboard(date, date, text, uuid, uuid, 
 grant execute on function public.usage_dashboard(date, date, text, uuid, uuid, text, text) to authenticated;
 
 -- Tokens per second per model and device, as the spread of hourly averages in the range
--- (hours the messages were written in, UTC): [model, device, hours, p10, p50, p90].
+-- (the UTC hours from the range's first local midnight to its last): one row per model and device.
 create or replace function public.usage_speeds(
-  p_from timestamptz,
-  p_to timestamptz,
+  p_from date,
+  p_to date,
+  p_tz text,
   p_project uuid default null,
   p_device uuid default null,
   p_model text default null
@@ -102,7 +103,8 @@ as $$
          percentile_cont(0.5) within group (order by (u.timed_output_tokens / u.generation_seconds)::float8),
          percentile_cont(0.9) within group (order by (u.timed_output_tokens / u.generation_seconds)::float8)
     from public.usage_hourly u
-   where u.hour >= p_from and u.hour < p_to
+   where u.hour >= (p_from::timestamp at time zone p_tz)
+     and u.hour < ((p_to + 1)::timestamp at time zone p_tz)
      and u.generation_seconds > 0
      and ((p_project is null and u.user_id = (select auth.uid())) or u.project_id = p_project)
      and (p_device is null or u.device_id = p_device)
@@ -111,5 +113,35 @@ as $$
    order by u.model, u.device_id
 $$;
 
-revoke execute on function public.usage_speeds(timestamptz, timestamptz, uuid, uuid, text) from public, anon;
-grant execute on function public.usage_speeds(timestamptz, timestamptz, uuid, uuid, text) to authenticated;
+revoke execute on function public.usage_speeds(date, date, text, uuid, uuid, text) from public, anon;
+grant execute on function public.usage_speeds(date, date, text, uuid, uuid, text) to authenticated;
+
+-- usage_report folded to one row per day (its rows as arrays, costs as exact decimal text),
+-- so a CSV export reads a month per request whatever the API's max_rows:
+-- [model, device_id, project_id, messages, input, output, cached, cost, local cost, cloud equivalent].
+create or replace function public.usage_report_days(
+  p_from date,
+  p_to date,
+  p_tz text,
+  p_project uuid default null,
+  p_device uuid default null,
+  p_model text default null
+)
+returns table (day date, rows jsonb)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select r.day,
+         pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(r.model, r.device_id, r.project_id, r.message_count,
+           r.input_tokens, r.output_tokens, r.cached_tokens, r.cost_usd::text, r.local_cost_usd::text,
+           r.cloud_equivalent_usd::text)
+           order by r.model, r.device_id nulls first, r.project_id nulls first)
+    from public.usage_report(p_from, p_to, p_tz, p_project, p_device, p_model) r
+   group by r.day
+   order by r.day
+$$;
+
+revoke execute on function public.usage_report_days(date, date, text, uuid, uuid, text) from public, anon;
+grant execute on function public.usage_report_days(date, date, text, uuid, uuid, text) to authenticated;

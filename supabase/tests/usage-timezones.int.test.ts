@@ -44,7 +44,7 @@ const message = fc.record({
   output: fc.nat(2000),
   speed: fc.option(fc.integer({ min: 1, max: 200 }), { nil: null }),
   ttft: fc.option(fc.nat(3000), { nil: null }),
-  deleted: fc.boolean({ noBias: false }),
+  deleted: fc.boolean(),
 })
 const priceChange = fc.record({
   model: fc.constantFrom("fixture-model", "owner-model", "cloud-reference"),
