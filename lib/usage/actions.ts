@@ -2,7 +2,13 @@
 
 import { revalidatePath } from "next/cache"
 
-import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
+import {
+  fail,
+  formFields,
+  invalid,
+  ok,
+  type ActionResult,
+} from "@/lib/action-result"
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { createClient } from "@/lib/supabase/server"
 
@@ -17,12 +23,17 @@ import {
 
 const FAILED = "Could not save the change. Try again in a moment."
 
+// Forms post FormData; buttons and tests pass plain objects.
+function fieldsOf(input: unknown): unknown {
+  return input instanceof FormData ? formFields(input) : input
+}
+
 /** The reporting timezone is a profile setting; RLS lets a user update only their own. */
 export async function saveReportingTimezone(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ timezone: string }>> {
-  const parsed = timezoneFormSchema.safeParse(input)
+  const parsed = timezoneFormSchema.safeParse(fieldsOf(input))
   if (!parsed.success) return invalid(parsed.error)
   const user = await getCurrentUser()
   const supabase = await createClient()
@@ -49,7 +60,7 @@ export async function saveDevicePrice(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ deviceId: string }>> {
-  const parsed = devicePriceSchema.safeParse(input)
+  const parsed = devicePriceSchema.safeParse(fieldsOf(input))
   if (!parsed.success) return invalid(parsed.error)
   const price = parsed.data
   const user = await getCurrentUser()
@@ -87,7 +98,7 @@ export async function saveModelPrice(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ model: string }>> {
-  const parsed = modelPriceSchema.safeParse(input)
+  const parsed = modelPriceSchema.safeParse(fieldsOf(input))
   if (!parsed.success) return invalid(parsed.error)
   const price = parsed.data
   const user = await getCurrentUser()
@@ -118,7 +129,7 @@ export async function deleteModelPrice(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ id: string }>> {
-  const parsed = modelPriceDeleteSchema.safeParse(input)
+  const parsed = modelPriceDeleteSchema.safeParse(fieldsOf(input))
   if (!parsed.success) return invalid(parsed.error)
   const supabase = await createClient()
   const { data, error } = await supabase
@@ -143,7 +154,7 @@ export async function saveModelReference(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<{ model: string }>> {
-  const parsed = modelReferenceSchema.safeParse(input)
+  const parsed = modelReferenceSchema.safeParse(fieldsOf(input))
   if (!parsed.success) return invalid(parsed.error)
   const { model, reference_model } = parsed.data
   const user = await getCurrentUser()
@@ -175,7 +186,7 @@ export async function saveBudget(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = budgetSchema.safeParse(input)
+  const parsed = budgetSchema.safeParse(fieldsOf(input))
   if (!parsed.success) return invalid(parsed.error)
   const budget = parsed.data
   const user = await getCurrentUser()
