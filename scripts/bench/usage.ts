@@ -59,7 +59,7 @@ async function prepare(url: string) {
       insert into auth.users (id, email, aud, role) values ('${USER_ID}', 'bench@usage.test', 'authenticated', 'authenticated');
       insert into public.devices (id, user_id, name, role)
       select ('3d000000-0000-4000-8000-0000000000' || lpad(i::text, 2, '0'))::uuid, '${USER_ID}', 'bench device ' || i,
-             case when i <= 5 then 'llm_host' else 'workstation' end
+             (case when i <= 5 then 'llm_host' else 'workstation' end)::public.device_role
         from generate_series(1, 10) as i;
       insert into ops.projects (id, name, created_by)
       select ('3b000000-0000-4000-8000-0000000000' || lpad(i::text, 2, '0'))::uuid, 'Bench project ' || i, '${USER_ID}'
