@@ -24,7 +24,7 @@ const TARGET_MESSAGES = Number(process.env.BENCH_USAGE_MESSAGES ?? 1_000_000)
 const MESSAGES_PER_SESSION = 50
 const CHUNK = 100_000
 const LOAD_TIME_LIMIT_MS = 600_000
-const RUNS = 40
+const RUNS = Number(process.env.BENCH_USAGE_RUNS ?? 30)
 const USER_CLAIMS = JSON.stringify({ sub: USER_ID, role: "authenticated", aud: "authenticated" })
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>) {
@@ -186,6 +186,26 @@ async function benchDashboard(url: string) {
           await client.query("select * from public.usage_speeds($1, $2, $3)", [from, to, tz])
         })
       )
+      if (days === 365) {
+        // Where the time goes: the report rows alone, and the speeds alone.
+        const report = await timeRuns(5, () =>
+          asUser(client, () =>
+            client.query("select count(*) from public.usage_report($1, $2, $3)", [
+              minusDays(from, 365),
+              to,
+              tz,
+            ])
+          )
+        )
+        const speeds = await timeRuns(5, () =>
+          asUser(client, () =>
+            client.query("select * from public.usage_speeds($1, $2, $3)", [from, to, tz])
+          )
+        )
+        console.log(
+          `    of which usage_report over both ranges: p50 ${formatMs(median(report))}; usage_speeds: p50 ${formatMs(median(speeds))}`
+        )
+      }
       console.log(
         `  /usage data ${label}: p50 ${formatMs(median(samples))}, p95 ${formatMs(percentile(samples, 95))} (target p95 < 100 ms; ${(median(samples) / yardstickMs).toFixed(1)}x the yardstick)`
       )
