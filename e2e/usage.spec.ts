@@ -43,9 +43,10 @@ test("[usage] the demo user changes the range, the timezone and the stacking, an
     page.getByRole("button", { name: "7 days", exact: true })
   ).toHaveAttribute("aria-pressed", "true")
 
-  await page.getByLabel("Timezone").selectOption("Asia/Kolkata")
-  await expect(page).toHaveURL(/tz=Asia%2FKolkata/)
-  await expect(page.locator("#usage-range")).toContainText("Asia/Kolkata")
+  // A zone whose midnight splits a UTC hour (and whose name every ICU spells the same).
+  await page.getByLabel("Timezone").selectOption("America/St_Johns")
+  await expect(page).toHaveURL(/tz=America%2FSt_Johns/)
+  await expect(page.locator("#usage-range")).toContainText("America/St_Johns")
   await expect(page.getByText("Your reporting timezone")).toBeVisible()
 
   await page.getByRole("button", { name: "By device", exact: true }).click()
@@ -149,7 +150,7 @@ test("[usage] the CSV download matches the table to the cent", async ({
   }
 })
 
-test("[usage] phone layout and accessibility", async ({ page }, testInfo) => {
+test("[usage] phone layout", async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 390, height: 844 })
   await page.goto("/usage?range=30d&tz=UTC")
   await expect(figure(page, "Cost")).toBeVisible()
@@ -158,9 +159,14 @@ test("[usage] phone layout and accessibility", async ({ page }, testInfo) => {
   )
   expect(overflow).toBeLessThanOrEqual(0)
   await snap(page, testInfo, "usage on a phone")
+})
 
-  await page.setViewportSize({ width: 1280, height: 900 })
-  for (const path of ["/usage?range=30d&tz=UTC", "/usage/prices"]) {
+for (const path of ["/usage?range=30d&tz=UTC", "/usage/prices"]) {
+  test(`[usage] axe finds no serious violations on ${path}`, async ({
+    page,
+  }) => {
+    // axe walks a long page; on a shared CI machine that alone can take most of a minute.
+    test.setTimeout(180_000)
     await page.goto(path)
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible()
     const results = await new AxeBuilder({ page }).analyze()
@@ -171,8 +177,7 @@ test("[usage] phone layout and accessibility", async ({ page }, testInfo) => {
     expect(
       serious.map(
         (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
-      ),
-      path
+      )
     ).toEqual([])
-  }
-})
+  })
+}
