@@ -33,7 +33,8 @@ test("[usage] the demo user changes the range, the timezone and the stacking, an
 
   await page.goto("/usage")
   // Without a saved timezone the browser's is put into the URL.
-  await expect(page).toHaveURL(/[?&]tz=/)
+  // After hydration, which a busy machine can take a while to reach.
+  await expect(page).toHaveURL(/[?&]tz=/, { timeout: 30_000 })
   await expect(figure(page, "Cost")).toContainText("$")
   await expect(page.getByText(/No usage in/)).toHaveCount(0)
 

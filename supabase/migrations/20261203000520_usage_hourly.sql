@@ -246,6 +246,7 @@ declare
   lo timestamptz;
   hi timestamptz;
   splits timestamptz[];
+  split_ends timestamptz[];
   scope_rollup text;
   scope_messages text;
 begin
@@ -263,13 +264,22 @@ begin
   lo := (p_from::timestamp at time zone p_tz) - interval '1 hour';
   hi := ((p_to + 1)::timestamp at time zone p_tz) + interval '1 hour';
   -- The UTC hours inside which a local day begins part-way through (none in zones whose
-  -- offset is a whole number of hours): candidates around each local midnight.
+  -- offset is a whole number of hours): only local midnights off the hour are looked at,
+  -- then the hours around each are tested exactly.
   select coalesce(pg_catalog.array_agg(distinct c.hour), '{}')
     into splits
-    from pg_catalog.generate_series(p_from::timestamp, (p_to + 1)::timestamp, interval '1 day') as d(midnight),
-         lateral (select pg_catalog.date_trunc('hour', d.midnight at time zone p_tz, 'UTC') + k * interval '1 hour' as hour
-                    from pg_catalog.generate_series(-1, 1) as k) c
-   where (c.hour at time zone p_tz)::date <> ((c.hour + interval '1 hour' - interval '1 microsecond') at time zone p_tz)::date;
+    from (select d.midnight at time zone p_tz as instant
+            from pg_catalog.generate_series(p_from::timestamp, (p_to + 1)::timestamp, interval '1 day') as d(midnight)) x
+   cross join lateral (
+     select pg_catalog.date_trunc('hour', x.instant, 'UTC') + k * interval '1 hour' as hour
+       from pg_catalog.generate_series(-1, 1) as k) c
+   where x.instant <> pg_catalog.date_trunc('hour', x.instant, 'UTC')
+     and (c.hour at time zone p_tz)::date <> ((c.hour + interval '1 hour' - interval '1 microsecond') at time zone p_tz)::date;
+  -- Each split hour's end, computed here: a bound computed inside the query would be a
+  -- non-leakproof expression that RLS keeps from the index scan.
+  select coalesce(pg_catalog.array_agg(h + interval '1 hour' order by h), '{}'), coalesce(pg_catalog.array_agg(h order by h), '{}')
+    into split_ends, splits
+    from pg_catalog.unnest(splits) as h;
   if p_project is null then
     scope_rollup := 'u.user_id = (select auth.uid())';
     scope_messages := 'm.user_id = (select auth.uid())';
@@ -292,7 +302,7 @@ begin
       union all
       -- Each split hour read from the messages by time (an index range scan per hour).
       select r.*
-        from pg_catalog.unnest($9) as s(hour)
+        from rows from (pg_catalog.unnest($9), pg_catalog.unnest($10)) as s(hour, hour_end)
         cross join lateral (
           select (m.created_at at time zone $3)::date, coalesce(m.model, 'unknown'), m.device_id, m.project_id, 1,
                  m.input_tokens, m.output_tokens, m.cached_tokens, m.cost_usd, m.local_cost_usd,
@@ -300,7 +310,7 @@ begin
                  private.message_generation_seconds(m.output_tokens, m.tokens_per_second)
             from public.cloud_messages m
            where %2$s
-             and m.created_at >= s.hour and m.created_at < s.hour + interval '1 hour'
+             and m.created_at >= s.hour and m.created_at < s.hour_end
              and m.deleted_at is null
              and ($5 is null or m.device_id = $5)
              and ($6 is null or coalesce(m.model, 'unknown') = $6)
@@ -315,7 +325,7 @@ begin
      group by p.day, p.model, p.device_id, p.project_id
      order by p.day, p.model, p.device_id nulls first, p.project_id nulls first
   $q$, scope_rollup, scope_messages)
-  using p_from, p_to, p_tz, p_project, p_device, p_model, lo, hi, splits;
+  using p_from, p_to, p_tz, p_project, p_device, p_model, lo, hi, splits, split_ends;
 end;
 $$;
 
