@@ -275,8 +275,9 @@ begin
        from pg_catalog.generate_series(-1, 1) as k) c
    where x.instant <> pg_catalog.date_trunc('hour', x.instant, 'UTC')
      and (c.hour at time zone p_tz)::date <> ((c.hour + interval '1 hour' - interval '1 microsecond') at time zone p_tz)::date;
-  -- Each split hour's end, computed here: a bound computed inside the query would be a
-  -- non-leakproof expression that RLS keeps from the index scan.
+  -- Each split hour's end, computed here and written into the query as constants: a bound
+  -- computed inside the query, or a parameter of a generic plan, is kept by RLS's security
+  -- barrier from the index, which then scans every message once per split hour.
   select coalesce(pg_catalog.array_agg(h + interval '1 hour' order by h), '{}'), coalesce(pg_catalog.array_agg(h order by h), '{}')
     into split_ends, splits
     from pg_catalog.unnest(splits) as h;
@@ -298,11 +299,11 @@ begin
          and u.hour >= $7 and u.hour < $8
          and ($5 is null or u.device_id = $5)
          and ($6 is null or u.model = $6)
-         and u.hour <> all ($9)
+         and u.hour <> all (%3$L::timestamptz[])
       union all
       -- Each split hour read from the messages by time (an index range scan per hour).
       select r.*
-        from rows from (pg_catalog.unnest($9), pg_catalog.unnest($10)) as s(hour, hour_end)
+        from rows from (pg_catalog.unnest(%3$L::timestamptz[]), pg_catalog.unnest(%4$L::timestamptz[])) as s(hour, hour_end)
         cross join lateral (
           select (m.created_at at time zone $3)::date, coalesce(m.model, 'unknown'), m.device_id, m.project_id, 1,
                  m.input_tokens, m.output_tokens, m.cached_tokens, m.cost_usd, m.local_cost_usd,
@@ -314,6 +315,9 @@ begin
              and m.deleted_at is null
              and ($5 is null or m.device_id = $5)
              and ($6 is null or coalesce(m.model, 'unknown') = $6)
+          -- A fence: the outer day filter pushed in here makes the planner trade the index
+          -- range scan for a scan of every message.
+          offset 0
         ) r
     )
     select p.day, p.model, p.device_id, p.project_id, sum(p.message_count)::bigint,
@@ -324,8 +328,8 @@ begin
      where p.day between $1 and $2
      group by p.day, p.model, p.device_id, p.project_id
      order by p.day, p.model, p.device_id nulls first, p.project_id nulls first
-  $q$, scope_rollup, scope_messages)
-  using p_from, p_to, p_tz, p_project, p_device, p_model, lo, hi, splits, split_ends;
+  $q$, scope_rollup, scope_messages, splits, split_ends)
+  using p_from, p_to, p_tz, p_project, p_device, p_model, lo, hi;
 end;
 $$;
 
