@@ -28,6 +28,8 @@ function figure(page: Page, label: string) {
 test("[usage] the demo user changes the range, the timezone and the stacking, and drills from a model to a session", async ({
   page,
 }, testInfo) => {
+  // Nine navigations through server-rendered pages: more than the default minute on a busy machine.
+  test.setTimeout(150_000)
   const pageErrors: Error[] = []
   page.on("pageerror", (error) => pageErrors.push(error))
 
@@ -91,6 +93,7 @@ test("[usage] the demo user changes the range, the timezone and the stacking, an
 test("[usage] pricing a device by energy shows its local cost and the savings", async ({
   page,
 }) => {
+  test.setTimeout(150_000)
   const url = `/usage?range=30d&tz=UTC&device=${WORK_LAPTOP}`
   await page.goto(url)
   // Unpriced so far: no local cost.

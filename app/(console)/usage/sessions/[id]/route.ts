@@ -1,4 +1,4 @@
-import { NextResponse, type NextRequest } from "next/server"
+import { NextResponse } from "next/server"
 
 import { dbId } from "@/lib/db-id"
 import { createClient } from "@/lib/supabase/server"
@@ -8,7 +8,7 @@ import { createClient } from "@/lib/supabase/server"
  * (`/sessions/<id>#m-<message id>`). RLS decides whether the caller may see it.
  */
 export async function GET(
-  request: NextRequest,
+  _request: Request,
   { params }: { params: Promise<{ id: string }> }
 ) {
   const parsed = dbId.safeParse((await params).id)
@@ -33,8 +33,9 @@ export async function GET(
       { status: 502 }
     )
   }
-  const target = new URL(`/sessions/${parsed.data}`, request.nextUrl.origin)
-  if (data) target.hash = `m-${data.id}`
+  // A relative Location: behind a proxy or on another host name than the one Next sees
+  // (127.0.0.1 vs localhost), an absolute one would leave the session cookie behind.
+  const target = `/sessions/${parsed.data}${data ? `#m-${data.id}` : ""}`
 
-  return NextResponse.redirect(target, 303)
+  return new Response(null, { status: 303, headers: { location: target } })
 }
