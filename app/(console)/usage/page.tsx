@@ -311,12 +311,14 @@ export default async function UsagePage({
                       key={session.id}
                       className="flex flex-wrap items-center justify-between gap-2 p-3 text-sm"
                     >
-                      <Link
+                      {/* A full navigation, not a client one: the route redirects to a #m- fragment, which
+                          a client-side fetch would drop. */}
+                      <a
                         href={`/usage/sessions/${session.id}`}
                         className="min-w-0 truncate font-medium underline-offset-4 hover:underline"
                       >
                         {session.title || "Untitled session"}
-                      </Link>
+                      </a>
                       <span className="text-muted-foreground tabular-nums">
                         {session.model ?? "unknown"} ·{" "}
                         {formatCount(session.message_count)} messages ·{" "}
