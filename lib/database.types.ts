@@ -78,6 +78,7 @@ export type Database = {
           cached_tokens: number
           change_seq: number
           client_id: string | null
+          cloud_equivalent_usd: number
           content: string
           cost_usd: number
           created_at: string
@@ -86,6 +87,7 @@ export type Database = {
           id: string
           input_tokens: number
           last_modified_at: string
+          local_cost_usd: number
           message_index: number
           model: string | null
           output_tokens: number
@@ -107,6 +109,7 @@ export type Database = {
           cached_tokens?: number
           change_seq?: number
           client_id?: string | null
+          cloud_equivalent_usd?: number
           content?: string
           cost_usd?: number
           created_at?: string
@@ -115,6 +118,7 @@ export type Database = {
           id?: string
           input_tokens?: number
           last_modified_at?: string
+          local_cost_usd?: number
           message_index: number
           model?: string | null
           output_tokens?: number
@@ -136,6 +140,7 @@ export type Database = {
           cached_tokens?: number
           change_seq?: number
           client_id?: string | null
+          cloud_equivalent_usd?: number
           content?: string
           cost_usd?: number
           created_at?: string
@@ -144,6 +149,7 @@ export type Database = {
           id?: string
           input_tokens?: number
           last_modified_at?: string
+          local_cost_usd?: number
           message_index?: number
           model?: string | null
           output_tokens?: number
@@ -282,6 +288,57 @@ export type Database = {
           },
         ]
       }
+      device_prices: {
+        Row: {
+          busy_watts: number | null
+          created_at: string
+          device_id: string
+          idle_watts: number | null
+          mode: string
+          updated_at: string
+          usd_per_hour: number | null
+          usd_per_kwh: number | null
+          user_id: string
+        }
+        Insert: {
+          busy_watts?: number | null
+          created_at?: string
+          device_id: string
+          idle_watts?: number | null
+          mode: string
+          updated_at?: string
+          usd_per_hour?: number | null
+          usd_per_kwh?: number | null
+          user_id: string
+        }
+        Update: {
+          busy_watts?: number | null
+          created_at?: string
+          device_id?: string
+          idle_watts?: number | null
+          mode?: string
+          updated_at?: string
+          usd_per_hour?: number | null
+          usd_per_kwh?: number | null
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "device_prices_device_id_fkey"
+            columns: ["device_id"]
+            isOneToOne: true
+            referencedRelation: "devices"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "device_prices_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       devices: {
         Row: {
           app_version: string | null
@@ -397,12 +454,48 @@ export type Database = {
           },
         ]
       }
+      model_references: {
+        Row: {
+          created_at: string
+          id: string
+          model: string
+          reference_model: string
+          updated_at: string
+          user_id: string | null
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          model: string
+          reference_model: string
+          updated_at?: string
+          user_id?: string | null
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          model?: string
+          reference_model?: string
+          updated_at?: string
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "model_references_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       profiles: {
         Row: {
           avatar_url: string | null
           created_at: string
           display_name: string
           id: string
+          timezone: string | null
           updated_at: string
         }
         Insert: {
@@ -410,6 +503,7 @@ export type Database = {
           created_at?: string
           display_name?: string
           id: string
+          timezone?: string | null
           updated_at?: string
         }
         Update: {
@@ -417,12 +511,93 @@ export type Database = {
           created_at?: string
           display_name?: string
           id?: string
+          timezone?: string | null
           updated_at?: string
         }
         Relationships: [
           {
             foreignKeyName: "profiles_id_fkey"
             columns: ["id"]
+            isOneToOne: true
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      usage_budget_alerts: {
+        Row: {
+          budget_id: string
+          created_at: string
+          level: string
+          month: string
+          spent_usd: number
+        }
+        Insert: {
+          budget_id: string
+          created_at?: string
+          level: string
+          month: string
+          spent_usd: number
+        }
+        Update: {
+          budget_id?: string
+          created_at?: string
+          level?: string
+          month?: string
+          spent_usd?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_budget_alerts_budget_id_fkey"
+            columns: ["budget_id"]
+            isOneToOne: false
+            referencedRelation: "usage_budgets"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      usage_budgets: {
+        Row: {
+          created_at: string
+          id: string
+          monthly_tokens: number | null
+          monthly_usd: number
+          project_id: string | null
+          updated_at: string
+          user_id: string | null
+          warn_at_percent: number
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          monthly_tokens?: number | null
+          monthly_usd: number
+          project_id?: string | null
+          updated_at?: string
+          user_id?: string | null
+          warn_at_percent?: number
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          monthly_tokens?: number | null
+          monthly_usd?: number
+          project_id?: string | null
+          updated_at?: string
+          user_id?: string | null
+          warn_at_percent?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_budgets_project_id_fkey"
+            columns: ["project_id"]
+            isOneToOne: true
+            referencedRelation: "projects"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_budgets_user_id_fkey"
+            columns: ["user_id"]
             isOneToOne: true
             referencedRelation: "users"
             referencedColumns: ["id"]
@@ -472,6 +647,68 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "usage_daily_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      usage_hourly: {
+        Row: {
+          cached_tokens: number
+          cloud_equivalent_usd: number
+          cost_usd: number
+          device_id: string | null
+          generation_seconds: number
+          hour: string
+          id: number
+          input_tokens: number
+          local_cost_usd: number
+          message_count: number
+          model: string
+          output_tokens: number
+          project_id: string | null
+          timed_output_tokens: number
+          user_id: string
+        }
+        Insert: {
+          cached_tokens?: number
+          cloud_equivalent_usd?: number
+          cost_usd?: number
+          device_id?: string | null
+          generation_seconds?: number
+          hour: string
+          id?: never
+          input_tokens?: number
+          local_cost_usd?: number
+          message_count?: number
+          model: string
+          output_tokens?: number
+          project_id?: string | null
+          timed_output_tokens?: number
+          user_id: string
+        }
+        Update: {
+          cached_tokens?: number
+          cloud_equivalent_usd?: number
+          cost_usd?: number
+          device_id?: string | null
+          generation_seconds?: number
+          hour?: string
+          id?: never
+          input_tokens?: number
+          local_cost_usd?: number
+          message_count?: number
+          model?: string
+          output_tokens?: number
+          project_id?: string | null
+          timed_output_tokens?: number
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_hourly_user_id_fkey"
             columns: ["user_id"]
             isOneToOne: false
             referencedRelation: "users"
@@ -722,6 +959,21 @@ export type Database = {
           interval_seconds: number
         }[]
       }
+      record_budget_crossings: {
+        Args: {
+          p_tz: string
+        }
+        Returns: {
+          budget_id: string
+          project_id: string
+          monthly_usd: number
+          monthly_tokens: number
+          warn_at_percent: number
+          spent_usd: number
+          spent_tokens: number
+          level: string
+        }[]
+      }
       search_messages: {
         Args: {
           query: string
@@ -754,6 +1006,75 @@ export type Database = {
           status: string
           server_version: number
           reason: string
+        }[]
+      }
+      usage_dashboard: {
+        Args: {
+          p_from: string
+          p_to: string
+          p_tz: string
+          p_project?: string
+          p_device?: string
+          p_model?: string
+          p_stack?: string
+        }
+        Returns: Json
+      }
+      usage_report: {
+        Args: {
+          p_from: string
+          p_to: string
+          p_tz: string
+          p_project?: string
+          p_device?: string
+          p_model?: string
+        }
+        Returns: {
+          day: string
+          model: string
+          device_id: string
+          project_id: string
+          message_count: number
+          input_tokens: number
+          output_tokens: number
+          cached_tokens: number
+          cost_usd: number
+          local_cost_usd: number
+          cloud_equivalent_usd: number
+          timed_output_tokens: number
+          generation_seconds: number
+        }[]
+      }
+      usage_report_days: {
+        Args: {
+          p_from: string
+          p_to: string
+          p_tz: string
+          p_project?: string
+          p_device?: string
+          p_model?: string
+        }
+        Returns: {
+          day: string
+          rows: Json
+        }[]
+      }
+      usage_speeds: {
+        Args: {
+          p_from: string
+          p_to: string
+          p_tz: string
+          p_project?: string
+          p_device?: string
+          p_model?: string
+        }
+        Returns: {
+          model: string
+          device_id: string
+          hours: number
+          p10: number
+          p50: number
+          p90: number
         }[]
       }
     }

@@ -22,6 +22,7 @@ import { Skeleton } from "@/components/ui/skeleton"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { useServerNow } from "@/components/shared/use-server-now"
 import { CommandHint } from "@/components/shell/empty-state"
+import { DevicePriceDialog } from "@/components/usage/device-price-dialog"
 
 import { DeviceActivityList } from "./device-activity"
 import { DeviceFacts } from "./device-facts"
@@ -164,6 +165,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
           <div className="flex flex-wrap gap-2 sm:shrink-0">
             <RenameDeviceDialog userId={userId} device={device} />
             <DeviceSettingsDialog userId={userId} device={device} />
+            <DevicePriceDialog deviceId={device.id} deviceName={device.name} />
             <RevokeDeviceDialog userId={userId} device={device} />
           </div>
         )}

@@ -1,0 +1,158 @@
+"use client"
+
+import * as React from "react"
+import { useRouter } from "next/navigation"
+import { toast } from "sonner"
+
+import { fieldError, formMessage } from "@/lib/action-result"
+import { saveDevicePrice } from "@/lib/usage/actions"
+import { useAction } from "@/lib/use-action"
+import { Button } from "@/components/ui/button"
+import {
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+} from "@/components/ui/field"
+import { FormMessage } from "@/components/ui/form-message"
+import { Input } from "@/components/ui/input"
+
+export type DevicePriceValues = {
+  mode: "hourly" | "energy"
+  usd_per_hour: number | null
+  usd_per_kwh: number | null
+  idle_watts: number | null
+  busy_watts: number | null
+} | null
+
+/**
+ * A device's local price: by the hour, or by energy ($/kWh x watts). Saving re-prices all its
+ * messages in the database before it returns.
+ */
+export function DevicePriceForm({
+  deviceId,
+  deviceName,
+  current,
+  onSaved,
+}: {
+  deviceId: string
+  deviceName: string
+  current: DevicePriceValues
+  onSaved?: () => void
+}) {
+  const router = useRouter()
+  const [mode, setMode] = React.useState<"hourly" | "energy" | "none">(
+    current?.mode ?? "energy"
+  )
+  const { result, formAction, isPending, formRef } = useAction(
+    saveDevicePrice,
+    {
+      onSuccess: () => {
+        toast.success(`${deviceName} priced; its messages are re-priced`)
+        router.refresh()
+        onSaved?.()
+      },
+    }
+  )
+  const id = React.useId()
+
+  return (
+    <form
+      ref={formRef}
+      action={formAction}
+      className="grid gap-3"
+      noValidate
+      aria-busy={isPending}
+    >
+      <input type="hidden" name="device_id" value={deviceId} />
+      <Field>
+        <FieldLabel>How is {deviceName} priced?</FieldLabel>
+        <FieldControl>
+          <select
+            name="mode"
+            value={mode}
+            onChange={(event) => setMode(event.target.value as typeof mode)}
+            className="h-9 w-56 rounded-md border bg-background px-2 text-sm"
+          >
+            <option value="energy">By energy ($/kWh × watts)</option>
+            <option value="hourly">By the hour ($/h)</option>
+            <option value="none">Not priced</option>
+          </select>
+        </FieldControl>
+      </Field>
+      {mode === "hourly" ? (
+        <Field errors={fieldError(result, "usd_per_hour")}>
+          <FieldLabel>Dollars per hour</FieldLabel>
+          <FieldControl>
+            <Input
+              name="usd_per_hour"
+              inputMode="decimal"
+              defaultValue={current?.usd_per_hour ?? ""}
+              className="w-32"
+            />
+          </FieldControl>
+          <FieldDescription>
+            Charged for the time the device spends generating.
+          </FieldDescription>
+          <FieldError />
+        </Field>
+      ) : mode === "energy" ? (
+        <div className="grid gap-3 sm:grid-cols-3">
+          <Field errors={fieldError(result, "usd_per_kwh")}>
+            <FieldLabel>Dollars per kWh</FieldLabel>
+            <FieldControl>
+              <Input
+                name="usd_per_kwh"
+                inputMode="decimal"
+                defaultValue={current?.usd_per_kwh ?? ""}
+              />
+            </FieldControl>
+            <FieldError />
+          </Field>
+          <Field errors={fieldError(result, "busy_watts")}>
+            <FieldLabel>Busy watts</FieldLabel>
+            <FieldControl>
+              <Input
+                name="busy_watts"
+                inputMode="decimal"
+                defaultValue={current?.busy_watts ?? ""}
+              />
+            </FieldControl>
+            <FieldError />
+          </Field>
+          <Field errors={fieldError(result, "idle_watts")}>
+            <FieldLabel>Idle watts</FieldLabel>
+            <FieldControl>
+              <Input
+                name="idle_watts"
+                inputMode="decimal"
+                defaultValue={current?.idle_watts ?? ""}
+              />
+            </FieldControl>
+            <FieldError />
+          </Field>
+        </div>
+      ) : null}
+      <p id={`${id}-how`} className="text-xs text-muted-foreground">
+        Busy time per message = output tokens ÷ tokens per second + time to
+        first token. Idle draw is shown per day on the prices page, never added
+        to a message.
+      </p>
+      <FormMessage tone="error">{formMessage(result)}</FormMessage>
+      {isPending ? (
+        <div role="status" className="text-sm text-muted-foreground">
+          Re-pricing {deviceName}&apos;s messages…
+          <div className="mt-1 h-1 overflow-hidden rounded bg-muted">
+            <div className="h-full w-1/3 animate-pulse bg-primary" />
+          </div>
+        </div>
+      ) : null}
+      <div>
+        <Button type="submit" disabled={isPending}>
+          Save price
+        </Button>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,233 @@
+"use client"
+
+import * as React from "react"
+import { useRouter, useSearchParams } from "next/navigation"
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts"
+
+import { formatCount, formatUsd } from "@/lib/format"
+import { type Stack } from "@/lib/usage/range"
+import { Button } from "@/components/ui/button"
+import {
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "@/components/ui/table"
+
+import { MAX_SERIES, OTHER_COLOUR, SERIES_COLOURS } from "./palette"
+import { usageHref } from "./usage-url"
+
+export type ChartDay = {
+  day: string
+  key: string | null
+  cost: number
+  tokens: number
+}
+
+type Metric = "cost" | "tokens"
+
+/**
+ * Cost or tokens per day stacked by model, device or project: the largest series get their
+ * own colour, the rest are "Other". Every chart has a table view with the same numbers.
+ */
+export function UsageChart({
+  days,
+  allDays,
+  stack,
+  labelOf,
+}: {
+  days: ChartDay[]
+  allDays: string[]
+  stack: Stack
+  labelOf: Record<string, string>
+}) {
+  const router = useRouter()
+  const search = useSearchParams()
+  const [metric, setMetric] = React.useState<Metric>("cost")
+  const [view, setView] = React.useState<"chart" | "table">("chart")
+  const titleId = React.useId()
+
+  const { series, rows } = React.useMemo(() => {
+    const totals = new Map<string, number>()
+    for (const d of days) {
+      const key = d.key ?? "none"
+      totals.set(key, (totals.get(key) ?? 0) + d[metric])
+    }
+    const ranked = [...totals.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k]) => k)
+    const top = ranked.slice(
+      0,
+      ranked.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES
+    )
+    const hasOther = ranked.length > top.length
+    const series = [...top, ...(hasOther ? ["other"] : [])]
+    const byDay = new Map<string, Record<string, number | string>>(
+      allDays.map((day) => [day, { day }])
+    )
+    for (const d of days) {
+      const key = d.key ?? "none"
+      const column = top.includes(key) ? key : "other"
+      const row = byDay.get(d.day)
+      if (row) row[column] = Number(row[column] ?? 0) + d[metric]
+    }
+
+    return { series, rows: [...byDay.values()] }
+  }, [days, allDays, metric])
+
+  const name = (key: string) =>
+    key === "other"
+      ? "Other"
+      : key === "none"
+        ? `No ${stack}`
+        : (labelOf[key] ?? key)
+  const format = (value: number) =>
+    metric === "cost" ? formatUsd(value) : formatCount(value)
+
+  return (
+    <section
+      aria-labelledby={titleId}
+      className="min-w-0 space-y-3 rounded-xl border p-4"
+    >
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id={titleId} className="text-lg font-semibold">
+          {metric === "cost" ? "Cost" : "Tokens"} per day by {stack}
+        </h2>
+        <div className="flex flex-wrap gap-2">
+          <div role="group" aria-label="Measure" className="flex gap-1">
+            {(["cost", "tokens"] as const).map((value) => (
+              <Button
+                key={value}
+                size="sm"
+                variant={metric === value ? "default" : "outline"}
+                aria-pressed={metric === value}
+                onClick={() => setMetric(value)}
+              >
+                {value === "cost" ? "Cost" : "Tokens"}
+              </Button>
+            ))}
+          </div>
+          <div role="group" aria-label="Stack by" className="flex gap-1">
+            {(["model", "device", "project"] as const).map((value) => (
+              <Button
+                key={value}
+                size="sm"
+                variant={stack === value ? "default" : "outline"}
+                aria-pressed={stack === value}
+                onClick={() =>
+                  router.push(usageHref(search.toString(), { stack: value }), {
+                    scroll: false,
+                  })
+                }
+              >
+                By {value}
+              </Button>
+            ))}
+          </div>
+          <Button
+            size="sm"
+            variant="ghost"
+            aria-pressed={view === "table"}
+            onClick={() => setView(view === "chart" ? "table" : "chart")}
+          >
+            {view === "chart" ? "Show as table" : "Show as chart"}
+          </Button>
+        </div>
+      </div>
+      {view === "chart" ? (
+        // The chart is keyboard-reachable (Recharts' accessibilityLayer moves the tooltip
+        // with the arrow keys) and described by its table view.
+        <div className="h-72 w-full" tabIndex={-1}>
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart
+              data={rows}
+              accessibilityLayer
+              aria-label={`${metric === "cost" ? "Cost" : "Tokens"} per day by ${stack}`}
+            >
+              <CartesianGrid
+                strokeDasharray="3 3"
+                stroke="currentColor"
+                strokeOpacity={0.15}
+              />
+              <XAxis
+                dataKey="day"
+                tick={{ fill: "currentColor", fontSize: 11 }}
+                tickFormatter={(d: string) => d.slice(5)}
+                minTickGap={16}
+              />
+              <YAxis
+                tick={{ fill: "currentColor", fontSize: 11 }}
+                tickFormatter={(v: number) => format(v)}
+                width={72}
+              />
+              <Tooltip
+                formatter={(value, key) => [
+                  format(Number(value)),
+                  name(String(key)),
+                ]}
+                contentStyle={{
+                  background: "var(--popover)",
+                  color: "var(--popover-foreground)",
+                  borderColor: "var(--border)",
+                }}
+              />
+              <Legend formatter={(key: string) => name(key)} />
+              {series.map((key, index) => (
+                <Bar
+                  key={key}
+                  dataKey={key}
+                  name={key}
+                  stackId="usage"
+                  fill={
+                    key === "other"
+                      ? OTHER_COLOUR
+                      : SERIES_COLOURS[index % SERIES_COLOURS.length]
+                  }
+                  isAnimationActive={false}
+                />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        </div>
+      ) : (
+        <div className="max-h-96 overflow-auto">
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Day</TableHead>
+                {series.map((key) => (
+                  <TableHead key={key} className="text-right">
+                    {name(key)}
+                  </TableHead>
+                ))}
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {rows.map((row) => (
+                <TableRow key={String(row.day)}>
+                  <TableCell>{String(row.day)}</TableCell>
+                  {series.map((key) => (
+                    <TableCell key={key} className="text-right tabular-nums">
+                      {format(Number(row[key] ?? 0))}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </div>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,207 @@
+"use client"
+
+import * as React from "react"
+import { useRouter, useSearchParams } from "next/navigation"
+import { Download } from "lucide-react"
+
+import { saveReportingTimezone } from "@/lib/usage/actions"
+import {
+  PRESET_LABELS,
+  RANGE_PRESETS,
+  type RangePreset,
+} from "@/lib/usage/range"
+import { Button } from "@/components/ui/button"
+import { Input } from "@/components/ui/input"
+import { Label } from "@/components/ui/label"
+
+import { usageHref } from "./usage-url"
+
+type Option = { value: string; label: string }
+
+export function UsageToolbar({
+  preset,
+  from,
+  to,
+  timezone,
+  timezoneIsSaved,
+  projects,
+  devices,
+  models,
+  selected,
+}: {
+  preset: RangePreset | "custom"
+  from: string
+  to: string
+  timezone: string
+  timezoneIsSaved: boolean
+  projects: Option[]
+  devices: Option[]
+  models: Option[]
+  selected: { project?: string; device?: string; model?: string }
+}) {
+  const router = useRouter()
+  const search = useSearchParams()
+  const [pending, startTransition] = React.useTransition()
+  const zones = React.useMemo(() => {
+    const all = Intl.supportedValuesOf("timeZone")
+
+    return all.includes(timezone) ? all : [timezone, ...all]
+  }, [timezone])
+
+  const go = (changes: Record<string, string | undefined>) =>
+    startTransition(() => router.push(usageHref(search.toString(), changes)))
+
+  const handleTimezone = (value: string) => {
+    startTransition(async () => {
+      // The reporting timezone is a profile setting: saved, then shown.
+      await saveReportingTimezone(null, { timezone: value })
+      router.push(usageHref(search.toString(), { tz: value }))
+    })
+  }
+
+  return (
+    <div className="space-y-3" aria-busy={pending}>
+      <nav aria-label="Date range" className="flex flex-wrap gap-2">
+        {RANGE_PRESETS.map((value) => (
+          <Button
+            key={value}
+            size="sm"
+            variant={preset === value ? "default" : "outline"}
+            aria-pressed={preset === value}
+            onClick={() => go({ range: value, from: undefined, to: undefined })}
+          >
+            {PRESET_LABELS[value]}
+          </Button>
+        ))}
+      </nav>
+      <form
+        className="flex flex-wrap items-end gap-3"
+        onSubmit={(event) => {
+          event.preventDefault()
+          const data = new FormData(event.currentTarget)
+          go({
+            range: "custom",
+            from: String(data.get("from") ?? ""),
+            to: String(data.get("to") ?? ""),
+          })
+        }}
+      >
+        <div className="grid gap-1">
+          <Label htmlFor="usage-from">From</Label>
+          <Input
+            id="usage-from"
+            name="from"
+            type="date"
+            defaultValue={from}
+            key={`f${from}`}
+            required
+            className="w-40"
+          />
+        </div>
+        <div className="grid gap-1">
+          <Label htmlFor="usage-to">To</Label>
+          <Input
+            id="usage-to"
+            name="to"
+            type="date"
+            defaultValue={to}
+            key={`t${to}`}
+            required
+            className="w-40"
+          />
+        </div>
+        <Button type="submit" size="sm" variant="outline">
+          Apply range
+        </Button>
+        <div className="grid gap-1">
+          <Label htmlFor="usage-tz">Timezone</Label>
+          <select
+            id="usage-tz"
+            className="h-9 w-56 rounded-md border bg-background px-2 text-sm"
+            value={timezone}
+            onChange={(event) => handleTimezone(event.target.value)}
+            aria-describedby="usage-tz-note"
+          >
+            {zones.map((zone) => (
+              <option key={zone} value={zone}>
+                {zone}
+              </option>
+            ))}
+          </select>
+          <span id="usage-tz-note" className="text-xs text-muted-foreground">
+            {timezoneIsSaved
+              ? "Your reporting timezone"
+              : "Your browser's timezone"}
+          </span>
+        </div>
+      </form>
+      <div className="flex flex-wrap items-end gap-3">
+        <FilterSelect
+          id="usage-project"
+          label="Project"
+          all="All my usage"
+          options={projects}
+          value={selected.project}
+          onChange={(value) => go({ project: value })}
+        />
+        <FilterSelect
+          id="usage-device"
+          label="Device"
+          all="All devices"
+          options={devices}
+          value={selected.device}
+          onChange={(value) => go({ device: value })}
+        />
+        <FilterSelect
+          id="usage-model"
+          label="Model"
+          all="All models"
+          options={models}
+          value={selected.model}
+          onChange={(value) => go({ model: value })}
+        />
+        <Button asChild size="sm" variant="outline">
+          <a href={usageHref(search.toString(), {}, "/usage/export")} download>
+            <Download aria-hidden="true" />
+            Download CSV
+          </a>
+        </Button>
+      </div>
+    </div>
+  )
+}
+
+function FilterSelect({
+  id,
+  label,
+  all,
+  options,
+  value,
+  onChange,
+}: {
+  id: string
+  label: string
+  all: string
+  options: Option[]
+  value?: string
+  onChange: (value: string | undefined) => void
+}) {
+  return (
+    <div className="grid gap-1">
+      <Label htmlFor={id}>{label}</Label>
+      <select
+        id={id}
+        className="h-9 w-48 max-w-full rounded-md border bg-background px-2 text-sm"
+        value={value ?? ""}
+        onChange={(event) => onChange(event.target.value || undefined)}
+      >
+        <option value="">{all}</option>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}

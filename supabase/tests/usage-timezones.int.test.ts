@@ -1,0 +1,361 @@
+import {
+  createTestDatabase,
+  TEST_ENGINE,
+  type TestDatabase,
+} from "@lmx/supabase-local/testing/test-stack"
+import fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+import { csvRow, type ReportRow } from "@/lib/usage/csv"
+import { toCents, toUnits } from "@/lib/usage/money"
+
+import { DEVICES, FIXTURES_SQL, MISMATCHES_SQL, ROWS, userActor, USERS } from "./core-fixtures"
+import { actAs } from "./rls-harness"
+
+// Property: for any timezone (whole-hour, half-hour and 45-minute offsets, DST at odd
+// hours), any range and any price changes part-way through it, usage_report's rows (what
+// the page sums and the CSV writes) equal the raw messages grouped by local day, and every
+// stored per-message price (cost, local cost, cloud equivalent) equals its from-scratch value.
+const ZONES = [
+  "UTC",
+  "Europe/Berlin",
+  "America/New_York",
+  "America/St_Johns",
+  "Asia/Kolkata",
+  "Asia/Kathmandu",
+  "Australia/Lord_Howe",
+  "Pacific/Chatham",
+  "Pacific/Kiritimati",
+  "America/Santiago",
+] as const
+const SESSIONS = Array.from({ length: 4 }, (_, i) => `2d000000-0000-4000-8000-00000000000${i}`)
+const MODELS = ["fixture-model", "owner-model", "local-llama", null] as const
+const OWNER_DEVICES = [DEVICES.owner, DEVICES.ownerSecond, null] as const
+// 2026-03-01 .. 2026-04-30: spans the March DST changes of both hemispheres.
+const BASE = "2026-03-01T00:00:00Z"
+const SPAN_MINUTES = 61 * 24 * 60
+
+const sqlText = (value: string | null) => (value === null ? "null" : `'${value}'`)
+
+const message = fc.record({
+  session: fc.nat(SESSIONS.length - 1),
+  minute: fc.nat(SPAN_MINUTES),
+  second: fc.nat(59),
+  model: fc.nat(MODELS.length - 1),
+  device: fc.nat(OWNER_DEVICES.length - 1),
+  input: fc.nat(4000),
+  output: fc.nat(2000),
+  speed: fc.option(fc.integer({ min: 1, max: 200 }), { nil: null }),
+  ttft: fc.option(fc.nat(3000), { nil: null }),
+  deleted: fc.boolean(),
+})
+const priceChange = fc.record({
+  model: fc.constantFrom("fixture-model", "owner-model", "cloud-reference"),
+  own: fc.boolean(),
+  minute: fc.nat(SPAN_MINUTES),
+  rate: fc.integer({ min: 0, max: 900 }),
+})
+const deviceChange = fc.record({
+  device: fc.nat(1),
+  hourly: fc.boolean(),
+  rate: fc.integer({ min: 1, max: 500 }),
+  watts: fc.integer({ min: 10, max: 900 }),
+})
+const scenario = fc.record({
+  messages: fc.array(message, { minLength: 20, maxLength: 160 }),
+  // Applied after the messages land, so they re-price what is already rolled up.
+  prices: fc.array(priceChange, { maxLength: 6 }),
+  devices: fc.array(deviceChange, { maxLength: 3 }),
+  mapped: fc.boolean(),
+  zone: fc.constantFrom(...ZONES),
+  from: fc.nat(50),
+  length: fc.integer({ min: 1, max: 45 }),
+  project: fc.boolean(),
+})
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never
+
+const at = (minute: number, second = 0) =>
+  `'${BASE}'::timestamptz + interval '${minute} minutes ${second} seconds'`
+
+function scenarioSql(s: Scenario): string[] {
+  const statements = [
+    `truncate public.cloud_messages, public.usage_daily, public.usage_hourly`,
+    `delete from public.cloud_sessions`,
+    `delete from public.device_prices`,
+    `delete from public.model_references`,
+    `delete from public.model_prices where id not in ('${ROWS.globalPrice}', '${ROWS.ownerPrice}')`,
+    `insert into public.cloud_sessions (id, user_id, title, project_id) values ${SESSIONS.map(
+      (id, n) =>
+        `('${id}', '${USERS.owner}', 'tz ${n}', ${n % 2 === 0 ? `'${ROWS.project}'` : "null"})`
+    ).join(", ")}`,
+  ]
+  if (s.mapped) {
+    statements.push(
+      `insert into public.model_references (user_id, model, reference_model) values (null, 'local-llama', 'cloud-reference')`
+    )
+  }
+  statements.push(`insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, model,
+      input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms, created_at, deleted_at) values
+    ${s.messages
+      .map(
+        (m, i) =>
+          `('${SESSIONS[m.session]}', '${USERS.owner}', ${sqlText(OWNER_DEVICES[m.device] ?? null)}, ${i}, 'assistant',
+            ${sqlText(MODELS[m.model] ?? null)}, ${m.input}, ${m.output}, ${Math.floor(m.input / 3)},
+            ${m.speed ?? "null"}, ${m.ttft ?? "null"}, ${at(m.minute, m.second)}, ${m.deleted ? at(m.minute + 1) : "null"})`
+      )
+      .join(",\n")}`)
+  for (const [step, p] of s.prices.entries()) {
+    const rate = (p.rate / 100).toFixed(2)
+    statements.push(`insert into public.model_prices (user_id, model, input_per_mtok, output_per_mtok, cached_per_mtok, effective_from)
+      values (${p.own ? `'${USERS.owner}'` : "null"}, '${p.model}', ${rate}, ${rate} * 3, ${rate} / 10,
+              ${at(p.minute, step)})`)
+  }
+  for (const d of s.devices) {
+    const device = d.device === 0 ? DEVICES.owner : DEVICES.ownerSecond
+    statements.push(`insert into public.device_prices (device_id, user_id, mode, usd_per_hour, usd_per_kwh, idle_watts, busy_watts)
+      values ('${device}', '${USERS.owner}', '${d.hourly ? "hourly" : "energy"}', ${d.rate / 100}, ${d.rate / 1000}, 20, ${d.watts})
+      on conflict (device_id) do update set mode = excluded.mode, usd_per_hour = excluded.usd_per_hour,
+        usd_per_kwh = excluded.usd_per_kwh, busy_watts = excluded.busy_watts`)
+  }
+
+  return statements
+}
+
+const REPORT_COLUMNS =
+  "day::text, model, device_id::text, project_id::text, message_count::text, input_tokens::text, output_tokens::text, cached_tokens::text, cost_usd::numeric(20,8)::text as cost, local_cost_usd::numeric(20,8)::text as local, cloud_equivalent_usd::numeric(20,8)::text as cloud, timed_output_tokens::text, generation_seconds::numeric(24,6)::text as gen"
+
+// The same rows straight from the messages: local day by the message's own timestamp.
+function rawSql(zone: string, from: string, to: string, project: boolean) {
+  return `select ${REPORT_COLUMNS} from (
+    select (m.created_at at time zone '${zone}')::date as day, coalesce(m.model, 'unknown') as model,
+           m.device_id, m.project_id, count(*) as message_count, sum(m.input_tokens) as input_tokens,
+           sum(m.output_tokens) as output_tokens, sum(m.cached_tokens) as cached_tokens, sum(m.cost_usd) as cost_usd,
+           sum(m.local_cost_usd) as local_cost_usd, sum(m.cloud_equivalent_usd) as cloud_equivalent_usd,
+           coalesce(sum(m.output_tokens) filter (where m.tokens_per_second > 0), 0) as timed_output_tokens,
+           sum(case when m.tokens_per_second > 0 then round(m.output_tokens / m.tokens_per_second::numeric, 6) else 0 end)
+             as generation_seconds
+      from public.cloud_messages m
+     where m.deleted_at is null and ${project ? `m.project_id = '${ROWS.project}'` : `m.user_id = '${USERS.owner}'`}
+       and (m.created_at at time zone '${zone}')::date between '${from}' and '${to}'
+     group by 1, 2, 3, 4) r
+   order by day, model, device_id nulls first, project_id nulls first`
+}
+
+// Per-message prices recomputed from scratch: the local cost formula written out again here
+// (not by calling the function under test) and the cloud equivalent through the mapping.
+const PRICE_MISMATCHES_SQL = `
+select 'local cost' as what, m.id::text as key
+  from public.cloud_messages m
+  left join public.device_prices p on p.device_id = m.device_id
+ where m.local_cost_usd <> coalesce(case when p.device_id is null or not (m.tokens_per_second > 0) then 0
+         when p.mode = 'hourly' then (m.output_tokens / m.tokens_per_second::numeric + coalesce(m.time_to_first_token_ms, 0) / 1000.0) / 3600 * p.usd_per_hour
+         else (m.output_tokens / m.tokens_per_second::numeric + coalesce(m.time_to_first_token_ms, 0) / 1000.0) / 3600 * p.busy_watts / 1000 * p.usd_per_kwh
+       end, 0)::numeric(16, 8)
+union all
+select 'cloud equivalent', m.id::text
+  from public.cloud_messages m
+ where m.cloud_equivalent_usd <> coalesce((
+         select private.message_cost(m.user_id, r.reference_model, m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens)
+           from public.model_references r where r.model = m.model and (r.user_id = m.user_id or r.user_id is null)
+          order by r.user_id is null limit 1), 0)
+`
+
+const day = (offset: number) =>
+  new Date(Date.parse("2026-03-01T00:00:00Z") + offset * 86_400_000).toISOString().slice(0, 10)
+
+describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGINE})`, () => {
+  let database: TestDatabase
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ seedFiles: [] })
+    await database.db.exec(FIXTURES_SQL)
+    await database.db
+      .exec(`insert into public.model_prices (user_id, model, input_per_mtok, output_per_mtok, cached_per_mtok, effective_from)
+      values (null, 'cloud-reference', 2.5, 10, 1.25, '2025-01-01')`)
+  })
+  afterAll(async () => {
+    await database?.dispose()
+  })
+
+  it("for random messages, price changes part-way, timezones and ranges, report = raw messages", async () => {
+    let compared = 0
+    let splitZoneRows = 0
+    const details = await fc.check(
+      fc.asyncProperty(scenario, async (s) => {
+        const from = day(s.from)
+        const to = day(Math.min(s.from + s.length, 61))
+        const { report, raw, mismatches } = await database.db.transaction(async (tx) => {
+          for (const sql of scenarioSql(s)) await tx.query(sql)
+          const mismatches = [
+            ...(await tx.query(MISMATCHES_SQL)).rows,
+            ...(await tx.query(PRICE_MISMATCHES_SQL)).rows,
+          ]
+          const raw = (await tx.query(rawSql(s.zone, from, to, s.project))).rows
+          await actAs(tx, userActor("owner"))
+          const report = (
+            await tx.query(`select ${REPORT_COLUMNS} from public.usage_report($1, $2, $3, $4)`, [
+              from,
+              to,
+              s.zone,
+              s.project ? ROWS.project : null,
+            ])
+          ).rows
+          await tx.exec("reset role")
+
+          return { report, raw, mismatches }
+        })
+        expect(mismatches.slice(0, 5)).toEqual([])
+        expect(report).toEqual(raw)
+        compared += raw.length
+        if (
+          [
+            "Asia/Kolkata",
+            "Asia/Kathmandu",
+            "America/St_Johns",
+            "Pacific/Chatham",
+            "Australia/Lord_Howe",
+          ].includes(s.zone)
+        ) {
+          splitZoneRows += raw.length
+        }
+      }),
+      { numRuns: 60, endOnFailure: true }
+    )
+    if (details.failed) {
+      throw new Error(
+        `report diverged (replay with seed ${details.seed}, path "${details.counterexamplePath}"): ${String(details.errorInstance)}`
+      )
+    }
+    // The runs must have compared real rows, including zones whose midnights split an hour.
+    expect(compared).toBeGreaterThan(100)
+    expect(splitZoneRows).toBeGreaterThan(0)
+  }, 240_000)
+
+  it("the page's figures, the CSV's rows and the raw messages agree to the cent", async () => {
+    let checked = 0
+    const details = await fc.check(
+      fc.asyncProperty(scenario, async (s) => {
+        const from = day(s.from)
+        const to = day(Math.min(s.from + s.length, 61))
+        const project = s.project ? ROWS.project : null
+        const { dashboard, days, raw } = await database.db.transaction(async (tx) => {
+          for (const sql of scenarioSql(s)) await tx.query(sql)
+          const raw = (
+            await tx.query<{ model: string; cost: string; messages: string }>(
+              `select coalesce(m.model, 'unknown') as model, sum(m.cost_usd)::text as cost, count(*)::text as messages
+                 from public.cloud_messages m
+                where m.deleted_at is null and ${project ? `m.project_id = '${project}'` : `m.user_id = '${USERS.owner}'`}
+                  and (m.created_at at time zone '${s.zone}')::date between '${from}' and '${to}'
+                group by 1 order by 1`
+            )
+          ).rows
+          await actAs(tx, userActor("owner"))
+          const dashboard = (
+            await tx.query<{
+              j: { totals: { cost: number; messages: number }; groups: unknown[][] }
+            }>(`select public.usage_dashboard($1, $2, $3, $4) as j`, [from, to, s.zone, project])
+          ).rows[0]!.j
+          const days = (
+            await tx.query<{ day: string; rows: unknown[][] }>(
+              `select day::text, rows from public.usage_report_days($1, $2, $3, $4)`,
+              [from, to, s.zone, project]
+            )
+          ).rows
+          await tx.exec("reset role")
+
+          return { dashboard, days, raw }
+        })
+        // The CSV: the export's own line writer over usage_report_days, read back.
+        const names = { devices: new Map<string, string>(), projects: new Map<string, string>() }
+        const csvByModel = new Map<string, { units: number; messages: number }>()
+        for (const { day: date, rows } of days) {
+          for (const [
+            model,
+            device,
+            proj,
+            messages,
+            input,
+            output,
+            cached,
+            cost,
+            local,
+            cloud,
+          ] of rows as [
+            string,
+            string | null,
+            string | null,
+            number,
+            number,
+            number,
+            number,
+            string,
+            string,
+            string,
+          ][]) {
+            const row: ReportRow = {
+              day: date,
+              model,
+              device_id: device,
+              project_id: proj,
+              message_count: messages,
+              input_tokens: input,
+              output_tokens: output,
+              cached_tokens: cached,
+              cost_usd: cost,
+              local_cost_usd: local,
+              cloud_equivalent_usd: cloud,
+            }
+            const cells = csvRow(row, names).trim().split(",")
+            const entry = csvByModel.get(cells[1]!) ?? { units: 0, messages: 0 }
+            entry.units += toUnits(cells[10]!)
+            entry.messages += Number(cells[6])
+            csvByModel.set(cells[1]!, entry)
+          }
+        }
+        const pageByModel = new Map(
+          dashboard.groups
+            .filter((g) => g[0] === "model")
+            .map((g) => [String(g[1]), { cost: Number(g[8]), messages: Number(g[4]) }])
+        )
+        expect([...csvByModel.keys()].sort()).toEqual(raw.map((r) => r.model))
+        expect([...pageByModel.keys()].sort()).toEqual(raw.map((r) => r.model))
+        for (const r of raw) {
+          const csv = csvByModel.get(r.model)!
+          const page = pageByModel.get(r.model)!
+          // Exact to the 1e-8 dollar, so certainly to the cent.
+          expect(csv.units).toBe(toUnits(r.cost))
+          expect(toCents(page.cost)).toBe(toCents(r.cost))
+          expect(csv.messages).toBe(Number(r.messages))
+          expect(page.messages).toBe(Number(r.messages))
+          checked++
+        }
+        const rawTotal = raw.reduce((sum, r) => sum + toUnits(r.cost), 0)
+        expect(toUnits(dashboard.totals.cost)).toBe(rawTotal)
+      }),
+      { numRuns: 25, endOnFailure: true }
+    )
+    if (details.failed) {
+      throw new Error(
+        `page, CSV and messages diverged (replay with seed ${details.seed}, path "${details.counterexamplePath}"): ${String(details.errorInstance)}`
+      )
+    }
+    expect(checked).toBeGreaterThan(20)
+  }, 240_000)
+
+  it("refuses an unknown timezone and an inverted range with a clear error", async () => {
+    await expect(
+      database.db.transaction(async (tx) => {
+        await actAs(tx, userActor("owner"))
+        await tx.query(
+          `select * from public.usage_report('2026-03-01', '2026-03-02', 'Mars/Olympus')`
+        )
+      })
+    ).rejects.toThrow(/unknown timezone/)
+    await expect(
+      database.db.transaction(async (tx) => {
+        await actAs(tx, userActor("owner"))
+        await tx.query(`select * from public.usage_report('2026-03-05', '2026-03-02', 'UTC')`)
+      })
+    ).rejects.toThrow(/must end on or after/)
+  })
+})
