@@ -165,15 +165,20 @@ export async function checkBudgets(
 }
 
 const nameSchema = z.object({ id: dbId, name: z.string() })
+const projectNameSchema = nameSchema.extend({ slug: z.string() })
 
-/** Names for the ids the report returns: the caller's devices and their projects. */
+/**
+ * Names for the ids the report returns: the caller's devices and their projects, and the
+ * projects' slugs (the header's project switcher puts `?project=<slug>` in the URL).
+ */
 export async function getUsageNames(supabase: Client): Promise<{
   devices: Map<string, string>
   projects: Map<string, string>
+  projectSlugs: Map<string, string>
 }> {
   const [devices, projects] = await Promise.all([
     supabase.from("devices").select("id, name").limit(500),
-    supabase.schema("ops").from("projects").select("id, name").limit(500),
+    supabase.schema("ops").from("projects").select("id, name, slug").limit(500),
   ])
   if (devices.error) throw new Error(`getUsageNames: ${devices.error.message}`)
   if (projects.error)
@@ -188,9 +193,15 @@ export async function getUsageNames(supabase: Client): Promise<{
     ),
     projects: new Map(
       z
-        .array(nameSchema)
+        .array(projectNameSchema)
         .parse(projects.data)
         .map((p) => [p.id, p.name])
+    ),
+    projectSlugs: new Map(
+      z
+        .array(projectNameSchema)
+        .parse(projects.data)
+        .map((p) => [p.slug, p.id])
     ),
   }
 }
@@ -198,24 +209,12 @@ export async function getUsageNames(supabase: Client): Promise<{
 /** `?project=` holds an id or a slug (the project switcher's); null when it names none of the caller's. */
 export function resolveProject(
   value: string | undefined,
-  projects: Map<string, string>
+  names: { projects: Map<string, string>; projectSlugs: Map<string, string> }
 ): string | null {
   if (!value) return null
-  if (projects.has(value)) return value
-  const wanted = value.toLowerCase()
-  for (const [id, name] of projects) {
-    if (slugify(name) === wanted) return id
-  }
+  if (names.projects.has(value)) return value
 
-  return null
-}
-
-export function slugify(name: string): string {
-  return name
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
+  return names.projectSlugs.get(value.toLowerCase()) ?? null
 }
 
 /** A local date's midnight in a timezone as an instant (for filters on timestamps). */

@@ -95,7 +95,7 @@ export default async function UsagePage({
   const timezone = search.tz ?? savedTimezone ?? "UTC"
   const range = resolveRange(search, timezone)
   const before = previousRange(range)
-  const projectId = resolveProject(search.project, names.projects)
+  const projectId = resolveProject(search.project, names)
   const filters = {
     projectId,
     deviceId: search.device ?? null,

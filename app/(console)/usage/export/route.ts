@@ -34,7 +34,7 @@ export async function GET(request: NextRequest) {
   const timezone = search.tz ?? savedTimezone ?? "UTC"
   const range = resolveRange(search, timezone)
   const filters = {
-    projectId: resolveProject(search.project, names.projects),
+    projectId: resolveProject(search.project, names),
     deviceId: search.device ?? null,
     model: search.model ?? null,
   }

@@ -31,10 +31,7 @@ export default async function PricesPage() {
   const user = await getCurrentUser()
   const supabase = await createClient()
   const [{ prices, references, devices, budgets }, projects] =
-    await Promise.all([
-      getPricesPage(supabase),
-      listProjects(supabase, { userId: user.id }),
-    ])
+    await Promise.all([getPricesPage(supabase), listProjects(supabase)])
   const models = [...new Set(prices.map((p) => p.model))].sort()
   const ownReferenceFor = new Map(
     references.filter((r) => r.user_id).map((r) => [r.model, r.reference_model])
@@ -43,7 +40,7 @@ export default async function PricesPage() {
     (r) => r.user_id || !ownReferenceFor.has(r.model)
   )
   const administered = projects.filter(
-    (p) => p.role === "owner" || p.role === "admin"
+    (p) => p.my_role === "owner" || p.my_role === "admin"
   )
 
   return (
