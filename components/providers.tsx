@@ -3,8 +3,8 @@
 import * as React from "react"
 import { QueryClientProvider } from "@tanstack/react-query"
 import { ThemeProvider } from "next-themes"
-import { z } from "zod"
 import { NuqsAdapter } from "nuqs/adapters/next/app"
+import { z } from "zod"
 
 import { getQueryClient } from "@/lib/query-client"
 import { Toaster } from "@/components/ui/sonner"
