@@ -150,13 +150,26 @@ async function expectNoSidewaysScroll(
   label: string
 ) {
   await snap(page, testInfo, label)
-  const widths = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    viewport: window.innerWidth,
-  }))
+  const widths = await page.evaluate(() => {
+    // The deepest visible element reaching past the window: what to fix when this fails.
+    let culprit = ""
+    for (const element of document.body.querySelectorAll("*")) {
+      const box = element.getBoundingClientRect()
+      if (box.width === 0 || box.right <= window.innerWidth + 0.5) continue
+      const classes =
+        typeof element.className === "string" ? element.className : ""
+      culprit = `<${element.tagName.toLowerCase()} class="${classes.slice(0, 120)}"> right edge ${Math.round(box.right)} px: "${(element.textContent ?? "").trim().slice(0, 60)}"`
+    }
+
+    return {
+      scroll: document.documentElement.scrollWidth,
+      viewport: window.innerWidth,
+      culprit,
+    }
+  })
   expect(
     widths.scroll,
-    `${label}: the page is ${widths.scroll} px wide in a ${widths.viewport} px window`
+    `${label}: the page is ${widths.scroll} px wide in a ${widths.viewport} px window; ${widths.culprit}`
   ).toBeLessThanOrEqual(widths.viewport)
 }
 

@@ -75,9 +75,10 @@ test("[sessions] a paired machine syncs LM Studio and Open WebUI chats into the 
     // without a reload.
     const titles = [...LMSTUDIO_TITLES, ...OPENWEBUI_TITLES]
     for (const title of titles) {
-      await expect(page.getByText(title, { exact: true })).toBeVisible({
-        timeout: 20_000,
-      })
+      // The list renders a table and phone cards; the one this window shows.
+      await expect(
+        page.getByText(title, { exact: true }).filter({ visible: true })
+      ).toBeVisible({ timeout: 20_000 })
     }
     await snap(page, testInfo, "1 sessions synced")
 

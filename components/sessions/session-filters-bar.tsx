@@ -63,6 +63,16 @@ export function SessionFiltersBar({
     filters.model && !options?.models.includes(filters.model)
       ? [...(options?.models ?? []), filters.model]
       : (options?.models ?? [])
+  // Each trigger names its value itself: Radix's SelectValue learns an item's text only once
+  // the items have rendered in the browser, so server-rendered triggers would be blank.
+  const deviceLabel = filters.device
+    ? (devices.find((device) => device.id === filters.device)?.name ??
+      "Another device")
+    : "All devices"
+  const projectLabel = filters.project
+    ? (projects.find((project) => project.id === filters.project)?.name ??
+      "Another project")
+    : "All projects"
   const narrowed =
     filters.device ||
     filters.model ||
@@ -85,7 +95,9 @@ export function SessionFiltersBar({
           onValueChange={(value) => onChange({ device: pick(value) })}
         >
           <SelectTrigger id={`${id}-device`} className="w-44">
-            <SelectValue />
+            <SelectValue>
+              <span className="truncate">{deviceLabel}</span>
+            </SelectValue>
           </SelectTrigger>
           <SelectContent>
             <SelectItem value={ALL}>All devices</SelectItem>
@@ -104,7 +116,9 @@ export function SessionFiltersBar({
           onValueChange={(value) => onChange({ model: pick(value) })}
         >
           <SelectTrigger id={`${id}-model`} className="w-52">
-            <SelectValue />
+            <SelectValue>
+              <span className="truncate">{filters.model ?? "All models"}</span>
+            </SelectValue>
           </SelectTrigger>
           <SelectContent>
             <SelectItem value={ALL}>All models</SelectItem>
@@ -123,7 +137,9 @@ export function SessionFiltersBar({
           onValueChange={(value) => onChange({ project: pick(value) })}
         >
           <SelectTrigger id={`${id}-project`} className="w-44">
-            <SelectValue />
+            <SelectValue>
+              <span className="truncate">{projectLabel}</span>
+            </SelectValue>
           </SelectTrigger>
           <SelectContent>
             <SelectItem value={ALL}>All projects</SelectItem>
@@ -144,7 +160,7 @@ export function SessionFiltersBar({
           }
         >
           <SelectTrigger id={`${id}-tools`} className="w-44">
-            <SelectValue />
+            <SelectValue>{TOOL_LABELS[filters.tools]}</SelectValue>
           </SelectTrigger>
           <SelectContent>
             {Object.entries(TOOL_LABELS).map(([value, label]) => (

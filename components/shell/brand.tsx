@@ -6,13 +6,17 @@ import { cn } from "@/lib/utils"
 
 export function Brand({
   className,
+  nameClassName,
   ...props
-}: Omit<React.ComponentProps<typeof Link>, "href">) {
+}: Omit<React.ComponentProps<typeof Link>, "href"> & {
+  /** Where space is short the name may hide visually; it stays the link's accessible name. */
+  nameClassName?: string
+}) {
   return (
     <Link
       href="/devices"
       className={cn(
-        "flex items-center gap-2 rounded-md font-semibold tracking-tight outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50",
+        "flex min-w-0 items-center gap-2 rounded-md font-semibold tracking-tight outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50",
         className
       )}
       {...props}
@@ -20,7 +24,7 @@ export function Brand({
       <span className="flex size-7 items-center justify-center rounded-md bg-primary text-primary-foreground">
         <Cpu className="size-4" aria-hidden="true" />
       </span>
-      LMX Console
+      <span className={cn("truncate", nameClassName)}>LMX Console</span>
     </Link>
   )
 }

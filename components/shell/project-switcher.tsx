@@ -64,14 +64,14 @@ function ProjectSelect({ pathname }: { pathname: string }) {
   }
 
   return (
-    <label className="flex items-center gap-2 text-sm">
+    <label className="flex min-w-0 items-center gap-2 text-sm">
       <span className="sr-only sm:not-sr-only sm:text-muted-foreground">
         Project
       </span>
       <select
         value={current}
         onChange={handleChange}
-        className="h-8 max-w-40 rounded-md border border-input bg-transparent px-2 text-sm dark:bg-input/30"
+        className="h-8 max-w-32 min-w-0 rounded-md border border-input bg-transparent px-2 text-sm sm:max-w-40 dark:bg-input/30"
       >
         <option value="">All projects</option>
         {projects.map((project) => (

@@ -21,8 +21,10 @@ export function SiteHeader({
       {...props}
     >
       <MobileNav />
-      <Brand className="md:hidden" />
-      <div className="ml-auto flex items-center gap-1">
+      {/* On a phone the project switcher (Sessions, Runs, Usage) needs the room: the name
+          hides below 400 px, the logo stays. */}
+      <Brand className="md:hidden" nameClassName="max-[400px]:sr-only" />
+      <div className="ml-auto flex min-w-0 items-center gap-1">
         <ProjectSwitcher />
         <ThemeToggle />
         <UserMenu user={user} />

@@ -182,7 +182,17 @@ export function UsageChart({
                   borderColor: "var(--border)",
                 }}
               />
-              <Legend formatter={(key: string) => name(key)} />
+              {/* Names of any length: cut short, whole on hover, so the legend never widens the page. */}
+              <Legend
+                formatter={(key: string) => (
+                  <span
+                    className="inline-block max-w-[14rem] truncate align-bottom"
+                    title={name(key)}
+                  >
+                    {name(key)}
+                  </span>
+                )}
+              />
               {series.map((key, index) => (
                 <Bar
                   key={key}

@@ -3,7 +3,7 @@ import Link from "next/link"
 import { ChartColumn } from "lucide-react"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
-import { formatCount, formatUsd } from "@/lib/format"
+import { formatCount, formatQuantity, formatUsd } from "@/lib/format"
 import { createClient } from "@/lib/supabase/server"
 import {
   derive,
@@ -319,10 +319,17 @@ export default async function UsagePage({
                       >
                         {session.title || "Untitled session"}
                       </a>
-                      <span className="text-muted-foreground tabular-nums">
-                        {session.model ?? "unknown"} ·{" "}
-                        {formatCount(session.message_count)} messages ·{" "}
-                        {formatUsd(session.cost_usd)}
+                      <span className="flex max-w-full min-w-0 items-center gap-1 text-muted-foreground tabular-nums">
+                        <span
+                          className="min-w-0 truncate"
+                          title={session.model ?? undefined}
+                        >
+                          {session.model ?? "unknown model"}
+                        </span>
+                        <span className="shrink-0">
+                          · {formatQuantity(session.message_count, "message")} ·{" "}
+                          {formatUsd(session.cost_usd)}
+                        </span>
                       </span>
                     </li>
                   ))}
@@ -333,7 +340,10 @@ export default async function UsagePage({
         )}
         <div className="grid gap-6 lg:grid-cols-2">
           {analytics ? (
-            <section aria-labelledby="usage-overview" className="space-y-2">
+            <section
+              aria-labelledby="usage-overview"
+              className="min-w-0 space-y-2"
+            >
               <h2 id="usage-overview" className="text-lg font-semibold">
                 All time
               </h2>
@@ -346,7 +356,7 @@ export default async function UsagePage({
                   ["Active days (30 d)", String(analytics.active_days_30d)],
                   ["Top model", analytics.top_model ?? "—"],
                 ].map(([label, value]) => (
-                  <div key={label} className="rounded-xl border p-3">
+                  <div key={label} className="min-w-0 rounded-xl border p-3">
                     <dt className="text-xs text-muted-foreground">{label}</dt>
                     <dd className="truncate font-semibold" title={value}>
                       {value}
@@ -356,12 +366,17 @@ export default async function UsagePage({
               </dl>
             </section>
           ) : null}
-          <section aria-labelledby="usage-activity" className="space-y-2">
+          <section
+            aria-labelledby="usage-activity"
+            className="min-w-0 space-y-2"
+          >
             <h2 id="usage-activity" className="text-lg font-semibold">
               Recent activity
             </h2>
             {activity.length === 0 ? (
-              <p className="text-sm text-muted-foreground">Nothing yet.</p>
+              <p className="text-sm text-muted-foreground">
+                No activity recorded yet.
+              </p>
             ) : (
               <ul className="divide-y rounded-xl border text-sm">
                 {activity.map((item) => (
