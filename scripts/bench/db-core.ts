@@ -233,7 +233,7 @@ async function loadMessages(url: string) {
       `  load: ${(total - PUSH_MESSAGES * 3).toLocaleString("en")} messages through the triggers in ${seconds.toFixed(1)} s${total < TARGET_MESSAGES ? " (time limit reached)" : ""}`
     )
     await client.query(
-      "analyze public.cloud_messages; analyze public.usage_daily; analyze public.cloud_sessions"
+      "analyze public.cloud_messages; analyze public.usage_hourly; analyze public.cloud_sessions"
     )
 
     return total

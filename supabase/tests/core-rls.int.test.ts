@@ -134,7 +134,7 @@ const STATEMENTS: Record<string, Record<string, string>> = {
     "delete:override": `delete from public.model_prices where id = '${ROWS.ownerPrice}'`,
   },
   "public.usage_daily": {
-    select: `select id from public.usage_daily where user_id = '${O}'`,
+    select: `select user_id from public.usage_daily where user_id = '${O}'`,
     insert: `insert into public.usage_daily (user_id, day, model) values ('${O}', current_date, 'forged')`,
     update: `update public.usage_daily set message_count = 99 where user_id = '${O}'`,
     delete: `delete from public.usage_daily where user_id = '${O}'`,
