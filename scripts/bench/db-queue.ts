@@ -235,7 +235,7 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
     }
 
     record({
-      name: "db.queue.claims_per_s",
+      name: "db-queue.claims_per_s",
       label: "claims/s, whole queue",
       value: claimed.rate,
       unit: "claims/s",
@@ -245,7 +245,7 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
     })
     claimed.fifths.forEach((rate, i) => {
       record({
-        name: `db.queue.claims_per_s.fifth_${i + 1}`,
+        name: `db-queue.claims_per_s.fifth_${i + 1}`,
         label: `claims/s, fifth ${i + 1} of the queue`,
         value: rate,
         unit: "claims/s",
@@ -255,7 +255,7 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
       })
     })
     record({
-      name: "db.queue.double_claims",
+      name: "db-queue.double_claims",
       label: "double claims",
       value: claimed.claims - claimed.unique + row.reclaimed,
       unit: "runs",

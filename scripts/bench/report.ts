@@ -9,7 +9,7 @@ import os from "node:os"
 import path from "node:path"
 
 export type Figure = {
-  /** Unique across benches, prefixed with the bench: "db.sync_push.10000". */
+  /** Unique across benches, prefixed with the bench script: "db-core.sync_push.10000_messages". */
   name: string
   value: number
   unit: string
