@@ -178,6 +178,142 @@ create trigger cloud_messages_price_local
   ))
   execute function private.cloud_messages_price_local();
 
+-- The hourly rollup's triggers (20261203000520_usage_hourly.sql) with
+-- private.message_generation_seconds written out: a SQL function with a SET clause is never
+-- inlined, and PostgreSQL plans its body again on every call, so summing it over a
+-- 10,000-message statement cost more than the rest of the trigger. Same expression, same
+-- numbers; the function stays for usage_report.
+create or replace function private.usage_hourly_add_insert()
+returns trigger language plpgsql security definer set search_path = ''
+as $$
+begin
+  insert into public.usage_hourly as u
+    (user_id, hour, model, device_id, project_id, message_count, input_tokens, output_tokens,
+     cached_tokens, cost_usd, local_cost_usd, cloud_equivalent_usd, timed_output_tokens, generation_seconds)
+  select n.user_id, pg_catalog.date_trunc('hour', n.created_at, 'UTC'), coalesce(n.model, 'unknown'),
+         n.device_id, n.project_id, count(*), sum(n.input_tokens), sum(n.output_tokens),
+         sum(n.cached_tokens), sum(n.cost_usd), sum(n.local_cost_usd), sum(n.cloud_equivalent_usd),
+         coalesce(sum(n.output_tokens) filter (where n.tokens_per_second > 0), 0),
+         sum(case when n.tokens_per_second > 0
+              then pg_catalog.round(n.output_tokens / n.tokens_per_second::numeric, 6) else 0 end)
+    from new_rows n
+   where n.deleted_at is null
+   group by 1, 2, 3, 4, 5
+  on conflict on constraint usage_hourly_key do update
+    set message_count = u.message_count + excluded.message_count,
+        input_tokens = u.input_tokens + excluded.input_tokens,
+        output_tokens = u.output_tokens + excluded.output_tokens,
+        cached_tokens = u.cached_tokens + excluded.cached_tokens,
+        cost_usd = u.cost_usd + excluded.cost_usd,
+        local_cost_usd = u.local_cost_usd + excluded.local_cost_usd,
+        cloud_equivalent_usd = u.cloud_equivalent_usd + excluded.cloud_equivalent_usd,
+        timed_output_tokens = u.timed_output_tokens + excluded.timed_output_tokens,
+        generation_seconds = u.generation_seconds + excluded.generation_seconds;
+  return null;
+end;
+$$;
+
+create or replace function private.usage_hourly_add_update()
+returns trigger language plpgsql security definer set search_path = ''
+as $$
+declare
+  emptied bigint[];
+begin
+  with deltas as (
+    select n.user_id, pg_catalog.date_trunc('hour', n.created_at, 'UTC') as hour,
+           coalesce(n.model, 'unknown') as model, n.device_id, n.project_id, 1 as messages,
+           n.input_tokens as input, n.output_tokens as output, n.cached_tokens as cached,
+           n.cost_usd as cost, n.local_cost_usd as local_cost, n.cloud_equivalent_usd as cloud,
+           case when n.tokens_per_second > 0 then n.output_tokens else 0 end as timed,
+           case when n.tokens_per_second > 0
+              then pg_catalog.round(n.output_tokens / n.tokens_per_second::numeric, 6) else 0 end as gen
+      from new_rows n where n.deleted_at is null
+    union all
+    select o.user_id, pg_catalog.date_trunc('hour', o.created_at, 'UTC'), coalesce(o.model, 'unknown'),
+           o.device_id, o.project_id, -1, -o.input_tokens, -o.output_tokens, -o.cached_tokens,
+           -o.cost_usd, -o.local_cost_usd, -o.cloud_equivalent_usd,
+           case when o.tokens_per_second > 0 then -o.output_tokens else 0 end,
+           -case when o.tokens_per_second > 0
+              then pg_catalog.round(o.output_tokens / o.tokens_per_second::numeric, 6) else 0 end
+      from old_rows o where o.deleted_at is null
+  ),
+  summed as (
+    select d.user_id, d.hour, d.model, d.device_id, d.project_id, sum(d.messages) as messages,
+           sum(d.input) as input, sum(d.output) as output, sum(d.cached) as cached, sum(d.cost) as cost,
+           sum(d.local_cost) as local_cost, sum(d.cloud) as cloud, sum(d.timed) as timed, sum(d.gen) as gen
+      from deltas d
+     group by 1, 2, 3, 4, 5
+    having sum(d.messages) <> 0 or sum(d.input) <> 0 or sum(d.output) <> 0 or sum(d.cached) <> 0
+        or sum(d.cost) <> 0 or sum(d.local_cost) <> 0 or sum(d.cloud) <> 0 or sum(d.timed) <> 0
+        or sum(d.gen) <> 0
+  ),
+  applied as (
+    insert into public.usage_hourly as u
+      (user_id, hour, model, device_id, project_id, message_count, input_tokens, output_tokens,
+       cached_tokens, cost_usd, local_cost_usd, cloud_equivalent_usd, timed_output_tokens, generation_seconds)
+    select s.user_id, s.hour, s.model, s.device_id, s.project_id, s.messages, s.input, s.output,
+           s.cached, s.cost, s.local_cost, s.cloud, s.timed, s.gen
+      from summed s
+    on conflict on constraint usage_hourly_key do update
+      set message_count = u.message_count + excluded.message_count,
+          input_tokens = u.input_tokens + excluded.input_tokens,
+          output_tokens = u.output_tokens + excluded.output_tokens,
+          cached_tokens = u.cached_tokens + excluded.cached_tokens,
+          cost_usd = u.cost_usd + excluded.cost_usd,
+          local_cost_usd = u.local_cost_usd + excluded.local_cost_usd,
+          cloud_equivalent_usd = u.cloud_equivalent_usd + excluded.cloud_equivalent_usd,
+          timed_output_tokens = u.timed_output_tokens + excluded.timed_output_tokens,
+          generation_seconds = u.generation_seconds + excluded.generation_seconds
+    returning u.id, u.message_count
+  )
+  select pg_catalog.array_agg(a.id) into emptied from applied a where a.message_count = 0;
+  -- A second statement: rows changed by a data-modifying CTE are invisible to its outer query.
+  delete from public.usage_hourly u where u.id = any (emptied);
+  return null;
+end;
+$$;
+
+create or replace function private.usage_hourly_add_delete()
+returns trigger language plpgsql security definer set search_path = ''
+as $$
+declare
+  emptied bigint[];
+begin
+  with summed as (
+    select o.user_id, pg_catalog.date_trunc('hour', o.created_at, 'UTC') as hour,
+           coalesce(o.model, 'unknown') as model, o.device_id, o.project_id, count(*) as messages,
+           sum(o.input_tokens) as input, sum(o.output_tokens) as output, sum(o.cached_tokens) as cached,
+           sum(o.cost_usd) as cost, sum(o.local_cost_usd) as local_cost, sum(o.cloud_equivalent_usd) as cloud,
+           coalesce(sum(o.output_tokens) filter (where o.tokens_per_second > 0), 0) as timed,
+           sum(case when o.tokens_per_second > 0
+              then pg_catalog.round(o.output_tokens / o.tokens_per_second::numeric, 6) else 0 end) as gen
+      from old_rows o
+     where o.deleted_at is null
+     group by 1, 2, 3, 4, 5
+  ),
+  applied as (
+    update public.usage_hourly u
+       set message_count = u.message_count - s.messages,
+           input_tokens = u.input_tokens - s.input,
+           output_tokens = u.output_tokens - s.output,
+           cached_tokens = u.cached_tokens - s.cached,
+           cost_usd = u.cost_usd - s.cost,
+           local_cost_usd = u.local_cost_usd - s.local_cost,
+           cloud_equivalent_usd = u.cloud_equivalent_usd - s.cloud,
+           timed_output_tokens = u.timed_output_tokens - s.timed,
+           generation_seconds = u.generation_seconds - s.gen
+      from summed s
+     where u.user_id = s.user_id and u.hour = s.hour and u.model = s.model
+       and u.device_id is not distinct from s.device_id
+       and u.project_id is not distinct from s.project_id
+    returning u.id, u.message_count
+  )
+  select pg_catalog.array_agg(a.id) into emptied from applied a where a.message_count = 0;
+  delete from public.usage_hourly u where u.id = any (emptied);
+  return null;
+end;
+$$;
+
 -- Redefines public.sync_push (20261203000110_sync_push_reasons.sql): its batch insert also
 -- writes local_cost_usd and cloud_equivalent_usd. Nothing else changes.
 create or replace function public.sync_push(batch jsonb)
@@ -361,6 +497,14 @@ begin
       end as verdict
       from compared c
   ),
+  -- Each model's reference cloud model (the caller's own mapping first), once per batch.
+  references_used as (
+    select distinct on (r.model) r.model, r.reference_model
+      from public.model_references r
+     where r.model in (select c.model from classified c)
+       and (r.user_id = caller or r.user_id is null)
+     order by r.model, r.user_id is null
+  ),
   -- Owner, project and price for the whole batch at once (the message trigger does not run
   -- while lmx.trusted_message_write is on). Same pricing rule as private.message_cost.
   priced as (
@@ -376,37 +520,32 @@ begin
          order by p.user_id is null, p.effective_from desc
          limit 1
       ), 0)::numeric(16, 8) as cost,
-      -- private.message_local_cost and private.message_cloud_equivalent, inlined.
-      coalesce((
-        select case p.mode
-                 when 'hourly' then (c.output_tokens / c.tokens_per_second::numeric
-                   + coalesce(c.time_to_first_token_ms, 0) / 1000.0) / 3600 * p.usd_per_hour
-                 else (c.output_tokens / c.tokens_per_second::numeric
-                   + coalesce(c.time_to_first_token_ms, 0) / 1000.0) / 3600 * p.busy_watts / 1000 * p.usd_per_kwh
-               end
-          from public.device_prices p
-         where p.device_id = caller_device
-           and c.tokens_per_second > 0
-      ), 0)::numeric(16, 8) as local_cost,
-      coalesce((
-        select coalesce((
-                 select ((c.input_tokens - c.cached_tokens) * p.input_per_mtok
-                         + c.cached_tokens * p.cached_per_mtok
-                         + c.output_tokens * p.output_per_mtok) / 1000000
-                   from public.model_prices p
-                  where p.model = r.reference_model
-                    and (p.user_id = caller or p.user_id is null)
-                    and p.effective_from <= c.written_at
-                  order by p.user_id is null, p.effective_from desc
-                  limit 1
-               ), 0)::numeric(16, 8)
-          from public.model_references r
-         where r.model = c.model
-           and (r.user_id = caller or r.user_id is null)
-         order by r.user_id is null
-         limit 1
-      ), 0)::numeric(16, 8) as cloud_equivalent
+      -- private.message_local_cost and private.message_cloud_equivalent, inlined, with the
+      -- device's price and each model's reference looked up once for the batch.
+      coalesce(case when c.tokens_per_second > 0 then
+        case dp.mode
+          when 'hourly' then (c.output_tokens / c.tokens_per_second::numeric
+            + coalesce(c.time_to_first_token_ms, 0) / 1000.0) / 3600 * dp.usd_per_hour
+          else (c.output_tokens / c.tokens_per_second::numeric
+            + coalesce(c.time_to_first_token_ms, 0) / 1000.0) / 3600 * dp.busy_watts / 1000 * dp.usd_per_kwh
+        end
+      end, 0)::numeric(16, 8) as local_cost,
+      coalesce(case when rf.reference_model is not null then
+        coalesce((
+          select ((c.input_tokens - c.cached_tokens) * p.input_per_mtok
+                  + c.cached_tokens * p.cached_per_mtok
+                  + c.output_tokens * p.output_per_mtok) / 1000000
+            from public.model_prices p
+           where p.model = rf.reference_model
+             and (p.user_id = caller or p.user_id is null)
+             and p.effective_from <= c.written_at
+           order by p.user_id is null, p.effective_from desc
+           limit 1
+        ), 0)::numeric(16, 8)
+      end, 0)::numeric(16, 8) as cloud_equivalent
       from classified c
+      left join public.device_prices dp on dp.device_id = caller_device
+      left join references_used rf on rf.model = c.model
      where c.verdict = 'apply:'
   ),
   written as (
