@@ -604,56 +604,6 @@ export type Database = {
           },
         ]
       }
-      usage_daily: {
-        Row: {
-          cached_tokens: number
-          cost_usd: number
-          day: string
-          device_id: string | null
-          id: number
-          input_tokens: number
-          message_count: number
-          model: string
-          output_tokens: number
-          project_id: string | null
-          user_id: string
-        }
-        Insert: {
-          cached_tokens?: number
-          cost_usd?: number
-          day: string
-          device_id?: string | null
-          id?: never
-          input_tokens?: number
-          message_count?: number
-          model: string
-          output_tokens?: number
-          project_id?: string | null
-          user_id: string
-        }
-        Update: {
-          cached_tokens?: number
-          cost_usd?: number
-          day?: string
-          device_id?: string | null
-          id?: never
-          input_tokens?: number
-          message_count?: number
-          model?: string
-          output_tokens?: number
-          project_id?: string | null
-          user_id?: string
-        }
-        Relationships: [
-          {
-            foreignKeyName: "usage_daily_user_id_fkey"
-            columns: ["user_id"]
-            isOneToOne: false
-            referencedRelation: "users"
-            referencedColumns: ["id"]
-          },
-        ]
-      }
       usage_hourly: {
         Row: {
           cached_tokens: number
@@ -809,6 +759,21 @@ export type Database = {
           output_tokens: number | null
           project_id: string | null
           project_name: string | null
+        }
+        Relationships: []
+      }
+      usage_daily: {
+        Row: {
+          cached_tokens: number | null
+          cost_usd: number | null
+          day: string | null
+          device_id: string | null
+          input_tokens: number | null
+          message_count: number | null
+          model: string | null
+          output_tokens: number | null
+          project_id: string | null
+          user_id: string | null
         }
         Relationships: []
       }
@@ -1403,6 +1368,21 @@ export type Database = {
           },
         ]
       }
+      run_queue_state: {
+        Row: {
+          generation: number
+          singleton: boolean
+        }
+        Insert: {
+          generation?: number
+          singleton?: boolean
+        }
+        Update: {
+          generation?: number
+          singleton?: boolean
+        }
+        Relationships: []
+      }
       runs: {
         Row: {
           attempts: number
@@ -1830,6 +1810,14 @@ export type Database = {
       }
       claim_next_run: {
         Args: {
+          p_project_id?: string
+          p_lease_seconds?: number
+        }
+        Returns: Database["ops"]["Tables"]["runs"]["Row"][]
+      }
+      claim_next_runs: {
+        Args: {
+          p_limit: number
           p_project_id?: string
           p_lease_seconds?: number
         }

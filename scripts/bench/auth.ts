@@ -9,6 +9,7 @@ import { AUTH_FIXTURE_MIGRATIONS } from "@lmx/supabase-local/testing/auth"
 import { createClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -120,6 +121,20 @@ async function main() {
     }
     const ratio = median(user.samples) / median(claims.samples)
     console.log(`  getClaims() is ${ratio.toFixed(1)}x faster than getUser() at the median`)
+    record({
+      name: "auth.get_claims.median",
+      label: "getClaims() median (yardstick: the getUser() round trip)",
+      value: median(claims.samples),
+      unit: "ms",
+      yardstick: median(user.samples),
+    })
+    record({
+      name: "auth.sign_in.median",
+      label: "password sign-in median (yardstick: refresh)",
+      value: median(signIn.samples),
+      unit: "ms",
+      yardstick: median(refresh.samples),
+    })
   } finally {
     await stack.stop()
   }

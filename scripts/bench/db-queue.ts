@@ -1,8 +1,12 @@
 // The run queue's claim rate on Postgres: 8 workers (each its own connection and device
-// token) claim one run at a time, each claim a transaction as PostgREST runs it, until
-// 100,000 queued runs are gone or the time bound is reached (leases of an hour, so none
-// lapses mid-run and every run is claimed once). Prints claims/s, per-claim
-// latency and the double-claim check. Usage: DATABASE_URL=… tsx scripts/bench/db-queue.ts
+// token) claim one run at a time (or BENCH_QUEUE_BATCH at a time through
+// ops.claim_next_runs), each claim a transaction as PostgREST runs it, until the queued runs
+// are gone or the time bound is reached (leases of an hour, so none lapses mid-run and every
+// run is claimed once). The yardstick, in the same run: the same 8 connections draining a
+// table of the same shape (columns, checks, indexes) with a plain
+// `update … (select … for no key update skip locked)` claim. Both print claims/s per fifth of
+// the queue, since a queue that slows as it drains shows only at its end.
+// Usage: DATABASE_URL=… tsx scripts/bench/db-queue.ts (BENCH_QUEUE_RUNS, default 100,000).
 import { randomBytes } from "node:crypto"
 import path from "node:path"
 import { pathToFileURL } from "node:url"
@@ -11,11 +15,13 @@ import { openDatabase } from "@lmx/supabase-local/db/open"
 import { prepareDatabase } from "@lmx/supabase-local/migrate"
 import pg from "pg"
 
+import { record, sizeFromEnv } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
 const WORKERS = 8
-const RUNS = 100_000
+const RUNS = sizeFromEnv("BENCH_QUEUE_RUNS", 100_000)
+const BATCH = sizeFromEnv("BENCH_QUEUE_BATCH", 1)
 const TIME_LIMIT_MS = 180_000
 
 const USER_ID = "0a000000-0000-4000-8000-0000000000b1"
@@ -51,6 +57,14 @@ async function prepare(url: string) {
         select '${PROJECT_ID}', '${WORKFLOW_ID}', now() - make_interval(secs => ${RUNS} - n)
         from generate_series(1, ${RUNS}) as n;
       analyze ops.runs;
+      -- The yardstick's table: the same columns, checks and indexes, no triggers or policies.
+      -- Its claim reads the textbook queue index, whatever index ops.runs claims through.
+      create table public.bench_plain_runs (like ops.runs including defaults including constraints including indexes);
+      create index bench_plain_runs_queue_idx on public.bench_plain_runs (priority desc, queued_at, id) where status = 'queued';
+      insert into public.bench_plain_runs (project_id, workflow_id, queued_at)
+        select '${PROJECT_ID}', '${WORKFLOW_ID}', now() - make_interval(secs => ${RUNS} - n)
+        from generate_series(1, ${RUNS}) as n;
+      analyze public.bench_plain_runs;
     `)
   } finally {
     await db.close()
@@ -59,31 +73,28 @@ async function prepare(url: string) {
 
 type WorkerResult = { ids: string[]; latencies: number[]; finishedAt: number[]; errors: number }
 
-async function work(url: string, index: number, deadline: number): Promise<WorkerResult> {
+async function work(
+  url: string,
+  index: number,
+  deadline: number,
+  sqlFor: (index: number) => string
+): Promise<WorkerResult> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
-  const claims = JSON.stringify({
-    sub: USER_ID,
-    role: "authenticated",
-    aud: "authenticated",
-    device_id: deviceId(index),
-  })
-  // One round trip per claim: the same statements PostgREST sends, as one simple query.
-  const sql = `begin;
-    select set_config('request.jwt.claims', '${claims}', true);
-    set local role authenticated;
-    select id from ops.claim_next_run(null, 3600);
-    commit;`
+  const sql = sqlFor(index)
   const result: WorkerResult = { ids: [], latencies: [], finishedAt: [], errors: 0 }
   try {
     while (performance.now() < deadline) {
       const started = performance.now()
       const replies = (await client.query(sql)) as unknown as pg.QueryResult<{ id: string }>[]
-      result.latencies.push(performance.now() - started)
-      const id = replies[3]?.rows[0]?.id
-      if (!id) break
-      result.ids.push(id)
-      result.finishedAt.push(performance.now())
+      const at = performance.now()
+      result.latencies.push(at - started)
+      const rows = replies.find((reply) => reply.fields?.[0]?.name === "id")?.rows ?? []
+      if (rows.length === 0) break
+      for (const row of rows) {
+        result.ids.push(row.id)
+        result.finishedAt.push(at)
+      }
     }
   } catch (error) {
     result.errors += 1
@@ -95,36 +106,87 @@ async function work(url: string, index: number, deadline: number): Promise<Worke
   return result
 }
 
-// What this machine does at all right now: the same 8 connections committing a one-row
-// insert each (asynchronously, as a claim commits), for a few seconds. Claims can only
-// approach this rate; on a shared, loaded machine it says how much of the gap is the machine.
-async function measureReference(url: string): Promise<number> {
-  await withAdmin(url, (client) =>
-    client.query(
-      "create table public.bench_reference (id bigint generated always as identity primary key, at timestamptz default now())"
-    )
-  )
-  const until = performance.now() + 5000
-  const counts = await Promise.all(
-    Array.from({ length: WORKERS }, async () => {
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      let n = 0
-      try {
-        while (performance.now() < until) {
-          await client.query(
-            "begin; set local synchronous_commit = off; insert into public.bench_reference default values; commit;"
-          )
-          n += 1
-        }
-      } finally {
-        await client.end()
-      }
-      return n
-    })
-  )
+// One round trip per claim: the same statements PostgREST sends, as one simple query.
+function functionClaim(index: number): string {
+  const claims = JSON.stringify({
+    sub: USER_ID,
+    role: "authenticated",
+    aud: "authenticated",
+    device_id: deviceId(index),
+  })
+  const call =
+    BATCH === 1
+      ? "select id from ops.claim_next_run(null, 3600)"
+      : `select id from ops.claim_next_runs(${BATCH}, null, 3600)`
+  return `begin;
+    select set_config('request.jwt.claims', '${claims}', true);
+    set local role authenticated;
+    ${call};
+    commit;`
+}
 
-  return counts.reduce((a, b) => a + b, 0) / 5
+// The yardstick: the textbook claim on a table of the same shape, committed asynchronously
+// as the function's claim is.
+function plainClaim(index: number): string {
+  return `begin;
+    set local synchronous_commit = off;
+    update public.bench_plain_runs r
+       set status = 'claimed', claimed_by = '${deviceId(index)}', claimed_at = now(),
+           lease_expires_at = now() + interval '1 hour', attempts = r.attempts + 1
+      from (select id from public.bench_plain_runs
+             where status = 'queued'
+             order by priority desc, queued_at, id
+             limit ${BATCH}
+               for no key update skip locked) c
+     where r.id = c.id
+    returning r.id;
+    commit;`
+}
+
+type Drain = {
+  claims: number
+  unique: number
+  elapsedMs: number
+  rate: number
+  fifths: number[]
+  latencies: number[]
+  perWorker: number[]
+  errors: number
+  timedOut: boolean
+}
+
+async function drain(url: string, sqlFor: (index: number) => string): Promise<Drain> {
+  const started = performance.now()
+  const deadline = started + TIME_LIMIT_MS
+  const results = await Promise.all(
+    Array.from({ length: WORKERS }, (_, i) => work(url, i, deadline, sqlFor))
+  )
+  const elapsedMs = performance.now() - started
+  const ids = results.flatMap((r) => r.ids)
+  // Whether the rate holds as the queue drains (a queue index full of claimed entries
+  // would slow every later claim down).
+  const times = results.flatMap((r) => r.finishedAt).sort((a, b) => a - b)
+  const fifth = Math.floor(times.length / 5)
+  const fifths =
+    fifth === 0
+      ? []
+      : [0, 1, 2, 3, 4].map((i) => {
+          const from = i === 0 ? started : times[i * fifth - 1]!
+          const to = times[Math.min(times.length, (i + 1) * fifth) - 1]!
+          return fifth / ((to - from) / 1000)
+        })
+
+  return {
+    claims: ids.length,
+    unique: new Set(ids).size,
+    elapsedMs,
+    rate: ids.length / (elapsedMs / 1000),
+    fifths,
+    latencies: results.flatMap((r) => r.latencies),
+    perWorker: results.map((r) => r.ids.length),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    timedOut: performance.now() >= deadline,
+  }
 }
 
 export async function runDbQueueBench(databaseUrl: string): Promise<void> {
@@ -134,29 +196,18 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
   url.pathname = `/${name}`
   try {
     console.log(
-      `db-queue: ${WORKERS} workers claiming ${RUNS.toLocaleString("en")} runs one at a time`
+      `db-queue: ${WORKERS} workers claiming ${RUNS.toLocaleString("en")} runs ${BATCH === 1 ? "one at a time" : `${BATCH} at a time`}`
     )
     const setupStarted = performance.now()
     await prepare(url.toString())
     console.log(
-      `  setup (migrations + ${RUNS.toLocaleString("en")} queued runs): ${formatMs(performance.now() - setupStarted)}`
+      `  setup (migrations + 2 × ${RUNS.toLocaleString("en")} queued runs): ${formatMs(performance.now() - setupStarted)}`
     )
 
-    const reference = await measureReference(url.toString())
-    console.log(
-      `  reference: ${WORKERS} connections committing one-row inserts: ${reference.toFixed(0)}/s`
-    )
+    // The yardstick first: its table then has the same age and the same autovacuum chances.
+    const plain = await drain(url.toString(), plainClaim)
+    const claimed = await drain(url.toString(), functionClaim)
 
-    const started = performance.now()
-    const deadline = started + TIME_LIMIT_MS
-    const results = await Promise.all(
-      Array.from({ length: WORKERS }, (_, i) => work(url.toString(), i, deadline))
-    )
-    const elapsedMs = performance.now() - started
-
-    const ids = results.flatMap((r) => r.ids)
-    const unique = new Set(ids)
-    const latencies = results.flatMap((r) => r.latencies)
     const stats = await withAdmin(url.toString(), (client) =>
       client.query<{ claimed: number; reclaimed: number; queued: number }>(
         `select count(*) filter (where status = 'claimed')::int as claimed,
@@ -166,31 +217,54 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
       )
     )
     const row = stats.rows[0]!
-    const rate = ids.length / (elapsedMs / 1000)
 
-    console.log(
-      `  claims: ${ids.length.toLocaleString("en")} in ${(elapsedMs / 1000).toFixed(2)} s${performance.now() >= deadline ? " (time limit reached)" : ""}`
-    )
-    console.log(`  claims/s: ${rate.toFixed(0)} (target ≥ 2,000)`)
-    console.log(
-      `  per claim: p50 ${formatMs(median(latencies))}, p95 ${formatMs(percentile(latencies, 95))}, p99 ${formatMs(percentile(latencies, 99))}`
-    )
-    console.log(`  per worker: ${results.map((r) => r.ids.length).join(", ")}`)
-    // Whether the rate holds as the queue drains (a queue index full of claimed entries
-    // would slow every later claim down).
-    const times = results.flatMap((r) => r.finishedAt).sort((a, b) => a - b)
-    const fifth = Math.floor(times.length / 5)
-    const rates = [0, 1, 2, 3, 4].map((i) => {
-      const from = i === 0 ? started : times[i * fifth - 1]!
-      const to = times[Math.min(times.length, (i + 1) * fifth) - 1]!
-      return (fifth / ((to - from) / 1000)).toFixed(0)
+    for (const [label, run] of [
+      ["plain claim (yardstick)", plain],
+      ["ops.claim_next_run" + (BATCH === 1 ? "" : `s(${BATCH})`), claimed],
+    ] as const) {
+      console.log(
+        `  ${label}: ${run.claims.toLocaleString("en")} claims in ${(run.elapsedMs / 1000).toFixed(2)} s${run.timedOut ? " (time limit reached)" : ""}, ${run.rate.toFixed(0)}/s`
+      )
+      console.log(
+        `    per call: p50 ${formatMs(median(run.latencies))}, p95 ${formatMs(percentile(run.latencies, 95))}, p99 ${formatMs(percentile(run.latencies, 99))}; per worker: ${run.perWorker.join(", ")}`
+      )
+      console.log(
+        `    claims/s by fifth of the queue: ${run.fifths.map((r) => r.toFixed(0)).join(", ")}`
+      )
+      if (run.errors > 0) console.log(`    worker errors: ${run.errors}`)
+    }
+
+    record({
+      name: "db-queue.claims_per_s",
+      label: "claims/s, whole queue",
+      value: claimed.rate,
+      unit: "claims/s",
+      yardstick: plain.rate,
+      target: "≥ 2,000/s and ≥ 60% of the plain claim",
+      check: (value, ratio) => value >= 2000 && (ratio ?? 0) >= 0.6,
     })
-    if (fifth > 0) console.log(`  claims/s by fifth of the queue: ${rates.join(", ")}`)
+    claimed.fifths.forEach((rate, i) => {
+      record({
+        name: `db-queue.claims_per_s.fifth_${i + 1}`,
+        label: `claims/s, fifth ${i + 1} of the queue`,
+        value: rate,
+        unit: "claims/s",
+        yardstick: plain.fifths[i] ?? null,
+        target: "≥ 2,000/s and ≥ 60% of the plain claim",
+        check: (value, ratio) => value >= 2000 && (ratio ?? 0) >= 0.6,
+      })
+    })
+    record({
+      name: "db-queue.double_claims",
+      label: "double claims",
+      value: claimed.claims - claimed.unique + row.reclaimed,
+      unit: "runs",
+      target: "0",
+      check: (value) => value === 0,
+    })
     console.log(
-      `  double claims: ${ids.length - unique.size} seen by workers; in the database ${row.claimed.toLocaleString("en")} claimed, ${row.reclaimed} claimed more than once, ${row.queued} still queued`
+      `  in the database: ${row.claimed.toLocaleString("en")} claimed, ${row.reclaimed} claimed more than once, ${row.queued} still queued`
     )
-    const errors = results.reduce((sum, r) => sum + r.errors, 0)
-    if (errors > 0) console.log(`  worker errors: ${errors}`)
   } finally {
     await withAdmin(databaseUrl, (admin) =>
       admin.query(`drop database if exists ${name} with (force)`)

@@ -13,6 +13,7 @@ import { openDatabase } from "@lmx/supabase-local/db/open"
 import { prepareDatabase } from "@lmx/supabase-local/migrate"
 import pg from "pg"
 
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -153,6 +154,18 @@ async function bench(url: string) {
       console.log(
         `  ${sample.label}: ${rows} rows, p50 ${formatMs(median(samples))}, p95 ${formatMs(p95)} (${(p95 / yardstickP95).toFixed(1)}x the yardstick; target p95 < 100 ms)`
       )
+      record({
+        name: `projects.${sample.label
+          .replace(/[^a-z0-9]+/gi, "_")
+          .toLowerCase()
+          .replace(/^_|_$/g, "")}.p95`,
+        label: `${sample.label} p95`,
+        value: p95,
+        unit: "ms",
+        yardstick: yardstickP95,
+        target: "p95 < 100 ms",
+        check: (value) => value < 100,
+      })
     }
   } finally {
     await client.end()

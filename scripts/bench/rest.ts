@@ -17,6 +17,7 @@ import { loadSchemaCache } from "@lmx/supabase-local/rest/schema-cache"
 import { startLocalStack, type LocalStack } from "@lmx/supabase-local/stack"
 import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
 
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -266,6 +267,18 @@ export function printResults(engine: string, results: CaseResult[]) {
         `   direct median ${formatMs(r.direct.median).padStart(9)}  p95 ${formatMs(r.direct.p95).padStart(9)}` +
         `   ratio ${r.ratio.toFixed(2)}×`
     )
+    record({
+      name: `rest.${engine}.${r.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "_")
+        .replace(/^_|_$/g, "")}.median`,
+      label: `  ${r.name}: REST median, yardstick the same SQL`,
+      value: r.rest.median,
+      unit: "ms",
+      yardstick: r.direct.median,
+      target: engine === "postgres" ? "ratio ≤ 2 (issue #19: ≤ 1.5)" : null,
+      check: engine === "postgres" ? (_value, ratio) => (ratio ?? Infinity) <= 2 : undefined,
+    })
   }
 }
 

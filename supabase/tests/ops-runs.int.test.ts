@@ -248,6 +248,63 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     expect(await call(devWorker, "select id from ops.claim_next_run()")).toEqual([])
   })
 
+  // A claim starts its scan where the connection's last claim stopped (20261203013000):
+  // a run that enters the queue ahead of that place must still come first.
+  it("keeps queue order when a run enters ahead of where the last claim stopped", async () => {
+    const queue = async (priority: number) =>
+      (
+        await call<{ id: string }>(developer, "select id from ops.queue_run($1, '{}', $2)", [
+          ROWS.workflow,
+          priority,
+        ])
+      )[0]!.id
+    const claim = async () =>
+      (await call<{ id: string }>(devWorker, "select id from ops.claim_next_run()"))[0]?.id
+    const first = await queue(0)
+    const second = await queue(0)
+    const third = await queue(0)
+    expect(await claim()).toBe(first)
+
+    // A higher priority, queued after the claim.
+    const urgent = await queue(5)
+    expect(await claim()).toBe(urgent)
+    expect(await claim()).toBe(second)
+
+    // A claimed run put back in the queue keeps its old place, ahead of the last claim.
+    await database.db.query("update ops.runs set status = 'queued' where id = $1", [first])
+    expect(await claim()).toBe(first)
+    expect(await claim()).toBe(third)
+    expect(await claim()).toBeUndefined()
+  })
+
+  it("claims several runs at once in queue order, each fenced and leased", async () => {
+    const ids: string[] = []
+    for (const priority of [0, 0, 3, 0]) {
+      const [run] = await call<{ id: string }>(
+        developer,
+        "select id from ops.queue_run($1, '{}', $2)",
+        [ROWS.workflow, priority]
+      )
+      ids.push(run!.id)
+    }
+    const claimed = await call<{ id: string; status: string; claimed_by: string }>(
+      devWorker,
+      "select id, status, claimed_by from ops.claim_next_runs(3, null, 120)"
+    )
+    expect(claimed.map((r) => r.id)).toEqual([ids[2], ids[0], ids[1]])
+    expect(new Set(claimed.map((r) => `${r.status} ${r.claimed_by}`))).toEqual(
+      new Set([`claimed ${DEVICES.developer}`])
+    )
+    expect(await call(devWorker, "select id from ops.claim_next_runs(3)")).toEqual([{ id: ids[3] }])
+    expect(await call(viewerWorker, "select id from ops.claim_next_runs(3)")).toEqual([])
+    expect((await failure(devWorker, "select ops.claim_next_runs(0)")).message).toBe(
+      "A worker claims between 1 and 100 runs at a time"
+    )
+    expect((await failure(developer, "select ops.claim_next_runs(2)")).message).toBe(
+      "Only a paired device that is not revoked can claim runs"
+    )
+  })
+
   it("runs a whole run: start, batched numbered logs, events, artifacts, completion", async () => {
     await call(developer, "select ops.queue_run($1)", [ROWS.workflow])
     const [claimed] = await call<{ id: string }>(devWorker, "select id from ops.claim_next_run()")
