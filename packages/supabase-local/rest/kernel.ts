@@ -263,10 +263,16 @@ export async function execute(
         async query<Row>(sql: string, params: unknown[] = []) {
           if (used) throw new Error("one-shot requests run a single statement")
           used = true
-          return rs.db.script<Row>(
-            `${settingsStatement(requestSettings(rs, rc))};\n${inlineParams(sql, params)}`,
-            options
-          )
+          const script = `${settingsStatement(requestSettings(rs, rc))};\n${inlineParams(sql, params)}`
+          // A NUL ends a simple-protocol message's text early; sent as a bound parameter it gets
+          // Postgres's own answer (22021) instead.
+          if (script.includes("\0")) {
+            return rs.db.transaction(async (tx) => {
+              await tx.query(SETTINGS_SQL, [JSON.stringify(requestSettings(rs, rc))])
+              return tx.query<Row>(sql, params)
+            }, options)
+          }
+          return rs.db.script<Row>(script, options)
         },
         async exec() {
           throw new Error("one-shot requests run a single statement")
