@@ -15,6 +15,7 @@ import { prepareDatabase } from "@lmx/supabase-local/migrate"
 import pg from "pg"
 
 import { record, sizeFromEnv } from "./report"
+import { VARIANT_SQL, type Variant } from "./session-check"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -343,6 +344,35 @@ async function benchDashboard(url: string, total: number) {
     }
     console.log(
       `  the same query's execution time in the database, 50 runs: p50 ${formatMs(median(server))}, p95 ${formatMs(percentile(server, 95))}`
+    )
+
+    // The session check's cost (#17, "Signing out everywhere"): the same request with a token
+    // naming a live session, private.is_device_request() swapped between its body before the
+    // check and the one with it, in rounds, in this one run.
+    const SESSION_ID = "3a000000-0000-4000-8000-0000000000a1"
+    await client.query(
+      `insert into auth.sessions (id, user_id, created_at) values ('${SESSION_ID}', '${USER_ID}', now())`
+    )
+    const sessionRequest = request.replace(
+      USER_CLAIMS,
+      JSON.stringify({ ...JSON.parse(USER_CLAIMS), session_id: SESSION_ID })
+    )
+    const bySession: Record<Variant, number[]> = { without: [], with: [] }
+    for (let round = 0; round < 4; round++) {
+      for (const variant of ["without", "with"] as const) {
+        await client.query(VARIANT_SQL[variant])
+        for (let run = 0; run < 50; run++) {
+          const started = performance.now()
+          const replies = (await client.query(sessionRequest)) as unknown as pg.QueryResult[]
+          bySession[variant].push(performance.now() - started)
+          if ((replies[3]?.rowCount ?? 0) !== days) throw new Error("the session check hid rows")
+        }
+      }
+    }
+    await client.query(VARIANT_SQL.with)
+    console.log(
+      `  session check, usage_by_day with a live session_id, 200 requests each: without p50 ${formatMs(median(bySession.without))} p95 ${formatMs(percentile(bySession.without, 95))}, ` +
+        `with p50 ${formatMs(median(bySession.with))} p95 ${formatMs(percentile(bySession.with, 95))}, ratio ${(median(bySession.with) / median(bySession.without)).toFixed(2)}×`
     )
 
     const plan = await asUser(() =>

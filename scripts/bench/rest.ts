@@ -18,12 +18,15 @@ import { startLocalStack, type LocalStack } from "@lmx/supabase-local/stack"
 import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
 
 import { record } from "./report"
+import { SESSION_IS_GONE, VARIANT_SQL, WITHOUT_SESSION_CHECK, type Variant } from "./session-check"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
 const POSTGRES_URL =
   process.env.DATABASE_URL || "postgres://postgres:postgres@127.0.0.1:5432/postgres"
 const ITEMS = 20_000
+const NOTE_USER = "5e000000-0000-4000-8000-000000000001"
+const NOTE_SESSION = "5e000000-0000-4000-8000-0000000000a1"
 
 const BENCH_SCHEMA = `
 create table public.bench_authors (id int primary key, name text not null, country text);
@@ -48,6 +51,22 @@ insert into public.bench_items (id, author_id, title, price, tags, created_at)
   select i, (i % 500) + 1, 'item ' || i, (i % 1000) / 10.0, array['a', 'b'],
     '2025-01-01'::timestamptz + i * interval '1 minute'
   from generate_series(1, ${ITEMS}) i;
+
+-- A signed-in user's own rows behind a policy shaped as the console's are, calling the real
+-- session helper (see session-check.ts), for the session check's before/after.
+create schema if not exists private;
+${WITHOUT_SESSION_CHECK}
+${SESSION_IS_GONE}
+insert into auth.users (id, email, aud, role) values ('${NOTE_USER}', 'bench@rest.test', 'authenticated', 'authenticated');
+insert into auth.sessions (id, user_id, created_at) values ('${NOTE_SESSION}', '${NOTE_USER}', now());
+create table public.bench_notes (id int primary key, user_id uuid not null, title text not null);
+alter table public.bench_notes enable row level security;
+create policy "own notes" on public.bench_notes for select to authenticated
+  using (user_id = (select auth.uid()) and not (select private.is_device_request()));
+grant select on public.bench_notes to authenticated;
+insert into public.bench_notes
+  select i, case when i % 2 = 0 then '${NOTE_USER}'::uuid else gen_random_uuid() end, 'note ' || i
+  from generate_series(1, 2000) i;
 `
 
 export type CaseResult = {
@@ -223,8 +242,65 @@ async function benchCases(stack: LocalStack): Promise<BenchCase[]> {
   ]
 }
 
+export type SessionCheckResult = {
+  without: { median: number; p95: number }
+  with: { median: number; p95: number }
+  ratio: number
+}
+
+/**
+ * The session check's cost (#17, "Signing out everywhere"): a signed-in user's 25-row page
+ * behind the console's policy shape, with private.is_device_request() swapped between its body
+ * before the check and the one with it, in rounds, in this one run.
+ */
+async function benchSessionCheck(stack: LocalStack): Promise<SessionCheckResult> {
+  const now = Math.floor(Date.now() / 1000)
+  const token = await stack.keys.signAccessToken({
+    sub: NOTE_USER,
+    role: "authenticated",
+    aud: "authenticated",
+    session_id: NOTE_SESSION,
+    iat: now,
+    exp: now + 3600,
+  })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const headers = { apikey: stack.keys.anonKey, authorization: `Bearer ${token}` }
+  const request = async (i: number) => {
+    const response = await httpRequest(
+      agent,
+      `${stack.url}/rest/v1/bench_notes?select=id,title&order=id&limit=25&offset=${(i * 25) % 900}`,
+      { headers }
+    )
+    if (response.status !== 200 || response.text.length < 100)
+      throw new Error(`REST answered ${response.status}: ${response.text}`)
+  }
+  const samples: Record<Variant, number[]> = { without: [], with: [] }
+  for (let round = 0; round < 4; round++) {
+    for (const variant of ["without", "with"] as const) {
+      await stack.db.exec(VARIANT_SQL[variant])
+      samples[variant].push(...(await time(100, request)))
+    }
+  }
+  await stack.db.exec(VARIANT_SQL.with)
+  const stats = (values: number[]) => ({ median: median(values), p95: percentile(values, 95) })
+  return {
+    without: stats(samples.without),
+    with: stats(samples.with),
+    ratio: median(samples.with) / median(samples.without),
+  }
+}
+
+export function printSessionCheck(engine: string, result: SessionCheckResult) {
+  console.log(
+    `  session check (${engine}), signed-in 25-row page, RLS: without median ${formatMs(result.without.median)} p95 ${formatMs(result.without.p95)}` +
+      `   with median ${formatMs(result.with.median)} p95 ${formatMs(result.with.p95)}   ratio ${result.ratio.toFixed(2)}×`
+  )
+}
+
 /** Runs every case on one engine; exported for a combined benchmark runner. */
-export async function benchRest(engine: "pglite" | "postgres"): Promise<CaseResult[]> {
+export async function benchRest(
+  engine: "pglite" | "postgres"
+): Promise<{ cases: CaseResult[]; sessionCheck: SessionCheckResult }> {
   return withStorage(engine, async (storage) => {
     const dir = mkdtempSync(path.join(tmpdir(), "lmx-bench-rest-"))
     writeFileSync(path.join(dir, "20250101000000_bench.sql"), BENCH_SCHEMA)
@@ -251,7 +327,7 @@ export async function benchRest(engine: "pglite" | "postgres"): Promise<CaseResu
         const direct = { median: median(directSamples), p95: percentile(directSamples, 95) }
         results.push({ name: benchCase.name, rest, direct, ratio: rest.median / direct.median })
       }
-      return results
+      return { cases: results, sessionCheck: await benchSessionCheck(stack) }
     } finally {
       await stack.stop()
       rmSync(dir, { recursive: true, force: true })
@@ -285,7 +361,9 @@ export function printResults(engine: string, results: CaseResult[]) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const engine of ["postgres", "pglite"] as const) {
     try {
-      printResults(engine, await benchRest(engine))
+      const { cases, sessionCheck } = await benchRest(engine)
+      printResults(engine, cases)
+      printSessionCheck(engine, sessionCheck)
     } catch (error) {
       console.log(
         `\nREST API (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}`
@@ -293,6 +371,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
   }
   console.log(
-    "\n  targets on Postgres: ratio ≤ 2 for the 25-row page and the 1,000-row read; 25-row page p95 ≤ 10 ms"
+    "\n  targets (#19): ratio to the same SQL ≤ 2 for the primary-key select, ≤ 1.5 for every shape; the session check's ratio is with/without in the same run"
   )
 }

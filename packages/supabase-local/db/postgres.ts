@@ -58,6 +58,18 @@ export async function openPostgres(
     engine: "postgres",
     location: redactUrl(connectionString),
     ...base,
+    async script<Row>(sql: string): Promise<QueryResult<Row>> {
+      // Without values node-postgres sends a simple Query message; several statements in it
+      // come back as one result each.
+      const results = (await pool.query({ text: sql, types: typeParser })) as
+        pg.QueryResult | pg.QueryResult[]
+      const last = Array.isArray(results) ? results[results.length - 1]! : results
+      return {
+        rows: last.rows as Row[],
+        rowCount: last.rowCount ?? last.rows.length,
+        fields: last.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
+      }
+    },
     async transaction(fn) {
       const client = await pool.connect()
       try {

@@ -12,6 +12,16 @@ export type Queryable = {
   exec(sql: string): Promise<void>
 }
 
+/** Bounds on one operation. */
+export type RunOptions = {
+  /**
+   * Milliseconds the operation may run once it starts, as the role's statement_timeout bounds
+   * it on Postgres (where the server enforces it and this is not needed); past it the
+   * operation fails with SQLSTATE 57014. Enforced by the PGlite engine.
+   */
+  timeoutMs?: number
+}
+
 export type Notification = { channel: string; payload: string }
 
 export type Database = Queryable & {
@@ -22,7 +32,16 @@ export type Database = Queryable & {
    * Runs fn inside BEGIN … COMMIT on one connection, ROLLBACK if it throws. On PGlite every
    * transaction is serialised; on Postgres each takes a connection from the pool.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: RunOptions): Promise<T>
+  /**
+   * Several statements, no parameters, in one simple-protocol message: one round trip and one
+   * implicit transaction (an error in any statement rolls back all). Resolves with the last
+   * statement's rows.
+   */
+  script<Row = Record<string, unknown>>(
+    sql: string,
+    options?: RunOptions
+  ): Promise<QueryResult<Row>>
   /** LISTEN on a channel; returns the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>

@@ -4,9 +4,10 @@ import { BodyTooLargeError, readBody } from "../http"
 import { type Service, type ServiceContext } from "../service"
 import { createAuthenticator } from "./auth"
 import { ApiError, toApiError } from "./errors"
+import { FairQueue } from "./fair-queue"
 import {
   findTable,
-  ONE_SHOT_FUNCTION,
+  STANDARD_STRINGS_SQL,
   type Outcome,
   type RequestContext,
   type RestState,
@@ -89,6 +90,12 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     maxRows: config.api.max_rows,
     cache,
     oneShotReady: false,
+    // One statement at a time on PGlite: callers take turns (docs/local-stack.md, "What one
+    // request may cost"). 10 s is PostgREST's db-pool-acquisition-timeout.
+    queue:
+      db.engine === "pglite"
+        ? new FairQueue({ concurrency: 1, perCaller: 32, waitMs: 10_000 })
+        : undefined,
     // Hosted Supabase reloads PostgREST's cache on DDL (an event trigger NOTIFYs it). Locally, a
     // table or function the cache does not know triggers a reload, at most once a second.
     async reloadIfUnknown(known) {
@@ -221,20 +228,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     name: "rest",
     prefix: PREFIX,
     async start() {
-      try {
-        await db.exec(ONE_SHOT_FUNCTION)
-        rs.oneShotReady = true
-      } catch (error) {
-        // Another stack on this database may be creating it at the same moment; the
-        // transaction path works without it.
-        ctx.log(`[rest] single-round-trip requests unavailable: ${String(error)}`)
-        rs.oneShotReady =
-          (
-            await db.query(
-              "select to_regprocedure('_local.rest_request(json, text)') is not null as ok"
-            )
-          ).rows[0]?.ok === true
-      }
+      rs.oneShotReady = (await db.query<{ ok: boolean }>(STANDARD_STRINGS_SQL)).rows[0]?.ok === true
       stopListening = await db.listen("pgrst", (payload) => {
         if (payload === "" || payload === "reload schema") void reload()
       })

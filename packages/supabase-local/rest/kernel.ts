@@ -6,11 +6,12 @@ import { type StackConfig } from "../config"
 import { type Database, type Queryable } from "../db/types"
 import { type Auth } from "./auth"
 import { ApiError, toApiError } from "./errors"
+import { type FairQueue } from "./fair-queue"
 import { type Media } from "./negotiate"
 import { type Preferences } from "./request"
 import { qualified, type SchemaCache, type Table } from "./schema-cache"
 import { closest } from "./similar"
-import { ident, inlineParams } from "./sql"
+import { ident, inlineParams, literal } from "./sql"
 
 export type Outcome = { status: number; headers: Record<string, string>; body: string }
 
@@ -35,26 +36,13 @@ export type RequestContext = {
 // request.* values PostgREST sets), local to the transaction.
 const SETTINGS_SQL = `select count(set_config(s->>0, s->>1, true)) from json_array_elements($1::json) s`
 
-export const ONE_SHOT_FUNCTION = `
-  create or replace function _local.rest_request(settings json, statement text)
-  returns table (total bigint, page int, body text, inserted int, location text)
-  language plpgsql volatile
-  set search_path = ''
-  -- Parameters arrive inlined as '…' literals; only quotes are escaped, so this must hold.
-  set standard_conforming_strings = on
-  as $$
-  declare
-    setting json;
-  begin
-    for setting in select value from pg_catalog.json_array_elements(settings) loop
-      perform pg_catalog.set_config(setting->>0, setting->>1, true);
-    end loop;
-    return query execute statement;
-  end
-  $$;
-  revoke all on function _local.rest_request(json, text) from public;
-`
-const ONE_SHOT_SQL = "select * from _local.rest_request($1::json, $2)"
+/**
+ * Whether the session lexes '…' literals as standard SQL (backslashes literal). The one-round-
+ * trip path inlines parameters as '…' literals with only quotes doubled, which is sound only
+ * then; the stack checks it once at start and takes the transaction path otherwise.
+ */
+export const STANDARD_STRINGS_SQL =
+  "select current_setting('standard_conforming_strings') = 'on' as ok"
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = {}
@@ -180,8 +168,13 @@ export type RestState = {
   config: StackConfig
   maxRows: number
   cache: SchemaCache
-  /** _local.rest_request exists, so a request can run in one round trip. */
+  /** Parameters may be inlined as '…' literals, so a request can run in one round trip. */
   oneShotReady: boolean
+  /**
+   * On PGlite, which runs one statement at a time: the callers' turns (see fair-queue.ts).
+   * Postgres runs requests side by side on its pool and needs none.
+   */
+  queue?: FairQueue
   /** Reloads the cache when a request names something it does not know (at most once a second). */
   reloadIfUnknown(known: boolean): Promise<void>
 }
@@ -215,16 +208,43 @@ function requestSettings(rs: RestState, rc: RequestContext): [string, string][] 
   return settings
 }
 
+const DURATION_UNITS: Record<string, number> = {
+  us: 0.001,
+  ms: 1,
+  s: 1000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+}
+
+/** A time setting as Postgres reads it ("3s", "8000", "1min"; a bare number is milliseconds). */
+export function settingMs(value: string | undefined): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(value ?? "")
+  if (!match) return 0
+  return Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]!
+}
+
+/** Who a request's turn on PGlite belongs to: the signed-in user, else the role and address. */
+function callerOf(rc: RequestContext): string {
+  const sub = rc.auth.claims.sub
+  if (typeof sub === "string" && sub !== "") return `user:${sub}`
+  return `${rc.auth.role}@${rc.req.socket.remoteAddress ?? ""}`
+}
+
+/** The statement that applies a request's settings, in order, local to the transaction. */
+function settingsStatement(settings: [string, string][]): string {
+  return `select ${settings.map(([name, value]) => `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`).join(", ")}`
+}
+
 /**
- * Runs a request's statement. The common case is one round trip: a function that applies the
- * request's settings (role first among them) and then plans and runs the statement, inside the
- * statement's own transaction. Flows that need a second statement or a rollback after looking
- * at the result (tx=rollback, planned counts, max-affected, singular writes) take a transaction.
- * Postgres arms statement_timeout when a statement starts, so a timeout set inside the
- * one-shot function would not bind the statement it runs: on Postgres a role with a
- * statement_timeout (anon and authenticated have one) takes the transaction path, where the
- * setting is in force before the statement starts, as under PostgREST. PGlite enforces no
- * statement_timeout at all (docs/local-stack.md, "What one request may cost").
+ * Runs a request's statement. The common case is one round trip: one simple-protocol message
+ * holding two statements, the request's settings (role, claims, the role's own settings) and
+ * then the statement with its parameters inlined, which Postgres runs as one implicit
+ * transaction. Postgres arms statement_timeout afresh for each statement of such a message
+ * (since Postgres 13), so the role's statement_timeout set by the first binds the second, as
+ * under PostgREST, whose settings query precedes the statement in its transaction.
+ * Flows that need a second statement or a rollback after looking at the result (tx=rollback,
+ * planned counts, max-affected, singular writes) take an explicit transaction.
  */
 export async function execute(
   rs: RestState,
@@ -232,22 +252,27 @@ export async function execute(
   run: (tx: Queryable) => Promise<Outcome>,
   { oneShot = false }: { oneShot?: boolean } = {}
 ): Promise<Outcome> {
-  // "3s", "8000", "1min": any positive amount is a timeout ("0" turns it off).
-  const timeout = Number.parseFloat(
-    rs.cache.roleSettings.get(rc.auth.role)?.statement_timeout ?? ""
-  )
-  const timed = rs.db.engine === "postgres" && timeout > 0
-  try {
-    if (oneShot && !timed && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
+  // Postgres enforces the role's statement_timeout itself; PGlite's engine needs it spelled out.
+  const options = {
+    timeoutMs: settingMs(rs.cache.roleSettings.get(rc.auth.role)?.statement_timeout),
+  }
+  const runOnDatabase = async () => {
+    if (oneShot && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
       let used = false
       const tx: Queryable = {
         async query<Row>(sql: string, params: unknown[] = []) {
           if (used) throw new Error("one-shot requests run a single statement")
           used = true
-          return rs.db.query<Row>(ONE_SHOT_SQL, [
-            JSON.stringify(requestSettings(rs, rc)),
-            inlineParams(sql, params),
-          ])
+          const script = `${settingsStatement(requestSettings(rs, rc))};\n${inlineParams(sql, params)}`
+          // A NUL ends a simple-protocol message's text early; sent as a bound parameter it gets
+          // Postgres's own answer (22021) instead.
+          if (script.includes("\0")) {
+            return rs.db.transaction(async (tx) => {
+              await tx.query(SETTINGS_SQL, [JSON.stringify(requestSettings(rs, rc))])
+              return tx.query<Row>(sql, params)
+            }, options)
+          }
+          return rs.db.script<Row>(script, options)
         },
         async exec() {
           throw new Error("one-shot requests run a single statement")
@@ -260,7 +285,10 @@ export async function execute(
       const outcome = await run(tx)
       if (rc.prefs.tx === "rollback") throw new Rollback(outcome)
       return outcome
-    })
+    }, options)
+  }
+  try {
+    return rs.queue ? await rs.queue.run(callerOf(rc), runOnDatabase) : await runOnDatabase()
   } catch (error) {
     if (error instanceof Rollback) return error.outcome
     const apiError = toApiError(error, rc.auth.role !== "anon")
