@@ -31,7 +31,7 @@ import { copyObject, moveObject, parseTransfer, removeObjects } from "./mutate"
 import { findObject, findObjectAs, infoOf, listObjects, listObjectsV2, sendObject } from "./read"
 import { signDownload, signDownloads, signUpload, verifySigned } from "./signed"
 import { createTusHandler } from "./tus"
-import { uploadObject } from "./write"
+import { drain, uploadObject } from "./write"
 
 export const STORAGE_PREFIX = "/storage/v1"
 
@@ -313,6 +313,9 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
           res.destroy()
           return
         }
+        // An answer sent before the body was read makes Node close the connection after it,
+        // which a client reusing the connection sees as a reset: read the rest first.
+        await drain(req)
         sendError(res, error)
       }
     },

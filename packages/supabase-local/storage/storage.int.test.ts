@@ -344,9 +344,27 @@ describe(`Storage through supabase-js (${TEST_ENGINE})`, () => {
     expect((await admin.storage.getBucket(id)).error).toMatchObject({ statusCode: "404" })
 
     const listed = await alice.storage.listBuckets()
-    expect(listed.data!.map((bucket) => bucket.id).sort()).toEqual(["big", "docs", "open"])
+    expect(listed.data!.map((bucket) => bucket.id).sort()).toEqual([
+      "big",
+      "docs",
+      "open",
+      "seeded",
+    ])
     expect((await anon.storage.listBuckets()).data).toEqual([])
     expect((await alice.storage.createBucket("mine")).error).toMatchObject({ statusCode: "403" })
+  })
+
+  it("creates the buckets config.toml declares and uploads their objects_path", async () => {
+    const bucket = await admin.storage.getBucket("seeded")
+    expect(bucket.data).toMatchObject({
+      public: true,
+      file_size_limit: 1024 * 1024,
+      allowed_mime_types: ["text/plain"],
+    })
+    const listed = await admin.storage.from("seeded").list("notes")
+    expect(listed.data!.map((entry) => entry.name)).toEqual(["welcome.txt"])
+    const { publicUrl } = admin.storage.from("seeded").getPublicUrl("notes/welcome.txt").data
+    expect(await (await fetch(publicUrl)).text()).toBe("Seeded from objects_path.\n")
   })
 
   it("keeps the same bytes for concurrent upserts of one path, with no orphan files", async () => {

@@ -90,7 +90,7 @@ export async function checkCanWrite(
 }
 
 /** Reads everything left of a request without keeping it, so the answer reaches the client. */
-async function drain(req: IncomingMessage) {
+export async function drain(req: IncomingMessage) {
   if (req.readableEnded) return
   req.resume()
   await new Promise<void>((resolve) => {

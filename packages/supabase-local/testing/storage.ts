@@ -3,7 +3,7 @@ import path from "node:path"
 import { createClient, type SupabaseClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
-import { type StackOptions } from "../stack"
+import { type LocalStack, type StackOptions } from "../stack"
 import { startTestStack, type TestStack } from "./test-stack"
 
 export const STORAGE_FIXTURE_MIGRATIONS = path.join(
@@ -11,10 +11,34 @@ export const STORAGE_FIXTURE_MIGRATIONS = path.join(
   "../storage/fixtures/migrations"
 )
 
+export const STORAGE_FIXTURE_OBJECTS = path.join(import.meta.dirname, "../storage/fixtures/objects")
+
 /** A stack over the Storage fixture project (buckets docs, open, big; folder policies). */
 export function startStorageStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
-  return startTestStack({ migrationsDir: STORAGE_FIXTURE_MIGRATIONS, seedFiles: [], ...options })
+  return startTestStack({
+    migrationsDir: STORAGE_FIXTURE_MIGRATIONS,
+    seedFiles: [],
+    // Not the app's buckets: one declared in config, seeded from a folder ([storage.buckets.*]).
+    configOverrides: (config) => ({
+      ...config,
+      storage: {
+        ...config.storage,
+        buckets: {
+          seeded: {
+            public: true,
+            file_size_limit: "1MiB",
+            allowed_mime_types: ["text/plain"],
+            objects_path: STORAGE_FIXTURE_OBJECTS,
+          },
+        },
+      },
+    }),
+    ...options,
+  })
 }
+
+/** What a client needs of a stack (a test stack, or one a suite started itself). */
+type StackLike = Pick<LocalStack, "url" | "keys">
 
 const clientOptions = {
   auth: { persistSession: false, autoRefreshToken: false },
@@ -40,13 +64,13 @@ export async function accessToken(
   })
 }
 
-export function storageClient(stack: TestStack, token?: string): SupabaseClient {
+export function storageClient(stack: StackLike, token?: string): SupabaseClient {
   return createClient(stack.url, stack.keys.anonKey, {
     ...clientOptions,
     ...(token ? { global: { headers: { Authorization: `Bearer ${token}` } } } : {}),
   })
 }
 
-export function serviceClient(stack: TestStack): SupabaseClient {
+export function serviceClient(stack: StackLike): SupabaseClient {
   return createClient(stack.url, stack.keys.serviceRoleKey, clientOptions)
 }
