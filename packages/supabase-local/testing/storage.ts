@@ -48,7 +48,7 @@ const clientOptions = {
 
 /** An access token as Supabase Auth mints it, for a user id (and extra claims). */
 export async function accessToken(
-  stack: TestStack,
+  stack: StackLike,
   sub: string,
   extra: Record<string, unknown> = {}
 ) {
