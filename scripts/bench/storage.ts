@@ -11,6 +11,8 @@
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { mkdir, open, readFile, rename } from "node:fs/promises"
+import http from "node:http"
+import { type AddressInfo } from "node:net"
 import { loadavg, tmpdir } from "node:os"
 import path from "node:path"
 
@@ -61,6 +63,28 @@ async function inParallel(count: number, concurrency: number, task: (i: number) 
       while (next < count) await task(next++)
     })
   )
+}
+
+/**
+ * The same body through fetch to a Node HTTP server that only reads it: what HTTP alone costs
+ * this process at this moment, the ceiling for an upload through supabase-js.
+ */
+async function bareHttpUpload(body: Buffer<ArrayBuffer>) {
+  const server = http.createServer((req, res) => {
+    req.resume()
+    req.on("end", () => res.end("{}"))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  try {
+    const { port } = server.address() as AddressInfo
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      method: "POST",
+      body,
+    })
+    await response.arrayBuffer()
+  } finally {
+    server.close()
+  }
 }
 
 async function withStorage<T>(
@@ -123,6 +147,7 @@ async function benchStorage(engine: "pglite" | "postgres") {
         clearInterval(sampler)
         if (!download.equals(big)) throw new Error("the downloaded bytes differ")
         const [, diskWriteMs] = await timed(() => writeDurably(direct, "big.bin", big))
+        const [, bareHttpMs] = await timed(() => bareHttpUpload(big))
         const [, diskReadMs] = await timed(() => readFile(path.join(direct, "big.bin")))
 
         // A 1 MB object through a signed URL.
@@ -175,6 +200,9 @@ async function benchStorage(engine: "pglite" | "postgres") {
         )
         console.log(
           `  50 MB upload:    ${uploadRate.toFixed(0)} MB/s (disk write+fsync ${mbPerSecond(big.length, diskWriteMs).toFixed(0)} MB/s, ratio ${(diskWriteMs / uploadMs).toFixed(2)})`
+        )
+        console.log(
+          `                   a bare Node HTTP server taking the same body: ${mbPerSecond(big.length, bareHttpMs).toFixed(0)} MB/s (ratio ${(bareHttpMs / uploadMs).toFixed(2)})`
         )
         console.log(
           `                   RSS ${rssBefore.toFixed(0)} MB before, ${uploadPeak.toFixed(0)} MB peak, ${rssAfterUpload.toFixed(0)} MB after`
