@@ -43,6 +43,27 @@ const captchaSchema = z
     path: ["secret"],
   })
 
+// [storage] and [storage.buckets.<name>] as the Supabase CLI reads them; sizes stay strings
+// ("50MiB") here and are parsed where they are used (storage/config-buckets.ts).
+const sizeSchema = z.union([z.string(), z.number().int().nonnegative()])
+const storageSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    file_size_limit: sizeSchema.default("50MiB"),
+    buckets: z
+      .record(
+        z.string(),
+        z.object({
+          public: z.boolean().default(false),
+          file_size_limit: sizeSchema.optional(),
+          allowed_mime_types: z.array(z.string().min(1)).optional(),
+          objects_path: z.string().optional(),
+        })
+      )
+      .default({}),
+  })
+  .prefault({})
+
 export const stackConfigSchema = z.object({
   project_id: z.string().default("local"),
   api: z
@@ -109,6 +130,7 @@ export const stackConfigSchema = z.object({
       captcha: captchaSchema.optional(),
     })
     .prefault({}),
+  storage: storageSchema,
 })
 
 export type StackConfig = z.infer<typeof stackConfigSchema>

@@ -23,6 +23,18 @@ const OPEN_ROUTES = [
   "/auth/v1/.well-known/jwks.json",
 ]
 
+/**
+ * Storage URLs that carry their own authorisation or none, opened by a browser or an <img>
+ * without headers: signed URLs (their token), public objects. Hosted's gateway puts no key-auth
+ * on /storage/v1 at all and Storage checks the JWT itself; here only these skip the key.
+ */
+const OPEN_READS = [
+  "/storage/v1/object/sign/",
+  "/storage/v1/object/public/",
+  "/storage/v1/object/info/public/",
+]
+const OPEN_SIGNED_UPLOAD = "/storage/v1/object/upload/sign/"
+
 const EXPOSED_HEADERS = [
   "content-range",
   "content-profile",
@@ -44,8 +56,14 @@ export function isApiPath(pathname: string): boolean {
   return API_PREFIXES.some((prefix) => underPrefix(pathname, prefix))
 }
 
-function isOpenRoute(pathname: string): boolean {
-  return OPEN_ROUTES.some((route) => underPrefix(pathname.replace(/\/+$/, ""), route))
+function isOpenRoute(pathname: string, method = "GET"): boolean {
+  if (OPEN_ROUTES.some((route) => underPrefix(pathname.replace(/\/+$/, ""), route))) return true
+  const read = method === "GET" || method === "HEAD"
+
+  return (
+    (read && OPEN_READS.some((prefix) => pathname.startsWith(prefix))) ||
+    (method === "PUT" && pathname.startsWith(OPEN_SIGNED_UPLOAD))
+  )
 }
 
 /** The hostname of a Host header (`localhost:54321`, `[::1]:54321`), lowercased. */
@@ -152,7 +170,7 @@ export function createKeyCheck(keys: Pick<StackKeys, "anonKey" | "serviceRoleKey
     req: IncomingMessage,
     url: URL
   ): Promise<KeyRefusal | undefined> {
-    if (isOpenRoute(url.pathname)) return undefined
+    if (isOpenRoute(url.pathname, req.method)) return undefined
     const apiKey = single(req.headers.apikey) ?? url.searchParams.get("apikey") ?? undefined
     if (apiKey !== undefined) return (await isProjectKey(apiKey.trim())) ? undefined : BAD_KEY
     const bearer = /^bearer\s+(\S+)\s*$/i.exec(single(req.headers.authorization) ?? "")?.[1]

@@ -13,6 +13,10 @@ export type ServiceContext = {
   /** The stack's public base URL, e.g. http://127.0.0.1:54321. */
   apiUrl: string
   log: (line: string) => void
+  /** The project's supabase/ folder (config.toml's relative paths start there). */
+  supabaseDir: string
+  /** Where Storage keeps object bytes (default .local/storage in the project). */
+  storageDir: string
 }
 
 /** One API of the stack (REST, Auth, Realtime…), mounted under its path prefix. */

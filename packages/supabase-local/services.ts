@@ -3,6 +3,7 @@ import { createMailboxService } from "./mailbox/mailbox"
 import { createRealtimeService } from "./realtime/service"
 import { restService } from "./rest"
 import { type ServiceFactory } from "./service"
+import { createStorageService } from "./storage/service"
 
 /** The APIs the stack serves, in the order they start. Each lives in its own folder. */
 export const defaultServices: ServiceFactory[] = [
@@ -10,4 +11,5 @@ export const defaultServices: ServiceFactory[] = [
   createAuthService,
   createMailboxService,
   createRealtimeService,
+  createStorageService,
 ]

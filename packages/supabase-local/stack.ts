@@ -36,6 +36,8 @@ export type StackOptions = {
   seedFiles?: string[]
   configOverrides?: (config: StackConfig) => StackConfig
   services?: ServiceFactory[]
+  /** Storage's object bytes (default .local/storage in the project, for PGlite and Postgres alike). */
+  storageDir?: string
   log?: (line: string) => void
 }
 
@@ -169,7 +171,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const port = (server.address() as AddressInfo).port
     const url = `http://${host}:${port}`
 
-    const context = { db, config, keys, apiUrl: url, log }
+    const storageDir = options.storageDir ?? path.join(root, ".local", "storage")
+    const context = { db, config, keys, apiUrl: url, log, supabaseDir, storageDir }
     lap("listen")
     for (const factory of options.services ?? defaultServices) services.push(await factory(context))
     for (const service of services) {

@@ -71,10 +71,13 @@ export async function startTestStack({
 } = {}): Promise<TestStack> {
   const throwaway = await createThrowawayStorage()
   const overrides = options.configOverrides ?? ((config) => config)
+  // Storage's bytes in a folder of the suite's own, removed with its database.
+  const storageDir = options.storageDir ?? mkdtempSync(path.join(tmpdir(), "lmx-test-storage-"))
   const stack = await startLocalStack({
     root: PROJECT_ROOT,
     port: 0,
     storage: throwaway.storage,
+    storageDir,
     log: process.env.LMX_TEST_LOG ? (line) => console.log(line) : undefined,
     ...options,
     configOverrides: (config) => overrides(emailTemplates ? config : withoutEmailTemplates(config)),
@@ -83,6 +86,7 @@ export async function startTestStack({
   const stop = async () => {
     await stopStack()
     await throwaway.drop()
+    if (!options.storageDir) rmSync(storageDir, { recursive: true, force: true })
   }
 
   return Object.assign(stack, { stop, [Symbol.asyncDispose]: stop })

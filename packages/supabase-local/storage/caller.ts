@@ -1,0 +1,98 @@
+// Who a Storage request acts as, and running SQL as them: the role and JWT claims of the
+// bearer token, set for the transaction exactly as the REST service sets them (rest/kernel.ts),
+// so storage.objects' policies see auth.uid(), auth.jwt() and the device claims. This is what
+// hosted Storage does for every request (its db plugin connects "as" the JWT's role).
+import { type IncomingMessage } from "node:http"
+
+import { type JWTPayload } from "jose"
+
+import { type Database, type Queryable } from "../db/types"
+import { JwtError, type StackKeys } from "../keys"
+import { errors } from "./errors"
+
+export type Caller = { role: string; claims: Record<string, unknown> }
+
+export const SERVICE: Caller = { role: "service_role", claims: { role: "service_role" } }
+
+const SETTINGS_SQL = `select count(set_config(s->>0, s->>1, true)) from json_array_elements($1::json) s`
+
+function single(value: string | string[] | undefined) {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** The token a request carries: the bearer, else the apikey (hosted's gateway forwards it). */
+export function requestToken(req: IncomingMessage): string | undefined {
+  const bearer = /^bearer\s+(\S+)\s*$/i.exec(single(req.headers.authorization) ?? "")?.[1]
+
+  return bearer ?? single(req.headers.apikey) ?? undefined
+}
+
+export function createCallerResolver(keys: StackKeys) {
+  const cache = new Map<string, JWTPayload>()
+
+  /** Verifies a request's token; Storage answers InvalidJWT (400) for a bad one. */
+  return async function callerOf(token: string | undefined): Promise<Caller> {
+    if (!token) throw errors.missingAuthorization()
+    let claims = cache.get(token)
+    if (claims && typeof claims.exp === "number" && claims.exp < Date.now() / 1000) {
+      cache.delete(token)
+      claims = undefined
+    }
+    if (!claims) {
+      try {
+        claims = await keys.verify(token)
+      } catch (error) {
+        if (!(error instanceof JwtError)) throw error
+        throw errors.invalidJwt(error.reason === "expired" ? "jwt expired" : "invalid signature")
+      }
+      if (cache.size > 1000) cache.clear()
+      cache.set(token, claims)
+    }
+    const role = typeof claims.role === "string" && claims.role !== "" ? claims.role : "anon"
+
+    return { role, claims: { ...claims, role } }
+  }
+}
+
+function settingsOf(caller: Caller, req: IncomingMessage | undefined): [string, string][] {
+  const settings: [string, string][] = [
+    ["role", caller.role],
+    ["request.jwt.claims", JSON.stringify(caller.claims)],
+    ["request.method", req?.method ?? ""],
+  ]
+  for (const [claim, value] of Object.entries(caller.claims)) {
+    settings.push([
+      `request.jwt.claim.${claim}`,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ])
+  }
+
+  return settings
+}
+
+/** Runs fn in a transaction as the caller (role + claims, local to the transaction). */
+export async function asCaller<T>(
+  db: Database,
+  caller: Caller,
+  fn: (tx: Queryable) => Promise<T>,
+  req?: IncomingMessage
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query(SETTINGS_SQL, [JSON.stringify(settingsOf(caller, req))])
+
+    return fn(tx)
+  })
+}
+
+/** Switches an open transaction to the caller, after platform work done as its owner. */
+export async function becomeCaller(tx: Queryable, caller: Caller, req?: IncomingMessage) {
+  await tx.query(SETTINGS_SQL, [JSON.stringify(settingsOf(caller, req))])
+}
+
+/** The caller's user id (sub), which Storage records as the object's owner. */
+export function ownerOf(caller: Caller): string | null {
+  const sub = caller.claims.sub
+  if (typeof sub !== "string") return null
+
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sub) ? sub : null
+}

@@ -1,0 +1,199 @@
+// The bytes of objects on disk, under the data directory: <root>/<bucket>/<version>, one file
+// per object version, named by a random id so that an object's name never reaches the file
+// system (no name can escape its bucket's folder). A write goes to <root>/.tmp first, is
+// fsynced and renamed into place, and only then does the metadata commit; a crash leaves a
+// temporary file or an unreferenced version, both removed by the sweep at boot.
+import { createHash, randomUUID } from "node:crypto"
+import { createReadStream, type ReadStream } from "node:fs"
+import {
+  copyFile,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  type FileHandle,
+} from "node:fs/promises"
+import path from "node:path"
+
+import { errors } from "./errors"
+
+const TEMP = ".tmp"
+const WRITE_BATCH = 1024 * 1024
+const READ_CHUNK = 1024 * 1024
+
+/** A bucket id as a folder name: percent-encoded, and never "." / ".." / ".tmp". */
+function folderOf(bucket: string) {
+  return encodeURIComponent(bucket).replace(/^\./, "%2E")
+}
+
+export class ObjectFiles {
+  constructor(readonly root: string) {}
+
+  pathOf(bucket: string, version: string) {
+    if (!/^[0-9a-f-]{36}$/.test(version)) throw new Error(`not a version id: ${version}`)
+
+    return path.join(this.root, folderOf(bucket), version)
+  }
+
+  async init() {
+    await mkdir(path.join(this.root, TEMP), { recursive: true })
+  }
+
+  /**
+   * Marks the folder as the given database's; false when another database marked it first
+   * (its files are then left alone by the sweep).
+   */
+  async claim(instance: string): Promise<boolean> {
+    const marker = path.join(this.root, ".instance")
+    try {
+      return (await readFile(marker, "utf8")).trim() === instance
+    } catch {
+      await writeFile(marker, `${instance}\n`)
+      return true
+    }
+  }
+
+  /** A writer for a new version; the caller commits or aborts it. */
+  async create(limit: number | null): Promise<ObjectWriter> {
+    const file = path.join(this.root, TEMP, randomUUID())
+    const handle = await open(file, "wx", 0o600)
+
+    return new ObjectWriter(file, handle, limit)
+  }
+
+  /** Moves a finished writer's file into its bucket as `version`. */
+  async commit(writer: ObjectWriter, bucket: string, version: string) {
+    const target = this.pathOf(bucket, version)
+    await mkdir(path.dirname(target), { recursive: true })
+    await rename(writer.file, target)
+  }
+
+  /** Moves a finished file from elsewhere under the data directory (a TUS upload) into place. */
+  async adopt(file: string, bucket: string, version: string) {
+    const target = this.pathOf(bucket, version)
+    await mkdir(path.dirname(target), { recursive: true })
+    await rename(file, target)
+  }
+
+  /** A copy of a version as a new version (a hard link: versions are never written again). */
+  async duplicate(
+    from: { bucket: string; version: string },
+    to: { bucket: string; version: string }
+  ) {
+    const target = this.pathOf(to.bucket, to.version)
+    await mkdir(path.dirname(target), { recursive: true })
+    try {
+      await link(this.pathOf(from.bucket, from.version), target)
+    } catch {
+      await copyFile(this.pathOf(from.bucket, from.version), target)
+    }
+  }
+
+  async remove(bucket: string, version: string | null | undefined) {
+    if (!version) return
+    await rm(this.pathOf(bucket, version), { force: true })
+  }
+
+  async removeBucket(bucket: string) {
+    await rm(path.join(this.root, folderOf(bucket)), { recursive: true, force: true })
+  }
+
+  async size(bucket: string, version: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.pathOf(bucket, version))).size
+    } catch {
+      return undefined
+    }
+  }
+
+  read(bucket: string, version: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.pathOf(bucket, version), { ...range, highWaterMark: READ_CHUNK })
+  }
+
+  /**
+   * Removes what a crash can leave: temporary files, and versions no object row names
+   * (renamed into place, but the metadata never committed). `known` lists the live
+   * versions per bucket folder.
+   */
+  async sweep(known: Map<string, Set<string>>): Promise<number> {
+    let removed = 0
+    await rm(path.join(this.root, TEMP), { recursive: true, force: true })
+    await mkdir(path.join(this.root, TEMP), { recursive: true })
+    for (const entry of await readdir(this.root, { withFileTypes: true })) {
+      // Dot folders are the stack's own (.tmp, .tus resumable uploads); buckets never start
+      // with a dot (folderOf).
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue
+      const live = known.get(entry.name)
+      for (const file of await readdir(path.join(this.root, entry.name))) {
+        if (live?.has(file)) continue
+        await rm(path.join(this.root, entry.name, file), { force: true, recursive: true })
+        removed++
+      }
+    }
+
+    return removed
+  }
+
+  static folderOf = folderOf
+}
+
+/** Streams one object's bytes to a temporary file, counting, hashing and enforcing the limit. */
+export class ObjectWriter {
+  size = 0
+  private readonly hash = createHash("md5")
+  private pending: Buffer[] = []
+  private pendingSize = 0
+  private closed = false
+
+  constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private readonly limit: number | null
+  ) {}
+
+  async write(chunk: Buffer) {
+    this.size += chunk.length
+    if (this.limit !== null && this.size > this.limit) throw errors.entityTooLarge()
+    this.hash.update(chunk)
+    // Request chunks are 16-64 KB: gathered into writes of about 1 MB, a large upload costs a
+    // few dozen trips to the thread pool instead of thousands.
+    this.pending.push(Buffer.from(chunk))
+    this.pendingSize += chunk.length
+    if (this.pendingSize >= WRITE_BATCH) await this.flush()
+  }
+
+  private async flush() {
+    if (this.pendingSize === 0) return
+    const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending)
+    this.pending = []
+    this.pendingSize = 0
+    let offset = 0
+    while (offset < batch.length) {
+      const { bytesWritten } = await this.handle.write(batch, offset, batch.length - offset)
+      offset += bytesWritten
+    }
+  }
+
+  /** fsync and close; returns the eTag Storage reports (the MD5 of the bytes, quoted). */
+  async finish(): Promise<string> {
+    await this.flush()
+    await this.handle.sync()
+    await this.handle.close()
+    this.closed = true
+
+    return `"${this.hash.digest("hex")}"`
+  }
+
+  async abort() {
+    if (!this.closed) {
+      this.closed = true
+      await this.handle.close().catch(() => undefined)
+    }
+    await rm(this.file, { force: true })
+  }
+}

@@ -1,0 +1,236 @@
+// `npm run bench:storage`: Storage through supabase-js against the local stack, each figure
+// next to a yardstick measured in the same run on the same disk (the machine is shared, so
+// only the ratios compare across runs):
+//   - a 50 MB upload and download (MB/s), with the process's RSS before, at its peak and
+//     after (client and server share this process: a streamed upload keeps it flat);
+//     yardstick: the same bytes written (with fsync) and read straight from disk;
+//   - the p50/p95 of a 1 MB download through a signed URL; yardstick: reading the file;
+//   - 1,000 objects of 10 KB uploaded by 8 concurrent clients (objects/s); yardstick: the same
+//     files written straight to disk (temp file, fsync, rename) with 8 at a time.
+// Runs on in-memory PGlite and on Postgres (DATABASE_URL, or the local server).
+import { randomUUID } from "node:crypto"
+import { mkdtempSync, rmSync } from "node:fs"
+import { mkdir, open, readFile, rename } from "node:fs/promises"
+import http from "node:http"
+import { type AddressInfo } from "node:net"
+import { loadavg, tmpdir } from "node:os"
+import path from "node:path"
+
+import { type StorageOptions } from "@lmx/supabase-local/db/open"
+import { startLocalStack } from "@lmx/supabase-local/stack"
+import {
+  accessToken,
+  STORAGE_FIXTURE_MIGRATIONS,
+  storageClient,
+} from "@lmx/supabase-local/testing/storage"
+import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
+
+import { formatMs, median, percentile } from "./stats"
+
+const root = path.resolve(import.meta.dirname, "../..")
+const POSTGRES_URL =
+  process.env.DATABASE_URL || "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+const MB = 1024 * 1024
+const USER = "00000000-0000-4000-8000-0000000be4c4"
+const SMALL_OBJECTS = 1000
+const CONCURRENCY = 8
+const SIGNED_SAMPLES = 200
+
+const mbPerSecond = (bytes: number, ms: number) => bytes / MB / (ms / 1000)
+const rssMb = () => process.memoryUsage().rss / MB
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now()
+  const value = await fn()
+
+  return [value, performance.now() - started]
+}
+
+/** Writes a file as Storage does: temp file, fsync, rename. */
+async function writeDurably(dir: string, name: string, data: Buffer) {
+  const temp = path.join(dir, `.${name}.tmp`)
+  const handle = await open(temp, "w")
+  await handle.writeFile(data)
+  await handle.sync()
+  await handle.close()
+  await rename(temp, path.join(dir, name))
+}
+
+async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>) {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++)
+    })
+  )
+}
+
+/**
+ * The same body through fetch to a Node HTTP server that only reads it: what HTTP alone costs
+ * this process at this moment, the ceiling for an upload through supabase-js.
+ */
+async function bareHttpUpload(body: Buffer<ArrayBuffer>) {
+  const server = http.createServer((req, res) => {
+    req.resume()
+    req.on("end", () => res.end("{}"))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  try {
+    const { port } = server.address() as AddressInfo
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      method: "POST",
+      body,
+    })
+    await response.arrayBuffer()
+  } finally {
+    server.close()
+  }
+}
+
+async function withStorage<T>(
+  engine: "pglite" | "postgres",
+  fn: (storage: StorageOptions) => Promise<T>
+): Promise<T> {
+  if (engine === "pglite") return fn({ engine: "pglite" })
+  const database = await createThrowawayDatabase(POSTGRES_URL, "lmx_bench_storage")
+  try {
+    return await fn({ engine: "postgres", url: database.url, poolSize: 10 })
+  } finally {
+    await database.drop()
+  }
+}
+
+async function benchStorage(engine: "pglite" | "postgres") {
+  const scratch = mkdtempSync(path.join(tmpdir(), "lmx-bench-storage-"))
+  try {
+    await withStorage(engine, async (storage) => {
+      const stack = await startLocalStack({
+        root,
+        port: 0,
+        storage,
+        storageDir: path.join(scratch, "storage"),
+        migrationsDir: STORAGE_FIXTURE_MIGRATIONS,
+        seedFiles: [],
+      })
+      try {
+        // The user's own folder in the fixture's "big" bucket: every request runs under RLS.
+        const clients = await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () =>
+            storageClient(stack, await accessToken(stack, USER))
+          )
+        )
+        const bucket = clients[0]!.storage.from("big")
+        const direct = path.join(scratch, "direct")
+        await mkdir(direct, { recursive: true })
+
+        // 50 MB up and down.
+        const big = Buffer.alloc(50 * MB)
+        for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i)
+        await bucket.upload(`${USER}/warmup.bin`, Buffer.alloc(MB), {
+          contentType: "application/octet-stream",
+        })
+        let peak = rssMb()
+        const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 5)
+        const rssBefore = rssMb()
+        const [upload, uploadMs] = await timed(() =>
+          bucket.upload(`${USER}/big.bin`, big, { contentType: "application/octet-stream" })
+        )
+        if (upload.error) throw upload.error
+        const rssAfterUpload = rssMb()
+        const uploadPeak = peak
+        peak = rssMb()
+        const [download, downloadMs] = await timed(async () => {
+          const { data, error } = await bucket.download(`${USER}/big.bin`)
+          if (error) throw error
+          return Buffer.from(await data.arrayBuffer())
+        })
+        clearInterval(sampler)
+        if (!download.equals(big)) throw new Error("the downloaded bytes differ")
+        const [, diskWriteMs] = await timed(() => writeDurably(direct, "big.bin", big))
+        const [, bareHttpMs] = await timed(() => bareHttpUpload(big))
+        const [, diskReadMs] = await timed(() => readFile(path.join(direct, "big.bin")))
+
+        // A 1 MB object through a signed URL.
+        const oneMb = big.subarray(0, MB)
+        await bucket.upload(`${USER}/one.bin`, oneMb, { contentType: "application/octet-stream" })
+        await writeDurably(direct, "one.bin", oneMb)
+        const signed = await bucket.createSignedUrl(`${USER}/one.bin`, 600)
+        if (signed.error) throw signed.error
+        const signedTimes: number[] = []
+        const readTimes: number[] = []
+        for (let i = 0; i < SIGNED_SAMPLES + 10; i++) {
+          const [, ms] = await timed(async () => {
+            const response = await fetch(signed.data.signedUrl)
+            await response.arrayBuffer()
+          })
+          const [, readMs] = await timed(() => readFile(path.join(direct, "one.bin")))
+          if (i >= 10) {
+            signedTimes.push(ms)
+            readTimes.push(readMs)
+          }
+        }
+
+        // 1,000 × 10 KB, 8 clients at a time.
+        const small = big.subarray(0, 10 * 1024)
+        const [, smallMs] = await timed(() =>
+          inParallel(SMALL_OBJECTS, CONCURRENCY, async (i) => {
+            const { error } = await clients[i % CONCURRENCY]!.storage.from("big").upload(
+              `${USER}/small/${i}.bin`,
+              small,
+              { contentType: "application/octet-stream" }
+            )
+            if (error) throw error
+          })
+        )
+        await mkdir(path.join(direct, "small"), { recursive: true })
+        const [, smallDiskMs] = await timed(() =>
+          inParallel(SMALL_OBJECTS, CONCURRENCY, (i) =>
+            writeDurably(path.join(direct, "small"), `${i}-${randomUUID()}.bin`, small)
+          )
+        )
+
+        const uploadRate = mbPerSecond(big.length, uploadMs)
+        const downloadRate = mbPerSecond(big.length, downloadMs)
+        const objectsPerSecond = SMALL_OBJECTS / (smallMs / 1000)
+        const diskObjectsPerSecond = SMALL_OBJECTS / (smallDiskMs / 1000)
+        console.log(
+          `\nStorage (${engine}), load average ${loadavg()
+            .map((l) => l.toFixed(2))
+            .join(" ")}`
+        )
+        console.log(
+          `  50 MB upload:    ${uploadRate.toFixed(0)} MB/s (disk write+fsync ${mbPerSecond(big.length, diskWriteMs).toFixed(0)} MB/s, ratio ${(diskWriteMs / uploadMs).toFixed(2)})`
+        )
+        console.log(
+          `                   a bare Node HTTP server taking the same body: ${mbPerSecond(big.length, bareHttpMs).toFixed(0)} MB/s (ratio ${(bareHttpMs / uploadMs).toFixed(2)})`
+        )
+        console.log(
+          `                   RSS ${rssBefore.toFixed(0)} MB before, ${uploadPeak.toFixed(0)} MB peak, ${rssAfterUpload.toFixed(0)} MB after`
+        )
+        console.log(
+          `  50 MB download:  ${downloadRate.toFixed(0)} MB/s (disk read ${mbPerSecond(big.length, diskReadMs).toFixed(0)} MB/s, ratio ${(diskReadMs / downloadMs).toFixed(2)}); RSS peak ${peak.toFixed(0)} MB`
+        )
+        console.log(
+          `  1 MB signed URL: p50 ${formatMs(median(signedTimes))}, p95 ${formatMs(percentile(signedTimes, 95))} (file read p95 ${formatMs(percentile(readTimes, 95))}, ratio ${(percentile(signedTimes, 95) / percentile(readTimes, 95)).toFixed(1)}x)`
+        )
+        console.log(
+          `  1,000 × 10 KB, ${CONCURRENCY} clients: ${objectsPerSecond.toFixed(0)} objects/s (straight to disk ${diskObjectsPerSecond.toFixed(0)} objects/s, ratio ${(objectsPerSecond / diskObjectsPerSecond).toFixed(2)})`
+        )
+      } finally {
+        await stack.stop()
+      }
+    })
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
+for (const engine of ["pglite", "postgres"] as const) {
+  try {
+    await benchStorage(engine)
+  } catch (error) {
+    console.log(
+      `\nStorage (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}`
+    )
+  }
+}
