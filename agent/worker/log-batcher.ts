@@ -59,6 +59,15 @@ export class LogBatcher {
     }
   }
 
+  /** Drops what is waiting and everything after: the run is no longer ours to write to. */
+  discard(): void {
+    this.timer?.cancel()
+    this.timer = null
+    this.pending = []
+    this.pendingBytes = 0
+    this.failed = true
+  }
+
   /** Sends what is waiting now; resolves when it (and every earlier batch) is sent. */
   flush(): Promise<void> {
     this.timer?.cancel()

@@ -109,9 +109,19 @@ export class RunExecution {
     this.stop("canceled")
   }
 
+  /**
+   * Stops the run without completing it: the run went back to the queue and was claimed
+   * again (by this device too, which the database's fence cannot tell from this execution).
+   */
+  abandon(): void {
+    this.stop("lease_lost")
+  }
+
   private stop(reason: StopReason) {
     if (this.stopReason) return
     this.stopReason = reason
+    // The run is someone else's now (or our own next attempt's): write nothing more to it.
+    if (reason === "lease_lost") this.batcher.discard()
     if (this.current) {
       this.stopSignal = { signal: "SIGTERM", at: this.clock.now() }
       this.current.stop(reason)
@@ -123,6 +133,7 @@ export class RunExecution {
   }
 
   private logLine(line: string, stream: RunLogLine["stream"] = "system") {
+    if (this.stopReason === "lease_lost") return
     const entry = { line, stream, at: new Date(this.clock.now()).toISOString() }
     if (this.stopReason === "canceled") this.closingLines.push(entry)
     else this.batcher.push(entry)
@@ -275,7 +286,8 @@ export class RunExecution {
       })
       const result = await this.runStep(step, workDir, params.params)
       this.logLine("::endgroup::")
-      if (this.stopReason === "lease_lost") break
+      // Canceled or taken away: what the step did no longer decides anything.
+      if (this.stopReason) break
       if (this.stopReason !== "canceled") {
         await api.event(
           run.id,

@@ -153,6 +153,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
           })
           if (run) {
             claimed = true
+            // Our own earlier attempt of this run lost its lease and the run came back to
+            // us: that execution is stale, stop it (it completes nothing).
+            running.get(run.id)?.abandon()
             log(
               `Claimed run ${run.id} of "${run.workflow.name}" (attempt ${run.attempts} of ${run.max_attempts}).`
             )
@@ -163,7 +166,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
             })
             running.set(run.id, execution)
             void execution.done.then((outcome) => {
-              running.delete(run.id)
+              if (running.get(run.id) === execution) running.delete(run.id)
               log(
                 `Run ${run.id} ${outcome.status === "lease_lost" ? "was taken away (its lease was lost); nothing was completed" : outcome.status}${"error" in outcome && outcome.error ? `: ${outcome.error}` : ""}.`
               )

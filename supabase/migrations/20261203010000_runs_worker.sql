@@ -90,7 +90,9 @@ revoke execute on function private.runs_guard_claim() from public, anon, authent
 create trigger runs_guard_claim
   before update of status on ops.runs
   for each row
-  when (new.status = 'claimed' and old.status is distinct from 'claimed')
+  -- A claim always names its device; a status edited by hand (no device) is not a claim.
+  when (new.status = 'claimed' and old.status is distinct from 'claimed'
+    and new.claimed_by is not null)
   execute function private.runs_guard_claim();
 
 -- Checks params against a version-1 definition's inputs and returns them with defaults
