@@ -198,15 +198,18 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         continue
       }
       const woken = await new Promise<boolean>((resolve) => {
+        const onAbort = () => wakeUp?.()
         const timer = setTimeout(() => {
           wakeUp = null
+          signal?.removeEventListener("abort", onAbort)
           resolve(false)
         }, delay)
         wakeUp = () => {
           clearTimeout(timer)
+          signal?.removeEventListener("abort", onAbort)
           resolve(true)
         }
-        signal?.addEventListener("abort", () => wakeUp?.(), { once: true })
+        signal?.addEventListener("abort", onAbort, { once: true })
       })
       delay = woken ? pollMinMs : Math.min(delay * 2, pollMaxMs)
     }
