@@ -254,6 +254,56 @@ describe(`runs worker in the database (${TEST_ENGINE})`, () => {
     ).toEqual([{ topic: `worker:${DEVICES.developer}`, event: "run.canceled", run_id: run.id }])
   })
 
+  it("broadcasts each appended batch of log lines once on run:<id>, readable by the run's members only", async () => {
+    const id = await workflow({ version: 1, steps: [{ name: "x", run: "true" }] })
+    const run = await queue(id)
+    expect(await claim(devWorker, P)).toEqual([run.id])
+    await sql("delete from realtime.messages")
+    await runAs(database.db, devWorker, (tx) =>
+      tx.query("select ops.append_run_log($1, $2)", [
+        run.id,
+        JSON.stringify(["one", { line: "\u001b[31mtwo\u001b[0m", stream: "stderr" }]),
+      ])
+    )
+    const messages = await sql<{
+      topic: string
+      event: string
+      payload: {
+        first_line_no: number
+        last_line_no: number
+        lines: { line: string; stream: string }[]
+      }
+    }>("select topic, event, payload from realtime.messages")
+    expect(messages).toHaveLength(1)
+    expect(messages[0]).toMatchObject({
+      topic: `run:${run.id}`,
+      event: "log.appended",
+      payload: {
+        first_line_no: 1,
+        last_line_no: 2,
+        lines: [
+          { line: "one", stream: "stdout" },
+          { line: "\u001b[31mtwo\u001b[0m", stream: "stderr" },
+        ],
+      },
+    })
+    const canRead = (actor: Actor, topic: string) =>
+      runAs(
+        database.db,
+        actor,
+        async (tx) =>
+          (
+            await tx.query(
+              "select id from realtime.messages where topic = $1 and set_config('realtime.topic', $1, true) is not null",
+              [topic]
+            )
+          ).rows.length > 0
+      )
+    expect(await canRead(userActor("viewer"), `run:${run.id}`)).toBe(true)
+    expect(await canRead(userActor("stranger"), `run:${run.id}`)).toBe(false)
+    expect(await canRead(userActor("viewer"), `run:${run.id}' or true or '`)).toBe(false)
+  })
+
   it("records a canceled run's stop once, for the device that held it only", async () => {
     const id = await workflow({ version: 1, steps: [{ name: "x", run: "true" }] })
     const run = await queue(id)
