@@ -150,21 +150,19 @@ async function main() {
                   if (written) delays.push(arrived - Number(written))
                 }
               })
-          : subscriber
-              .channel(`devices:${HARNESS.user}`, { config: { private: true } })
-              .on(
-                "postgres_changes",
-                {
-                  event: "INSERT",
-                  schema: "ops",
-                  table: "run_logs",
-                  filter: `run_id=eq.${run.id}`,
-                },
-                (payload) => {
-                  const written = stampOf((payload.new as { line?: unknown }).line)
-                  if (written) delays.push(now() - Number(written))
-                }
-              )
+          : subscriber.channel(`devices:${HARNESS.user}`, { config: { private: true } }).on(
+              "postgres_changes",
+              {
+                event: "INSERT",
+                schema: "ops",
+                table: "run_logs",
+                filter: `run_id=eq.${run.id}`,
+              },
+              (payload) => {
+                const written = stampOf((payload.new as { line?: unknown }).line)
+                if (written) delays.push(now() - Number(written))
+              }
+            )
       await subscribed(channel)
       await runWorker({
         api,
