@@ -1,6 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises"
+import { createHash } from "node:crypto"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import os from "node:os"
 import path from "node:path"
+import { gunzipSync } from "node:zlib"
 
 import {
   TEST_ENGINE,
@@ -91,6 +93,8 @@ function worker(
     secret?: string
     leaseSeconds?: number
     outputLimitBytes?: number
+    pgDump?: string
+    postgres?: Record<string, string>
     signal?: AbortSignal
     onOutcome?: (runId: string, outcome: RunOutcome) => void
   } = {}
@@ -103,7 +107,8 @@ function worker(
       fetch: fetchImpl,
     }),
     dataDir,
-    localConfig: { postgres: {} },
+    localConfig: { postgres: options.postgres ?? {} },
+    pgDump: options.pgDump,
     log: (line) => lines.push(line),
     error: (line) => lines.push(line),
     once: options.once ?? true,
@@ -363,6 +368,65 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
         storage_path: null,
       },
     ])
+  })
+
+  it("backs up Postgres with the device's own connection string into a gzip artifact", async () => {
+    // A stand-in pg_dump: proves the arguments and writes a known dump to stdout.
+    const fake = path.join(dataDir, "fake-pg-dump")
+    const argsFile = path.join(dataDir, "fake-pg-dump.args")
+    await writeFile(
+      fake,
+      `#!/bin/sh\necho "$*" > '${argsFile}'\necho "pg_dump: dumping" >&2\nprintf "create table t (id int);\\n"\n`,
+      { mode: 0o755 }
+    )
+    const id = await queue({
+      version: 1,
+      steps: [
+        {
+          name: "Dump",
+          uses: "backup-postgres",
+          with: { connection: "main", key: "db.sql.gz" },
+        },
+      ],
+    })
+    const url = "postgres://backup@127.0.0.1:5432/app"
+    expect(await worker({ pgDump: fake, postgres: { main: url } }).done).toBe(0)
+    const [artifact] = await sql<{
+      key: string
+      size: number
+      sha256: string
+      content_type: string
+    }>(
+      "select key, size_bytes::int as size, sha256, content_type from ops.run_artifacts where run_id = $1",
+      [id]
+    )
+    expect(artifact).toMatchObject({
+      key: "db.sql.gz",
+      content_type: "application/gzip",
+    })
+    const kept = await readFile(
+      path.join(dataDir, "artifacts", id, "db.sql.gz")
+    )
+    expect(kept.byteLength).toBe(artifact!.size)
+    expect(createHash("sha256").update(kept).digest("hex")).toBe(
+      artifact!.sha256
+    )
+    expect(gunzipSync(kept).toString()).toBe("create table t (id int);\n")
+    // The connection string reached pg_dump on the device, and nothing the console stores.
+    expect((await readFile(argsFile, "utf8")).trim()).toBe(
+      `--no-password --dbname ${url}`
+    )
+    const lines = await logLines(id)
+    expect(lines).toContain("pg_dump: dumping")
+    const stored = JSON.stringify([
+      lines,
+      await sql("select * from ops.run_events where run_id = $1", [id]),
+      await sql("select * from ops.run_artifacts where run_id = $1", [id]),
+      await sql("select params, error, result from ops.runs where id = $1", [
+        id,
+      ]),
+    ])
+    expect(stored).not.toContain("backup@")
   })
 
   it("never claims a run of a project not enabled on the device", async () => {
