@@ -37,6 +37,9 @@ import {
   type SyncState,
 } from "./sync/state"
 import { watchFolder } from "./sync/watch"
+import { createWorkerApi } from "./worker/api"
+import { readWorkerLocalConfig, workerConfigPath } from "./worker/local-config"
+import { runWorker } from "./worker/worker"
 
 // `npm run device -- <command>`: what each command does, with everything it touches passed
 // in (console output, environment, fetch, sleep), so tests run it without a network.
@@ -53,6 +56,7 @@ export const AGENT_COMMANDS = {
   heartbeat: ["port", "tunnel-url", "watch"],
   sync: ["source", "watch", "dry-run", "pull", "port", "tunnel-url"],
   unpair: [],
+  worker: ["data-dir", "once"],
 } as const satisfies Record<string, readonly string[]>
 
 export type AgentCommand = keyof typeof AGENT_COMMANDS
@@ -71,13 +75,19 @@ Commands:
                        files and keeps the machine online; --pull writes chats changed
                        elsewhere into PATH (default: "sessions" beside the config)
   unpair               forget this machine's device secret (revoke it in the console too)
+  worker               run workflow jobs for the projects chosen on this device's page in
+                       the console (only when "Let this device run workflow jobs" is on);
+                       --once exits after the first run
 
 Options:
   --server URL         the console (default: the paired one, else ${DEFAULT_SERVER})
   --config FILE        the device config file (default: LMX_DEVICE_CONFIG or your config dir)
   --name NAME          pair: the device name shown in the console (default: the hostname)
   --role ROLE          pair: llm_host or workstation (default: llm_host)
-  --once               pair: send one heartbeat after pairing and exit
+  --once               pair: send one heartbeat after pairing and exit; worker: exit
+                       after the first run ends
+  --data-dir DIR       worker: where runs get their folders and artifacts are kept
+                       (default: "worker" beside the config)
   --port PORT          pair, heartbeat: the LLM server's port here, also saved to the
                        console (default: the port set in the console, else ${DEFAULT_LLM_PORT})
   --tunnel-url URL     pair, heartbeat: a public URL that reaches the LLM server
@@ -121,6 +131,7 @@ function parseCli(argv: string[]) {
       source: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       pull: { type: "boolean", default: false },
+      "data-dir": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   })
@@ -559,21 +570,47 @@ export async function runDeviceCli(
     }
   }
 
-  const commands: Record<AgentCommand, () => Promise<void>> = {
+  async function commandWorker(): Promise<number> {
+    const config = await requireConfig()
+    const server = normalizeServer(values.server ?? config.server)
+    const dataDir = path.resolve(
+      values["data-dir"] ?? path.join(path.dirname(configPath), "worker")
+    )
+
+    return runWorker({
+      api: createWorkerApi({
+        server,
+        secret: config.device_secret,
+        fetch: io.fetch,
+        sleep,
+      }),
+      dataDir,
+      localConfig: await readWorkerLocalConfig(workerConfigPath(configPath)),
+      log,
+      error: logError,
+      signal: io.signal,
+      once: values.once,
+      env: io.env,
+      pgDump: io.env.LMX_PG_DUMP,
+    })
+  }
+
+  const commands: Record<AgentCommand, () => Promise<void | number>> = {
     pair: commandPair,
     status: commandStatus,
     heartbeat: commandHeartbeat,
     sync: commandSync,
     unpair: commandUnpair,
+    worker: commandWorker,
   }
 
   try {
     if (!Object.hasOwn(commands, command)) {
       throw new UsageError(`Unknown command: ${command}`)
     }
-    await commands[command as AgentCommand]()
+    const code = await commands[command as AgentCommand]()
 
-    return 0
+    return typeof code === "number" ? code : 0
   } catch (error) {
     if (error instanceof UsageError) {
       logError(`${error.message}\n\n${USAGE}`)

@@ -48,6 +48,13 @@ export function describeAgentError(
       return `Could not reach the console at ${server}${because}. Check --server and your network connection.`
     case "unexpected_response":
       return `The server at ${server} did not answer like an LMX Console device API${because}. Check --server.`
+    case "worker_disabled":
+    case "project_not_enabled":
+      return `This device may not run that work${because}. Change its settings on the console's Devices page.`
+    case "run_not_found":
+    case "lease_lost":
+    case "run_refused":
+      return `The console refused the run update${because}.`
   }
 }
 

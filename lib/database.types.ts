@@ -339,6 +339,49 @@ export type Database = {
           },
         ]
       }
+      device_run_projects: {
+        Row: {
+          created_at: string
+          device_id: string
+          project_id: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          device_id: string
+          project_id: string
+          user_id?: string
+        }
+        Update: {
+          created_at?: string
+          device_id?: string
+          project_id?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "device_run_projects_device_id_fkey"
+            columns: ["device_id"]
+            isOneToOne: false
+            referencedRelation: "devices"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "device_run_projects_project_id_fkey"
+            columns: ["project_id"]
+            isOneToOne: false
+            referencedRelation: "projects"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "device_run_projects_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       devices: {
         Row: {
           app_version: string | null
@@ -1946,6 +1989,14 @@ export type Database = {
           p_error?: string
         }
         Returns: undefined
+      }
+      record_run_stopped: {
+        Args: {
+          p_run_id: string
+          p_lines?: Json
+          p_data?: Json
+        }
+        Returns: number
       }
       requeue_expired_runs: {
         Args: {

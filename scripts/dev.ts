@@ -7,6 +7,7 @@ import { formatStatus, runUntilSignal } from "@lmx/supabase-local/run"
 import { type LocalStack } from "@lmx/supabase-local/stack"
 
 import { runDemoHeartbeat } from "./dev-demo-heartbeat"
+import { runDemoWorker } from "./dev-demo-worker"
 
 const root = path.resolve(import.meta.dirname, "..")
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")
@@ -80,6 +81,10 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
   if (demoLines.length > 0) {
     void runDemoHeartbeat({ appUrl: `http://localhost:${appPort}` }).catch((error: unknown) =>
       console.error("Demo heartbeat failed:", error)
+    )
+    // …and works the demo's "Live Demo" run, whose log keeps growing on its run page.
+    void runDemoWorker({ appUrl: `http://localhost:${appPort}`, root }).catch((error: unknown) =>
+      console.error("Demo worker failed:", error)
     )
   }
 }

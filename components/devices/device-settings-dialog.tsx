@@ -1,6 +1,7 @@
 "use client"
 
 import * as React from "react"
+import { useQuery } from "@tanstack/react-query"
 import { Settings2 } from "lucide-react"
 import { toast } from "sonner"
 
@@ -8,6 +9,8 @@ import { fieldError, formMessage } from "@/lib/action-result"
 import { updateDeviceSettings } from "@/lib/devices/actions"
 import { type DeviceSettingsInput } from "@/lib/devices/form-schema"
 import { type Device } from "@/lib/devices/queries"
+import { deviceRunProjectsQueryOptions } from "@/lib/devices/query-options"
+import { createClient } from "@/lib/supabase/client"
 import { Button } from "@/components/ui/button"
 import {
   Dialog,
@@ -91,6 +94,10 @@ function DeviceSettingsForm({
       helper_enabled: form.get("helper_enabled") === "on",
       helper_auto_start: form.get("helper_auto_start") === "on",
       helper_max_concurrent: String(form.get("helper_max_concurrent") ?? ""),
+      // Only when the list was shown: saving before it loaded leaves the choice alone.
+      ...(form.get("run_projects_shown")
+        ? { run_project_ids: form.getAll("run_project_ids").map(String) }
+        : {}),
     })
   }
 
@@ -176,6 +183,11 @@ function DeviceSettingsForm({
           <FieldDescription>From 1 to 16.</FieldDescription>
           <FieldError />
         </Field>
+        <RunProjectsField
+          userId={userId}
+          deviceId={device.id}
+          error={fieldError(result, "run_project_ids")}
+        />
       </fieldset>
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <DialogFooter>
@@ -187,5 +199,87 @@ function DeviceSettingsForm({
         </Button>
       </DialogFooter>
     </form>
+  )
+}
+
+/**
+ * "Projects this device runs jobs for": none by default. Only projects where the owner is
+ * developer or above are offered; the database refuses any other (docs/device-agent.md).
+ */
+function RunProjectsField({
+  userId,
+  deviceId,
+  error,
+}: {
+  userId: string
+  deviceId: string
+  error: string | undefined
+}) {
+  const supabase = React.useMemo(() => createClient(), [])
+  const query = useQuery(
+    deviceRunProjectsQueryOptions(supabase, userId, deviceId)
+  )
+  const headingId = React.useId()
+  const errorId = React.useId()
+
+  return (
+    <div
+      role="group"
+      aria-labelledby={headingId}
+      aria-describedby={error ? errorId : undefined}
+      className="grid gap-2"
+    >
+      <p id={headingId} className="text-sm font-medium">
+        Projects this device runs jobs for
+      </p>
+      {query.isPending ? (
+        <p className="text-sm text-muted-foreground" aria-live="polite">
+          Loading your projects…
+        </p>
+      ) : query.isError ? (
+        <p className="text-sm text-destructive" role="alert">
+          Could not load your projects. Close and open the settings again.
+        </p>
+      ) : query.data.eligible.length === 0 ? (
+        <p className="text-sm text-muted-foreground">
+          You are not a developer, admin or owner of any project yet, so this
+          device has no jobs to run.
+        </p>
+      ) : (
+        <ul className="grid max-h-48 gap-2 overflow-y-auto">
+          {query.data.eligible.map((project) => (
+            <li key={project.id} className="flex min-w-0 items-center gap-2">
+              <input
+                id={`run-project-${project.id}`}
+                name="run_project_ids"
+                type="checkbox"
+                value={project.id}
+                defaultChecked={query.data.enabled.includes(project.id)}
+                className={CHECKBOX}
+              />
+              <label
+                htmlFor={`run-project-${project.id}`}
+                className="truncate text-sm"
+                title={project.name}
+              >
+                {project.name}
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      {query.isSuccess ? (
+        <input type="hidden" name="run_projects_shown" value="1" />
+      ) : null}
+      <p className="text-sm text-muted-foreground">
+        None by default: the worker claims runs only of the projects ticked
+        here.
+      </p>
+      {error ? (
+        <p id={errorId} className="text-sm text-destructive">
+          {error}
+        </p>
+      ) : null}
+    </div>
   )
 }

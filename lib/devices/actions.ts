@@ -11,6 +11,7 @@ import {
   deviceRevokeSchema,
   deviceSettingsSchema,
 } from "./form-schema"
+import { setDeviceRunProjects } from "./run-projects"
 
 const NOT_FOUND = "That device no longer exists, or it is not yours."
 const FAILED = "Could not save the change. Try again in a moment."
@@ -96,6 +97,25 @@ export async function updateDeviceSettings(
     return fail(FAILED)
   }
   if (!data) return fail(NOT_FOUND)
+
+  if (!settings.run_project_ids) return ok(data)
+  const projects = await setDeviceRunProjects(supabase, {
+    deviceId: settings.id,
+    projectIds: [...new Set(settings.run_project_ids)],
+  })
+  if (!projects.ok) {
+    if (projects.forbidden) {
+      return fail(undefined, {
+        errors: {
+          run_project_ids: [
+            "Choose only projects where you are a developer, admin or owner.",
+          ],
+        },
+      })
+    }
+    console.error(`[devices] run projects update failed: ${projects.message}`)
+    return fail(FAILED)
+  }
 
   return ok(data)
 }

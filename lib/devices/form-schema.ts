@@ -1,6 +1,6 @@
 import { z } from "zod"
 
-import { dbIdWithError } from "@/lib/db-id"
+import { dbId, dbIdWithError } from "@/lib/db-id"
 
 // What the console's device forms send to the server actions. The device API's own payloads
 // live in ./schema.ts.
@@ -44,6 +44,11 @@ export const deviceSettingsSchema = z.object({
     .int("Enter a whole number.")
     .min(1, "Allow at least 1 job at a time.")
     .max(16, "Allow at most 16 jobs at a time."),
+  /** The projects the device runs jobs for (none by default); left out, they stay as they are. */
+  run_project_ids: z
+    .array(dbId, { error: "Choose projects from the list." })
+    .max(500, "Choose at most 500 projects.")
+    .optional(),
 })
 export type DeviceSettingsInput = z.input<typeof deviceSettingsSchema>
 export type DeviceSettings = z.infer<typeof deviceSettingsSchema>

@@ -11,6 +11,7 @@ import {
   listDeviceSessions,
   listDeviceSyncSummaries,
 } from "./queries"
+import { getDeviceRunProjects } from "./run-projects"
 
 // The client is an argument, never part of a key: server and browser clients read the same
 // rows, so a server prefetch hydrates the browser's query (docs/adding-a-domain.md, step 4).
@@ -30,6 +31,19 @@ export const deviceKeys = {
   usage: (userId: string, deviceId: string) =>
     ["devices", userId, "usage", deviceId] as const,
   sync: (userId: string) => ["devices", userId, "sync"] as const,
+  runProjects: (userId: string, deviceId: string) =>
+    ["devices", userId, "run-projects", deviceId] as const,
+}
+
+export function deviceRunProjectsQueryOptions(
+  supabase: Client,
+  userId: string,
+  deviceId: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.runProjects(userId, deviceId),
+    queryFn: () => getDeviceRunProjects(supabase, { userId, deviceId }),
+  })
 }
 
 export function deviceSyncQueryOptions(supabase: Client, userId: string) {

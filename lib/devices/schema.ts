@@ -169,6 +169,11 @@ export const DEVICE_API_ERROR_CODES = [
   "invalid_device_secret",
   "device_revoked",
   "service_unavailable",
+  "worker_disabled",
+  "project_not_enabled",
+  "run_not_found",
+  "lease_lost",
+  "run_refused",
 ] as const
 export type DeviceApiErrorCode = (typeof DEVICE_API_ERROR_CODES)[number]
 

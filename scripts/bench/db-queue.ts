@@ -53,6 +53,8 @@ async function prepare(url: string) {
         from generate_series(0, ${WORKERS - 1}) as i;
       insert into ops.projects (id, name, created_by) values ('${PROJECT_ID}', 'Queue bench', '${USER_ID}');
       insert into ops.workflows (id, project_id, name, kind) values ('${WORKFLOW_ID}', '${PROJECT_ID}', 'bench', 'test');
+      insert into public.device_run_projects (device_id, project_id, user_id)
+        select d.id, '${PROJECT_ID}', d.user_id from public.devices d where d.user_id = '${USER_ID}';
       insert into ops.runs (project_id, workflow_id, queued_at)
         select '${PROJECT_ID}', '${WORKFLOW_ID}', now() - make_interval(secs => ${RUNS} - n)
         from generate_series(1, ${RUNS}) as n;

@@ -66,6 +66,14 @@ insert into ops.project_memberships (id, project_id, user_id, role) values
   ('${ROWS.viewerMembership}', '${ROWS.project}', '${USERS.viewer}', 'viewer'),
   ('05000000-0000-4000-8000-000000000005', '${ROWS.strangerProject}', '${USERS.stranger}', 'owner');
 
+-- Every device runs jobs for each of its owner's projects (20261203010000_runs_worker.sql), so
+-- the queue tests reach the role checks behind that choice; runs-worker.int.test.ts takes
+-- rows away.
+insert into public.device_run_projects (device_id, project_id, user_id)
+select d.id, m.project_id, d.user_id
+  from public.devices d
+  join ops.project_memberships m on m.user_id = d.user_id;
+
 insert into ops.workflows (id, project_id, name, kind, definition) values
   ('${ROWS.workflow}', '${ROWS.project}', 'build', 'build', '{"steps": [{"run": "npm ci"}]}'),
   ('${ROWS.unusedWorkflow}', '${ROWS.project}', 'unused', 'test', '{}'),

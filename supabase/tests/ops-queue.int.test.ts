@@ -33,6 +33,12 @@ describe.skipIf(TEST_ENGINE === "pglite")(title, () => {
        select id::uuid, $1, 'worker ' || ordinality from unnest($2::text[]) with ordinality as w (id, ordinality)`,
       [USERS.developer, workerDevices]
     )
+    // These workers run jobs for the fixture project (20261203010000_runs_worker.sql).
+    await database.db.query(
+      `insert into public.device_run_projects (device_id, project_id, user_id)
+       select id::uuid, $1, $2 from unnest($3::text[]) as w (id)`,
+      [ROWS.project, USERS.developer, workerDevices]
+    )
   })
   afterAll(async () => {
     await database?.dispose()

@@ -90,6 +90,20 @@ describe(`ops seed (${TEST_ENGINE})`, () => {
     expect(seen.audit).toBeGreaterThan(50)
 
     const studio = { ...demo, claims: { ...demo.claims, device_id: STUDIO_MAC } }
+    const claim = () =>
+      runAs(
+        database.db,
+        studio,
+        async (tx) =>
+          (await tx.query<{ priority: number }>("select priority from ops.claim_next_run()")).rows
+      )
+    // A device claims only for the projects its owner chose for it (none in these two seeds;
+    // 20261203010000_runs_worker.sql).
+    expect(await claim()).toEqual([])
+    await database.db.query(
+      "insert into public.device_run_projects (device_id, project_id, user_id) values ($1, $2, $3)",
+      [STUDIO_MAC, STUDIO_PROJECT, DEMO]
+    )
     const claimed = await runAs(
       database.db,
       studio,

@@ -11,7 +11,7 @@ import {
 
 import { getClientIp } from "./client-ip"
 import { errorResponse, rateLimitedResponse, UpstreamError } from "./http"
-import { createRateLimiter } from "./rate-limit"
+import { createRateLimiter, type RateLimiter } from "./rate-limit"
 
 /** Device secrets as pairing_exchange issues them; anything else is refused without a query. */
 const DEVICE_SECRET_PATTERN = /^lmxd_[0-9a-f]{64}$/
@@ -54,7 +54,13 @@ export const REVOKED_MESSAGE =
  * acting with a device JWT of a few minutes. Never reads cookies.
  */
 export async function authenticateDevice(
-  request: Request
+  request: Request,
+  {
+    limiter = perSecret,
+  }: {
+    /** The per-secret budget; the runs routes bring their own (a worker logs every 200 ms). */
+    limiter?: RateLimiter
+  } = {}
 ): Promise<DeviceAuthResult> {
   const fail = (response: NextResponse) => ({ ok: false as const, response })
   const header = request.headers.get("authorization") ?? ""
@@ -103,7 +109,7 @@ export async function authenticateDevice(
     return refuse("invalid_device_secret")
 
   const fingerprint = createHash("sha256").update(secret).digest("hex")
-  const limited = perSecret.take(fingerprint)
+  const limited = limiter.take(fingerprint)
   if (!limited.ok) {
     return fail(
       rateLimitedResponse(
