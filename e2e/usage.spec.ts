@@ -48,7 +48,10 @@ test("[usage] the demo user changes the range, the timezone and the stacking, an
 
   // A zone whose midnight splits a UTC hour (and whose name every ICU spells the same).
   await page.getByLabel("Timezone").selectOption("America/St_Johns")
-  await expect(page).toHaveURL(/tz=America%2FSt_Johns/)
+  // The decoded value: nuqs writes the slash of a zone name as it is, a hand-built URL as %2F.
+  await expect
+    .poll(() => new URL(page.url()).searchParams.get("tz"))
+    .toBe("America/St_Johns")
   await expect(page.locator("#usage-range")).toContainText("America/St_Johns")
   await expect(page.getByText("Your reporting timezone")).toBeVisible()
 
@@ -68,9 +71,9 @@ test("[usage] the demo user changes the range, the timezone and the stacking, an
   const model = byModel.getByRole("link").first()
   const modelName = (await model.textContent())!.trim()
   await model.click()
-  await expect(page).toHaveURL(
-    new RegExp(`model=${encodeURIComponent(modelName)}`)
-  )
+  await expect
+    .poll(() => new URL(page.url()).searchParams.get("model"))
+    .toBe(modelName)
   await expect(
     page.getByRole("region", { name: "By model", exact: true }).getByRole("row")
   ).toHaveCount(3) // header, the model, the footer

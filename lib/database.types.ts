@@ -839,6 +839,18 @@ export type Database = {
       }
     }
     Functions: {
+      budget_banner: {
+        Args: never
+        Returns: {
+          budget_id: string
+          project_id: string
+          project_name: string
+          level: string
+          spent_usd: number
+          monthly_usd: number
+          warn_at_percent: number
+        }[]
+      }
       device_authenticate: {
         Args: {
           device_secret: string

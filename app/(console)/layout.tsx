@@ -1,5 +1,8 @@
+import { Suspense } from "react"
+
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { AppSidebar } from "@/components/shell/app-sidebar"
+import { BudgetBanner } from "@/components/shell/budget-banner"
 import { SiteHeader } from "@/components/shell/site-header"
 
 export default async function ConsoleLayout({
@@ -24,6 +27,10 @@ export default async function ConsoleLayout({
           id="main"
           className="mx-auto w-full max-w-6xl flex-1 space-y-6 p-4 md:p-8"
         >
+          {/* Streams in beside the page: a budget check never holds the page back. */}
+          <Suspense fallback={null}>
+            <BudgetBanner />
+          </Suspense>
           {children}
         </main>
       </div>

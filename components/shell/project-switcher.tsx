@@ -1,8 +1,9 @@
 "use client"
 
 import * as React from "react"
-import { usePathname, useRouter, useSearchParams } from "next/navigation"
+import { usePathname } from "next/navigation"
 import { useQuery } from "@tanstack/react-query"
+import { parseAsString, useQueryStates } from "nuqs"
 import { z } from "zod"
 
 import { createClient } from "@/lib/supabase/client"
@@ -27,15 +28,25 @@ export function ProjectSwitcher() {
 
   return (
     <React.Suspense fallback={null}>
-      <ProjectSelect pathname={pathname} />
+      <ProjectSelect />
     </React.Suspense>
   )
 }
 
-function ProjectSelect({ pathname }: { pathname: string }) {
-  const router = useRouter()
-  const searchParams = useSearchParams()
-  const current = searchParams.get("project") ?? ""
+// A page cursor belongs to the old filter, so a change clears it with the project.
+const switcherParams = {
+  project: parseAsString,
+  before: parseAsString,
+  cursor: parseAsString,
+}
+
+function ProjectSelect() {
+  // Not shallow: the filtered pages read the project on the server.
+  const [{ project }, setParams] = useQueryStates(switcherParams, {
+    history: "push",
+    shallow: false,
+  })
+  const current = project ?? ""
   const { data: projects = [] } = useQuery({
     queryKey: ["projects", "switcher"],
     queryFn: async () => {
@@ -53,14 +64,11 @@ function ProjectSelect({ pathname }: { pathname: string }) {
   })
 
   function handleChange(event: React.ChangeEvent<HTMLSelectElement>) {
-    const params = new URLSearchParams(searchParams)
-    if (event.target.value) params.set("project", event.target.value)
-    else params.delete("project")
-    // A page cursor belongs to the old filter.
-    params.delete("before")
-    params.delete("cursor")
-    const query = params.toString()
-    router.push(query ? `${pathname}?${query}` : pathname)
+    void setParams({
+      project: event.target.value || null,
+      before: null,
+      cursor: null,
+    })
   }
 
   return (

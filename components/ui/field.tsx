@@ -4,6 +4,7 @@ import * as React from "react"
 import { Slot } from "radix-ui"
 
 import { cn } from "@/lib/utils"
+import { Input } from "@/components/ui/input"
 import { Label } from "@/components/ui/label"
 
 type FieldContextValue = {
@@ -161,4 +162,45 @@ function FieldError({
   )
 }
 
-export { Field, FieldControl, FieldDescription, FieldError, FieldLabel }
+type DecimalFieldProps = Omit<React.ComponentProps<"input">, "children"> & {
+  label: React.ReactNode
+  description?: React.ReactNode
+  errors?: FieldProps["errors"]
+  /** Classes for the field (the input's own go in inputClassName). */
+  className?: string
+  inputClassName?: string
+}
+
+/**
+ * A labelled box for an amount (prices, watts, budgets): a decimal keypad on phones, its
+ * description and its error tied to it. The value stays text; the action's zod schema parses it.
+ */
+function DecimalField({
+  label,
+  description,
+  errors,
+  className,
+  inputClassName,
+  inputMode = "decimal",
+  ...input
+}: DecimalFieldProps) {
+  return (
+    <Field errors={errors} className={className}>
+      <FieldLabel>{label}</FieldLabel>
+      <FieldControl>
+        <Input inputMode={inputMode} className={inputClassName} {...input} />
+      </FieldControl>
+      {description ? <FieldDescription>{description}</FieldDescription> : null}
+      <FieldError />
+    </Field>
+  )
+}
+
+export {
+  DecimalField,
+  Field,
+  FieldControl,
+  FieldDescription,
+  FieldError,
+  FieldLabel,
+}

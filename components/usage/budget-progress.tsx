@@ -1,11 +1,10 @@
 import Link from "next/link"
-import { TriangleAlert } from "lucide-react"
 
 import { formatCount, formatUsd } from "@/lib/format"
 import { type BudgetStatus } from "@/lib/usage/queries"
 import { cn } from "@/lib/utils"
 
-/** This month's spend against each budget, and a banner when one is crossed. */
+/** This month's spend against each budget (the console's banner says when one is crossed). */
 export function BudgetProgress({
   budgets,
   projectName,
@@ -16,37 +15,9 @@ export function BudgetProgress({
   timezone: string
 }) {
   if (budgets.length === 0) return null
-  const crossed = budgets.filter((budget) => budget.level !== null)
 
   return (
     <section aria-labelledby="usage-budgets" className="space-y-3">
-      {crossed.map((budget) => (
-        <div
-          key={budget.budget_id}
-          role="alert"
-          className={cn(
-            "flex items-start gap-2 rounded-xl border p-3 text-sm",
-            budget.level === "exceeded"
-              ? "border-destructive/50 bg-destructive/10"
-              : "border-amber-500/50 bg-amber-500/10"
-          )}
-        >
-          <TriangleAlert
-            className="mt-0.5 size-4 shrink-0"
-            aria-hidden="true"
-          />
-          <p>
-            {budget.project_id ? `${projectName(budget.project_id)}'s` : "Your"}{" "}
-            monthly budget{" "}
-            {budget.level === "exceeded"
-              ? "is used up"
-              : `has passed its ${budget.warn_at_percent}% warning`}
-            : {formatUsd(budget.spent_usd)} of {formatUsd(budget.monthly_usd)}{" "}
-            this month. Email alerts are not sent yet; this banner and the audit
-            log record it.
-          </p>
-        </div>
-      ))}
       <h2 id="usage-budgets" className="text-lg font-semibold">
         Budgets this month{" "}
         <span className="text-sm font-normal text-muted-foreground">

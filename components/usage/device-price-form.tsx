@@ -9,14 +9,12 @@ import { saveDevicePrice } from "@/lib/usage/actions"
 import { useAction } from "@/lib/use-action"
 import { Button } from "@/components/ui/button"
 import {
+  DecimalField,
   Field,
   FieldControl,
-  FieldDescription,
-  FieldError,
   FieldLabel,
 } from "@/components/ui/field"
 import { FormMessage } from "@/components/ui/form-message"
-import { Input } from "@/components/ui/input"
 
 export type DevicePriceValues = {
   mode: "hourly" | "energy"
@@ -82,56 +80,34 @@ export function DevicePriceForm({
         </FieldControl>
       </Field>
       {mode === "hourly" ? (
-        <Field errors={fieldError(result, "usd_per_hour")}>
-          <FieldLabel>Dollars per hour</FieldLabel>
-          <FieldControl>
-            <Input
-              name="usd_per_hour"
-              inputMode="decimal"
-              defaultValue={current?.usd_per_hour ?? ""}
-              className="w-32"
-            />
-          </FieldControl>
-          <FieldDescription>
-            Charged for the time the device spends generating.
-          </FieldDescription>
-          <FieldError />
-        </Field>
+        <DecimalField
+          name="usd_per_hour"
+          label="Dollars per hour"
+          description="Charged for the time the device spends generating."
+          errors={fieldError(result, "usd_per_hour")}
+          defaultValue={current?.usd_per_hour ?? ""}
+          inputClassName="w-32"
+        />
       ) : mode === "energy" ? (
         <div className="grid gap-3 sm:grid-cols-3">
-          <Field errors={fieldError(result, "usd_per_kwh")}>
-            <FieldLabel>Dollars per kWh</FieldLabel>
-            <FieldControl>
-              <Input
-                name="usd_per_kwh"
-                inputMode="decimal"
-                defaultValue={current?.usd_per_kwh ?? ""}
-              />
-            </FieldControl>
-            <FieldError />
-          </Field>
-          <Field errors={fieldError(result, "busy_watts")}>
-            <FieldLabel>Busy watts</FieldLabel>
-            <FieldControl>
-              <Input
-                name="busy_watts"
-                inputMode="decimal"
-                defaultValue={current?.busy_watts ?? ""}
-              />
-            </FieldControl>
-            <FieldError />
-          </Field>
-          <Field errors={fieldError(result, "idle_watts")}>
-            <FieldLabel>Idle watts</FieldLabel>
-            <FieldControl>
-              <Input
-                name="idle_watts"
-                inputMode="decimal"
-                defaultValue={current?.idle_watts ?? ""}
-              />
-            </FieldControl>
-            <FieldError />
-          </Field>
+          <DecimalField
+            name="usd_per_kwh"
+            label="Dollars per kWh"
+            errors={fieldError(result, "usd_per_kwh")}
+            defaultValue={current?.usd_per_kwh ?? ""}
+          />
+          <DecimalField
+            name="busy_watts"
+            label="Busy watts"
+            errors={fieldError(result, "busy_watts")}
+            defaultValue={current?.busy_watts ?? ""}
+          />
+          <DecimalField
+            name="idle_watts"
+            label="Idle watts"
+            errors={fieldError(result, "idle_watts")}
+            defaultValue={current?.idle_watts ?? ""}
+          />
         </div>
       ) : null}
       <p id={`${id}-how`} className="text-xs text-muted-foreground">

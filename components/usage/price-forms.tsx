@@ -14,6 +14,7 @@ import {
 import { useAction } from "@/lib/use-action"
 import { Button } from "@/components/ui/button"
 import {
+  DecimalField,
   Field,
   FieldControl,
   FieldDescription,
@@ -68,31 +69,22 @@ export function ModelPriceForm({ models }: { models: string[] }) {
           </datalist>
           <FieldError />
         </Field>
-        <Field errors={fieldError(result, "input_per_mtok")}>
-          <FieldLabel>Input $/M</FieldLabel>
-          <FieldControl>
-            <Input name="input_per_mtok" inputMode="decimal" />
-          </FieldControl>
-          <FieldError />
-        </Field>
-        <Field errors={fieldError(result, "output_per_mtok")}>
-          <FieldLabel>Output $/M</FieldLabel>
-          <FieldControl>
-            <Input name="output_per_mtok" inputMode="decimal" />
-          </FieldControl>
-          <FieldError />
-        </Field>
-        <Field errors={fieldError(result, "cached_per_mtok")}>
-          <FieldLabel>Cached input $/M</FieldLabel>
-          <FieldControl>
-            <Input
-              name="cached_per_mtok"
-              inputMode="decimal"
-              defaultValue="0"
-            />
-          </FieldControl>
-          <FieldError />
-        </Field>
+        <DecimalField
+          name="input_per_mtok"
+          label="Input $/M"
+          errors={fieldError(result, "input_per_mtok")}
+        />
+        <DecimalField
+          name="output_per_mtok"
+          label="Output $/M"
+          errors={fieldError(result, "output_per_mtok")}
+        />
+        <DecimalField
+          name="cached_per_mtok"
+          label="Cached input $/M"
+          errors={fieldError(result, "cached_per_mtok")}
+          defaultValue="0"
+        />
       </div>
       <Field errors={fieldError(result, "effective_from")}>
         <FieldLabel>Takes effect on</FieldLabel>
@@ -268,39 +260,26 @@ export function BudgetForm({
         <input type="hidden" name="project_id" value={projectId} />
       ) : null}
       <div className="grid gap-3 sm:grid-cols-3">
-        <Field errors={fieldError(result, "monthly_usd")}>
-          <FieldLabel>Dollars per month</FieldLabel>
-          <FieldControl>
-            <Input
-              name="monthly_usd"
-              inputMode="decimal"
-              defaultValue={current?.monthly_usd ?? ""}
-            />
-          </FieldControl>
-          <FieldError />
-        </Field>
-        <Field errors={fieldError(result, "monthly_tokens")}>
-          <FieldLabel>Tokens per month (optional)</FieldLabel>
-          <FieldControl>
-            <Input
-              name="monthly_tokens"
-              inputMode="numeric"
-              defaultValue={current?.monthly_tokens ?? ""}
-            />
-          </FieldControl>
-          <FieldError />
-        </Field>
-        <Field errors={fieldError(result, "warn_at_percent")}>
-          <FieldLabel>Warn at (%)</FieldLabel>
-          <FieldControl>
-            <Input
-              name="warn_at_percent"
-              inputMode="numeric"
-              defaultValue={current?.warn_at_percent ?? 80}
-            />
-          </FieldControl>
-          <FieldError />
-        </Field>
+        <DecimalField
+          name="monthly_usd"
+          label="Dollars per month"
+          errors={fieldError(result, "monthly_usd")}
+          defaultValue={current?.monthly_usd ?? ""}
+        />
+        <DecimalField
+          name="monthly_tokens"
+          label="Tokens per month (optional)"
+          inputMode="numeric"
+          errors={fieldError(result, "monthly_tokens")}
+          defaultValue={current?.monthly_tokens ?? ""}
+        />
+        <DecimalField
+          name="warn_at_percent"
+          label="Warn at (%)"
+          inputMode="numeric"
+          errors={fieldError(result, "warn_at_percent")}
+          defaultValue={current?.warn_at_percent ?? 80}
+        />
       </div>
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <div>

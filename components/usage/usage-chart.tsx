@@ -1,7 +1,6 @@
 "use client"
 
 import * as React from "react"
-import { useRouter, useSearchParams } from "next/navigation"
 import {
   Bar,
   BarChart,
@@ -26,7 +25,7 @@ import {
 } from "@/components/ui/table"
 
 import { MAX_SERIES, OTHER_COLOUR, SERIES_COLOURS } from "./palette"
-import { usageHref } from "./usage-url"
+import { useUsageParams } from "./use-usage-params"
 
 export type ChartDay = {
   day: string
@@ -52,8 +51,7 @@ export function UsageChart({
   stack: Stack
   labelOf: Record<string, string>
 }) {
-  const router = useRouter()
-  const search = useSearchParams()
+  const { setUsageParams } = useUsageParams()
   const [metric, setMetric] = React.useState<Metric>("cost")
   const [view, setView] = React.useState<"chart" | "table">("chart")
   const titleId = React.useId()
@@ -125,11 +123,7 @@ export function UsageChart({
                 size="sm"
                 variant={stack === value ? "default" : "outline"}
                 aria-pressed={stack === value}
-                onClick={() =>
-                  router.push(usageHref(search.toString(), { stack: value }), {
-                    scroll: false,
-                  })
-                }
+                onClick={() => void setUsageParams({ stack: value })}
               >
                 By {value}
               </Button>

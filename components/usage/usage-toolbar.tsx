@@ -1,7 +1,6 @@
 "use client"
 
 import * as React from "react"
-import { useRouter, useSearchParams } from "next/navigation"
 import { Download } from "lucide-react"
 
 import { saveReportingTimezone } from "@/lib/usage/actions"
@@ -14,7 +13,7 @@ import { Button } from "@/components/ui/button"
 import { Input } from "@/components/ui/input"
 import { Label } from "@/components/ui/label"
 
-import { usageHref } from "./usage-url"
+import { useUsageParams } from "./use-usage-params"
 
 type Option = { value: string; label: string }
 
@@ -39,9 +38,8 @@ export function UsageToolbar({
   models: Option[]
   selected: { project?: string; device?: string; model?: string }
 }) {
-  const router = useRouter()
-  const search = useSearchParams()
-  const [pending, startTransition] = React.useTransition()
+  const { setUsageParams, pending, exportHref } = useUsageParams()
+  const [saving, startSaving] = React.useTransition()
   const zones = React.useMemo(() => {
     const all = Intl.supportedValuesOf("timeZone")
 
@@ -49,18 +47,18 @@ export function UsageToolbar({
   }, [timezone])
 
   const go = (changes: Record<string, string | undefined>) =>
-    startTransition(() => router.push(usageHref(search.toString(), changes)))
+    void setUsageParams(changes)
 
   const handleTimezone = (value: string) => {
-    startTransition(async () => {
+    startSaving(async () => {
       // The reporting timezone is a profile setting: saved, then shown.
       await saveReportingTimezone(null, { timezone: value })
-      router.push(usageHref(search.toString(), { tz: value }))
+      await setUsageParams({ tz: value })
     })
   }
 
   return (
-    <div className="space-y-3" aria-busy={pending}>
+    <div className="space-y-3" aria-busy={pending || saving}>
       <nav aria-label="Date range" className="flex flex-wrap gap-2">
         {RANGE_PRESETS.map((value) => (
           <Button
@@ -161,7 +159,7 @@ export function UsageToolbar({
           onChange={(value) => go({ model: value })}
         />
         <Button asChild size="sm" variant="outline">
-          <a href={usageHref(search.toString(), {}, "/usage/export")} download>
+          <a href={exportHref} download>
             <Download aria-hidden="true" />
             Download CSV
           </a>

@@ -1,9 +1,11 @@
 "use server"
 
 import { revalidatePath } from "next/cache"
+import { type z } from "zod"
 
 import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
 import { createClient } from "@/lib/supabase/server"
+import { type Client } from "@/lib/supabase/types"
 import { checkDefinitionText } from "@/lib/workflows/definition"
 
 import { databaseMessage } from "./errors"
@@ -33,6 +35,39 @@ function refreshProjects() {
 
 function log(what: string, error: { code?: string; message: string }) {
   console.error(`[projects] ${what}: ${error.code} ${error.message}`)
+}
+
+type WriteOutcome = {
+  data: unknown
+  error: { code?: string; message: string } | null
+}
+
+/**
+ * The shape every membership-style write shares: parse the input, run the write as the user,
+ * and, for a write that returns its rows, read "no row" as the policy's refusal (RLS filters
+ * the row out rather than raising). A database error becomes the form's message.
+ */
+async function guardedWrite<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  what: string,
+  write: (supabase: Client, values: T) => PromiseLike<WriteOutcome>,
+  refusal?: string
+): Promise<ActionResult<null>> {
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) return invalid(parsed.error)
+
+  const supabase = await createClient()
+  const { data, error } = await write(supabase, parsed.data)
+  if (error) {
+    log(`${what} failed`, error)
+    return fail(databaseMessage(error))
+  }
+  if (refusal !== undefined && !(Array.isArray(data) && data.length > 0))
+    return fail(refusal)
+  refreshProjects()
+
+  return ok(null)
 }
 
 function fieldsOf(input: unknown): unknown {
@@ -108,24 +143,19 @@ export async function deleteProject(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = projectDeleteSchema.safeParse(fieldsOf(input))
-  if (!parsed.success) return invalid(parsed.error)
-
-  const supabase = await createClient()
-  const { data, error } = await supabase
-    .schema("ops")
-    .from("projects")
-    .delete()
-    .eq("id", parsed.data.projectId)
-    .select("id")
-  if (error) {
-    log("delete failed", error)
-    return fail(databaseMessage(error))
-  }
-  if (!data?.length) return fail("Only an owner can delete the project.")
-  refreshProjects()
-
-  return ok(null)
+  return guardedWrite(
+    projectDeleteSchema,
+    fieldsOf(input),
+    "delete",
+    (supabase, { projectId }) =>
+      supabase
+        .schema("ops")
+        .from("projects")
+        .delete()
+        .eq("id", projectId)
+        .select("id"),
+    "Only an owner can delete the project."
+  )
 }
 
 export async function inviteMember(
@@ -211,20 +241,15 @@ export async function revokeInvitation(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = invitationIdSchema.safeParse(input)
-  if (!parsed.success) return invalid(parsed.error)
-
-  const supabase = await createClient()
-  const { error } = await supabase
-    .schema("ops")
-    .rpc("revoke_invitation", { p_invitation_id: parsed.data.invitationId })
-  if (error) {
-    log("revoke failed", error)
-    return fail(databaseMessage(error))
-  }
-  refreshProjects()
-
-  return ok(null)
+  return guardedWrite(
+    invitationIdSchema,
+    input,
+    "revoke",
+    (supabase, { invitationId }) =>
+      supabase
+        .schema("ops")
+        .rpc("revoke_invitation", { p_invitation_id: invitationId })
+  )
 }
 
 export async function acceptInvitation(
@@ -262,45 +287,34 @@ export async function declineInvitation(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = invitationIdSchema.safeParse(input)
-  if (!parsed.success) return invalid(parsed.error)
-
-  const supabase = await createClient()
-  const { error } = await supabase
-    .schema("ops")
-    .rpc("decline_invitation", { p_invitation_id: parsed.data.invitationId })
-  if (error) {
-    log("decline failed", error)
-    return fail(databaseMessage(error))
-  }
-  refreshProjects()
-
-  return ok(null)
+  return guardedWrite(
+    invitationIdSchema,
+    input,
+    "decline",
+    (supabase, { invitationId }) =>
+      supabase
+        .schema("ops")
+        .rpc("decline_invitation", { p_invitation_id: invitationId })
+  )
 }
 
 export async function changeRole(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = roleChangeSchema.safeParse(input)
-  if (!parsed.success) return invalid(parsed.error)
-
-  const supabase = await createClient()
-  const { data, error } = await supabase
-    .schema("ops")
-    .from("project_memberships")
-    .update({ role: parsed.data.role })
-    .eq("id", parsed.data.membershipId)
-    .select("id")
-  if (error) {
-    log("role change failed", error)
-    return fail(databaseMessage(error))
-  }
-  if (!data?.length)
-    return fail("Your role does not allow changing this member's role.")
-  refreshProjects()
-
-  return ok(null)
+  return guardedWrite(
+    roleChangeSchema,
+    input,
+    "role change",
+    (supabase, { membershipId, role }) =>
+      supabase
+        .schema("ops")
+        .from("project_memberships")
+        .update({ role })
+        .eq("id", membershipId)
+        .select("id"),
+    "Your role does not allow changing this member's role."
+  )
 }
 
 /** Removes a member, or the caller themselves (leaving): the policy decides which applies. */
@@ -308,46 +322,35 @@ export async function removeMember(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = membershipIdSchema.safeParse(input)
-  if (!parsed.success) return invalid(parsed.error)
-
-  const supabase = await createClient()
-  const { data, error } = await supabase
-    .schema("ops")
-    .from("project_memberships")
-    .delete()
-    .eq("id", parsed.data.membershipId)
-    .select("id")
-  if (error) {
-    log("remove failed", error)
-    return fail(databaseMessage(error))
-  }
-  if (!data?.length)
-    return fail("Your role does not allow removing this member.")
-  refreshProjects()
-
-  return ok(null)
+  return guardedWrite(
+    membershipIdSchema,
+    input,
+    "remove",
+    (supabase, { membershipId }) =>
+      supabase
+        .schema("ops")
+        .from("project_memberships")
+        .delete()
+        .eq("id", membershipId)
+        .select("id"),
+    "Your role does not allow removing this member."
+  )
 }
 
 export async function transferOwnership(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = transferSchema.safeParse(input)
-  if (!parsed.success) return invalid(parsed.error)
-
-  const supabase = await createClient()
-  const { error } = await supabase.schema("ops").rpc("transfer_ownership", {
-    p_project_id: parsed.data.projectId,
-    p_user_id: parsed.data.userId,
-  })
-  if (error) {
-    log("transfer failed", error)
-    return fail(databaseMessage(error))
-  }
-  refreshProjects()
-
-  return ok(null)
+  return guardedWrite(
+    transferSchema,
+    input,
+    "transfer",
+    (supabase, { projectId, userId }) =>
+      supabase.schema("ops").rpc("transfer_ownership", {
+        p_project_id: projectId,
+        p_user_id: userId,
+      })
+  )
 }
 
 export async function runWorkflowNow(
@@ -426,25 +429,17 @@ export async function archiveWorkflow(
   _previous: unknown,
   input: unknown
 ): Promise<ActionResult<null>> {
-  const parsed = workflowArchiveSchema.safeParse(input)
-  if (!parsed.success) return invalid(parsed.error)
-
-  const supabase = await createClient()
-  const { data, error } = await supabase
-    .schema("ops")
-    .from("workflows")
-    .update({
-      archived_at: parsed.data.archived ? new Date().toISOString() : null,
-    })
-    .eq("id", parsed.data.workflowId)
-    .select("id")
-  if (error) {
-    log("archive failed", error)
-    return fail(databaseMessage(error))
-  }
-  if (!data?.length)
-    return fail("Only developers, admins and owners can archive workflows.")
-  refreshProjects()
-
-  return ok(null)
+  return guardedWrite(
+    workflowArchiveSchema,
+    input,
+    "archive",
+    (supabase, { workflowId, archived }) =>
+      supabase
+        .schema("ops")
+        .from("workflows")
+        .update({ archived_at: archived ? new Date().toISOString() : null })
+        .eq("id", workflowId)
+        .select("id"),
+    "Only developers, admins and owners can archive workflows."
+  )
 }

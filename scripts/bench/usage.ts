@@ -15,7 +15,7 @@ import { openDatabase } from "@lmx/supabase-local/db/open"
 import { prepareDatabase } from "@lmx/supabase-local/migrate"
 import pg from "pg"
 
-import { csvRow, type ReportRow } from "../../lib/usage/csv"
+import { csvRow, EXPORT_CHUNK_DAYS, type ReportRow } from "../../lib/usage/csv"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -95,6 +95,21 @@ async function load(url: string): Promise<number> {
              'Bench session ' || s, 'bench-model-' || (1 + (s * 7) % 30),
              now() - make_interval(secs => (abs(hashtext('t' || s)) % (365 * 86400))::double precision)
         from generate_series(1, ${sessions}) as s`)
+    // The messages go in as whole chunks, priced set-based in the insert itself: the bench
+    // stands in for sync_push, which does the same (owner, project and price for its whole
+    // batch, with lmx.trusted_message_write on so the per-row message trigger stays out).
+    // The per-row local-pricing trigger, where it still exists, is switched off for the load
+    // only; the local cost and cloud equivalent are computed here by the same rules, and a
+    // sample is checked against private.message_* afterwards. The rollup and session-count
+    // statement triggers run as they do for every write.
+    const { rows: perRow } = await client.query<{ name: string }>(
+      `select tgname as name from pg_trigger
+        where tgrelid = 'public.cloud_messages'::regclass and not tgisinternal
+          and tgname = 'cloud_messages_price_local'`
+    )
+    for (const { name } of perRow) {
+      await client.query(`alter table public.cloud_messages disable trigger ${name}`)
+    }
     const started = performance.now()
     let total = 0
     for (
@@ -103,15 +118,52 @@ async function load(url: string): Promise<number> {
       from += CHUNK
     ) {
       const count = Math.min(CHUNK, TARGET_MESSAGES - total)
+      await client.query("begin")
+      await client.query("select set_config('lmx.trusted_message_write', 'on', true)")
       await client.query(`
-        insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, content, model,
-          input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms, created_at)
-        select s.id, s.user_id, s.device_id, i % ${MESSAGES_PER_SESSION}, 'assistant', '', s.model,
-               600 + i % 900, 80 + i % 700, i % 300, 20 + i % 80, 150 + i % 900,
-               s.created_at + make_interval(secs => (i % ${MESSAGES_PER_SESSION}) * 40)
-          from generate_series(${from}, ${from + count - 1}) as i
-          join public.cloud_sessions s on s.id = md5('bench-usage-session-' || (1 + i / ${MESSAGES_PER_SESSION}))::uuid`)
+        insert into public.cloud_messages (session_id, user_id, project_id, device_id, message_index, role,
+          content, model, input_tokens, output_tokens, cached_tokens, tokens_per_second,
+          time_to_first_token_ms, created_at, cost_usd, local_cost_usd, cloud_equivalent_usd)
+        select m.session_id, m.user_id, m.project_id, m.device_id, m.message_index, 'assistant', '', m.model,
+               m.input_tokens, m.output_tokens, m.cached_tokens, m.tokens_per_second,
+               m.time_to_first_token_ms, m.created_at,
+               coalesce((
+                 select ((m.input_tokens - m.cached_tokens) * p.input_per_mtok
+                         + m.cached_tokens * p.cached_per_mtok + m.output_tokens * p.output_per_mtok) / 1000000
+                   from public.model_prices p
+                  where p.model = m.model and (p.user_id = m.user_id or p.user_id is null)
+                    and p.effective_from <= m.created_at
+                  order by p.user_id is null, p.effective_from desc limit 1), 0)::numeric(16, 8),
+               coalesce((
+                 select case d.mode when 'hourly' then busy.seconds / 3600 * d.usd_per_hour
+                        else busy.seconds / 3600 * d.busy_watts / 1000 * d.usd_per_kwh end
+                   from public.device_prices d,
+                        lateral (select m.output_tokens / m.tokens_per_second::numeric
+                                        + coalesce(m.time_to_first_token_ms, 0) / 1000.0 as seconds) busy
+                  where d.device_id = m.device_id and m.tokens_per_second > 0), 0)::numeric(16, 8),
+               coalesce((
+                 select ((m.input_tokens - m.cached_tokens) * p.input_per_mtok
+                         + m.cached_tokens * p.cached_per_mtok + m.output_tokens * p.output_per_mtok) / 1000000
+                   from (select r.reference_model from public.model_references r
+                          where r.model = m.model and (r.user_id = m.user_id or r.user_id is null)
+                          order by r.user_id is null limit 1) r
+                   join public.model_prices p on p.model = r.reference_model
+                  where (p.user_id = m.user_id or p.user_id is null) and p.effective_from <= m.created_at
+                  order by p.user_id is null, p.effective_from desc limit 1), 0)::numeric(16, 8)
+          from (
+            select s.id as session_id, s.user_id, s.project_id, s.device_id,
+                   i % ${MESSAGES_PER_SESSION} as message_index, s.model,
+                   600 + i % 900 as input_tokens, 80 + i % 700 as output_tokens, i % 300 as cached_tokens,
+                   (20 + i % 80)::real as tokens_per_second, 150 + i % 900 as time_to_first_token_ms,
+                   s.created_at + make_interval(secs => (i % ${MESSAGES_PER_SESSION}) * 40) as created_at
+              from generate_series(${from}, ${from + count - 1}) as i
+              join public.cloud_sessions s on s.id = md5('bench-usage-session-' || (1 + i / ${MESSAGES_PER_SESSION}))::uuid
+          ) m`)
+      await client.query("commit")
       total += count
+    }
+    for (const { name } of perRow) {
+      await client.query(`alter table public.cloud_messages enable trigger ${name}`)
     }
     const seconds = (performance.now() - started) / 1000
     await client.query(
@@ -120,8 +172,23 @@ async function load(url: string): Promise<number> {
     const { rows } = await client.query<{ hourly: number }>(
       "select count(*)::int as hourly from public.usage_hourly"
     )
+    // The set-based prices must be the ones the database's own rules give.
+    const { rows: wrong } = await client.query<{ n: number; checked: number }>(`
+      select count(*) filter (where m.cost_usd <> private.message_cost(m.user_id, m.model, m.created_at,
+                m.input_tokens, m.output_tokens, m.cached_tokens)
+              or m.local_cost_usd <> private.message_local_cost(m.device_id, m.output_tokens,
+                m.tokens_per_second, m.time_to_first_token_ms)
+              or m.cloud_equivalent_usd <> private.message_cloud_equivalent(m.user_id, m.model,
+                m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens))::int as n,
+             count(*)::int as checked
+        from public.cloud_messages m tablesample system (1)`)
+    if (wrong[0]!.n > 0) {
+      throw new Error(
+        `usage bench: ${wrong[0]!.n} of ${wrong[0]!.checked} sampled messages are priced differently from the database's rules`
+      )
+    }
     console.log(
-      `  load: ${total.toLocaleString("en")} messages through the triggers in ${seconds.toFixed(1)} s${total < TARGET_MESSAGES ? " (time limit reached)" : ""}; usage_hourly holds ${rows[0]!.hourly.toLocaleString("en")} rows`
+      `  load: ${total.toLocaleString("en")} messages in chunks of ${CHUNK.toLocaleString("en")} in ${seconds.toFixed(1)} s${total < TARGET_MESSAGES ? " (time limit reached)" : ""}; usage_hourly holds ${rows[0]!.hourly.toLocaleString("en")} rows`
     )
 
     return total
@@ -226,7 +293,9 @@ async function benchExport(url: string) {
     const started = performance.now()
     await asUser(client, async () => {
       for (let chunk = from; chunk <= to;) {
-        const end = minusDays(chunk, -30) < to ? minusDays(chunk, -30) : to
+        // The route's own chunking (lib/usage/csv.ts).
+        const last = minusDays(chunk, -(EXPORT_CHUNK_DAYS - 1))
+        const end = last < to ? last : to
         const result = await client.query<{ day: string; rows: unknown[][] }>(
           "select day::text, rows from public.usage_report_days($1, $2, $3)",
           [chunk, end, tz]
@@ -307,9 +376,20 @@ async function benchReprice(url: string, total: number) {
       "update public.model_prices set output_per_mtok = output_per_mtok * 1.1 where model like 'bench-model-%'"
     )
     const ms = performance.now() - started
-    const { rows } = await client.query<{ n: number }>(
-      "select count(*)::int as n from public.usage_hourly u where u.cost_usd <> (select sum(m.cost_usd) from public.cloud_messages m where m.user_id = u.user_id and date_trunc('hour', m.created_at, 'UTC') = u.hour and coalesce(m.model, 'unknown') = u.model and m.device_id is not distinct from u.device_id and m.project_id is not distinct from u.project_id and m.deleted_at is null)"
-    )
+    // Every hourly rollup row against its messages, set-based (a correlated sum per rollup row
+    // takes minutes at this size).
+    const { rows } = await client.query<{ n: number }>(`
+      select count(*)::int as n
+        from public.usage_hourly u
+        full join (
+          select m.user_id, date_trunc('hour', m.created_at, 'UTC') as hour, coalesce(m.model, 'unknown') as model,
+                 m.device_id, m.project_id, sum(m.cost_usd) as cost, sum(m.cloud_equivalent_usd) as cloud
+            from public.cloud_messages m
+           where m.deleted_at is null
+           group by 1, 2, 3, 4, 5) m
+          on m.user_id = u.user_id and m.hour = u.hour and m.model = u.model
+         and m.device_id is not distinct from u.device_id and m.project_id is not distinct from u.project_id
+       where u.cost_usd is distinct from m.cost or u.cloud_equivalent_usd is distinct from m.cloud`)
     console.log(
       `  re-pricing ${total.toLocaleString("en")} messages (${result.rowCount} price rows changed): ${(ms / 1000).toFixed(2)} s (target < 10 s); ${rows[0]!.n} hourly rows disagree with their messages afterwards`
     )
@@ -328,13 +408,17 @@ export async function runUsageBench(databaseUrl: string): Promise<void> {
     console.log("usage: dashboards, CSV export and re-pricing (Postgres)")
     await prepare(url.toString())
     const total = await load(url.toString())
-    await benchDashboard(url.toString())
-    await benchExport(url.toString())
-    await benchReprice(url.toString(), total)
+    const only = process.env.BENCH_USAGE_ONLY?.split(",")
+    if (!only || only.includes("dashboard")) await benchDashboard(url.toString())
+    if (!only || only.includes("export")) await benchExport(url.toString())
+    if (!only || only.includes("reprice")) await benchReprice(url.toString(), total)
   } finally {
-    await withClient(databaseUrl, (admin) =>
-      admin.query(`drop database if exists ${name} with (force)`)
-    )
+    // BENCH_USAGE_KEEP=1 leaves the database for explain analyze (its name is printed).
+    if (process.env.BENCH_USAGE_KEEP === "1") console.log(`  kept database ${name}`)
+    else
+      await withClient(databaseUrl, (admin) =>
+        admin.query(`drop database if exists ${name} with (force)`)
+      )
   }
 }
 

@@ -54,6 +54,8 @@ const MATRIX: MatrixRow<string>[] = [
   ["public.usage_budget_alerts",  "select",             "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.usage_budget_alerts",  "insert",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_budget_alerts",  "delete",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  // The console's banner: only the caller's own crossed budget, never to a device or anon.
+  ["public.budget_banner()",      "select:user",        "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no"],
 ]
 
 describeRlsMatrix({
@@ -92,6 +94,9 @@ describeRlsMatrix({
       "delete:user": `delete from public.usage_budgets where id = '${IDS.userBudget}'`,
       "delete:project": `delete from public.usage_budgets where id = '${IDS.projectBudget}'`,
     },
+    "public.budget_banner()": {
+      "select:user": `select budget_id from public.budget_banner() where budget_id = '${IDS.userBudget}'`,
+    },
     "public.usage_budget_alerts": {
       select: `select budget_id from public.usage_budget_alerts where budget_id = '${IDS.userBudget}'`,
       insert: `insert into public.usage_budget_alerts (budget_id, month, level, spent_usd) values ('${IDS.userBudget}', '2026-01-01', 'warning', 1)`,
@@ -106,9 +111,10 @@ describeRlsMatrix({
       insert into public.model_references (id, user_id, model, reference_model) values
         ('${IDS.globalReference}', null, 'local-model', 'fixture-model'),
         ('${IDS.ownerReference}', '${O}', 'local-model', 'owner-model');
-      insert into public.usage_budgets (id, user_id, project_id, monthly_usd) values
-        ('${IDS.userBudget}', '${O}', null, 5),
-        ('${IDS.projectBudget}', null, '${ROWS.project}', 50);
+      -- The owner's budget allows one token a month, so the fixture's messages have used it up.
+      insert into public.usage_budgets (id, user_id, project_id, monthly_usd, monthly_tokens) values
+        ('${IDS.userBudget}', '${O}', null, 5, 1),
+        ('${IDS.projectBudget}', null, '${ROWS.project}', 50, null);
       insert into public.usage_budget_alerts (budget_id, month, level, spent_usd)
         values ('${IDS.userBudget}', '2025-12-01', 'warning', 4.5);
     `)

@@ -31,6 +31,7 @@ import {
   resolveRange,
   usageSearchSchema,
 } from "@/lib/usage/range"
+import { usageLink } from "@/lib/usage/url"
 import { Button } from "@/components/ui/button"
 import { EmptyState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
@@ -44,7 +45,6 @@ import { Headline } from "@/components/usage/headline"
 import { SpeedChart } from "@/components/usage/speed-chart"
 import { UsageChart } from "@/components/usage/usage-chart"
 import { UsageToolbar } from "@/components/usage/usage-toolbar"
-import { usageHref } from "@/components/usage/usage-url"
 
 export const metadata: Metadata = { title: "Usage" }
 
@@ -151,7 +151,7 @@ export default async function UsagePage({
       g.model ?? "unknown",
       g.model ?? "unknown",
       g.totals,
-      usageHref(query, { model: g.model })
+      usageLink(query, { model: g.model })
     )
   )
   const deviceRows = dashboard.byDevice.map((g) =>
@@ -159,7 +159,7 @@ export default async function UsagePage({
       g.deviceId ?? "none",
       deviceName(g.deviceId),
       g.totals,
-      g.deviceId ? usageHref(query, { device: g.deviceId }) : undefined
+      g.deviceId ? usageLink(query, { device: g.deviceId }) : undefined
     )
   )
   const projectRows = dashboard.byProject.map((g) =>
@@ -167,7 +167,7 @@ export default async function UsagePage({
       g.projectId ?? "none",
       projectName(g.projectId),
       g.totals,
-      g.projectId ? usageHref(query, { project: g.projectId }) : undefined
+      g.projectId ? usageLink(query, { project: g.projectId }) : undefined
     )
   )
   const modelDeviceRows = dashboard.byModelDevice.map((g) =>

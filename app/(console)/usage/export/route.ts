@@ -18,7 +18,7 @@ import { firstValues, resolveRange, usageSearchSchema } from "@/lib/usage/range"
 
 /**
  * The daily breakdown by model x device x project for the page's range, filters and
- * timezone, streamed a month at a time (memory stays flat whatever the range). The same
+ * timezone, streamed 92 days at a time (memory stays flat whatever the range). The same
  * usage_report rows the page sums, so the two agree to the cent.
  */
 export async function GET(request: NextRequest) {
