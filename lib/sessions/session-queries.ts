@@ -284,3 +284,70 @@ export async function getSessionThread(
 
   return { messages, devices }
 }
+
+/** The messages the server puts in the session page's HTML: a first screen and some margin. */
+export const FIRST_PAGE = 100
+
+/** One keyset page of the session page's conversation. */
+export type SessionThreadPage = {
+  messages: SessionMessage[]
+  /** The names of the devices this page's messages ran on, as far as RLS shows them. */
+  devices: SessionDevice[]
+  /** Where the next page starts (the last row read), or null when this was the last page. */
+  next: MessageCursor | null
+}
+
+/**
+ * One page of the session page's conversation in (message_index, id) order, after `after`:
+ * the server reads the first (a screenful, so the HTML stays small however long the
+ * session), the browser reads the rest after the first paint, page by page by keyset.
+ * `next` is taken from the rows read, so a live message patched into a page never moves it.
+ */
+export async function getSessionThreadPage(
+  supabase: Client,
+  {
+    sessionId,
+    after = null,
+    limit = MESSAGE_BATCH,
+  }: { sessionId: string; after?: MessageCursor | null; limit?: number }
+): Promise<SessionThreadPage> {
+  const messages = await listSessionMessagesBatch(supabase, {
+    sessionId,
+    after,
+    limit,
+  })
+  const deviceIds = new Set<string>()
+  for (const message of messages) {
+    if (message.device_id) deviceIds.add(message.device_id)
+  }
+  const devices = await listSessionDevices(supabase, {
+    deviceIds: [...deviceIds],
+  })
+  const last = messages.at(-1)
+
+  return {
+    messages,
+    devices,
+    next:
+      last && messages.length === limit
+        ? { index: last.message_index, id: last.id }
+        : null,
+  }
+}
+
+/**
+ * The pages read so far as one thread: each message once (a live one patched in may also
+ * arrive in a later page; the page read later wins), and each device once.
+ */
+export function mergeThreadPages(
+  pages: readonly SessionThreadPage[]
+): SessionThread {
+  const messages = new Map<string, SessionMessage>()
+  const devices = new Map<string, SessionDevice>()
+  for (const page of pages) {
+    for (const message of page.messages) messages.set(message.id, message)
+    for (const device of page.devices) devices.set(device.id, device)
+  }
+
+  return { messages: [...messages.values()], devices: [...devices.values()] }
+}
