@@ -59,6 +59,8 @@ export function SessionDeleteButton({
       toast.success(`Deleted “${title}”`, {
         description: "Restore it from Recently deleted within 30 days.",
         action: { label: "Undo", onClick: () => void undo() },
+        // Long enough to reach for Undo after the list has loaded, not sonner's 4 s.
+        duration: 15_000,
       })
       router.push("/sessions")
     },
