@@ -5,8 +5,10 @@
 // reader is a second supabase-js client subscribed exactly as the session page is
 // (components/sessions/detail/use-session-realtime.ts: the private `session:<id>` channel,
 // postgres_changes on cloud_messages filtered by session_id). Rendering is not included.
-// Same-run yardstick: a Broadcast round trip on the same channel at the same rate (Realtime's
-// own transport, no database), and the insert request alone.
+// Same-run yardsticks: the same appends written straight into the database at the same rate
+// (no API, no RLS on the write: what change capture and delivery cost alone), and the insert
+// request alone. (Broadcast cannot serve: the session topic is read-only, private channels
+// only, so the page may not send on it.)
 //   DATABASE_URL=postgres://… npm run bench:sessions:realtime [-- SECONDS]   (default 15)
 import { randomUUID } from "node:crypto"
 
@@ -54,7 +56,7 @@ async function main() {
     const heardAt = new Map<string, number>()
     const channel = browser
       .channel(`session:${sessionId}`, {
-        config: { private: true, broadcast: { self: true } },
+        config: { private: true },
       })
       .on(
         "postgres_changes",
@@ -69,10 +71,6 @@ async function main() {
           if (id) heardAt.set(id, performance.now())
         }
       )
-      .on("broadcast", { event: "ping" }, ({ payload }) => {
-        const id = (payload as { id?: string }).id
-        if (id) heardAt.set(id, performance.now())
-      })
     await subscribe(channel)
 
     // 1. The machine appends messages at RATE per second, each on the one before.
@@ -112,16 +110,25 @@ async function main() {
       await sleep(50)
     }
 
-    // 2. Yardstick: Broadcast round trips on the same channel at the same rate.
+    // 2. Yardstick: the same appends straight into the database, at the same rate.
     const pingIds: string[] = []
+    const direct: Promise<unknown>[] = []
     const pingStart = performance.now()
     for (let i = 0; i < total; i += 1) {
       await sleep(Math.max(0, pingStart + (i * 1000) / RATE - performance.now()))
       const id = randomUUID()
       sentAt.set(id, performance.now())
       if (i >= WARM_UP) pingIds.push(id)
-      void channel.send({ type: "broadcast", event: "ping", payload: { id } })
+      direct.push(
+        stack.db.query(
+          `insert into public.cloud_messages (id, session_id, user_id, parent_id, message_index, role, content)
+           values ($1, $2, $3, $4, $5, 'assistant', $6)`,
+          [id, sessionId, user.id, parent, total + i, `Direct message ${i}`]
+        )
+      )
+      parent = id
     }
+    await Promise.all(direct)
     const pingDeadline = performance.now() + 15_000
     while (pingIds.some((id) => !heardAt.has(id)) && performance.now() < pingDeadline) {
       await sleep(50)
@@ -140,7 +147,7 @@ async function main() {
     )
     line("machine sends → session page hears it", live, "p95 < 250 ms")
     line("  of which: the insert request alone", insertMs)
-    line("yardstick: Broadcast round trip, same rate", pings)
+    line("yardstick: written straight into the database", pings)
     console.log(
       `  p95 / yardstick p95: ${(percentile(live, 95) / percentile(pings, 95)).toFixed(1)}x`
     )
