@@ -314,9 +314,9 @@ test("[sessions] hostile synced content stays text, new messages stream in, and 
   const stranger = await browser.newContext()
   await signInAsNewUser(stranger, "session-stranger")
   const other = await stranger.newPage()
-  // The console streams its pages (app/(console)/loading.tsx), so the status line has gone
-  // out before the page knows: Next then renders the not-found page with a noindex tag.
-  await other.goto(`/sessions/${session!.id}`)
+  // A real 404 status: no loading boundary streams the page before it knows.
+  const foreign = await other.goto(`/sessions/${session!.id}`)
+  expect(foreign?.status()).toBe(404)
   await expect(other.getByText("Page not found")).toBeVisible()
   await expect(other.locator('meta[name="robots"]').first()).toHaveAttribute(
     "content",
@@ -330,7 +330,24 @@ test("[sessions] hostile synced content stays text, new messages stream in, and 
       )
     ).status()
   ).toBe(404)
-  await other.goto("/sessions/not-a-uuid")
+  expect((await other.goto("/sessions/not-a-uuid"))?.status()).toBe(404)
   await expect(other.getByText("Page not found")).toBeVisible()
   await stranger.close()
+
+  // The owner deletes it from the page itself, lands on the list, and undoes it.
+  await page.getByRole("button", { name: "Delete" }).click()
+  await page
+    .getByRole("alertdialog")
+    .getByRole("button", { name: "Delete" })
+    .click()
+  await page.waitForURL(/\/sessions$/)
+  const { data: deleted } = await supabase
+    .from("cloud_sessions")
+    .select("deleted_at")
+    .eq("id", session!.id)
+    .single()
+  expect(deleted?.deleted_at).not.toBeNull()
+  await page.getByRole("button", { name: "Undo" }).click()
+  await page.waitForURL(`**/sessions/${session!.id}`)
+  await expect(page.getByText("A message that arrived live.")).toBeVisible()
 })

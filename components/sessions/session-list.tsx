@@ -60,11 +60,15 @@ export function SessionList({
   ...props
 }: React.ComponentProps<"div"> & { userId: string; serverNow: string }) {
   const { filters, setFilters } = useSessionFilters()
-  const { state: live, updated } = useSessionsRealtime(userId)
   const now = useServerNow(serverNow, CLOCK_TICK_MS)
   const options = useQuery(
     sessionFilterOptionsQueryOptions(createClient(), userId)
   )
+  const projectIds = React.useMemo(
+    () => (options.data?.projects ?? []).map((project) => project.id),
+    [options.data]
+  )
+  const { state: live, updated } = useSessionsRealtime(userId, projectIds)
 
   return (
     <div className={cn("space-y-4", className)} {...props}>

@@ -18,6 +18,10 @@ export type RealtimeState = ChannelState
 // Only what decides whether a change is activity; the list refetches the rest.
 const changeSchema = z.object({ id: dbId, last_activity_at: z.string() })
 
+const NO_PROJECTS: readonly string[] = []
+/** Supabase Realtime takes at most 100 values in an `in` filter. */
+const MAX_FILTER_VALUES = 100
+
 /** How long a row keeps its "updated" mark. */
 const MARK_MS = 2 * 60_000
 /** A sync pushes many rows at once: refetch once per burst. */
@@ -29,14 +33,26 @@ const REFETCH_DEBOUNCE_MS = 400
  * refetch (debounced; filters like "has tool calls" are the database's to apply) and each
  * session whose last activity moved is marked "updated" for a while. After a reconnect every
  * session query refetches, since changes during the gap were not delivered. Pinning,
- * archiving and moving are not activity, so they leave no mark.
+ * archiving and moving are not activity, so they leave no mark. Sessions shared in the caller's
+ * projects by other members come through a second binding filtered on `project_id` (RLS on
+ * cloud_sessions still decides each delivery, as on Supabase).
  */
-export function useSessionsRealtime(userId: string) {
+export function useSessionsRealtime(
+  userId: string,
+  /** The caller's projects: their other members' shared sessions are live too. */
+  projectIds: readonly string[] = NO_PROJECTS
+) {
   const queryClient = useQueryClient()
   const [state, setState] = React.useState<RealtimeState>("connecting")
   const [updated, setUpdated] = React.useState<ReadonlySet<string>>(
     () => new Set()
   )
+
+  // A string, so a new array with the same projects does not rejoin the channel.
+  const projectFilter = [...projectIds]
+    .sort()
+    .slice(0, MAX_FILTER_VALUES)
+    .join(",")
 
   React.useEffect(() => {
     const supabase = createClient()
@@ -77,6 +93,20 @@ export function useSessionsRealtime(userId: string) {
       }, REFETCH_DEBOUNCE_MS)
     }
 
+    const onChange = (payload: { new: unknown }) => {
+      const change = changeSchema.safeParse(payload.new)
+      if (change.success) {
+        const before = knownUpdatedAt(change.data.id)
+        if (
+          before === undefined ||
+          Date.parse(before) !== Date.parse(change.data.last_activity_at)
+        ) {
+          mark(change.data.id)
+        }
+      }
+      refetch()
+    }
+
     const channel = supabase
       .channel(`sessions:${userId}`, { config: { private: true } })
       .on(
@@ -87,20 +117,20 @@ export function useSessionsRealtime(userId: string) {
           table: "cloud_sessions",
           filter: `user_id=eq.${userId}`,
         },
-        (payload) => {
-          const change = changeSchema.safeParse(payload.new)
-          if (change.success) {
-            const before = knownUpdatedAt(change.data.id)
-            if (
-              before === undefined ||
-              Date.parse(before) !== Date.parse(change.data.last_activity_at)
-            ) {
-              mark(change.data.id)
-            }
-          }
-          refetch()
-        }
+        onChange
       )
+    if (projectFilter) {
+      channel.on(
+        "postgres_changes",
+        {
+          event: "*",
+          schema: "public",
+          table: "cloud_sessions",
+          filter: `project_id=in.(${projectFilter})`,
+        },
+        onChange
+      )
+    }
     joinPrivateChannel(supabase, channel, (next, rejoined) => {
       setState(next)
       if (rejoined) refetch()
@@ -111,7 +141,7 @@ export function useSessionsRealtime(userId: string) {
       for (const timer of markTimers) clearTimeout(timer)
       void supabase.removeChannel(channel)
     }
-  }, [queryClient, userId])
+  }, [queryClient, userId, projectFilter])
 
   return { state, updated }
 }

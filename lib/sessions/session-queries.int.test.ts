@@ -16,11 +16,14 @@ import {
   parseExportQuery,
 } from "./export-stream"
 import {
+  FIRST_PAGE,
   getSession,
   getSessionHeader,
   getSessionThread,
+  getSessionThreadPage,
   listSessionMessages,
   listSessionMessagesBatch,
+  mergeThreadPages,
 } from "./session-queries"
 import { buildMessageTree, countForks, visiblePath } from "./session-tree"
 
@@ -131,6 +134,41 @@ describe(`session page reads and export (${TEST_ENGINE})`, () => {
     expect(page.map((message) => message.message_index)).toEqual([
       100, 101, 102,
     ])
+  })
+
+  it("reads the page's conversation in keyset pages: the first small, each message once, device names embedded", async () => {
+    const whole = await getSessionThread(demo, { sessionId: long })
+    const pages = []
+    let after = null as Parameters<typeof getSessionThreadPage>[1]["after"]
+    do {
+      const page = await getSessionThreadPage(demo, {
+        sessionId: long,
+        after,
+        limit: after ? 1000 : FIRST_PAGE,
+      })
+      pages.push(page)
+      after = page.next
+    } while (after)
+    expect(pages.map((page) => page.messages.length)).toEqual([
+      FIRST_PAGE,
+      1000,
+      1000,
+      2400 - FIRST_PAGE - 2000,
+    ])
+    expect(pages.flatMap((page) => page.messages)).toEqual(whole.messages)
+    expect(pages[0]!.devices).toEqual(whole.devices)
+    expect(mergeThreadPages(pages)).toEqual(whole)
+
+    // The header embeds the device's name in the same request.
+    const header = await getSessionHeader(demo, { id: long })
+    expect(header?.deviceName).toBe(
+      whole.devices.find((device) => device.id === header?.session.device_id)
+        ?.name ?? null
+    )
+
+    expect(
+      await getSessionThreadPage(sam, { sessionId: long, limit: FIRST_PAGE })
+    ).toEqual({ messages: [], devices: [], next: null })
   })
 
   it("shows another account nothing: no session, no messages, no export", async () => {

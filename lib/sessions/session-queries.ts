@@ -249,18 +249,32 @@ export type SessionHeader = {
   deviceName: string | null
 }
 
-/** The session page's header: the session and its device's name; null when not readable. */
+const HEADER_COLUMNS = `${SESSION_COLUMNS}, device:devices(name)` as const
+
+const headerRowSchema = sessionDetailSchema.extend({
+  // The embedded device, null when the caller cannot see it (RLS on devices).
+  device: z.object({ name: z.string() }).nullable(),
+})
+
+/**
+ * The session page's header: the session and its device's name (embedded, one request);
+ * null when not readable.
+ */
 export async function getSessionHeader(
   supabase: Client,
   { id }: { id: string }
 ): Promise<SessionHeader | null> {
-  const session = await getSession(supabase, { id })
-  if (!session) return null
-  const devices = session.device_id
-    ? await listSessionDevices(supabase, { deviceIds: [session.device_id] })
-    : []
+  const { data, error } = await supabase
+    .from("cloud_sessions")
+    .select(HEADER_COLUMNS)
+    .eq("id", id)
+    .is("deleted_at", null)
+    .maybeSingle()
+  if (error) throw new Error(`getSessionHeader: ${error.code} ${error.message}`)
+  if (!data) return null
+  const { device, ...session } = headerRowSchema.parse(data)
 
-  return { session, deviceName: devices[0]?.name ?? null }
+  return { session, deviceName: device?.name ?? null }
 }
 
 export type SessionThread = {
@@ -283,4 +297,88 @@ export async function getSessionThread(
   })
 
   return { messages, devices }
+}
+
+/** The messages the server puts in the session page's HTML: a first screen and some margin. */
+export const FIRST_PAGE = 100
+
+// Each message with its device's name embedded (one request per page; null when RLS hides the
+// device, as a project member does not see a colleague's devices).
+const PAGE_COLUMNS = `${MESSAGE_COLUMNS}, device:devices(id, name)` as const
+const pageRowSchema = sessionMessageSchema.extend({
+  device: sessionDeviceSchema.nullable(),
+})
+
+/** One keyset page of the session page's conversation. */
+export type SessionThreadPage = {
+  messages: SessionMessage[]
+  /** The names of the devices this page's messages ran on, as far as RLS shows them. */
+  devices: SessionDevice[]
+  /** Where the next page starts (the last row read), or null when this was the last page. */
+  next: MessageCursor | null
+}
+
+/**
+ * One page of the session page's conversation in (message_index, id) order, after `after`:
+ * the server reads the first (a screenful, so the HTML stays small however long the
+ * session), the browser reads the rest after the first paint, page by page by keyset.
+ * `next` is taken from the rows read, so a live message patched into a page never moves it.
+ */
+export async function getSessionThreadPage(
+  supabase: Client,
+  {
+    sessionId,
+    after = null,
+    limit = MESSAGE_BATCH,
+  }: { sessionId: string; after?: MessageCursor | null; limit?: number }
+): Promise<SessionThreadPage> {
+  let query = supabase
+    .from("cloud_messages")
+    .select(PAGE_COLUMNS)
+    .eq("session_id", sessionId)
+  if (after) {
+    query = query.or(
+      `message_index.gt.${after.index},and(message_index.eq.${after.index},id.gt.${after.id})`
+    )
+  }
+  const { data, error } = await query
+    .order("message_index", { ascending: true })
+    .order("id", { ascending: true })
+    .limit(limit)
+  if (error)
+    throw new Error(`getSessionThreadPage: ${error.code} ${error.message}`)
+  const rows = z.array(pageRowSchema).parse(data)
+  const messages: SessionMessage[] = []
+  const devices = new Map<string, SessionDevice>()
+  for (const { device, ...message } of rows) {
+    messages.push(message)
+    if (device) devices.set(device.id, device)
+  }
+  const last = messages.at(-1)
+
+  return {
+    messages,
+    devices: [...devices.values()],
+    next:
+      last && messages.length === limit
+        ? { index: last.message_index, id: last.id }
+        : null,
+  }
+}
+
+/**
+ * The pages read so far as one thread: each message once (a live one patched in may also
+ * arrive in a later page; the page read later wins), and each device once.
+ */
+export function mergeThreadPages(
+  pages: readonly SessionThreadPage[]
+): SessionThread {
+  const messages = new Map<string, SessionMessage>()
+  const devices = new Map<string, SessionDevice>()
+  for (const page of pages) {
+    for (const message of page.messages) messages.set(message.id, message)
+    for (const device of page.devices) devices.set(device.id, device)
+  }
+
+  return { messages: [...messages.values()], devices: [...devices.values()] }
 }

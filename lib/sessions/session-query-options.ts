@@ -1,8 +1,14 @@
-import { queryOptions } from "@tanstack/react-query"
+import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query"
 
 import { type Client } from "@/lib/supabase/types"
 
-import { getSessionHeader, getSessionThread } from "./session-queries"
+import {
+  FIRST_PAGE,
+  getSessionHeader,
+  getSessionThreadPage,
+  MESSAGE_BATCH,
+  type MessageCursor,
+} from "./session-queries"
 
 // Under ["sessions", userId, …] like every sessions key, so invalidating a user's sessions
 // covers an open session too (docs/adding-a-domain.md, step 4). The client is not a key.
@@ -25,13 +31,24 @@ export function sessionHeaderQueryOptions(
   })
 }
 
+/**
+ * The session page's conversation, page by page: the first page (FIRST_PAGE messages) is read
+ * by the server and travels in the HTML, the browser reads the rest after the first paint.
+ */
 export function sessionThreadQueryOptions(
   supabase: Client,
   userId: string,
   id: string
 ) {
-  return queryOptions({
+  return infiniteQueryOptions({
     queryKey: sessionDetailKeys.thread(userId, id),
-    queryFn: () => getSessionThread(supabase, { sessionId: id }),
+    queryFn: ({ pageParam }) =>
+      getSessionThreadPage(supabase, {
+        sessionId: id,
+        after: pageParam,
+        limit: pageParam ? MESSAGE_BATCH : FIRST_PAGE,
+      }),
+    initialPageParam: null as MessageCursor | null,
+    getNextPageParam: (page) => page.next,
   })
 }

@@ -115,7 +115,14 @@ describe("buildMessageTree and visiblePath", () => {
     const tree = buildMessageTree(chain)
     expect(visiblePath(tree)).toHaveLength(5000)
     expect(outlineTree(tree)).toEqual([
-      { firstId: "m0", lastId: "m4999", length: 5000, children: [] },
+      {
+        firstId: "m0",
+        lastId: "m4999",
+        length: 5000,
+        depth: 1,
+        branch: { position: 1, count: 1 },
+        children: [],
+      },
     ])
   })
 })
@@ -159,33 +166,74 @@ describe("selectionShowing", () => {
 })
 
 describe("outlineTree", () => {
-  it("cuts the tree into stretches between forks, siblings in order", () => {
+  it("cuts the tree into stretches between forks, siblings in order, each with its place in the conversation and at its fork", () => {
     const tree = buildMessageTree(BRANCHED)
     expect(outlineTree(tree)).toEqual([
       {
         firstId: "u1",
         lastId: "u1",
         length: 1,
+        depth: 1,
+        branch: { position: 1, count: 1 },
         children: [
           {
             firstId: "a1a",
             lastId: "a1a",
             length: 1,
+            depth: 2,
+            branch: { position: 1, count: 3 },
             children: [
               {
                 firstId: "u2",
                 lastId: "u3",
                 length: 3,
+                depth: 3,
+                branch: { position: 1, count: 2 },
                 children: [
-                  { firstId: "a3a", lastId: "u4", length: 2, children: [] },
-                  { firstId: "a3b", lastId: "a3b", length: 1, children: [] },
+                  {
+                    firstId: "a3a",
+                    lastId: "u4",
+                    length: 2,
+                    depth: 6,
+                    branch: { position: 1, count: 2 },
+                    children: [],
+                  },
+                  {
+                    firstId: "a3b",
+                    lastId: "a3b",
+                    length: 1,
+                    depth: 6,
+                    branch: { position: 2, count: 2 },
+                    children: [],
+                  },
                 ],
               },
-              { firstId: "u2b", lastId: "u2b", length: 1, children: [] },
+              {
+                firstId: "u2b",
+                lastId: "u2b",
+                length: 1,
+                depth: 3,
+                branch: { position: 2, count: 2 },
+                children: [],
+              },
             ],
           },
-          { firstId: "a1b", lastId: "a1b", length: 1, children: [] },
-          { firstId: "a1c", lastId: "a1c", length: 1, children: [] },
+          {
+            firstId: "a1b",
+            lastId: "a1b",
+            length: 1,
+            depth: 2,
+            branch: { position: 2, count: 3 },
+            children: [],
+          },
+          {
+            firstId: "a1c",
+            lastId: "a1c",
+            length: 1,
+            depth: 2,
+            branch: { position: 3, count: 3 },
+            children: [],
+          },
         ],
       },
     ])

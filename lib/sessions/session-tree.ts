@@ -231,6 +231,10 @@ export type OutlineSegment = {
   firstId: string
   lastId: string
   length: number
+  /** Where the stretch starts in its conversation: 1 for the first message, counted along the branch. */
+  depth: number
+  /** Which of the alternatives at its fork this stretch is (1-based), and how many there are. */
+  branch: { position: number; count: number }
   children: OutlineSegment[]
 }
 
@@ -242,14 +246,29 @@ export function outlineTree<M extends TreeMessage>(
   tree: MessageTree<M>
 ): OutlineSegment[] {
   const roots: OutlineSegment[] = []
-  const stack: { firstId: string; into: OutlineSegment[] }[] = [
-    ...(tree.children.get(ROOT) ?? []),
-  ]
-    .reverse()
-    .map((firstId) => ({ firstId, into: roots }))
+  type Pending = {
+    firstId: string
+    into: OutlineSegment[]
+    depth: number
+    branch: OutlineSegment["branch"]
+  }
+  const starts = (
+    ids: readonly string[],
+    into: OutlineSegment[],
+    depth: number
+  ): Pending[] =>
+    ids
+      .map((firstId, index) => ({
+        firstId,
+        into,
+        depth,
+        branch: { position: index + 1, count: ids.length },
+      }))
+      .reverse()
+  const stack: Pending[] = starts(tree.children.get(ROOT) ?? [], roots, 1)
   // Children are pushed in reverse and appended on pop, so each list keeps sibling order.
   while (stack.length > 0) {
-    const { firstId, into } = stack.pop()!
+    const { firstId, into, depth, branch } = stack.pop()!
     let lastId = firstId
     let length = 1
     for (;;) {
@@ -258,12 +277,22 @@ export function outlineTree<M extends TreeMessage>(
       lastId = next[0]!
       length++
     }
-    const segment: OutlineSegment = { firstId, lastId, length, children: [] }
-    into.push(segment)
-    const forks = tree.children.get(lastId) ?? []
-    for (let i = forks.length - 1; i >= 0; i--) {
-      stack.push({ firstId: forks[i]!, into: segment.children })
+    const segment: OutlineSegment = {
+      firstId,
+      lastId,
+      length,
+      depth,
+      branch,
+      children: [],
     }
+    into.push(segment)
+    stack.push(
+      ...starts(
+        tree.children.get(lastId) ?? [],
+        segment.children,
+        depth + length
+      )
+    )
   }
 
   return roots

@@ -1,11 +1,12 @@
 // `npm run bench:sessions:detail`: the session page for a session of 5,000 messages, on
-// Postgres. Prints the server response time of /sessions/<id> (the whole streamed HTML and
-// its first bytes, median and p95, fetched with the user's session cookie as a browser
-// would), the time of the page's own read of the messages (through the REST API, as the
-// user), and a same-run yardstick: the raw SQL of the same read (the
-// session row and its messages, as the signed-in user under RLS, straight over a Postgres
-// connection). Then, when Chromium is there, the first contentful paint in Chromium and when
-// the first message is on screen (medians of several loads).
+// Postgres. Prints the server response time of /sessions/<id> (the whole HTML: the header and
+// the first page of messages, and its first bytes, median and p95, fetched with the user's
+// session cookie as a browser would); same-run yardsticks: the raw SQL of the same read (the
+// session row and the first page, as the signed-in user under RLS, straight over a Postgres
+// connection) and of all 5,000 messages; and the browser's read of the whole conversation
+// after the first paint (keyset pages through the REST API). Then, when Chromium is there,
+// the first contentful paint in Chromium and when the first message is on screen (medians of
+// several loads).
 //   DATABASE_URL=postgres://… npm run bench:sessions:detail [-- --requests 40] [-- --build]
 // It serves the production build in .next (from an e2e run on the same E2E_* ports; --build
 // builds it first) against a local stack on a throwaway Postgres database.
@@ -25,9 +26,12 @@ import { z } from "zod"
 import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../../e2e/fixtures/urls"
 import { type Database } from "../../lib/database.types"
 import {
-  getSessionThread,
+  FIRST_PAGE,
+  getSessionThreadPage,
+  MESSAGE_BATCH,
   MESSAGE_COLUMNS,
   SESSION_COLUMNS,
+  type MessageCursor,
 } from "../../lib/sessions/session-queries"
 import { sessionCookieOptions } from "../../lib/supabase/cookie-options"
 import { formatMs, median, percentile } from "./stats"
@@ -171,8 +175,10 @@ async function main() {
     if (session.error) throw session.error
     const sessionId = session.data.id
     const rows = messageRows(sessionId, userId)
-    for (let start = 0; start < rows.length; start += 1000) {
-      const inserted = await user.from("cloud_messages").insert(rows.slice(start, start + 1000))
+    // In requests of 250: under load, 1,000 rows with the per-row write triggers can outlast
+    // the authenticated role's statement_timeout.
+    for (let start = 0; start < rows.length; start += 250) {
+      const inserted = await user.from("cloud_messages").insert(rows.slice(start, start + 250))
       if (inserted.error) throw inserted.error
     }
 
@@ -203,7 +209,7 @@ async function main() {
     const sql = new pg.Client({ connectionString: database.url })
     await sql.connect()
     const claims = JSON.stringify({ sub: userId, role: "authenticated" })
-    const rawRead = async () => {
+    const rawRead = async (limit: number | null) => {
       const started = performance.now()
       await sql.query("begin")
       await sql.query("set local role authenticated")
@@ -213,11 +219,11 @@ async function main() {
         [sessionId]
       )
       const { rowCount } = await sql.query(
-        `select ${MESSAGE_COLUMNS} from public.cloud_messages where session_id = $1 order by message_index, id`,
-        [sessionId]
+        `select ${MESSAGE_COLUMNS} from public.cloud_messages where session_id = $1 order by message_index, id limit $2`,
+        [sessionId, limit]
       )
       await sql.query("commit")
-      if (rowCount !== MESSAGES) throw new Error(`raw read saw ${rowCount} messages`)
+      if (rowCount !== (limit ?? MESSAGES)) throw new Error(`raw read saw ${rowCount} messages`)
 
       return performance.now() - started
     }
@@ -225,7 +231,7 @@ async function main() {
     const timePage = async () => {
       const started = performance.now()
       const response = await fetch(url, { headers: { cookie }, redirect: "manual" })
-      // The header and the skeleton go out first; the conversation streams in behind them.
+      // The header and the first page of messages; the browser reads the rest after paint.
       const reader = response.body!.getReader()
       const decoder = new TextDecoder()
       let html = ""
@@ -244,11 +250,22 @@ async function main() {
       return { total, firstChunk, bytes: html.length }
     }
 
-    // The page's own read of the conversation (parallel index ranges through the REST API).
+    // The whole conversation as the browser reads it after the first paint: the first page,
+    // then keyset pages one after another through the REST API.
     const readThread = async () => {
       const started = performance.now()
-      const thread = await getSessionThread(user, { sessionId })
-      if (thread.messages.length !== MESSAGES) throw new Error("the thread read came back short")
+      let after: MessageCursor | null = null
+      let read = 0
+      do {
+        const page = await getSessionThreadPage(user, {
+          sessionId,
+          after,
+          limit: after ? MESSAGE_BATCH : FIRST_PAGE,
+        })
+        read += page.messages.length
+        after = page.next
+      } while (after)
+      if (read !== MESSAGES) throw new Error("the thread read came back short")
 
       return performance.now() - started
     }
@@ -256,10 +273,12 @@ async function main() {
     const first: number[] = []
     const threads: number[] = []
     const raw: number[] = []
+    const rawFirst: number[] = []
     for (let i = 0; i < 5; i++) {
       await timePage()
       await readThread()
-      await rawRead()
+      await rawRead(null)
+      await rawRead(FIRST_PAGE)
     }
     let bytes = 0
     // Interleaved, so both see the same machine load.
@@ -269,7 +288,8 @@ async function main() {
       first.push(timed.firstChunk)
       bytes = timed.bytes
       threads.push(await readThread())
-      raw.push(await rawRead())
+      raw.push(await rawRead(null))
+      rawFirst.push(await rawRead(FIRST_PAGE))
     }
     await sql.end()
 
@@ -277,16 +297,19 @@ async function main() {
       `\n/sessions/[id], ${MESSAGES.toLocaleString("en")} messages, Postgres, ${REQUESTS} requests`
     )
     console.log(
-      `  page (full HTML, streamed: header first, then the messages, ${(bytes / 1024).toFixed(0)} KiB): median ${formatMs(median(page))}, p95 ${formatMs(percentile(page, 95))}   (target p95 < 200 ms)`
+      `  page (full HTML: header and the first ${FIRST_PAGE} messages, ${(bytes / 1024).toFixed(0)} KiB): median ${formatMs(median(page))}, p95 ${formatMs(percentile(page, 95))}   (target p95 < 200 ms)`
     )
     console.log(
-      `  first bytes (header, skeleton): median ${formatMs(median(first))}, p95 ${formatMs(percentile(first, 95))}`
+      `  first bytes: median ${formatMs(median(first))}, p95 ${formatMs(percentile(first, 95))}`
     )
     console.log(
-      `  yardstick, raw SQL of the same read: median ${formatMs(median(raw))}, p95 ${formatMs(percentile(raw, 95))}`
+      `  yardstick, raw SQL of the same read (session row and first ${FIRST_PAGE} messages): median ${formatMs(median(rawFirst))}, p95 ${formatMs(percentile(rawFirst, 95))}; page p95 / yardstick p95 ${(percentile(page, 95) / percentile(rawFirst, 95)).toFixed(1)}×`
     )
     console.log(
-      `  the page's read of the messages (REST, parallel ranges): median ${formatMs(median(threads))}, p95 ${formatMs(percentile(threads, 95))}`
+      `  yardstick, raw SQL of all ${MESSAGES.toLocaleString("en")} messages: median ${formatMs(median(raw))}, p95 ${formatMs(percentile(raw, 95))}`
+    )
+    console.log(
+      `  the browser's read of the whole conversation after paint (REST, keyset pages): median ${formatMs(median(threads))}, p95 ${formatMs(percentile(threads, 95))}`
     )
     console.log(
       `  ratio messages read / raw SQL (p95): ${(percentile(threads, 95) / percentile(raw, 95)).toFixed(1)}×`
@@ -317,6 +340,15 @@ async function main() {
           sameSite: "Lax" as const,
         }))
       )
+      // When the first message entered the document: the HTML carries the first page, so it
+      // is parsed with the rest of the first screen (no later than the first paint shows it).
+      await context.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+          if (!document.querySelector("article")) return
+          ;(window as { __firstMessage?: number }).__firstMessage = performance.now()
+          observer.disconnect()
+        }).observe(document, { childList: true, subtree: true })
+      })
       const paints: number[] = []
       const messagesShown: number[] = []
       for (let i = 0; i < PAINTS + 1; i++) {
@@ -326,9 +358,13 @@ async function main() {
         const fcp = await tab.evaluate(
           () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? Number.NaN
         )
-        // When the first message was on screen (the conversation streams in after the header).
         await tab.locator("article").first().waitFor()
-        const firstMessage = await tab.evaluate(() => performance.now())
+        const firstMessage = Math.max(
+          fcp,
+          await tab.evaluate(
+            () => (window as { __firstMessage?: number }).__firstMessage ?? performance.now()
+          )
+        )
         // The first load warms the browser's cache of the app's scripts, as a returning user's is.
         if (i > 0) {
           paints.push(fcp)

@@ -6,6 +6,8 @@
 //   3. one changed session among 1,000 synced (10 messages each) (target < 150 ms)
 // Yardstick, same run and database: a plain batched upsert of the same 10,000 messages and
 // 100 sessions as one SQL statement per 2,000 rows, without the API, RLS or sync_push.
+// Then a profile of one more first sync: where its time goes (the agent alone, as a dry run;
+// the route handler; the REST API; the database's statements), busy time summed per layer.
 //   npm run bench:sessions:sync [-- RUNS]   (default 5 runs per case)
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { register } from "node:module"
@@ -77,10 +79,43 @@ async function main() {
     process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
     process.env.SUPABASE_JWT_SECRET = stack.keys.jwtSecret
     process.env.NEXT_PUBLIC_SITE_URL = "http://localhost:3000"
+    // The profile's meters: busy time of the push route handler, of its REST calls (the stack
+    // runs in this process) and of the database statements REST runs. Off until the profile.
+    const meter = { on: false, route: 0, rest: 0, db: 0, restCalls: 0, dbCalls: 0 }
+    const timed = <T>(add: (ms: number) => void, work: () => Promise<T>) => {
+      if (!meter.on) return work()
+      const started = performance.now()
+      return work().finally(() => add(performance.now() - started))
+    }
+    const pushRoute = (await import("../../app/api/device/v1/sync/push/route")).POST
+    const realFetch = globalThis.fetch
+    globalThis.fetch = (input, init) =>
+      String(input instanceof Request ? input.url : input).startsWith(stack.url)
+        ? timed(
+            (ms) => ((meter.rest += ms), meter.restCalls++),
+            () => realFetch(input, init)
+          )
+        : realFetch(input, init)
+    const realQuery = stack.db.query.bind(stack.db)
+    const realTransaction = stack.db.transaction.bind(stack.db)
+    stack.db.query = ((sql: string, params?: unknown[]) =>
+      timed(
+        (ms) => ((meter.db += ms), meter.dbCalls++),
+        () => realQuery(sql, params)
+      )) as typeof stack.db.query
+    stack.db.transaction = ((fn: Parameters<typeof realTransaction>[0]) =>
+      timed(
+        (ms) => ((meter.db += ms), meter.dbCalls++),
+        () => realTransaction(fn)
+      )) as typeof stack.db.transaction
     api = await serveDeviceApi({
       "/api/device/v1/pair": (await import("../../app/api/device/v1/pair/route")).POST,
       "/api/device/v1/pair/token": (await import("../../app/api/device/v1/pair/token/route")).POST,
-      "/api/device/v1/sync/push": (await import("../../app/api/device/v1/sync/push/route")).POST,
+      "/api/device/v1/sync/push": (request) =>
+        timed(
+          (ms) => (meter.route += ms),
+          () => pushRoute(request)
+        ),
     })
     const server = api.url
 
@@ -121,12 +156,12 @@ async function main() {
     })
     const statePath = path.join(work, "config", "sync-state.json")
 
-    const sync = async (folder: string) => {
+    const sync = async (folder: string, extra: string[] = []) => {
       const lines: string[] = []
       const errors: string[] = []
       const started = performance.now()
       const code = await runDeviceCli(
-        ["sync", folder, "--source", "jsonl", "--config", configPath],
+        ["sync", folder, "--source", "jsonl", "--config", configPath, ...extra],
         {
           log: (line) => lines.push(line),
           error: (line) => errors.push(line),
@@ -216,6 +251,17 @@ async function main() {
       if (run > 0) yardstick.push(performance.now() - started)
     }
 
+    // Profile: the agent alone (a dry run reads, parses, hashes and plans, sends nothing),
+    // then one metered first sync of fresh files.
+    const profileFolder = path.join(work, "profile")
+    await writeChats(profileFolder, "profile", 100, 100)
+    await rm(statePath, { force: true })
+    const dryRun = await sync(profileFolder, ["--dry-run"])
+    await rm(statePath, { force: true })
+    meter.on = true
+    const profiled = await sync(profileFolder)
+    meter.on = false
+
     const line = (name: string, samples: number[], target: string) =>
       console.log(
         `  ${name.padEnd(44)} median ${formatMs(median(samples)).padStart(9)}   p95 ${formatMs(percentile(samples, 95)).padStart(9)}   (target ${target})`
@@ -230,6 +276,20 @@ async function main() {
     console.log(
       `  first sync / yardstick: ${(median(first) / median(yardstick)).toFixed(1)}x   (${lastSummary})`
     )
+    const share = (ms: number) =>
+      `${formatMs(ms).padStart(9)} (${((100 * ms) / profiled.ms).toFixed(0).padStart(3)}%)`
+    console.log(`profile of one first sync, ${formatMs(profiled.ms)} in all (busy time per layer):`)
+    console.log(`  agent alone (dry run: read, parse, hash, plan)  ${share(dryRun.ms)}`)
+    console.log(
+      `  agent and HTTP outside the route handler        ${share(profiled.ms - meter.route)}`
+    )
+    console.log(
+      `  route handler outside its REST calls           ${share(meter.route - meter.rest)}`
+    )
+    console.log(
+      `  REST API outside the database (${meter.restCalls} calls)        ${share(meter.rest - meter.db)}`
+    )
+    console.log(`  database statements (${meter.dbCalls} calls)             ${share(meter.db)}`)
   } finally {
     await api?.close()
     await stack.stop()

@@ -1,4 +1,5 @@
 import {
+  Inbox,
   mintUser,
   realtimeClient,
   subscribe,
@@ -111,5 +112,56 @@ describe(`realtime topics of the console (${TEST_ENGINE})`, () => {
       const spy = stranger.supabase.channel(topic, { config: { private: true } })
       await expect(subscribe(spy)).rejects.toThrow(/Unauthorized/)
     }
+  })
+
+  it("the list's channel also carries other members' sessions of the caller's projects, and only to members", async () => {
+    // As components/sessions/use-sessions-realtime.ts binds it: the caller's own sessions by
+    // user_id, their projects' by project_id; RLS on cloud_sessions decides each delivery.
+    const [author, member, outsider] = await Promise.all([
+      mintUser(stack),
+      mintUser(stack),
+      mintUser(stack),
+    ])
+    const project = crypto.randomUUID()
+    const session = crypto.randomUUID()
+    await stack.db.exec(`
+      insert into auth.users (id, email, aud, role) values
+        ('${author.id}', '${author.email}', 'authenticated', 'authenticated'),
+        ('${member.id}', '${member.email}', 'authenticated', 'authenticated'),
+        ('${outsider.id}', '${outsider.email}', 'authenticated', 'authenticated');
+      insert into ops.projects (id, name, created_by) values ('${project}', 'Shared', '${author.id}');
+      -- The creator is its owner already (a trigger on ops.projects).
+      insert into ops.project_memberships (project_id, user_id, role) values
+        ('${project}', '${member.id}', 'viewer');
+      insert into public.cloud_sessions (id, user_id, project_id, title) values
+        ('${session}', '${author.id}', '${project}', 'Shared chat');
+    `)
+    const listen = async (user: { id: string; token: string }) => {
+      const inbox = new Inbox<{ id?: string }>()
+      const channel = (await client(user.token)).supabase.channel(`sessions:${user.id}`, {
+        config: { private: true },
+      })
+      for (const filter of [`user_id=eq.${user.id}`, `project_id=in.(${project})`]) {
+        channel.on(
+          "postgres_changes",
+          { event: "*", schema: "public", table: "cloud_sessions", filter },
+          (payload) => inbox.push(payload.new as { id?: string })
+        )
+      }
+      await subscribe(channel)
+      return inbox
+    }
+    const memberInbox = await listen(member)
+    const outsiderInbox = await listen(outsider)
+
+    await stack.db.exec(
+      `update public.cloud_sessions set title = 'Shared chat, renamed' where id = '${session}'`
+    )
+    await expect(
+      memberInbox.next((row) => row.id === session, "the shared session's change")
+    ).resolves.toMatchObject({ id: session })
+    // The same change reached the member; the outsider, subscribed alike, got nothing.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(outsiderInbox.items).toEqual([])
   })
 })

@@ -43,8 +43,16 @@ function Segment({
           isVisible && "bg-accent/60 font-medium"
         )}
       >
-        <span className="shrink-0 text-muted-foreground tabular-nums">
-          #{first.message_index + 1}
+        {/* Where the stretch starts along its conversation, and which alternative it is at
+            its fork (the n / m of the switcher), not the message's storage index. */}
+        <span
+          className="shrink-0 text-muted-foreground tabular-nums"
+          title={`Message ${segment.depth.toLocaleString("en")} of the conversation${segment.branch.count > 1 ? `, branch ${segment.branch.position} of ${segment.branch.count}` : ""}`}
+        >
+          {segment.depth.toLocaleString("en")}
+          {segment.branch.count > 1
+            ? ` · ${segment.branch.position}/${segment.branch.count}`
+            : ""}
         </span>
         <span className="min-w-0 flex-1 truncate">
           {ROLE_LABELS[first.role]}:{" "}

@@ -2,14 +2,20 @@
 
 import * as React from "react"
 import Link from "next/link"
-import { useSuspenseQuery } from "@tanstack/react-query"
+import {
+  useSuspenseInfiniteQuery,
+  useSuspenseQuery,
+} from "@tanstack/react-query"
 import { useWindowVirtualizer } from "@tanstack/react-virtual"
 import { ArrowLeft, Download, MessagesSquare } from "lucide-react"
 
 import { formatQuantity, formatUsd } from "@/lib/format"
 import { oneLine } from "@/lib/sessions/export-format"
 import { sessionTotals } from "@/lib/sessions/session-format"
-import { type SessionDetail } from "@/lib/sessions/session-queries"
+import {
+  mergeThreadPages,
+  type SessionDetail,
+} from "@/lib/sessions/session-queries"
 import {
   sessionHeaderQueryOptions,
   sessionThreadQueryOptions,
@@ -33,6 +39,7 @@ import { EmptyState } from "@/components/shell/empty-state"
 
 import { BranchOutline } from "./branch-outline"
 import { MessageItem } from "./message-item"
+import { SessionDeleteButton } from "./session-delete-button"
 import { useSessionRealtime } from "./use-session-realtime"
 
 type SessionViewProps = { userId: string; sessionId: string; serverNow: string }
@@ -114,7 +121,7 @@ export function SessionView({
             <LiveIndicator state={live} />
           </div>
         </div>
-        <div className="flex shrink-0 gap-2">
+        <div className="flex shrink-0 flex-wrap gap-2">
           <Button asChild variant="outline" size="sm">
             <a href={exportHref("markdown", [session.id])} download>
               <Download aria-hidden="true" />
@@ -127,10 +134,17 @@ export function SessionView({
               Export JSON
             </a>
           </Button>
+          {session.user_id === userId ? (
+            <SessionDeleteButton
+              userId={userId}
+              sessionId={session.id}
+              title={title}
+            />
+          ) : null}
         </div>
       </div>
 
-      {/* The messages stream in after the header (app/(console)/sessions/[id]/page.tsx). */}
+      {/* On a client-side navigation the first page may still be on its way. */}
       <React.Suspense fallback={<ThreadSkeleton session={session} />}>
         <SessionThread userId={userId} session={session} now={now} />
       </React.Suspense>
@@ -163,8 +177,19 @@ function SessionThread({
   now: number
 }) {
   const supabase = createClient()
-  const { data: thread } = useSuspenseQuery(
+  // The first page came with the HTML (app/(console)/sessions/[id]/page.tsx); the rest is read
+  // here after the first paint, one keyset page after the other, until the session is whole.
+  const pages = useSuspenseInfiniteQuery(
     sessionThreadQueryOptions(supabase, userId, session.id)
+  )
+  const { hasNextPage, isFetchingNextPage, isError, fetchNextPage } = pages
+  React.useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && !isError) void fetchNextPage()
+  }, [hasNextPage, isFetchingNextPage, isError, fetchNextPage])
+  const complete = !hasNextPage
+  const thread = React.useMemo(
+    () => mergeThreadPages(pages.data.pages),
+    [pages.data.pages]
   )
 
   const messages = thread.messages
@@ -254,19 +279,31 @@ function SessionThread({
   )
 
   // Deep links (#m-<id>), also to a message on a branch that is not the default one: switch
-  // to the branch that holds it, scroll to it and highlight it.
+  // to the branch that holds it, scroll to it and highlight it. A message further on than the
+  // first page waits for its page: the link is kept until the tree has it (or is whole).
+  const pendingLink = React.useRef<string | null>(null)
+  const [linkTick, setLinkTick] = React.useState(0)
   React.useEffect(() => {
-    const follow = () => {
+    const read = () => {
       const match = MESSAGE_HASH.exec(window.location.hash)
-      if (!match) return
-      const id = match[1]!.toLowerCase()
-      if (showMessage(id)) setHighlighted(id)
+      pendingLink.current = match ? match[1]!.toLowerCase() : null
+      setLinkTick((tick) => tick + 1)
     }
-    follow()
-    window.addEventListener("hashchange", follow)
+    read()
+    window.addEventListener("hashchange", read)
 
-    return () => window.removeEventListener("hashchange", follow)
-  }, [showMessage])
+    return () => window.removeEventListener("hashchange", read)
+  }, [])
+  React.useEffect(() => {
+    const id = pendingLink.current
+    if (!id) return
+    if (showMessage(id)) {
+      pendingLink.current = null
+      setHighlighted(id)
+    } else if (complete) {
+      pendingLink.current = null
+    }
+  }, [linkTick, showMessage, complete])
 
   React.useEffect(() => {
     const target = scrollTarget.current
@@ -286,36 +323,63 @@ function SessionThread({
   return (
     <>
       <div ref={topRef} className="space-y-6">
-        <dl
-          aria-label="Session totals"
-          className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
-        >
-          <Fact
-            label="Messages"
-            value={`${totals.messages.toLocaleString("en")}${forks > 0 ? ` (${path.length.toLocaleString("en")} shown)` : ""}`}
-          />
-          <Fact
-            label="Input tokens"
-            value={totals.inputTokens.toLocaleString("en")}
-          />
-          <Fact
-            label="Output tokens"
-            value={totals.outputTokens.toLocaleString("en")}
-          />
-          <Fact
-            label="Cached tokens"
-            value={totals.cachedTokens.toLocaleString("en")}
-          />
-          <Fact label="Cost" value={formatUsd(totals.costUsd)} />
-          <Fact
-            label={totals.models.length === 1 ? "Model" : "Models"}
-            value={
-              totals.models.length > 0
-                ? totals.models.join(", ")
-                : "Not reported"
-            }
-          />
-        </dl>
+        {complete ? (
+          <dl
+            aria-label="Session totals"
+            className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
+          >
+            <Fact
+              label="Messages"
+              value={`${totals.messages.toLocaleString("en")}${forks > 0 ? ` (${path.length.toLocaleString("en")} shown)` : ""}`}
+            />
+            <Fact
+              label="Input tokens"
+              value={totals.inputTokens.toLocaleString("en")}
+            />
+            <Fact
+              label="Output tokens"
+              value={totals.outputTokens.toLocaleString("en")}
+            />
+            <Fact
+              label="Cached tokens"
+              value={totals.cachedTokens.toLocaleString("en")}
+            />
+            <Fact label="Cost" value={formatUsd(totals.costUsd)} />
+            <Fact
+              label={totals.models.length === 1 ? "Model" : "Models"}
+              value={
+                totals.models.length > 0
+                  ? totals.models.join(", ")
+                  : "Not reported"
+              }
+            />
+          </dl>
+        ) : (
+          // Totals of part of a session would be wrong: the session row's own counters until
+          // every page is read.
+          <dl
+            aria-label="Session totals"
+            className="grid grid-cols-2 gap-3 rounded-xl border bg-card p-4 sm:grid-cols-3 lg:grid-cols-6"
+          >
+            <Fact
+              label="Messages"
+              value={session.message_count.toLocaleString("en")}
+            />
+            <Fact
+              label="Tokens"
+              value={session.token_count.toLocaleString("en")}
+            />
+            <Fact label="Cost" value={formatUsd(session.cost_usd)} />
+            <div className="col-span-2 min-w-0 self-end sm:col-span-3">
+              <dt className="sr-only">Loading</dt>
+              <dd role="status" className="text-sm text-muted-foreground">
+                {isError
+                  ? "Some messages could not be loaded; reload the page to try again."
+                  : `Reading the messages: ${totals.messages.toLocaleString("en")} of ${session.message_count.toLocaleString("en")}…`}
+              </dd>
+            </div>
+          </dl>
+        )}
 
         {forks > 0 ? (
           <BranchOutline

@@ -1,33 +1,53 @@
 "use client"
 
 import * as React from "react"
-import { useQueryClient } from "@tanstack/react-query"
+import { useQueryClient, type InfiniteData } from "@tanstack/react-query"
 
 import {
   sessionDetailSchema,
   sessionMessageSchema,
   type SessionHeader,
   type SessionMessage,
-  type SessionThread,
+  type SessionThreadPage,
 } from "@/lib/sessions/session-queries"
 import { sessionDetailKeys } from "@/lib/sessions/session-query-options"
 import { createClient } from "@/lib/supabase/client"
 import { joinPrivateChannel } from "@/lib/supabase/private-channel"
 import { type RealtimeState } from "@/components/devices/use-devices-realtime"
 
+type ThreadPages = InfiniteData<SessionThreadPage>
+
+/**
+ * The pages with the message in place of its old version, or added to the last page read.
+ * A message also read by a later page is counted once (mergeThreadPages); the pages' keyset
+ * cursors are untouched, so no page is skipped.
+ */
 function upsertMessage(
-  messages: SessionMessage[],
+  pages: ThreadPages,
   message: SessionMessage
-): SessionMessage[] {
-  const at = messages.findIndex((item) => item.id === message.id)
-  if (at >= 0) {
-    const next = [...messages]
-    next[at] = message
+): ThreadPages {
+  const at = pages.pages.findIndex((page) =>
+    page.messages.some((item) => item.id === message.id)
+  )
+  const target = at >= 0 ? at : pages.pages.length - 1
+  if (target < 0) return pages
 
-    return next
+  return {
+    ...pages,
+    pages: pages.pages.map((page, index) =>
+      index !== target
+        ? page
+        : {
+            ...page,
+            messages:
+              at >= 0
+                ? page.messages.map((item) =>
+                    item.id === message.id ? message : item
+                  )
+                : [...page.messages, message],
+          }
+    ),
   }
-
-  return [...messages, message]
 }
 
 /**
@@ -64,21 +84,18 @@ export function useSessionRealtime(
           if (payload.eventType === "DELETE") return refetch()
           const parsed = sessionMessageSchema.safeParse(payload.new)
           if (!parsed.success) return refetch()
-          const content = queryClient.getQueryData<SessionThread>(threadKey)
+          const content = queryClient.getQueryData<ThreadPages>(threadKey)
           if (!content) return
           const message = parsed.data
-          queryClient.setQueryData<SessionThread>(threadKey, (current) =>
-            current
-              ? {
-                  ...current,
-                  messages: upsertMessage(current.messages, message),
-                }
-              : current
+          queryClient.setQueryData<ThreadPages>(threadKey, (current) =>
+            current ? upsertMessage(current, message) : current
           )
           // A message from a device this page has no name for yet.
           if (
             message.device_id &&
-            !content.devices.some((device) => device.id === message.device_id)
+            !content.pages.some((page) =>
+              page.devices.some((device) => device.id === message.device_id)
+            )
           ) {
             refetch()
           }

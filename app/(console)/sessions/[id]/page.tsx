@@ -27,17 +27,20 @@ export default async function SessionPage({
   const supabase = await createClient()
   const queryClient = getQueryClient()
 
-  // The header is awaited (a failure belongs in error.tsx; a session that is missing, deleted
-  // or not the caller's to read, as RLS decides, is not found). The messages are prefetched,
-  // not awaited: the header paints at once and the conversation streams in behind it (the
-  // pending query is dehydrated, lib/query-client.ts), however long the session.
-  const header = await queryClient.fetchQuery(
-    sessionHeaderQueryOptions(supabase, user.id, id.data)
-  )
+  // Both awaited, in parallel, before anything is sent, so a session that is missing,
+  // deleted or not the caller's to read (RLS decides) answers a real 404 (this segment has no
+  // loading boundary above it; a failure belongs in error.tsx). The HTML carries the header
+  // and the first page of messages only: the browser reads the rest after the first paint
+  // (components/sessions/detail/session-view.tsx), so 5,000 messages are not megabytes of HTML.
+  const [header] = await Promise.all([
+    queryClient.fetchQuery(
+      sessionHeaderQueryOptions(supabase, user.id, id.data)
+    ),
+    queryClient.fetchInfiniteQuery(
+      sessionThreadQueryOptions(supabase, user.id, id.data)
+    ),
+  ])
   if (!header) notFound()
-  void queryClient.prefetchQuery(
-    sessionThreadQueryOptions(supabase, user.id, id.data)
-  )
 
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>

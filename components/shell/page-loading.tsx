@@ -1,6 +1,7 @@
 import { Skeleton } from "@/components/ui/skeleton"
 
-export default function ConsoleLoading() {
+/** The console's generic page skeleton: the loading.tsx of route segments without their own. */
+export function PageLoading() {
   return (
     <div role="status" aria-live="polite" className="space-y-6">
       <span className="sr-only">Loading…</span>
