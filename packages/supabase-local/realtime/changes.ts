@@ -28,10 +28,15 @@ const INTERNAL_SCHEMAS = ["_realtime", "_local", "realtime", "supabase_migration
 
 export type ChangeEvent = "*" | "INSERT" | "UPDATE" | "DELETE"
 
+/** A socket whose writes can be held and sent together. */
+export type Corkable = { cork(): void; uncork(): void }
+
 /** What a channel receives when one of its bindings sees a change. */
 export type ChangeSubscriber = {
   readonly role: string
   readonly claims: Record<string, unknown>
+  /** The socket the channel writes to; channels of one socket share it. */
+  readonly transport?: Corkable
   deliverChange(ids: number[], dataJson: string): void
 }
 
@@ -358,76 +363,90 @@ export class ChangeFeed {
 
   private async pump() {
     while (this.pending.length > 0 && !this.stopped) {
-      const batch = [...new Set(this.pending.splice(0, 200))]
-      let rows: ChangeRow[]
-      try {
-        const result = await this.db.query(
-          `delete from _realtime.changes where xid = any ($1::bigint[])
-           returning xid::text as xid, id::text as id, schema_name, table_name, op, new_row, old_row,
-             to_char(changed_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as commit_timestamp`,
-          [batch]
-        )
-        rows = z.array(changeRowSchema).parse(result.rows)
-      } catch (error) {
-        if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
-        continue
+      // A slot is taken before the outbox is read: while every slot is busy, the transactions
+      // that commit meanwhile pile up and are then read, checked and sent as one batch, so the
+      // cost per change falls as the rate rises instead of queueing up.
+      await this.acquire()
+      if (this.pending.length === 0 || this.stopped) {
+        this.release()
+        break
       }
-      // Notification order is commit order; within a transaction, the order of the statements.
-      const order = new Map(batch.map((xid, index) => [xid, index]))
-      rows.sort(
-        (a, b) => order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
-      )
-      const readAt = clock()
-      // Changes to one table with the same operation are checked together: they match the same
-      // bindings, so one query answers for all of them (in chunks, so a huge transaction does
-      // not become one huge statement). Checks run ahead, several at once on Postgres's pool
-      // (also across batches, so the next read overlaps them); deliveries still go out one
-      // after another in commit order.
-      const open = new Map<string, ChangeRow[]>()
-      const groups: ChangeRow[][] = []
-      for (const row of rows) {
-        const key = `${row.schema_name}\u0000${row.table_name}\u0000${row.op}`
-        const group = open.get(key)
-        if (group && group.length < MAX_CHECK_BATCH) group.push(row)
-        else {
-          const fresh = [row]
-          open.set(key, fresh)
-          groups.push(fresh)
+      const batch = [...new Set(this.pending.splice(0, 500))]
+      const ready = this.readAndCheck(batch).finally(() => this.release())
+      // Checks of several batches overlap on Postgres's pool; deliveries go out one batch
+      // after another, in commit order.
+      const previous = this.delivering
+      this.delivering = (async () => {
+        const items = await ready
+        await previous
+        try {
+          if (!this.stopped) this.deliver(items)
+        } catch (error) {
+          this.log(`[realtime] delivering changes failed: ${String(error)}`)
         }
-      }
-      const notified = (row: ChangeRow) => this.notifiedAt.get(row.xid) ?? readAt
-      const prepared = new Map<ChangeRow, Promise<Prepared | null>>()
-      for (const group of groups) {
-        await this.acquire()
-        const ready = this.prepare(group, { readAt, notifiedAt: group.map(notified) })
-          .catch((error: unknown) => {
-            if (!this.stopped)
-              this.log(
-                `[realtime] checking changes ${group.map((row) => row.id).join(", ")} failed: ${String(error)}`
-              )
-            return group.map(() => null)
-          })
-          .finally(() => this.release())
-        group.forEach((row, index) =>
-          prepared.set(
-            row,
-            ready.then((list) => list[index] ?? null)
-          )
-        )
-      }
-      const inOrder = rows.map((row) => prepared.get(row)!)
-      this.delivering = this.delivering.then(async () => {
-        for (const ready of inOrder) {
-          const item = await ready
-          if (item && !this.stopped) this.deliver(item)
-        }
-      })
-      if (this.trace) for (const xid of batch) this.notifiedAt.delete(xid)
+      })()
     }
   }
 
+  /** Reads a batch of transactions from the outbox and decides who sees each change. */
+  private async readAndCheck(batch: string[]): Promise<Prepared[]> {
+    let rows: ChangeRow[]
+    try {
+      const result = await this.db.query(
+        `delete from _realtime.changes where xid = any ($1::bigint[])
+         returning xid::text as xid, id::text as id, schema_name, table_name, op, new_row, old_row,
+           to_char(changed_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as commit_timestamp`,
+        [batch]
+      )
+      rows = z.array(changeRowSchema).parse(result.rows)
+    } catch (error) {
+      if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
+      return []
+    }
+    const readAt = clock()
+    const notifiedAt = new Map(batch.map((xid) => [xid, this.notifiedAt.get(xid) ?? readAt]))
+    if (this.trace) for (const xid of batch) this.notifiedAt.delete(xid)
+    // Notification order is commit order; within a transaction, the order of the statements.
+    const order = new Map(batch.map((xid, index) => [xid, index]))
+    rows.sort(
+      (a, b) => order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
+    )
+    // Changes to one table with the same operation match the same bindings, so one query
+    // answers for all of them (in chunks, so a huge transaction is not one huge statement).
+    const open = new Map<string, ChangeRow[]>()
+    const groups: ChangeRow[][] = []
+    for (const row of rows) {
+      const key = `${row.schema_name}\u0000${row.table_name}\u0000${row.op}`
+      const group = open.get(key)
+      if (group && group.length < MAX_CHECK_BATCH) group.push(row)
+      else {
+        const fresh = [row]
+        open.set(key, fresh)
+        groups.push(fresh)
+      }
+    }
+    const prepared = new Map<ChangeRow, Prepared | null>()
+    for (const group of groups) {
+      const results = await this.prepare(group, {
+        readAt,
+        notifiedAt: group.map((row) => notifiedAt.get(row.xid) ?? readAt),
+      }).catch((error: unknown) => {
+        if (!this.stopped)
+          this.log(
+            `[realtime] checking changes ${group.map((row) => row.id).join(", ")} failed: ${String(error)}`
+          )
+        return group.map(() => null)
+      })
+      group.forEach((row, index) => prepared.set(row, results[index] ?? null))
+    }
+
+    return rows.flatMap((row) => prepared.get(row) ?? [])
+  }
+
   private acquire(): Promise<void> {
-    const window = this.db.engine === "postgres" ? 4 : 1
+    // Two batches at once on Postgres: one is checked while the next is read. More would only
+    // make the batches smaller, and the checks compete for the same cores.
+    const window = this.db.engine === "postgres" ? 2 : 1
     if (this.inflight < window) {
       this.inflight++
       return Promise.resolve()
@@ -576,7 +595,26 @@ export class ChangeFeed {
     })
   }
 
-  private deliver(prepared: Prepared) {
+  private deliver(items: Prepared[]) {
+    // Every frame of the batch for one socket goes out in one write (as many syscalls per batch
+    // as sockets, not per change).
+    const transports = new Set<Corkable>()
+    for (const { deliveries } of items) {
+      for (const subscriber of deliveries.keys()) {
+        if (subscriber.transport && !transports.has(subscriber.transport)) {
+          transports.add(subscriber.transport)
+          subscriber.transport.cork()
+        }
+      }
+    }
+    try {
+      for (const item of items) this.deliverOne(item)
+    } finally {
+      for (const transport of transports) transport.uncork()
+    }
+  }
+
+  private deliverOne(prepared: Prepared) {
     const { change, meta, deliveries } = prepared
     // One encoding per role (what a role may select decides the payload), shared by every
     // subscriber of that role; only the frame around it differs per channel.
