@@ -50,10 +50,14 @@ const ownImportMeta = {
       if (!source.includes("import.meta")) return undefined
       const relative = path.relative(BUILD_DIR, args.path).split(path.sep).join("/")
       const url = `new URL(${JSON.stringify(relative)}, import.meta.url)`
-      const contents = source
-        .replaceAll("import.meta.dirname", `__lmxPath.dirname(__lmxFileUrl.fileURLToPath(${url}))`)
-        .replaceAll("import.meta.filename", `__lmxFileUrl.fileURLToPath(${url})`)
-        .replaceAll("import.meta.url", `${url}.href`)
+      // One pass, so the URL put in for one property is not rewritten again.
+      const contents = source.replace(/import\.meta\.(dirname|filename|url)\b/g, (_, property) =>
+        property === "url"
+          ? `${url}.href`
+          : property === "filename"
+            ? `__lmxFileUrl.fileURLToPath(${url})`
+            : `__lmxPath.dirname(__lmxFileUrl.fileURLToPath(${url}))`
+      )
 
       return {
         contents: `import * as __lmxPath from "node:path";\nimport * as __lmxFileUrl from "node:url";\n${contents}`,
