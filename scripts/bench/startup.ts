@@ -40,15 +40,17 @@ function startOnce(dataDir: string): Promise<Start> {
     child.stdout.on("data", async (chunk: Buffer) => {
       output += chunk.toString()
       const url = /API URL: (http:\/\/\S+)/.exec(output)?.[1]
-      const anonKey = /anon key: (\S+)/.exec(output)?.[1]
-      if (!url || !anonKey || asked) return
+      const serviceKey = /service_role key: (\S+)/.exec(output)?.[1]
+      if (!url || !serviceKey || asked) return
       asked = true
       try {
         const response = await fetch(`${url}/health`)
         const healthy = performance.now() - started
         if (!response.ok) throw new Error(`health answered ${response.status}`)
-        // The first request a page makes: REST with the anon key (waits for the schema cache).
-        const rest = await fetch(`${url}/rest/v1/`, { headers: { apikey: anonKey } })
+        // A first REST answer: the schema description, read from the schema cache.
+        const rest = await fetch(`${url}/rest/v1/`, {
+          headers: { apikey: serviceKey, authorization: `Bearer ${serviceKey}` },
+        })
         await rest.arrayBuffer()
         const firstRest = performance.now() - started
         const phases: Record<string, number> = {}

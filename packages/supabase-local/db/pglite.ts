@@ -38,9 +38,9 @@ function wrap(target: Pick<PGlite, "query" | "exec">): Queryable {
 // A freshly initialised cluster (initdb's output) is the same every time for one PGlite
 // version, and initdb is most of a cold start: keep its image once and unpack it after.
 // Inside this package, so the cache never depends on the layout of the project it serves.
-const IMAGE_CACHE_DIR = path.resolve(import.meta.dirname, "../.local/cache")
+export const IMAGE_CACHE_DIR = path.resolve(import.meta.dirname, "../.local/cache")
 
-function pgliteVersion(): string {
+export function pgliteVersion(): string {
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite")
   let dir = path.dirname(entry)
   while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir)
@@ -72,8 +72,12 @@ async function initdbImage(): Promise<Blob> {
   return image
 }
 
-/** Opens PGlite in a directory (created if missing) or in memory when dataDir is undefined. */
-export async function openPglite(dataDir?: string): Promise<Database> {
+/**
+ * Opens PGlite in a directory (created if missing) or in memory when dataDir is undefined. A new
+ * directory starts from `image` when given (a migrated template, see migrated-image.ts), else
+ * from the initdb image.
+ */
+export async function openPglite(dataDir?: string, image?: Blob): Promise<Database> {
   // Extensions hosted Supabase offers that migrations may create.
   const extensions = { pgcrypto, pg_trgm }
   let pg: PGlite
@@ -83,12 +87,15 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     // initdb straight onto the host file system costs seconds of small synced writes;
     // unpacking the initdb image (made in memory once, then cached) takes a fraction of that.
     if (dataDir) mkdirSync(dataDir, { recursive: true })
-    const image = await initdbImage()
     try {
-      pg = await PGlite.create({ dataDir, extensions, loadDataDir: image })
+      pg = await PGlite.create({
+        dataDir,
+        extensions,
+        loadDataDir: image ?? (await initdbImage()),
+      })
     } catch (error) {
       // A damaged image must not fail every later boot: the next one makes it again.
-      rmSync(imageCacheFile(), { force: true })
+      if (!image) rmSync(imageCacheFile(), { force: true })
       throw error
     }
   }
@@ -102,6 +109,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     async listen(channel, onNotify) {
       const unlisten = await pg.listen(channel, onNotify)
       return async () => unlisten()
+    },
+    async dumpImage() {
+      await pg.query("checkpoint")
+      return pg.dumpDataDir("none")
     },
     async close() {
       // close() checkpoints and syncs the data directory, so nothing written is lost.

@@ -25,6 +25,8 @@ export type Database = Queryable & {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   /** LISTEN on a channel; returns the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
+  /** PGlite only: the data directory as a tar image (a checkpoint first). */
+  dumpImage?(): Promise<Blob>
   close(): Promise<void>
 }
 
