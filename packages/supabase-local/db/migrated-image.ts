@@ -6,6 +6,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs"
 import path from "node:path"
@@ -68,15 +69,12 @@ export async function saveMigratedTemplate(db: Database, template: MigratedTempl
     const partial = `${template.file}.${randomBytes(4).toString("hex")}.partial`
     writeFileSync(partial, Buffer.from(await image.arrayBuffer()))
     renameSync(partial, template.file)
-    for (const name of readdirSync(IMAGE_CACHE_DIR)) {
-      if (
-        name.startsWith(PREFIX) &&
-        name !== path.basename(template.file) &&
-        !name.endsWith(".partial")
-      ) {
-        rmSync(path.join(IMAGE_CACHE_DIR, name), { force: true })
-      }
-    }
+    const older = readdirSync(IMAGE_CACHE_DIR)
+      .filter((name) => name.startsWith(PREFIX) && name.endsWith(".tar"))
+      .map((name) => path.join(IMAGE_CACHE_DIR, name))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+      .slice(KEEP)
+    for (const file of older) rmSync(file, { force: true })
   } catch {
     // A read-only checkout still boots; new directories just apply the migrations each time.
   }
