@@ -53,6 +53,7 @@ export async function runUntilSignal(
       port: options.port,
       reset: options.reset,
       jwtSecret: options.jwtSecret,
+      migratedTemplate: true,
       log: (line) => console.log(line),
     })
   } catch (error) {

@@ -43,6 +43,12 @@ export type StackOptions = {
   configOverrides?: (config: StackConfig) => StackConfig
   services?: ServiceFactory[]
   log?: (line: string) => void
+  /**
+   * New PGlite directories start from a template of the migrated database, kept by the first
+   * one (db/migrated-image.ts). The command turns it on; suites that boot throwaway
+   * directories leave it off, so they neither pay for writing templates nor depend on them.
+   */
+  migratedTemplate?: boolean
 }
 
 export type LocalStack = {
@@ -99,6 +105,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const migrationsDir = options.migrationsDir ?? path.join(supabaseDir, "migrations")
   // A new PGlite directory starts from the migrated template of these files when there is one.
   const template: MigratedTemplate | undefined =
+    options.migratedTemplate &&
     options.storage.engine === "pglite" &&
     options.storage.dataDir &&
     !existsSync(path.join(options.storage.dataDir, "PG_VERSION"))
