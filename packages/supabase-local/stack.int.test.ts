@@ -291,5 +291,5 @@ describe.runIf(TEST_ENGINE === "pglite")("new PGlite directories (migrated templ
       rmSync(dir, { recursive: true, force: true })
       rmSync(path.dirname(seed), { recursive: true, force: true })
     }
-  }, 300_000) // five PGlite directories on disk, on a shared machine
+  }, 300_000) // three PGlite directories on disk, on a shared machine
 })
