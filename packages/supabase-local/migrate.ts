@@ -202,13 +202,37 @@ export async function applySeed(db: Database, files: string[]): Promise<string[]
 
 export const BOOTSTRAP_DIR = path.join(import.meta.dirname, "bootstrap")
 
-/** Boot order: platform bootstrap, migrations, then the seed on a fresh database. */
+/**
+ * Boot order: platform bootstrap, migrations, then the seed on a fresh database.
+ * `fromTemplate`: the database was unpacked from a migrated template of these very files
+ * (db/migrated-image.ts), so it counts as fresh: every migration was applied for it, and it
+ * gets the seed. `onMigrated` runs on a fresh database between the migrations and the seed.
+ */
 export async function prepareDatabase(
   db: Database,
-  { migrationsDir, seedFiles }: { migrationsDir: string; seedFiles: string[] }
+  {
+    migrationsDir,
+    seedFiles,
+    fromTemplate = false,
+    onMigrated,
+  }: {
+    migrationsDir: string
+    seedFiles: string[]
+    fromTemplate?: boolean
+    onMigrated?: () => Promise<void>
+  }
 ) {
   const warnings = await applyBootstrap(db, BOOTSTRAP_DIR)
-  const migrations = await applyMigrations(db, migrationsDir)
+  let migrations = await applyMigrations(db, migrationsDir)
+  if (fromTemplate) {
+    migrations = {
+      ...migrations,
+      applied: sqlFiles(migrationsDir).map((file) => path.basename(file)),
+      fresh: true,
+    }
+  } else if (migrations.fresh) {
+    await onMigrated?.()
+  }
   const seeded = migrations.fresh ? await applySeed(db, seedFiles) : []
 
   return { warnings, migrations, seeded }

@@ -6,8 +6,11 @@ import { startLocalStack, type LocalStack } from "./stack"
 
 const KNOWN_ERRORS = [ConfigError, StorageError, SqlFileError, ChangedMigrationError, OptionsError]
 
-/** The status block, aligned like `supabase status`. */
-export function formatStatus(stack: LocalStack): string {
+/**
+ * The status block, aligned like `supabase status`. `before` are the phases before the stack's
+ * own boot (Node's start, loading the code), when the caller measured them.
+ */
+export function formatStatus(stack: LocalStack, before: Record<string, number> = {}): string {
   const lines = stack.statusLines().map((line) => {
     const at = line.indexOf(": ")
     return [line.slice(0, at), line.slice(at + 2)] as const
@@ -20,8 +23,16 @@ export function formatStatus(stack: LocalStack): string {
     .filter(([phase]) => phase !== "total")
     .map(([phase, ms]) => `${phase} ${ms} ms`)
     .join(", ")
+  const earlier = Object.entries(before)
+    .map(([phase, ms]) => `${phase} ${ms} ms`)
+    .join(", ")
+  const total = Object.values(before).reduce((sum, ms) => sum + ms, stack.timings.total ?? 0)
+  const started =
+    earlier === ""
+      ? `Local stack started in ${stack.timings.total} ms (${phases}).`
+      : `Local stack started in ${total} ms from process start (${earlier}, ${phases}).`
 
-  return `Local stack started in ${stack.timings.total} ms (${phases}).\n\n${body}\n${warnings}`
+  return `${started}\n\n${body}\n${warnings}`
 }
 
 /**
@@ -42,6 +53,7 @@ export async function runUntilSignal(
       port: options.port,
       reset: options.reset,
       jwtSecret: options.jwtSecret,
+      migratedTemplate: true,
       log: (line) => console.log(line),
     })
   } catch (error) {

@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { ChangedMigrationError, SqlFileError } from "./migrate"
+import { migratedTemplate } from "./db/migrated-image"
+import { BOOTSTRAP_DIR, ChangedMigrationError, SqlFileError } from "./migrate"
 import { startLocalStack } from "./stack"
 import {
   createPersistentStorage,
@@ -221,4 +223,73 @@ describe(`changed migrations on a persisted database (${TEST_ENGINE})`, () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+})
+
+describe.runIf(TEST_ENGINE === "pglite")("new PGlite directories (migrated template)", () => {
+  it("start from the migrated template of the first one, and still get their seed and keys", async () => {
+    // The migration leaves a random value: equal in both directories only if the second was
+    // unpacked from the first one's template rather than migrated again.
+    const dir = migrationsDir({
+      "20250101000000_first.sql": `create table public.made (token text not null); -- ${randomUUID()}
+        insert into public.made values (gen_random_uuid()::text);`,
+      "20250102000000_second.sql": "create table public.notes (id int primary key, body text);",
+    })
+    const seed = path.join(migrationsDir({}), "seed.sql")
+    writeFileSync(seed, "insert into public.notes (id, body) values (1, 'seeded');")
+    const first = await createPersistentStorage()
+    const second = await createPersistentStorage()
+    const boot = (storage: typeof first.storage) =>
+      startLocalStack({
+        root: PROJECT_ROOT,
+        port: 0,
+        storage,
+        migrationsDir: dir,
+        seedFiles: [seed],
+        services: [],
+        migratedTemplate: true,
+      })
+    const read = async (stack: Awaited<ReturnType<typeof boot>>) => ({
+      made: (await stack.db.query<{ token: string }>("select token from public.made")).rows,
+      notes: (await stack.db.query("select id, body from public.notes")).rows,
+      applied: stack.migrations.applied,
+      seeded: stack.seeded.length,
+      secret: stack.keys.jwtSecret,
+    })
+    try {
+      const a = await boot(first.storage)
+      const fromA = await read(a)
+      await a.stop()
+      expect(migratedTemplate(BOOTSTRAP_DIR, dir).image).toBeDefined()
+
+      const b = await boot(second.storage)
+      const fromB = await read(b)
+      await b.stop()
+      expect(fromB.made).toEqual(fromA.made)
+      expect(fromB.applied).toEqual(["20250101000000_first.sql", "20250102000000_second.sql"])
+      expect(fromB.seeded).toBe(1)
+      expect(fromB.notes).toEqual([{ id: 1, body: "seeded" }])
+      expect(fromB.secret).not.toBe(fromA.secret)
+
+      // An edited migration set has no template yet: it is migrated, not unpacked.
+      writeFileSync(
+        path.join(dir, "20250103000000_third.sql"),
+        "alter table public.notes add column tag text;"
+      )
+      const third = await createPersistentStorage()
+      try {
+        const c = await boot(third.storage)
+        const fromC = await read(c)
+        await c.stop()
+        expect(fromC.made).not.toEqual(fromA.made)
+        expect(fromC.applied).toHaveLength(3)
+      } finally {
+        await third.drop()
+      }
+    } finally {
+      await first.drop()
+      await second.drop()
+      rmSync(dir, { recursive: true, force: true })
+      rmSync(path.dirname(seed), { recursive: true, force: true })
+    }
+  }, 300_000) // three PGlite directories on disk, on a shared machine
 })

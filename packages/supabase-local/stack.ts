@@ -1,9 +1,15 @@
-import { rmSync } from "node:fs"
+import { existsSync, rmSync } from "node:fs"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { type AddressInfo } from "node:net"
 import path from "node:path"
 
 import { loadStackConfig, type StackConfig } from "./config"
+import {
+  dropMigratedTemplate,
+  migratedTemplate,
+  saveMigratedTemplate,
+  type MigratedTemplate,
+} from "./db/migrated-image"
 import { openDatabase, type StorageOptions } from "./db/open"
 import { type Database } from "./db/types"
 import {
@@ -15,7 +21,7 @@ import {
 } from "./gateway"
 import { sendJson } from "./http"
 import { loadStackKeys, type StackKeys } from "./keys"
-import { prepareDatabase } from "./migrate"
+import { BOOTSTRAP_DIR, prepareDatabase } from "./migrate"
 import { type Service, type ServiceFactory } from "./service"
 import { defaultServices } from "./services"
 
@@ -39,6 +45,12 @@ export type StackOptions = {
   /** Storage's object bytes (default .local/storage in the project, for PGlite and Postgres alike). */
   storageDir?: string
   log?: (line: string) => void
+  /**
+   * New PGlite directories start from a template of the migrated database, kept by the first
+   * one (db/migrated-image.ts). The command turns it on; suites that boot throwaway
+   * directories leave it off, so they neither pay for writing templates nor depend on them.
+   */
+  migratedTemplate?: boolean
 }
 
 export type LocalStack = {
@@ -92,13 +104,34 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   if (options.reset && options.storage.engine === "pglite" && options.storage.dataDir) {
     rmSync(options.storage.dataDir, { recursive: true, force: true })
   }
-  const db = await openDatabase(options.storage)
+  const migrationsDir = options.migrationsDir ?? path.join(supabaseDir, "migrations")
+  // A new PGlite directory starts from the migrated template of these files when there is one.
+  const template: MigratedTemplate | undefined =
+    options.migratedTemplate &&
+    options.storage.engine === "pglite" &&
+    options.storage.dataDir &&
+    !existsSync(path.join(options.storage.dataDir, "PG_VERSION"))
+      ? migratedTemplate(BOOTSTRAP_DIR, migrationsDir)
+      : undefined
+  let db: Database
+  try {
+    db = await openDatabase(
+      template?.image && options.storage.engine === "pglite"
+        ? { ...options.storage, image: template.image }
+        : options.storage
+    )
+  } catch (error) {
+    if (template?.image) dropMigratedTemplate(template)
+    throw error
+  }
   lap("open")
   try {
     if (options.reset && options.storage.engine === "postgres") await resetPostgres(db)
 
     const { warnings, migrations, seeded } = await prepareDatabase(db, {
-      migrationsDir: options.migrationsDir ?? path.join(supabaseDir, "migrations"),
+      migrationsDir,
+      fromTemplate: template?.image !== undefined,
+      onMigrated: template ? () => saveMigratedTemplate(db, template) : undefined,
       seedFiles:
         options.seedFiles ??
         (config.db.seed.enabled

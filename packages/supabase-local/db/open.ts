@@ -3,13 +3,14 @@ import { openPostgres, redactUrl } from "./postgres"
 import { type Database } from "./types"
 
 export type StorageOptions =
-  { engine: "pglite"; dataDir?: string } | { engine: "postgres"; url: string; poolSize?: number }
+  | { engine: "pglite"; dataDir?: string; /** a new directory starts from it */ image?: Blob }
+  | { engine: "postgres"; url: string; poolSize?: number }
 
 export class StorageError extends Error {}
 
 /** Opens the storage engine, turning connection failures into messages that name the setting. */
 export async function openDatabase(options: StorageOptions): Promise<Database> {
-  if (options.engine === "pglite") return openPglite(options.dataDir)
+  if (options.engine === "pglite") return openPglite(options.dataDir, options.image)
   try {
     return await openPostgres(options.url, { max: options.poolSize })
   } catch (error) {

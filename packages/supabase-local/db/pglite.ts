@@ -18,9 +18,9 @@ import { type Database, type Queryable, type QueryResult, type RunOptions } from
 // A freshly initialised cluster (initdb's output) is the same every time for one PGlite
 // version, and initdb is most of a cold start: keep its image once and unpack it after.
 // Inside this package, so the cache never depends on the layout of the project it serves.
-const IMAGE_CACHE_DIR = path.resolve(import.meta.dirname, "../.local/cache")
+export const IMAGE_CACHE_DIR = path.resolve(import.meta.dirname, "../.local/cache")
 
-function pgliteVersion(): string {
+export function pgliteVersion(): string {
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite")
   let dir = path.dirname(entry)
   while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir)
@@ -175,16 +175,17 @@ function scratchDirectory(): { dir: string; remove(): void } {
  * its statement) and runs one statement at a time; on its own thread a slow statement no
  * longer stops the stack from accepting requests, and an operation given a timeout that runs
  * past it is ended by ending the thread and reopening the directory, Postgres's crash recovery
- * undoing what the cut statement had half done.
+ * undoing what the cut statement had half done. A new directory starts from `template` when
+ * given (a migrated template, see migrated-image.ts), else from the initdb image.
  */
-export async function openPglite(requestedDir?: string): Promise<Database> {
+export async function openPglite(requestedDir?: string, template?: Blob): Promise<Database> {
   const scratch = requestedDir ? undefined : scratchDirectory()
   const dataDir = requestedDir ?? scratch!.dir
   // initdb straight onto the host file system costs seconds of small synced writes;
   // unpacking the initdb image (made in memory once, then cached) takes a fraction of that.
   const fresh = !existsSync(path.join(dataDir, "PG_VERSION"))
   if (fresh) mkdirSync(dataDir, { recursive: true })
-  const image = fresh ? await initdbImage() : undefined
+  const image = fresh ? (template ?? (await initdbImage())) : undefined
   const listeners = new Map<string, Set<(payload: string) => void>>()
   const notify = (channel: string, payload: string) => {
     for (const listener of listeners.get(channel) ?? []) listener(payload)
@@ -200,7 +201,7 @@ export async function openPglite(requestedDir?: string): Promise<Database> {
   } catch (error) {
     scratch?.remove()
     // A damaged image must not fail every later boot: the next one makes it again.
-    if (image) rmSync(imageCacheFile(), { force: true })
+    if (image && !template) rmSync(imageCacheFile(), { force: true })
     throw error
   }
 
@@ -313,6 +314,12 @@ export async function openPglite(requestedDir?: string): Promise<Database> {
           await exclusive(undefined, (t) => t.call("unlisten", { channel })).catch(() => undefined)
         }
       }
+    },
+    async dumpImage() {
+      return exclusive(undefined, async (t) => {
+        const bytes = await t.call<Uint8Array<ArrayBuffer>>("dumpImage")
+        return new Blob([bytes])
+      })
     },
     async close() {
       await exclusive(undefined, async (t) => {

@@ -44,6 +44,8 @@ export type Database = Queryable & {
   ): Promise<QueryResult<Row>>
   /** LISTEN on a channel; returns the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
+  /** PGlite only: the data directory as a tar image (a checkpoint first). */
+  dumpImage?(): Promise<Blob>
   close(): Promise<void>
 }
 

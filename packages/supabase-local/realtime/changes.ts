@@ -9,8 +9,10 @@ import { type ChangeFilter } from "./filters"
  * Postgres changes for the local stack. Row triggers on the tables of the supabase_realtime
  * publication write each change into _realtime.changes and NOTIFY its transaction id at commit
  * (NOTIFY arrives in commit order and carries no row, so large rows are fine). The feed reads a
- * committed transaction's rows, then one query per change decides, for every distinct subscriber
- * check, whether the filters match and RLS lets that subscriber's role and claims select the row.
+ * committed transaction's rows, then one query per batch of changes to one table (the changes
+ * that arrived together) decides, for every distinct subscriber check, whether the filters match
+ * and RLS lets that subscriber's role and claims select each row (_realtime.check_changes, which
+ * mirrors Supabase Realtime's realtime.apply_rls). Each distinct payload is encoded once.
  * Triggers rather than logical decoding: they work on PGlite and on a Postgres running with
  * wal_level=replica, without a restart.
  */
@@ -26,10 +28,15 @@ const INTERNAL_SCHEMAS = ["_realtime", "_local", "realtime", "supabase_migration
 
 export type ChangeEvent = "*" | "INSERT" | "UPDATE" | "DELETE"
 
+/** A socket whose writes can be held and sent together. */
+export type Corkable = { cork(): void; uncork(): void }
+
 /** What a channel receives when one of its bindings sees a change. */
 export type ChangeSubscriber = {
   readonly role: string
   readonly claims: Record<string, unknown>
+  /** The socket the channel writes to; channels of one socket share it. */
+  readonly transport?: Corkable
   deliverChange(ids: number[], dataJson: string): void
 }
 
@@ -56,11 +63,39 @@ const changeRowSchema = z.object({
 })
 type ChangeRow = z.infer<typeof changeRowSchema>
 
+/** Per filter set, whether each change matches; per claim set, the changes it may see. */
 const checkSchema = z.object({
-  filters: z.array(z.boolean()),
-  visible: z.array(z.boolean()),
+  filters: z.array(z.array(z.boolean())),
+  visible: z.array(z.array(z.number().int())),
 })
 type Check = z.infer<typeof checkSchema>
+
+/** Changes to one table checked in one query; a transaction of thousands is split. */
+const MAX_CHECK_BATCH = 100
+
+/**
+ * Per-change timings (performance.timeOrigin + performance.now(), the clock subscribers in other
+ * processes share), for the benchmark's breakdown of where fan-out time goes.
+ */
+export type ChangeTrace = {
+  schema: string
+  table: string
+  op: ChangeRow["op"]
+  record: Record<string, unknown> | null
+  /** The NOTIFY of its transaction arrived. */
+  notifiedAt: number
+  /** Its row was read from the outbox. */
+  readAt: number
+  /** The check of its batch (filters and RLS for every subscriber) answered. */
+  checkedAt: number
+  /** Every distinct payload was encoded. */
+  encodedAt: number
+  /** Every frame was handed to its socket. */
+  sentAt: number
+  deliveries: number
+}
+
+const clock = () => performance.timeOrigin + performance.now()
 
 const tableMetaSchema = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string() })),
@@ -79,6 +114,9 @@ type Prepared = {
   change: ChangeRow
   meta: TableMeta
   deliveries: Map<ChangeSubscriber, number[]>
+  notifiedAt: number
+  readAt: number
+  checkedAt: number
 }
 
 export function quoteIdent(name: string): string {
@@ -122,11 +160,13 @@ export class ChangeFeed {
   private delivering: Promise<void> = Promise.resolve()
   private inflight = 0
   private readonly waiting: (() => void)[] = []
+  private readonly notifiedAt = new Map<string, number>()
 
   constructor(
     private readonly db: Database,
     private readonly log: (line: string) => void,
-    private readonly onSend: (messageId: string) => void
+    private readonly onSend: (messageId: string) => void,
+    private readonly trace?: (trace: ChangeTrace) => void
   ) {}
 
   async start() {
@@ -293,6 +333,7 @@ export class ChangeFeed {
 
   private enqueue(xid: string) {
     if (this.stopped || !/^\d+$/.test(xid)) return
+    if (this.trace && !this.notifiedAt.has(xid)) this.notifiedAt.set(xid, clock())
     this.pending.push(xid)
     this.kick()
   }
@@ -322,46 +363,90 @@ export class ChangeFeed {
 
   private async pump() {
     while (this.pending.length > 0 && !this.stopped) {
-      const batch = [...new Set(this.pending.splice(0, 200))]
-      let rows: ChangeRow[]
-      try {
-        const result = await this.db.query(
-          `delete from _realtime.changes where xid = any ($1::bigint[])
-           returning xid::text as xid, id::text as id, schema_name, table_name, op, new_row, old_row,
-             to_char(changed_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as commit_timestamp`,
-          [batch]
-        )
-        rows = z.array(changeRowSchema).parse(result.rows)
-      } catch (error) {
-        if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
-        continue
+      // A slot is taken before the outbox is read: while every slot is busy, the transactions
+      // that commit meanwhile pile up and are then read, checked and sent as one batch, so the
+      // cost per change falls as the rate rises instead of queueing up.
+      await this.acquire()
+      if (this.pending.length === 0 || this.stopped) {
+        this.release()
+        break
       }
-      // Notification order is commit order; within a transaction, the order of the statements.
-      const order = new Map(batch.map((xid, index) => [xid, index]))
-      rows.sort(
-        (a, b) => order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
-      )
-      // Checks run ahead, several at once on Postgres's pool (also across batches, so the next
-      // read overlaps them); deliveries still go out one after another in commit order.
-      for (const row of rows) {
-        await this.acquire()
-        const ready = this.prepare(row)
-          .catch((error: unknown) => {
-            if (!this.stopped)
-              this.log(`[realtime] checking change ${row.id} failed: ${String(error)}`)
-            return null
-          })
-          .finally(() => this.release())
-        this.delivering = this.delivering.then(async () => {
-          const prepared = await ready
-          if (prepared && !this.stopped) this.deliver(prepared)
-        })
-      }
+      const batch = [...new Set(this.pending.splice(0, 500))]
+      const ready = this.readAndCheck(batch).finally(() => this.release())
+      // Checks of several batches overlap on Postgres's pool; deliveries go out one batch
+      // after another, in commit order.
+      const previous = this.delivering
+      this.delivering = (async () => {
+        const items = await ready
+        await previous
+        try {
+          if (!this.stopped) this.deliver(items)
+        } catch (error) {
+          this.log(`[realtime] delivering changes failed: ${String(error)}`)
+        }
+      })()
     }
   }
 
+  /** Reads a batch of transactions from the outbox and decides who sees each change. */
+  private async readAndCheck(batch: string[]): Promise<Prepared[]> {
+    let rows: ChangeRow[]
+    try {
+      const result = await this.db.query(
+        `delete from _realtime.changes where xid = any ($1::bigint[])
+         returning xid::text as xid, id::text as id, schema_name, table_name, op, new_row, old_row,
+           to_char(changed_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as commit_timestamp`,
+        [batch]
+      )
+      rows = z.array(changeRowSchema).parse(result.rows)
+    } catch (error) {
+      if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
+      return []
+    }
+    const readAt = clock()
+    const notifiedAt = new Map(batch.map((xid) => [xid, this.notifiedAt.get(xid) ?? readAt]))
+    if (this.trace) for (const xid of batch) this.notifiedAt.delete(xid)
+    // Notification order is commit order; within a transaction, the order of the statements.
+    const order = new Map(batch.map((xid, index) => [xid, index]))
+    rows.sort(
+      (a, b) => order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
+    )
+    // Changes to one table with the same operation match the same bindings, so one query
+    // answers for all of them (in chunks, so a huge transaction is not one huge statement).
+    const open = new Map<string, ChangeRow[]>()
+    const groups: ChangeRow[][] = []
+    for (const row of rows) {
+      const key = `${row.schema_name}\u0000${row.table_name}\u0000${row.op}`
+      const group = open.get(key)
+      if (group && group.length < MAX_CHECK_BATCH) group.push(row)
+      else {
+        const fresh = [row]
+        open.set(key, fresh)
+        groups.push(fresh)
+      }
+    }
+    const prepared = new Map<ChangeRow, Prepared | null>()
+    for (const group of groups) {
+      const results = await this.prepare(group, {
+        readAt,
+        notifiedAt: group.map((row) => notifiedAt.get(row.xid) ?? readAt),
+      }).catch((error: unknown) => {
+        if (!this.stopped)
+          this.log(
+            `[realtime] checking changes ${group.map((row) => row.id).join(", ")} failed: ${String(error)}`
+          )
+        return group.map(() => null)
+      })
+      group.forEach((row, index) => prepared.set(row, results[index] ?? null))
+    }
+
+    return rows.flatMap((row) => prepared.get(row) ?? [])
+  }
+
   private acquire(): Promise<void> {
-    const window = this.db.engine === "postgres" ? 4 : 1
+    // Two batches at once on Postgres: one is checked while the next is read. More would only
+    // make the batches smaller, and the checks compete for the same cores.
+    const window = this.db.engine === "postgres" ? 2 : 1
     if (this.inflight < window) {
       this.inflight++
       return Promise.resolve()
@@ -419,11 +504,16 @@ export class ChangeFeed {
     return meta
   }
 
-  private async prepare(change: ChangeRow): Promise<Prepared | null> {
-    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, change))
-    if (bindings.length === 0) return null
+  private async prepare(
+    changes: ChangeRow[],
+    stamps: { readAt: number; notifiedAt: number[] }
+  ): Promise<(Prepared | null)[]> {
+    // Every change of the group has the same table and operation, so the same bindings.
+    const first = changes[0]!
+    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, first))
+    if (bindings.length === 0) return changes.map(() => null)
 
-    // Distinct filter sets and distinct (role, claims) pairs: a change costs one check per
+    // Distinct filter sets and distinct (role, claims) pairs: a batch costs one check per
     // distinct subscriber identity, however many channels share it.
     const filterIndex = new Map<string, number>()
     const filterSets: ChangeFilter[][] = []
@@ -449,7 +539,7 @@ export class ChangeFeed {
       return { f, c }
     })
 
-    const entity = `${quoteIdent(change.schema_name)}.${quoteIdent(change.table_name)}`
+    const entity = `${quoteIdent(first.schema_name)}.${quoteIdent(first.table_name)}`
     const meta = await this.tableMeta(
       entity,
       claimSets.map((claims) => claims.role)
@@ -460,91 +550,152 @@ export class ChangeFeed {
     // not read (Realtime's apply_rls passes deletes through filters, migration
     // 20220916233421_update_apply_rls_function_to_pass_through_delete_events_on_filter, and
     // its WAL identity holds only the key). Filters on key columns still apply.
-    const deleteUnderRls = meta.rls && change.op === "DELETE"
+    const deleteUnderRls = meta.rls && first.op === "DELETE"
     if (deleteUnderRls) {
       filterSets.forEach((set, index) => {
         filterSets[index] = set.filter((filter) => meta.pk.includes(filter.column))
       })
     }
-    const needsRls = meta.rls && change.op !== "DELETE"
+    const needsRls = meta.rls && first.op !== "DELETE"
     const hasFilters = filterSets.some((set) => set.length > 0)
+    const everyChange = changes.map((_, index) => index)
     let check: Check = {
-      filters: filterSets.map(() => true),
-      visible: claimSets.map(() => !needsRls || false),
+      filters: filterSets.map(() => changes.map(() => true)),
+      visible: claimSets.map(() => (needsRls ? [] : everyChange)),
     }
     if (needsRls || hasFilters) {
-      const key =
-        needsRls && meta.pk.length > 0
-          ? Object.fromEntries(meta.pk.map((column) => [column, change.new_row?.[column] ?? null]))
-          : null
-      check = await this.check(change, entity, key, filterSets, claimSets)
-      if (!needsRls) check.visible = claimSets.map(() => true)
-      else if (!key) check.visible = claimSets.map(() => false)
+      const withKeys = needsRls && meta.pk.length > 0
+      check = await this.check(entity, changes, withKeys ? meta.pk : null, filterSets, claimSets)
+      if (!needsRls) check.visible = claimSets.map(() => everyChange)
+      else if (!withKeys) check.visible = claimSets.map(() => [])
     }
+    const checkedAt = clock()
+    const visibleSets = check.visible.map((ordinals) => new Set(ordinals))
 
-    const deliveries = new Map<ChangeSubscriber, number[]>()
-    bindings.forEach((binding, index) => {
-      const { f, c } = keys[index]!
-      if (!check.filters[f] || !check.visible[c]) return
-      const ids = deliveries.get(binding.subscriber) ?? []
-      if (!ids.includes(binding.id)) ids.push(binding.id)
-      deliveries.set(binding.subscriber, ids)
+    return changes.map((change, index) => {
+      const deliveries = new Map<ChangeSubscriber, number[]>()
+      bindings.forEach((binding, b) => {
+        const { f, c } = keys[b]!
+        if (!check.filters[f]?.[index] || !visibleSets[c]?.has(index)) return
+        const ids = deliveries.get(binding.subscriber) ?? []
+        if (!ids.includes(binding.id)) ids.push(binding.id)
+        deliveries.set(binding.subscriber, ids)
+      })
+
+      return deliveries.size === 0
+        ? null
+        : {
+            change,
+            meta,
+            deliveries,
+            notifiedAt: stamps.notifiedAt[index]!,
+            readAt: stamps.readAt,
+            checkedAt,
+          }
     })
-
-    return { change, meta, deliveries }
   }
 
-  private deliver({ change, meta, deliveries }: Prepared) {
-    const dataByRole = new Map<string, string>()
-    for (const [subscriber, ids] of deliveries) {
-      let data = dataByRole.get(subscriber.role)
-      if (data === undefined) {
-        data = buildChangeData(change, meta, subscriber.role)
-        dataByRole.set(subscriber.role, data)
+  private deliver(items: Prepared[]) {
+    // Every frame of the batch for one socket goes out in one write (as many syscalls per batch
+    // as sockets, not per change).
+    const transports = new Set<Corkable>()
+    for (const { deliveries } of items) {
+      for (const subscriber of deliveries.keys()) {
+        if (subscriber.transport && !transports.has(subscriber.transport)) {
+          transports.add(subscriber.transport)
+          subscriber.transport.cork()
+        }
       }
-      subscriber.deliverChange(ids, data)
     }
+    try {
+      for (const item of items) this.deliverOne(item)
+    } finally {
+      for (const transport of transports) transport.uncork()
+    }
+  }
+
+  private deliverOne(prepared: Prepared) {
+    const { change, meta, deliveries } = prepared
+    // One encoding per role (what a role may select decides the payload), shared by every
+    // subscriber of that role; only the frame around it differs per channel.
+    const dataByRole = new Map<string, string>()
+    for (const subscriber of deliveries.keys()) {
+      if (!dataByRole.has(subscriber.role))
+        dataByRole.set(subscriber.role, buildChangeData(change, meta, subscriber.role))
+    }
+    const encodedAt = this.trace ? clock() : 0
+    for (const [subscriber, ids] of deliveries) {
+      subscriber.deliverChange(ids, dataByRole.get(subscriber.role)!)
+    }
+    this.trace?.({
+      schema: change.schema_name,
+      table: change.table_name,
+      op: change.op,
+      record: change.new_row ?? change.old_row,
+      notifiedAt: prepared.notifiedAt,
+      readAt: prepared.readAt,
+      checkedAt: prepared.checkedAt,
+      encodedAt,
+      sentAt: clock(),
+      deliveries: deliveries.size,
+    })
   }
 
   private async check(
-    change: ChangeRow,
     entity: string,
-    key: Record<string, unknown> | null,
+    changes: ChangeRow[],
+    pk: string[] | null,
     filterSets: ChangeFilter[][],
     claimSets: { role: string; claims: Record<string, unknown> }[]
   ): Promise<Check> {
-    const filterRow = (change.op === "DELETE" ? change.old_row : change.new_row) ?? {}
-    const run = async (filters: ChangeFilter[][], claims: typeof claimSets) => {
-      const { rows } = await this.db.query<{ result: unknown }>(
-        "select _realtime.check_change($1::regclass, $2, $3, $4, $5) as result",
-        [entity, filterRow, key, JSON.stringify(filters), JSON.stringify(claims)]
+    const run = async (
+      rows: ChangeRow[],
+      filters: ChangeFilter[][],
+      claims: typeof claimSets
+    ): Promise<Check> => {
+      const filterRows = rows.map((row) => (row.op === "DELETE" ? row.old_row : row.new_row) ?? {})
+      const keys = pk
+        ? rows.map((row) =>
+            Object.fromEntries(pk.map((column) => [column, row.new_row?.[column] ?? null]))
+          )
+        : null
+      const { rows: result } = await this.db.query<{ result: unknown }>(
+        "select _realtime.check_changes($1::regclass, $2, $3, $4, $5) as result",
+        [
+          entity,
+          JSON.stringify(filterRows),
+          keys && JSON.stringify(keys),
+          JSON.stringify(filters),
+          JSON.stringify(claims),
+        ]
       )
 
-      return checkSchema.parse(rows[0]?.result)
+      return checkSchema.parse(result[0]?.result)
     }
     try {
-      return await run(filterSets, claimSets)
+      return await run(changes, filterSets, claimSets)
     } catch (error) {
-      // One failing policy or filter must not cost everyone else the change: check each alone,
-      // and what still fails is not visible.
-      this.log(`[realtime] change check failed, retrying per subscriber: ${String(error)}`)
-      const filters: boolean[] = []
-      for (const set of filterSets) {
-        filters.push(
-          await run([set], []).then(
-            (r) => r.filters[0] ?? false,
+      // One failing policy or filter must not cost everyone else the changes: check each filter
+      // set and each subscriber identity alone, change by change, and what still fails is not
+      // visible (nor matched).
+      this.log(`[realtime] change check failed, retrying one by one: ${String(error)}`)
+      const filters: boolean[][] = filterSets.map(() => [])
+      const visible: number[][] = claimSets.map(() => [])
+      for (const [index, change] of changes.entries()) {
+        for (const [f, set] of filterSets.entries()) {
+          filters[f]![index] = await run([change], [set], []).then(
+            (r) => r.filters[0]?.[0] ?? false,
             () => false
           )
-        )
-      }
-      const visible: boolean[] = []
-      for (const claims of claimSets) {
-        visible.push(
-          await run([], [claims]).then(
-            (r) => r.visible[0] ?? false,
+        }
+        if (!pk) continue
+        for (const [c, claims] of claimSets.entries()) {
+          const seen = await run([change], [], [claims]).then(
+            (r) => (r.visible[0] ?? []).includes(0),
             () => false
           )
-        )
+          if (seen) visible[c]!.push(index)
+        }
       }
 
       return { filters, visible }

@@ -1,6 +1,7 @@
 // What every part of Realtime shares: its limits, the topics (hub) with their channels and
 // presence, the sockets, the change feed, and token verification as Realtime words it.
 import { randomUUID } from "node:crypto"
+import { type Duplex } from "node:stream"
 
 import { type JWTPayload } from "jose"
 import { WebSocket, type WebSocketServer } from "ws"
@@ -9,7 +10,12 @@ import { z } from "zod"
 import { JwtError } from "../keys"
 import { type ServiceContext } from "../service"
 import { type AuthContext, type Extension } from "./authorization"
-import { type ChangeBinding, type ChangeFeed, type ChangeSubscriber } from "./changes"
+import {
+  type ChangeBinding,
+  type ChangeFeed,
+  type ChangeSubscriber,
+  type Corkable,
+} from "./changes"
 import { encodeMessage, type Vsn } from "./protocol"
 
 export type RealtimeOptions = {
@@ -210,6 +216,10 @@ export class Channel implements ChangeSubscriber {
     this.ack = join.broadcast.ack
   }
 
+  get transport(): Corkable {
+    return this.connection
+  }
+
   get authContext(): AuthContext {
     return { topic: this.subTopic, role: this.role, claims: this.claims }
   }
@@ -245,7 +255,7 @@ export class Channel implements ChangeSubscriber {
   }
 }
 
-export class Connection {
+export class Connection implements Corkable {
   readonly channels = new Map<string, Channel>()
   lastSeen = Date.now()
   private queue: Promise<void> = Promise.resolve()
@@ -256,8 +266,18 @@ export class Connection {
     readonly vsn: Vsn,
     readonly apiKey: string,
     private readonly limits: Required<RealtimeOptions>,
-    private readonly log: (line: string) => void
+    private readonly log: (line: string) => void,
+    /** The upgraded TCP socket under ws: corking it makes several frames one write. */
+    private readonly socket?: Duplex
   ) {}
+
+  cork() {
+    this.socket?.cork()
+  }
+
+  uncork() {
+    this.socket?.uncork()
+  }
 
   /** Frames are handled one after another so a join completes before what follows it. */
   enqueue(task: () => Promise<void>) {

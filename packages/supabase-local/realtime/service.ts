@@ -4,7 +4,7 @@ import { WebSocketServer } from "ws"
 
 import { type Service, type ServiceContext, type ServiceFactory } from "../service"
 import { deliverStoredMessage } from "./broadcast"
-import { ChangeFeed } from "./changes"
+import { ChangeFeed, type ChangeTrace } from "./changes"
 import { handle } from "./http"
 import {
   DEFAULTS,
@@ -18,21 +18,39 @@ import { upgrade } from "./upgrade"
 
 export { type RealtimeOptions } from "./kernel"
 
+/** Instrumentation for benchmarks; nothing in the stack itself sets it. */
+export type RealtimeHooks = {
+  /** Called after each change was handed to its subscribers' sockets, with its timings. */
+  traceChange?: (trace: ChangeTrace) => void
+}
+
 /** Realtime at /realtime/v1, speaking the Phoenix channel protocol of Supabase Realtime. */
-export function realtimeService(options: RealtimeOptions = {}): ServiceFactory {
-  return (ctx) => createRealtime(ctx, { ...DEFAULTS, ...options })
+export function realtimeService(
+  options: RealtimeOptions = {},
+  hooks: RealtimeHooks = {}
+): ServiceFactory {
+  return (ctx) => createRealtime(ctx, { ...DEFAULTS, ...options }, hooks)
 }
 
 export const createRealtimeService: ServiceFactory = realtimeService()
 
-function createRealtime(ctx: ServiceContext, limits: Required<RealtimeOptions>): Service {
+function createRealtime(
+  ctx: ServiceContext,
+  limits: Required<RealtimeOptions>,
+  hooks: RealtimeHooks
+): Service {
   const connections = new Set<Connection>()
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
   })
   // realtime.send() rows are delivered once the state below exists (never during construction).
-  const feed = new ChangeFeed(ctx.db, ctx.log, (id) => void deliverStoredMessage(rt, id))
+  const feed = new ChangeFeed(
+    ctx.db,
+    ctx.log,
+    (id) => void deliverStoredMessage(rt, id),
+    hooks.traceChange
+  )
   let bindingIds = 0
   const rt: RealtimeState = {
     ctx,

@@ -122,7 +122,7 @@ export function upgrade(rt: RealtimeState, req: IncomingMessage, socket: Duplex,
   if (!apiKey) return rejectUpgrade(socket, 401, "Unauthorized", "API key is missing")
   verifyToken(rt.ctx, apiKey).then(
     () => {
-      rt.wss.handleUpgrade(req, socket, head, (ws) => accept(rt, ws, vsn, apiKey))
+      rt.wss.handleUpgrade(req, socket, head, (ws) => accept(rt, ws, socket, vsn, apiKey))
     },
     (error: unknown) => {
       const message = error instanceof TokenError ? error.message : "Invalid API key"
@@ -131,8 +131,8 @@ export function upgrade(rt: RealtimeState, req: IncomingMessage, socket: Duplex,
   )
 }
 
-function accept(rt: RealtimeState, ws: WebSocket, vsn: Vsn, apiKey: string) {
-  const connection = new Connection(ws, vsn, apiKey, rt.limits, rt.ctx.log)
+function accept(rt: RealtimeState, ws: WebSocket, socket: Duplex, vsn: Vsn, apiKey: string) {
+  const connection = new Connection(ws, vsn, apiKey, rt.limits, rt.ctx.log, socket)
   rt.connections.add(connection)
   ws.on("message", (data, isBinary) => onFrame(rt, connection, data, isBinary))
   ws.on("error", (error) => rt.ctx.log(`[realtime] socket error: ${error.message}`))
