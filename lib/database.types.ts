@@ -1531,7 +1531,7 @@ export type Database = {
           id: string
           kind: string
           name: string
-          project_id: string
+          project_id: string | null
           updated_at: string
           version: string
         }
@@ -1544,7 +1544,7 @@ export type Database = {
           id?: string
           kind?: string
           name: string
-          project_id: string
+          project_id?: string | null
           updated_at?: string
           version?: string
         }
@@ -1557,7 +1557,7 @@ export type Database = {
           id?: string
           kind?: string
           name?: string
-          project_id?: string
+          project_id?: string | null
           updated_at?: string
           version?: string
         }
@@ -1587,7 +1587,7 @@ export type Database = {
           dismissed_at: string | null
           dismissed_by: string | null
           id: string
-          project_id: string
+          project_id: string | null
           published_at: string
           recommended_version: string
           severity: string
@@ -1604,7 +1604,7 @@ export type Database = {
           dismissed_at?: string | null
           dismissed_by?: string | null
           id?: string
-          project_id: string
+          project_id?: string | null
           published_at?: string
           recommended_version: string
           severity: string
@@ -1621,7 +1621,7 @@ export type Database = {
           dismissed_at?: string | null
           dismissed_by?: string | null
           id?: string
-          project_id?: string
+          project_id?: string | null
           published_at?: string
           recommended_version?: string
           severity?: string
@@ -1942,6 +1942,24 @@ export type Database = {
           inviter_name: string
           created_at: string
           expires_at: string
+        }[]
+      }
+      project_catalogue_advisories: {
+        Args: {
+          p_project_id: string
+        }
+        Returns: {
+          advisory_id: string
+          tool_id: string
+          tool_name: string
+          recorded_version: string
+          component: string
+          current_version: string
+          recommended_version: string
+          severity: string
+          title: string
+          url: string
+          published_at: string
         }[]
       }
       queue_run: {
