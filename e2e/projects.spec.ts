@@ -45,11 +45,11 @@ test("[projects] an owner invites someone by email, who joins, is made a viewer 
   ).toBeDisabled()
   await second.getByLabel("Command").fill("npm test")
   await second.getByLabel("Timeout (seconds)").fill("600")
+  await snap(page, testInfo, "0 workflow form")
   await editor.getByRole("button", { name: "JSON" }).click()
   await expect(editor.getByLabel("Definition (JSON)")).toHaveValue(
     /"run": "npm test",\s+"timeout_seconds": 600|"timeout_seconds": 600[\s\S]*"run": "npm test"/
   )
-  await snap(page, testInfo, "0 workflow form")
   await editor.getByRole("button", { name: "Create workflow" }).click()
   await expect(page.getByRole("list", { name: "Workflows" })).toContainText(
     "build"
