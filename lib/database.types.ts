@@ -889,6 +889,7 @@ export type Database = {
           has_tool_calls: boolean
         }[]
       }
+      mfa_step_up_required: { Args: never; Returns: boolean }
       pairing_approve: {
         Args: {
           user_code: string
