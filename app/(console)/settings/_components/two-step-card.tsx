@@ -24,7 +24,6 @@ import {
 import {
   Field,
   FieldControl,
-  FieldDescription,
   FieldError,
   FieldLabel,
 } from "@/components/ui/field"
@@ -259,9 +258,9 @@ export function TwoStepCard({ now }: { now: number }) {
             )}
             {apps.data.length === 0 && <AddApp onAdded={refresh} />}
             {apps.data.length > 0 && (
-              <FieldDescription>
+              <p className="text-xs text-muted-foreground">
                 Removing the last app turns two-step sign-in off.
-              </FieldDescription>
+              </p>
             )}
           </>
         )}
