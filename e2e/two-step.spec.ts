@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test"
 import { Secret, TOTP } from "otpauth"
 
+import { signInWithPassword } from "./fixtures/auth"
 import { signInAsNewUser } from "./fixtures/session"
 import { snap } from "./fixtures/snap"
 import { E2E_APP_URL } from "./fixtures/urls"
@@ -51,10 +52,7 @@ test("[two-step] a person turns on an authenticator app, and the next sign-in as
   const other = await browser.newContext()
   const second = await other.newPage()
   await second.goto("/sign-in?next=%2Fsessions")
-  const form = second.getByRole("tabpanel", { name: "Password" })
-  await form.getByLabel("Email").fill(user.email)
-  await form.getByLabel("Password", { exact: true }).fill(user.password)
-  await form.getByRole("button", { name: "Sign in" }).click()
+  await signInWithPassword(second, user)
   await expect(second).toHaveURL(
     `${E2E_APP_URL}/sign-in/verify?next=%2Fsessions`
   )
