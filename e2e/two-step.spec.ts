@@ -28,9 +28,16 @@ test("[two-step] a person turns on an authenticator app, and the next sign-in as
   await page
     .getByRole("button", { name: "Set up an authenticator app" })
     .click()
-  await expect(
-    page.getByRole("img", { name: "QR code for your authenticator app" })
-  ).toBeVisible()
+  const qr = page.getByRole("img", {
+    name: "QR code for your authenticator app",
+  })
+  await expect(qr).toBeVisible()
+  // The QR code really draws (a broken data URL shows only the alt text).
+  await expect
+    .poll(() =>
+      qr.evaluate((image) => (image as HTMLImageElement).naturalWidth)
+    )
+    .toBeGreaterThan(0)
   const secret = (await page
     .locator("code")
     .filter({ hasText: /^[A-Z2-7]{32}$/ })

@@ -55,6 +55,18 @@ async function sessionLevel(k: AuthKernel, caller: Authenticated) {
   return { sessionId: caller.sessionId, aal: rows[0]?.aal ?? "aal1" }
 }
 
+/**
+ * auth-js hands the SVG to the page as `data:image/svg+xml;utf-8,<svg…>` without encoding it
+ * (as Auth sends it, SVG markup, not base64), so a "#" would end the URL there and break the
+ * image. Auth's QR SVGs colour with rgb(); ours does the same.
+ */
+function svgWithoutHashes(svg: string): string {
+  return svg.replace(
+    /#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})\b/gi,
+    (_, r, g, b) => `rgb(${parseInt(r, 16)},${parseInt(g, 16)},${parseInt(b, 16)})`
+  )
+}
+
 function totpFor(secret: string, issuer: string, label: string) {
   return new TOTP({
     issuer,
@@ -88,7 +100,9 @@ export async function enrollFactor(k: AuthKernel, r: AuthRequest) {
   const secret = new Secret({ size: 20 }).base32
   const totp = totpFor(secret, issuer, caller.user.email ?? "")
   const uri = totp.toString()
-  const qrCode = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "H" })
+  const qrCode = svgWithoutHashes(
+    await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "H" })
+  )
   const id = randomUUID()
 
   await k.transaction(async (tx) => {
