@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server"
 
 import { afterSignInPath, signInPath } from "@/lib/auth/redirects"
+import { REQUEST_PATH_HEADER } from "@/lib/auth/request-path"
 import { routeAccess } from "@/lib/auth/routes"
 import { getPublicEnv } from "@/lib/env"
 import {
@@ -54,6 +55,8 @@ export async function proxy(request: NextRequest) {
   if (access === "device-api") return NextResponse.next()
 
   const secure = withContentSecurityPolicy(request)
+  // Overwrites whatever the browser sent under this name.
+  request.headers.set(REQUEST_PATH_HEADER, `${pathname}${search}`)
   // A console page that found its session gone (signed out everywhere) sends the browser to
   // sign-in with error=session_missing (lib/auth/current-user.ts): there Auth is asked, and
   // the dead session's cookies are cleared instead of sending the browser back.

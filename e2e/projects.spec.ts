@@ -32,7 +32,24 @@ test("[projects] an owner invites someone by email, who joins, is made a viewer 
   await page.getByRole("link", { name: "Workflows" }).click()
   await page.getByRole("button", { name: "New workflow" }).click()
   const editor = page.getByRole("dialog", { name: "New workflow" })
-  await editor.getByLabel("Name").fill("build")
+  await editor.getByLabel("Name", { exact: true }).fill("build")
+  // The definition opens as a form; a step added without its command is refused at its field.
+  await expect(
+    editor.getByRole("button", { name: "Form", pressed: true })
+  ).toBeVisible()
+  await editor.getByRole("button", { name: "Run a command" }).click()
+  const second = editor.getByRole("group", { name: "Step 2" })
+  await expect(second.getByText("Enter the command to run.")).toBeVisible()
+  await expect(
+    editor.getByRole("button", { name: "Create workflow" })
+  ).toBeDisabled()
+  await second.getByLabel("Command").fill("npm test")
+  await second.getByLabel("Timeout (seconds)").fill("600")
+  await snap(page, testInfo, "0 workflow form")
+  await editor.getByRole("button", { name: "JSON" }).click()
+  await expect(editor.getByLabel("Definition (JSON)")).toHaveValue(
+    /"run": "npm test",\s+"timeout_seconds": 600|"timeout_seconds": 600[\s\S]*"run": "npm test"/
+  )
   await editor.getByRole("button", { name: "Create workflow" }).click()
   await expect(page.getByRole("list", { name: "Workflows" })).toContainText(
     "build"
@@ -56,6 +73,12 @@ test("[projects] an owner invites someone by email, who joins, is made a viewer 
     "Pending"
   )
 
+  // The owner keeps the members tab open: the new member appears there live.
+  await page.goto(`/projects/${slug}/members`)
+  await expect(
+    page.getByRole("status").filter({ hasText: "Live" })
+  ).toBeVisible()
+
   // The invitee signs up from the link (it signs in and creates the account), sees what the
   // role can do, and accepts.
   const inviteeContext = await browser.newContext()
@@ -78,8 +101,7 @@ test("[projects] an owner invites someone by email, who joins, is made a viewer 
     inviteeEmail
   )
 
-  // The owner sees the new member and makes them a viewer.
-  await page.goto(`/projects/${slug}/members`)
+  // The owner sees the new member without reloading and makes them a viewer.
   const members = page.getByRole("list", { name: "Members" })
   await expect(members).toContainText(inviteeEmail)
   await page.getByRole("combobox", { name: `Role of ${inviteeName}` }).click()

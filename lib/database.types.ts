@@ -909,6 +909,7 @@ export type Database = {
           has_tool_calls: boolean
         }[]
       }
+      mfa_step_up_required: { Args: never; Returns: boolean }
       pairing_approve: {
         Args: {
           user_code: string
@@ -1566,7 +1567,7 @@ export type Database = {
           id: string
           kind: string
           name: string
-          project_id: string
+          project_id: string | null
           updated_at: string
           version: string
         }
@@ -1579,7 +1580,7 @@ export type Database = {
           id?: string
           kind?: string
           name: string
-          project_id: string
+          project_id?: string | null
           updated_at?: string
           version?: string
         }
@@ -1592,7 +1593,7 @@ export type Database = {
           id?: string
           kind?: string
           name?: string
-          project_id?: string
+          project_id?: string | null
           updated_at?: string
           version?: string
         }
@@ -1622,7 +1623,7 @@ export type Database = {
           dismissed_at: string | null
           dismissed_by: string | null
           id: string
-          project_id: string
+          project_id: string | null
           published_at: string
           recommended_version: string
           severity: string
@@ -1639,7 +1640,7 @@ export type Database = {
           dismissed_at?: string | null
           dismissed_by?: string | null
           id?: string
-          project_id: string
+          project_id?: string | null
           published_at?: string
           recommended_version: string
           severity: string
@@ -1656,7 +1657,7 @@ export type Database = {
           dismissed_at?: string | null
           dismissed_by?: string | null
           id?: string
-          project_id?: string
+          project_id?: string | null
           published_at?: string
           recommended_version?: string
           severity?: string
@@ -1985,6 +1986,24 @@ export type Database = {
           inviter_name: string
           created_at: string
           expires_at: string
+        }[]
+      }
+      project_catalogue_advisories: {
+        Args: {
+          p_project_id: string
+        }
+        Returns: {
+          advisory_id: string
+          tool_id: string
+          tool_name: string
+          recorded_version: string
+          component: string
+          current_version: string
+          recommended_version: string
+          severity: string
+          title: string
+          url: string
+          published_at: string
         }[]
       }
       queue_run: {

@@ -2,7 +2,7 @@ import { type Advisory } from "@/lib/projects/queries"
 import { Badge } from "@/components/ui/badge"
 import { RelativeTime } from "@/components/shared/relative-time"
 
-const SEVERITY_VARIANT = {
+export const SEVERITY_VARIANT = {
   critical: "destructive",
   high: "destructive",
   medium: "default",
@@ -40,7 +40,11 @@ export function AdvisoryList({
                 {advisory.recommended_version}
               </span>
               {projectNames && (
-                <span>{projectNames.get(advisory.project_id)}</span>
+                <span>
+                  {advisory.project_id
+                    ? projectNames.get(advisory.project_id)
+                    : "LMX catalogue"}
+                </span>
               )}
               <span>
                 Published{" "}

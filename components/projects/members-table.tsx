@@ -27,11 +27,13 @@ import {
   SelectTrigger,
   SelectValue,
 } from "@/components/ui/select"
+import { LiveIndicator } from "@/components/devices/live-indicator"
 import { RelativeTime } from "@/components/shared/relative-time"
 
 import { ConfirmAction } from "./confirm-action"
 import { DeniedHint } from "./denied-hint"
 import { MemberAvatar } from "./member-avatar"
+import { useMembersRealtime } from "./use-members-realtime"
 
 type MembersTableProps = {
   projectId: string
@@ -50,13 +52,17 @@ export function MembersTable({
   myUserId,
   now,
 }: MembersTableProps) {
+  const live = useMembersRealtime(projectId)
   const ownerCount = members.filter((member) => member.role === "owner").length
 
   return (
     <section aria-labelledby="members-heading" className="space-y-3">
-      <h2 id="members-heading" className="text-lg font-semibold">
-        Members ({members.length})
-      </h2>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="members-heading" className="text-lg font-semibold">
+          Members ({members.length})
+        </h2>
+        <LiveIndicator state={live} />
+      </div>
       <ul className="divide-y rounded-xl border" aria-label="Members">
         {members.map((member) => (
           <MemberRow

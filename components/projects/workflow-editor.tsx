@@ -13,6 +13,12 @@ import {
   readStoredDefinition,
   type WorkflowDefinition,
 } from "@/lib/workflows/definition"
+import {
+  definitionFromDraft,
+  draftFromDefinition,
+  draftProblems,
+  type Draft,
+} from "@/lib/workflows/definition-draft"
 import { Button } from "@/components/ui/button"
 import {
   Dialog,
@@ -35,6 +41,7 @@ import { Textarea } from "@/components/ui/textarea"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 import { DeniedHint } from "./denied-hint"
+import { WorkflowDefinitionForm } from "./workflow-definition-form"
 
 const STARTER: WorkflowDefinition = {
   version: 1,
@@ -97,6 +104,29 @@ function WorkflowForm({
   }, [workflow])
   const [text, setText] = React.useState(initial)
   const checked = React.useMemo(() => checkDefinitionText(text), [text])
+  // The form edits a draft and writes its JSON into `text`, which is what is saved; the JSON
+  // view edits `text` directly. The form opens on a definition that passes the schema (a
+  // draft cannot keep keys it has no field for), so switching from JSON needs valid JSON.
+  const [draft, setDraft] = React.useState<Draft | null>(() => {
+    const first = checkDefinitionText(initial)
+    return first.ok ? draftFromDefinition(first.definition) : null
+  })
+  const [view, setView] = React.useState<"form" | "json">(
+    draft ? "form" : "json"
+  )
+  const problems = React.useMemo(
+    () => (draft ? draftProblems(draft) : new Map<string, string[]>()),
+    [draft]
+  )
+  const changeDraft = (next: Draft) => {
+    setDraft(next)
+    setText(JSON.stringify(definitionFromDraft(next), null, 2))
+  }
+  const showForm = () => {
+    if (!checked.ok) return
+    setDraft(draftFromDefinition(checked.definition))
+    setView("form")
+  }
   const { result, formAction, formRef } = useAction(saveWorkflow, {
     onSuccess: () => {
       toast.success(workflow ? "Workflow saved." : "Workflow created.")
@@ -154,55 +184,109 @@ function WorkflowForm({
         </FieldControl>
         <FieldError />
       </Field>
-      {checked.ok && (
-        <section
-          aria-label="Steps"
-          className="space-y-1 rounded-md bg-muted p-3 text-sm"
+      <div className="space-y-2">
+        <div
+          role="group"
+          aria-label="Edit the definition as"
+          className="inline-flex rounded-md border p-0.5"
         >
-          <p className="font-medium">
-            {checked.definition.steps.length} step(s)
-            {checked.definition.inputs &&
-              `, inputs: ${Object.keys(checked.definition.inputs).join(", ") || "none"}`}
+          <Button
+            type="button"
+            size="sm"
+            variant={view === "form" ? "secondary" : "ghost"}
+            aria-pressed={view === "form"}
+            disabled={view === "json" && !checked.ok}
+            onClick={showForm}
+          >
+            Form
+          </Button>
+          <Button
+            type="button"
+            size="sm"
+            variant={view === "json" ? "secondary" : "ghost"}
+            aria-pressed={view === "json"}
+            onClick={() => setView("json")}
+          >
+            JSON
+          </Button>
+        </div>
+        {view === "json" && !checked.ok && (
+          <p className="text-xs text-muted-foreground">
+            Fix the problems below to edit this definition as a form.
           </p>
-          <ol className="list-decimal pl-5 text-muted-foreground">
-            {checked.definition.steps.map((step) => (
-              <li key={step.name}>
-                {step.name}:{" "}
-                <code>{"run" in step ? step.run : `uses ${step.uses}`}</code>
-              </li>
-            ))}
-          </ol>
-        </section>
-      )}
-      <Field errors={fieldError(result, "definition")}>
-        <FieldLabel>Definition (JSON)</FieldLabel>
-        <FieldControl>
-          <Textarea
-            name="definition"
-            value={text}
-            onChange={(event) => setText(event.target.value)}
-            rows={Math.min(24, Math.max(8, lineCount))}
-            spellCheck={false}
-            className="font-mono text-xs"
+        )}
+      </div>
+      {view === "form" && draft ? (
+        <>
+          <input type="hidden" name="definition" value={text} />
+          <WorkflowDefinitionForm
+            draft={draft}
+            problems={problems}
+            onChange={changeDraft}
           />
-        </FieldControl>
-        <FieldDescription>
-          version 1: inputs, and steps that run a command or use backup-postgres
-          or upload-artifact.
-        </FieldDescription>
-        <FieldError />
-      </Field>
-      {!checked.ok && (
-        <ul aria-live="polite" className="space-y-1 text-sm text-destructive">
-          {checked.problems.map((problem, index) => (
-            <li key={index}>
-              Line {problem.line}
-              {problem.path && (
-                <code className="mx-1">{problem.path}</code>
-              )}: {problem.message}
-            </li>
-          ))}
-        </ul>
+          {fieldError(result, "definition") && (
+            <p className="text-sm text-destructive">
+              {fieldError(result, "definition")}
+            </p>
+          )}
+        </>
+      ) : (
+        <>
+          {checked.ok && (
+            <section
+              aria-label="Steps"
+              className="space-y-1 rounded-md bg-muted p-3 text-sm"
+            >
+              <p className="font-medium">
+                {checked.definition.steps.length} step(s)
+                {checked.definition.inputs &&
+                  `, inputs: ${Object.keys(checked.definition.inputs).join(", ") || "none"}`}
+              </p>
+              <ol className="list-decimal pl-5 text-muted-foreground">
+                {checked.definition.steps.map((step) => (
+                  <li key={step.name}>
+                    {step.name}:{" "}
+                    <code>
+                      {"run" in step ? step.run : `uses ${step.uses}`}
+                    </code>
+                  </li>
+                ))}
+              </ol>
+            </section>
+          )}
+          <Field errors={fieldError(result, "definition")}>
+            <FieldLabel>Definition (JSON)</FieldLabel>
+            <FieldControl>
+              <Textarea
+                name="definition"
+                value={text}
+                onChange={(event) => setText(event.target.value)}
+                rows={Math.min(24, Math.max(8, lineCount))}
+                spellCheck={false}
+                className="font-mono text-xs"
+              />
+            </FieldControl>
+            <FieldDescription>
+              version 1: inputs, and steps that run a command or use
+              backup-postgres or upload-artifact.
+            </FieldDescription>
+            <FieldError />
+          </Field>
+          {!checked.ok && (
+            <ul
+              aria-live="polite"
+              className="space-y-1 text-sm text-destructive"
+            >
+              {checked.problems.map((problem, index) => (
+                <li key={index}>
+                  Line {problem.line}
+                  {problem.path && <code className="mx-1">{problem.path}</code>}
+                  : {problem.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
       )}
       <div className="flex justify-end">
         <SubmitButton pendingLabel="Saving…" disabled={!checked.ok}>

@@ -1,6 +1,7 @@
 import "server-only"
 
 import { cache } from "react"
+import { headers } from "next/headers"
 import { redirect } from "next/navigation"
 import { isAuthSessionMissingError } from "@supabase/supabase-js"
 
@@ -8,6 +9,8 @@ import { createClient } from "@/lib/supabase/server"
 
 import { authErrorKey } from "./errors"
 import { signInPath } from "./redirects"
+import { REQUEST_PATH_HEADER } from "./request-path"
+import { safeNextPath } from "./safe-next-path"
 
 export type CurrentUser = {
   id: string
@@ -33,11 +36,23 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser> => {
   const claims = data?.claims
   if (!claims?.sub) redirect(signInPath())
 
-  const { data: profile, error } = await supabase
-    .from("profiles")
-    .select("display_name")
-    .eq("id", claims.sub)
-    .maybeSingle<{ display_name: string }>()
+  const [{ data: profile, error }, stepUp] = await Promise.all([
+    supabase
+      .from("profiles")
+      .select("display_name")
+      .eq("id", claims.sub)
+      .maybeSingle<{ display_name: string }>(),
+    // An account with a verified second factor whose session has not passed it yet (aal1)
+    // goes to the second step first; the database answers, not the session cookie, which the
+    // browser could edit.
+    claims.aal === "aal2"
+      ? Promise.resolve({ data: false })
+      : supabase.rpc("mfa_step_up_required"),
+  ])
+  if (stepUp.data === true) {
+    const path = (await headers()).get(REQUEST_PATH_HEADER) ?? "/"
+    redirect(`/sign-in/verify?next=${encodeURIComponent(safeNextPath(path))}`)
+  }
   if (error)
     console.error(`[auth] profile read failed: ${error.code} ${error.message}`)
   if (!profile && !error) {

@@ -48,6 +48,48 @@ export const emailCodeSchema = z.object({
 })
 export type EmailCode = z.infer<typeof emailCodeSchema>
 
+const appCode = z
+  .string({ error: "Enter the 6-digit code from your authenticator app." })
+  .transform((value) => value.replace(/[\s-]/g, ""))
+  .pipe(
+    z
+      .string()
+      .regex(/^\d{6}$/, "Enter the 6-digit code from your authenticator app.")
+  )
+
+/** The second sign-in step: a code from the authenticator app. */
+export const secondFactorSchema = z.object({ code: appCode, next })
+
+/** Setting up an authenticator app: the factor being set up and its first code. */
+export const confirmFactorSchema = z.object({
+  factorId: z.string().min(1).max(64),
+  code: appCode,
+})
+
+/** Naming a new authenticator app, so a person with two can tell them apart. */
+export const newFactorSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name this app, like “Phone”.")
+    .max(60, "Use at most 60 characters."),
+})
+
+/** Removing an authenticator app; the code is asked when the session has not passed one. */
+export const removeFactorSchema = z.object({
+  factorId: z.string().min(1).max(64),
+  code: z
+    .string()
+    .optional()
+    .transform((value) => value?.replace(/[\s-]/g, "") || undefined)
+    .pipe(
+      z
+        .string()
+        .regex(/^\d{6}$/, "Enter the 6-digit code from your authenticator app.")
+        .optional()
+    ),
+})
+
 export const signUpSchema = z.object({
   email,
   password: newPassword,

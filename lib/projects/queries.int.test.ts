@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto"
+
 import {
   startTestStack,
   TEST_ENGINE,
@@ -17,6 +19,7 @@ import {
   listInvitations,
   listMembers,
   listMyInvitations,
+  listProjectCatalogueAdvisories,
   listProjects,
   listTools,
   listWorkflows,
@@ -96,8 +99,22 @@ describe(`projects queries on the demo seed (${TEST_ENGINE})`, () => {
     expect(workflows.at(-1)?.archived_at).not.toBeNull()
     expect((await listTools(demo)).length).toBeGreaterThan(0)
     expect(
-      (await listAdvisories(demo, { projectId: studio.id })).length
+      (
+        await listAdvisories(demo, {
+          scope: { kind: "project", projectId: studio.id },
+        })
+      ).length
     ).toBeGreaterThan(0)
+    // The catalogue's llama.cpp advisory concerns every build but b4500; the studio records b4404.
+    expect(
+      (
+        await listProjectCatalogueAdvisories(demo, { projectId: studio.id })
+      ).map((match) => [
+        match.tool_name,
+        match.recorded_version,
+        match.recommended_version,
+      ])
+    ).toEqual([["llama.cpp", "b4404", "b4500"]])
   })
 
   it("pages through the audit log newest first without gaps or repeats, and filters it", async () => {
@@ -132,5 +149,33 @@ describe(`projects queries on the demo seed (${TEST_ENGINE})`, () => {
     expect(
       invitations.entries.every((e) => e.action.startsWith("invitation."))
     ).toBe(true)
+  })
+
+  it("shows a brand-new account the catalogue, and nothing of anyone's projects", async () => {
+    const id = randomUUID()
+    const token = await stack.keys.signAccessToken({
+      sub: id,
+      role: "authenticated",
+      aud: "authenticated",
+      email: `${id.slice(0, 8)}@example.test`,
+      exp: Math.floor(Date.now() / 1000) + 600,
+    })
+    const newcomer = createClient<Database>(stack.url, stack.keys.anonKey, {
+      accessToken: async () => token,
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+    const tools = await listTools(newcomer)
+    expect(tools.length).toBeGreaterThan(0)
+    expect(tools.every((tool) => tool.project_id === null)).toBe(true)
+    const advisories = await listAdvisories(newcomer, {})
+    expect(advisories.length).toBeGreaterThan(0)
+    expect(advisories.every((advisory) => advisory.project_id === null)).toBe(
+      true
+    )
+    expect(await listTools(newcomer, { scope: { kind: "catalogue" } })).toEqual(
+      tools
+    )
   })
 })

@@ -376,7 +376,8 @@ export async function listRecentSessions(
 
 const advisorySchema = z.object({
   id: dbId,
-  project_id: dbId,
+  /** Null for the catalogue's own advisories (every signed-in person reads them). */
+  project_id: dbId.nullable(),
   component: z.string(),
   current_version: z.string(),
   recommended_version: z.string(),
@@ -392,10 +393,22 @@ export type Advisory = z.infer<typeof advisorySchema>
 
 export const ADVISORY_SEVERITIES = advisorySchema.shape.severity.options
 
-/** Upgrade advisories in the caller's projects (one project when given), newest first. */
+/**
+ * Which rows a catalogue query reads: the catalogue's own (no project), one project's, or
+ * everything the caller may see (the catalogue and all their projects').
+ */
+export type CatalogueScope =
+  | { kind: "all" }
+  | { kind: "catalogue" }
+  | { kind: "project"; projectId: string }
+
+/** Upgrade advisories in scope, newest first (RLS decides which projects are visible). */
 export async function listAdvisories(
   supabase: Client,
-  { projectId, openOnly = false }: { projectId?: string; openOnly?: boolean }
+  {
+    scope = { kind: "all" },
+    openOnly = false,
+  }: { scope?: CatalogueScope; openOnly?: boolean }
 ): Promise<Advisory[]> {
   let query = supabase
     .schema("ops")
@@ -403,7 +416,8 @@ export async function listAdvisories(
     .select(
       "id, project_id, component, current_version, recommended_version, severity, title, body, url, published_at, dismissed_at"
     )
-  if (projectId) query = query.eq("project_id", projectId)
+  if (scope.kind === "project") query = query.eq("project_id", scope.projectId)
+  if (scope.kind === "catalogue") query = query.is("project_id", null)
   if (openOnly) query = query.is("dismissed_at", null)
   const { data, error } = await query
     .order("published_at", { ascending: false })
@@ -416,7 +430,8 @@ export async function listAdvisories(
 
 const toolSchema = z.object({
   id: dbId,
-  project_id: dbId,
+  /** Null for the catalogue's own tools. */
+  project_id: dbId.nullable(),
   name: z.string(),
   kind: z.string(),
   version: z.string(),
@@ -426,16 +441,54 @@ const toolSchema = z.object({
 
 export type Tool = z.infer<typeof toolSchema>
 
-/** The tools recorded in the caller's projects. */
-export async function listTools(supabase: Client): Promise<Tool[]> {
-  const { data, error } = await supabase
+/** The catalogue's tools and those recorded in the caller's projects, in scope. */
+export async function listTools(
+  supabase: Client,
+  { scope = { kind: "all" } }: { scope?: CatalogueScope } = {}
+): Promise<Tool[]> {
+  let query = supabase
     .schema("ops")
     .from("tools")
     .select("id, project_id, name, kind, version, description, enabled")
-    .order("name")
-    .order("id")
-    .limit(1000)
+  if (scope.kind === "project") query = query.eq("project_id", scope.projectId)
+  if (scope.kind === "catalogue") query = query.is("project_id", null)
+  const { data, error } = await query.order("name").order("id").limit(1000)
   if (error) throw new Error(`listTools: ${error.code} ${error.message}`)
 
   return z.array(toolSchema).parse(data)
+}
+
+const catalogueMatchSchema = z.object({
+  advisory_id: dbId,
+  tool_id: dbId,
+  tool_name: z.string(),
+  recorded_version: z.string(),
+  component: z.string(),
+  current_version: z.string(),
+  recommended_version: z.string(),
+  severity: advisorySchema.shape.severity,
+  title: z.string(),
+  url: z.string().nullable(),
+  published_at: z.string(),
+})
+
+export type CatalogueMatch = z.infer<typeof catalogueMatchSchema>
+
+/**
+ * The catalogue advisories that concern the versions a project records for its tools, most
+ * severe first (ops.project_catalogue_advisories; members only, as RLS on the tools decides).
+ */
+export async function listProjectCatalogueAdvisories(
+  supabase: Client,
+  { projectId }: { projectId: string }
+): Promise<CatalogueMatch[]> {
+  const { data, error } = await supabase
+    .schema("ops")
+    .rpc("project_catalogue_advisories", { p_project_id: projectId })
+  if (error)
+    throw new Error(
+      `listProjectCatalogueAdvisories: ${error.code} ${error.message}`
+    )
+
+  return z.array(catalogueMatchSchema).parse(data)
 }

@@ -31,6 +31,36 @@ const secretSchema = z.string().transform((value) => {
   return name ? (process.env[name] ?? "") : value
 })
 
+// [auth.mfa] as the Supabase CLI reads it. Without the section, TOTP is on, as Supabase Auth's
+// own defaults have it (GOTRUE_MFA_TOTP_ENROLL_ENABLED / _VERIFY_ENABLED); challenges live
+// 300 s and an unverified factor 300 s, as its MFA_CHALLENGE_EXPIRY_DURATION and
+// MFA_FACTOR_EXPIRY_DURATION defaults.
+const mfaFactorSchema = z
+  .object({
+    enroll_enabled: z.boolean().default(true),
+    verify_enabled: z.boolean().default(true),
+  })
+  .prefault({})
+const mfaSchema = z
+  .object({
+    max_enrolled_factors: z.number().int().positive().max(100).default(10),
+    totp: mfaFactorSchema,
+    phone: z
+      .object({
+        enroll_enabled: z.boolean().default(false),
+        verify_enabled: z.boolean().default(false),
+      })
+      .loose()
+      .prefault({}),
+    web_authn: z
+      .object({
+        enroll_enabled: z.boolean().default(false),
+        verify_enabled: z.boolean().default(false),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+
 // [auth.captcha] as the Supabase CLI reads it (enabled, provider, secret).
 const captchaSchema = z
   .object({
@@ -128,6 +158,7 @@ export const stackConfigSchema = z.object({
         .prefault({}),
       external: z.record(z.string(), providerSchema).default({}),
       captcha: captchaSchema.optional(),
+      mfa: mfaSchema,
     })
     .prefault({}),
   storage: storageSchema,

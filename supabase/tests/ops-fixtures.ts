@@ -32,6 +32,8 @@ export const ROWS = {
   invitation: "01000000-0000-4000-8000-000000000001",
   tool: "02000000-0000-4000-8000-000000000001",
   advisory: "03000000-0000-4000-8000-000000000001",
+  catalogueTool: "02000000-0000-4000-8000-0000000000c1",
+  catalogueAdvisory: "03000000-0000-4000-8000-0000000000c1",
   auditEntry: "04000000-0000-4000-8000-000000000001",
   viewerMembership: "05000000-0000-4000-8000-000000000004",
   developerMembership: "05000000-0000-4000-8000-000000000003",
@@ -105,6 +107,14 @@ insert into ops.upgrade_advisories (id, project_id, tool_id, component, current_
   recommended_version, severity, title) values
   ('${ROWS.advisory}', '${ROWS.project}', '${ROWS.tool}', 'node', '22.11.0', '22.12.0', 'high',
    'Node 22.12 fixes a security issue');
+
+-- The catalogue (no project): LMX Console's own entries, for every signed-in person.
+insert into ops.tools (id, project_id, name, kind, version) values
+  ('${ROWS.catalogueTool}', null, 'Ollama', 'service', '0.5.4');
+insert into ops.upgrade_advisories (id, project_id, component, current_version,
+  recommended_version, severity, title) values
+  ('${ROWS.catalogueAdvisory}', null, 'node', '22.11.0', '22.12.0', 'high',
+   'Node.js 22.12.0 is a security release');
 
 insert into public.audit_log (id, actor_user_id, action, target_type, target_id, project_id) values
   ('${ROWS.auditEntry}', '${USERS.owner}', 'run.queued', 'run', '${ROWS.run}', '${ROWS.project}');

@@ -72,6 +72,17 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["ops.upgrade_advisories",  "insert", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no", "no"],
   ["ops.upgrade_advisories",  "update", "no", "no",  "ok",     "ok", "ok", "no",    "no",     "no",   "no", "no"],
   ["ops.upgrade_advisories",  "delete", "no", "no",  "no",     "ok", "ok", "no",    "no",     "no",   "no", "no"],
+  // The catalogue (rows without a project): read by every signed-in person, written by none.
+  ["catalogue tools",         "select", "no", "ok",  "ok",     "ok", "ok", "ok",    "no",     "no",   "no", "no"],
+  ["catalogue tools",         "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["catalogue tools",         "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["catalogue tools",         "delete", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["catalogue advisories",    "select", "no", "ok",  "ok",     "ok", "ok", "ok",    "no",     "no",   "no", "no"],
+  ["catalogue advisories",    "insert", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["catalogue advisories",    "update", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["catalogue advisories",    "delete", "no", "no",  "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  // Members see the catalogue advisory that concerns their project's node 22.11.0.
+  ["ops.project_catalogue_advisories", "select", "no", "ok", "ok", "ok", "ok", "no", "no",    "no",   "no", "no"],
   ["ops.run_summary",         "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.project_summaries",   "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.list_project_members", "select", "no", "ok", "ok",     "ok", "ok", "no",    "no",     "no",   "no", "no"],
@@ -147,6 +158,21 @@ const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
     insert: `insert into ops.tools (project_id, name, created_by) values ('${P}', 'docker', auth.uid())`,
     update: `update ops.tools set version = '22.12.0' where id = '${ROWS.tool}'`,
     delete: `delete from ops.tools where id = '${ROWS.tool}'`,
+  },
+  "catalogue tools": {
+    select: `select id from ops.tools where id = '${ROWS.catalogueTool}'`,
+    insert: `insert into ops.tools (project_id, name, created_by) values (null, 'vLLM', auth.uid())`,
+    update: `update ops.tools set version = '0.5.7' where id = '${ROWS.catalogueTool}'`,
+    delete: `delete from ops.tools where id = '${ROWS.catalogueTool}'`,
+  },
+  "catalogue advisories": {
+    select: `select id from ops.upgrade_advisories where id = '${ROWS.catalogueAdvisory}'`,
+    insert: `insert into ops.upgrade_advisories (project_id, component, recommended_version, severity, title) values (null, 'ollama', '0.5.7', 'low', 'Ollama 0.5.7')`,
+    update: `update ops.upgrade_advisories set title = 'changed' where id = '${ROWS.catalogueAdvisory}'`,
+    delete: `delete from ops.upgrade_advisories where id = '${ROWS.catalogueAdvisory}'`,
+  },
+  "ops.project_catalogue_advisories": {
+    select: `select advisory_id from ops.project_catalogue_advisories('${P}') where advisory_id = '${ROWS.catalogueAdvisory}'`,
   },
   "ops.upgrade_advisories": {
     select: `select id from ops.upgrade_advisories where id = '${ROWS.advisory}'`,

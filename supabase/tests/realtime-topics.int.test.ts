@@ -12,7 +12,8 @@ import WebSocket from "ws"
 
 // The console's live channels are private (docs/security.md): the realtime.messages policies
 // of 20261203000600_realtime_private_topics.sql and 20261203000810_realtime_session_topics.sql
-// admit a user to their own topics and to the sessions they may read, nothing else.
+// admit a user to their own topics and to the sessions they may read, and
+// 20261203018000_project_members_live.sql to the member lists of their projects; nothing else.
 describe(`realtime topics of the console (${TEST_ENGINE})`, () => {
   let stack: TestStack
   const clients: RealtimeTestClient[] = []
@@ -163,5 +164,57 @@ describe(`realtime topics of the console (${TEST_ENGINE})`, () => {
     // The same change reached the member; the outsider, subscribed alike, got nothing.
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(outsiderInbox.items).toEqual([])
+  })
+
+  it("a project's member list is live for its members and refused to everyone else", async () => {
+    const owner = await mintUser(stack)
+    const joiner = await mintUser(stack)
+    const stranger = await mintUser(stack)
+    const projectId = "c0ffee00-0000-4000-8000-00000000a001"
+    await stack.db.exec(`
+      insert into auth.users (id, email, aud, role, email_confirmed_at) values
+        ('${owner.id}', '${owner.email}', 'authenticated', 'authenticated', now()),
+        ('${joiner.id}', '${joiner.email}', 'authenticated', 'authenticated', now()),
+        ('${stranger.id}', '${stranger.email}', 'authenticated', 'authenticated', now());
+      insert into ops.projects (id, name, slug, created_by)
+        values ('${projectId}', 'Live members', 'live-members-${owner.id.slice(0, 8)}', '${owner.id}');
+    `)
+    // (A trigger makes the creator the owner.)
+    const topic = `project-members:${projectId}`
+    const inbox = new Inbox<{ eventType: string; new: Record<string, unknown> }>()
+    const own = (await client(owner.token)).supabase
+      .channel(topic, { config: { private: true } })
+      .on(
+        "postgres_changes",
+        {
+          event: "*",
+          schema: "ops",
+          table: "project_memberships",
+          filter: `project_id=eq.${projectId}`,
+        },
+        (change) => inbox.push(change)
+      )
+    await expect(subscribe(own)).resolves.toBeUndefined()
+
+    // What accept_invitation writes when the invitee consents.
+    await stack.db.exec(`
+      insert into ops.project_memberships (project_id, user_id, role)
+        values ('${projectId}', '${joiner.id}', 'developer');
+    `)
+    const joined = await inbox.next(
+      (change) => change.eventType === "INSERT" && change.new.user_id === joiner.id,
+      "the new member's INSERT"
+    )
+    expect(joined.new.role).toBe("developer")
+
+    const outsiders = await client(stranger.token)
+    for (const spyTopic of [
+      topic,
+      "project-members:not-a-project",
+      `project-members:${projectId}' or true --`,
+    ]) {
+      const spy = outsiders.supabase.channel(spyTopic, { config: { private: true } })
+      await expect(subscribe(spy)).rejects.toThrow(/Unauthorized/)
+    }
   })
 })

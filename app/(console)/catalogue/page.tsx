@@ -7,6 +7,7 @@ import {
   listAdvisories,
   listProjects,
   listTools,
+  type CatalogueScope,
 } from "@/lib/projects/queries"
 import { createClient } from "@/lib/supabase/server"
 import { Badge } from "@/components/ui/badge"
@@ -20,11 +21,13 @@ export const metadata: Metadata = { title: "Catalogue" }
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>
 
+/** The "project" filter's value for the catalogue's own rows; no slug can take it (no "_"). */
+const CATALOGUE_ONLY = "_catalogue"
+
 const filterSchema = z.object({
   q: z.string().trim().max(100).optional().catch(undefined),
   project: z
-    .string()
-    .regex(/^[a-z0-9-]{1,48}$/)
+    .union([z.literal(CATALOGUE_ONLY), z.string().regex(/^[a-z0-9-]{1,48}$/)])
     .optional()
     .catch(undefined),
   severity: z.enum(ADVISORY_SEVERITIES).optional().catch(undefined),
@@ -54,21 +57,22 @@ export default async function CataloguePage({
   const project = projects.find(
     (candidate) => candidate.slug === filter.project
   )
+  const scope: CatalogueScope =
+    filter.project === CATALOGUE_ONLY
+      ? { kind: "catalogue" }
+      : project
+        ? { kind: "project", projectId: project.id }
+        : { kind: "all" }
   const [tools, advisories] = await Promise.all([
-    listTools(supabase),
-    listAdvisories(supabase, {
-      projectId: project?.id,
-      openOnly: !filter.dismissed,
-    }),
+    listTools(supabase, { scope }),
+    listAdvisories(supabase, { scope, openOnly: !filter.dismissed }),
   ])
   const names = new Map(projects.map((p) => [p.id, p.name]))
   const q = filter.q?.toLowerCase()
   const matches = (...values: string[]) =>
     !q || values.some((value) => value.toLowerCase().includes(q))
-  const shownTools = tools.filter(
-    (tool) =>
-      (!project || tool.project_id === project.id) &&
-      matches(tool.name, tool.kind, tool.version, tool.description)
+  const shownTools = tools.filter((tool) =>
+    matches(tool.name, tool.kind, tool.version, tool.description)
   )
   const shownAdvisories = advisories.filter(
     (advisory) =>
@@ -81,7 +85,7 @@ export default async function CataloguePage({
     <>
       <PageHeader
         title="Catalogue"
-        description="The tools your projects rely on, with the versions in use, and the upgrade advisories about them."
+        description="LMX Console's catalogue of the servers, runtimes and databases people run their models with, the tools your projects record with the versions in use, and the upgrade advisories about them."
       />
       <form
         method="get"
@@ -96,13 +100,14 @@ export default async function CataloguePage({
           />
         </label>
         <label className="flex flex-col gap-1 text-sm">
-          Project
+          Source
           <select
             name="project"
             defaultValue={filter.project ?? ""}
             className={SELECT}
           >
-            <option value="">All your projects</option>
+            <option value="">Catalogue and your projects</option>
+            <option value={CATALOGUE_ONLY}>Catalogue only</option>
             {projects.map((p) => (
               <option key={p.id} value={p.slug}>
                 {p.name}
@@ -156,7 +161,7 @@ export default async function CataloguePage({
           <EmptyState
             icon={Wrench}
             title={tools.length ? "No tools match" : "No tools recorded"}
-            description="Developers record the CLIs, services, runtimes and models a project's workflows use."
+            description="Developers record the CLIs, services, runtimes and models a project's workflows use; the catalogue lists the common ones."
           />
         ) : (
           <ul className="divide-y rounded-xl border">
@@ -171,7 +176,9 @@ export default async function CataloguePage({
                   {tool.version || "version unknown"}
                 </span>
                 <span className="text-xs text-muted-foreground">
-                  {names.get(tool.project_id)}
+                  {tool.project_id
+                    ? names.get(tool.project_id)
+                    : "LMX catalogue · latest"}
                 </span>
                 {!tool.enabled && <Badge variant="outline">Disabled</Badge>}
                 {tool.description && (

@@ -15,6 +15,7 @@ import { PageHeader } from "@/components/shell/page-header"
 
 import { ProfileForm } from "./_components/profile-form"
 import { SessionActions } from "./_components/session-actions"
+import { TwoStepCard } from "./_components/two-step-card"
 
 export const metadata: Metadata = { title: "Settings" }
 
@@ -66,7 +67,7 @@ export default async function SettingsPage({
     <>
       <PageHeader
         title="Settings"
-        description="Your profile, how this browser is signed in, and signing out everywhere."
+        description="Your profile, two-step sign-in, how this browser is signed in, and signing out everywhere."
       />
       {notice ? (
         <FormMessage tone={notice.tone}>{notice.text}</FormMessage>
@@ -103,6 +104,8 @@ export default async function SettingsPage({
           </Button>
         </CardContent>
       </Card>
+
+      <TwoStepCard now={new Date().getTime()} />
 
       <Card>
         <CardHeader>

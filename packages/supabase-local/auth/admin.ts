@@ -5,7 +5,15 @@ import { z } from "zod"
 import { sendJson } from "../http"
 import { badRequest, notFound, unprocessable } from "./errors"
 import { metadataSchema, type AuthKernel, type AuthRequest } from "./kernel"
-import { findUserByEmail, findUserById, insertUser, isUuid, userJson, type UserRow } from "./users"
+import {
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  isUuid,
+  listFactors,
+  userJson,
+  type UserRow,
+} from "./users"
 
 const adminUserBody = z
   .object({
@@ -78,6 +86,31 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
     if (method === "GET") return sendJson(r.res, 200, await userJson(db, user))
     if (method === "PUT") return updateUser(user)
     if (method === "DELETE") return deleteUser(user)
+  }
+  // Supabase Auth's admin factor routes: a user's factors, and deleting one of them.
+  const factorsMatch = /^\/admin\/users\/([^/]+)\/factors(?:\/([^/]+))?$/.exec(path)
+  if (factorsMatch) {
+    const id = decodeURIComponent(factorsMatch[1]!)
+    if (!isUuid(id)) throw notFound("validation_failed", "user_id must be an UUID")
+    const user = await findUserById(db, id)
+    if (!user) throw notFound("user_not_found", "User not found")
+    const factors = await listFactors(db, user.id)
+    const factorId = factorsMatch[2] && decodeURIComponent(factorsMatch[2])
+    if (!factorId && method === "GET") return sendJson(r.res, 200, factors)
+    if (factorId && method === "DELETE") {
+      if (!isUuid(factorId)) throw notFound("validation_failed", "factor_id must be an UUID")
+      const factor = factors.find((candidate) => candidate.id === factorId)
+      if (!factor) throw notFound("mfa_factor_not_found", "Factor not found")
+      await k.transaction(async (tx) => {
+        await tx.query("delete from auth.mfa_factors where id = $1", [factorId])
+        await tx.query(
+          `update auth.sessions set aal = 'aal1', factor_id = null, updated_at = now()
+            where factor_id = $1`,
+          [factorId]
+        )
+      })
+      return sendJson(r.res, 200, factor)
+    }
   }
   throw notFound("not_found", "Not Found")
 

@@ -8,6 +8,7 @@ import { handleAdmin } from "./admin"
 import { captchaApplies, createCaptchaVerifier, requireCaptcha } from "./captcha"
 import { AuthApiFailure, notFound, OAuthFailure, sendAuthError } from "./errors"
 import { clientInfo, createAuthKernel, type AuthRequest } from "./kernel"
+import { enrollFactor, factorRoute } from "./mfa"
 import { recover, resend, sendOtp } from "./otp"
 import { authorize, settings } from "./settings"
 import { signup } from "./signup"
@@ -53,6 +54,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     "POST /resend": (r) => resend(k, r),
     "GET /authorize": (r) => authorize(k, r),
     "GET /reauthenticate": (r) => reauthenticate(k, r),
+    "POST /factors": (r) => enrollFactor(k, r),
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -67,7 +69,8 @@ export function createAuthService(ctx: ServiceContext): Service {
       ) {
         return await handleAdmin(k, request, path)
       }
-      const route = routes[`${req.method} ${path}`]
+      const factor = factorRoute(req.method ?? "", path)
+      const route = routes[`${req.method} ${path}`] ?? (factor && ((r) => factor(k, r)))
       if (!route) throw notFound("not_found", "Not Found")
       if (verifyCaptcha && captchaApplies(req.method ?? "", path, url) && !(await isAdmin(req))) {
         await requireCaptcha(verifyCaptcha, await k.readJsonObject(req), request.client.ip)

@@ -18,6 +18,7 @@ export type AuthMethod =
   | "anonymous"
   | "pkce"
   | "email_change"
+  | "totp"
 
 export type SessionContext = Pick<ServiceContext, "config" | "keys" | "apiUrl">
 
@@ -37,6 +38,11 @@ async function signAccessToken(
      from auth.mfa_amr_claims where session_id = $1 order by created_at desc`,
     [sessionId]
   )
+  // The session's level, raised to aal2 by a verified factor (mfa.ts); a refresh keeps it.
+  const level = await tx.query<{ aal: string | null }>(
+    "select aal::text as aal from auth.sessions where id = $1",
+    [sessionId]
+  )
   const iat = Math.floor(Date.now() / 1000)
   const exp = iat + ctx.config.auth.jwt_expiry
   const token = await ctx.keys.signAccessToken({
@@ -50,7 +56,7 @@ async function signAccessToken(
     app_metadata: user.raw_app_meta_data ?? {},
     user_metadata: user.raw_user_meta_data ?? {},
     role: user.role ?? "authenticated",
-    aal: "aal1",
+    aal: level.rows[0]?.aal ?? "aal1",
     amr: rows.map((row) => ({ method: row.method, timestamp: Number(row.at) })),
     session_id: sessionId,
     is_anonymous: user.is_anonymous,
@@ -90,6 +96,46 @@ async function tokenResponse(
 }
 
 export type ClientInfo = { ip: string; userAgent: string }
+
+/**
+ * A verified second factor raises the caller's session to aal2, as Supabase Auth's
+ * updateMFASessionAndClaims does: the session records the level and the factor, the factor's
+ * method joins the amr claims, and the session's refresh token is swapped for a new one (the
+ * old one revoked, the new one its child) so the client's next tokens carry the new level.
+ */
+export async function raiseSessionToAal2(
+  ctx: SessionContext,
+  tx: Queryable,
+  userId: string,
+  sessionId: string,
+  factorId: string,
+  method: AuthMethod
+): Promise<TokenResponse> {
+  await tx.query(
+    `update auth.sessions set aal = 'aal2', factor_id = $2, updated_at = now() where id = $1`,
+    [sessionId, factorId]
+  )
+  await tx.query(
+    `insert into auth.mfa_amr_claims (session_id, created_at, updated_at, authentication_method, id)
+     values ($1, now(), now(), $2, $3)
+     on conflict (session_id, authentication_method) do update set updated_at = now(), created_at = now()`,
+    [sessionId, method, randomUUID()]
+  )
+  const { rows } = await tx.query<{ token: string }>(
+    `update auth.refresh_tokens set revoked = true, updated_at = now()
+      where session_id = $1 and not revoked
+      returning token`,
+    [sessionId]
+  )
+  const refreshToken = newRefreshToken()
+  await tx.query(
+    `insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
+     values ('00000000-0000-0000-0000-000000000000', $1, $2, false, now(), now(), $3, $4)`,
+    [refreshToken, userId, rows.at(-1)?.token ?? null, sessionId]
+  )
+
+  return tokenResponse(ctx, tx, userId, sessionId, refreshToken)
+}
 
 /** Starts a session: a row in auth.sessions, its first refresh token and its amr claim. */
 export async function issueSession(

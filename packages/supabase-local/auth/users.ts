@@ -137,6 +137,9 @@ export async function userJson(db: Queryable, user: UserRow): Promise<Record<str
     updated_at: identity.updated_at,
     ...(identity.email ? { email: identity.email } : {}),
   }))
+  // As Supabase Auth's user JSON: the enrolled factors, left out when there are none.
+  const factors = await listFactors(db, user.id)
+  if (factors.length) json.factors = factors
   json.created_at = user.created_at
   json.updated_at = user.updated_at
   put("banned_until", user.banned_until)
@@ -268,4 +271,48 @@ export async function audit(
       ip.slice(0, 64),
     ]
   )
+}
+
+export type FactorJson = {
+  id: string
+  friendly_name?: string
+  factor_type: string
+  status: "unverified" | "verified"
+  created_at: string
+  updated_at: string
+  phone: string
+  last_challenged_at: string | null
+}
+
+/** A user's MFA factors as Supabase Auth returns them (no secret), oldest first. */
+export async function listFactors(db: Queryable, userId: string): Promise<FactorJson[]> {
+  const { rows } = await db.query<{
+    id: string
+    friendly_name: string | null
+    factor_type: string
+    status: "unverified" | "verified"
+    created_at: string
+    updated_at: string
+    phone: string | null
+    last_challenged_at: string | null
+  }>(
+    `select id::text, friendly_name, factor_type::text, status::text,
+            to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
+            to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at,
+            phone,
+            to_char(last_challenged_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as last_challenged_at
+       from auth.mfa_factors where user_id = $1 order by created_at, id`,
+    [userId]
+  )
+
+  return rows.map((row) => ({
+    id: row.id,
+    ...(row.friendly_name ? { friendly_name: row.friendly_name } : {}),
+    factor_type: row.factor_type,
+    status: row.status,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    phone: row.phone ?? "",
+    last_challenged_at: row.last_challenged_at,
+  }))
 }

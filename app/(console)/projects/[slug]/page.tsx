@@ -4,12 +4,14 @@ import Link from "next/link"
 import { getCurrentProject } from "@/lib/projects/current-project"
 import {
   listAdvisories,
+  listProjectCatalogueAdvisories,
   listRecentRuns,
   listRecentSessions,
 } from "@/lib/projects/queries"
 import { createClient } from "@/lib/supabase/server"
 import { Button } from "@/components/ui/button"
 import { AdvisoryList } from "@/components/projects/advisory-list"
+import { CatalogueMatches } from "@/components/projects/catalogue-matches"
 import { RelativeTime } from "@/components/shared/relative-time"
 import { RecentList, RecentListItem } from "@/components/shell/recent-list"
 
@@ -23,10 +25,14 @@ export default async function ProjectOverviewPage({
   const { slug } = await params
   const project = await getCurrentProject(slug)
   const supabase = await createClient()
-  const [runs, sessions, advisories] = await Promise.all([
+  const [runs, sessions, advisories, catalogueMatches] = await Promise.all([
     listRecentRuns(supabase, { projectId: project.id }),
     listRecentSessions(supabase, { projectId: project.id }),
-    listAdvisories(supabase, { projectId: project.id, openOnly: true }),
+    listAdvisories(supabase, {
+      scope: { kind: "project", projectId: project.id },
+      openOnly: true,
+    }),
+    listProjectCatalogueAdvisories(supabase, { projectId: project.id }),
   ])
   const now = new Date().getTime()
   const query = `?project=${encodeURIComponent(project.slug)}`
@@ -46,6 +52,9 @@ export default async function ProjectOverviewPage({
           </div>
         ))}
       </dl>
+      {catalogueMatches.length > 0 && (
+        <CatalogueMatches matches={catalogueMatches} now={now} />
+      )}
       {advisories.length > 0 && (
         <AdvisoryList
           title="Upgrade advisories for this project"
