@@ -87,7 +87,6 @@ function named(value: string | null | undefined): Named | null {
 // Escape sequences anser does not turn into colours (cursor moves, OSC titles and links,
 // erase-line) and the other C0 controls would show as garbage; tabs stay.
 const LEFTOVER_CONTROLS =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-_]?|[\u0000-\u0008\u000b-\u001f\u007f]/g
 
 /** The line without any escape sequence: what search and the raw download match on. */
