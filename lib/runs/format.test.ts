@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest"
 
 import {
   formatDuration,
+  formatLogClock,
   formatQueueText,
+  formatSinceStart,
   ordinal,
   runDurationMs,
 } from "./format"
@@ -74,5 +76,25 @@ describe("runDurationMs", () => {
       )
     ).toBe(5000)
     expect(runDurationMs({ started_at: null, finished_at: null }, 0)).toBeNull()
+  })
+})
+
+describe("log timestamps", () => {
+  it("formats the time of day to the millisecond in a given zone", () => {
+    expect(formatLogClock("2026-12-03T10:04:05.006Z", "UTC")).toBe(
+      "10:04:05.006"
+    )
+    expect(formatLogClock("2026-12-03T23:59:59.999Z", "Europe/Berlin")).toBe(
+      "00:59:59.999"
+    )
+    expect(formatLogClock("not a date")).toBe("--:--:--.---")
+  })
+
+  it("formats the time since the start, with a sign", () => {
+    expect(formatSinceStart(7250)).toBe("+0:07.250")
+    expect(formatSinceStart(12 * 60_000 + 3000)).toBe("+12:03.000")
+    expect(formatSinceStart(3_723_000)).toBe("+1:02:03.000")
+    expect(formatSinceStart(-1500)).toBe("−0:01.500")
+    expect(formatSinceStart(0)).toBe("+0:00.000")
   })
 })

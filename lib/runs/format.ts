@@ -99,3 +99,36 @@ export function formatQueueText({
 
   return `${ordinal(position)} in queue · ${workers} · waiting ${waiting}`
 }
+
+/** A log line's time of day, to the millisecond, in the reader's zone (or `timeZone`). */
+export function formatLogClock(date: string, timeZone?: string): string {
+  const value = new Date(date)
+  if (Number.isNaN(value.getTime())) return "--:--:--.---"
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+    ...(timeZone ? { timeZone } : {}),
+  }).format(value)
+
+  return `${parts}.${String(value.getMilliseconds()).padStart(3, "0")}`
+}
+
+/**
+ * A log line's time since the run started: "+0:07.250", "+12:03.000", "+1:02:03.000"; a line
+ * written before the start (an earlier attempt's) is "−…".
+ */
+export function formatSinceStart(ms: number): string {
+  const sign = ms < 0 ? "−" : "+"
+  const total = Math.abs(Math.trunc(ms))
+  const millis = String(total % 1000).padStart(3, "0")
+  const seconds = Math.floor(total / 1000) % 60
+  const minutes = Math.floor(total / 60_000) % 60
+  const hours = Math.floor(total / 3_600_000)
+  const pad = (value: number) => String(value).padStart(2, "0")
+
+  return hours > 0
+    ? `${sign}${hours}:${pad(minutes)}:${pad(seconds)}.${millis}`
+    : `${sign}${minutes}:${pad(seconds)}.${millis}`
+}
