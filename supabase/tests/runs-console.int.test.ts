@@ -1,12 +1,15 @@
+import path from "node:path"
+
 import {
   createTestDatabase,
+  PROJECT_ROOT,
   TEST_ENGINE,
   type TestDatabase,
 } from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
 import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, userActor } from "./ops-fixtures"
-import { failureAs, runAs, tryAs } from "./rls-harness"
+import { failureAs, runAs, signedInUser, tryAs } from "./rls-harness"
 
 // The runs console's SQL (supabase/migrations/20261203011000_runs_console.sql): the log's
 // attempt stamp, ops.list_runs with the queue position and the workers online, the log's
@@ -297,5 +300,77 @@ describe(`runs console SQL (${TEST_ENGINE})`, () => {
          values ('${ROWS.run}', '${ROWS.project}', 99, 'forged', 7)`
       )
     )
+  })
+})
+
+// The demo account's runs pages (supabase/seed_runs_console.sql): a failed run with a red
+// group, a retried run whose log shows both attempts, and a queued run with its place.
+describe(`runs console seed (${TEST_ENGINE})`, () => {
+  let database: TestDatabase
+  const DEMO = signedInUser("00000000-0000-4000-a000-000000000001", "demo@lmx.local")
+
+  beforeAll(async () => {
+    database = await createTestDatabase({
+      seedFiles: [
+        "supabase/seed.sql",
+        "supabase/seed_ops.sql",
+        "supabase/seed_runs_console.sql",
+      ].map((file) => path.join(PROJECT_ROOT, file)),
+    })
+  })
+  afterAll(async () => {
+    await database?.dispose()
+  })
+
+  it("shows the demo a failed step, a second attempt and a queued run's place", async () => {
+    const outline = (run: string) =>
+      runAs(
+        database.db,
+        DEMO,
+        async (tx) =>
+          (
+            await tx.query<{ kind: string; name: string | null; attempt: number | null }>(
+              "select kind, name, attempt from ops.run_log_outline(md5($1)::uuid) order by line_no, kind",
+              [run]
+            )
+          ).rows
+      )
+    const failed = await outline("lmx-console-run-failed")
+    expect(failed.filter((row) => row.kind === "group").map((row) => row.name)).toEqual([
+      "Install",
+      "Test",
+      "unit",
+      "integration",
+    ])
+    const events = await runAs(database.db, DEMO, async (tx) =>
+      (
+        await tx.query<{ data: { name: string; exit_code: number } }>(
+          `select data from ops.run_events
+            where run_id = md5('lmx-console-run-failed')::uuid and kind = 'step.finished' order by id`
+        )
+      ).rows.map((row) => [row.data.name, row.data.exit_code])
+    )
+    expect(events).toEqual([
+      ["Install", 0],
+      ["Test", 1],
+    ])
+
+    const retried = await outline("lmx-console-run-retried")
+    expect(retried.filter((row) => row.kind === "attempt")).toEqual([
+      { kind: "attempt", name: null, attempt: 2 },
+    ])
+
+    const queued = await runAs(
+      database.db,
+      DEMO,
+      async (tx) =>
+        (
+          await tx.query<{ queue_position: number; workers_online: number }>(
+            "select queue_position, workers_online from ops.get_run(md5('lmx-console-run-queued')::uuid)"
+          )
+        ).rows
+    )
+    // Priority 5 puts it behind only the seed's priority-10 run.
+    expect(queued).toEqual([{ queue_position: 2, workers_online: 1 }])
   })
 })
