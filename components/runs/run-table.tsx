@@ -119,7 +119,7 @@ function RunDesktopTable({
                   {run.project_name} · {run.workflow_kind}
                   {run.priority !== 0 ? ` · priority ${run.priority}` : ""}
                 </p>
-                <QueueText run={run} now={now} className="truncate" />
+                <QueueText run={run} now={now} />
               </TableCell>
               <TableCell>
                 <span

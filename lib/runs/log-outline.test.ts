@@ -26,10 +26,15 @@ const last = (line: number): OutlineMarker => ({
   kind: "last",
   name: null,
 })
-const finished = (name: string, exit_code: number, duration_ms = 1200) => ({
+const finished = (
+  name: string,
+  exit_code: number,
+  duration_ms = 1200,
+  index: number | null = null
+) => ({
   kind: "step.finished",
   data: {
-    index: 0,
+    index,
     name,
     exit_code,
     duration_ms,
@@ -70,6 +75,22 @@ describe("buildLogLayout", () => {
     })
     // The failing step opens; a finished passing one stays folded.
     expect([...initiallyExpanded(layout)]).toEqual([7])
+  })
+
+  it("matches results to steps by index, whatever order they were reported in", () => {
+    const layout = buildLogLayout(
+      [group(1, "Build"), end(2), group(3, "Build"), end(4), last(4)],
+      [
+        { kind: "started", data: {} },
+        finished("Build", 1, 500, 1),
+        finished("Build", 0, 9000, 0),
+      ]
+    )
+    expect(layout.groups.get(1)?.step).toMatchObject({
+      durationMs: 9000,
+      exitCode: 0,
+    })
+    expect(layout.groups.get(3)).toMatchObject({ failed: true })
   })
 
   it("opens the group still being written, with its parents", () => {

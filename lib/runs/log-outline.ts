@@ -12,6 +12,8 @@ export type OutlineMarker = {
 
 /** A step's result as the worker reported it in its `step.finished` event. */
 export type StepResult = {
+  /** The step's place in the workflow's definition, from 0. */
+  index: number | null
   name: string
   exitCode: number | null
   durationMs: number | null
@@ -57,6 +59,7 @@ function stepOf(data: unknown): StepResult | null {
     typeof value === "number" && Number.isFinite(value) ? value : null
 
   return {
+    index: number(record.index),
     name: typeof record.name === "string" ? record.name : "",
     exitCode: number(record.exit_code),
     durationMs: number(record.duration_ms),
@@ -97,8 +100,8 @@ export function isFailedStep(step: StepResult | null): boolean {
 
 /**
  * Pairs group markers into nested groups. An attempt boundary closes whatever the previous
- * attempt left open (its worker stopped mid-step). Top-level groups take the attempt's step
- * results in order, by name when the names agree, else by position.
+ * attempt left open (its worker stopped mid-step). The k-th top-level group of an attempt
+ * takes the attempt's `step.finished` result with index k (by name when it has no index).
  */
 export function buildLogLayout(
   markers: readonly OutlineMarker[],
@@ -148,10 +151,11 @@ export function buildLogLayout(
       const list = steps.get(attempt) ?? []
       const index = stepIndex.get(attempt) ?? 0
       step =
+        list.find((candidate) => candidate.index === index) ??
         list.find(
-          (candidate, at) => at >= index && candidate.name === marker.name
+          (candidate) =>
+            candidate.index === null && candidate.name === marker.name
         ) ??
-        list[index] ??
         null
       stepIndex.set(attempt, index + 1)
     }
