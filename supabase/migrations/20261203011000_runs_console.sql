@@ -235,6 +235,7 @@ as $$
   select pg_catalog.max(l.line_no), null, 'last', null
     from ops.run_logs l
    where l.run_id = p_run_id
+  having pg_catalog.max(l.line_no) is not null
    order by 1, 3
 $$;
 

@@ -8,8 +8,17 @@ import {
 } from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
-import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, userActor } from "./ops-fixtures"
-import { failureAs, runAs, signedInUser, tryAs } from "./rls-harness"
+import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, signedOutUser, userActor } from "./ops-fixtures"
+import {
+  ANON,
+  describeRlsMatrix,
+  failureAs,
+  runAs,
+  signedInUser,
+  tryAs,
+  type Actor,
+  type MatrixRow,
+} from "./rls-harness"
 
 // The runs console's SQL (supabase/migrations/20261203011000_runs_console.sql): the log's
 // attempt stamp, ops.list_runs with the queue position and the workers online, the log's
@@ -205,12 +214,7 @@ describe(`runs console SQL (${TEST_ENGINE})`, () => {
       await runAs(
         database.db,
         userActor("stranger"),
-        async (tx) =>
-          (
-            await tx.query("select * from ops.run_log_outline($1) where line_no is not null", [
-              runId,
-            ])
-          ).rows
+        async (tx) => (await tx.query("select * from ops.run_log_outline($1)", [runId])).rows
       )
     ).toEqual([])
 
@@ -373,4 +377,45 @@ describe(`runs console seed (${TEST_ENGINE})`, () => {
     // Priority 5 puts it behind only the seed's priority-10 run.
     expect(queued).toEqual([{ queue_position: 2, workers_online: 1 }])
   })
+})
+
+// The runs pages' reads for every actor, as the ops matrix (ops-rls.int.test.ts) does for the
+// tables: "ok" = the read returns the fixture run's row, "no" = nothing or an error.
+const ACTORS = {
+  anon: ANON,
+  viewer: userActor("viewer"),
+  developer: userActor("developer"),
+  admin: userActor("admin"),
+  owner: userActor("owner"),
+  stranger: userActor("stranger"),
+  devDevice: deviceActor("developer", DEVICES.developer),
+  revoked: deviceActor("owner", DEVICES.ownerRevoked),
+  strangerDevice: deviceActor("stranger", DEVICES.stranger),
+  signedOut: signedOutUser("owner"),
+} satisfies Record<string, Actor>
+
+// prettier-ignore
+const READS: MatrixRow<"select">[] = [
+  //                                    anon  viewer developer admin owner stranger devDevice revoked strangerDevice signedOut
+  ["ops.list_runs",          "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
+  ["ops.get_run",            "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
+  ["ops.run_log_outline",    "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
+  ["ops.search_run_log",     "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
+  ["ops.run_logs.attempt",   "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
+]
+
+describeRlsMatrix({
+  title: "runs console reads matrix",
+  actors: ACTORS,
+  rows: READS,
+  statements: {
+    "ops.list_runs": { select: `select id from ops.list_runs() where id = '${ROWS.run}'` },
+    "ops.get_run": { select: `select id from ops.get_run('${ROWS.run}')` },
+    "ops.run_log_outline": { select: `select * from ops.run_log_outline('${ROWS.run}')` },
+    "ops.search_run_log": { select: `select * from ops.search_run_log('${ROWS.run}', 'fixture')` },
+    "ops.run_logs.attempt": {
+      select: `select attempt from ops.run_logs where run_id = '${ROWS.run}' and attempt = 1`,
+    },
+  },
+  setup: (db) => db.exec(FIXTURES_SQL),
 })
