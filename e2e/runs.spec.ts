@@ -15,7 +15,7 @@ import {
 import { snap } from "./fixtures/snap"
 
 // The runs pages (docs/runs.md) against the local stack. The test plays the worker itself,
-// through the queue's device RPCs with a device JWT, as `npm run device -- worker` does.
+// through the queue's device RPCs with a device JWT, as the device agent's worker does.
 
 const HOSTILE = `Deploy <img src=x onerror="alert(1)"> ${"y".repeat(60)}`
 
