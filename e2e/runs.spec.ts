@@ -167,8 +167,9 @@ test("[runs] a developer queues a run and watches its log stream in, searches it
   await append(
     Array.from({ length: 60 }, (_, index) => `step output ${index + 1}`)
   )
-  await append([{ stream: "system", line: "::endgroup::" }])
+  // Following the log: the newest line is in view while the step is being written.
   await expect(log.getByText("step output 60")).toBeVisible()
+  await append([{ stream: "system", line: "::endgroup::" }])
   expect(
     (
       await worker.schema("ops").rpc("append_run_event", {
