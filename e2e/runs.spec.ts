@@ -244,6 +244,9 @@ test("[runs] a developer queues a run and watches its log stream in, searches it
   const stack = readStackState()
   const admin = createClient<Database>(stack.url, stack.serviceRoleKey, {
     auth: { persistSession: false },
+    realtime: {
+      transport: WebSocket as unknown as typeof globalThis.WebSocket,
+    },
   })
   const membership = await admin
     .schema("ops")
