@@ -285,7 +285,13 @@ test("[runs] a developer queues a run and watches its log stream in, searches it
     await target.setViewportSize({ width: 390, height: 844 })
     for (const path of ["/runs", `/runs/${runId}`]) {
       await target.goto(path)
-      await expect(target.getByText(/Deploy <img/).first()).toBeVisible()
+      await expect(
+        target
+          .locator("main")
+          .locator("a, h1")
+          .filter({ hasText: /Deploy <img/ })
+          .first()
+      ).toBeVisible()
       const overflow = await target.evaluate(
         () =>
           document.documentElement.scrollWidth -
