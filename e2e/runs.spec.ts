@@ -287,8 +287,7 @@ test("[runs] a developer queues a run and watches its log stream in, searches it
       await target.goto(path)
       await expect(
         target
-          .locator("main")
-          .locator("a, h1")
+          .locator("main a:visible, main h1:visible")
           .filter({ hasText: /Deploy <img/ })
           .first()
       ).toBeVisible()
