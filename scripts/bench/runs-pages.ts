@@ -193,6 +193,9 @@ async function main() {
     const userId = signedIn.data.user.id
 
     const sql = new pg.Client({ connectionString: database.url })
+    // Dropping the throwaway database ends this connection; the error that led there is the
+    // one to report, not this one.
+    sql.on("error", (error) => console.error(`[bench] connection: ${error.message}`))
     await sql.connect()
     const seeding = performance.now()
     const { bigRun } = await seed(sql, userId)
