@@ -1385,6 +1385,7 @@ export type Database = {
       }
       run_logs: {
         Row: {
+          attempt: number
           id: number
           line: string
           line_no: number
@@ -1395,6 +1396,7 @@ export type Database = {
           stream: string
         }
         Insert: {
+          attempt: number
           id?: never
           line: string
           line_no: number
@@ -1405,6 +1407,7 @@ export type Database = {
           stream?: string
         }
         Update: {
+          attempt?: number
           id?: never
           line?: string
           line_no?: number
@@ -1926,6 +1929,12 @@ export type Database = {
           status: string
         }[]
       }
+      get_run: {
+        Args: {
+          p_run_id: string
+        }
+        Returns: Database["ops"]["CompositeTypes"]["run_list_row"][]
+      }
       heartbeat_run_lease: {
         Args: {
           p_run_id: string
@@ -1976,6 +1985,22 @@ export type Database = {
           queue_position: number
           waiting: string
         }[]
+      }
+      list_runs: {
+        Args: {
+          filter_status?: string[]
+          filter_project?: string
+          filter_workflow?: string
+          filter_kind?: string
+          filter_device?: string
+          filter_requested_by?: string
+          queued_from?: string
+          queued_to?: string
+          after_queued_at?: string
+          after_id?: string
+          max_rows?: number
+        }
+        Returns: Database["ops"]["CompositeTypes"]["run_list_row"][]
       }
       my_invitations: {
         Args: never
@@ -2058,6 +2083,28 @@ export type Database = {
         }
         Returns: undefined
       }
+      run_log_outline: {
+        Args: {
+          p_run_id: string
+        }
+        Returns: {
+          line_no: number
+          attempt: number
+          kind: string
+          name: string
+        }[]
+      }
+      search_run_log: {
+        Args: {
+          p_run_id: string
+          p_query: string
+          p_limit?: number
+        }
+        Returns: {
+          line_no: number
+          total: number
+        }[]
+      }
       start_workflow_run: {
         Args: {
           p_run_id: string
@@ -2074,7 +2121,41 @@ export type Database = {
       }
     }
     Enums: { [_ in never]: never }
-    CompositeTypes: { [_ in never]: never }
+    CompositeTypes: {
+      run_list_row: {
+        attempts: number | null
+        canceled_by: string | null
+        claimed_at: string | null
+        device_id: string | null
+        device_is_mine: boolean | null
+        device_last_seen_at: string | null
+        device_name: string | null
+        device_revoked_at: string | null
+        error: string | null
+        exit_code: number | null
+        finished_at: string | null
+        id: string | null
+        lease_expires_at: string | null
+        max_attempts: number | null
+        params: Json | null
+        priority: number | null
+        project_id: string | null
+        project_name: string | null
+        project_slug: string | null
+        queue_position: number | null
+        queued_at: string | null
+        requested_by: string | null
+        requested_by_name: string | null
+        rerun_of: string | null
+        result: Json | null
+        started_at: string | null
+        status: string | null
+        workers_online: number | null
+        workflow_id: string | null
+        workflow_kind: string | null
+        workflow_name: string | null
+      }
+    }
   }
 }
 
