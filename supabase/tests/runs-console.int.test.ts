@@ -106,7 +106,7 @@ describe(`runs console SQL (${TEST_ENGINE})`, () => {
     )
   })
 
-  it("counts the workers online for a project: helper on, heard within 90 s, developer or above", async () => {
+  it("counts the workers online for a project: helper on, heard within 90 s, developer or above, project chosen on the device", async () => {
     await queue([0])
     const workers = async () =>
       (await list(userActor("viewer"))).find((row) => row.status === "queued")!.workers_online
@@ -119,6 +119,11 @@ describe(`runs console SQL (${TEST_ENGINE})`, () => {
     `)
     // The viewer's device (role too low), the revoked one and the stranger's do not count.
     expect(await workers()).toBe(2)
+    // A device counts only for the projects chosen on its page (the claim guard's rule).
+    await database.db.exec(
+      `delete from public.device_run_projects where device_id = '${DEVICES.admin}'`
+    )
+    expect(await workers()).toBe(1)
 
     await database.db.exec(`
       update public.devices set last_seen_at = now() - interval '91 seconds'
@@ -374,8 +379,10 @@ describe(`runs console seed (${TEST_ENGINE})`, () => {
           )
         ).rows
     )
-    // Priority 5 puts it behind only the seed's priority-10 run.
-    expect(queued).toEqual([{ queue_position: 2, workers_online: 1 }])
+    // Priority 5 puts it behind only the seed's priority-10 run. No worker serves this
+    // project: the demo's only enabled worker project is Live Demo (seed_runs_worker.sql), so
+    // the dev worker never runs these seeded workflows' commands on the developer's machine.
+    expect(queued).toEqual([{ queue_position: 2, workers_online: 0 }])
   })
 })
 
