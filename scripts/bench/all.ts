@@ -24,10 +24,15 @@ const BENCHES: Bench[] = [
   { name: "auth", script: "auth.ts" },
   { name: "pages", script: "pages.ts", args: ["--requests", "40"] },
   { name: "projects", script: "projects.ts" },
+  { name: "projects:accept", script: "projects-accept.ts" },
   { name: "sessions:sync", script: "sessions-sync.ts", args: ["3"] },
   { name: "sessions:list", script: "sessions-list.ts" },
   { name: "sessions:detail", script: "sessions-detail.ts", args: ["--requests", "20"] },
+  { name: "sessions:realtime", script: "sessions-realtime.ts" },
   { name: "usage", script: "usage.ts" },
+  { name: "storage", script: "storage.ts" },
+  { name: "runs:worker", script: "runs-worker.ts" },
+  { name: "runs:pages", script: "runs-pages.ts" },
 ]
 
 const SIZES: Record<string, string> = {
