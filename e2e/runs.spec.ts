@@ -311,11 +311,12 @@ test("[runs] a run that is not in the user's projects is not found", async ({
     .rpc("queue_run", { p_workflow_id: workflowId })
   const stranger = await createConfirmedUser("runs-stranger")
   const page = await pageAs(browser, stranger.email, stranger.password)
-  await page.goto(`/runs/${queued.data!.id}`)
+  // A real 404 status, not a streamed 200: no loading boundary sits above the run page.
+  expect((await page.goto(`/runs/${queued.data!.id}`))?.status()).toBe(404)
   await expect(page.getByText("Page not found")).toBeVisible()
   expect(
     (await page.request.get(`/runs/${queued.data!.id}/raw`)).status()
   ).toBe(404)
-  await page.goto("/runs/not-a-run")
+  expect((await page.goto("/runs/not-a-run"))?.status()).toBe(404)
   await expect(page.getByText("Page not found")).toBeVisible()
 })
