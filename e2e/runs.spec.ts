@@ -90,6 +90,12 @@ async function setUp() {
     .update({ helper_enabled: true })
     .eq("id", deviceId)
   expect(helper.error).toBeNull()
+  // …and the project chosen on its page: without it the claim guard skips the project's runs
+  // and the device is no worker for it (docs/workflows.md).
+  const enabled = await supabase
+    .from("device_run_projects")
+    .insert({ device_id: deviceId, project_id: projectId })
+  expect(enabled.error).toBeNull()
   const worker = clientWithToken(await deviceJwt(developer.id!, deviceId))
 
   return {
