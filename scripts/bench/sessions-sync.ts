@@ -104,11 +104,18 @@ async function main() {
         (ms) => ((meter.db += ms), meter.dbCalls++),
         () => realQuery(sql, params)
       )) as typeof stack.db.query
-    stack.db.transaction = ((fn: Parameters<typeof realTransaction>[0]) =>
+    stack.db.transaction = ((fn: Parameters<typeof realTransaction>[0], options) =>
       timed(
         (ms) => ((meter.db += ms), meter.dbCalls++),
-        () => realTransaction(fn)
+        () => realTransaction(fn, options)
       )) as typeof stack.db.transaction
+    // REST sends a one-statement request as one simple-protocol script (rest/kernel.ts).
+    const realScript = stack.db.script.bind(stack.db)
+    stack.db.script = ((sql: string, options) =>
+      timed(
+        (ms) => ((meter.db += ms), meter.dbCalls++),
+        () => realScript(sql, options)
+      )) as typeof stack.db.script
     api = await serveDeviceApi({
       "/api/device/v1/pair": (await import("../../app/api/device/v1/pair/route")).POST,
       "/api/device/v1/pair/token": (await import("../../app/api/device/v1/pair/token/route")).POST,
