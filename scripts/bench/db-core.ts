@@ -194,6 +194,46 @@ async function benchPush(url: string) {
     console.log(
       `  reference, plain batched upsert of the same 10,000 messages: ${formatMs(plainMs)} (${Math.round(PUSH_MESSAGES / (plainMs / 1000)).toLocaleString("en")} rows/s)`
     )
+    // The floor under sync_push, same run: the same messages (into sessions the pushes made)
+    // in one insert into cloud_messages itself, with its indexes, search column, foreign keys
+    // and statement triggers, and nothing of sync_push's (no classification, no pricing; the
+    // per-row triggers stand aside as they do for sync_push). What sync_push adds is the
+    // difference; what the table costs is this over the plain upsert.
+    const direct: number[] = []
+    for (const [k, seed] of ["3e000001", "3e000002", "3e000003"].entries()) {
+      const messages = pushBatch(seed).messages.map((m) => ({
+        ...m,
+        id: `${(0x3f000001 + k).toString(16)}${m.id.slice(8)}`,
+        parent_id: null,
+      }))
+      const started = performance.now()
+      await client.query("begin")
+      await client.query("set local lmx.trusted_message_write = 'on'")
+      await client.query(
+        `insert into public.cloud_messages (id, session_id, user_id, device_id, message_index, role, content,
+           model, input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms, created_at)
+         select x.id, x.session_id, $2, $3, x.message_index, x.role, x.content, x.model, x.input_tokens,
+                x.output_tokens, x.cached_tokens, x.tokens_per_second, x.time_to_first_token_ms, x.created_at
+           from jsonb_to_recordset($1::jsonb) as x (id uuid, session_id uuid, message_index int, role text,
+             content text, model text, input_tokens int, output_tokens int, cached_tokens int,
+             tokens_per_second real, time_to_first_token_ms int, created_at timestamptz)
+         on conflict (id) do nothing`,
+        [JSON.stringify(messages), USER_ID, DEVICE_ID]
+      )
+      await client.query("commit")
+      direct.push(performance.now() - started)
+    }
+    console.log(
+      `  floor, the same 10,000 messages in one insert into cloud_messages (its indexes, search column, foreign keys and triggers; no classification or pricing): ${formatMs(median(direct))}, ${(median(direct) / plainMs).toFixed(1)}× the plain upsert`
+    )
+    record({
+      name: "db-core.sync_push.floor_direct_insert",
+      label:
+        "the floor: the same messages in one insert into cloud_messages (yardstick: plain upsert)",
+      value: median(direct),
+      unit: "ms",
+      yardstick: plainMs,
+    })
     record({
       name: "db-core.sync_push.10000_messages",
       label: "sync_push 10,000 messages, median of 3",

@@ -17,6 +17,7 @@ import { z } from "zod"
 
 import { E2E_APP_URL, E2E_STACK_URL } from "../../e2e/fixtures/urls"
 import { sessionCookieOptions } from "../../lib/supabase/cookie-options"
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -228,6 +229,29 @@ async function main() {
     console.log(
       `  full response      median ${formatMs(median(totals))}   p95 ${formatMs(percentile(totals, 95))}`
     )
+    // Yardstick, same run: the page's main query (lib/devices/queries.ts listDevices) made
+    // directly through the local stack's REST API, so the ratio is what rendering adds.
+    const direct: number[] = []
+    for (let i = 0; i < REQUESTS; i += 1) {
+      const started = performance.now()
+      const { data, error } = await user
+        .from("devices")
+        .select("*")
+        .order("updated_at", { ascending: false })
+        .limit(500)
+      if (error || data.length < DEVICES) throw new Error(`devices query failed: ${error?.message}`)
+      direct.push(performance.now() - started)
+    }
+    console.log(
+      `  yardstick, the devices query alone through REST: median ${formatMs(median(direct))}   p95 ${formatMs(percentile(direct, 95))}`
+    )
+    record({
+      name: "pages.devices_page.p95",
+      label: `/devices with ${DEVICES} devices, full response p95 (yardstick: its devices query alone)`,
+      value: percentile(totals, 95),
+      unit: "ms",
+      yardstick: percentile(direct, 95),
+    })
 
     const pairing = await import("./pages-pairing").catch(() => null)
     if (!pairing) {
@@ -250,6 +274,15 @@ async function main() {
     })
     console.log("")
     pairing.printPairingLatency(result)
+    // The agent polls at the interval the console answers, so the approval waits up to one
+    // poll: the token exchange that answers the secret is the part the console controls.
+    record({
+      name: "pages.pairing.approve_to_secret.p95",
+      label: "pair-approve → the agent holds its secret, p95 (yardstick: the token exchange p95)",
+      value: result.approveToSecretMs.p95,
+      unit: "ms",
+      yardstick: result.tokenExchangeMs.p95,
+    })
   } finally {
     await stop()
   }

@@ -74,7 +74,9 @@ export function record(figure: {
   benches.add(figure.name.split(".")[0]!)
   const parts = [`${formatNumber(entry.value)} ${entry.unit}`]
   if (yardstick !== null) {
-    parts.push(`yardstick ${formatNumber(yardstick)} ${entry.unit}, ratio ${ratio?.toFixed(2)}`)
+    parts.push(
+      `yardstick ${formatNumber(yardstick)} ${entry.unit}, ratio ${ratio === null ? "—" : ratio.toFixed(2)}`
+    )
   }
   if (entry.target) parts.push(`target ${entry.target}: ${entry.met ? "met" : "NOT met"}`)
   console.log(`  ${figure.label ?? entry.name}: ${parts.join("; ")}`)

@@ -16,6 +16,7 @@ import { openDatabase } from "@lmx/supabase-local/db/open"
 import { prepareDatabase } from "@lmx/supabase-local/migrate"
 import pg from "pg"
 
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -198,6 +199,15 @@ async function bench(url: string) {
     )
     report("yardstick: the bare index read of 51 sessions, no RLS, no columns", bare)
     console.log(`  first page / yardstick: ${(first.p95 / bare.p95).toFixed(1)}x at p95`)
+    record({
+      name: "sessions-list.first_page.p95",
+      label: "list_sessions first page p95 (yardstick: the bare index read)",
+      value: first.p95,
+      unit: "ms",
+      yardstick: bare.p95,
+      target: "p95 < 100 ms",
+      check: (value) => value < 100,
+    })
 
     console.log("search:")
     const search = await time(client, `select * from public.search_messages('${SEARCH_WORD}', 100)`)
@@ -224,6 +234,15 @@ async function bench(url: string) {
       gin
     )
     console.log(`  search / yardstick: ${(search.p95 / gin.p95).toFixed(1)}x at p95`)
+    record({
+      name: "sessions-list.search.p95",
+      label: `search_messages('${SEARCH_WORD}') p95 (yardstick: the bare GIN lookup)`,
+      value: search.p95,
+      unit: "ms",
+      yardstick: gin.p95,
+      target: "p95 < 150 ms",
+      check: (value) => value < 150,
+    })
 
     console.log("plans:")
     for (const [label, sql] of [

@@ -16,6 +16,7 @@ import { prepareDatabase } from "@lmx/supabase-local/migrate"
 import pg from "pg"
 
 import { csvRow, EXPORT_CHUNK_DAYS, type ReportRow } from "../../lib/usage/csv"
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -276,6 +277,15 @@ async function benchDashboard(url: string) {
       console.log(
         `  /usage data ${label}: p50 ${formatMs(median(samples))}, p95 ${formatMs(percentile(samples, 95))} (target p95 < 100 ms; ${(median(samples) / yardstickMs).toFixed(1)}x the yardstick)`
       )
+      record({
+        name: `usage.dashboard.${days}_days.${tz.replace(/\W+/g, "_")}.p95`,
+        label: `/usage data ${label} p95 (yardstick: usage_by_day 30 days p95)`,
+        value: percentile(samples, 95),
+        unit: "ms",
+        yardstick: percentile(yardstick, 95),
+        target: "p95 < 100 ms",
+        check: (value) => value < 100,
+      })
     }
   })
 }
@@ -360,6 +370,15 @@ async function benchExport(url: string) {
     console.log(
       `  yardstick: the same number of raw rollup rows selected in one query: ${Math.round(rows / plainSeconds).toLocaleString("en")} rows/s (export at ${(plainSeconds / seconds).toFixed(2)}x that rate)`
     )
+    record({
+      name: "usage.csv_export.12_months.rows_per_s",
+      label: "CSV export 12 months (yardstick: the same number of raw rollup rows in one query)",
+      value: rows / seconds,
+      unit: "rows/s",
+      yardstick: rows / plainSeconds,
+      target: "≥ 50,000 rows/s",
+      check: (value) => value >= 50_000,
+    })
   })
 }
 
@@ -396,6 +415,16 @@ async function benchReprice(url: string, total: number) {
     console.log(
       `  yardstick: computing every message's price without writing: ${(computeMs / 1000).toFixed(2)} s (re-pricing takes ${(ms / computeMs).toFixed(1)}x that)`
     )
+    const disagreeing = rows[0]!.n
+    record({
+      name: "usage.reprice.all_messages",
+      label: `re-pricing ${total.toLocaleString("en")} messages (yardstick: computing every price without writing)`,
+      value: ms,
+      unit: "ms",
+      yardstick: computeMs,
+      target: "< 10,000 ms, every rollup row agrees",
+      check: (value) => value < 10_000 && disagreeing === 0,
+    })
   })
 }
 
