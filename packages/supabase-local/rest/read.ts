@@ -73,13 +73,27 @@ async function plannedCount(tx: Queryable, pctx: PlanContext, root: ReadNode): P
   return Math.round(plan[0].Plan["Plan Rows"])
 }
 
+/** PGRST124: a write or function call touched more rows than Prefer: max-affected allows. */
+export function maxAffectedError(rows: number) {
+  return new ApiError(
+    400,
+    "PGRST124",
+    "Query result exceeds max-affected preference constraint",
+    `The query affects ${rows} rows`
+  )
+}
+
 /** Runs a read (table, view or set-returning function) and shapes PostgREST's response. */
 export async function read(
   rs: RestState,
   rc: RequestContext,
   source: { table: Table | null; alias: string; from: string; params?: SqlParams },
   qp: QueryParams,
-  options: { singleComposite?: boolean } = {}
+  options: {
+    singleComposite?: boolean
+    /** Prefer: max-affected with handling=strict on a function call (PostgREST's MainTx). */
+    maxAffected?: number
+  } = {}
 ): Promise<Outcome> {
   const { sql, pctx, root, range } = buildReadSql(rs.cache, source, qp, {
     rangeHeader: rc.req.headers.range as string | undefined,
@@ -98,6 +112,9 @@ export async function read(
         pctx.params.values
       )
       const row = result[0]!
+      // Thrown inside the transaction, so the function's writes roll back.
+      if (options.maxAffected !== undefined && row.page > options.maxAffected)
+        throw maxAffectedError(row.page)
       let total = row.total === null ? undefined : Number(row.total)
       if (
         count === "planned" ||
@@ -109,7 +126,12 @@ export async function read(
       const upper = lower + row.page - 1
       const headers = baseHeaders(rc)
       headers["content-range"] = contentRange(lower, upper, total)
-      const applied = appliedPreferences(rc.prefs, ["count", "tx", "handling"])
+      const applied = appliedPreferences(rc.prefs, [
+        "count",
+        "tx",
+        "handling",
+        ...(options.maxAffected !== undefined ? (["maxAffected"] as const) : []),
+      ])
       if (applied) headers["preference-applied"] = applied
       if (total !== undefined && lower > total) {
         const error = new ApiError(
@@ -131,6 +153,8 @@ export async function read(
 
       return { status, headers, body }
     },
-    { oneShot: count !== "planned" && count !== "estimated" }
+    {
+      oneShot: count !== "planned" && count !== "estimated" && options.maxAffected === undefined,
+    }
   )
 }

@@ -1,0 +1,226 @@
+import path from "node:path"
+
+import { type PostgrestSingleResponse } from "@supabase/supabase-js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+import { restService } from "."
+import { anonClient, tokenClient } from "../testing/rest-conformance"
+import { startTestStack, TEST_ENGINE, type TestStack } from "../testing/test-stack"
+
+// The rest of PostgREST's grammar through supabase-js, over a fixture schema of its own:
+// function overloading, RPC counts, embedding hints, computed relationships, aggregates,
+// spreads, embedded filters, write defaults and output formats. Each test names the behaviour
+// PostgREST has and asserts what PostgREST answers.
+let stack: TestStack
+let anon: ReturnType<typeof anonClient>
+let service: ReturnType<typeof tokenClient>
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    migrationsDir: path.join(import.meta.dirname, "grammar-fixture/migrations"),
+    seedFiles: [path.join(import.meta.dirname, "grammar-fixture/seed.sql")],
+    services: [restService],
+  })
+  anon = anonClient(stack)
+  service = tokenClient(stack, stack.keys.serviceRoleKey)
+})
+afterAll(async () => {
+  await stack?.stop()
+})
+
+async function rest(route: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers)
+  if (!headers.has("apikey")) headers.set("apikey", stack.keys.anonKey)
+  return fetch(`${stack.url}/rest/v1${route}`, { ...init, headers })
+}
+
+/** The untyped client assumes PostgREST 12, where maxAffected() is hidden; the local API speaks 13. */
+function maxAffected(query: unknown, rows: number) {
+  type Limited = { maxAffected(rows: number): PromiseLike<PostgrestSingleResponse<unknown>> }
+  return (query as Limited).maxAffected(rows)
+}
+
+describe(`REST grammar: function overloading (${TEST_ENGINE})`, () => {
+  it("chooses the overload whose parameters match the named arguments sent", async () => {
+    expect((await anon.rpc("pick")).data).toBe("none")
+    expect((await anon.rpc("pick", { a: 1 })).data).toBe("a=1")
+    expect((await anon.rpc("pick", { a: 1, b: 2 })).data).toBe("a+b=3")
+    expect((await anon.rpc("pick", { label: "x" })).data).toBe("label=x")
+  })
+
+  it("chooses overloads by query-string arguments on GET", async () => {
+    expect((await anon.rpc("pick", { a: 4, b: 5 }, { get: true })).data).toBe("a+b=9")
+    expect((await anon.rpc("pick", { label: "y" }, { get: true })).data).toBe("label=y")
+  })
+
+  it("fills arguments left out from their defaults", async () => {
+    expect((await anon.rpc("defaults_only")).data).toBe(12)
+    expect((await anon.rpc("defaults_only", { b: 7 })).data).toBe(17)
+    expect((await anon.rpc("pad", { a: 1, b: 2 })).data).toBe("int 3")
+    expect((await anon.rpc("pad", { a: 1, c: "z" })).data).toBe("text 1z")
+  })
+
+  it("answers 300 PGRST203 only when PostgREST itself cannot choose", async () => {
+    const { error, status } = await anon.rpc("pad", { a: 1 })
+    expect(status).toBe(300)
+    expect(error).toMatchObject({
+      code: "PGRST203",
+      hint: "Try renaming the parameters or the function itself in the database so function overloading can be resolved",
+    })
+    expect(error?.message).toContain("public.pad(a => integer, b => integer)")
+    expect(error?.message).toContain("public.pad(a => integer, c => text)")
+  })
+
+  it("answers 404 PGRST202 when no overload takes the arguments sent", async () => {
+    const { error, status } = await anon.rpc("pick", { a: 1, z: 2 })
+    expect(status).toBe(404)
+    expect(error).toMatchObject({
+      code: "PGRST202",
+      message: "Could not find the function public.pick(a, z) in the schema cache",
+    })
+  })
+
+  it("passes the whole JSON body to a single unnamed json parameter", async () => {
+    const { data } = await anon.rpc("body_json", { any: ["shape", 1] })
+    expect(data).toEqual({ any: ["shape", 1] })
+  })
+
+  it("prefers a named overload and falls back to the unnamed jsonb one", async () => {
+    expect((await anon.rpc("body_or_named", { name: "n" })).data).toBe("named n")
+    expect((await anon.rpc("body_or_named", { x: "y" })).data).toBe("body y")
+  })
+
+  it("passes a text/plain body to a single unnamed text parameter", async () => {
+    const response = await rest("/rpc/body_text", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "shout",
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe("SHOUT")
+  })
+
+  it("passes a text/xml body to a single unnamed xml parameter", async () => {
+    const response = await rest("/rpc/body_xml", {
+      method: "POST",
+      headers: { "content-type": "text/xml" },
+      body: "<a>1</a>",
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe("<a>1</a>")
+  })
+
+  it("passes an application/octet-stream body to a single unnamed bytea parameter", async () => {
+    const response = await rest("/rpc/body_bytea", {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: new Uint8Array([0, 1, 2, 255]),
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toBe(4)
+  })
+
+  it("answers PGRST202 without a hint for a text body no function takes", async () => {
+    const response = await rest("/rpc/pick", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x",
+    })
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({
+      code: "PGRST202",
+      message: "Could not find the function public.pick in the schema cache",
+      details:
+        "Searched for the function public.pick with a single unnamed text parameter, but no matches were found in the schema cache.",
+      hint: null,
+    })
+  })
+})
+
+describe(`REST grammar: RPC counts and limits (${TEST_ENGINE})`, () => {
+  it("counts the rows of a set-returning function with count=exact (POST)", async () => {
+    const { data, count, status } = await anon
+      .rpc("user_list", { min_age: 30 }, { count: "exact" })
+      .select("id")
+      .order("id")
+      .limit(1)
+    expect(status).toBe(206)
+    expect(data).toEqual([{ id: 1 }])
+    expect(count).toBe(2)
+  })
+
+  it("counts the rows of a set-returning function with count=exact (GET)", async () => {
+    const { count } = await anon.rpc("user_list", {}, { get: true, count: "exact" })
+    expect(count).toBe(4)
+  })
+
+  it("counts a function returning setof a scalar", async () => {
+    const { data, count } = await anon.rpc("numbers", { n: 5 }, { count: "exact" })
+    expect(data).toEqual([1, 2, 3, 4, 5])
+    expect(count).toBe(5)
+  })
+
+  it("gives planned and estimated counts for a function", async () => {
+    const planned = await anon.rpc("user_list", {}, { count: "planned" })
+    expect(planned.count).toEqual(expect.any(Number))
+    const estimated = await anon.rpc("user_list", {}, { count: "estimated" })
+    expect(estimated.count).toBe(4)
+  })
+
+  it("answers HEAD on a set-returning function with the count and no body", async () => {
+    const { data, count, status } = await anon.rpc(
+      "user_list",
+      { min_age: 30 },
+      { head: true, count: "exact" }
+    )
+    expect(status).toBe(200)
+    expect(data).toBeNull()
+    expect(count).toBe(2)
+    const response = await rest("/rpc/numbers?n=3", {
+      method: "HEAD",
+      headers: { prefer: "count=exact" },
+    })
+    expect(response.headers.get("content-range")).toBe("0-2/3")
+  })
+
+  it("rolls back an RPC that affects more rows than Prefer: max-affected allows", async () => {
+    const { error, status } = await maxAffected(
+      service.rpc("delete_orders", { of_status: "paid" }),
+      2
+    )
+    expect(status).toBe(400)
+    expect(error).toMatchObject({
+      code: "PGRST124",
+      message: "Query result exceeds max-affected preference constraint",
+      details: "The query affects 3 rows",
+    })
+    const { count } = await service
+      .from("orders")
+      .select("*", { count: "exact", head: true })
+      .eq("status", "paid")
+    expect(count).toBe(3)
+  })
+
+  it("answers PGRST128 for max-affected on a function that returns one row", async () => {
+    const { error, status } = await maxAffected(anon.rpc("one_user", { uid: 1 }), 1)
+    expect(status).toBe(400)
+    expect(error).toMatchObject({
+      code: "PGRST128",
+      message:
+        "Function must return SETOF or TABLE when max-affected preference is used with handling=strict",
+    })
+  })
+
+  it("runs an RPC within Prefer: max-affected", async () => {
+    const { data, error } = await maxAffected(
+      service.rpc("delete_orders", { of_status: "open" }).select("id").order("id"),
+      2
+    )
+    expect(error).toBeNull()
+    expect(data).toEqual([{ id: 2 }, { id: 5 }])
+    await service.from("orders").insert([
+      { id: 2, user_id: 1, amount: 4.25, status: "open" },
+      { id: 5, user_id: 3, amount: 1, status: "open", shipped_at: "2025-03-01" },
+    ])
+  })
+})
