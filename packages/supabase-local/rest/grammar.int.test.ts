@@ -224,3 +224,117 @@ describe(`REST grammar: RPC counts and limits (${TEST_ENGINE})`, () => {
     ])
   })
 })
+
+describe(`REST grammar: embedding hints (${TEST_ENGINE})`, () => {
+  it("embeds by foreign-key constraint name as the hint", async () => {
+    const { data, error } = await anon
+      .from("best_friends")
+      .select("id,users!best_friends_first_user_fkey(username)")
+      .eq("id", 1)
+    expect(error).toBeNull()
+    expect(data).toEqual([{ id: 1, users: { username: "ada" } }])
+  })
+
+  it("embeds by column name as the hint", async () => {
+    const { data } = await anon
+      .from("best_friends")
+      .select("id,users!second_user(username)")
+      .eq("id", 1)
+    expect(data).toEqual([{ id: 1, users: { username: "bob" } }])
+  })
+
+  it("embeds the same table twice under different hints", async () => {
+    const { data } = await anon
+      .from("best_friends")
+      .select(
+        "id,first:users!best_friends_first_user_fkey(username),second:users!second_user(username)"
+      )
+      .order("id")
+    expect(data).toEqual([
+      { id: 1, first: { username: "ada" }, second: { username: "bob" } },
+      { id: 2, first: { username: "cyd" }, second: { username: "ada" } },
+    ])
+  })
+
+  it("embeds the referencing side twice from the referenced table under different hints", async () => {
+    const { data } = await anon
+      .from("users")
+      .select(
+        "username,firsts:best_friends!first_user(id),seconds:best_friends!best_friends_second_user_fkey(id)"
+      )
+      .eq("id", 1)
+    expect(data).toEqual([{ username: "ada", firsts: [{ id: 1 }], seconds: [{ id: 2 }] }])
+  })
+
+  it("answers 300 PGRST201 for the same table without a hint", async () => {
+    const { error, status } = await anon.from("best_friends").select("id,users(username)")
+    expect(status).toBe(300)
+    expect(error?.code).toBe("PGRST201")
+    expect(error?.hint).toBe(
+      "Try changing 'users' to one of the following: 'users!best_friends_first_user_fkey', 'users!best_friends_second_user_fkey'. Find the desired relationship in the 'details' key."
+    )
+  })
+
+  it("embeds a self-reference many-to-one through its column", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("username,mentor:mentor_id(username)")
+      .eq("id", 2)
+    expect(data).toEqual([{ username: "bob", mentor: { username: "ada" } }])
+  })
+
+  it("embeds a self-reference one-to-many by the table name", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("username,users(username)")
+      .eq("id", 1)
+      .order("id", { referencedTable: "users" })
+    expect(data).toEqual([{ username: "ada", users: [{ username: "bob" }, { username: "cyd" }] }])
+  })
+
+  it("embeds a self-reference one-to-many with the column as the hint", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("username,mentees:users!mentor_id(username)")
+      .eq("id", 3)
+    expect(data).toEqual([{ username: "cyd", mentees: [{ username: "dee" }] }])
+  })
+
+  it("embeds one-to-many through a partitioned table", async () => {
+    const { data, error } = await anon
+      .from("users")
+      .select("username,visits(id,day)")
+      .eq("id", 1)
+      .order("id", { referencedTable: "visits" })
+    expect(error).toBeNull()
+    expect(data).toEqual([
+      {
+        username: "ada",
+        visits: [
+          { id: 1, day: "2024-05-01" },
+          { id: 2, day: "2025-05-01" },
+        ],
+      },
+    ])
+  })
+
+  it("embeds many-to-one from a partitioned table", async () => {
+    const { data } = await anon.from("visits").select("id,users(username)").eq("id", 3)
+    expect(data).toEqual([{ id: 3, users: { username: "bob" } }])
+  })
+
+  it("embeds from a view through its renamed source columns", async () => {
+    const { data, error } = await anon
+      .from("members")
+      .select("handle,orders(id)")
+      .eq("member_id", 2)
+    expect(error).toBeNull()
+    expect(data).toEqual([{ handle: "bob", orders: [{ id: 3 }] }])
+  })
+
+  it("embeds a view with renamed columns from a table", async () => {
+    const { data, error } = await anon.from("orders").select("id,members(handle)").eq("id", 4)
+    expect(error).toBeNull()
+    expect(data).toEqual([{ id: 4, members: { handle: "cyd" } }])
+  })
+})

@@ -96,6 +96,7 @@ const viewColumnRow = z.object({
   table_schema: z.string(),
   table: z.string(),
   column: z.string(),
+  view_column: z.string(),
 })
 
 const routineRow = z.object({
@@ -151,22 +152,31 @@ const CONSTRAINTS_SQL = `
   left join pg_catalog.pg_class fc on fc.oid = con.confrelid
   left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
   where con.contype in ('p', 'u', 'f')
+    -- A partitioned table's keys are cloned onto each partition (conparentid names the
+    -- original); only the partitioned table's own are relationships.
+    and con.conparentid = 0
     and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
   order by con.conname
 `
 
-// Which base-table columns each view reads, from the view's rewrite rule dependencies.
+// Which base-table column each view column reads, as PostgREST's schema cache finds it: the
+// view's query tree (pg_rewrite.ev_action) records, for every output column that is a plain
+// column reference, the table and column it originates from (resorigtbl, resorigcol), so a
+// renamed column (`id as member_id`) still stands for its source.
 const VIEW_COLUMNS_SQL = `
   select distinct vn.nspname as view_schema, v.relname as view, tn.nspname as table_schema,
-    t.relname as table, a.attname as column
+    t.relname as table, ta.attname as column, va.attname as view_column
   from pg_catalog.pg_class v
   join pg_catalog.pg_namespace vn on vn.oid = v.relnamespace
-  join pg_catalog.pg_rewrite r on r.ev_class = v.oid
-  join pg_catalog.pg_depend d on d.objid = r.oid and d.classid = 'pg_catalog.pg_rewrite'::regclass
-    and d.refclassid = 'pg_catalog.pg_class'::regclass and d.refobjsubid > 0
-  join pg_catalog.pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p', 'v', 'm', 'f')
+  join pg_catalog.pg_rewrite r on r.ev_class = v.oid and r.rulename = '_RETURN'
+  cross join lateral regexp_matches(r.ev_action::text,
+    ':resno (\\d+) :resname (\\S+) :ressortgroupref \\d+ :resorigtbl (\\d+) :resorigcol (\\d+)', 'g') m
+  join pg_catalog.pg_attribute va on va.attrelid = v.oid and va.attnum = m[1]::int
+    and va.attname = m[2] and not va.attisdropped
+  join pg_catalog.pg_class t on t.oid = m[3]::oid and t.oid <> v.oid
+    and t.relkind in ('r', 'p', 'v', 'm', 'f')
   join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
-  join pg_catalog.pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+  join pg_catalog.pg_attribute ta on ta.attrelid = t.oid and ta.attnum = m[4]::int
   where v.relkind in ('v', 'm') and vn.nspname = any($1::text[])
 `
 
@@ -331,8 +341,9 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
 }
 
 /**
- * Relationships through views, where cheap: a view column that reads a base-table column of
- * the same name stands for it, so the base table's keys and foreign keys carry over to the view.
+ * Relationships through views: a view column that reads a base-table column (under its own
+ * name or another) stands for it, so the base table's keys and foreign keys carry over to the
+ * view with the view's column names, as PostgREST's view key dependencies do.
  */
 function viewForeignKeys(
   tables: Map<string, Table>,
@@ -341,34 +352,51 @@ function viewForeignKeys(
   rows: z.infer<typeof viewColumnRow>[]
 ): ForeignKey[] {
   const derived: ForeignKey[] = []
-  const byView = new Map<string, Map<string, Set<string>>>()
+  // view → base table → base column → the view column reading it
+  const byView = new Map<string, Map<string, Map<string, string>>>()
   for (const row of rows) {
     const view = qualified(row.view_schema, row.view)
     const base = qualified(row.table_schema, row.table)
-    const bases = byView.get(view) ?? new Map<string, Set<string>>()
+    const bases = byView.get(view) ?? new Map<string, Map<string, string>>()
     byView.set(view, bases)
-    bases.set(base, (bases.get(base) ?? new Set()).add(row.column))
+    const columns = bases.get(base) ?? new Map<string, string>()
+    bases.set(base, columns)
+    // Where two view columns read one base column, the one named like it wins.
+    if (!columns.has(row.column) || row.view_column === row.column)
+      columns.set(row.column, row.view_column)
   }
   for (const [viewKey, bases] of byView) {
     const view = tables.get(viewKey)
     if (!view) continue
-    const covers = (base: string, columns: string[]) =>
-      columns.every((c) => view.columns.has(c) && bases.get(base)?.has(c))
-    for (const [base, entry] of [...bases.keys()].map((b) => [b, keys.get(b)] as const)) {
-      if (!entry) continue
-      if (bases.size === 1 && entry.primaryKey.length && covers(base, entry.primaryKey)) {
-        view.primaryKey = entry.primaryKey
-        view.uniques = entry.uniques.filter((u) => covers(base, u))
+    /** The view's names for a base table's columns, or null when it does not read them all. */
+    const mapped = (base: string, columns: string[]) => {
+      const names = columns.map((c) => bases.get(base)?.get(c))
+      return names.every((n): n is string => n !== undefined && view.columns.has(n)) ? names : null
+    }
+    for (const base of bases.keys()) {
+      const entry = keys.get(base)
+      if (!entry?.primaryKey.length || bases.size !== 1) continue
+      const primaryKey = mapped(base, entry.primaryKey)
+      if (primaryKey) {
+        view.primaryKey = primaryKey
+        view.uniques = entry.uniques
+          .map((u) => mapped(base, u))
+          .filter((u): u is string[] => u !== null)
       }
     }
     for (const fk of foreignKeys) {
       const source = qualified(fk.schema, fk.table)
       const target = qualified(fk.foreignSchema, fk.foreignTable)
-      if (bases.has(source) && covers(source, fk.columns)) {
-        derived.push({ ...fk, schema: view.schema, table: view.name })
-      }
-      if (bases.has(target) && covers(target, fk.foreignColumns)) {
-        derived.push({ ...fk, foreignSchema: view.schema, foreignTable: view.name })
+      const columns = bases.has(source) ? mapped(source, fk.columns) : null
+      if (columns) derived.push({ ...fk, schema: view.schema, table: view.name, columns })
+      const foreignColumns = bases.has(target) ? mapped(target, fk.foreignColumns) : null
+      if (foreignColumns) {
+        derived.push({
+          ...fk,
+          foreignSchema: view.schema,
+          foreignTable: view.name,
+          foreignColumns,
+        })
       }
     }
   }
