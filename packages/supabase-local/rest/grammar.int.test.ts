@@ -34,6 +34,8 @@ async function rest(route: string, init: RequestInit = {}) {
   return fetch(`${stack.url}/rest/v1${route}`, { ...init, headers })
 }
 
+const ids = (data: unknown) => (data as { id: number }[] | null)?.map((row) => row.id)
+
 /** The untyped client assumes PostgREST 12, where maxAffected() is hidden; the local API speaks 13. */
 function maxAffected(query: unknown, rows: number) {
   type Limited = { maxAffected(rows: number): PromiseLike<PostgrestSingleResponse<unknown>> }
@@ -336,5 +338,80 @@ describe(`REST grammar: embedding hints (${TEST_ENGINE})`, () => {
     const { data, error } = await anon.from("orders").select("id,members(handle)").eq("id", 4)
     expect(error).toBeNull()
     expect(data).toEqual([{ id: 4, members: { handle: "cyd" } }])
+  })
+})
+
+describe(`REST grammar: computed relationships and fields (${TEST_ENGINE})`, () => {
+  it("embeds a function returning setof a table as a to-many computed relationship", async () => {
+    const { data, error } = await anon
+      .from("users")
+      .select("username,orders_of(id,amount)")
+      .eq("id", 1)
+      .order("id", { referencedTable: "orders_of" })
+    expect(error).toBeNull()
+    expect(data).toEqual([
+      {
+        username: "ada",
+        orders_of: [
+          { id: 1, amount: 10.5 },
+          { id: 2, amount: 4.25 },
+        ],
+      },
+    ])
+  })
+
+  it("embeds a function estimated at one row as a to-one computed relationship", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("username,mentor_of(username)")
+      .in("id", [1, 2])
+      .order("id")
+    expect(data).toEqual([
+      { username: "ada", mentor_of: null },
+      { username: "bob", mentor_of: { username: "ada" } },
+    ])
+  })
+
+  it("filters, orders and limits inside a computed relationship, with sub-embeds", async () => {
+    const { data, error } = await anon
+      .from("users")
+      .select("username,paid:orders_of(id,users(username))")
+      .eq("id", 1)
+      .eq("paid.status", "paid")
+      .order("id", { referencedTable: "paid", ascending: false })
+      .limit(1, { referencedTable: "paid" })
+    expect(error).toBeNull()
+    expect(data).toEqual([{ username: "ada", paid: [{ id: 1, users: { username: "ada" } }] }])
+  })
+
+  it("filters parents by a computed relationship with !inner", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("id,orders_of!inner(id)")
+      .eq("orders_of.status", "open")
+      .order("id")
+    expect(ids(data)).toEqual([1, 3])
+  })
+
+  it("selects, filters and orders by a computed field", async () => {
+    const { data, error } = await anon
+      .from("users")
+      .select("id,display_name")
+      .like("display_name", "*core*")
+      .order("display_name", { ascending: false })
+    expect(error).toBeNull()
+    expect(data).toEqual([
+      { id: 2, display_name: "bob (core)" },
+      { id: 1, display_name: "ada (core)" },
+    ])
+  })
+
+  it("selects a computed field inside an embed and on a function's rows", async () => {
+    const { data } = await anon.from("orders").select("id,users(display_name)").eq("id", 5)
+    expect(data).toEqual([{ id: 5, users: { display_name: "cyd (web)" } }])
+    const { data: listed } = await anon
+      .rpc("user_list", { min_age: 40 })
+      .select("alias:display_name")
+    expect(listed).toEqual([{ alias: "cyd (web)" }])
   })
 })

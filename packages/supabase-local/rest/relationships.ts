@@ -1,5 +1,11 @@
 import { ApiError } from "./errors"
-import { qualified, type ForeignKey, type SchemaCache, type Table } from "./schema-cache"
+import {
+  qualified,
+  type ForeignKey,
+  type Routine,
+  type SchemaCache,
+  type Table,
+} from "./schema-cache"
 import { closest } from "./similar"
 
 export type Relationship = {
@@ -10,6 +16,8 @@ export type Relationship = {
   /** The fk lives on the source table (m2o, or o2o from the referencing side). */
   fkOnSource: boolean
   junction?: { table: Table; source: ForeignKey; target: ForeignKey }
+  /** A computed relationship: a function taking the source's row and returning target rows. */
+  computed?: Routine
   toOne: boolean
 }
 
@@ -157,6 +165,8 @@ export function resolveRelationship(
   name: string,
   hint: string | undefined
 ): Relationship {
+  const computed = hint === undefined ? computedRelationship(cache, source, name) : undefined
+  if (computed) return computed
   let found = candidates(cache, source, name, hint)
   // An embed by table name prefers direct relationships over junctions, as PostgREST does.
   if (found.length > 1 && !hint) {
@@ -192,4 +202,56 @@ export function resolveRelationship(
     found.map((rel) => describe(source, rel)),
     `Try changing '${name}' to one of the following: ${found.map((rel) => `'${name}!${hintName(rel)}'`).join(", ")}. Find the desired relationship in the 'details' key.`
   )
+}
+
+/**
+ * A computed relationship, as PostgREST's schema cache finds them: a function in the source's
+ * schema, named as embedded, whose one parameter is the source's row type and which returns a
+ * table's or view's rows. It is to-one unless it returns a set estimated above one row.
+ */
+function computedRelationship(
+  cache: SchemaCache,
+  source: Table,
+  name: string
+): Relationship | undefined {
+  const routine = cache.routines
+    .get(qualified(source.schema, name))
+    ?.find(
+      (r) =>
+        r.rowArgTable === qualified(source.schema, source.name) &&
+        r.returnKind === "composite" &&
+        r.returnTable !== null
+    )
+  const target = routine?.returnTable ? cache.tables.get(routine.returnTable) : undefined
+  if (!routine || !target) return undefined
+  const toOne = !routine.returnsSet || routine.rows === 1
+  return {
+    kind: toOne ? "many-to-one" : "one-to-many",
+    target,
+    // No foreign key joins a computed relationship; the function call does.
+    fk: {
+      name: routine.name,
+      schema: source.schema,
+      table: source.name,
+      columns: [],
+      foreignSchema: target.schema,
+      foreignTable: target.name,
+      foreignColumns: [],
+    },
+    fkOnSource: toOne,
+    computed: routine,
+    toOne,
+  }
+}
+
+/** A computed field: a function in the table's schema taking its row and returning a scalar. */
+export function computedField(cache: SchemaCache, table: Table, name: string): Routine | undefined {
+  return cache.routines
+    .get(qualified(table.schema, name))
+    ?.find(
+      (r) =>
+        r.rowArgTable === qualified(table.schema, table.name) &&
+        r.returnKind === "scalar" &&
+        !r.returnsSet
+    )
 }

@@ -44,6 +44,13 @@ export type Routine = {
   returnKind: "void" | "scalar" | "composite"
   /** The table whose rows a function returns, for embedding and column lookups. */
   returnTable: string | null
+  /**
+   * The table (or view) whose row is the function's one argument: such a function is a
+   * computed relationship (returning rows) or computed field (returning a scalar) of it.
+   */
+  rowArgTable: string | null
+  /** The planner's row estimate (ROWS); a set-returning computed relationship with 1 is to-one. */
+  rows: number
 }
 
 export type SchemaCache = {
@@ -113,6 +120,9 @@ const routineRow = z.object({
   return_typtype: z.string(),
   return_relation: z.string().nullable(),
   return_relation_schema: z.string().nullable(),
+  arg_relation: z.string().nullable(),
+  arg_relation_schema: z.string().nullable(),
+  rows: z.coerce.number(),
 })
 
 const TABLES_SQL = `
@@ -206,12 +216,17 @@ const ROUTINES_SQL = `
     )::text as arg_types,
     pg_catalog.format_type(p.prorettype, null) as return_type,
     t.typtype::text as return_typtype,
-    rc.relname as return_relation, rn.nspname as return_relation_schema
+    rc.relname as return_relation, rn.nspname as return_relation_schema,
+    ac.relname as arg_relation, an.nspname as arg_relation_schema, p.prorows::float8 as rows
   from pg_catalog.pg_proc p
   join pg_catalog.pg_namespace n on n.oid = p.pronamespace
   join pg_catalog.pg_type t on t.oid = p.prorettype
   left join pg_catalog.pg_class rc on rc.oid = t.typrelid and t.typtype = 'c'
   left join pg_catalog.pg_namespace rn on rn.oid = rc.relnamespace
+  left join pg_catalog.pg_type argt on p.pronargs = 1 and argt.oid = p.proargtypes[0]
+  left join pg_catalog.pg_class ac on ac.oid = argt.typrelid and argt.typtype = 'c'
+    and ac.relkind in ('r', 'v', 'm', 'f', 'p')
+  left join pg_catalog.pg_namespace an on an.oid = ac.relnamespace
   where n.nspname = any($1::text[]) and p.prokind = 'f'
 `
 
@@ -247,6 +262,11 @@ function toRoutine(row: z.infer<typeof routineRow>): Routine {
       row.return_relation && row.return_relation_schema
         ? qualified(row.return_relation_schema, row.return_relation)
         : null,
+    rowArgTable:
+      row.arg_relation && row.arg_relation_schema
+        ? qualified(row.arg_relation_schema, row.arg_relation)
+        : null,
+    rows: row.rows,
   }
 }
 
