@@ -415,3 +415,132 @@ describe(`REST grammar: computed relationships and fields (${TEST_ENGINE})`, () 
     expect(listed).toEqual([{ alias: "cyd (web)" }])
   })
 })
+
+describe(`REST grammar: aggregates (${TEST_ENGINE})`, () => {
+  it("aggregates with count(), sum(), avg(), min() and max()", async () => {
+    const { data, error } = await anon
+      .from("orders")
+      .select("amount.sum(),amount.avg(),amount.min(),amount.max(),count()")
+    expect(error).toBeNull()
+    expect(data).toEqual([{ sum: 43.5, avg: 8.7, min: 1, max: 20, count: 5 }])
+  })
+
+  it("groups by the other selected columns", async () => {
+    const { data } = await anon.from("orders").select("status,amount.sum(),count()").order("status")
+    expect(data).toEqual([
+      { status: "open", sum: 5.25, count: 2 },
+      { status: "paid", sum: 38.25, count: 3 },
+    ])
+  })
+
+  it("renames aggregates with aliases and casts their input and output", async () => {
+    const { data } = await anon
+      .from("orders")
+      .select("total:amount.sum()::int,amount::int.max(),orders:count()::text")
+    expect(data).toEqual([{ total: 44, max: 20, orders: "5" }])
+  })
+
+  it("aggregates inside an embedded resource", async () => {
+    const { data, error } = await anon
+      .from("users")
+      .select("username,orders(amount.sum(),count())")
+      .eq("id", 1)
+    expect(error).toBeNull()
+    expect(data).toEqual([{ username: "ada", orders: [{ sum: 14.75, count: 2 }] }])
+  })
+
+  it("groups an aggregate by a spread to-one embed's columns", async () => {
+    const { data, error } = await anon.from("orders").select("amount.sum(),...users(team)")
+    expect(error).toBeNull()
+    expect(data).toEqual(
+      expect.arrayContaining([
+        { sum: 34.75, team: "core" },
+        { sum: 8.75, team: "web" },
+      ])
+    )
+  })
+
+  it("answers 400 42703 for an aggregate on a missing column", async () => {
+    const { error, status } = await anon.from("orders").select("nope.sum()")
+    expect(status).toBe(400)
+    expect(error).toMatchObject({ code: "42703", message: "column orders.nope does not exist" })
+  })
+})
+
+describe(`REST grammar: spreads (${TEST_ENGINE})`, () => {
+  it("spreads a to-one embed's columns into the parent", async () => {
+    const { data } = await anon.from("orders").select("id,...users(username,team)").eq("id", 3)
+    expect(data).toEqual([{ id: 3, username: "bob", team: "core" }])
+  })
+
+  it("spreads a to-many embed's columns as arrays, as PostgREST 13 does", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("username,...orders(id,status)")
+      .eq("id", 3)
+      .order("id", { referencedTable: "orders" })
+    expect(data).toEqual([{ username: "cyd", id: [4, 5], status: ["paid", "open"] }])
+  })
+})
+
+describe(`REST grammar: embedded filters and transforms (${TEST_ENGINE})`, () => {
+  it("applies or= to an embedded resource only", async () => {
+    const { data, error } = await anon
+      .from("users")
+      .select("id,orders(id)")
+      .or("status.eq.open,amount.gt.15", { referencedTable: "orders" })
+      .in("id", [1, 2])
+      .order("id")
+      .order("id", { referencedTable: "orders" })
+    expect(error).toBeNull()
+    expect(data).toEqual([
+      { id: 1, orders: [{ id: 2 }] },
+      { id: 2, orders: [{ id: 3 }] },
+    ])
+  })
+
+  it("applies and= with a nested or to an embedded resource", async () => {
+    const response = await rest(
+      "/users?select=id,orders(id)&id=eq.3&orders.and=(amount.gte.1,or(status.eq.paid,shipped_at.not.is.null))&orders.order=id"
+    )
+    expect(await response.json()).toEqual([{ id: 3, orders: [{ id: 4 }, { id: 5 }] }])
+  })
+
+  it("orders an embed by several columns with nulls first and last", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("id,orders(id)")
+      .eq("id", 1)
+      .order("shipped_at", { referencedTable: "orders", ascending: true, nullsFirst: true })
+      .order("id", { referencedTable: "orders" })
+    expect(data).toEqual([{ id: 1, orders: [{ id: 2 }, { id: 1 }] }])
+    const { data: last } = await anon
+      .from("users")
+      .select("id,orders(id)")
+      .eq("id", 3)
+      .order("shipped_at", { referencedTable: "orders", ascending: false, nullsFirst: false })
+      .order("amount", { referencedTable: "orders" })
+    expect(last).toEqual([{ id: 3, orders: [{ id: 5 }, { id: 4 }] }])
+  })
+
+  it("limits and offsets each embedded resource on its own", async () => {
+    const { data } = await anon
+      .from("users")
+      .select("id,orders(id)")
+      .in("id", [1, 3])
+      .order("id")
+      .order("id", { referencedTable: "orders" })
+      .range(1, 1, { referencedTable: "orders" })
+    expect(data).toEqual([
+      { id: 1, orders: [{ id: 2 }] },
+      { id: 3, orders: [{ id: 5 }] },
+    ])
+    const { data: limited } = await anon
+      .from("users")
+      .select("id,orders(id)")
+      .eq("id", 1)
+      .limit(1, { foreignTable: "orders" })
+      .order("id", { foreignTable: "orders", ascending: false })
+    expect(limited).toEqual([{ id: 1, orders: [{ id: 2 }] }])
+  })
+})

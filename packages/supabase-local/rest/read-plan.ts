@@ -391,8 +391,10 @@ function projection(ctx: PlanContext, node: ReadNode, laterals: string[]): Proje
         out.push({ sql, name: embed.name, aggregate: false })
       } else if (embed.rel.toOne) {
         const lateral = `${embed.node.alias}_s`
+        // jsonb, so a spread column can be grouped by when the parent aggregates (json has no
+        // equality operator), as PostgREST groups by spread columns.
         laterals.push(
-          `left join lateral (select row_to_json(_e) as body from (${inner}) _e) as ${ident(lateral)} on true`
+          `left join lateral (select to_jsonb(_e) as body from (${inner}) _e) as ${ident(lateral)} on true`
         )
         for (const name of spreadNames(embed)) {
           out.push({ sql: `${ident(lateral)}.body->${literal(name)}`, name, aggregate: false })

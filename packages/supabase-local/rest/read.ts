@@ -5,6 +5,7 @@ import { ApiError } from "./errors"
 import {
   baseHeaders,
   contentRange,
+  dbConfigEnabled,
   execute,
   singleObject,
   type Outcome,
@@ -38,6 +39,8 @@ export function buildReadSql(
     maxRows: number
     count?: Preferences["count"]
     format: BodyFormat
+    /** PostgREST's db-aggregates-enabled. */
+    aggregates?: boolean
   }
 ) {
   const items = parseSelect(qp.select ?? "*")
@@ -45,6 +48,7 @@ export function buildReadSql(
     cache,
     params: source.params ?? new SqlParams(),
     counter: { next: 0 },
+    aggregates: options.aggregates,
   }
   const range = resolveRange(options.rangeHeader, qp.levels.get(""), options.maxRows)
   const root = planRead(pctx, source, items, qp.levels)
@@ -100,6 +104,7 @@ export async function read(
     maxRows: options.singleComposite ? Number.MAX_SAFE_INTEGER : rs.maxRows,
     count: rc.prefs.count,
     format: rc.media.format,
+    aggregates: dbConfigEnabled(rs, "db_aggregates_enabled"),
   })
   const count = rc.prefs.count
 

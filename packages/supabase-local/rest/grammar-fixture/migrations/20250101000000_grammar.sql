@@ -101,3 +101,15 @@ create function public.delete_orders(of_status text) returns setof public.orders
 
 grant select, insert, update, delete on all tables in schema public to anon, authenticated, service_role;
 grant usage on all sequences in schema public to anon, authenticated, service_role;
+
+-- Aggregates are off by default in PostgREST; a project turns them on with its in-database
+-- configuration, as hosted Supabase documents (for this database only, not the cluster).
+do $$
+begin
+  execute format(
+    'alter role authenticator in database %I set pgrst.db_aggregates_enabled = %L',
+    current_database(),
+    'true'
+  );
+end
+$$;
