@@ -544,3 +544,68 @@ describe(`REST grammar: embedded filters and transforms (${TEST_ENGINE})`, () =>
     expect(limited).toEqual([{ id: 1, orders: [{ id: 2 }] }])
   })
 })
+
+describe(`REST grammar: write defaults (${TEST_ENGINE})`, () => {
+  it("fills missing columns of a bulk insert from their defaults, identity and serial included", async () => {
+    const { data, error, status } = await service
+      .from("tickets")
+      .insert([{ title: "first" }, { id: 500, title: "second", priority: 1 }], {
+        defaultToNull: false,
+      })
+      .select("id,code,seq,title,priority,note")
+      .order("seq")
+    expect(error).toBeNull()
+    expect(status).toBe(201)
+    const [first, second] = data as Record<string, unknown>[]
+    expect(first).toMatchObject({ title: "first", priority: 3, note: null })
+    expect(first!.id).toEqual(expect.any(Number))
+    expect(first!.code).toEqual(expect.any(Number))
+    expect(second).toMatchObject({ id: 500, title: "second", priority: 1, note: null })
+    expect(second!.seq).toBe((first!.seq as number) + 1)
+  })
+
+  it("fills missing columns of a bulk upsert from their defaults and updates only the columns sent", async () => {
+    const { data, error } = await service
+      .from("tickets")
+      .upsert([{ id: 500, title: "second again" }, { title: "third" }], { defaultToNull: false })
+      .select("id,title,priority")
+      .order("id")
+    expect(error).toBeNull()
+    expect(data).toEqual(
+      expect.arrayContaining([
+        // priority is in no object, so not in columns=: the existing row keeps its own.
+        { id: 500, title: "second again", priority: 1 },
+        { id: expect.any(Number), title: "third", priority: 3 },
+      ])
+    )
+  })
+
+  it("inserts nulls for missing columns without missing=default", async () => {
+    const { error, status } = await service
+      .from("tickets")
+      .insert([{ title: "x", priority: 1 }, { title: "y" }])
+    expect(status).toBe(400)
+    expect(error?.code).toBe("23502")
+  })
+
+  it("takes only the columns= columns and ignores the body's other keys", async () => {
+    const response = await rest("/tickets?columns=title,note&select=title,note,priority", {
+      method: "POST",
+      headers: {
+        apikey: stack.keys.serviceRoleKey,
+        authorization: `Bearer ${stack.keys.serviceRoleKey}`,
+        prefer: "return=representation",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify([
+        { title: "cols", note: "n", bogus: 1, priority: 9 },
+        { title: "cols 2" },
+      ]),
+    })
+    expect(response.status).toBe(201)
+    expect(await response.json()).toEqual([
+      { title: "cols", note: "n", priority: 3 },
+      { title: "cols 2", note: null, priority: 3 },
+    ])
+  })
+})

@@ -133,7 +133,15 @@ const TABLES_SQL = `
         'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
         'udt', t.typname,
         'not_null', a.attnotnull,
-        'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+        -- A column's default as PostgREST's schema cache has it: an identity (by default)
+        -- column's sequence, a domain's default, none for a generated column.
+        'default', case
+          when t.typbasetype <> 0 and d.adbin is null then pg_catalog.pg_get_expr(t.typdefaultbin, 0)
+          when a.attidentity = 'd' then format('nextval(%L)',
+            pg_catalog.pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+          when a.attgenerated = 's' then null
+          else pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+        end
       ) order by a.attnum)
       from pg_catalog.pg_attribute a
       join pg_catalog.pg_type t on t.oid = a.atttypid
