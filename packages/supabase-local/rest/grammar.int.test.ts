@@ -609,3 +609,81 @@ describe(`REST grammar: write defaults (${TEST_ENGINE})`, () => {
     ])
   })
 })
+
+describe(`REST grammar: output formats (${TEST_ENGINE})`, () => {
+  it("answers CSV with embeds and every kind of value", async () => {
+    const { data, error } = await anon
+      .from("users")
+      .select("id,username,team,age,mentor:mentor_id(username),orders(id)")
+      .in("id", [2, 4])
+      .order("id")
+      .csv()
+    expect(error).toBeNull()
+    expect(data).toBe(
+      [
+        "id,username,team,age,mentor,orders",
+        '2,bob,core,28,"{""username"":""ada""}","[{""id"":3}]"',
+        '4,dee,,,"{""username"":""cyd""}",[]',
+      ].join("\n")
+    )
+  })
+
+  it("answers CSV of quotes, commas, line breaks, dates and numbers", async () => {
+    const { data } = await anon
+      .from("orders")
+      .select("id,amount,shipped_at,paid:status,note:status::text")
+      .eq("id", 1)
+      .csv()
+    expect(data).toBe("id,amount,shipped_at,paid,note\n1,10.50,2025-01-02,paid,paid")
+    await service.from("tickets").insert({ title: 'say "hi", ok', note: "line\nbreak" })
+    const { data: tickets } = await service
+      .from("tickets")
+      .select("title,note")
+      .eq("title", 'say "hi", ok')
+      .csv()
+    expect(tickets).toBe('title,note\n"say ""hi"", ok","line\nbreak"')
+  })
+
+  it("refuses application/vnd.pgrst.plan unless db-plan-enabled is on, then EXPLAINs", async () => {
+    const refused = await rest("/users?select=id", {
+      headers: { accept: "application/vnd.pgrst.plan+json" },
+    })
+    expect(refused.status).toBe(406)
+    expect(await refused.json()).toMatchObject({ code: "PGRST107" })
+
+    await stack.db.exec(`
+      do $$ begin
+        execute format('alter role authenticator in database %I set pgrst.db_plan_enabled = %L',
+          current_database(), 'true');
+      end $$;
+      notify pgrst, 'reload config';
+    `)
+    let response = refused
+    for (let attempt = 0; attempt < 50 && response.status !== 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      response = await rest("/users?select=id,orders(id)&id=eq.1", {
+        headers: { accept: 'application/vnd.pgrst.plan+json; for="application/json"' },
+      })
+    }
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-type")).toBe(
+      'application/vnd.pgrst.plan+json; for="application/json"; charset=utf-8'
+    )
+    const plan = (await response.json()) as [{ Plan: { "Node Type": string } }]
+    expect(plan[0].Plan["Node Type"]).toEqual(expect.any(String))
+
+    const analyzed = await rest("/rpc/user_list?min_age=30", {
+      headers: { accept: "application/vnd.pgrst.plan+text; options=analyze|verbose|buffers" },
+    })
+    expect(analyzed.status).toBe(200)
+    expect(analyzed.headers.get("content-type")).toBe(
+      'application/vnd.pgrst.plan+text; for="application/json"; options=analyze|verbose|buffers; charset=utf-8'
+    )
+    const text = await analyzed.text()
+    expect(text).toMatch(/actual time=/)
+    expect(text).toMatch(/Output:/)
+
+    const { data } = await anon.from("users").select("id").eq("id", 1).explain({ format: "json" })
+    expect(JSON.stringify(data)).toContain("Plan")
+  })
+})

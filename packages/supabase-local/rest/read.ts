@@ -77,6 +77,30 @@ async function plannedCount(tx: Queryable, pctx: PlanContext, root: ReadNode): P
   return Math.round(plan[0].Plan["Plan Rows"])
 }
 
+/**
+ * The answer to application/vnd.pgrst.plan: the EXPLAIN of the statement that would have
+ * answered, with the options asked for, as PostgREST's explainF builds it. JSON plans come as
+ * one row, text plans as one row per line.
+ */
+export async function explainOutcome(
+  tx: Queryable,
+  rc: RequestContext,
+  sql: string,
+  params: unknown[]
+): Promise<Outcome> {
+  const plan = rc.media.plan!
+  const options = [`format ${plan.format}`, ...plan.options].join(", ")
+  const { rows } = await tx.query<{ "QUERY PLAN": unknown }>(`explain (${options}) ${sql}`, params)
+  const lines = rows.map((row) => row["QUERY PLAN"])
+  const body =
+    plan.format === "json"
+      ? typeof lines[0] === "string"
+        ? lines[0]
+        : JSON.stringify(lines[0])
+      : lines.map(String).join("\n")
+  return { status: 200, headers: baseHeaders(rc), body }
+}
+
 /** PGRST124: a write or function call touched more rows than Prefer: max-affected allows. */
 export function maxAffectedError(rows: number) {
   return new ApiError(
@@ -107,6 +131,12 @@ export async function read(
     aggregates: dbConfigEnabled(rs, "db_aggregates_enabled"),
   })
   const count = rc.prefs.count
+
+  if (rc.media.plan) {
+    return execute(rs, rc, (tx) => explainOutcome(tx, rc, sql, pctx.params.values), {
+      oneShot: !rc.media.plan.options.includes("analyze"),
+    })
+  }
 
   return execute(
     rs,

@@ -13,7 +13,7 @@ import {
   type RestState,
 } from "./kernel"
 import { parseFieldKey, parseFilter } from "./query-grammar"
-import { maxAffectedError, read } from "./read"
+import { explainOutcome, maxAffectedError, read } from "./read"
 import { appliedPreferences, parseQueryParams, resolveRange } from "./request"
 import { qualified, type Routine } from "./schema-cache"
 import { closest } from "./similar"
@@ -270,6 +270,12 @@ export async function callRoutine(
       : routine.returnsSet
         ? `with _all as materialized (select ${call} as v${argsSql}), _page as (select v from _all${limit}${offset}) select ${counted ? "(select count(*) from _all)" : "null::bigint"} as total, (select count(*) from _page)::int as page, (select coalesce(json_agg(_page.v), '[]') from _page)::text as body`
         : `select null::bigint as total, 1 as page, to_json(${call})::text as body${argsSql}`
+
+  if (rc.media.plan) {
+    return execute(rs, rc, (tx) => explainOutcome(tx, rc, sql, params.values), {
+      oneShot: !rc.media.plan.options.includes("analyze"),
+    })
+  }
 
   return execute(
     rs,
