@@ -687,3 +687,54 @@ describe(`REST grammar: output formats (${TEST_ENGINE})`, () => {
     expect(JSON.stringify(data)).toContain("Plan")
   })
 })
+
+describe(`REST grammar: GeoJSON (${TEST_ENGINE})`, () => {
+  it("answers application/geo+json with 406 PGRST107 when PostGIS is not installed", async (context) => {
+    const installed = await stack.db.query<{ ok: boolean }>(
+      "select exists (select 1 from pg_extension where extname = 'postgis') as ok"
+    )
+    if (installed.rows[0]?.ok) context.skip()
+    const response = await rest("/users?select=id", {
+      headers: { accept: "application/geo+json" },
+    })
+    expect(response.status).toBe(406)
+    expect(await response.json()).toMatchObject({
+      code: "PGRST107",
+      message: "None of these media types are available: application/geo+json",
+    })
+  })
+
+  // PostGIS is a Postgres extension (Debian: postgresql-15-postgis-3); PGlite has no build of
+  // it, so this runs only on a server where it is available.
+  it("answers a FeatureCollection for a table with a PostGIS geometry column", async (context) => {
+    const available = await stack.db.query<{ ok: boolean }>(
+      "select exists (select 1 from pg_available_extensions where name = 'postgis') as ok"
+    )
+    if (!available.rows[0]?.ok) context.skip()
+    await stack.db.exec(`
+      create extension if not exists postgis with schema extensions;
+      create table public.places (id int primary key, name text, geom extensions.geometry(point, 4326));
+      grant select on public.places to anon;
+      insert into public.places values (1, 'origin', extensions.st_setsrid(extensions.st_makepoint(1, 2), 4326));
+      notify pgrst, 'reload schema';
+    `)
+    let response: Response | undefined
+    for (let attempt = 0; attempt < 50 && response?.status !== 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      response = await rest("/places?select=id,name,geom", {
+        headers: { accept: "application/geo+json" },
+      })
+    }
+    expect(response?.headers.get("content-type")).toBe("application/geo+json; charset=utf-8")
+    expect(await response?.json()).toEqual({
+      type: "FeatureCollection",
+      features: [
+        {
+          type: "Feature",
+          geometry: { type: "Point", coordinates: [1, 2] },
+          properties: { id: 1, name: "origin" },
+        },
+      ],
+    })
+  })
+})

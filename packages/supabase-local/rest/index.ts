@@ -123,6 +123,14 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       )
     }
     const media = negotiate(req.headers.accept)
+    // GeoJSON needs PostGIS, as under PostgREST, whose media handler exists only with it.
+    if (media.format === "geojson" && !rs.cache.geoJson) {
+      throw new ApiError(
+        406,
+        "PGRST107",
+        "None of these media types are available: application/geo+json"
+      )
+    }
     // EXPLAIN plans are answered only when db-plan-enabled is on (PostgREST's default is off),
     // and locally only for reads and function calls.
     if (

@@ -88,6 +88,12 @@ export function negotiate(accept: string | undefined): Media {
         }
       case "text/csv":
         return { format: "csv", singular: false, contentType: "text/csv; charset=utf-8" }
+      case "application/geo+json":
+        return {
+          format: "geojson",
+          singular: false,
+          contentType: "application/geo+json; charset=utf-8",
+        }
       case "application/vnd.pgrst.plan":
       case "application/vnd.pgrst.plan+text":
       case "application/vnd.pgrst.plan+json":

@@ -470,12 +470,17 @@ export function countSql(ctx: PlanContext, node: ReadNode): string {
   return `select count(*) from ${fromSql(null, node)}${where.length ? ` where ${where.join(" and ")}` : ""}`
 }
 
-export type BodyFormat = "json" | "json-stripped" | "csv"
+export type BodyFormat = "json" | "json-stripped" | "csv" | "geojson"
 
 /** Aggregates a row source (named pgrst_source) into the response body, in Postgres. */
 export function bodySql(format: BodyFormat): string {
   if (format === "csv") {
     return `(select coalesce(string_agg(k, ','), '') from (select json_object_keys(row_to_json(_h)) as k from (select * from pgrst_source limit 1) _h) _k) || chr(10) || coalesce(string_agg(substring(_t::text, 2, length(_t::text) - 2), chr(10)), '')`
+  }
+  // A FeatureCollection of the rows, each a Feature of its geometry column with the other
+  // columns as properties, as PostgREST's geojson aggregate builds it with PostGIS.
+  if (format === "geojson") {
+    return `json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(st_asgeojson(_t)::json), '[]'))::text`
   }
   if (format === "json-stripped") {
     return `coalesce(json_agg(json_strip_nulls(row_to_json(_t))), '[]')::text`

@@ -64,6 +64,8 @@ export type SchemaCache = {
   timezones: Set<string>
   /** `alter role … set` settings, applied per request as PostgREST does (statement_timeout…). */
   roleSettings: Map<string, Record<string, string>>
+  /** PostGIS's ST_AsGeoJSON(record) exists, so application/geo+json can be answered. */
+  geoJson: boolean
 }
 
 export const qualified = (schema: string, name: string) => `${schema}.${name}`
@@ -365,7 +367,13 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
     roleSettings.set(row.role, settings)
   }
 
-  return { schemas, tables, foreignKeys, routines, roles, timezones, roleSettings }
+  // PostgREST offers application/geo+json when PostGIS (3+) provides ST_AsGeoJSON(record).
+  const geoRows = await db.query<{ ok: boolean }>(
+    "select exists (select 1 from pg_catalog.pg_proc where proname = 'st_asgeojson' and proargtypes[0] = 'pg_catalog.record'::pg_catalog.regtype) as ok"
+  )
+  const geoJson = geoRows.rows[0]?.ok === true
+
+  return { schemas, tables, foreignKeys, routines, roles, timezones, roleSettings, geoJson }
 }
 
 /**
