@@ -165,6 +165,15 @@ describe(`REST grammar: RPC counts and limits (${TEST_ENGINE})`, () => {
   it("gives planned and estimated counts for a function", async () => {
     const planned = await anon.rpc("user_list", {}, { count: "planned" })
     expect(planned.count).toEqual(expect.any(Number))
+    const withArguments = await anon
+      .rpc("user_list", { min_age: 30 }, { count: "planned" })
+      .gt("id", 1)
+    expect(withArguments.error).toBeNull()
+    expect(withArguments.data).toEqual([expect.objectContaining({ id: 3 })])
+    expect(withArguments.count).toEqual(expect.any(Number))
+    const volatile = await service.rpc("delete_orders", { of_status: "none" }, { count: "planned" })
+    expect(volatile.error).toBeNull()
+    expect(volatile.count).toEqual(expect.any(Number))
     const estimated = await anon.rpc("user_list", {}, { count: "estimated" })
     expect(estimated.count).toBe(4)
   })
@@ -183,6 +192,20 @@ describe(`REST grammar: RPC counts and limits (${TEST_ENGINE})`, () => {
       headers: { prefer: "count=exact" },
     })
     expect(response.headers.get("content-range")).toBe("0-2/3")
+  })
+
+  it("counts a volatile set-returning function's rows from one call", async () => {
+    const { data, count, error } = await service
+      .rpc("delete_orders", { of_status: "open" }, { count: "exact" })
+      .select("id")
+      .order("id")
+    expect(error).toBeNull()
+    expect(data).toEqual([{ id: 2 }, { id: 5 }])
+    expect(count).toBe(2)
+    await service.from("orders").insert([
+      { id: 2, user_id: 1, amount: 4.25, status: "open" },
+      { id: 5, user_id: 3, amount: 1, status: "open", shipped_at: "2025-03-01" },
+    ])
   })
 
   it("rolls back an RPC that affects more rows than Prefer: max-affected allows", async () => {

@@ -27,12 +27,25 @@ import { type SchemaCache, type Table } from "./schema-cache"
 import { SqlParams } from "./sql"
 
 /**
+ * What a read selects from. `with` is a CTE the statement starts with, which `from` may name:
+ * a volatile function's call, materialized so it runs once however often the rows and the
+ * count read it (PostgREST's pgrst_source likewise calls a function once).
+ */
+export type ReadSource = {
+  table: Table | null
+  alias: string
+  from: string
+  params?: SqlParams
+  with?: string
+}
+
+/**
  * The one statement a read runs: rows selected, counted and aggregated into the response body
  * in Postgres. Exported so the benchmark can time the identical SQL without HTTP.
  */
 export function buildReadSql(
   cache: SchemaCache,
-  source: { table: Table | null; alias: string; from: string; params?: SqlParams },
+  source: ReadSource,
   qp: QueryParams,
   options: {
     rangeHeader?: string
@@ -51,6 +64,7 @@ export function buildReadSql(
     aggregates: options.aggregates,
   }
   const range = resolveRange(options.rangeHeader, qp.levels.get(""), options.maxRows)
+  const sourceParams = pctx.params.values.length
   const root = planRead(pctx, source, items, qp.levels)
   const rows = selectSql(pctx, root, null, {
     limit: range.limit === Number.MAX_SAFE_INTEGER ? undefined : range.limit,
@@ -58,14 +72,25 @@ export function buildReadSql(
   })
   const exact = options.count === "exact" || options.count === "estimated"
   const total = exact ? `(${countSql(pctx, root)})` : "null::bigint"
-  const sql = `with pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(options.format)} as body, null::int as inserted, null::text as location from pgrst_source _t`
+  const sql = `with ${source.with ? `${source.with}, ` : ""}pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(options.format)} as body, null::int as inserted, null::text as location from pgrst_source _t`
 
-  return { sql, pctx, root, range }
+  return { sql, pctx, root, range, sourceParams }
 }
 
-async function plannedCount(tx: Queryable, pctx: PlanContext, root: ReadNode): Promise<number> {
+async function plannedCount(
+  tx: Queryable,
+  pctx: PlanContext,
+  root: ReadNode,
+  source: ReadSource,
+  sourceParams: number
+): Promise<number> {
   const explainCtx = { ...pctx, params: new SqlParams() }
-  const sql = countSql(explainCtx, root).replace(/^select count\(\*\)/, "select 1")
+  // The source's own parameters (a function's arguments) come first and keep their numbers.
+  explainCtx.params.values.push(...pctx.params.values.slice(0, sourceParams))
+  const prelude = source.with
+  const sql =
+    (prelude ? `with ${prelude} ` : "") +
+    countSql(explainCtx, root).replace(/^select count\(\*\)/, "select 1")
   const { rows } = await tx.query<{ "QUERY PLAN": unknown }>(
     `explain (format json) ${sql}`,
     explainCtx.params.values
@@ -115,7 +140,7 @@ export function maxAffectedError(rows: number) {
 export async function read(
   rs: RestState,
   rc: RequestContext,
-  source: { table: Table | null; alias: string; from: string; params?: SqlParams },
+  source: ReadSource,
   qp: QueryParams,
   options: {
     singleComposite?: boolean
@@ -123,7 +148,7 @@ export async function read(
     maxAffected?: number
   } = {}
 ): Promise<Outcome> {
-  const { sql, pctx, root, range } = buildReadSql(rs.cache, source, qp, {
+  const { sql, pctx, root, range, sourceParams } = buildReadSql(rs.cache, source, qp, {
     rangeHeader: rc.req.headers.range as string | undefined,
     maxRows: options.singleComposite ? Number.MAX_SAFE_INTEGER : rs.maxRows,
     count: rc.prefs.count,
@@ -155,7 +180,7 @@ export async function read(
         count === "planned" ||
         (count === "estimated" && total !== undefined && total > rs.maxRows)
       ) {
-        total = await plannedCount(tx, pctx, root)
+        total = await plannedCount(tx, pctx, root, source, sourceParams)
       }
       const lower = range.offset
       const upper = lower + row.page - 1

@@ -246,7 +246,19 @@ export async function callRoutine(
   if (routine.returnKind === "composite") {
     const from = `(select _f.* from ${argsFrom ? `${argsFrom} cross join lateral ` : ""}${call} as _f)`
     const table = routine.returnTable ? (rs.cache.tables.get(routine.returnTable) ?? null) : null
-    const outcome = await read(rs, rc, { table, alias: routine.name, from, params }, qp, {
+    // A volatile function runs once, materialized, however often the rows and the count read
+    // it; others stay inlinable so filters reach their SQL.
+    const source =
+      routine.volatility === "v"
+        ? {
+            table,
+            alias: routine.name,
+            from: "pgrst_call",
+            params,
+            with: `pgrst_call as materialized ${from}`,
+          }
+        : { table, alias: routine.name, from, params }
+    const outcome = await read(rs, rc, source, qp, {
       singleComposite: !routine.returnsSet,
       maxAffected,
     })
