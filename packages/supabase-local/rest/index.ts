@@ -6,6 +6,7 @@ import { createAuthenticator } from "./auth"
 import { ApiError, toApiError } from "./errors"
 import { FairQueue } from "./fair-queue"
 import {
+  dbConfigEnabled,
   findTable,
   STANDARD_STRINGS_SQL,
   type Outcome,
@@ -122,6 +123,26 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       )
     }
     const media = negotiate(req.headers.accept)
+    // GeoJSON needs PostGIS, as under PostgREST, whose media handler exists only with it.
+    if (media.format === "geojson" && !rs.cache.geoJson) {
+      throw new ApiError(
+        406,
+        "PGRST107",
+        "None of these media types are available: application/geo+json"
+      )
+    }
+    // EXPLAIN plans are answered only when db-plan-enabled is on (PostgREST's default is off),
+    // and locally only for reads and function calls.
+    if (
+      media.plan &&
+      (!dbConfigEnabled(rs, "db_plan_enabled") || !(readMethod || path.startsWith("/rpc/")))
+    ) {
+      throw new ApiError(
+        406,
+        "PGRST107",
+        `None of these media types are available: ${media.contentType.replace(/; charset=utf-8$/, "")}`
+      )
+    }
     const prefs = parsePrefer(req.headers.prefer)
     // An unknown time zone is ignored (or refused with handling=strict), as PostgREST does.
     if (prefs.timezone && !rs.cache.timezones.has(prefs.timezone)) {
@@ -230,7 +251,10 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     async start() {
       rs.oneShotReady = (await db.query<{ ok: boolean }>(STANDARD_STRINGS_SQL)).rows[0]?.ok === true
       stopListening = await db.listen("pgrst", (payload) => {
-        if (payload === "" || payload === "reload schema") void reload()
+        // The in-database configuration (pgrst.* settings) is read with the cache, so
+        // PostgREST's 'reload config' reloads it too.
+        if (payload === "" || payload === "reload schema" || payload === "reload config")
+          void reload()
       })
     },
     async stop() {

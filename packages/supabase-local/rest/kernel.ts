@@ -179,6 +179,17 @@ export type RestState = {
   reloadIfUnknown(known: boolean): Promise<void>
 }
 
+/**
+ * A boolean of PostgREST's in-database configuration: `alter role authenticator set
+ * pgrst.<name> = 'true'` (PostgREST reads the authenticator's settings when db-config is on,
+ * as it is by default and under the Supabase CLI; hosted Supabase documents enabling
+ * aggregates this way). E.g. db_aggregates_enabled, db_plan_enabled.
+ */
+export function dbConfigEnabled(rs: RestState, name: string): boolean {
+  const value = rs.cache.roleSettings.get("authenticator")?.[`pgrst.${name}`]
+  return value !== undefined && /^(true|on|yes|1)$/i.test(value.trim())
+}
+
 function searchPath(rs: RestState, schema: string) {
   return [schema, ...rs.config.api.extra_search_path.filter((s) => s !== schema)]
     .map(ident)

@@ -1,7 +1,45 @@
 import { ApiError } from "./errors"
 import { type BodyFormat } from "./read-plan"
 
-export type Media = { format: BodyFormat; singular: boolean; contentType: string }
+export type PlanMedia = {
+  format: "json" | "text"
+  /** EXPLAIN options, in PostgREST's order: analyze, verbose, settings, buffers, wal. */
+  options: string[]
+}
+
+export type Media = {
+  format: BodyFormat
+  singular: boolean
+  contentType: string
+  /** application/vnd.pgrst.plan: answer the statement's EXPLAIN instead of its rows. */
+  plan?: PlanMedia
+}
+
+const PLAN_OPTIONS = ["analyze", "verbose", "settings", "buffers", "wal"]
+
+/**
+ * application/vnd.pgrst.plan[+json|+text]; for="<media>"; options=a|b, as PostgREST's
+ * MediaType.hs reads it: the plan of the statement that would answer `for` (JSON by default);
+ * text unless +json.
+ */
+function planMedia(type: string, params: string[]): Media {
+  const format = type === "application/vnd.pgrst.plan+json" ? "json" : "text"
+  const param = (name: string) =>
+    params
+      .find((p) => p.startsWith(`${name}=`))
+      ?.slice(name.length + 1)
+      .replace(/^"(.*)"$/, "$1")
+  const wanted = (param("options") ?? "").split("|")
+  const options = PLAN_OPTIONS.filter((o) => wanted.includes(o))
+  const target = negotiate(param("for") ?? "application/json")
+  const forType = target.contentType.split(";")[0]!
+  return {
+    format: target.format,
+    singular: target.singular,
+    contentType: `application/vnd.pgrst.plan+${format}; for="${forType}"${options.length ? `; options=${options.join("|")}` : ""}; charset=utf-8`,
+    plan: { format, options },
+  }
+}
 
 const JSON_MEDIA: Media = {
   format: "json",
@@ -18,7 +56,7 @@ export function negotiate(accept: string | undefined): Media {
       const [type = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase())
       const q = params.find((p) => p.startsWith("q="))
       const stripped = params.includes("nulls=stripped")
-      return { type, stripped, q: q ? Number(q.slice(2)) : 1, index }
+      return { type, params, stripped, q: q ? Number(q.slice(2)) : 1, index }
     })
     .filter((m) => m.type !== "" && !(m.q <= 0))
     .sort((a, b) => b.q - a.q || a.index - b.index)
@@ -50,6 +88,16 @@ export function negotiate(accept: string | undefined): Media {
         }
       case "text/csv":
         return { format: "csv", singular: false, contentType: "text/csv; charset=utf-8" }
+      case "application/geo+json":
+        return {
+          format: "geojson",
+          singular: false,
+          contentType: "application/geo+json; charset=utf-8",
+        }
+      case "application/vnd.pgrst.plan":
+      case "application/vnd.pgrst.plan+text":
+      case "application/vnd.pgrst.plan+json":
+        return planMedia(media.type, media.params)
     }
   }
   throw new ApiError(

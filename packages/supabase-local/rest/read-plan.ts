@@ -7,9 +7,9 @@ import {
   type OrderTerm,
   type SelectItem,
 } from "./query-grammar"
-import { resolveRelationship, type Relationship } from "./relationships"
+import { computedField, resolveRelationship, type Relationship } from "./relationships"
 import { type SchemaCache, type Table } from "./schema-cache"
-import { arrayLiteral, ident, literal, type SqlParams } from "./sql"
+import { arrayLiteral, ident, literal, qualifiedIdent, type SqlParams } from "./sql"
 
 /** What the query string says about one level of the request (the top, or one embed path). */
 export type LevelParams = {
@@ -80,7 +80,11 @@ export function planRead(
       {
         table: rel.target,
         alias: `${rel.target.name}_${++ctx.counter.next}`,
-        from: `${ident(rel.target.schema)}.${ident(rel.target.name)}`,
+        // A computed relationship's rows are its function called on the parent's row, as
+        // PostgREST calls it: fn(parent_alias::parent_table).
+        from: rel.computed
+          ? `${qualifiedIdent(rel.computed.schema, rel.computed.name)}(${rowOf(source.alias, source.table)})`
+          : `${ident(rel.target.schema)}.${ident(rel.target.name)}`,
       },
       item.select,
       levels,
@@ -103,8 +107,34 @@ export function planRead(
   return node
 }
 
+/** A level's row as its table's row type, the argument of computed fields and relationships. */
+function rowOf(alias: string, table: Table) {
+  return `${ident(alias)}::${qualifiedIdent(table.schema, table.name)}`
+}
+
+/**
+ * A field of a level: its column, or a computed field (PostgREST calls a function taking the
+ * table's row and returning a scalar like a column: fn(alias::table)), then its JSON path.
+ */
+function nodeFieldSql(ctx: PlanContext, node: ReadNode, field: FieldRef): string {
+  const table = node.table
+  if (table && !table.columns.has(field.name)) {
+    const fn = computedField(ctx.cache, table, field.name)
+    if (fn)
+      return jsonPathSql(
+        `${qualifiedIdent(fn.schema, fn.name)}(${rowOf(node.alias, table)})`,
+        field
+      )
+  }
+  return fieldSql(node.alias, field)
+}
+
 export function fieldSql(alias: string, field: FieldRef): string {
-  let sql = `${ident(alias)}.${ident(field.name)}`
+  return jsonPathSql(`${ident(alias)}.${ident(field.name)}`, field)
+}
+
+function jsonPathSql(base: string, field: FieldRef): string {
+  let sql = base
   for (const step of field.json) {
     const key = /^-?\d+$/.test(step.key) ? step.key : literal(step.key)
     sql += `${step.arrow}${key}`
@@ -118,6 +148,8 @@ function outputName(field: FieldRef) {
 
 function joinCondition(parentAlias: string, embed: EmbedNode): string {
   const { rel, node } = embed
+  // The function call already relates a computed relationship's rows to the parent.
+  if (rel.computed) return "true"
   const pairs = (childCols: string[], parentCols: string[], childAlias: string) =>
     childCols.map(
       (column, i) =>
@@ -196,7 +228,7 @@ function filterSql(ctx: PlanContext, node: ReadNode, filter: Filter): string {
     const exists = existsSql(ctx, node.alias, embed)
     return filter.negated ? exists : `not ${exists}`
   }
-  const expr = fieldSql(node.alias, filter.field)
+  const expr = nodeFieldSql(ctx, node, filter.field)
   let sql: string
   const { op, value } = filter
   if (op === "is") {
@@ -276,9 +308,9 @@ function orderSql(ctx: PlanContext, node: ReadNode, terms: OrderTerm[] | undefin
           `'${node.table?.name ?? node.alias}' and '${embed.name}' do not form a many-to-one or one-to-one relationship`
         )
       }
-      expr = `(select ${fieldSql(embed.node.alias, term.field)} from ${fromSql(embed, embed.node)} where ${joinCondition(node.alias, embed)})`
+      expr = `(select ${nodeFieldSql(ctx, embed.node, term.field)} from ${fromSql(embed, embed.node)} where ${joinCondition(node.alias, embed)})`
     } else {
-      expr = fieldSql(node.alias, term.field)
+      expr = nodeFieldSql(ctx, node, term.field)
     }
     const direction = term.direction ? ` ${term.direction}` : ""
     const nulls = term.nulls ? ` nulls ${term.nulls}` : ""
@@ -337,7 +369,7 @@ function projection(ctx: PlanContext, node: ReadNode, laterals: string[]): Proje
         out.push({ sql: "count(*)", name: item.alias ?? "count", aggregate: true })
         continue
       }
-      let sql = fieldSql(node.alias, item.field)
+      let sql = nodeFieldSql(ctx, node, item.field)
       if (item.cast) sql = `(${sql})::${item.cast}`
       if (item.aggregate) {
         sql = `${item.aggregate}(${sql})`
@@ -359,8 +391,10 @@ function projection(ctx: PlanContext, node: ReadNode, laterals: string[]): Proje
         out.push({ sql, name: embed.name, aggregate: false })
       } else if (embed.rel.toOne) {
         const lateral = `${embed.node.alias}_s`
+        // jsonb, so a spread column can be grouped by when the parent aggregates (json has no
+        // equality operator), as PostgREST groups by spread columns.
         laterals.push(
-          `left join lateral (select row_to_json(_e) as body from (${inner}) _e) as ${ident(lateral)} on true`
+          `left join lateral (select to_jsonb(_e) as body from (${inner}) _e) as ${ident(lateral)} on true`
         )
         for (const name of spreadNames(embed)) {
           out.push({ sql: `${ident(lateral)}.body->${literal(name)}`, name, aggregate: false })
@@ -436,12 +470,17 @@ export function countSql(ctx: PlanContext, node: ReadNode): string {
   return `select count(*) from ${fromSql(null, node)}${where.length ? ` where ${where.join(" and ")}` : ""}`
 }
 
-export type BodyFormat = "json" | "json-stripped" | "csv"
+export type BodyFormat = "json" | "json-stripped" | "csv" | "geojson"
 
 /** Aggregates a row source (named pgrst_source) into the response body, in Postgres. */
 export function bodySql(format: BodyFormat): string {
   if (format === "csv") {
     return `(select coalesce(string_agg(k, ','), '') from (select json_object_keys(row_to_json(_h)) as k from (select * from pgrst_source limit 1) _h) _k) || chr(10) || coalesce(string_agg(substring(_t::text, 2, length(_t::text) - 2), chr(10)), '')`
+  }
+  // A FeatureCollection of the rows, each a Feature of its geometry column with the other
+  // columns as properties, as PostgREST's geojson aggregate builds it with PostGIS.
+  if (format === "geojson") {
+    return `json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(st_asgeojson(_t)::json), '[]'))::text`
   }
   if (format === "json-stripped") {
     return `coalesce(json_agg(json_strip_nulls(row_to_json(_t))), '[]')::text`

@@ -5,6 +5,7 @@ import { ApiError } from "./errors"
 import {
   baseHeaders,
   contentRange,
+  dbConfigEnabled,
   execute,
   singleObject,
   type Outcome,
@@ -26,18 +27,33 @@ import { type SchemaCache, type Table } from "./schema-cache"
 import { SqlParams } from "./sql"
 
 /**
+ * What a read selects from. `with` is a CTE the statement starts with, which `from` may name:
+ * a volatile function's call, materialized so it runs once however often the rows and the
+ * count read it (PostgREST's pgrst_source likewise calls a function once).
+ */
+export type ReadSource = {
+  table: Table | null
+  alias: string
+  from: string
+  params?: SqlParams
+  with?: string
+}
+
+/**
  * The one statement a read runs: rows selected, counted and aggregated into the response body
  * in Postgres. Exported so the benchmark can time the identical SQL without HTTP.
  */
 export function buildReadSql(
   cache: SchemaCache,
-  source: { table: Table | null; alias: string; from: string; params?: SqlParams },
+  source: ReadSource,
   qp: QueryParams,
   options: {
     rangeHeader?: string
     maxRows: number
     count?: Preferences["count"]
     format: BodyFormat
+    /** PostgREST's db-aggregates-enabled. */
+    aggregates?: boolean
   }
 ) {
   const items = parseSelect(qp.select ?? "*")
@@ -45,8 +61,10 @@ export function buildReadSql(
     cache,
     params: source.params ?? new SqlParams(),
     counter: { next: 0 },
+    aggregates: options.aggregates,
   }
   const range = resolveRange(options.rangeHeader, qp.levels.get(""), options.maxRows)
+  const sourceParams = pctx.params.values.length
   const root = planRead(pctx, source, items, qp.levels)
   const rows = selectSql(pctx, root, null, {
     limit: range.limit === Number.MAX_SAFE_INTEGER ? undefined : range.limit,
@@ -54,14 +72,25 @@ export function buildReadSql(
   })
   const exact = options.count === "exact" || options.count === "estimated"
   const total = exact ? `(${countSql(pctx, root)})` : "null::bigint"
-  const sql = `with pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(options.format)} as body, null::int as inserted, null::text as location from pgrst_source _t`
+  const sql = `with ${source.with ? `${source.with}, ` : ""}pgrst_source as (${rows}) select ${total} as total, count(_t)::int as page, ${bodySql(options.format)} as body, null::int as inserted, null::text as location from pgrst_source _t`
 
-  return { sql, pctx, root, range }
+  return { sql, pctx, root, range, sourceParams }
 }
 
-async function plannedCount(tx: Queryable, pctx: PlanContext, root: ReadNode): Promise<number> {
+async function plannedCount(
+  tx: Queryable,
+  pctx: PlanContext,
+  root: ReadNode,
+  source: ReadSource,
+  sourceParams: number
+): Promise<number> {
   const explainCtx = { ...pctx, params: new SqlParams() }
-  const sql = countSql(explainCtx, root).replace(/^select count\(\*\)/, "select 1")
+  // The source's own parameters (a function's arguments) come first and keep their numbers.
+  explainCtx.params.values.push(...pctx.params.values.slice(0, sourceParams))
+  const prelude = source.with
+  const sql =
+    (prelude ? `with ${prelude} ` : "") +
+    countSql(explainCtx, root).replace(/^select count\(\*\)/, "select 1")
   const { rows } = await tx.query<{ "QUERY PLAN": unknown }>(
     `explain (format json) ${sql}`,
     explainCtx.params.values
@@ -73,21 +102,66 @@ async function plannedCount(tx: Queryable, pctx: PlanContext, root: ReadNode): P
   return Math.round(plan[0].Plan["Plan Rows"])
 }
 
+/**
+ * The answer to application/vnd.pgrst.plan: the EXPLAIN of the statement that would have
+ * answered, with the options asked for, as PostgREST's explainF builds it. JSON plans come as
+ * one row, text plans as one row per line.
+ */
+export async function explainOutcome(
+  tx: Queryable,
+  rc: RequestContext,
+  sql: string,
+  params: unknown[]
+): Promise<Outcome> {
+  const plan = rc.media.plan!
+  const options = [`format ${plan.format}`, ...plan.options].join(", ")
+  const { rows } = await tx.query<{ "QUERY PLAN": unknown }>(`explain (${options}) ${sql}`, params)
+  const lines = rows.map((row) => row["QUERY PLAN"])
+  const body =
+    plan.format === "json"
+      ? typeof lines[0] === "string"
+        ? lines[0]
+        : JSON.stringify(lines[0])
+      : lines.map(String).join("\n")
+  return { status: 200, headers: baseHeaders(rc), body }
+}
+
+/** PGRST124: a write or function call touched more rows than Prefer: max-affected allows. */
+export function maxAffectedError(rows: number) {
+  return new ApiError(
+    400,
+    "PGRST124",
+    "Query result exceeds max-affected preference constraint",
+    `The query affects ${rows} rows`
+  )
+}
+
 /** Runs a read (table, view or set-returning function) and shapes PostgREST's response. */
 export async function read(
   rs: RestState,
   rc: RequestContext,
-  source: { table: Table | null; alias: string; from: string; params?: SqlParams },
+  source: ReadSource,
   qp: QueryParams,
-  options: { singleComposite?: boolean } = {}
+  options: {
+    singleComposite?: boolean
+    /** Prefer: max-affected with handling=strict on a function call (PostgREST's MainTx). */
+    maxAffected?: number
+  } = {}
 ): Promise<Outcome> {
-  const { sql, pctx, root, range } = buildReadSql(rs.cache, source, qp, {
+  const { sql, pctx, root, range, sourceParams } = buildReadSql(rs.cache, source, qp, {
     rangeHeader: rc.req.headers.range as string | undefined,
     maxRows: options.singleComposite ? Number.MAX_SAFE_INTEGER : rs.maxRows,
     count: rc.prefs.count,
     format: rc.media.format,
+    aggregates: dbConfigEnabled(rs, "db_aggregates_enabled"),
   })
   const count = rc.prefs.count
+
+  if (rc.media.plan) {
+    return execute(rs, rc, (tx) => explainOutcome(tx, rc, sql, pctx.params.values), {
+      oneShot: !rc.media.plan.options.includes("analyze"),
+    })
+  }
 
   return execute(
     rs,
@@ -98,18 +172,26 @@ export async function read(
         pctx.params.values
       )
       const row = result[0]!
+      // Thrown inside the transaction, so the function's writes roll back.
+      if (options.maxAffected !== undefined && row.page > options.maxAffected)
+        throw maxAffectedError(row.page)
       let total = row.total === null ? undefined : Number(row.total)
       if (
         count === "planned" ||
         (count === "estimated" && total !== undefined && total > rs.maxRows)
       ) {
-        total = await plannedCount(tx, pctx, root)
+        total = await plannedCount(tx, pctx, root, source, sourceParams)
       }
       const lower = range.offset
       const upper = lower + row.page - 1
       const headers = baseHeaders(rc)
       headers["content-range"] = contentRange(lower, upper, total)
-      const applied = appliedPreferences(rc.prefs, ["count", "tx", "handling"])
+      const applied = appliedPreferences(rc.prefs, [
+        "count",
+        "tx",
+        "handling",
+        ...(options.maxAffected !== undefined ? (["maxAffected"] as const) : []),
+      ])
       if (applied) headers["preference-applied"] = applied
       if (total !== undefined && lower > total) {
         const error = new ApiError(
@@ -131,6 +213,8 @@ export async function read(
 
       return { status, headers, body }
     },
-    { oneShot: count !== "planned" && count !== "estimated" }
+    {
+      oneShot: count !== "planned" && count !== "estimated" && options.maxAffected === undefined,
+    }
   )
 }

@@ -44,6 +44,13 @@ export type Routine = {
   returnKind: "void" | "scalar" | "composite"
   /** The table whose rows a function returns, for embedding and column lookups. */
   returnTable: string | null
+  /**
+   * The table (or view) whose row is the function's one argument: such a function is a
+   * computed relationship (returning rows) or computed field (returning a scalar) of it.
+   */
+  rowArgTable: string | null
+  /** The planner's row estimate (ROWS); a set-returning computed relationship with 1 is to-one. */
+  rows: number
 }
 
 export type SchemaCache = {
@@ -57,6 +64,8 @@ export type SchemaCache = {
   timezones: Set<string>
   /** `alter role … set` settings, applied per request as PostgREST does (statement_timeout…). */
   roleSettings: Map<string, Record<string, string>>
+  /** PostGIS's ST_AsGeoJSON(record) exists, so application/geo+json can be answered. */
+  geoJson: boolean
 }
 
 export const qualified = (schema: string, name: string) => `${schema}.${name}`
@@ -96,6 +105,7 @@ const viewColumnRow = z.object({
   table_schema: z.string(),
   table: z.string(),
   column: z.string(),
+  view_column: z.string(),
 })
 
 const routineRow = z.object({
@@ -112,6 +122,9 @@ const routineRow = z.object({
   return_typtype: z.string(),
   return_relation: z.string().nullable(),
   return_relation_schema: z.string().nullable(),
+  arg_relation: z.string().nullable(),
+  arg_relation_schema: z.string().nullable(),
+  rows: z.coerce.number(),
 })
 
 const TABLES_SQL = `
@@ -122,7 +135,15 @@ const TABLES_SQL = `
         'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
         'udt', t.typname,
         'not_null', a.attnotnull,
-        'default', pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+        -- A column's default as PostgREST's schema cache has it: an identity (by default)
+        -- column's sequence, a domain's default, none for a generated column.
+        'default', case
+          when t.typbasetype <> 0 and d.adbin is null then pg_catalog.pg_get_expr(t.typdefaultbin, 0)
+          when a.attidentity = 'd' then format('nextval(%L)',
+            pg_catalog.pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+          when a.attgenerated = 's' then null
+          else pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+        end
       ) order by a.attnum)
       from pg_catalog.pg_attribute a
       join pg_catalog.pg_type t on t.oid = a.atttypid
@@ -151,22 +172,31 @@ const CONSTRAINTS_SQL = `
   left join pg_catalog.pg_class fc on fc.oid = con.confrelid
   left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
   where con.contype in ('p', 'u', 'f')
+    -- A partitioned table's keys are cloned onto each partition (conparentid names the
+    -- original); only the partitioned table's own are relationships.
+    and con.conparentid = 0
     and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
   order by con.conname
 `
 
-// Which base-table columns each view reads, from the view's rewrite rule dependencies.
+// Which base-table column each view column reads, as PostgREST's schema cache finds it: the
+// view's query tree (pg_rewrite.ev_action) records, for every output column that is a plain
+// column reference, the table and column it originates from (resorigtbl, resorigcol), so a
+// renamed column (`id as member_id`) still stands for its source.
 const VIEW_COLUMNS_SQL = `
   select distinct vn.nspname as view_schema, v.relname as view, tn.nspname as table_schema,
-    t.relname as table, a.attname as column
+    t.relname as table, ta.attname as column, va.attname as view_column
   from pg_catalog.pg_class v
   join pg_catalog.pg_namespace vn on vn.oid = v.relnamespace
-  join pg_catalog.pg_rewrite r on r.ev_class = v.oid
-  join pg_catalog.pg_depend d on d.objid = r.oid and d.classid = 'pg_catalog.pg_rewrite'::regclass
-    and d.refclassid = 'pg_catalog.pg_class'::regclass and d.refobjsubid > 0
-  join pg_catalog.pg_class t on t.oid = d.refobjid and t.oid <> v.oid and t.relkind in ('r', 'p', 'v', 'm', 'f')
+  join pg_catalog.pg_rewrite r on r.ev_class = v.oid and r.rulename = '_RETURN'
+  cross join lateral regexp_matches(r.ev_action::text,
+    ':resno (\\d+) :resname (\\S+) :ressortgroupref \\d+ :resorigtbl (\\d+) :resorigcol (\\d+)', 'g') m
+  join pg_catalog.pg_attribute va on va.attrelid = v.oid and va.attnum = m[1]::int
+    and va.attname = m[2] and not va.attisdropped
+  join pg_catalog.pg_class t on t.oid = m[3]::oid and t.oid <> v.oid
+    and t.relkind in ('r', 'p', 'v', 'm', 'f')
   join pg_catalog.pg_namespace tn on tn.oid = t.relnamespace
-  join pg_catalog.pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+  join pg_catalog.pg_attribute ta on ta.attrelid = t.oid and ta.attnum = m[4]::int
   where v.relkind in ('v', 'm') and vn.nspname = any($1::text[])
 `
 
@@ -196,12 +226,17 @@ const ROUTINES_SQL = `
     )::text as arg_types,
     pg_catalog.format_type(p.prorettype, null) as return_type,
     t.typtype::text as return_typtype,
-    rc.relname as return_relation, rn.nspname as return_relation_schema
+    rc.relname as return_relation, rn.nspname as return_relation_schema,
+    ac.relname as arg_relation, an.nspname as arg_relation_schema, p.prorows::float8 as rows
   from pg_catalog.pg_proc p
   join pg_catalog.pg_namespace n on n.oid = p.pronamespace
   join pg_catalog.pg_type t on t.oid = p.prorettype
   left join pg_catalog.pg_class rc on rc.oid = t.typrelid and t.typtype = 'c'
   left join pg_catalog.pg_namespace rn on rn.oid = rc.relnamespace
+  left join pg_catalog.pg_type argt on p.pronargs = 1 and argt.oid = p.proargtypes[0]
+  left join pg_catalog.pg_class ac on ac.oid = argt.typrelid and argt.typtype = 'c'
+    and ac.relkind in ('r', 'v', 'm', 'f', 'p')
+  left join pg_catalog.pg_namespace an on an.oid = ac.relnamespace
   where n.nspname = any($1::text[]) and p.prokind = 'f'
 `
 
@@ -237,6 +272,11 @@ function toRoutine(row: z.infer<typeof routineRow>): Routine {
       row.return_relation && row.return_relation_schema
         ? qualified(row.return_relation_schema, row.return_relation)
         : null,
+    rowArgTable:
+      row.arg_relation && row.arg_relation_schema
+        ? qualified(row.arg_relation_schema, row.arg_relation)
+        : null,
+    rows: row.rows,
   }
 }
 
@@ -327,12 +367,19 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
     roleSettings.set(row.role, settings)
   }
 
-  return { schemas, tables, foreignKeys, routines, roles, timezones, roleSettings }
+  // PostgREST offers application/geo+json when PostGIS (3+) provides ST_AsGeoJSON(record).
+  const geoRows = await db.query<{ ok: boolean }>(
+    "select exists (select 1 from pg_catalog.pg_proc where proname = 'st_asgeojson' and proargtypes[0] = 'pg_catalog.record'::pg_catalog.regtype) as ok"
+  )
+  const geoJson = geoRows.rows[0]?.ok === true
+
+  return { schemas, tables, foreignKeys, routines, roles, timezones, roleSettings, geoJson }
 }
 
 /**
- * Relationships through views, where cheap: a view column that reads a base-table column of
- * the same name stands for it, so the base table's keys and foreign keys carry over to the view.
+ * Relationships through views: a view column that reads a base-table column (under its own
+ * name or another) stands for it, so the base table's keys and foreign keys carry over to the
+ * view with the view's column names, as PostgREST's view key dependencies do.
  */
 function viewForeignKeys(
   tables: Map<string, Table>,
@@ -341,34 +388,51 @@ function viewForeignKeys(
   rows: z.infer<typeof viewColumnRow>[]
 ): ForeignKey[] {
   const derived: ForeignKey[] = []
-  const byView = new Map<string, Map<string, Set<string>>>()
+  // view → base table → base column → the view column reading it
+  const byView = new Map<string, Map<string, Map<string, string>>>()
   for (const row of rows) {
     const view = qualified(row.view_schema, row.view)
     const base = qualified(row.table_schema, row.table)
-    const bases = byView.get(view) ?? new Map<string, Set<string>>()
+    const bases = byView.get(view) ?? new Map<string, Map<string, string>>()
     byView.set(view, bases)
-    bases.set(base, (bases.get(base) ?? new Set()).add(row.column))
+    const columns = bases.get(base) ?? new Map<string, string>()
+    bases.set(base, columns)
+    // Where two view columns read one base column, the one named like it wins.
+    if (!columns.has(row.column) || row.view_column === row.column)
+      columns.set(row.column, row.view_column)
   }
   for (const [viewKey, bases] of byView) {
     const view = tables.get(viewKey)
     if (!view) continue
-    const covers = (base: string, columns: string[]) =>
-      columns.every((c) => view.columns.has(c) && bases.get(base)?.has(c))
-    for (const [base, entry] of [...bases.keys()].map((b) => [b, keys.get(b)] as const)) {
-      if (!entry) continue
-      if (bases.size === 1 && entry.primaryKey.length && covers(base, entry.primaryKey)) {
-        view.primaryKey = entry.primaryKey
-        view.uniques = entry.uniques.filter((u) => covers(base, u))
+    /** The view's names for a base table's columns, or null when it does not read them all. */
+    const mapped = (base: string, columns: string[]) => {
+      const names = columns.map((c) => bases.get(base)?.get(c))
+      return names.every((n): n is string => n !== undefined && view.columns.has(n)) ? names : null
+    }
+    for (const base of bases.keys()) {
+      const entry = keys.get(base)
+      if (!entry?.primaryKey.length || bases.size !== 1) continue
+      const primaryKey = mapped(base, entry.primaryKey)
+      if (primaryKey) {
+        view.primaryKey = primaryKey
+        view.uniques = entry.uniques
+          .map((u) => mapped(base, u))
+          .filter((u): u is string[] => u !== null)
       }
     }
     for (const fk of foreignKeys) {
       const source = qualified(fk.schema, fk.table)
       const target = qualified(fk.foreignSchema, fk.foreignTable)
-      if (bases.has(source) && covers(source, fk.columns)) {
-        derived.push({ ...fk, schema: view.schema, table: view.name })
-      }
-      if (bases.has(target) && covers(target, fk.foreignColumns)) {
-        derived.push({ ...fk, foreignSchema: view.schema, foreignTable: view.name })
+      const columns = bases.has(source) ? mapped(source, fk.columns) : null
+      if (columns) derived.push({ ...fk, schema: view.schema, table: view.name, columns })
+      const foreignColumns = bases.has(target) ? mapped(target, fk.foreignColumns) : null
+      if (foreignColumns) {
+        derived.push({
+          ...fk,
+          foreignSchema: view.schema,
+          foreignTable: view.name,
+          foreignColumns,
+        })
       }
     }
   }
