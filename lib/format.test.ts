@@ -26,6 +26,14 @@ describe("formatExactTime", () => {
   it("names the time zone", () => {
     expect(formatExactTime(NOW, "UTC")).toBe("Nov 22, 2026, 12:00:00 PM UTC")
   })
+
+  it("keeps each zone's own formatter", () => {
+    expect(formatExactTime(NOW, "Asia/Kolkata")).toBe(
+      "Nov 22, 2026, 5:30:00 PM GMT+5:30"
+    )
+    expect(formatExactTime(NOW, "UTC")).toBe("Nov 22, 2026, 12:00:00 PM UTC")
+    expect(formatExactTime("nope", "UTC")).toBe("unknown time")
+  })
 })
 
 describe("formatQuantity", () => {

@@ -32,6 +32,10 @@ export function formatRelativeTime(
   return "just now"
 }
 
+// One formatter per zone ("" for the runtime's own): making an Intl.DateTimeFormat costs far
+// more than formatting with one, and a long list shows a time on every row.
+const exactFormats = new Map<string, Intl.DateTimeFormat>()
+
 /** The exact moment with the viewer's time zone named, for tooltips and titles. */
 export function formatExactTime(
   date: string | number | Date,
@@ -39,12 +43,17 @@ export function formatExactTime(
 ): string {
   const value = new Date(date)
   if (Number.isNaN(value.getTime())) return "unknown time"
+  let format = exactFormats.get(timeZone ?? "")
+  if (!format) {
+    format = new Intl.DateTimeFormat("en", {
+      dateStyle: "medium",
+      timeStyle: "long",
+      ...(timeZone ? { timeZone } : {}),
+    })
+    exactFormats.set(timeZone ?? "", format)
+  }
 
-  return new Intl.DateTimeFormat("en", {
-    dateStyle: "medium",
-    timeStyle: "long",
-    ...(timeZone ? { timeZone } : {}),
-  }).format(value)
+  return format.format(value)
 }
 
 const compact = new Intl.NumberFormat("en", {

@@ -18,6 +18,7 @@ import {
 import {
   FIRST_PAGE,
   getSession,
+  getSessionFirstScreen,
   getSessionHeader,
   getSessionThread,
   getSessionThreadPage,
@@ -169,6 +170,37 @@ describe(`session page reads and export (${TEST_ENGINE})`, () => {
     expect(
       await getSessionThreadPage(sam, { sessionId: long, limit: FIRST_PAGE })
     ).toEqual({ messages: [], devices: [], next: null })
+  })
+
+  it("reads the header and the first page in one request, the same as reading each alone", async () => {
+    for (const [sessionId, limit] of [
+      [long, FIRST_PAGE],
+      [branched, FIRST_PAGE],
+      [branched, 4],
+      [tools, 1000],
+    ] as const) {
+      const screen = await getSessionFirstScreen(demo, { id: sessionId, limit })
+      expect(screen?.header).toEqual(
+        await getSessionHeader(demo, { id: sessionId })
+      )
+      expect(screen?.page).toEqual(
+        await getSessionThreadPage(demo, { sessionId, limit })
+      )
+    }
+    // A page cut short says where the next one starts; a whole one says there is none.
+    const cut = await getSessionFirstScreen(demo, { id: branched, limit: 4 })
+    expect(cut?.page.messages.map((message) => message.message_index)).toEqual([
+      0, 1, 1, 1,
+    ])
+    expect(cut?.page.next).toEqual({
+      index: 1,
+      id: cut?.page.messages[3]?.id,
+    })
+    expect(
+      (await getSessionFirstScreen(demo, { id: branched }))?.page.next
+    ).toBeNull()
+    // Not the caller's: nothing, as the header alone answers.
+    expect(await getSessionFirstScreen(sam, { id: long })).toBeNull()
   })
 
   it("shows another account nothing: no session, no messages, no export", async () => {

@@ -299,8 +299,12 @@ export async function getSessionThread(
   return { messages, devices }
 }
 
-/** The messages the server puts in the session page's HTML: a first screen and some margin. */
-export const FIRST_PAGE = 100
+/**
+ * The messages the server puts in the session page's HTML: a first screen and some margin (the
+ * list renders about a dozen at 1280×900; the browser reads the rest after the first paint).
+ * Each one travels twice, as HTML and as the query cache's JSON, so no more than needed.
+ */
+export const FIRST_PAGE = 40
 
 // Each message with its device's name embedded (one request per page; null when RLS hides the
 // device, as a project member does not see a colleague's devices).
@@ -347,7 +351,62 @@ export async function getSessionThreadPage(
     .limit(limit)
   if (error)
     throw new Error(`getSessionThreadPage: ${error.code} ${error.message}`)
-  const rows = z.array(pageRowSchema).parse(data)
+
+  return threadPage(z.array(pageRowSchema).parse(data), limit)
+}
+
+// The header and the first page in one request: the messages embedded under their session
+// (the foreign key is (session_id, user_id), so the embed is the same index range scan as
+// getSessionThreadPage's first page), each with its device.
+const FIRST_SCREEN_COLUMNS =
+  `${HEADER_COLUMNS}, messages:cloud_messages!cloud_messages_session_fkey(${PAGE_COLUMNS})` as const
+const firstScreenRowSchema = headerRowSchema.extend({
+  messages: z.array(pageRowSchema),
+})
+
+export type SessionFirstScreen = {
+  header: SessionHeader
+  /** The first page of the conversation, as getSessionThreadPage reads it. */
+  page: SessionThreadPage
+}
+
+/**
+ * What the session page's server render needs, in one round trip: the header (as
+ * getSessionHeader) and the first `limit` messages (as getSessionThreadPage with no cursor);
+ * null when the session is not readable.
+ */
+export async function getSessionFirstScreen(
+  supabase: Client,
+  { id, limit = FIRST_PAGE }: { id: string; limit?: number }
+): Promise<SessionFirstScreen | null> {
+  const { data, error } = await supabase
+    .from("cloud_sessions")
+    .select(FIRST_SCREEN_COLUMNS)
+    .eq("id", id)
+    .is("deleted_at", null)
+    .order("message_index", { referencedTable: "messages", ascending: true })
+    .order("id", { referencedTable: "messages", ascending: true })
+    .limit(limit, { referencedTable: "messages" })
+    .maybeSingle()
+  if (error)
+    throw new Error(`getSessionFirstScreen: ${error.code} ${error.message}`)
+  if (!data) return null
+  const {
+    device,
+    messages: rows,
+    ...session
+  } = firstScreenRowSchema.parse(data)
+
+  return {
+    header: { session, deviceName: device?.name ?? null },
+    page: threadPage(rows, limit),
+  }
+}
+
+function threadPage(
+  rows: z.infer<typeof pageRowSchema>[],
+  limit: number
+): SessionThreadPage {
   const messages: SessionMessage[] = []
   const devices = new Map<string, SessionDevice>()
   for (const { device, ...message } of rows) {

@@ -1,4 +1,9 @@
-import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query"
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  type InfiniteData,
+  type QueryClient,
+} from "@tanstack/react-query"
 
 import { type Client } from "@/lib/supabase/types"
 
@@ -8,6 +13,9 @@ import {
   getSessionThreadPage,
   MESSAGE_BATCH,
   type MessageCursor,
+  type SessionFirstScreen,
+  type SessionHeader,
+  type SessionThreadPage,
 } from "./session-queries"
 
 // Under ["sessions", userId, …] like every sessions key, so invalidating a user's sessions
@@ -50,5 +58,27 @@ export function sessionThreadQueryOptions(
       }),
     initialPageParam: null as MessageCursor | null,
     getNextPageParam: (page) => page.next,
+  })
+}
+
+/**
+ * Puts the server's one-request read (getSessionFirstScreen) into the two queries the page
+ * uses, exactly as if each had been fetched: the header, and the thread's first page.
+ */
+export function primeSessionQueries(
+  queryClient: QueryClient,
+  userId: string,
+  id: string,
+  screen: SessionFirstScreen
+) {
+  queryClient.setQueryData<SessionHeader | null>(
+    sessionDetailKeys.detail(userId, id),
+    screen.header
+  )
+  queryClient.setQueryData<
+    InfiniteData<SessionThreadPage, MessageCursor | null>
+  >(sessionDetailKeys.thread(userId, id), {
+    pages: [screen.page],
+    pageParams: [null],
   })
 }

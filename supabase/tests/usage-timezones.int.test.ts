@@ -160,6 +160,15 @@ select 'cloud equivalent', m.id::text
           order by r.user_id is null limit 1), 0)
 `
 
+type Speed = {
+  model: string
+  device_id: string | null
+  hours: number
+  p10: number
+  p50: number
+  p90: number
+}
+
 const day = (offset: number) =>
   new Date(Date.parse("2026-03-01T00:00:00Z") + offset * 86_400_000).toISOString().slice(0, 10)
 
@@ -340,6 +349,72 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
       )
     }
     expect(checked).toBeGreaterThan(20)
+  }, 240_000)
+
+  it("the speed percentiles equal each hour's tokens per second from the raw messages", async () => {
+    let compared = 0
+    const details = await fc.check(
+      fc.asyncProperty(scenario, async (s) => {
+        const from = day(s.from)
+        const to = day(Math.min(s.from + s.length, 61))
+        const project = s.project ? ROWS.project : null
+        const { speeds, raw } = await database.db.transaction(async (tx) => {
+          for (const sql of scenarioSql(s)) await tx.query(sql)
+          // Each UTC hour's rate per model, device and project (one rollup row), divided as
+          // numeric: the percentiles of those per model and device.
+          const raw = (
+            await tx.query<Speed>(
+              `select h.model, h.device_id::text, count(*)::int as hours,
+                      percentile_cont(0.1) within group (order by (h.timed / h.seconds)::float8) as p10,
+                      percentile_cont(0.5) within group (order by (h.timed / h.seconds)::float8) as p50,
+                      percentile_cont(0.9) within group (order by (h.timed / h.seconds)::float8) as p90
+                 from (
+                   select coalesce(m.model, 'unknown') as model, m.device_id,
+                          sum(m.output_tokens) filter (where m.tokens_per_second > 0) as timed,
+                          sum(case when m.tokens_per_second > 0
+                                   then round(m.output_tokens / m.tokens_per_second::numeric, 6) else 0 end) as seconds
+                     from public.cloud_messages m
+                    where m.deleted_at is null
+                      and ${project ? `m.project_id = '${project}'` : `m.user_id = '${USERS.owner}'`}
+                      and m.created_at >= '${from}'::timestamp at time zone '${s.zone}'
+                      and m.created_at < ('${to}'::date + 1)::timestamp at time zone '${s.zone}'
+                    group by 1, 2, m.project_id, date_trunc('hour', m.created_at, 'UTC')) h
+                where h.seconds > 0
+                group by 1, 2
+                order by 1, 2`
+            )
+          ).rows
+          await actAs(tx, userActor("owner"))
+          const speeds = (
+            await tx.query<Speed>(
+              `select model, device_id::text, hours::int, p10, p50, p90
+                 from public.usage_speeds($1, $2, $3, $4)`,
+              [from, to, s.zone, project]
+            )
+          ).rows
+          await tx.exec("reset role")
+
+          return { speeds, raw }
+        })
+        expect(speeds.map(({ model, device_id, hours }) => [model, device_id, hours])).toEqual(
+          raw.map(({ model, device_id, hours }) => [model, device_id, hours])
+        )
+        for (const [i, r] of raw.entries()) {
+          for (const key of ["p10", "p50", "p90"] as const) {
+            // Double precision throughout: equal to the last place or one unit in it.
+            expect(Math.abs(speeds[i]![key] - r[key])).toBeLessThanOrEqual(Math.abs(r[key]) * 1e-12)
+          }
+          compared++
+        }
+      }),
+      { numRuns: 15, endOnFailure: true }
+    )
+    if (details.failed) {
+      throw new Error(
+        `speeds diverged (replay with seed ${details.seed}, path "${details.counterexamplePath}"): ${String(details.errorInstance)}`
+      )
+    }
+    expect(compared).toBeGreaterThan(10)
   }, 240_000)
 
   it("refuses an unknown timezone and an inverted range with a clear error", async () => {

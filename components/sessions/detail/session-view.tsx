@@ -255,10 +255,18 @@ function SessionThread({
     return () => observer.disconnect()
   }, [])
 
+  // The server's HTML (and the hydrating render, which must match it) holds the first screen
+  // and one message more; once the page is live, six either side keep scrolling smooth.
+  const mounted = React.useSyncExternalStore(
+    subscribeNever,
+    () => true,
+    () => false
+  )
+
   const virtualizer = useWindowVirtualizer({
     count: path.length,
     estimateSize: () => 180,
-    overscan: 6,
+    overscan: mounted ? 6 : 1,
     scrollMargin,
     getItemKey: (index) => path[index]?.id ?? index,
     // The server has no window: it renders the first screen as if 1280×900, so the first
@@ -451,3 +459,9 @@ function SessionThread({
 }
 
 const NONE: string[] = []
+
+// Nothing to subscribe to: useSyncExternalStore only tells the server's snapshot (and the
+// hydrating render's) from the live one.
+function subscribeNever() {
+  return () => {}
+}

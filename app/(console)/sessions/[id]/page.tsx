@@ -1,14 +1,13 @@
 import type { Metadata } from "next"
-import { notFound } from "next/navigation"
+import { notFound, redirect } from "next/navigation"
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
+import { signInPath } from "@/lib/auth/redirects"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
-import {
-  sessionHeaderQueryOptions,
-  sessionThreadQueryOptions,
-} from "@/lib/sessions/session-query-options"
+import { getSessionFirstScreen } from "@/lib/sessions/session-queries"
+import { primeSessionQueries } from "@/lib/sessions/session-query-options"
 import { createClient } from "@/lib/supabase/server"
 import { SessionView } from "@/components/sessions/detail/session-view"
 
@@ -23,24 +22,26 @@ export default async function SessionPage({
   const id = dbId.safeParse(rawId)
   if (!id.success) notFound()
 
-  const user = await getCurrentUser()
   const supabase = await createClient()
-  const queryClient = getQueryClient()
+  // The user's id from the verified token (checked here, against the cached signing keys, no
+  // round trip), so the session is read beside the profile (getCurrentUser, which the layout
+  // also awaits), not after it. No token: getCurrentUser's own answer, the sign-in page.
+  const { data } = await supabase.auth.getClaims()
+  const userId = data?.claims.sub
+  if (!userId) redirect(signInPath())
 
-  // Both awaited, in parallel, before anything is sent, so a session that is missing,
-  // deleted or not the caller's to read (RLS decides) answers a real 404 (this segment has no
-  // loading boundary above it; a failure belongs in error.tsx). The HTML carries the header
-  // and the first page of messages only: the browser reads the rest after the first paint
+  // Awaited before anything is sent, so a session that is missing, deleted or not the
+  // caller's to read (RLS decides) answers a real 404 (this segment has no loading boundary
+  // above it; a failure belongs in error.tsx). One request reads the header and the first
+  // page of messages; the browser reads the rest after the first paint
   // (components/sessions/detail/session-view.tsx), so 5,000 messages are not megabytes of HTML.
-  const [header] = await Promise.all([
-    queryClient.fetchQuery(
-      sessionHeaderQueryOptions(supabase, user.id, id.data)
-    ),
-    queryClient.fetchInfiniteQuery(
-      sessionThreadQueryOptions(supabase, user.id, id.data)
-    ),
+  const [user, screen] = await Promise.all([
+    getCurrentUser(),
+    getSessionFirstScreen(supabase, { id: id.data }),
   ])
-  if (!header) notFound()
+  if (!screen) notFound()
+  const queryClient = getQueryClient()
+  primeSessionQueries(queryClient, user.id, id.data, screen)
 
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
