@@ -36,6 +36,8 @@ export type RelayOptions = {
   send: RelaySend
   /** The LLM server's port on this machine now, or null when none answers. */
   resolvePort: () => Promise<number | null>
+  /** Told when the server did not answer, so the next resolvePort looks again. */
+  onServerUnreachable?: () => void
   fetch?: typeof fetch
   log?: (line: string) => void
   maxConcurrent?: number
@@ -168,7 +170,10 @@ export function createRelay(options: RelayOptions): Relay {
           deltas += 1
           content += event.content
           reasoning += event.reasoning
-          timer ??= setTimeout(flush, batchMs)
+          // The first text goes out at once (it is the time to first token the user
+          // waits for); after it, whatever arrives within batchMs goes out together.
+          if (seq < 0) flush()
+          else timer ??= setTimeout(flush, batchMs)
           continue
         }
         flush()
@@ -198,6 +203,11 @@ export function createRelay(options: RelayOptions): Relay {
     } catch (error) {
       flush()
       const canceled = controller.signal.aborted
+      if (
+        error instanceof LlmServerError &&
+        error.code === "server_unreachable"
+      )
+        options.onServerUnreachable?.()
       send(replyTo, RELAY_EVENTS.error, {
         request_id: requestId,
         last_seq: seq,

@@ -20,8 +20,6 @@ export type ServeOptions = {
   error: (line: string) => void
   signal?: AbortSignal
   join?: typeof joinRelayChannels
-  /** How long a found port is trusted before it is looked for again. */
-  portTtlMs?: number
 }
 
 export async function runServe(options: ServeOptions): Promise<number> {
@@ -31,31 +29,36 @@ export async function runServe(options: ServeOptions): Promise<number> {
     error: logError,
     signal,
     join = joinRelayChannels,
-    portTtlMs = 10_000,
   } = options
   let session: RelaySessionResponse = await api.session()
   const preferred = () => options.port ?? session.lan_port
 
-  let found: { port: number | null; at: number } | null = null
+  // A server that answered is used until a request finds it gone; with none found, every
+  // request looks again (a server started after the agent is picked up).
+  let found: number | null = null
+  let reported: number | null | undefined
   const resolvePort = async () => {
-    if (found && performance.now() - found.at < portTtlMs) return found.port
-    const port = await findLlmServer(preferred(), { fetch: options.fetch })
-    if (port !== found?.port) {
+    if (found !== null) return found
+    found = await findLlmServer(preferred(), { fetch: options.fetch })
+    if (found !== reported) {
       log(
-        port === null
+        found === null
           ? `No LLM server answers on :${preferred()} or the usual ports; chats will fail until one starts.`
-          : `Relaying to the LLM server on :${port}.`
+          : `Relaying to the LLM server on :${found}.`
       )
+      reported = found
     }
-    found = { port, at: performance.now() }
 
-    return port
+    return found
   }
 
   let channels: RelayChannels | null = null
   const relay = createRelay({
     send: (user, event, payload) => channels?.send(user, event, payload),
     resolvePort,
+    onServerUnreachable: () => {
+      found = null
+    },
     fetch: options.fetch,
     log,
   })
