@@ -126,9 +126,22 @@ test.describe("chat through the LLM host", () => {
     await expect(conversation.getByText("Stopped.")).toBeVisible()
     await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0)
 
+    // Edit the stopped prompt: a sibling prompt (a branch) answered by the echo model.
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.echo)
+    await conversation.getByRole("button", { name: "Edit" }).last().click()
+    await page.getByLabel("Edited message").fill("Quick one instead")
+    await page.getByRole("button", { name: "Send as a new branch" }).click()
+    await expect(
+      conversation.locator("strong", { hasText: "Quick one instead" })
+    ).toBeVisible()
+    await expect(page.getByLabel("Branch 2 of 2")).toHaveCount(2)
+    await expect(conversation.getByText("Take your time")).toHaveCount(0)
+    await expect(other.getByText("Quick one instead").first()).toBeVisible()
+
     // The device page shows the server the agent found and its loaded models.
     await page.goto(`/devices/${STUDIO_MAC}`)
     await expect(page.getByText(`healthy on port ${llm.port}`)).toBeVisible()
+    await expect(page.getByText("LM Studio", { exact: true })).toBeVisible()
     await expect(
       page
         .getByRole("list", { name: "Loaded models" })

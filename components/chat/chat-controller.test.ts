@@ -143,4 +143,26 @@ describe("chat controller", () => {
     })
     await drain()
   })
+
+  it("editing a prompt adds a sibling prompt (a branch) with its own answer, asked without the old one", async () => {
+    const { controller, requests, chat, drain } = harness()
+    const first = controller.send("Hello", null, settings, chat)
+    requests[0]!.handlers.onText("Hi", "")
+    const edited = controller.edit(first.userId, "Hello again", settings, chat)!
+    expect(edited.parentKey).toBeNull()
+    const prompt = controller.getSnapshot().messages.get(edited.userId)!
+    expect(prompt).toMatchObject({
+      parent_id: null,
+      message_index: 0,
+      role: "user",
+    })
+    expect(requests[1]!.request.messages.map((m) => m.content)).toEqual([
+      "Be brief.",
+      "Hello again",
+    ])
+    expect(
+      controller.edit(first.answerId, "not a prompt", settings, chat)
+    ).toBeNull()
+    await drain()
+  })
 })

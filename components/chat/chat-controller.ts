@@ -255,6 +255,34 @@ export function createChatController({
 
       return { userId: user.id, answerId: answer(user, settings, chat) }
     },
+    /**
+     * An edited prompt: a new user message beside `messageId` (same parent: a branch), and
+     * its answer. The original and its answers stay, one `n / m` away.
+     */
+    edit(
+      messageId: string,
+      text: string,
+      settings: ChatSettings,
+      chat: RelayChat
+    ) {
+      const original = snapshot.messages.get(messageId)
+      if (!original || original.role !== "user") return null
+      const user: ChatMessage = {
+        ...original,
+        id: uuidv4(),
+        content: text,
+        created_at: new Date().toISOString(),
+        version: 1,
+      }
+      putMessage(user)
+      void writer.write({ messages: [user.id] })
+
+      return {
+        parentKey: original.parent_id,
+        userId: user.id,
+        answerId: answer(user, settings, chat),
+      }
+    },
     /** A new answer to the same prompt: a sibling of `messageId` (a branch). */
     regenerate(messageId: string, settings: ChatSettings, chat: RelayChat) {
       const message = snapshot.messages.get(messageId)

@@ -7,6 +7,7 @@ import {
   ChevronLeft,
   ChevronRight,
   MessageSquareText,
+  Pencil,
   RefreshCw,
   Send,
   Square,
@@ -27,6 +28,7 @@ import {
 } from "@/lib/sessions/session-format"
 import {
   buildMessageTree,
+  ROOT,
   siblingInfo,
   visiblePath,
   type BranchSelection,
@@ -169,6 +171,26 @@ export function ChatView({
   }
 
   const saveSession = () => controller.saveSession(settings())
+
+  const [editing, setEditing] = React.useState<{
+    id: string
+    text: string
+  } | null>(null)
+
+  function sendEdit(event: React.FormEvent) {
+    event.preventDefault()
+    const text = editing?.text.trim()
+    if (!editing || !text || streaming || relay.state !== "live") return
+    const made = controller.edit(editing.id, text, settings(), relay.chat)
+    if (made) {
+      setSelection((current) => ({
+        ...current,
+        [made.parentKey ?? ROOT]: made.userId,
+        [made.userId]: made.answerId,
+      }))
+    }
+    setEditing(null)
+  }
 
   async function refreshModels() {
     setModelsNote("Asking the host…")
@@ -430,9 +452,64 @@ export function ChatView({
                     <p className="text-sm text-muted-foreground">Thinking…</p>
                   ) : null}
                 </div>
+              ) : editing?.id === message.id ? (
+                <form onSubmit={sendEdit} className="grid gap-2">
+                  <Label htmlFor={`edit-${message.id}`} className="sr-only">
+                    Edited message
+                  </Label>
+                  <Textarea
+                    id={`edit-${message.id}`}
+                    value={editing.text}
+                    rows={3}
+                    autoFocus
+                    onChange={(event) =>
+                      setEditing({ id: message.id, text: event.target.value })
+                    }
+                    onKeyDown={(event) => {
+                      if (event.key === "Escape") setEditing(null)
+                    }}
+                  />
+                  <div className="flex justify-end gap-2">
+                    <Button
+                      type="button"
+                      variant="ghost"
+                      size="sm"
+                      onClick={() => setEditing(null)}
+                    >
+                      Cancel
+                    </Button>
+                    <Button
+                      type="submit"
+                      size="sm"
+                      disabled={
+                        !editing.text.trim() ||
+                        Boolean(streaming) ||
+                        relay.state !== "live"
+                      }
+                    >
+                      Send as a new branch
+                    </Button>
+                  </div>
+                </form>
               ) : (
                 <p className="text-sm whitespace-pre-wrap">{message.content}</p>
               )}
+              {message.role === "user" && editing?.id !== message.id ? (
+                <div className="mt-2">
+                  <Button
+                    type="button"
+                    variant="ghost"
+                    size="sm"
+                    disabled={Boolean(streaming)}
+                    onClick={() =>
+                      setEditing({ id: message.id, text: message.content })
+                    }
+                  >
+                    <Pencil aria-hidden="true" />
+                    Edit
+                  </Button>
+                </div>
+              ) : null}
               {problem ? (
                 <p
                   role="alert"
