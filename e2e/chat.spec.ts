@@ -141,7 +141,9 @@ test.describe("chat through the LLM host", () => {
     // The device page shows the server the agent found and its loaded models.
     await page.goto(`/devices/${STUDIO_MAC}`)
     await expect(page.getByText(`healthy on port ${llm.port}`)).toBeVisible()
-    await expect(page.getByText("LM Studio", { exact: true })).toBeVisible()
+    await expect(
+      page.getByText(`LM Studio healthy on port ${llm.port}`)
+    ).toBeVisible()
     await expect(
       page
         .getByRole("list", { name: "Loaded models" })
