@@ -136,7 +136,9 @@ test.describe("chat through the LLM host", () => {
     ).toBeVisible()
     await expect(page.getByLabel("Branch 2 of 2")).toHaveCount(2)
     await expect(conversation.getByText("Take your time")).toHaveCount(0)
-    await expect(other.getByText("Quick one instead").first()).toBeVisible()
+    // The second browser stays on the branch its reader is on; the new branch arrives live
+    // in the session's branch outline.
+    await expect(other.getByText("You: Quick one instead")).toBeAttached()
 
     // The device page shows the server the agent found and its loaded models.
     await page.goto(`/devices/${STUDIO_MAC}`)
