@@ -25,6 +25,8 @@ import {
 import { DeviceAgentError } from "./errors"
 import { keepOnline } from "./keep-online"
 import { pairDevice } from "./pairing"
+import { createRelayApi } from "./relay/api"
+import { runServe } from "./relay/serve"
 import { detectSource, isSourceFile } from "./sync/importers"
 import { SYNC_SOURCES, type SyncSource } from "./sync/model"
 import { pullChanges } from "./sync/pull"
@@ -57,6 +59,7 @@ export const AGENT_COMMANDS = {
   sync: ["source", "watch", "dry-run", "pull", "port", "tunnel-url"],
   unpair: [],
   worker: ["data-dir", "once"],
+  serve: ["port", "tunnel-url"],
 } as const satisfies Record<string, readonly string[]>
 
 export type AgentCommand = keyof typeof AGENT_COMMANDS
@@ -78,6 +81,10 @@ Commands:
   worker               run workflow jobs for the projects chosen on this device's page in
                        the console (only when "Let this device run workflow jobs" is on);
                        --once exits after the first run
+  serve                relay chats from the console to the LLM server on this machine
+                       (chat completions and model listings only) and keep the machine
+                       online; --port names the server's port (default: the port set in
+                       the console, else the first of 1234, 11434, 8080, 8000 answering)
 
 Options:
   --server URL         the console (default: the paired one, else ${DEFAULT_SERVER})
@@ -88,9 +95,9 @@ Options:
                        after the first run ends
   --data-dir DIR       worker: where runs get their folders and artifacts are kept
                        (default: "worker" beside the config)
-  --port PORT          pair, heartbeat: the LLM server's port here, also saved to the
+  --port PORT          pair, heartbeat, serve: the LLM server's port here, also saved to the
                        console (default: the port set in the console, else ${DEFAULT_LLM_PORT})
-  --tunnel-url URL     pair, heartbeat: a public URL that reaches the LLM server
+  --tunnel-url URL     pair, heartbeat, serve: a public URL that reaches the LLM server
   --watch              heartbeat: keep sending until stopped; sync: keep syncing
   --source SOURCE      sync: lmstudio, openwebui, chatgpt or jsonl (default: guessed from
                        PATH, else lmstudio)
@@ -595,6 +602,34 @@ export async function runDeviceCli(
     })
   }
 
+  async function commandServe(): Promise<number> {
+    const config = await requireConfig()
+    const server = normalizeServer(values.server ?? config.server)
+    const client = makeClient(server)
+    const port = values.port === undefined ? undefined : chosenPort(config).port
+    log(
+      `Relaying chats from ${server} to the LLM server on this machine, and keeping "${config.device_name}" online; Ctrl-C stops.`
+    )
+    const [code] = await Promise.all([
+      runServe({
+        api: createRelayApi({
+          server,
+          secret: config.device_secret,
+          fetch: io.fetch,
+          sleep,
+        }),
+        port,
+        fetch: io.fetch,
+        log,
+        error: logError,
+        signal: io.signal,
+      }),
+      watch(config, client),
+    ])
+
+    return code
+  }
+
   const commands: Record<AgentCommand, () => Promise<void | number>> = {
     pair: commandPair,
     status: commandStatus,
@@ -602,6 +637,7 @@ export async function runDeviceCli(
     sync: commandSync,
     unpair: commandUnpair,
     worker: commandWorker,
+    serve: commandServe,
   }
 
   try {

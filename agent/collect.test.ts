@@ -42,6 +42,23 @@ const models = (path: string) =>
     : jsonAnswer({ error: "not found" }, 404)
 
 describe("checkLlmServer", () => {
+  it("asks Ollama's own API which models are loaded, not every pulled one", async () => {
+    const { fetchImpl } = recordingFetch((path) =>
+      path === "/v1/models"
+        ? jsonAnswer(OPENAI_MODELS)
+        : path === "/api/ps"
+          ? jsonAnswer({ models: [{ name: "gpt-oss-20b", size: 1 }] })
+          : jsonAnswer({ error: "not found" }, 404)
+    )
+    const health = await checkLlmServer(11434, { fetch: fetchImpl })
+    expect(health).toMatchObject({
+      port: 11434,
+      reachable: true,
+      server: "ollama",
+      models: ["gpt-oss-20b"],
+    })
+  })
+
   it("asks the loopback /v1/models on the given port and lists the models", async () => {
     const { fetchImpl, urls } = recordingFetch(models)
     const health = await checkLlmServer(1234, { fetch: fetchImpl })
@@ -49,6 +66,7 @@ describe("checkLlmServer", () => {
       "http://127.0.0.1:1234/v1/models",
       "http://127.0.0.1:1234/api/v1/models",
       "http://127.0.0.1:1234/api/v0/models",
+      "http://127.0.0.1:1234/api/ps",
     ])
     expect(health).toMatchObject({
       port: 1234,

@@ -32,12 +32,39 @@ const lmStudioV0Schema = z.object({
     .max(2000),
 })
 
+// Ollama's own API lists the models in memory at /api/ps (its /v1/models lists every pulled
+// model, loaded or not).
+const ollamaPsSchema = z.object({
+  models: z
+    .array(z.object({ name: z.string().min(1).max(300) }).loose())
+    .max(500),
+})
+
+/** The models Ollama has loaded, or null if it is not Ollama. */
+async function ollamaLoadedModels(
+  fetchImpl: typeof fetch,
+  base: string,
+  timeoutMs: number
+): Promise<string[] | null> {
+  try {
+    const ps = await getJson(fetchImpl, `${base}/api/ps`, timeoutMs)
+    const parsed = ollamaPsSchema.safeParse(ps.body)
+    if (ps.status === 200 && parsed.success) {
+      return parsed.data.models.map((m) => m.name)
+    }
+  } catch {
+    // Not Ollama.
+  }
+
+  return null
+}
+
 export type LlmServerHealth = {
   port: number
   reachable: boolean
   latency_ms?: number
   error?: string
-  /** "lmstudio" when its native API answered, else "openai-compatible". */
+  /** "lmstudio" or "ollama" when its native API answered, else "openai-compatible". */
   server?: string
   models: string[]
 }
@@ -131,9 +158,19 @@ export async function checkLlmServer(
     }
   }
   const loaded = await lmStudioLoadedModels(fetchImpl, base, timeoutMs)
+  if (loaded) {
+    return {
+      port,
+      reachable: true,
+      latency_ms,
+      server: "lmstudio",
+      models: loaded,
+    }
+  }
+  const ollama = await ollamaLoadedModels(fetchImpl, base, timeoutMs)
 
-  return loaded
-    ? { port, reachable: true, latency_ms, server: "lmstudio", models: loaded }
+  return ollama
+    ? { port, reachable: true, latency_ms, server: "ollama", models: ollama }
     : {
         port,
         reachable: true,

@@ -67,14 +67,14 @@ function sourceFiles(entry: string): string[] {
 describe("command hints", () => {
   it("finds a hint naming a command the agent lacks (the check can fail)", () => {
     const hints = findHints(
-      '<CommandHint command="npm run device -- serve <folder>" />\n' +
+      '<CommandHint command="npm run device -- expose <folder>" />\n' +
         "run `npm run device -- heartbeat --forever`\n" +
         "run `npm run device -- heartbeat --watch`",
       "example.tsx"
     )
 
     expect(hints.map((hint) => hint.problem)).toEqual([
-      'unknown command "serve"',
+      'unknown command "expose"',
       '"heartbeat" has no option --forever',
       undefined,
     ])

@@ -31,6 +31,19 @@ const MODELS_SHOWN = 4
  * Network and inference state side by side: host, LAN address, tunnel, hardware, the LLM
  * server and the models it has loaded. Missing facts are said, not left blank.
  */
+/** What the agent calls the server it found (agent/collect.ts), as people name it. */
+const SERVER_LABELS: Record<string, string> = {
+  lmstudio: "LM Studio",
+  ollama: "Ollama",
+  "openai-compatible": "OpenAI-compatible server",
+}
+
+function serverLabel(server: string | undefined) {
+  if (!server) return "LLM server"
+
+  return SERVER_LABELS[server] ?? server
+}
+
 export function DeviceFacts({
   device,
   showAllModels = false,
@@ -90,7 +103,7 @@ export function DeviceFacts({
       <Fact icon={Server} label="LLM server">
         <div className="space-y-1.5">
           <p>
-            {caps.server ?? "LLM server"}
+            {serverLabel(caps.server)}
             {caps.llm_server ? (
               caps.llm_server.reachable ? (
                 <span className="text-emerald-700 dark:text-emerald-400">

@@ -1,6 +1,7 @@
 import {
   ChartColumn,
   FolderKanban,
+  MessageSquareText,
   MessagesSquare,
   Monitor,
   Settings,
@@ -16,6 +17,7 @@ export type NavItem = {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/devices", label: "Devices", icon: Monitor },
+  { href: "/chat", label: "Chat", icon: MessageSquareText },
   { href: "/sessions", label: "Sessions", icon: MessagesSquare },
   { href: "/runs", label: "Runs", icon: Workflow },
   { href: "/projects", label: "Projects", icon: FolderKanban },

@@ -7,7 +7,12 @@ import {
   useSuspenseQuery,
 } from "@tanstack/react-query"
 import { useWindowVirtualizer } from "@tanstack/react-virtual"
-import { ArrowLeft, Download, MessagesSquare } from "lucide-react"
+import {
+  ArrowLeft,
+  Download,
+  MessageSquareText,
+  MessagesSquare,
+} from "lucide-react"
 
 import { formatQuantity, formatUsd } from "@/lib/format"
 import { oneLine } from "@/lib/sessions/export-format"
@@ -134,6 +139,14 @@ export function SessionView({
               Export JSON
             </a>
           </Button>
+          {session.user_id === userId ? (
+            <Button asChild size="sm">
+              <Link href={`/chat?session=${session.id}`}>
+                <MessageSquareText aria-hidden="true" />
+                Continue in chat
+              </Link>
+            </Button>
+          ) : null}
           {session.user_id === userId ? (
             <SessionDeleteButton
               userId={userId}

@@ -1,0 +1,156 @@
+import { writeFileSync } from "node:fs"
+
+import { expect, test } from "@playwright/test"
+
+import {
+  STAND_IN_MODELS,
+  startStandInLlmServer,
+  type StandInServer,
+} from "../agent/relay/stand-in-llm-server"
+import { DEMO_DEVICE_SECRET } from "../scripts/dev-demo-heartbeat"
+import { DEMO_USER } from "./fixtures/auth"
+import { startAgent, tempDeviceConfig } from "./fixtures/devices"
+import { sessionCookiesFor } from "./fixtures/session"
+import { E2E_APP_URL } from "./fixtures/urls"
+
+// Chat through a paired LLM host (issue #18): the demo user opens /chat, picks the demo LLM
+// host ("Studio Mac", supabase/seed.sql), and talks to it through a real
+// `npm run device -- serve` agent relaying to the stand-in for LM Studio
+// (agent/relay/stand-in-llm-server.ts). A second browser sees the session and its branch live.
+
+const STUDIO_MAC = "00000000-0000-4000-b000-000000000001"
+const DEMO_USER_ID = "00000000-0000-4000-a000-000000000001"
+
+test.describe("chat through the LLM host", () => {
+  let llm: StandInServer
+  let agent: ReturnType<typeof startAgent>
+  let config: ReturnType<typeof tempDeviceConfig>
+
+  test.beforeAll(async () => {
+    // Slow enough that the answer visibly streams, fast enough for the test.
+    llm = await startStandInLlmServer({ tokenDelayMs: 15, defaultTokens: 40 })
+    config = tempDeviceConfig()
+    writeFileSync(
+      config.path,
+      JSON.stringify({
+        version: 1,
+        server: E2E_APP_URL,
+        device_id: STUDIO_MAC,
+        device_name: "Studio Mac",
+        device_secret: DEMO_DEVICE_SECRET,
+        account: { id: DEMO_USER_ID, email: DEMO_USER.email },
+        paired_at: new Date().toISOString(),
+      }),
+      { mode: 0o600 }
+    )
+    let listening: () => void = () => undefined
+    const live = new Promise<void>((resolve) => (listening = resolve))
+    agent = startAgent(["serve", "--port", String(llm.port)], {
+      configPath: config.path,
+      onStdout: (stdout) => {
+        if (stdout.includes("Listening for chats")) listening()
+      },
+    })
+    await Promise.race([
+      live,
+      agent.done.then((run) => {
+        throw new Error(`serve exited:\n${run.stdout}\n${run.stderr}`)
+      }),
+    ])
+  })
+  test.afterAll(async () => {
+    agent?.stop()
+    await agent?.done
+    await llm?.close()
+    config?.dispose()
+  })
+
+  test("[chat] the demo user chats with the demo host, regenerates, and a second browser follows live", async ({
+    browser,
+    page,
+    context,
+  }) => {
+    const cookies = await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+    await context.addCookies(cookies)
+    await page.goto("/chat")
+    await expect(
+      page.getByRole("heading", { level: 1, name: "Chat" })
+    ).toBeVisible()
+
+    await page.getByLabel("Device").selectOption(STUDIO_MAC)
+    await expect(page.getByText("Live", { exact: true })).toBeVisible()
+    await page.getByRole("button", { name: "Ask the host" }).click()
+    await expect(page.getByText(/models? loaded \(lmstudio\)/)).toBeVisible()
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.echo)
+
+    await page.getByLabel("Message").fill("Explain row level security")
+    await page.getByRole("button", { name: "Send" }).click()
+    const conversation = page.getByRole("list", { name: "Conversation" })
+    // The stand-in answers with the question in bold: markdown rendered, as on the session page.
+    await expect(
+      conversation.locator("strong", { hasText: "Explain row level security" })
+    ).toBeVisible()
+    await expect(conversation.getByText("word38")).toBeVisible()
+    await expect(conversation.getByText("40 tokens")).toBeVisible()
+
+    // A second browser opens the session the chat wrote.
+    const link = page.getByRole("link", { name: "Open in Sessions" })
+    const href = await link.getAttribute("href")
+    expect(href).toMatch(/^\/sessions\/[0-9a-f-]{36}$/)
+    const second = await browser.newContext({ baseURL: E2E_APP_URL })
+    await second.addCookies(cookies)
+    const other = await second.newPage()
+    await other.goto(href!)
+    await expect(
+      other.getByRole("heading", {
+        level: 1,
+        name: "Explain row level security",
+      })
+    ).toBeVisible()
+    await expect(other.getByText("word38")).toBeVisible()
+
+    // Regenerate: a new branch, "2 / 2", and the second browser sees the fork live.
+    await page.getByRole("button", { name: "Regenerate" }).click()
+    await expect(page.getByLabel("Branch 2 of 2")).toBeVisible()
+    await expect(conversation.getByText("40 tokens")).toBeVisible()
+    await expect(other.getByText("2 / 2").first()).toBeVisible()
+
+    // Stop: the slow model is cut off and what came is kept.
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.slow)
+    await page.getByLabel("Message").fill("Take your time")
+    await page.getByRole("button", { name: "Send" }).click()
+    await expect(
+      conversation.locator("strong", { hasText: "Take your time" })
+    ).toBeVisible()
+    await page.getByRole("button", { name: "Stop" }).click()
+    await expect(conversation.getByText("Stopped.")).toBeVisible()
+    await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0)
+
+    // Edit the stopped prompt: a sibling prompt (a branch) answered by the echo model.
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.echo)
+    await conversation.getByRole("button", { name: "Edit" }).last().click()
+    await page.getByLabel("Edited message").fill("Quick one instead")
+    await page.getByRole("button", { name: "Send as a new branch" }).click()
+    await expect(
+      conversation.locator("strong", { hasText: "Quick one instead" })
+    ).toBeVisible()
+    await expect(page.getByLabel("Branch 2 of 2")).toHaveCount(2)
+    await expect(conversation.getByText("Take your time")).toHaveCount(0)
+    // The second browser stays on the branch its reader is on; the new branch arrives live
+    // in the session's branch outline.
+    await expect(other.getByText("You: Quick one instead")).toBeAttached()
+
+    // The device page shows the server the agent found and its loaded models.
+    await page.goto(`/devices/${STUDIO_MAC}`)
+    await expect(page.getByText(`healthy on port ${llm.port}`)).toBeVisible()
+    await expect(
+      page.getByText(`LM Studio healthy on port ${llm.port}`)
+    ).toBeVisible()
+    await expect(
+      page
+        .getByRole("list", { name: "Loaded models" })
+        .getByText(STAND_IN_MODELS.echo)
+    ).toBeVisible()
+    await second.close()
+  })
+})
