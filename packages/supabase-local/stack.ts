@@ -98,7 +98,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   }
   const log = options.log ?? (() => undefined)
   const supabaseDir = path.join(root, "supabase")
-  let config = loadStackConfig(options.configPath ?? path.join(supabaseDir, "config.toml"))
+  const configPath = options.configPath ?? path.join(supabaseDir, "config.toml")
+  let config = loadStackConfig(configPath, {
+    onIgnored: (keys) =>
+      log(
+        `[config] ${path.relative(process.cwd(), configPath) || configPath}: ignoring what this ` +
+          `local stack does not serve: ${keys.join(", ")}`
+      ),
+  })
   if (options.configOverrides) config = options.configOverrides(config)
 
   if (options.reset && options.storage.engine === "pglite" && options.storage.dataDir) {

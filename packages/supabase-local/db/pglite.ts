@@ -315,6 +315,10 @@ export async function openPglite(requestedDir?: string, template?: Blob): Promis
         }
       }
     },
+    scriptResults: <Row>(sql: string) =>
+      exclusive(undefined, (t) => t.call<QueryResult<Row>[]>("scriptResults", { sql })),
+    addExtensionFiles: (files: Record<string, string>) =>
+      exclusive(undefined, (t) => t.call<void>("addExtensionFiles", { files })),
     async dumpImage() {
       return exclusive(undefined, async (t) => {
         const bytes = await t.call<Uint8Array<ArrayBuffer>>("dumpImage")
