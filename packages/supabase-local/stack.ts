@@ -102,7 +102,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   let config = loadStackConfig(configPath, {
     onIgnored: (keys) =>
       log(
-        `[config] ${path.relative(process.cwd(), configPath) || configPath}: ignoring what this ` +
+        `[config] ${shownPath(configPath)}: ignoring what this ` +
           `local stack does not serve: ${keys.join(", ")}`
       ),
   })
@@ -265,6 +265,13 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     await db.close().catch(() => undefined)
     throw error
   }
+}
+
+/** Relative to the current directory when the file is under it, absolute otherwise. */
+function shownPath(file: string) {
+  const relative = path.relative(process.cwd(), file)
+
+  return relative && !relative.startsWith("..") ? relative : path.resolve(file)
 }
 
 function findService(services: Service[], pathname: string): Service | undefined {
