@@ -1,6 +1,17 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+
 import { describe, expect, it } from "vitest"
 
-import { createExtensionLine, missingExtension, missingExtensionMessage } from "./extensions"
+import { PGLITE_EXTENSIONS } from "./db/pglite-extension-names"
+import { pgliteExtensions } from "./db/pglite-extensions.mjs"
+import {
+  createExtensionLine,
+  extensionsNamedIn,
+  missingExtension,
+  missingExtensionMessage,
+} from "./extensions"
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code })
 
@@ -30,14 +41,38 @@ describe("a missing extension", () => {
   })
 
   it("says where the extension is available", () => {
-    expect(missingExtensionMessage("postgis", "pglite", ["pgcrypto", "plpgsql", "uuid-ossp"])).toBe(
-      'extension "postgis" is not available on PGlite, which ships pgcrypto, uuid-ossp. Run the ' +
-        "stack on Postgres (--db-url or DATABASE_URL) instead: on Postgres, Debian's " +
-        "postgresql-15-postgis-3 installs it (apt-get install postgresql-15-postgis-3)."
+    expect(missingExtensionMessage("postgis", "pglite")).toMatch(
+      /^extension "postgis" is not available on PGlite, which ships amcheck, .*pgcrypto, .*uuid-ossp\. Run the stack on Postgres \(--db-url or DATABASE_URL\) instead: on Postgres, Debian's postgresql-15-postgis-3 installs it \(apt-get install postgresql-15-postgis-3\)\.$/
     )
-    expect(missingExtensionMessage("pg_net", "postgres", [])).toBe(
+    expect(missingExtensionMessage("pg_net", "postgres")).toBe(
       'extension "pg_net" is not installed on this Postgres server. "pg_net" is built by ' +
         "Supabase: hosted Supabase and `supabase start` have it, no other server does."
     )
+    expect(missingExtensionMessage("citext", "pglite")).toContain(
+      "PGlite ships it, and the stack loads the ones a migration, seed or test file names"
+    )
+  })
+})
+
+describe("the PGlite extensions a project names", () => {
+  it("are read from its create extension statements, quoted or not, any case", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lmx-extensions-"))
+    const file = path.join(dir, "one.sql")
+    writeFileSync(
+      file,
+      'create extension if not exists "uuid-ossp" with schema extensions;\nCREATE EXTENSION CITEXT;\ncreate extension http;\n'
+    )
+    try {
+      expect(extensionsNamedIn([file, path.join(dir, "missing.sql")])).toEqual([
+        "citext",
+        "uuid-ossp",
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("are the names db/pglite-extensions.mjs loads", () => {
+    expect(Object.keys(pgliteExtensions).sort()).toEqual([...PGLITE_EXTENSIONS].sort())
   })
 })

@@ -1,4 +1,25 @@
+import { existsSync, readFileSync } from "node:fs"
+
+import { PGLITE_EXTENSIONS } from "./db/pglite-extension-names"
 import { isPgError } from "./db/types"
+
+const CREATE_EXTENSION = /create\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"]+)"|([\w-]+))/gi
+
+/**
+ * The PGlite extensions that SQL files name in `create extension`, so that PGlite loads
+ * them (db/pglite-extension-names.ts): a project's migrations, seed and tests.
+ */
+export function extensionsNamedIn(files: string[]): string[] {
+  const names = new Set<string>()
+  for (const file of files) {
+    if (!existsSync(file)) continue
+    for (const match of readFileSync(file, "utf8").matchAll(CREATE_EXTENSION)) {
+      names.add(match[1] ?? match[2]!.toLowerCase())
+    }
+  }
+
+  return PGLITE_EXTENSIONS.filter((name) => names.has(name))
+}
 
 /**
  * The extension a failed `create extension` asked for, when the engine does not have it:
@@ -74,14 +95,17 @@ function whereAvailable(name: string): string {
 }
 
 /** Why boot stopped, and where the extension is available instead. */
-export function missingExtensionMessage(
-  name: string,
-  engine: "pglite" | "postgres",
-  available: string[]
-): string {
+export function missingExtensionMessage(name: string, engine: "pglite" | "postgres"): string {
   const where = whereAvailable(name)
+  if (engine === "pglite" && (PGLITE_EXTENSIONS as readonly string[]).includes(name)) {
+    return (
+      `extension "${name}" was not loaded: PGlite ships it, and the stack loads the ones a ` +
+      "migration, seed or test file names in a `create extension` statement; write one there."
+    )
+  }
   if (engine === "pglite") {
-    const ships = available.filter((extension) => extension !== "plpgsql").join(", ")
+    // auto_explain is in PGlite's contrib set as a module one LOADs, not an extension.
+    const ships = PGLITE_EXTENSIONS.filter((extension) => extension !== "auto_explain").join(", ")
     return (
       `extension "${name}" is not available on PGlite, which ships ${ships}. ` +
       `Run the stack on Postgres (--db-url or DATABASE_URL) instead: ${where}.`

@@ -60,7 +60,7 @@ async function applyFile(
   } catch (error) {
     const missing = missingExtension(error)
     if (missing !== undefined) {
-      const reason = missingExtensionMessage(missing, db.engine, await availableExtensions(db))
+      const reason = missingExtensionMessage(missing, db.engine)
       throw new SqlFileError(displayPath(file), createExtensionLine(sql, missing), reason)
     }
     throw new SqlFileError(
@@ -71,15 +71,8 @@ async function applyFile(
   }
 }
 
-async function availableExtensions(db: Database): Promise<string[]> {
-  const { rows } = await db
-    .query<{ name: string }>("select name from pg_catalog.pg_available_extensions order by name")
-    .catch(() => ({ rows: [] }))
-
-  return rows.map((row) => row.name)
-}
-
-function sqlFiles(dir: string): string[] {
+/** The .sql files of a folder, in name order (none when it is missing). */
+export function sqlFiles(dir: string): string[] {
   if (!existsSync(dir)) return []
 
   return readdirSync(dir)

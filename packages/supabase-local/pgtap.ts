@@ -6,7 +6,8 @@ import pg from "pg"
 import { loadStackConfig } from "./config"
 import { openDatabase, type StorageOptions } from "./db/open"
 import { isPgError, type Database } from "./db/types"
-import { prepareDatabase } from "./migrate"
+import { extensionsNamedIn } from "./extensions"
+import { prepareDatabase, sqlFiles } from "./migrate"
 
 // `npm run supabase:local -- test`: a project's pgTAP tests, as `supabase test db` runs them
 // (the Supabase CLI's internal/db/test/test.go): pgTAP enabled in schema extensions for the
@@ -135,15 +136,20 @@ export async function runPgTap({
   const supabaseDir = path.join(root, "supabase")
   const config = loadStackConfig(path.join(supabaseDir, "config.toml"))
   const files = testFiles(path.join(supabaseDir, "tests"))
-  const target: StorageOptions = storage.engine === "pglite" ? { engine: "pglite" } : storage
+  const migrationsDir = path.join(supabaseDir, "migrations")
+  const seedFiles = config.db.seed.enabled
+    ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
+    : []
+  const target: StorageOptions =
+    storage.engine === "pglite"
+      ? {
+          engine: "pglite",
+          extensions: extensionsNamedIn([...sqlFiles(migrationsDir), ...seedFiles, ...files]),
+        }
+      : storage
   const db = await openDatabase(target)
   try {
-    await prepareDatabase(db, {
-      migrationsDir: path.join(supabaseDir, "migrations"),
-      seedFiles: config.db.seed.enabled
-        ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
-        : [],
-    })
+    await prepareDatabase(db, { migrationsDir, seedFiles })
     if (db.addExtensionFiles) {
       const pgtap = findPgTap()
       if (!pgtap) {

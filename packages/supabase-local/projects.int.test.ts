@@ -4,7 +4,9 @@ import path from "node:path"
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { SqlFileError } from "./migrate"
+import { openDatabase } from "./db/open"
+import { PGLITE_EXTENSIONS } from "./db/pglite-extension-names"
+import { prepareDatabase, SqlFileError } from "./migrate"
 import { anonClient } from "./testing/auth"
 import {
   createTestDatabase,
@@ -147,20 +149,60 @@ describe(`extensions a project asks for (${TEST_ENGINE})`, () => {
     }
   })
 
-  it("creates every extension the engine has with schema extensions", async () => {
-    const database = await createTestDatabase({
-      migrationsDir: path.join(STARTER, "supabase/migrations"),
-      seedFiles: [],
+  it("serves an extension a migration names beyond the defaults (PGlite loads it on demand)", async () => {
+    const root = starterWith({
+      "20240103000000_citext.sql":
+        "create extension if not exists citext with schema extensions;\n" +
+        "create table public.tags (name citext primary key);\n" +
+        "insert into public.tags values ('Red');\n",
     })
+    try {
+      const stack = await startTestStack({ root })
+      try {
+        // citext's case-blind = resolves through the request's search path (extensions).
+        const { data, error } = await anonClient(stack)
+          .from("tags")
+          .select("name")
+          .eq("name", "RED")
+        expect(error).toBeNull()
+        expect(data).toEqual([{ name: "Red" }])
+      } finally {
+        await stack.stop()
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it("creates every extension the engine has with schema extensions", async () => {
+    const migrationsDir = path.join(STARTER, "supabase/migrations")
+    // On PGlite: its whole contrib set, loaded at once; on Postgres: what the server has.
+    const database =
+      TEST_ENGINE === "pglite"
+        ? await (async () => {
+            const db = await openDatabase({ engine: "pglite", extensions: "all" })
+            await prepareDatabase(db, { migrationsDir, seedFiles: [] })
+            return { db, dispose: () => db.close() }
+          })()
+        : await createTestDatabase({ migrationsDir, seedFiles: [] })
     try {
       const { rows } = await database.db.query<{ name: string }>(`
         select name from pg_available_extensions
         where installed_version is null
         order by name
       `)
-      expect(rows.length).toBeGreaterThan(20)
+      const names = rows.map((row) => row.name)
+      if (TEST_ENGINE === "pglite") {
+        // auto_explain is a module one LOADs, not an extension.
+        const installed = ["pgcrypto", "uuid-ossp", "pg_stat_statements", "auto_explain"]
+        expect(names).toEqual(
+          expect.arrayContaining(PGLITE_EXTENSIONS.filter((name) => !installed.includes(name)))
+        )
+      } else {
+        expect(names.length).toBeGreaterThan(20)
+      }
       const failed: string[] = []
-      for (const { name } of rows) {
+      for (const name of names) {
         await database.db
           .transaction(async (tx) => {
             await tx.exec(`create extension "${name}" with schema extensions cascade`)

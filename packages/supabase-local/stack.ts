@@ -12,6 +12,7 @@ import {
 } from "./db/migrated-image"
 import { openDatabase, type StorageOptions } from "./db/open"
 import { type Database } from "./db/types"
+import { extensionsNamedIn } from "./extensions"
 import {
   applyApiCors,
   createHostCheck,
@@ -21,7 +22,7 @@ import {
 } from "./gateway"
 import { sendJson } from "./http"
 import { loadStackKeys, type StackKeys } from "./keys"
-import { BOOTSTRAP_DIR, prepareDatabase } from "./migrate"
+import { BOOTSTRAP_DIR, prepareDatabase, sqlFiles } from "./migrate"
 import { type Service, type ServiceFactory } from "./service"
 import { defaultServices } from "./services"
 
@@ -120,11 +121,23 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     !existsSync(path.join(options.storage.dataDir, "PG_VERSION"))
       ? migratedTemplate(BOOTSTRAP_DIR, migrationsDir)
       : undefined
+  const seedFiles =
+    options.seedFiles ??
+    (config.db.seed.enabled
+      ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
+      : [])
   let db: Database
   try {
     db = await openDatabase(
-      template?.image && options.storage.engine === "pglite"
-        ? { ...options.storage, image: template.image }
+      options.storage.engine === "pglite"
+        ? {
+            ...options.storage,
+            // PGlite loads the extensions the project's SQL creates, besides its defaults.
+            extensions:
+              options.storage.extensions ??
+              extensionsNamedIn([...sqlFiles(migrationsDir), ...seedFiles]),
+            ...(template?.image ? { image: template.image } : {}),
+          }
         : options.storage
     )
   } catch (error) {
@@ -139,11 +152,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       migrationsDir,
       fromTemplate: template?.image !== undefined,
       onMigrated: template ? () => saveMigratedTemplate(db, template) : undefined,
-      seedFiles:
-        options.seedFiles ??
-        (config.db.seed.enabled
-          ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
-          : []),
+      seedFiles,
     })
     lap("migrate")
     const keys = await loadStackKeys(db, { jwtSecret: options.jwtSecret })

@@ -1,9 +1,8 @@
-// The extensions PGlite ships (its contrib set, @electric-sql/pglite/contrib/*), each loaded
-// into every PGlite database so that `create extension X with schema extensions` works for
-// all of them, as hosted Supabase lets a project create any extension on its list. A bundle
-// is a few kilobytes of SQL and WebAssembly (pgcrypto is the largest, 1.1 MB); loading all of
-// them costs PGlite's start no measurable time next to its own open. Plain JavaScript, as its
-// one importer (pglite-worker.mjs) is.
+// The extensions PGlite ships (its contrib set, @electric-sql/pglite/contrib/*), by the name
+// `create extension` takes, so that `create extension X with schema extensions` can work for
+// each, as hosted Supabase lets a project create any extension on its list. The worker loads
+// the defaults and those the project's SQL names (pglite-extension-names.ts): each loaded
+// bundle adds to PGlite's open. Plain JavaScript, as its one importer (pglite-worker.mjs) is.
 import { amcheck } from "@electric-sql/pglite/contrib/amcheck"
 import { auto_explain } from "@electric-sql/pglite/contrib/auto_explain"
 import { bloom } from "@electric-sql/pglite/contrib/bloom"
@@ -39,6 +38,24 @@ import { tsm_system_time } from "@electric-sql/pglite/contrib/tsm_system_time"
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent"
 import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp"
 
+/**
+ * pg_stat_statements asks PGlite to preload its library, which PGlite writes into the data
+ * directory's postgresql.conf: a directory opened once would then fail to open in any PGlite
+ * not given the extension (an older checkout, say). Loaded on demand like the others instead,
+ * `create extension pg_stat_statements` works and its views say the library must be
+ * preloaded, as on a Postgres server that does not preload it.
+ */
+const pgStatStatementsOnDemand = {
+  name: pg_stat_statements.name,
+  async setup(pg, options) {
+    const { sharedPreloadLibraries: _preload, ...rest } = await pg_stat_statements.setup(
+      pg,
+      options
+    )
+    return rest
+  },
+}
+
 /** Keyed by the name `create extension` takes ("uuid-ossp", not the module's uuid_ossp). */
 export const pgliteExtensions = Object.fromEntries(
   [
@@ -63,7 +80,7 @@ export const pgliteExtensions = Object.fromEntries(
     pageinspect,
     pg_buffercache,
     pg_freespacemap,
-    pg_stat_statements,
+    pgStatStatementsOnDemand,
     pg_surgery,
     pg_trgm,
     pg_visibility,

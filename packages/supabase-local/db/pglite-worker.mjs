@@ -21,7 +21,7 @@ const textParsers = {
   [types.NUMERIC]: asText,
 }
 
-const { dataDir, image, settings } = workerData
+const { dataDir, image, settings, extensions } = workerData
 // Compiling PGlite's WebAssembly is most of an open. The first thread compiles it and hands the
 // module (and the file-system bundle) to the main thread, which gives them to the thread that
 // replaces this one after a cut statement, so reopening costs only PGlite's start.
@@ -32,8 +32,8 @@ const wasmModule =
 const fsBundle = workerData.fsBundle ?? new Blob([await readFile(new URL("./pglite.data", dist))])
 const pg = await PGlite.create({
   dataDir,
-  // Every extension PGlite ships, so migrations may create any of them (pglite-extensions.mjs).
-  extensions: pgliteExtensions,
+  // The extensions this database may create (pglite-extension-names.ts says which).
+  extensions: Object.fromEntries(extensions.map((name) => [name, pgliteExtensions[name]])),
   loadDataDir: image ? new Blob([image]) : undefined,
   pgliteWasmModule: wasmModule,
   fsBundle,
