@@ -3,9 +3,10 @@
 --
 -- The extensions schema's default extensions, as supabase/postgres creates them
 -- (migrations/db/init-scripts/00000000000000-initial-schema.sql; pg_stat_statements as its
--- migrations/schema-15.sql dump shows). Each only where this engine has it: PGlite ships
--- pgcrypto, uuid-ossp and pg_stat_statements; a Postgres server has them with its contrib
--- package. pgjwt, the third default there, is Supabase's own and is in neither.
+-- migrations/schema-15.sql dump shows). Each only where this engine has it: a Postgres server
+-- has them with its contrib package; PGlite loads pgcrypto and uuid-ossp always and
+-- pg_stat_statements only for a project that creates it (db/pglite-extension-names.ts says
+-- why). pgjwt, the third default there, is Supabase's own and is in neither.
 do $$
 declare
   ext text;
