@@ -4,6 +4,8 @@ import path from "node:path"
 import { parse as parseToml } from "smol-toml"
 import { z } from "zod"
 
+import { ignoredKeys } from "./config-ignored"
+
 // The part of supabase/config.toml the local stack honours. Unknown keys are kept out of the
 // type but tolerated in the file, as the Supabase CLI tolerates them.
 const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -168,8 +170,16 @@ export type StackConfig = z.infer<typeof stackConfigSchema>
 
 export class ConfigError extends Error {}
 
-/** Reads and validates supabase/config.toml; errors name the file and the key. */
-export function loadStackConfig(configPath: string): StackConfig {
+/**
+ * Reads and validates supabase/config.toml; errors name the file and the key. Keys the
+ * Supabase CLI knows and this stack does not serve ([studio], [edge_runtime], [db.pooler]…)
+ * are accepted and ignored, as the CLI ignores what a service it does not run would read;
+ * `onIgnored` hears which (config-ignored.ts).
+ */
+export function loadStackConfig(
+  configPath: string,
+  { onIgnored }: { onIgnored?: (keys: string[]) => void } = {}
+): StackConfig {
   let raw: unknown
   try {
     raw = parseToml(readFileSync(configPath, "utf8"))
@@ -184,6 +194,8 @@ export function loadStackConfig(configPath: string): StackConfig {
       .join("\n")
     throw new ConfigError(`${path.relative(process.cwd(), configPath)} is invalid:\n${issues}`)
   }
+  const ignored = ignoredKeys(raw, parsed.data)
+  if (ignored.length > 0) onIgnored?.(ignored)
 
   return resolveTemplatePaths(parsed.data, configPath)
 }

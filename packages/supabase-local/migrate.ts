@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import path from "node:path"
 
 import { isPgError, type Database, type Queryable } from "./db/types"
+import { createExtensionLine, missingExtension, missingExtensionMessage } from "./extensions"
 
 export class SqlFileError extends Error {
   constructor(
@@ -32,6 +33,15 @@ function displayPath(file: string) {
 }
 
 /**
+ * The search path migrations and seeds run with: hosted Supabase's for the postgres role that
+ * runs them there ("$user", public, extensions; see bootstrap/60_platform_extensions.sql,
+ * which makes it this database user's default). Set per file as well, since a connection
+ * opened before that default existed keeps its old path, and a file's own session-level
+ * `set search_path` (pg_dump writes one) must not leak into the next file.
+ */
+const PLATFORM_SEARCH_PATH = `set local search_path to "$user", public, extensions`
+
+/**
  * Runs one SQL file in its own transaction, so a failure leaves nothing behind; `record`
  * runs in the same transaction, on its connection.
  */
@@ -43,10 +53,16 @@ async function applyFile(
   const sql = readFileSync(file, "utf8")
   try {
     await db.transaction(async (tx) => {
+      await tx.exec(PLATFORM_SEARCH_PATH)
       await tx.exec(sql)
       if (record) await record(tx, sql)
     })
   } catch (error) {
+    const missing = missingExtension(error)
+    if (missing !== undefined) {
+      const reason = missingExtensionMessage(missing, db.engine)
+      throw new SqlFileError(displayPath(file), createExtensionLine(sql, missing), reason)
+    }
     throw new SqlFileError(
       displayPath(file),
       isPgError(error) ? lineAt(sql, error.position) : undefined,
@@ -55,7 +71,8 @@ async function applyFile(
   }
 }
 
-function sqlFiles(dir: string): string[] {
+/** The .sql files of a folder, in name order (none when it is missing). */
+export function sqlFiles(dir: string): string[] {
   if (!existsSync(dir)) return []
 
   return readdirSync(dir)
@@ -223,6 +240,9 @@ export async function prepareDatabase(
   }
 ) {
   const warnings = await applyBootstrap(db, BOOTSTRAP_DIR)
+  // PGlite's one session opened before bootstrap/60 made this its role's default on a new
+  // database; it serves every query after boot, so it takes the platform path now as well.
+  if (db.engine === "pglite") await db.exec(PLATFORM_SEARCH_PATH.replace("set local", "set"))
   let migrations = await applyMigrations(db, migrationsDir)
   if (fromTemplate) {
     migrations = {

@@ -12,6 +12,7 @@ import {
 } from "./db/migrated-image"
 import { openDatabase, type StorageOptions } from "./db/open"
 import { type Database } from "./db/types"
+import { extensionsNamedIn } from "./extensions"
 import {
   applyApiCors,
   createHostCheck,
@@ -21,7 +22,7 @@ import {
 } from "./gateway"
 import { sendJson } from "./http"
 import { loadStackKeys, type StackKeys } from "./keys"
-import { BOOTSTRAP_DIR, prepareDatabase } from "./migrate"
+import { BOOTSTRAP_DIR, prepareDatabase, sqlFiles } from "./migrate"
 import { type Service, type ServiceFactory } from "./service"
 import { defaultServices } from "./services"
 
@@ -98,7 +99,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   }
   const log = options.log ?? (() => undefined)
   const supabaseDir = path.join(root, "supabase")
-  let config = loadStackConfig(options.configPath ?? path.join(supabaseDir, "config.toml"))
+  const configPath = options.configPath ?? path.join(supabaseDir, "config.toml")
+  let config = loadStackConfig(configPath, {
+    onIgnored: (keys) =>
+      log(
+        `[config] ${shownPath(configPath)}: ignoring what this ` +
+          `local stack does not serve: ${keys.join(", ")}`
+      ),
+  })
   if (options.configOverrides) config = options.configOverrides(config)
 
   if (options.reset && options.storage.engine === "pglite" && options.storage.dataDir) {
@@ -113,11 +121,23 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     !existsSync(path.join(options.storage.dataDir, "PG_VERSION"))
       ? migratedTemplate(BOOTSTRAP_DIR, migrationsDir)
       : undefined
+  const seedFiles =
+    options.seedFiles ??
+    (config.db.seed.enabled
+      ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
+      : [])
   let db: Database
   try {
     db = await openDatabase(
-      template?.image && options.storage.engine === "pglite"
-        ? { ...options.storage, image: template.image }
+      options.storage.engine === "pglite"
+        ? {
+            ...options.storage,
+            // PGlite loads the extensions the project's SQL creates, besides its defaults.
+            extensions:
+              options.storage.extensions ??
+              extensionsNamedIn([...sqlFiles(migrationsDir), ...seedFiles]),
+            ...(template?.image ? { image: template.image } : {}),
+          }
         : options.storage
     )
   } catch (error) {
@@ -132,11 +152,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       migrationsDir,
       fromTemplate: template?.image !== undefined,
       onMigrated: template ? () => saveMigratedTemplate(db, template) : undefined,
-      seedFiles:
-        options.seedFiles ??
-        (config.db.seed.enabled
-          ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
-          : []),
+      seedFiles,
     })
     lap("migrate")
     const keys = await loadStackKeys(db, { jwtSecret: options.jwtSecret })
@@ -258,6 +274,13 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     await db.close().catch(() => undefined)
     throw error
   }
+}
+
+/** Relative to the current directory when the file is under it, absolute otherwise. */
+function shownPath(file: string) {
+  const relative = path.relative(process.cwd(), file)
+
+  return relative && !relative.startsWith("..") ? relative : path.resolve(file)
 }
 
 function findService(services: Service[], pathname: string): Service | undefined {

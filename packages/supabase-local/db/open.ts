@@ -3,14 +3,23 @@ import { openPostgres, redactUrl } from "./postgres"
 import { type Database } from "./types"
 
 export type StorageOptions =
-  | { engine: "pglite"; dataDir?: string; /** a new directory starts from it */ image?: Blob }
+  | {
+      engine: "pglite"
+      dataDir?: string
+      /** a new directory starts from it */
+      image?: Blob
+      /** PGlite extensions to load besides the defaults (db/pglite-extension-names.ts), or all */
+      extensions?: readonly string[] | "all"
+    }
   | { engine: "postgres"; url: string; poolSize?: number }
 
 export class StorageError extends Error {}
 
 /** Opens the storage engine, turning connection failures into messages that name the setting. */
 export async function openDatabase(options: StorageOptions): Promise<Database> {
-  if (options.engine === "pglite") return openPglite(options.dataDir, options.image)
+  if (options.engine === "pglite") {
+    return openPglite(options.dataDir, options.image, options.extensions)
+  }
   try {
     return await openPostgres(options.url, { max: options.poolSize })
   } catch (error) {

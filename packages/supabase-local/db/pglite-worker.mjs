@@ -7,8 +7,8 @@ import { readFile } from "node:fs/promises"
 import { parentPort, workerData } from "node:worker_threads"
 
 import { PGlite, types } from "@electric-sql/pglite"
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm"
-import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto"
+
+import { pgliteExtensions } from "./pglite-extensions.mjs"
 
 // The same values the Postgres engine returns (see postgres.ts): timestamps, dates, bigints
 // and numerics as the text Postgres sends.
@@ -21,7 +21,7 @@ const textParsers = {
   [types.NUMERIC]: asText,
 }
 
-const { dataDir, image, settings } = workerData
+const { dataDir, image, settings, extensions } = workerData
 // Compiling PGlite's WebAssembly is most of an open. The first thread compiles it and hands the
 // module (and the file-system bundle) to the main thread, which gives them to the thread that
 // replaces this one after a cut statement, so reopening costs only PGlite's start.
@@ -32,8 +32,8 @@ const wasmModule =
 const fsBundle = workerData.fsBundle ?? new Blob([await readFile(new URL("./pglite.data", dist))])
 const pg = await PGlite.create({
   dataDir,
-  // Extensions hosted Supabase offers that migrations may create.
-  extensions: { pgcrypto, pg_trgm },
+  // The extensions this database may create (pglite-extension-names.ts says which).
+  extensions: Object.fromEntries(extensions.map((name) => [name, pgliteExtensions[name]])),
   loadDataDir: image ? new Blob([image]) : undefined,
   pgliteWasmModule: wasmModule,
   fsBundle,
@@ -112,6 +112,20 @@ async function handle(message) {
       } else {
         open.rollback(new Error("rollback"))
         await finished.catch(() => undefined)
+      }
+      return null
+    }
+    case "scriptResults": {
+      // Every statement's rows, as psql prints them: a pgTAP test file (test.ts).
+      const results = await pg.exec(message.sql, { parsers: textParsers })
+      return results.map(shape)
+    }
+    case "addExtensionFiles": {
+      // A pure-SQL extension from outside PGlite's bundle (pgTAP, test.ts), put where
+      // `create extension` looks for control and script files.
+      const dir = `${pg.mod.WASM_PREFIX}/share/postgresql/extension`
+      for (const [name, text] of Object.entries(message.files)) {
+        pg.mod.FS.writeFile(`${dir}/${name}`, text)
       }
       return null
     }

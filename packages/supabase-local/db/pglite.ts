@@ -13,6 +13,7 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 import { Worker } from "node:worker_threads"
 
+import { DEFAULT_PGLITE_EXTENSIONS, PGLITE_EXTENSIONS } from "./pglite-extension-names"
 import { type Database, type Queryable, type QueryResult, type RunOptions } from "./types"
 
 // A freshly initialised cluster (initdb's output) is the same every time for one PGlite
@@ -99,13 +100,14 @@ class PgliteThread {
     dataDir: string,
     image: Blob | undefined,
     settings: string[],
+    extensions: string[],
     onNotify: (channel: string, payload: string) => void
   ): Promise<PgliteThread> {
     return new Promise((resolve, reject) => {
       void (async () => {
         const bytes = image ? new Uint8Array(await image.arrayBuffer()) : undefined
         const worker = new Worker(new URL("./pglite-worker.mjs", import.meta.url), {
-          workerData: { dataDir, image: bytes, settings, ...PgliteThread.artifacts },
+          workerData: { dataDir, image: bytes, settings, extensions, ...PgliteThread.artifacts },
           transferList: bytes ? [bytes.buffer] : [],
         })
         const onReady = (
@@ -178,7 +180,15 @@ function scratchDirectory(): { dir: string; remove(): void } {
  * undoing what the cut statement had half done. A new directory starts from `template` when
  * given (a migrated template, see migrated-image.ts), else from the initdb image.
  */
-export async function openPglite(requestedDir?: string, template?: Blob): Promise<Database> {
+export async function openPglite(
+  requestedDir?: string,
+  template?: Blob,
+  extensions: readonly string[] | "all" = []
+): Promise<Database> {
+  const loaded =
+    extensions === "all"
+      ? [...PGLITE_EXTENSIONS]
+      : [...new Set([...DEFAULT_PGLITE_EXTENSIONS, ...extensions])]
   const scratch = requestedDir ? undefined : scratchDirectory()
   const dataDir = requestedDir ?? scratch!.dir
   // initdb straight onto the host file system costs seconds of small synced writes;
@@ -194,7 +204,8 @@ export async function openPglite(requestedDir?: string, template?: Blob): Promis
   // PGlite makes is a completed write() by then, so it needs no fsync. (Commits stay
   // synchronous: single-user PGlite has no WAL writer to write an asynchronous commit later.)
   const settings = scratch ? ["fsync = off"] : []
-  const openThread = (withImage?: Blob) => PgliteThread.open(dataDir, withImage, settings, notify)
+  const openThread = (withImage?: Blob) =>
+    PgliteThread.open(dataDir, withImage, settings, loaded, notify)
   let thread: PgliteThread
   try {
     thread = await openThread(image)
@@ -315,6 +326,10 @@ export async function openPglite(requestedDir?: string, template?: Blob): Promis
         }
       }
     },
+    scriptResults: <Row>(sql: string) =>
+      exclusive(undefined, (t) => t.call<QueryResult<Row>[]>("scriptResults", { sql })),
+    addExtensionFiles: (files: Record<string, string>) =>
+      exclusive(undefined, (t) => t.call<void>("addExtensionFiles", { files })),
     async dumpImage() {
       return exclusive(undefined, async (t) => {
         const bytes = await t.call<Uint8Array<ArrayBuffer>>("dumpImage")

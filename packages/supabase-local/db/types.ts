@@ -44,6 +44,13 @@ export type Database = Queryable & {
   ): Promise<QueryResult<Row>>
   /** LISTEN on a channel; returns the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
+  /** PGlite only: every statement's rows of a script (simple protocol), in order. */
+  scriptResults?<Row = Record<string, unknown>>(sql: string): Promise<QueryResult<Row>[]>
+  /**
+   * PGlite only: extension control and script files (name → text) for `create extension`,
+   * for pure-SQL extensions PGlite does not bundle. Kept until the database thread ends.
+   */
+  addExtensionFiles?(files: Record<string, string>): Promise<void>
   /** PGlite only: the data directory as a tar image (a checkpoint first). */
   dumpImage?(): Promise<Blob>
   close(): Promise<void>

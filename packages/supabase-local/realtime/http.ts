@@ -16,6 +16,7 @@ import {
   type Claims,
   type RealtimeState,
 } from "./kernel"
+import { type UserBroadcast } from "./protocol"
 
 const httpMessageSchema = z.object({
   topic: z.string().min(1),
@@ -69,6 +70,32 @@ async function broadcastOverHttp(
   }
 }
 
+/**
+ * One message, JSON or binary, to one topic (POST /api/broadcast/:topic/events/:event). A
+ * private one needs a realtime.messages policy letting the caller write broadcasts to the
+ * topic; refused, Realtime's SingleBroadcast answers 403 "Unauthorized" rather than dropping
+ * it as the batch endpoint does, so false here.
+ */
+async function broadcastSingle(
+  rt: RealtimeState,
+  claims: Claims,
+  message: {
+    topic: string
+    private: boolean
+    broadcast: { json: Record<string, unknown> } | { user: UserBroadcast }
+  }
+): Promise<boolean> {
+  if (
+    message.private &&
+    !(await canWrite(rt.ctx.db, { topic: message.topic, role: claims.role, claims }, "broadcast"))
+  ) {
+    return false
+  }
+  fanOutBroadcast(rt, namespaceKey(message.private, message.topic), null, message.broadcast)
+
+  return true
+}
+
 export async function handle(rt: RealtimeState, req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? "/", "http://localhost")
   const rest = url.pathname.slice(PREFIX.length)
@@ -98,6 +125,31 @@ export async function handle(rt: RealtimeState, req: IncomingMessage, res: Serve
     }
     throw error
   }
+  // Binary payloads (application/octet-stream) go to one topic only, as Realtime's
+  // BroadcastSingleController takes them; they reach vsn 2.0.0 subscribers as binary
+  // user-broadcast frames (kind 4, encoding 0) and none on vsn 1.0.0, as its V2Serializer and
+  // UserBroadcast do.
+  const contentType = headerValue(req.headers["content-type"])?.split(";")[0]?.trim().toLowerCase()
+  if (contentType === "application/octet-stream") {
+    if (!single) {
+      return sendJson(res, 415, {
+        error: "Unsupported Media Type. Use application/json or application/octet-stream",
+      })
+    }
+    if (body.length > rt.limits.maxPayloadBytes) {
+      return sendJson(res, 413, { error: "Payload size exceeds tenant limit" })
+    }
+    const sent = await broadcastSingle(rt, claims, {
+      topic: decodeURIComponent(single[1]!),
+      private: url.searchParams.get("private") === "true",
+      broadcast: {
+        user: { event: decodeURIComponent(single[2]!), encoding: "binary", data: body },
+      },
+    })
+    if (!sent) return sendJson(res, 403, { message: "Unauthorized" })
+    res.writeHead(202).end()
+    return
+  }
   let json: unknown
   try {
     json = JSON.parse(body.toString("utf8"))
@@ -108,14 +160,13 @@ export async function handle(rt: RealtimeState, req: IncomingMessage, res: Serve
   if (single) {
     const payload = z.record(z.string(), z.unknown()).safeParse(json)
     if (!payload.success) return sendJson(res, 422, { error: "Payload must be a JSON object" })
-    await broadcastOverHttp(rt, claims, [
-      {
-        topic: decodeURIComponent(single[1]!),
-        event: decodeURIComponent(single[2]!),
-        payload: payload.data,
-        private: url.searchParams.get("private") === "true",
-      },
-    ])
+    const event = decodeURIComponent(single[2]!)
+    const sent = await broadcastSingle(rt, claims, {
+      topic: decodeURIComponent(single[1]!),
+      private: url.searchParams.get("private") === "true",
+      broadcast: { json: { type: "broadcast", event, payload: payload.data } },
+    })
+    if (!sent) return sendJson(res, 403, { message: "Unauthorized" })
   } else {
     const batch = httpBatchSchema.safeParse(json)
     if (!batch.success) {
