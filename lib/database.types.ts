@@ -851,6 +851,14 @@ export type Database = {
           warn_at_percent: number
         }[]
       }
+      current_profile: {
+        Args: never
+        Returns: {
+          profile_found: boolean
+          display_name: string
+          step_up_required: boolean
+        }[]
+      }
       device_authenticate: {
         Args: {
           device_secret: string

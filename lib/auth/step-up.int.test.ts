@@ -19,6 +19,7 @@ import { isStepUpRefusal } from "./step-up"
 // once auth-js has raised the session to aal2.
 const PASSWORD = "lmx-demo-password"
 const SAM = "sam@lmx.local"
+const DEMO = "demo@lmx.local"
 
 const codeFor = (secret: string) =>
   new TOTP({
@@ -30,7 +31,7 @@ const codeFor = (secret: string) =>
 describe(`step-up for sensitive writes (${TEST_ENGINE})`, () => {
   let stack: TestStack
 
-  async function signIn(): Promise<Client> {
+  async function signIn(email = SAM): Promise<Client> {
     const client = createClient<Database>(stack.url, stack.keys.anonKey, {
       auth: {
         persistSession: false,
@@ -43,7 +44,7 @@ describe(`step-up for sensitive writes (${TEST_ENGINE})`, () => {
       },
     })
     const { error } = await client.auth.signInWithPassword({
-      email: SAM,
+      email,
       password: PASSWORD,
     })
     if (error) throw error
@@ -128,5 +129,60 @@ describe(`step-up for sensitive writes (${TEST_ENGINE})`, () => {
     const retried = await edit()
     expect(retried.error).toBeNull()
     expect(retried.data).toHaveLength(1)
+  })
+  it("answers the console's profile and whether the second step is owed in one row", async () => {
+    const demo = await signIn(DEMO)
+    const current = () => demo.rpc("current_profile").single()
+    expect((await current()).data).toEqual({
+      profile_found: true,
+      display_name: "Demo User",
+      step_up_required: false,
+    })
+
+    const enrolled = await demo.auth.mfa.enroll({
+      factorType: "totp",
+      friendlyName: "Phone",
+    })
+    if (enrolled.error || enrolled.data.type !== "totp") throw enrolled.error
+    // Unverified: nothing is owed yet.
+    expect((await current()).data?.step_up_required).toBe(false)
+    const secret = enrolled.data.totp.secret
+    expect(
+      (
+        await demo.auth.mfa.challengeAndVerify({
+          factorId: enrolled.data.id,
+          code: codeFor(secret),
+        })
+      ).error
+    ).toBeNull()
+    expect((await current()).data?.step_up_required).toBe(false)
+
+    const later = await signIn(DEMO)
+    const owed = await later.rpc("current_profile").single()
+    expect(owed.data).toEqual({
+      profile_found: true,
+      display_name: "Demo User",
+      step_up_required: true,
+    })
+
+    // Signed out everywhere: the token still verifies, but RLS hides the profile.
+    const { data: session } = await later.auth.getSession()
+    await later.auth.signOut({ scope: "global" })
+    const stale = createClient<Database>(stack.url, stack.keys.anonKey, {
+      auth: {
+        persistSession: false,
+        autoRefreshToken: false,
+        detectSessionInUrl: false,
+      },
+      global: {
+        headers: { Authorization: `Bearer ${session.session!.access_token}` },
+      },
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+    const gone = await stale.rpc("current_profile").single()
+    expect(gone.error).toBeNull()
+    expect(gone.data?.profile_found).toBe(false)
   })
 })
