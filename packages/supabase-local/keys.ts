@@ -32,6 +32,14 @@ export type StackKeys = {
   jwtSecret: string
   anonKey: string
   serviceRoleKey: string
+  /**
+   * The new API keys beside the legacy JWTs, as `supabase status` prints them: the gateway
+   * maps sb_publishable_… to the anon key's role and sb_secret_… to service_role's.
+   */
+  publishableKey: string
+  secretKey: string
+  /** The legacy JWT a new API key stands for (anon or service_role), or undefined. */
+  legacyKeyFor(key: string): string | undefined
   /** The asymmetric key that signs user access tokens, published at the JWKS endpoint. */
   signingKid: string
   /** Signs a JWT for a signed-in user with the asymmetric key (ES256). */
@@ -88,6 +96,17 @@ export async function loadStackKeys(
     })
   ) as JWK & { kid: string }
 
+  // Shaped as hosted's: the prefix, then random base64url and a checksum-like tail. Stored, so
+  // an app's .env.local stays valid across restarts.
+  const newApiKey = (prefix: string) => async () =>
+    `${prefix}${randomBytes(16).toString("base64url")}_${randomBytes(6).toString("base64url")}`
+  const publishableKey = await readOrCreateSecret(
+    db,
+    "publishable_key",
+    newApiKey("sb_publishable_")
+  )
+  const newSecretKey = await readOrCreateSecret(db, "secret_key", newApiKey("sb_secret_"))
+
   const secretKey = new TextEncoder().encode(jwtSecret)
   const privateKey = (await importJWK(signingJwk, "ES256")) as CryptoKey
   const { d: _private, ...publicJwk } = signingJwk
@@ -102,10 +121,17 @@ export async function loadStackKeys(
   const apiKey = (role: string) =>
     signWithSecret({ iss: "supabase-local", role, iat: now, exp: now + TEN_YEARS_S })
 
+  const anonKey = await apiKey("anon")
+  const serviceRoleKey = await apiKey("service_role")
+
   return {
     jwtSecret,
-    anonKey: await apiKey("anon"),
-    serviceRoleKey: await apiKey("service_role"),
+    anonKey,
+    serviceRoleKey,
+    publishableKey,
+    secretKey: newSecretKey,
+    legacyKeyFor: (key) =>
+      key === publishableKey ? anonKey : key === newSecretKey ? serviceRoleKey : undefined,
     signingKid: signingJwk.kid,
     signAccessToken: (claims) =>
       new SignJWT(claims)

@@ -16,6 +16,7 @@ import {
   applyApiCors,
   createHostCheck,
   createKeyCheck,
+  createKeyTranslation,
   isApiPath,
   refuseMisdirected,
 } from "./gateway"
@@ -147,12 +148,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const host = options.host ?? "127.0.0.1"
     const isAllowedHost = createHostCheck(host)
     const checkApiKey = createKeyCheck(keys)
+    const translateApiKeys = createKeyTranslation(keys)
     const server = createServer((req, res) => {
       void route(req, res)
     })
     async function route(req: IncomingMessage, res: ServerResponse) {
       try {
         if (!isAllowedHost(req.headers.host)) return refuseMisdirected(res)
+        translateApiKeys(req)
         const pathname = (req.url ?? "/").split("?")[0] ?? "/"
         // Only the APIs answer cross-origin requests; the mailbox and the other local pages
         // send no CORS headers, so another site's page cannot read them.
@@ -185,6 +188,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n")
         return
       }
+      translateApiKeys(req)
       const pathname = (req.url ?? "/").split("?")[0] ?? "/"
       const service = ready ? findService(services, pathname) : undefined
       if (!service?.upgrade) {
@@ -234,6 +238,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         ...services.flatMap((service) => service.statusLines?.() ?? []),
         `Database: ${db.engine} (${db.location})`,
         `JWT secret: ${keys.jwtSecret}`,
+        `Publishable key: ${keys.publishableKey}`,
+        `Secret key: ${keys.secretKey}`,
         `anon key: ${keys.anonKey}`,
         `service_role key: ${keys.serviceRoleKey}`,
       ],
