@@ -2,10 +2,7 @@
 
 import * as React from "react"
 
-import { fieldError, formMessage } from "@/lib/action-result"
-import { passStepUp } from "@/lib/auth/mfa"
 import { StepUpContext, type RequestStepUp } from "@/lib/auth/step-up-context"
-import { useAction } from "@/lib/use-action"
 import {
   Dialog,
   DialogContent,
@@ -13,16 +10,13 @@ import {
   DialogHeader,
   DialogTitle,
 } from "@/components/ui/dialog"
-import {
-  Field,
-  FieldControl,
-  FieldDescription,
-  FieldError,
-  FieldLabel,
-} from "@/components/ui/field"
-import { FormMessage } from "@/components/ui/form-message"
-import { Input } from "@/components/ui/input"
-import { SubmitButton } from "@/components/auth/submit-button"
+
+// The form (and the zod schemas behind it) loads when the dialog first opens: this module is
+// part of components/providers.tsx, whose zod setting (jitless, for the CSP) must run before
+// any schema is built.
+const StepUpForm = React.lazy(() =>
+  import("./step-up-form").then(({ StepUpForm }) => ({ default: StepUpForm }))
+)
 
 /**
  * Lets any action in the tree ask for the second factor when the database refuses it for an
@@ -61,44 +55,13 @@ export function StepUpProvider({ children }: { children: React.ReactNode }) {
               once per sign-in.
             </DialogDescription>
           </DialogHeader>
-          {open ? <StepUpForm onPassed={() => settle(true)} /> : null}
+          {open ? (
+            <React.Suspense fallback={null}>
+              <StepUpForm onPassed={() => settle(true)} />
+            </React.Suspense>
+          ) : null}
         </DialogContent>
       </Dialog>
     </StepUpContext>
-  )
-}
-
-function StepUpForm({ onPassed }: { onPassed: () => void }) {
-  const codeRef = React.useRef<HTMLInputElement>(null)
-  const { result, formAction, formRef } = useAction(passStepUp, {
-    onSuccess: onPassed,
-    focusOnError: codeRef,
-  })
-
-  return (
-    <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
-      <FormMessage tone="error">{formMessage(result)}</FormMessage>
-      <Field errors={fieldError(result, "code")}>
-        <FieldLabel>Code from your authenticator app</FieldLabel>
-        <FieldControl>
-          <Input
-            ref={codeRef}
-            name="code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9 ]*"
-            maxLength={7}
-            autoFocus
-            required
-            className="font-mono tracking-widest"
-          />
-        </FieldControl>
-        <FieldDescription>
-          A new code appears every 30 seconds.
-        </FieldDescription>
-        <FieldError />
-      </Field>
-      <SubmitButton pendingLabel="Checking…">Confirm and continue</SubmitButton>
-    </form>
   )
 }
