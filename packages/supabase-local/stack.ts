@@ -21,7 +21,7 @@ import {
   refuseMisdirected,
 } from "./gateway"
 import { sendJson } from "./http"
-import { loadStackKeys, type StackKeys } from "./keys"
+import { loadStackKeys, readSigningKeys, type StackKeys } from "./keys"
 import { BOOTSTRAP_DIR, prepareDatabase } from "./migrate"
 import { type Service, type ServiceFactory } from "./service"
 import { defaultServices } from "./services"
@@ -140,7 +140,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           : []),
     })
     lap("migrate")
-    const keys = await loadStackKeys(db, { jwtSecret: options.jwtSecret })
+    const keys = await loadStackKeys(db, {
+      jwtSecret: options.jwtSecret ?? config.auth.jwt_secret,
+      signingKeys: config.auth.signing_keys_path
+        ? readSigningKeys(path.resolve(supabaseDir, config.auth.signing_keys_path))
+        : undefined,
+    })
     lap("keys")
 
     const services: Service[] = []
