@@ -9,6 +9,7 @@ import { z } from "zod"
 import { getQueryClient } from "@/lib/query-client"
 import { Toaster } from "@/components/ui/sonner"
 import { TooltipProvider } from "@/components/ui/tooltip"
+import { StepUpProvider } from "@/components/auth/step-up-dialog"
 
 // zod 4 compiles object schemas with `new Function` when it can, and finds out by trying one:
 // under the Content-Security-Policy (no 'unsafe-eval') that probe is a reported violation.
@@ -36,7 +37,9 @@ export function Providers({
       >
         {/* Filters kept in the URL (sessions) read and write it through nuqs. */}
         <NuqsAdapter>
-          <TooltipProvider>{children}</TooltipProvider>
+          <TooltipProvider>
+            <StepUpProvider>{children}</StepUpProvider>
+          </TooltipProvider>
         </NuqsAdapter>
         <Toaster />
       </ThemeProvider>

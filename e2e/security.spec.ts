@@ -24,10 +24,11 @@ function filesUnder(dir: string): string[] {
 
 // By the time any spec runs, the web server has written the stack's keys and
 // then built the app with them, so this scans the bundle browsers really get.
-test("[security] the client bundle holds neither the service-role key nor the JWT secret", async ({
+test("[security] the client bundle holds neither the service-role key, the secret key nor the JWT secret", async ({
   request,
 }) => {
-  const { serviceRoleKey, jwtSecret, anonKey } = readStackState()
+  const { serviceRoleKey, jwtSecret, anonKey, publishableKey, secretKey } =
+    readStackState()
   test.skip(
     statSync(BUILD_ID).mtimeMs < statSync(STACK_STATE_FILE).mtimeMs,
     "The build is older than this stack's keys (E2E_SKIP_BUILD?): scanning it would prove nothing."
@@ -41,6 +42,7 @@ test("[security] the client bundle holds neither the service-role key nor the JW
       serviceRoleKey.split(".")[2] ?? serviceRoleKey,
     "JWT secret": jwtSecret,
     "JWT secret (base64)": Buffer.from(jwtSecret).toString("base64"),
+    "secret key (sb_secret_)": secretKey,
   }
   expect(anonKey).not.toBe(serviceRoleKey)
 
@@ -57,6 +59,12 @@ test("[security] the client bundle holds neither the service-role key nor the JW
     }
   }
   expect(leaks).toEqual([])
+  // The control: the app is built with the publishable key (scripts/e2e-server.ts), so the
+  // scan must find that one; a scan that finds no key at all would prove nothing.
+  expect(
+    files.some((file) => readFileSync(file, "latin1").includes(publishableKey)),
+    "the publishable key in the bundle"
+  ).toBe(true)
 
   // The pages themselves (HTML and inline flight data) too.
   for (const url of [

@@ -19,6 +19,11 @@ export type ActionFailure<TReason extends string = never> = {
   errors?: FieldErrors
   values?: Record<string, string>
   reason?: TReason
+  /**
+   * The database refused because this session owes its second factor (aal2, lib/auth/step-up.ts):
+   * useAction asks for a code and runs the action again.
+   */
+  stepUp?: true
 }
 
 // Fields that are never sent back to the page, whatever the form.

@@ -851,16 +851,12 @@ export type Database = {
           warn_at_percent: number
         }[]
       }
-      chat_devices: {
+      current_profile: {
         Args: never
         Returns: {
-          id: string
-          name: string
-          role: Database["public"]["Enums"]["device_role"]
-          own: boolean
-          last_seen_at: string
-          llm_server: Json
-          models_loaded: Json
+          profile_found: boolean
+          display_name: string
+          step_up_required: boolean
         }[]
       }
       device_authenticate: {

@@ -25,6 +25,7 @@ describe("parsePublicEnv", () => {
     expect(parsePublicEnv(GOOD_PUBLIC)).toEqual({
       ...GOOD_PUBLIC,
       NEXT_PUBLIC_SITE_URL: "http://localhost:3000",
+      supabaseKey: ANON_JWT,
     })
   })
 
@@ -44,10 +45,12 @@ describe("parsePublicEnv", () => {
 
     expect(error.variables).toEqual([
       "NEXT_PUBLIC_SUPABASE_URL",
-      "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+      "NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY",
     ])
     expect(error.message).toContain("NEXT_PUBLIC_SUPABASE_URL is missing")
-    expect(error.message).toContain("NEXT_PUBLIC_SUPABASE_ANON_KEY is missing")
+    expect(error.message).toContain(
+      "NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY is missing (or set NEXT_PUBLIC_SUPABASE_ANON_KEY"
+    )
   })
 
   it("treats an empty value as missing", () => {
@@ -55,8 +58,37 @@ describe("parsePublicEnv", () => {
       parsePublicEnv({ ...GOOD_PUBLIC, NEXT_PUBLIC_SUPABASE_ANON_KEY: "" })
     )
 
-    expect(error.variables).toEqual(["NEXT_PUBLIC_SUPABASE_ANON_KEY"])
-    expect(error.message).toContain("NEXT_PUBLIC_SUPABASE_ANON_KEY is missing")
+    expect(error.variables).toEqual(["NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY"])
+    expect(error.message).toContain(
+      "NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY is missing"
+    )
+  })
+
+  it("prefers the publishable key and falls back to the legacy anon key", () => {
+    const both = parsePublicEnv({
+      ...GOOD_PUBLIC,
+      NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "sb_publishable_abc123_xyz",
+    })
+    expect(both.supabaseKey).toBe("sb_publishable_abc123_xyz")
+    const only = parsePublicEnv({
+      NEXT_PUBLIC_SUPABASE_URL: GOOD_PUBLIC.NEXT_PUBLIC_SUPABASE_URL,
+      NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "sb_publishable_abc123_xyz",
+    })
+    expect(only.supabaseKey).toBe("sb_publishable_abc123_xyz")
+    expect(parsePublicEnv(GOOD_PUBLIC).supabaseKey).toBe(ANON_JWT)
+  })
+
+  it("refuses a secret key where the publishable key belongs", () => {
+    for (const variable of [
+      "NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY",
+      "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+    ]) {
+      const error = captureEnvError(() =>
+        parsePublicEnv({ ...GOOD_PUBLIC, [variable]: "sb_secret_abc123_xyz" })
+      )
+      expect(error.variables, variable).toEqual([variable])
+      expect(error.message).toMatch(/is malformed/)
+    }
   })
 
   it("names a malformed URL and says why", () => {

@@ -7,14 +7,26 @@ import { z } from "zod"
 const HTTP_URL = { protocol: /^https?$/, error: "must be an http(s) URL" }
 
 // A legacy anon key is a JWT (three base64url segments); newer projects hand
-// out sb_publishable_… keys instead. Both are safe to expose to browsers.
+// out sb_publishable_… keys instead. Both are safe to expose to browsers; a
+// secret key (sb_secret_…) never matches, so it cannot reach the bundle here.
 const ANON_KEY_PATTERN = /^(?:[\w-]+\.[\w-]+\.[\w-]*|sb_publishable_[\w-]+)$/
+const PUBLISHABLE_KEY_PATTERN = /^sb_publishable_[\w-]+$/
 
 export const publicEnvSchema = z.object({
   NEXT_PUBLIC_SUPABASE_URL: z.url(HTTP_URL),
+  // The project's key for browsers and the server alike: the publishable key, or
+  // for older projects the legacy anon JWT (one of the two must be set).
+  NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: z
+    .string()
+    .regex(
+      PUBLISHABLE_KEY_PATTERN,
+      "must be the project's publishable key (sb_publishable_…)"
+    )
+    .optional(),
   NEXT_PUBLIC_SUPABASE_ANON_KEY: z
     .string()
-    .regex(ANON_KEY_PATTERN, "must be the project's anon key (a JWT)"),
+    .regex(ANON_KEY_PATTERN, "must be the project's anon key (a JWT)")
+    .optional(),
   NEXT_PUBLIC_SITE_URL: z.url(HTTP_URL).default("http://localhost:3000"),
   // Supabase Auth's CAPTCHA ([auth.captcha] in supabase/config.toml, or the dashboard): the
   // browser shows the provider's widget and sends its token with sign-in, sign-up, magic-link
@@ -26,7 +38,10 @@ export const publicEnvSchema = z.object({
     .optional(),
 })
 
-export type PublicEnv = z.infer<typeof publicEnvSchema>
+export type PublicEnv = z.infer<typeof publicEnvSchema> & {
+  /** The key every Supabase client is made with: publishable, else the legacy anon key. */
+  supabaseKey: string
+}
 
 export const serverEnvSchema = z.object({
   // Optional: without it the console runs, only the device API (which mints
@@ -68,19 +83,23 @@ export class EnvError extends Error {
   }
 }
 
+type Problem = { variable: string; problem: string }
+
 function parseEnv<T extends z.ZodObject>(
   schema: T,
-  source: EnvSource
+  source: EnvSource,
+  /** Problems beyond the schema's own, reported with them. */
+  extra: Problem[] = []
 ): z.infer<T> {
   // An empty assignment (`FOO=` in a .env file) means "not set", not "".
   const input = Object.fromEntries(
     Object.keys(schema.shape).map((key) => [key, source[key] || undefined])
   )
   const result = schema.safeParse(input)
-  if (result.success) return result.data
+  if (result.success && extra.length === 0) return result.data
 
   const problems = new Map<string, string>()
-  for (const issue of result.error.issues) {
+  for (const issue of result.error?.issues ?? []) {
     const variable = String(issue.path[0] ?? "environment")
     if (problems.has(variable)) continue
     problems.set(
@@ -91,13 +110,36 @@ function parseEnv<T extends z.ZodObject>(
     )
   }
 
+  for (const { variable, problem } of extra) problems.set(variable, problem)
+
   throw new EnvError(
     [...problems].map(([variable, problem]) => ({ variable, problem }))
   )
 }
 
 export function parsePublicEnv(source: EnvSource): PublicEnv {
-  return parseEnv(publicEnvSchema, source)
+  const keyMissing =
+    !source.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY &&
+    !source.NEXT_PUBLIC_SUPABASE_ANON_KEY
+  const env = parseEnv(
+    publicEnvSchema,
+    source,
+    keyMissing
+      ? [
+          {
+            variable: "NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY",
+            problem:
+              "is missing (or set NEXT_PUBLIC_SUPABASE_ANON_KEY, the legacy anon key)",
+          },
+        ]
+      : []
+  )
+  const supabaseKey =
+    env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY ??
+    env.NEXT_PUBLIC_SUPABASE_ANON_KEY ??
+    ""
+
+  return { ...env, supabaseKey }
 }
 
 export function parseServerEnv(source: EnvSource): ServerEnv {
@@ -111,6 +153,8 @@ let serverEnv: ServerEnv | undefined
 export function getPublicEnv(): PublicEnv {
   publicEnv ??= parsePublicEnv({
     NEXT_PUBLIC_SUPABASE_URL: process.env.NEXT_PUBLIC_SUPABASE_URL,
+    NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY:
+      process.env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY,
     NEXT_PUBLIC_SUPABASE_ANON_KEY: process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
     NEXT_PUBLIC_SITE_URL: process.env.NEXT_PUBLIC_SITE_URL,
     NEXT_PUBLIC_CAPTCHA_PROVIDER: process.env.NEXT_PUBLIC_CAPTCHA_PROVIDER,

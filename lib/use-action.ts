@@ -4,6 +4,7 @@ import * as React from "react"
 import { unstable_rethrow } from "next/navigation"
 
 import { fail, type ActionResult } from "./action-result"
+import { StepUpContext } from "./auth/step-up-context"
 
 const UNREACHABLE = "Could not reach the server. Try again."
 
@@ -43,6 +44,7 @@ export function useAction<TPayload, TData, TReason extends string = never>(
   action: ServerAction<TPayload, TData, TReason>,
   { onSuccess, focusOnError }: UseActionOptions<TPayload, TData> = {}
 ) {
+  const requestStepUp = React.useContext(StepUpContext)
   const [result, formAction, isPending] = React.useActionState<
     ActionState<TData, TReason>,
     TPayload
@@ -55,6 +57,11 @@ export function useAction<TPayload, TData, TReason extends string = never>(
           let next: ActionResult<TData, TReason>
           try {
             next = await action(previous, payload)
+            // The database refused a sensitive write because this session owes its second
+            // factor (lib/auth/step-up.ts): ask for it, then run the same action once more.
+            if (!next.ok && next.stepUp && requestStepUp) {
+              if (await requestStepUp()) next = await action(previous, payload)
+            }
           } catch (error) {
             // A redirect from the action arrives as a thrown error: let Next handle it.
             unstable_rethrow(error)

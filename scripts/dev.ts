@@ -68,6 +68,7 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
     {
       ...process.env,
       NEXT_PUBLIC_SUPABASE_URL: stack.url,
+      NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: stack.keys.publishableKey,
       NEXT_PUBLIC_SUPABASE_ANON_KEY: stack.keys.anonKey,
       NEXT_PUBLIC_SITE_URL: siteUrl,
       SUPABASE_JWT_SECRET: stack.keys.jwtSecret,

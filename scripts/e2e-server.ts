@@ -30,6 +30,8 @@ writeFileSync(
     url: stack.url,
     anonKey: stack.keys.anonKey,
     serviceRoleKey: stack.keys.serviceRoleKey,
+    publishableKey: stack.keys.publishableKey,
+    secretKey: stack.keys.secretKey,
     jwtSecret: stack.keys.jwtSecret,
   }),
   { mode: 0o600 }
@@ -38,6 +40,9 @@ writeFileSync(
 const env = {
   ...process.env,
   NEXT_PUBLIC_SUPABASE_URL: stack.url,
+  // The app runs on the new publishable key, as a new hosted project hands it out; the legacy
+  // anon key stays beside it as the fallback lib/env.ts reads.
+  NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: stack.keys.publishableKey,
   NEXT_PUBLIC_SUPABASE_ANON_KEY: stack.keys.anonKey,
   NEXT_PUBLIC_SITE_URL: E2E_APP_URL,
   SUPABASE_JWT_SECRET: stack.keys.jwtSecret,

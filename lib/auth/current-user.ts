@@ -36,25 +36,20 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser> => {
   const claims = data?.claims
   if (!claims?.sub) redirect(signInPath())
 
-  const [{ data: profile, error }, stepUp] = await Promise.all([
-    supabase
-      .from("profiles")
-      .select("display_name")
-      .eq("id", claims.sub)
-      .maybeSingle<{ display_name: string }>(),
-    // An account with a verified second factor whose session has not passed it yet (aal1)
-    // goes to the second step first; the database answers, not the session cookie, which the
-    // browser could edit.
-    claims.aal === "aal2"
-      ? Promise.resolve({ data: false })
-      : supabase.rpc("mfa_step_up_required"),
-  ])
-  if (stepUp.data === true) {
+  // One round trip (public.current_profile): the profile under its RLS policy, and whether an
+  // account with a verified second factor has not passed it in this session (aal1). Such a
+  // session goes to the second step first; the database answers, not the session cookie,
+  // which the browser could edit.
+  const { data: current, error } = await supabase
+    .rpc("current_profile")
+    .single()
+  if (current?.step_up_required === true) {
     const path = (await headers()).get(REQUEST_PATH_HEADER) ?? "/"
     redirect(`/sign-in/verify?next=${encodeURIComponent(safeNextPath(path))}`)
   }
   if (error)
     console.error(`[auth] profile read failed: ${error.code} ${error.message}`)
+  const profile = current?.profile_found ? current : null
   if (!profile && !error) {
     // Everyone has a profile (a trigger makes it), but RLS hides even one's own once the
     // token's session is gone (signed out everywhere): the token still verifies until it

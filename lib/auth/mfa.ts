@@ -13,6 +13,7 @@ import {
   newFactorSchema,
   removeFactorSchema,
   secondFactorSchema,
+  stepUpCodeSchema,
 } from "./schema"
 
 // Two-step sign-in with an authenticator app (TOTP), from the browser like the other Auth
@@ -65,6 +66,32 @@ export async function verifySecondFactor(
   window.location.assign(afterSignInPath(parsed.data.next))
 
   return new Promise<never>(() => {})
+}
+
+/**
+ * Step-up in place: the database refused a sensitive write because this session has not passed
+ * the second factor (lib/auth/step-up.ts). A code raises the session to aal2, and the browser
+ * client stores the new tokens in the cookies the next server action sends.
+ */
+export async function passStepUp(
+  _previous: unknown,
+  formData: FormData
+): Promise<ActionResult> {
+  const fields = formFields(formData)
+  const parsed = stepUpCodeSchema.safeParse(fields)
+  if (!parsed.success) return invalid(parsed.error, fields)
+
+  const factors = await listAuthenticatorApps().catch(() => null)
+  const factor = factors?.[0]
+  if (!factor) {
+    return fail(
+      "Your account has no authenticator app any more. Reload the page."
+    )
+  }
+  const { error } = await passFactor(factor.id, parsed.data.code)
+  if (error) return fail(undefined, { errors: { code: [codeFailure(error)] } })
+
+  return ok(null)
 }
 
 export type NewAuthenticator = {

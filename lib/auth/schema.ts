@@ -60,6 +60,9 @@ const appCode = z
 /** The second sign-in step: a code from the authenticator app. */
 export const secondFactorSchema = z.object({ code: appCode, next })
 
+/** A code asked for in the middle of a sensitive action (step-up), where nothing navigates. */
+export const stepUpCodeSchema = z.object({ code: appCode })
+
 /** Setting up an authenticator app: the factor being set up and its first code. */
 export const confirmFactorSchema = z.object({
   factorId: z.string().min(1).max(64),

@@ -22,7 +22,7 @@ export async function getAuthSettings(): Promise<AuthSettings> {
     const response = await fetch(
       `${env.NEXT_PUBLIC_SUPABASE_URL}/auth/v1/settings`,
       {
-        headers: { apikey: env.NEXT_PUBLIC_SUPABASE_ANON_KEY },
+        headers: { apikey: env.supabaseKey },
         next: { revalidate: 300 },
       }
     )

@@ -3,6 +3,7 @@
 import { z } from "zod"
 
 import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
+import { isStepUpRefusal, stepUpRequired } from "@/lib/auth/step-up"
 import { createClient } from "@/lib/supabase/server"
 import { type Client } from "@/lib/supabase/types"
 
@@ -139,6 +140,7 @@ export async function revokeDevice(
     .is("revoked_at", null)
     .select("id, revoked_at")
     .maybeSingle()
+  if (isStepUpRefusal(error)) return stepUpRequired()
   if (error) {
     console.error(`[devices] revoke failed: ${error.code} ${error.message}`)
     return fail(FAILED)

@@ -3,6 +3,7 @@
 import { z } from "zod"
 
 import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
+import { isStepUpRefusal, stepUpRequired } from "@/lib/auth/step-up"
 import { dbId } from "@/lib/db-id"
 import { createClient } from "@/lib/supabase/server"
 import { type Client } from "@/lib/supabase/types"
@@ -56,6 +57,7 @@ export async function approvePairing(
     user_code: code,
     ...(name ? { device_name: name } : {}),
   })
+  if (isStepUpRefusal(error)) return stepUpRequired()
   if (error) {
     if (isRateLimited(error)) return fail(undefined, { reason: "rate_limited" })
     console.error(`[pairing] approve failed: ${error.code} ${error.message}`)

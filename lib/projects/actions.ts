@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache"
 import { type z } from "zod"
 
 import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
+import { isStepUpRefusal, stepUpRequired } from "@/lib/auth/step-up"
 import { createClient } from "@/lib/supabase/server"
 import { type Client } from "@/lib/supabase/types"
 import { checkDefinitionText } from "@/lib/workflows/definition"
@@ -39,7 +40,7 @@ function log(what: string, error: { code?: string; message: string }) {
 
 type WriteOutcome = {
   data: unknown
-  error: { code?: string; message: string } | null
+  error: { code?: string; message: string; details?: string | null } | null
 }
 
 /**
@@ -59,6 +60,7 @@ async function guardedWrite<T>(
 
   const supabase = await createClient()
   const { data, error } = await write(supabase, parsed.data)
+  if (isStepUpRefusal(error)) return stepUpRequired()
   if (error) {
     log(`${what} failed`, error)
     return fail(databaseMessage(error))
@@ -410,6 +412,7 @@ export async function saveWorkflow(
         created_by: user,
       })
   const { data, error } = await query.select("id").maybeSingle()
+  if (isStepUpRefusal(error)) return stepUpRequired()
   if (error) {
     log("workflow save failed", error)
     return fail(

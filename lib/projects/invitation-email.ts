@@ -33,7 +33,7 @@ export async function sendInvitationEmail({
   const env = getPublicEnv()
   const auth = createClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    env.supabaseKey,
     {
       auth: {
         persistSession: false,

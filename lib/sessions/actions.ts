@@ -1,6 +1,7 @@
 "use server"
 
 import { fail, invalid, ok, type ActionResult } from "@/lib/action-result"
+import { isStepUpRefusal, stepUpRequired } from "@/lib/auth/step-up"
 import { createClient } from "@/lib/supabase/server"
 
 import {
@@ -31,6 +32,7 @@ function changed(
   { ids, error }: SessionWrite,
   notFound = NOT_YOURS
 ): ActionResult<SessionsChanged> {
+  if (isStepUpRefusal(error)) return stepUpRequired()
   if (error) {
     console.error(`[sessions] ${what} failed: ${error.code} ${error.message}`)
     // 42501 on a move: the update policy's check refused the new row (a project the caller

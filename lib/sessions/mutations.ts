@@ -5,7 +5,7 @@ import { RESTORE_WINDOW_DAYS } from "./queries"
 /** What one write answered: the ids it changed (RLS hides the rest), or the database's error. */
 export type SessionWrite = {
   ids: string[]
-  error: { code: string; message: string } | null
+  error: { code: string; message: string; details?: string | null } | null
 }
 
 async function update(

@@ -17,7 +17,7 @@ export function createClient(): Client {
   // in every component is cheap.
   return createBrowserClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    env.supabaseKey,
     { cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL) }
   )
 }

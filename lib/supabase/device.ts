@@ -59,7 +59,7 @@ export async function createDeviceClient(identity: DeviceIdentity) {
 
   return createSupabaseClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    env.supabaseKey,
     {
       auth: NO_SESSION,
       realtime: serverRealtimeOptions,
@@ -103,7 +103,7 @@ export async function createDeviceApiClient() {
 
   return createSupabaseClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    env.supabaseKey,
     {
       auth: NO_SESSION,
       realtime: serverRealtimeOptions,

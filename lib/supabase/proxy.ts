@@ -30,7 +30,7 @@ export async function updateSession(
 
   const supabase = createServerClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    env.supabaseKey,
     {
       cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL),
       realtime: serverRealtimeOptions,

@@ -21,7 +21,7 @@ export async function createClient(): Promise<Client> {
 
   return createServerClient<Database>(
     env.NEXT_PUBLIC_SUPABASE_URL,
-    env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+    env.supabaseKey,
     {
       cookieOptions: sessionCookieOptions(env.NEXT_PUBLIC_SITE_URL),
       realtime: serverRealtimeOptions,

@@ -121,6 +121,13 @@ export const stackConfigSchema = z.object({
       site_url: z.url().default("http://localhost:3000"),
       additional_redirect_urls: z.array(z.string()).default([]),
       jwt_expiry: z.number().int().positive().max(604800).default(3600),
+      // The HS256 shared secret (may be env(NAME)); the CLI wants at least 16 characters.
+      jwt_secret: secretSchema
+        .pipe(z.string().min(16, "must be at least 16 characters"))
+        .optional(),
+      // A JSON file of JWKs that sign access tokens and are published at the JWKS endpoint;
+      // relative to the supabase directory, as the CLI resolves it (keys.ts, readSigningKeys).
+      signing_keys_path: z.string().min(1).optional(),
       enable_refresh_token_rotation: z.boolean().default(true),
       refresh_token_reuse_interval: z.number().int().min(0).default(10),
       enable_signup: z.boolean().default(true),
@@ -161,6 +168,15 @@ export const stackConfigSchema = z.object({
       external: z.record(z.string(), providerSchema).default({}),
       captcha: captchaSchema.optional(),
       mfa: mfaSchema,
+      // [auth.sms]: read as the CLI reads it. Phone sign-in is not offered here, so test_otp
+      // (phone number → fixed code) is kept but has no phone to apply to.
+      sms: z
+        .object({
+          enable_signup: z.boolean().default(false),
+          test_otp: z.record(z.string(), z.string()).default({}),
+        })
+        .loose()
+        .prefault({}),
     })
     .prefault({}),
   storage: storageSchema,

@@ -204,3 +204,39 @@ export async function hasServiceRole(
 
   return false
 }
+
+/**
+ * The new API keys, translated as Supabase's gateway does before key-auth (the request-
+ * transformer's expression in the CLI's and self-hosting's kong entrypoint):
+ *   1. an Authorization header that is not `Bearer sb_…` (a user's session JWT) passes through;
+ *   2. otherwise an `apikey` equal to the secret key becomes `Bearer <service_role JWT>`, one
+ *      equal to the publishable key `Bearer <anon JWT>`;
+ * and for Realtime's WebSocket the `apikey` query parameter is replaced the same way. The
+ * services behind then see only the legacy JWTs, as behind hosted's gateway. Beyond Kong's
+ * rule, a request whose only key is `Authorization: Bearer sb_…` is read as if it had sent that
+ * key as `apikey` too (what a plain fetch with one header sends). Unknown sb_ keys are left
+ * alone, so key-auth refuses them as "Invalid API key".
+ */
+export function createKeyTranslation(keys: Pick<StackKeys, "legacyKeyFor">) {
+  return function translateApiKeys(req: IncomingMessage): void {
+    const authorization = single(req.headers.authorization)
+    const bearerKey = /^bearer\s+(sb_\S+)\s*$/i.exec(authorization ?? "")?.[1]
+    const apiKey = single(req.headers.apikey)?.trim() ?? bearerKey
+    const legacy = apiKey === undefined ? undefined : keys.legacyKeyFor(apiKey)
+    if (legacy !== undefined) {
+      req.headers.apikey = legacy
+      if (authorization === undefined || bearerKey !== undefined) {
+        req.headers.authorization = `Bearer ${legacy}`
+      }
+    }
+
+    const query = req.url?.indexOf("?") ?? -1
+    if (query < 0 || !req.url?.includes("apikey=sb_")) return
+    const params = new URLSearchParams(req.url.slice(query + 1))
+    const fromQuery = params.get("apikey")
+    const mapped = fromQuery === null ? undefined : keys.legacyKeyFor(fromQuery)
+    if (mapped === undefined) return
+    params.set("apikey", mapped)
+    req.url = `${req.url.slice(0, query)}?${params.toString()}`
+  }
+}

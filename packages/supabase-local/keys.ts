@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto"
+import { readFileSync } from "node:fs"
 
 import {
   errors,
@@ -11,7 +12,9 @@ import {
   type JWK,
   type JWTPayload,
 } from "jose"
+import { z } from "zod"
 
+import { ConfigError } from "./config"
 import { type Queryable } from "./db/types"
 
 const TEN_YEARS_S = 10 * 365 * 24 * 3600
@@ -27,11 +30,32 @@ export class JwtError extends Error {
   }
 }
 
+/** A key of the signing set, as `supabase gen signing-key` writes it (ES256 or RS256). */
+export type SigningJwk = JWK & { kid: string; alg: "ES256" | "RS256" }
+
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const
+
+/** A key's public half, for verifying and for the JWKS endpoint. */
+function publicPart(jwk: SigningJwk): SigningJwk {
+  const copy: Record<string, unknown> = { ...jwk }
+  for (const member of PRIVATE_MEMBERS) delete copy[member]
+
+  return { ...(copy as SigningJwk), key_ops: ["verify"] }
+}
+
 export type StackKeys = {
   /** The legacy HS256 shared secret: anon and service_role keys, device JWTs. */
   jwtSecret: string
   anonKey: string
   serviceRoleKey: string
+  /**
+   * The new API keys beside the legacy JWTs, as `supabase status` prints them: the gateway
+   * maps sb_publishable_… to the anon key's role and sb_secret_… to service_role's.
+   */
+  publishableKey: string
+  secretKey: string
+  /** The legacy JWT a new API key stands for (anon or service_role), or undefined. */
+  legacyKeyFor(key: string): string | undefined
   /** The asymmetric key that signs user access tokens, published at the JWKS endpoint. */
   signingKid: string
   /** Signs a JWT for a signed-in user with the asymmetric key (ES256). */
@@ -70,30 +94,57 @@ async function readOrCreateSecret(
 
 /**
  * Loads the stack's keys from its database, creating them on first boot so that tokens stay
- * valid across restarts. SUPABASE_JWT_SECRET, when given, replaces the stored shared secret.
+ * valid across restarts. SUPABASE_JWT_SECRET (or `[auth] jwt_secret`), when given, replaces
+ * the stored shared secret; `[auth] signing_keys_path`'s JWK set, when given, replaces the
+ * stored signing key (the first private key signs, every key verifies and is published).
  */
 export async function loadStackKeys(
   db: Queryable,
-  { jwtSecret: givenSecret }: { jwtSecret?: string } = {}
+  {
+    jwtSecret: givenSecret,
+    signingKeys: givenKeys,
+  }: { jwtSecret?: string; signingKeys?: SigningJwk[] } = {}
 ): Promise<StackKeys> {
   const jwtSecret =
     givenSecret ??
     (await readOrCreateSecret(db, "jwt_secret", async () => randomBytes(48).toString("base64url")))
-  const signingJwk = JSON.parse(
-    await readOrCreateSecret(db, "jwt_signing_key", async () => {
-      const { privateKey } = await generateKeyPair("ES256", { extractable: true })
-      const jwk = await exportJWK(privateKey)
+  const keySet: SigningJwk[] = givenKeys?.length
+    ? givenKeys
+    : [
+        JSON.parse(
+          await readOrCreateSecret(db, "jwt_signing_key", async () => {
+            const { privateKey } = await generateKeyPair("ES256", { extractable: true })
+            const jwk = await exportJWK(privateKey)
 
-      return JSON.stringify({ ...jwk, kid: randomUUID(), alg: "ES256", use: "sig" })
-    })
-  ) as JWK & { kid: string }
+            return JSON.stringify({ ...jwk, kid: randomUUID(), alg: "ES256", use: "sig" })
+          })
+        ) as SigningJwk,
+      ]
+  const signingJwk = keySet.find((key) => key.d !== undefined)
+  if (!signingJwk) throw new Error("the signing keys hold no private key to sign with")
+
+  // Shaped as hosted's: the prefix, then random base64url and a checksum-like tail. Stored, so
+  // an app's .env.local stays valid across restarts.
+  const newApiKey = (prefix: string) => async () =>
+    `${prefix}${randomBytes(16).toString("base64url")}_${randomBytes(6).toString("base64url")}`
+  const publishableKey = await readOrCreateSecret(
+    db,
+    "publishable_key",
+    newApiKey("sb_publishable_")
+  )
+  const newSecretKey = await readOrCreateSecret(db, "secret_key", newApiKey("sb_secret_"))
 
   const secretKey = new TextEncoder().encode(jwtSecret)
-  const privateKey = (await importJWK(signingJwk, "ES256")) as CryptoKey
-  const { d: _private, ...publicJwk } = signingJwk
-  void _private
-  publicJwk.key_ops = ["verify"]
-  const publicKey = (await importJWK(publicJwk, "ES256")) as CryptoKey
+  // `supabase gen signing-key` writes key_ops ["sign", "verify"]; WebCrypto gives a private
+  // key only "sign", so the private half is imported without them.
+  const { key_ops: _ops, ...signingMembers } = signingJwk
+  void _ops
+  const privateKey = (await importJWK(signingMembers, signingJwk.alg)) as CryptoKey
+  const publicJwks = keySet.map(publicPart)
+  const verifiers = new Map<string, { alg: string; key: CryptoKey }>()
+  for (const jwk of publicJwks) {
+    verifiers.set(jwk.kid, { alg: jwk.alg, key: (await importJWK(jwk, jwk.alg)) as CryptoKey })
+  }
 
   const signWithSecret = (claims: JWTPayload & { exp: number }) =>
     new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(secretKey)
@@ -102,36 +153,91 @@ export async function loadStackKeys(
   const apiKey = (role: string) =>
     signWithSecret({ iss: "supabase-local", role, iat: now, exp: now + TEN_YEARS_S })
 
+  const anonKey = await apiKey("anon")
+  const serviceRoleKey = await apiKey("service_role")
+
   return {
     jwtSecret,
-    anonKey: await apiKey("anon"),
-    serviceRoleKey: await apiKey("service_role"),
+    anonKey,
+    serviceRoleKey,
+    publishableKey,
+    secretKey: newSecretKey,
+    legacyKeyFor: (key) =>
+      key === publishableKey ? anonKey : key === newSecretKey ? serviceRoleKey : undefined,
     signingKid: signingJwk.kid,
     signAccessToken: (claims) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: "ES256", typ: "JWT", kid: signingJwk.kid })
+        .setProtectedHeader({ alg: signingJwk.alg, typ: "JWT", kid: signingJwk.kid })
         .sign(privateKey),
     signWithSecret,
     async verify(token) {
       const parts = token.split(".")
       if (parts.length !== 3) throw new JwtError("malformed", "JWT must have 3 parts")
       let alg: unknown
+      let kid: unknown
       try {
-        alg = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")).alg
+        ;({ alg, kid } = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")))
       } catch {
         throw new JwtError("malformed", "JWT header is not valid JSON")
       }
+      // Asymmetric tokens are checked with the key their kid names (the signing key when they
+      // name none), as Supabase's services look keys up in the project's JWKS.
+      const verifier = verifiers.get(typeof kid === "string" ? kid : signingJwk.kid)
       try {
         if (alg === "HS256") return (await jwtVerify(token, secretKey)).payload
-        if (alg === "ES256") return (await jwtVerify(token, publicKey)).payload
+        if (verifier && alg === verifier.alg)
+          return (await jwtVerify(token, verifier.key, { algorithms: [verifier.alg] })).payload
       } catch (error) {
         if (error instanceof errors.JWTExpired) throw new JwtError("expired", "JWT expired")
         if (error instanceof errors.JWSSignatureVerificationFailed)
           throw new JwtError("invalid_signature", "JWT signature is invalid")
         throw new JwtError("malformed", error instanceof Error ? error.message : "invalid JWT")
       }
+      if (alg === "ES256" || alg === "RS256")
+        throw new JwtError(
+          "invalid_signature",
+          "JWT is signed with a key this project does not have"
+        )
       throw new JwtError("unsupported_alg", `JWT algorithm ${String(alg)} is not accepted`)
     },
-    jwks: () => ({ keys: [publicJwk] }),
+    jwks: () => ({ keys: publicJwks }),
   }
+}
+
+const signingKeysSchema = z
+  .array(
+    z
+      .object({
+        kty: z.enum(["EC", "RSA"]),
+        kid: z.string().min(1),
+        alg: z.enum(["ES256", "RS256"]),
+      })
+      .loose()
+  )
+  .min(1)
+
+/**
+ * `[auth] signing_keys_path`, as the Supabase CLI reads it: a JSON array of JWKs (what
+ * `supabase gen signing-key` writes), the path relative to the supabase directory. Errors name
+ * the file.
+ */
+export function readSigningKeys(file: string): SigningJwk[] {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"))
+  } catch (error) {
+    throw new ConfigError(
+      `${file}: cannot read the signing keys (${error instanceof Error ? error.message : String(error)})`
+    )
+  }
+  const parsed = signingKeysSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new ConfigError(
+      `${file}: expected a JSON array of ES256 or RS256 JWKs with kid and alg (${parsed.error.issues[0]?.message})`
+    )
+  }
+  if (!parsed.data.some((key) => "d" in key))
+    throw new ConfigError(`${file}: no private key to sign with (a JWK with "d")`)
+
+  return parsed.data as SigningJwk[]
 }

@@ -17,11 +17,12 @@ import {
   applyApiCors,
   createHostCheck,
   createKeyCheck,
+  createKeyTranslation,
   isApiPath,
   refuseMisdirected,
 } from "./gateway"
 import { sendJson } from "./http"
-import { loadStackKeys, type StackKeys } from "./keys"
+import { loadStackKeys, readSigningKeys, type StackKeys } from "./keys"
 import { BOOTSTRAP_DIR, prepareDatabase, sqlFiles } from "./migrate"
 import { type Service, type ServiceFactory } from "./service"
 import { defaultServices } from "./services"
@@ -155,7 +156,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       seedFiles,
     })
     lap("migrate")
-    const keys = await loadStackKeys(db, { jwtSecret: options.jwtSecret })
+    const keys = await loadStackKeys(db, {
+      jwtSecret: options.jwtSecret ?? config.auth.jwt_secret,
+      signingKeys: config.auth.signing_keys_path
+        ? readSigningKeys(path.resolve(supabaseDir, config.auth.signing_keys_path))
+        : undefined,
+    })
     lap("keys")
 
     const services: Service[] = []
@@ -163,12 +169,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const host = options.host ?? "127.0.0.1"
     const isAllowedHost = createHostCheck(host)
     const checkApiKey = createKeyCheck(keys)
+    const translateApiKeys = createKeyTranslation(keys)
     const server = createServer((req, res) => {
       void route(req, res)
     })
     async function route(req: IncomingMessage, res: ServerResponse) {
       try {
         if (!isAllowedHost(req.headers.host)) return refuseMisdirected(res)
+        translateApiKeys(req)
         const pathname = (req.url ?? "/").split("?")[0] ?? "/"
         // Only the APIs answer cross-origin requests; the mailbox and the other local pages
         // send no CORS headers, so another site's page cannot read them.
@@ -201,6 +209,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n")
         return
       }
+      translateApiKeys(req)
       const pathname = (req.url ?? "/").split("?")[0] ?? "/"
       const service = ready ? findService(services, pathname) : undefined
       if (!service?.upgrade) {
@@ -250,6 +259,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         ...services.flatMap((service) => service.statusLines?.() ?? []),
         `Database: ${db.engine} (${db.location})`,
         `JWT secret: ${keys.jwtSecret}`,
+        `Publishable key: ${keys.publishableKey}`,
+        `Secret key: ${keys.secretKey}`,
         `anon key: ${keys.anonKey}`,
         `service_role key: ${keys.serviceRoleKey}`,
       ],

@@ -46,14 +46,32 @@ const inviteBody = z
   .loose()
 const deleteBody = z.object({ should_soft_delete: z.boolean().optional() }).loose()
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+// The format check Supabase Auth's validateEmail (mail.go) runs: checkmail.ValidateFormat's
+// pattern, which (unlike a browser's) needs no dot in the domain.
+const EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
 
-function adminEmail(value: string) {
-  const email = value.trim().toLowerCase()
-  if (!EMAIL.test(email))
+/** Supabase Auth's validateEmail: required, at most 255 characters, the format, lowercased. */
+function adminEmail(value: string | undefined) {
+  if (!value) throw badRequest("validation_failed", "An email address is required")
+  if (value.length > 255) throw badRequest("validation_failed", "An email address is too long")
+  if (!EMAIL.test(value))
     throw badRequest("validation_failed", "Unable to validate email address: invalid format")
 
-  return email
+  return value.toLowerCase()
+}
+
+/** A page parameter as Go's strconv.ParseUint reads it (Auth's paginate, pagination.go). */
+function pageParameter(raw: string | null, fallback: number) {
+  if (raw === null || raw === "") return fallback
+  if (!/^\d+$/.test(raw)) {
+    throw badRequest(
+      "validation_failed",
+      `Bad Pagination Parameters: strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`
+    )
+  }
+
+  return Number(raw)
 }
 
 /** Go-style durations as the admin API takes them ("24h", "1h30m", "none"). */
@@ -115,8 +133,11 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
   throw notFound("not_found", "Not Found")
 
   async function listUsers() {
-    const page = Math.max(1, Number(r.url.searchParams.get("page")) || 1)
-    const perPage = Math.min(1000, Math.max(1, Number(r.url.searchParams.get("per_page")) || 50))
+    const page = Math.max(1, pageParameter(r.url.searchParams.get("page"), 1))
+    const perPage = Math.min(
+      1000,
+      Math.max(1, pageParameter(r.url.searchParams.get("per_page"), 50))
+    )
     const total = Number(
       (await db.query<{ count: string }>("select count(*)::text as count from auth.users")).rows[0]
         ?.count ?? 0
@@ -265,7 +286,6 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
 
   async function invite() {
     const body = await k.readJson(r.req, inviteBody)
-    if (!body.email) throw badRequest("validation_failed", "Invite requires an email address")
     const email = adminEmail(body.email)
     const redirectTo = k.redirects.resolve(r.url.searchParams.get("redirect_to"))
     const invited = await k.transaction(async (tx) => {
@@ -309,10 +329,14 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
       "email_change_current",
       "email_change_new",
     ]
-    if (!body.type || !types.includes(body.type))
-      throw badRequest("validation_failed", "Invalid email action link type requested")
-    if (!body.email) throw badRequest("validation_failed", "Email is required")
+    // Auth checks the address first, the type after (adminGenerateLink, mail.go).
     const email = adminEmail(body.email)
+    if (!body.type || !types.includes(body.type)) {
+      throw badRequest(
+        "validation_failed",
+        `Invalid email action link type requested: ${body.type ?? ""}`
+      )
+    }
     const redirectTo = k.redirects.resolve(
       body.redirect_to ?? r.url.searchParams.get("redirect_to")
     )

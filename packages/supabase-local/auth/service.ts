@@ -55,6 +55,18 @@ export function createAuthService(ctx: ServiceContext): Service {
     "GET /authorize": (r) => authorize(k, r),
     "GET /reauthenticate": (r) => reauthenticate(k, r),
     "POST /factors": (r) => enrollFactor(k, r),
+    // SAML SSO and manual identity linking are off, as on a project that has not enabled them:
+    // requireSAMLEnabled and requireManualLinkingEnabled (middleware.go), the latter behind
+    // requireAuthentication like every /user route.
+    "POST /sso": async () => {
+      throw notFound("saml_provider_disabled", "SAML 2.0 is disabled")
+    },
+    "GET /user/identities/authorize": manualLinkingDisabled,
+  }
+
+  async function manualLinkingDisabled({ req }: AuthRequest): Promise<never> {
+    await k.requireUser(req, ctx.db)
+    throw notFound("manual_linking_disabled", "Manual linking is disabled")
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -70,7 +82,11 @@ export function createAuthService(ctx: ServiceContext): Service {
         return await handleAdmin(k, request, path)
       }
       const factor = factorRoute(req.method ?? "", path)
-      const route = routes[`${req.method} ${path}`] ?? (factor && ((r) => factor(k, r)))
+      const identity = req.method === "DELETE" && /^\/user\/identities\/[^/]+$/.test(path)
+      const route =
+        routes[`${req.method} ${path}`] ??
+        (factor && ((r) => factor(k, r))) ??
+        (identity ? manualLinkingDisabled : undefined)
       if (!route) throw notFound("not_found", "Not Found")
       if (verifyCaptcha && captchaApplies(req.method ?? "", path, url) && !(await isAdmin(req))) {
         await requireCaptcha(verifyCaptcha, await k.readJsonObject(req), request.client.ip)

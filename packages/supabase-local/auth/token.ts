@@ -2,7 +2,7 @@
 import { z } from "zod"
 
 import { sendJson } from "../http"
-import { badRequest, notFound, unprocessable } from "./errors"
+import { badRequest, notFound, OAuthFailure, unprocessable } from "./errors"
 import { type AuthKernel, type AuthRequest } from "./kernel"
 import { issueSession, refreshSession } from "./sessions"
 import { findUserByEmail, findUserById } from "./users"
@@ -52,7 +52,72 @@ export async function token(k: AuthKernel, r: AuthRequest) {
     })
     return sendJson(r.res, 200, session)
   }
+  if (grant === "id_token") return idTokenGrant(k, r)
+  // Web3Grant (web3.go) checks the providers before reading the body.
+  if (grant === "web3") throw unprocessable("web3_provider_disabled", "Web3 provider is disabled")
   throw badRequest("invalid_credentials", "unsupported_grant_type")
+}
+
+const idTokenBody = z
+  .object({
+    id_token: z.string().optional(),
+    provider: z.string().optional(),
+    client_id: z.string().optional(),
+    issuer: z.string().optional(),
+  })
+  .loose()
+
+/** The issuers Supabase Auth fixes for the providers it names (token_oidc.go, provider/*.go). */
+const ID_TOKEN_ISSUERS: Record<string, string> = {
+  google: "https://accounts.google.com",
+  facebook: "https://www.facebook.com",
+  kakao: "https://kauth.kakao.com",
+  snapchat: "https://accounts.snapchat.com/accounts/oauth2/token",
+  vercel_marketplace: "https://marketplace.vercel.com",
+}
+
+/**
+ * signInWithIdToken, as IdTokenGrant and getProviderConfig (token_oidc.go) refuse it when the
+ * provider is not enabled. The local stack verifies no provider's ID tokens (that needs the
+ * provider's keys over the network), so every provider answers as a disabled one does.
+ */
+async function idTokenGrant(k: AuthKernel, r: AuthRequest): Promise<never> {
+  const body = await k.readJson(r.req, idTokenBody)
+  if (!body.id_token) throw new OAuthFailure("invalid request", "id_token required")
+  if (!body.provider && !(body.client_id && body.issuer))
+    throw new OAuthFailure("invalid request", "provider or client_id and issuer required")
+  const provider = body.provider ?? ""
+  const detected = { apple: "Apple", azure: "Azure" }[provider]
+  const issuer = ID_TOKEN_ISSUERS[provider] ?? tokenIssuer(body.id_token)
+  if (detected && issuer === undefined) {
+    throw badRequest(
+      "validation_failed",
+      `Unable to detect issuer in ID token for ${detected} provider`
+    )
+  }
+  if (detected || provider === "keycloak" || provider in ID_TOKEN_ISSUERS) {
+    throw badRequest(
+      "provider_disabled",
+      `Provider (issuer ${JSON.stringify(issuer ?? "")}) is not enabled`
+    )
+  }
+  if (provider.startsWith("custom:"))
+    throw badRequest("validation_failed", "Custom OAuth providers are disabled")
+
+  throw badRequest(
+    "validation_failed",
+    `Custom OIDC provider ${JSON.stringify(provider)} not allowed`
+  )
+}
+
+/** The `iss` of an unverified ID token, as Auth reads it for Apple and Azure tokens. */
+function tokenIssuer(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString())
+    return typeof payload?.iss === "string" ? payload.iss : undefined
+  } catch {
+    return undefined
+  }
 }
 
 async function passwordGrant(k: AuthKernel, r: AuthRequest) {

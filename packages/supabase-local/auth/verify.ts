@@ -244,6 +244,15 @@ export async function verifyGet(k: AuthKernel, r: AuthRequest) {
 export async function verifyPost(k: AuthKernel, r: AuthRequest) {
   k.limit("verify", r.client)
   const body = await k.readJson(r.req, verifyBody)
+  if (body.phone && !body.email && body.token && !body.token_hash) {
+    // A phone OTP, as VerifyParams.Validate and verifyUserAndToken (verify.go) answer it: the
+    // number must be E.164 (a "+" and spaces dropped), and then no user has it, since phone
+    // sign-in is not offered here, so Auth's lookup by phone finds nobody.
+    const phone = body.phone.replace(/^\+/, "").replaceAll(" ", "")
+    if (!/^[1-9][0-9]{1,14}$/.test(phone))
+      throw badRequest("validation_failed", "Invalid phone number format (E.164 required)")
+    throw forbidden("otp_expired", "Token has expired or is invalid")
+  }
   const type = parseVerifyType(body.type)
   if (body.phone)
     throw badRequest(

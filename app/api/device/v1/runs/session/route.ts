@@ -26,7 +26,7 @@ export async function POST(request: Request) {
       realtime: settings.enabled
         ? {
             url: env.NEXT_PUBLIC_SUPABASE_URL,
-            anon_key: env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+            anon_key: env.supabaseKey,
             token: await mintDeviceJwt({
               deviceId: device.id,
               userId: device.userId,
