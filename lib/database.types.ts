@@ -851,6 +851,18 @@ export type Database = {
           warn_at_percent: number
         }[]
       }
+      chat_devices: {
+        Args: never
+        Returns: {
+          id: string
+          name: string
+          role: Database["public"]["Enums"]["device_role"]
+          own: boolean
+          last_seen_at: string
+          llm_server: Json
+          models_loaded: Json
+        }[]
+      }
       current_profile: {
         Args: never
         Returns: {
