@@ -39,7 +39,7 @@ export async function POST(request: Request) {
       lan_port: deviceRowSchema.parse(data).lan_port,
       realtime: {
         url: env.NEXT_PUBLIC_SUPABASE_URL,
-        anon_key: env.NEXT_PUBLIC_SUPABASE_ANON_KEY,
+        anon_key: env.supabaseKey,
         token: await mintDeviceJwt({
           deviceId: device.id,
           userId: device.userId,
