@@ -271,7 +271,7 @@ describe(`runs worker in the database (${TEST_ENGINE})`, () => {
       payload: {
         first_line_no: number
         last_line_no: number
-        lines: { line: string; stream: string }[]
+        lines: { line_no: number; attempt: number; line: string; stream: string }[]
       }
     }>("select topic, event, payload from realtime.messages")
     expect(messages).toHaveLength(1)
@@ -282,11 +282,18 @@ describe(`runs worker in the database (${TEST_ENGINE})`, () => {
         first_line_no: 1,
         last_line_no: 2,
         lines: [
-          { line: "one", stream: "stdout" },
-          { line: "\u001b[31mtwo\u001b[0m", stream: "stderr" },
+          { line_no: 1, attempt: 1, line: "one", stream: "stdout" },
+          { line_no: 2, attempt: 1, line: "\u001b[31mtwo\u001b[0m", stream: "stderr" },
         ],
       },
     })
+    // The broadcast is the only live path for log lines: per-row changes would make Realtime
+    // read and check every line for every viewer.
+    expect(
+      await sql(
+        "select 1 from pg_catalog.pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'ops' and tablename = 'run_logs'"
+      )
+    ).toEqual([])
     const canRead = (actor: Actor, topic: string) =>
       runAs(
         database.db,
