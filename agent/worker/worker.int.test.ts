@@ -9,6 +9,7 @@ import {
   TEST_ENGINE,
   type TestStack,
 } from "@lmx/supabase-local/testing/test-stack"
+import { createClient } from "@supabase/supabase-js"
 import {
   afterAll,
   beforeAll,
@@ -18,6 +19,10 @@ import {
   it,
   vi,
 } from "vitest"
+import WebSocket from "ws"
+
+import { type Database } from "@/lib/database.types"
+import { getDeviceWorker, workerState } from "@/lib/devices/worker"
 
 import { createWorkerApi, WorkerApiError } from "./api"
 import { type RunOutcome } from "./run-execution"
@@ -32,6 +37,7 @@ vi.mock("server-only", () => ({}))
 
 let stack: TestStack
 let fetchImpl: typeof fetch
+let userToken: () => Promise<string>
 let dataDir: string
 
 /** An object's bytes in the run-artifacts bucket, read as the service role. */
@@ -174,7 +180,7 @@ async function waitFor<T>(
 
 describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
   beforeAll(async () => {
-    ;({ stack, fetch: fetchImpl } = await startWorkerHarness())
+    ;({ stack, fetch: fetchImpl, userToken } = await startWorkerHarness())
     dataDir = await mkdtemp(path.join(os.tmpdir(), "lmx-worker-"))
   })
   afterAll(async () => {
@@ -344,6 +350,43 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
     expect(lines.filter((line) => line === "lmx").length).toBeLessThanOrEqual(
       2500
     )
+  })
+
+  it("checks in while it runs, so the device's page shows it running with the run it holds", async () => {
+    await sql("delete from public.device_workers")
+    const id = await queue({
+      version: 1,
+      steps: [{ name: "Wait", run: "sleep 2" }],
+    })
+    const started = worker()
+    await waitFor(async () => (await runRow(id)).status === "running")
+    const owner = createClient<Database>(stack.url, stack.keys.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      global: { headers: { Authorization: `Bearer ${await userToken()}` } },
+      // Node 20 has no global WebSocket; realtime-js insists on a transport even when unused.
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+    const seen = await getDeviceWorker(owner, { deviceId: HARNESS.device })
+    expect(workerState(seen, Date.now())).toBe("running")
+    expect(seen.runs).toMatchObject([
+      { id, status: "running", project: { name: "Worker project" } },
+    ])
+    expect(seen.runs[0]!.workflow?.name).toMatch(/^wf /)
+    expect(await started.done).toBe(0)
+    // Idle now, still checked in; an hour later without a check-in it reads as stopped.
+    const idle = await getDeviceWorker(owner, { deviceId: HARNESS.device })
+    expect(idle.runs).toEqual([])
+    expect(workerState(idle, Date.now())).toBe("running")
+    expect(workerState(idle, Date.now() + 3_600_000)).toBe("stopped")
+    // Another device of the same owner never ran a worker.
+    expect(
+      workerState(
+        await getDeviceWorker(owner, { deviceId: HARNESS.otherDevice }),
+        Date.now()
+      )
+    ).toBe("never")
   })
 
   it("uploads artifacts by glob into Storage and records them with size and sha256", async () => {

@@ -63,6 +63,12 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["public.device_run_projects", "update", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
   ["public.device_run_projects", "delete", "no", "no", "ok",     "no", "no", "no",    "no",     "no",   "no", "no"],
   ["realtime worker topic",      "select", "no", "no", "no",     "no", "no", "no",    "ok",     "no",   "no", "no"],
+  ["public.device_workers",      "select", "no", "no", "ok",     "no", "no", "no",    "ok",     "no",   "no", "no"],
+  ["public.device_workers",      "insert", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["public.device_workers",      "update", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["public.device_workers",      "delete", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  // Only a live device says its own worker runs (a stranger's device speaks for its own).
+  ["record_worker_seen()",       "insert", "no", "no", "no",     "no", "no", "no",    "ok",     "no",   "ok", "no"],
 ]
 
 const DEV_ROW = `device_id = '${DEVICES.developer}' and project_id = '${P}'`
@@ -78,6 +84,15 @@ describeRlsMatrix({
       update: `update public.device_run_projects set created_at = now() where ${DEV_ROW}`,
       delete: `delete from public.device_run_projects where ${DEV_ROW}`,
     },
+    "public.device_workers": {
+      select: `select device_id from public.device_workers where device_id = '${DEVICES.developer}'`,
+      insert: `insert into public.device_workers (device_id, user_id) values ('${DEVICES.admin}', '${USERS.admin}')`,
+      update: `update public.device_workers set seen_at = now() where device_id = '${DEVICES.developer}'`,
+      delete: `delete from public.device_workers where device_id = '${DEVICES.developer}'`,
+    },
+    "record_worker_seen()": {
+      insert: `select public.record_worker_seen()`,
+    },
     // What Realtime asks before admitting a private channel: can the joiner read a message of
     // the topic? The fixture message is written by the platform role in setup.
     "realtime worker topic": {
@@ -91,6 +106,8 @@ describeRlsMatrix({
     await db.exec(EXTRA_SQL)
     await db.exec(`insert into realtime.messages (topic, extension, event, payload, private)
       values ('worker:${DEVICES.developer}', 'broadcast', 'run.queued', '{}', true)`)
+    await db.exec(`insert into public.device_workers (device_id, user_id)
+      values ('${DEVICES.developer}', '${USERS.developer}')`)
   },
 })
 
