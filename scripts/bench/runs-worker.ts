@@ -16,6 +16,7 @@ import path from "node:path"
 import { createClient } from "@supabase/supabase-js"
 import { WebSocket } from "ws"
 
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const SECONDS = Number(process.argv[2] ?? 6)
@@ -179,9 +180,15 @@ async function main() {
           delays
         )
       )
-      console.log(
-        `ratio p95 (stream / yardstick): ${(percentile(delays, 95) / percentile(direct, 95)).toFixed(2)}×`
-      )
+      record({
+        name: "runs-worker.log_to_page.p95",
+        label: `log line → run page subscriber p95 at ${RATE} lines/s (yardstick: one line appended → subscriber)`,
+        value: percentile(delays, 95),
+        unit: "ms",
+        yardstick: percentile(direct, 95),
+        target: "< 250 ms",
+        check: (value) => value < 250,
+      })
     }
     await stream()
 
@@ -238,7 +245,15 @@ async function main() {
       direct2.push(now() - started)
     }
     console.log(line("yardstick: one claim_next_run round trip (empty queue)", direct2))
-    console.log(`ratio p95: ${(percentile(waits, 95) / percentile(direct2, 95)).toFixed(2)}×`)
+    record({
+      name: "runs-worker.queued_to_claimed.p95",
+      label: "queued → claimed p95, idle worker (yardstick: one claim_next_run round trip)",
+      value: percentile(waits, 95),
+      unit: "ms",
+      yardstick: percentile(direct2, 95),
+      target: "< 200 ms",
+      check: (value) => value < 200,
+    })
     abort.abort()
     await idle
   } finally {
