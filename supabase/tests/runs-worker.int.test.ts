@@ -68,7 +68,7 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["public.device_workers",      "update", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
   ["public.device_workers",      "delete", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
   // Only a live device says its own worker runs (a stranger's device speaks for its own).
-  ["record_worker_seen()",       "insert", "no", "no", "no",     "no", "no", "no",    "ok",     "no",   "ok", "no"],
+  ["record_worker_seen()",       "select", "no", "no", "no",     "no", "no", "no",    "ok",     "no",   "ok", "no"],
 ]
 
 const DEV_ROW = `device_id = '${DEVICES.developer}' and project_id = '${P}'`
@@ -91,7 +91,7 @@ describeRlsMatrix({
       delete: `delete from public.device_workers where device_id = '${DEVICES.developer}'`,
     },
     "record_worker_seen()": {
-      insert: `select public.record_worker_seen()`,
+      select: `select 1 from public.record_worker_seen()`,
     },
     // What Realtime asks before admitting a private channel: can the joiner read a message of
     // the topic? The fixture message is written by the platform role in setup.
