@@ -204,6 +204,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         delay = pollMinMs
         continue
       }
+      // Stopped during the claim: the abort event has fired already, so the wait below would
+      // not hear it and would sleep a whole poll.
+      if (signal?.aborted) break
       const woken = await new Promise<boolean>((resolve) => {
         const onAbort = () => wakeUp?.()
         const timer = setTimeout(() => {
