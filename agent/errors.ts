@@ -54,6 +54,7 @@ export function describeAgentError(
     case "run_not_found":
     case "lease_lost":
     case "run_refused":
+    case "artifact_not_uploaded":
       return `The console refused the run update${because}.`
   }
 }

@@ -382,6 +382,42 @@ export type Database = {
           },
         ]
       }
+      device_workers: {
+        Row: {
+          device_id: string
+          seen_at: string
+          started_at: string
+          user_id: string
+        }
+        Insert: {
+          device_id: string
+          seen_at?: string
+          started_at?: string
+          user_id: string
+        }
+        Update: {
+          device_id?: string
+          seen_at?: string
+          started_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "device_workers_device_id_fkey"
+            columns: ["device_id"]
+            isOneToOne: true
+            referencedRelation: "devices"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "device_workers_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       devices: {
         Row: {
           app_version: string | null
@@ -1015,6 +1051,7 @@ export type Database = {
           level: string
         }[]
       }
+      record_worker_seen: { Args: never; Returns: undefined }
       search_messages: {
         Args: {
           query: string

@@ -1,7 +1,11 @@
+import { createReadStream } from "node:fs"
+import { Readable } from "node:stream"
+
 import { z } from "zod"
 
 import {
   claimedRunSchema,
+  runArtifactUploadResponseSchema,
   runLeaseResponseSchema,
   runLogAppendResponseSchema,
   workerSessionResponseSchema,
@@ -36,6 +40,19 @@ export function isLeaseLost(error: unknown): boolean {
 }
 
 export type WorkerApi = ReturnType<typeof createWorkerApi>
+
+export type ArtifactMeta = {
+  key: string
+  size_bytes: number
+  sha256: string
+  content_type: string
+}
+
+/** An upload gets this long in all: 100 MiB at ~1 MB/s. */
+const UPLOAD_TIMEOUT_MS = 120_000
+
+/** Storage's error body ({statusCode, error, message}, as hosted Storage sends it). */
+const storageErrorSchema = z.object({ message: z.string() })
 
 export function createWorkerApi({
   server,
@@ -153,15 +170,53 @@ export function createWorkerApi({
         { kind, message, data },
         z.object({ id: z.unknown() })
       ),
-    artifact: (
-      id: string,
-      artifact: {
-        key: string
-        size_bytes: number
-        sha256: string
-        content_type?: string
+    /** A signed URL to put an artifact's bytes at (straight into Storage). */
+    artifactUploadUrl: (id: string, artifact: ArtifactMeta) =>
+      post(
+        run(id, "artifacts/upload"),
+        artifact,
+        runArtifactUploadResponseSchema
+      ),
+    /**
+     * Puts a file at a signed upload URL, streamed. Storage answers a refusal with its own
+     * error body; it becomes a WorkerApiError so the step fails with Storage's reason.
+     */
+    putArtifact: async (url: string, file: string, contentType: string) => {
+      let response: Response
+      try {
+        response = await fetchImpl(url, {
+          method: "PUT",
+          headers: { "content-type": contentType, "x-upsert": "true" },
+          body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+          // Node's fetch streams a request body only half-duplex (not in the DOM's types).
+          ...({ duplex: "half" } as object),
+          signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
+        })
+      } catch (error) {
+        throw new WorkerApiError(
+          0,
+          "network_error",
+          `Storage did not take the upload: ${String(error)}`
+        )
       }
-    ) =>
+      const text = await response.text()
+      if (response.ok) return
+      const problem = storageErrorSchema.safeParse(
+        (() => {
+          try {
+            return JSON.parse(text) as unknown
+          } catch {
+            return undefined
+          }
+        })()
+      )
+      throw new WorkerApiError(
+        response.status,
+        "unexpected_response",
+        `Storage refused the upload (HTTP ${response.status}${problem.success ? `: ${problem.data.message}` : ""})`
+      )
+    },
+    artifact: (id: string, artifact: ArtifactMeta & { uploaded: boolean }) =>
       post(
         run(id, "artifacts"),
         artifact,

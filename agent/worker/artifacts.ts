@@ -1,13 +1,12 @@
 import { createHash } from "node:crypto"
 import { createReadStream } from "node:fs"
-import { copyFile, mkdir, readdir } from "node:fs/promises"
+import { readdir } from "node:fs/promises"
 import path from "node:path"
 
 import { isInside } from "./paths"
 
-// Files a run keeps: found by glob inside the run's folder, measured (size, sha256) and
-// copied to the agent's artifacts folder, where they stay until Storage takes them
-// (docs/workflows.md, "Artifacts").
+// Files a run keeps: found by glob inside the run's folder and measured (size, sha256); the
+// run execution puts them in Storage (docs/workflows.md, "Artifacts").
 
 const ARTIFACT_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,255}$/
 const MAX_FILES_SCANNED = 50_000
@@ -83,18 +82,4 @@ export function artifactKey(relative: string): string {
   }
 
   return key
-}
-
-/** Keeps a copy outside the run's folder, which is removed when the run ends. */
-export async function keepArtifact(
-  store: string,
-  runId: string,
-  key: string,
-  file: string
-) {
-  const target = path.join(store, runId, key)
-  await mkdir(path.dirname(target), { recursive: true })
-  await copyFile(file, target)
-
-  return target
 }

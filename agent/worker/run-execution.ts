@@ -6,7 +6,11 @@ import { createGzip } from "node:zlib"
 
 import { z } from "zod"
 
-import { type ClaimedRun, type RunLogLine } from "@/lib/devices/runs-schema"
+import {
+  RUN_ARTIFACT_MAX_BYTES,
+  type ClaimedRun,
+  type RunLogLine,
+} from "@/lib/devices/runs-schema"
 import {
   readStoredDefinition,
   workflowDefinitionSchema,
@@ -14,8 +18,8 @@ import {
 } from "@/lib/workflows/definition"
 import { paramsAsEnv, resolveParams } from "@/lib/workflows/params"
 
-import { isLeaseLost, type WorkerApi } from "./api"
-import { artifactKey, findFiles, keepArtifact, measureFile } from "./artifacts"
+import { isLeaseLost, type ArtifactMeta, type WorkerApi } from "./api"
+import { artifactKey, findFiles, measureFile } from "./artifacts"
 import { systemClock, type Clock, type Timer } from "./clock"
 import { type WorkerLocalConfig } from "./local-config"
 import { LogBatcher } from "./log-batcher"
@@ -45,7 +49,7 @@ export type RunOutcome =
 
 export type RunExecutionOptions = {
   api: WorkerApi
-  /** The agent's data folder; runs get fresh folders under runs/, artifacts are kept under artifacts/. */
+  /** The agent's data folder; runs get fresh folders under runs/. */
   dataDir: string
   localConfig: WorkerLocalConfig
   leaseSeconds: number
@@ -517,23 +521,35 @@ export class RunExecution {
     gzip.end()
     await written
     if (!result.ok) return result
-    await this.options.api.artifact(this.run.id, {
-      key,
-      size_bytes: size,
-      sha256: hash.digest("hex"),
-      content_type: "application/gzip",
-    })
-    await keepArtifact(
-      path.join(this.options.dataDir, "artifacts"),
-      this.run.id,
-      key,
+    const sha256 = hash.digest("hex")
+    await this.storeArtifact(
+      { key, size_bytes: size, sha256, content_type: "application/gzip" },
       file
     )
-    this.logLine(
-      `Artifact ${key}: ${formatBytes(size)}, kept on this device until Storage takes artifacts`
-    )
+    this.logLine(`Artifact ${key}: ${formatBytes(size)}, sha256 ${sha256}`)
 
     return result
+  }
+
+  /**
+   * An artifact's bytes go straight to Storage (run-artifacts, at a URL the console signs for
+   * the device holding the run), then the artifact is recorded with its size and sha256.
+   */
+  private async storeArtifact(artifact: ArtifactMeta, file: string) {
+    if (artifact.size_bytes > RUN_ARTIFACT_MAX_BYTES) {
+      throw new Error(
+        `artifact ${artifact.key} is ${formatBytes(artifact.size_bytes)}, over the 100 MiB an artifact may be`
+      )
+    }
+    const { upload_url } = await this.options.api.artifactUploadUrl(
+      this.run.id,
+      artifact
+    )
+    await this.options.api.putArtifact(upload_url, file, artifact.content_type)
+    await this.options.api.artifact(this.run.id, {
+      ...artifact,
+      uploaded: true,
+    })
   }
 
   private async uploadArtifact(
@@ -548,15 +564,13 @@ export class RunExecution {
       const key = artifactKey(relative)
       const full = path.join(workDir, relative)
       const { size, sha256 } = await measureFile(full)
-      await this.options.api.artifact(this.run.id, {
-        key,
-        size_bytes: size,
-        sha256,
-      })
-      await keepArtifact(
-        path.join(this.options.dataDir, "artifacts"),
-        this.run.id,
-        key,
+      await this.storeArtifact(
+        {
+          key,
+          size_bytes: size,
+          sha256,
+          content_type: "application/octet-stream",
+        },
         full
       )
       this.logLine(`Artifact ${key}: ${formatBytes(size)}, sha256 ${sha256}`)

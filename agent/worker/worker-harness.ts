@@ -1,12 +1,14 @@
 import { realtimeService } from "@lmx/supabase-local/realtime/service"
 import { restService } from "@lmx/supabase-local/rest"
+import { createStorageService } from "@lmx/supabase-local/storage/service"
 import {
   startTestStack,
   type TestStack,
 } from "@lmx/supabase-local/testing/test-stack"
 
-// The worker against a local stack (REST + Realtime) and the device API's runs routes called
-// in process: a fetch that hands each request to its route handler, as Next would. Shared by
+// The worker against a local stack (REST + Realtime + Storage) and the device API's runs routes
+// called in process: a fetch that hands each request to its route handler, as Next would, and
+// lets requests to the stack itself (artifact uploads) through. Shared by
 // worker.int.test.ts and scripts/bench/runs-worker.ts. Callers mock "server-only" first.
 
 export const HARNESS = {
@@ -31,7 +33,7 @@ export async function startWorkerHarness(): Promise<{
   userToken: () => Promise<string>
 }> {
   const stack = await startTestStack({
-    services: [restService, realtimeService()],
+    services: [restService, realtimeService(), createStorageService],
     seedFiles: [],
   })
   process.env.NEXT_PUBLIC_SUPABASE_URL = stack.url
@@ -70,17 +72,28 @@ export async function startWorkerHarness(): Promise<{
     events: (await import("@/app/api/device/v1/runs/[id]/events/route")).POST,
     artifacts: (await import("@/app/api/device/v1/runs/[id]/artifacts/route"))
       .POST,
+    "artifacts/upload": (
+      await import("@/app/api/device/v1/runs/[id]/artifacts/upload/route")
+    ).POST,
     complete: (await import("@/app/api/device/v1/runs/[id]/complete/route"))
       .POST,
     stopped: (await import("@/app/api/device/v1/runs/[id]/stopped/route")).POST,
   }
   const inProcessFetch: typeof fetch = async (input, init) => {
+    const url =
+      typeof input === "string"
+        ? input
+        : input instanceof URL
+          ? input.href
+          : input.url
+    if (new URL(url).origin !== new URL(h.server).origin)
+      return fetch(input, init)
     const request = new Request(input, init)
     const parts = new URL(request.url).pathname
       .replace("/api/device/v1/runs/", "")
       .split("/")
-    const [first, second] = parts
-    const route = routes[second ?? first ?? ""]
+    const [first, second, ...rest] = parts
+    const route = routes[[second ?? first ?? "", ...rest].join("/")]
     if (!route) return new Response("not found", { status: 404 })
 
     return route(request, {

@@ -4,10 +4,12 @@ import os from "node:os"
 import path from "node:path"
 import { gunzipSync } from "node:zlib"
 
+import { serviceClient } from "@lmx/supabase-local/testing/storage"
 import {
   TEST_ENGINE,
   type TestStack,
 } from "@lmx/supabase-local/testing/test-stack"
+import { createClient } from "@supabase/supabase-js"
 import {
   afterAll,
   beforeAll,
@@ -17,6 +19,10 @@ import {
   it,
   vi,
 } from "vitest"
+import WebSocket from "ws"
+
+import { type Database } from "@/lib/database.types"
+import { getDeviceWorker, workerState } from "@/lib/devices/worker"
 
 import { createWorkerApi, WorkerApiError } from "./api"
 import { type RunOutcome } from "./run-execution"
@@ -31,7 +37,18 @@ vi.mock("server-only", () => ({}))
 
 let stack: TestStack
 let fetchImpl: typeof fetch
+let userToken: () => Promise<string>
 let dataDir: string
+
+/** An object's bytes in the run-artifacts bucket, read as the service role. */
+async function storedBytes(storagePath: string): Promise<Buffer> {
+  const { data, error } = await serviceClient(stack)
+    .storage.from("run-artifacts")
+    .download(storagePath)
+  if (error) throw error
+
+  return Buffer.from(await data.arrayBuffer())
+}
 
 async function sql<T extends Record<string, unknown>>(
   text: string,
@@ -163,7 +180,7 @@ async function waitFor<T>(
 
 describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
   beforeAll(async () => {
-    ;({ stack, fetch: fetchImpl } = await startWorkerHarness())
+    ;({ stack, fetch: fetchImpl, userToken } = await startWorkerHarness())
     dataDir = await mkdtemp(path.join(os.tmpdir(), "lmx-worker-"))
   })
   afterAll(async () => {
@@ -335,7 +352,44 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
     )
   })
 
-  it("records artifacts by glob with size and sha256 (no Storage path yet)", async () => {
+  it("checks in while it runs, so the device's page shows it running with the run it holds", async () => {
+    await sql("delete from public.device_workers")
+    const id = await queue({
+      version: 1,
+      steps: [{ name: "Wait", run: "sleep 2" }],
+    })
+    const started = worker()
+    await waitFor(async () => (await runRow(id)).status === "running")
+    const owner = createClient<Database>(stack.url, stack.keys.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      global: { headers: { Authorization: `Bearer ${await userToken()}` } },
+      // Node 20 has no global WebSocket; realtime-js insists on a transport even when unused.
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+    const seen = await getDeviceWorker(owner, { deviceId: HARNESS.device })
+    expect(workerState(seen, Date.now())).toBe("running")
+    expect(seen.runs).toMatchObject([
+      { id, status: "running", project: { name: "Worker project" } },
+    ])
+    expect(seen.runs[0]!.workflow?.name).toMatch(/^wf /)
+    expect(await started.done).toBe(0)
+    // Idle now, still checked in; an hour later without a check-in it reads as stopped.
+    const idle = await getDeviceWorker(owner, { deviceId: HARNESS.device })
+    expect(idle.runs).toEqual([])
+    expect(workerState(idle, Date.now())).toBe("running")
+    expect(workerState(idle, Date.now() + 3_600_000)).toBe("stopped")
+    // Another device of the same owner never ran a worker.
+    expect(
+      workerState(
+        await getDeviceWorker(owner, { deviceId: HARNESS.otherDevice }),
+        Date.now()
+      )
+    ).toBe("never")
+  })
+
+  it("uploads artifacts by glob into Storage and records them with size and sha256", async () => {
     const id = await queue({
       version: 1,
       steps: [
@@ -347,6 +401,7 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
       ],
     })
     expect(await worker().done).toBe(0)
+    const path = (key: string) => `${HARNESS.project}/${id}/${key}`
     expect(
       await sql(
         "select key, size_bytes::int as size, sha256, storage_path from ops.run_artifacts where run_id = $1 order by key",
@@ -358,16 +413,62 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
         size: 3,
         sha256:
           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        storage_path: null,
+        storage_path: path("dist/a.txt"),
       },
       {
         key: "dist/b.txt",
         size: 4,
         sha256:
           "4c8a43980498636e9c1d1595fa5d115af7937c2422dfe68a2520a52b7a5fb4de",
-        storage_path: null,
+        storage_path: path("dist/b.txt"),
       },
     ])
+    expect((await storedBytes(path("dist/a.txt"))).toString()).toBe("abc")
+    expect((await storedBytes(path("dist/b.txt"))).toString()).toBe("defg")
+  })
+
+  it("refuses to sign an upload or record stored bytes for a run this device does not hold", async () => {
+    const id = await queue({ version: 1, steps: [{ name: "x", run: "true" }] })
+    const api = createWorkerApi({
+      server: HARNESS.server,
+      secret: HARNESS.secret,
+      fetch: fetchImpl,
+    })
+    const meta = {
+      key: "x.txt",
+      size_bytes: 1,
+      sha256: "a".repeat(64),
+      content_type: "text/plain",
+    }
+    // Still queued: nobody holds it.
+    await expect(api.artifactUploadUrl(id, meta)).rejects.toMatchObject({
+      status: 404,
+      code: "run_not_found",
+    })
+    await expect(
+      api.artifactUploadUrl(id, { ...meta, key: "a/../../x" })
+    ).rejects.toMatchObject({ status: 422, code: "invalid_request" })
+    await expect(
+      api.artifactUploadUrl(id, { ...meta, size_bytes: 100 * 1024 * 1024 + 1 })
+    ).rejects.toMatchObject({ status: 422, code: "invalid_request" })
+    // Claimed by this device, but nothing was put at the URL: the row is refused.
+    const run = await api.claim({ lease_seconds: 30 })
+    expect(run?.id).toBe(id)
+    await expect(
+      api.artifact(id, { ...meta, uploaded: true })
+    ).rejects.toMatchObject({ status: 422, code: "artifact_not_uploaded" })
+    // Another device of the same owner, not holding the run, gets no URL.
+    const other = createWorkerApi({
+      server: HARNESS.server,
+      secret: HARNESS.otherSecret,
+      fetch: fetchImpl,
+    })
+    await expect(other.artifactUploadUrl(id, meta)).rejects.toMatchObject({
+      status: 404,
+    })
+    expect(
+      await sql("select 1 from ops.run_artifacts where run_id = $1", [id])
+    ).toEqual([])
   })
 
   it("backs up Postgres with the device's own connection string into a gzip artifact", async () => {
@@ -404,9 +505,11 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
       key: "db.sql.gz",
       content_type: "application/gzip",
     })
-    const kept = await readFile(
-      path.join(dataDir, "artifacts", id, "db.sql.gz")
-    )
+    const [{ storage_path } = { storage_path: "" }] = await sql<{
+      storage_path: string
+    }>("select storage_path from ops.run_artifacts where run_id = $1", [id])
+    expect(storage_path).toBe(`${HARNESS.project}/${id}/db.sql.gz`)
+    const kept = await storedBytes(storage_path)
     expect(kept.byteLength).toBe(artifact!.size)
     expect(createHash("sha256").update(kept).digest("hex")).toBe(
       artifact!.sha256

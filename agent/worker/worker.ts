@@ -67,10 +67,15 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const running = new Map<string, RunExecution>()
   let hint: string | null = null
   let wakeUp: (() => void) | null = null
+  // A wake-up that comes while the loop is not waiting (a run queued during a claim round
+  // trip, a run's end) is kept for the next wait, which then returns at once; dropping it left
+  // the queued run to the next poll (up to 30 s) instead of the Realtime wake-up.
+  let wokeMeanwhile = false
   const wake = () => {
     const resolve = wakeUp
     wakeUp = null
-    resolve?.()
+    if (resolve) resolve()
+    else wokeMeanwhile = true
   }
   let realtimeState: "live" | "offline" = "offline"
   const describe = () =>
@@ -138,6 +143,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const ended: { first: RunOutcome | null } = { first: null }
   try {
     while (!signal?.aborted && !(once && ended.first)) {
+      // This round's claim answers every wake-up before it.
+      wokeMeanwhile = false
       let claimed = false
       const free =
         running.size < session.max_concurrent && !(once && running.size > 0)
@@ -193,10 +200,13 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
           }
         }
       }
-      if (claimed) {
+      if (claimed || wokeMeanwhile) {
         delay = pollMinMs
         continue
       }
+      // Stopped during the claim: the abort event has fired already, so the wait below would
+      // not hear it and would sleep a whole poll.
+      if (signal?.aborted) break
       const woken = await new Promise<boolean>((resolve) => {
         const onAbort = () => wakeUp?.()
         const timer = setTimeout(() => {

@@ -28,6 +28,7 @@ import { DeviceActivityList } from "./device-activity"
 import { DeviceFacts } from "./device-facts"
 import { DeviceSettingsDialog } from "./device-settings-dialog"
 import { DeviceSyncStatus } from "./device-sync-status"
+import { DeviceWorker } from "./device-worker"
 import { LiveIndicator } from "./live-indicator"
 import { NeverConnectedHint } from "./never-connected-hint"
 import { OnlineBadge } from "./online-badge"
@@ -277,6 +278,16 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
             </ul>
           )}
         </Section>
+        {!isRevoked && (
+          <Section title="Worker">
+            <DeviceWorker
+              userId={userId}
+              deviceId={device.id}
+              jobsEnabled={device.helper_enabled}
+              now={now}
+            />
+          </Section>
+        )}
         <Section title="Recent runs">
           {runs.isPending ? (
             <Loading label="Loading runs" />

@@ -8,7 +8,7 @@ import {
   useQueryClient,
   type UseQueryResult,
 } from "@tanstack/react-query"
-import { Ban, FileArchive, RotateCcw } from "lucide-react"
+import { Ban, Download, FileArchive, RotateCcw } from "lucide-react"
 import { toast } from "sonner"
 
 import { formMessage } from "@/lib/action-result"
@@ -517,13 +517,14 @@ function RunArtifacts({
             const expired =
               artifact.expires_at !== null &&
               Date.parse(artifact.expires_at) <= now
-            // TODO(#12): signed downloads once Storage is merged; until then the file has no
-            // place the console can hand out.
+            // A download is a link to a route that answers with a short-lived signed URL
+            // (app/(console)/runs/[id]/artifacts/[artifactId]/route.ts): the bytes come
+            // straight from Storage, under its policy.
             const reason = expired
               ? "This artifact has expired."
               : artifact.storage_path === null
                 ? "The worker has not uploaded this file."
-                : "Downloads need Storage, which is not set up on this console yet."
+                : null
 
             return (
               <li key={artifact.id} className="min-w-0 rounded-lg border p-3">
@@ -537,9 +538,23 @@ function RunArtifacts({
                       {artifact.key}
                     </span>
                   </p>
-                  <Button size="sm" variant="outline" disabled title={reason}>
-                    Download
-                  </Button>
+                  {reason === null ? (
+                    <Button size="sm" variant="outline" asChild>
+                      <a
+                        href={`/runs/${runId}/artifacts/${artifact.id}`}
+                        download
+                      >
+                        <Download aria-hidden="true" />
+                        Download
+                        <span className="sr-only"> {artifact.key}</span>
+                      </a>
+                    </Button>
+                  ) : (
+                    <Button size="sm" variant="outline" disabled title={reason}>
+                      Download
+                      <span className="sr-only"> {artifact.key}</span>
+                    </Button>
+                  )}
                 </div>
                 <p className="mt-1 text-xs text-muted-foreground">
                   {formatBytes(artifact.size_bytes)}
@@ -561,7 +576,9 @@ function RunArtifacts({
                 >
                   sha256 {artifact.sha256}
                 </p>
-                <p className="text-xs text-muted-foreground">{reason}</p>
+                {reason === null ? null : (
+                  <p className="text-xs text-muted-foreground">{reason}</p>
+                )}
               </li>
             )
           })}

@@ -63,7 +63,11 @@ function FilterSelect({
   )
 }
 
-/** The list's filters, all kept in the URL (native selects: they render their value on the server). */
+/**
+ * The list's filters, all kept in the URL (native selects: they render their value on the
+ * server). The project is the header's project switcher (`?project=`, as on Sessions and
+ * Usage); the workflows offered follow it.
+ */
 export function RunFiltersBar({
   filters,
   options,
@@ -101,7 +105,7 @@ export function RunFiltersBar({
       role="group"
       aria-label="Filter runs"
       className={cn(
-        "grid grid-cols-2 items-end gap-3 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-8",
+        "grid grid-cols-2 items-end gap-3 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-7",
         className
       )}
     >
@@ -127,23 +131,6 @@ export function RunFiltersBar({
               .map((status) => RUN_STATUS_LABELS[status])
               .join(", ")}
           </option>
-        ) : null}
-      </FilterSelect>
-      <FilterSelect
-        label="Project"
-        value={filters.project ?? ""}
-        onChange={(value) =>
-          onChange({ project: value || null, workflow: null })
-        }
-      >
-        <option value="">All projects</option>
-        {(options?.projects ?? []).map((item) => (
-          <option key={item.id} value={item.slug}>
-            {item.name}
-          </option>
-        ))}
-        {filters.project && !project ? (
-          <option value={filters.project}>{filters.project}</option>
         ) : null}
       </FilterSelect>
       <FilterSelect

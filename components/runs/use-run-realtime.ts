@@ -5,8 +5,9 @@ import { useQueryClient } from "@tanstack/react-query"
 
 import { type OutlineMarker } from "@/lib/runs/log-outline"
 import {
+  listRunLogRange,
   LOG_CHUNK_LINES,
-  logLineSchema,
+  logBatchSchema,
   type LogLine,
 } from "@/lib/runs/queries"
 import { runKeys } from "@/lib/runs/query-options"
@@ -16,8 +17,11 @@ import {
   type ChannelState,
 } from "@/lib/supabase/private-channel"
 
-/** Lines arrive up to a thousand a second: the cache is patched once per frame-ish batch. */
-const FLUSH_MS = 100
+/**
+ * The worker already batches (≤ 200 ms or 64 KB, agent/worker/log-batcher.ts), so batches
+ * arriving together are merged within one frame and the cache is patched once for them.
+ */
+const FLUSH_MS = 16
 /** The header and events refetch once per burst of run or event changes. */
 const REFETCH_DEBOUNCE_MS = 250
 
@@ -71,10 +75,11 @@ export function outlineWith(
 }
 
 /**
- * One run's page, live: new log lines (ops.run_logs inserts for this run) go straight into
- * the cached chunks and the outline, batched; the run's own changes and its events refetch
- * the header, events and artifacts. The channel is the private "run:<id>" topic
- * (supabase/migrations/20261203011000_runs_console.sql); after a reconnect the whole run
+ * One run's page, live: new log lines arrive as one "log.appended" broadcast per batch the
+ * worker appends (supabase/migrations/20261203021000_run_log_broadcast_only.sql) and go
+ * straight into the cached chunks and the outline; the run's own changes and its events
+ * (postgres_changes) refetch the header, events and artifacts. The channel is the private
+ * "run:<id>" topic, open to whoever may read the run; after a reconnect the whole run
  * refetches, since what happened meanwhile was not delivered.
  */
 export function useRunRealtime(userId: string, runId: string) {
@@ -130,23 +135,27 @@ export function useRunRealtime(userId: string, runId: string) {
       }, REFETCH_DEBOUNCE_MS)
     }
 
+    // A batch too large to broadcast carries only its line range: read it (the chunk reader
+    // would also notice the gap, but only for chunks on screen; the outline needs every line).
+    const readRange = (from: number, to: number) =>
+      void listRunLogRange(supabase, { runId, from, to }).then(
+        (lines) => {
+          pending.push(...lines)
+          flushTimer ??= setTimeout(flush, FLUSH_MS)
+        },
+        () => refetch()
+      )
+
     const channel = supabase
       .channel(`run:${runId}`, { config: { private: true } })
-      .on(
-        "postgres_changes",
-        {
-          event: "INSERT",
-          schema: "ops",
-          table: "run_logs",
-          filter: `run_id=eq.${runId}`,
-        },
-        (payload) => {
-          const line = logLineSchema.safeParse(payload.new)
-          if (!line.success) return
-          pending.push(line.data)
-          flushTimer ??= setTimeout(flush, FLUSH_MS)
-        }
-      )
+      .on("broadcast", { event: "log.appended" }, ({ payload }) => {
+        const batch = logBatchSchema.safeParse(payload)
+        if (!batch.success) return
+        if (batch.data.lines === null)
+          readRange(batch.data.first_line_no, batch.data.last_line_no)
+        else pending.push(...batch.data.lines)
+        flushTimer ??= setTimeout(flush, FLUSH_MS)
+      })
       .on(
         "postgres_changes",
         { event: "*", schema: "ops", table: "runs", filter: `id=eq.${runId}` },

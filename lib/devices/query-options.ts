@@ -12,6 +12,7 @@ import {
   listDeviceSyncSummaries,
 } from "./queries"
 import { getDeviceRunProjects } from "./run-projects"
+import { getDeviceWorker } from "./worker"
 
 // The client is an argument, never part of a key: server and browser clients read the same
 // rows, so a server prefetch hydrates the browser's query (docs/adding-a-domain.md, step 4).
@@ -33,6 +34,23 @@ export const deviceKeys = {
   sync: (userId: string) => ["devices", userId, "sync"] as const,
   runProjects: (userId: string, deviceId: string) =>
     ["devices", userId, "run-projects", deviceId] as const,
+  worker: (userId: string, deviceId: string) =>
+    ["devices", userId, "worker", deviceId] as const,
+}
+
+/** How often the worker card asks again: runs and check-ins are not on the devices channel. */
+const WORKER_REFETCH_MS = 15_000
+
+export function deviceWorkerQueryOptions(
+  supabase: Client,
+  userId: string,
+  deviceId: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.worker(userId, deviceId),
+    queryFn: () => getDeviceWorker(supabase, { deviceId }),
+    refetchInterval: WORKER_REFETCH_MS,
+  })
 }
 
 export function deviceRunProjectsQueryOptions(

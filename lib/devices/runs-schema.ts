@@ -107,18 +107,48 @@ export const runEventSchema = z.strictObject({
   data: z.record(z.string(), z.json()).default({}),
 })
 
-export const runArtifactSchema = z.strictObject({
+/** The run-artifacts bucket's file size limit (20261203012000_storage_buckets.sql): 100 MiB. */
+export const RUN_ARTIFACT_MAX_BYTES = 100 * 1024 * 1024
+
+const artifactFields = {
   key: z
     .string()
     .regex(
       /^[A-Za-z0-9][A-Za-z0-9._/-]{0,255}$/,
       "key is letters, digits and . _ / - (at most 256)."
+    )
+    .refine(
+      (key) => key.split("/").every((part) => part !== "" && part !== ".."),
+      "key has no empty or .. folder."
     ),
   size_bytes: z.int().min(0),
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/, "sha256 is 64 lower-case hex digits."),
   content_type: z.string().min(1).max(255).default("application/octet-stream"),
+}
+
+/** Asks where to upload an artifact's bytes (a signed upload URL into run-artifacts). */
+export const runArtifactUploadSchema = z.strictObject({
+  ...artifactFields,
+  size_bytes: artifactFields.size_bytes.max(
+    RUN_ARTIFACT_MAX_BYTES,
+    "An artifact is at most 100 MiB (the run-artifacts bucket's limit)."
+  ),
+})
+
+export const runArtifactUploadResponseSchema = z.object({
+  upload_url: z.url(),
+  storage_path: z.string(),
+})
+
+/**
+ * Records an artifact. `uploaded`: its bytes were put at the upload URL, so the row points at
+ * them (the route checks the stored size); otherwise the artifact is recorded without bytes.
+ */
+export const runArtifactSchema = z.strictObject({
+  ...artifactFields,
+  uploaded: z.boolean().default(false),
 })
 
 export const runCompleteSchema = z.strictObject({

@@ -174,6 +174,7 @@ export const DEVICE_API_ERROR_CODES = [
   "run_not_found",
   "lease_lost",
   "run_refused",
+  "artifact_not_uploaded",
 ] as const
 export type DeviceApiErrorCode = (typeof DEVICE_API_ERROR_CODES)[number]
 

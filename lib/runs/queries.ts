@@ -162,6 +162,16 @@ export const logLineSchema = z.object({
 })
 export type LogLine = z.infer<typeof logLineSchema>
 
+/**
+ * The "log.appended" broadcast on "run:<id>": one per appended batch, its lines, or null when
+ * the batch was too large to carry (then only its range).
+ */
+export const logBatchSchema = z.object({
+  first_line_no: numeric,
+  last_line_no: numeric,
+  lines: z.array(logLineSchema).nullable(),
+})
+
 /** Lines `from`…`to` (inclusive) of a run's log, in order: one index range scan. */
 export async function listRunLogRange(
   supabase: Client,

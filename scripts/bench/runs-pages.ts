@@ -11,77 +11,23 @@
 //   DATABASE_URL=postgres://… npm run bench:runs:pages [-- --requests 40] [-- --build]
 // It serves the production build in .next (from an e2e run on the same E2E_* ports; --build
 // builds it first) against a local stack on a throwaway Postgres database.
-import { spawn, type ChildProcess } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
 import { loadavg } from "node:os"
-import path from "node:path"
-import { parseArgs } from "node:util"
 
-import { startLocalStack } from "@lmx/supabase-local/stack"
-import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
-import { createServerClient } from "@supabase/ssr"
-import { createClient } from "@supabase/supabase-js"
 import pg from "pg"
-import WebSocket from "ws"
-import { z } from "zod"
 
-import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../../e2e/fixtures/urls"
-import { type Database } from "../../lib/database.types"
+import { E2E_APP_URL } from "../../e2e/fixtures/urls"
 import { DEFAULT_RUN_FILTERS } from "../../lib/runs/filters"
 import { listRuns, searchRunLog } from "../../lib/runs/queries"
-import { sessionCookieOptions } from "../../lib/supabase/cookie-options"
+import { pageBenchArgs, startPageBench } from "./page-timing"
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
-const root = path.resolve(import.meta.dirname, "../..")
-const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")
 const PROJECTS = 5
 const RUNS = 100_000
 const LINES = 100_000
-const { values } = parseArgs({
-  options: {
-    requests: { type: "string", default: "40" },
-    paints: { type: "string", default: "7" },
-    build: { type: "boolean", default: false },
-  },
-})
-const REQUESTS = z.coerce.number().int().min(5).max(1000).parse(values.requests)
-const PAINTS = z.coerce.number().int().min(1).max(50).parse(values.paints)
-const adminUrl = process.env.DATABASE_URL
-if (!adminUrl)
-  throw new Error("Set DATABASE_URL to a Postgres server (the bench makes a throwaway database).")
-// Node 20 has no global WebSocket, and supabase-js builds its Realtime client eagerly.
-const transport = WebSocket as unknown as typeof globalThis.WebSocket
-
-// The build inlines NEXT_PUBLIC_SUPABASE_URL and the anon key: reuse the e2e run's stack
-// identity (same port, same shared secret) so that build talks to this stack.
-const e2eStateFile = path.join(root, ".local", "e2e", "stack.json")
-const e2eState = existsSync(e2eStateFile)
-  ? z
-      .object({ anonKey: z.string(), jwtSecret: z.string() })
-      .parse(JSON.parse(readFileSync(e2eStateFile, "utf8")))
-  : null
-
-function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [nextBin, ...args], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  })
-}
-
-async function waitFor(url: string, child: ChildProcess) {
-  for (let i = 0; i < 120; i++) {
-    if (child.exitCode !== null) throw new Error(`next exited with ${child.exitCode}`)
-    try {
-      await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2_000) })
-
-      return
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 1_000))
-    }
-  }
-  throw new Error(`${url} did not answer`)
-}
+const args = pageBenchArgs()
+const REQUESTS = args.requests
+const PAINTS = args.paints
 
 /** The data: 5 projects, a workflow each, 100,000 runs, and one run with a 100,000-line log. */
 async function seed(sql: pg.Client, userId: string): Promise<{ bigRun: string }> {
@@ -92,7 +38,9 @@ async function seed(sql: pg.Client, userId: string): Promise<{ bigRun: string }>
   )
   await sql.query(
     `insert into ops.project_memberships (project_id, user_id, role)
-     select md5('bench-project-' || p)::uuid, $1, 'owner' from generate_series(1, $2) p`,
+     select md5('bench-project-' || p)::uuid, $1, 'owner' from generate_series(1, $2) p
+     -- A trigger already made the creator the owner; the insert states it for readers.
+     on conflict do nothing`,
     [userId, PROJECTS]
   )
   await sql.query(
@@ -147,52 +95,14 @@ async function seed(sql: pg.Client, userId: string): Promise<{ bigRun: string }>
 }
 
 async function main() {
-  const database = await createThrowawayDatabase(adminUrl!, "lmx_bench_runs")
-  const stack = await startLocalStack({
-    root,
-    storage: { engine: "postgres", url: database.url, poolSize: 10 },
-    port: E2E_STACK_PORT,
-    jwtSecret: e2eState?.jwtSecret,
+  const bench = await startPageBench({
+    databasePrefix: "lmx_bench_runs",
+    userPrefix: "bench-runs",
+    build: args.build,
   })
-  const anonKey = e2eState?.anonKey ?? stack.keys.anonKey
-  const env = {
-    ...process.env,
-    NEXT_PUBLIC_SUPABASE_URL: stack.url,
-    NEXT_PUBLIC_SUPABASE_ANON_KEY: anonKey,
-    NEXT_PUBLIC_SITE_URL: E2E_APP_URL,
-    SUPABASE_JWT_SECRET: stack.keys.jwtSecret,
-    NEXT_TELEMETRY_DISABLED: "1",
-  }
-  let next: ChildProcess | undefined
   try {
-    if (values.build || !e2eState || !existsSync(path.join(root, ".next", "BUILD_ID"))) {
-      console.log("Building the app (next build)…")
-      const build = run(["build"], env)
-      const code = await new Promise<number>((resolve) => build.on("exit", (c) => resolve(c ?? 1)))
-      if (code !== 0) throw new Error(`next build exited with ${code}`)
-    }
-
-    const email = `bench-runs-${Date.now().toString(36)}@example.com`
-    const password = "bench-runs-password"
-    const created = await fetch(`${stack.url}/auth/v1/admin/users`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        apikey: stack.keys.serviceRoleKey,
-        authorization: `Bearer ${stack.keys.serviceRoleKey}`,
-      },
-      body: JSON.stringify({ email, password, email_confirm: true }),
-    })
-    if (!created.ok) throw new Error(`creating the bench user failed: ${created.status}`)
-    const user = createClient<Database>(stack.url, anonKey, {
-      auth: { persistSession: false, autoRefreshToken: false },
-      realtime: { transport },
-    })
-    const signedIn = await user.auth.signInWithPassword({ email, password })
-    if (signedIn.error) throw signedIn.error
-    const userId = signedIn.data.user.id
-
-    const sql = new pg.Client({ connectionString: database.url })
+    const { user, userId } = bench
+    const sql = new pg.Client({ connectionString: bench.databaseUrl })
     // Dropping the throwaway database ends this connection; the error that led there is the
     // one to report, not this one.
     sql.on("error", (error) => console.error(`[bench] connection: ${error.message}`))
@@ -203,60 +113,11 @@ async function main() {
       `Seeded ${RUNS.toLocaleString("en")} runs in ${PROJECTS} projects and a ${LINES.toLocaleString("en")}-line log in ${formatMs(performance.now() - seeding)}`
     )
 
-    const jar = new Map<string, string>()
-    const ssr = createServerClient(stack.url, anonKey, {
-      realtime: { transport },
-      cookieOptions: sessionCookieOptions(E2E_APP_URL),
-      cookies: {
-        getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-        setAll: (cookies) => {
-          for (const { name, value } of cookies) {
-            if (value) jar.set(name, value)
-            else jar.delete(name)
-          }
-        },
-      },
-    })
-    const ssrSignIn = await ssr.auth.signInWithPassword({ email, password })
-    if (ssrSignIn.error) throw ssrSignIn.error
-    await ssr.auth.getSession()
-    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ")
-
-    next = run(["start", "--port", String(E2E_APP_PORT), "--hostname", "127.0.0.1"], env)
-    await waitFor(`${E2E_APP_URL}/sign-in`, next)
+    await bench.startNext()
 
     // Raw SQL as this user under RLS, over one connection: the same-run yardstick.
-    const claims = JSON.stringify({ sub: userId, role: "authenticated" })
-    const asUser = async (text: string, params: unknown[]) => {
-      const started = performance.now()
-      await sql.query("begin")
-      await sql.query("set local role authenticated")
-      await sql.query("select set_config('request.jwt.claims', $1, true)", [claims])
-      const result = await sql.query(text, params)
-      await sql.query("commit")
-
-      return { ms: performance.now() - started, rows: result.rowCount ?? 0 }
-    }
-
-    const timePage = async (url: string, mustContain: string) => {
-      const started = performance.now()
-      const response = await fetch(url, { headers: { cookie }, redirect: "manual" })
-      const reader = response.body!.getReader()
-      const decoder = new TextDecoder()
-      let html = ""
-      let firstChunk = Number.NaN
-      for (;;) {
-        const { value, done } = await reader.read()
-        if (done) break
-        if (Number.isNaN(firstChunk)) firstChunk = performance.now() - started
-        html += decoder.decode(value, { stream: true })
-      }
-      const total = performance.now() - started
-      if (response.status !== 200 || !html.includes(mustContain))
-        throw new Error(`${url} answered ${response.status} without "${mustContain}" (signed out?)`)
-
-      return { total, firstChunk }
-    }
+    const asUser = (text: string, params: unknown[]) => bench.asUser(sql, text, params)
+    const timePage = (url: string, mustContain: string) => bench.timePage(url, mustContain)
 
     const runUrl = `${E2E_APP_URL}/runs/${bigRun}`
     const listUrl = `${E2E_APP_URL}/runs`
@@ -271,7 +132,7 @@ async function main() {
       tailRaw: [] as number[],
     }
     const needle = () => `retrying request ${97 * (1 + Math.floor(Math.random() * 1000))}`
-    const round = async (record: boolean) => {
+    const round = async (keep: boolean) => {
       const runPage = await timePage(runUrl, "build-1")
       const listPage = await timePage(listUrl, "Bench project")
       let started = performance.now()
@@ -289,7 +150,7 @@ async function main() {
         "select line_no, attempt, stream, line, logged_at from ops.run_logs where run_id = $1 and line_no between $2 and $3 order by line_no",
         [bigRun, LINES - 999, LINES]
       )
-      if (!record) return
+      if (!keep) return
       samples.runPage.push(runPage.total)
       samples.runFirst.push(runPage.firstChunk)
       samples.listPage.push(listPage.total)
@@ -332,32 +193,36 @@ async function main() {
     line("yardstick, raw SQL of the same call", samples.listRaw)
     ratio("list REST / SQL", samples.listRead, samples.listRaw)
     line("server response of /runs", samples.listPage)
-
-    const chromium =
-      process.env.PLAYWRIGHT_CHROMIUM_PATH ??
-      (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined)
-    const { chromium: playwright } = await import("@playwright/test")
-    const browser = await playwright.launch({
-      executablePath: chromium,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-sync",
-        "--no-first-run",
-      ],
+    const p95 = (list: number[]) => percentile(list, 95)
+    record({
+      name: "runs-pages.run_page.p95",
+      label: "/runs/[id] server response p95 (yardstick: raw SQL of the tail chunk)",
+      value: p95(samples.runPage),
+      unit: "ms",
+      yardstick: p95(samples.tailRaw),
+      target: "< 200 ms",
+      check: (value) => value < 200,
     })
-    try {
-      const context = await browser.newContext()
-      await context.addCookies(
-        [...jar].map(([name, value]) => ({
-          name,
-          value,
-          domain: "127.0.0.1",
-          path: "/",
-          sameSite: "Lax" as const,
-        }))
-      )
+    record({
+      name: "runs-pages.log_search.p95",
+      label: "log search p95 (yardstick: raw SQL of the same search)",
+      value: p95(samples.search),
+      unit: "ms",
+      yardstick: p95(samples.searchRaw),
+      target: "< 100 ms",
+      check: (value) => value < 100,
+    })
+    record({
+      name: "runs-pages.list_first_page.p95",
+      label: "/runs first page read p95 (yardstick: raw SQL of the same call)",
+      value: p95(samples.listRead),
+      unit: "ms",
+      yardstick: p95(samples.listRaw),
+      target: "< 100 ms",
+      check: (value) => value < 100,
+    })
+
+    await bench.withChromium(async (context) => {
       const paints: number[] = []
       const tails: number[] = []
       for (let i = 0; i < PAINTS + 1; i++) {
@@ -378,20 +243,21 @@ async function main() {
         }
         await tab.close()
       }
-      console.log(
-        `  first contentful paint of /runs/[id] in Chromium: median ${formatMs(median(paints))}, worst ${formatMs(Math.max(...paints))}   (target < 1 s)`
-      )
+      record({
+        name: "runs-pages.run_page_fcp.median",
+        label: "first contentful paint of /runs/[id] in Chromium, median",
+        value: median(paints),
+        unit: "ms",
+        target: "< 1000 ms",
+        check: (value) => value < 1000,
+      })
+      console.log(`  (worst ${formatMs(Math.max(...paints))})`)
       console.log(
         `  the log's last step on screen: median ${formatMs(median(tails))}, worst ${formatMs(Math.max(...tails))}`
       )
-    } finally {
-      await browser.close()
-    }
+    })
   } finally {
-    next?.kill("SIGTERM")
-    if (next && next.exitCode === null) await new Promise((resolve) => next!.once("exit", resolve))
-    await stack.stop()
-    await database.drop()
+    await bench.stop()
   }
 }
 

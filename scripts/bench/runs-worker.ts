@@ -2,9 +2,9 @@
 // (DATABASE_URL, default the local CI server), with the worker, the runs routes (in process)
 // and a local stack with Realtime:
 //   1. log line written by a step → delivered to a subscriber of the run, as the run page
-//      subscribes (postgres_changes on ops.run_logs, filtered to the run, on a private
-//      channel), while the step writes 1,000 lines/s; yardstick: a line inserted straight
-//      into ops.run_logs → the same subscriber, in the same run.
+//      subscribes ("log.appended" broadcasts on the private topic run:<id>), while the step
+//      writes 1,000 lines/s; yardstick: single lines inserted straight into ops.run_logs of
+//      another run → its subscriber, in the same run.
 //   2. queued → claimed by an idle worker (Realtime wake-up; its poll is set to 60 s so a
 //      poll never answers); yardstick: one claim_next_run round trip as the device.
 // Absolute figures depend on the machine's load; the ratios are what to compare.
@@ -16,6 +16,7 @@ import path from "node:path"
 import { createClient } from "@supabase/supabase-js"
 import { WebSocket } from "ws"
 
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const SECONDS = Number(process.argv[2] ?? 6)
@@ -88,9 +89,10 @@ async function main() {
       )
     const stampOf = (text: unknown) => /^L \d+ (\d+(?:\.\d+)?)$/.exec(String(text ?? ""))?.[1]
 
-    // Yardstick first, on a quiet stack: lines inserted straight into ops.run_logs of a run
-    // no worker takes (its project is not enabled on the device), one by one at 20/s, to a
-    // postgres_changes subscriber of that run.
+    // Yardstick first, on a quiet stack: single-line batches appended straight to the
+    // ops.run_logs of a run no worker takes (its project is not enabled on the device), one by
+    // one at 20/s, heard by a "log.appended" subscriber of that run: the same path with no
+    // worker, no batching and no load.
     const [{ id: otherWorkflow }] = (
       await stack.db.query<{ id: string }>(
         `insert into ops.workflows (project_id, name, kind, definition) values ($1, 'yardstick', 'custom', '{}') returning id`,
@@ -103,15 +105,11 @@ async function main() {
     const direct: number[] = []
     const sentAt = new Map<number, number>()
     const yardChannel = subscriber
-      .channel(`devices:${HARNESS.user}`, { config: { private: true } })
-      .on(
-        "postgres_changes",
-        { event: "INSERT", schema: "ops", table: "run_logs", filter: `run_id=eq.${yardRun.id}` },
-        (payload) => {
-          const sent = sentAt.get(Number((payload.new as { line_no?: unknown }).line_no))
-          if (sent !== undefined) direct.push(now() - sent)
-        }
-      )
+      .channel(`run:${yardRun.id}`, { config: { private: true } })
+      .on("broadcast", { event: "log.appended" }, ({ payload }) => {
+        const sent = sentAt.get(Number((payload as { first_line_no?: unknown }).first_line_no))
+        if (sent !== undefined) direct.push(now() - sent)
+      })
     await subscribed(yardChannel)
     for (let i = 1; i <= 100; i++) {
       sentAt.set(i, now())
@@ -123,7 +121,7 @@ async function main() {
     }
     await sleep(1000)
     await subscriber.removeChannel(yardChannel)
-    console.log(line("yardstick: one row inserted → postgres_changes subscriber", direct))
+    console.log(line("yardstick: one line appended → log.appended subscriber", direct))
 
     const streamWorkflow = await workflow({
       version: 1,
@@ -135,34 +133,19 @@ async function main() {
         },
       ],
     })
-    async function stream(mode: "broadcast" | "postgres_changes") {
+    async function stream() {
       const run = await queue(streamWorkflow)
       const delays: number[] = []
-      const channel =
-        mode === "broadcast"
-          ? subscriber
-              .channel(`run:${run.id}`, { config: { private: true } })
-              .on("broadcast", { event: "log.appended" }, ({ payload }) => {
-                const arrived = now()
-                const lines = (payload as { lines?: { line?: unknown }[] | null }).lines ?? []
-                for (const entry of lines) {
-                  const written = stampOf(entry.line)
-                  if (written) delays.push(arrived - Number(written))
-                }
-              })
-          : subscriber.channel(`devices:${HARNESS.user}`, { config: { private: true } }).on(
-              "postgres_changes",
-              {
-                event: "INSERT",
-                schema: "ops",
-                table: "run_logs",
-                filter: `run_id=eq.${run.id}`,
-              },
-              (payload) => {
-                const written = stampOf((payload.new as { line?: unknown }).line)
-                if (written) delays.push(now() - Number(written))
-              }
-            )
+      const channel = subscriber
+        .channel(`run:${run.id}`, { config: { private: true } })
+        .on("broadcast", { event: "log.appended" }, ({ payload }) => {
+          const arrived = now()
+          const lines = (payload as { lines?: { line?: unknown }[] | null }).lines ?? []
+          for (const entry of lines) {
+            const written = stampOf(entry.line)
+            if (written) delays.push(arrived - Number(written))
+          }
+        })
       await subscribed(channel)
       await runWorker({
         api,
@@ -193,16 +176,21 @@ async function main() {
       await subscriber.removeChannel(channel)
       console.log(
         line(
-          `log line → ${mode} subscriber at ${RATE} lines/s (${delays.length} of ${written} lines)`,
+          `log line → log.appended subscriber at ${RATE} lines/s (${delays.length} of ${written} lines)`,
           delays
         )
       )
-      console.log(
-        `ratio p95 (${mode} / yardstick): ${(percentile(delays, 95) / percentile(direct, 95)).toFixed(2)}×`
-      )
+      record({
+        name: "runs-worker.log_to_page.p95",
+        label: `log line → run page subscriber p95 at ${RATE} lines/s (yardstick: one line appended → subscriber)`,
+        value: percentile(delays, 95),
+        unit: "ms",
+        yardstick: percentile(direct, 95),
+        target: "< 250 ms",
+        check: (value) => value < 250,
+      })
     }
-    await stream("broadcast")
-    await stream("postgres_changes")
+    await stream()
 
     // 2. Queued → claimed, with an idle worker woken by Realtime.
     const quick = await workflow({ version: 1, steps: [{ name: "Nothing", run: "true" }] })
@@ -257,7 +245,15 @@ async function main() {
       direct2.push(now() - started)
     }
     console.log(line("yardstick: one claim_next_run round trip (empty queue)", direct2))
-    console.log(`ratio p95: ${(percentile(waits, 95) / percentile(direct2, 95)).toFixed(2)}×`)
+    record({
+      name: "runs-worker.queued_to_claimed.p95",
+      label: "queued → claimed p95, idle worker (yardstick: one claim_next_run round trip)",
+      value: percentile(waits, 95),
+      unit: "ms",
+      yardstick: percentile(direct2, 95),
+      target: "< 200 ms",
+      check: (value) => value < 200,
+    })
     abort.abort()
     await idle
   } finally {

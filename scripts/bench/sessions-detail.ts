@@ -10,21 +10,9 @@
 //   DATABASE_URL=postgres://… npm run bench:sessions:detail [-- --requests 40] [-- --build]
 // It serves the production build in .next (from an e2e run on the same E2E_* ports; --build
 // builds it first) against a local stack on a throwaway Postgres database.
-import { spawn, type ChildProcess } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
-import path from "node:path"
-import { parseArgs } from "node:util"
-
-import { startLocalStack } from "@lmx/supabase-local/stack"
-import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
-import { createServerClient } from "@supabase/ssr"
-import { createClient } from "@supabase/supabase-js"
 import pg from "pg"
-import WebSocket from "ws"
-import { z } from "zod"
 
-import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../../e2e/fixtures/urls"
-import { type Database } from "../../lib/database.types"
+import { E2E_APP_URL } from "../../e2e/fixtures/urls"
 import {
   FIRST_PAGE,
   getSessionThreadPage,
@@ -33,58 +21,14 @@ import {
   SESSION_COLUMNS,
   type MessageCursor,
 } from "../../lib/sessions/session-queries"
-import { sessionCookieOptions } from "../../lib/supabase/cookie-options"
+import { pageBenchArgs, startPageBench } from "./page-timing"
 import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
-const root = path.resolve(import.meta.dirname, "../..")
-const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")
 const MESSAGES = 5000
-const { values } = parseArgs({
-  options: {
-    requests: { type: "string", default: "40" },
-    paints: { type: "string", default: "7" },
-    build: { type: "boolean", default: false },
-  },
-})
-const REQUESTS = z.coerce.number().int().min(5).max(1000).parse(values.requests)
-const PAINTS = z.coerce.number().int().min(1).max(50).parse(values.paints)
-const adminUrl = process.env.DATABASE_URL
-if (!adminUrl)
-  throw new Error("Set DATABASE_URL to a Postgres server (the bench makes a throwaway database).")
-// Node 20 has no global WebSocket, and supabase-js builds its Realtime client eagerly.
-const transport = WebSocket as unknown as typeof globalThis.WebSocket
-
-// The build inlines NEXT_PUBLIC_SUPABASE_URL and the anon key: reuse the e2e run's stack
-// identity (same port, same shared secret) so that build talks to this stack.
-const e2eStateFile = path.join(root, ".local", "e2e", "stack.json")
-const e2eState = existsSync(e2eStateFile)
-  ? z
-      .object({ anonKey: z.string(), jwtSecret: z.string() })
-      .parse(JSON.parse(readFileSync(e2eStateFile, "utf8")))
-  : null
-
-function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [nextBin, ...args], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  })
-}
-
-async function waitFor(url: string, child: ChildProcess) {
-  for (let i = 0; i < 120; i++) {
-    if (child.exitCode !== null) throw new Error(`next exited with ${child.exitCode}`)
-    try {
-      await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2_000) })
-
-      return
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 1_000))
-    }
-  }
-  throw new Error(`${url} did not answer`)
-}
+const args = pageBenchArgs()
+const REQUESTS = args.requests
+const PAINTS = args.paints
 
 /** A realistic long chat: questions, answers with code and tables, usage on every answer. */
 function messageRows(sessionId: string, userId: string) {
@@ -119,51 +63,14 @@ function messageRows(sessionId: string, userId: string) {
 }
 
 async function main() {
-  const database = await createThrowawayDatabase(adminUrl!, "lmx_bench_session")
-  const stack = await startLocalStack({
-    root,
-    storage: { engine: "postgres", url: database.url, poolSize: 10 },
-    port: E2E_STACK_PORT,
-    jwtSecret: e2eState?.jwtSecret,
+  // The user, signed in as a browser would be, and their 5,000-message session.
+  const bench = await startPageBench({
+    databasePrefix: "lmx_bench_session",
+    userPrefix: "bench-session",
+    build: args.build,
   })
-  const anonKey = e2eState?.anonKey ?? stack.keys.anonKey
-  const env = {
-    ...process.env,
-    NEXT_PUBLIC_SUPABASE_URL: stack.url,
-    NEXT_PUBLIC_SUPABASE_ANON_KEY: anonKey,
-    NEXT_PUBLIC_SITE_URL: E2E_APP_URL,
-    SUPABASE_JWT_SECRET: stack.keys.jwtSecret,
-    NEXT_TELEMETRY_DISABLED: "1",
-  }
-  let next: ChildProcess | undefined
   try {
-    if (values.build || !e2eState || !existsSync(path.join(root, ".next", "BUILD_ID"))) {
-      console.log("Building the app (next build)…")
-      const build = run(["build"], env)
-      const code = await new Promise<number>((resolve) => build.on("exit", (c) => resolve(c ?? 1)))
-      if (code !== 0) throw new Error(`next build exited with ${code}`)
-    }
-
-    // The user, signed in as a browser would be, and their 5,000-message session.
-    const email = `bench-session-${Date.now().toString(36)}@example.com`
-    const password = "bench-session-password"
-    const created = await fetch(`${stack.url}/auth/v1/admin/users`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        apikey: stack.keys.serviceRoleKey,
-        authorization: `Bearer ${stack.keys.serviceRoleKey}`,
-      },
-      body: JSON.stringify({ email, password, email_confirm: true }),
-    })
-    if (!created.ok) throw new Error(`creating the bench user failed: ${created.status}`)
-    const user = createClient<Database>(stack.url, anonKey, {
-      auth: { persistSession: false, autoRefreshToken: false },
-      realtime: { transport },
-    })
-    const signedIn = await user.auth.signInWithPassword({ email, password })
-    if (signedIn.error) throw signedIn.error
-    const userId = signedIn.data.user.id
+    const { user, userId } = bench
     const session = await user
       .from("cloud_sessions")
       .insert({
@@ -183,31 +90,11 @@ async function main() {
       if (inserted.error) throw inserted.error
     }
 
-    const jar = new Map<string, string>()
-    const ssr = createServerClient(stack.url, anonKey, {
-      realtime: { transport },
-      cookieOptions: sessionCookieOptions(E2E_APP_URL),
-      cookies: {
-        getAll: () => [...jar].map(([name, value]) => ({ name, value })),
-        setAll: (cookies) => {
-          for (const { name, value } of cookies) {
-            if (value) jar.set(name, value)
-            else jar.delete(name)
-          }
-        },
-      },
-    })
-    const ssrSignIn = await ssr.auth.signInWithPassword({ email, password })
-    if (ssrSignIn.error) throw ssrSignIn.error
-    await ssr.auth.getSession()
-    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ")
-
-    next = run(["start", "--port", String(E2E_APP_PORT), "--hostname", "127.0.0.1"], env)
-    await waitFor(`${E2E_APP_URL}/sign-in`, next)
+    await bench.startNext()
     const url = `${E2E_APP_URL}/sessions/${sessionId}`
 
     // Yardstick: the same read as raw SQL, as this user under RLS, over one connection.
-    const sql = new pg.Client({ connectionString: database.url })
+    const sql = new pg.Client({ connectionString: bench.databaseUrl })
     await sql.connect()
     const claims = JSON.stringify({ sub: userId, role: "authenticated" })
     const rawRead = async (limit: number | null) => {
@@ -229,27 +116,8 @@ async function main() {
       return performance.now() - started
     }
 
-    const timePage = async () => {
-      const started = performance.now()
-      const response = await fetch(url, { headers: { cookie }, redirect: "manual" })
-      // The header and the first page of messages; the browser reads the rest after paint.
-      const reader = response.body!.getReader()
-      const decoder = new TextDecoder()
-      let html = ""
-      let firstChunk = Number.NaN
-      for (;;) {
-        const { value, done } = await reader.read()
-        if (done) break
-        if (Number.isNaN(firstChunk)) firstChunk = performance.now() - started
-        html += decoder.decode(value, { stream: true })
-      }
-      const total = performance.now() - started
-      if (response.status !== 200 || !html.includes("Bench: a 5,000-message session")) {
-        throw new Error(`${url} answered ${response.status} without the session (signed out?)`)
-      }
-
-      return { total, firstChunk, bytes: html.length }
-    }
+    // The header and the first page of messages; the browser reads the rest after paint.
+    const timePage = () => bench.timePage(url, "Bench: a 5,000-message session")
 
     // The whole conversation as the browser reads it after the first paint: the first page,
     // then keyset pages one after another through the REST API.
@@ -333,31 +201,7 @@ async function main() {
       yardstick: percentile(raw, 95),
     })
 
-    const chromium =
-      process.env.PLAYWRIGHT_CHROMIUM_PATH ??
-      (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined)
-    const { chromium: playwright } = await import("@playwright/test")
-    const browser = await playwright.launch({
-      executablePath: chromium,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    })
-    try {
-      const context = await browser.newContext()
-      await context.addCookies(
-        [...jar].map(([name, value]) => ({
-          name,
-          value,
-          domain: "127.0.0.1",
-          path: "/",
-          sameSite: "Lax" as const,
-        }))
-      )
+    await bench.withChromium(async (context) => {
       // When the first message entered the document: the HTML carries the first page, so it
       // is parsed with the rest of the first screen (no later than the first paint shows it).
       await context.addInitScript(() => {
@@ -406,14 +250,9 @@ async function main() {
       console.log(
         `  first message on screen: median ${formatMs(median(messagesShown))}, worst ${formatMs(Math.max(...messagesShown))}`
       )
-    } finally {
-      await browser.close()
-    }
+    })
   } finally {
-    next?.kill("SIGTERM")
-    if (next && next.exitCode === null) await new Promise((resolve) => next!.once("exit", resolve))
-    await stack.stop()
-    await database.drop()
+    await bench.stop()
   }
 }
 

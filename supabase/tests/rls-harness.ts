@@ -209,7 +209,9 @@ export function describeRlsMatrix<ActorName extends string, Operation extends st
         let touched: number | undefined
         const outcome = await database.db
           .transaction(async (tx) => {
-            touched = (await tx.query(sql)).rowCount
+            const result = await tx.query(sql)
+            // As in the cells below: PGlite reports no rowCount for a select, only its rows.
+            touched = operation.startsWith("select") ? result.rows.length : result.rowCount
             throw new Rollback()
           })
           .catch((error: unknown) => error)

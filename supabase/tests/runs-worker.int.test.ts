@@ -63,6 +63,12 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["public.device_run_projects", "update", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
   ["public.device_run_projects", "delete", "no", "no", "ok",     "no", "no", "no",    "no",     "no",   "no", "no"],
   ["realtime worker topic",      "select", "no", "no", "no",     "no", "no", "no",    "ok",     "no",   "no", "no"],
+  ["public.device_workers",      "select", "no", "no", "ok",     "no", "no", "no",    "ok",     "no",   "no", "no"],
+  ["public.device_workers",      "insert", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["public.device_workers",      "update", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  ["public.device_workers",      "delete", "no", "no", "no",     "no", "no", "no",    "no",     "no",   "no", "no"],
+  // Only a live device says its own worker runs (a stranger's device speaks for its own).
+  ["record_worker_seen()",       "select", "no", "no", "no",     "no", "no", "no",    "ok",     "no",   "ok", "no"],
 ]
 
 const DEV_ROW = `device_id = '${DEVICES.developer}' and project_id = '${P}'`
@@ -78,6 +84,15 @@ describeRlsMatrix({
       update: `update public.device_run_projects set created_at = now() where ${DEV_ROW}`,
       delete: `delete from public.device_run_projects where ${DEV_ROW}`,
     },
+    "public.device_workers": {
+      select: `select device_id from public.device_workers where device_id = '${DEVICES.developer}'`,
+      insert: `insert into public.device_workers (device_id, user_id) values ('${DEVICES.admin}', '${USERS.admin}')`,
+      update: `update public.device_workers set seen_at = now() where device_id = '${DEVICES.developer}'`,
+      delete: `delete from public.device_workers where device_id = '${DEVICES.developer}'`,
+    },
+    "record_worker_seen()": {
+      select: `select 1 from public.record_worker_seen()`,
+    },
     // What Realtime asks before admitting a private channel: can the joiner read a message of
     // the topic? The fixture message is written by the platform role in setup.
     "realtime worker topic": {
@@ -91,6 +106,8 @@ describeRlsMatrix({
     await db.exec(EXTRA_SQL)
     await db.exec(`insert into realtime.messages (topic, extension, event, payload, private)
       values ('worker:${DEVICES.developer}', 'broadcast', 'run.queued', '{}', true)`)
+    await db.exec(`insert into public.device_workers (device_id, user_id)
+      values ('${DEVICES.developer}', '${USERS.developer}')`)
   },
 })
 
@@ -271,7 +288,7 @@ describe(`runs worker in the database (${TEST_ENGINE})`, () => {
       payload: {
         first_line_no: number
         last_line_no: number
-        lines: { line: string; stream: string }[]
+        lines: { line_no: number; attempt: number; line: string; stream: string }[]
       }
     }>("select topic, event, payload from realtime.messages")
     expect(messages).toHaveLength(1)
@@ -282,11 +299,18 @@ describe(`runs worker in the database (${TEST_ENGINE})`, () => {
         first_line_no: 1,
         last_line_no: 2,
         lines: [
-          { line: "one", stream: "stdout" },
-          { line: "\u001b[31mtwo\u001b[0m", stream: "stderr" },
+          { line_no: 1, attempt: 1, line: "one", stream: "stdout" },
+          { line_no: 2, attempt: 1, line: "\u001b[31mtwo\u001b[0m", stream: "stderr" },
         ],
       },
     })
+    // The broadcast is the only live path for log lines: per-row changes would make Realtime
+    // read and check every line for every viewer.
+    expect(
+      await sql(
+        "select 1 from pg_catalog.pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'ops' and tablename = 'run_logs'"
+      )
+    ).toEqual([])
     const canRead = (actor: Actor, topic: string) =>
       runAs(
         database.db,

@@ -38,6 +38,8 @@ const DEV = USERS.developer
 const ATTACHMENT = `${DEV}/${SESSION}/notes.txt`
 const PRIVATE_ATTACHMENT = `${DEV}/${PRIVATE_SESSION}/diary.txt`
 const ARTIFACT = `${P}/${RUNNING_RUN}/build.log`
+// Filed under the project but under no run of it.
+const STRAY_ARTIFACT = `${P}/0e000000-0000-4000-8000-0000000000ff/stray.log`
 
 const object = (bucket: string, name: string, id: string) =>
   `('${id}', '${bucket}', '${name}', '{"size": 4, "mimetype": "text/plain"}')`
@@ -59,7 +61,8 @@ insert into storage.objects (id, bucket_id, name, metadata) values
   ${object("chat-attachments", ATTACHMENT, "0f100000-0000-4000-8000-000000000001")},
   ${object("chat-attachments", PRIVATE_ATTACHMENT, "0f100000-0000-4000-8000-000000000002")},
   ${object("run-artifacts", ARTIFACT, "0f100000-0000-4000-8000-000000000003")},
-  ${object("run-artifacts", `${P}/${ROWS.run}/old.log`, "0f100000-0000-4000-8000-000000000004")};
+  ${object("run-artifacts", `${P}/${ROWS.run}/old.log`, "0f100000-0000-4000-8000-000000000004")},
+  ${object("run-artifacts", STRAY_ARTIFACT, "0f100000-0000-4000-8000-000000000005")};
 `
 
 // prettier-ignore
@@ -75,6 +78,8 @@ const MATRIX: MatrixRow<Operation>[] = [
   ["run-artifacts (held run)",           "insert", "no", "no", "no",   "no", "no", "no",  "ok",     "no",   "no",          "no",       "no"],
   ["run-artifacts (held run)",           "update", "no", "no", "no",   "no", "no", "no",  "ok",     "no",   "no",          "no",       "no"],
   ["run-artifacts (held run)",           "delete", "no", "no", "no",   "ok", "ok", "no",  "no",     "no",   "no",          "no",       "no"],
+  ["run-artifacts (finished run)",       "select", "no", "ok", "ok",   "ok", "ok", "no",  "ok",     "no",   "no",          "ok",       "no"],
+  ["run-artifacts (not a run)",          "select", "no", "no", "no",   "no", "no", "no",  "no",     "no",   "no",          "no",       "no"],
   ["run-artifacts (finished run)",       "insert", "no", "no", "no",   "no", "no", "no",  "no",     "no",   "no",          "no",       "no"],
   ["run-artifacts (finished run)",       "update", "no", "no", "no",   "no", "no", "no",  "no",     "no",   "no",          "no",       "no"],
   ["storage.buckets",                    "insert", "no", "no", "no",   "no", "no", "no",  "no",     "no",   "no",          "no",       "no"],
@@ -103,8 +108,13 @@ const STATEMENTS: Record<string, Partial<Record<Operation, string>>> = {
   },
   // The finished run's lease is gone: not even the device that ran it adds to it.
   "run-artifacts (finished run)": {
+    select: `select id from storage.objects where bucket_id = 'run-artifacts' and name = '${P}/${ROWS.run}/old.log'`,
     insert: `insert into storage.objects (bucket_id, name) values ('run-artifacts', '${P}/${ROWS.run}/late.log')`,
     update: `update storage.objects set metadata = '{"size": 5}' where bucket_id = 'run-artifacts' and name = '${P}/${ROWS.run}/old.log'`,
+  },
+  // Only whoever sees the run reads its files: a path naming no run of the project is unread.
+  "run-artifacts (not a run)": {
+    select: `select id from storage.objects where bucket_id = 'run-artifacts' and name = '${STRAY_ARTIFACT}'`,
   },
   // Buckets are the platform's: only migrations and the service role manage them (and no
   // policy shows them to users: the console never lists buckets).

@@ -5,6 +5,7 @@ import { runClaimSchema, type ClaimedRun } from "@/lib/devices/runs-schema"
 
 import { queueRefusal, readBody, runsRequest } from "../_lib/runs"
 import { readWorkerSettings, WORKER_DISABLED_MESSAGE } from "../_lib/settings"
+import { recordWorkerSeen } from "../_lib/worker-seen"
 import {
   REVOKED_MESSAGE,
   type AuthenticatedDevice,
@@ -57,7 +58,10 @@ export async function POST(request: Request) {
     if (!input.ok) return input.response
     const { lease_seconds, project_id: hint } = input.value
 
-    const settings = await readWorkerSettings(device)
+    const [settings] = await Promise.all([
+      readWorkerSettings(device),
+      recordWorkerSeen(device),
+    ])
     if (!settings) return errorResponse(401, "device_revoked", REVOKED_MESSAGE)
     if (!settings.enabled) {
       return errorResponse(403, "worker_disabled", WORKER_DISABLED_MESSAGE)

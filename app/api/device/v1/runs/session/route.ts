@@ -4,6 +4,7 @@ import { DEVICE_JWT_TTL_SECONDS, mintDeviceJwt } from "@/lib/supabase/device"
 
 import { runsRequest } from "../_lib/runs"
 import { readWorkerSettings } from "../_lib/settings"
+import { recordWorkerSeen } from "../_lib/worker-seen"
 import { REVOKED_MESSAGE } from "../../_lib/authenticate"
 import { errorResponse, jsonResponse } from "../../_lib/http"
 
@@ -15,7 +16,10 @@ import { errorResponse, jsonResponse } from "../../_lib/http"
  */
 export async function POST(request: Request) {
   return runsRequest("session", request, async (device) => {
-    const settings = await readWorkerSettings(device)
+    const [settings] = await Promise.all([
+      readWorkerSettings(device),
+      recordWorkerSeen(device),
+    ])
     if (!settings) return errorResponse(401, "device_revoked", REVOKED_MESSAGE)
     const env = getPublicEnv()
     const body: WorkerSessionResponse = {
