@@ -5,6 +5,7 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
+import { listSessionAttachments } from "@/lib/sessions/attachments"
 import {
   sessionHeaderQueryOptions,
   sessionThreadQueryOptions,
@@ -32,13 +33,14 @@ export default async function SessionPage({
   // loading boundary above it; a failure belongs in error.tsx). The HTML carries the header
   // and the first page of messages only: the browser reads the rest after the first paint
   // (components/sessions/detail/session-view.tsx), so 5,000 messages are not megabytes of HTML.
-  const [header] = await Promise.all([
+  const [header, , attachments] = await Promise.all([
     queryClient.fetchQuery(
       sessionHeaderQueryOptions(supabase, user.id, id.data)
     ),
     queryClient.fetchInfiniteQuery(
       sessionThreadQueryOptions(supabase, user.id, id.data)
     ),
+    listSessionAttachments(supabase, id.data),
   ])
   if (!header) notFound()
 
@@ -48,6 +50,7 @@ export default async function SessionPage({
         userId={user.id}
         sessionId={id.data}
         serverNow={new Date().toISOString()}
+        attachments={attachments}
       />
     </HydrationBoundary>
   )
