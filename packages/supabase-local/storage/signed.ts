@@ -69,7 +69,7 @@ export async function signDownloads(
         ? {
             error: null,
             path,
-            signedURL: `/object/sign/${bucket}/${path}?token=${await sign(state, { url: `${bucket}/${path}` }, seconds)}`,
+            signedURL: `/object/sign/${bucket}/${path}?token=${await sign(state, { url: `${bucket}/${path}`, scope: "download" }, seconds)}`,
           }
         : { error: NOT_FOUND, path, signedURL: null }
     )
