@@ -197,7 +197,9 @@ describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
       sha256: string
       object_path: string
     }>(
-      "select name, mime_type, size_bytes, sha256, object_path from public.message_attachments order by name"
+      `select a.name, a.mime_type, a.size_bytes, a.sha256, a.object_path
+         from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id
+        where s.client_id = 'attach-1' order by a.name`
     )
     expect(
       rows.map((r) => [r.name, r.mime_type, Number(r.size_bytes)])
@@ -215,7 +217,10 @@ describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
       .from("chat-attachments")
       .download(rows[0]!.object_path)
     expect(Buffer.from(await download.data!.arrayBuffer())).toEqual(PNG)
-    const seen = await demo.from("message_attachments").select("name")
+    const seen = await demo
+      .from("message_attachments")
+      .select("name")
+      .in("name", ["diagram.png", "notes.txt"])
     expect(seen.data).toHaveLength(2)
 
     const stranger = await userClient(STRANGER)
@@ -253,7 +258,7 @@ describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
       "attachments: 0 uploaded, 2 already there, 2 not sent"
     )
     const count = await stack.db.query<{ n: number }>(
-      "select count(*)::int as n from public.message_attachments"
+      "select count(*)::int as n from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id where s.client_id = 'attach-1'"
     )
     expect(count.rows[0]!.n).toBe(2)
   })
