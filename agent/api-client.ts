@@ -1,6 +1,10 @@
 import { type z } from "zod"
 
 import {
+  attachmentsResponseSchema,
+  type AttachmentItem,
+} from "@/lib/devices/attachments-schema"
+import {
   DEVICE_API_ERROR_CODES,
   deviceApiErrorSchema,
   deviceHeartbeatResponseSchema,
@@ -199,6 +203,16 @@ export function createDeviceApiClient({
       return expect(
         syncPushResponseSchema,
         await call("sync/push", batch, secret, { idempotent: true })
+      )
+    },
+
+    /** Records attachments of synced messages; says which to upload, and where. */
+    async syncAttachments(secret: string, attachments: AttachmentItem[]) {
+      return expect(
+        attachmentsResponseSchema,
+        await call("sync/attachments", { attachments }, secret, {
+          idempotent: true,
+        })
       )
     },
 

@@ -502,6 +502,8 @@ export async function runDeviceCli(
           statePath,
           dryRun,
           send: (body) => client.syncPush(config.device_secret, body),
+          sendAttachments: (attachments) =>
+            client.syncAttachments(config.device_secret, attachments),
           log: logError,
           onProgress: showProgress,
         })

@@ -44,6 +44,7 @@ function fakeClient(
     syncPush: async () => {
       throw new Error("not used")
     },
+    syncAttachments: async () => ({ results: [] }),
     syncPull: async () => {
       throw new Error("not used")
     },

@@ -489,6 +489,53 @@ export type Database = {
           },
         ]
       }
+      message_attachments: {
+        Row: {
+          created_at: string
+          id: string
+          message_id: string
+          mime_type: string
+          name: string
+          object_path: string
+          session_id: string
+          sha256: string
+          size_bytes: number
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          message_id: string
+          mime_type: string
+          name: string
+          object_path: string
+          session_id: string
+          sha256: string
+          size_bytes: number
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          message_id?: string
+          mime_type?: string
+          name?: string
+          object_path?: string
+          session_id?: string
+          sha256?: string
+          size_bytes?: number
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "message_attachments_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "cloud_messages"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       model_prices: {
         Row: {
           cached_per_mtok: number
@@ -875,6 +922,21 @@ export type Database = {
       }
     }
     Functions: {
+      attach_message_file: {
+        Args: {
+          p_session_client_id: string
+          p_message_client_id: string
+          p_name: string
+          p_mime_type: string
+          p_size_bytes: number
+          p_sha256: string
+        }
+        Returns: {
+          id: string
+          object_path: string
+          uploaded: boolean
+        }[]
+      }
       budget_banner: {
         Args: never
         Returns: {

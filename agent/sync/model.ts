@@ -3,6 +3,17 @@ import { type SyncRole } from "@/lib/devices/sync-schema"
 // What every importer produces from a chat app's files: sessions with their messages, each
 // carrying the app's own id (client_id) and its parent's, so branches survive the trip.
 
+/**
+ * A file a message carries (docs/device-api.md, "Attachments"): bytes the source file holds
+ * itself (an image as a data: URL) or a file next to it, by a path relative to the source
+ * file's folder (or absolute).
+ */
+export type ImportedAttachment = {
+  name: string
+  mimeType?: string | null
+  source: { data: Uint8Array } | { file: string }
+}
+
 export type ImportedMessage = {
   clientId: string
   /** The message this one answers or is an alternative to; siblings share it (branches). */
@@ -20,6 +31,7 @@ export type ImportedMessage = {
   /** Whatever else the app says about usage (stop reason, durations), kept as it came. */
   tokenUsage?: Record<string, unknown> | null
   createdAt?: string
+  attachments?: ImportedAttachment[]
 }
 
 export type ImportedSession = {
@@ -105,4 +117,20 @@ export function fallbackTitle(messages: ImportedMessage[]): string {
   const words = first?.content.trim().replace(/\s+/g, " ") ?? ""
 
   return words.length > 80 ? `${words.slice(0, 79)}…` : words || "Untitled chat"
+}
+
+/** The bytes and type of a `data:<type>;base64,<bytes>` URL, or null for anything else. */
+export function decodeDataUrl(
+  url: string
+): { mimeType: string; data: Uint8Array } | null {
+  const match =
+    /^data:([a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+)?(?:;[^,;]*)*;base64,/i.exec(
+      url
+    )
+  if (!match) return null
+
+  return {
+    mimeType: (match[1] ?? "application/octet-stream").toLowerCase(),
+    data: Buffer.from(url.slice(match[0].length), "base64"),
+  }
 }

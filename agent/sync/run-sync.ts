@@ -1,9 +1,14 @@
 import { stat } from "node:fs/promises"
 import path from "node:path"
 
+import {
+  type AttachmentItem,
+  type AttachmentsResponse,
+} from "@/lib/devices/attachments-schema"
 import { type SyncPush, type SyncPushResponse } from "@/lib/devices/sync-schema"
 import { formatQuantity } from "@/lib/format"
 
+import { syncAttachments, type AttachmentReport } from "./attachments"
 import { importFile, listSourceFiles } from "./importers"
 import { ImportError, type SyncSource } from "./model"
 import { planSync, type FileImport, type SyncPlan } from "./plan"
@@ -21,6 +26,7 @@ export type SyncRunReport = {
   skipped: SkippedFile[]
   plan: SyncPlan
   push: PushReport | null
+  attachments: AttachmentReport | null
 }
 
 export type SyncRunOptions = {
@@ -30,6 +36,10 @@ export type SyncRunOptions = {
   state: SyncState
   statePath: string
   send: (body: SyncPush) => Promise<SyncPushResponse>
+  /** Records attachments and gets their upload URLs; without it attachments are not sent. */
+  sendAttachments?: (
+    attachments: AttachmentItem[]
+  ) => Promise<AttachmentsResponse>
   dryRun?: boolean
   log: (line: string) => void
   onProgress?: (progress: PushProgress) => void
@@ -105,6 +115,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunReport> {
     skipped,
     plan,
     push: null,
+    attachments: null,
   }
   if (options.dryRun) return report
 
@@ -116,12 +127,20 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunReport> {
     onProgress: options.onProgress,
   })
   report.push = push
+  if (options.sendAttachments) {
+    report.attachments = await syncAttachments({
+      imports,
+      send: options.sendAttachments,
+      log,
+    })
+  }
 
   // A file counts as synced once every item it had was acknowledged; the next run then skips
   // it until it changes. Files that vanished are forgotten (their chats were tombstoned).
   const unsettled = new Set([
     ...push.outcomes.filter((o) => o.status === "rejected").map((o) => o.file),
     ...plan.rejected.map((r) => r.file),
+    ...(report.attachments?.unsettledFiles ?? []),
   ])
   for (const { file, sessions } of imports) {
     const info = stats.get(file)
@@ -190,6 +209,15 @@ export function describeRun(report: SyncRunReport, dryRun: boolean): string[] {
   for (const rejected of plan.rejected) {
     lines.push(
       `  not sent: ${rejected.file}: ${rejected.message} (${rejected.reason})`
+    )
+  }
+  const attachments = report.attachments
+  if (
+    attachments &&
+    attachments.uploaded + attachments.stored + attachments.rejected > 0
+  ) {
+    lines.push(
+      `attachments: ${attachments.uploaded} uploaded, ${attachments.stored} already there, ${attachments.rejected} not sent`
     )
   }
   const push = report.push

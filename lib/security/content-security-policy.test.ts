@@ -44,6 +44,16 @@ describe("contentSecurityPolicy", () => {
     ).toEqual(["'self'", "https://abc.supabase.co", "wss://abc.supabase.co"])
   })
 
+  it("shows images from Storage's origin (signed URLs of chat attachments)", () => {
+    expect(directives(contentSecurityPolicy(base))["img-src"]).toEqual([
+      "'self'",
+      "data:",
+      "blob:",
+      "https:",
+      "http://127.0.0.1:54321",
+    ])
+  })
+
   it("allows the configured CAPTCHA's widget and nothing else's", () => {
     const policy = directives(
       contentSecurityPolicy({ ...base, captcha: "turnstile" })

@@ -52,8 +52,9 @@ export function contentSecurityPolicy({
     ],
     // Styles only: Radix and sonner position their popovers with inline style attributes.
     "style-src": ["'self'", "'unsafe-inline'", ...captchaOrigins],
-    // Avatars come from the OAuth providers' hosts; icons and charts use data: and blob:.
-    "img-src": ["'self'", "data:", "blob:", "https:"],
+    // Avatars come from the OAuth providers' hosts; icons and charts use data: and blob:;
+    // chat attachments are shown straight from Storage by signed URL (docs/storage.md).
+    "img-src": ["'self'", "data:", "blob:", "https:", supabase.origin],
     "font-src": ["'self'", "data:"],
     "connect-src": [
       "'self'",

@@ -25,6 +25,7 @@ import {
 } from "@lmx/supabase-local/testing/storage"
 import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
 
+import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
 const root = path.resolve(import.meta.dirname, "../..")
@@ -216,6 +217,39 @@ async function benchStorage(engine: "pglite" | "postgres") {
         console.log(
           `  1,000 × 10 KB, ${CONCURRENCY} clients: ${objectsPerSecond.toFixed(0)} objects/s (straight to disk ${diskObjectsPerSecond.toFixed(0)} objects/s, ratio ${(objectsPerSecond / diskObjectsPerSecond).toFixed(2)})`
         )
+        // The same figures for bench-results/latest.json, each against its same-run yardstick.
+        record({
+          name: `storage.${engine}.upload_50mb`,
+          label: "50 MB upload through supabase-js (yardstick: a bare Node HTTP server taking it)",
+          value: uploadRate,
+          unit: "MB/s",
+          yardstick: mbPerSecond(big.length, bareHttpMs),
+          target: "≥ 100 MB/s",
+          check: (value) => value >= 100,
+        })
+        record({
+          name: `storage.${engine}.download_50mb`,
+          label: "50 MB download (yardstick: reading the file)",
+          value: downloadRate,
+          unit: "MB/s",
+          yardstick: mbPerSecond(big.length, diskReadMs),
+        })
+        record({
+          name: `storage.${engine}.signed_url_1mb.p95`,
+          label: "1 MB signed-URL download p95 (yardstick: reading the file, p95)",
+          value: percentile(signedTimes, 95),
+          unit: "ms",
+          yardstick: percentile(readTimes, 95),
+          target: "< 10 ms",
+          check: (value) => value < 10,
+        })
+        record({
+          name: `storage.${engine}.small_objects`,
+          label: `1,000 × 10 KB, ${CONCURRENCY} clients (yardstick: the same files straight to disk)`,
+          value: objectsPerSecond,
+          unit: "objects/s",
+          yardstick: diskObjectsPerSecond,
+        })
       } finally {
         await stack.stop()
       }

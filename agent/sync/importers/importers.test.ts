@@ -306,3 +306,87 @@ describe("odd files", () => {
     })
   })
 })
+
+describe("attachments", () => {
+  it("reads Open WebUI's inline images and names its uploaded files", () => {
+    const [session] = importText(
+      "openwebui",
+      "chat-export-1.json",
+      JSON.stringify([
+        {
+          id: "c1",
+          chat: {
+            history: {
+              messages: {
+                u1: {
+                  id: "u1",
+                  parentId: null,
+                  role: "user",
+                  content: "see",
+                  files: [
+                    {
+                      type: "image",
+                      url: "data:image/png;base64,iVBORw0KGgo=",
+                    },
+                    {
+                      type: "file",
+                      id: "f9",
+                      name: "report.pdf",
+                      file: {
+                        id: "f9",
+                        path: "/app/backend/data/uploads/f9_report.pdf",
+                        meta: {
+                          name: "report.pdf",
+                          content_type: "application/pdf",
+                        },
+                      },
+                    },
+                    { type: "image", url: "https://example.com/remote.png" },
+                  ],
+                },
+              },
+            },
+          },
+        },
+      ])
+    )
+    const [image, pdf, ...rest] = session!.messages[0]!.attachments!
+    expect(rest).toEqual([])
+    expect(image).toMatchObject({ name: "image-1.png", mimeType: "image/png" })
+    expect(Buffer.from((image!.source as { data: Uint8Array }).data)).toEqual(
+      Buffer.from("iVBORw0KGgo=", "base64")
+    )
+    expect(pdf).toEqual({
+      name: "report.pdf",
+      mimeType: "application/pdf",
+      source: { file: "uploads/f9_report.pdf" },
+    })
+  })
+
+  it("reads a JSONL message's attachments as files next to it", () => {
+    const [session] = importText(
+      "jsonl",
+      "chat.jsonl",
+      [
+        { type: "session", id: "s" },
+        {
+          type: "message",
+          id: "m",
+          session_id: "s",
+          role: "user",
+          content: "x",
+          attachments: [
+            { path: "files/a.png" },
+            { path: "b.txt", name: "Notes.txt", mime_type: "text/plain" },
+          ],
+        },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join("\n")
+    )
+    expect(session!.messages[0]!.attachments).toEqual([
+      { name: "a.png", mimeType: null, source: { file: "files/a.png" } },
+      { name: "Notes.txt", mimeType: "text/plain", source: { file: "b.txt" } },
+    ])
+  })
+})

@@ -39,6 +39,17 @@ const messageSchema = z.object({
   tokens_per_second: z.number().min(0).nullable().optional(),
   time_to_first_token_ms: z.number().min(0).nullable().optional(),
   created_at: time,
+  // Files next to the JSONL file (docs/device-api.md, "Attachments").
+  attachments: z
+    .array(
+      z.object({
+        path: z.string().min(1).max(4096),
+        name: z.string().min(1).max(255).optional(),
+        mime_type: z.string().max(255).nullable().optional(),
+      })
+    )
+    .max(100)
+    .optional(),
 })
 
 const sessionSchema = z.object({
@@ -70,6 +81,15 @@ function toMessage(value: z.infer<typeof messageSchema>): ImportedMessage {
         : Math.round(value.time_to_first_token_ms),
     tokenUsage: value.usage ? { ...value.usage } : null,
     createdAt: toIsoTime(value.created_at),
+    ...(value.attachments?.length
+      ? {
+          attachments: value.attachments.map((a) => ({
+            name: a.name ?? a.path.split(/[\\/]/).pop() ?? a.path,
+            mimeType: a.mime_type ?? null,
+            source: { file: a.path },
+          })),
+        }
+      : {}),
   }
 }
 

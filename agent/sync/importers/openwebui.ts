@@ -1,4 +1,5 @@
 import {
+  decodeDataUrl,
   fallbackTitle,
   ImportError,
   isRecord,
@@ -7,6 +8,7 @@ import {
   toCount,
   toIsoTime,
   toRate,
+  type ImportedAttachment,
   type ImportedMessage,
   type ImportedSession,
 } from "../model"
@@ -76,6 +78,43 @@ function usageOf(message: Record<string, unknown>) {
   }
 }
 
+/**
+ * A message's `files`: images come inline as data: URLs; uploaded files are only named in the
+ * export, their bytes stay in Open WebUI's `uploads/` folder (`<file id>_<name>`), looked for
+ * next to the export.
+ */
+function attachmentsOf(message: Record<string, unknown>): ImportedAttachment[] {
+  const files = Array.isArray(message.files) ? message.files : []
+  const found: ImportedAttachment[] = []
+  files.forEach((entry, position) => {
+    if (!isRecord(entry)) return
+    const url = text(entry.url)
+    const inline = url ? decodeDataUrl(url) : null
+    if (inline) {
+      const extension = inline.mimeType.split("/")[1]?.replace(/[^a-z0-9]/g, "")
+      found.push({
+        name: text(entry.name) ?? `image-${position + 1}.${extension || "bin"}`,
+        mimeType: inline.mimeType,
+        source: { data: inline.data },
+      })
+      return
+    }
+    const file = isRecord(entry.file) ? entry.file : null
+    const meta = file && isRecord(file.meta) ? file.meta : null
+    const name = text(meta?.name) ?? text(entry.name) ?? text(file?.filename)
+    const id = text(file?.id) ?? text(entry.id)
+    const stored = text(file?.path)?.split(/[\\/]/).pop()
+    if (!name || (!stored && !id)) return
+    found.push({
+      name,
+      mimeType: text(meta?.content_type) ?? null,
+      source: { file: `uploads/${stored ?? `${id}_${name}`}` },
+    })
+  })
+
+  return found
+}
+
 function importChat(
   entry: Record<string, unknown>,
   position: number
@@ -130,6 +169,7 @@ function importChat(
       role === "tool"
     ) {
       const split = splitReasoning(text(message.content) ?? "")
+      const attachments = attachmentsOf(message)
       const usage = usageOf(message)
       const parentId = text(message.parentId) ?? null
       messages.push({
@@ -147,6 +187,7 @@ function importChat(
         timeToFirstTokenMs: usage?.ttftMs ?? null,
         tokenUsage: usage ? { ...usage.raw } : null,
         createdAt: toIsoTime(message.timestamp),
+        ...(attachments.length > 0 ? { attachments } : {}),
       })
     }
     stack.push(...[...(children.get(id) ?? [])].reverse())

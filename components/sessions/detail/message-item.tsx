@@ -4,6 +4,7 @@ import * as React from "react"
 import { Bot, ChevronLeft, ChevronRight, GitFork, User } from "lucide-react"
 
 import { formatUsd } from "@/lib/format"
+import type { SessionAttachment } from "@/lib/sessions/attachments"
 import {
   formatDuration,
   formatTokensPerSecond,
@@ -16,6 +17,7 @@ import { Button } from "@/components/ui/button"
 import { RelativeTime } from "@/components/shared/relative-time"
 
 import { Markdown } from "./markdown"
+import { MessageAttachments } from "./message-attachments"
 import { ReasoningBlock, ToolCallCard, ToolResultCard } from "./tool-call-card"
 
 export type MessageItemProps = {
@@ -31,6 +33,8 @@ export type MessageItemProps = {
   highlighted: boolean
   now: number
   onSelectSibling: (key: string, id: string) => void
+  /** The files the message carries (images inline, others as downloads). */
+  attachments?: SessionAttachment[]
 }
 
 function Stat({ label, value }: { label: string; value: string }) {
@@ -55,6 +59,7 @@ export const MessageItem = React.memo(function MessageItem({
   highlighted,
   now,
   onSelectSibling,
+  attachments,
 }: MessageItemProps) {
   const headingId = `m-${message.id}-heading`
   const isAssistant = message.role === "assistant"
@@ -162,6 +167,9 @@ export const MessageItem = React.memo(function MessageItem({
               result={toolResults[index]}
             />
           ))}
+          {attachments && attachments.length > 0 ? (
+            <MessageAttachments attachments={attachments} />
+          ) : null}
         </div>
       )}
 

@@ -15,6 +15,7 @@ import {
 } from "lucide-react"
 
 import { formatQuantity, formatUsd } from "@/lib/format"
+import type { SessionAttachments } from "@/lib/sessions/attachments"
 import { oneLine } from "@/lib/sessions/export-format"
 import { sessionTotals } from "@/lib/sessions/session-format"
 import {
@@ -47,7 +48,13 @@ import { MessageItem } from "./message-item"
 import { SessionDeleteButton } from "./session-delete-button"
 import { useSessionRealtime } from "./use-session-realtime"
 
-type SessionViewProps = { userId: string; sessionId: string; serverNow: string }
+type SessionViewProps = {
+  userId: string
+  sessionId: string
+  serverNow: string
+  /** The messages' files with signed URLs, made by the page on the server. */
+  attachments?: SessionAttachments
+}
 
 const MESSAGE_HASH = /^#m-([0-9a-fA-F-]{36})$/
 
@@ -72,6 +79,7 @@ export function SessionView({
   userId,
   sessionId,
   serverNow,
+  attachments = NO_ATTACHMENTS,
 }: SessionViewProps) {
   const supabase = createClient()
   const { data: header } = useSuspenseQuery(
@@ -159,7 +167,12 @@ export function SessionView({
 
       {/* On a client-side navigation the first page may still be on its way. */}
       <React.Suspense fallback={<ThreadSkeleton session={session} />}>
-        <SessionThread userId={userId} session={session} now={now} />
+        <SessionThread
+          userId={userId}
+          session={session}
+          now={now}
+          attachments={attachments}
+        />
       </React.Suspense>
     </div>
   )
@@ -184,10 +197,12 @@ function SessionThread({
   userId,
   session,
   now,
+  attachments,
 }: {
   userId: string
   session: SessionDetail
   now: number
+  attachments: SessionAttachments
 }) {
   const supabase = createClient()
   // The first page came with the HTML (app/(console)/sessions/[id]/page.tsx); the rest is read
@@ -460,6 +475,7 @@ function SessionThread({
                     highlighted={highlighted === message.id}
                     now={now}
                     onSelectSibling={handleSelectSibling}
+                    attachments={attachments[message.id]}
                   />
                 </div>
               )
@@ -472,6 +488,7 @@ function SessionThread({
 }
 
 const NONE: string[] = []
+const NO_ATTACHMENTS: SessionAttachments = {}
 
 // Nothing to subscribe to: useSyncExternalStore only tells the server's snapshot (and the
 // hydrating render's) from the live one.

@@ -8,7 +8,7 @@ import { type JWTPayload } from "jose"
 
 import { type Database, type Queryable } from "../db/types"
 import { JwtError, type StackKeys } from "../keys"
-import { errors } from "./errors"
+import { errors, rejectedToken } from "./errors"
 
 export type Caller = { role: string; claims: Record<string, unknown> }
 
@@ -30,7 +30,7 @@ export function requestToken(req: IncomingMessage): string | undefined {
 export function createCallerResolver(keys: StackKeys) {
   const cache = new Map<string, JWTPayload>()
 
-  /** Verifies a request's token; Storage answers InvalidJWT (400) for a bad one. */
+  /** Verifies a request's token; Storage's jwt plugin answers AccessDenied for a bad one. */
   return async function callerOf(token: string | undefined): Promise<Caller> {
     if (!token) throw errors.missingAuthorization()
     let claims = cache.get(token)
@@ -43,7 +43,7 @@ export function createCallerResolver(keys: StackKeys) {
         claims = await keys.verify(token)
       } catch (error) {
         if (!(error instanceof JwtError)) throw error
-        throw errors.invalidJwt(error.reason === "expired" ? "jwt expired" : "invalid signature")
+        throw rejectedToken(error)
       }
       if (cache.size > 1000) cache.clear()
       cache.set(token, claims)

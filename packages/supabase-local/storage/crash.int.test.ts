@@ -8,7 +8,7 @@ import { Readable } from "node:stream"
 import { afterAll, describe, expect, it } from "vitest"
 
 import { startLocalStack } from "../stack"
-import { serviceClient, STORAGE_FIXTURE_MIGRATIONS } from "../testing/storage"
+import { serviceClient, STORAGE_FIXTURE_MIGRATIONS, withoutConfigBuckets } from "../testing/storage"
 import { createPersistentStorage, PROJECT_ROOT, TEST_ENGINE } from "../testing/test-stack"
 import { ObjectFiles } from "./files"
 
@@ -109,6 +109,7 @@ describe(`Storage after a crash (${TEST_ENGINE})`, () => {
       storageDir,
       migrationsDir: STORAGE_FIXTURE_MIGRATIONS,
       seedFiles: [],
+      configOverrides: withoutConfigBuckets,
     })
     try {
       const rows = await stack.db.query<{ name: string }>(

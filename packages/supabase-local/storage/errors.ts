@@ -2,7 +2,11 @@
 // storage-error.ts and src/http/error-handler.ts): a body { statusCode, code, error, message }
 // whose statusCode is the error's own status as a string, sent with HTTP 400 (500 for internal
 // errors) unless the error sets the HTTP status itself (416 for ranges, 403 for a bad role).
+// Only hosted's Iceberg routes answer with the body's status (respectStatusCode); every route
+// this stack serves uses the default handler, so HTTP 400 is right here. storage-js reads the
+// body's statusCode and code (its exists() looks for code NoSuchKey), not the HTTP status.
 import { isPgError } from "../db/types"
+import { type JwtError } from "../keys"
 
 export class StorageApiError extends Error {
   readonly httpStatus: number
@@ -33,9 +37,16 @@ export const errors = {
     new StorageApiError(404, "NoSuchBucket", "Bucket not found", "Bucket not found"),
   noSuchKey: () => new StorageApiError(404, "NoSuchKey", "Object not found", "not_found"),
   noSuchUpload: () => new StorageApiError(404, "NoSuchUpload", "Upload not found"),
+  /** A signed URL's token that does not verify (object.ts verifyObjectSignature). */
   invalidJwt: (message = "Invalid JWT") => new StorageApiError(400, "InvalidJWT", message),
+  /** The routes' header schema failing (Fastify's validation error, mapped to InvalidRequest). */
   missingAuthorization: () =>
-    new StorageApiError(400, "InvalidJWT", "headers must have required property 'authorization'"),
+    new StorageApiError(
+      400,
+      "InvalidRequest",
+      "headers must have required property 'authorization'",
+      "Error"
+    ),
   accessDenied: (message = "Access denied") =>
     new StorageApiError(403, "AccessDenied", message, "Unauthorized"),
   rlsDenied: () =>
@@ -50,7 +61,7 @@ export const errors = {
   bucketAlreadyExists: () =>
     new StorageApiError(409, "BucketAlreadyExists", "The resource already exists", "Duplicate"),
   bucketNotEmpty: () =>
-    new StorageApiError(409, "InvalidRequest", "The bucket you tried to delete is not empty"),
+    new StorageApiError(409, "ResourceNotEmpty", "The bucket you tried to delete is not empty"),
   invalidBucketName: () =>
     new StorageApiError(400, "InvalidBucketName", "Bucket name invalid", "Invalid Input"),
   invalidKey: (key: string) =>
@@ -69,6 +80,8 @@ export const errors = {
     ),
   invalidSignature: (message = "Invalid signature") =>
     new StorageApiError(400, "InvalidSignature", message),
+  invalidParameter: (message: string) => new StorageApiError(400, "InvalidParameter", message),
+  // range.ts invalidRangeHeaderError: 416 in the body and on the wire.
   invalidRange: () =>
     new StorageApiError(416, "InvalidRange", "invalid range provided", "invalid_range", 416),
   invalidFileSizeLimit: () =>
@@ -80,7 +93,29 @@ export const errors = {
   notFound: () => new StorageApiError(404, "NotFound", "Route not found", "Not Found"),
 }
 
-/** A database error as Storage's DBError.fromDBError maps it. */
+/**
+ * The message hosted Storage passes on when jose rejects a token (it verifies with jose's
+ * jwtVerify and forwards the error's message).
+ */
+export function joseMessage(error: JwtError): string {
+  switch (error.reason) {
+    case "expired":
+      return '"exp" claim timestamp check failed'
+    case "invalid_signature":
+      return "signature verification failed"
+    case "unsupported_alg":
+      return '"alg" (Algorithm) Header Parameter value not allowed'
+    case "malformed":
+      return "Invalid Compact JWS"
+  }
+}
+
+/** An API route's bearer token that does not verify: jwt.ts answers AccessDenied. */
+export function rejectedToken(error: JwtError): StorageApiError {
+  return errors.accessDenied(joseMessage(error))
+}
+
+/** A database error as Storage's DBError.fromDBError (src/storage/database/errors.ts) maps it. */
 export function fromDatabaseError(error: unknown): StorageApiError {
   if (error instanceof StorageApiError) return error
   if (isPgError(error)) {
@@ -93,12 +128,13 @@ export function fromDatabaseError(error: unknown): StorageApiError {
     }
     if (error.code === "23505") return errors.alreadyExists()
     if (error.code === "23503")
-      return new StorageApiError(
-        400,
-        "RelatedResourceNotFound",
-        "The related resource does not exist"
+      return new StorageApiError(404, "InvalidRequest", "The related resource does not exist")
+    if (error.code === "22P02")
+      return errors.invalidParameter(
+        error.message || "Invalid value format or type conversion failed"
       )
-    if (error.code === "22P02" || error.code === "22021" || error.code === "54000")
+    // Hosted would answer DatabaseError (500) for these; a bad name is the client's fault here.
+    if (error.code === "22021" || error.code === "54000")
       return errors.invalidRequest("Invalid Parameter value")
     if (error.code === "57014")
       return new StorageApiError(544, "DatabaseTimeout", "The connection to the database timed out")

@@ -24,6 +24,8 @@ import { errors } from "./errors"
 
 const TEMP = ".tmp"
 const WRITE_BATCH = 1024 * 1024
+/** Batches being written while the request goes on being read: 4 MB of a client's body. */
+const MAX_IN_FLIGHT = 4
 const READ_CHUNK = 1024 * 1024
 
 /** A bucket id as a folder name: percent-encoded, and never "." / ".." / ".tmp". */
@@ -142,13 +144,21 @@ export class ObjectFiles {
   static folderOf = folderOf
 }
 
-/** Streams one object's bytes to a temporary file, counting, hashing and enforcing the limit. */
+/**
+ * Streams one object's bytes to a temporary file, counting, hashing and enforcing the limit.
+ * Writes are pipelined: a batch goes to the thread pool while the next one is read from the
+ * request, and the request waits only when MAX_IN_FLIGHT batches are still being written
+ * (waiting on every write stalled the socket once per megabyte).
+ */
 export class ObjectWriter {
   size = 0
   private readonly hash = createHash("md5")
   private pending: Buffer[] = []
   private pendingSize = 0
   private closed = false
+  private inFlight = 0
+  private chain: Promise<void> = Promise.resolve()
+  private failure: unknown = undefined
 
   constructor(
     readonly file: string,
@@ -157,21 +167,42 @@ export class ObjectWriter {
   ) {}
 
   async write(chunk: Buffer) {
+    if (this.failure !== undefined) throw this.failure
     this.size += chunk.length
     if (this.limit !== null && this.size > this.limit) throw errors.entityTooLarge()
     this.hash.update(chunk)
-    // Request chunks are 16-64 KB: gathered into writes of about 1 MB, a large upload costs a
-    // few dozen trips to the thread pool instead of thousands.
-    this.pending.push(Buffer.from(chunk))
+    // Request chunks are fresh buffers (one per socket read, never reused), so they are kept
+    // as they are; gathered into writes of about 1 MB, a large upload costs a few dozen trips
+    // to the thread pool instead of thousands.
+    this.pending.push(chunk)
     this.pendingSize += chunk.length
-    if (this.pendingSize >= WRITE_BATCH) await this.flush()
+    if (this.pendingSize >= WRITE_BATCH) {
+      this.flush()
+      if (this.inFlight >= MAX_IN_FLIGHT) await this.chain
+      if (this.failure !== undefined) throw this.failure
+    }
   }
 
-  private async flush() {
+  /** Queues what is pending behind the writes already under way (the file is written in order). */
+  private flush() {
     if (this.pendingSize === 0) return
     const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending)
     this.pending = []
     this.pendingSize = 0
+    this.inFlight += 1
+    // Never rejects: a failed write is kept in `failure`, thrown by the next write or finish.
+    this.chain = this.chain.then(async () => {
+      try {
+        if (this.failure === undefined) await this.writeAll(batch)
+      } catch (error) {
+        this.failure = error
+      } finally {
+        this.inFlight -= 1
+      }
+    })
+  }
+
+  private async writeAll(batch: Buffer) {
     let offset = 0
     while (offset < batch.length) {
       const { bytesWritten } = await this.handle.write(batch, offset, batch.length - offset)
@@ -181,7 +212,9 @@ export class ObjectWriter {
 
   /** fsync and close; returns the eTag Storage reports (the MD5 of the bytes, quoted). */
   async finish(): Promise<string> {
-    await this.flush()
+    this.flush()
+    await this.chain
+    if (this.failure !== undefined) throw this.failure
     await this.handle.sync()
     await this.handle.close()
     this.closed = true
@@ -190,6 +223,7 @@ export class ObjectWriter {
   }
 
   async abort() {
+    await this.chain
     if (!this.closed) {
       this.closed = true
       await this.handle.close().catch(() => undefined)

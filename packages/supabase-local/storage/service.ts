@@ -183,7 +183,7 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
         )
       }
       if (method === "GET" || method === "HEAD") {
-        await verifySigned(state, url.searchParams.get("token"), bucket, key)
+        await verifySigned(state, url.searchParams.get("token"), bucket, key, "download")
         const object = await findObject(state.db, bucket, key)
         return sendObject(state, req, res, object, url)
       }
@@ -199,7 +199,13 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
         )
       }
       if (method === "PUT") {
-        const claims = await verifySigned(state, url.searchParams.get("token"), bucket, key)
+        const claims = await verifySigned(
+          state,
+          url.searchParams.get("token"),
+          bucket,
+          key,
+          "upload"
+        )
         const stored = await uploadObject(
           state,
           req,

@@ -4,7 +4,7 @@
 // allowed to write it (upload); using one needs nothing but the token.
 import { JwtError } from "../keys"
 import { asCaller, ownerOf, type Caller } from "./caller"
-import { errors, fromDatabaseError } from "./errors"
+import { errors, fromDatabaseError, joseMessage } from "./errors"
 import { type StorageState } from "./kernel"
 import { findObjectAs } from "./read"
 import { checkCanWrite } from "./write"
@@ -35,7 +35,7 @@ export async function signDownload(
 ) {
   const seconds = expiresInOf(body.expiresIn)
   await findObjectAs(state, caller, bucket, key)
-  const token = await sign(state, { url: `${bucket}/${key}` }, seconds)
+  const token = await sign(state, { url: `${bucket}/${key}`, scope: "download" }, seconds)
 
   return { signedURL: `/object/sign/${bucket}/${key}?token=${token}` }
 }
@@ -69,7 +69,7 @@ export async function signDownloads(
         ? {
             error: null,
             path,
-            signedURL: `/object/sign/${bucket}/${path}?token=${await sign(state, { url: `${bucket}/${path}` }, seconds)}`,
+            signedURL: `/object/sign/${bucket}/${path}?token=${await sign(state, { url: `${bucket}/${path}`, scope: "download" }, seconds)}`,
           }
         : { error: NOT_FOUND, path, signedURL: null }
     )
@@ -87,28 +87,49 @@ export async function signUpload(
   if (!rows[0]) throw errors.noSuchBucket()
   const owner = ownerOf(caller)
   await checkCanWrite(state, { bucket, key, caller, upsert, owner })
-  const token = await sign(state, { url: `${bucket}/${key}`, owner, upsert }, UPLOAD_URL_SECONDS)
+  const token = await sign(
+    state,
+    { url: `${bucket}/${key}`, owner, upsert, scope: "upload" },
+    UPLOAD_URL_SECONDS
+  )
 
   return { url: `/object/upload/sign/${bucket}/${key}?token=${token}`, token }
 }
 
-/** The claims of a signed URL's token, which must name exactly this bucket and key. */
+export type SignedScope = "download" | "upload"
+
+/**
+ * Whether a token was issued for this action, as hosted's isUploadScopedToken and
+ * isDownloadScopedToken (src/internal/auth/jwt.ts) decide: an explicit scope, or for tokens
+ * without one, upload tokens are those carrying `upsert`. This is what stops a download link
+ * from being replayed as an upload.
+ */
+function hasScope(claims: Record<string, unknown>, scope: SignedScope): boolean {
+  if (claims.scope !== undefined) return claims.scope === scope
+
+  return scope === "upload" ? "upsert" in claims : !("upsert" in claims)
+}
+
+/**
+ * The claims of a signed URL's token, which must be scoped for this action and name exactly this
+ * bucket and key (hosted's verifyObjectSignature, src/storage/object.ts).
+ */
 export async function verifySigned(
   state: StorageState,
   token: string | null,
   bucket: string,
-  key: string
+  key: string,
+  scope: SignedScope
 ): Promise<Record<string, unknown>> {
   if (!token) throw errors.invalidSignature("Missing token")
   let claims: Record<string, unknown>
   try {
     claims = await state.keys.verify(token)
   } catch (error) {
-    if (error instanceof JwtError) {
-      throw errors.invalidJwt(error.reason === "expired" ? "jwt expired" : "invalid signature")
-    }
+    if (error instanceof JwtError) throw errors.invalidJwt(joseMessage(error))
     throw error
   }
+  if (!hasScope(claims, scope)) throw errors.invalidSignature(`Token is not scoped for ${scope}`)
   if (claims.url !== `${bucket}/${key}`) throw errors.invalidSignature()
 
   return claims

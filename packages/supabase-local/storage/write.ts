@@ -249,6 +249,15 @@ export async function commitRow(
   return { id, key: `${target.bucket}/${target.key}`, version }
 }
 
+/** Bodies up to this size skip the permission check before the bytes (uploadObject). */
+const SMALL_BODY_BYTES = 256 * 1024
+
+function isSmallBody(req: IncomingMessage) {
+  const declared = Number(req.headers["content-length"])
+
+  return Number.isFinite(declared) && declared <= SMALL_BODY_BYTES
+}
+
 /** An upload through POST/PUT /object/{bucket}/{key}: bucket, permission, bytes, row. */
 export async function uploadObject(
   state: StorageState,
@@ -258,14 +267,26 @@ export async function uploadObject(
 ): Promise<StoredObject> {
   const full: ObjectTarget = { ...target, owner: target.owner ?? ownerOf(target.caller) }
   let bucket: Bucket
+  let precheck = false
   try {
     bucket = await findBucket(state.db, full.bucket)
-    if (checkPermission) await checkCanWrite(state, full, req)
+    // Hosted checks first so that a refused upload never stores its bytes. A small body costs
+    // less to write and remove than the check's own transaction, so it goes straight to the
+    // row's insert, which RLS judges the same way (a refusal removes the bytes, answers 403).
+    precheck = checkPermission && !isSmallBody(req)
+    if (precheck) await checkCanWrite(state, full, req)
   } catch (error) {
     await drain(req)
     throw error
   }
   const body = await receiveBody(state, req, bucket)
-
-  return storeObject(state, full, body, req)
+  try {
+    return await storeObject(state, full, body, req)
+  } catch (error) {
+    // The name exists: say so only to a caller who may write it (403 otherwise, as the check
+    // before the bytes would have answered), so a refused caller learns nothing of the name.
+    if (!precheck && checkPermission && error instanceof StorageApiError && error.status === 409)
+      await checkCanWrite(state, full, req)
+    throw error
+  }
 }

@@ -4,7 +4,7 @@
 // its URL and keys once it listens.
 import { type StorageOptions } from "../db/open"
 import { startLocalStack } from "../stack"
-import { STORAGE_FIXTURE_MIGRATIONS } from "./storage"
+import { STORAGE_FIXTURE_MIGRATIONS, withoutConfigBuckets } from "./storage"
 import { PROJECT_ROOT } from "./test-stack"
 
 const storage = JSON.parse(process.env.LMX_CHILD_STORAGE ?? "{}") as StorageOptions
@@ -15,6 +15,7 @@ const stack = await startLocalStack({
   storageDir: process.env.LMX_CHILD_STORAGE_DIR,
   migrationsDir: STORAGE_FIXTURE_MIGRATIONS,
   seedFiles: [],
+  configOverrides: withoutConfigBuckets,
 })
 console.log(
   JSON.stringify({

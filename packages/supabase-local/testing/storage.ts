@@ -3,6 +3,7 @@ import path from "node:path"
 import { createClient, type SupabaseClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
+import { type StackConfig } from "../config"
 import { type LocalStack, type StackOptions } from "../stack"
 import { startTestStack, type TestStack } from "./test-stack"
 
@@ -14,25 +15,37 @@ export const STORAGE_FIXTURE_MIGRATIONS = path.join(
 export const STORAGE_FIXTURE_OBJECTS = path.join(import.meta.dirname, "../storage/fixtures/objects")
 
 /** A stack over the Storage fixture project (buckets docs, open, big; folder policies). */
+/**
+ * The fixture's buckets instead of the app's: one declared in config, seeded from a folder
+ * ([storage.buckets.*]); the app's buckets (and their demo objects_path) stay out.
+ */
+export function storageFixtureConfig(config: StackConfig): StackConfig {
+  return {
+    ...config,
+    storage: {
+      ...config.storage,
+      buckets: {
+        seeded: {
+          public: true,
+          file_size_limit: "1MiB",
+          allowed_mime_types: ["text/plain"],
+          objects_path: STORAGE_FIXTURE_OBJECTS,
+        },
+      },
+    },
+  }
+}
+
+/** No config buckets at all: a suite that counts objects sees only its own. */
+export function withoutConfigBuckets(config: StackConfig): StackConfig {
+  return { ...config, storage: { ...config.storage, buckets: {} } }
+}
+
 export function startStorageStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
   return startTestStack({
     migrationsDir: STORAGE_FIXTURE_MIGRATIONS,
     seedFiles: [],
-    // Not the app's buckets: one declared in config, seeded from a folder ([storage.buckets.*]).
-    configOverrides: (config) => ({
-      ...config,
-      storage: {
-        ...config.storage,
-        buckets: {
-          seeded: {
-            public: true,
-            file_size_limit: "1MiB",
-            allowed_mime_types: ["text/plain"],
-            objects_path: STORAGE_FIXTURE_OBJECTS,
-          },
-        },
-      },
-    }),
+    configOverrides: storageFixtureConfig,
     ...options,
   })
 }

@@ -6,6 +6,7 @@ import { getCurrentUser } from "@/lib/auth/current-user"
 import { signInPath } from "@/lib/auth/redirects"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
+import { listSessionAttachments } from "@/lib/sessions/attachments"
 import { getSessionFirstScreen } from "@/lib/sessions/session-queries"
 import { primeSessionQueries } from "@/lib/sessions/session-query-options"
 import { createClient } from "@/lib/supabase/server"
@@ -35,9 +36,10 @@ export default async function SessionPage({
   // above it; a failure belongs in error.tsx). One request reads the header and the first
   // page of messages; the browser reads the rest after the first paint
   // (components/sessions/detail/session-view.tsx), so 5,000 messages are not megabytes of HTML.
-  const [user, screen] = await Promise.all([
+  const [user, screen, attachments] = await Promise.all([
     getCurrentUser(),
     getSessionFirstScreen(supabase, { id: id.data }),
+    listSessionAttachments(supabase, id.data),
   ])
   if (!screen) notFound()
   const queryClient = getQueryClient()
@@ -49,6 +51,7 @@ export default async function SessionPage({
         userId={user.id}
         sessionId={id.data}
         serverNow={new Date().toISOString()}
+        attachments={attachments}
       />
     </HydrationBoundary>
   )

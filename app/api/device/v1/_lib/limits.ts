@@ -15,3 +15,6 @@ export const HEARTBEAT_INTERVAL_SECONDS = 30
  * content limit (rejected on its own, the rest applied). The agent sends batches of 2 MiB.
  */
 export const SYNC_PUSH_BODY_LIMIT_BYTES = 8 * 1024 * 1024
+
+/** Up to 100 attachment records (names, types, sizes, hashes): small. */
+export const SYNC_ATTACHMENTS_BODY_LIMIT_BYTES = 128 * 1024

@@ -1,0 +1,382 @@
+import { createHash } from "node:crypto"
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import path from "node:path"
+
+import { restService } from "@lmx/supabase-local/rest"
+import { createStorageService } from "@lmx/supabase-local/storage/service"
+import {
+  startTestStack,
+  TEST_ENGINE,
+  type TestStack,
+} from "@lmx/supabase-local/testing/test-stack"
+import { createClient, type SupabaseClient } from "@supabase/supabase-js"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import WebSocket from "ws"
+
+import { devicePairTokenResponseSchema } from "@/lib/devices/schema"
+
+import { runDeviceCli } from "../cli"
+import { writeDeviceConfig } from "../config"
+
+// Attachments end to end: the agent's `sync` finds files next to messages (a JSONL file's
+// `attachments`, an Open WebUI export's inline images), the sync routes (in-process) record
+// them, and the bytes go to the local stack's Storage through the signed upload URLs.
+
+vi.mock("server-only", () => ({}))
+
+const DEMO_USER = "00000000-0000-4000-a000-000000000001"
+const STRANGER = "00000000-0000-4000-a000-00000000dead"
+const SERVER = "http://localhost:3000"
+// A 1×1 PNG.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64"
+)
+
+type Handler = (request: Request) => Promise<Response>
+let stack: TestStack
+let handlers: Record<string, Handler>
+let work: string
+let configPath: string
+
+const fetchThroughHandlers: typeof fetch = async (input, init) => {
+  const url = new URL(String(input))
+  // Uploads go to Storage itself, never through the console.
+  if (url.origin === new URL(stack.url).origin) return fetch(input, init)
+  const handler = handlers[url.pathname]
+  if (!handler) throw new TypeError("fetch failed")
+  const headers = new Headers(init?.headers)
+  headers.set("x-forwarded-for", "198.20.0.2")
+
+  return handler(
+    new Request(`${SERVER}${url.pathname}${url.search}`, { ...init, headers })
+  )
+}
+
+async function agent(...args: string[]) {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runDeviceCli([...args, "--config", configPath], {
+    log: (line) => out.push(line),
+    error: (line) => err.push(line),
+    env: {},
+    fetch: fetchThroughHandlers,
+    sleep: async () => {},
+  })
+
+  return { code, out: out.join("\n"), err: err.join("\n") }
+}
+
+async function userClient(sub: string): Promise<SupabaseClient> {
+  const token = await stack.keys.signAccessToken({
+    sub,
+    role: "authenticated",
+    aud: "authenticated",
+    exp: Math.floor(Date.now() / 1000) + 600,
+  })
+
+  return createClient(stack.url, stack.keys.anonKey, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: {
+      transport: WebSocket as unknown as typeof globalThis.WebSocket,
+    },
+    global: { headers: { Authorization: `Bearer ${token}` } },
+  })
+}
+
+function sha256(bytes: Uint8Array) {
+  return createHash("sha256").update(bytes).digest("hex")
+}
+
+describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
+  beforeAll(async () => {
+    stack = await startTestStack({
+      services: [restService, createStorageService],
+    })
+    process.env.NEXT_PUBLIC_SUPABASE_URL = stack.url
+    process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
+    process.env.NEXT_PUBLIC_SITE_URL = SERVER
+    process.env.SUPABASE_JWT_SECRET = stack.keys.jwtSecret
+    handlers = {
+      "/api/device/v1/pair": (await import("@/app/api/device/v1/pair/route"))
+        .POST,
+      "/api/device/v1/pair/token": (
+        await import("@/app/api/device/v1/pair/token/route")
+      ).POST,
+      "/api/device/v1/sync/push": (
+        await import("@/app/api/device/v1/sync/push/route")
+      ).POST,
+      "/api/device/v1/sync/attachments": (
+        await import("@/app/api/device/v1/sync/attachments/route")
+      ).POST,
+    }
+
+    const started = await (
+      await fetchThroughHandlers(`${SERVER}/api/device/v1/pair`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "Attachment Mac" }),
+      })
+    ).json()
+    const demo = await userClient(DEMO_USER)
+    expect(
+      (await demo.rpc("pairing_approve", { user_code: started.user_code }))
+        .error
+    ).toBeNull()
+    await stack.db.query(
+      "update private.pairing_requests set last_polled_at = now() - interval '1 hour'"
+    )
+    const grant = devicePairTokenResponseSchema.parse(
+      await (
+        await fetchThroughHandlers(`${SERVER}/api/device/v1/pair/token`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ device_code: started.device_code }),
+        })
+      ).json()
+    )
+    work = await mkdtemp(path.join(tmpdir(), "lmx-attach-"))
+    configPath = path.join(work, "config", "device.json")
+    await writeDeviceConfig(configPath, {
+      version: 1,
+      server: SERVER,
+      device_id: grant.device_id,
+      device_name: grant.device_name,
+      device_secret: grant.access_token,
+      account: grant.account,
+      paired_at: new Date().toISOString(),
+    })
+  })
+  afterAll(async () => {
+    await stack?.stop()
+    if (work) await rm(work, { recursive: true, force: true })
+  })
+
+  it("uploads a JSONL chat's files once, refuses what the bucket does not take, and only the owner reads them", async () => {
+    const folder = path.join(work, "jsonl")
+    await mkdir(path.join(folder, "files"), { recursive: true })
+    await writeFile(path.join(folder, "files", "diagram.png"), PNG)
+    await writeFile(path.join(folder, "files", "notes.txt"), "some notes\n")
+    await writeFile(path.join(folder, "files", "tool.exe"), "MZ")
+    const lines = [
+      { type: "session", id: "attach-1", title: "With files" },
+      {
+        type: "message",
+        id: "m1",
+        session_id: "attach-1",
+        role: "user",
+        content: "Look at this",
+        attachments: [
+          { path: "files/diagram.png" },
+          { path: "files/notes.txt", mime_type: "text/plain" },
+          { path: "files/tool.exe" },
+          { path: "files/missing.png" },
+        ],
+      },
+    ]
+    await writeFile(
+      path.join(folder, "chat.jsonl"),
+      lines.map((line) => JSON.stringify(line)).join("\n")
+    )
+
+    const first = await agent("sync", folder, "--source", "jsonl")
+    expect(first.out).toContain(
+      "attachments: 2 uploaded, 0 already there, 2 not sent"
+    )
+    expect(first.err).toContain(
+      "chat attachments take text, PDF and images, not application/octet-stream"
+    )
+    expect(first.err).toContain("missing.png")
+    expect(first.err).toContain("the file is not there")
+
+    const { rows } = await stack.db.query<{
+      name: string
+      mime_type: string
+      size_bytes: string
+      sha256: string
+      object_path: string
+    }>(
+      `select a.name, a.mime_type, a.size_bytes, a.sha256, a.object_path
+         from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id
+        where s.client_id = 'attach-1' order by a.name`
+    )
+    expect(
+      rows.map((r) => [r.name, r.mime_type, Number(r.size_bytes)])
+    ).toEqual([
+      ["diagram.png", "image/png", PNG.length],
+      ["notes.txt", "text/plain", 11],
+    ])
+    expect(rows[0]!.sha256).toBe(sha256(PNG))
+    expect(rows[0]!.object_path).toMatch(
+      new RegExp(`^${DEMO_USER}/[0-9a-f-]{36}/${sha256(PNG)}/diagram.png$`)
+    )
+
+    const demo = await userClient(DEMO_USER)
+    const download = await demo.storage
+      .from("chat-attachments")
+      .download(rows[0]!.object_path)
+    expect(Buffer.from(await download.data!.arrayBuffer())).toEqual(PNG)
+    const seen = await demo
+      .from("message_attachments")
+      .select("name")
+      .in("name", ["diagram.png", "notes.txt"])
+    expect(seen.data).toHaveLength(2)
+
+    const stranger = await userClient(STRANGER)
+    expect(
+      (
+        await stranger.storage
+          .from("chat-attachments")
+          .download(rows[0]!.object_path)
+      ).error
+    ).toMatchObject({ statusCode: "404" })
+    expect(
+      (await stranger.from("message_attachments").select("name")).data
+    ).toEqual([])
+
+    // The file changes (a new message): the agent reads it again, the console already holds
+    // the attachments' bytes, nothing is uploaded twice and no row is doubled.
+    await writeFile(
+      path.join(folder, "chat.jsonl"),
+      [
+        ...lines,
+        {
+          type: "message",
+          id: "m2",
+          session_id: "attach-1",
+          parent_id: "m1",
+          role: "assistant",
+          content: "Nice",
+        },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join("\n")
+    )
+    const again = await agent("sync", folder, "--source", "jsonl")
+    expect(again.out).toContain(
+      "attachments: 0 uploaded, 2 already there, 2 not sent"
+    )
+    const count = await stack.db.query<{ n: number }>(
+      "select count(*)::int as n from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id where s.client_id = 'attach-1'"
+    )
+    expect(count.rows[0]!.n).toBe(2)
+  })
+
+  it("uploads an Open WebUI export's inline images", async () => {
+    const folder = path.join(work, "openwebui")
+    await mkdir(folder, { recursive: true })
+    const chat = {
+      id: "owui-attach",
+      title: "Picture chat",
+      chat: {
+        history: {
+          currentId: "u1",
+          messages: {
+            u1: {
+              id: "u1",
+              parentId: null,
+              childrenIds: [],
+              role: "user",
+              content: "What is in the picture?",
+              files: [
+                {
+                  type: "image",
+                  url: `data:image/png;base64,${PNG.toString("base64")}`,
+                },
+              ],
+              timestamp: 1733400000,
+            },
+          },
+        },
+      },
+    }
+    await writeFile(
+      path.join(folder, "chat-export-1.json"),
+      JSON.stringify([chat])
+    )
+    const run = await agent("sync", folder, "--source", "openwebui")
+    // The same bytes as the JSONL chat's, but another session: its own object.
+    expect(run.out).toContain(
+      "attachments: 1 uploaded, 0 already there, 0 not sent"
+    )
+    const { rows } = await stack.db.query<{ name: string; mime_type: string }>(
+      "select a.name, a.mime_type from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id where s.client_id = 'openwebui:owui-attach'"
+    )
+    expect(rows).toEqual([{ name: "image-1.png", mime_type: "image/png" }])
+  })
+
+  it("refuses attachments that break the bucket's limits with a clear reason", async () => {
+    const response = await fetchThroughHandlers(
+      `${SERVER}/api/device/v1/sync/attachments`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${JSON.parse((await import("node:fs")).readFileSync(configPath, "utf8")).device_secret}`,
+        },
+        body: JSON.stringify({
+          attachments: [
+            {
+              session_client_id: "attach-1",
+              message_client_id: "m1",
+              name: "huge.png",
+              mime_type: "image/png",
+              size_bytes: 60 * 1024 * 1024,
+              sha256: "0".repeat(64),
+            },
+            {
+              session_client_id: "attach-1",
+              message_client_id: "m1",
+              name: "run.exe",
+              mime_type: "application/x-msdownload",
+              size_bytes: 10,
+              sha256: "0".repeat(64),
+            },
+            {
+              session_client_id: "nope",
+              message_client_id: "m1",
+              name: "a.txt",
+              mime_type: "text/plain",
+              size_bytes: 1,
+              sha256: "0".repeat(64),
+            },
+            {
+              session_client_id: "attach-1",
+              message_client_id: "m1",
+              name: "../escape.txt",
+              mime_type: "text/plain",
+              size_bytes: 1,
+              sha256: "0".repeat(64),
+            },
+          ],
+        }),
+      }
+    )
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body.results).toEqual([
+      expect.objectContaining({
+        index: 0,
+        status: "rejected",
+        reason: "too_large",
+      }),
+      expect.objectContaining({
+        index: 1,
+        status: "rejected",
+        reason: "type_not_allowed",
+      }),
+      expect.objectContaining({
+        index: 2,
+        status: "rejected",
+        reason: "not_found",
+      }),
+      expect.objectContaining({
+        index: 3,
+        status: "rejected",
+        reason: "invalid",
+      }),
+    ])
+    expect(body.results[0].message).toContain("50 MiB")
+  })
+})
