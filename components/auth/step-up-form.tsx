@@ -5,15 +5,8 @@ import * as React from "react"
 import { fieldError, formMessage } from "@/lib/action-result"
 import { passStepUp } from "@/lib/auth/mfa"
 import { useAction } from "@/lib/use-action"
-import {
-  Field,
-  FieldControl,
-  FieldDescription,
-  FieldError,
-  FieldLabel,
-} from "@/components/ui/field"
 import { FormMessage } from "@/components/ui/form-message"
-import { Input } from "@/components/ui/input"
+import { AuthenticatorCodeField } from "@/components/auth/authenticator-code-field"
 import { SubmitButton } from "@/components/auth/submit-button"
 
 /** The step-up code form inside StepUpProvider's dialog (step-up-dialog.tsx). */
@@ -27,26 +20,10 @@ export function StepUpForm({ onPassed }: { onPassed: () => void }) {
   return (
     <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
-      <Field errors={fieldError(result, "code")}>
-        <FieldLabel>Code from your authenticator app</FieldLabel>
-        <FieldControl>
-          <Input
-            ref={codeRef}
-            name="code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9 ]*"
-            maxLength={7}
-            autoFocus
-            required
-            className="font-mono tracking-widest"
-          />
-        </FieldControl>
-        <FieldDescription>
-          A new code appears every 30 seconds.
-        </FieldDescription>
-        <FieldError />
-      </Field>
+      <AuthenticatorCodeField
+        errors={fieldError(result, "code")}
+        inputRef={codeRef}
+      />
       <SubmitButton pendingLabel="Checking…">Confirm and continue</SubmitButton>
     </form>
   )

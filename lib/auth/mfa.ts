@@ -37,6 +37,26 @@ async function passFactor(factorId: string, code: string) {
   return createClient().auth.mfa.challengeAndVerify({ factorId, code })
 }
 
+/**
+ * Answers the account's authenticator app (the first verified one: the console enrols one)
+ * with the code; a failure to show on the code field, or null once the session is aal2.
+ */
+async function passAuthenticatorApp(
+  code: string
+): Promise<ActionResult | null> {
+  const factors = await listAuthenticatorApps().catch(() => null)
+  const factor = factors?.[0]
+  if (!factor) {
+    return fail(
+      "Your account has no authenticator app any more. Reload the page."
+    )
+  }
+  const { error } = await passFactor(factor.id, code)
+  if (error) return fail(undefined, { errors: { code: [codeFailure(error)] } })
+
+  return null
+}
+
 /** The verified authenticator apps of the signed-in account, oldest first. */
 export async function listAuthenticatorApps() {
   const { data, error } = await createClient().auth.mfa.listFactors()
@@ -54,15 +74,8 @@ export async function verifySecondFactor(
   const parsed = secondFactorSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
 
-  const factors = await listAuthenticatorApps().catch(() => null)
-  const factor = factors?.[0]
-  if (!factor) {
-    return fail(
-      "Your account has no authenticator app any more. Reload the page."
-    )
-  }
-  const { error } = await passFactor(factor.id, parsed.data.code)
-  if (error) return fail(undefined, { errors: { code: [codeFailure(error)] } })
+  const failure = await passAuthenticatorApp(parsed.data.code)
+  if (failure) return failure
   window.location.assign(afterSignInPath(parsed.data.next))
 
   return new Promise<never>(() => {})
@@ -81,15 +94,8 @@ export async function passStepUp(
   const parsed = stepUpCodeSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
 
-  const factors = await listAuthenticatorApps().catch(() => null)
-  const factor = factors?.[0]
-  if (!factor) {
-    return fail(
-      "Your account has no authenticator app any more. Reload the page."
-    )
-  }
-  const { error } = await passFactor(factor.id, parsed.data.code)
-  if (error) return fail(undefined, { errors: { code: [codeFailure(error)] } })
+  const failure = await passAuthenticatorApp(parsed.data.code)
+  if (failure) return failure
 
   return ok(null)
 }
