@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs"
 
-import { expect, test } from "@playwright/test"
+import { expect, test, type Page, type TestInfo } from "@playwright/test"
 
 import {
   STAND_IN_MODELS,
@@ -69,7 +69,7 @@ test.describe("chat through the LLM host", () => {
     browser,
     page,
     context,
-  }) => {
+  }, testInfo) => {
     const cookies = await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
     await context.addCookies(cookies)
     await page.goto("/chat")
@@ -114,6 +114,7 @@ test.describe("chat through the LLM host", () => {
     await expect(page.getByLabel("Branch 2 of 2")).toBeVisible()
     await expect(conversation.getByText("40 tokens")).toBeVisible()
     await expect(other.getByText("2 / 2").first()).toBeVisible()
+    await snapshot(page, testInfo, "chat-regenerated")
 
     // Stop: the slow model is cut off and what came is kept.
     await page.getByLabel("Model").selectOption(STAND_IN_MODELS.slow)
@@ -140,6 +141,11 @@ test.describe("chat through the LLM host", () => {
     // in the session's branch outline.
     await expect(other.getByText("You: Quick one instead")).toBeAttached()
 
+    // The same conversation at phone width: composer, branches and answers still usable.
+    await page.setViewportSize({ width: 390, height: 844 })
+    await snapshot(page, testInfo, "chat-phone")
+    await page.setViewportSize({ width: 1280, height: 720 })
+
     // The device page shows the server the agent found and its loaded models.
     await page.goto(`/devices/${STUDIO_MAC}`)
     await expect(page.getByText(`healthy on port ${llm.port}`)).toBeVisible()
@@ -154,3 +160,10 @@ test.describe("chat through the LLM host", () => {
     await second.close()
   })
 })
+
+/** A screenshot kept with the test's results, to look at after a run. */
+async function snapshot(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  await testInfo.attach(name, { path: file, contentType: "image/png" })
+}
