@@ -207,13 +207,17 @@ describe(`chat relay through Realtime (${TEST_ENGINE})`, () => {
 
   it("a stranger can neither reach the device nor listen to its answers, and another device cannot answer", async () => {
     const before = llm.requests.length
-    await send(stranger, RELAY_EVENTS.request, {
-      request_id: randomUUID(),
-      reply_to: owner.id,
-      kind: "chat",
-      model: STAND_IN_MODELS.echo,
-      messages: [{ role: "user", content: "stranger's prompt" }],
-    })
+    // Refused by realtime.messages RLS: the single-message endpoint answers 403 "Unauthorized"
+    // (as Realtime's SingleBroadcast does), which httpSend raises.
+    await expect(
+      send(stranger, RELAY_EVENTS.request, {
+        request_id: randomUUID(),
+        reply_to: owner.id,
+        kind: "chat",
+        model: STAND_IN_MODELS.echo,
+        messages: [{ role: "user", content: "stranger's prompt" }],
+      })
+    ).rejects.toThrow(/Unauthorized/)
     // The owner's next request is answered; the stranger's, sent first, never reached it.
     const inbox = await listen(owner)
     await send(owner, RELAY_EVENTS.request, {

@@ -232,10 +232,11 @@ export function useChatRelay(deviceId: string | null, userId: string) {
 
   const cancel = React.useCallback(
     (requestId: string) => {
-      void post(RELAY_EVENTS.cancel, {
+      // A refused or failed stop changes nothing: the timer below ends the answer anyway.
+      post(RELAY_EVENTS.cancel, {
         request_id: requestId,
         reply_to: userId,
-      })
+      }).catch(() => {})
       // If the host is gone the stop would never be confirmed: end it here after a while.
       setTimeout(() => {
         end(requestId)?.onError({ code: "canceled", message: "Stopped." })
@@ -258,10 +259,21 @@ export function useChatRelay(deviceId: string | null, userId: string) {
             })
           }
         }, RELAY_SILENCE_MS)
-        void post(RELAY_EVENTS.request, {
+        post(RELAY_EVENTS.request, {
           request_id: requestId,
           reply_to: userId,
           kind: "models",
+        }).catch((error: unknown) => {
+          // Refused (403 from realtime.messages RLS) or unreachable: say so now, not after
+          // the silence timeout.
+          if (models.current.delete(requestId)) {
+            resolve({
+              request_id: requestId,
+              last_seq: -1,
+              code: "server_unreachable",
+              message: `Could not reach the device: ${error instanceof Error ? error.message : String(error)}`,
+            })
+          }
         })
       }),
     [post, userId]

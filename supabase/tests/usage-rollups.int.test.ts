@@ -134,7 +134,7 @@ function toSql(op: Operation, step: number): string {
 
 async function reset(tx: Queryable) {
   await tx.exec(`
-    truncate public.cloud_messages, public.usage_hourly;
+    truncate public.message_attachments, public.cloud_messages, public.usage_hourly;
     delete from public.cloud_sessions;
     delete from public.model_prices where id not in ('${ROWS.globalPrice}', '${ROWS.ownerPrice}');
     insert into public.cloud_sessions (id, user_id, title) values

@@ -79,7 +79,7 @@ const at = (minute: number, second = 0) =>
 
 function scenarioSql(s: Scenario): string[] {
   const statements = [
-    `truncate public.cloud_messages, public.usage_hourly`,
+    `truncate public.message_attachments, public.cloud_messages, public.usage_hourly`,
     `delete from public.cloud_sessions`,
     `delete from public.device_prices`,
     `delete from public.model_references`,
