@@ -8,7 +8,9 @@
 -- - private.run_device was called for every candidate row (5 × page size) before the final
 --   limit, and before its "claimed_by is not null" join condition was tested;
 -- - the device of a row was looked up before the merge of the projects' pages kept the
---   page's rows, and the workers online were counted once per queued row.
+--   page's rows, and the workers online were counted once per queued row;
+-- - each queued row's place came from private.run_queue_position, whose nested security
+--   definer role check (about 0.5 ms a call) cost more than its count.
 -- This body builds the per-project read from the filters actually given (so each is planned
 -- with its real values and no "is null or" branch), walks each project's index in
 -- (queued_at desc, id desc) order to the page size, merges, and only then decorates the
@@ -95,7 +97,16 @@ begin
            r.claimed_by, d.name, d.is_mine, d.last_seen_at, d.revoked_at,
            r.attempts, r.max_attempts, r.queued_at, r.started_at, r.finished_at, r.exit_code,
            r.error, r.rerun_of,
-           case when r.status = 'queued' then private.run_queue_position(r.id) end,
+           -- private.run_queue_position's count, inlined: its role check holds for every
+           -- row the caller sees (the runs policy is the same viewer rule) and cost more
+           -- than the count, per row. The row comparison walks runs_claim_order_idx.
+           case when r.status = 'queued' then (
+             select 1 + pg_catalog.count(*)::integer
+               from ops.runs q
+              where q.status = 'queued'
+                and q.project_id = r.project_id
+                and ((-q.priority), q.queued_at, q.id) < ((-r.priority), r.queued_at, r.id)
+           ) end,
            case when r.status = 'queued' then o.workers end,
            r.claimed_at, r.lease_expires_at, r.canceled_by, r.result
       from page r
