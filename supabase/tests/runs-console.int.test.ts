@@ -219,6 +219,8 @@ describe(`runs console SQL (${TEST_ENGINE})`, () => {
       )
     const cases: [string, string][] = [
       ["filter_status => array['failed', 'queued']", "x.status in ('failed', 'queued')"],
+      // Each status is read on its own: a repeated one must not repeat rows.
+      ["filter_status => array['failed', 'failed', null]", "x.status = 'failed'"],
       [`filter_project => '${slug}'`, `p.slug = '${slug}'`],
       ["filter_project => 'no-such-project'", "false"],
       [`filter_workflow => '${ROWS.unusedWorkflow}'`, `x.workflow_id = '${ROWS.unusedWorkflow}'`],
