@@ -8,7 +8,15 @@ import {
 } from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
-import { deviceActor, DEVICES, FIXTURES_SQL, ROWS, signedOutUser, userActor } from "./ops-fixtures"
+import {
+  deviceActor,
+  DEVICES,
+  FIXTURES_SQL,
+  ROWS,
+  signedOutUser,
+  userActor,
+  USERS,
+} from "./ops-fixtures"
 import {
   ANON,
   describeRlsMatrix,
@@ -164,6 +172,95 @@ describe(`runs console SQL (${TEST_ENGINE})`, () => {
     expect(finished[0]!.device_name).toBe("dev box")
     expect(finished[0]!.queue_position).toBeNull()
     expect(await list(userActor("viewer"), "filter_kind => 'deploy'")).toEqual([])
+  })
+
+  it("applies each filter, alone and together, as its own predicate over the visible runs", async () => {
+    // Twelve runs over both of the project's workflows, the four statuses, two devices and
+    // two requesters, and runs of a project the viewer does not belong to.
+    await database.db.exec(`
+      insert into ops.runs (id, project_id, workflow_id, status, requested_by, claimed_by,
+        attempts, queued_at, finished_at)
+      select md5('filter-run-' || i)::uuid, '${ROWS.project}',
+             case when i % 3 = 0 then '${ROWS.unusedWorkflow}'::uuid else '${ROWS.workflow}'::uuid end,
+             s.status,
+             case when i % 2 = 0 then '${USERS.developer}'::uuid else '${USERS.admin}'::uuid end,
+             case when s.status = 'queued' then null
+                  when i % 5 = 0 then '${DEVICES.admin}'::uuid else '${DEVICES.developer}'::uuid end,
+             1, now() - i * interval '1 hour',
+             case when s.status <> 'queued' then now() - i * interval '1 hour' + interval '1 minute' end
+        from generate_series(1, 12) i
+       cross join lateral (
+         select (array['succeeded', 'failed', 'canceled', 'queued'])[1 + i % 4] as status
+       ) s;
+      insert into ops.runs (id, project_id, workflow_id, status, requested_by, attempts, queued_at,
+        finished_at)
+      select md5('stranger-run-' || i)::uuid, '${ROWS.strangerProject}', '${ROWS.strangerWorkflow}',
+             'succeeded', '${USERS.stranger}', 1, now() - i * interval '1 hour', now()
+        from generate_series(1, 3) i;
+    `)
+    const { rows: projects } = await database.db.query<{ slug: string }>(
+      "select slug from ops.projects where id = $1",
+      [ROWS.project]
+    )
+    const slug = projects[0]!.slug
+    const viewer = userActor("viewer")
+    // The reference: the same predicate written plainly over what RLS lets the viewer read.
+    const expected = (where: string) =>
+      runAs(database.db, viewer, async (tx) =>
+        (
+          await tx.query<{ id: string }>(
+            `select x.id from ops.runs x
+               join ops.projects p on p.id = x.project_id
+               join ops.workflows k on k.id = x.workflow_id
+              where ${where}
+              order by x.queued_at desc, x.id desc`
+          )
+        ).rows.map((row) => row.id)
+      )
+    const cases: [string, string][] = [
+      ["filter_status => array['failed', 'queued']", "x.status in ('failed', 'queued')"],
+      // Each status is read on its own: a repeated one must not repeat rows.
+      ["filter_status => array['failed', 'failed', null]", "x.status = 'failed'"],
+      [`filter_project => '${slug}'`, `p.slug = '${slug}'`],
+      ["filter_project => 'no-such-project'", "false"],
+      [`filter_workflow => '${ROWS.unusedWorkflow}'`, `x.workflow_id = '${ROWS.unusedWorkflow}'`],
+      ["filter_kind => 'test'", "k.kind = 'test'"],
+      [`filter_device => '${DEVICES.admin}'`, `x.claimed_by = '${DEVICES.admin}'`],
+      [`filter_requested_by => '${USERS.admin}'`, `x.requested_by = '${USERS.admin}'`],
+      [
+        "queued_from => now() - interval '6 hours 30 minutes', queued_to => now() - interval '2 hours 30 minutes'",
+        "x.queued_at >= now() - interval '6 hours 30 minutes' and x.queued_at < now() - interval '2 hours 30 minutes'",
+      ],
+      [
+        `filter_status => array['succeeded', 'canceled'], filter_kind => 'build', filter_requested_by => '${USERS.developer}', filter_project => '${slug}'`,
+        `x.status in ('succeeded', 'canceled') and k.kind = 'build' and x.requested_by = '${USERS.developer}' and p.slug = '${slug}'`,
+      ],
+    ]
+    for (const [args, where] of cases) {
+      const want = await expected(where)
+      const got = (await list(viewer, args)).map((row) => row.id)
+      expect(got, args).toEqual(want)
+    }
+    // A filter that keeps something, so the comparisons above are not all empty lists.
+    expect(await expected("x.status in ('failed', 'queued')")).toHaveLength(6)
+
+    // Keyset pages of a filtered list join up to the whole filtered list.
+    const all = await expected("x.status <> 'canceled'")
+    const seen: string[] = []
+    let after: ListRow | undefined
+    for (;;) {
+      const cursor = after
+        ? `after_queued_at => '${after.queued_at}', after_id => '${after.id}', `
+        : ""
+      const page: ListRow[] = await list(
+        viewer,
+        `${cursor}filter_status => array['succeeded', 'failed', 'queued'], max_rows => 4`
+      )
+      if (page.length === 0) break
+      seen.push(...page.map((row) => row.id))
+      after = page.at(-1)
+    }
+    expect(seen).toEqual(all)
   })
 
   it("stamps each log line with the attempt that wrote it, and outlines groups and attempts", async () => {
