@@ -156,6 +156,7 @@ describe("collectHeartbeat", () => {
       reportPort: true,
       tunnelUrl: "https://studio.example",
       fetch: fetchImpl,
+      accelerators: async () => [],
     })
     expect(urls.every((u) => u.startsWith("http://127.0.0.1:"))).toBe(true)
     expect(llm.reachable).toBe(true)
@@ -168,6 +169,34 @@ describe("collectHeartbeat", () => {
       port: 1234,
       reachable: true,
     })
+  })
+
+  it("reports the accelerators found, and no gpu at all when there are none", async () => {
+    const { fetchImpl } = recordingFetch(models)
+    const gpu = {
+      name: "NVIDIA GeForce RTX 4090",
+      vendor: "nvidia",
+      memory_gb: 24,
+    }
+    const { heartbeat } = await collectHeartbeat({
+      appVersion: "0.1.0",
+      fetch: fetchImpl,
+      accelerators: async () => [gpu, gpu],
+    })
+    expect(deviceHeartbeatSchema.parse(heartbeat)).toEqual(heartbeat)
+    expect(heartbeat.capabilities).toMatchObject({
+      gpu: "2 × NVIDIA GeForce RTX 4090 (24 GB)",
+      accelerators: [gpu, gpu],
+    })
+    expect(heartbeat.capabilities?.memory_gb).toBeGreaterThan(0)
+
+    const bare = await collectHeartbeat({
+      appVersion: "0.1.0",
+      fetch: fetchImpl,
+      accelerators: async () => [],
+    })
+    expect(bare.heartbeat.capabilities).not.toHaveProperty("gpu")
+    expect(bare.heartbeat.capabilities).not.toHaveProperty("accelerators")
   })
 })
 

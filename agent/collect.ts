@@ -3,9 +3,12 @@ import os from "node:os"
 import { z } from "zod"
 
 import {
+  type DeviceAccelerator,
   type DeviceCapabilities,
   type DeviceHeartbeat,
 } from "@/lib/devices/schema"
+
+import { collectAccelerators, describeAccelerators } from "./accelerators"
 
 /** LM Studio's default port; the console shows the LLM server's health on it. */
 export const DEFAULT_LLM_PORT = 1234
@@ -209,6 +212,10 @@ export function describePlatform(
   return `${name} ${release} (${arch})`.slice(0, 100)
 }
 
+// The hardware does not change while the agent runs: ask the tools once, not every heartbeat.
+let acceleratorsOnce: Promise<DeviceAccelerator[]> | null = null
+const cachedAccelerators = () => (acceleratorsOnce ??= collectAccelerators())
+
 /** Everything a heartbeat reports, gathered from this machine. */
 export async function collectHeartbeat({
   appVersion,
@@ -216,6 +223,7 @@ export async function collectHeartbeat({
   reportPort = false,
   tunnelUrl,
   fetch: fetchImpl,
+  accelerators: findAccelerators = cachedAccelerators,
 }: {
   appVersion: string
   /** Where the LLM server listens on this machine. */
@@ -224,10 +232,18 @@ export async function collectHeartbeat({
   reportPort?: boolean
   tunnelUrl?: string
   fetch?: typeof fetch
+  /** The machine's GPUs and other accelerators (agent/accelerators.ts). */
+  accelerators?: () => Promise<DeviceAccelerator[]>
 }): Promise<{ heartbeat: DeviceHeartbeat; llm: LlmServerHealth }> {
-  const llm = await checkLlmServer(llmPort, { fetch: fetchImpl })
+  const [llm, accelerators] = await Promise.all([
+    checkLlmServer(llmPort, { fetch: fetchImpl }),
+    findAccelerators(),
+  ])
   const cpus = os.cpus()
+  const gpu = describeAccelerators(accelerators)
   const capabilities: DeviceCapabilities = {
+    ...(gpu && { gpu }),
+    ...(accelerators.length > 0 && { accelerators }),
     memory_gb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     ...(cpus[0]
       ? { cpu: cpus[0].model.trim().slice(0, 200), cpu_cores: cpus.length }

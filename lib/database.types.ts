@@ -1139,6 +1139,7 @@ export type Database = {
       sync_push: {
         Args: {
           batch: Json
+          answered_by?: string
         }
         Returns: {
           kind: string

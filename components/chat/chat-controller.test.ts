@@ -89,6 +89,10 @@ describe("chat controller", () => {
       system_prompt: "Be brief.",
       temperature: 0.3,
     })
+    // Every write names the answering device, so its rows are priced at its local price.
+    expect(pushed.map((b) => b.answeredBy)).toEqual(
+      pushed.map(() => settings.deviceId)
+    )
     const answers = pushed
       .flatMap((b) => b.messages)
       .filter((m) => m.id === first.answerId)

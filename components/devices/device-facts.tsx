@@ -1,7 +1,7 @@
 import * as React from "react"
 import { Cpu, Globe, HardDrive, Network, Server } from "lucide-react"
 
-import { formatLanAddress, formatMemory } from "@/lib/devices/format"
+import { formatCpu, formatLanAddress, formatMemory } from "@/lib/devices/format"
 import { type Device } from "@/lib/devices/queries"
 import { cn } from "@/lib/utils"
 import { Badge } from "@/components/ui/badge"
@@ -52,9 +52,12 @@ export function DeviceFacts({
 }: React.ComponentProps<"dl"> & { device: Device; showAllModels?: boolean }) {
   const caps = device.capabilities
   const lan = formatLanAddress(device.lan_ip, device.lan_port)
-  const hardware = [caps.gpu, formatMemory(caps.memory_gb), caps.cpu].filter(
-    Boolean
-  )
+  // gpu is the agent's one-line summary of its accelerators (agent/accelerators.ts).
+  const hardware = [
+    caps.gpu,
+    formatMemory(caps.memory_gb),
+    formatCpu(caps.cpu, caps.cpu_cores),
+  ].filter(Boolean)
   const models = caps.models_loaded ?? []
   const shown = showAllModels ? models : models.slice(0, MODELS_SHOWN)
   const host = [

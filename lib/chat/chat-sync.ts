@@ -6,6 +6,8 @@ import { type Client } from "@/lib/supabase/types"
 // dashboards, and shown live on the session page to a second browser. Each write carries a
 // higher sync_version than the last, so sync_push applies it; writes go out one at a time,
 // and changes made while one is in flight are coalesced into the next.
+// Each write names the device answering the chat (sync_push's `answered_by`), so the
+// rows it creates are priced with that device's local price.
 
 export type ChatRole = "system" | "user" | "assistant"
 
@@ -80,6 +82,8 @@ export function messageItem(
 export type SyncBatch = {
   sessions: ReturnType<typeof sessionItem>[]
   messages: ReturnType<typeof messageItem>[]
+  /** The device answering the chat: new rows are written for it and priced at its local price. */
+  answeredBy: string | null
 }
 
 /** What sync_push answered for items it did not apply (conflicts are expected: coalesced writes). */
@@ -87,7 +91,12 @@ export async function pushChat(
   supabase: Client,
   batch: SyncBatch
 ): Promise<string[]> {
-  const { data, error } = await supabase.rpc("sync_push", { batch })
+  const { answeredBy, ...items } = batch
+  // sync_push refuses a device the caller may not chat with (private.may_chat_with_device).
+  const { data, error } = await supabase.rpc("sync_push", {
+    batch: items,
+    ...(answeredBy ? { answered_by: answeredBy } : {}),
+  })
   if (error) throw new Error(`Could not save the chat: ${error.message}`)
 
   return (data ?? [])
@@ -132,6 +141,7 @@ export function createChatWriter({
           .map((id) => messages.get(id))
           .filter((message): message is ChatMessage => Boolean(message))
           .map((message) => messageItem(session.id, message, at)),
+        answeredBy: session.device_id,
       }
       sessionDirty = false
       dirty.clear()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 
-import { formatLanAddress, formatMemory, formatRole } from "./format"
+import { formatCpu, formatLanAddress, formatMemory, formatRole } from "./format"
 
 describe("formatRole", () => {
   it("names both roles as the console writes them", () => {
@@ -23,5 +23,13 @@ describe("formatMemory", () => {
     expect(formatMemory(192)).toBe("192 GB memory")
     expect(formatMemory(15.5)).toBe("15.5 GB memory")
     expect(formatMemory(undefined)).toBeNull()
+  })
+})
+
+describe("formatCpu", () => {
+  it("adds the logical cores when reported, and says nothing without a CPU", () => {
+    expect(formatCpu("Apple M2 Max", 12)).toBe("Apple M2 Max (12 threads)")
+    expect(formatCpu("AMD Ryzen 9 7950X", undefined)).toBe("AMD Ryzen 9 7950X")
+    expect(formatCpu(undefined, 8)).toBeNull()
   })
 })

@@ -25,3 +25,13 @@ export function formatMemory(gb: number | undefined): string | null {
 
   return `${Number.isInteger(gb) ? gb : gb.toFixed(1)} GB memory`
 }
+
+/** The CPU with its logical cores, as the agent counts them (os.cpus()). */
+export function formatCpu(
+  cpu: string | undefined,
+  cores: number | undefined
+): string | null {
+  if (!cpu) return null
+
+  return cores ? `${cpu} (${cores} threads)` : cpu
+}

@@ -97,8 +97,26 @@ const llmServerSchema = z.strictObject({
  * What a device reports about itself. The keys match what the console reads (and what the
  * seed's demo devices carry): `gpu`, `memory_gb`, `server`, `models_loaded`.
  */
+/** A GPU or other accelerator, as nvidia-smi, rocm-smi or system_profiler reports it. */
+export const deviceAcceleratorSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  vendor: z.string().max(50).optional(),
+  memory_gb: z.number().nonnegative().max(1_000_000).optional(),
+  /** GPU cores (Apple silicon reports them). */
+  cores: z.int().min(1).max(1_000_000).optional(),
+  driver: z.string().max(50).optional(),
+  /** Shares the machine's memory (Apple silicon): memory_gb is then the machine's. */
+  unified_memory: z.boolean().optional(),
+})
+export type DeviceAccelerator = z.infer<typeof deviceAcceleratorSchema>
+
 export const deviceCapabilitiesSchema = z.strictObject({
+  /** The accelerators in one line, for the device card. */
   gpu: z.string().max(200).optional(),
+  accelerators: z
+    .array(deviceAcceleratorSchema)
+    .max(16, "At most 16 accelerators.")
+    .optional(),
   memory_gb: z.number().nonnegative().max(1_000_000).optional(),
   cpu: z.string().max(200).optional(),
   cpu_cores: z.int().min(1).max(10_000).optional(),
