@@ -6,6 +6,7 @@ import path from "node:path"
 
 import { defaultServices } from "@lmx/supabase-local/services"
 import { startLocalStack } from "@lmx/supabase-local/stack"
+import { generousLimits } from "@lmx/supabase-local/testing/auth"
 
 import { createE2eFixtureService } from "../e2e/fixtures/stack-fixtures"
 import { E2E_APP_PORT, E2E_APP_URL, E2E_STACK_PORT } from "../e2e/fixtures/urls"
@@ -20,6 +21,10 @@ const stack = await startLocalStack({
   port: E2E_STACK_PORT,
   // Test-only routes (e.g. expiring a pairing code) for the specs' fixtures.
   services: [...defaultServices, createE2eFixtureService],
+  // Every spec signs its people in from 127.0.0.1, dozens within five minutes: one address
+  // would pass config.toml's per-IP Auth limits only while the suite stays small. The limits
+  // themselves are proven by packages/supabase-local/auth/brute-force.int.test.ts.
+  configOverrides: (config) => ({ ...config, auth: generousLimits(config.auth) }),
   log: (line) => console.log(line),
 })
 mkdirSync(path.dirname(E2E_STATE_FILE), { recursive: true })
