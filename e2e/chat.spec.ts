@@ -1,14 +1,17 @@
 import { writeFileSync } from "node:fs"
 
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
+import { createClient } from "@supabase/supabase-js"
+import WebSocket from "ws"
 
 import {
   STAND_IN_MODELS,
   startStandInLlmServer,
   type StandInServer,
 } from "../agent/relay/stand-in-llm-server"
+import { type Database } from "../lib/database.types"
 import { DEMO_DEVICE_SECRET } from "../scripts/dev-demo-heartbeat"
-import { DEMO_USER } from "./fixtures/auth"
+import { DEMO_USER, readStackState } from "./fixtures/auth"
 import { startAgent, tempDeviceConfig } from "./fixtures/devices"
 import { sessionCookiesFor } from "./fixtures/session"
 import { E2E_APP_URL } from "./fixtures/urls"
@@ -22,6 +25,10 @@ const STUDIO_MAC = "00000000-0000-4000-b000-000000000001"
 const DEMO_USER_ID = "00000000-0000-4000-a000-000000000001"
 
 test.describe("chat through the LLM host", () => {
+  // The sessions this spec writes for the demo account (every one created after it began;
+  // specs run one at a time) are removed afterwards: other specs count the demo's seeded
+  // sessions exactly (e2e/sessions-list.spec.ts).
+  const began = new Date().toISOString()
   let llm: StandInServer
   let agent: ReturnType<typeof startAgent>
   let config: ReturnType<typeof tempDeviceConfig>
@@ -59,6 +66,19 @@ test.describe("chat through the LLM host", () => {
     ])
   })
   test.afterAll(async () => {
+    const stack = readStackState()
+    const admin = createClient<Database>(stack.url, stack.serviceRoleKey, {
+      auth: { persistSession: false },
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+    const removed = await admin
+      .from("cloud_sessions")
+      .delete()
+      .eq("user_id", DEMO_USER_ID)
+      .gte("created_at", began)
+    expect(removed.error).toBeNull()
     agent?.stop()
     await agent?.done
     await llm?.close()
