@@ -1,11 +1,9 @@
 import { startTestStack, TEST_ENGINE, type TestStack } from "@lmx/supabase-local/testing/test-stack"
-import { createClient } from "@supabase/supabase-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import WebSocket from "ws"
 
-import { type Database } from "@/lib/database.types"
 import { deriveOnlineState } from "@/lib/devices/online"
 
+import { signInWithPassword } from "./console-clients"
 import { MISMATCHES_SQL } from "./core-fixtures"
 
 // The demo data the lead's `npm run dev` prints credentials for: the accounts sign in through
@@ -32,25 +30,8 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     await stack?.stop()
   })
 
-  async function signIn(email: string) {
-    const client = createClient<Database>(stack.url, stack.keys.anonKey, {
-      auth: {
-        persistSession: false,
-        autoRefreshToken: false,
-        detectSessionInUrl: false,
-      },
-      // Node 20 has no global WebSocket; realtime-js wants a transport even when unused.
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-    })
-    const { error } = await client.auth.signInWithPassword({
-      email,
-      password: PASSWORD,
-    })
-    if (error) throw error
-
-    return client
+  function signIn(email: string) {
+    return signInWithPassword(stack, { email, password: PASSWORD })
   }
 
   it("has ~200 sessions and ~7,500 messages over the last 30 days, with branches, forks and tool calls", async () => {

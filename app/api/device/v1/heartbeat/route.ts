@@ -11,9 +11,8 @@ import {
   errorResponse,
   handleDeviceRequest,
   jsonResponse,
-  parseWith,
   rateLimitedResponse,
-  readJsonBody,
+  readJsonBodyAs,
   UpstreamError,
 } from "../_lib/http"
 import {
@@ -49,9 +48,11 @@ export async function POST(request: Request) {
       )
     }
 
-    const body = await readJsonBody(request, HEARTBEAT_BODY_LIMIT_BYTES)
-    if (!body.ok) return body.response
-    const input = parseWith(deviceHeartbeatSchema, body.value)
+    const input = await readJsonBodyAs(
+      request,
+      deviceHeartbeatSchema,
+      HEARTBEAT_BODY_LIMIT_BYTES
+    )
     if (!input.ok) return input.response
     const beat = input.value
 

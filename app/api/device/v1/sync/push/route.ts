@@ -15,8 +15,7 @@ import {
   errorResponse,
   handleDeviceRequest,
   jsonResponse,
-  parseWith,
-  readJsonBody,
+  readJsonBodyAs,
   UpstreamError,
 } from "../../_lib/http"
 import { SYNC_PUSH_BODY_LIMIT_BYTES } from "../../_lib/limits"
@@ -65,9 +64,11 @@ export async function POST(request: Request) {
     if (!auth.ok) return auth.response
     const { device } = auth
 
-    const body = await readJsonBody(request, SYNC_PUSH_BODY_LIMIT_BYTES)
-    if (!body.ok) return body.response
-    const input = parseWith(syncPushSchema, body.value)
+    const input = await readJsonBodyAs(
+      request,
+      syncPushSchema,
+      SYNC_PUSH_BODY_LIMIT_BYTES
+    )
     if (!input.ok) return input.response
 
     const prepared = preparePush(device.userId, input.value)
