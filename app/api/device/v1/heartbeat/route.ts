@@ -15,6 +15,7 @@ import {
   readJsonBodyAs,
   UpstreamError,
 } from "../_lib/http"
+import { indexSearchAfterResponse } from "../_lib/index-search"
 import {
   HEARTBEAT_BODY_LIMIT_BYTES,
   HEARTBEAT_INTERVAL_SECONDS,
@@ -88,6 +89,9 @@ export async function POST(request: Request) {
       lan_port: row.lan_port,
       next_heartbeat_in: HEARTBEAT_INTERVAL_SECONDS,
     }
+    // The heartbeat sweeps what other writers (the console's chat, a failed sweep) left
+    // pending for search.
+    indexSearchAfterResponse(device.supabase)
 
     return jsonResponse(response)
   })

@@ -18,6 +18,7 @@ import {
   readJsonBodyAs,
   UpstreamError,
 } from "../../_lib/http"
+import { indexSearchAfterResponse } from "../../_lib/index-search"
 import { SYNC_PUSH_BODY_LIMIT_BYTES } from "../../_lib/limits"
 
 const pushedRowsSchema = z.array(
@@ -122,6 +123,7 @@ export async function POST(request: Request) {
     }
     for (const result of results) summary[result.status] += 1
     const response: SyncPushResponse = { results, summary }
+    if (summary.applied > 0) indexSearchAfterResponse(device.supabase)
 
     return jsonResponse(response)
   })
