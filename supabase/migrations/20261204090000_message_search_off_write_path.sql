@@ -9,32 +9,40 @@
 -- The vector now lives beside the message, in private.message_search, one row per message:
 --  * a small write (at most 64 messages per statement: a chat, a live session) is indexed in
 --    the same statement, as before;
---  * a larger write records its messages as pending (search is null); the device API indexes
---    pending rows after it has answered (private.index_message_search, called by
+--  * a larger write records its messages in private.message_search_pending; the device API
+--    indexes pending rows after it has answered (private.index_message_search, called by
 --    POST /api/device/v1/sync/push and the heartbeat after the response);
---  * search reads the GIN index for indexed rows and parses only the pending ones, found by a
---    partial index, so a message is found by search the moment it is committed, indexed or not.
+--  * search reads the GIN index for indexed rows and parses only the pending ones, so a
+--    message is found by search the moment it is committed, indexed or not.
 -- The table is in no Realtime publication, so indexing never reaches a subscriber as a change.
 
 create table private.message_search (
   message_id uuid primary key,
-  search tsvector
+  search tsvector not null
 );
--- No foreign key: checking one per synced message costs what this table saves. The delete
--- trigger below removes a message's vector with it.
+-- Messages whose vector is still to compute. A separate table rather than null vectors: a GIN
+-- index stores an entry for every null, which cost a bulk insert half of what it saved.
+create table private.message_search_pending (
+  message_id uuid primary key
+);
+-- No foreign keys: checking one per synced message costs what these tables save. The delete
+-- trigger below removes a message's rows with it.
 comment on table private.message_search is
-  'The full-text vector of each cloud_messages row; null while its indexing is pending.';
+  'The full-text vector of each indexed cloud_messages row (docs/sessions.md, "Search indexing").';
+comment on table private.message_search_pending is
+  'cloud_messages rows whose full-text vector is still to compute.';
 
-revoke all on private.message_search from public, anon, authenticated;
+revoke all on private.message_search, private.message_search_pending from public, anon, authenticated;
 
 insert into private.message_search (message_id, search)
-select id, search from public.cloud_messages;
+select id, search from public.cloud_messages where search is not null;
+insert into private.message_search_pending (message_id)
+select id from public.cloud_messages where search is null;
 
 drop index public.cloud_messages_search_idx;
 alter table public.cloud_messages drop column search;
 
 create index message_search_idx on private.message_search using gin (search);
-create index message_search_pending_idx on private.message_search (message_id) where search is null;
 
 -- How a message's content is parsed for search, in one place (the indexer, the triggers and
 -- the search of pending rows must agree).
@@ -58,13 +66,16 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  inline boolean := (select count(*) from new_rows) <= private.message_search_inline_limit();
 begin
-  insert into private.message_search as x (message_id, search)
-  select n.id, case when inline then private.message_search_vector(n.content) end
-    from new_rows n
-  on conflict (message_id) do update set search = excluded.search;
+  if (select count(*) from new_rows) <= private.message_search_inline_limit() then
+    insert into private.message_search as x (message_id, search)
+    select n.id, private.message_search_vector(n.content) from new_rows n
+    on conflict (message_id) do update set search = excluded.search;
+  else
+    insert into private.message_search_pending (message_id)
+    select n.id from new_rows n
+    on conflict (message_id) do nothing;
+  end if;
   return null;
 end;
 $$;
@@ -76,14 +87,32 @@ security definer
 set search_path = ''
 as $$
 declare
-  inline boolean := (select count(*) from new_rows) <= private.message_search_inline_limit();
+  changed integer;
 begin
-  update private.message_search x
-     set search = case when inline then private.message_search_vector(n.content) end
-    from new_rows n
-    join old_rows o on o.id = n.id
-   where x.message_id = n.id
-     and n.content is distinct from o.content;
+  select count(*) into changed
+    from new_rows n join old_rows o on o.id = n.id
+   where n.content is distinct from o.content;
+  if changed = 0 then
+    return null;
+  elsif changed <= private.message_search_inline_limit() then
+    insert into private.message_search as x (message_id, search)
+    select n.id, private.message_search_vector(n.content)
+      from new_rows n join old_rows o on o.id = n.id
+     where n.content is distinct from o.content
+    on conflict (message_id) do update set search = excluded.search;
+    delete from private.message_search_pending p
+     using new_rows n join old_rows o on o.id = n.id
+     where p.message_id = n.id and n.content is distinct from o.content;
+  else
+    delete from private.message_search x
+     using new_rows n join old_rows o on o.id = n.id
+     where x.message_id = n.id and n.content is distinct from o.content;
+    insert into private.message_search_pending (message_id)
+    select n.id
+      from new_rows n join old_rows o on o.id = n.id
+     where n.content is distinct from o.content
+    on conflict (message_id) do nothing;
+  end if;
   return null;
 end;
 $$;
@@ -96,6 +125,7 @@ set search_path = ''
 as $$
 begin
   delete from private.message_search x using old_rows o where x.message_id = o.id;
+  delete from private.message_search_pending p using old_rows o where p.message_id = o.id;
   return null;
 end;
 $$;
@@ -128,18 +158,20 @@ declare
   indexed integer;
 begin
   with batch as (
-    select x.message_id
-      from private.message_search x
-     where x.search is null
-     order by x.message_id
-     limit max_rows
-       for update skip locked
+    delete from private.message_search_pending p
+     where p.message_id in (
+       select q.message_id
+         from private.message_search_pending q
+        order by q.message_id
+        limit max_rows
+          for update skip locked)
+    returning p.message_id
   )
-  update private.message_search x
-     set search = private.message_search_vector(m.content)
+  insert into private.message_search as x (message_id, search)
+  select m.id, private.message_search_vector(m.content)
     from batch b
     join public.cloud_messages m on m.id = b.message_id
-   where x.message_id = b.message_id;
+  on conflict (message_id) do update set search = excluded.search;
   get diagnostics indexed = row_count;
   return indexed;
 end;
@@ -172,18 +204,27 @@ stable
 security definer
 set search_path = ''
 as $$
-  with candidates as (
-    -- Every visible match, cut to the newest 1,000 before anything is ranked.
-    select m.id, m.created_at, coalesce(x.search, private.message_search_vector(m.content)) as search
+  with matches as (
+    select x.message_id, x.search
       from private.message_search x
+     where x.search operator(pg_catalog.@@) pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, ''))
+    union all
+    select p.message_id, private.message_search_vector(m.content)
+      from private.message_search_pending p
+      join public.cloud_messages m on m.id = p.message_id
+     where private.message_search_vector(m.content)
+           operator(pg_catalog.@@) pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, ''))
+  ),
+  candidates as (
+    -- Every visible match, cut to the newest 1,000 before anything is ranked.
+    select m.id, m.created_at, x.search
+      from matches x
       join public.cloud_messages m on m.id = x.message_id
       join public.cloud_sessions s on s.id = m.session_id
-     where (x.search operator(pg_catalog.@@) pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, ''))
-            or (x.search is null
-                and private.message_search_vector(m.content)
-                    operator(pg_catalog.@@) pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, ''))))
-       and m.deleted_at is null
+     where m.deleted_at is null
        and s.deleted_at is null
+       -- The select policies of cloud_messages and cloud_sessions, restated
+       -- (supabase/tests/search-visibility.int.test.ts compares the two).
        and ((m.user_id = (select auth.uid()) and (select private.requester_is_active()))
             or m.project_id in (select private.my_project_ids('viewer')))
        and ((s.user_id = (select auth.uid()) and (select private.requester_is_active()))

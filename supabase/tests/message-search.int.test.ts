@@ -17,7 +17,7 @@ const owner = userActor("owner")
 
 async function pending(database: TestDatabase) {
   const { rows } = await database.db.query<{ n: number }>(
-    "select count(*)::int as n from private.message_search where search is null"
+    "select count(*)::int as n from private.message_search_pending"
   )
   return rows[0]!.n
 }
@@ -110,10 +110,13 @@ describe(`message search off the write path (${TEST_ENGINE})`, () => {
       messages: number
       orphans: number
     }>(
-      `select (select count(*)::int from private.message_search) as vectors,
+      `select (select count(*)::int from private.message_search)
+                + (select count(*)::int from private.message_search_pending) as vectors,
               (select count(*)::int from public.cloud_messages) as messages,
               (select count(*)::int from private.message_search x
-                where not exists (select 1 from public.cloud_messages m where m.id = x.message_id)) as orphans`
+                where not exists (select 1 from public.cloud_messages m where m.id = x.message_id))
+                + (select count(*)::int from private.message_search_pending p
+                    where not exists (select 1 from public.cloud_messages m where m.id = p.message_id)) as orphans`
     )
     expect(rows[0]).toEqual({ vectors: rows[0]!.messages, messages: rows[0]!.messages, orphans: 0 })
     expect(rows[0]!.messages).toBeGreaterThanOrEqual(50)

@@ -65,6 +65,15 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     expect((await stack.db.query(MISMATCHES_SQL)).rows).toEqual([])
   })
 
+  it("leaves every demo message indexed for search (seed_zz_search_index.sql)", async () => {
+    const { rows } = await stack.db.query<{ vectors: number; pending: number; messages: number }>(`
+      select (select count(*)::int from private.message_search) as vectors,
+             (select count(*)::int from private.message_search_pending) as pending,
+             (select count(*)::int from public.cloud_messages) as messages`)
+    expect(rows[0]!.pending).toBe(0)
+    expect(rows[0]!.vectors).toBe(rows[0]!.messages)
+  })
+
   it("has the session page's demo sessions (seed_sessions.sql) and real last-activity times", async () => {
     const { rows } = await stack.db.query<Record<string, string>>(`
       with s as (select id from public.cloud_sessions where id in (
