@@ -204,20 +204,28 @@ stable
 security definer
 set search_path = ''
 as $$
-  with matches as (
-    select x.message_id, x.search
+  with pending as materialized (
+    -- Materialized so that text is parsed for pending messages only: pushed into a scan of
+    -- cloud_messages, the match would parse every message.
+    select p.message_id, m.content
+      from private.message_search_pending p
+      join public.cloud_messages m on m.id = p.message_id
+  ),
+  matches as materialized (
+    -- Materialized so the index is read once: as the inner side of a join it was read again
+    -- for every message.
+    select x.message_id
       from private.message_search x
      where x.search operator(pg_catalog.@@) pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, ''))
     union all
-    select p.message_id, private.message_search_vector(m.content)
-      from private.message_search_pending p
-      join public.cloud_messages m on m.id = p.message_id
-     where private.message_search_vector(m.content)
+    select p.message_id
+      from pending p
+     where private.message_search_vector(p.content)
            operator(pg_catalog.@@) pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, ''))
   ),
   candidates as (
     -- Every visible match, cut to the newest 1,000 before anything is ranked.
-    select m.id, m.created_at, x.search
+    select m.id, m.created_at
       from matches x
       join public.cloud_messages m on m.id = x.message_id
       join public.cloud_sessions s on s.id = m.session_id
@@ -232,8 +240,12 @@ as $$
      order by m.created_at desc, m.id
      limit 1000
   )
-  select c.id, pg_catalog.ts_rank(c.search, pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, '')))
+  select c.id,
+         pg_catalog.ts_rank(coalesce(x.search, private.message_search_vector(m.content)),
+                            pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(query, '')))
     from candidates c
+    join public.cloud_messages m on m.id = c.id
+    left join private.message_search x on x.message_id = c.id
    order by 2 desc, c.created_at desc, c.id
    limit least(greatest(coalesce(max_rows, 50), 1), 200)
 $$;
