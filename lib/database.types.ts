@@ -95,7 +95,6 @@ export type Database = {
           project_id: string | null
           reasoning: string | null
           role: string
-          search: string | null
           session_id: string
           sync_version: number
           time_to_first_token_ms: number | null
@@ -126,7 +125,6 @@ export type Database = {
           project_id?: string | null
           reasoning?: string | null
           role: string
-          search?: never
           session_id: string
           sync_version?: number
           time_to_first_token_ms?: number | null
@@ -157,7 +155,6 @@ export type Database = {
           project_id?: string | null
           reasoning?: string | null
           role?: string
-          search?: never
           session_id?: string
           sync_version?: number
           time_to_first_token_ms?: number | null
@@ -990,6 +987,12 @@ export type Database = {
           account_email: string
           revoked: boolean
         }[]
+      }
+      index_message_search: {
+        Args: {
+          max_rows?: number
+        }
+        Returns: number
       }
       list_session_models: { Args: never; Returns: string[] }
       list_sessions: {

@@ -10,6 +10,7 @@ import WebSocket from "ws"
 
 import { type Database } from "@/lib/database.types"
 import { type Client } from "@/lib/supabase/types"
+import { signInWithPassword } from "@/supabase/tests/console-clients"
 
 import { isStepUpRefusal } from "./step-up"
 
@@ -31,25 +32,8 @@ const codeFor = (secret: string) =>
 describe(`step-up for sensitive writes (${TEST_ENGINE})`, () => {
   let stack: TestStack
 
-  async function signIn(email = SAM): Promise<Client> {
-    const client = createClient<Database>(stack.url, stack.keys.anonKey, {
-      auth: {
-        persistSession: false,
-        autoRefreshToken: false,
-        detectSessionInUrl: false,
-      },
-      // Node 20 has no global WebSocket; realtime-js wants a transport even when unused.
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-    })
-    const { error } = await client.auth.signInWithPassword({
-      email,
-      password: PASSWORD,
-    })
-    if (error) throw error
-
-    return client
+  function signIn(email = SAM): Promise<Client> {
+    return signInWithPassword(stack, { email, password: PASSWORD })
   }
 
   beforeAll(async () => {

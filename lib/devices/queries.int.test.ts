@@ -3,12 +3,10 @@ import {
   TEST_ENGINE,
   type TestStack,
 } from "@lmx/supabase-local/testing/test-stack"
-import { createClient } from "@supabase/supabase-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import WebSocket from "ws"
 
-import { type Database } from "@/lib/database.types"
 import { type Client } from "@/lib/supabase/types"
+import { signInWithPassword } from "@/supabase/tests/console-clients"
 
 import {
   getDevice,
@@ -35,19 +33,7 @@ describe(`devices queries on the demo seed (${TEST_ENGINE})`, () => {
 
   beforeAll(async () => {
     stack = await startTestStack()
-    demo = createClient<Database>(stack.url, stack.keys.anonKey, {
-      auth: {
-        persistSession: false,
-        autoRefreshToken: false,
-        detectSessionInUrl: false,
-      },
-      // Node 20 has no global WebSocket; realtime-js wants a transport even when unused.
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-    })
-    const { error } = await demo.auth.signInWithPassword(DEMO)
-    if (error) throw error
+    demo = await signInWithPassword(stack, DEMO)
   })
   afterAll(async () => {
     await stack?.stop()

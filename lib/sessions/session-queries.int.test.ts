@@ -3,12 +3,10 @@ import {
   TEST_ENGINE,
   type TestStack,
 } from "@lmx/supabase-local/testing/test-stack"
-import { createClient } from "@supabase/supabase-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import WebSocket from "ws"
 
-import { type Database } from "@/lib/database.types"
 import { type Client } from "@/lib/supabase/types"
+import { signInWithPassword } from "@/supabase/tests/console-clients"
 
 import {
   exportChunks,
@@ -47,25 +45,8 @@ describe(`session page reads and export (${TEST_ENGINE})`, () => {
   let long: string
   let tools: string
 
-  async function signIn(email: string) {
-    const client = createClient<Database>(stack.url, stack.keys.anonKey, {
-      auth: {
-        persistSession: false,
-        autoRefreshToken: false,
-        detectSessionInUrl: false,
-      },
-      // Node 20 has no global WebSocket; realtime-js wants a transport even when unused.
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-    })
-    const { error } = await client.auth.signInWithPassword({
-      email,
-      password: PASSWORD,
-    })
-    if (error) throw error
-
-    return client
+  function signIn(email: string) {
+    return signInWithPassword(stack, { email, password: PASSWORD })
   }
 
   beforeAll(async () => {

@@ -114,7 +114,7 @@ const STATEMENTS: Record<string, Record<string, string>> = {
   },
   "public.cloud_messages": {
     select: `select id from public.cloud_messages where id = '${ROWS.message}'`,
-    "select:search": `select id from public.cloud_messages where search @@ websearch_to_tsquery('english', 'fixture answers')`,
+    "select:search": `select id from public.cloud_messages where to_tsvector('english', content) @@ websearch_to_tsquery('english', 'fixture answers')`,
     insert: `insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, content) values ('${ROWS.session}', '${O}', ${CLAIMED_DEVICE}, 1, 'user', 'hello')`,
     update: `update public.cloud_messages set content = 'edited' where id = '${ROWS.message}'`,
     "update:own-device": `update public.cloud_messages set device_id = '${DEVICES.ownerSecond}' where id = '${ROWS.message}'`,

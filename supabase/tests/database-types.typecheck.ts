@@ -13,7 +13,7 @@ export async function checkGeneratedTypes(client: SupabaseClient<Database>) {
   expectTypeOf<Enums<"device_role">>().toEqualTypeOf<"llm_host" | "workstation">()
   expectTypeOf<Tables<"devices">["lan_port"]>().toEqualTypeOf<number>()
   expectTypeOf<Tables<"devices">["tunnel_url"]>().toEqualTypeOf<string | null>()
-  expectTypeOf<TablesInsert<"cloud_messages">["search"]>().toEqualTypeOf<undefined>()
+  expectTypeOf<TablesInsert<{ schema: "ops" }, "run_logs">["search"]>().toEqualTypeOf<undefined>()
   expectTypeOf<Tables<"usage_by_day">["cost_usd"]>().toEqualTypeOf<number | null>()
   expectTypeOf<Tables<{ schema: "ops" }, "runs">["status"]>().toEqualTypeOf<string>()
 

@@ -84,7 +84,7 @@ const BY_POLICIES = `
   select m.id::text as id
     from public.cloud_messages m
     join public.cloud_sessions s on s.id = m.session_id
-   where m.search @@ pg_catalog.websearch_to_tsquery('english', 'needle')
+   where pg_catalog.to_tsvector('english', m.content) @@ pg_catalog.websearch_to_tsquery('english', 'needle')
      and m.deleted_at is null
      and s.deleted_at is null
    order by 1`

@@ -1,11 +1,9 @@
 import { startTestStack, TEST_ENGINE, type TestStack } from "@lmx/supabase-local/testing/test-stack"
-import { createClient } from "@supabase/supabase-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import WebSocket from "ws"
 
-import { type Database } from "@/lib/database.types"
 import { deriveOnlineState } from "@/lib/devices/online"
 
+import { signInWithPassword } from "./console-clients"
 import { MISMATCHES_SQL } from "./core-fixtures"
 
 // The demo data the lead's `npm run dev` prints credentials for: the accounts sign in through
@@ -32,25 +30,8 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     await stack?.stop()
   })
 
-  async function signIn(email: string) {
-    const client = createClient<Database>(stack.url, stack.keys.anonKey, {
-      auth: {
-        persistSession: false,
-        autoRefreshToken: false,
-        detectSessionInUrl: false,
-      },
-      // Node 20 has no global WebSocket; realtime-js wants a transport even when unused.
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-    })
-    const { error } = await client.auth.signInWithPassword({
-      email,
-      password: PASSWORD,
-    })
-    if (error) throw error
-
-    return client
+  function signIn(email: string) {
+    return signInWithPassword(stack, { email, password: PASSWORD })
   }
 
   it("has ~200 sessions and ~7,500 messages over the last 30 days, with branches, forks and tool calls", async () => {
@@ -82,6 +63,15 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     expect(counts.outside_30_days).toBe(0)
     expect(counts.prices).toBeGreaterThanOrEqual(6)
     expect((await stack.db.query(MISMATCHES_SQL)).rows).toEqual([])
+  })
+
+  it("leaves every demo message indexed for search (seed_zz_search_index.sql)", async () => {
+    const { rows } = await stack.db.query<{ vectors: number; pending: number; messages: number }>(`
+      select (select count(*)::int from private.message_search) as vectors,
+             (select count(*)::int from private.message_search_pending) as pending,
+             (select count(*)::int from public.cloud_messages) as messages`)
+    expect(rows[0]!.pending).toBe(0)
+    expect(rows[0]!.vectors).toBe(rows[0]!.messages)
   })
 
   it("has the session page's demo sessions (seed_sessions.sql) and real last-activity times", async () => {

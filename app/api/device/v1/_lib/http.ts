@@ -131,6 +131,21 @@ export async function readJsonBody(
   }
 }
 
+/**
+ * Reads a JSON body of at most `limitBytes` and validates it: every device route's preamble,
+ * answering 413/415/400/422 as readJsonBody and parseWith do.
+ */
+export async function readJsonBodyAs<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+  limitBytes: number
+): Promise<BodyResult<z.infer<S>>> {
+  const body = await readJsonBody(request, limitBytes)
+  if (!body.ok) return body
+
+  return parseWith(schema, body.value)
+}
+
 /** Validates a parsed body; a failure names every offending field. */
 export function parseWith<S extends z.ZodType>(
   schema: S,

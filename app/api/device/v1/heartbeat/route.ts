@@ -11,11 +11,11 @@ import {
   errorResponse,
   handleDeviceRequest,
   jsonResponse,
-  parseWith,
   rateLimitedResponse,
-  readJsonBody,
+  readJsonBodyAs,
   UpstreamError,
 } from "../_lib/http"
+import { indexSearchAfterResponse } from "../_lib/index-search"
 import {
   HEARTBEAT_BODY_LIMIT_BYTES,
   HEARTBEAT_INTERVAL_SECONDS,
@@ -49,9 +49,11 @@ export async function POST(request: Request) {
       )
     }
 
-    const body = await readJsonBody(request, HEARTBEAT_BODY_LIMIT_BYTES)
-    if (!body.ok) return body.response
-    const input = parseWith(deviceHeartbeatSchema, body.value)
+    const input = await readJsonBodyAs(
+      request,
+      deviceHeartbeatSchema,
+      HEARTBEAT_BODY_LIMIT_BYTES
+    )
     if (!input.ok) return input.response
     const beat = input.value
 
@@ -87,6 +89,9 @@ export async function POST(request: Request) {
       lan_port: row.lan_port,
       next_heartbeat_in: HEARTBEAT_INTERVAL_SECONDS,
     }
+    // The heartbeat sweeps what other writers (the console's chat, a failed sweep) left
+    // pending for search.
+    indexSearchAfterResponse(device.supabase)
 
     return jsonResponse(response)
   })

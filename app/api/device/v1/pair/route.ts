@@ -11,9 +11,8 @@ import { getClientIp } from "../_lib/client-ip"
 import {
   handleDeviceRequest,
   jsonResponse,
-  parseWith,
   rateLimitedResponse,
-  readJsonBody,
+  readJsonBodyAs,
   UpstreamError,
 } from "../_lib/http"
 import { PAIR_BODY_LIMIT_BYTES } from "../_lib/limits"
@@ -44,9 +43,11 @@ export async function POST(request: Request) {
       )
     }
 
-    const body = await readJsonBody(request, PAIR_BODY_LIMIT_BYTES)
-    if (!body.ok) return body.response
-    const input = parseWith(devicePairStartSchema, body.value)
+    const input = await readJsonBodyAs(
+      request,
+      devicePairStartSchema,
+      PAIR_BODY_LIMIT_BYTES
+    )
     if (!input.ok) return input.response
 
     const { data, error } = await (

@@ -1,4 +1,5 @@
 import { type NextResponse } from "next/server"
+import { type z } from "zod"
 
 import { dbId } from "@/lib/db-id"
 
@@ -9,8 +10,7 @@ import {
 import {
   errorResponse,
   handleDeviceRequest,
-  parseWith,
-  readJsonBody,
+  readJsonBodyAs,
   UpstreamError,
 } from "../../_lib/http"
 import { createRateLimiter } from "../../_lib/rate-limit"
@@ -55,16 +55,13 @@ export function runNotFound() {
   )
 }
 
-/** Reads and validates a JSON body in one step. */
-export async function readBody<S extends Parameters<typeof parseWith>[0]>(
+/** Reads and validates a run route's JSON body (small unless the route says otherwise). */
+export function readBody<S extends z.ZodType>(
   request: Request,
   schema: S,
   limitBytes = RUN_SMALL_BODY_LIMIT_BYTES
 ) {
-  const body = await readJsonBody(request, limitBytes)
-  if (!body.ok) return body
-
-  return parseWith(schema, body.value)
+  return readJsonBodyAs(request, schema, limitBytes)
 }
 
 type DbError = { code?: string; message: string; hint?: string | null }

@@ -13,8 +13,7 @@ import { authenticateDevice } from "../../_lib/authenticate"
 import {
   handleDeviceRequest,
   jsonResponse,
-  parseWith,
-  readJsonBody,
+  readJsonBodyAs,
   UpstreamError,
 } from "../../_lib/http"
 import { SYNC_ATTACHMENTS_BODY_LIMIT_BYTES } from "../../_lib/limits"
@@ -44,9 +43,11 @@ export async function POST(request: Request) {
     if (!auth.ok) return auth.response
     const { device } = auth
 
-    const body = await readJsonBody(request, SYNC_ATTACHMENTS_BODY_LIMIT_BYTES)
-    if (!body.ok) return body.response
-    const input = parseWith(attachmentsRequestSchema, body.value)
+    const input = await readJsonBodyAs(
+      request,
+      attachmentsRequestSchema,
+      SYNC_ATTACHMENTS_BODY_LIMIT_BYTES
+    )
     if (!input.ok) return input.response
 
     const results: AttachmentResult[] = []

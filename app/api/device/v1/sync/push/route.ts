@@ -15,10 +15,10 @@ import {
   errorResponse,
   handleDeviceRequest,
   jsonResponse,
-  parseWith,
-  readJsonBody,
+  readJsonBodyAs,
   UpstreamError,
 } from "../../_lib/http"
+import { indexSearchAfterResponse } from "../../_lib/index-search"
 import { SYNC_PUSH_BODY_LIMIT_BYTES } from "../../_lib/limits"
 
 const pushedRowsSchema = z.array(
@@ -65,9 +65,11 @@ export async function POST(request: Request) {
     if (!auth.ok) return auth.response
     const { device } = auth
 
-    const body = await readJsonBody(request, SYNC_PUSH_BODY_LIMIT_BYTES)
-    if (!body.ok) return body.response
-    const input = parseWith(syncPushSchema, body.value)
+    const input = await readJsonBodyAs(
+      request,
+      syncPushSchema,
+      SYNC_PUSH_BODY_LIMIT_BYTES
+    )
     if (!input.ok) return input.response
 
     const prepared = preparePush(device.userId, input.value)
@@ -121,6 +123,7 @@ export async function POST(request: Request) {
     }
     for (const result of results) summary[result.status] += 1
     const response: SyncPushResponse = { results, summary }
+    if (summary.applied > 0) indexSearchAfterResponse(device.supabase)
 
     return jsonResponse(response)
   })
