@@ -19,6 +19,7 @@ export type AuthMethod =
   | "pkce"
   | "email_change"
   | "totp"
+  | "passkey"
 
 export type SessionContext = Pick<ServiceContext, "config" | "keys" | "apiUrl">
 
