@@ -20,6 +20,7 @@ export type AuthMethod =
   | "email_change"
   | "totp"
   | "passkey"
+  | "mfa/webauthn"
 
 export type SessionContext = Pick<ServiceContext, "config" | "keys" | "apiUrl">
 
