@@ -6,11 +6,11 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto"
 
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server"
+import { isoBase64URL, isoCBOR } from "@simplewebauthn/server/helpers"
 
 /** What the authenticator reads of the options (auth-js and the server type them apart). */
 type CreationOptions = { challenge: string; rp: { id?: string }; user: { id: string } }
 type RequestOptions = { challenge: string; rpId?: string }
-import { isoBase64URL, isoCBOR } from "@simplewebauthn/server/helpers"
 
 const FLAG_USER_PRESENT = 0x01
 const FLAG_USER_VERIFIED = 0x04
