@@ -370,7 +370,11 @@ describe(`auth: passkeys turned off (${TEST_ENGINE})`, () => {
   let stack: TestStack
 
   beforeAll(async () => {
-    stack = await startAuthStack(generousLimits)
+    // [auth.passkey] enabled = false, as Supabase Auth's default (GOTRUE_PASSKEY_ENABLED).
+    stack = await startAuthStack((auth) => ({
+      ...generousLimits(auth),
+      passkey: { ...auth.passkey, enabled: false },
+    }))
   })
   afterAll(async () => {
     await stack?.stop()
