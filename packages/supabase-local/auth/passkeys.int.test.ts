@@ -398,4 +398,18 @@ describe(`auth: passkeys turned off (${TEST_ENGINE})`, () => {
     }).then((response) => response.json())
     expect(settings.passkeys_enabled).toBe(false)
   })
+
+  it("WebAuthn as a second factor is refused while [auth.mfa.web_authn] leaves it off, as Auth's defaults do", async () => {
+    const email = uniqueEmail("webauthn-off")
+    const supabase = anonClient(stack)
+    expect((await supabase.auth.signUp({ email, password: PASSWORD })).error).toBeNull()
+    await openLink(verifyLinkOf(await latestMail(stack, email)))
+    await supabase.auth.signInWithPassword({ email, password: PASSWORD })
+    const { error } = await supabase.auth.mfa.enroll({ factorType: "webauthn" })
+    expect(error).toMatchObject({
+      status: 422,
+      code: "mfa_webauthn_enroll_not_enabled",
+      message: "MFA enroll is disabled for WebAuthn",
+    })
+  })
 })
