@@ -81,8 +81,13 @@ test("[two-step] a person turns on an authenticator app, and the next sign-in as
   await expect(second).toHaveURL(`${E2E_APP_URL}/devices`)
   await snap(second, testInfo, "2 after the second step")
 
-  // Removing the app from this (aal2) browser turns it off; a new sign-in goes straight in.
+  // Removing the last app turns two-step sign-in off, so even this (aal2) browser is asked
+  // for a current code first.
   await second.goto("/settings")
+  await second.getByRole("button", { name: "Remove Phone" }).click()
+  const current = second.getByLabel("Current code from Phone")
+  await expect(current).toBeFocused()
+  await current.fill(codeFor(secret))
   await second.getByRole("button", { name: "Remove Phone" }).click()
   await expect(second.getByText("Phone no longer signs you in.")).toBeVisible()
   await other.close()

@@ -4,7 +4,7 @@ import * as React from "react"
 import { unstable_rethrow } from "next/navigation"
 
 import { fail, type ActionResult } from "./action-result"
-import { StepUpContext } from "./auth/step-up-context"
+import { StepUpContext, type RequestStepUp } from "./auth/step-up-context"
 
 const UNREACHABLE = "Could not reach the server. Try again."
 
@@ -35,6 +35,24 @@ type UseActionOptions<TPayload, TData> = {
 }
 
 /**
+ * Runs an action once, and once more after the person passed the second factor when the
+ * database refused it for an aal1 session (lib/auth/step-up.ts): the dialog is asked for at
+ * most once per submission, and a cancelled dialog leaves the refusal as the result.
+ */
+export async function runWithStepUp<TPayload, TData, TReason extends string>(
+  action: ServerAction<TPayload, TData, TReason>,
+  previous: ActionState<TData, TReason>,
+  payload: TPayload,
+  requestStepUp: RequestStepUp | null
+): Promise<ActionResult<TData, TReason>> {
+  const first = await action(previous, payload)
+  if (first.ok || !first.stepUp || !requestStepUp) return first
+  if (!(await requestStepUp())) return first
+
+  return action(previous, payload)
+}
+
+/**
  * The one way a client component calls a server action (docs/actions-and-forms.md).
  * `formAction` goes on `<form action>`, `run(payload)` serves buttons; `result` is the last
  * answer, `isPending` is true while it is on its way. After a failure, focus moves to the
@@ -56,12 +74,9 @@ export function useAction<TPayload, TData, TReason extends string = never>(
       ? async (previous, payload) => {
           let next: ActionResult<TData, TReason>
           try {
-            next = await action(previous, payload)
             // The database refused a sensitive write because this session owes its second
             // factor (lib/auth/step-up.ts): ask for it, then run the same action once more.
-            if (!next.ok && next.stepUp && requestStepUp) {
-              if (await requestStepUp()) next = await action(previous, payload)
-            }
+            next = await runWithStepUp(action, previous, payload, requestStepUp)
           } catch (error) {
             // A redirect from the action arrives as a thrown error: let Next handle it.
             unstable_rethrow(error)

@@ -24,7 +24,18 @@ const stack = await startLocalStack({
   // Every spec signs its people in from 127.0.0.1, dozens within five minutes: one address
   // would pass config.toml's per-IP Auth limits only while the suite stays small. The limits
   // themselves are proven by packages/supabase-local/auth/brute-force.int.test.ts.
-  configOverrides: (config) => ({ ...config, auth: generousLimits(config.auth) }),
+  // Passkeys need a domain origin (a WebAuthn relying party is never an IP address): the
+  // passkey spec opens the app on localhost at the e2e port.
+  configOverrides: (config) => ({
+    ...config,
+    auth: {
+      ...generousLimits(config.auth),
+      webauthn: {
+        ...config.auth.webauthn,
+        rp_origins: [`http://localhost:${E2E_APP_PORT}`],
+      },
+    },
+  }),
   log: (line) => console.log(line),
 })
 mkdirSync(path.dirname(E2E_STATE_FILE), { recursive: true })

@@ -1,30 +1,67 @@
 "use client"
 
 import * as React from "react"
+import { LoaderCircle } from "lucide-react"
 
-import { fieldError, formMessage } from "@/lib/action-result"
+import {
+  fail,
+  fieldError,
+  formMessage,
+  type ActionResult,
+} from "@/lib/action-result"
 import { passStepUp } from "@/lib/auth/mfa"
-import { useAction } from "@/lib/use-action"
+import { Button } from "@/components/ui/button"
 import { FormMessage } from "@/components/ui/form-message"
 import { AuthenticatorCodeField } from "@/components/auth/authenticator-code-field"
-import { SubmitButton } from "@/components/auth/submit-button"
 
-/** The step-up code form inside StepUpProvider's dialog (step-up-dialog.tsx). */
+/**
+ * The step-up code form inside StepUpProvider's dialog (step-up-dialog.tsx).
+ *
+ * Not a form action through useAction, unlike every other form: the dialog opens while the
+ * refused action is still pending in its transition, and React holds back every transition
+ * update started meanwhile until that async action ends. A form action here would stay
+ * "Checking…" after a wrong code, with its error never shown, because the refused action is
+ * waiting for this very form (e2e/step-up.spec.ts caught it). Plain state updates from the
+ * submit handler render at once.
+ */
 export function StepUpForm({ onPassed }: { onPassed: () => void }) {
   const codeRef = React.useRef<HTMLInputElement>(null)
-  const { result, formAction, formRef } = useAction(passStepUp, {
-    onSuccess: onPassed,
-    focusOnError: codeRef,
-  })
+  const [result, setResult] = React.useState<ActionResult | null>(null)
+  const [pending, setPending] = React.useState(false)
+
+  async function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    if (pending) return
+    setPending(true)
+    let next: ActionResult
+    try {
+      next = await passStepUp(null, new FormData(event.currentTarget))
+    } catch {
+      next = fail("Could not reach the server. Try again.")
+    }
+    setPending(false)
+    setResult(next)
+    if (next.ok) onPassed()
+    else codeRef.current?.focus()
+  }
 
   return (
-    <form ref={formRef} action={formAction} className="grid gap-4" noValidate>
+    <form onSubmit={submit} className="grid gap-4" noValidate>
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
       <AuthenticatorCodeField
         errors={fieldError(result, "code")}
         inputRef={codeRef}
       />
-      <SubmitButton pendingLabel="Checking…">Confirm and continue</SubmitButton>
+      <Button type="submit" disabled={pending} aria-disabled={pending}>
+        {pending ? (
+          <>
+            <LoaderCircle aria-hidden="true" className="animate-spin" />
+            Checking…
+          </>
+        ) : (
+          "Confirm and continue"
+        )}
+      </Button>
     </form>
   )
 }

@@ -169,7 +169,9 @@ export async function confirmAuthenticator(
 
 /**
  * Removes an app. Auth removes a verified one only from a session that passed a second
- * factor, so a session that has not is asked for a current code first.
+ * factor, so a session that has not is asked for a current code first. Removing the last app
+ * turns two-step sign-in off, so it always asks for a current code from that app, even at
+ * aal2: whoever finds the browser signed in cannot turn it off without the phone.
  */
 export async function removeAuthenticator(
   _previous: unknown,
@@ -179,9 +181,16 @@ export async function removeAuthenticator(
   const parsed = removeFactorSchema.safeParse(fields)
   if (!parsed.success) return invalid(parsed.error, fields)
   const supabase = createClient()
-  const { data: level } =
-    await supabase.auth.mfa.getAuthenticatorAssuranceLevel()
-  if (level?.currentLevel !== "aal2") {
+  const [{ data: level }, { data: factors }] = await Promise.all([
+    supabase.auth.mfa.getAuthenticatorAssuranceLevel(),
+    supabase.auth.mfa.listFactors(),
+  ])
+  const verified = (factors?.all ?? []).filter(
+    (factor) => factor.status === "verified"
+  )
+  const isLast =
+    verified.length === 1 && verified[0]?.id === parsed.data.factorId
+  if (level?.currentLevel !== "aal2" || isLast) {
     if (!parsed.data.code) {
       return fail(undefined, {
         reason: "code_needed",

@@ -5,8 +5,11 @@ import {
   emailCodeSchema,
   forgotPasswordSchema,
   magicLinkSchema,
+  newPasskeySchema,
   passwordSignInSchema,
   profileSchema,
+  removePasskeySchema,
+  renamePasskeySchema,
   signOutScopeSchema,
   signUpSchema,
   updatePasswordSchema,
@@ -186,5 +189,33 @@ describe("signOutScopeSchema", () => {
   it("knows exactly three scopes", () => {
     expect(signOutScopeSchema.options).toEqual(["local", "global", "others"])
     expect(signOutScopeSchema.safeParse("all").success).toBe(false)
+  })
+})
+
+describe("passkey names", () => {
+  it("are trimmed, required, and fit Auth's 120-byte limit", () => {
+    expect(newPasskeySchema.parse({ name: "  Work laptop " }).name).toBe(
+      "Work laptop"
+    )
+    expect(newPasskeySchema.safeParse({ name: "   " }).success).toBe(false)
+    // 40 four-byte characters are 40 characters but 160 bytes.
+    expect(newPasskeySchema.safeParse({ name: "🔑".repeat(40) }).success).toBe(
+      false
+    )
+    expect(newPasskeySchema.safeParse({ name: "🔑".repeat(30) }).success).toBe(
+      true
+    )
+  })
+
+  it("rename and remove take a database id", () => {
+    expect(
+      removePasskeySchema.safeParse({ passkeyId: "not-an-id" }).success
+    ).toBe(false)
+    expect(
+      renamePasskeySchema.safeParse({
+        passkeyId: "00000000-0000-0000-0000-000000000001",
+        name: "Desk key",
+      }).success
+    ).toBe(true)
   })
 })

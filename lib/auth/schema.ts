@@ -1,5 +1,7 @@
 import { z } from "zod"
 
+import { dbId } from "@/lib/db-id"
+
 import { safeNextPath } from "./safe-next-path"
 
 // Validation messages are the copy people read next to the field.
@@ -165,5 +167,30 @@ export const oauthProviderSchema = z.enum(
 export const authSettingsSchema = z.object({
   external: z.record(z.string(), z.boolean()).catch({}),
   disable_signup: z.boolean().catch(false),
+  passkeys_enabled: z.boolean().catch(false),
 })
 export type AuthSettings = z.infer<typeof authSettingsSchema>
+
+/**
+ * A passkey's name. Auth keeps at most 120 bytes (passkey_manage.go counts UTF-8 bytes), so
+ * 60 characters are allowed only while they fit.
+ */
+const passkeyName = z
+  .string()
+  .trim()
+  .min(1, "Name this passkey, like “Work laptop”.")
+  .max(60, "Use at most 60 characters.")
+  .refine((name) => new TextEncoder().encode(name).length <= 120, {
+    message: "Use a shorter name.",
+  })
+
+export const newPasskeySchema = z.object({ name: passkeyName })
+
+export const renamePasskeySchema = z.object({
+  passkeyId: dbId,
+  name: passkeyName,
+})
+
+export const removePasskeySchema = z.object({ passkeyId: dbId })
+
+export const passkeySignInSchema = z.object({ next })

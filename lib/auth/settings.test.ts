@@ -43,7 +43,7 @@ describe("getAuthSettings", () => {
     vi.unstubAllEnvs()
   })
 
-  it("shows no OAuth buttons when Auth cannot be reached", async () => {
+  it("shows no OAuth or passkey buttons when Auth cannot be reached", async () => {
     vi.stubGlobal(
       "fetch",
       vi.fn().mockRejectedValue(new TypeError("fetch failed"))
@@ -52,6 +52,7 @@ describe("getAuthSettings", () => {
     expect(await getAuthSettings()).toEqual({
       external: {},
       disable_signup: false,
+      passkeys_enabled: false,
     })
   })
 
@@ -64,14 +65,16 @@ describe("getAuthSettings", () => {
     expect(await getAuthSettings()).toEqual({
       external: {},
       disable_signup: false,
+      passkeys_enabled: false,
     })
   })
 
-  it("reads the providers and the sign-up switch", async () => {
+  it("reads the providers, the sign-up switch and whether passkeys are on", async () => {
     const fetchMock = vi.fn().mockResolvedValue(
       Response.json({
         external: { github: true, email: true },
         disable_signup: true,
+        passkeys_enabled: true,
       })
     )
     vi.stubGlobal("fetch", fetchMock)
@@ -81,6 +84,7 @@ describe("getAuthSettings", () => {
     expect(settings).toEqual({
       external: { github: true, email: true },
       disable_signup: true,
+      passkeys_enabled: true,
     })
     expect(fetchMock).toHaveBeenCalledWith(
       "http://127.0.0.1:1/auth/v1/settings",

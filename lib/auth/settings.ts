@@ -9,7 +9,11 @@ import {
   type OAuthProvider,
 } from "./schema"
 
-const FALLBACK: AuthSettings = { external: {}, disable_signup: false }
+const FALLBACK: AuthSettings = {
+  external: {},
+  disable_signup: false,
+  passkeys_enabled: false,
+}
 
 /**
  * Auth's public settings (which providers are on, whether sign-ups are open),

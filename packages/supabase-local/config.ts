@@ -63,6 +63,26 @@ const mfaSchema = z
   })
   .prefault({})
 
+// [auth.passkey] and [auth.webauthn] as the Supabase CLI reads them: passkeys are off unless
+// enabled, as GOTRUE_PASSKEY_ENABLED defaults; at most 10 per user (MaxPasskeysPerUser); the
+// relying party (rp_id, rp_display_name, rp_origins) is required once they are on, as Supabase
+// Auth's WebAuthnConfiguration.Validate requires it.
+const passkeySchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    max_passkeys_per_user: z.number().int().positive().max(100).default(10),
+  })
+  .loose()
+  .prefault({})
+const webauthnSchema = z
+  .object({
+    rp_id: z.string().default(""),
+    rp_display_name: z.string().default(""),
+    rp_origins: z.array(z.string()).default([]),
+  })
+  .loose()
+  .prefault({})
+
 // [auth.captcha] as the Supabase CLI reads it (enabled, provider, secret).
 const captchaSchema = z
   .object({
@@ -168,6 +188,8 @@ export const stackConfigSchema = z.object({
       external: z.record(z.string(), providerSchema).default({}),
       captcha: captchaSchema.optional(),
       mfa: mfaSchema,
+      passkey: passkeySchema,
+      webauthn: webauthnSchema,
       // [auth.sms]: read as the CLI reads it. Phone sign-in is not offered here, so test_otp
       // (phone number → fixed code) is kept but has no phone to apply to.
       sms: z

@@ -8,6 +8,7 @@ import { FormMessage } from "@/components/ui/form-message"
 
 import { AuthCard } from "../_components/auth-card"
 import { OAuthButtons } from "../_components/oauth-buttons"
+import { PasskeySignIn } from "../_components/passkey-sign-in"
 import { SignInTabs } from "../_components/sign-in-tabs"
 
 export const metadata: Metadata = { title: "Sign in" }
@@ -64,6 +65,7 @@ export default async function SignInPage({
         initialTab={tab === "password" ? "password" : "email"}
         startWithCode={tab === "code"}
       />
+      {settings.passkeys_enabled ? <PasskeySignIn next={next} /> : null}
       <OAuthButtons providers={providers} next={next} />
     </AuthCard>
   )

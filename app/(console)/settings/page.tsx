@@ -2,6 +2,7 @@ import type { Metadata } from "next"
 import Link from "next/link"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
+import { getAuthSettings } from "@/lib/auth/settings"
 import { Button } from "@/components/ui/button"
 import {
   Card,
@@ -13,6 +14,7 @@ import {
 import { FormMessage } from "@/components/ui/form-message"
 import { PageHeader } from "@/components/shell/page-header"
 
+import { PasskeysCard } from "./_components/passkeys-card"
 import { ProfileForm } from "./_components/profile-form"
 import { SessionActions } from "./_components/session-actions"
 import { TwoStepCard } from "./_components/two-step-card"
@@ -28,6 +30,7 @@ const METHOD_COPY: Record<string, string> = {
   pkce: "email link",
   oauth: "a sign-in provider",
   recovery: "password reset link",
+  passkey: "a passkey",
 }
 
 const NOTICES: Record<string, { tone: "success" | "error"; text: string }> = {
@@ -53,7 +56,10 @@ export default async function SettingsPage({
   searchParams: SearchParams
 }) {
   const params = await searchParams
-  const user = await getCurrentUser()
+  const [user, authSettings] = await Promise.all([
+    getCurrentUser(),
+    getAuthSettings(),
+  ])
   const noticeKey =
     params.signed_out === "others" || params.signed_out === "failed"
       ? params.signed_out
@@ -67,7 +73,7 @@ export default async function SettingsPage({
     <>
       <PageHeader
         title="Settings"
-        description="Your profile, two-step sign-in, how this browser is signed in, and signing out everywhere."
+        description="Your profile, two-step sign-in, passkeys, how this browser is signed in, and signing out everywhere."
       />
       {notice ? (
         <FormMessage tone={notice.tone}>{notice.text}</FormMessage>
@@ -106,6 +112,10 @@ export default async function SettingsPage({
       </Card>
 
       <TwoStepCard now={new Date().getTime()} />
+
+      {authSettings.passkeys_enabled ? (
+        <PasskeysCard now={new Date().getTime()} />
+      ) : null}
 
       <Card>
         <CardHeader>

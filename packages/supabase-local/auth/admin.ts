@@ -5,6 +5,7 @@ import { z } from "zod"
 import { sendJson } from "../http"
 import { badRequest, notFound, unprocessable } from "./errors"
 import { metadataSchema, type AuthKernel, type AuthRequest } from "./kernel"
+import { adminPasskeys } from "./passkeys"
 import {
   findUserByEmail,
   findUserById,
@@ -129,6 +130,16 @@ export async function handleAdmin(k: AuthKernel, r: AuthRequest, path: string) {
       })
       return sendJson(r.res, 200, factor)
     }
+  }
+  // Supabase Auth's admin passkey routes (passkey_admin.go), behind the same user lookup.
+  const passkeysMatch = /^\/admin\/users\/([^/]+)\/passkeys(?:\/([^/]+))?$/.exec(path)
+  if (passkeysMatch) {
+    const id = decodeURIComponent(passkeysMatch[1]!)
+    if (!isUuid(id)) throw notFound("validation_failed", "user_id must be an UUID")
+    const user = await findUserById(db, id)
+    if (!user) throw notFound("user_not_found", "User not found")
+    const passkeyId = passkeysMatch[2] && decodeURIComponent(passkeysMatch[2])
+    return adminPasskeys(k, r, user.id, passkeyId || undefined)
   }
   throw notFound("not_found", "Not Found")
 

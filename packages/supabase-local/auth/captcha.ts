@@ -40,6 +40,8 @@ const CAPTCHA_ROUTES = new Set([
   "POST /magiclink",
   "POST /otp",
   "POST /token",
+  // verifyCaptcha guards the start of a passkey sign-in, not its verify (api.go).
+  "POST /passkeys/authentication/options",
 ])
 const UNCHECKED_GRANTS = new Set(["pkce", "refresh_token", "id_token"])
 

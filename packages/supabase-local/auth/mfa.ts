@@ -2,7 +2,9 @@
 // Enrolling returns the secret, its otpauth:// URI and a QR code (SVG markup, which auth-js
 // turns into a data URL); a challenge is answered from the address that asked for it within
 // its expiry; a verified code raises the caller's session to aal2 (sessions.ts) and ends the
-// user's other aal1 sessions. Phone and WebAuthn factors are refused as when they are disabled.
+// user's other aal1 sessions. WebAuthn factors (mfa-webauthn.ts) are served when
+// [auth.mfa.web_authn] enables them, as Auth's own defaults leave them off; phone factors are
+// refused as when they are disabled.
 import { randomUUID } from "node:crypto"
 
 import { Secret, TOTP } from "otpauth"
@@ -12,6 +14,7 @@ import { z } from "zod"
 import { sendJson } from "../http"
 import { AuthApiFailure, badRequest, forbidden, notFound, unprocessable } from "./errors"
 import { type Authenticated, type AuthKernel, type AuthRequest } from "./kernel"
+import { webauthnChallenge, webauthnSessionSchema, webauthnVerify } from "./mfa-webauthn"
 import { raiseSessionToAal2 } from "./sessions"
 import { isUuid } from "./users"
 
@@ -29,7 +32,14 @@ const enrollBody = z
   .loose()
 
 const verifyBody = z
-  .object({ challenge_id: z.string().default(""), code: z.string().default("") })
+  .object({
+    challenge_id: z.string().default(""),
+    code: z.string().default(""),
+    webauthn: z
+      .object({ type: z.string().default(""), credential_response: z.unknown().optional() })
+      .loose()
+      .optional(),
+  })
   .loose()
 
 type FactorRow = {
@@ -91,18 +101,23 @@ export async function enrollFactor(k: AuthKernel, r: AuthRequest) {
     case "phone":
       throw unprocessable("mfa_phone_enroll_not_enabled", "MFA enroll is disabled for Phone")
     case "webauthn":
-      throw unprocessable("mfa_webauthn_enroll_not_enabled", "MFA enroll is disabled for WebAuthn")
+      if (!mfa.web_authn.enroll_enabled)
+        throw unprocessable(
+          "mfa_webauthn_enroll_not_enabled",
+          "MFA enroll is disabled for WebAuthn"
+        )
+      break
     default:
       throw badRequest("validation_failed", "factor_type needs to be totp, phone, or webauthn")
   }
 
+  const webauthn = body.factor_type === "webauthn"
   const issuer = body.issuer || new URL(k.ctx.config.auth.site_url).host
-  const secret = new Secret({ size: 20 }).base32
-  const totp = totpFor(secret, issuer, caller.user.email ?? "")
-  const uri = totp.toString()
-  const qrCode = svgWithoutHashes(
-    await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "H" })
-  )
+  const secret = webauthn ? null : new Secret({ size: 20 }).base32
+  const uri = secret ? totpFor(secret, issuer, caller.user.email ?? "").toString() : ""
+  const qrCode = secret
+    ? svgWithoutHashes(await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "H" }))
+    : ""
   const id = randomUUID()
 
   await k.transaction(async (tx) => {
@@ -136,11 +151,15 @@ export async function enrollFactor(k: AuthKernel, r: AuthRequest) {
     }
     await tx.query(
       `insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret)
-       values ($1, $2, $3, 'totp', 'unverified', now(), now(), $4)`,
-      [id, caller.user.id, body.friendly_name, secret]
+       values ($1, $2, $3, $5::auth.factor_type, 'unverified', now(), now(), $4)`,
+      [id, caller.user.id, body.friendly_name, secret, webauthn ? "webauthn" : "totp"]
     )
   })
 
+  // enrollWebAuthnFactor answers the factor alone; the ceremony starts with its challenge.
+  if (webauthn) {
+    return sendJson(r.res, 200, { id, type: "webauthn", friendly_name: body.friendly_name })
+  }
   sendJson(r.res, 200, {
     id,
     type: "totp",
@@ -163,6 +182,7 @@ async function loadFactor(k: AuthKernel, caller: Authenticated, factorId: string
 }
 
 function requireVerifyEnabled(k: AuthKernel, factor: FactorRow) {
+  if (factor.factor_type === "webauthn" && k.ctx.config.auth.mfa.web_authn.verify_enabled) return
   if (factor.factor_type !== "totp") {
     const name = factor.factor_type === "phone" ? "Phone" : "WebAuthn"
     throw unprocessable(
@@ -180,11 +200,13 @@ export async function challengeFactor(k: AuthKernel, r: AuthRequest, factorId: s
   const factor = await loadFactor(k, caller, factorId)
   requireVerifyEnabled(k, factor)
   const id = randomUUID()
+  const ceremony =
+    factor.factor_type === "webauthn" ? await webauthnChallenge(k, caller, factor.status) : null
   const { rows } = await k.transaction((tx) =>
     tx.query<{ expires_at: string }>(
       `with challenge as (
-         insert into auth.mfa_challenges (id, factor_id, created_at, ip_address)
-         values ($1, $2, now(), $3::inet)
+         insert into auth.mfa_challenges (id, factor_id, created_at, ip_address, web_authn_session_data)
+         values ($1, $2, now(), $3::inet, $5::jsonb)
          returning created_at
        ), touched as (
          update auth.mfa_factors set last_challenged_at = clock_timestamp(), updated_at = now()
@@ -192,28 +214,46 @@ export async function challengeFactor(k: AuthKernel, r: AuthRequest, factorId: s
        )
        select extract(epoch from created_at + make_interval(secs => $4))::bigint::text as expires_at
          from challenge`,
-      [id, factor.id, r.client.ip || "0.0.0.0", CHALLENGE_EXPIRY_SECONDS]
+      [
+        id,
+        factor.id,
+        r.client.ip || "0.0.0.0",
+        CHALLENGE_EXPIRY_SECONDS,
+        ceremony ? JSON.stringify(ceremony.session) : null,
+      ]
     )
   )
+  const expiresAt = Number(rows[0]?.expires_at)
+  if (ceremony) {
+    return sendJson(r.res, 200, {
+      id,
+      type: "webauthn",
+      expires_at: expiresAt,
+      webauthn: { type: ceremony.type, credential_options: { publicKey: ceremony.publicKey } },
+    })
+  }
 
-  sendJson(r.res, 200, { id, type: "totp", expires_at: Number(rows[0]?.expires_at) })
+  sendJson(r.res, 200, { id, type: "totp", expires_at: expiresAt })
 }
 
 export async function verifyFactor(k: AuthKernel, r: AuthRequest, factorId: string) {
   const caller = await k.requireUser(r.req, k.ctx.db)
   const factor = await loadFactor(k, caller, factorId)
   const body = await k.readJson(r.req, verifyBody)
-  if (!body.code) throw badRequest("validation_failed", "Code needs to be non-empty")
+  const webauthn = factor.factor_type === "webauthn"
+  if (!body.code && !webauthn) throw badRequest("validation_failed", "Code needs to be non-empty")
   requireVerifyEnabled(k, factor)
   if (!caller.sessionId) throw forbidden("session_not_found", "Session not found")
+  const answer = webauthn ? webauthnAnswer(body.webauthn) : null
 
   const { rows } = await k.ctx.db.query<{
     verified_at: string | null
     ip_address: string
     expired: boolean
+    web_authn_session_data: unknown
   }>(
     `select verified_at::text, host(ip_address) as ip_address,
-            created_at + make_interval(secs => $3) < now() as expired
+            created_at + make_interval(secs => $3) < now() as expired, web_authn_session_data
        from auth.mfa_challenges where id = $1 and factor_id = $2`,
     [isUuid(body.challenge_id) ? body.challenge_id : null, factor.id, CHALLENGE_EXPIRY_SECONDS]
   )
@@ -232,6 +272,13 @@ export async function verifyFactor(k: AuthKernel, r: AuthRequest, factorId: stri
     throw unprocessable(
       "mfa_challenge_expired",
       `MFA challenge ${body.challenge_id} has expired, verify against another challenge or create a new challenge.`
+    )
+  }
+  if (answer) {
+    return sendJson(
+      r.res,
+      200,
+      await verifyWebAuthnAnswer(k, caller, factor, body.challenge_id, challenge, answer)
     )
   }
   // One step of clock skew either way, as Supabase Auth validates (period 30, skew 1).
@@ -276,6 +323,90 @@ export async function verifyFactor(k: AuthKernel, r: AuthRequest, factorId: stri
   })
 
   sendJson(r.res, 200, tokens)
+}
+
+/** verifyWebAuthnFactor's checks of the body, in its order. */
+function webauthnAnswer(webauthn: z.infer<typeof verifyBody>["webauthn"]): {
+  type: "create" | "request"
+  response: unknown
+} {
+  if (!webauthn) throw badRequest("validation_failed", "WebAuthn config required")
+  const type = webauthn.type
+  if (type !== "create" && type !== "request") {
+    throw badRequest("validation_failed", "WebAuthn type must be create or request")
+  }
+  if (webauthn.credential_response === undefined) {
+    throw badRequest("validation_failed", "credential_response required")
+  }
+
+  return { type, response: webauthn.credential_response }
+}
+
+/**
+ * verifyWebAuthnFactor after the challenge passed: the ceremony is checked, the challenge is
+ * consumed, a new factor becomes verified with its credential, and the session is raised to
+ * aal2 (amr "mfa/webauthn"); the user's other aal1 sessions and unverified WebAuthn factors go.
+ */
+async function verifyWebAuthnAnswer(
+  k: AuthKernel,
+  caller: Authenticated,
+  factor: FactorRow,
+  challengeId: string,
+  challenge: { web_authn_session_data: unknown },
+  answer: { type: "create" | "request"; response: unknown }
+) {
+  const raw = challenge.web_authn_session_data
+  const session = webauthnSessionSchema.parse(typeof raw === "string" ? JSON.parse(raw) : raw)
+  // An unverified factor answers only a registration, a verified one only a login.
+  const expected = factor.status === "verified" ? "request" : "create"
+  if (answer.type !== expected) {
+    throw new AuthApiFailure(500, "unexpected_failure", "Failed to validate WebAuthn MFA response")
+  }
+  const result = await webauthnVerify(k, caller.user.id, answer.type, session, answer.response)
+  const sessionId = caller.sessionId!
+
+  return k.transaction(async (tx) => {
+    const consumed = await tx.query("delete from auth.mfa_challenges where id = $1", [challengeId])
+    if (consumed.rowCount === 0) {
+      throw unprocessable(
+        "mfa_factor_not_found",
+        "MFA factor with the provided challenge ID not found"
+      )
+    }
+    if (result.type === "create") {
+      await tx.query(
+        `update auth.mfa_factors
+            set status = 'verified', web_authn_credential = $2::jsonb, web_authn_aaguid = $3,
+                updated_at = now()
+          where id = $1`,
+        [factor.id, JSON.stringify(result.credential), result.aaguid]
+      )
+    } else {
+      await tx.query(
+        `update auth.mfa_factors set web_authn_credential = $2::jsonb, updated_at = now()
+          where id = $1`,
+        [result.factorId, JSON.stringify(result.credential)]
+      )
+    }
+    const tokens = await raiseSessionToAal2(
+      k.ctx,
+      tx,
+      caller.user.id,
+      sessionId,
+      factor.id,
+      "mfa/webauthn"
+    )
+    await tx.query(
+      `delete from auth.sessions where user_id = $1 and (aal is null or aal < 'aal2') and id <> $2`,
+      [caller.user.id, sessionId]
+    )
+    await tx.query(
+      `delete from auth.mfa_factors where user_id = $1 and factor_type = 'webauthn' and status = 'unverified'`,
+      [caller.user.id]
+    )
+
+    return tokens
+  })
 }
 
 export async function unenrollFactor(k: AuthKernel, r: AuthRequest, factorId: string) {

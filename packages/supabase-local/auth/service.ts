@@ -10,6 +10,7 @@ import { AuthApiFailure, notFound, OAuthFailure, sendAuthError } from "./errors"
 import { clientInfo, createAuthKernel, type AuthRequest } from "./kernel"
 import { enrollFactor, factorRoute } from "./mfa"
 import { recover, resend, sendOtp } from "./otp"
+import { passkeyRoute } from "./passkeys"
 import { authorize, settings } from "./settings"
 import { signup } from "./signup"
 import { token } from "./token"
@@ -81,7 +82,7 @@ export function createAuthService(ctx: ServiceContext): Service {
       ) {
         return await handleAdmin(k, request, path)
       }
-      const factor = factorRoute(req.method ?? "", path)
+      const factor = factorRoute(req.method ?? "", path) ?? passkeyRoute(req.method ?? "", path)
       const identity = req.method === "DELETE" && /^\/user\/identities\/[^/]+$/.test(path)
       const route =
         routes[`${req.method} ${path}`] ??

@@ -19,6 +19,8 @@ export type AuthMethod =
   | "pkce"
   | "email_change"
   | "totp"
+  | "passkey"
+  | "mfa/webauthn"
 
 export type SessionContext = Pick<ServiceContext, "config" | "keys" | "apiUrl">
 

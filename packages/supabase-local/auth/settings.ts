@@ -49,7 +49,7 @@ export function settings(k: AuthKernel, res: ServerResponse) {
     phone_autoconfirm: false,
     sms_provider: "",
     saml_enabled: false,
-    passkeys_enabled: false,
+    passkeys_enabled: k.config.auth.passkey.enabled,
   })
 }
 
