@@ -483,6 +483,68 @@ describe(`REST grammar: aggregates (${TEST_ENGINE})`, () => {
     )
   })
 
+  // PostgREST hoists a to-one spread's aggregates into the parent: they aggregate the joined
+  // rows, grouped by the parent's other columns (AggregateFunctionsSpec.hs, "to-one spread
+  // relationships").
+  const byKeys = (data: unknown) =>
+    [...((data as Record<string, unknown>[] | null) ?? [])].sort((a, b) =>
+      JSON.stringify(a).localeCompare(JSON.stringify(b))
+    )
+
+  it("aggregates a to-one spread's columns over the parent's rows", async () => {
+    const { data, error } = await anon.from("orders").select("status,...users(team,age.sum())")
+    expect(error).toBeNull()
+    expect(byKeys(data)).toEqual(
+      byKeys([
+        { status: "paid", team: "core", sum: 64 },
+        { status: "open", team: "core", sum: 36 },
+        { status: "paid", team: "web", sum: 41 },
+        { status: "open", team: "web", sum: 41 },
+      ])
+    )
+  })
+
+  it("aggregates a to-one spread when it selects only aggregates, with aliases and casts", async () => {
+    const { data } = await anon.from("orders").select("...users(total_age:age.sum()::text)")
+    expect(data).toEqual([{ total_age: "182" }])
+    const counted = await anon.from("orders").select("...users(team,orders:count())")
+    expect(byKeys(counted.data)).toEqual(
+      byKeys([
+        { team: "core", orders: 3 },
+        { team: "web", orders: 2 },
+      ])
+    )
+  })
+
+  it("aggregates through nested to-one spreads", async () => {
+    const { data, error } = await anon
+      .from("orders")
+      .select("status,...users(...mentor:mentor_id(age.sum()))")
+    expect(error).toBeNull()
+    expect(byKeys(data)).toEqual(
+      byKeys([
+        { status: "paid", sum: 72 },
+        { status: "open", sum: 36 },
+      ])
+    )
+  })
+
+  it("answers 400 PGRST127 for aggregates in a to-many spread", async () => {
+    for (const select of [
+      "username,...orders(status,amount.sum())",
+      "username,...orders(count())",
+    ]) {
+      const { error, status } = await anon.from("users").select(select)
+      expect(status).toBe(400)
+      expect(error).toEqual({
+        code: "PGRST127",
+        message: "Feature not implemented",
+        details: "Aggregates are not implemented for one-to-many or many-to-many spreads.",
+        hint: null,
+      })
+    }
+  })
+
   it("answers 400 42703 for an aggregate on a missing column", async () => {
     const { error, status } = await anon.from("orders").select("nope.sum()")
     expect(status).toBe(400)
@@ -708,6 +770,90 @@ describe(`REST grammar: output formats (${TEST_ENGINE})`, () => {
 
     const { data } = await anon.from("users").select("id").eq("id", 1).explain({ format: "json" })
     expect(JSON.stringify(data)).toContain("Plan")
+  })
+})
+
+describe(`REST grammar: plans of writes (${TEST_ENGINE})`, () => {
+  // PostgREST explains a write's whole statement as it explains reads (MainTx.hs, DbCrud True;
+  // PlanSpec.hs "writes plans"): 200 with the plan, nothing written without `analyze`.
+  // db-plan-enabled was turned on by the output-format test above.
+  const planJson = 'application/vnd.pgrst.plan+json; for="application/json"; charset=utf-8'
+  async function plan(route: string, init: RequestInit) {
+    const response = await rest(route, {
+      ...init,
+      headers: {
+        accept: "application/vnd.pgrst.plan+json",
+        "content-type": "application/json",
+        ...init.headers,
+      },
+    })
+    const body = (await response.json()) as [
+      { Plan: { "Total Cost": number; "Node Type": string } },
+    ]
+    return { response, plan: body[0]?.Plan }
+  }
+  const ticketCount = async () =>
+    (await stack.db.query<{ n: number }>("select count(*)::int as n from public.tickets")).rows[0]!
+      .n
+
+  it("EXPLAINs an insert, an upsert, an update, a delete and a PUT without writing", async () => {
+    const before = await ticketCount()
+    const cases: [string, RequestInit][] = [
+      ["/tickets", { method: "POST", body: JSON.stringify({ title: "planned" }) }],
+      [
+        "/tickets",
+        {
+          method: "POST",
+          headers: { prefer: "resolution=merge-duplicates" },
+          body: JSON.stringify([
+            { id: 90, title: "a" },
+            { id: 91, title: "b" },
+          ]),
+        },
+      ],
+      ["/orders?id=eq.3", { method: "PATCH", body: JSON.stringify({ status: "void" }) }],
+      ["/orders?id=in.(1,2,3)", { method: "DELETE" }],
+      ["/tickets?id=eq.92", { method: "PUT", body: JSON.stringify({ id: 92, title: "put" }) }],
+    ]
+    for (const [route, init] of cases) {
+      const { response, plan: root } = await plan(route, init)
+      expect(response.status, `${init.method} ${route}`).toBe(200)
+      expect(response.headers.get("content-type")).toBe(planJson)
+      expect(root?.["Total Cost"]).toBeGreaterThan(0)
+    }
+    expect(await ticketCount()).toBe(before)
+    const { data } = await anon.from("orders").select("id,status").in("id", [1, 2, 3]).order("id")
+    expect(data).toEqual([
+      { id: 1, status: "paid" },
+      { id: 2, status: "open" },
+      { id: 3, status: "paid" },
+    ])
+  })
+
+  it("runs the write under options=analyze, and not with tx=rollback", async () => {
+    const before = await ticketCount()
+    const analyzed = await rest("/tickets", {
+      method: "POST",
+      headers: {
+        accept: "application/vnd.pgrst.plan+text; options=analyze",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ title: "analyzed" }),
+    })
+    expect(analyzed.status).toBe(200)
+    expect(await analyzed.text()).toMatch(/Insert on tickets.*actual time=/s)
+    expect(await ticketCount()).toBe(before + 1)
+    const rolledBack = await rest("/tickets", {
+      method: "POST",
+      headers: {
+        accept: "application/vnd.pgrst.plan+text; options=analyze",
+        "content-type": "application/json",
+        prefer: "tx=rollback",
+      },
+      body: JSON.stringify({ title: "rolled back" }),
+    })
+    expect(rolledBack.status).toBe(200)
+    expect(await ticketCount()).toBe(before + 1)
   })
 })
 

@@ -137,11 +137,8 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       )
     }
     // EXPLAIN plans are answered only when db-plan-enabled is on (PostgREST's default is off),
-    // and locally only for reads and function calls.
-    if (
-      media.plan &&
-      (!dbConfigEnabled(rs, "db_plan_enabled") || !(readMethod || path.startsWith("/rpc/")))
-    ) {
+    // for reads, writes and function calls alike.
+    if (media.plan && !dbConfigEnabled(rs, "db_plan_enabled")) {
       throw new ApiError(
         406,
         "PGRST107",

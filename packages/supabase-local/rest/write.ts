@@ -14,6 +14,7 @@ import {
   type RestState,
 } from "./kernel"
 import { parseColumns, parseSelect, type SelectItem } from "./query-grammar"
+import { explainOutcome } from "./read"
 import {
   bodySql,
   conditionSql,
@@ -160,6 +161,15 @@ export async function mutate(
     sql = `with pgrst_mutation as (${mutation}) select null::bigint as total, count(*)::int as page, null::text as body, ${insertedSql} as inserted, ${location} as location from pgrst_mutation`
   }
 
+  // application/vnd.pgrst.plan: the EXPLAIN of the write's statement, as PostgREST explains
+  // its mainWrite (MainTx.hs, DbCrud True). Without `analyze` nothing is written; with it the
+  // write runs and commits, as under PostgREST (unless Prefer: tx=rollback).
+  if (rc.media.plan && !empty) {
+    return execute(rs, rc, (tx) => explainOutcome(tx, rc, sql, pctx.params.values), {
+      oneShot: !rc.media.plan.options.includes("analyze"),
+    })
+  }
+
   return execute(
     rs,
     rc,
@@ -287,6 +297,7 @@ export async function putSingle(
     "insert",
     raw
   )
+  if (rc.media.plan) return outcome
   const headers: Record<string, string> = {}
   const applied = appliedPreferences(rc.prefs, ["return", "count", "tx", "handling"])
   if (applied) headers["preference-applied"] = applied
