@@ -12,7 +12,7 @@ import {
   type RequestContext,
   type RestState,
 } from "./kernel"
-import { parseSelect } from "./query-grammar"
+import { parseSelectCached } from "./query-grammar"
 import {
   bodySql,
   countSql,
@@ -56,7 +56,7 @@ export function buildReadSql(
     aggregates?: boolean
   }
 ) {
-  const items = parseSelect(qp.select ?? "*")
+  const items = parseSelectCached(qp.select ?? "*")
   const pctx: PlanContext = {
     cache,
     params: source.params ?? new SqlParams(),

@@ -13,7 +13,7 @@ import {
   type RequestContext,
   type RestState,
 } from "./kernel"
-import { parseColumns, parseSelect, type SelectItem } from "./query-grammar"
+import { parseColumns, parseSelectCached, type SelectItem } from "./query-grammar"
 import { explainOutcome } from "./read"
 import {
   bodySql,
@@ -144,7 +144,7 @@ export async function mutate(
   if (representation || rc.media.singular) {
     const repLevels = qp.levels
     repLevels.set("", { conditions: [], order: top.order })
-    const items: SelectItem[] = parseSelect(qp.select ?? "*")
+    const items: SelectItem[] = parseSelectCached(qp.select ?? "*")
     const root = planRead(
       pctx,
       { table, alias: table.name, from: "pgrst_mutation" },
