@@ -8,6 +8,7 @@ import { openDatabase, type StorageOptions } from "./db/open"
 import { isPgError, type Database } from "./db/types"
 import { extensionsNamedIn } from "./extensions"
 import { prepareDatabase, sqlFiles } from "./migrate"
+import { resolveSeedPaths } from "./seed-paths"
 
 // `npm run supabase:local -- test`: a project's pgTAP tests, as `supabase test db` runs them
 // (the Supabase CLI's internal/db/test/test.go): pgTAP enabled in schema extensions for the
@@ -138,7 +139,9 @@ export async function runPgTap({
   const files = testFiles(path.join(supabaseDir, "tests"))
   const migrationsDir = path.join(supabaseDir, "migrations")
   const seedFiles = config.db.seed.enabled
-    ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
+    ? resolveSeedPaths(supabaseDir, config.db.seed.sql_paths, (line) =>
+        process.stderr.write(`${line}\n`)
+      )
     : []
   const target: StorageOptions =
     storage.engine === "pglite"

@@ -24,6 +24,7 @@ import {
 import { sendJson } from "./http"
 import { loadStackKeys, readSigningKeys, type StackKeys } from "./keys"
 import { BOOTSTRAP_DIR, prepareDatabase, sqlFiles } from "./migrate"
+import { resolveSeedPaths } from "./seed-paths"
 import { type Service, type ServiceFactory } from "./service"
 import { defaultServices } from "./services"
 
@@ -125,7 +126,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const seedFiles =
     options.seedFiles ??
     (config.db.seed.enabled
-      ? config.db.seed.sql_paths.map((file) => path.resolve(supabaseDir, file))
+      ? resolveSeedPaths(supabaseDir, config.db.seed.sql_paths, (line) => log(`[seed] ${line}`))
       : [])
   let db: Database
   try {

@@ -7,6 +7,12 @@ export type Auth = { role: string; claims: Record<string, unknown>; token: boole
 
 const ANON_ROLE = "anon"
 const CACHE_LIMIT = 1000
+/** A request without a token; one object, so what is derived from it is derived once. */
+const ANONYMOUS: Auth = Object.freeze({
+  role: ANON_ROLE,
+  claims: Object.freeze({ role: ANON_ROLE }),
+  token: false,
+})
 
 function invalidToken(code: string, message: string, details: string | null = null) {
   return new ApiError(401, code, message, details, null, {
@@ -16,25 +22,29 @@ function invalidToken(code: string, message: string, details: string | null = nu
 
 /**
  * Verifies the bearer token as PostgREST does (no token means the anon role) and caches good
- * tokens until they expire, so a page of requests costs one signature check.
+ * tokens until they expire, so a page of requests costs one signature check. A cached token
+ * answers the same Auth object each time, so the request settings built from its claims are
+ * built once too (kernel.ts).
  */
 export function createAuthenticator(keys: StackKeys) {
-  const cache = new Map<string, JWTPayload>()
+  const cache = new Map<string, { claims: JWTPayload; auth?: Auth }>()
 
   return async function authenticate(authorization: string | undefined): Promise<Auth> {
     const match = authorization ? /^bearer(?:\s+(.*))?$/i.exec(authorization.trim()) : null
-    if (!match) return { role: ANON_ROLE, claims: { role: ANON_ROLE }, token: false }
+    if (!match) return ANONYMOUS
     const token = (match[1] ?? "").trim()
     if (token === "") throw invalidToken("PGRST301", "Empty JWT is sent in Authorization header")
     const parts = token.split(".").length
     if (parts !== 3) throw invalidToken("PGRST301", `Expected 3 parts in JWT; got ${parts}`)
 
-    let claims = cache.get(token)
+    let entry = cache.get(token)
     const now = Math.floor(Date.now() / 1000)
-    if (claims && typeof claims.exp === "number" && claims.exp < now) {
+    if (entry && typeof entry.claims.exp === "number" && entry.claims.exp < now) {
       cache.delete(token)
-      claims = undefined
+      entry = undefined
     }
+    if (entry?.auth) return entry.auth
+    let claims = entry?.claims
     if (!claims) {
       try {
         claims = await keys.verify(token)
@@ -54,7 +64,8 @@ export function createAuthenticator(keys: StackKeys) {
         throw invalidToken("PGRST301", "JWT cryptographic operation failed")
       }
       if (cache.size >= CACHE_LIMIT) cache.clear()
-      cache.set(token, claims)
+      entry = { claims }
+      cache.set(token, entry)
     }
     for (const claim of ["exp", "nbf", "iat"] as const) {
       if (claims[claim] !== undefined && typeof claims[claim] !== "number") {
@@ -62,7 +73,13 @@ export function createAuthenticator(keys: StackKeys) {
       }
     }
     const role = typeof claims.role === "string" && claims.role !== "" ? claims.role : ANON_ROLE
+    const auth: Auth = Object.freeze({
+      role,
+      claims: Object.freeze({ ...claims, role }),
+      token: true,
+    })
+    if (entry) entry.auth = auth
 
-    return { role, claims: { ...claims, role }, token: true }
+    return auth
   }
 }

@@ -483,6 +483,68 @@ describe(`REST grammar: aggregates (${TEST_ENGINE})`, () => {
     )
   })
 
+  // PostgREST hoists a to-one spread's aggregates into the parent: they aggregate the joined
+  // rows, grouped by the parent's other columns (AggregateFunctionsSpec.hs, "to-one spread
+  // relationships").
+  const byKeys = (data: unknown) =>
+    [...((data as Record<string, unknown>[] | null) ?? [])].sort((a, b) =>
+      JSON.stringify(a).localeCompare(JSON.stringify(b))
+    )
+
+  it("aggregates a to-one spread's columns over the parent's rows", async () => {
+    const { data, error } = await anon.from("orders").select("status,...users(team,age.sum())")
+    expect(error).toBeNull()
+    expect(byKeys(data)).toEqual(
+      byKeys([
+        { status: "paid", team: "core", sum: 64 },
+        { status: "open", team: "core", sum: 36 },
+        { status: "paid", team: "web", sum: 41 },
+        { status: "open", team: "web", sum: 41 },
+      ])
+    )
+  })
+
+  it("aggregates a to-one spread when it selects only aggregates, with aliases and casts", async () => {
+    const { data } = await anon.from("orders").select("...users(total_age:age.sum()::text)")
+    expect(data).toEqual([{ total_age: "182" }])
+    const counted = await anon.from("orders").select("...users(team,orders:count())")
+    expect(byKeys(counted.data)).toEqual(
+      byKeys([
+        { team: "core", orders: 3 },
+        { team: "web", orders: 2 },
+      ])
+    )
+  })
+
+  it("aggregates through nested to-one spreads", async () => {
+    const { data, error } = await anon
+      .from("orders")
+      .select("status,...users(...mentor:mentor_id(age.sum()))")
+    expect(error).toBeNull()
+    expect(byKeys(data)).toEqual(
+      byKeys([
+        { status: "paid", sum: 72 },
+        { status: "open", sum: 36 },
+      ])
+    )
+  })
+
+  it("answers 400 PGRST127 for aggregates in a to-many spread", async () => {
+    for (const select of [
+      "username,...orders(status,amount.sum())",
+      "username,...orders(count())",
+    ]) {
+      const { error, status } = await anon.from("users").select(select)
+      expect(status).toBe(400)
+      expect(error).toEqual({
+        code: "PGRST127",
+        message: "Feature not implemented",
+        details: "Aggregates are not implemented for one-to-many or many-to-many spreads.",
+        hint: null,
+      })
+    }
+  })
+
   it("answers 400 42703 for an aggregate on a missing column", async () => {
     const { error, status } = await anon.from("orders").select("nope.sum()")
     expect(status).toBe(400)
@@ -711,6 +773,90 @@ describe(`REST grammar: output formats (${TEST_ENGINE})`, () => {
   })
 })
 
+describe(`REST grammar: plans of writes (${TEST_ENGINE})`, () => {
+  // PostgREST explains a write's whole statement as it explains reads (MainTx.hs, DbCrud True;
+  // PlanSpec.hs "writes plans"): 200 with the plan, nothing written without `analyze`.
+  // db-plan-enabled was turned on by the output-format test above.
+  const planJson = 'application/vnd.pgrst.plan+json; for="application/json"; charset=utf-8'
+  async function plan(route: string, init: RequestInit) {
+    const response = await rest(route, {
+      ...init,
+      headers: {
+        accept: "application/vnd.pgrst.plan+json",
+        "content-type": "application/json",
+        ...init.headers,
+      },
+    })
+    const body = (await response.json()) as [
+      { Plan: { "Total Cost": number; "Node Type": string } },
+    ]
+    return { response, plan: body[0]?.Plan }
+  }
+  const ticketCount = async () =>
+    (await stack.db.query<{ n: number }>("select count(*)::int as n from public.tickets")).rows[0]!
+      .n
+
+  it("EXPLAINs an insert, an upsert, an update, a delete and a PUT without writing", async () => {
+    const before = await ticketCount()
+    const cases: [string, RequestInit][] = [
+      ["/tickets", { method: "POST", body: JSON.stringify({ title: "planned" }) }],
+      [
+        "/tickets",
+        {
+          method: "POST",
+          headers: { prefer: "resolution=merge-duplicates" },
+          body: JSON.stringify([
+            { id: 90, title: "a" },
+            { id: 91, title: "b" },
+          ]),
+        },
+      ],
+      ["/orders?id=eq.3", { method: "PATCH", body: JSON.stringify({ status: "void" }) }],
+      ["/orders?id=in.(1,2,3)", { method: "DELETE" }],
+      ["/tickets?id=eq.92", { method: "PUT", body: JSON.stringify({ id: 92, title: "put" }) }],
+    ]
+    for (const [route, init] of cases) {
+      const { response, plan: root } = await plan(route, init)
+      expect(response.status, `${init.method} ${route}`).toBe(200)
+      expect(response.headers.get("content-type")).toBe(planJson)
+      expect(root?.["Total Cost"]).toBeGreaterThan(0)
+    }
+    expect(await ticketCount()).toBe(before)
+    const { data } = await anon.from("orders").select("id,status").in("id", [1, 2, 3]).order("id")
+    expect(data).toEqual([
+      { id: 1, status: "paid" },
+      { id: 2, status: "open" },
+      { id: 3, status: "paid" },
+    ])
+  })
+
+  it("runs the write under options=analyze, and not with tx=rollback", async () => {
+    const before = await ticketCount()
+    const analyzed = await rest("/tickets", {
+      method: "POST",
+      headers: {
+        accept: "application/vnd.pgrst.plan+text; options=analyze",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ title: "analyzed" }),
+    })
+    expect(analyzed.status).toBe(200)
+    expect(await analyzed.text()).toMatch(/Insert on tickets.*actual time=/s)
+    expect(await ticketCount()).toBe(before + 1)
+    const rolledBack = await rest("/tickets", {
+      method: "POST",
+      headers: {
+        accept: "application/vnd.pgrst.plan+text; options=analyze",
+        "content-type": "application/json",
+        prefer: "tx=rollback",
+      },
+      body: JSON.stringify({ title: "rolled back" }),
+    })
+    expect(rolledBack.status).toBe(200)
+    expect(await ticketCount()).toBe(before + 1)
+  })
+})
+
 describe(`REST grammar: GeoJSON (${TEST_ENGINE})`, () => {
   it("answers application/geo+json with 406 PGRST107 when PostGIS is not installed", async (context) => {
     const installed = await stack.db.query<{ ok: boolean }>(
@@ -728,36 +874,150 @@ describe(`REST grammar: GeoJSON (${TEST_ENGINE})`, () => {
   })
 
   // PostGIS is a Postgres extension (Debian: postgresql-15-postgis-3); PGlite has no build of
-  // it, so this runs only on a server where it is available.
-  it("answers a FeatureCollection for a table with a PostGIS geometry column", async (context) => {
-    const available = await stack.db.query<{ ok: boolean }>(
-      "select exists (select 1 from pg_available_extensions where name = 'postgis') as ok"
-    )
-    if (!available.rows[0]?.ok) context.skip()
-    await stack.db.exec(`
-      create extension if not exists postgis with schema extensions;
-      create table public.places (id int primary key, name text, geom extensions.geometry(point, 4326));
-      grant select on public.places to anon;
-      insert into public.places values (1, 'origin', extensions.st_setsrid(extensions.st_makepoint(1, 2), 4326));
-      notify pgrst, 'reload schema';
-    `)
-    let response: Response | undefined
-    for (let attempt = 0; attempt < 50 && response?.status !== 200; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      response = await rest("/places?select=id,name,geom", {
-        headers: { accept: "application/geo+json" },
+  // it, so these run only on a server where it is available. The fixture is PostgREST's own
+  // (test/spec/fixtures/schema.sql: shops, shop_bles, get_shop) and each expectation is the
+  // one of its PostGISSpec.hs.
+  describe("with PostGIS", () => {
+    let postgis = false
+    beforeAll(async () => {
+      const available = await stack.db.query<{ ok: boolean }>(
+        "select exists (select 1 from pg_available_extensions where name = 'postgis') as ok"
+      )
+      postgis = available.rows[0]?.ok === true
+      if (!postgis) return
+      await stack.db.exec(`
+        create extension if not exists postgis with schema extensions;
+        create table public.shops (id int primary key, address text, shop_geom extensions.geometry(point, 4326));
+        create table public.shop_bles (
+          id int primary key, name text,
+          coords extensions.geometry(point, 4326), range_area extensions.geometry(polygon, 4326),
+          shop_id int references public.shops (id)
+        );
+        create function public.get_shop(id int) returns public.shops language sql
+          as $$ select * from public.shops where id = $1 $$;
+        grant select, insert, update on public.shops to anon;
+        grant select on public.shop_bles to anon;
+        insert into public.shops values
+          (1, '1369 Cambridge St', extensions.st_geomfromtext('POINT(-71.10044 42.373695)', 4326)),
+          (2, '757 Massachusetts Ave', extensions.st_geomfromtext('POINT(-71.10543 42.366432)', 4326)),
+          (3, '605 W Kendall St', extensions.st_geomfromtext('POINT(-71.081924 42.36437)', 4326));
+        insert into public.shop_bles values
+          (1, 'Beacon-1', extensions.st_geomfromtext('POINT(-71.10044 42.373695)', 4326),
+            extensions.st_geomfromtext('POLYGON((-71.1 42.37, -71.2 42.37, -71.2 42.38, -71.1 42.37))', 4326), 1);
+        notify pgrst, 'reload schema';
+      `)
+      for (let attempt = 0; attempt < 50; attempt++) {
+        if ((await rest("/shops?select=id")).status === 200) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    })
+
+    const geo = (route: string, init: RequestInit = {}) =>
+      rest(route, { ...init, headers: { accept: "application/geo+json", ...init.headers } })
+    const feature = (id: number, address: string, coordinates: number[]) => ({
+      type: "Feature",
+      geometry: { type: "Point", coordinates },
+      properties: { id, address },
+    })
+
+    it("answers a FeatureCollection for a table with a geometry column", async (context) => {
+      if (!postgis) context.skip()
+      const response = await geo("/shops?order=id")
+      expect(response.status).toBe(200)
+      expect(response.headers.get("content-type")).toBe("application/geo+json; charset=utf-8")
+      expect(await response.json()).toEqual({
+        type: "FeatureCollection",
+        features: [
+          feature(1, "1369 Cambridge St", [-71.10044, 42.373695]),
+          feature(2, "757 Massachusetts Ave", [-71.10543, 42.366432]),
+          feature(3, "605 W Kendall St", [-71.081924, 42.36437]),
+        ],
       })
-    }
-    expect(response?.headers.get("content-type")).toBe("application/geo+json; charset=utf-8")
-    expect(await response?.json()).toEqual({
-      type: "FeatureCollection",
-      features: [
+    })
+
+    it("answers 400 22023 for a table without a geometry column", async (context) => {
+      if (!postgis) context.skip()
+      const response = await geo("/users?select=id")
+      expect(response.status).toBe(400)
+      expect(await response.json()).toEqual({
+        code: "22023",
+        message: "geometry column is missing",
+        details: null,
+        hint: null,
+      })
+    })
+
+    it("gives an empty features array on no rows, and keeps only the selected columns", async (context) => {
+      if (!postgis) context.skip()
+      expect(await (await geo("/shops?id=gt.3")).json()).toEqual({
+        type: "FeatureCollection",
+        features: [],
+      })
+      expect(await (await geo("/shops?select=id,shop_geom&id=eq.1")).json()).toEqual({
+        type: "FeatureCollection",
+        features: [
+          {
+            type: "Feature",
+            geometry: { type: "Point", coordinates: [-71.10044, 42.373695] },
+            properties: { id: 1 },
+          },
+        ],
+      })
+    })
+
+    it("puts embeds in the properties, their geometries as GeoJSON objects", async (context) => {
+      if (!postgis) context.skip()
+      const body = (await (await geo("/shops?select=*,shop_bles(id,coords)&id=eq.1")).json()) as {
+        features: { properties: { shop_bles: { id: number; coords: unknown }[] } }[]
+      }
+      expect(body.features[0]?.properties.shop_bles).toEqual([
         {
-          type: "Feature",
-          geometry: { type: "Point", coordinates: [1, 2] },
-          properties: { id: 1, name: "origin" },
+          id: 1,
+          coords: {
+            type: "Point",
+            coordinates: [-71.10044, 42.373695],
+            crs: { type: "name", properties: { name: "EPSG:4326" } },
+          },
         },
-      ],
+      ])
+    })
+
+    it("answers GeoJSON from a function returning a row and after a write", async (context) => {
+      if (!postgis) context.skip()
+      expect(await (await geo("/rpc/get_shop?id=1")).json()).toEqual({
+        type: "FeatureCollection",
+        features: [feature(1, "1369 Cambridge St", [-71.10044, 42.373695])],
+      })
+      const created = await geo("/shops", {
+        method: "POST",
+        headers: { prefer: "return=representation", "content-type": "application/json" },
+        body: JSON.stringify({
+          id: 4,
+          address: "1354 Massachusetts Ave",
+          shop_geom: "SRID=4326;POINT(-71.11834 42.373238)",
+        }),
+      })
+      expect(created.status).toBe(201)
+      expect(created.headers.get("content-type")).toBe("application/geo+json; charset=utf-8")
+      expect(await created.json()).toEqual({
+        type: "FeatureCollection",
+        features: [feature(4, "1354 Massachusetts Ave", [-71.11834, 42.373238])],
+      })
+    })
+
+    it("renders geometry columns as GeoJSON objects in plain JSON", async (context) => {
+      if (!postgis) context.skip()
+      const { data } = await anon.from("shops").select("id,shop_geom").eq("id", 1)
+      expect(data).toEqual([
+        {
+          id: 1,
+          shop_geom: {
+            type: "Point",
+            coordinates: [-71.10044, 42.373695],
+            crs: { type: "name", properties: { name: "EPSG:4326" } },
+          },
+        },
+      ])
     })
   })
 })

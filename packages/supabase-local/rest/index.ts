@@ -123,7 +123,12 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       )
     }
     const media = negotiate(req.headers.accept)
-    // GeoJSON needs PostGIS, as under PostgREST, whose media handler exists only with it.
+    // GeoJSON is PostGIS's ST_AsGeoJSON(record), which PostgREST calls in its geojson body
+    // aggregate (SqlFragment.hs asGeoJsonF). PostgREST offers the media type regardless and
+    // the statement then fails on the missing function; here a database without PostGIS
+    // answers 406 instead, since on PGlite it can never exist: PostGIS is C linked against
+    // GEOS, PROJ and GDAL, and PGlite has no WebAssembly build of it, so the client learns the
+    // media type is unavailable rather than getting a function-not-found error.
     if (media.format === "geojson" && !rs.cache.geoJson) {
       throw new ApiError(
         406,
@@ -132,11 +137,8 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
       )
     }
     // EXPLAIN plans are answered only when db-plan-enabled is on (PostgREST's default is off),
-    // and locally only for reads and function calls.
-    if (
-      media.plan &&
-      (!dbConfigEnabled(rs, "db_plan_enabled") || !(readMethod || path.startsWith("/rpc/")))
-    ) {
+    // for reads, writes and function calls alike.
+    if (media.plan && !dbConfigEnabled(rs, "db_plan_enabled")) {
       throw new ApiError(
         406,
         "PGRST107",

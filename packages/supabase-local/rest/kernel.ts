@@ -196,7 +196,7 @@ function searchPath(rs: RestState, schema: string) {
     .join(", ")
 }
 
-function requestSettings(rs: RestState, rc: RequestContext): [string, string][] {
+export function requestSettings(rs: RestState, rc: RequestContext): [string, string][] {
   const readOnly = rc.method === "GET" || rc.method === "HEAD"
   const settings: [string, string][] = Object.entries(rs.cache.roleSettings.get(rc.auth.role) ?? {})
   settings.push(
@@ -242,9 +242,71 @@ function callerOf(rc: RequestContext): string {
   return `${rc.auth.role}@${rc.req.socket.remoteAddress ?? ""}`
 }
 
-/** The statement that applies a request's settings, in order, local to the transaction. */
-function settingsStatement(settings: [string, string][]): string {
-  return `select ${settings.map(([name, value]) => `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`).join(", ")}`
+const setConfig = (name: string, value: string) =>
+  `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`
+
+/**
+ * The parts of the settings statement that depend only on the schema cache and the role (the
+ * role's own settings, the role, the search path), built once per cache, role and schema.
+ */
+const roleSettingsSql = new WeakMap<SchemaCache, Map<string, { head: string; tail: string }>>()
+
+function roleParts(rs: RestState, rc: RequestContext) {
+  let byRole = roleSettingsSql.get(rs.cache)
+  if (!byRole) roleSettingsSql.set(rs.cache, (byRole = new Map()))
+  const key = `${rc.auth.role}\u0000${rc.schema}`
+  let parts = byRole.get(key)
+  if (!parts) {
+    const roleSettings = Object.entries(rs.cache.roleSettings.get(rc.auth.role) ?? {})
+    parts = {
+      head: [...roleSettings, ["role", rc.auth.role]].map(([n, v]) => setConfig(n!, v!)).join(", "),
+      tail: setConfig("search_path", searchPath(rs, rc.schema)),
+    }
+    byRole.set(key, parts)
+  }
+  return parts
+}
+
+/** The claims' settings, built once per verified token (auth.ts hands out one Auth per token). */
+const claimsSql = new WeakMap<Auth, { claims: string; each: string }>()
+
+function claimsParts(auth: Auth) {
+  let parts = claimsSql.get(auth)
+  if (!parts) {
+    parts = {
+      claims: setConfig("request.jwt.claims", JSON.stringify(auth.claims)),
+      each: Object.entries(auth.claims)
+        .map(([claim, value]) =>
+          setConfig(
+            `request.jwt.claim.${claim}`,
+            typeof value === "string" ? value : JSON.stringify(value)
+          )
+        )
+        .map((sql) => `, ${sql}`)
+        .join(""),
+    }
+    claimsSql.set(auth, parts)
+  }
+  return parts
+}
+
+/**
+ * The statement that applies a request's settings, in the order requestSettings lists them,
+ * local to the transaction; what depends only on the role or the token comes from caches.
+ */
+export function settingsStatement(rs: RestState, rc: RequestContext): string {
+  const role = roleParts(rs, rc)
+  const claims = claimsParts(rc.auth)
+  const readOnly = rc.method === "GET" || rc.method === "HEAD"
+  return (
+    `select ${role.head}, ${claims.claims}, ${setConfig("request.method", rc.method)}, ` +
+    `${setConfig("request.path", rc.path)}, ` +
+    `${setConfig("request.headers", JSON.stringify(requestHeaders(rc.req)))}, ` +
+    `${setConfig("request.cookies", JSON.stringify(parseCookies(rc.req.headers.cookie)))}, ` +
+    `${role.tail}, ${setConfig("transaction_read_only", readOnly ? "on" : "off")}` +
+    (rc.prefs.timezone ? `, ${setConfig("timezone", rc.prefs.timezone)}` : "") +
+    claims.each
+  )
 }
 
 /**
@@ -274,7 +336,7 @@ export async function execute(
         async query<Row>(sql: string, params: unknown[] = []) {
           if (used) throw new Error("one-shot requests run a single statement")
           used = true
-          const script = `${settingsStatement(requestSettings(rs, rc))};\n${inlineParams(sql, params)}`
+          const script = `${settingsStatement(rs, rc)};\n${inlineParams(sql, params)}`
           // A NUL ends a simple-protocol message's text early; sent as a bound parameter it gets
           // Postgres's own answer (22021) instead.
           if (script.includes("\0")) {

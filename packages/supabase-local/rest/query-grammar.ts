@@ -522,3 +522,20 @@ export function parseColumns(value: string): string[] {
   if (!r.done) r.fail('"," or end of input')
   return columns
 }
+
+const parsedSelects = new Map<string, SelectItem[]>()
+const PARSED_SELECTS_LIMIT = 1000
+
+/**
+ * parseSelect, remembered per select text: an app sends the same few select lists again and
+ * again. The planner only reads the items, so one parse serves every request that sends it.
+ */
+export function parseSelectCached(text: string): SelectItem[] {
+  let items = parsedSelects.get(text)
+  if (!items) {
+    items = parseSelect(text)
+    if (parsedSelects.size >= PARSED_SELECTS_LIMIT) parsedSelects.clear()
+    parsedSelects.set(text, items)
+  }
+  return items
+}

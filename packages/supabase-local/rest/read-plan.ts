@@ -1,5 +1,6 @@
 import { ApiError } from "./errors"
 import {
+  type Aggregate,
   type Condition,
   type EmbedItem,
   type FieldRef,
@@ -28,6 +29,11 @@ export type ReadNode = {
   items: SelectItem[]
   embeds: EmbedNode[]
   level: LevelParams
+  /**
+   * A to-one spread: its aggregates are applied by its parent over the joined rows, grouped by
+   * the parent's other columns (PostgREST's hoistSpreadAggFunctions, Plan.hs).
+   */
+  hoists?: boolean
 }
 
 type EmbedNode = { item: EmbedItem; rel: Relationship; node: ReadNode; name: string }
@@ -90,6 +96,16 @@ export function planRead(
       levels,
       [...path, name]
     )
+    if (item.spread && rel.toOne) child.hoists = true
+    if (item.spread && !rel.toOne && spreadAggregates(child)) {
+      // As PostgREST's addToManyOrderSelects refuses them (Plan.hs).
+      throw new ApiError(
+        400,
+        "PGRST127",
+        "Feature not implemented",
+        "Aggregates are not implemented for one-to-many or many-to-many spreads."
+      )
+    }
     node.embeds.push({ item, rel, node: child, name })
   }
   if (path.length === 0 && levels.size > 0) {
@@ -105,6 +121,51 @@ export function planRead(
   }
 
   return node
+}
+
+/** Whether a to-many spread's level aggregates, itself or through its to-one spreads. */
+function spreadAggregates(node: ReadNode): boolean {
+  return (
+    node.items.some((i) => i.kind === "count" || (i.kind === "column" && i.aggregate)) ||
+    node.embeds.some((e) => e.node.hoists && hoistedAggregates(e.node).length > 0)
+  )
+}
+
+/** A bare `count` column where the table has none: PostgREST's legacy spelling of count(). */
+function isCountColumn(node: ReadNode, item: SelectItem): boolean {
+  return (
+    item.kind === "column" &&
+    item.field.name === "count" &&
+    item.field.json.length === 0 &&
+    !item.aggregate &&
+    node.table !== null &&
+    !node.table.columns.has("count")
+  )
+}
+
+type Hoisted = { name: string; fn: Aggregate; cast?: string }
+
+/**
+ * The aggregates a to-one spread hands to its parent (its own and those its own to-one spreads
+ * hand up), by output name: the spread selects the raw values, the parent aggregates them.
+ */
+function hoistedAggregates(node: ReadNode): Hoisted[] {
+  const out: Hoisted[] = []
+  for (const item of node.items) {
+    if (item.kind === "count")
+      out.push({ name: item.alias ?? "count", fn: "count", cast: item.cast })
+    else if (isCountColumn(node, item) && item.kind === "column")
+      out.push({ name: item.alias ?? "count", fn: "count" })
+    else if (item.kind === "column" && item.aggregate)
+      out.push({
+        name: item.alias ?? item.aggregate,
+        fn: item.aggregate,
+        cast: item.aggregateCast,
+      })
+  }
+  for (const embed of node.embeds)
+    if (embed.item.spread && embed.node.hoists) out.push(...hoistedAggregates(embed.node))
+  return out
 }
 
 /** A level's row as its table's row type, the argument of computed fields and relationships. */
@@ -356,29 +417,31 @@ function projection(ctx: PlanContext, node: ReadNode, laterals: string[]): Proje
         }
       } else out.push({ sql: `${a}.*`, name: "*", aggregate: false })
     } else if (item.kind === "count") {
-      const sql = `count(*)${item.cast ? `::${item.cast}` : ""}`
-      out.push({ sql, name: item.alias ?? "count", aggregate: true })
+      // A hoisting level counts its rows through a value that is null where it has none.
+      if (node.hoists) out.push({ sql: "1", name: item.alias ?? "count", aggregate: false })
+      else {
+        const sql = `count(*)${item.cast ? `::${item.cast}` : ""}`
+        out.push({ sql, name: item.alias ?? "count", aggregate: true })
+      }
     } else if (item.kind === "column") {
-      const isCountColumn =
-        item.field.name === "count" &&
-        item.field.json.length === 0 &&
-        !item.aggregate &&
-        node.table !== null &&
-        !node.table.columns.has("count")
-      if (isCountColumn) {
-        out.push({ sql: "count(*)", name: item.alias ?? "count", aggregate: true })
+      if (isCountColumn(node, item)) {
+        out.push(
+          node.hoists
+            ? { sql: "1", name: item.alias ?? "count", aggregate: false }
+            : { sql: "count(*)", name: item.alias ?? "count", aggregate: true }
+        )
         continue
       }
       let sql = nodeFieldSql(ctx, node, item.field)
       if (item.cast) sql = `(${sql})::${item.cast}`
-      if (item.aggregate) {
+      if (item.aggregate && !node.hoists) {
         sql = `${item.aggregate}(${sql})`
         if (item.aggregateCast) sql = `(${sql})::${item.aggregateCast}`
       }
       out.push({
         sql,
         name: item.alias ?? item.aggregate ?? outputName(item.field),
-        aggregate: Boolean(item.aggregate),
+        aggregate: Boolean(item.aggregate) && !node.hoists,
       })
     } else {
       const embed = node.embeds.find((e) => e.item === item)
@@ -391,13 +454,27 @@ function projection(ctx: PlanContext, node: ReadNode, laterals: string[]): Proje
         out.push({ sql, name: embed.name, aggregate: false })
       } else if (embed.rel.toOne) {
         const lateral = `${embed.node.alias}_s`
+        const hoisted = hoistedAggregates(embed.node)
         // jsonb, so a spread column can be grouped by when the parent aggregates (json has no
-        // equality operator), as PostgREST groups by spread columns.
+        // equality operator), as PostgREST groups by spread columns. Hoisted aggregates' raw
+        // values come typed beside it, to be aggregated here (or handed further up).
+        const typed = hoisted.map((h, i) => `, _e.${ident(h.name)} as ${ident(`h${i}`)}`)
         laterals.push(
-          `left join lateral (select to_jsonb(_e) as body from (${inner}) _e) as ${ident(lateral)} on true`
+          `left join lateral (select to_jsonb(_e) as body${typed.join("")} from (${inner}) _e) as ${ident(lateral)} on true`
         )
         for (const name of spreadNames(embed)) {
-          out.push({ sql: `${ident(lateral)}.body->${literal(name)}`, name, aggregate: false })
+          const h = hoisted.findIndex((x) => x.name === name)
+          if (h < 0) {
+            out.push({ sql: `${ident(lateral)}.body->${literal(name)}`, name, aggregate: false })
+            continue
+          }
+          const raw = `${ident(lateral)}.${ident(`h${h}`)}`
+          const { fn, cast } = hoisted[h]!
+          out.push(
+            node.hoists
+              ? { sql: raw, name, aggregate: false }
+              : { sql: `(${fn}(${raw}))${cast ? `::${cast}` : ""}`, name, aggregate: true }
+          )
         }
       } else {
         for (const name of spreadNames(embed)) {

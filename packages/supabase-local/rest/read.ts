@@ -12,7 +12,7 @@ import {
   type RequestContext,
   type RestState,
 } from "./kernel"
-import { parseSelect } from "./query-grammar"
+import { parseSelectCached } from "./query-grammar"
 import {
   bodySql,
   countSql,
@@ -56,7 +56,7 @@ export function buildReadSql(
     aggregates?: boolean
   }
 ) {
-  const items = parseSelect(qp.select ?? "*")
+  const items = parseSelectCached(qp.select ?? "*")
   const pctx: PlanContext = {
     cache,
     params: source.params ?? new SqlParams(),
@@ -208,7 +208,10 @@ export async function read(
       }
       const status = total !== undefined && row.page < total ? 206 : 200
       let body = row.body
-      if (options.singleComposite) body = row.page === 0 ? "null" : body.slice(1, -1)
+      // A function returning one row answers that row as an object in JSON; CSV and GeoJSON
+      // keep their whole-body shape (a FeatureCollection of the one row, as PostgREST answers).
+      const jsonBody = rc.media.format === "json" || rc.media.format === "json-stripped"
+      if (options.singleComposite && jsonBody) body = row.page === 0 ? "null" : body.slice(1, -1)
       else if (rc.media.singular) body = singleObject(body, row.page)
 
       return { status, headers, body }

@@ -13,7 +13,8 @@ import {
   type RequestContext,
   type RestState,
 } from "./kernel"
-import { parseColumns, parseSelect, type SelectItem } from "./query-grammar"
+import { parseColumns, parseSelectCached, type SelectItem } from "./query-grammar"
+import { explainOutcome } from "./read"
 import {
   bodySql,
   conditionSql,
@@ -143,7 +144,7 @@ export async function mutate(
   if (representation || rc.media.singular) {
     const repLevels = qp.levels
     repLevels.set("", { conditions: [], order: top.order })
-    const items: SelectItem[] = parseSelect(qp.select ?? "*")
+    const items: SelectItem[] = parseSelectCached(qp.select ?? "*")
     const root = planRead(
       pctx,
       { table, alias: table.name, from: "pgrst_mutation" },
@@ -158,6 +159,15 @@ export async function mutate(
         ? `(select row_to_json(_l)::text from (select ${table.primaryKey.map(ident).join(", ")} from pgrst_mutation limit 1) _l)`
         : "null::text"
     sql = `with pgrst_mutation as (${mutation}) select null::bigint as total, count(*)::int as page, null::text as body, ${insertedSql} as inserted, ${location} as location from pgrst_mutation`
+  }
+
+  // application/vnd.pgrst.plan: the EXPLAIN of the write's statement, as PostgREST explains
+  // its mainWrite (MainTx.hs, DbCrud True). Without `analyze` nothing is written; with it the
+  // write runs and commits, as under PostgREST (unless Prefer: tx=rollback).
+  if (rc.media.plan && !empty) {
+    return execute(rs, rc, (tx) => explainOutcome(tx, rc, sql, pctx.params.values), {
+      oneShot: !rc.media.plan.options.includes("analyze"),
+    })
   }
 
   return execute(
@@ -287,6 +297,7 @@ export async function putSingle(
     "insert",
     raw
   )
+  if (rc.media.plan) return outcome
   const headers: Record<string, string> = {}
   const applied = appliedPreferences(rc.prefs, ["return", "count", "tx", "handling"])
   if (applied) headers["preference-applied"] = applied
