@@ -263,6 +263,51 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     expect(deleted.old).toEqual({ id })
   })
 
+  it("checks many subscribers at once: each sees exactly the rows RLS and its own filter let it see", async () => {
+    // Enough distinct users that one batch's check is split over several connections on Postgres.
+    const users = await Promise.all(Array.from({ length: 50 }, () => mintUser(stack)))
+    const feeds = await Promise.all(
+      users.map(async (user, index) => {
+        const filter = index % 2 === 0 ? { filter: "priority=gte.2" } : {}
+        const { inboxes } = await listen(user.token, `many-${index}`, [
+          { event: "INSERT", table: "notes", ...filter },
+        ])
+        return inboxes[0]!
+      })
+    )
+    // One transaction, so the changes reach the check together: a private note for each of the
+    // first ten users (priority index % 4), then two shared notes.
+    await stack.db.transaction(async (tx) => {
+      for (const [index, user] of users.slice(0, 10).entries()) {
+        await tx.query("insert into public.notes (owner_id, body, priority) values ($1, $2, $3)", [
+          user.id,
+          `own-${index}`,
+          index % 4,
+        ])
+      }
+      await tx.query(
+        "insert into public.notes (owner_id, body, shared, priority) values ($1, 'shared-low', true, 1), ($1, 'shared-high', true, 3)",
+        [alice.id]
+      )
+    })
+    const sentinel = await insertNote(alice, { body: "sentinel", shared: true, priority: 9 })
+    await Promise.all(feeds.map((feed) => feed.next((c) => c.new.id === sentinel)))
+
+    feeds.forEach((feed, index) => {
+      const filtered = index % 2 === 0
+      const expected = [
+        ...(index < 10 && (!filtered || index % 4 >= 2) ? [`own-${index}`] : []),
+        ...(filtered ? [] : ["shared-low"]),
+        "shared-high",
+        "sentinel",
+      ]
+      expect(
+        feed.items.map((c) => c.new.body),
+        `subscriber ${index}`
+      ).toEqual(expected)
+    })
+  })
+
   it("a DELETE filter on another column does not answer guesses about rows the subscriber cannot read", async () => {
     const secret = await insertNote(alice, { body: "secret-plan", priority: 7 })
     const later = await insertNote(alice, { body: "later" })
