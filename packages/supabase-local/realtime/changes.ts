@@ -63,6 +63,9 @@ const changeRowSchema = z.object({
 })
 type ChangeRow = z.infer<typeof changeRowSchema>
 
+/** A distinct subscriber identity, and the filter sets of its bindings (indexes). */
+type ClaimSet = { role: string; claims: Record<string, unknown>; filters: number[] }
+
 /** A notified change: whole, or the outbox id of one too large for a notification. */
 type Pending = ({ row: ChangeRow } | { outboxId: string }) & { notifiedAt: number }
 
@@ -577,7 +580,7 @@ export class ChangeFeed {
     const filterIndex = new Map<string, number>()
     const filterSets: ChangeFilter[][] = []
     const claimIndex = new Map<string, number>()
-    const claimSets: { role: string; claims: Record<string, unknown> }[] = []
+    const claimSets: ClaimSet[] = []
     const keys = bindings.map((binding) => {
       const filterKey = JSON.stringify(binding.filters)
       let f = filterIndex.get(filterKey)
@@ -592,8 +595,10 @@ export class ChangeFeed {
       if (c === undefined) {
         c = claimSets.length
         claimIndex.set(claimKey, c)
-        claimSets.push({ role, claims })
+        claimSets.push({ role, claims, filters: [] })
       }
+      // RLS is checked for an identity only when one of its bindings' filter sets matches.
+      if (!claimSets[c]!.filters.includes(f)) claimSets[c]!.filters.push(f)
 
       return { f, c }
     })
@@ -710,12 +715,12 @@ export class ChangeFeed {
     changes: ChangeRow[],
     pk: string[] | null,
     filterSets: ChangeFilter[][],
-    claimSets: { role: string; claims: Record<string, unknown> }[]
+    claimSets: ClaimSet[]
   ): Promise<Check> {
     const run = async (
       rows: ChangeRow[],
       filters: ChangeFilter[][],
-      claims: typeof claimSets
+      claims: (Omit<ClaimSet, "filters"> & { filters?: number[] })[]
     ): Promise<Check> => {
       const filterRows = rows.map((row) => (row.op === "DELETE" ? row.old_row : row.new_row) ?? {})
       const keys = pk
@@ -739,11 +744,10 @@ export class ChangeFeed {
     try {
       // Many subscriber identities are split over a few connections that check at once: each
       // runs the statement once per identity, so this divides the check's time on a multi-core
-      // database (the filters go with the first part only).
+      // database. Each part evaluates the filters, which its identities need; the answer for
+      // them is taken from the first.
       const parts = pk && this.db.engine === "postgres" ? partsOf(claimSets) : [claimSets]
-      const checks = await Promise.all(
-        parts.map((claims, index) => run(changes, index === 0 ? filterSets : [], claims))
-      )
+      const checks = await Promise.all(parts.map((claims) => run(changes, filterSets, claims)))
 
       return { filters: checks[0]!.filters, visible: checks.flatMap((part) => part.visible) }
     } catch (error) {
@@ -762,7 +766,7 @@ export class ChangeFeed {
         }
         if (!pk) continue
         for (const [c, claims] of claimSets.entries()) {
-          const seen = await run([change], [], [claims]).then(
+          const seen = await run([change], [], [{ role: claims.role, claims: claims.claims }]).then(
             (r) => (r.visible[0] ?? []).includes(0),
             () => false
           )
