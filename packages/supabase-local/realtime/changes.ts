@@ -779,8 +779,11 @@ export class ChangeFeed {
   }
 }
 
-/** At most this many connections check one batch at once (the pool also serves REST). */
-const CHECK_PARTS = 3
+/**
+ * At most this many connections check one batch at once: with two batches in flight that is four
+ * of the pool's ten, and REST serves requests from the same pool.
+ */
+const CHECK_PARTS = 2
 /** Below this many subscriber identities per part a second connection costs more than it saves. */
 const MIN_CLAIMS_PER_PART = 24
 
