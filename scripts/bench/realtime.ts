@@ -36,7 +36,8 @@ const POSTGRES_URL =
   process.env.DATABASE_URL || "postgres://postgres:postgres@127.0.0.1:5432/postgres"
 const LATENCY_RATE = 20 // changes/s while measuring latency per subscriber count
 const LATENCY_CHANGES = 60
-const RATE_STEPS = [25, 50, 100, 200, 400]
+// BENCH_RATES=100,200 runs only those steps of the ladder, for quick iterations.
+const RATE_STEPS = (process.env.BENCH_RATES ?? "25,50,100,200,400").split(",").map(Number)
 const RATE_SECONDS = 3
 const DRAIN_TIMEOUT_MS = 15_000
 
@@ -300,10 +301,12 @@ const tails = (samples: number[]) =>
  * steps, per delivery for the last one (the socket and the client's decoding).
  */
 function breakdown(probe: Probe): string[] {
+  const sizes: number[] = []
   const steps: [string, number[]][] = [
     ["commit → server notified", []],
-    ["notified → read from outbox", []],
-    ["read → RLS and filters checked", []],
+    ["notified → batch taken", []],
+    ["read → check sent", []],
+    ["check round trip (RLS and filters)", []],
     ["checked → payloads encoded", []],
     ["encoded → frames handed to sockets", []],
     ["sockets → supabase-js callback", []],
@@ -313,16 +316,21 @@ function breakdown(probe: Probe): string[] {
     if (committed === undefined) continue
     steps[0]![1].push(Math.max(0, trace.notifiedAt - committed))
     steps[1]![1].push(trace.readAt - trace.notifiedAt)
-    steps[2]![1].push(trace.checkedAt - trace.readAt)
-    steps[3]![1].push(trace.encodedAt - trace.checkedAt)
-    steps[4]![1].push(trace.sentAt - trace.encodedAt)
+    steps[2]![1].push(trace.checkSentAt - trace.readAt)
+    steps[3]![1].push(trace.checkedAt - trace.checkSentAt)
+    steps[4]![1].push(trace.encodedAt - trace.checkedAt)
+    steps[5]![1].push(trace.sentAt - trace.encodedAt)
+    sizes.push(trace.batchSize)
   }
   for (const { id, at } of probe.arrivals) {
     const trace = probe.traces.get(id)
-    if (trace) steps[5]![1].push(Math.max(0, at - trace.sentAt))
+    if (trace) steps[6]![1].push(Math.max(0, at - trace.sentAt))
   }
 
-  return steps.map(([label, samples]) => `      ${label.padEnd(36)} ${tails(samples)}`)
+  return [
+    ...steps.map(([label, samples]) => `      ${label.padEnd(36)} ${tails(samples)}`),
+    `      changes per check p50 / p95 / p99: ${median(sizes)} / ${percentile(sizes, 95)} / ${percentile(sizes, 99)}`,
+  ]
 }
 
 /**

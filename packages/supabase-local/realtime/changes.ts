@@ -7,14 +7,14 @@ import { type ChangeFilter } from "./filters"
 
 /**
  * Postgres changes for the local stack. Row triggers on the tables of the supabase_realtime
- * publication write each change into _realtime.changes and NOTIFY its transaction id at commit
- * (NOTIFY arrives in commit order and carries no row, so large rows are fine). The feed reads a
- * committed transaction's rows, then one query per batch of changes to one table (the changes
- * that arrived together) decides, for every distinct subscriber check, whether the filters match
- * and RLS lets that subscriber's role and claims select each row (_realtime.check_changes, which
- * mirrors Supabase Realtime's realtime.apply_rls). Each distinct payload is encoded once.
- * Triggers rather than logical decoding: they work on PGlite and on a Postgres running with
- * wal_level=replica, without a restart.
+ * publication NOTIFY each change at commit, in commit order: the whole change when it fits in a
+ * notification, else its id in the outbox _realtime.changes, read back here
+ * (bootstrap/38_realtime_inline_changes.sql). One query per batch of changes to one table (the
+ * changes that arrived together) then decides, for every distinct subscriber identity, whether
+ * the filters match and RLS lets that subscriber's role and claims select each row
+ * (_realtime.check_change_batch, which mirrors Supabase Realtime's realtime.apply_rls). Each
+ * distinct payload is encoded once. Triggers rather than logical decoding: they work on PGlite
+ * and on a Postgres running with wal_level=replica, without a restart.
  */
 export const PUBLICATION = "supabase_realtime"
 const TRIGGER_NAME = "_realtime_capture"
@@ -63,6 +63,20 @@ const changeRowSchema = z.object({
 })
 type ChangeRow = z.infer<typeof changeRowSchema>
 
+/** A distinct subscriber identity, and the filter sets of its bindings (indexes). */
+type ClaimSet = { role: string; claims: Record<string, unknown>; filters: number[] }
+
+/** A notified change: whole, or the outbox id of one too large for a notification. */
+type Pending = ({ row: ChangeRow } | { outboxId: string }) & { notifiedAt: number }
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 /** Per filter set, whether each change matches; per claim set, the changes it may see. */
 const checkSchema = z.object({
   filters: z.array(z.array(z.boolean())),
@@ -84,8 +98,12 @@ export type ChangeTrace = {
   record: Record<string, unknown> | null
   /** The NOTIFY of its transaction arrived. */
   notifiedAt: number
-  /** Its row was read from the outbox. */
+  /** Its batch was taken from the queue (and any large row read from the outbox). */
   readAt: number
+  /** The check of its batch was sent to the database. */
+  checkSentAt: number
+  /** How many changes that check covered. */
+  batchSize: number
   /** The check of its batch (filters and RLS for every subscriber) answered. */
   checkedAt: number
   /** Every distinct payload was encoded. */
@@ -116,6 +134,8 @@ type Prepared = {
   deliveries: Map<ChangeSubscriber, number[]>
   notifiedAt: number
   readAt: number
+  checkSentAt: number
+  batchSize: number
   checkedAt: number
 }
 
@@ -149,7 +169,7 @@ function pick(
 
 export class ChangeFeed {
   private readonly bindings = new Set<ChangeBinding>()
-  private readonly pending: string[] = []
+  private readonly pending: Pending[] = []
   private pumping: Promise<void> | undefined
   private stopListening: (() => Promise<void>)[] = []
   private sweepTimer: NodeJS.Timeout | undefined
@@ -157,10 +177,10 @@ export class ChangeFeed {
   private stopped = false
   private captureSync: Promise<void> = Promise.resolve()
   private readonly meta = new Map<string, TableMeta>()
+  private readonly metaRefresh = new Map<string, Promise<void>>()
   private delivering: Promise<void> = Promise.resolve()
   private inflight = 0
   private readonly waiting: (() => void)[] = []
-  private readonly notifiedAt = new Map<string, number>()
 
   constructor(
     private readonly db: Database,
@@ -182,7 +202,7 @@ export class ChangeFeed {
     for (const row of rows)
       await this.db.exec(`drop trigger if exists ${TRIGGER_NAME} on ${row.entity}`)
     this.stopListening.push(
-      await this.db.listen(CHANGES_CHANNEL, (xid) => this.enqueue(xid)),
+      await this.db.listen(CHANGES_CHANNEL, (payload) => this.enqueue(payload)),
       await this.db.listen(SEND_CHANNEL, (id) => this.onSend(id))
     )
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS)
@@ -195,6 +215,7 @@ export class ChangeFeed {
     for (const stop of this.stopListening.splice(0)) await stop().catch(() => undefined)
     await this.pumping?.catch(() => undefined)
     await this.delivering
+    await Promise.all(this.metaRefresh.values())
     await this.db
       .query("delete from _realtime.consumers where id = $1", [this.consumerId])
       .catch(() => undefined)
@@ -331,10 +352,20 @@ export class ChangeFeed {
     this.bindings.delete(binding)
   }
 
-  private enqueue(xid: string) {
-    if (this.stopped || !/^\d+$/.test(xid)) return
-    if (this.trace && !this.notifiedAt.has(xid)) this.notifiedAt.set(xid, clock())
-    this.pending.push(xid)
+  /**
+   * A notification carries a whole change (JSON), or the outbox id of one too large to ride in
+   * it (bootstrap/38_realtime_inline_changes.sql).
+   */
+  private enqueue(payload: string) {
+    if (this.stopped) return
+    let entry: Pending
+    if (/^\d+$/.test(payload)) entry = { outboxId: payload, notifiedAt: clock() }
+    else {
+      const parsed = changeRowSchema.safeParse(safeJson(payload))
+      if (!parsed.success) return
+      entry = { row: parsed.data, notifiedAt: clock() }
+    }
+    this.pending.push(entry)
     this.kick()
   }
 
@@ -349,13 +380,14 @@ export class ChangeFeed {
   private async sweep() {
     if (this.stopped || this.pumping) return
     try {
-      // Transactions whose NOTIFY was missed (a dropped listener connection) still get delivered.
-      const { rows } = await this.db.query<{ xid: string }>(
-        `select xid::text as xid from _realtime.changes
+      // Large changes whose NOTIFY was missed (a dropped listener connection) still get
+      // delivered; the ids already queued are skipped by the read, which deletes as it reads.
+      const { rows } = await this.db.query<{ id: string }>(
+        `select id::text as id from _realtime.changes
          where changed_at < now() - interval '2 seconds'
-         group by xid order by min(id) limit 100`
+         order by id limit 100`
       )
-      for (const row of rows) this.enqueue(row.xid)
+      for (const row of rows) this.enqueue(row.id)
     } catch (error) {
       if (!this.stopped) this.log(`[realtime] outbox sweep failed: ${String(error)}`)
     }
@@ -363,15 +395,15 @@ export class ChangeFeed {
 
   private async pump() {
     while (this.pending.length > 0 && !this.stopped) {
-      // A slot is taken before the outbox is read: while every slot is busy, the transactions
-      // that commit meanwhile pile up and are then read, checked and sent as one batch, so the
-      // cost per change falls as the rate rises instead of queueing up.
+      // A slot is taken before the batch is formed: while every slot is busy, the changes that
+      // commit meanwhile pile up and are then checked and sent as one batch, so the cost per
+      // change falls as the rate rises instead of queueing up.
       await this.acquire()
       if (this.pending.length === 0 || this.stopped) {
         this.release()
         break
       }
-      const batch = [...new Set(this.pending.splice(0, 500))]
+      const batch = this.pending.splice(0, 500)
       const ready = this.readAndCheck(batch).finally(() => this.release())
       // Checks of several batches overlap on Postgres's pool; deliveries go out one batch
       // after another, in commit order.
@@ -388,59 +420,64 @@ export class ChangeFeed {
     }
   }
 
-  /** Reads a batch of transactions from the outbox and decides who sees each change. */
-  private async readAndCheck(batch: string[]): Promise<Prepared[]> {
-    let rows: ChangeRow[]
-    try {
-      const result = await this.db.query(
-        `delete from _realtime.changes where xid = any ($1::bigint[])
-         returning xid::text as xid, id::text as id, schema_name, table_name, op, new_row, old_row,
-           to_char(changed_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as commit_timestamp`,
-        [batch]
-      )
-      rows = z.array(changeRowSchema).parse(result.rows)
-    } catch (error) {
-      if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
-      return []
+  /** Reads the batch's large changes from the outbox and decides who sees each change. */
+  private async readAndCheck(batch: Pending[]): Promise<Prepared[]> {
+    const outboxIds = batch.flatMap((entry) => ("outboxId" in entry ? [entry.outboxId] : []))
+    const outboxRows = new Map<string, ChangeRow>()
+    if (outboxIds.length > 0) {
+      try {
+        const result = await this.db.query(
+          `delete from _realtime.changes where id = any ($1::bigint[])
+           returning xid::text as xid, id::text as id, schema_name, table_name, op, new_row, old_row,
+             to_char(changed_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as commit_timestamp`,
+          [outboxIds]
+        )
+        for (const row of z.array(changeRowSchema).parse(result.rows)) outboxRows.set(row.id, row)
+      } catch (error) {
+        if (!this.stopped) this.log(`[realtime] reading changes failed: ${String(error)}`)
+      }
     }
     const readAt = clock()
-    const notifiedAt = new Map(batch.map((xid) => [xid, this.notifiedAt.get(xid) ?? readAt]))
-    if (this.trace) for (const xid of batch) this.notifiedAt.delete(xid)
-    // Notification order is commit order; within a transaction, the order of the statements.
-    const order = new Map(batch.map((xid, index) => [xid, index]))
-    rows.sort(
-      (a, b) => order.get(a.xid)! - order.get(b.xid)! || Number(BigInt(a.id) - BigInt(b.id))
-    )
+    // Notification order is commit order and, within a transaction, the order of its statements.
+    const rows: { row: ChangeRow; notifiedAt: number }[] = []
+    for (const entry of batch) {
+      const row = "row" in entry ? entry.row : outboxRows.get(entry.outboxId)
+      // An outbox id read by an earlier batch (the sweep re-queues what it finds) is gone.
+      if (row) rows.push({ row, notifiedAt: entry.notifiedAt })
+    }
     // Changes to one table with the same operation match the same bindings, so one query
     // answers for all of them (in chunks, so a huge transaction is not one huge statement).
-    const open = new Map<string, ChangeRow[]>()
-    const groups: ChangeRow[][] = []
-    for (const row of rows) {
-      const key = `${row.schema_name}\u0000${row.table_name}\u0000${row.op}`
+    const open = new Map<string, { row: ChangeRow; notifiedAt: number }[]>()
+    const groups: { row: ChangeRow; notifiedAt: number }[][] = []
+    for (const item of rows) {
+      const key = `${item.row.schema_name}\u0000${item.row.table_name}\u0000${item.row.op}`
       const group = open.get(key)
-      if (group && group.length < MAX_CHECK_BATCH) group.push(row)
+      if (group && group.length < MAX_CHECK_BATCH) group.push(item)
       else {
-        const fresh = [row]
+        const fresh = [item]
         open.set(key, fresh)
         groups.push(fresh)
       }
     }
     const prepared = new Map<ChangeRow, Prepared | null>()
-    for (const group of groups) {
-      const results = await this.prepare(group, {
-        readAt,
-        notifiedAt: group.map((row) => notifiedAt.get(row.xid) ?? readAt),
-      }).catch((error: unknown) => {
-        if (!this.stopped)
-          this.log(
-            `[realtime] checking changes ${group.map((row) => row.id).join(", ")} failed: ${String(error)}`
-          )
-        return group.map(() => null)
+    await Promise.all(
+      groups.map(async (group) => {
+        const changes = group.map((item) => item.row)
+        const results = await this.prepare(changes, {
+          readAt,
+          notifiedAt: group.map((item) => item.notifiedAt),
+        }).catch((error: unknown) => {
+          if (!this.stopped)
+            this.log(
+              `[realtime] checking changes ${changes.map((row) => row.id).join(", ")} failed: ${String(error)}`
+            )
+          return changes.map(() => null)
+        })
+        changes.forEach((row, index) => prepared.set(row, results[index] ?? null))
       })
-      group.forEach((row, index) => prepared.set(row, results[index] ?? null))
-    }
+    )
 
-    return rows.flatMap((row) => prepared.get(row) ?? [])
+    return rows.flatMap(({ row }) => prepared.get(row) ?? [])
   }
 
   private acquire(): Promise<void> {
@@ -463,13 +500,33 @@ export class ChangeFeed {
 
   private async tableMeta(entity: string, roles: string[]): Promise<TableMeta> {
     const cached = this.meta.get(entity)
-    if (
-      cached &&
-      Date.now() - cached.fetchedAt < META_TTL_MS &&
-      roles.every((role) => role in cached.roles)
-    ) {
+    if (cached && roles.every((role) => role in cached.roles)) {
+      // A stale shape is re-read beside the delivery rather than in front of it: the catalog
+      // query would otherwise sit on the path of every change once per TTL.
+      if (Date.now() - cached.fetchedAt >= META_TTL_MS && !this.metaRefresh.has(entity)) {
+        const refresh = this.readTableMeta(entity, roles, cached)
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              if (!this.stopped)
+                this.log(`[realtime] reading ${entity}'s shape failed: ${String(error)}`)
+            }
+          )
+          .finally(() => this.metaRefresh.delete(entity))
+        this.metaRefresh.set(entity, refresh)
+      }
+
       return cached
     }
+
+    return this.readTableMeta(entity, roles, cached)
+  }
+
+  private async readTableMeta(
+    entity: string,
+    roles: string[],
+    cached: TableMeta | undefined
+  ): Promise<TableMeta> {
     const { rows } = await this.db.query<{ meta: unknown }>(
       `select jsonb_build_object(
          'rls', c.relrowsecurity,
@@ -510,7 +567,12 @@ export class ChangeFeed {
   ): Promise<(Prepared | null)[]> {
     // Every change of the group has the same table and operation, so the same bindings.
     const first = changes[0]!
-    const bindings = [...this.bindings].filter((binding) => matchesBinding(binding, first))
+    // Grouped by role, so the check switches role once per role, not once per subscriber.
+    const bindings = [...this.bindings]
+      .filter((binding) => matchesBinding(binding, first))
+      .sort((a, b) =>
+        a.subscriber.role < b.subscriber.role ? -1 : a.subscriber.role > b.subscriber.role ? 1 : 0
+      )
     if (bindings.length === 0) return changes.map(() => null)
 
     // Distinct filter sets and distinct (role, claims) pairs: a batch costs one check per
@@ -518,7 +580,7 @@ export class ChangeFeed {
     const filterIndex = new Map<string, number>()
     const filterSets: ChangeFilter[][] = []
     const claimIndex = new Map<string, number>()
-    const claimSets: { role: string; claims: Record<string, unknown> }[] = []
+    const claimSets: ClaimSet[] = []
     const keys = bindings.map((binding) => {
       const filterKey = JSON.stringify(binding.filters)
       let f = filterIndex.get(filterKey)
@@ -533,8 +595,10 @@ export class ChangeFeed {
       if (c === undefined) {
         c = claimSets.length
         claimIndex.set(claimKey, c)
-        claimSets.push({ role, claims })
+        claimSets.push({ role, claims, filters: [] })
       }
+      // RLS is checked for an identity only when one of its bindings' filter sets matches.
+      if (!claimSets[c]!.filters.includes(f)) claimSets[c]!.filters.push(f)
 
       return { f, c }
     })
@@ -557,6 +621,7 @@ export class ChangeFeed {
       })
     }
     const needsRls = meta.rls && first.op !== "DELETE"
+    const checkSentAt = clock()
     const hasFilters = filterSets.some((set) => set.length > 0)
     const everyChange = changes.map((_, index) => index)
     let check: Check = {
@@ -590,6 +655,8 @@ export class ChangeFeed {
             deliveries,
             notifiedAt: stamps.notifiedAt[index]!,
             readAt: stamps.readAt,
+            checkSentAt,
+            batchSize: changes.length,
             checkedAt,
           }
     })
@@ -634,6 +701,8 @@ export class ChangeFeed {
       record: change.new_row ?? change.old_row,
       notifiedAt: prepared.notifiedAt,
       readAt: prepared.readAt,
+      checkSentAt: prepared.checkSentAt,
+      batchSize: prepared.batchSize,
       checkedAt: prepared.checkedAt,
       encodedAt,
       sentAt: clock(),
@@ -646,12 +715,12 @@ export class ChangeFeed {
     changes: ChangeRow[],
     pk: string[] | null,
     filterSets: ChangeFilter[][],
-    claimSets: { role: string; claims: Record<string, unknown> }[]
+    claimSets: ClaimSet[]
   ): Promise<Check> {
     const run = async (
       rows: ChangeRow[],
       filters: ChangeFilter[][],
-      claims: typeof claimSets
+      claims: (Omit<ClaimSet, "filters"> & { filters?: number[] })[]
     ): Promise<Check> => {
       const filterRows = rows.map((row) => (row.op === "DELETE" ? row.old_row : row.new_row) ?? {})
       const keys = pk
@@ -659,8 +728,8 @@ export class ChangeFeed {
             Object.fromEntries(pk.map((column) => [column, row.new_row?.[column] ?? null]))
           )
         : null
-      const { rows: result } = await this.db.query<{ result: unknown }>(
-        "select _realtime.check_changes($1::regclass, $2, $3, $4, $5) as result",
+      const { rows: result } = await this.db.query<{ result: string }>(
+        "select _realtime.check_change_batch($1::regclass, $2, $3, $4, $5) as result",
         [
           entity,
           JSON.stringify(filterRows),
@@ -670,10 +739,17 @@ export class ChangeFeed {
         ]
       )
 
-      return checkSchema.parse(result[0]?.result)
+      return checkSchema.parse(JSON.parse(result[0]?.result ?? "null"))
     }
     try {
-      return await run(changes, filterSets, claimSets)
+      // Many subscriber identities are split over a few connections that check at once: each
+      // runs the statement once per identity, so this divides the check's time on a multi-core
+      // database. Each part evaluates the filters, which its identities need; the answer for
+      // them is taken from the first.
+      const parts = pk && this.db.engine === "postgres" ? partsOf(claimSets) : [claimSets]
+      const checks = await Promise.all(parts.map((claims) => run(changes, filterSets, claims)))
+
+      return { filters: checks[0]!.filters, visible: checks.flatMap((part) => part.visible) }
     } catch (error) {
       // One failing policy or filter must not cost everyone else the changes: check each filter
       // set and each subscriber identity alone, change by change, and what still fails is not
@@ -690,7 +766,7 @@ export class ChangeFeed {
         }
         if (!pk) continue
         for (const [c, claims] of claimSets.entries()) {
-          const seen = await run([change], [], [claims]).then(
+          const seen = await run([change], [], [{ role: claims.role, claims: claims.claims }]).then(
             (r) => (r.visible[0] ?? []).includes(0),
             () => false
           )
@@ -701,6 +777,24 @@ export class ChangeFeed {
       return { filters, visible }
     }
   }
+}
+
+/**
+ * At most this many connections check one batch at once: with two batches in flight that is four
+ * of the pool's ten, and REST serves requests from the same pool.
+ */
+const CHECK_PARTS = 2
+/** Below this many subscriber identities per part a second connection costs more than it saves. */
+const MIN_CLAIMS_PER_PART = 24
+
+function partsOf<T>(items: T[]): T[][] {
+  const count = Math.max(1, Math.min(CHECK_PARTS, Math.floor(items.length / MIN_CLAIMS_PER_PART)))
+  const size = Math.ceil(items.length / count)
+  const parts: T[][] = []
+  for (let start = 0; start < items.length; start += size)
+    parts.push(items.slice(start, start + size))
+
+  return parts.length > 0 ? parts : [items]
 }
 
 /** The `data` of a postgres_changes message, shaped as Supabase Realtime sends it. */

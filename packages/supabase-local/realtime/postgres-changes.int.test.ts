@@ -263,6 +263,73 @@ describe(`realtime postgres changes (${TEST_ENGINE})`, () => {
     expect(deleted.old).toEqual({ id })
   })
 
+  it("checks many subscribers at once: each sees exactly the rows RLS and its own filters let it see", async () => {
+    // Enough distinct users that one batch's check is split over several connections on
+    // Postgres. A third watch all notes with priority ≥ 2, a third all notes, and a third (as
+    // the app's hooks do) their own rows by owner, their neighbour's rows (which the filter
+    // matches and RLS refuses) and the sentinel.
+    const users = await Promise.all(Array.from({ length: 51 }, () => mintUser(stack)))
+    const feeds = await Promise.all(
+      users.map(async (user, index) => {
+        const bindings =
+          index % 3 === 0
+            ? [{ event: "INSERT" as const, table: "notes", filter: "priority=gte.2" }]
+            : index % 3 === 1
+              ? [{ event: "INSERT" as const, table: "notes" }]
+              : [
+                  { event: "INSERT" as const, table: "notes", filter: `owner_id=eq.${user.id}` },
+                  {
+                    event: "INSERT" as const,
+                    table: "notes",
+                    filter: `owner_id=eq.${users[index - 1]!.id}`,
+                  },
+                  { event: "INSERT" as const, table: "notes", filter: "body=eq.sentinel" },
+                ]
+        return (await listen(user.token, `many-${index}`, bindings)).inboxes
+      })
+    )
+    // One transaction, so the changes reach the check together: a private note for each of the
+    // first twelve users (priority index % 4), then two shared notes.
+    await stack.db.transaction(async (tx) => {
+      for (const [index, user] of users.slice(0, 12).entries()) {
+        await tx.query("insert into public.notes (owner_id, body, priority) values ($1, $2, $3)", [
+          user.id,
+          `own-${index}`,
+          index % 4,
+        ])
+      }
+      await tx.query(
+        "insert into public.notes (owner_id, body, shared, priority) values ($1, 'shared-low', true, 1), ($1, 'shared-high', true, 3)",
+        [alice.id]
+      )
+    })
+    const sentinel = await insertNote(alice, { body: "sentinel", shared: true, priority: 9 })
+    await Promise.all(feeds.map((inboxes) => inboxes.at(-1)!.next((c) => c.new.id === sentinel)))
+
+    const bodies = (inbox: Inbox<Change>) => inbox.items.map((c) => c.new.body)
+    feeds.forEach((inboxes, index) => {
+      const own = index < 12 ? [`own-${index}`] : []
+      if (index % 3 === 0) {
+        expect(bodies(inboxes[0]!), `subscriber ${index}`).toEqual([
+          ...(index % 4 >= 2 ? own : []),
+          "shared-high",
+          "sentinel",
+        ])
+      } else if (index % 3 === 1) {
+        expect(bodies(inboxes[0]!), `subscriber ${index}`).toEqual([
+          ...own,
+          "shared-low",
+          "shared-high",
+          "sentinel",
+        ])
+      } else {
+        expect(bodies(inboxes[0]!), `subscriber ${index}, own rows`).toEqual(own)
+        expect(bodies(inboxes[1]!), `subscriber ${index}, neighbour's rows`).toEqual([])
+        expect(bodies(inboxes[2]!), `subscriber ${index}, sentinel`).toEqual(["sentinel"])
+      }
+    })
+  })
+
   it("a DELETE filter on another column does not answer guesses about rows the subscriber cannot read", async () => {
     const secret = await insertNote(alice, { body: "secret-plan", priority: 7 })
     const later = await insertNote(alice, { body: "later" })
