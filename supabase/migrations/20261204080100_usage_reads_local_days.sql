@@ -312,11 +312,16 @@ as $$
       ) e
      where e.seconds > 0
   )
-  select r.model, r.device_id, count(*),
-         percentile_cont(0.1) within group (order by r.rate),
-         percentile_cont(0.5) within group (order by r.rate),
-         percentile_cont(0.9) within group (order by r.rate)
-    from rates r
-   group by r.model, r.device_id
-   order by r.model, r.device_id
+  -- Grouped in the C collation (grouping means the same: equality is bytewise either way, and
+  -- sorting 30,000 hourly rows by the locale's rules was a fifth of the call), ordered as before.
+  select g.model, g.device_id, g.hours, g.p10, g.p50, g.p90
+    from (
+      select r.model collate "C" as model, r.device_id, count(*) as hours,
+             percentile_cont(0.1) within group (order by r.rate) as p10,
+             percentile_cont(0.5) within group (order by r.rate) as p50,
+             percentile_cont(0.9) within group (order by r.rate) as p90
+        from rates r
+       group by 1, 2
+    ) g
+   order by g.model collate "default", g.device_id
 $$;
