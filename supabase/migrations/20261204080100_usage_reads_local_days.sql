@@ -1,7 +1,8 @@
 -- The usage reads from the local-day rollup (…080000). Redefines public.usage_report (from
--- …000520), public.usage_report_days (…000530) and public.usage_dashboard (…016200): same
--- signatures, same rows and JSON, now volatile because the first read of a zone builds its
--- rows (private.usage_local_days_ensure), and the later statements must see them.
+-- …000520), public.usage_report_days (…000530, its rows now json) and public.usage_dashboard
+-- (…016200, its "days" entries now [day, key, cost, tokens]) and public.usage_speeds
+-- (…029000): same signatures. The first three are now volatile, because the first read of a
+-- zone builds its rows (private.usage_local_days_ensure) and the later statements must see them.
 --
 -- Scope as before: the caller's own usage, or with p_project everyone's usage in the project,
 -- filtered by the rollup's policy (security invoker).
@@ -69,8 +70,11 @@ $$;
 revoke execute on function public.usage_report(date, date, text, uuid, uuid, text) from public, anon;
 grant execute on function public.usage_report(date, date, text, uuid, uuid, text) to authenticated;
 
--- One row per day with that day's report rows as a JSON array (the CSV export's read).
-create or replace function public.usage_report_days(
+-- One row per day with that day's report rows as a JSON array (the CSV export's read). Now
+-- json, not jsonb: the export only passes the rows on, and building them as jsonb (each
+-- number converted to jsonb's numeric) took twice as long for the same text.
+drop function public.usage_report_days(date, date, text, uuid, uuid, text);
+create function public.usage_report_days(
   p_from date,
   p_to date,
   p_tz text,
@@ -78,7 +82,7 @@ create or replace function public.usage_report_days(
   p_device uuid default null,
   p_model text default null
 )
-returns table (day date, rows jsonb)
+returns table (day date, rows json)
 language sql
 volatile
 security invoker
@@ -86,7 +90,7 @@ set search_path = ''
 set jit = off
 as $$
   select r.day,
-         pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(r.model, r.device_id, r.project_id, r.message_count,
+         pg_catalog.json_agg(pg_catalog.json_build_array(r.model, r.device_id, r.project_id, r.message_count,
            r.input_tokens, r.output_tokens, r.cached_tokens, r.cost_usd::text, r.local_cost_usd::text,
            r.cloud_equivalent_usd::text)
            order by r.model, r.device_id nulls first, r.project_id nulls first)
