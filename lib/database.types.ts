@@ -789,6 +789,71 @@ export type Database = {
           },
         ]
       }
+      usage_local_days: {
+        Row: {
+          cached_tokens: number
+          cloud_equivalent_usd: number
+          cost_usd: number
+          day: string
+          device_id: string | null
+          generation_seconds: number
+          id: number
+          input_tokens: number
+          local_cost_usd: number
+          message_count: number
+          model: string
+          output_tokens: number
+          project_id: string | null
+          timed_output_tokens: number
+          tz: string
+          user_id: string
+        }
+        Insert: {
+          cached_tokens?: number
+          cloud_equivalent_usd?: number
+          cost_usd?: number
+          day: string
+          device_id?: string | null
+          generation_seconds?: number
+          id?: never
+          input_tokens?: number
+          local_cost_usd?: number
+          message_count?: number
+          model: string
+          output_tokens?: number
+          project_id?: string | null
+          timed_output_tokens?: number
+          tz: string
+          user_id: string
+        }
+        Update: {
+          cached_tokens?: number
+          cloud_equivalent_usd?: number
+          cost_usd?: number
+          day?: string
+          device_id?: string | null
+          generation_seconds?: number
+          id?: never
+          input_tokens?: number
+          local_cost_usd?: number
+          message_count?: number
+          model?: string
+          output_tokens?: number
+          project_id?: string | null
+          timed_output_tokens?: number
+          tz?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_local_days_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Views: {
       device_sync_summaries: {

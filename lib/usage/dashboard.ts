@@ -23,13 +23,10 @@ const totalsSchema = z.object({
 })
 export type UsageTotals = z.infer<typeof totalsSchema>
 
+// [day, stacked key, cost, input + output tokens]: what the chart draws.
 const dayRowSchema = z.tuple([
   z.string(),
   z.string().nullable(),
-  amount,
-  amount,
-  amount,
-  amount,
   amount,
   amount,
 ])
@@ -67,11 +64,8 @@ export type DaySlice = {
   /** The stacked dimension's value: a model, device id or project id (null: none). */
   key: string | null
   cost: number
-  input: number
-  output: number
-  cached: number
-  messages: number
-  local: number
+  /** Input plus output tokens. */
+  tokens: number
 }
 
 export type UsageGroup = {
@@ -150,18 +144,12 @@ export async function getUsageDashboard(
   return {
     totals: parsed.totals,
     previous: parsed.previous,
-    days: parsed.days.map(
-      ([day, key, cost, input, output, cached, messages, local]) => ({
-        day,
-        key,
-        cost,
-        input,
-        output,
-        cached,
-        messages,
-        local,
-      })
-    ),
+    days: parsed.days.map(([day, key, cost, tokens]) => ({
+      day,
+      key,
+      cost,
+      tokens,
+    })),
     byModel: of("model"),
     byDevice: of("device"),
     byProject: of("project"),

@@ -44,6 +44,13 @@ const MATRIX: MatrixRow<string>[] = [
   ["public.usage_hourly",         "insert",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_hourly",         "update",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_hourly",         "delete",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_local_days",     "select",             "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.usage_local_days",     "insert",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_local_days",     "update",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_local_days",     "delete",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  // Builds the caller's rows for a zone (or a visible project's), never anyone else's.
+  ["private.usage_local_zones",   "select",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["private.usage_local_zones",   "insert",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_budgets",        "select:user",        "no", "ok", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
   ["public.usage_budgets",        "select:project",     "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.usage_budgets",        "insert:user",        "no", "no", "no",    "ok",  "no",     "no", "no",       "no",   "no"],
@@ -85,6 +92,16 @@ describeRlsMatrix({
       update: `update public.usage_hourly set message_count = 99 where user_id = '${O}'`,
       delete: `delete from public.usage_hourly where user_id = '${O}'`,
     },
+    "public.usage_local_days": {
+      select: `select id from public.usage_local_days where user_id = '${O}'`,
+      insert: `insert into public.usage_local_days (user_id, tz, day, model) values ('${O}', 'UTC', current_date, 'forged')`,
+      update: `update public.usage_local_days set message_count = 99 where user_id = '${O}'`,
+      delete: `delete from public.usage_local_days where user_id = '${O}'`,
+    },
+    "private.usage_local_zones": {
+      select: `select tz from private.usage_local_zones where user_id = '${O}'`,
+      insert: `insert into private.usage_local_zones (user_id, tz) values ('${O}', 'Asia/Tokyo')`,
+    },
     "public.usage_budgets": {
       "select:user": `select id from public.usage_budgets where id = '${IDS.userBudget}'`,
       "select:project": `select id from public.usage_budgets where id = '${IDS.projectBudget}'`,
@@ -117,6 +134,9 @@ describeRlsMatrix({
         ('${IDS.projectBudget}', null, '${ROWS.project}', 50, null);
       insert into public.usage_budget_alerts (budget_id, month, level, spent_usd)
         values ('${IDS.userBudget}', '2025-12-01', 'warning', 4.5);
+      -- The owner's rows in one zone, as the first read in that zone builds them.
+      insert into private.usage_local_zones (user_id, tz) values ('${O}', 'UTC');
+      select private.usage_local_days_build('${O}', 'UTC');
     `)
   },
 })

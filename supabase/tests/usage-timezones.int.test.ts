@@ -71,6 +71,11 @@ const scenario = fc.record({
   from: fc.nat(50),
   length: fc.integer({ min: 1, max: 45 }),
   project: fc.boolean(),
+  // The zone's local-day rows exist before the messages land (moved by the message triggers),
+  // or are built by the first read (from usage_hourly and the split hours' messages).
+  warm: fc.boolean(),
+  // After the prices: some messages deleted, some soft-deleted, some edited.
+  churn: fc.boolean(),
 })
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never
 
@@ -79,7 +84,7 @@ const at = (minute: number, second = 0) =>
 
 function scenarioSql(s: Scenario): string[] {
   const statements = [
-    `truncate public.message_attachments, public.cloud_messages, public.usage_hourly`,
+    `truncate public.message_attachments, public.cloud_messages, public.usage_hourly, public.usage_local_days, private.usage_local_zones`,
     `delete from public.cloud_sessions`,
     `delete from public.device_prices`,
     `delete from public.model_references`,
@@ -89,6 +94,13 @@ function scenarioSql(s: Scenario): string[] {
         `('${id}', '${USERS.owner}', 'tz ${n}', ${n % 2 === 0 ? `'${ROWS.project}'` : "null"})`
     ).join(", ")}`,
   ]
+  if (s.warm) {
+    // As private.usage_local_days_ensure registers a zone (nothing to build yet), plus a
+    // second zone whose rows the triggers must keep as well.
+    statements.push(
+      `insert into private.usage_local_zones (user_id, tz) values ('${USERS.owner}', '${s.zone}'), ('${USERS.owner}', 'Pacific/Chatham') on conflict do nothing`
+    )
+  }
   if (s.mapped) {
     statements.push(
       `insert into public.model_references (user_id, model, reference_model) values (null, 'local-llama', 'cloud-reference')`
@@ -116,6 +128,13 @@ function scenarioSql(s: Scenario): string[] {
       values ('${device}', '${USERS.owner}', '${d.hourly ? "hourly" : "energy"}', ${d.rate / 100}, ${d.rate / 1000}, 20, ${d.watts})
       on conflict (device_id) do update set mode = excluded.mode, usd_per_hour = excluded.usd_per_hour,
         usd_per_kwh = excluded.usd_per_kwh, busy_watts = excluded.busy_watts`)
+  }
+  if (s.churn) {
+    statements.push(
+      `delete from public.cloud_messages where message_index % 7 = 3`,
+      `update public.cloud_messages set deleted_at = created_at + interval '1 minute' where message_index % 5 = 1 and deleted_at is null`,
+      `update public.cloud_messages set output_tokens = output_tokens + 7, input_tokens = input_tokens + 3 where message_index % 4 = 2`
+    )
   }
 
   return statements
@@ -158,6 +177,33 @@ select 'cloud equivalent', m.id::text
          select private.message_cost(m.user_id, r.reference_model, m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens)
            from public.model_references r where r.model = m.model and (r.user_id = m.user_id or r.user_id is null)
           order by r.user_id is null limit 1), 0)
+`
+
+// Every local-day rollup row against the messages, for every zone registered for a user:
+// rows of zones nobody registered, or missing or wrong rows, are mismatches.
+const LOCAL_DAYS_MISMATCHES_SQL = `
+with scratch as (
+  select m.user_id, z.tz, (m.created_at at time zone z.tz)::date as day, coalesce(m.model, 'unknown') as model,
+         m.device_id, m.project_id, count(*) as message_count, sum(m.input_tokens) as input_tokens,
+         sum(m.output_tokens) as output_tokens, sum(m.cached_tokens) as cached_tokens, sum(m.cost_usd) as cost_usd,
+         sum(m.local_cost_usd) as local_cost_usd, sum(m.cloud_equivalent_usd) as cloud_equivalent_usd,
+         coalesce(sum(m.output_tokens) filter (where m.tokens_per_second > 0), 0) as timed_output_tokens,
+         sum(case when m.tokens_per_second > 0 then round(m.output_tokens / m.tokens_per_second::numeric, 6) else 0 end)
+           as generation_seconds
+    from public.cloud_messages m
+    join private.usage_local_zones z on z.user_id = m.user_id
+   where m.deleted_at is null
+   group by 1, 2, 3, 4, 5, 6
+)
+select 'local days' as what, coalesce(s.tz, u.tz) || ' ' || coalesce(s.day, u.day)::text as key
+  from scratch s
+  full join public.usage_local_days u
+    on u.user_id = s.user_id and u.tz = s.tz and u.day = s.day and u.model = s.model
+   and u.device_id is not distinct from s.device_id and u.project_id is not distinct from s.project_id
+ where (s.message_count, s.input_tokens, s.output_tokens, s.cached_tokens, s.cost_usd, s.local_cost_usd,
+        s.cloud_equivalent_usd, s.timed_output_tokens, s.generation_seconds)
+       is distinct from (u.message_count, u.input_tokens, u.output_tokens, u.cached_tokens, u.cost_usd,
+        u.local_cost_usd, u.cloud_equivalent_usd, u.timed_output_tokens, u.generation_seconds)
 `
 
 type Speed = {
@@ -210,6 +256,7 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
             ])
           ).rows
           await tx.exec("reset role")
+          mismatches.push(...(await tx.query(LOCAL_DAYS_MISMATCHES_SQL)).rows)
 
           return { report, raw, mismatches }
         })

@@ -251,12 +251,7 @@ export default async function UsagePage({
               stack={search.stack}
               allDays={eachDay(range.from, range.to)}
               labelOf={labelOf}
-              days={dashboard.days.map((d) => ({
-                day: d.day,
-                key: d.key,
-                cost: d.cost,
-                tokens: d.input + d.output,
-              }))}
+              days={dashboard.days}
             />
             <BreakdownTable
               title="By model"
