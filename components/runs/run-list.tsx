@@ -31,6 +31,8 @@ import { useRunsRealtime } from "./use-runs-realtime"
 
 /** Durations and waits of running and queued runs tick every second. */
 const CLOCK_TICK_MS = 1_000
+/** Rows in the server's HTML: more than a tall screen shows. */
+const SERVER_ROWS = 20
 
 export function RunList({
   userId,
@@ -106,6 +108,14 @@ function RunRows({
     enabled: isEmpty && !narrowed,
   })
 
+  // The server's HTML (and the hydrating render, which must match it) holds the first screen
+  // of rows; the rest of the page's rows follow once it is live. Each row is drawn twice (the
+  // table, and the cards a phone shows), so this halves the first response.
+  const mounted = React.useSyncExternalStore(
+    subscribeNever,
+    () => true,
+    () => false
+  )
   const sentinel = React.useRef<HTMLDivElement>(null)
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list
   React.useEffect(() => {
@@ -166,7 +176,7 @@ function RunRows({
         {formatQuantity(runs.length, "run")} shown
         {list.hasNextPage ? ", more below" : ""}
       </p>
-      <RunTable runs={runs} now={now} />
+      <RunTable runs={mounted ? runs : runs.slice(0, SERVER_ROWS)} now={now} />
       {list.hasNextPage ? (
         <div ref={sentinel} className="flex justify-center">
           <Button
@@ -184,4 +194,10 @@ function RunRows({
       )}
     </div>
   )
+}
+
+// Nothing to subscribe to: useSyncExternalStore only tells the server's snapshot (and the
+// hydrating render's) from the live one.
+function subscribeNever() {
+  return () => {}
 }

@@ -24,7 +24,11 @@ import {
   type LogGroup,
   type RunEventLike,
 } from "@/lib/runs/log-outline"
-import { LOG_CHUNK_LINES, type LogLine } from "@/lib/runs/queries"
+import {
+  LOG_CHUNK_LINES,
+  LOG_TAIL_LINES,
+  type LogLine,
+} from "@/lib/runs/queries"
 import {
   runKeys,
   runLogChunkQueryOptions,
@@ -131,6 +135,15 @@ export function RunLog({
   )
   const { rows, isExpanded, toggle, reveal } = useLogRows(layout)
 
+  // The server's HTML (and the hydrating render, which must match it) holds the log's last
+  // rows only, in plain flow and bottom-aligned (a column-reverse scroller starts at its end),
+  // so the page opens at the tail before any script runs. Once live, the virtualised list
+  // takes over and follow mode keeps it at the bottom.
+  const mounted = React.useSyncExternalStore(
+    subscribeNever,
+    () => true,
+    () => false
+  )
   const scrollRef = React.useRef<HTMLDivElement>(null)
   // The virtualizer's functions change with every scroll: React Compiler skips this component
   // (it says so), which is what a virtualised list needs anyway.
@@ -141,19 +154,22 @@ export function RunLog({
     estimateSize: () => ROW_HEIGHT,
     overscan: 40,
     initialRect: { width: 800, height: 600 },
+    // Opens at the tail, as the server's rows do (follow mode then pins it there).
+    initialOffset: () => Math.max(0, rows.length * ROW_HEIGHT - 600),
   })
   const items = virtualizer.getVirtualItems()
 
+  const tailRows = React.useMemo(() => rows.slice(-LOG_TAIL_LINES), [rows])
   // The chunks the rows on screen need, read (or kept) through React Query.
   const neededChunks = React.useMemo(() => {
     const chunks = new Set<number>()
-    for (const item of items) {
-      const row = rows[item.index]
+    const shown = mounted ? items.map((item) => rows[item.index]) : tailRows
+    for (const row of shown) {
       if (row !== undefined && row > 0) chunks.add(chunkOf(row))
     }
 
     return [...chunks].sort((a, b) => a - b)
-  }, [items, rows])
+  }, [mounted, items, rows, tailRows])
   const chunkQueries = useQueries({
     queries: neededChunks.map((chunk) =>
       runLogChunkQueryOptions(supabase, userId, runId, chunk)
@@ -198,9 +214,9 @@ export function RunLog({
   }
   const [target, setTarget] = React.useState<number | null>(null)
   React.useEffect(() => {
-    if (following && target === null && rows.length > 0)
+    if (mounted && following && target === null && rows.length > 0)
       virtualizer.scrollToIndex(rows.length - 1, { align: "end" })
-  }, [following, target, rows.length, virtualizer])
+  }, [mounted, following, target, rows.length, virtualizer])
 
   // Line permalinks: #L1234 unfolds its groups, scrolls to it and marks it.
   React.useEffect(() => {
@@ -275,6 +291,44 @@ export function RunLog({
     )
 
   const currentHitLine = hits[hit]
+  const renderRow = (row: number, style: React.CSSProperties) => {
+    if (row < 0)
+      return (
+        <div
+          key={`attempt-${row}`}
+          style={style}
+          className="flex w-full items-center border-y border-dashed bg-muted/60 px-3 font-sans text-xs font-medium"
+        >
+          Attempt {-row}
+        </div>
+      )
+    const group = layout.groups.get(row)
+    const line = lines.get(row)
+
+    return group ? (
+      <GroupHeader
+        key={row}
+        style={style}
+        group={group}
+        expanded={isExpanded(row)}
+        onToggle={() => toggle(row)}
+        marked={row === target}
+      />
+    ) : (
+      <LogRow
+        key={row}
+        style={style}
+        lineNo={row}
+        line={line}
+        depth={depthOf(layout.groups, line, row, layout)}
+        timeMode={timeMode}
+        start={start}
+        needle={query}
+        current={row === currentHitLine}
+        marked={row === target}
+      />
+    )
+  }
 
   return (
     <section
@@ -380,7 +434,10 @@ export function RunLog({
           ref={scrollRef}
           onScroll={handleScroll}
           data-testid="run-log"
-          className="h-[65dvh] min-h-64 overflow-auto rounded-lg border bg-zinc-50 font-mono text-xs dark:bg-zinc-950"
+          className={cn(
+            "h-[65dvh] min-h-64 overflow-auto rounded-lg border bg-zinc-50 font-mono text-xs dark:bg-zinc-950",
+            !mounted && rows.length > 0 && "flex flex-col-reverse"
+          )}
           role="log"
           aria-label="Run log"
           aria-live="off"
@@ -389,57 +446,24 @@ export function RunLog({
             <p className="p-4 text-muted-foreground">
               {live ? "Waiting for the first line…" : "This run wrote no log."}
             </p>
+          ) : !mounted ? (
+            <div className="min-w-full">
+              {tailRows.map((row) => renderRow(row, { height: ROW_HEIGHT }))}
+            </div>
           ) : (
             <div
               style={{ height: virtualizer.getTotalSize() }}
               className="relative min-w-full"
             >
-              {items.map((item) => {
-                const row = rows[item.index]!
-                const style: React.CSSProperties = {
+              {items.map((item) =>
+                renderRow(rows[item.index]!, {
                   position: "absolute",
                   top: 0,
                   left: 0,
                   height: ROW_HEIGHT,
                   transform: `translateY(${item.start}px)`,
-                }
-                if (row < 0)
-                  return (
-                    <div
-                      key={`attempt-${row}`}
-                      style={style}
-                      className="flex w-full items-center border-y border-dashed bg-muted/60 px-3 font-sans text-xs font-medium"
-                    >
-                      Attempt {-row}
-                    </div>
-                  )
-                const group = layout.groups.get(row)
-                const line = lines.get(row)
-
-                return group ? (
-                  <GroupHeader
-                    key={row}
-                    style={style}
-                    group={group}
-                    expanded={isExpanded(row)}
-                    onToggle={() => toggle(row)}
-                    marked={row === target}
-                  />
-                ) : (
-                  <LogRow
-                    key={row}
-                    style={style}
-                    lineNo={row}
-                    line={line}
-                    depth={depthOf(layout.groups, line, row, layout)}
-                    timeMode={timeMode}
-                    start={start}
-                    needle={query}
-                    current={row === currentHitLine}
-                    marked={row === target}
-                  />
-                )
-              })}
+                })
+              )}
             </div>
           )}
         </div>
@@ -465,6 +489,12 @@ export function RunLog({
       </div>
     </section>
   )
+}
+
+// Nothing to subscribe to: useSyncExternalStore only tells the server's snapshot (and the
+// hydrating render's) from the live one.
+function subscribeNever() {
+  return () => {}
 }
 
 // How deep a line sits in groups, for its indent (the innermost group that holds it).

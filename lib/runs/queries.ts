@@ -18,6 +18,11 @@ export { RUN_STATUSES, type RunStatus } from "./filters"
 export const RUN_PAGE_SIZE = 50
 /** Lines per request of a run's log: PostgREST's max_rows (supabase/config.toml). */
 export const LOG_CHUNK_LINES = 1000
+/**
+ * Lines the run page reads with its first screen (the log's tail) and rows the server draws
+ * of it: a tall log view holds about 35.
+ */
+export const LOG_TAIL_LINES = 50
 
 const numeric = z.union([z.number(), z.string()]).transform(Number)
 const paramsSchema = z.record(z.string(), z.unknown()).catch({})
@@ -189,6 +194,26 @@ export async function listRunLogRange(
   if (error) throw new Error(`listRunLogRange: ${error.code} ${error.message}`)
 
   return z.array(logLineSchema).parse(data)
+}
+
+/**
+ * The last `count` lines of a run's log, in order: one backward index range scan, needing no
+ * outline first, so the run page reads it beside everything else.
+ */
+export async function listRunLogTail(
+  supabase: Client,
+  { runId, count }: { runId: string; count: number }
+): Promise<LogLine[]> {
+  const { data, error } = await supabase
+    .schema("ops")
+    .from("run_logs")
+    .select("line_no, attempt, stream, line, logged_at")
+    .eq("run_id", runId)
+    .order("line_no", { ascending: false })
+    .limit(Math.min(LOG_CHUNK_LINES, count))
+  if (error) throw new Error(`listRunLogTail: ${error.code} ${error.message}`)
+
+  return z.array(logLineSchema).parse(data).reverse()
 }
 
 const outlineSchema = z.array(

@@ -1,4 +1,8 @@
-import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query"
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  type QueryClient,
+} from "@tanstack/react-query"
 
 import { type Client } from "@/lib/supabase/types"
 
@@ -14,6 +18,7 @@ import {
   listRuns,
   LOG_CHUNK_LINES,
   searchRunLog,
+  type LogLine,
 } from "./queries"
 
 function listKey(filters: RunFilters) {
@@ -126,6 +131,27 @@ export function runLogChunkQueryOptions(
     // Written lines never change; a chunk still being written is refreshed by Realtime.
     staleTime: Infinity,
   })
+}
+
+/**
+ * Puts the log's last lines into the chunks they belong to, before the page renders: the
+ * first screen of a long log is its tail, and it needs no more (docs/runs.md). The tail's
+ * chunk is then partly filled; the viewer reads it whole as it does any chunk that misses a
+ * line the outline knows (components/runs/run-log.tsx), once the page is on screen.
+ */
+export function seedRunLogTail(
+  queryClient: QueryClient,
+  userId: string,
+  runId: string,
+  lines: readonly LogLine[]
+) {
+  const byChunk = new Map<number, LogLine[]>()
+  for (const line of lines) {
+    const chunk = Math.floor((line.line_no - 1) / LOG_CHUNK_LINES)
+    byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), line])
+  }
+  for (const [chunk, chunkLines] of byChunk)
+    queryClient.setQueryData(runKeys.chunk(userId, runId, chunk), chunkLines)
 }
 
 export function runLogSearchQueryOptions(

@@ -506,6 +506,9 @@ const READS: MatrixRow<"select">[] = [
   ["ops.run_log_outline",    "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.search_run_log",     "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.run_logs.attempt",   "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
+  // The search's security definer helper applies the run_logs policy's rule itself, so a
+  // direct call (naming any run and project) reads no more than the policy allows.
+  ["private.run_log_search_hits", "select", "no", "ok", "ok",  "ok", "ok", "no",    "ok",     "no",   "no", "no"],
 ]
 
 describeRlsMatrix({
@@ -517,6 +520,9 @@ describeRlsMatrix({
     "ops.get_run": { select: `select id from ops.get_run('${ROWS.run}')` },
     "ops.run_log_outline": { select: `select * from ops.run_log_outline('${ROWS.run}')` },
     "ops.search_run_log": { select: `select * from ops.search_run_log('${ROWS.run}', 'fixture')` },
+    "private.run_log_search_hits": {
+      select: `select * from private.run_log_search_hits('${ROWS.run}', '${ROWS.project}', 'fixture:*', '%fixture%', 10)`,
+    },
     "ops.run_logs.attempt": {
       select: `select attempt from ops.run_logs where run_id = '${ROWS.run}' and attempt = 1`,
     },

@@ -5,14 +5,14 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
-import { LOG_CHUNK_LINES } from "@/lib/runs/queries"
+import { listRunLogTail, LOG_TAIL_LINES } from "@/lib/runs/queries"
 import {
   runArtifactsQueryOptions,
   runEventsQueryOptions,
   runFilterOptionsQueryOptions,
-  runLogChunkQueryOptions,
   runLogOutlineQueryOptions,
   runQueryOptions,
+  seedRunLogTail,
 } from "@/lib/runs/query-options"
 import { createClient } from "@/lib/supabase/server"
 import { RunDetail } from "@/components/runs/run-detail"
@@ -32,11 +32,12 @@ export default async function RunPage({
   const supabase = await createClient()
   const queryClient = getQueryClient()
 
-  // The header, the log's outline and its tail are awaited together: the page paints with
-  // the last lines in place however long the log (docs/runs.md). A run that is missing or
-  // not in the caller's projects, as RLS decides, is not found. Events, artifacts and the
-  // role the buttons mirror load beside it.
-  const [run, outline] = await Promise.all([
+  // Everything the first screen shows is read at once, in parallel: the header, the log's
+  // outline and its last lines (the page opens at the tail however long the log; the rest of
+  // the log is read by the viewer as it scrolls, docs/runs.md). A run that is missing or not
+  // in the caller's projects, as RLS decides, is not found. Events, artifacts and the role the
+  // buttons mirror load beside it.
+  const [run, , , , , tail] = await Promise.all([
     queryClient.fetchQuery(runQueryOptions(supabase, user.id, id.data)),
     queryClient.fetchQuery(
       runLogOutlineQueryOptions(supabase, user.id, id.data)
@@ -48,15 +49,10 @@ export default async function RunPage({
       runArtifactsQueryOptions(supabase, user.id, id.data)
     ),
     queryClient.prefetchQuery(runFilterOptionsQueryOptions(supabase, user.id)),
+    listRunLogTail(supabase, { runId: id.data, count: LOG_TAIL_LINES }),
   ])
   if (!run) notFound()
-  const last = outline.find((marker) => marker.kind === "last")?.line_no
-  if (last) {
-    const tail = Math.floor((last - 1) / LOG_CHUNK_LINES)
-    await queryClient.prefetchQuery(
-      runLogChunkQueryOptions(supabase, user.id, id.data, tail)
-    )
-  }
+  seedRunLogTail(queryClient, user.id, id.data, tail)
 
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
