@@ -500,6 +500,7 @@ export type Database = {
           session_id: string
           sha256: string
           size_bytes: number
+          uploaded_at: string | null
           user_id: string
         }
         Insert: {
@@ -512,6 +513,7 @@ export type Database = {
           session_id: string
           sha256: string
           size_bytes: number
+          uploaded_at?: string | null
           user_id: string
         }
         Update: {
@@ -524,6 +526,7 @@ export type Database = {
           session_id?: string
           sha256?: string
           size_bytes?: number
+          uploaded_at?: string | null
           user_id?: string
         }
         Relationships: [

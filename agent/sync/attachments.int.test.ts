@@ -350,8 +350,9 @@ describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
       mime_type: string
       size_bytes: string
       object_path: string
+      uploaded_at: string | null
     }>(
-      `select a.name, a.mime_type, a.size_bytes, a.object_path
+      `select a.name, a.mime_type, a.size_bytes, a.object_path, a.uploaded_at
          from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id
         where s.client_id = 'lmstudio:1733390000000.conversation.json' order by a.mime_type desc`
     )
@@ -445,6 +446,59 @@ describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
       "attachments: 0 uploaded, 1 already there, 0 not sent"
     )
     expect(storageRequests).toEqual([])
+  })
+
+  it("marks an attachment uploaded only when its bytes land in the bucket", async () => {
+    const secret = JSON.parse(
+      (await import("node:fs")).readFileSync(configPath, "utf8")
+    ).device_secret
+    const bytes = Buffer.from("late bytes\n")
+    const response = await fetchThroughHandlers(
+      `${SERVER}/api/device/v1/sync/attachments`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${secret}`,
+        },
+        body: JSON.stringify({
+          attachments: [
+            {
+              session_client_id: "attach-1",
+              message_client_id: "m1",
+              name: "late.txt",
+              mime_type: "text/plain",
+              size_bytes: bytes.length,
+              sha256: sha256(bytes),
+            },
+          ],
+        }),
+      }
+    )
+    const [result] = (await response.json()).results
+    expect(result.status).toBe("upload")
+    const uploadedAt = async () =>
+      (
+        await stack.db.query<{ uploaded_at: string | null }>(
+          "select uploaded_at from public.message_attachments where name = 'late.txt'"
+        )
+      ).rows[0]!.uploaded_at
+    expect(await uploadedAt()).toBeNull()
+    // The session page does not sign a file that is not there yet.
+    const demo = await userClient(DEMO_USER)
+    const seen = await demo
+      .from("message_attachments")
+      .select("name, uploaded_at")
+      .eq("name", "late.txt")
+    expect(seen.data).toEqual([{ name: "late.txt", uploaded_at: null }])
+
+    const put = await fetch(result.upload_url, {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+      body: bytes,
+    })
+    expect(put.status).toBe(200)
+    expect(await uploadedAt()).not.toBeNull()
   })
 
   it("refuses attachments that break the bucket's limits with a clear reason", async () => {
