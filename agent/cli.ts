@@ -504,6 +504,7 @@ export async function runDeviceCli(
           send: (body) => client.syncPush(config.device_secret, body),
           sendAttachments: (attachments) =>
             client.syncAttachments(config.device_secret, attachments),
+          fetchImpl: io.fetch,
           log: logError,
           onProgress: showProgress,
         })

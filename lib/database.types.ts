@@ -497,6 +497,7 @@ export type Database = {
           session_id: string
           sha256: string
           size_bytes: number
+          uploaded_at: string | null
           user_id: string
         }
         Insert: {
@@ -509,6 +510,7 @@ export type Database = {
           session_id: string
           sha256: string
           size_bytes: number
+          uploaded_at?: string | null
           user_id: string
         }
         Update: {
@@ -521,6 +523,7 @@ export type Database = {
           session_id?: string
           sha256?: string
           size_bytes?: number
+          uploaded_at?: string | null
           user_id?: string
         }
         Relationships: [

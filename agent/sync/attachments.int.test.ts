@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
@@ -35,6 +35,10 @@ const PNG = Buffer.from(
 )
 
 type Handler = (request: Request) => Promise<Response>
+/** Requests the agent sent to Storage: "<method> <path> <upload-offset>". */
+let storageRequests: string[] = []
+/** When set, the PATCH with this index (0-based) is cut after 2 MB of its body. */
+let cutPatch: number | null = null
 let stack: TestStack
 let handlers: Record<string, Handler>
 let work: string
@@ -43,7 +47,24 @@ let configPath: string
 const fetchThroughHandlers: typeof fetch = async (input, init) => {
   const url = new URL(String(input))
   // Uploads go to Storage itself, never through the console.
-  if (url.origin === new URL(stack.url).origin) return fetch(input, init)
+  if (url.origin === new URL(stack.url).origin) {
+    const method = init?.method ?? "GET"
+    const offset = new Headers(init?.headers).get("upload-offset") ?? ""
+    const patches = storageRequests.filter((r) => r.startsWith("PATCH")).length
+    storageRequests.push(`${method} ${url.pathname} ${offset}`.trim())
+    if (method === "PATCH" && patches === cutPatch) {
+      // The connection drops mid-chunk: the body stream fails after 2 MB.
+      const whole = Buffer.from(init!.body as Uint8Array)
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(whole.subarray(0, 2 * 1024 * 1024))
+          setTimeout(() => controller.error(new Error("connection cut")), 50)
+        },
+      })
+      return fetch(input, { ...init, body, duplex: "half" } as RequestInit)
+    }
+    return fetch(input, init)
+  }
   const handler = handlers[url.pathname]
   if (!handler) throw new TypeError("fetch failed")
   const headers = new Headers(init?.headers)
@@ -304,6 +325,180 @@ describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
       "select a.name, a.mime_type from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id where s.client_id = 'openwebui:owui-attach'"
     )
     expect(rows).toEqual([{ name: "image-1.png", mime_type: "image/png" }])
+  })
+
+  it("uploads the files of a sample LM Studio folder from its user-files", async () => {
+    const home = path.join(work, "lmstudio-home")
+    await cp(
+      path.join(import.meta.dirname, "fixtures", "lmstudio-home"),
+      home,
+      {
+        recursive: true,
+      }
+    )
+    const run = await agent(
+      "sync",
+      path.join(home, "conversations"),
+      "--source",
+      "lmstudio"
+    )
+    expect(run.out).toContain(
+      "attachments: 2 uploaded, 0 already there, 0 not sent"
+    )
+    const { rows } = await stack.db.query<{
+      name: string
+      mime_type: string
+      size_bytes: string
+      object_path: string
+      uploaded_at: string | null
+    }>(
+      `select a.name, a.mime_type, a.size_bytes, a.object_path, a.uploaded_at
+         from public.message_attachments a join public.cloud_sessions s on s.id = a.session_id
+        where s.client_id = 'lmstudio:1733390000000.conversation.json' order by a.mime_type desc`
+    )
+    expect(
+      rows.map((r) => [r.name, r.mime_type, Number(r.size_bytes)])
+    ).toEqual([
+      ["gpu-hours.png", "image/png", 460],
+      ["Q3 report.pdf", "application/pdf", 594],
+    ])
+    const demo = await userClient(DEMO_USER)
+    const png = await demo.storage
+      .from("chat-attachments")
+      .download(rows[0]!.object_path)
+    const onDisk = await (
+      await import("node:fs/promises")
+    ).readFile(path.join(home, "user-files", "1733390000000 - 101.png"))
+    expect(Buffer.from(await png.data!.arrayBuffer())).toEqual(onDisk)
+  })
+
+  it("sends a file over 6 MB over TUS and resumes it after the connection is cut", async () => {
+    const folder = path.join(work, "big")
+    await mkdir(folder, { recursive: true })
+    // 13 MB of text: three 6 MB chunks.
+    const big = Buffer.alloc(13 * 1024 * 1024, "all work and no play\n")
+    await writeFile(path.join(folder, "log.txt"), big)
+    await writeFile(
+      path.join(folder, "chat.jsonl"),
+      [
+        { type: "session", id: "attach-big", title: "Big file" },
+        {
+          type: "message",
+          id: "b1",
+          session_id: "attach-big",
+          role: "user",
+          content: "the log",
+          attachments: [{ path: "log.txt", mime_type: "text/plain" }],
+        },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join("\n")
+    )
+    storageRequests = []
+    cutPatch = 1
+    try {
+      const run = await agent("sync", folder, "--source", "jsonl")
+      expect(run.err).toBe("")
+      expect(run.out).toContain(
+        "attachments: 1 uploaded, 0 already there, 0 not sent"
+      )
+    } finally {
+      cutPatch = null
+    }
+    const tus = storageRequests.filter((r) =>
+      r.includes("/upload/resumable/sign")
+    )
+    // One upload created, never a plain PUT of the whole file.
+    expect(tus.filter((r) => r.startsWith("POST"))).toHaveLength(1)
+    expect(storageRequests.some((r) => r.startsWith("PUT"))).toBe(false)
+    // After the cut second chunk, the agent asked the server where it was and went on from
+    // there: the first chunk was not sent again.
+    const patches = tus.filter((r) => r.startsWith("PATCH"))
+    const cutAt = patches.findIndex((_, i) => i === 1)
+    expect(tus[tus.indexOf(patches[cutAt]!) + 1]).toMatch(/^HEAD /)
+    const offsets = patches.map((r) => Number(r.split(" ")[2]))
+    expect(offsets[0]).toBe(0)
+    expect(offsets[1]).toBe(6 * 1024 * 1024)
+    expect(offsets[2]).toBeGreaterThanOrEqual(6 * 1024 * 1024)
+    expect(offsets.filter((o) => o === 0)).toHaveLength(1)
+
+    const { rows } = await stack.db.query<{
+      object_path: string
+      sha256: string
+    }>(
+      `select a.object_path, a.sha256 from public.message_attachments a
+         join public.cloud_sessions s on s.id = a.session_id where s.client_id = 'attach-big'`
+    )
+    expect(rows[0]!.sha256).toBe(sha256(big))
+    const demo = await userClient(DEMO_USER)
+    const download = await demo.storage
+      .from("chat-attachments")
+      .download(rows[0]!.object_path)
+    expect(sha256(Buffer.from(await download.data!.arrayBuffer()))).toBe(
+      sha256(big)
+    )
+
+    // Deduplicated by sha256: the next sync sends nothing.
+    storageRequests = []
+    await writeFile(path.join(folder, "chat.jsonl"), "\n", { flag: "a" })
+    const again = await agent("sync", folder, "--source", "jsonl")
+    expect(again.out).toContain(
+      "attachments: 0 uploaded, 1 already there, 0 not sent"
+    )
+    expect(storageRequests).toEqual([])
+  })
+
+  it("marks an attachment uploaded only when its bytes land in the bucket", async () => {
+    const secret = JSON.parse(
+      (await import("node:fs")).readFileSync(configPath, "utf8")
+    ).device_secret
+    const bytes = Buffer.from("late bytes\n")
+    const response = await fetchThroughHandlers(
+      `${SERVER}/api/device/v1/sync/attachments`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${secret}`,
+        },
+        body: JSON.stringify({
+          attachments: [
+            {
+              session_client_id: "attach-1",
+              message_client_id: "m1",
+              name: "late.txt",
+              mime_type: "text/plain",
+              size_bytes: bytes.length,
+              sha256: sha256(bytes),
+            },
+          ],
+        }),
+      }
+    )
+    const [result] = (await response.json()).results
+    expect(result.status).toBe("upload")
+    const uploadedAt = async () =>
+      (
+        await stack.db.query<{ uploaded_at: string | null }>(
+          "select uploaded_at from public.message_attachments where name = 'late.txt'"
+        )
+      ).rows[0]!.uploaded_at
+    expect(await uploadedAt()).toBeNull()
+    // The session page does not sign a file that is not there yet.
+    const demo = await userClient(DEMO_USER)
+    const seen = await demo
+      .from("message_attachments")
+      .select("name, uploaded_at")
+      .eq("name", "late.txt")
+    expect(seen.data).toEqual([{ name: "late.txt", uploaded_at: null }])
+
+    const put = await fetch(result.upload_url, {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+      body: bytes,
+    })
+    expect(put.status).toBe(200)
+    expect(await uploadedAt()).not.toBeNull()
   })
 
   it("refuses attachments that break the bucket's limits with a clear reason", async () => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto"
-import { readFile, stat } from "node:fs/promises"
+import { createReadStream } from "node:fs"
+import { open, readFile, stat } from "node:fs/promises"
 import path from "node:path"
 
 import {
@@ -13,11 +14,17 @@ import {
 
 import { type ImportedAttachment } from "./model"
 import { type FileImport } from "./plan"
+import {
+  RESUMABLE_THRESHOLD_BYTES,
+  uploadResumable,
+  type ResumableSource,
+} from "./resumable-upload"
 
 // After a push, the files the importers found next to messages go to the console's
 // chat-attachments bucket (docs/device-api.md, "Attachments"): the console records each one and
 // answers, per file, "stored" (the same bytes are there: a re-sync sends nothing) or a signed
-// upload URL the bytes go to, straight to Storage.
+// upload URL the bytes go to, straight to Storage. Files over 6 MB are hashed as a stream and
+// sent over TUS (resumable-upload.ts) without being held in memory whole.
 
 export type AttachmentReport = {
   uploaded: number
@@ -30,8 +37,11 @@ export type AttachmentReport = {
 type Found = {
   file: string
   item: AttachmentItem
-  bytes: Uint8Array
+  content: Content
 }
+
+/** An attachment's bytes: in memory (small, or inline in the source) or a file on disk. */
+type Content = { bytes: Uint8Array } | { path: string }
 
 const EXTENSION_TYPES: Record<string, string> = {
   ".png": "image/png",
@@ -60,26 +70,110 @@ export function attachmentTypeOf(name: string, declared?: string | null) {
 }
 
 /**
- * The attachment's bytes, or its size alone when it is over the limit: a 2 GB file is refused
- * without being read.
+ * The attachment's size and sha256, and where its bytes are: a file of at most 6 MB is read
+ * into memory, a larger one is hashed as a stream and left on disk, and one over the limit is
+ * refused without being read.
  */
 async function readAttachment(
   attachment: ImportedAttachment,
   sourceFile: string
-): Promise<{ size: number; bytes: Uint8Array | null }> {
+): Promise<{ size: number; sha256?: string; content?: Content }> {
   if ("data" in attachment.source) {
+    const bytes = attachment.source.data
+
     return {
-      size: attachment.source.data.byteLength,
-      bytes: attachment.source.data,
+      size: bytes.byteLength,
+      sha256: sha256Of(bytes),
+      content: { bytes },
     }
   }
   const file = path.resolve(path.dirname(sourceFile), attachment.source.file)
   const { size } = await stat(file)
+  if (size > ATTACHMENT_MAX_BYTES) return { size }
+  if (size <= RESUMABLE_THRESHOLD_BYTES) {
+    const bytes = await readFile(file)
+
+    return {
+      size: bytes.byteLength,
+      sha256: sha256Of(bytes),
+      content: { bytes },
+    }
+  }
+  const hash = createHash("sha256")
+  let read = 0
+  for await (const chunk of createReadStream(file, {
+    highWaterMark: 1024 * 1024,
+  })) {
+    hash.update(chunk as Buffer)
+    read += (chunk as Buffer).byteLength
+  }
+
+  return { size: read, sha256: hash.digest("hex"), content: { path: file } }
+}
+
+const sha256Of = (bytes: Uint8Array) =>
+  createHash("sha256").update(bytes).digest("hex")
+
+function resumableSource(content: Content, size: number): ResumableSource {
+  if ("bytes" in content)
+    return {
+      size,
+      read: async (offset, length) =>
+        content.bytes.subarray(offset, offset + length),
+    }
 
   return {
     size,
-    bytes: size > ATTACHMENT_MAX_BYTES ? null : await readFile(file),
+    read: async (offset, length) => {
+      const handle = await open(content.path, "r")
+      try {
+        const chunk = Buffer.alloc(length)
+        const { bytesRead } = await handle.read(chunk, 0, length, offset)
+        if (bytesRead !== length)
+          throw new Error("the file changed while it was sent")
+
+        return chunk
+      } finally {
+        await handle.close()
+      }
+    },
   }
+}
+
+/** Sends one attachment's bytes to its signed upload URL: one PUT, or TUS above 6 MB. */
+async function uploadOne(
+  entry: Found,
+  uploadUrl: string,
+  fetchImpl: typeof fetch
+): Promise<string | null> {
+  const { item, content } = entry
+  if (item.size_bytes > RESUMABLE_THRESHOLD_BYTES || "path" in content) {
+    try {
+      await uploadResumable({
+        signedUrl: uploadUrl,
+        contentType: item.mime_type,
+        source: resumableSource(content, item.size_bytes),
+        fetchImpl,
+      })
+      return null
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
+  const response = await fetchImpl(uploadUrl, {
+    method: "PUT",
+    headers: {
+      "content-type": item.mime_type,
+      "x-upsert": "true",
+      "cache-control": "max-age=3600",
+    },
+    body: Buffer.from(content.bytes),
+  }).catch((error: unknown) => error as Error)
+  if (response instanceof Error) return response.message
+  if (!response.ok)
+    return `${response.status} ${await response.text().catch(() => "")}`
+
+  return null
 }
 
 export async function syncAttachments({
@@ -114,7 +208,7 @@ export async function syncAttachments({
             )
             continue
           }
-          let read: { size: number; bytes: Uint8Array | null }
+          let read: Awaited<ReturnType<typeof readAttachment>>
           try {
             read = await readAttachment(attachment, file)
           } catch (error) {
@@ -125,8 +219,8 @@ export async function syncAttachments({
             )
             continue
           }
-          const { size, bytes } = read
-          if (!bytes || size > ATTACHMENT_MAX_BYTES) {
+          const { size, sha256, content } = read
+          if (!content || !sha256 || size > ATTACHMENT_MAX_BYTES) {
             report.rejected += 1
             log(
               `attachment ${where} not sent: it is ${(size / 1024 / 1024).toFixed(1)} MiB, over the ${ATTACHMENT_MAX_BYTES / 1024 / 1024} MiB chat attachments take`
@@ -135,14 +229,14 @@ export async function syncAttachments({
           }
           found.push({
             file,
-            bytes,
+            content,
             item: {
               session_client_id: session.clientId,
               message_client_id: message.clientId,
               name,
               mime_type: mimeType,
-              size_bytes: bytes.byteLength,
-              sha256: createHash("sha256").update(bytes).digest("hex"),
+              size_bytes: size,
+              sha256,
             },
           })
         }
@@ -169,21 +263,9 @@ export async function syncAttachments({
         )
         continue
       }
-      const response = await fetchImpl(result.upload_url, {
-        method: "PUT",
-        headers: {
-          "content-type": entry.item.mime_type,
-          "x-upsert": "true",
-          "cache-control": "max-age=3600",
-        },
-        body: Buffer.from(entry.bytes),
-      }).catch((error: unknown) => error as Error)
-      if (response instanceof Error || !response.ok) {
+      const why = await uploadOne(entry, result.upload_url, fetchImpl)
+      if (why !== null) {
         report.unsettledFiles.add(entry.file)
-        const why =
-          response instanceof Error
-            ? response.message
-            : `${response.status} ${await response.text().catch(() => "")}`
         log(
           `attachment ${entry.item.name} upload failed: ${why}; the next sync tries again`
         )

@@ -40,6 +40,8 @@ export type SyncRunOptions = {
   sendAttachments?: (
     attachments: AttachmentItem[]
   ) => Promise<AttachmentsResponse>
+  /** The fetch attachment bytes go to Storage with (the CLI's, so tests can stand in). */
+  fetchImpl?: typeof fetch
   dryRun?: boolean
   log: (line: string) => void
   onProgress?: (progress: PushProgress) => void
@@ -132,6 +134,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunReport> {
       imports,
       send: options.sendAttachments,
       log,
+      fetchImpl: options.fetchImpl,
     })
   }
 

@@ -1,8 +1,7 @@
 // The files a session's messages carry (docs/storage.md, "Chat attachments"), with a signed
-// URL each, made on the server as the signed-in user: an image is shown inline, any other file
-// is a download, and the browser fetches both straight from Storage.
-import "server-only"
-
+// URL each, made as the signed-in user: on the server for the first render, in the browser when
+// Realtime says an attachment arrived. An image is shown inline, any other file is a download,
+// and the browser fetches both straight from Storage.
 import { z } from "zod"
 
 import { dbId } from "@/lib/db-id"
@@ -25,6 +24,7 @@ const attachmentRowSchema = z.object({
   name: z.string(),
   mime_type: z.string(),
   size_bytes: z.union([z.number(), z.string()]).transform(Number),
+  uploaded_at: z.string().nullable(),
 })
 
 export type SessionAttachment = {
@@ -35,6 +35,8 @@ export type SessionAttachment = {
   inline: boolean
   /** Null when Storage has no such object for the reader (not uploaded yet, or removed). */
   url: string | null
+  /** False while the device is still sending the bytes. */
+  uploaded: boolean
 }
 
 /** Attachments by message id, in the order they were recorded. */
@@ -46,7 +48,9 @@ export async function listSessionAttachments(
 ): Promise<SessionAttachments> {
   const { data, error } = await supabase
     .from("message_attachments")
-    .select("id, message_id, object_path, name, mime_type, size_bytes")
+    .select(
+      "id, message_id, object_path, name, mime_type, size_bytes, uploaded_at"
+    )
     .eq("session_id", dbId.parse(sessionId))
     .order("created_at")
     .order("id")
@@ -55,8 +59,10 @@ export async function listSessionAttachments(
   const rows = z.array(attachmentRowSchema).parse(data)
   if (rows.length === 0) return {}
 
-  const inline = rows.filter((row) => INLINE_IMAGE.test(row.mime_type))
-  const files = rows.filter((row) => !INLINE_IMAGE.test(row.mime_type))
+  // Files still on their way have nothing to sign yet.
+  const stored = rows.filter((row) => row.uploaded_at !== null)
+  const inline = stored.filter((row) => INLINE_IMAGE.test(row.mime_type))
+  const files = stored.filter((row) => !INLINE_IMAGE.test(row.mime_type))
   const [inlineUrls, downloadUrls] = await Promise.all([
     createSignedUrls(
       supabase,
@@ -85,6 +91,7 @@ export async function listSessionAttachments(
       sizeBytes: row.size_bytes,
       inline: isInline,
       url,
+      uploaded: row.uploaded_at !== null,
     })
   }
 

@@ -7,6 +7,7 @@ import {
 
 import { type Client } from "@/lib/supabase/types"
 
+import { listSessionAttachments, type SessionAttachments } from "./attachments"
 import {
   FIRST_PAGE,
   getSessionHeader,
@@ -26,6 +27,20 @@ export const sessionDetailKeys = {
     ["sessions", userId, "detail", id] as const,
   thread: (userId: string, id: string) =>
     ["sessions", userId, "detail", id, "thread"] as const,
+  attachments: (userId: string, id: string) =>
+    ["sessions", userId, "detail", id, "attachments"] as const,
+}
+
+/** The messages' files with signed URLs (lib/sessions/attachments.ts), by message id. */
+export function sessionAttachmentsQueryOptions(
+  supabase: Client,
+  userId: string,
+  id: string
+) {
+  return queryOptions<SessionAttachments>({
+    queryKey: sessionDetailKeys.attachments(userId, id),
+    queryFn: () => listSessionAttachments(supabase, id),
+  })
 }
 
 export function sessionHeaderQueryOptions(
@@ -69,8 +84,14 @@ export function primeSessionQueries(
   queryClient: QueryClient,
   userId: string,
   id: string,
-  screen: SessionFirstScreen
+  screen: SessionFirstScreen,
+  attachments?: SessionAttachments
 ) {
+  if (attachments)
+    queryClient.setQueryData<SessionAttachments>(
+      sessionDetailKeys.attachments(userId, id),
+      attachments
+    )
   queryClient.setQueryData<SessionHeader | null>(
     sessionDetailKeys.detail(userId, id),
     screen.header

@@ -1,7 +1,7 @@
 // The console's Storage buckets (docs/storage.md) and the one thing pages do with them:
 // signed URLs, created on the server for objects the signed-in user may read, so the browser
-// downloads straight from Storage and no bytes pass through Next.js.
-import "server-only"
+// downloads straight from Storage and no bytes pass through Next.js. Always as the caller's
+// client (its RLS decides), so the same code signs in the browser for live updates.
 
 import { z } from "zod"
 

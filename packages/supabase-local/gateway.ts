@@ -34,6 +34,8 @@ const OPEN_READS = [
   "/storage/v1/object/info/public/",
 ]
 const OPEN_SIGNED_UPLOAD = "/storage/v1/object/upload/sign/"
+/** Signed resumable uploads: every request carries the signed token in `x-signature`. */
+const OPEN_SIGNED_TUS = "/storage/v1/upload/resumable/sign"
 
 const EXPOSED_HEADERS = [
   "content-range",
@@ -62,7 +64,8 @@ function isOpenRoute(pathname: string, method = "GET"): boolean {
 
   return (
     (read && OPEN_READS.some((prefix) => pathname.startsWith(prefix))) ||
-    (method === "PUT" && pathname.startsWith(OPEN_SIGNED_UPLOAD))
+    (method === "PUT" && pathname.startsWith(OPEN_SIGNED_UPLOAD)) ||
+    underPrefix(pathname.replace(/\/+$/, ""), OPEN_SIGNED_TUS)
   )
 }
 

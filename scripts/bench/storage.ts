@@ -88,6 +88,25 @@ async function bareHttpUpload(body: Buffer<ArrayBuffer>) {
   }
 }
 
+/**
+ * The same bytes served by a Node HTTP server from memory and read with fetch, as supabase-js
+ * reads a download (a Blob, then its bytes): what HTTP alone costs a download here.
+ */
+async function bareHttpDownload(body: Buffer<ArrayBuffer>) {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-length": body.length })
+    res.end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  try {
+    const { port } = server.address() as AddressInfo
+    const response = await fetch(`http://127.0.0.1:${port}/`)
+    await (await response.blob()).arrayBuffer()
+  } finally {
+    server.close()
+  }
+}
+
 async function withStorage<T>(
   engine: "pglite" | "postgres",
   fn: (storage: StorageOptions) => Promise<T>
@@ -149,6 +168,7 @@ async function benchStorage(engine: "pglite" | "postgres") {
         if (!download.equals(big)) throw new Error("the downloaded bytes differ")
         const [, diskWriteMs] = await timed(() => writeDurably(direct, "big.bin", big))
         const [, bareHttpMs] = await timed(() => bareHttpUpload(big))
+        const [, bareDownloadMs] = await timed(() => bareHttpDownload(big))
         const [, diskReadMs] = await timed(() => readFile(path.join(direct, "big.bin")))
 
         // A 1 MB object through a signed URL.
@@ -212,6 +232,9 @@ async function benchStorage(engine: "pglite" | "postgres") {
           `  50 MB download:  ${downloadRate.toFixed(0)} MB/s (disk read ${mbPerSecond(big.length, diskReadMs).toFixed(0)} MB/s, ratio ${(diskReadMs / downloadMs).toFixed(2)}); RSS peak ${peak.toFixed(0)} MB`
         )
         console.log(
+          `                   a bare Node HTTP server sending the same bytes from memory: ${mbPerSecond(big.length, bareDownloadMs).toFixed(0)} MB/s (ratio ${(bareDownloadMs / downloadMs).toFixed(2)})`
+        )
+        console.log(
           `  1 MB signed URL: p50 ${formatMs(median(signedTimes))}, p95 ${formatMs(percentile(signedTimes, 95))} (file read p95 ${formatMs(percentile(readTimes, 95))}, ratio ${(percentile(signedTimes, 95) / percentile(readTimes, 95)).toFixed(1)}x)`
         )
         console.log(
@@ -233,6 +256,13 @@ async function benchStorage(engine: "pglite" | "postgres") {
           value: downloadRate,
           unit: "MB/s",
           yardstick: mbPerSecond(big.length, diskReadMs),
+        })
+        record({
+          name: `storage.${engine}.download_50mb_vs_http`,
+          label: "50 MB download (yardstick: a bare Node HTTP server sending it from memory)",
+          value: downloadRate,
+          unit: "MB/s",
+          yardstick: mbPerSecond(big.length, bareDownloadMs),
         })
         record({
           name: `storage.${engine}.signed_url_1mb.p95`,

@@ -29,6 +29,9 @@ const MATRIX: MatrixRow<string>[] = [
   ["public.message_attachments",   "update",               "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.message_attachments",   "delete",               "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.attach_message_file",   "select:call",          "no", "no", "no",    "no",  "no",     "no", "ok",       "no",   "no"],
+  // …030000: uploaded_at is read with the row, set only by the trigger on storage.objects.
+  ["message_attachments.uploaded_at", "select",            "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["message_attachments.uploaded_at", "update",            "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
 ]
 
 const STATEMENTS: Record<string, Record<string, string>> = {
@@ -38,6 +41,10 @@ const STATEMENTS: Record<string, Record<string, string>> = {
              values ('${ROWS.message}', '${ROWS.session}', '${USERS.owner}', '${PATH}2', 'x.png', 'image/png', 1, '${SHA}') returning id`,
     update: `update public.message_attachments set name = 'renamed.png' where id = '${ATTACHMENT}' returning id`,
     delete: `delete from public.message_attachments where id = '${ATTACHMENT}' returning id`,
+  },
+  "message_attachments.uploaded_at": {
+    select: `select uploaded_at from public.message_attachments where id = '${ATTACHMENT}'`,
+    update: `update public.message_attachments set uploaded_at = now() where id = '${ATTACHMENT}' returning id`,
   },
   "public.attach_message_file": {
     "select:call": `select id from public.attach_message_file('fixture-chat', 'fixture-message', 'new.txt', 'text/plain', 5, '${"cd".repeat(32)}')`,

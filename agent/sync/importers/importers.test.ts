@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
@@ -361,6 +361,125 @@ describe("attachments", () => {
       mimeType: "application/pdf",
       source: { file: "uploads/f9_report.pdf" },
     })
+  })
+
+  it("reads LM Studio's file parts as files in its user-files folder, wherever the chat is filed", async () => {
+    const home = path.join(FIXTURES, "lmstudio-home")
+    const file = path.join(
+      home,
+      "conversations",
+      "1733390000000.conversation.json"
+    )
+    const [session] = await importFile("lmstudio", file)
+    const [question, answer] = session!.messages
+    // The parts become attachments, not text.
+    expect(question!.content).toBe(
+      "What does this chart and the report say about GPU hours?"
+    )
+    expect(answer!.attachments).toBeUndefined()
+    expect(question!.attachments).toEqual([
+      {
+        name: "gpu-hours.png",
+        mimeType: null,
+        source: {
+          file: path.join("..", "user-files", "1733390000000 - 101.png"),
+        },
+      },
+      {
+        name: "Q3 report.pdf",
+        mimeType: "application/pdf",
+        source: {
+          file: path.join("..", "user-files", "1733390000000 - 102.pdf"),
+        },
+      },
+    ])
+    // The paths lead to the bytes, as the sync resolves them.
+    for (const attachment of question!.attachments!) {
+      const where = path.resolve(
+        path.dirname(file),
+        (attachment.source as { file: string }).file
+      )
+      expect(where.startsWith(path.join(home, "user-files") + path.sep)).toBe(
+        true
+      )
+      expect((await stat(where)).size).toBe(
+        attachment.name.endsWith(".png") ? 460 : 594
+      )
+    }
+
+    // A chat filed in a folder of a folder still finds the same user-files.
+    const nested = importText(
+      "lmstudio",
+      path.join(home, "conversations", "Work", "Deep", "1.conversation.json"),
+      JSON.stringify({
+        messages: [
+          {
+            versions: [
+              {
+                type: "singleStep",
+                role: "user",
+                // Older builds named the identifier fileIdentifier.
+                content: [
+                  {
+                    type: "file",
+                    name: "a.txt",
+                    fileIdentifier: "7 - 1.txt",
+                    fileType: "text/plain",
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      })
+    )
+    expect(nested[0]!.messages[0]!.attachments).toEqual([
+      {
+        name: "a.txt",
+        mimeType: "text/plain",
+        source: {
+          file: path.join("..", "..", "..", "user-files", "7 - 1.txt"),
+        },
+      },
+    ])
+  })
+
+  it("keeps an LM Studio file part whose identifier would leave user-files as text only", () => {
+    const [session] = importText(
+      "lmstudio",
+      "/lms/conversations/1.conversation.json",
+      JSON.stringify({
+        messages: [
+          {
+            versions: [
+              {
+                type: "singleStep",
+                role: "user",
+                content: [
+                  {
+                    type: "file",
+                    name: "x.png",
+                    identifier: "../../etc/passwd",
+                    fileType: "image",
+                  },
+                  {
+                    type: "file",
+                    name: "y.png",
+                    identifier: "..",
+                    fileType: "image",
+                  },
+                  { type: "file", name: "z.png", fileType: "image" },
+                ],
+              },
+            ],
+          },
+        ],
+      })
+    )
+    expect(session!.messages[0]!.attachments).toBeUndefined()
+    expect(session!.messages[0]!.content).toBe(
+      "[file: x.png][file: y.png][file: z.png]"
+    )
   })
 
   it("reads a JSONL message's attachments as files next to it", () => {

@@ -9,6 +9,7 @@ import {
   toCount,
   toIsoTime,
   toRate,
+  type ImportedAttachment,
   type ImportedMessage,
   type ImportedSession,
 } from "../model"
@@ -23,28 +24,91 @@ import {
 
 export const LMSTUDIO_FILE = /\.conversation\.json$/
 
+// A file the user attached is a content part `{type: "file", name, identifier, sizeBytes,
+// fileType}` (lmstudio-js, ChatMessagePartFileData; older builds wrote `fileIdentifier`). The
+// bytes live in LM Studio's home folder, beside `conversations/`: `user-files/<identifier>`
+// (e.g. `~/.lmstudio/user-files/1769833468075 - 634.png`), whatever folder the conversation
+// was filed in.
+const USER_FILES = "user-files"
+
+/** Where LM Studio keeps an attached file, relative to the conversation file's folder. */
+function userFilePath(conversationFile: string, identifier: string): string {
+  const folder = path.dirname(conversationFile)
+  const parts = path.resolve(folder).split(path.sep)
+  const at = parts.lastIndexOf("conversations")
+  const home =
+    at > 0
+      ? parts.slice(0, at).join(path.sep) || path.sep
+      : path.dirname(folder)
+
+  return path.relative(folder, path.join(home, USER_FILES, identifier))
+}
+
+/**
+ * LM Studio's own file types, as a MIME type when they are one; "image", "text/other" and
+ * "unknown" leave the type to the name's extension.
+ */
+function mimeTypeOfFileType(fileType: unknown): string | null {
+  return fileType === "text/plain" || fileType === "application/pdf"
+    ? fileType
+    : null
+}
+
+/** An identifier is a file name in user-files: never a path that leaves it. */
+function safeIdentifier(value: unknown): string | undefined {
+  const identifier = text(value)
+  if (
+    !identifier ||
+    /[\\/\0]/.test(identifier) ||
+    identifier === "." ||
+    identifier === ".."
+  )
+    return undefined
+
+  return identifier
+}
+
 type Block = {
   text: string
   reasoning: string
   toolCalls: unknown[]
+  attachments: ImportedAttachment[]
   stats?: Record<string, unknown>
   model?: string
 }
 
-function readBlocks(content: unknown): { text: string; toolCalls: unknown[] } {
+type Read = {
+  text: string
+  toolCalls: unknown[]
+  attachments: ImportedAttachment[]
+}
+
+function readBlocks(content: unknown, file: string): Read {
   const parts: string[] = []
   const toolCalls: unknown[] = []
-  if (typeof content === "string") return { text: content, toolCalls }
-  if (!Array.isArray(content)) return { text: "", toolCalls }
+  const attachments: ImportedAttachment[] = []
+  if (typeof content === "string")
+    return { text: content, toolCalls, attachments }
+  if (!Array.isArray(content)) return { text: "", toolCalls, attachments }
   for (const part of content) {
     if (!isRecord(part)) continue
     if (part.type === "text" && typeof part.text === "string")
       parts.push(part.text)
-    else if (part.type === "file")
-      parts.push(
-        `[file: ${text(part.name) ?? text(part.fileIdentifier) ?? "attachment"}]`
-      )
-    else if (part.type === "toolCallRequest" && isRecord(part.toolCallRequest))
+    else if (part.type === "file") {
+      const identifier = safeIdentifier(part.identifier ?? part.fileIdentifier)
+      const name = text(part.name)?.trim() || identifier
+      if (identifier && name)
+        attachments.push({
+          name,
+          mimeType: mimeTypeOfFileType(part.fileType),
+          source: { file: userFilePath(file, identifier) },
+        })
+      // A file part without an identifier has no bytes to find: keep its name in the text.
+      else parts.push(`[file: ${name ?? "attachment"}]`)
+    } else if (
+      part.type === "toolCallRequest" &&
+      isRecord(part.toolCallRequest)
+    )
       toolCalls.push(toolCall(part.toolCallRequest))
     else if (part.type === "toolCallResult") {
       const last = toolCalls.at(-1)
@@ -53,7 +117,7 @@ function readBlocks(content: unknown): { text: string; toolCalls: unknown[] } {
     }
   }
 
-  return { text: parts.join(""), toolCalls }
+  return { text: parts.join(""), toolCalls, attachments }
 }
 
 function toolCall(request: Record<string, unknown>) {
@@ -69,16 +133,22 @@ function toolCall(request: Record<string, unknown>) {
   }
 }
 
-function readSteps(version: Record<string, unknown>): Block {
-  const block: Block = { text: "", reasoning: "", toolCalls: [] }
+function readSteps(version: Record<string, unknown>, file: string): Block {
+  const block: Block = {
+    text: "",
+    reasoning: "",
+    toolCalls: [],
+    attachments: [],
+  }
   const steps = Array.isArray(version.steps) ? version.steps : []
   for (const step of steps) {
     if (!isRecord(step) || step.type !== "contentBlock") continue
-    const read = readBlocks(step.content)
+    const read = readBlocks(step.content, file)
     const style = isRecord(step.style) ? step.style.type : undefined
     if (style === "thinking") block.reasoning += read.text
     else block.text += read.text
     block.toolCalls.push(...read.toolCalls)
+    block.attachments.push(...read.attachments)
     const genInfo = isRecord(step.genInfo) ? step.genInfo : undefined
     if (genInfo) {
       if (isRecord(genInfo.stats)) block.stats = genInfo.stats
@@ -97,7 +167,8 @@ function readVersion(
   slot: number,
   index: number,
   parent: string | null,
-  fallbackModel: string | undefined
+  fallbackModel: string | undefined,
+  file: string
 ): ImportedMessage | null {
   if (!isRecord(version)) return null
   const role = version.role
@@ -105,7 +176,7 @@ function readVersion(
   const clientId = `${slot}.${index}`
 
   if (version.type === "multiStep" || Array.isArray(version.steps)) {
-    const block = readSteps(version)
+    const block = readSteps(version, file)
     const split = splitThinking(block.text)
     const stats = block.stats ?? {}
     const ttft = toRate(stats.timeToFirstTokenSec)
@@ -126,10 +197,13 @@ function readVersion(
       tokensPerSecond: toRate(stats.tokensPerSecond) ?? null,
       timeToFirstTokenMs: ttft === undefined ? null : Math.round(ttft * 1000),
       tokenUsage: block.stats ? { ...block.stats } : null,
+      ...(block.attachments.length > 0
+        ? { attachments: block.attachments }
+        : {}),
     }
   }
 
-  const read = readBlocks(version.content)
+  const read = readBlocks(version.content, file)
 
   return {
     clientId,
@@ -137,6 +211,7 @@ function readVersion(
     role,
     content: read.text,
     toolCalls: read.toolCalls.length > 0 ? read.toolCalls : null,
+    ...(read.attachments.length > 0 ? { attachments: read.attachments } : {}),
   }
 }
 
@@ -174,7 +249,8 @@ export function importLmStudio(json: unknown, file: string): ImportedSession[] {
         slotIndex,
         versionIndex,
         parent,
-        sessionModel
+        sessionModel,
+        file
       )
       if (!message) return
       messages.push(message)

@@ -67,7 +67,9 @@ function FileCard({ attachment }: { attachment: SessionAttachment }) {
       <span className="min-w-0">
         <span className="block truncate font-medium">{attachment.name}</span>
         <span className="block text-xs text-muted-foreground">
-          {attachment.url ? details : `${details} · not available`}
+          {attachment.url
+            ? details
+            : `${details} · ${attachment.uploaded ? "not available" : "arriving…"}`}
         </span>
       </span>
       {attachment.url ? (

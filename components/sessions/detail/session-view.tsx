@@ -3,6 +3,7 @@
 import * as React from "react"
 import Link from "next/link"
 import {
+  useQuery,
   useSuspenseInfiniteQuery,
   useSuspenseQuery,
 } from "@tanstack/react-query"
@@ -23,6 +24,7 @@ import {
   type SessionDetail,
 } from "@/lib/sessions/session-queries"
 import {
+  sessionAttachmentsQueryOptions,
   sessionHeaderQueryOptions,
   sessionThreadQueryOptions,
 } from "@/lib/sessions/session-query-options"
@@ -52,8 +54,6 @@ type SessionViewProps = {
   userId: string
   sessionId: string
   serverNow: string
-  /** The messages' files with signed URLs, made by the page on the server. */
-  attachments?: SessionAttachments
 }
 
 const MESSAGE_HASH = /^#m-([0-9a-fA-F-]{36})$/
@@ -79,11 +79,15 @@ export function SessionView({
   userId,
   sessionId,
   serverNow,
-  attachments = NO_ATTACHMENTS,
 }: SessionViewProps) {
   const supabase = createClient()
   const { data: header } = useSuspenseQuery(
     sessionHeaderQueryOptions(supabase, userId, sessionId)
+  )
+  // Signed by the server for the first render; refetched (and signed here) when Realtime
+  // says an attachment was recorded or its bytes arrived (use-session-realtime.ts).
+  const { data: attachments = NO_ATTACHMENTS } = useQuery(
+    sessionAttachmentsQueryOptions(supabase, userId, sessionId)
   )
   const live = useSessionRealtime(userId, sessionId)
   const now = useServerNow(serverNow, 30_000)

@@ -67,6 +67,7 @@ export function useSessionRealtime(
     const supabase = createClient()
     const key = sessionDetailKeys.detail(userId, sessionId)
     const threadKey = sessionDetailKeys.thread(userId, sessionId)
+    const attachmentsKey = sessionDetailKeys.attachments(userId, sessionId)
     // The detail key is a prefix of the thread's: one invalidation refetches both.
     const refetch = () => void queryClient.invalidateQueries({ queryKey: key })
 
@@ -100,6 +101,18 @@ export function useSessionRealtime(
             refetch()
           }
         }
+      )
+      // An attachment recorded, or its bytes arrived (uploaded_at): sign the session's files
+      // again, so a new image shows without a reload.
+      .on(
+        "postgres_changes",
+        {
+          event: "*",
+          schema: "public",
+          table: "message_attachments",
+          filter: `session_id=eq.${sessionId}`,
+        },
+        () => void queryClient.invalidateQueries({ queryKey: attachmentsKey })
       )
       .on(
         "postgres_changes",

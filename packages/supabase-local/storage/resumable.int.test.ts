@@ -143,4 +143,46 @@ describe(`Storage resumable uploads over TUS (${TEST_ENGINE})`, () => {
     })
     expect(noToken.status).toBe(400)
   })
+
+  it("takes a signed upload URL's token in x-signature at /upload/resumable/sign, for that object only", async () => {
+    const { data: signed } = await alice.storage
+      .from("big")
+      .createSignedUploadUrl(`${ALICE}/tus/signed.bin`)
+    const token = signed!.token
+    const data = bytes(2 * MB + 5)
+    const signedUpload = (objectName: string, signature: string | null) =>
+      new tus.Upload(data, {
+        endpoint: `${endpoint}/sign`,
+        headers: signature ? { "x-signature": signature } : {},
+        chunkSize: MB,
+        retryDelays: [],
+        metadata: { bucketName: "big", objectName, contentType: "application/octet-stream" },
+      })
+    // Another object with the same token, or no token: refused before a byte is stored.
+    await expect(run(signedUpload(`${ALICE}/tus/other.bin`, token))).rejects.toThrow(
+      /InvalidSignature|signature/i
+    )
+    await expect(run(signedUpload(`${ALICE}/tus/signed.bin`, null))).rejects.toThrow(/x-signature/)
+    // A download link's token is not an upload token.
+    await alice.storage.from("big").upload(`${ALICE}/tus/seen.bin`, bytes(10))
+    const link = await alice.storage.from("big").createSignedUrl(`${ALICE}/tus/seen.bin`, 60)
+    const downloadToken = new URL(link.data!.signedUrl).searchParams.get("token")!
+    await expect(run(signedUpload(`${ALICE}/tus/seen.bin`, downloadToken))).rejects.toThrow(
+      /scoped for upload/
+    )
+
+    await run(signedUpload(`${ALICE}/tus/signed.bin`, token))
+    const downloaded = Buffer.from(
+      await (
+        await alice.storage.from("big").download(`${ALICE}/tus/signed.bin`)
+      ).data!.arrayBuffer()
+    )
+    expect(sha256(downloaded)).toBe(sha256(data))
+    // Written as the service role for the user who signed the URL: the owner is Alice.
+    const { rows } = await stack.db.query<{ owner_id: string }>(
+      "select owner_id from storage.objects where bucket_id = 'big' and name = $1",
+      [`${ALICE}/tus/signed.bin`]
+    )
+    expect(rows[0]!.owner_id).toBe(ALICE)
+  })
 })

@@ -80,6 +80,9 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
     log: ctx.log,
   }
   const tus = createTusHandler(state, `${STORAGE_PREFIX}/upload/resumable`)
+  const signedTus = createTusHandler(state, `${STORAGE_PREFIX}/upload/resumable/sign`, {
+    signed: true,
+  })
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost")
@@ -88,6 +91,9 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
     const segments = tail.split("/").slice(1)
     const callerOf = () => state.callerOf(requestToken(req))
 
+    if (tail === "/upload/resumable/sign" || tail.startsWith("/upload/resumable/sign/")) {
+      return signedTus.handle(req, res)
+    }
     if (tail === "/upload/resumable" || tail.startsWith("/upload/resumable/")) {
       return tus.handle(req, res)
     }
@@ -329,6 +335,9 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
       `Storage URL: ${ctx.apiUrl}${STORAGE_PREFIX}`,
       `Storage files: ${ctx.storageDir}`,
     ],
-    stop: () => tus.stop(),
+    stop: async () => {
+      await tus.stop()
+      await signedTus.stop()
+    },
   }
 }

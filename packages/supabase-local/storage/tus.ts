@@ -6,6 +6,12 @@
 // upload) and the declared size fits the bucket; the last PATCH moves the bytes into the
 // bucket and writes the row as the caller. An interrupted upload stays in the file store and
 // resumes (after a restart too) from the offset the server reports.
+//
+// Signed resumable uploads live at /storage/v1/upload/resumable/sign, as hosted's (the
+// SIGNED_URL_SUFFIX routes of src/http/routes/tus): every request carries a signed upload URL's
+// token in `x-signature` instead of a JWT, the token must name the upload's bucket and object
+// (verifyObjectSignature), and the object is written as the service role with the owner and
+// upsert the token carries, as a PUT to the signed upload URL is.
 import { createHash } from "node:crypto"
 import { createReadStream } from "node:fs"
 import { open, rm } from "node:fs/promises"
@@ -15,12 +21,13 @@ import path from "node:path"
 import { FileStore } from "@tus/file-store"
 import { Server, type Upload } from "@tus/server"
 
-import { ownerOf, type Caller } from "./caller"
+import { ownerOf, SERVICE, type Caller } from "./caller"
 import { errors, StorageApiError } from "./errors"
 import { checkKey, checkMimeType, effectiveLimit, findBucket, type StorageState } from "./kernel"
+import { verifySigned } from "./signed"
 import { checkCanWrite, commitRow } from "./write"
 
-type TusRequest = { headers: Headers }
+type TusRequest = { headers: Headers; method: string }
 
 function tusError(error: unknown): never {
   if (error instanceof StorageApiError) {
@@ -64,33 +71,80 @@ async function md5Of(file: string) {
   return `"${hash.digest("hex")}"`
 }
 
-export function createTusHandler(state: StorageState, route: string) {
+type Signed = { owner: string | null; upsert: boolean }
+
+export function createTusHandler(
+  state: StorageState,
+  route: string,
+  { signed = false }: { signed?: boolean } = {}
+) {
   const directory = path.join(state.files.root, ".tus")
+  const datastore = new FileStore({ directory })
+
+  /** The signed token's claims, checked against the upload's bucket and object. */
+  async function verifySignature(req: TusRequest, metadata: UploadMetadata): Promise<Signed> {
+    const claims = await verifySigned(
+      state,
+      req.headers.get("x-signature"),
+      metadata?.bucketName ?? "",
+      checkKey(metadata?.objectName ?? ""),
+      "upload"
+    )
+
+    return {
+      owner: typeof claims.owner === "string" ? claims.owner : null,
+      upsert: claims.upsert === true,
+    }
+  }
+
+  /** Who writes the object: the JWT's role, or for a signed upload the service role. */
+  async function writerOf(req: TusRequest, metadata: UploadMetadata) {
+    if (!signed) {
+      const caller = await state.callerOf(tokenOf(req))
+      return { caller, owner: ownerOf(caller), upsert: metadata?.upsert === "true" }
+    }
+    const { owner, upsert } = await verifySignature(req, metadata)
+
+    return { caller: SERVICE, owner, upsert }
+  }
+
   const server = new Server({
     path: route,
-    datastore: new FileStore({ directory }),
+    datastore,
     maxSize: state.globalLimit,
-    async onIncomingRequest(req: TusRequest) {
+    allowedHeaders: ["x-upsert", "x-signature", "apikey"],
+    async onIncomingRequest(req: TusRequest, id: string) {
       try {
-        await state.callerOf(tokenOf(req))
+        if (!signed) {
+          await state.callerOf(tokenOf(req))
+          return
+        }
+        if (!req.headers.get("x-signature"))
+          throw errors.invalidSignature("Missing x-signature header")
+        // Creation is checked in onUploadCreate, where the metadata is known.
+        if (req.method === "POST") return
+        await verifySignature(req, (await datastore.getUpload(id)).metadata)
       } catch (error) {
         tusError(error)
       }
     },
     async onUploadCreate(req: TusRequest, upload: Upload) {
       try {
-        const caller = await state.callerOf(tokenOf(req))
-        const upsert = req.headers.get("x-upsert")?.toLowerCase() === "true"
+        const writer = await writerOf(req, upload.metadata)
+        const upsert = signed
+          ? writer.upsert
+          : req.headers.get("x-upsert")?.toLowerCase() === "true"
         const metadata: Record<string, string | null> = {
           ...upload.metadata,
           upsert: upsert ? "true" : "false",
         }
-        const target = targetOf(metadata, caller)
+        const target = { ...targetOf(metadata, writer.caller), owner: writer.owner }
         const bucket = await findBucket(state.db, target.bucket)
         checkMimeType(metadata.contentType || "application/octet-stream", bucket.allowed_mime_types)
         if (upload.size === undefined) throw errors.missingParameter("Upload-Length")
         if (upload.size > effectiveLimit(state, bucket)) throw errors.entityTooLarge()
-        await checkCanWrite(state, target)
+        // A signed upload's permission was checked when its URL was signed.
+        if (!signed) await checkCanWrite(state, target)
 
         return { metadata }
       } catch (error) {
@@ -100,8 +154,8 @@ export function createTusHandler(state: StorageState, route: string) {
     async onUploadFinish(req: TusRequest, upload: Upload) {
       const file = path.join(directory, upload.id)
       try {
-        const caller = await state.callerOf(tokenOf(req))
-        const target = targetOf(upload.metadata, caller)
+        const writer = await writerOf(req, upload.metadata)
+        const target = { ...targetOf(upload.metadata, writer.caller), owner: writer.owner }
         const eTag = await md5Of(file)
         const handle = await open(file, "r+")
         await handle.sync()

@@ -43,7 +43,7 @@ export default async function SessionPage({
   ])
   if (!screen) notFound()
   const queryClient = getQueryClient()
-  primeSessionQueries(queryClient, user.id, id.data, screen)
+  primeSessionQueries(queryClient, user.id, id.data, screen, attachments)
 
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
@@ -51,7 +51,6 @@ export default async function SessionPage({
         userId={user.id}
         sessionId={id.data}
         serverNow={new Date().toISOString()}
-        attachments={attachments}
       />
     </HydrationBoundary>
   )
