@@ -45,6 +45,7 @@ export const helperConfigViewSchema = z
   .object({
     auto_start: z.boolean().optional().catch(undefined),
     max_concurrent: z.number().int().positive().optional().catch(undefined),
+    relay: z.boolean().optional().catch(undefined),
   })
   .catch({})
 

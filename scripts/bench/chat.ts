@@ -78,6 +78,7 @@ async function main() {
         session: async () => ({
           device_id: deviceId,
           lan_port: llm.port,
+          relay_enabled: false,
           realtime: { url: stack.url, anon_key: stack.keys.anonKey, token, expires_in: 3600 },
         }),
       },
