@@ -5,6 +5,7 @@ import { getCurrentUser } from "@/lib/auth/current-user"
 import { type ChatMessage, type ChatSession } from "@/lib/chat/chat-sync"
 import { listChatDevices } from "@/lib/chat/queries"
 import { chatOptionsSchema } from "@/lib/chat/relay-protocol"
+import { listChatTunnels } from "@/lib/chat/tunnel"
 import { dbId } from "@/lib/db-id"
 import { getSession, listSessionMessages } from "@/lib/sessions/session-queries"
 import { createClient } from "@/lib/supabase/server"
@@ -100,8 +101,9 @@ export default async function ChatPage({
   const { session: sessionId } = searchSchema.parse(await searchParams)
   const user = await getCurrentUser()
   const supabase = await createClient()
-  const [devices, continued] = await Promise.all([
+  const [devices, tunnels, continued] = await Promise.all([
     listChatDevices(supabase),
+    listChatTunnels(supabase),
     sessionId
       ? continuedSession(supabase, user.id, sessionId)
       : Promise.resolve({ initial: null, notice: null }),
@@ -117,6 +119,7 @@ export default async function ChatPage({
         key={sessionId ?? "new"}
         userId={user.id}
         devices={devices}
+        tunnels={tunnels}
         serverNow={new Date().toISOString()}
         initial={continued.initial}
         notice={continued.notice}

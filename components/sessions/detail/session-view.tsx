@@ -149,10 +149,11 @@ export function SessionView({
           </Button>
           {session.user_id === userId ? (
             <Button asChild size="sm">
-              <Link href={`/chat?session=${session.id}`}>
+              {/* A full page load: /chat's CSP names the user's device tunnels (proxy.ts). */}
+              <a href={`/chat?session=${session.id}`}>
                 <MessageSquareText aria-hidden="true" />
                 Continue in chat
-              </Link>
+              </a>
             </Button>
           ) : null}
           {session.user_id === userId ? (
