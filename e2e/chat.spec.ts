@@ -178,6 +178,22 @@ test.describe("chat through the LLM host", () => {
         .getByRole("list", { name: "Loaded models" })
         .getByText(STAND_IN_MODELS.echo)
     ).toBeVisible()
+    // Tokens/s per model, measured on the device's recent messages (the chats above too).
+    await expect(
+      page
+        .getByRole("list", { name: "Tokens per second by model" })
+        .getByText(STAND_IN_MODELS.echo)
+    ).toBeVisible()
+    // Each accelerator with its memory, on a device whose agent is not running here.
+    await page.goto("/devices/00000000-0000-4000-b000-000000000003")
+    await expect(
+      page
+        .getByRole("list", { name: "Accelerators" })
+        .getByRole("listitem")
+        .filter({
+          hasText: /NVIDIA GeForce RTX 4090.*24 GB memory.*driver 550\.54\.14/,
+        })
+    ).toBeVisible()
     await second.close()
   })
 })
@@ -198,6 +214,7 @@ test.describe("chat straight to the device's tunnel", () => {
       },
     })
   }
+  let seededTunnel: string | null = null
   const setTunnel = async (url: string | null) => {
     const { error } = await admin()
       .from("devices")
@@ -207,6 +224,12 @@ test.describe("chat straight to the device's tunnel", () => {
   }
 
   test.beforeAll(async () => {
+    const { data } = await admin()
+      .from("devices")
+      .select("tunnel_url")
+      .eq("id", STUDIO_MAC)
+      .single()
+    seededTunnel = data?.tunnel_url ?? null
     relayed = await startStandInLlmServer({ tokenDelayMs: 5 })
     // The tunnel in front of LM Studio with CORS on for this console, and one without.
     open = await startStandInLlmServer({
@@ -244,7 +267,7 @@ test.describe("chat straight to the device's tunnel", () => {
     ])
   })
   test.afterAll(async () => {
-    await setTunnel(null)
+    await setTunnel(seededTunnel)
     const removed = await admin()
       .from("cloud_sessions")
       .delete()

@@ -61,7 +61,12 @@ export type ChatViewProps = {
   /** The user's own devices' tunnels (lib/chat/tunnel.ts); the page's CSP allows exactly these. */
   tunnels: ChatTunnel[]
   serverNow: string
-  initial: { session: ChatSession; messages: ChatMessage[] } | null
+  /** `unsaved`: a copy of another member's session, written with the first change. */
+  initial: {
+    session: ChatSession
+    messages: ChatMessage[]
+    unsaved?: boolean
+  } | null
   notice: string | null
 }
 
@@ -366,7 +371,8 @@ export function ChatView({
           </span>
         ) : null}
         {modelsNote ? <span role="status">{modelsNote}</span> : null}
-        {session ? (
+        {/* A copy of another member's session exists only once written. */}
+        {session && session.version > 0 ? (
           <Link
             href={`/sessions/${session.id}`}
             className="text-primary underline underline-offset-4"

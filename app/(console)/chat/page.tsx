@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto"
+
 import type { Metadata } from "next"
 import { z } from "zod"
 
@@ -26,16 +28,24 @@ const sessionMetadataSchema = chatOptionsSchema
   .catch({})
 
 /**
- * An own session to continue ("Continue in chat" on the session page), with the version the
- * next write must exceed. Another member's shared session is read-only here: its messages
- * could not be written back (sync_push writes the caller's own sessions only).
+ * A session to continue ("Continue in chat" on the session page). An own session continues in
+ * place, with the version the next write must exceed. A session the user may read but does
+ * not own (a project member's) cannot be written back (sync_push writes the caller's own
+ * sessions only): it continues as the user's own copy, a new session with new message ids
+ * and the same branches, written with the first change and marked `continued_from` the
+ * original. The copied messages carry no token counts or speeds, so the original's usage is
+ * not counted twice (docs/chat-relay.md).
  */
 async function continuedSession(
   supabase: Client,
   userId: string,
   id: string
 ): Promise<{
-  initial: { session: ChatSession; messages: ChatMessage[] } | null
+  initial: {
+    session: ChatSession
+    messages: ChatMessage[]
+    unsaved?: boolean
+  } | null
   notice: string | null
 }> {
   const detail = await getSession(supabase, { id })
@@ -45,12 +55,7 @@ async function continuedSession(
       notice: "That session was not found; this is a new chat.",
     }
   }
-  if (detail.user_id !== userId) {
-    return {
-      initial: null,
-      notice: "That session is someone else's; this is a new chat of your own.",
-    }
-  }
+  if (detail.user_id !== userId) return copyOfSession(supabase, detail)
   const [{ data: versions, error }, rows] = await Promise.all([
     supabase
       .from("cloud_sessions")
@@ -91,6 +96,58 @@ async function continuedSession(
     }))
 
   return { initial: { session, messages }, notice: null }
+}
+
+async function copyOfSession(
+  supabase: Client,
+  detail: NonNullable<Awaited<ReturnType<typeof getSession>>>
+): Promise<{
+  initial: {
+    session: ChatSession
+    messages: ChatMessage[]
+    unsaved: boolean
+  }
+  notice: string
+}> {
+  const rows = (
+    await listSessionMessages(supabase, { sessionId: detail.id })
+  ).filter((row) => row.deleted_at === null && row.role !== "tool")
+  const ids = new Map(rows.map((row) => [row.id, randomUUID()]))
+  const metadata = sessionMetadataSchema.parse(detail.metadata)
+  const { device_id: deviceInMetadata, system_prompt, ...options } = metadata
+  const now = new Date().toISOString()
+  const session: ChatSession = {
+    id: randomUUID(),
+    title: detail.title ?? "Continued chat",
+    model: detail.model,
+    created_at: now,
+    device_id: deviceInMetadata ?? detail.device_id,
+    options: { ...options, ...(system_prompt ? { system_prompt } : {}) },
+    version: 0,
+    continued_from: detail.id,
+  }
+  const messages: ChatMessage[] = rows.map((row) => ({
+    id: ids.get(row.id)!,
+    // A parent outside what is copied (deleted) makes the message a root of the copy.
+    parent_id: row.parent_id ? (ids.get(row.parent_id) ?? null) : null,
+    message_index: row.message_index,
+    role: row.role === "tool" ? "assistant" : row.role,
+    content: row.content,
+    reasoning: row.reasoning ?? "",
+    model: row.model,
+    created_at: row.created_at,
+    input_tokens: null,
+    output_tokens: null,
+    tokens_per_second: null,
+    time_to_first_token_ms: null,
+    version: 1,
+  }))
+
+  return {
+    initial: { session, messages, unsaved: true },
+    notice:
+      "This session belongs to another member of your project, so it continues as your own copy: what you add is saved in your sessions when you send, and the original stays as it is.",
+  }
 }
 
 export default async function ChatPage({
