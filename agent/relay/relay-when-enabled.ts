@@ -43,6 +43,7 @@ export async function relayWhenEnabled(
   const stopped = options.signal ?? new AbortController().signal
   let running: { stop: AbortController; done: Promise<unknown> } | null = null
   let announced: boolean | null = null
+  let lastFailure: string | null = null
 
   const stop = async () => {
     if (!running) return
@@ -55,10 +56,15 @@ export async function relayWhenEnabled(
     let session: RelaySessionResponse | null = null
     try {
       session = await api.session()
+      lastFailure = null
     } catch (failure) {
       // A refusal (revoked device) or a console that stays away: try again next round,
       // keeping a running relay as it is (its own token renewal reports the same failure).
-      logError(`Could not read the relay setting: ${String(failure)}`)
+      // Said once per new failure, not every round.
+      if (String(failure) !== lastFailure) {
+        logError(`Could not read the relay setting: ${String(failure)}`)
+      }
+      lastFailure = String(failure)
     }
     if (session && session.relay_enabled !== announced) {
       log(
