@@ -5,6 +5,7 @@
 // first, with the same E2E_APP_PORT / E2E_STACK_PORT), as the seeded demo user talking to the
 // demo host "Studio Mac" through an in-process relay (`serve`'s runServe, authenticated by the
 // app's own relay session route) to the stand-in for LM Studio.
+import { existsSync } from "node:fs"
 import os from "node:os"
 
 import { chromium } from "@playwright/test"
@@ -26,6 +27,25 @@ import { formatMs, median, percentile } from "./stats"
 const STUDIO_MAC = "00000000-0000-4000-b000-000000000001"
 const DEMO_USER_ID = "00000000-0000-4000-a000-000000000001"
 
+const INSTRUMENT = `function (q) {
+  window.__bench = { sent: 0, shown: 0 }
+  var list = document.querySelector('[aria-label="Conversation"]') || document.body
+  var observer = new MutationObserver(function () {
+    if (!window.__bench.shown && (list.textContent || "").indexOf("You said: " + q) >= 0) {
+      window.__bench.shown = performance.now()
+      observer.disconnect()
+    }
+  })
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true })
+  var onClick = function (event) {
+    var button = event.target && event.target.closest && event.target.closest("button")
+    if (!button || (button.textContent || "").trim() !== "Send") return
+    window.__bench.sent = performance.now()
+    document.removeEventListener("click", onClick, true)
+  }
+  document.addEventListener("click", onClick, true)
+}`
+
 export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
   const began = new Date().toISOString()
   const llm = await startStandInLlmServer({ tokenDelayMs: 0, firstTokenDelayMs: serverTtftMs })
@@ -42,7 +62,13 @@ export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
     signal: stop.signal,
   })
   await live
-  const browser = await chromium.launch()
+  // As playwright.config.ts: Debian's chromium where Playwright's cannot be downloaded.
+  const browser = await chromium.launch({
+    executablePath:
+      process.env.PLAYWRIGHT_CHROMIUM_PATH ??
+      (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined),
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+  })
   try {
     const context = await browser.newContext({ baseURL: E2E_APP_URL })
     await context.addCookies(await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password))
@@ -72,25 +98,8 @@ export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
       await page.getByLabel("Message").fill(question)
       // Timed inside the page: the click's timestamp to the first mutation that shows the
       // answer's first chunk ("You said: <question>", the stand-in's first token).
-      await page.evaluate((q) => {
-        const w = window as unknown as { __bench?: { sent: number; shown: number } }
-        w.__bench = { sent: 0, shown: 0 }
-        const list = document.querySelector('[aria-label="Conversation"]') ?? document.body
-        const observer = new MutationObserver(() => {
-          if (!w.__bench!.shown && list.textContent?.includes(`You said: ${q}`)) {
-            w.__bench!.shown = performance.now()
-            observer.disconnect()
-          }
-        })
-        observer.observe(document.body, { subtree: true, childList: true, characterData: true })
-        const onClick = (event: MouseEvent) => {
-          const button = (event.target as Element | null)?.closest("button")
-          if (button?.textContent?.trim() !== "Send") return
-          w.__bench!.sent = performance.now()
-          document.removeEventListener("click", onClick, true)
-        }
-        document.addEventListener("click", onClick, true)
-      }, question)
+      // Plain JavaScript: tsx would wrap named functions in a helper the page lacks.
+      await page.evaluate(`(${INSTRUMENT})(${JSON.stringify(question)})`)
       await page.getByRole("button", { name: "Send" }).click()
       await page.waitForFunction(
         () => (window as unknown as { __bench?: { shown: number } }).__bench?.shown
