@@ -7,6 +7,7 @@ import { getCurrentUser } from "@/lib/auth/current-user"
 import { type ChatMessage, type ChatSession } from "@/lib/chat/chat-sync"
 import { listChatDevices } from "@/lib/chat/queries"
 import { chatOptionsSchema } from "@/lib/chat/relay-protocol"
+import { copySessionMessages } from "@/lib/chat/session-copy"
 import { listChatTunnels } from "@/lib/chat/tunnel"
 import { dbId } from "@/lib/db-id"
 import { getSession, listSessionMessages } from "@/lib/sessions/session-queries"
@@ -109,10 +110,10 @@ async function copyOfSession(
   }
   notice: string
 }> {
-  const rows = (
-    await listSessionMessages(supabase, { sessionId: detail.id })
-  ).filter((row) => row.deleted_at === null && row.role !== "tool")
-  const ids = new Map(rows.map((row) => [row.id, randomUUID()]))
+  const messages = copySessionMessages(
+    await listSessionMessages(supabase, { sessionId: detail.id }),
+    randomUUID
+  )
   const metadata = sessionMetadataSchema.parse(detail.metadata)
   const { device_id: deviceInMetadata, system_prompt, ...options } = metadata
   const now = new Date().toISOString()
@@ -126,22 +127,6 @@ async function copyOfSession(
     version: 0,
     continued_from: detail.id,
   }
-  const messages: ChatMessage[] = rows.map((row) => ({
-    id: ids.get(row.id)!,
-    // A parent outside what is copied (deleted) makes the message a root of the copy.
-    parent_id: row.parent_id ? (ids.get(row.parent_id) ?? null) : null,
-    message_index: row.message_index,
-    role: row.role === "tool" ? "assistant" : row.role,
-    content: row.content,
-    reasoning: row.reasoning ?? "",
-    model: row.model,
-    created_at: row.created_at,
-    input_tokens: null,
-    output_tokens: null,
-    tokens_per_second: null,
-    time_to_first_token_ms: null,
-    version: 1,
-  }))
 
   return {
     initial: { session, messages, unsaved: true },
