@@ -3,6 +3,7 @@ import { NextResponse, type NextRequest } from "next/server"
 import { afterSignInPath, signInPath } from "@/lib/auth/redirects"
 import { REQUEST_PATH_HEADER } from "@/lib/auth/request-path"
 import { routeAccess } from "@/lib/auth/routes"
+import { listChatTunnels } from "@/lib/chat/tunnel"
 import { getPublicEnv } from "@/lib/env"
 import {
   contentSecurityPolicy,
@@ -33,19 +34,46 @@ function redirectKeepingCookies(path: string, from: NextResponse) {
 function withContentSecurityPolicy(request: NextRequest) {
   const env = getPublicEnv()
   const nonce = createNonce()
-  const policy = contentSecurityPolicy({
-    nonce,
-    supabaseUrl: env.NEXT_PUBLIC_SUPABASE_URL,
-    captcha: env.NEXT_PUBLIC_CAPTCHA_PROVIDER,
-    development: process.env.NODE_ENV === "development",
-  })
+  const build = (deviceTunnels: string[] = []) =>
+    contentSecurityPolicy({
+      nonce,
+      supabaseUrl: env.NEXT_PUBLIC_SUPABASE_URL,
+      captcha: env.NEXT_PUBLIC_CAPTCHA_PROVIDER,
+      development: process.env.NODE_ENV === "development",
+      deviceTunnels,
+    })
+  const policy = build()
   request.headers.set(NONCE_HEADER, nonce)
   request.headers.set("content-security-policy", policy)
 
-  return <T extends NextResponse>(response: T) => {
-    response.headers.set("content-security-policy", policy)
+  // Next reads only the nonce from the request's header, so the response's may add the
+  // /chat page's device tunnels, known once the session is read.
+  return <T extends NextResponse>(
+    response: T,
+    deviceTunnels: string[] = []
+  ) => {
+    response.headers.set(
+      "content-security-policy",
+      deviceTunnels.length > 0 ? build(deviceTunnels) : policy
+    )
 
     return response
+  }
+}
+
+/**
+ * /chat may call the user's own device tunnels directly (docs/chat-relay.md): one read under
+ * the user's RLS, on that page only. The console links to /chat with a full page load
+ * (components/shell/nav-items.ts), so the document always carries this page's policy.
+ */
+async function chatTunnelOrigins(
+  supabase: Awaited<ReturnType<typeof updateSession>>["supabase"]
+) {
+  try {
+    return (await listChatTunnels(supabase)).map((tunnel) => tunnel.origin)
+  } catch (error) {
+    console.error(`[chat] tunnel origins unread: ${String(error)}`)
+    return []
   }
 }
 
@@ -64,7 +92,9 @@ export async function proxy(request: NextRequest) {
     access === "guest" &&
     request.nextUrl.searchParams.get("error") === "session_missing"
   // updateSession passes the request (and the headers set above) on to the page.
-  const { response, claims } = await updateSession(request, { verifySession })
+  const { response, claims, supabase } = await updateSession(request, {
+    verifySession,
+  })
   const signedIn = claims !== null
 
   if (access === "console" && !signedIn) {
@@ -79,6 +109,9 @@ export async function proxy(request: NextRequest) {
     const next = request.nextUrl.searchParams.get("next")
 
     return secure(redirectKeepingCookies(afterSignInPath(next), response))
+  }
+  if (pathname === "/chat" && signedIn) {
+    return secure(response, await chatTunnelOrigins(supabase))
   }
 
   return secure(response)

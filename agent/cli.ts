@@ -26,6 +26,7 @@ import { DeviceAgentError } from "./errors"
 import { keepOnline } from "./keep-online"
 import { pairDevice } from "./pairing"
 import { createRelayApi } from "./relay/api"
+import { relayWhenEnabled } from "./relay/relay-when-enabled"
 import { runServe } from "./relay/serve"
 import { detectSource, isSourceFile } from "./sync/importers"
 import { SYNC_SOURCES, type SyncSource } from "./sync/model"
@@ -389,11 +390,39 @@ export async function runDeviceCli(
     )
   }
 
+  /** The chat relay while the device's settings turn it on (`serve` relays regardless). */
+  function relayIfEnabled(
+    config: DeviceConfig,
+    server: string,
+    signal: AbortSignal | undefined
+  ) {
+    return relayWhenEnabled({
+      api: createRelayApi({
+        server,
+        secret: config.device_secret,
+        fetch: io.fetch,
+        sleep,
+      }),
+      fetch: io.fetch,
+      log,
+      error: logError,
+      signal,
+    })
+  }
+
   async function commandHeartbeat() {
     const config = await requireConfig()
-    const client = makeClient(values.server ?? config.server)
-    if (values.watch) return watch(config, client)
-    await sendHeartbeat(config, client)
+    const server = normalizeServer(values.server ?? config.server)
+    const client = makeClient(server)
+    if (!values.watch) {
+      await sendHeartbeat(config, client)
+
+      return
+    }
+    await Promise.all([
+      watch(config, client),
+      relayIfEnabled(config, server, io.signal),
+    ])
   }
 
   /** LM Studio's conversations folder: today's, else the one older versions used. */
@@ -587,7 +616,14 @@ export async function runDeviceCli(
       values["data-dir"] ?? path.join(path.dirname(configPath), "worker")
     )
 
-    return runWorker({
+    // The relay follows the worker: it stops when the worker ends, whatever the reason.
+    const worked = new AbortController()
+    const stopRelay = () => worked.abort()
+    io.signal?.addEventListener("abort", stopRelay, { once: true })
+    const relaying = values.once
+      ? Promise.resolve()
+      : relayIfEnabled(config, server, worked.signal)
+    const code = await runWorker({
       api: createWorkerApi({
         server,
         secret: config.device_secret,
@@ -602,7 +638,13 @@ export async function runDeviceCli(
       once: values.once,
       env: io.env,
       pgDump: io.env.LMX_PG_DUMP,
+    }).finally(() => {
+      io.signal?.removeEventListener("abort", stopRelay)
+      worked.abort()
     })
+    await relaying
+
+    return code
   }
 
   async function commandServe(): Promise<number> {

@@ -13,7 +13,8 @@ import { type Database } from "../lib/database.types"
 import { DEMO_DEVICE_SECRET } from "../scripts/dev-demo-heartbeat"
 import { DEMO_USER, readStackState } from "./fixtures/auth"
 import { startAgent, tempDeviceConfig } from "./fixtures/devices"
-import { sessionCookiesFor } from "./fixtures/session"
+import { sessionCookiesFor, signInAsNewUser } from "./fixtures/session"
+import { snap } from "./fixtures/snap"
 import { E2E_APP_URL } from "./fixtures/urls"
 
 // Chat through a paired LLM host (issue #18): the demo user opens /chat, picks the demo LLM
@@ -177,8 +178,196 @@ test.describe("chat through the LLM host", () => {
         .getByRole("list", { name: "Loaded models" })
         .getByText(STAND_IN_MODELS.echo)
     ).toBeVisible()
+    // Tokens/s per model, measured on the device's recent messages (the chats above too).
+    await expect(
+      page
+        .getByRole("list", { name: "Tokens per second by model" })
+        .getByText(STAND_IN_MODELS.echo)
+    ).toBeVisible()
+    // Each accelerator with its memory, on a device whose agent is not running here.
+    await page.goto("/devices/00000000-0000-4000-b000-000000000003")
+    await expect(
+      page
+        .getByRole("list", { name: "Accelerators" })
+        .getByRole("listitem")
+        .filter({
+          hasText: /NVIDIA GeForce RTX 4090.*24 GB memory.*driver 550\.54\.14/,
+        })
+    ).toBeVisible()
     await second.close()
   })
+})
+
+test.describe("chat straight to the device's tunnel", () => {
+  const began = new Date().toISOString()
+  let relayed: StandInServer
+  let open: StandInServer
+  let refusing: StandInServer
+  let agent: ReturnType<typeof startAgent>
+  let config: ReturnType<typeof tempDeviceConfig>
+  const admin = () => {
+    const stack = readStackState()
+    return createClient<Database>(stack.url, stack.serviceRoleKey, {
+      auth: { persistSession: false },
+      realtime: {
+        transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+    })
+  }
+  let seededTunnel: string | null = null
+  const setTunnel = async (url: string | null) => {
+    const { error } = await admin()
+      .from("devices")
+      .update({ tunnel_url: url })
+      .eq("id", STUDIO_MAC)
+    expect(error).toBeNull()
+  }
+
+  test.beforeAll(async () => {
+    const { data } = await admin()
+      .from("devices")
+      .select("tunnel_url")
+      .eq("id", STUDIO_MAC)
+      .single()
+    seededTunnel = data?.tunnel_url ?? null
+    relayed = await startStandInLlmServer({ tokenDelayMs: 5 })
+    // The tunnel in front of LM Studio with CORS on for this console, and one without.
+    open = await startStandInLlmServer({
+      tokenDelayMs: 5,
+      cors: [new URL(E2E_APP_URL).origin],
+    })
+    refusing = await startStandInLlmServer({ tokenDelayMs: 5 })
+    config = tempDeviceConfig()
+    writeFileSync(
+      config.path,
+      JSON.stringify({
+        version: 1,
+        server: E2E_APP_URL,
+        device_id: STUDIO_MAC,
+        device_name: "Studio Mac",
+        device_secret: DEMO_DEVICE_SECRET,
+        account: { id: DEMO_USER_ID, email: DEMO_USER.email },
+        paired_at: new Date().toISOString(),
+      }),
+      { mode: 0o600 }
+    )
+    let listening: () => void = () => undefined
+    const live = new Promise<void>((resolve) => (listening = resolve))
+    agent = startAgent(["serve", "--port", String(relayed.port)], {
+      configPath: config.path,
+      onStdout: (stdout) => {
+        if (stdout.includes("Listening for chats")) listening()
+      },
+    })
+    await Promise.race([
+      live,
+      agent.done.then((run) => {
+        throw new Error(`serve exited:\n${run.stdout}\n${run.stderr}`)
+      }),
+    ])
+  })
+  test.afterAll(async () => {
+    await setTunnel(seededTunnel)
+    const removed = await admin()
+      .from("cloud_sessions")
+      .delete()
+      .eq("user_id", DEMO_USER_ID)
+      .gte("created_at", began)
+    expect(removed.error).toBeNull()
+    agent?.stop()
+    await agent?.done
+    for (const server of [relayed, open, refusing]) await server?.close()
+    config?.dispose()
+  })
+
+  test("[chat] the owner calls the tunnel directly when preferred, without their token, and falls back to the relay when the tunnel refuses the browser", async ({
+    page,
+    context,
+  }) => {
+    await setTunnel(open.url)
+    await context.addCookies(
+      await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+    )
+    const response = await page.goto("/chat")
+    // The page may reach exactly this tunnel, not any host.
+    const csp = response?.headers()["content-security-policy"] ?? ""
+    const connect = csp
+      .split("; ")
+      .find((directive) => directive.startsWith("connect-src"))
+    expect(connect).toContain(open.url)
+    expect(connect).not.toContain(refusing.url)
+    expect(connect).not.toMatch(/ \*( |$)/)
+
+    await page.getByLabel("Device").selectOption(STUDIO_MAC)
+    await page.getByLabel(`Directly, at ${open.url}`).check()
+    await expect(page.getByText(`Calling ${open.url} directly.`)).toBeVisible()
+    await page.getByRole("button", { name: "Ask the host" }).click()
+    await expect(page.getByText(/models? loaded \(tunnel\)/)).toBeVisible()
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.echo)
+    await page.getByLabel("Message").fill("Straight through the tunnel")
+    await page.getByRole("button", { name: "Send" }).click()
+    const conversation = page.getByRole("list", { name: "Conversation" })
+    await expect(
+      conversation.locator("strong", { hasText: "Straight through the tunnel" })
+    ).toBeVisible()
+    await expect(conversation.getByText("24 tokens")).toBeVisible()
+    expect(JSON.stringify(open.requests)).toContain(
+      "Straight through the tunnel"
+    )
+    expect(JSON.stringify(relayed.requests)).not.toContain(
+      "Straight through the tunnel"
+    )
+    // The tunnel never sees the user's Supabase token or cookies.
+    for (const headers of open.headers) {
+      expect(headers.authorization).toBeUndefined()
+      expect(headers.cookie).toBeUndefined()
+      expect(headers.apikey).toBeUndefined()
+    }
+
+    // Remembered for this device; a tunnel without CORS for this origin is reported, and the
+    // chat goes through the relay.
+    await setTunnel(refusing.url)
+    await page.goto("/chat")
+    await page.getByLabel("Device").selectOption(STUDIO_MAC)
+    await expect(page.getByLabel(`Directly, at ${refusing.url}`)).toBeChecked()
+    await expect(
+      page.getByText(
+        /does not allow this console's origin \(CORS\).*Chatting through the relay instead\./
+      )
+    ).toBeVisible()
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.echo)
+    await page.getByLabel("Message").fill("Through the relay after all")
+    await page.getByRole("button", { name: "Send" }).click()
+    await expect(
+      conversation.locator("strong", { hasText: "Through the relay after all" })
+    ).toBeVisible()
+    expect(JSON.stringify(relayed.requests)).toContain(
+      "Through the relay after all"
+    )
+    expect(refusing.requests).toHaveLength(0)
+  })
+})
+
+test("[chat] a brand-new account sees an empty chat that offers only commands and pages that exist", async ({
+  browser,
+}, testInfo) => {
+  const context = await browser.newContext({ baseURL: E2E_APP_URL })
+  await signInAsNewUser(context, "chat-empty")
+  const page = await context.newPage()
+  await page.goto("/chat")
+  await expect(
+    page.getByRole("heading", { name: "No device to chat with" })
+  ).toBeVisible()
+  await expect(page.getByText("npm run device -- serve")).toBeVisible()
+  const pair = page.getByRole("link", { name: "Pair a device" })
+  await expect(pair).toHaveAttribute("href", "/pair")
+  await snap(page, testInfo, "chat-empty")
+  await page.setViewportSize({ width: 390, height: 844 })
+  await snap(page, testInfo, "chat-empty-phone")
+  await pair.click()
+  await expect(page).toHaveURL(/\/pair$/)
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible()
+  await context.close()
 })
 
 /** A screenshot kept with the test's results, to look at after a run. */

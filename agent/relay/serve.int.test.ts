@@ -118,6 +118,8 @@ describe(`chat relay through Realtime (${TEST_ENGINE})`, () => {
         session: async () => ({
           device_id: deviceId,
           lan_port: llm.port,
+          // `serve` relays whatever the device's setting says.
+          relay_enabled: false,
           realtime: {
             url: stack.url,
             anon_key: stack.keys.anonKey,

@@ -15,6 +15,9 @@ import { type AddressInfo } from "node:net"
 //   stand-in-slow   waits `slowFirstTokenMs` before the first token, then a token every 200 ms
 //   stand-in-fail   answers HTTP 500
 //   stand-in-break  sends a few tokens, then cuts the connection
+// With `cors`, it answers browsers from those origins (preflight and Access-Control-Allow-
+// Origin), as a tunnel in front of LM Studio with "Enable CORS" on does; without it, a browser
+// calling it from another origin is refused, as LM Studio's default is.
 
 export const STAND_IN_MODELS = {
   echo: "stand-in-echo",
@@ -34,6 +37,8 @@ export type StandInOptions = {
   slowFirstTokenMs?: number
   /** Tokens per answer when the request names no max_tokens. */
   defaultTokens?: number
+  /** Browser origins allowed to call it (CORS), or "*" for any; none by default. */
+  cors?: string[] | "*"
 }
 
 export type StandInServer = {
@@ -43,6 +48,10 @@ export type StandInServer = {
   aborted: number
   /** Every chat request's body, in arrival order. */
   requests: unknown[]
+  /** Every chat request's headers, in arrival order (what a tunnel would see). */
+  headers: Record<string, string | string[] | undefined>[]
+  /** CORS preflights received. */
+  preflights: number
   close(): Promise<void>
 }
 
@@ -69,7 +78,12 @@ export async function startStandInLlmServer(
     slowFirstTokenMs = 1500,
     defaultTokens = 24,
   } = options
-  const state = { aborted: 0, requests: [] as unknown[] }
+  const state = {
+    aborted: 0,
+    preflights: 0,
+    requests: [] as unknown[],
+    headers: [] as Record<string, string | string[] | undefined>[],
+  }
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json" })
     res.end(JSON.stringify(body))
@@ -77,6 +91,27 @@ export async function startStandInLlmServer(
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost")
+    const origin = req.headers.origin
+    const allowed =
+      origin !== undefined &&
+      (options.cors === "*" || (options.cors ?? []).includes(origin))
+    if (allowed) {
+      res.setHeader("access-control-allow-origin", origin)
+      res.setHeader("vary", "origin")
+    }
+    if (req.method === "OPTIONS") {
+      state.preflights += 1
+      if (!allowed) {
+        res.writeHead(403)
+        return res.end()
+      }
+      res.writeHead(204, {
+        "access-control-allow-methods": "GET, POST, OPTIONS",
+        "access-control-allow-headers": "content-type, accept",
+        "access-control-max-age": "600",
+      })
+      return res.end()
+    }
     if (req.method === "GET" && url.pathname === "/v1/models") {
       return json(res, 200, {
         object: "list",
@@ -120,6 +155,7 @@ export async function startStandInLlmServer(
         return json(res, 400, { error: "Body must be JSON." })
       }
       state.requests.push(body)
+      state.headers.push(req.headers)
       const model = body.model ?? ""
       if (model === STAND_IN_MODELS.fail) {
         return json(res, 500, { error: "Model crashed (stand-in fail mode)." })
@@ -234,7 +270,11 @@ export async function startStandInLlmServer(
     get aborted() {
       return state.aborted
     },
+    get preflights() {
+      return state.preflights
+    },
     requests: state.requests,
+    headers: state.headers,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

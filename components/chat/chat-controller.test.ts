@@ -8,7 +8,9 @@ import { type StreamHandlers } from "./use-chat-relay"
 // The /chat page's conversation: what it asks the relay, what it writes through sync_push
 // (one write at a time, each with a higher sync_version), and regenerate as a branch.
 
-function harness() {
+function harness(
+  initial: Parameters<typeof createChatController>[0]["initial"] = null
+) {
   const pushed: SyncBatch[] = []
   let release: (() => void) | null = null
   const push = (batch: SyncBatch) => {
@@ -25,7 +27,7 @@ function harness() {
     requests.push({ request, handlers })
   let time = 0
   const controller = createChatController({
-    initial: null,
+    initial,
     push,
     clock: () => time,
   })
@@ -168,5 +170,88 @@ describe("chat controller", () => {
       controller.edit(first.answerId, "not a prompt", settings, chat)
     ).toBeNull()
     await drain()
+  })
+
+  it("writes a copy of another member's session with its first change, then the new turn after the copied history", async () => {
+    const original = {
+      session: {
+        id: "0c000000-0000-4000-8000-000000000001",
+        title: "Shared design chat",
+        model: "stand-in-echo",
+        created_at: "2026-12-01T10:00:00.000Z",
+        device_id: settings.deviceId,
+        options: {},
+        version: 0,
+        continued_from: "0c000000-0000-4000-8000-0000000000aa",
+      },
+      messages: [
+        {
+          id: "0c000000-0000-4000-8000-000000000010",
+          parent_id: null,
+          message_index: 0,
+          role: "user" as const,
+          content: "Their question",
+          reasoning: "",
+          model: null,
+          created_at: "2026-12-01T10:00:00.000Z",
+          input_tokens: null,
+          output_tokens: null,
+          tokens_per_second: null,
+          time_to_first_token_ms: null,
+          version: 1,
+        },
+        {
+          id: "0c000000-0000-4000-8000-000000000011",
+          parent_id: "0c000000-0000-4000-8000-000000000010",
+          message_index: 1,
+          role: "assistant" as const,
+          content: "Their answer",
+          reasoning: "",
+          model: "stand-in-echo",
+          created_at: "2026-12-01T10:00:01.000Z",
+          input_tokens: null,
+          output_tokens: null,
+          tokens_per_second: null,
+          time_to_first_token_ms: null,
+          version: 1,
+        },
+      ],
+      unsaved: true,
+    }
+    const { controller, pushed, requests, chat, drain } = harness(original)
+    // Nothing is written until the user changes something.
+    expect(pushed).toHaveLength(0)
+    const last = controller
+      .getSnapshot()
+      .messages.get(original.messages[1]!.id)!
+    const sent = controller.send("My follow-up", last, settings, chat)
+    expect(requests[0]!.request.messages.map((m) => m.content)).toEqual([
+      "Be brief.",
+      "Their question",
+      "Their answer",
+      "My follow-up",
+    ])
+    await drain()
+    // The session goes first (its messages reference it), marked as a copy.
+    expect(pushed[0]!.sessions[0]).toMatchObject({
+      id: original.session.id,
+      sync_version: 1,
+      metadata: { continued_from: original.session.continued_from },
+    })
+    const written = pushed.flatMap((b) => b.messages.map((m) => m.id))
+    expect(written).toEqual(
+      expect.arrayContaining([
+        original.messages[0]!.id,
+        original.messages[1]!.id,
+        sent.userId,
+      ])
+    )
+    // The copied history is written once, before the new prompt.
+    expect(
+      written.filter((id) => id === original.messages[0]!.id)
+    ).toHaveLength(1)
+    expect(written.indexOf(original.messages[1]!.id)).toBeLessThan(
+      written.indexOf(sent.userId)
+    )
   })
 })

@@ -54,10 +54,16 @@ export function createChatController({
   push,
   clock = () => performance.now(),
 }: {
-  initial: { session: ChatSession; messages: ChatMessage[] } | null
+  /** `unsaved`: a copy not written yet (another member's session); it is written with the first change. */
+  initial: {
+    session: ChatSession
+    messages: ChatMessage[]
+    unsaved?: boolean
+  } | null
   push: (batch: SyncBatch) => Promise<string[]>
   clock?: () => number
 }) {
+  let copyPending = initial?.unsaved ? initial.messages.map((m) => m.id) : []
   let snapshot: ChatSnapshot = {
     session: initial?.session ?? null,
     messages: new Map((initial?.messages ?? []).map((m) => [m.id, m])),
@@ -116,6 +122,15 @@ export function createChatController({
       },
     })
     void writer.write({ session: true })
+    writeCopy()
+  }
+
+  /** The copied messages go out right after the copy's first session write. */
+  function writeCopy() {
+    if (copyPending.length === 0) return
+    const messages = copyPending
+    copyPending = []
+    void writer.write({ messages })
   }
 
   /** Streams a new assistant answer to `parent` (a user message); returns its id. */
@@ -267,6 +282,7 @@ export function createChatController({
     ) {
       const original = snapshot.messages.get(messageId)
       if (!original || original.role !== "user") return null
+      if (copyPending.length > 0) saveSession(settings)
       const user: ChatMessage = {
         ...original,
         id: uuidv4(),
@@ -290,6 +306,7 @@ export function createChatController({
         ? snapshot.messages.get(message.parent_id)
         : undefined
       if (!parent) return null
+      if (copyPending.length > 0) saveSession(settings)
 
       return { parentId: parent.id, answerId: answer(parent, settings, chat) }
     },

@@ -21,6 +21,7 @@ import {
   type ChatSession,
 } from "@/lib/chat/chat-sync"
 import { type ChatDevice } from "@/lib/chat/queries"
+import { type ChatTunnel } from "@/lib/chat/tunnel"
 import { deriveOnlineState } from "@/lib/devices/online"
 import {
   formatDuration,
@@ -45,17 +46,27 @@ import { CommandHint, EmptyState } from "@/components/shell/empty-state"
 
 import { createChatController, type ChatSettings } from "./chat-controller"
 import { useChatRelay } from "./use-chat-relay"
+import { useChatRoute } from "./use-chat-route"
+import { useChatTunnel } from "./use-chat-tunnel"
 
 // The /chat page (issue #18): pick a device and a model, and talk to it through its agent's
-// relay (components/chat/use-chat-relay.ts). The conversation is a synced session written
+// relay (components/chat/use-chat-relay.ts), or, for an own device with a tunnel_url when the
+// user prefers it, through the tunnel directly (use-chat-tunnel.ts). The conversation is a synced session written
 // through sync_push as it streams (lib/chat/chat-sync.ts); regenerating an answer adds a
 // sibling (a branch, switched with "n / m"), as on the session page.
 
 export type ChatViewProps = {
   userId: string
   devices: ChatDevice[]
+  /** The user's own devices' tunnels (lib/chat/tunnel.ts); the page's CSP allows exactly these. */
+  tunnels: ChatTunnel[]
   serverNow: string
-  initial: { session: ChatSession; messages: ChatMessage[] } | null
+  /** `unsaved`: a copy of another member's session, written with the first change. */
+  initial: {
+    session: ChatSession
+    messages: ChatMessage[]
+    unsaved?: boolean
+  } | null
   notice: string | null
 }
 
@@ -80,6 +91,7 @@ function firstChoice(devices: ChatDevice[], now: number) {
 export function ChatView({
   userId,
   devices,
+  tunnels,
   serverNow,
   initial,
   notice,
@@ -124,7 +136,23 @@ export function ChatView({
       controller.getSnapshot,
       controller.getSnapshot
     )
-  const relay = useChatRelay(deviceId, userId)
+  const relayTransport = useChatRelay(deviceId, userId)
+  const tunnel = tunnels.find((t) => t.deviceId === deviceId) ?? null
+  const [route, setRoute] = useChatRoute(deviceId)
+  const tunnelTransport = useChatTunnel(tunnel, route === "tunnel")
+  // The tunnel when chosen and the browser may call it; the relay otherwise (a refused or
+  // offline tunnel falls back to it, and the page says why).
+  const useTunnel =
+    route === "tunnel" && tunnel !== null && tunnelTransport.state === "live"
+  const relay = useTunnel ? tunnelTransport : relayTransport
+  const tunnelNote =
+    route === "tunnel" && tunnel
+      ? tunnelTransport.state === "live"
+        ? `Calling ${tunnel.origin} directly.`
+        : tunnelTransport.state === "offline"
+          ? `${tunnelTransport.problem ?? "The tunnel did not answer."} Chatting through the relay instead.`
+          : `Checking ${tunnel.origin}…`
+      : null
 
   const tree = buildMessageTree([...messages.values()])
   const path = visiblePath(tree, selection)
@@ -291,6 +319,49 @@ export function ChatView({
           Ask the host
         </Button>
       </div>
+      {tunnel ? (
+        <fieldset className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
+          <legend className="sr-only">How to reach this device</legend>
+          <span className="font-medium" aria-hidden="true">
+            Reach it
+          </span>
+          <label className="flex items-center gap-2">
+            <input
+              type="radio"
+              name="chat-route"
+              value="relay"
+              checked={route === "relay"}
+              disabled={Boolean(streaming)}
+              onChange={() => setRoute("relay")}
+              className="accent-primary"
+            />
+            Through its agent (relay)
+          </label>
+          <label className="flex min-w-0 items-center gap-2">
+            <input
+              type="radio"
+              name="chat-route"
+              value="tunnel"
+              checked={route === "tunnel"}
+              disabled={Boolean(streaming)}
+              onChange={() => setRoute("tunnel")}
+              className="accent-primary"
+            />
+            <span className="truncate">Directly, at {tunnel.origin}</span>
+          </label>
+          {tunnelNote ? (
+            <span
+              role="status"
+              className={cn(
+                "basis-full text-muted-foreground",
+                tunnelTransport.state === "offline" && "text-destructive"
+              )}
+            >
+              {tunnelNote}
+            </span>
+          ) : null}
+        </fieldset>
+      ) : null}
       <div className="flex flex-wrap items-center gap-3 text-sm text-muted-foreground">
         <LiveIndicator state={relay.state} />
         {!online ? (
@@ -300,7 +371,8 @@ export function ChatView({
           </span>
         ) : null}
         {modelsNote ? <span role="status">{modelsNote}</span> : null}
-        {session ? (
+        {/* A copy of another member's session exists only once written. */}
+        {session && session.version > 0 ? (
           <Link
             href={`/sessions/${session.id}`}
             className="text-primary underline underline-offset-4"

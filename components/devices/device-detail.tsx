@@ -11,10 +11,12 @@ import {
   deviceQueryOptions,
   deviceRunsQueryOptions,
   deviceSessionsQueryOptions,
+  deviceSpeedsQueryOptions,
   deviceSyncQueryOptions,
   deviceUsageQueryOptions,
 } from "@/lib/devices/query-options"
 import { formatCount, formatQuantity, formatUsd } from "@/lib/format"
+import { formatTokensPerSecond } from "@/lib/sessions/session-format"
 import { createClient } from "@/lib/supabase/client"
 import { Badge } from "@/components/ui/badge"
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card"
@@ -93,6 +95,7 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
   )
   const runs = useQuery(deviceRunsQueryOptions(supabase, userId, deviceId))
   const usage = useQuery(deviceUsageQueryOptions(supabase, userId, deviceId))
+  const speeds = useQuery(deviceSpeedsQueryOptions(supabase, userId, deviceId))
   const synced = useQuery(deviceSyncQueryOptions(supabase, userId))
   const live = useDevicesRealtime(userId)
   const now = useServerNow(serverNow, ONLINE_RECHECK_MS)
@@ -232,6 +235,54 @@ export function DeviceDetail({ userId, deviceId, serverNow }: DetailProps) {
                 </div>
               ))}
             </dl>
+          )}
+        </Section>
+        <Section title="Speed per model, last 30 days">
+          {speeds.isPending ? (
+            <Loading label="Loading speeds" />
+          ) : speeds.isError ? (
+            <LoadError what="speeds" onRetry={() => void speeds.refetch()} />
+          ) : speeds.data.length === 0 ? (
+            <p className="text-muted-foreground">
+              No timed answers from this device in the last 30 days.
+            </p>
+          ) : (
+            <>
+              <ul
+                aria-label="Tokens per second by model"
+                className="grid gap-2"
+              >
+                {speeds.data.map((speed) => (
+                  <li
+                    key={speed.model}
+                    className="flex min-w-0 flex-wrap items-baseline justify-between gap-x-3"
+                  >
+                    <span
+                      className="min-w-0 truncate font-mono text-xs"
+                      title={speed.model}
+                    >
+                      {speed.model}
+                    </span>
+                    <span className="tabular-nums">
+                      <span className="font-semibold">
+                        {formatTokensPerSecond(speed.p50)}
+                      </span>
+                      <span className="text-muted-foreground">
+                        {" "}
+                        ({formatTokensPerSecond(speed.p10)}–
+                        {formatTokensPerSecond(speed.p90)},{" "}
+                        {formatCount(speed.hours)}{" "}
+                        {speed.hours === 1 ? "hour" : "hours"})
+                      </span>
+                    </span>
+                  </li>
+                ))}
+              </ul>
+              <p className="mt-3 text-muted-foreground">
+                Measured on this device&apos;s messages: the median hourly
+                average, with the 10th to 90th percentile.
+              </p>
+            </>
           )}
         </Section>
         <Section title="Recent sessions">

@@ -44,6 +44,22 @@ function serverLabel(server: string | undefined) {
   return SERVER_LABELS[server] ?? server
 }
 
+type Accelerator = NonNullable<Device["capabilities"]["accelerators"]>[number]
+
+/** " · NVIDIA · 24 GB · driver 550.54" for the per-accelerator list. */
+function describeAccelerator(accelerator: Accelerator) {
+  return [
+    accelerator.vendor,
+    accelerator.memory_gb !== undefined &&
+      `${formatMemory(accelerator.memory_gb)}${accelerator.unified_memory ? " shared with the CPU" : ""}`,
+    accelerator.cores !== undefined && `${accelerator.cores} cores`,
+    accelerator.driver && `driver ${accelerator.driver}`,
+  ]
+    .filter(Boolean)
+    .map((part) => ` · ${part}`)
+    .join("")
+}
+
 export function DeviceFacts({
   device,
   showAllModels = false,
@@ -102,6 +118,18 @@ export function DeviceFacts({
         ) : (
           <span className="text-muted-foreground">Hardware not reported</span>
         )}
+        {showAllModels && caps.accelerators?.length ? (
+          <ul aria-label="Accelerators" className="mt-1.5 grid gap-1">
+            {caps.accelerators.map((accelerator, index) => (
+              <li key={index} className="min-w-0 wrap-anywhere">
+                <span className="font-medium">{accelerator.name}</span>
+                <span className="text-muted-foreground">
+                  {describeAccelerator(accelerator)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
       </Fact>
       <Fact icon={Server} label="LLM server">
         <div className="space-y-1.5">

@@ -76,6 +76,7 @@ function DeviceSettingsForm({
         ...current.helper_config,
         auto_start: input.helper_auto_start,
         max_concurrent: Number(input.helper_max_concurrent),
+        relay: input.helper_relay,
       },
     }),
     onSuccess: () => {
@@ -93,6 +94,7 @@ function DeviceSettingsForm({
       lan_port: String(form.get("lan_port") ?? ""),
       helper_enabled: form.get("helper_enabled") === "on",
       helper_auto_start: form.get("helper_auto_start") === "on",
+      helper_relay: form.get("helper_relay") === "on",
       helper_max_concurrent: String(form.get("helper_max_concurrent") ?? ""),
       // Only when the list was shown: saving before it loaded leaves the choice alone.
       ...(form.get("run_projects_shown")
@@ -169,6 +171,22 @@ function DeviceSettingsForm({
             />
           </FieldControl>
           <FieldLabel>Start the helper when the agent starts</FieldLabel>
+        </Field>
+        <Field orientation="horizontal">
+          <FieldControl>
+            <input
+              name="helper_relay"
+              type="checkbox"
+              defaultChecked={device.helper_config.relay ?? false}
+              className={CHECKBOX}
+            />
+          </FieldControl>
+          <FieldLabel>Relay chats from the console</FieldLabel>
+          <FieldDescription className="basis-full">
+            <code>npm run device -- serve</code> always relays; with this on,{" "}
+            <code>heartbeat --watch</code> and <code>worker</code> relay too
+            (within 30 s of saving).
+          </FieldDescription>
         </Field>
         <Field errors={fieldError(result, "helper_max_concurrent")}>
           <FieldLabel>Jobs at a time</FieldLabel>

@@ -13,11 +13,16 @@ export type NavItem = {
   href: string
   label: string
   icon: LucideIcon
+  /**
+   * Opened with a full page load: /chat's Content-Security-Policy names the user's device
+   * tunnels (proxy.ts), and a client-side navigation would keep the previous page's policy.
+   */
+  fullPageLoad?: boolean
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/devices", label: "Devices", icon: Monitor },
-  { href: "/chat", label: "Chat", icon: MessageSquareText },
+  { href: "/chat", label: "Chat", icon: MessageSquareText, fullPageLoad: true },
   { href: "/sessions", label: "Sessions", icon: MessagesSquare },
   { href: "/runs", label: "Runs", icon: Workflow },
   { href: "/projects", label: "Projects", icon: FolderKanban },

@@ -37,6 +37,8 @@ export type ChatSession = {
   device_id: string | null
   options: ChatOptions & { system_prompt?: string }
   version: number
+  /** A copy of a session another member owns ("Continue in chat"): the original's id. */
+  continued_from?: string
 }
 
 export function sessionItem(session: ChatSession, now: string) {
@@ -49,6 +51,9 @@ export function sessionItem(session: ChatSession, now: string) {
       source: "console-chat",
       device_id: session.device_id,
       ...session.options,
+      ...(session.continued_from
+        ? { continued_from: session.continued_from }
+        : {}),
     },
     created_at: session.created_at,
     last_modified_at: now,

@@ -148,6 +148,11 @@ export const relaySessionResponseSchema = z.object({
   device_id: dbId,
   /** The LLM server's port as set on the device's page (the agent tries it first). */
   lan_port: z.int().min(1).max(65535),
+  /**
+   * "Relay chats from the console" on the device's page: whether `heartbeat --watch` and
+   * `worker` relay too (`serve` always does). Absent from older consoles: off.
+   */
+  relay_enabled: z.boolean().default(false),
   realtime: z.object({
     url: z.url(),
     anon_key: z.string().min(1),

@@ -85,6 +85,7 @@ export async function updateDeviceSettings(
         ...existing,
         auto_start: settings.helper_auto_start,
         max_concurrent: settings.helper_max_concurrent,
+        relay: settings.helper_relay,
       },
     })
     .eq("id", settings.id)

@@ -9,6 +9,7 @@ const settings = {
   lan_port: "1234",
   helper_enabled: true,
   helper_auto_start: false,
+  helper_relay: true,
   helper_max_concurrent: "2",
 }
 

@@ -39,6 +39,8 @@ export const deviceSettingsSchema = z.object({
     .max(65535, "Ports run from 1 to 65535."),
   helper_enabled: z.boolean(),
   helper_auto_start: z.boolean(),
+  /** `heartbeat --watch` and `worker` relay chats from the console too (`serve` always does). */
+  helper_relay: z.boolean(),
   helper_max_concurrent: z.coerce
     .number({ error: "Enter a number." })
     .int("Enter a whole number.")

@@ -12,6 +12,7 @@ import {
   getDevice,
   getDeviceUsage,
   listDeviceActivity,
+  listDeviceModelSpeeds,
   listDeviceRuns,
   listDevices,
   listDeviceSessions,
@@ -65,5 +66,35 @@ describe(`devices queries on the demo seed (${TEST_ENGINE})`, () => {
     expect(activity.map((entry) => entry.action)).toContain(
       "device.pairing_approved"
     )
+  })
+
+  it("measures tokens/s per model from the device's recent messages", async () => {
+    // Dated by the seed relative to now, so a fixed "now" would age out of the window.
+    const speeds = await listDeviceModelSpeeds(demo, { deviceId: STUDIO_MAC })
+    expect(speeds.length).toBeGreaterThan(0)
+    for (const speed of speeds) {
+      expect(speed.hours).toBeGreaterThan(0)
+      expect(speed.p10).toBeLessThanOrEqual(speed.p50)
+      expect(speed.p50).toBeLessThanOrEqual(speed.p90)
+    }
+    expect(speeds.map((s) => s.p50)).toEqual(
+      speeds.map((s) => s.p50).sort((a, b) => b - a)
+    )
+    // The same figures as the usage dashboard's, for this device only.
+    const { data } = await demo.rpc("usage_speeds", {
+      p_from: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+      p_to: new Date().toISOString().slice(0, 10),
+      p_tz: "UTC",
+      p_device: STUDIO_MAC,
+    })
+    expect(new Set(speeds.map((s) => s.model))).toEqual(
+      new Set((data ?? []).map((row) => row.model))
+    )
+    // Another device's messages are not counted here.
+    expect(
+      await listDeviceModelSpeeds(demo, {
+        deviceId: "00000000-0000-4000-b000-00000000dead",
+      })
+    ).toEqual([])
   })
 })

@@ -36,6 +36,57 @@ describe("the devices slice's row schemas read any Postgres uuid", () => {
     expect(deviceSchema.parse(row).id).toBe(SEED_ID)
   })
 
+  it("reads each accelerator the agent reports, dropping only an odd entry", () => {
+    const row = {
+      id: SEED_ID,
+      name: "Studio Mac",
+      role: "llm_host",
+      helper_enabled: true,
+      helper_config: {},
+      hostname: null,
+      platform: null,
+      app_version: null,
+      lan_ip: null,
+      lan_port: 1234,
+      tunnel_url: null,
+      capabilities: {
+        gpu: "2 × NVIDIA RTX 4090",
+        accelerators: [
+          {
+            name: "NVIDIA GeForce RTX 4090",
+            vendor: "NVIDIA",
+            memory_gb: 24,
+            driver: "550.54",
+          },
+          { name: "" },
+          {
+            name: "Apple M3 Max",
+            memory_gb: "lots",
+            cores: 40,
+            unified_memory: true,
+          },
+        ],
+      },
+      last_seen_at: null,
+      paired_at: NOW,
+      revoked_at: null,
+      updated_at: NOW,
+    }
+    expect(deviceSchema.parse(row).capabilities.accelerators).toEqual([
+      {
+        name: "NVIDIA GeForce RTX 4090",
+        vendor: "NVIDIA",
+        memory_gb: 24,
+        driver: "550.54",
+      },
+      { name: "Apple M3 Max", cores: 40, unified_memory: true },
+    ])
+    expect(
+      deviceSchema.parse({ ...row, capabilities: { accelerators: "gpu" } })
+        .capabilities.accelerators
+    ).toBeUndefined()
+  })
+
   it("reads a seeded session", () => {
     const session = deviceSessionSchema.parse({
       id: SEED_ID,

@@ -12,6 +12,24 @@ const text = z.string().min(1).optional().catch(undefined)
 export const deviceCapabilitiesViewSchema = z
   .object({
     gpu: text,
+    /** Each GPU or accelerator (agent/accelerators.ts); an odd entry hides itself only. */
+    accelerators: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            vendor: text,
+            memory_gb: z.number().nonnegative().optional().catch(undefined),
+            cores: z.number().int().positive().optional().catch(undefined),
+            driver: text,
+            unified_memory: z.boolean().optional().catch(undefined),
+          })
+          .nullable()
+          .catch(null)
+      )
+      .transform((list) => list.filter((item) => item !== null))
+      .optional()
+      .catch(undefined),
     cpu: text,
     cpu_cores: z.number().int().positive().optional().catch(undefined),
     memory_gb: z.number().nonnegative().optional().catch(undefined),
@@ -45,6 +63,7 @@ export const helperConfigViewSchema = z
   .object({
     auto_start: z.boolean().optional().catch(undefined),
     max_concurrent: z.number().int().positive().optional().catch(undefined),
+    relay: z.boolean().optional().catch(undefined),
   })
   .catch({})
 
@@ -316,4 +335,40 @@ export async function getDeviceUsage(
         costUsd: 0,
       }
     )
+}
+
+const speedRowSchema = z.object({
+  model: z.string(),
+  hours: z.number().int().nonnegative(),
+  p10: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+})
+export type DeviceModelSpeed = z.infer<typeof speedRowSchema>
+
+/**
+ * Tokens per second per model measured on this device's recent messages (the last
+ * USAGE_WINDOW_DAYS days): public.usage_speeds, the spread of the hourly averages of its
+ * messages' generation speed, as the usage dashboard shows it. Fastest model first.
+ */
+export async function listDeviceModelSpeeds(
+  supabase: Client,
+  { deviceId, now = new Date() }: { deviceId: string; now?: Date }
+): Promise<DeviceModelSpeed[]> {
+  const day = (date: Date) => date.toISOString().slice(0, 10)
+  const { data, error } = await supabase.rpc("usage_speeds", {
+    p_from: day(new Date(now.getTime() - USAGE_WINDOW_DAYS * 86_400_000)),
+    p_to: day(now),
+    p_tz: "UTC",
+    p_device: deviceId,
+  })
+  if (error) {
+    throw new Error(`listDeviceModelSpeeds: ${error.code} ${error.message}`)
+  }
+
+  return z
+    .array(speedRowSchema.loose())
+    .parse(data)
+    .map(({ model, hours, p10, p50, p90 }) => ({ model, hours, p10, p50, p90 }))
+    .sort((a, b) => b.p50 - a.p50)
 }

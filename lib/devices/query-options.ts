@@ -6,6 +6,7 @@ import {
   getDevice,
   getDeviceUsage,
   listDeviceActivity,
+  listDeviceModelSpeeds,
   listDeviceRuns,
   listDevices,
   listDeviceSessions,
@@ -31,6 +32,8 @@ export const deviceKeys = {
     ["devices", userId, "runs", deviceId] as const,
   usage: (userId: string, deviceId: string) =>
     ["devices", userId, "usage", deviceId] as const,
+  speeds: (userId: string, deviceId: string) =>
+    ["devices", userId, "speeds", deviceId] as const,
   sync: (userId: string) => ["devices", userId, "sync"] as const,
   runProjects: (userId: string, deviceId: string) =>
     ["devices", userId, "run-projects", deviceId] as const,
@@ -119,6 +122,17 @@ export function deviceRunsQueryOptions(
   return queryOptions({
     queryKey: deviceKeys.runs(userId, deviceId),
     queryFn: () => listDeviceRuns(supabase, { deviceId }),
+  })
+}
+
+export function deviceSpeedsQueryOptions(
+  supabase: Client,
+  userId: string,
+  deviceId: string
+) {
+  return queryOptions({
+    queryKey: deviceKeys.speeds(userId, deviceId),
+    queryFn: () => listDeviceModelSpeeds(supabase, { deviceId }),
   })
 }
 

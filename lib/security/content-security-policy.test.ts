@@ -44,6 +44,30 @@ describe("contentSecurityPolicy", () => {
     ).toEqual(["'self'", "https://abc.supabase.co", "wss://abc.supabase.co"])
   })
 
+  it("lets /chat reach exactly the user's device tunnels, as origins, and nothing that is not http(s)", () => {
+    const connect = directives(
+      contentSecurityPolicy({
+        ...base,
+        deviceTunnels: [
+          "https://mac.example.net/v1",
+          "https://mac.example.net",
+          "http://10.0.0.5:1234",
+          "javascript:alert(1)",
+          "https://a.example.net; script-src *",
+          "*",
+        ],
+      })
+    )["connect-src"]
+    expect(connect).toEqual([
+      "'self'",
+      "http://127.0.0.1:54321",
+      "ws://127.0.0.1:54321",
+      "https://mac.example.net",
+      "http://10.0.0.5:1234",
+    ])
+    expect(connect).not.toContain("*")
+  })
+
   it("shows images from Storage's origin (signed URLs of chat attachments)", () => {
     expect(directives(contentSecurityPolicy(base))["img-src"]).toEqual([
       "'self'",

@@ -4,6 +4,8 @@
 // only with that nonce ('strict-dynamic' lets them load their own chunks); no inline script
 // without it, no framing, no plugins.
 
+import { tunnelOrigin } from "@/lib/chat/tunnel"
+
 /** The request header through which the nonce reaches server components (the root layout). */
 export const NONCE_HEADER = "x-nonce"
 
@@ -28,6 +30,7 @@ export function contentSecurityPolicy({
   supabaseUrl,
   captcha,
   development = false,
+  deviceTunnels = [],
 }: {
   nonce: string
   /** The browser client talks to Supabase directly: REST, Auth and the Realtime socket. */
@@ -35,6 +38,11 @@ export function contentSecurityPolicy({
   captcha?: CaptchaProvider
   /** React's development build evaluates strings for its stack traces. */
   development?: boolean
+  /**
+   * The signed-in user's own device tunnels, on /chat only (lib/chat/tunnel.ts): the page may
+   * call exactly these origins, never any other host.
+   */
+  deviceTunnels?: string[]
 }): string {
   const supabase = new URL(supabaseUrl)
   const realtime = new URL(supabase)
@@ -61,6 +69,13 @@ export function contentSecurityPolicy({
       supabase.origin,
       realtime.origin,
       ...captchaOrigins,
+      // Parsed again here: a value that is not an http(s) origin never reaches the header.
+      ...new Set(
+        deviceTunnels.flatMap((url) => {
+          const origin = tunnelOrigin(url)
+          return origin ? [origin] : []
+        })
+      ),
     ],
     "frame-src": captchaOrigins.length > 0 ? captchaOrigins : ["'none'"],
     "worker-src": ["'self'", "blob:"],

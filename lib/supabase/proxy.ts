@@ -69,11 +69,11 @@ export async function updateSession(
       // Scope "local": only this browser's cookies; the session is gone on Auth already.
       await supabase.auth.signOut({ scope: "local" })
 
-      return { response, claims: null }
+      return { response, claims: null, supabase }
     }
   }
 
-  return { response, claims: data?.claims ?? null }
+  return { response, claims: data?.claims ?? null, supabase }
 }
 
 /**

@@ -10,7 +10,9 @@
 //      whole (target ≥ 500 tokens/s); yardstick: the same answer read straight from the server.
 //   3. The final message in cloud_messages, heard by a second browser subscribed as the session
 //      page is, after its last token (target < 250 ms); yardstick: sync_push alone.
-//   DATABASE_URL=postgres://… npm run bench:chat [-- ROUNDS]   (default 40)
+//   4. With --browser: Send → first chunk rendered in Chromium on /chat, minus the server's own
+//      time to first token (scripts/bench/chat-browser.ts; needs `tsx scripts/e2e-server.ts`).
+//   DATABASE_URL=postgres://… npm run bench:chat [-- ROUNDS] [--browser]   (default 40)
 import { randomUUID } from "node:crypto"
 import os from "node:os"
 
@@ -37,7 +39,10 @@ import { type Database } from "../../lib/database.types"
 import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
-const ROUNDS = Number(process.argv[2] ?? 40)
+const ARGS = process.argv.slice(2)
+const ROUNDS = Number(ARGS.find((arg) => /^\d+$/.test(arg)) ?? 40)
+const BROWSER = ARGS.includes("--browser")
+const BROWSER_ONLY = ARGS.includes("--browser-only")
 const LONG_TOKENS = 5000
 const SERVER_TTFT_MS = 30
 
@@ -78,6 +83,7 @@ async function main() {
         session: async () => ({
           device_id: deviceId,
           lan_port: llm.port,
+          relay_enabled: false,
           realtime: { url: stack.url, anon_key: stack.keys.anonKey, token, expires_in: 3600 },
         }),
       },
@@ -308,4 +314,8 @@ async function main() {
   }
 }
 
-await main()
+if (!BROWSER_ONLY) await main()
+if (BROWSER || BROWSER_ONLY) {
+  const { benchChatInBrowser } = await import("./chat-browser")
+  await benchChatInBrowser(Math.min(ROUNDS, 30), SERVER_TTFT_MS)
+}

@@ -39,6 +39,7 @@ const MATRIX: MatrixRow<string>[] = [
   ["public.devices",        "insert",           "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no", "no"],
   ["public.devices",        "update:rename",    "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no", "no"],
   ["public.devices",        "update:revoke",    "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no", "no"],
+  ["public.devices",        "update:relay",     "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no", "no"],
   ["public.devices",        "update:heartbeat", "no", "no", "no",    "no",  "no",     "no", "ok",       "no",   "no", "no"],
   ["public.devices",        "update:sibling",   "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no", "no"],
   ["public.devices",        "delete",           "no", "ok", "no",    "no",  "no",     "no", "no",       "no",   "no", "no"],
@@ -92,6 +93,8 @@ const STATEMENTS: Record<string, Record<string, string>> = {
     insert: `insert into public.devices (user_id, name) values ('${O}', 'forged')`,
     "update:rename": `update public.devices set name = 'renamed' where id = '${DEVICES.owner}'`,
     "update:revoke": `update public.devices set revoked_at = now() where id = '${DEVICES.owner}'`,
+    // "Relay chats from the console": the device reads it (relay session) but may not turn it on.
+    "update:relay": `update public.devices set helper_config = helper_config || '{"relay": true}' where id = '${DEVICES.owner}'`,
     "update:heartbeat": `update public.devices set last_seen_at = now(), app_version = '9.9.9', lan_ip = '10.0.0.9' where id = '${DEVICES.owner}'`,
     "update:sibling": `update public.devices set last_seen_at = now() where id = '${DEVICES.ownerSecond}'`,
     delete: `delete from public.devices where id = '${DEVICES.ownerSecond}'`,

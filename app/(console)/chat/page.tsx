@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto"
+
 import type { Metadata } from "next"
 import { z } from "zod"
 
@@ -5,6 +7,8 @@ import { getCurrentUser } from "@/lib/auth/current-user"
 import { type ChatMessage, type ChatSession } from "@/lib/chat/chat-sync"
 import { listChatDevices } from "@/lib/chat/queries"
 import { chatOptionsSchema } from "@/lib/chat/relay-protocol"
+import { copySessionMessages } from "@/lib/chat/session-copy"
+import { listChatTunnels } from "@/lib/chat/tunnel"
 import { dbId } from "@/lib/db-id"
 import { getSession, listSessionMessages } from "@/lib/sessions/session-queries"
 import { createClient } from "@/lib/supabase/server"
@@ -25,16 +29,24 @@ const sessionMetadataSchema = chatOptionsSchema
   .catch({})
 
 /**
- * An own session to continue ("Continue in chat" on the session page), with the version the
- * next write must exceed. Another member's shared session is read-only here: its messages
- * could not be written back (sync_push writes the caller's own sessions only).
+ * A session to continue ("Continue in chat" on the session page). An own session continues in
+ * place, with the version the next write must exceed. A session the user may read but does
+ * not own (a project member's) cannot be written back (sync_push writes the caller's own
+ * sessions only): it continues as the user's own copy, a new session with new message ids
+ * and the same branches, written with the first change and marked `continued_from` the
+ * original. The copied messages carry no token counts or speeds, so the original's usage is
+ * not counted twice (docs/chat-relay.md).
  */
 async function continuedSession(
   supabase: Client,
   userId: string,
   id: string
 ): Promise<{
-  initial: { session: ChatSession; messages: ChatMessage[] } | null
+  initial: {
+    session: ChatSession
+    messages: ChatMessage[]
+    unsaved?: boolean
+  } | null
   notice: string | null
 }> {
   const detail = await getSession(supabase, { id })
@@ -44,12 +56,7 @@ async function continuedSession(
       notice: "That session was not found; this is a new chat.",
     }
   }
-  if (detail.user_id !== userId) {
-    return {
-      initial: null,
-      notice: "That session is someone else's; this is a new chat of your own.",
-    }
-  }
+  if (detail.user_id !== userId) return copyOfSession(supabase, detail)
   const [{ data: versions, error }, rows] = await Promise.all([
     supabase
       .from("cloud_sessions")
@@ -92,6 +99,42 @@ async function continuedSession(
   return { initial: { session, messages }, notice: null }
 }
 
+async function copyOfSession(
+  supabase: Client,
+  detail: NonNullable<Awaited<ReturnType<typeof getSession>>>
+): Promise<{
+  initial: {
+    session: ChatSession
+    messages: ChatMessage[]
+    unsaved: boolean
+  }
+  notice: string
+}> {
+  const messages = copySessionMessages(
+    await listSessionMessages(supabase, { sessionId: detail.id }),
+    randomUUID
+  )
+  const metadata = sessionMetadataSchema.parse(detail.metadata)
+  const { device_id: deviceInMetadata, system_prompt, ...options } = metadata
+  const now = new Date().toISOString()
+  const session: ChatSession = {
+    id: randomUUID(),
+    title: detail.title ?? "Continued chat",
+    model: detail.model,
+    created_at: now,
+    device_id: deviceInMetadata ?? detail.device_id,
+    options: { ...options, ...(system_prompt ? { system_prompt } : {}) },
+    version: 0,
+    continued_from: detail.id,
+  }
+
+  return {
+    initial: { session, messages, unsaved: true },
+    notice:
+      "This session belongs to another member of your project, so it continues as your own copy: what you add is saved in your sessions when you send, and the original stays as it is.",
+  }
+}
+
 export default async function ChatPage({
   searchParams,
 }: {
@@ -100,8 +143,9 @@ export default async function ChatPage({
   const { session: sessionId } = searchSchema.parse(await searchParams)
   const user = await getCurrentUser()
   const supabase = await createClient()
-  const [devices, continued] = await Promise.all([
+  const [devices, tunnels, continued] = await Promise.all([
     listChatDevices(supabase),
+    listChatTunnels(supabase),
     sessionId
       ? continuedSession(supabase, user.id, sessionId)
       : Promise.resolve({ initial: null, notice: null }),
@@ -117,6 +161,7 @@ export default async function ChatPage({
         key={sessionId ?? "new"}
         userId={user.id}
         devices={devices}
+        tunnels={tunnels}
         serverNow={new Date().toISOString()}
         initial={continued.initial}
         notice={continued.notice}

@@ -151,14 +151,21 @@ export function SessionView({
               Export JSON
             </a>
           </Button>
-          {session.user_id === userId ? (
-            <Button asChild size="sm">
-              <Link href={`/chat?session=${session.id}`}>
-                <MessageSquareText aria-hidden="true" />
-                Continue in chat
-              </Link>
-            </Button>
-          ) : null}
+          {/* Another member's session continues as the user's own copy (docs/chat-relay.md).
+              A full page load: /chat's CSP names the user's device tunnels (proxy.ts). */}
+          <Button asChild size="sm">
+            <a
+              href={`/chat?session=${session.id}`}
+              title={
+                session.user_id === userId
+                  ? undefined
+                  : "Continues as your own copy; this session stays as it is"
+              }
+            >
+              <MessageSquareText aria-hidden="true" />
+              Continue in chat
+            </a>
+          </Button>
           {session.user_id === userId ? (
             <SessionDeleteButton
               userId={userId}

@@ -12,10 +12,17 @@ import {
   UpstreamError,
 } from "../../_lib/http"
 
-const deviceRowSchema = z.object({ lan_port: z.int().min(1).max(65535) })
+const deviceRowSchema = z.object({
+  lan_port: z.int().min(1).max(65535),
+  // Written by the owner only (devices_guard_update); anything but `true` means off.
+  helper_config: z
+    .object({ relay: z.boolean().optional().catch(undefined) })
+    .catch({}),
+})
 
 /**
- * The chat relay's session (`npm run device -- serve`, docs/chat-relay.md): a short-lived
+ * The chat relay's session (`npm run device -- serve`, and `heartbeat --watch` / `worker` when
+ * `relay_enabled`, docs/chat-relay.md): a short-lived
  * device JWT with which the agent joins its request topic "device:<id>" and answers on the
  * reply topics "device:<id>:reply:<user>" (realtime.messages policies admit this device alone
  * to both). The agent asks again before the token expires. Read under the device's own JWT,
@@ -28,15 +35,17 @@ export async function POST(request: Request) {
     const { device } = auth
     const { data, error } = await device.supabase
       .from("devices")
-      .select("lan_port")
+      .select("lan_port, helper_config")
       .eq("id", device.id)
       .maybeSingle()
     if (error) throw new UpstreamError("relay session", error)
     if (!data) return errorResponse(401, "device_revoked", REVOKED_MESSAGE)
     const env = getPublicEnv()
+    const row = deviceRowSchema.parse(data)
     const body: RelaySessionResponse = {
       device_id: device.id,
-      lan_port: deviceRowSchema.parse(data).lan_port,
+      lan_port: row.lan_port,
+      relay_enabled: row.helper_config.relay === true,
       realtime: {
         url: env.NEXT_PUBLIC_SUPABASE_URL,
         anon_key: env.supabaseKey,
