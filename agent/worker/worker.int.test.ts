@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto"
+import { existsSync } from "node:fs"
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import os from "node:os"
 import path from "node:path"
@@ -258,6 +259,8 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
       canceled: false,
     })
     expect(typeof events[1]!.data.duration_ms).toBe("number")
+    // The run's folder is gone with it.
+    expect(existsSync(path.join(dataDir, "runs", id))).toBe(false)
   })
 
   it("fails a run at its first failing step, with the exit code and the step in the error", async () => {
@@ -666,6 +669,70 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
     await expect(
       api.appendLogs(id, [{ line: "late", stream: "stdout" }])
     ).rejects.toMatchObject({ status: 409 })
+  })
+
+  it("kills a canceled step that ignores SIGTERM once the grace period is over, and records SIGKILL", async () => {
+    // `trap '' TERM` ignores SIGTERM in the shell and in the sleep it starts (an ignored
+    // signal stays ignored across exec), so only SIGKILL ends the step.
+    const id = await queue({
+      version: 1,
+      steps: [
+        { name: "Stubborn", run: "trap '' TERM; echo stubborn; sleep 30" },
+      ],
+    })
+    const abort = new AbortController()
+    const outcomes: RunOutcome[] = []
+    const { done } = worker({
+      once: false,
+      signal: abort.signal,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    })
+    try {
+      await waitFor(async () => (await logLines(id)).includes("stubborn"))
+      await cancel(id)
+      await waitFor(async () => outcomes.length > 0)
+    } finally {
+      abort.abort()
+      await done
+    }
+    expect(outcomes).toEqual([{ status: "canceled" }])
+    const [stopped] = await sql<{ data: Record<string, unknown> }>(
+      "select data from ops.run_events where run_id = $1 and kind = 'worker.stopped'",
+      [id]
+    )
+    // The harness's grace period is 2 s (the command's is 10 s).
+    expect(stopped?.data).toMatchObject({ signal: "SIGKILL" })
+    expect(Number(stopped?.data.stopped_after_ms)).toBeGreaterThanOrEqual(2000)
+    expect(
+      (await logLines(id)).some((line) =>
+        line.startsWith("Canceled: sent SIGTERM, then SIGKILL after 2 s;")
+      )
+    ).toBe(true)
+  })
+
+  it("fails a step whose working directory leads out of the run's folder through a symlink a step made", async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), "lmx-elsewhere-"))
+    try {
+      // Through a symlink a step made: refused once the real path is known.
+      const linked = await queue({
+        version: 1,
+        steps: [
+          { name: "Link", run: `ln -s '${elsewhere}' outside` },
+          {
+            name: "Escape",
+            run: "touch escaped",
+            working_directory: "outside",
+          },
+        ],
+      })
+      expect(await worker().done).toBe(1)
+      const row = await runRow(linked)
+      expect(row.status).toBe("failed")
+      expect(row.error).toMatch(/^Step "Escape": .*outside/)
+      expect(existsSync(path.join(elsewhere, "escaped"))).toBe(false)
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true })
+    }
   })
 
   it("answers bad bodies and unknown runs with clear 4xx", async () => {
