@@ -604,6 +604,35 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
     ).toBe(true)
   })
 
+  it("stops the steps it runs when it is stopped itself, completes nothing, and leaves the run to its lease", async () => {
+    // A step runs in its own process group: without this, Ctrl-C on the worker (or the end
+    // of `npm run dev`, for the demo worker) would leave it running on the machine.
+    const id = await queue({
+      version: 1,
+      steps: [{ name: "Long", run: "echo pid $$; sleep 30" }],
+    })
+    const abort = new AbortController()
+    const { done, lines } = worker({ once: false, signal: abort.signal })
+    const pid = await waitFor(async () =>
+      Number(
+        (await logLines(id))
+          .find((line) => line.startsWith("pid "))
+          ?.slice("pid ".length)
+      )
+    )
+    abort.abort()
+    expect(await done).toBe(0)
+    expect(() => process.kill(pid, 0)).toThrow(
+      expect.objectContaining({ code: "ESRCH" })
+    )
+    expect(lines).toContain(
+      `Run ${id} was stopped with the worker; nothing was completed.`
+    )
+    // Not completed: the run is still the (expiring) lease's, for the queue to retry.
+    expect(await runRow(id)).toMatchObject({ status: "running", attempts: 1 })
+    expect(existsSync(path.join(dataDir, "runs", id))).toBe(false)
+  })
+
   it("stops on a lost lease without completing; the run is retried and its attempts counted", async () => {
     const id = await queue({
       version: 1,
