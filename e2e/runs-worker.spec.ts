@@ -10,7 +10,12 @@ import {
 import os from "node:os"
 import path from "node:path"
 
-import { expect, test, type Browser, type Page } from "@playwright/test"
+import {
+  expect as baseExpect,
+  test,
+  type Browser,
+  type Page,
+} from "@playwright/test"
 import { createClient } from "@supabase/supabase-js"
 import WebSocket from "ws"
 
@@ -35,6 +40,10 @@ import { snap } from "./fixtures/snap"
 // streams their output, uploads an artifact to Storage, and stops a canceled step with SIGTERM.
 // e2e/runs.spec.ts keeps the cases a real process cannot stage exactly (the queue position of
 // a waiting run, a failing group's exact duration, runs outside one's projects).
+
+// A real agent process (tsx), its step processes and the production app share a loaded
+// machine here: pages and the worker get longer than the suite's 10 s to show each state.
+const expect = baseExpect.configure({ timeout: 30_000 })
 
 const PROJECT = "Runs Worker E2E"
 const DEVICE = "E2E Runner"
@@ -97,6 +106,8 @@ const SOAK_DEFINITION = {
       name: "Soak",
       run: [
         `trap 'echo "SIGTERM received, cleaning up"; exit 143' TERM`,
+        // More lines than the log's window shows, so the reader can scroll away from the end.
+        `i=1; while [ $i -le 150 ]; do echo "soak line $i"; i=$((i+1)); done`,
         "echo soaking",
         "while true; do sleep 0.2; done",
       ].join("\n"),
@@ -329,6 +340,21 @@ test.describe("runs with a real worker", () => {
     // The run's folder on the device is gone once it ended.
     expect(existsSync(path.join(DATA_DIR, "runs", builtRunId))).toBe(false)
     await snap(page, testInfo, "run with a real worker")
+
+    // A line permalink opens its folded group and marks the line.
+    await page.goto(`/runs/${builtRunId}#L4`)
+    const permalinked = page.getByTestId("run-log").locator('[data-line="4"]')
+    await expect(permalinked).toBeVisible()
+    await expect(permalinked).toHaveClass(/ring-1/)
+
+    // Re-run with the same inputs: a new run, which the worker takes and finishes (the
+    // gates are open now).
+    await page.getByRole("button", { name: "Re-run", exact: true }).click()
+    await expect(page).not.toHaveURL(new RegExp(builtRunId))
+    await expect(page).toHaveURL(/\/runs\/[0-9a-f-]{36}$/)
+    const again = page.getByRole("region", { name: "Run" })
+    await expect(again).toContainText("Succeeded", { timeout: 60_000 })
+    await expect(again).toContainText("staging")
     expect(pageErrors).toEqual([])
   })
 
@@ -349,6 +375,19 @@ test.describe("runs with a real worker", () => {
     const log = page.getByTestId("run-log")
     await expect(log.getByText("soaking")).toBeVisible()
     await expect(run).toContainText("Running")
+
+    // Follow mode pauses when the reader scrolls up, and a button resumes it.
+    const follow = page.getByRole("button", { name: "Follow the log" })
+    await expect(follow).toHaveCount(0)
+    await log.evaluate((element) => element.scrollTo({ top: 0 }))
+    await expect(log.getByText("soak line 1", { exact: true })).toBeVisible()
+    await expect(follow).toBeVisible()
+    await follow.click()
+    await expect(log.getByText("soaking")).toBeVisible()
+    await expect(follow).toHaveCount(0)
+    // Per-line timestamps, since the run's start.
+    await page.getByLabel("Timestamps").selectOption("since")
+    await expect(log.getByText(/^\+\d+:\d\d\.\d{3}$/).first()).toBeVisible()
 
     // The device's page shows the worker at work on it.
     const devicePage = await page.context().newPage()
