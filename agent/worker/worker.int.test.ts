@@ -604,6 +604,51 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
     ).toBe(true)
   })
 
+  it("works as many runs at once as the device's setting allows, and no more", async () => {
+    // The harness's worker device allows 2 at a time.
+    const definition = {
+      version: 1,
+      steps: [{ name: "Hold", run: "echo started; sleep 3" }],
+    }
+    const ids = [
+      await queue(definition),
+      await queue(definition),
+      await queue(definition),
+    ]
+    const abort = new AbortController()
+    const outcomes: RunOutcome[] = []
+    const { done } = worker({
+      once: false,
+      signal: abort.signal,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    })
+    try {
+      const statuses = async () =>
+        (
+          await sql<{ status: string }>(
+            "select status from ops.runs where id = any($1::uuid[]) order by status",
+            [ids]
+          )
+        ).map((row) => row.status)
+      await waitFor(
+        async () =>
+          (await statuses()).filter((status) => status === "running").length ===
+          2
+      )
+      // Two are running; the third waits for one of them to end.
+      expect(await statuses()).toEqual(["queued", "running", "running"])
+      await waitFor(async () => outcomes.length === 3, 30_000)
+    } finally {
+      abort.abort()
+      await done
+    }
+    expect(outcomes).toEqual([
+      { status: "succeeded", error: null },
+      { status: "succeeded", error: null },
+      { status: "succeeded", error: null },
+    ])
+  })
+
   it("stops the steps it runs when it is stopped itself, completes nothing, and leaves the run to its lease", async () => {
     // A step runs in its own process group: without this, Ctrl-C on the worker (or the end
     // of `npm run dev`, for the demo worker) would leave it running on the machine.
