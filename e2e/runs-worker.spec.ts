@@ -108,6 +108,7 @@ const SOAK_DEFINITION = {
         `trap 'echo "SIGTERM received, cleaning up"; exit 143' TERM`,
         // More lines than the log's window shows, so the reader can scroll away from the end.
         `i=1; while [ $i -le 150 ]; do echo "soak line $i"; i=$((i+1)); done`,
+        "echo pid $$",
         "echo soaking",
         "while true; do sleep 0.2; done",
       ].join("\n"),
@@ -228,6 +229,7 @@ test.describe("runs with a real worker", () => {
   })
 
   test.afterAll(async () => {
+    // Already stopped by the last test, unless it failed first.
     worker?.stop()
     const exited = await worker?.done
     // Printed for a failing run's report: what the worker said.
@@ -274,6 +276,8 @@ test.describe("runs with a real worker", () => {
     await expect(log.getByText("waiting for the second gate")).toBeVisible()
     await expect(log.getByText("test 40 passed needle")).toBeVisible()
     // The step's own ::group:: is a nested group, folded once it ended; it opens on a click.
+    // (It is near the top, scrolled out of the virtualised window while following.)
+    await log.evaluate((element) => element.scrollTo({ top: 0 }))
     const unitTests = log.getByRole("button", { name: /Unit tests/ })
     await expect(unitTests).toHaveAttribute("aria-expanded", "false")
     await unitTests.click()
@@ -375,6 +379,8 @@ test.describe("runs with a real worker", () => {
     const log = page.getByTestId("run-log")
     await expect(log.getByText("soaking")).toBeVisible()
     await expect(run).toContainText("Running")
+    // The worker keeps its device online (minutes after the pairing agent's last heartbeat).
+    await expect(run.getByText("online", { exact: true })).toBeVisible()
 
     // Follow mode pauses when the reader scrolls up, and a button resumes it.
     const follow = page.getByRole("button", { name: "Follow the log" })
@@ -445,6 +451,14 @@ test.describe("runs with a real worker", () => {
     ).toBe("42501")
     await viewerPage.context().close()
 
+    // /runs, open in another tab, follows the run's status without a reload.
+    const listPage = await page.context().newPage()
+    await listPage.goto("/runs")
+    const listed = listPage
+      .getByRole("table")
+      .locator(`[data-run-id="${soakId}"]`)
+    await expect(listed).toContainText("Running")
+
     // The developer cancels; the worker hears it over Realtime and sends SIGTERM.
     await page.getByRole("button", { name: "Cancel run" }).click()
     await page
@@ -470,7 +484,17 @@ test.describe("runs with a real worker", () => {
     await expect
       .poll(() => existsSync(path.join(DATA_DIR, "runs", soakId)))
       .toBe(false)
+    // The events timeline: the cancel by the developer, the stop on the device.
+    const events = page.getByRole("region", { name: "Events" })
+    await expect(
+      events.getByRole("listitem").filter({ hasText: "canceled" }).first()
+    ).toContainText(`by ${developer.email.split("@")[0]}`)
+    await expect(
+      events.getByRole("listitem").filter({ hasText: "worker.stopped" })
+    ).toContainText(`on ${DEVICE}`)
     await snap(page, testInfo, "canceled run")
+    await expect(listed).toContainText("Canceled")
+    await listPage.close()
 
     // On a phone: the run page of the built run stacks and never scrolls sideways.
     await page.setViewportSize({ width: 390, height: 844 })
@@ -483,5 +507,62 @@ test.describe("runs with a real worker", () => {
     await snap(page, testInfo, "run on a phone")
     await page.goto("/runs")
     await expectNoSidewaysScroll(page, "/runs")
+  })
+
+  test("[runs] stopping the worker (SIGTERM) stops the step it runs; the run waits for its lease", async () => {
+    test.setTimeout(120_000)
+    const supabase = await userClient(developer.email, developer.password)
+    const soak = await supabase
+      .schema("ops")
+      .from("workflows")
+      .select("id")
+      .eq("project_id", projectId)
+      .eq("name", SOAK)
+      .single()
+    expect(soak.error).toBeNull()
+    const queued = await supabase
+      .schema("ops")
+      .rpc("queue_run", { p_workflow_id: soak.data!.id })
+    expect(queued.error).toBeNull()
+    const runId = queued.data!.id
+    // The step's shell prints its pid first thing.
+    const pidInLog = async () => {
+      const { data } = await supabase
+        .schema("ops")
+        .from("run_logs")
+        .select("line")
+        .eq("run_id", runId)
+        .like("line", "pid %")
+      return Number(data?.[0]?.line.slice("pid ".length) ?? 0)
+    }
+    await expect.poll(pidInLog, { timeout: 60_000 }).toBeGreaterThan(0)
+    const pid = await pidInLog()
+    expect(() => process.kill(pid, 0)).not.toThrow()
+
+    worker!.stop()
+    const exited = await worker!.done
+    worker = undefined
+    expect(exited.stdout).toContain(
+      `Run ${runId} was stopped with the worker; nothing was completed.`
+    )
+    await expect
+      .poll(() => {
+        try {
+          process.kill(pid, 0)
+          return "running"
+        } catch {
+          return "gone"
+        }
+      })
+      .toBe("gone")
+    // Completed by nobody: the run stays the worker's until its lease expires.
+    const row = await supabase
+      .schema("ops")
+      .from("runs")
+      .select("status")
+      .eq("id", runId)
+      .single()
+    expect(row.data?.status).toBe("running")
+    await supabase.schema("ops").rpc("cancel_run", { p_run_id: runId })
   })
 })
