@@ -239,13 +239,14 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
       [id]
     )
     expect(stderr).toEqual([{ stream: "stderr" }])
-    // The step's own group is a group (a system marker), as the run page's outline reads them.
+    // The step's own group is a group (a system marker), as the run page's outline reads
+    // them: its start and end, and the three steps' ends.
     expect(
       await sql(
         "select stream from ops.run_logs where run_id = $1 and line in ('::group::inner', '::endgroup::') order by line_no",
         [id]
       )
-    ).toEqual(Array.from({ length: 4 }, () => ({ stream: "system" })))
+    ).toEqual(Array.from({ length: 5 }, () => ({ stream: "system" })))
     const events = await sql<{ kind: string; data: Record<string, unknown> }>(
       "select kind, data from ops.run_events where run_id = $1 and kind like 'step.%' order by id",
       [id]
