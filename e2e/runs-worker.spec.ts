@@ -336,7 +336,8 @@ test.describe("runs with a real worker", () => {
     // …and the step's own sha256sum agrees: found by searching the log for the hash, which
     // opens the folded Package group at the line.
     await search.fill(sha256(kept))
-    await expect(count).toHaveText("1 of 1")
+    // Twice: the step's sha256sum line, and the upload step's line for the artifact.
+    await expect(count).toHaveText("1 of 2")
     await expect(
       log.getByText(`${sha256(kept)}  dist/bundle.bin`)
     ).toBeVisible()
