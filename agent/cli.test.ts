@@ -5,7 +5,7 @@ import path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 
 import { runDeviceCli } from "./cli"
-import { readDeviceConfig } from "./config"
+import { readDeviceConfig, writeDeviceConfig } from "./config"
 
 // The agent's pair command against a fake console: what it sends, in which order, and what
 // it tells the user. No network: the console and the LLM server are one fake fetch.
@@ -26,10 +26,13 @@ function json(status: number, body: unknown) {
 function fakeConsole({
   heartbeatAnswers = [],
   onHeartbeat,
+  workerEnabled = true,
 }: {
   /** Answers for successive heartbeats; an accepted one once they run out. */
   heartbeatAnswers?: Response[]
   onHeartbeat?: (count: number) => void
+  /** The worker session's answer: whether the owner lets this device run jobs. */
+  workerEnabled?: boolean
 } = {}) {
   const calls: Call[] = []
   let heartbeats = 0
@@ -77,6 +80,14 @@ function fakeConsole({
           })
         )
       }
+      case "/api/device/v1/runs/session":
+        return json(200, {
+          device_id: DEVICE_ID,
+          enabled: workerEnabled,
+          max_concurrent: 1,
+          project_ids: [],
+          realtime: null,
+        })
     }
 
     return json(404, { error: "invalid_request", message: "no such route" })
@@ -205,5 +216,70 @@ describe("npm run device -- pair", () => {
 
     expect(code).toBe(2)
     expect(fake.calls).toEqual([])
+  })
+})
+
+describe("npm run device -- worker", () => {
+  let dir: string
+  let configFile: string
+  let err: string[]
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "lmx-agent-worker-"))
+    configFile = path.join(dir, "device.json")
+    err = []
+    await writeDeviceConfig(configFile, {
+      version: 1,
+      server: SERVER,
+      device_id: DEVICE_ID,
+      device_name: "Box",
+      device_secret: SECRET,
+      account: {
+        id: "00000000-0000-4000-a000-000000000001",
+        email: "demo@lmx.local",
+      },
+      paired_at: "2026-11-22T00:00:00.000Z",
+    })
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  function io(fetchImpl: typeof fetch, signal?: AbortSignal) {
+    return {
+      log: () => {},
+      error: (line: string) => err.push(line),
+      env: { LMX_DEVICE_CONFIG: configFile },
+      fetch: fetchImpl,
+      // Waits as long as asked: only the worker's end may cut a heartbeat's wait short.
+      sleep: (ms: number) =>
+        new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      signal,
+    }
+  }
+
+  it("keeps the device online while it works, and stops its heartbeats with it", async () => {
+    const stop = new AbortController()
+    const fake = fakeConsole({
+      // The first heartbeat went out: the device is online while the worker waits for runs.
+      onHeartbeat: () => setTimeout(() => stop.abort(), 50),
+    })
+
+    const code = await runDeviceCli(["worker"], io(fake.fetch, stop.signal))
+
+    expect(code, err.join("\n")).toBe(0)
+    expect(fake.heartbeats()).toBe(1)
+    expect(fake.calls.map((call) => call.path)).toContain(
+      "/api/device/v1/runs/session"
+    )
+  })
+
+  it("returns at once, without waiting for the next heartbeat, when jobs are off", async () => {
+    const fake = fakeConsole({ workerEnabled: false })
+
+    const code = await runDeviceCli(["worker"], io(fake.fetch))
+
+    expect(code).toBe(1)
+    expect(err.join("\n")).toContain("This device does not run workflow jobs")
   })
 })

@@ -615,6 +615,33 @@ export async function runDeviceCli(
     const dataDir = path.resolve(
       values["data-dir"] ?? path.join(path.dirname(configPath), "worker")
     )
+    // A working device is online, as with `serve`: the run page shows its device's online
+    // state beside the run. The heartbeats stop with the worker (also after --once).
+    const online = new AbortController()
+    const stopOnline = () => online.abort()
+    io.signal?.addEventListener("abort", stopOnline, { once: true })
+    const keeping = keepOnline({
+      beat: () => sendHeartbeat(config, makeClient(server)),
+      // Its wait ends with the worker, so the command returns at once.
+      sleep: (ms) =>
+        Promise.race([
+          sleep(ms),
+          new Promise<void>((resolve) =>
+            online.signal.addEventListener("abort", () => resolve(), {
+              once: true,
+            })
+          ),
+        ]),
+      signal: online.signal,
+      onRetry: (error, delayMs) =>
+        logError(
+          `${error.message} Next try in ${Math.round(delayMs / 1000)} s.`
+        ),
+    }).catch((error: unknown) =>
+      logError(
+        `Heartbeats stopped: ${error instanceof Error ? error.message : String(error)}`
+      )
+    )
 
     // The relay follows the worker: it stops when the worker ends, whatever the reason.
     const worked = new AbortController()
@@ -623,28 +650,30 @@ export async function runDeviceCli(
     const relaying = values.once
       ? Promise.resolve()
       : relayIfEnabled(config, server, worked.signal)
-    const code = await runWorker({
-      api: createWorkerApi({
-        server,
-        secret: config.device_secret,
-        fetch: io.fetch,
-        sleep,
-      }),
-      dataDir,
-      localConfig: await readWorkerLocalConfig(workerConfigPath(configPath)),
-      log,
-      error: logError,
-      signal: io.signal,
-      once: values.once,
-      env: io.env,
-      pgDump: io.env.LMX_PG_DUMP,
-    }).finally(() => {
+    try {
+      return await runWorker({
+        api: createWorkerApi({
+          server,
+          secret: config.device_secret,
+          fetch: io.fetch,
+          sleep,
+        }),
+        dataDir,
+        localConfig: await readWorkerLocalConfig(workerConfigPath(configPath)),
+        log,
+        error: logError,
+        signal: io.signal,
+        once: values.once,
+        env: io.env,
+        pgDump: io.env.LMX_PG_DUMP,
+      })
+    } finally {
       io.signal?.removeEventListener("abort", stopRelay)
       worked.abort()
-    })
-    await relaying
-
-    return code
+      online.abort()
+      io.signal?.removeEventListener("abort", stopOnline)
+      await Promise.all([keeping, relaying])
+    }
   }
 
   async function commandServe(): Promise<number> {

@@ -15,7 +15,10 @@ import {
 import { snap } from "./fixtures/snap"
 
 // The runs pages (docs/runs.md) against the local stack. The test plays the worker itself,
-// through the queue's device RPCs with a device JWT, as the device agent's worker does.
+// through the queue's device RPCs with a device JWT, as the device agent's worker does, for
+// what a real worker cannot stage exactly (a run waiting in the queue with its place, a
+// failing step's exit code and duration); e2e/runs-worker.spec.ts runs a real
+// `npm run device -- worker`.
 
 const HOSTILE = `Deploy <img src=x onerror="alert(1)"> ${"y".repeat(60)}`
 

@@ -14,15 +14,19 @@ export async function runDemoWorker({
   root,
   log = (line) => console.log(line),
   signal,
+  fetch: fetchImpl,
 }: {
   appUrl: string
   root: string
   log?: (line: string) => void
   signal?: AbortSignal
+  /** The device API's transport (tests hand requests to the routes in process). */
+  fetch?: typeof fetch
 }): Promise<void> {
   const api = createWorkerApi({
     server: appUrl,
     secret: DEMO_DEVICE_SECRET,
+    fetch: fetchImpl,
     // next dev compiles each route on its first request; give it time.
     timeoutMs: 120_000,
   })

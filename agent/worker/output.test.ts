@@ -63,4 +63,26 @@ describe("StepOutput", () => {
     ])
     expect(limited()).toBe(1)
   })
+
+  it("makes a step's own ::group:: lines group markers, never closes more than it opened, and closes what it left open", () => {
+    const { lines, output } = collect()
+    output.write(
+      "stdout",
+      Buffer.from(
+        "::endgroup::\n::group::Outer\nin\n::group::Inner\n::endgroup::\n::group::Left open"
+      )
+    )
+    output.end()
+    expect(lines).toEqual([
+      // Nothing of the step's is open: text, so the worker's own step group stays open.
+      { stream: "stdout", line: "::endgroup::" },
+      { stream: "system", line: "::group::Outer" },
+      { stream: "stdout", line: "in" },
+      { stream: "system", line: "::group::Inner" },
+      { stream: "system", line: "::endgroup::" },
+      { stream: "system", line: "::group::Left open" },
+      { stream: "system", line: "::endgroup::" },
+      { stream: "system", line: "::endgroup::" },
+    ])
+  })
 })

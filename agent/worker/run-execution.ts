@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { createWriteStream } from "node:fs"
-import { mkdir, rm } from "node:fs/promises"
+import { mkdir, rm, rmdir } from "node:fs/promises"
 import path from "node:path"
 import { createGzip } from "node:zlib"
 
@@ -216,6 +216,9 @@ export class RunExecution {
       this.heartbeatTimer?.cancel()
       this.heartbeatTimer = null
       await rm(workDir, { recursive: true, force: true }).catch(() => {})
+      // …and the run's own folder once no attempt is left in it (rmdir refuses a folder that
+      // is not empty: this device's next attempt of the run may be working there already).
+      await rmdir(path.dirname(workDir)).catch(() => {})
     }
   }
 

@@ -27,14 +27,19 @@ type Route = (
   context: { params: Promise<{ id: string }> }
 ) => Promise<Response>
 
-export async function startWorkerHarness(): Promise<{
+export async function startWorkerHarness({
+  seedFiles = [],
+}: {
+  /** Seed files applied before the harness's own rows (the demo worker's test). */
+  seedFiles?: string[]
+} = {}): Promise<{
   stack: TestStack
   fetch: typeof fetch
   userToken: () => Promise<string>
 }> {
   const stack = await startTestStack({
     services: [restService, realtimeService(), createStorageService],
-    seedFiles: [],
+    seedFiles,
   })
   process.env.NEXT_PUBLIC_SUPABASE_URL = stack.url
   process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto"
+import { existsSync } from "node:fs"
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import os from "node:os"
 import path from "node:path"
@@ -238,6 +239,14 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
       [id]
     )
     expect(stderr).toEqual([{ stream: "stderr" }])
+    // The step's own group is a group (a system marker), as the run page's outline reads
+    // them: its start and end, and the three steps' ends.
+    expect(
+      await sql(
+        "select stream from ops.run_logs where run_id = $1 and line in ('::group::inner', '::endgroup::') order by line_no",
+        [id]
+      )
+    ).toEqual(Array.from({ length: 5 }, () => ({ stream: "system" })))
     const events = await sql<{ kind: string; data: Record<string, unknown> }>(
       "select kind, data from ops.run_events where run_id = $1 and kind like 'step.%' order by id",
       [id]
@@ -258,6 +267,8 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
       canceled: false,
     })
     expect(typeof events[1]!.data.duration_ms).toBe("number")
+    // The run's folder is gone with it.
+    expect(existsSync(path.join(dataDir, "runs", id))).toBe(false)
   })
 
   it("fails a run at its first failing step, with the exit code and the step in the error", async () => {
@@ -601,6 +612,80 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
     ).toBe(true)
   })
 
+  it("works as many runs at once as the device's setting allows, and no more", async () => {
+    // The harness's worker device allows 2 at a time.
+    const definition = {
+      version: 1,
+      steps: [{ name: "Hold", run: "echo started; sleep 3" }],
+    }
+    const ids = [
+      await queue(definition),
+      await queue(definition),
+      await queue(definition),
+    ]
+    const abort = new AbortController()
+    const outcomes: RunOutcome[] = []
+    const { done } = worker({
+      once: false,
+      signal: abort.signal,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    })
+    try {
+      const statuses = async () =>
+        (
+          await sql<{ status: string }>(
+            "select status from ops.runs where id = any($1::uuid[]) order by status",
+            [ids]
+          )
+        ).map((row) => row.status)
+      await waitFor(
+        async () =>
+          (await statuses()).filter((status) => status === "running").length ===
+          2
+      )
+      // Two are running; the third waits for one of them to end.
+      expect(await statuses()).toEqual(["queued", "running", "running"])
+      await waitFor(async () => outcomes.length === 3, 30_000)
+    } finally {
+      abort.abort()
+      await done
+    }
+    expect(outcomes).toEqual([
+      { status: "succeeded", error: null },
+      { status: "succeeded", error: null },
+      { status: "succeeded", error: null },
+    ])
+  })
+
+  it("stops the steps it runs when it is stopped itself, completes nothing, and leaves the run to its lease", async () => {
+    // A step runs in its own process group: without this, Ctrl-C on the worker (or the end
+    // of `npm run dev`, for the demo worker) would leave it running on the machine.
+    const id = await queue({
+      version: 1,
+      steps: [{ name: "Long", run: "echo pid $$; sleep 30" }],
+    })
+    const abort = new AbortController()
+    const { done, lines } = worker({ once: false, signal: abort.signal })
+    const pid = await waitFor(async () =>
+      Number(
+        (await logLines(id))
+          .find((line) => line.startsWith("pid "))
+          ?.slice("pid ".length)
+      )
+    )
+    abort.abort()
+    expect(await done).toBe(0)
+    expect(() => process.kill(pid, 0)).toThrow(
+      expect.objectContaining({ code: "ESRCH" })
+    )
+    expect(lines).toContain(
+      `Run ${id} was stopped with the worker; nothing was completed.`
+    )
+    // Not completed: the run is still the (expiring) lease's, for the queue to retry.
+    expect(await runRow(id)).toMatchObject({ status: "running", attempts: 1 })
+    expect(existsSync(path.join(dataDir, "runs", id))).toBe(false)
+  })
+
   it("stops on a lost lease without completing; the run is retried and its attempts counted", async () => {
     const id = await queue({
       version: 1,
@@ -666,6 +751,70 @@ describe(`the worker against the local stack (${TEST_ENGINE})`, () => {
     await expect(
       api.appendLogs(id, [{ line: "late", stream: "stdout" }])
     ).rejects.toMatchObject({ status: 409 })
+  })
+
+  it("kills a canceled step that ignores SIGTERM once the grace period is over, and records SIGKILL", async () => {
+    // `trap '' TERM` ignores SIGTERM in the shell and in the sleep it starts (an ignored
+    // signal stays ignored across exec), so only SIGKILL ends the step.
+    const id = await queue({
+      version: 1,
+      steps: [
+        { name: "Stubborn", run: "trap '' TERM; echo stubborn; sleep 30" },
+      ],
+    })
+    const abort = new AbortController()
+    const outcomes: RunOutcome[] = []
+    const { done } = worker({
+      once: false,
+      signal: abort.signal,
+      onOutcome: (_, outcome) => outcomes.push(outcome),
+    })
+    try {
+      await waitFor(async () => (await logLines(id)).includes("stubborn"))
+      await cancel(id)
+      await waitFor(async () => outcomes.length > 0)
+    } finally {
+      abort.abort()
+      await done
+    }
+    expect(outcomes).toEqual([{ status: "canceled" }])
+    const [stopped] = await sql<{ data: Record<string, unknown> }>(
+      "select data from ops.run_events where run_id = $1 and kind = 'worker.stopped'",
+      [id]
+    )
+    // The harness's grace period is 2 s (the command's is 10 s).
+    expect(stopped?.data).toMatchObject({ signal: "SIGKILL" })
+    expect(Number(stopped?.data.stopped_after_ms)).toBeGreaterThanOrEqual(2000)
+    expect(
+      (await logLines(id)).some((line) =>
+        line.startsWith("Canceled: sent SIGTERM, then SIGKILL after 2 s;")
+      )
+    ).toBe(true)
+  })
+
+  it("fails a step whose working directory leads out of the run's folder through a symlink a step made", async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), "lmx-elsewhere-"))
+    try {
+      // Through a symlink a step made: refused once the real path is known.
+      const linked = await queue({
+        version: 1,
+        steps: [
+          { name: "Link", run: `ln -s '${elsewhere}' outside` },
+          {
+            name: "Escape",
+            run: "touch escaped",
+            working_directory: "outside",
+          },
+        ],
+      })
+      expect(await worker().done).toBe(1)
+      const row = await runRow(linked)
+      expect(row.status).toBe("failed")
+      expect(row.error).toMatch(/^Step "Escape": .*outside/)
+      expect(existsSync(path.join(elsewhere, "escaped"))).toBe(false)
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true })
+    }
   })
 
   it("answers bad bodies and unknown runs with clear 4xx", async () => {

@@ -175,7 +175,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
             void execution.done.then((outcome) => {
               if (running.get(run.id) === execution) running.delete(run.id)
               log(
-                `Run ${run.id} ${outcome.status === "lease_lost" ? "was taken away (its lease was lost); nothing was completed" : outcome.status}${"error" in outcome && outcome.error ? `: ${outcome.error}` : ""}.`
+                `Run ${run.id} ${outcome.status === "lease_lost" ? (signal?.aborted ? "was stopped with the worker; nothing was completed" : "was taken away (its lease was lost); nothing was completed") : outcome.status}${"error" in outcome && outcome.error ? `: ${outcome.error}` : ""}.`
               )
               options.onOutcome?.(execution, outcome)
               ended.first ??= outcome
@@ -229,8 +229,14 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   }
   if (running.size > 0) {
     log(
-      `Stopping with ${running.size} run${running.size === 1 ? "" : "s"} still going; they return to the queue when their lease expires.`
+      `Stopping with ${running.size} run${running.size === 1 ? "" : "s"} still going: stopping ${running.size === 1 ? "its step" : "their steps"}; ${running.size === 1 ? "it returns" : "they return"} to the queue when ${running.size === 1 ? "its lease expires" : "their leases expire"}.`
     )
+    // A step runs in its own process group, so nothing else would stop it once this process
+    // is gone: stop each one (SIGTERM, then SIGKILL after the grace period) and complete
+    // nothing, as a lost lease does; the queue retries the run up to its max_attempts.
+    const left = [...running.values()]
+    for (const execution of left) execution.abandon()
+    await Promise.all(left.map((execution) => execution.done))
   }
   if (once) return ended.first?.status === "succeeded" ? 0 : 1
 

@@ -79,8 +79,8 @@ export function outlineWith(
  * worker appends (supabase/migrations/20261203021000_run_log_broadcast_only.sql) and go
  * straight into the cached chunks and the outline; the run's own changes and its events
  * (postgres_changes) refetch the header, events and artifacts. The channel is the private
- * "run:<id>" topic, open to whoever may read the run; after a reconnect the whole run
- * refetches, since what happened meanwhile was not delivered.
+ * "run:<id>" topic, open to whoever may read the run; once it is joined (and after every
+ * reconnect) the whole run refetches, since what happened meanwhile was not delivered.
  */
 export function useRunRealtime(userId: string, runId: string) {
   const queryClient = useQueryClient()
@@ -171,9 +171,12 @@ export function useRunRealtime(userId: string, runId: string) {
         },
         refetch
       )
-    joinPrivateChannel(supabase, channel, (next, rejoined) => {
+    joinPrivateChannel(supabase, channel, (next) => {
       setState(next)
-      if (rejoined)
+      // On the first join as on a rejoin: a worker can claim and start a run between the
+      // page's read and the subscription (a run queued from /runs is claimed at once), and
+      // those changes were not delivered.
+      if (next === "live")
         void queryClient.invalidateQueries({
           queryKey: runKeys.run(userId, runId),
         })

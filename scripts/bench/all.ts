@@ -33,6 +33,7 @@ const BENCHES: Bench[] = [
   { name: "storage", script: "storage.ts" },
   { name: "runs:worker", script: "runs-worker.ts" },
   { name: "runs:pages", script: "runs-pages.ts" },
+  { name: "runs:cancel", script: "worker-cancel.ts" },
   { name: "chat", script: "chat.ts", args: ["20"] },
 ]
 
