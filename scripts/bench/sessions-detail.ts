@@ -90,8 +90,30 @@ async function main() {
       if (inserted.error) throw inserted.error
     }
 
+    // Yardstick: the same route for a session of one short message. Same proxy, layout,
+    // sign-in and reads; what it does not pay is the first page's rendering and payload.
+    const small = await user
+      .from("cloud_sessions")
+      .insert({
+        user_id: userId,
+        title: "Bench: a one-message session",
+        model: "qwen3-coder-30b-a3b",
+      })
+      .select("id")
+      .single()
+    if (small.error) throw small.error
+    const smallInserted = await user.from("cloud_messages").insert({
+      session_id: small.data.id,
+      user_id: userId,
+      message_index: 0,
+      role: "user",
+      content: "One question.",
+    })
+    if (smallInserted.error) throw smallInserted.error
+
     await bench.startNext()
     const url = `${E2E_APP_URL}/sessions/${sessionId}`
+    const smallUrl = `${E2E_APP_URL}/sessions/${small.data.id}`
 
     // Yardstick: the same read as raw SQL, as this user under RLS, over one connection.
     const sql = new pg.Client({ connectionString: bench.databaseUrl })
@@ -118,6 +140,7 @@ async function main() {
 
     // The header and the first page of messages; the browser reads the rest after paint.
     const timePage = () => bench.timePage(url, "Bench: a 5,000-message session")
+    const timeSmallPage = () => bench.timePage(smallUrl, "Bench: a one-message session")
 
     // The whole conversation as the browser reads it after the first paint: the first page,
     // then keyset pages one after another through the REST API.
@@ -143,8 +166,10 @@ async function main() {
     const threads: number[] = []
     const raw: number[] = []
     const rawFirst: number[] = []
+    const smallPage: number[] = []
     for (let i = 0; i < 5; i++) {
       await timePage()
+      await timeSmallPage()
       await readThread()
       await rawRead(null)
       await rawRead(FIRST_PAGE)
@@ -156,6 +181,7 @@ async function main() {
       page.push(timed.total)
       first.push(timed.firstChunk)
       bytes = timed.bytes
+      smallPage.push((await timeSmallPage()).total)
       threads.push(await readThread())
       raw.push(await rawRead(null))
       rawFirst.push(await rawRead(FIRST_PAGE))
@@ -173,6 +199,9 @@ async function main() {
     )
     console.log(
       `  yardstick, raw SQL of the same read (session row and first ${FIRST_PAGE} messages): median ${formatMs(median(rawFirst))}, p95 ${formatMs(percentile(rawFirst, 95))}; page p95 / yardstick p95 ${(percentile(page, 95) / percentile(rawFirst, 95)).toFixed(1)}×`
+    )
+    console.log(
+      `  yardstick, the same route for a one-message session (proxy, layout, sign-in, the same reads; no first page to render): median ${formatMs(median(smallPage))}, p95 ${formatMs(percentile(smallPage, 95))}; page p95 / yardstick p95 ${(percentile(page, 95) / percentile(smallPage, 95)).toFixed(1)}×`
     )
     console.log(
       `  yardstick, raw SQL of all ${MESSAGES.toLocaleString("en")} messages: median ${formatMs(median(raw))}, p95 ${formatMs(percentile(raw, 95))}`

@@ -9,6 +9,8 @@
 // Same-run yardsticks: the bare index reads under the same rows, without RLS or the page's
 // columns, so the ratios say what the page's query costs on top of what the machine can do.
 // Usage: DATABASE_URL=… tsx scripts/bench/sessions-list.ts
+// BENCH_KEEP_DATABASE=<name>: load into that database once and keep it; later runs with the
+// same name only apply new migrations and measure (loading a million messages takes minutes).
 import { randomBytes } from "node:crypto"
 import path from "node:path"
 
@@ -160,11 +162,12 @@ async function explainNested(client: pg.Client, sql: string) {
   return plans
 }
 
-async function bench(url: string) {
+async function bench(url: string, { loaded }: { loaded: boolean }) {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    await load(client)
+    if (loaded) console.log("  load: reusing the kept database")
+    else await load(client)
 
     console.log("first page of /sessions:")
     const first = await time(client, "select * from public.list_sessions(max_rows => 51)")
@@ -282,17 +285,56 @@ if (!databaseUrl) {
   )
   process.exit(1)
 }
-const name = `lmx_bench_sessions_list_${process.pid}_${randomBytes(3).toString("hex")}`
+const keep = process.env.BENCH_KEEP_DATABASE
+if (keep !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(keep)) {
+  console.error("bench:sessions:list: BENCH_KEEP_DATABASE is a lower-case database name")
+  process.exit(1)
+}
+const name = keep ?? `lmx_bench_sessions_list_${process.pid}_${randomBytes(3).toString("hex")}`
 const admin = new pg.Client({ connectionString: databaseUrl })
 await admin.connect()
-await admin.query(`create database ${name}`)
+const { rowCount: existing } = await admin.query("select 1 from pg_database where datname = $1", [
+  name,
+])
+// A kept database counts as loaded once its bench user exists (an interrupted load is redone).
+let loaded = false
+if (existing === 0) await admin.query(`create database ${name}`)
 const url = new URL(databaseUrl)
 url.pathname = `/${name}`
 try {
   console.log("bench:sessions:list: the sessions page's list and search (Postgres)")
-  await prepare(url.toString())
-  await bench(url.toString())
+  if (existing) {
+    const probe = new pg.Client({ connectionString: url.toString() })
+    await probe.connect()
+    try {
+      const { rows } = await probe.query<{ n: number }>(
+        "select count(*)::int as n from public.cloud_messages"
+      )
+      loaded = rows[0]!.n > 0
+    } catch {
+      loaded = false
+    } finally {
+      await probe.end()
+    }
+    if (!loaded) {
+      await admin.query(`drop database ${name} with (force)`)
+      await admin.query(`create database ${name}`)
+    }
+  }
+  if (loaded) {
+    // Only the migrations added since the load (prepareDatabase skips applied ones).
+    const db = await openDatabase({ engine: "postgres", url: url.toString(), poolSize: 1 })
+    try {
+      await prepareDatabase(db, {
+        migrationsDir: path.join(root, "supabase/migrations"),
+        seedFiles: [],
+      })
+    } finally {
+      await db.close()
+    }
+  } else await prepare(url.toString())
+  await bench(url.toString(), { loaded })
 } finally {
-  await admin.query(`drop database if exists ${name} with (force)`)
+  if (!keep) await admin.query(`drop database if exists ${name} with (force)`)
   await admin.end()
 }

@@ -122,4 +122,21 @@ describe(`message search off the write path (${TEST_ENGINE})`, () => {
     expect(rows[0]!.messages).toBeGreaterThanOrEqual(50)
     expect(await found(database, "rewritten")).toBe(50)
   })
+
+  // Search runs over at most a few thousand rows, so LLVM compilation never pays back; its
+  // generic plan costs over jit_above_cost, so without this every search compiled first
+  // (20261205010100_message_search_without_jit.sql).
+  it("search and its matching helper plan without JIT", async () => {
+    const { rows } = await database.db.query<{ name: string; jit: boolean }>(
+      `select p.oid::regprocedure::text as name, 'jit=off' = any (p.proconfig) as jit
+         from pg_proc p
+        where p.oid in ('public.search_messages(text, integer)'::regprocedure,
+                        'private.visible_message_matches(text, integer)'::regprocedure)
+        order by 1`
+    )
+    expect(rows).toEqual([
+      { name: "private.visible_message_matches(text,integer)", jit: true },
+      { name: "search_messages(text,integer)", jit: true },
+    ])
+  })
 })

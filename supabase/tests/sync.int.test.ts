@@ -1,3 +1,5 @@
+import { openDatabase } from "@lmx/supabase-local/db/open"
+import { type Queryable } from "@lmx/supabase-local/db/types"
 import {
   createTestDatabase,
   TEST_ENGINE,
@@ -391,6 +393,104 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
     expect(found[0]!.headline).toContain("<mark>quantisation</mark>")
     expect((await search(strangerDevice)).rows).toEqual([])
   })
+
+  /** The cursor after every change the caller can pull now. */
+  async function latestCursor(actor = studio) {
+    let cursor: string | null = null
+    for (let page = 0; page < 100; page++) {
+      const result: Page = await pull(cursor, 5000, actor)
+      cursor = result.next_cursor
+      if (!result.has_more) return cursor
+    }
+    throw new Error("sync_pull never ran out of changes")
+  }
+
+  /** Holds a transaction open until `release` is called; `ready` resolves once fn has run. */
+  function holdOpen(run: (fn: (tx: Queryable) => Promise<void>) => Promise<void>) {
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    let markReady!: () => void
+    const ready = new Promise<void>((resolve) => (markReady = resolve))
+    const done = (fn: (tx: Queryable) => Promise<unknown>) =>
+      run(async (tx) => {
+        await fn(tx)
+        markReady()
+        await released
+      })
+
+    return { ready, release, done }
+  }
+
+  // A pull never returns a row above a transaction that may still commit rows of this
+  // database, so a late commit cannot land behind a cursor a device already holds
+  // (20261205010000_sync_pull_database_horizon.sql). PGlite has one connection: nothing else
+  // can be running there.
+  it.skipIf(TEST_ENGINE === "pglite")(
+    "waits for a writer of this database that is still running, then returns its rows in order",
+    async () => {
+      const cursor = await latestCursor()
+      const early = uuid("f002", 1)
+      const late = uuid("f002", 2)
+      const writer = holdOpen((fn) => runAs(database.db, laptop, fn))
+      const writing = writer.done((tx) =>
+        tx.query("select * from public.sync_push($1)", [
+          JSON.stringify({ sessions: [{ id: early, sync_version: 1, title: "commits last" }] }),
+        ])
+      )
+      try {
+        await writer.ready
+        // Written after `early` began, committed before it: a higher change_seq.
+        await push(studio, { sessions: [{ id: late, sync_version: 1, title: "commits first" }] })
+        const meanwhile = await pull(cursor)
+        expect(meanwhile.changes.map((change) => change.id)).toEqual([])
+        expect(meanwhile.next_cursor).toBe(cursor)
+      } finally {
+        writer.release()
+        await writing
+      }
+      const after = await pull(cursor)
+      expect(after.changes.map((change) => change.id)).toEqual([early, late])
+    }
+  )
+
+  it.skipIf(TEST_ENGINE === "pglite")(
+    "is not held back by a transaction open in another database of the same server",
+    async () => {
+      const cursor = await latestCursor()
+      // The server's own database (DATABASE_URL), not this suite's throwaway one.
+      const other = await openDatabase({
+        engine: "postgres",
+        url: process.env.DATABASE_URL!,
+        poolSize: 1,
+      })
+      const elsewhere = holdOpen((fn) => other.transaction(fn))
+      let otherXid = ""
+      const holding = elsewhere.done(async (tx) => {
+        const { rows } = await tx.query<{ xid: string }>("select pg_current_xact_id()::text as xid")
+        otherXid = rows[0]!.xid
+      })
+      try {
+        await elsewhere.ready
+        const session = uuid("f003", 1)
+        await push(studio, { sessions: [{ id: session, sync_version: 1, title: "not held" }] })
+        // The other transaction is still running, and older than the push: the snapshot's
+        // xmin (the old horizon) is at most its id, below the pushed row's change_seq.
+        const { rows } = await database.db.query<{ running: boolean; older: boolean }>(
+          `select exists (select from pg_stat_activity
+                           where backend_xid = $1::text::xid and datname <> current_database()) as running,
+                  (select change_seq from public.cloud_sessions where id = $2) > $1::text::bigint as older`,
+          [otherXid, session]
+        )
+        expect(rows[0]).toEqual({ running: true, older: true })
+        const page = await pull(cursor)
+        expect(page.changes.map((change) => change.id)).toEqual([session])
+      } finally {
+        elsewhere.release()
+        await holding
+        await other.close()
+      }
+    }
+  )
 
   it("refuses malformed batches and cursors", async () => {
     const batchError = await failureAs(database.db, studio, (tx) =>
