@@ -52,7 +52,7 @@ async function signedInAt(page: Page, label: string) {
 }
 
 async function addKey(page: Page, name: string) {
-  await page.getByLabel("Key name").fill(name)
+  await page.getByLabel("Key name", { exact: true }).fill(name)
   await page.getByRole("button", { name: "Add a security key" }).click()
   await expect(page.getByText(`${name} is added.`)).toBeVisible()
   await expect(page.getByRole("list", { name: "Security keys" })).toContainText(
@@ -78,7 +78,7 @@ test("[security keys] a person adds a security key in Settings, the next passwor
 
   // A name is required, so a person with two keys can tell them apart.
   await page.getByRole("button", { name: "Add a security key" }).click()
-  await expect(page.getByLabel("Key name")).toBeFocused()
+  await expect(page.getByLabel("Key name", { exact: true })).toBeFocused()
   await expect(page.getByText("Name this key")).toBeVisible()
   await addKey(page, "Blue key")
   expect(await key.credentials()).toHaveLength(1)
