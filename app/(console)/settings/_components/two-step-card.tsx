@@ -222,13 +222,15 @@ export function TwoStepCard({ now }: { now: number }) {
               </ul>
             ) : (
               <p className="text-sm text-muted-foreground">
-                Off: you sign in with your password or an email link alone.
+                No authenticator app. Without one or a security key, you sign in
+                with your password or an email link alone.
               </p>
             )}
             {apps.data.length === 0 && <AddApp onAdded={refresh} />}
             {apps.data.length > 0 && (
               <p className="text-xs text-muted-foreground">
-                Removing the last app turns two-step sign-in off.
+                Removing your last second step (an app or a security key) turns
+                two-step sign-in off.
               </p>
             )}
           </>
