@@ -1,4 +1,7 @@
+import { generateKeyPairSync, randomBytes } from "node:crypto"
+
 import { expect, test, type Page } from "@playwright/test"
+import { isoBase64URL, isoCBOR } from "@simplewebauthn/server/helpers"
 import { Secret } from "otpauth"
 
 import { readStackState, signInWithPassword } from "./fixtures/auth"
@@ -35,6 +38,21 @@ async function addVirtualSecurityKey(page: Page) {
   )
 
   return {
+    /** Puts a key pair of the spec's making on the authenticator, as if it had registered it. */
+    addCredential: (credential: {
+      credentialId: Uint8Array
+      privateKeyPkcs8: Buffer
+    }) =>
+      cdp.send("WebAuthn.addCredential", {
+        authenticatorId,
+        credential: {
+          credentialId: Buffer.from(credential.credentialId).toString("base64"),
+          isResidentCredential: false,
+          rpId: "localhost",
+          privateKey: credential.privateKeyPkcs8.toString("base64"),
+          signCount: 0,
+        },
+      }),
     credentials: async () =>
       (await cdp.send("WebAuthn.getCredentials", { authenticatorId }))
         .credentials,
@@ -172,4 +190,92 @@ test("[security keys] with an authenticator app and a security key the second st
   await expect(page.getByText("No security keys yet.")).toBeVisible()
   const [after] = await key.credentials()
   expect(after?.signCount).toBe(before?.signCount)
+})
+
+/** A P-256 security key made here: its id, the private key for the authenticator, and the
+ * COSE public key (RFC 9053 §7.1.1) for Auth. */
+function makeSecurityKey() {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", {
+    namedCurve: "P-256",
+  })
+  const jwk = publicKey.export({ format: "jwk" })
+  const cose = isoCBOR.encode(
+    new Map<number, number | Uint8Array>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, isoBase64URL.toBuffer(jwk.x!)],
+      [-3, isoBase64URL.toBuffer(jwk.y!)],
+    ])
+  )
+  const credentialId = new Uint8Array(randomBytes(16))
+
+  return {
+    credentialId,
+    privateKeyPkcs8: privateKey.export({ format: "der", type: "pkcs8" }),
+    publicKeyCose: cose,
+  }
+}
+
+test("[security keys] an aal1 page of an account that has just gained a security key is asked for the key when it creates a workflow, and the same save then goes through", async ({
+  page,
+  browserName,
+}, testInfo) => {
+  test.skip(browserName !== "chromium", "the virtual authenticator is CDP")
+  test.setTimeout(180_000)
+  const owner = await signedInAt(page, "security-key-step-up")
+  const authenticator = await addVirtualSecurityKey(page)
+  const suffix = Date.now().toString(36)
+  const slug = `key-${suffix}`
+
+  await page.goto(`${APP}/projects`)
+  await page.getByRole("button", { name: "New project" }).click()
+  const dialog = page.getByRole("dialog", { name: "New project" })
+  await dialog.getByLabel("Name").fill(`Key ${suffix}`)
+  await dialog.getByLabel("Slug").fill(slug)
+  await dialog.getByRole("button", { name: "Create project" }).click()
+  await expect(page).toHaveURL(`${APP}/projects/${slug}`)
+  await page.getByRole("link", { name: "Workflows" }).click()
+  await page.getByRole("button", { name: "New workflow" }).click()
+  const editor = page.getByRole("dialog", { name: "New workflow" })
+  await editor.getByLabel("Name", { exact: true }).fill("deploy")
+
+  // Meanwhile the account gets a security key (this authenticator holds it); this page's
+  // session is still aal1.
+  const key = makeSecurityKey()
+  await authenticator.addCredential(key)
+  const stack = readStackState()
+  const added = await fetch(`${stack.url}/_e2e/mfa/verified-webauthn`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${stack.serviceRoleKey}`,
+    },
+    body: JSON.stringify({
+      user_id: owner.id,
+      credential_id: isoBase64URL.fromBuffer(key.credentialId),
+      public_key: isoBase64URL.fromBuffer(key.publicKeyCose),
+    }),
+  })
+  expect(added.status).toBe(200)
+
+  // The database refuses the aal1 write; the console asks for the key (no app, so no code).
+  await editor.getByRole("button", { name: "Create workflow" }).click()
+  const stepUp = page.getByRole("dialog", { name: "Confirm it is you" })
+  await expect(stepUp).toBeVisible()
+  const useKey = stepUp.getByRole("button", { name: "Use your security key" })
+  await expect(useKey).toBeVisible()
+  await expect(
+    stepUp.getByLabel("Code from your authenticator app")
+  ).toHaveCount(0)
+  await snap(page, testInfo, "1 step-up asks for the key")
+  await useKey.click()
+  await expect(stepUp).toBeHidden()
+
+  // The same save ran again, now at aal2, and went through.
+  await expect(page.getByRole("list", { name: "Workflows" })).toContainText(
+    "deploy"
+  )
+  const [used] = await authenticator.credentials()
+  expect(used?.signCount).toBeGreaterThan(0)
 })
