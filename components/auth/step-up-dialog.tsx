@@ -51,8 +51,8 @@ export function StepUpProvider({ children }: { children: React.ReactNode }) {
           <DialogHeader>
             <DialogTitle>Confirm it is you</DialogTitle>
             <DialogDescription>
-              This change needs a code from your authenticator app. It is asked
-              once per sign-in.
+              This change needs your second step: a code from your authenticator
+              app, or your security key. It is asked once per sign-in.
             </DialogDescription>
           </DialogHeader>
           {open ? (

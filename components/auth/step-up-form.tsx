@@ -1,6 +1,7 @@
 "use client"
 
 import * as React from "react"
+import { useQuery } from "@tanstack/react-query"
 import { LoaderCircle } from "lucide-react"
 
 import {
@@ -9,13 +10,16 @@ import {
   formMessage,
   type ActionResult,
 } from "@/lib/action-result"
-import { passStepUp } from "@/lib/auth/mfa"
+import { listSecondFactors, passStepUp } from "@/lib/auth/mfa"
+import { passStepUpWithKey } from "@/lib/auth/security-keys"
 import { Button } from "@/components/ui/button"
 import { FormMessage } from "@/components/ui/form-message"
 import { AuthenticatorCodeField } from "@/components/auth/authenticator-code-field"
 
 /**
- * The step-up code form inside StepUpProvider's dialog (step-up-dialog.tsx).
+ * The step-up form inside StepUpProvider's dialog (step-up-dialog.tsx): a code from the
+ * authenticator app, or the security key, whichever the account has (the person picks when it
+ * has both; the code field shows while the factors load or could not be listed).
  *
  * Not a form action through useAction, unlike every other form: the dialog opens while the
  * refused action is still pending in its transition, and React holds back every transition
@@ -27,41 +31,81 @@ import { AuthenticatorCodeField } from "@/components/auth/authenticator-code-fie
 export function StepUpForm({ onPassed }: { onPassed: () => void }) {
   const codeRef = React.useRef<HTMLInputElement>(null)
   const [result, setResult] = React.useState<ActionResult | null>(null)
-  const [pending, setPending] = React.useState(false)
+  const [pending, setPending] = React.useState<"code" | "key" | null>(null)
+  const factors = useQuery({
+    queryKey: ["auth", "second-factors"],
+    queryFn: listSecondFactors,
+  })
+  const hasApp = !factors.data || factors.data.apps.length > 0
+  const hasKey = (factors.data?.keys.length ?? 0) > 0
 
-  async function submit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault()
+  async function pass(
+    way: "code" | "key",
+    attempt: () => Promise<ActionResult>
+  ) {
     if (pending) return
-    setPending(true)
+    setPending(way)
     let next: ActionResult
     try {
-      next = await passStepUp(null, new FormData(event.currentTarget))
+      next = await attempt()
     } catch {
       next = fail("Could not reach the server. Try again.")
     }
-    setPending(false)
+    setPending(null)
     setResult(next)
     if (next.ok) onPassed()
-    else codeRef.current?.focus()
+    else if (way === "code") codeRef.current?.focus()
+  }
+
+  function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const formData = new FormData(event.currentTarget)
+    void pass("code", () => passStepUp(null, formData))
   }
 
   return (
-    <form onSubmit={submit} className="grid gap-4" noValidate>
+    <div className="grid gap-4">
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
-      <AuthenticatorCodeField
-        errors={fieldError(result, "code")}
-        inputRef={codeRef}
-      />
-      <Button type="submit" disabled={pending} aria-disabled={pending}>
-        {pending ? (
-          <>
-            <LoaderCircle aria-hidden="true" className="animate-spin" />
-            Checking…
-          </>
-        ) : (
-          "Confirm and continue"
-        )}
-      </Button>
-    </form>
+      {hasApp ? (
+        <form onSubmit={submit} className="grid gap-4" noValidate>
+          <AuthenticatorCodeField
+            errors={fieldError(result, "code")}
+            inputRef={codeRef}
+          />
+          <Button
+            type="submit"
+            disabled={pending !== null}
+            aria-disabled={pending !== null}
+          >
+            {pending === "code" ? (
+              <>
+                <LoaderCircle aria-hidden="true" className="animate-spin" />
+                Checking…
+              </>
+            ) : (
+              "Confirm and continue"
+            )}
+          </Button>
+        </form>
+      ) : null}
+      {hasKey ? (
+        <Button
+          type="button"
+          variant={hasApp ? "outline" : "default"}
+          disabled={pending !== null}
+          aria-disabled={pending !== null}
+          onClick={() => void pass("key", passStepUpWithKey)}
+        >
+          {pending === "key" ? (
+            <>
+              <LoaderCircle aria-hidden="true" className="animate-spin" />
+              Waiting for your security key…
+            </>
+          ) : (
+            "Use your security key"
+          )}
+        </Button>
+      ) : null}
+    </div>
   )
 }

@@ -65,6 +65,17 @@ export async function listAuthenticatorApps() {
   return data.totp
 }
 
+/**
+ * The account's verified second steps by kind: authenticator apps (TOTP) and security keys
+ * (WebAuthn, lib/auth/security-keys.ts), for the forms that offer either.
+ */
+export async function listSecondFactors() {
+  const { data, error } = await createClient().auth.mfa.listFactors()
+  if (error) throw error
+
+  return { apps: data.totp, keys: data.webauthn }
+}
+
 /** The second sign-in step: a code from the app, then on to where the person was going. */
 export async function verifySecondFactor(
   _previous: unknown,

@@ -15,6 +15,7 @@ import {
   renamePasskeySchema,
 } from "./schema"
 import { stepUpRequired } from "./step-up"
+import { promptCancelled } from "./webauthn-prompt"
 
 // Passkeys from the browser, through Supabase Auth's passkey API (auth-js: registerPasskey,
 // signInWithPasskey, auth.passkey.*). In Supabase Auth a passkey is a way to sign in, not a
@@ -29,24 +30,6 @@ export type PasskeyItem = {
   friendly_name?: string
   created_at: string
   last_used_at?: string
-}
-
-/**
- * The person closed the browser's passkey prompt, or it timed out: auth-js's WebAuthnError
- * with the browser's NotAllowedError (or AbortError) as its cause.
- */
-function cancelled(error: { code?: unknown; cause?: unknown } | null) {
-  const cause = error?.cause
-  const causeName =
-    cause instanceof Error || (typeof cause === "object" && cause !== null)
-      ? (cause as { name?: unknown }).name
-      : undefined
-
-  return (
-    error?.code === "ERROR_CEREMONY_ABORTED" ||
-    causeName === "NotAllowedError" ||
-    causeName === "AbortError"
-  )
 }
 
 /** The passkeys of the signed-in account, oldest first. */
@@ -78,7 +61,7 @@ export async function addPasskey(
           values: fields,
         }
       )
-    if (cancelled(error))
+    if (promptCancelled(error))
       return fail("No passkey was added: the prompt was closed.", {
         values: fields,
       })
@@ -151,7 +134,7 @@ export async function signInWithPasskey(
 
   const { error } = await createClient().auth.signInWithPasskey()
   if (error) {
-    if (cancelled(error))
+    if (promptCancelled(error))
       return fail("Signing in with a passkey was cancelled.")
     if ("code" in error && error.code === "webauthn_verification_failed")
       return fail(

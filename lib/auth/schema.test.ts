@@ -6,10 +6,13 @@ import {
   forgotPasswordSchema,
   magicLinkSchema,
   newPasskeySchema,
+  newSecurityKeySchema,
   passwordSignInSchema,
   profileSchema,
   removePasskeySchema,
+  removeSecurityKeySchema,
   renamePasskeySchema,
+  securityKeyStepSchema,
   signOutScopeSchema,
   signUpSchema,
   updatePasswordSchema,
@@ -217,5 +220,38 @@ describe("passkey names", () => {
         name: "Desk key",
       }).success
     ).toBe(true)
+  })
+})
+
+describe("security key schemas", () => {
+  it("trims and bounds a key's name", () => {
+    expect(newSecurityKeySchema.parse({ name: "  Blue key " })).toEqual({
+      name: "Blue key",
+    })
+    expect(
+      newSecurityKeySchema.safeParse({ name: "   " }).error?.issues[0]?.message
+    ).toBe("Name this key, like “Blue key”.")
+    expect(
+      newSecurityKeySchema.safeParse({ name: "k".repeat(61) }).success
+    ).toBe(false)
+  })
+
+  it("removes by a factor id only", () => {
+    const id = "0b7e4c1a-5d2f-4e8b-9c3a-1f2e3d4c5b6a"
+    expect(removeSecurityKeySchema.parse({ factorId: id })).toEqual({
+      factorId: id,
+    })
+    expect(
+      removeSecurityKeySchema.safeParse({ factorId: "not-an-id" }).success
+    ).toBe(false)
+  })
+
+  it("keeps only a same-origin next for the key step", () => {
+    expect(
+      securityKeyStepSchema.parse({ next: "https://evil.example/" }).next
+    ).toBe(securityKeyStepSchema.parse({}).next)
+    expect(securityKeyStepSchema.parse({ next: "/devices" }).next).toBe(
+      "/devices"
+    )
   })
 })

@@ -194,3 +194,18 @@ export const renamePasskeySchema = z.object({
 export const removePasskeySchema = z.object({ passkeyId: dbId })
 
 export const passkeySignInSchema = z.object({ next })
+
+/** Naming a security key, so a person with two can tell them apart (the factor's friendly_name). */
+export const newSecurityKeySchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name this key, like “Blue key”.")
+    .max(60, "Use at most 60 characters."),
+})
+
+/** Removing a security key; the key itself is asked for when the session has not passed one. */
+export const removeSecurityKeySchema = z.object({ factorId: dbId })
+
+/** The second sign-in step with a security key: nothing to type, only where to go next. */
+export const securityKeyStepSchema = z.object({ next })

@@ -14,7 +14,10 @@ export function isStepUpRefusal(
 
 /** An action's answer to that refusal: useAction asks for a code, then retries once. */
 export function stepUpRequired(): ActionFailure<never> {
-  return fail("This needs a code from your authenticator app.", {
-    stepUp: true,
-  })
+  return fail(
+    "This needs your second step: a code from your authenticator app or your security key.",
+    {
+      stepUp: true,
+    }
+  )
 }

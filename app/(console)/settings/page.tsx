@@ -16,6 +16,7 @@ import { PageHeader } from "@/components/shell/page-header"
 
 import { PasskeysCard } from "./_components/passkeys-card"
 import { ProfileForm } from "./_components/profile-form"
+import { SecurityKeysCard } from "./_components/security-keys-card"
 import { SessionActions } from "./_components/session-actions"
 import { TwoStepCard } from "./_components/two-step-card"
 
@@ -73,7 +74,7 @@ export default async function SettingsPage({
     <>
       <PageHeader
         title="Settings"
-        description="Your profile, two-step sign-in, passkeys, how this browser is signed in, and signing out everywhere."
+        description="Your profile, two-step sign-in, security keys, passkeys, how this browser is signed in, and signing out everywhere."
       />
       {notice ? (
         <FormMessage tone={notice.tone}>{notice.text}</FormMessage>
@@ -112,6 +113,8 @@ export default async function SettingsPage({
       </Card>
 
       <TwoStepCard now={new Date().getTime()} />
+
+      <SecurityKeysCard now={new Date().getTime()} />
 
       {authSettings.passkeys_enabled ? (
         <PasskeysCard now={new Date().getTime()} />

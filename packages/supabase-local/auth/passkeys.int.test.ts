@@ -370,10 +370,13 @@ describe(`auth: passkeys turned off (${TEST_ENGINE})`, () => {
   let stack: TestStack
 
   beforeAll(async () => {
-    // [auth.passkey] enabled = false, as Supabase Auth's default (GOTRUE_PASSKEY_ENABLED).
+    // [auth.passkey] enabled = false, as Supabase Auth's default (GOTRUE_PASSKEY_ENABLED), and
+    // [auth.mfa.web_authn] off as Auth's defaults leave it (the project's config.toml turns
+    // it on for the console's security keys).
     stack = await startAuthStack((auth) => ({
       ...generousLimits(auth),
       passkey: { ...auth.passkey, enabled: false },
+      mfa: { ...auth.mfa, web_authn: { enroll_enabled: false, verify_enabled: false } },
     }))
   })
   afterAll(async () => {

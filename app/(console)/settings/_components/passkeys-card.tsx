@@ -33,6 +33,8 @@ import { Skeleton } from "@/components/ui/skeleton"
 import { SubmitButton } from "@/components/auth/submit-button"
 import { RelativeTime } from "@/components/shared/relative-time"
 
+import { RemoveFactorForm } from "./remove-factor-form"
+
 const PASSKEYS_KEY = ["auth", "passkeys"] as const
 
 function AddPasskey({ onAdded }: { onAdded: () => void }) {
@@ -113,37 +115,6 @@ function RenamePasskey({
   )
 }
 
-function RemovePasskey({
-  passkey,
-  name,
-  onRemoved,
-}: {
-  passkey: PasskeyItem
-  name: string
-  onRemoved: () => void
-}) {
-  const { result, formAction, formRef } = useAction(removePasskey, {
-    onSuccess: () => {
-      toast.success(`${name} no longer signs you in.`)
-      onRemoved()
-    },
-  })
-
-  return (
-    <form ref={formRef} action={formAction} noValidate>
-      <input type="hidden" name="passkeyId" value={passkey.id} />
-      <FormMessage tone="error">{formMessage(result)}</FormMessage>
-      <SubmitButton
-        pendingLabel="Removing…"
-        variant="outline"
-        aria-label={`Remove ${name}`}
-      >
-        Remove
-      </SubmitButton>
-    </form>
-  )
-}
-
 function PasskeyRow({
   passkey,
   now,
@@ -183,7 +154,13 @@ function PasskeyRow({
           >
             Rename
           </Button>
-          <RemovePasskey passkey={passkey} name={name} onRemoved={onChanged} />
+          <RemoveFactorForm
+            action={removePasskey}
+            idField="passkeyId"
+            id={passkey.id}
+            name={name}
+            onRemoved={onChanged}
+          />
         </span>
       </div>
       {renaming && (

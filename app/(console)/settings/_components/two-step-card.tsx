@@ -33,6 +33,8 @@ import { Skeleton } from "@/components/ui/skeleton"
 import { SubmitButton } from "@/components/auth/submit-button"
 import { RelativeTime } from "@/components/shared/relative-time"
 
+import { RemoveFactorForm } from "./remove-factor-form"
+
 const APPS_KEY = ["auth", "authenticator-apps"] as const
 
 function CodeField({
@@ -148,49 +150,6 @@ function AddApp({ onAdded }: { onAdded: () => void }) {
   )
 }
 
-function RemoveApp({
-  factorId,
-  name,
-  onRemoved,
-}: {
-  factorId: string
-  name: string
-  onRemoved: () => void
-}) {
-  const { result, formAction, formRef } = useAction(removeAuthenticator, {
-    onSuccess: () => {
-      toast.success(`${name} no longer signs you in.`)
-      onRemoved()
-    },
-  })
-  const needsCode =
-    result !== null && !result.ok && fieldError(result, "code") !== undefined
-
-  return (
-    <form
-      ref={formRef}
-      action={formAction}
-      className="flex flex-wrap items-end gap-3"
-      noValidate
-    >
-      <input type="hidden" name="factorId" value={factorId} />
-      <FormMessage tone="error" className="basis-full">
-        {formMessage(result)}
-      </FormMessage>
-      {needsCode && (
-        <CodeField result={result} label={`Current code from ${name}`} />
-      )}
-      <SubmitButton
-        pendingLabel="Removing…"
-        variant="outline"
-        aria-label={`Remove ${name}`}
-      >
-        Remove
-      </SubmitButton>
-    </form>
-  )
-}
-
 /**
  * Settings → Two-step sign-in: the authenticator apps on the account, setting one up and
  * removing one. With an app, every new sign-in asks for its code (/sign-in/verify).
@@ -242,10 +201,20 @@ export function TwoStepCard({ now }: { now: number }) {
                           Added <RelativeTime date={app.created_at} now={now} />
                         </span>
                       </span>
-                      <RemoveApp
-                        factorId={app.id}
+                      <RemoveFactorForm
+                        action={removeAuthenticator}
+                        idField="factorId"
+                        id={app.id}
                         name={name}
                         onRemoved={refresh}
+                        proof={(result) =>
+                          fieldError(result, "code") !== undefined && (
+                            <CodeField
+                              result={result}
+                              label={`Current code from ${name}`}
+                            />
+                          )
+                        }
                       />
                     </li>
                   )
@@ -253,13 +222,15 @@ export function TwoStepCard({ now }: { now: number }) {
               </ul>
             ) : (
               <p className="text-sm text-muted-foreground">
-                Off: you sign in with your password or an email link alone.
+                No authenticator app. Without one or a security key, you sign in
+                with your password or an email link alone.
               </p>
             )}
             {apps.data.length === 0 && <AddApp onAdded={refresh} />}
             {apps.data.length > 0 && (
               <p className="text-xs text-muted-foreground">
-                Removing the last app turns two-step sign-in off.
+                Removing your last second step (an app or a security key) turns
+                two-step sign-in off.
               </p>
             )}
           </>
