@@ -42,11 +42,17 @@ type Metric = "cost" | "tokens"
  */
 export function UsageChart({
   days,
+  otherDays,
+  keyCount,
   allDays,
   stack,
   labelOf,
 }: {
   days: ChartDay[]
+  /** The keys the database already folded into "Other" (usage_dashboard), per day. */
+  otherDays: Omit<ChartDay, "key">[]
+  /** How many keys there are in all, the folded ones included. */
+  keyCount: number
   allDays: string[]
   stack: Stack
   labelOf: Record<string, string>
@@ -65,11 +71,11 @@ export function UsageChart({
     const ranked = [...totals.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([k]) => k)
-    const top = ranked.slice(
-      0,
-      ranked.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES
-    )
-    const hasOther = ranked.length > top.length
+    // The database sends every key that can be among the largest by either metric, so
+    // ranking those picks what ranking every key would.
+    const keys = Math.max(keyCount, ranked.length)
+    const top = ranked.slice(0, keys > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES)
+    const hasOther = keys > top.length
     const series = [...top, ...(hasOther ? ["other"] : [])]
     const byDay = new Map<string, Record<string, number | string>>(
       allDays.map((day) => [day, { day }])
@@ -80,9 +86,13 @@ export function UsageChart({
       const row = byDay.get(d.day)
       if (row) row[column] = Number(row[column] ?? 0) + d[metric]
     }
+    for (const d of otherDays) {
+      const row = byDay.get(d.day)
+      if (row) row.other = Number(row.other ?? 0) + d[metric]
+    }
 
     return { series, rows: [...byDay.values()] }
-  }, [days, allDays, metric])
+  }, [days, otherDays, keyCount, allDays, metric])
 
   const name = (key: string) =>
     key === "other"
