@@ -24,17 +24,9 @@ import {
   TableRow,
 } from "@/components/ui/table"
 
-import { MAX_SERIES, OTHER_COLOUR, SERIES_COLOURS } from "./palette"
+import { stackDays, type ChartDay, type ChartMetric } from "./chart-series"
+import { OTHER_COLOUR, SERIES_COLOURS } from "./palette"
 import { useUsageParams } from "./use-usage-params"
-
-export type ChartDay = {
-  day: string
-  key: string | null
-  cost: number
-  tokens: number
-}
-
-type Metric = "cost" | "tokens"
 
 /**
  * Cost or tokens per day stacked by model, device or project: the largest series get their
@@ -58,41 +50,14 @@ export function UsageChart({
   labelOf: Record<string, string>
 }) {
   const { setUsageParams } = useUsageParams()
-  const [metric, setMetric] = React.useState<Metric>("cost")
+  const [metric, setMetric] = React.useState<ChartMetric>("cost")
   const [view, setView] = React.useState<"chart" | "table">("chart")
   const titleId = React.useId()
 
-  const { series, rows } = React.useMemo(() => {
-    const totals = new Map<string, number>()
-    for (const d of days) {
-      const key = d.key ?? "none"
-      totals.set(key, (totals.get(key) ?? 0) + d[metric])
-    }
-    const ranked = [...totals.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([k]) => k)
-    // The database sends every key that can be among the largest by either metric, so
-    // ranking those picks what ranking every key would.
-    const keys = Math.max(keyCount, ranked.length)
-    const top = ranked.slice(0, keys > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES)
-    const hasOther = keys > top.length
-    const series = [...top, ...(hasOther ? ["other"] : [])]
-    const byDay = new Map<string, Record<string, number | string>>(
-      allDays.map((day) => [day, { day }])
-    )
-    for (const d of days) {
-      const key = d.key ?? "none"
-      const column = top.includes(key) ? key : "other"
-      const row = byDay.get(d.day)
-      if (row) row[column] = Number(row[column] ?? 0) + d[metric]
-    }
-    for (const d of otherDays) {
-      const row = byDay.get(d.day)
-      if (row) row.other = Number(row.other ?? 0) + d[metric]
-    }
-
-    return { series, rows: [...byDay.values()] }
-  }, [days, otherDays, keyCount, allDays, metric])
+  const { series, rows } = React.useMemo(
+    () => stackDays({ days, otherDays, keyCount, allDays, metric }),
+    [days, otherDays, keyCount, allDays, metric]
+  )
 
   const name = (key: string) =>
     key === "other"
