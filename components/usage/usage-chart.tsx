@@ -24,17 +24,9 @@ import {
   TableRow,
 } from "@/components/ui/table"
 
-import { MAX_SERIES, OTHER_COLOUR, SERIES_COLOURS } from "./palette"
+import { stackDays, type ChartDay, type ChartMetric } from "./chart-series"
+import { OTHER_COLOUR, SERIES_COLOURS } from "./palette"
 import { useUsageParams } from "./use-usage-params"
-
-export type ChartDay = {
-  day: string
-  key: string | null
-  cost: number
-  tokens: number
-}
-
-type Metric = "cost" | "tokens"
 
 /**
  * Cost or tokens per day stacked by model, device or project: the largest series get their
@@ -42,47 +34,30 @@ type Metric = "cost" | "tokens"
  */
 export function UsageChart({
   days,
+  otherDays,
+  keyCount,
   allDays,
   stack,
   labelOf,
 }: {
   days: ChartDay[]
+  /** The keys the database already folded into "Other" (usage_dashboard), per day. */
+  otherDays: Omit<ChartDay, "key">[]
+  /** How many keys there are in all, the folded ones included. */
+  keyCount: number
   allDays: string[]
   stack: Stack
   labelOf: Record<string, string>
 }) {
   const { setUsageParams } = useUsageParams()
-  const [metric, setMetric] = React.useState<Metric>("cost")
+  const [metric, setMetric] = React.useState<ChartMetric>("cost")
   const [view, setView] = React.useState<"chart" | "table">("chart")
   const titleId = React.useId()
 
-  const { series, rows } = React.useMemo(() => {
-    const totals = new Map<string, number>()
-    for (const d of days) {
-      const key = d.key ?? "none"
-      totals.set(key, (totals.get(key) ?? 0) + d[metric])
-    }
-    const ranked = [...totals.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([k]) => k)
-    const top = ranked.slice(
-      0,
-      ranked.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES
-    )
-    const hasOther = ranked.length > top.length
-    const series = [...top, ...(hasOther ? ["other"] : [])]
-    const byDay = new Map<string, Record<string, number | string>>(
-      allDays.map((day) => [day, { day }])
-    )
-    for (const d of days) {
-      const key = d.key ?? "none"
-      const column = top.includes(key) ? key : "other"
-      const row = byDay.get(d.day)
-      if (row) row[column] = Number(row[column] ?? 0) + d[metric]
-    }
-
-    return { series, rows: [...byDay.values()] }
-  }, [days, allDays, metric])
+  const { series, rows } = React.useMemo(
+    () => stackDays({ days, otherDays, keyCount, allDays, metric }),
+    [days, otherDays, keyCount, allDays, metric]
+  )
 
   const name = (key: string) =>
     key === "other"

@@ -30,6 +30,8 @@ const dayRowSchema = z.tuple([
   amount,
   amount,
 ])
+// [day, cost, tokens] of the keys the chart folds into "Other", summed per day.
+const otherDayRowSchema = z.tuple([z.string(), amount, amount])
 const groupRowSchema = z.tuple([
   z.enum(["model", "device", "project", "model_device"]),
   z.string().nullable(),
@@ -50,6 +52,8 @@ const dashboardSchema = z.object({
   totals: totalsSchema,
   previous: totalsSchema,
   days: z.array(dayRowSchema),
+  other_days: z.array(otherDayRowSchema),
+  keys: amount,
   groups: z.array(groupRowSchema),
 })
 
@@ -78,7 +82,12 @@ export type UsageGroup = {
 export type UsageDashboard = {
   totals: UsageTotals
   previous: UsageTotals
+  /** The stacked keys the chart can colour, one slice per day and key. */
   days: DaySlice[]
+  /** The rest of the keys, summed per day (the chart's "Other"). */
+  otherDays: Omit<DaySlice, "key">[]
+  /** How many stacked keys the range has in all, folded ones included. */
+  keyCount: number
   byModel: UsageGroup[]
   byDevice: UsageGroup[]
   byProject: UsageGroup[]
@@ -150,6 +159,12 @@ export async function getUsageDashboard(
       cost,
       tokens,
     })),
+    otherDays: parsed.other_days.map(([day, cost, tokens]) => ({
+      day,
+      cost,
+      tokens,
+    })),
+    keyCount: parsed.keys,
     byModel: of("model"),
     byDevice: of("device"),
     byProject: of("project"),

@@ -252,6 +252,8 @@ export default async function UsagePage({
               allDays={eachDay(range.from, range.to)}
               labelOf={labelOf}
               days={dashboard.days}
+              otherDays={dashboard.otherDays}
+              keyCount={dashboard.keyCount}
             />
             <BreakdownTable
               title="By model"
