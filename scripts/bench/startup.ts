@@ -6,7 +6,7 @@
 // the same run: `node -e 0`, and PGlite opening an existing directory alone (bare, and with the
 // extensions the stack loads).
 import { spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
@@ -120,6 +120,8 @@ const pgliteBare: number[] = []
 const pgliteExtensions: number[] = []
 const scratch = mkdtempSync(path.join(tmpdir(), "lmx-bench-startup-"))
 const openScript = path.join(PACKAGE_DIR, ".local", `bench-pglite-open-${process.pid}.mjs`)
+// A fresh checkout has no .local yet.
+mkdirSync(path.dirname(openScript), { recursive: true })
 writeFileSync(openScript, PGLITE_OPEN)
 try {
   for (let run = 0; run < RUNS; run++) {
