@@ -9,11 +9,15 @@ const CREATE_EXTENSION = /create\s+extension\s+(?:if\s+not\s+exists\s+)?(?:"([^"
  * The PGlite extensions that SQL files name in `create extension`, so that PGlite loads
  * them (db/pglite-extension-names.ts): a project's migrations, seed and tests.
  */
-export function extensionsNamedIn(files: string[]): string[] {
+export function extensionsNamedIn(
+  files: string[],
+  /** SQL the caller has read already (the stack reads its migrations once per boot). */
+  texts: string[] = []
+): string[] {
   const names = new Set<string>()
-  for (const file of files) {
-    if (!existsSync(file)) continue
-    for (const match of readFileSync(file, "utf8").matchAll(CREATE_EXTENSION)) {
+  const read = files.filter((file) => existsSync(file)).map((file) => readFileSync(file, "utf8"))
+  for (const sql of [...texts, ...read]) {
+    for (const match of sql.matchAll(CREATE_EXTENSION)) {
       names.add(match[1] ?? match[2]!.toLowerCase())
     }
   }

@@ -48,9 +48,9 @@ const PLATFORM_SEARCH_PATH = `set local search_path to "$user", public, extensio
 async function applyFile(
   db: Database,
   file: string,
-  record?: (tx: Queryable, sql: string) => Promise<unknown>
+  record?: (tx: Queryable, sql: string) => Promise<unknown>,
+  sql = readFileSync(file, "utf8")
 ) {
-  const sql = readFileSync(file, "utf8")
   try {
     await db.transaction(async (tx) => {
       await tx.exec(PLATFORM_SEARCH_PATH)
@@ -69,6 +69,14 @@ async function applyFile(
       error
     )
   }
+}
+
+/** A SQL file's path and text, read once per boot and shared by whoever needs the text. */
+export type SqlText = { file: string; sql: string }
+
+/** The .sql files of a folder with their text, in name order (none when it is missing). */
+export function readSqlFiles(dir: string): SqlText[] {
+  return sqlFiles(dir).map((file) => ({ file, sql: readFileSync(file, "utf8") }))
 }
 
 /** The .sql files of a folder, in name order (none when it is missing). */
@@ -147,7 +155,11 @@ function sha256(text: string) {
  * recorded in supabase_migrations.schema_migrations as the Supabase CLI records them.
  * Before applying anything it checks that every applied file is still the text it applied.
  */
-export async function applyMigrations(db: Database, dir: string): Promise<MigrationResult> {
+export async function applyMigrations(
+  db: Database,
+  dir: string,
+  texts: SqlText[] = readSqlFiles(dir)
+): Promise<MigrationResult> {
   const existed = await db.query<{ present: boolean }>(
     "select to_regclass('supabase_migrations.schema_migrations') is not null as present"
   )
@@ -163,18 +175,19 @@ export async function applyMigrations(db: Database, dir: string): Promise<Migrat
   // `statements` already records what was applied (the CLI's column; this stack stores the
   // whole file as its one element), so the check needs no column of its own: its checksum is
   // compared with the file's. Rows in another shape (the CLI splits a file into statements)
-  // cannot be compared and are trusted.
+  // cannot be compared and are trusted. The database hashes them, so a warm boot does not
+  // carry every applied file's text back to compare it.
   const recorded = new Map(
     (
-      await db.query<{ version: string; statements: string[] | null }>(
-        "select version, statements from supabase_migrations.schema_migrations"
+      await db.query<{ version: string; checksum: string | null }>(
+        `select version,
+                case when cardinality(statements) = 1
+                  then encode(sha256(convert_to(statements[1], 'UTF8')), 'hex') end as checksum
+           from supabase_migrations.schema_migrations`
       )
-    ).rows.map((row) => [
-      row.version,
-      row.statements?.length === 1 ? sha256(row.statements[0]!) : undefined,
-    ])
+    ).rows.map((row) => [row.version, row.checksum ?? undefined])
   )
-  const files = sqlFiles(dir).map((file) => {
+  const files = texts.map(({ file, sql }) => {
     const match = /^(\d+)_(.+)\.sql$/.exec(path.basename(file))
     if (!match) {
       throw new SqlFileError(
@@ -184,7 +197,7 @@ export async function applyMigrations(db: Database, dir: string): Promise<Migrat
       )
     }
 
-    return { file, version: match[1]!, name: match[2]!, sql: readFileSync(file, "utf8") }
+    return { file, version: match[1]!, name: match[2]!, sql }
   })
   const changed = files.filter(({ version, sql }) => {
     const checksum = recorded.get(version)
@@ -195,13 +208,17 @@ export async function applyMigrations(db: Database, dir: string): Promise<Migrat
     throw new ChangedMigrationError(changed.map(({ file }) => displayPath(file)))
 
   const applied: string[] = []
-  for (const { file, version, name } of files) {
+  for (const { file, version, name, sql } of files) {
     if (recorded.has(version)) continue
-    await applyFile(db, file, (tx, sql) =>
-      tx.query(
-        "insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)",
-        [version, [sql], name]
-      )
+    await applyFile(
+      db,
+      file,
+      (tx) =>
+        tx.query(
+          "insert into supabase_migrations.schema_migrations (version, statements, name) values ($1, $2, $3)",
+          [version, [sql], name]
+        ),
+      sql
     )
     applied.push(path.basename(file))
   }
@@ -229,11 +246,14 @@ export async function prepareDatabase(
   db: Database,
   {
     migrationsDir,
+    migrationTexts,
     seedFiles,
     fromTemplate = false,
     onMigrated,
   }: {
     migrationsDir: string
+    /** The migrations' text when the caller has read it already (stack.ts). */
+    migrationTexts?: SqlText[]
     seedFiles: string[]
     fromTemplate?: boolean
     onMigrated?: () => Promise<void>
@@ -243,7 +263,7 @@ export async function prepareDatabase(
   // PGlite's one session opened before bootstrap/60 made this its role's default on a new
   // database; it serves every query after boot, so it takes the platform path now as well.
   if (db.engine === "pglite") await db.exec(PLATFORM_SEARCH_PATH.replace("set local", "set"))
-  let migrations = await applyMigrations(db, migrationsDir)
+  let migrations = await applyMigrations(db, migrationsDir, migrationTexts)
   if (fromTemplate) {
     migrations = {
       ...migrations,

@@ -36,6 +36,25 @@ export function formatStatus(stack: LocalStack, before: Record<string, number> =
 }
 
 /**
+ * The line printed once the services that came up behind the open port are ready, with their
+ * phases and the status lines they add (servicesInBackground in stack.ts).
+ */
+export function formatServices(
+  stack: LocalStack,
+  phases: Record<string, number>,
+  afterListenMs: number
+): string {
+  const listed = Object.entries(phases)
+    .map(([phase, ms]) => `${phase} ${ms} ms`)
+    .join(", ")
+
+  return [
+    `Services ready ${Math.round(afterListenMs)} ms after the port opened (${listed}).`,
+    ...stack.serviceStatusLines(),
+  ].join("\n")
+}
+
+/**
  * Starts the stack from command-line flags and the environment, and stops it cleanly on
  * SIGINT/SIGTERM (PGlite is flushed before the process exits). Known misconfigurations end
  * the process with one clear line and exit code 1.
@@ -54,6 +73,7 @@ export async function runUntilSignal(
       reset: options.reset,
       jwtSecret: options.jwtSecret,
       migratedTemplate: true,
+      servicesInBackground: true,
       log: (line) => console.log(line),
     })
   } catch (error) {
@@ -64,6 +84,15 @@ export async function runUntilSignal(
     throw error
   }
   onReady(stack)
+  const listenedAt = performance.now()
+  stack.ready.then(
+    (phases) => console.log(formatServices(stack, phases, performance.now() - listenedAt)),
+    async (error: unknown) => {
+      console.error(`local stack: a service did not start: ${String(error)}`)
+      await stack.stop().catch(() => undefined)
+      process.exit(1)
+    }
+  )
 
   const shutdown = (signal: string) => {
     console.log(`\n${signal}: stopping the local stack…`)

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { migratedTemplate } from "./db/migrated-image"
 import { BOOTSTRAP_DIR, ChangedMigrationError, SqlFileError } from "./migrate"
+import { type ServiceFactory } from "./service"
 import { startLocalStack } from "./stack"
 import {
   createPersistentStorage,
@@ -292,4 +293,74 @@ describe.runIf(TEST_ENGINE === "pglite")("new PGlite directories (migrated templ
       rmSync(path.dirname(seed), { recursive: true, force: true })
     }
   }, 300_000) // three PGlite directories on disk, on a shared machine
+})
+
+describe(`services brought up behind the open port (${TEST_ENGINE})`, () => {
+  const dir = migrationsDir({})
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  /** A service whose factory waits for `gate`, then answers "up" (or fails to start). */
+  function gatedService(gate: Promise<void>, fail = false): ServiceFactory {
+    return async () => {
+      await gate
+      if (fail) throw new Error("the slow service broke")
+
+      return {
+        name: "slow",
+        prefix: "/slow",
+        handle(_req, res) {
+          res.writeHead(200, { "content-type": "text/plain" })
+          res.end("up")
+        },
+      }
+    }
+  }
+
+  it("answers health at once, holds a request until its service has started, then serves it", async () => {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const stack = await startTestStack({
+      migrationsDir: dir,
+      seedFiles: [],
+      services: [gatedService(gate)],
+      servicesInBackground: true,
+    })
+    try {
+      expect((await fetch(`${stack.url}/health`)).status).toBe(200)
+      const answer = fetch(`${stack.url}/slow/thing`)
+      // The gate is shut, so the request can only be waiting: it must not be refused or 404.
+      const early = await Promise.race([
+        answer.then(() => "answered"),
+        new Promise((resolve) => setTimeout(() => resolve("waiting"), 300)),
+      ])
+      expect(early).toBe("waiting")
+      open()
+      const response = await answer
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe("up")
+      expect(Object.keys(await stack.ready)).toEqual(["slow"])
+      expect(stack.timings.slow).toBeTypeOf("number")
+    } finally {
+      await stack.stop()
+    }
+  })
+
+  it("answers 503 with the reason and rejects ready when a service cannot start", async () => {
+    const stack = await startTestStack({
+      migrationsDir: dir,
+      seedFiles: [],
+      services: [gatedService(Promise.resolve(), true)],
+      servicesInBackground: true,
+    })
+    try {
+      await expect(stack.ready).rejects.toThrow("the slow service broke")
+      const response = await fetch(`${stack.url}/slow/thing`)
+      expect(response.status).toBe(503)
+      expect(await response.json()).toMatchObject({
+        message: expect.stringContaining("the slow service broke"),
+      })
+    } finally {
+      await stack.stop()
+    }
+  })
 })

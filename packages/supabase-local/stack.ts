@@ -2,6 +2,7 @@ import { existsSync, rmSync } from "node:fs"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { type AddressInfo } from "node:net"
 import path from "node:path"
+import { type Duplex } from "node:stream"
 
 import { loadStackConfig, type StackConfig } from "./config"
 import {
@@ -23,7 +24,7 @@ import {
 } from "./gateway"
 import { sendJson } from "./http"
 import { loadStackKeys, readSigningKeys, type StackKeys } from "./keys"
-import { BOOTSTRAP_DIR, prepareDatabase, sqlFiles } from "./migrate"
+import { BOOTSTRAP_DIR, prepareDatabase, readSqlFiles } from "./migrate"
 import { resolveSeedPaths } from "./seed-paths"
 import { type Service, type ServiceFactory } from "./service"
 import { defaultServices } from "./services"
@@ -54,6 +55,14 @@ export type StackOptions = {
    * directories leave it off, so they neither pay for writing templates nor depend on them.
    */
   migratedTemplate?: boolean
+  /**
+   * Answer as soon as the port is open and bring the services up behind it (`ready` settles
+   * when they are): a request waits for its service rather than being refused, as PostgREST
+   * listens while it loads its schema cache. The command turns it on, so `npm run dev` starts
+   * Next while REST reads the schema; suites leave it off and get a stack whose services are
+   * up when startLocalStack returns.
+   */
+  servicesInBackground?: boolean
 }
 
 export type LocalStack = {
@@ -65,8 +74,18 @@ export type LocalStack = {
   migrations: { applied: string[]; total: number }
   seeded: string[]
   warnings: string[]
-  /** Milliseconds per boot phase (open, migrate, keys, each service) and in total. */
+  /**
+   * Milliseconds per boot phase (open, migrate, keys, each service) and in total; with
+   * servicesInBackground, the services' phases are added when `ready` settles.
+   */
   timings: Record<string, number>
+  /**
+   * Settles when every service has started, with each one's start-up time (also in timings);
+   * rejects with the error of one that could not.
+   */
+  ready: Promise<Record<string, number>>
+  /** The status lines the services add (e.g. the mailbox's URL). */
+  serviceStatusLines(): string[]
   statusLines(): string[]
   stop(): Promise<void>
 }
@@ -115,13 +134,16 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     rmSync(options.storage.dataDir, { recursive: true, force: true })
   }
   const migrationsDir = options.migrationsDir ?? path.join(supabaseDir, "migrations")
+  // Read once: the template's name, the extensions PGlite loads and the migration check all
+  // need the same text.
+  const migrationTexts = readSqlFiles(migrationsDir)
   // A new PGlite directory starts from the migrated template of these files when there is one.
   const template: MigratedTemplate | undefined =
     options.migratedTemplate &&
     options.storage.engine === "pglite" &&
     options.storage.dataDir &&
     !existsSync(path.join(options.storage.dataDir, "PG_VERSION"))
-      ? migratedTemplate(BOOTSTRAP_DIR, migrationsDir)
+      ? migratedTemplate(BOOTSTRAP_DIR, migrationsDir, migrationTexts)
       : undefined
   const seedFiles =
     options.seedFiles ??
@@ -137,7 +159,10 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
             // PGlite loads the extensions the project's SQL creates, besides its defaults.
             extensions:
               options.storage.extensions ??
-              extensionsNamedIn([...sqlFiles(migrationsDir), ...seedFiles]),
+              extensionsNamedIn(
+                seedFiles,
+                migrationTexts.map(({ sql }) => sql)
+              ),
             ...(template?.image ? { image: template.image } : {}),
           }
         : options.storage
@@ -152,6 +177,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 
     const { warnings, migrations, seeded } = await prepareDatabase(db, {
       migrationsDir,
+      migrationTexts,
       fromTemplate: template?.image !== undefined,
       onMigrated: template ? () => saveMigratedTemplate(db, template) : undefined,
       seedFiles,
@@ -167,6 +193,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
 
     const services: Service[] = []
     let ready = false
+    let servicesUp: Promise<Record<string, number>> = Promise.resolve({})
     const host = options.host ?? "127.0.0.1"
     const isAllowedHost = createHostCheck(host)
     const checkApiKey = createKeyCheck(keys)
@@ -192,6 +219,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           return
         }
         if (!ready) return sendJson(res, 503, { message: "The local stack is starting" })
+        const failed = await servicesUp.then(
+          () => undefined,
+          (error: unknown) => error
+        )
+        if (failed !== undefined)
+          return sendJson(res, 503, {
+            message: `The local stack's services did not start: ${String(failed)}`,
+          })
         if (api) {
           const refusal = await checkApiKey(req, new URL(req.url ?? "/", "http://localhost"))
           if (refusal) return sendJson(res, refusal.status, refusal.body)
@@ -206,19 +241,28 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       }
     }
     server.on("upgrade", (req, socket, head) => {
+      void upgrade(req, socket, head)
+    })
+    async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
       if (!isAllowedHost(req.headers.host)) {
         socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\n\r\n")
         return
       }
       translateApiKeys(req)
       const pathname = (req.url ?? "/").split("?")[0] ?? "/"
-      const service = ready ? findService(services, pathname) : undefined
+      const up =
+        ready &&
+        (await servicesUp.then(
+          () => true,
+          () => false
+        ))
+      const service = up ? findService(services, pathname) : undefined
       if (!service?.upgrade) {
         socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n")
         return
       }
       service.upgrade(req, socket, head)
-    })
+    }
 
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject)
@@ -233,12 +277,30 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const storageDir = options.storageDir ?? path.join(root, ".local", "storage")
     const context = { db, config, keys, apiUrl: url, log, supabaseDir, storageDir }
     lap("listen")
-    for (const factory of options.services ?? defaultServices) services.push(await factory(context))
-    for (const service of services) {
-      await service.start?.()
-      lap(service.name)
+    const bringUp = async () => {
+      const phases: Record<string, number> = {}
+      let started = performance.now()
+      for (const factory of options.services ?? defaultServices)
+        services.push(await factory(context))
+      for (const service of services) {
+        await service.start?.()
+        const now = performance.now()
+        phases[service.name] = Math.round(now - started)
+        started = now
+      }
+      Object.assign(timings, phases)
+
+      return phases
     }
-    timings.total = Math.round(performance.now() - bootStarted)
+    if (options.servicesInBackground) {
+      timings.total = Math.round(performance.now() - bootStarted)
+      servicesUp = bringUp()
+      // Requests see the failure as a 503 (route's catch below); `ready` carries it to the caller.
+      servicesUp.catch(() => undefined)
+    } else {
+      servicesUp = Promise.resolve(await bringUp())
+      timings.total = Math.round(performance.now() - bootStarted)
+    }
     ready = true
 
     let stopping: Promise<void> | undefined
@@ -252,6 +314,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       seeded,
       warnings,
       timings,
+      ready: servicesUp,
+      serviceStatusLines: () => services.flatMap((service) => service.statusLines?.() ?? []),
       statusLines: () => [
         `API URL: ${url}`,
         `REST URL: ${url}/rest/v1`,
@@ -268,6 +332,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       stop() {
         stopping ??= (async () => {
           ready = false
+          // Services still coming up finish first, so each one that started is stopped.
+          await servicesUp.catch(() => undefined)
           const closed = new Promise<void>((resolve) => server.close(() => resolve()))
           server.closeIdleConnections()
           // In-flight requests get a moment to finish; then the rest are cut.

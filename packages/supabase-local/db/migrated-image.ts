@@ -40,15 +40,21 @@ function sqlFiles(dir: string): string[] {
     .map((name) => path.join(dir, name))
 }
 
-export function migratedTemplate(bootstrapDir: string, migrationsDir: string): MigratedTemplate {
+export function migratedTemplate(
+  bootstrapDir: string,
+  migrationsDir: string,
+  /** The migrations' text when the caller has read it already (stack.ts reads it once). */
+  migrations: { file: string; sql: string }[] = sqlFiles(migrationsDir).map((file) => ({
+    file,
+    sql: readFileSync(file, "utf8"),
+  }))
+): MigratedTemplate {
   const hash = createHash("sha256").update(`${pgliteVersion()}\0`)
-  for (const [label, dir] of [
-    ["bootstrap", bootstrapDir],
-    ["migrations", migrationsDir],
-  ] as const) {
-    for (const file of sqlFiles(dir)) {
-      hash.update(`${label}/${path.basename(file)}\0`).update(readFileSync(file))
-    }
+  for (const file of sqlFiles(bootstrapDir)) {
+    hash.update(`bootstrap/${path.basename(file)}\0`).update(readFileSync(file))
+  }
+  for (const { file, sql } of migrations) {
+    hash.update(`migrations/${path.basename(file)}\0`).update(sql)
   }
   const file = path.join(IMAGE_CACHE_DIR, `${PREFIX}${hash.digest("hex").slice(0, 24)}.tar`)
   if (!existsSync(file)) return { file }
