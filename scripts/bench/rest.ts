@@ -359,7 +359,10 @@ export function printResults(engine: string, results: CaseResult[]) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // BENCH_ENGINES=postgres (or pglite) runs one engine only, for quick A/B runs.
+  const engines = (process.env.BENCH_ENGINES ?? "postgres,pglite").split(",")
   for (const engine of ["postgres", "pglite"] as const) {
+    if (!engines.includes(engine)) continue
     try {
       const { cases, sessionCheck } = await benchRest(engine)
       printResults(engine, cases)

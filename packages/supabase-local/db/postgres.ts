@@ -1,5 +1,6 @@
 import pg from "pg"
 
+import { runPrepared } from "./postgres-prepared"
 import { type Database, type Queryable, type QueryResult } from "./types"
 
 // Same values as PGlite returns (see pglite.ts): text for timestamps, dates and bigints.
@@ -69,6 +70,9 @@ export async function openPostgres(
         rowCount: last.rowCount ?? last.rows.length,
         fields: last.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
       }
+    },
+    prepared<Row>(statements: { text: string; values: unknown[] }[]) {
+      return runPrepared<Row>(pool, statements, typeParser)
     },
     async transaction(fn) {
       const client = await pool.connect()

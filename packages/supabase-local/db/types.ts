@@ -42,6 +42,14 @@ export type Database = Queryable & {
     sql: string,
     options?: RunOptions
   ): Promise<QueryResult<Row>>
+  /**
+   * Postgres only: the statements in one round trip and one implicit transaction (an error in
+   * any rolls back all), each a named prepared statement the connection keeps for the next time
+   * the same text comes (postgres-prepared.ts). Resolves with the last statement's rows.
+   */
+  prepared?<Row = Record<string, unknown>>(
+    statements: { text: string; values: unknown[] }[]
+  ): Promise<QueryResult<Row>>
   /** LISTEN on a channel; returns the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
   /** PGlite only: every statement's rows of a script (simple protocol), in order. */

@@ -3,7 +3,13 @@ import { type IncomingMessage } from "node:http"
 import { describe, expect, it } from "vitest"
 
 import { type Auth } from "./auth"
-import { requestSettings, settingsStatement, type RequestContext, type RestState } from "./kernel"
+import {
+  requestSettings,
+  settingsJson,
+  settingsStatement,
+  type RequestContext,
+  type RestState,
+} from "./kernel"
 import { literal } from "./sql"
 
 // The one-round-trip path builds the settings statement from per-role and per-token caches;
@@ -64,5 +70,26 @@ describe("the request settings statement", () => {
     settingsStatement(rs, context(auth))
     const rc = context(auth, { method: "PATCH", path: "/notes", schema: "api" })
     expect(settingsStatement(rs, rc)).toBe(expected(rs, rc))
+  })
+})
+
+describe("the request settings parameter of the prepared path", () => {
+  const auth: Auth = {
+    role: "authenticated",
+    claims: { sub: "u1", role: "authenticated", app_metadata: { a: 1 }, exp: 2 },
+    token: true,
+  }
+
+  it("is requestSettings as JSON, in its order, for reads, writes, time zones and anon", () => {
+    const rs = state()
+    for (const rc of [
+      context(auth),
+      context(auth, { method: "POST", schema: "api" }),
+      context(auth, { prefs: { invalid: [], timezone: "Europe/Warsaw" } }),
+      context({ role: "anon", claims: { role: "anon" }, token: false }),
+      context(auth, { method: "PATCH", path: "/notes", schema: "api" }),
+    ]) {
+      expect(settingsJson(rs, rc)).toBe(JSON.stringify(requestSettings(rs, rc)))
+    }
   })
 })

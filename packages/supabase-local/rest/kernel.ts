@@ -309,13 +309,77 @@ export function settingsStatement(rs: RestState, rc: RequestContext): string {
   )
 }
 
+/** The role's part of the settings list as JSON array elements, built once per cache and role. */
+const roleSettingsJson = new WeakMap<SchemaCache, Map<string, { head: string; tail: string }>>()
+
+function roleJsonParts(rs: RestState, rc: RequestContext) {
+  let byRole = roleSettingsJson.get(rs.cache)
+  if (!byRole) roleSettingsJson.set(rs.cache, (byRole = new Map()))
+  const key = `${rc.auth.role}\u0000${rc.schema}`
+  let parts = byRole.get(key)
+  if (!parts) {
+    const roleSettings = Object.entries(rs.cache.roleSettings.get(rc.auth.role) ?? {})
+    parts = {
+      head: [...roleSettings, ["role", rc.auth.role]].map((pair) => JSON.stringify(pair)).join(","),
+      tail: JSON.stringify(["search_path", searchPath(rs, rc.schema)]),
+    }
+    byRole.set(key, parts)
+  }
+  return parts
+}
+
+/** The claims' part of the settings list as JSON array elements, once per verified token. */
+const claimsJson = new WeakMap<Auth, { claims: string; each: string }>()
+
+function claimsJsonParts(auth: Auth) {
+  let parts = claimsJson.get(auth)
+  if (!parts) {
+    parts = {
+      claims: JSON.stringify(["request.jwt.claims", JSON.stringify(auth.claims)]),
+      each: Object.entries(auth.claims)
+        .map(
+          ([claim, value]) =>
+            `,${JSON.stringify([`request.jwt.claim.${claim}`, typeof value === "string" ? value : JSON.stringify(value)])}`
+        )
+        .join(""),
+    }
+    claimsJson.set(auth, parts)
+  }
+  return parts
+}
+
 /**
- * Runs a request's statement. The common case is one round trip: one simple-protocol message
- * holding two statements, the request's settings (role, claims, the role's own settings) and
- * then the statement with its parameters inlined, which Postgres runs as one implicit
- * transaction. Postgres arms statement_timeout afresh for each statement of such a message
- * (since Postgres 13), so the role's statement_timeout set by the first binds the second, as
- * under PostgREST, whose settings query precedes the statement in its transaction.
+ * JSON.stringify(requestSettings(rs, rc)), the parameter of SETTINGS_SQL, with what depends only
+ * on the role or the token taken from caches.
+ */
+export function settingsJson(rs: RestState, rc: RequestContext): string {
+  const role = roleJsonParts(rs, rc)
+  const claims = claimsJsonParts(rc.auth)
+  const readOnly = rc.method === "GET" || rc.method === "HEAD"
+  return (
+    `[${role.head},${claims.claims},${JSON.stringify(["request.method", rc.method])},` +
+    `${JSON.stringify(["request.path", rc.path])},` +
+    `${JSON.stringify(["request.headers", JSON.stringify(requestHeaders(rc.req))])},` +
+    `${JSON.stringify(["request.cookies", JSON.stringify(parseCookies(rc.req.headers.cookie))])},` +
+    `${role.tail},${JSON.stringify(["transaction_read_only", readOnly ? "on" : "off"])}` +
+    (rc.prefs.timezone ? `,${JSON.stringify(["timezone", rc.prefs.timezone])}` : "") +
+    `${claims.each}]`
+  )
+}
+
+/**
+ * Runs a request's statement. The common case is one round trip holding two statements, the
+ * request's settings (role, claims, the role's own settings) and then the statement, which
+ * Postgres runs as one implicit transaction:
+ * - on Postgres, both as named prepared statements (Parse once per connection, then Bind and
+ *   Execute, one Sync; see db/postgres-prepared.ts), as PostgREST prepares its settings query
+ *   and main query by default (db-prepared-statements), so a repeated request shape is neither
+ *   parsed nor planned again. The settings go as one JSON parameter of SETTINGS_SQL;
+ * - on PGlite, one simple-protocol message with the parameters inlined.
+ * Postgres arms statement_timeout afresh for each Execute of a batch and each statement of a
+ * simple message (since Postgres 13), so the role's statement_timeout set by the first binds
+ * the second, as under PostgREST, whose settings query precedes the statement in its
+ * transaction.
  * Flows that need a second statement or a rollback after looking at the result (tx=rollback,
  * planned counts, max-affected, singular writes) take an explicit transaction.
  */
@@ -330,6 +394,23 @@ export async function execute(
     timeoutMs: settingMs(rs.cache.roleSettings.get(rc.auth.role)?.statement_timeout),
   }
   const runOnDatabase = async () => {
+    const prepared = rs.db.prepared?.bind(rs.db)
+    if (oneShot && rc.prefs.tx !== "rollback" && prepared) {
+      let used = false
+      return await run({
+        async query<Row>(sql: string, params: unknown[] = []) {
+          if (used) throw new Error("one-shot requests run a single statement")
+          used = true
+          return prepared<Row>([
+            { text: SETTINGS_SQL, values: [settingsJson(rs, rc)] },
+            { text: sql, values: params },
+          ])
+        },
+        async exec() {
+          throw new Error("one-shot requests run a single statement")
+        },
+      })
+    }
     if (oneShot && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
       let used = false
       const tx: Queryable = {
