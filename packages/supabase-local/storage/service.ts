@@ -338,6 +338,7 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
     stop: async () => {
       await tus.stop()
       await signedTus.stop()
+      await state.files.md5.stop()
     },
   }
 }
