@@ -4,7 +4,6 @@
 // fsynced and renamed into place, and only then does the metadata commit; a crash leaves a
 // temporary file or an unreferenced version, both removed by the sweep at boot.
 import { createHash, randomUUID } from "node:crypto"
-import { createReadStream, type ReadStream } from "node:fs"
 import {
   copyFile,
   link,
@@ -14,7 +13,6 @@ import {
   readFile,
   rename,
   rm,
-  stat,
   writeFile,
   type FileHandle,
 } from "node:fs/promises"
@@ -27,7 +25,6 @@ const TEMP = ".tmp"
 const WRITE_BATCH = 1024 * 1024
 /** Batches being written while the request goes on being read: 4 MB of a client's body. */
 const MAX_IN_FLIGHT = 4
-const READ_CHUNK = 1024 * 1024
 /** Bodies up to this size are hashed on the main thread: cheaper than the md5 thread's round trip. */
 const INLINE_HASH_BYTES = 64 * 1024
 /** While a body streams, the written part is flushed to disk every this many bytes. */
@@ -113,16 +110,14 @@ export class ObjectFiles {
     await rm(path.join(this.root, folderOf(bucket)), { recursive: true, force: true })
   }
 
-  async size(bucket: string, version: string): Promise<number | undefined> {
+  /** A version's file, open for reading; undefined when its bytes are gone. */
+  async open(bucket: string, version: string): Promise<FileHandle | undefined> {
     try {
-      return (await stat(this.pathOf(bucket, version))).size
-    } catch {
-      return undefined
+      return await open(this.pathOf(bucket, version), "r")
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
+      throw error
     }
-  }
-
-  read(bucket: string, version: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.pathOf(bucket, version), { ...range, highWaterMark: READ_CHUNK })
   }
 
   /**
