@@ -5,7 +5,8 @@
 //     storage options as JSON, LMX_BENCH_STORAGE_DIR the bytes folder); prints its URL, anon
 //     key and an access token for the user LMX_BENCH_USER;
 //   - `bare`: the yardstick, a Node HTTP server that only reads a POST's body and answers GET
-//     with LMX_BENCH_BYTES bytes from memory; prints its URL.
+//     with LMX_BENCH_BYTES bytes from memory (the first `?bytes=` of them if given); prints
+//     its URL.
 // Either prints one JSON line once it listens, and runs until killed.
 import http from "node:http"
 import { type AddressInfo } from "node:net"
@@ -20,8 +21,10 @@ if (process.argv[2] === "bare") {
   const body = Buffer.alloc(Number(process.env.LMX_BENCH_BYTES ?? 0))
   const server = http.createServer((req, res) => {
     if (req.method === "GET") {
-      res.writeHead(200, { "content-length": body.length })
-      res.end(body)
+      const wanted = Number(new URL(req.url ?? "/", "http://localhost").searchParams.get("bytes"))
+      const sent = wanted > 0 ? body.subarray(0, wanted) : body
+      res.writeHead(200, { "content-length": sent.length })
+      res.end(sent)
       return
     }
     req.resume()
