@@ -30,6 +30,9 @@ if (process.argv[2] === "bare") {
     req.resume()
     req.on("end", () => res.end("{}"))
   })
+  // Its connection waits while the stack's runs go on: longer than Node's 5 s default, so
+  // the client's next request never meets the server closing it.
+  server.keepAliveTimeout = 120_000
   server.listen(0, "127.0.0.1", () => {
     const { port } = server.address() as AddressInfo
     console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }))

@@ -3,12 +3,12 @@
 // only the ratios compare across runs). The stack runs in a process of its own, as
 // `supabase-local start` does (scripts/bench/storage-server.ts), and so does the bare HTTP
 // server that is the HTTP yardstick:
-//   - a 50 MB upload and download (MB/s, the median of UPLOAD_RUNS, each run next to the
-//     yardstick's run so both see the same load), with the server process's RSS before, at
-//     its peak and after (a streamed upload keeps it flat); yardsticks: a bare Node HTTP
-//     server taking (and sending) the same body, and the bytes written (with fsync) and read
-//     straight from disk;
-//   - the p50/p95 of a 1 MB download through a signed URL; yardstick: reading the file;
+//   - a 50 MB upload and download (MB/s, the median of UPLOAD_RUNS), with the server
+//     process's RSS before, at its peak and after (a streamed upload keeps it flat);
+//     yardsticks: a bare Node HTTP server taking (and sending) the same body, and the bytes
+//     written (with fsync) and read straight from disk;
+//   - the p50/p95 of a 1 MB download through a signed URL; yardsticks: reading the file, and
+//     the bare HTTP server sending 1 MB;
 //   - 1,000 objects of 10 KB uploaded by 8 concurrent clients (objects/s); yardstick: the same
 //     files written straight to disk (temp file, fsync, rename) with 8 at a time.
 // Runs on in-memory PGlite and on Postgres (DATABASE_URL, or the local server).
@@ -161,18 +161,25 @@ async function benchStorage(engine: "pglite" | "postgres") {
         await mkdir(direct, { recursive: true })
         const serverRss = () => rssOf(stack.child.pid) ?? Number.NaN
 
-        // 50 MB up and down, each run next to the bare HTTP server's run.
+        // 50 MB up and down: the yardstick's runs first, then the stack's back to back. (Not
+        // interleaved: a connection idle for the seconds a 50 MB run takes under load meets
+        // Node's 5 s keep-alive timeout, and a request sent on it as the server closes it fails.)
         const big = Buffer.alloc(50 * MB)
         for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i)
+        await bareHttpUpload(bare.url, Buffer.alloc(MB))
+        const bareUploadTimes: number[] = []
+        const bareDownloadTimes: number[] = []
+        for (let run = 0; run < UPLOAD_RUNS; run++) {
+          bareUploadTimes.push((await timed(() => bareHttpUpload(bare.url, big)))[1])
+          bareDownloadTimes.push((await timed(() => bareHttpDownload(bare.url)))[1])
+        }
         await bucket.upload(`${USER}/warmup.bin`, Buffer.alloc(MB), {
           contentType: "application/octet-stream",
         })
-        await bareHttpUpload(bare.url, Buffer.alloc(MB))
         let peak = serverRss()
         const sampler = setInterval(() => (peak = Math.max(peak, serverRss())), 5)
         const rssBefore = serverRss()
         const uploadTimes: number[] = []
-        const bareUploadTimes: number[] = []
         for (let run = 0; run < UPLOAD_RUNS; run++) {
           const [upload, ms] = await timed(() =>
             bucket.upload(`${USER}/big.bin`, big, {
@@ -182,13 +189,11 @@ async function benchStorage(engine: "pglite" | "postgres") {
           )
           if (upload.error) throw upload.error
           uploadTimes.push(ms)
-          bareUploadTimes.push((await timed(() => bareHttpUpload(bare.url, big)))[1])
         }
         const rssAfterUpload = serverRss()
         const uploadPeak = peak
         peak = serverRss()
         const downloadTimes: number[] = []
-        const bareDownloadTimes: number[] = []
         for (let run = 0; run < UPLOAD_RUNS; run++) {
           const [download, ms] = await timed(async () => {
             const { data, error } = await bucket.download(`${USER}/big.bin`)
@@ -197,7 +202,6 @@ async function benchStorage(engine: "pglite" | "postgres") {
           })
           if (!download.equals(big)) throw new Error("the downloaded bytes differ")
           downloadTimes.push(ms)
-          bareDownloadTimes.push((await timed(() => bareHttpDownload(bare.url)))[1])
         }
         clearInterval(sampler)
         const uploadMs = median(uploadTimes)
@@ -341,12 +345,20 @@ async function benchStorage(engine: "pglite" | "postgres") {
   }
 }
 
+/** Why a fetch failed: undici's cause, which storage-js keeps in originalError. */
+function causeOf(error: unknown): string {
+  const original = (error as { originalError?: unknown }).originalError ?? error
+  const cause = original instanceof Error ? original.cause : undefined
+
+  return cause === undefined ? "" : ` (${String(cause)})`
+}
+
 for (const engine of ["pglite", "postgres"] as const) {
   try {
     await benchStorage(engine)
   } catch (error) {
     console.log(
-      `\nStorage (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}`
+      `\nStorage (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}${causeOf(error)}`
     )
   }
 }
