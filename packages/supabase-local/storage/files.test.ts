@@ -1,11 +1,19 @@
 import { createHash } from "node:crypto"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { ObjectFiles, type ObjectWriter } from "./files"
+
+/** A small file under the scratch folder, to hash. */
+function writeSample() {
+  const file = path.join(root, `sample-${Math.random()}`)
+  writeFileSync(file, "abc")
+
+  return file
+}
 
 const md5 = (bytes: Buffer) => `"${createHash("md5").update(bytes).digest("hex")}"`
 
@@ -23,8 +31,9 @@ async function writeInChunks(writer: ObjectWriter, bytes: Buffer, chunk = 64 * 1
     await writer.write(Buffer.from(bytes.subarray(i, i + chunk)))
 }
 
+let root: string
+
 describe("ObjectFiles writers", () => {
-  let root: string
   let files: ObjectFiles
 
   beforeAll(async () => {
@@ -55,6 +64,27 @@ describe("ObjectFiles writers", () => {
       expect(await writer.finish()).toBe(md5(bytes))
     }
   })
+
+  it.runIf(existsSync("/proc/self/fd"))(
+    "leaves no file open on the md5 thread after small bodies hashed inline",
+    async () => {
+      const openFiles = () => readdirSync("/proc/self/fd").length
+      // One round trip first, so the thread and its own descriptors exist before counting.
+      expect(await files.md5.file(writeSample(), 3)).toMatch(/^[0-9a-f]{32}$/)
+      const before = openFiles()
+      for (let i = 0; i < 20; i++) {
+        const writer = await files.create(null)
+        await writeInChunks(writer, bodyOf(1000 + i, i))
+        await writer.finish()
+      }
+      // A large body after them: its digest comes back once the thread has read every
+      // message sent before it.
+      const writer = await files.create(null)
+      await writeInChunks(writer, bodyOf(2 * 1024 * 1024, 9))
+      await writer.finish()
+      expect(openFiles()).toBe(before)
+    }
+  )
 
   it("keeps concurrent uploads' digests apart", async () => {
     const bodies = [bodyOf(3 * 1024 * 1024, 4), bodyOf(2 * 1024 * 1024 + 5, 5)]

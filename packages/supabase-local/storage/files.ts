@@ -168,6 +168,8 @@ export class ObjectWriter {
   private pending: Buffer[] = []
   private pendingSize = 0
   private closed = false
+  /** Set by finish for a small body: hashed here, so no job on the md5 thread. */
+  private hashedInline = false
   /** The queued batches' completions, oldest first (they complete in order). */
   private queue: Promise<void>[] = []
   private chain: Promise<void> = Promise.resolve()
@@ -199,7 +201,7 @@ export class ObjectWriter {
   /** Queues what is pending behind the writes already under way (the file is written in order). */
   private flush() {
     if (this.pendingSize === 0) return
-    this.md5 ??= this.md5Thread.job(this.file)
+    if (!this.hashedInline) this.md5 ??= this.md5Thread.job(this.file)
     const batch = this.pending
     this.pending = []
     this.pendingSize = 0
@@ -260,6 +262,7 @@ export class ObjectWriter {
     // A small body is hashed here, in less time than a round trip to the md5 thread.
     const inline = !this.md5 && this.size <= INLINE_HASH_BYTES ? createHash("md5") : undefined
     for (const chunk of inline ? this.pending : []) inline!.update(chunk)
+    this.hashedInline = inline !== undefined
     this.flush()
     await this.chain
     await this.syncing
