@@ -1,23 +1,18 @@
 import { createHash } from "node:crypto"
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { cp, mkdir, writeFile } from "node:fs/promises"
 import path from "node:path"
 
 import { restService } from "@lmx/supabase-local/rest"
 import { createStorageService } from "@lmx/supabase-local/storage/service"
-import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "@lmx/supabase-local/testing/test-stack"
-import { createClient, type SupabaseClient } from "@supabase/supabase-js"
+import { TEST_ENGINE } from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import WebSocket from "ws"
 
-import { devicePairTokenResponseSchema } from "@/lib/devices/schema"
-
-import { runDeviceCli } from "../cli"
-import { writeDeviceConfig } from "../config"
+import {
+  DEMO_USER,
+  SERVER,
+  startSyncHarness,
+  type SyncHarness,
+} from "./sync-harness"
 
 // Attachments end to end: the agent's `sync` finds files next to messages (a JSONL file's
 // `attachments`, an Open WebUI export's inline images), the sync routes (in-process) record
@@ -25,86 +20,47 @@ import { writeDeviceConfig } from "../config"
 
 vi.mock("server-only", () => ({}))
 
-const DEMO_USER = "00000000-0000-4000-a000-000000000001"
 const STRANGER = "00000000-0000-4000-a000-00000000dead"
-const SERVER = "http://localhost:3000"
 // A 1×1 PNG.
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
   "base64"
 )
 
-type Handler = (request: Request) => Promise<Response>
 /** Requests the agent sent to Storage: "<method> <path> <upload-offset>". */
 let storageRequests: string[] = []
 /** When set, the PATCH with this index (0-based) is cut after 2 MB of its body. */
 let cutPatch: number | null = null
-let stack: TestStack
-let handlers: Record<string, Handler>
+let harness: SyncHarness
+let stack: SyncHarness["stack"]
 let work: string
 let configPath: string
 
-const fetchThroughHandlers: typeof fetch = async (input, init) => {
+/** Uploads go to Storage itself, never through the console: recorded, and cut on demand. */
+const fetchStorage: typeof fetch = async (input, init) => {
   const url = new URL(String(input))
-  // Uploads go to Storage itself, never through the console.
-  if (url.origin === new URL(stack.url).origin) {
-    const method = init?.method ?? "GET"
-    const offset = new Headers(init?.headers).get("upload-offset") ?? ""
-    const patches = storageRequests.filter((r) => r.startsWith("PATCH")).length
-    storageRequests.push(`${method} ${url.pathname} ${offset}`.trim())
-    if (method === "PATCH" && patches === cutPatch) {
-      // The connection drops mid-chunk: the body stream fails after 2 MB.
-      const whole = Buffer.from(init!.body as Uint8Array)
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(whole.subarray(0, 2 * 1024 * 1024))
-          setTimeout(() => controller.error(new Error("connection cut")), 50)
-        },
-      })
-      return fetch(input, { ...init, body, duplex: "half" } as RequestInit)
-    }
-    return fetch(input, init)
+  const method = init?.method ?? "GET"
+  const offset = new Headers(init?.headers).get("upload-offset") ?? ""
+  const patches = storageRequests.filter((r) => r.startsWith("PATCH")).length
+  storageRequests.push(`${method} ${url.pathname} ${offset}`.trim())
+  if (method === "PATCH" && patches === cutPatch) {
+    // The connection drops mid-chunk: the body stream fails after 2 MB.
+    const whole = Buffer.from(init!.body as Uint8Array)
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(whole.subarray(0, 2 * 1024 * 1024))
+        setTimeout(() => controller.error(new Error("connection cut")), 50)
+      },
+    })
+    return fetch(input, { ...init, body, duplex: "half" } as RequestInit)
   }
-  const handler = handlers[url.pathname]
-  if (!handler) throw new TypeError("fetch failed")
-  const headers = new Headers(init?.headers)
-  headers.set("x-forwarded-for", "198.20.0.2")
-
-  return handler(
-    new Request(`${SERVER}${url.pathname}${url.search}`, { ...init, headers })
-  )
+  return fetch(input, init)
 }
 
-async function agent(...args: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runDeviceCli([...args, "--config", configPath], {
-    log: (line) => out.push(line),
-    error: (line) => err.push(line),
-    env: {},
-    fetch: fetchThroughHandlers,
-    sleep: async () => {},
-  })
-
-  return { code, out: out.join("\n"), err: err.join("\n") }
-}
-
-async function userClient(sub: string): Promise<SupabaseClient> {
-  const token = await stack.keys.signAccessToken({
-    sub,
-    role: "authenticated",
-    aud: "authenticated",
-    exp: Math.floor(Date.now() / 1000) + 600,
-  })
-
-  return createClient(stack.url, stack.keys.anonKey, {
-    auth: { persistSession: false, autoRefreshToken: false },
-    realtime: {
-      transport: WebSocket as unknown as typeof globalThis.WebSocket,
-    },
-    global: { headers: { Authorization: `Bearer ${token}` } },
-  })
-}
+const fetchThroughHandlers: typeof fetch = (input, init) =>
+  harness.fetch(input, init)
+const agent = (...args: string[]) => harness.agent(...args)
+const userClient = (sub: string) => harness.userClient(sub)
 
 function sha256(bytes: Uint8Array) {
   return createHash("sha256").update(bytes).digest("hex")
@@ -112,66 +68,18 @@ function sha256(bytes: Uint8Array) {
 
 describe(`sync uploads chat attachments (${TEST_ENGINE})`, () => {
   beforeAll(async () => {
-    stack = await startTestStack({
+    harness = await startSyncHarness({
       services: [restService, createStorageService],
+      routes: ["sync/push", "sync/attachments"],
+      deviceName: "Attachment Mac",
+      forwardedFor: "198.20.0.2",
+      workPrefix: "lmx-attach-",
+      stackFetch: fetchStorage,
     })
-    process.env.NEXT_PUBLIC_SUPABASE_URL = stack.url
-    process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
-    process.env.NEXT_PUBLIC_SITE_URL = SERVER
-    process.env.SUPABASE_JWT_SECRET = stack.keys.jwtSecret
-    handlers = {
-      "/api/device/v1/pair": (await import("@/app/api/device/v1/pair/route"))
-        .POST,
-      "/api/device/v1/pair/token": (
-        await import("@/app/api/device/v1/pair/token/route")
-      ).POST,
-      "/api/device/v1/sync/push": (
-        await import("@/app/api/device/v1/sync/push/route")
-      ).POST,
-      "/api/device/v1/sync/attachments": (
-        await import("@/app/api/device/v1/sync/attachments/route")
-      ).POST,
-    }
-
-    const started = await (
-      await fetchThroughHandlers(`${SERVER}/api/device/v1/pair`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Attachment Mac" }),
-      })
-    ).json()
-    const demo = await userClient(DEMO_USER)
-    expect(
-      (await demo.rpc("pairing_approve", { user_code: started.user_code }))
-        .error
-    ).toBeNull()
-    await stack.db.query(
-      "update private.pairing_requests set last_polled_at = now() - interval '1 hour'"
-    )
-    const grant = devicePairTokenResponseSchema.parse(
-      await (
-        await fetchThroughHandlers(`${SERVER}/api/device/v1/pair/token`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ device_code: started.device_code }),
-        })
-      ).json()
-    )
-    work = await mkdtemp(path.join(tmpdir(), "lmx-attach-"))
-    configPath = path.join(work, "config", "device.json")
-    await writeDeviceConfig(configPath, {
-      version: 1,
-      server: SERVER,
-      device_id: grant.device_id,
-      device_name: grant.device_name,
-      device_secret: grant.access_token,
-      account: grant.account,
-      paired_at: new Date().toISOString(),
-    })
+    ;({ stack, work, configPath } = harness)
   })
   afterAll(async () => {
-    await stack?.stop()
-    if (work) await rm(work, { recursive: true, force: true })
+    await harness?.stop()
   })
 
   it("uploads a JSONL chat's files once, refuses what the bucket does not take, and only the owner reads them", async () => {

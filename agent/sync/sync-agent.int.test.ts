@@ -1,71 +1,24 @@
-import {
-  cp,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { cp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import path from "node:path"
 
 import { restService } from "@lmx/supabase-local/rest"
-import {
-  startTestStack,
-  TEST_ENGINE,
-  type TestStack,
-} from "@lmx/supabase-local/testing/test-stack"
-import { createClient } from "@supabase/supabase-js"
+import { TEST_ENGINE } from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import WebSocket from "ws"
 
-import { devicePairTokenResponseSchema } from "@/lib/devices/schema"
-
-import { runDeviceCli } from "../cli"
-import { writeDeviceConfig } from "../config"
+import { startSyncHarness, type SyncHarness } from "./sync-harness"
 
 // The agent's `sync` end to end: the real CLI, its importers and state file, the sync route
 // handlers (called in-process instead of over HTTP) and the local stack's database.
 
 vi.mock("server-only", () => ({}))
 
-const DEMO_USER = "00000000-0000-4000-a000-000000000001"
-const SERVER = "http://localhost:3000"
 const FIXTURES = path.join(import.meta.dirname, "fixtures")
 
-type Handler = (request: Request) => Promise<Response>
-let stack: TestStack
-let handlers: Record<string, Handler>
+let harness: SyncHarness
+let stack: SyncHarness["stack"]
 let work: string
-let configPath: string
 let deviceId: string
-
-const fetchThroughHandlers: typeof fetch = async (input, init) => {
-  const url = new URL(String(input))
-  const handler = handlers[url.pathname]
-  if (!handler) throw new TypeError("fetch failed")
-  const headers = new Headers(init?.headers)
-  headers.set("x-forwarded-for", "198.20.0.1")
-
-  return handler(
-    new Request(`${SERVER}${url.pathname}${url.search}`, { ...init, headers })
-  )
-}
-
-async function agent(...args: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runDeviceCli([...args, "--config", configPath], {
-    log: (line) => out.push(line),
-    error: (line) => err.push(line),
-    env: {},
-    fetch: fetchThroughHandlers,
-    sleep: async () => {},
-  })
-
-  return { code, out: out.join("\n"), err: err.join("\n") }
-}
+const agent = (...args: string[]) => harness.agent(...args)
 
 async function sessions() {
   const { rows } = await stack.db.query<{
@@ -84,84 +37,20 @@ async function sessions() {
 
 describe(`npm run device -- sync (${TEST_ENGINE})`, () => {
   beforeAll(async () => {
-    stack = await startTestStack({ services: [restService] })
-    process.env.NEXT_PUBLIC_SUPABASE_URL = stack.url
-    process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
-    process.env.NEXT_PUBLIC_SITE_URL = SERVER
-    process.env.SUPABASE_JWT_SECRET = stack.keys.jwtSecret
-    handlers = {
-      "/api/device/v1/pair": (await import("@/app/api/device/v1/pair/route"))
-        .POST,
-      "/api/device/v1/pair/token": (
-        await import("@/app/api/device/v1/pair/token/route")
-      ).POST,
-      "/api/device/v1/heartbeat": (
-        await import("@/app/api/device/v1/heartbeat/route")
-      ).POST,
-      "/api/device/v1/sync/push": (
-        await import("@/app/api/device/v1/sync/push/route")
-      ).POST,
-      "/api/device/v1/sync/pull": (
-        await import("@/app/api/device/v1/sync/pull/route")
-      ).GET,
-    }
-
-    // Pair through the API as the agent would, approving as the demo user.
-    const started = await (
-      await fetchThroughHandlers(`${SERVER}/api/device/v1/pair`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Sync Mac" }),
-      })
-    ).json()
-    const token = await stack.keys.signAccessToken({
-      sub: DEMO_USER,
-      role: "authenticated",
-      aud: "authenticated",
-      exp: Math.floor(Date.now() / 1000) + 600,
+    harness = await startSyncHarness({
+      services: [restService],
+      routes: ["heartbeat", "sync/push", "sync/pull"],
+      deviceName: "Sync Mac",
+      forwardedFor: "198.20.0.1",
+      workPrefix: "lmx-sync-",
     })
-    const user = createClient(stack.url, stack.keys.anonKey, {
-      auth: { persistSession: false, autoRefreshToken: false },
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-      global: { headers: { Authorization: `Bearer ${token}` } },
-    })
-    expect(
-      (await user.rpc("pairing_approve", { user_code: started.user_code }))
-        .error
-    ).toBeNull()
-    await stack.db.query(
-      "update private.pairing_requests set last_polled_at = now() - interval '1 hour'"
-    )
-    const grant = devicePairTokenResponseSchema.parse(
-      await (
-        await fetchThroughHandlers(`${SERVER}/api/device/v1/pair/token`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ device_code: started.device_code }),
-        })
-      ).json()
-    )
-    deviceId = grant.device_id
-    work = await mkdtemp(path.join(tmpdir(), "lmx-sync-"))
-    configPath = path.join(work, "config", "device.json")
-    await writeDeviceConfig(configPath, {
-      version: 1,
-      server: SERVER,
-      device_id: grant.device_id,
-      device_name: grant.device_name,
-      device_secret: grant.access_token,
-      account: grant.account,
-      paired_at: new Date().toISOString(),
-    })
+    ;({ stack, work, deviceId } = harness)
     await cp(path.join(FIXTURES, "lmstudio"), path.join(work, "lmstudio"), {
       recursive: true,
     })
   })
   afterAll(async () => {
-    await stack?.stop()
-    if (work) await rm(work, { recursive: true, force: true })
+    await harness?.stop()
   })
 
   it("--dry-run says what would be pushed and sends nothing", async () => {

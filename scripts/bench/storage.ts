@@ -1,34 +1,32 @@
 // `npm run bench:storage`: Storage through supabase-js against the local stack, each figure
 // next to a yardstick measured in the same run on the same disk (the machine is shared, so
-// only the ratios compare across runs):
-//   - a 50 MB upload and download (MB/s), with the process's RSS before, at its peak and
-//     after (client and server share this process: a streamed upload keeps it flat);
-//     yardstick: the same bytes written (with fsync) and read straight from disk;
-//   - the p50/p95 of a 1 MB download through a signed URL; yardstick: reading the file;
+// only the ratios compare across runs). The stack runs in a process of its own, as
+// `supabase-local start` does (scripts/bench/storage-server.ts), and so does the bare HTTP
+// server that is the HTTP yardstick:
+//   - a 50 MB upload and download (MB/s, the median of UPLOAD_RUNS), with the server
+//     process's RSS before, at its peak and after (a streamed upload keeps it flat);
+//     yardsticks: a bare Node HTTP server taking (and sending) the same body, and the bytes
+//     written (with fsync) and read straight from disk;
+//   - the p50/p95 of a 1 MB download through a signed URL; yardsticks: reading the file, and
+//     the bare HTTP server sending 1 MB;
 //   - 1,000 objects of 10 KB uploaded by 8 concurrent clients (objects/s); yardstick: the same
 //     files written straight to disk (temp file, fsync, rename) with 8 at a time.
 // Runs on in-memory PGlite and on Postgres (DATABASE_URL, or the local server).
+import { spawn, type ChildProcess } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { mkdir, open, readFile, rename } from "node:fs/promises"
-import http from "node:http"
-import { type AddressInfo } from "node:net"
 import { loadavg, tmpdir } from "node:os"
 import path from "node:path"
 
 import { type StorageOptions } from "@lmx/supabase-local/db/open"
-import { startLocalStack } from "@lmx/supabase-local/stack"
-import {
-  accessToken,
-  STORAGE_FIXTURE_MIGRATIONS,
-  storageClient,
-} from "@lmx/supabase-local/testing/storage"
 import { createThrowawayDatabase } from "@lmx/supabase-local/testing/throwaway-database"
+import { createClient, type SupabaseClient } from "@supabase/supabase-js"
+import WebSocket from "ws"
 
 import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
-const root = path.resolve(import.meta.dirname, "../..")
 const POSTGRES_URL =
   process.env.DATABASE_URL || "postgres://postgres:postgres@127.0.0.1:5432/postgres"
 const MB = 1024 * 1024
@@ -36,9 +34,10 @@ const USER = "00000000-0000-4000-8000-0000000be4c4"
 const SMALL_OBJECTS = 1000
 const CONCURRENCY = 8
 const SIGNED_SAMPLES = 200
+const UPLOAD_RUNS = 5
+const SERVER = path.join(import.meta.dirname, "storage-server.ts")
 
 const mbPerSecond = (bytes: number, ms: number) => bytes / MB / (ms / 1000)
-const rssMb = () => process.memoryUsage().rss / MB
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now()
@@ -66,45 +65,69 @@ async function inParallel(count: number, concurrency: number, task: (i: number) 
   )
 }
 
-/**
- * The same body through fetch to a Node HTTP server that only reads it: what HTTP alone costs
- * this process at this moment, the ceiling for an upload through supabase-js.
- */
-async function bareHttpUpload(body: Buffer<ArrayBuffer>) {
-  const server = http.createServer((req, res) => {
-    req.resume()
-    req.on("end", () => res.end("{}"))
+type Server = { child: ChildProcess; url: string; anonKey?: string; token?: string }
+
+/** Starts scripts/bench/storage-server.ts in `mode`, and waits for the line it prints. */
+async function startServer(mode: "stack" | "bare", env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, ["--import", "tsx", SERVER, mode], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  let output = ""
+  for await (const chunk of child.stdout!) {
+    output += String(chunk)
+    const line = output.split("\n").find((candidate) => candidate.startsWith("{"))
+    if (line) return { child, ...(JSON.parse(line) as Omit<Server, "child">) }
+  }
+  throw new Error(`the bench server (${mode}) exited before it listened: ${output}`)
+}
+
+async function stopServer(server: Server) {
+  if (server.child.exitCode !== null) return
+  const exited = new Promise((resolve) => server.child.once("exit", resolve))
+  server.child.kill("SIGTERM")
+  await exited
+}
+
+/** A process's resident memory in MB, from /proc (Linux); undefined elsewhere. */
+function rssOf(pid: number | undefined): number | undefined {
   try {
-    const { port } = server.address() as AddressInfo
-    const response = await fetch(`http://127.0.0.1:${port}/`, {
-      method: "POST",
-      body,
-    })
-    await response.arrayBuffer()
-  } finally {
-    server.close()
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kb === undefined ? undefined : Number(kb) / 1024
+  } catch {
+    return undefined
   }
 }
 
 /**
- * The same bytes served by a Node HTTP server from memory and read with fetch, as supabase-js
- * reads a download (a Blob, then its bytes): what HTTP alone costs a download here.
+ * The same body through fetch to a Node HTTP server that only reads it: what HTTP alone costs
+ * at this moment, the ceiling for an upload through supabase-js.
  */
-async function bareHttpDownload(body: Buffer<ArrayBuffer>) {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-length": body.length })
-    res.end(body)
+async function bareHttpUpload(url: string, body: Buffer<ArrayBuffer>) {
+  const response = await fetch(url, { method: "POST", body })
+  await response.arrayBuffer()
+}
+
+/**
+ * The same number of bytes sent by a Node HTTP server from memory and read with fetch, as
+ * supabase-js reads a download (a Blob, then its bytes): what HTTP alone costs a download.
+ */
+async function bareHttpDownload(url: string) {
+  const response = await fetch(url)
+  await (await response.blob()).arrayBuffer()
+}
+
+const clientOptions = {
+  auth: { persistSession: false, autoRefreshToken: false },
+  // Node 20 has no global WebSocket; realtime-js insists on a transport even when unused.
+  realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+}
+
+function userClient(server: Server): SupabaseClient {
+  return createClient(server.url, server.anonKey!, {
+    ...clientOptions,
+    global: { headers: { Authorization: `Bearer ${server.token}` } },
   })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  try {
-    const { port } = server.address() as AddressInfo
-    const response = await fetch(`http://127.0.0.1:${port}/`)
-    await (await response.blob()).arrayBuffer()
-  } finally {
-    server.close()
-  }
 }
 
 async function withStorage<T>(
@@ -124,51 +147,68 @@ async function benchStorage(engine: "pglite" | "postgres") {
   const scratch = mkdtempSync(path.join(tmpdir(), "lmx-bench-storage-"))
   try {
     await withStorage(engine, async (storage) => {
-      const stack = await startLocalStack({
-        root,
-        port: 0,
-        storage,
-        storageDir: path.join(scratch, "storage"),
-        migrationsDir: STORAGE_FIXTURE_MIGRATIONS,
-        seedFiles: [],
+      const stack = await startServer("stack", {
+        LMX_BENCH_STORAGE: JSON.stringify(storage),
+        LMX_BENCH_STORAGE_DIR: path.join(scratch, "storage"),
+        LMX_BENCH_USER: USER,
       })
+      const bare = await startServer("bare", { LMX_BENCH_BYTES: String(50 * MB) })
       try {
         // The user's own folder in the fixture's "big" bucket: every request runs under RLS.
-        const clients = await Promise.all(
-          Array.from({ length: CONCURRENCY }, async () =>
-            storageClient(stack, await accessToken(stack, USER))
-          )
-        )
+        const clients = Array.from({ length: CONCURRENCY }, () => userClient(stack))
         const bucket = clients[0]!.storage.from("big")
         const direct = path.join(scratch, "direct")
         await mkdir(direct, { recursive: true })
+        const serverRss = () => rssOf(stack.child.pid) ?? Number.NaN
 
-        // 50 MB up and down.
+        // 50 MB up and down: the yardstick's runs first, then the stack's back to back. (Not
+        // interleaved: a connection idle for the seconds a 50 MB run takes under load meets
+        // Node's 5 s keep-alive timeout, and a request sent on it as the server closes it fails.)
         const big = Buffer.alloc(50 * MB)
         for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i)
+        await bareHttpUpload(bare.url, Buffer.alloc(MB))
+        const bareUploadTimes: number[] = []
+        const bareDownloadTimes: number[] = []
+        for (let run = 0; run < UPLOAD_RUNS; run++) {
+          bareUploadTimes.push((await timed(() => bareHttpUpload(bare.url, big)))[1])
+          bareDownloadTimes.push((await timed(() => bareHttpDownload(bare.url)))[1])
+        }
         await bucket.upload(`${USER}/warmup.bin`, Buffer.alloc(MB), {
           contentType: "application/octet-stream",
         })
-        let peak = rssMb()
-        const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 5)
-        const rssBefore = rssMb()
-        const [upload, uploadMs] = await timed(() =>
-          bucket.upload(`${USER}/big.bin`, big, { contentType: "application/octet-stream" })
-        )
-        if (upload.error) throw upload.error
-        const rssAfterUpload = rssMb()
+        let peak = serverRss()
+        const sampler = setInterval(() => (peak = Math.max(peak, serverRss())), 5)
+        const rssBefore = serverRss()
+        const uploadTimes: number[] = []
+        for (let run = 0; run < UPLOAD_RUNS; run++) {
+          const [upload, ms] = await timed(() =>
+            bucket.upload(`${USER}/big.bin`, big, {
+              contentType: "application/octet-stream",
+              upsert: true,
+            })
+          )
+          if (upload.error) throw upload.error
+          uploadTimes.push(ms)
+        }
+        const rssAfterUpload = serverRss()
         const uploadPeak = peak
-        peak = rssMb()
-        const [download, downloadMs] = await timed(async () => {
-          const { data, error } = await bucket.download(`${USER}/big.bin`)
-          if (error) throw error
-          return Buffer.from(await data.arrayBuffer())
-        })
+        peak = serverRss()
+        const downloadTimes: number[] = []
+        for (let run = 0; run < UPLOAD_RUNS; run++) {
+          const [download, ms] = await timed(async () => {
+            const { data, error } = await bucket.download(`${USER}/big.bin`)
+            if (error) throw error
+            return Buffer.from(await data.arrayBuffer())
+          })
+          if (!download.equals(big)) throw new Error("the downloaded bytes differ")
+          downloadTimes.push(ms)
+        }
         clearInterval(sampler)
-        if (!download.equals(big)) throw new Error("the downloaded bytes differ")
+        const uploadMs = median(uploadTimes)
+        const bareHttpMs = median(bareUploadTimes)
+        const downloadMs = median(downloadTimes)
+        const bareDownloadMs = median(bareDownloadTimes)
         const [, diskWriteMs] = await timed(() => writeDurably(direct, "big.bin", big))
-        const [, bareHttpMs] = await timed(() => bareHttpUpload(big))
-        const [, bareDownloadMs] = await timed(() => bareHttpDownload(big))
         const [, diskReadMs] = await timed(() => readFile(path.join(direct, "big.bin")))
 
         // A 1 MB object through a signed URL.
@@ -179,15 +219,19 @@ async function benchStorage(engine: "pglite" | "postgres") {
         if (signed.error) throw signed.error
         const signedTimes: number[] = []
         const readTimes: number[] = []
+        const bareGetTimes: number[] = []
+        const get = async (url: string) => {
+          const response = await fetch(url)
+          await response.arrayBuffer()
+        }
         for (let i = 0; i < SIGNED_SAMPLES + 10; i++) {
-          const [, ms] = await timed(async () => {
-            const response = await fetch(signed.data.signedUrl)
-            await response.arrayBuffer()
-          })
+          const [, ms] = await timed(() => get(signed.data.signedUrl))
           const [, readMs] = await timed(() => readFile(path.join(direct, "one.bin")))
+          const [, bareMs] = await timed(() => get(`${bare.url}/?bytes=${MB}`))
           if (i >= 10) {
             signedTimes.push(ms)
             readTimes.push(readMs)
+            bareGetTimes.push(bareMs)
           }
         }
 
@@ -217,7 +261,7 @@ async function benchStorage(engine: "pglite" | "postgres") {
         console.log(
           `\nStorage (${engine}), load average ${loadavg()
             .map((l) => l.toFixed(2))
-            .join(" ")}`
+            .join(" ")}; medians of ${UPLOAD_RUNS} runs for 50 MB`
         )
         console.log(
           `  50 MB upload:    ${uploadRate.toFixed(0)} MB/s (disk write+fsync ${mbPerSecond(big.length, diskWriteMs).toFixed(0)} MB/s, ratio ${(diskWriteMs / uploadMs).toFixed(2)})`
@@ -226,16 +270,19 @@ async function benchStorage(engine: "pglite" | "postgres") {
           `                   a bare Node HTTP server taking the same body: ${mbPerSecond(big.length, bareHttpMs).toFixed(0)} MB/s (ratio ${(bareHttpMs / uploadMs).toFixed(2)})`
         )
         console.log(
-          `                   RSS ${rssBefore.toFixed(0)} MB before, ${uploadPeak.toFixed(0)} MB peak, ${rssAfterUpload.toFixed(0)} MB after`
+          `                   server RSS ${rssBefore.toFixed(0)} MB before, ${uploadPeak.toFixed(0)} MB peak, ${rssAfterUpload.toFixed(0)} MB after`
         )
         console.log(
-          `  50 MB download:  ${downloadRate.toFixed(0)} MB/s (disk read ${mbPerSecond(big.length, diskReadMs).toFixed(0)} MB/s, ratio ${(diskReadMs / downloadMs).toFixed(2)}); RSS peak ${peak.toFixed(0)} MB`
+          `  50 MB download:  ${downloadRate.toFixed(0)} MB/s (disk read ${mbPerSecond(big.length, diskReadMs).toFixed(0)} MB/s, ratio ${(diskReadMs / downloadMs).toFixed(2)}); server RSS peak ${peak.toFixed(0)} MB`
         )
         console.log(
           `                   a bare Node HTTP server sending the same bytes from memory: ${mbPerSecond(big.length, bareDownloadMs).toFixed(0)} MB/s (ratio ${(bareDownloadMs / downloadMs).toFixed(2)})`
         )
         console.log(
           `  1 MB signed URL: p50 ${formatMs(median(signedTimes))}, p95 ${formatMs(percentile(signedTimes, 95))} (file read p95 ${formatMs(percentile(readTimes, 95))}, ratio ${(percentile(signedTimes, 95) / percentile(readTimes, 95)).toFixed(1)}x)`
+        )
+        console.log(
+          `                   a bare Node HTTP server sending 1 MB from memory: p50 ${formatMs(median(bareGetTimes))}, p95 ${formatMs(percentile(bareGetTimes, 95))} (ratio ${(percentile(signedTimes, 95) / percentile(bareGetTimes, 95)).toFixed(1)}x)`
         )
         console.log(
           `  1,000 × 10 KB, ${CONCURRENCY} clients: ${objectsPerSecond.toFixed(0)} objects/s (straight to disk ${diskObjectsPerSecond.toFixed(0)} objects/s, ratio ${(objectsPerSecond / diskObjectsPerSecond).toFixed(2)})`
@@ -274,6 +321,14 @@ async function benchStorage(engine: "pglite" | "postgres") {
           check: (value) => value < 10,
         })
         record({
+          name: `storage.${engine}.signed_url_1mb_vs_http.p95`,
+          label:
+            "1 MB signed-URL download p95 (yardstick: a bare Node HTTP server sending 1 MB, p95)",
+          value: percentile(signedTimes, 95),
+          unit: "ms",
+          yardstick: percentile(bareGetTimes, 95),
+        })
+        record({
           name: `storage.${engine}.small_objects`,
           label: `1,000 × 10 KB, ${CONCURRENCY} clients (yardstick: the same files straight to disk)`,
           value: objectsPerSecond,
@@ -281,7 +336,8 @@ async function benchStorage(engine: "pglite" | "postgres") {
           yardstick: diskObjectsPerSecond,
         })
       } finally {
-        await stack.stop()
+        await stopServer(stack)
+        await stopServer(bare)
       }
     })
   } finally {
@@ -289,12 +345,20 @@ async function benchStorage(engine: "pglite" | "postgres") {
   }
 }
 
+/** Why a fetch failed: undici's cause, which storage-js keeps in originalError. */
+function causeOf(error: unknown): string {
+  const original = (error as { originalError?: unknown }).originalError ?? error
+  const cause = original instanceof Error ? original.cause : undefined
+
+  return cause === undefined ? "" : ` (${String(cause)})`
+}
+
 for (const engine of ["pglite", "postgres"] as const) {
   try {
     await benchStorage(engine)
   } catch (error) {
     console.log(
-      `\nStorage (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}`
+      `\nStorage (${engine}): skipped, ${error instanceof Error ? error.message : String(error)}${causeOf(error)}`
     )
   }
 }

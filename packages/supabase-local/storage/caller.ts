@@ -27,26 +27,36 @@ export function requestToken(req: IncomingMessage): string | undefined {
   return bearer ?? single(req.headers.apikey) ?? undefined
 }
 
-export function createCallerResolver(keys: StackKeys) {
+/**
+ * Verifies each token once: its claims are kept (for up to 1,000 tokens) until it expires, so
+ * a client repeating requests with one token (a page's images behind signed URLs, an upload's
+ * retries) costs a lookup instead of a signature check. Only tokens that verified are kept.
+ */
+export function createTokenVerifier(keys: StackKeys) {
   const cache = new Map<string, JWTPayload>()
 
+  return async function verifyToken(token: string): Promise<JWTPayload> {
+    const cached = cache.get(token)
+    if (cached && (typeof cached.exp !== "number" || cached.exp > Date.now() / 1000)) return cached
+    cache.delete(token)
+    const claims = await keys.verify(token)
+    if (cache.size >= 1000) cache.clear()
+    cache.set(token, claims)
+
+    return claims
+  }
+}
+
+export function createCallerResolver(verifyToken: (token: string) => Promise<JWTPayload>) {
   /** Verifies a request's token; Storage's jwt plugin answers AccessDenied for a bad one. */
   return async function callerOf(token: string | undefined): Promise<Caller> {
     if (!token) throw errors.missingAuthorization()
-    let claims = cache.get(token)
-    if (claims && typeof claims.exp === "number" && claims.exp < Date.now() / 1000) {
-      cache.delete(token)
-      claims = undefined
-    }
-    if (!claims) {
-      try {
-        claims = await keys.verify(token)
-      } catch (error) {
-        if (!(error instanceof JwtError)) throw error
-        throw rejectedToken(error)
-      }
-      if (cache.size > 1000) cache.clear()
-      cache.set(token, claims)
+    let claims: JWTPayload
+    try {
+      claims = await verifyToken(token)
+    } catch (error) {
+      if (!(error instanceof JwtError)) throw error
+      throw rejectedToken(error)
     }
     const role = typeof claims.role === "string" && claims.role !== "" ? claims.role : "anon"
 

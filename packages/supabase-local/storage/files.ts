@@ -4,7 +4,6 @@
 // fsynced and renamed into place, and only then does the metadata commit; a crash leaves a
 // temporary file or an unreferenced version, both removed by the sweep at boot.
 import { createHash, randomUUID } from "node:crypto"
-import { createReadStream, type ReadStream } from "node:fs"
 import {
   copyFile,
   link,
@@ -14,19 +13,22 @@ import {
   readFile,
   rename,
   rm,
-  stat,
   writeFile,
   type FileHandle,
 } from "node:fs/promises"
 import path from "node:path"
 
 import { errors } from "./errors"
+import { Md5Thread, type Md5Job } from "./md5-thread"
 
 const TEMP = ".tmp"
 const WRITE_BATCH = 1024 * 1024
 /** Batches being written while the request goes on being read: 4 MB of a client's body. */
 const MAX_IN_FLIGHT = 4
-const READ_CHUNK = 1024 * 1024
+/** Bodies up to this size are hashed on the main thread: cheaper than the md5 thread's round trip. */
+const INLINE_HASH_BYTES = 64 * 1024
+/** While a body streams, the written part is flushed to disk every this many bytes. */
+const SYNC_EVERY = 8 * 1024 * 1024
 
 /** A bucket id as a folder name: percent-encoded, and never "." / ".." / ".tmp". */
 function folderOf(bucket: string) {
@@ -34,6 +36,9 @@ function folderOf(bucket: string) {
 }
 
 export class ObjectFiles {
+  /** Hashes uploads for their eTags off the main thread. */
+  readonly md5 = new Md5Thread()
+
   constructor(readonly root: string) {}
 
   pathOf(bucket: string, version: string) {
@@ -65,7 +70,7 @@ export class ObjectFiles {
     const file = path.join(this.root, TEMP, randomUUID())
     const handle = await open(file, "wx", 0o600)
 
-    return new ObjectWriter(file, handle, limit)
+    return new ObjectWriter(file, handle, limit, this.md5)
   }
 
   /** Moves a finished writer's file into its bucket as `version`. */
@@ -105,16 +110,14 @@ export class ObjectFiles {
     await rm(path.join(this.root, folderOf(bucket)), { recursive: true, force: true })
   }
 
-  async size(bucket: string, version: string): Promise<number | undefined> {
+  /** A version's file, open for reading; undefined when its bytes are gone. */
+  async open(bucket: string, version: string): Promise<FileHandle | undefined> {
     try {
-      return (await stat(this.pathOf(bucket, version))).size
-    } catch {
-      return undefined
+      return await open(this.pathOf(bucket, version), "r")
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
+      throw error
     }
-  }
-
-  read(bucket: string, version: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.pathOf(bucket, version), { ...range, highWaterMark: READ_CHUNK })
   }
 
   /**
@@ -145,19 +148,28 @@ export class ObjectFiles {
 }
 
 /**
- * Streams one object's bytes to a temporary file, counting, hashing and enforcing the limit.
+ * Streams one object's bytes to a temporary file, counting and enforcing the limit; the MD5 is
+ * taken by the md5 thread reading the file behind the writes (md5-thread.ts).
  * Writes are pipelined: a batch goes to the thread pool while the next one is read from the
  * request, and the request waits only for the oldest batch when MAX_IN_FLIGHT are queued, so
  * the queue never drains to empty while the client is still sending (waiting for the whole
  * queue stalled the socket once per 4 MB). A batch is the request's own chunks written with
- * one writev, never copied into one buffer.
+ * one writev, never copied into one buffer. Every SYNC_EVERY bytes the written part is
+ * flushed to disk while the body goes on streaming, so the fsync before the row commits
+ * waits only for the tail instead of the whole object.
  */
 export class ObjectWriter {
   size = 0
-  private readonly hash = createHash("md5")
+  /** Bytes the writes have put in the file (the md5 thread may read up to here). */
+  private written = 0
+  private syncedUpTo = 0
+  private syncing: Promise<void> | undefined
+  private md5: Md5Job | undefined
   private pending: Buffer[] = []
   private pendingSize = 0
   private closed = false
+  /** Set by finish for a small body: hashed here, so no job on the md5 thread. */
+  private hashedInline = false
   /** The queued batches' completions, oldest first (they complete in order). */
   private queue: Promise<void>[] = []
   private chain: Promise<void> = Promise.resolve()
@@ -166,14 +178,14 @@ export class ObjectWriter {
   constructor(
     readonly file: string,
     private readonly handle: FileHandle,
-    private readonly limit: number | null
+    private readonly limit: number | null,
+    private readonly md5Thread: Md5Thread
   ) {}
 
   async write(chunk: Buffer) {
     if (this.failure !== undefined) throw this.failure
     this.size += chunk.length
     if (this.limit !== null && this.size > this.limit) throw errors.entityTooLarge()
-    this.hash.update(chunk)
     // Request chunks are fresh buffers (one per socket read, never reused), so they are kept
     // as they are; gathered into writes of about 1 MB, a large upload costs a few dozen trips
     // to the thread pool instead of thousands.
@@ -189,13 +201,18 @@ export class ObjectWriter {
   /** Queues what is pending behind the writes already under way (the file is written in order). */
   private flush() {
     if (this.pendingSize === 0) return
+    if (!this.hashedInline) this.md5 ??= this.md5Thread.job(this.file)
     const batch = this.pending
     this.pending = []
     this.pendingSize = 0
     // Never rejects: a failed write is kept in `failure`, thrown by the next write or finish.
     const done: Promise<void> = this.chain.then(async () => {
       try {
-        if (this.failure === undefined) await this.writeAll(batch)
+        if (this.failure === undefined) {
+          await this.writeAll(batch)
+          this.md5?.written(this.written)
+          this.syncInBackground()
+        }
       } catch (error) {
         this.failure = error
       } finally {
@@ -206,10 +223,26 @@ export class ObjectWriter {
     this.chain = done
   }
 
+  private syncInBackground() {
+    if (this.syncing || this.written - this.syncedUpTo < SYNC_EVERY) return
+    const upTo = this.written
+    this.syncing = this.handle.datasync().then(
+      () => {
+        this.syncedUpTo = upTo
+        this.syncing = undefined
+      },
+      (error: unknown) => {
+        this.failure ??= error
+        this.syncing = undefined
+      }
+    )
+  }
+
   private async writeAll(batch: Buffer[]) {
     let buffers = batch
     while (buffers.length > 0) {
       const { bytesWritten } = await this.handle.writev(buffers)
+      this.written += bytesWritten
       // A short write (rare on a regular file): go on from the first byte not written.
       let skip = bytesWritten
       const rest: Buffer[] = []
@@ -226,18 +259,31 @@ export class ObjectWriter {
 
   /** fsync and close; returns the eTag Storage reports (the MD5 of the bytes, quoted). */
   async finish(): Promise<string> {
+    // A small body is hashed here, in less time than a round trip to the md5 thread.
+    const inline = !this.md5 && this.size <= INLINE_HASH_BYTES ? createHash("md5") : undefined
+    for (const chunk of inline ? this.pending : []) inline!.update(chunk)
+    this.hashedInline = inline !== undefined
     this.flush()
     await this.chain
+    await this.syncing
     if (this.failure !== undefined) throw this.failure
-    await this.handle.sync()
+    const md5 = this.md5
+    this.md5 = undefined
+    const [digest] = await Promise.all([
+      inline ? inline.digest("hex") : md5 ? md5.digest(this.size) : emptyMd5(),
+      this.handle.sync(),
+    ])
     await this.handle.close()
     this.closed = true
 
-    return `"${this.hash.digest("hex")}"`
+    return `"${digest}"`
   }
 
   async abort() {
     await this.chain
+    await this.syncing
+    this.md5?.abort()
+    this.md5 = undefined
     if (!this.closed) {
       this.closed = true
       await this.handle.close().catch(() => undefined)
@@ -245,3 +291,5 @@ export class ObjectWriter {
     await rm(this.file, { force: true })
   }
 }
+
+const emptyMd5 = () => createHash("md5").digest("hex")

@@ -17,6 +17,8 @@ export type StorageState = {
   files: ObjectFiles
   /** The caller a token stands for (requestToken(req) for a request). */
   callerOf(token: string | undefined): Promise<Caller>
+  /** A token's claims, verified once and kept until it expires (caller.ts). */
+  verifyToken(token: string): Promise<Record<string, unknown>>
   /** [storage] file_size_limit in bytes: no upload is larger, whatever its bucket says. */
   globalLimit: number
   log(line: string): void

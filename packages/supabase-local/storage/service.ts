@@ -14,7 +14,7 @@ import {
   listBuckets,
   updateBucket,
 } from "./buckets"
-import { createCallerResolver, requestToken, SERVICE } from "./caller"
+import { createCallerResolver, createTokenVerifier, requestToken, SERVICE } from "./caller"
 import { errors, StorageApiError } from "./errors"
 import { ObjectFiles } from "./files"
 import {
@@ -70,12 +70,14 @@ async function databaseInstance(state: StorageState) {
 }
 
 export async function createStorageService(ctx: ServiceContext): Promise<Service> {
+  const verifyToken = createTokenVerifier(ctx.keys)
   const state: StorageState = {
     db: ctx.db,
     keys: ctx.keys,
     config: ctx.config,
     files: new ObjectFiles(ctx.storageDir),
-    callerOf: createCallerResolver(ctx.keys),
+    callerOf: createCallerResolver(verifyToken),
+    verifyToken,
     globalLimit: parseSize(ctx.config.storage.file_size_limit) ?? 50 * 1024 * 1024,
     log: ctx.log,
   }
@@ -338,6 +340,7 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
     stop: async () => {
       await tus.stop()
       await signedTus.stop()
+      await state.files.md5.stop()
     },
   }
 }

@@ -124,7 +124,7 @@ export async function verifySigned(
   if (!token) throw errors.invalidSignature("Missing token")
   let claims: Record<string, unknown>
   try {
-    claims = await state.keys.verify(token)
+    claims = await state.verifyToken(token)
   } catch (error) {
     if (error instanceof JwtError) throw errors.invalidJwt(joseMessage(error))
     throw error

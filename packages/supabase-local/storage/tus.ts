@@ -12,8 +12,6 @@
 // token in `x-signature` instead of a JWT, the token must name the upload's bucket and object
 // (verifyObjectSignature), and the object is written as the service role with the owner and
 // upsert the token carries, as a PUT to the signed upload URL is.
-import { createHash } from "node:crypto"
-import { createReadStream } from "node:fs"
 import { open, rm } from "node:fs/promises"
 import { type IncomingMessage, type ServerResponse } from "node:http"
 import path from "node:path"
@@ -62,13 +60,6 @@ function cacheControlOf(value: string | null | undefined) {
   if (!value) return "no-cache"
 
   return /^\d+$/.test(value) ? `max-age=${value}` : value
-}
-
-async function md5Of(file: string) {
-  const hash = createHash("md5")
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-
-  return `"${hash.digest("hex")}"`
 }
 
 type Signed = { owner: string | null; upsert: boolean }
@@ -156,12 +147,12 @@ export function createTusHandler(
       try {
         const writer = await writerOf(req, upload.metadata)
         const target = { ...targetOf(upload.metadata, writer.caller), owner: writer.owner }
-        const eTag = await md5Of(file)
-        const handle = await open(file, "r+")
-        await handle.sync()
-        await handle.close()
-        const version = crypto.randomUUID()
         const size = upload.size ?? upload.offset
+        const handle = await open(file, "r+")
+        const [digest] = await Promise.all([state.files.md5.file(file, size), handle.sync()])
+        await handle.close()
+        const eTag = `"${digest}"`
+        const version = crypto.randomUUID()
         await state.files.adopt(file, target.bucket, version)
         await rm(`${file}.json`, { force: true })
         await commitRow(
