@@ -2230,6 +2230,12 @@ export type Database = {
         }
         Returns: Database["ops"]["Tables"]["runs"]["Row"]
       }
+      reap_expired_runs: {
+        Args: {
+          p_run_id?: string
+        }
+        Returns: number
+      }
       record_invitation_email: {
         Args: {
           p_invitation_id: string

@@ -101,10 +101,19 @@ export async function listRuns(
   args: ListArgs
 ): Promise<RunPage> {
   const limit = args.limit ?? RUN_PAGE_SIZE
-  const { data, error } = await supabase
-    .schema("ops")
-    .rpc("list_runs", listArgs(args))
-  if (error) throw new Error(`listRuns: ${error.code} ${error.message}`)
+  const read = async () => {
+    const { data, error } = await supabase
+      .schema("ops")
+      .rpc("list_runs", listArgs(args))
+    if (error) throw new Error(`listRuns: ${error.code} ${error.message}`)
+
+    return data
+  }
+  // Expired leases are settled beside the read, not before it, so a list with nothing
+  // expired (nearly always) waits for no extra round trip; when the reaper changed runs the
+  // page is read again, so it never shows a run held by a worker that is gone.
+  const [reaped, first] = await Promise.all([reapExpiredRuns(supabase), read()])
+  const data = reaped > 0 ? await read() : first
 
   const rows = z.array(runListItemSchema).parse(data)
   const runs = rows.slice(0, limit)
@@ -117,6 +126,25 @@ export async function listRuns(
         ? encodeRunCursor({ at: last.queued_at, id: last.id })
         : null,
   }
+}
+
+/**
+ * Settles the expired leases of the runs the caller may read (`ops.reap_expired_runs`), or of
+ * one of them: back to the queue while attempts remain, failed after the last, exactly as a
+ * worker's claim would. Called by every read of the runs pages and by device heartbeats, so a
+ * run whose worker died does not show "running" while no other worker claims. Returns how
+ * many runs changed.
+ */
+export async function reapExpiredRuns(
+  supabase: Client,
+  { runId }: { runId?: string } = {}
+): Promise<number> {
+  const { data, error } = await supabase
+    .schema("ops")
+    .rpc("reap_expired_runs", runId ? { p_run_id: runId } : {})
+  if (error) throw new Error(`reapExpiredRuns: ${error.code} ${error.message}`)
+
+  return data
 }
 
 /** Whether the caller can see any run at all: the empty state's claim needs it. */
@@ -149,10 +177,20 @@ export async function getRun(
 ): Promise<RunDetail | null> {
   // ops.get_run returns the list's row shape through the list's helpers, so both pages say
   // the same thing about the queue and the device.
-  const { data, error } = await supabase
-    .schema("ops")
-    .rpc("get_run", { p_run_id: runId })
-  if (error) throw new Error(`getRun: ${error.code} ${error.message}`)
+  const read = async () => {
+    const { data, error } = await supabase
+      .schema("ops")
+      .rpc("get_run", { p_run_id: runId })
+    if (error) throw new Error(`getRun: ${error.code} ${error.message}`)
+
+    return data
+  }
+  // As the list does: the reaper beside the read, and the run read again if it changed.
+  const [reaped, first] = await Promise.all([
+    reapExpiredRuns(supabase, { runId }),
+    read(),
+  ])
+  const data = reaped > 0 ? await read() : first
   const row = z.array(runDetailSchema).parse(data)[0]
 
   return row ?? null
