@@ -55,6 +55,7 @@ export const runListItemSchema = z.object({
   rerun_of: dbId.nullable(),
   queue_position: numeric.nullable(),
   workers_online: numeric.nullable(),
+  lease_expires_at: z.string().nullable(),
 })
 export type RunListItem = z.infer<typeof runListItemSchema>
 
@@ -161,7 +162,6 @@ export async function hasAnyRun(supabase: Client): Promise<boolean> {
 
 export const runDetailSchema = runListItemSchema.extend({
   claimed_at: z.string().nullable(),
-  lease_expires_at: z.string().nullable(),
   canceled_by: dbId.nullable(),
   result: z.unknown().nullable(),
 })
