@@ -2291,6 +2291,13 @@ export type Database = {
           name: string
         }[]
       }
+      run_page: {
+        Args: {
+          p_run_id: string
+          p_tail_lines?: number
+        }
+        Returns: Json
+      }
       search_run_log: {
         Args: {
           p_run_id: string

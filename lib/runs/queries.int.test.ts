@@ -17,7 +17,15 @@ import {
 } from "@/supabase/tests/ops-fixtures"
 
 import { DEFAULT_RUN_FILTERS } from "./filters"
-import { getRun, listRuns } from "./queries"
+import {
+  getRun,
+  getRunLogOutline,
+  getRunPage,
+  listRunArtifacts,
+  listRunEvents,
+  listRunLogTail,
+  listRuns,
+} from "./queries"
 
 // The runs pages' reads settle expired leases first (…020000_run_leases_reaped_on_read.sql):
 // a run whose worker died shows queued again, or failed after its last attempt, though no
@@ -27,18 +35,19 @@ const LAST_ATTEMPT = "0e000000-0000-4000-8000-0000000002a2"
 
 describe(`runs pages' reads of runs whose worker died (${TEST_ENGINE})`, () => {
   let stack: TestStack
-  const viewer = async () =>
+  const as = async (userId: string) =>
     createClient<Database>(stack.url, stack.keys.anonKey, {
       auth: { persistSession: false, autoRefreshToken: false },
       global: {
         headers: {
-          Authorization: `Bearer ${await accessToken(stack, USERS.viewer)}`,
+          Authorization: `Bearer ${await accessToken(stack, userId)}`,
         },
       },
       realtime: {
         transport: WebSocket as unknown as typeof globalThis.WebSocket,
       },
     })
+  const viewer = () => as(USERS.viewer)
 
   beforeAll(async () => {
     stack = await startTestStack({ seedFiles: [] })
@@ -79,5 +88,46 @@ describe(`runs pages' reads of runs whose worker died (${TEST_ENGINE})`, () => {
         error: "The worker stopped renewing its lease (attempt 3 of 3)",
       }
     )
+  })
+
+  it("a run's page reads its first screen in one call, as the separate reads return it", async () => {
+    const client = await viewer()
+    await stack.db.exec(`
+      insert into ops.run_logs (run_id, project_id, line_no, stream, line)
+      select '${ROWS.run}', '${ROWS.project}', n,
+             case when n in (2, 60) then 'system' else 'stdout' end,
+             case n when 2 then '::group::Build' when 60 then '::endgroup::'
+               else E'\\033[32mline\\033[0m ' || n end
+        from generate_series(2, 80) n;
+    `)
+    const page = await getRunPage(client, { runId: ROWS.run, tailLines: 30 })
+    const [run, outline, tail, events, artifacts] = await Promise.all([
+      getRun(client, { runId: ROWS.run }),
+      getRunLogOutline(client, { runId: ROWS.run }),
+      listRunLogTail(client, { runId: ROWS.run, count: 30 }),
+      listRunEvents(client, { runId: ROWS.run }),
+      listRunArtifacts(client, { runId: ROWS.run }),
+    ])
+    expect(page).toEqual({ run, outline, tail, events, artifacts })
+    expect(page?.tail.map((line) => line.line_no)).toEqual(
+      Array.from({ length: 30 }, (_, index) => 51 + index)
+    )
+    expect(page?.outline.map((marker) => marker.kind)).toEqual([
+      "group",
+      "endgroup",
+      "last",
+    ])
+    expect(page?.artifacts).toHaveLength(1)
+    expect(page?.events.length).toBeGreaterThan(0)
+  })
+
+  it("a run's page is not found for a run the caller may not see", async () => {
+    const stranger = await as(USERS.stranger)
+    expect(await getRunPage(stranger, { runId: ROWS.run })).toBeNull()
+    expect(
+      await getRunPage(await viewer(), {
+        runId: "0e000000-0000-4000-8000-0000000002ff",
+      })
+    ).toBeNull()
   })
 })

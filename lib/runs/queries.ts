@@ -365,6 +365,45 @@ export async function listRunArtifacts(
   return z.array(runArtifactSchema).parse(data)
 }
 
+export type RunPageData = {
+  run: RunDetail
+  outline: OutlineMarker[]
+  tail: LogLine[]
+  events: RunEvent[]
+  artifacts: RunArtifact[]
+}
+
+/**
+ * A run's first screen in one round trip (`ops.run_page`): the header, the log's outline and
+ * its last `tailLines` lines, the events and the artifacts, each as its own read returns it,
+ * after settling the run's lease if it ran out. Null when the run does not exist or the
+ * caller may not see it (RLS decides, as for every read of the run).
+ */
+export async function getRunPage(
+  supabase: Client,
+  { runId, tailLines = LOG_TAIL_LINES }: { runId: string; tailLines?: number }
+): Promise<RunPageData | null> {
+  const { data, error } = await supabase
+    .schema("ops")
+    .rpc("run_page", { p_run_id: runId, p_tail_lines: tailLines })
+  if (error) throw new Error(`getRunPage: ${error.code} ${error.message}`)
+  if (data === null) return null
+  const page = z
+    .object({
+      run: runDetailSchema,
+      outline: outlineSchema,
+      tail: z.array(logLineSchema),
+      events: z.array(runEventSchema.omit({ actor: true })),
+      artifacts: z.array(runArtifactSchema),
+    })
+    .parse(data)
+
+  return {
+    ...page,
+    events: page.events.map((event) => ({ ...event, actor: null })),
+  }
+}
+
 export const startableWorkflowSchema = z.object({
   id: dbId,
   name: z.string(),
