@@ -24,17 +24,24 @@ export default async function RunPage({
   const id = dbId.safeParse(rawId)
   if (!id.success) notFound()
 
-  const user = await getCurrentUser()
   const supabase = await createClient()
   const queryClient = getQueryClient()
 
   // The first screen is one call (ops.run_page): the header, the log's outline and its last
   // lines (the page opens at the tail however long the log; the rest is read by the viewer
   // as it scrolls, docs/runs.md), the events and the artifacts. A run that is missing or not
-  // in the caller's projects, as RLS decides, is not found. The role the buttons mirror
-  // loads beside it.
+  // in the caller's projects, as RLS decides, is not found. It needs no user id, so it is
+  // sent before the user is read, not after; the role the buttons mirror loads beside it.
+  const pageRead = getRunPage(supabase, {
+    runId: id.data,
+    tailLines: LOG_TAIL_LINES,
+  })
+  // Awaited below; until then a failure (signed out: getCurrentUser redirects first) must
+  // not surface as an unhandled rejection.
+  pageRead.catch(() => {})
+  const user = await getCurrentUser()
   const [page] = await Promise.all([
-    getRunPage(supabase, { runId: id.data, tailLines: LOG_TAIL_LINES }),
+    pageRead,
     queryClient.prefetchQuery(runFilterOptionsQueryOptions(supabase, user.id)),
   ])
   if (!page) notFound()
