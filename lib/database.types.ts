@@ -2230,6 +2230,12 @@ export type Database = {
         }
         Returns: Database["ops"]["Tables"]["runs"]["Row"]
       }
+      reap_expired_runs: {
+        Args: {
+          p_run_id?: string
+        }
+        Returns: number
+      }
       record_invitation_email: {
         Args: {
           p_invitation_id: string
@@ -2284,6 +2290,13 @@ export type Database = {
           kind: string
           name: string
         }[]
+      }
+      run_page: {
+        Args: {
+          p_run_id: string
+          p_tail_lines?: number
+        }
+        Returns: Json
       }
       search_run_log: {
         Args: {

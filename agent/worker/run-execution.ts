@@ -72,6 +72,26 @@ type StepResult = {
   durationMs: number
 }
 
+/**
+ * The log's account of a canceled step: the signals sent, how long the step took to stop
+ * once it was signalled (the worker signals it as soon as the cancel reaches it), and how
+ * long it had run in all.
+ */
+export function cancelLogLine(
+  result: Pick<StepProcessResult, "killed" | "durationMs" | "stoppedAfterMs">,
+  killGraceMs: number
+): string {
+  const signals = result.killed
+    ? `sent SIGTERM, then SIGKILL after ${Math.round(killGraceMs / 1000)} s`
+    : "sent SIGTERM"
+  const stopped =
+    result.stoppedAfterMs === null
+      ? "the step stopped"
+      : `the step stopped ${Math.round(result.stoppedAfterMs)} ms after SIGTERM`
+
+  return `Canceled: ${signals}; ${stopped} (it had run ${Math.round(result.durationMs)} ms).`
+}
+
 export class RunExecution {
   readonly done: Promise<RunOutcome>
   private stopReason: StopReason | null = null
@@ -452,7 +472,7 @@ export class RunExecution {
     }
     if (result.stoppedFor === "canceled") {
       this.logLine(
-        `Canceled: sent SIGTERM${result.killed ? `, then SIGKILL after ${Math.round((this.options.killGraceMs ?? KILL_GRACE_MS) / 1000)} s` : ""}; the step stopped after ${Math.round(result.durationMs)} ms.`
+        cancelLogLine(result, this.options.killGraceMs ?? KILL_GRACE_MS)
       )
       return { ...base, ok: false, error: "Canceled" }
     }

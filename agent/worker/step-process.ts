@@ -20,6 +20,8 @@ export type StepProcessResult = {
   /** SIGKILL was needed: the step ignored SIGTERM for the whole grace period. */
   killed: boolean
   durationMs: number
+  /** From the stop (SIGTERM) to the exit, when the worker stopped it; else null. */
+  stoppedAfterMs: number | null
   /** The process could not start (no shell, bad folder). */
   spawnError?: string
 }
@@ -68,6 +70,7 @@ export function startStepProcess({
   })
   let stoppedFor: StopReason | null = null
   let killed = false
+  let stopAt: number | null = null
   let graceTimer: Timer | null = null
   let timeoutTimer: Timer | null = null
 
@@ -84,6 +87,7 @@ export function startStepProcess({
   const stop = (reason: StopReason) => {
     if (stoppedFor) return
     stoppedFor = reason
+    stopAt = clock.now()
     signal("SIGTERM")
     graceTimer = clock.setTimeout(() => {
       killed = true
@@ -109,12 +113,14 @@ export function startStepProcess({
       graceTimer?.cancel()
       timeoutTimer?.cancel()
       output.end()
+      const ended = clock.now()
       resolve({
         exitCode,
         signal: sig,
         stoppedFor,
         killed,
-        durationMs: clock.now() - started,
+        durationMs: ended - started,
+        stoppedAfterMs: stopAt === null ? null : ended - stopAt,
         ...(spawnError ? { spawnError } : {}),
       })
     })

@@ -5,6 +5,7 @@ import {
   keepPreviousData,
   useInfiniteQuery,
   useQuery,
+  useQueryClient,
 } from "@tanstack/react-query"
 import { SearchX, Workflow } from "lucide-react"
 
@@ -13,6 +14,7 @@ import { hasRunFilters, type RunFilters } from "@/lib/runs/filters"
 import {
   anyRunQueryOptions,
   runFilterOptionsQueryOptions,
+  runKeys,
   runListQueryOptions,
 } from "@/lib/runs/query-options"
 import { createClient } from "@/lib/supabase/client"
@@ -25,6 +27,7 @@ import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 
 import { NO_RUN_FILTERS, RunFiltersBar } from "./run-filters-bar"
 import { RunTable } from "./run-table"
+import { LEASE_SETTLE_MARGIN_MS, nextLeaseExpiry } from "./runs-list-sync"
 import { StartRunDialog } from "./start-run-dialog"
 import { useRunFilters } from "./use-run-filters"
 import { useRunsRealtime } from "./use-runs-realtime"
@@ -100,6 +103,17 @@ function RunRows({
     () => list.data?.pages.flatMap((page) => page.runs) ?? [],
     [list.data]
   )
+  // A listed run whose worker stopped renewing its lease: once the lease is past, read the
+  // list again, which settles the run (back in the queue, or failed), so an open tab shows it
+  // without a reload even when no worker is left to claim. Once per expiry.
+  const queryClient = useQueryClient()
+  const leaseDue = nextLeaseExpiry(runs)
+  const leaseOverdue =
+    leaseDue !== null && now >= leaseDue + LEASE_SETTLE_MARGIN_MS
+  React.useEffect(() => {
+    if (leaseOverdue)
+      void queryClient.invalidateQueries({ queryKey: runKeys.lists(userId) })
+  }, [leaseOverdue, leaseDue, queryClient, userId])
   const isEmpty = list.isSuccess && runs.length === 0
   const narrowed = hasRunFilters(filters)
   // "No runs yet" is a claim about every project: ask before making it.

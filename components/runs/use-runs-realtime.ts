@@ -10,15 +10,13 @@ import {
   type ChannelState,
 } from "@/lib/supabase/private-channel"
 
-/** Many runs change at once (a worker claims, a batch is queued): refetch once per burst. */
-const REFETCH_DEBOUNCE_MS = 300
+import { followRunsChannel } from "./runs-list-sync"
 
 /**
  * Keeps the runs list live from Realtime changes on `ops.runs` (Realtime applies the runs
- * select policy, so only the user's projects' runs arrive): the lists refetch, debounced,
- * because a change moves queue positions of other rows too and the filters are the
- * database's to apply. After a reconnect every runs query refetches (the gap was not
- * delivered). The channel is the private "runs:<user id>" topic
+ * select policy, so only the user's projects' runs arrive), as `followRunsChannel` decides:
+ * the lists refetch on a change, on the first join and, with every runs query, after a
+ * reconnect. The channel is the private "runs:<user id>" topic
  * (supabase/migrations/20261203011000_runs_console.sql).
  */
 export function useRunsRealtime(userId: string) {
@@ -27,28 +25,27 @@ export function useRunsRealtime(userId: string) {
 
   React.useEffect(() => {
     const supabase = createClient()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const refetch = () => {
-      clearTimeout(timer)
-      timer = setTimeout(() => {
-        void queryClient.invalidateQueries({ queryKey: runKeys.lists(userId) })
-      }, REFETCH_DEBOUNCE_MS)
-    }
-    const channel = supabase
-      .channel(`runs:${userId}`, { config: { private: true } })
-      .on(
-        "postgres_changes",
-        { event: "*", schema: "ops", table: "runs" },
-        refetch
-      )
-    joinPrivateChannel(supabase, channel, (next, rejoined) => {
-      setState(next)
-      if (rejoined)
-        void queryClient.invalidateQueries({ queryKey: runKeys.user(userId) })
+    const channel = supabase.channel(`runs:${userId}`, {
+      config: { private: true },
+    })
+    const stop = followRunsChannel({
+      onChange: (listener) =>
+        channel.on(
+          "postgres_changes",
+          { event: "*", schema: "ops", table: "runs" },
+          listener
+        ),
+      join: (onState) => joinPrivateChannel(supabase, channel, onState),
+      refetch: (what) =>
+        void queryClient.invalidateQueries({
+          queryKey:
+            what === "all" ? runKeys.user(userId) : runKeys.lists(userId),
+        }),
+      setState,
     })
 
     return () => {
-      clearTimeout(timer)
+      stop()
       void supabase.removeChannel(channel)
     }
   }, [queryClient, userId])

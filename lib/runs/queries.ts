@@ -55,6 +55,7 @@ export const runListItemSchema = z.object({
   rerun_of: dbId.nullable(),
   queue_position: numeric.nullable(),
   workers_online: numeric.nullable(),
+  lease_expires_at: z.string().nullable(),
 })
 export type RunListItem = z.infer<typeof runListItemSchema>
 
@@ -101,10 +102,19 @@ export async function listRuns(
   args: ListArgs
 ): Promise<RunPage> {
   const limit = args.limit ?? RUN_PAGE_SIZE
-  const { data, error } = await supabase
-    .schema("ops")
-    .rpc("list_runs", listArgs(args))
-  if (error) throw new Error(`listRuns: ${error.code} ${error.message}`)
+  const read = async () => {
+    const { data, error } = await supabase
+      .schema("ops")
+      .rpc("list_runs", listArgs(args))
+    if (error) throw new Error(`listRuns: ${error.code} ${error.message}`)
+
+    return data
+  }
+  // Expired leases are settled beside the read, not before it, so a list with nothing
+  // expired (nearly always) waits for no extra round trip; when the reaper changed runs the
+  // page is read again, so it never shows a run held by a worker that is gone.
+  const [reaped, first] = await Promise.all([reapExpiredRuns(supabase), read()])
+  const data = reaped > 0 ? await read() : first
 
   const rows = z.array(runListItemSchema).parse(data)
   const runs = rows.slice(0, limit)
@@ -117,6 +127,25 @@ export async function listRuns(
         ? encodeRunCursor({ at: last.queued_at, id: last.id })
         : null,
   }
+}
+
+/**
+ * Settles the expired leases of the runs the caller may read (`ops.reap_expired_runs`), or of
+ * one of them: back to the queue while attempts remain, failed after the last, exactly as a
+ * worker's claim would. Called by every read of the runs pages and by device heartbeats, so a
+ * run whose worker died does not show "running" while no other worker claims. Returns how
+ * many runs changed.
+ */
+export async function reapExpiredRuns(
+  supabase: Client,
+  { runId }: { runId?: string } = {}
+): Promise<number> {
+  const { data, error } = await supabase
+    .schema("ops")
+    .rpc("reap_expired_runs", runId ? { p_run_id: runId } : {})
+  if (error) throw new Error(`reapExpiredRuns: ${error.code} ${error.message}`)
+
+  return data
 }
 
 /** Whether the caller can see any run at all: the empty state's claim needs it. */
@@ -133,7 +162,6 @@ export async function hasAnyRun(supabase: Client): Promise<boolean> {
 
 export const runDetailSchema = runListItemSchema.extend({
   claimed_at: z.string().nullable(),
-  lease_expires_at: z.string().nullable(),
   canceled_by: dbId.nullable(),
   result: z.unknown().nullable(),
 })
@@ -149,10 +177,20 @@ export async function getRun(
 ): Promise<RunDetail | null> {
   // ops.get_run returns the list's row shape through the list's helpers, so both pages say
   // the same thing about the queue and the device.
-  const { data, error } = await supabase
-    .schema("ops")
-    .rpc("get_run", { p_run_id: runId })
-  if (error) throw new Error(`getRun: ${error.code} ${error.message}`)
+  const read = async () => {
+    const { data, error } = await supabase
+      .schema("ops")
+      .rpc("get_run", { p_run_id: runId })
+    if (error) throw new Error(`getRun: ${error.code} ${error.message}`)
+
+    return data
+  }
+  // As the list does: the reaper beside the read, and the run read again if it changed.
+  const [reaped, first] = await Promise.all([
+    reapExpiredRuns(supabase, { runId }),
+    read(),
+  ])
+  const data = reaped > 0 ? await read() : first
   const row = z.array(runDetailSchema).parse(data)[0]
 
   return row ?? null
@@ -325,6 +363,45 @@ export async function listRunArtifacts(
   if (error) throw new Error(`listRunArtifacts: ${error.code} ${error.message}`)
 
   return z.array(runArtifactSchema).parse(data)
+}
+
+export type RunPageData = {
+  run: RunDetail
+  outline: OutlineMarker[]
+  tail: LogLine[]
+  events: RunEvent[]
+  artifacts: RunArtifact[]
+}
+
+/**
+ * A run's first screen in one round trip (`ops.run_page`): the header, the log's outline and
+ * its last `tailLines` lines, the events and the artifacts, each as its own read returns it,
+ * after settling the run's lease if it ran out. Null when the run does not exist or the
+ * caller may not see it (RLS decides, as for every read of the run).
+ */
+export async function getRunPage(
+  supabase: Client,
+  { runId, tailLines = LOG_TAIL_LINES }: { runId: string; tailLines?: number }
+): Promise<RunPageData | null> {
+  const { data, error } = await supabase
+    .schema("ops")
+    .rpc("run_page", { p_run_id: runId, p_tail_lines: tailLines })
+  if (error) throw new Error(`getRunPage: ${error.code} ${error.message}`)
+  if (data === null) return null
+  const page = z
+    .object({
+      run: runDetailSchema,
+      outline: outlineSchema,
+      tail: z.array(logLineSchema),
+      events: z.array(runEventSchema.omit({ actor: true })),
+      artifacts: z.array(runArtifactSchema),
+    })
+    .parse(data)
+
+  return {
+    ...page,
+    events: page.events.map((event) => ({ ...event, actor: null })),
+  }
 }
 
 export const startableWorkflowSchema = z.object({

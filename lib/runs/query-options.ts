@@ -19,6 +19,7 @@ import {
   LOG_CHUNK_LINES,
   searchRunLog,
   type LogLine,
+  type RunPageData,
 } from "./queries"
 
 function listKey(filters: RunFilters) {
@@ -152,6 +153,23 @@ export function seedRunLogTail(
   }
   for (const [chunk, chunkLines] of byChunk)
     queryClient.setQueryData(runKeys.chunk(userId, runId, chunk), chunkLines)
+}
+
+/**
+ * Puts a run's first screen, read in one call (`getRunPage`), where the page's queries look
+ * for it: the header, the outline, the events, the artifacts and the log's tail.
+ */
+export function seedRunPage(
+  queryClient: QueryClient,
+  userId: string,
+  runId: string,
+  page: RunPageData
+) {
+  queryClient.setQueryData(runKeys.detail(userId, runId), page.run)
+  queryClient.setQueryData(runKeys.outline(userId, runId), page.outline)
+  queryClient.setQueryData(runKeys.events(userId, runId), page.events)
+  queryClient.setQueryData(runKeys.artifacts(userId, runId), page.artifacts)
+  seedRunLogTail(queryClient, userId, runId, page.tail)
 }
 
 export function runLogSearchQueryOptions(

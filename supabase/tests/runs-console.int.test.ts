@@ -503,6 +503,8 @@ const READS: MatrixRow<"select">[] = [
   //                                    anon  viewer developer admin owner stranger devDevice revoked strangerDevice signedOut
   ["ops.list_runs",          "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.get_run",            "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
+  // The run page's first screen in one call (20261205020100_run_page_first_screen.sql).
+  ["ops.run_page",           "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.run_log_outline",    "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.search_run_log",     "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
   ["ops.run_logs.attempt",   "select", "no", "ok",  "ok",     "ok", "ok", "no",    "ok",     "no",   "no", "no"],
@@ -518,6 +520,9 @@ describeRlsMatrix({
   statements: {
     "ops.list_runs": { select: `select id from ops.list_runs() where id = '${ROWS.run}'` },
     "ops.get_run": { select: `select id from ops.get_run('${ROWS.run}')` },
+    "ops.run_page": {
+      select: `select p -> 'run' ->> 'id' from ops.run_page('${ROWS.run}') p where p is not null`,
+    },
     "ops.run_log_outline": { select: `select * from ops.run_log_outline('${ROWS.run}')` },
     "ops.search_run_log": { select: `select * from ops.search_run_log('${ROWS.run}', 'fixture')` },
     "private.run_log_search_hits": {

@@ -5,14 +5,10 @@ import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 import { getCurrentUser } from "@/lib/auth/current-user"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
-import { listRunLogTail, LOG_TAIL_LINES } from "@/lib/runs/queries"
+import { getRunPage, LOG_TAIL_LINES } from "@/lib/runs/queries"
 import {
-  runArtifactsQueryOptions,
-  runEventsQueryOptions,
   runFilterOptionsQueryOptions,
-  runLogOutlineQueryOptions,
-  runQueryOptions,
-  seedRunLogTail,
+  seedRunPage,
 } from "@/lib/runs/query-options"
 import { createClient } from "@/lib/supabase/server"
 import { RunDetail } from "@/components/runs/run-detail"
@@ -28,31 +24,28 @@ export default async function RunPage({
   const id = dbId.safeParse(rawId)
   if (!id.success) notFound()
 
-  const user = await getCurrentUser()
   const supabase = await createClient()
   const queryClient = getQueryClient()
 
-  // Everything the first screen shows is read at once, in parallel: the header, the log's
-  // outline and its last lines (the page opens at the tail however long the log; the rest of
-  // the log is read by the viewer as it scrolls, docs/runs.md). A run that is missing or not
-  // in the caller's projects, as RLS decides, is not found. Events, artifacts and the role the
-  // buttons mirror load beside it.
-  const [run, , , , , tail] = await Promise.all([
-    queryClient.fetchQuery(runQueryOptions(supabase, user.id, id.data)),
-    queryClient.fetchQuery(
-      runLogOutlineQueryOptions(supabase, user.id, id.data)
-    ),
-    queryClient.prefetchQuery(
-      runEventsQueryOptions(supabase, user.id, id.data)
-    ),
-    queryClient.prefetchQuery(
-      runArtifactsQueryOptions(supabase, user.id, id.data)
-    ),
+  // The first screen is one call (ops.run_page): the header, the log's outline and its last
+  // lines (the page opens at the tail however long the log; the rest is read by the viewer
+  // as it scrolls, docs/runs.md), the events and the artifacts. A run that is missing or not
+  // in the caller's projects, as RLS decides, is not found. It needs no user id, so it is
+  // sent before the user is read, not after; the role the buttons mirror loads beside it.
+  const pageRead = getRunPage(supabase, {
+    runId: id.data,
+    tailLines: LOG_TAIL_LINES,
+  })
+  // Awaited below; until then a failure (signed out: getCurrentUser redirects first) must
+  // not surface as an unhandled rejection.
+  pageRead.catch(() => {})
+  const user = await getCurrentUser()
+  const [page] = await Promise.all([
+    pageRead,
     queryClient.prefetchQuery(runFilterOptionsQueryOptions(supabase, user.id)),
-    listRunLogTail(supabase, { runId: id.data, count: LOG_TAIL_LINES }),
   ])
-  if (!run) notFound()
-  seedRunLogTail(queryClient, user.id, id.data, tail)
+  if (!page) notFound()
+  seedRunPage(queryClient, user.id, id.data, page)
 
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>

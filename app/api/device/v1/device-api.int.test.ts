@@ -554,6 +554,44 @@ describe(`device API route handlers (${TEST_ENGINE})`, () => {
       expect(response.status).toBe(413)
     })
 
+    it("heartbeat: settles its owner's runs whose worker stopped renewing the lease", async () => {
+      // A worker on this device died holding a run; no other worker claims. The device's
+      // next heartbeat (here, the same device back after a restart) puts the run back in the
+      // queue (supabase/migrations/20261205020000_run_leases_reaped_on_read.sql).
+      const ip = nextIp()
+      const grant = await pairDevice(ip)
+      const { rows } = await stack.db.query<{ id: string }>(
+        `insert into ops.runs (project_id, workflow_id, status, claimed_by, claimed_at,
+           lease_expires_at, attempts, max_attempts, started_at)
+         select w.project_id, w.id, 'running', $2, now() - interval '5 minutes',
+                now() - interval '1 minute', 1, 3, now() - interval '5 minutes'
+           from ops.workflows w
+           join ops.project_memberships m on m.project_id = w.project_id
+          where m.user_id = $1 and m.role in ('owner', 'admin', 'developer')
+          limit 1
+         returning id`,
+        [DEMO_USER, grant.device_id]
+      )
+      const runId = rows[0]!.id
+      const response = await heartbeatPost(
+        request("heartbeat", {}, { ip, secret: grant.access_token })
+      )
+      expect(response.status).toBe(200)
+      // Settled once the device has its answer.
+      await expect
+        .poll(
+          async () =>
+            (
+              await stack.db.query<{ status: string }>(
+                "select status from ops.runs where id = $1",
+                [runId]
+              )
+            ).rows[0]?.status,
+          { timeout: 20_000 }
+        )
+        .toBe("queued")
+    })
+
     it("heartbeat: bad bodies → 400/422/413 and the row stays as it was", async () => {
       const ip = nextIp()
       const grant = await pairDevice(ip)

@@ -21,6 +21,7 @@ import {
   HEARTBEAT_INTERVAL_SECONDS,
 } from "../_lib/limits"
 import { createRateLimiter } from "../_lib/rate-limit"
+import { reapExpiredRunsAfterResponse } from "../_lib/reap-expired-runs"
 
 // Twice a minute is the agent's pace; a dozen leaves room for restarts and manual runs.
 const perDevice = createRateLimiter({ limit: 12, windowMs: 60_000 })
@@ -92,6 +93,8 @@ export async function POST(request: Request) {
     // The heartbeat sweeps what other writers (the console's chat, a failed sweep) left
     // pending for search.
     indexSearchAfterResponse(device.supabase)
+    // …and settles the runs of workers that stopped renewing their leases.
+    reapExpiredRunsAfterResponse(device.supabase)
 
     return jsonResponse(response)
   })
