@@ -201,6 +201,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const server = createServer((req, res) => {
       void route(req, res)
     })
+    // Like the gateway in front of hosted Supabase, keep an idle client connection for a
+    // minute. Node's 5 s default raced clients that reuse a pooled connection idle for about
+    // that long: the server closed it just as the client sent on it ("other side closed").
+    server.keepAliveTimeout = 60_000
+    server.headersTimeout = 61_000
     async function route(req: IncomingMessage, res: ServerResponse) {
       try {
         if (!isAllowedHost(req.headers.host)) return refuseMisdirected(res)
