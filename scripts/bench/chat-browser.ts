@@ -13,25 +13,20 @@ import { existsSync } from "node:fs"
 import os from "node:os"
 
 import { chromium } from "@playwright/test"
-import { createClient } from "@supabase/supabase-js"
-import WebSocket from "ws"
 
 import { createRelayApi } from "../../agent/relay/api"
 import { joinRelayChannels } from "../../agent/relay/channel"
 import { streamChatCompletion } from "../../agent/relay/openai-client"
 import { runServe } from "../../agent/relay/serve"
 import { STAND_IN_MODELS, startStandInLlmServer } from "../../agent/relay/stand-in-llm-server"
-import { DEMO_USER, readStackState } from "../../e2e/fixtures/auth"
+import { DEMO_USER } from "../../e2e/fixtures/auth"
+import { DEMO_USER_ID, serviceRoleClient, STUDIO_MAC } from "../../e2e/fixtures/relay"
 import { sessionCookiesFor } from "../../e2e/fixtures/session"
 import { E2E_APP_URL } from "../../e2e/fixtures/urls"
 import { RELAY_EVENTS } from "../../lib/chat/relay-protocol"
-import { type Database } from "../../lib/database.types"
 import { DEMO_DEVICE_SECRET } from "../dev-demo-heartbeat"
 import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
-
-const STUDIO_MAC = "00000000-0000-4000-b000-000000000001"
-const DEMO_USER_ID = "00000000-0000-4000-a000-000000000001"
 
 // Before any page script: the page's fetches to sync_push and to Realtime's HTTP broadcast,
 // and the socket frames that carry a relay chunk, with epoch times.
@@ -238,11 +233,10 @@ export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
     await served.catch(() => 0)
     await llm.close()
     // Other specs count the demo's seeded sessions exactly.
-    const stack = readStackState()
-    const admin = createClient<Database>(stack.url, stack.serviceRoleKey, {
-      auth: { persistSession: false },
-      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
-    })
-    await admin.from("cloud_sessions").delete().eq("user_id", DEMO_USER_ID).gte("created_at", began)
+    await serviceRoleClient()
+      .from("cloud_sessions")
+      .delete()
+      .eq("user_id", DEMO_USER_ID)
+      .gte("created_at", began)
   }
 }
