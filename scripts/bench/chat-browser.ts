@@ -61,7 +61,6 @@ const TRACE = `(function () {
 })()`
 
 const INSTRUMENT = `function (q) {
-  window.__trace = []
   window.__bench = { sent: 0, shown: 0, sentAt: 0, shownAt: 0 }
   var list = document.querySelector('[aria-label="Conversation"]') || document.body
   var observer = new MutationObserver(function () {
@@ -162,6 +161,9 @@ export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
     const straight: number[] = []
     const stages: Record<string, number[]> = {}
     const stage = (name: string, ms: number) => (stages[name] ??= []).push(ms)
+    // Send → rendered, by whether the last turn's final write was still running at Send.
+    const busy: number[] = []
+    const quiet: number[] = []
     for (let round = -2; round < rounds; round += 1) {
       const question = `bench question ${round} ${Date.now()}`
       await page.getByLabel("Message").fill(question)
@@ -187,9 +189,15 @@ export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
       if (round < 0) continue // warm-up
       rendered.push(shown - sent)
       straight.push(serverOwn)
-      const broadcast = trace.find((entry) => entry.kind === "broadcast")
-      const chunk = trace.find((entry) => entry.kind === "chunk")
-      const pushes = trace.filter((entry) => entry.kind === "push" && entry.start < shownAt)
+      const since = trace.filter((entry) => entry.start >= sentAt)
+      const broadcast = since.find((entry) => entry.kind === "broadcast")
+      const chunk = since.find((entry) => entry.kind === "chunk")
+      const pushes = since.filter((entry) => entry.kind === "push" && entry.start < shownAt)
+      // The last turn's final write, still running when this one was sent.
+      const overlapping = trace.filter(
+        (entry) =>
+          entry.kind === "push" && entry.start < sentAt && !(entry.end && entry.end < sentAt)
+      )
       if (broadcast) {
         stage("Send → relay request posted", broadcast.start - sentAt)
         stage("relay request posted → answered (202)", broadcast.end - broadcast.start)
@@ -202,6 +210,8 @@ export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
         stage("page's socket got it → rendered", shownAt - chunk.start)
       }
       stage("sync_push calls started before the render", pushes.length)
+      stage("sync_push calls still running at Send", overlapping.length)
+      ;(overlapping.length > 0 ? busy : quiet).push(shown - sent)
       if (pushes[0]) stage("Send → first sync_push started", pushes[0].start - sentAt)
     }
     console.log("Where the time goes (per round, p50 / p95):")
@@ -213,6 +223,15 @@ export async function benchChatInBrowser(rounds: number, serverTtftMs: number) {
       )
     }
     const serverTtft = median(straight)
+    for (const [label, samples] of [
+      ["with the last turn's write running", busy],
+      ["with no write running", quiet],
+    ] as const) {
+      if (samples.length === 0) continue
+      console.log(
+        `  overhead, ${samples.length} rounds ${label}: p50 ${formatMs(median(samples) - serverTtft)}, p95 ${formatMs(percentile(samples, 95) - serverTtft)}`
+      )
+    }
     const overhead = rendered.map((ms) => ms - serverTtft)
     console.log(
       `Send → first chunk rendered in Chromium over ${rounds} rounds: p50 ${formatMs(median(rendered))}, p95 ${formatMs(percentile(rendered, 95))}; server's own TTFT p50 ${formatMs(serverTtft)}, p95 ${formatMs(percentile(straight, 95))}; overhead p50 ${formatMs(median(overhead))}, p95 ${formatMs(percentile(overhead, 95))}`
