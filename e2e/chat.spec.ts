@@ -155,6 +155,51 @@ test.describe("chat through the LLM host", () => {
     ).toBeVisible()
     await second.close()
   })
+
+  // Last in this group: it takes the demo host's relay down.
+  test("[chat] a host that goes offline mid-answer ends the message with a clear error and keeps the partial text", async ({
+    page,
+    context,
+  }) => {
+    await context.addCookies(
+      await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+    )
+    await page.goto("/chat")
+    await page.getByLabel("Device").selectOption(STUDIO_MAC)
+    await expect(page.getByText("Live", { exact: true })).toBeVisible()
+    await page.getByRole("button", { name: "Ask the host" }).click()
+    await expect(page.getByText(/models? loaded \(lmstudio\)/)).toBeVisible()
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.slow)
+    const question = `Going dark soon (${Date.now()})`
+    await page.getByLabel("Message").fill(question)
+    await page.getByRole("button", { name: "Send" }).click()
+    const conversation = page.getByRole("list", { name: "Conversation" })
+    const partial = conversation.locator("strong", { hasText: question })
+    await expect(partial).toBeVisible()
+
+    // The host drops off the net: no error, no goodbye, the answer just stops coming.
+    await relay.drop()
+    await expect(
+      conversation.getByRole("alert").filter({
+        hasText:
+          "The host stopped answering (offline, or its agent stopped). The text so far is kept.",
+      })
+    ).toBeVisible({ timeout: 20_000 })
+    await expect(partial).toBeVisible()
+    await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0)
+    // The partial answer is saved as it stood.
+    await expect
+      .poll(async () => {
+        const { data } = await serviceRoleClient()
+          .from("cloud_messages")
+          .select("content")
+          .eq("user_id", DEMO_USER_ID)
+          .eq("role", "assistant")
+          .like("content", `%${question}%`)
+        return data?.length ?? 0
+      })
+      .toBe(1)
+  })
 })
 
 test.describe("chat straight to the device's tunnel", () => {
