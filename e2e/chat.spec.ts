@@ -156,6 +156,52 @@ test.describe("chat through the LLM host", () => {
     await second.close()
   })
 
+  test("[chat] Continue in chat on a synced session picks the conversation up where it stood", async ({
+    page,
+    context,
+  }) => {
+    await context.addCookies(
+      await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+    )
+    const opened = async () => {
+      await page.getByLabel("Device").selectOption(STUDIO_MAC)
+      await expect(page.getByText("Live", { exact: true })).toBeVisible()
+      await page.getByRole("button", { name: "Ask the host" }).click()
+      await expect(page.getByText(/models? loaded \(lmstudio\)/)).toBeVisible()
+      await page.getByLabel("Model").selectOption(STAND_IN_MODELS.echo)
+    }
+    const question = `Where were we (${Date.now()})`
+    await page.goto("/chat")
+    await opened()
+    await page.getByLabel("Message").fill(question)
+    await page.getByRole("button", { name: "Send" }).click()
+    const conversation = page.getByRole("list", { name: "Conversation" })
+    await expect(conversation.getByText("40 tokens")).toBeVisible()
+    const href = await page
+      .getByRole("link", { name: "Open in Sessions" })
+      .getAttribute("href")
+
+    await page.goto(href!)
+    await page.getByRole("link", { name: "Continue in chat" }).click()
+    await expect(page).toHaveURL(/\/chat\?session=[0-9a-f-]{36}$/)
+    await expect(
+      conversation.locator("strong", { hasText: question })
+    ).toBeVisible()
+    await opened()
+    await page.getByLabel("Message").fill("And then?")
+    await page.getByRole("button", { name: "Send" }).click()
+    await expect(
+      conversation.locator("strong", { hasText: "And then?" })
+    ).toBeVisible()
+    await expect(conversation.getByText("40 tokens")).toHaveCount(2)
+    // The host was asked with the whole conversation so far, and the session grew in place.
+    const asked = JSON.stringify(llm.requests.at(-1))
+    expect(asked).toContain(question)
+    expect(asked).toContain("And then?")
+    await page.goto(href!)
+    await expect(page.getByText("And then?").first()).toBeVisible()
+  })
+
   // Last in this group: it takes the demo host's relay down.
   test("[chat] a host that goes offline mid-answer ends the message with a clear error and keeps the partial text", async ({
     page,
