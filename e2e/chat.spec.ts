@@ -1,18 +1,17 @@
-import { writeFileSync } from "node:fs"
-
 import { expect, test, type Page, type TestInfo } from "@playwright/test"
-import { createClient } from "@supabase/supabase-js"
-import WebSocket from "ws"
 
 import {
   STAND_IN_MODELS,
   startStandInLlmServer,
   type StandInServer,
 } from "../agent/relay/stand-in-llm-server"
-import { type Database } from "../lib/database.types"
-import { DEMO_DEVICE_SECRET } from "../scripts/dev-demo-heartbeat"
-import { DEMO_USER, readStackState } from "./fixtures/auth"
-import { startAgent, tempDeviceConfig } from "./fixtures/devices"
+import { DEMO_USER } from "./fixtures/auth"
+import {
+  DEMO_USER_ID,
+  serviceRoleClient,
+  startDemoRelay,
+  STUDIO_MAC,
+} from "./fixtures/relay"
 import { sessionCookiesFor, signInAsNewUser } from "./fixtures/session"
 import { snap } from "./fixtures/snap"
 import { E2E_APP_URL } from "./fixtures/urls"
@@ -22,68 +21,28 @@ import { E2E_APP_URL } from "./fixtures/urls"
 // `npm run device -- serve` agent relaying to the stand-in for LM Studio
 // (agent/relay/stand-in-llm-server.ts). A second browser sees the session and its branch live.
 
-const STUDIO_MAC = "00000000-0000-4000-b000-000000000001"
-const DEMO_USER_ID = "00000000-0000-4000-a000-000000000001"
-
 test.describe("chat through the LLM host", () => {
   // The sessions this spec writes for the demo account (every one created after it began;
   // specs run one at a time) are removed afterwards: other specs count the demo's seeded
   // sessions exactly (e2e/sessions-list.spec.ts).
   const began = new Date().toISOString()
   let llm: StandInServer
-  let agent: ReturnType<typeof startAgent>
-  let config: ReturnType<typeof tempDeviceConfig>
+  let relay: Awaited<ReturnType<typeof startDemoRelay>>
 
   test.beforeAll(async () => {
     // Slow enough that the answer visibly streams, fast enough for the test.
     llm = await startStandInLlmServer({ tokenDelayMs: 15, defaultTokens: 40 })
-    config = tempDeviceConfig()
-    writeFileSync(
-      config.path,
-      JSON.stringify({
-        version: 1,
-        server: E2E_APP_URL,
-        device_id: STUDIO_MAC,
-        device_name: "Studio Mac",
-        device_secret: DEMO_DEVICE_SECRET,
-        account: { id: DEMO_USER_ID, email: DEMO_USER.email },
-        paired_at: new Date().toISOString(),
-      }),
-      { mode: 0o600 }
-    )
-    let listening: () => void = () => undefined
-    const live = new Promise<void>((resolve) => (listening = resolve))
-    agent = startAgent(["serve", "--port", String(llm.port)], {
-      configPath: config.path,
-      onStdout: (stdout) => {
-        if (stdout.includes("Listening for chats")) listening()
-      },
-    })
-    await Promise.race([
-      live,
-      agent.done.then((run) => {
-        throw new Error(`serve exited:\n${run.stdout}\n${run.stderr}`)
-      }),
-    ])
+    relay = await startDemoRelay(llm.port)
   })
   test.afterAll(async () => {
-    const stack = readStackState()
-    const admin = createClient<Database>(stack.url, stack.serviceRoleKey, {
-      auth: { persistSession: false },
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-    })
-    const removed = await admin
+    const removed = await serviceRoleClient()
       .from("cloud_sessions")
       .delete()
       .eq("user_id", DEMO_USER_ID)
       .gte("created_at", began)
     expect(removed.error).toBeNull()
-    agent?.stop()
-    await agent?.done
+    await relay?.stop()
     await llm?.close()
-    config?.dispose()
   })
 
   test("[chat] the demo user chats with the demo host, regenerates, and a second browser follows live", async ({
@@ -196,6 +155,97 @@ test.describe("chat through the LLM host", () => {
     ).toBeVisible()
     await second.close()
   })
+
+  test("[chat] Continue in chat on a synced session picks the conversation up where it stood", async ({
+    page,
+    context,
+  }) => {
+    await context.addCookies(
+      await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+    )
+    const opened = async () => {
+      await page.getByLabel("Device").selectOption(STUDIO_MAC)
+      await expect(page.getByText("Live", { exact: true })).toBeVisible()
+      await page.getByRole("button", { name: "Ask the host" }).click()
+      await expect(page.getByText(/models? loaded \(lmstudio\)/)).toBeVisible()
+      await page.getByLabel("Model").selectOption(STAND_IN_MODELS.echo)
+    }
+    const question = `Where were we (${Date.now()})`
+    await page.goto("/chat")
+    await opened()
+    await page.getByLabel("Message").fill(question)
+    await page.getByRole("button", { name: "Send" }).click()
+    const conversation = page.getByRole("list", { name: "Conversation" })
+    await expect(conversation.getByText("40 tokens")).toBeVisible()
+    const href = await page
+      .getByRole("link", { name: "Open in Sessions" })
+      .getAttribute("href")
+
+    await page.goto(href!)
+    await page.getByRole("link", { name: "Continue in chat" }).click()
+    await expect(page).toHaveURL(/\/chat\?session=[0-9a-f-]{36}$/)
+    await expect(
+      conversation.locator("strong", { hasText: question })
+    ).toBeVisible()
+    await opened()
+    await page.getByLabel("Message").fill("And then?")
+    await page.getByRole("button", { name: "Send" }).click()
+    await expect(
+      conversation.locator("strong", { hasText: "And then?" })
+    ).toBeVisible()
+    await expect(conversation.getByText("40 tokens")).toHaveCount(2)
+    // The host was asked with the whole conversation so far, and the session grew in place.
+    const asked = JSON.stringify(llm.requests.at(-1))
+    expect(asked).toContain(question)
+    expect(asked).toContain("And then?")
+    await page.goto(href!)
+    await expect(page.getByText("And then?").first()).toBeVisible()
+  })
+
+  // Last in this group: it takes the demo host's relay down.
+  test("[chat] a host that goes offline mid-answer ends the message with a clear error and keeps the partial text", async ({
+    page,
+    context,
+  }) => {
+    await context.addCookies(
+      await sessionCookiesFor(DEMO_USER.email, DEMO_USER.password)
+    )
+    await page.goto("/chat")
+    await page.getByLabel("Device").selectOption(STUDIO_MAC)
+    await expect(page.getByText("Live", { exact: true })).toBeVisible()
+    await page.getByRole("button", { name: "Ask the host" }).click()
+    await expect(page.getByText(/models? loaded \(lmstudio\)/)).toBeVisible()
+    await page.getByLabel("Model").selectOption(STAND_IN_MODELS.slow)
+    const question = `Going dark soon (${Date.now()})`
+    await page.getByLabel("Message").fill(question)
+    await page.getByRole("button", { name: "Send" }).click()
+    const conversation = page.getByRole("list", { name: "Conversation" })
+    const partial = conversation.locator("strong", { hasText: question })
+    await expect(partial).toBeVisible()
+
+    // The host drops off the net: no error, no goodbye, the answer just stops coming.
+    await relay.drop()
+    await expect(
+      conversation.getByRole("alert").filter({
+        hasText:
+          "The host stopped answering (offline, or its agent stopped). The text so far is kept.",
+      })
+    ).toBeVisible({ timeout: 20_000 })
+    await expect(partial).toBeVisible()
+    await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0)
+    // The partial answer is saved as it stood.
+    await expect
+      .poll(async () => {
+        const { data } = await serviceRoleClient()
+          .from("cloud_messages")
+          .select("content")
+          .eq("user_id", DEMO_USER_ID)
+          .eq("role", "assistant")
+          .like("content", `%${question}%`)
+        return data?.length ?? 0
+      })
+      .toBe(1)
+  })
 })
 
 test.describe("chat straight to the device's tunnel", () => {
@@ -203,17 +253,8 @@ test.describe("chat straight to the device's tunnel", () => {
   let relayed: StandInServer
   let open: StandInServer
   let refusing: StandInServer
-  let agent: ReturnType<typeof startAgent>
-  let config: ReturnType<typeof tempDeviceConfig>
-  const admin = () => {
-    const stack = readStackState()
-    return createClient<Database>(stack.url, stack.serviceRoleKey, {
-      auth: { persistSession: false },
-      realtime: {
-        transport: WebSocket as unknown as typeof globalThis.WebSocket,
-      },
-    })
-  }
+  let relay: Awaited<ReturnType<typeof startDemoRelay>>
+  const admin = serviceRoleClient
   let seededTunnel: string | null = null
   const setTunnel = async (url: string | null) => {
     const { error } = await admin()
@@ -237,34 +278,7 @@ test.describe("chat straight to the device's tunnel", () => {
       cors: [new URL(E2E_APP_URL).origin],
     })
     refusing = await startStandInLlmServer({ tokenDelayMs: 5 })
-    config = tempDeviceConfig()
-    writeFileSync(
-      config.path,
-      JSON.stringify({
-        version: 1,
-        server: E2E_APP_URL,
-        device_id: STUDIO_MAC,
-        device_name: "Studio Mac",
-        device_secret: DEMO_DEVICE_SECRET,
-        account: { id: DEMO_USER_ID, email: DEMO_USER.email },
-        paired_at: new Date().toISOString(),
-      }),
-      { mode: 0o600 }
-    )
-    let listening: () => void = () => undefined
-    const live = new Promise<void>((resolve) => (listening = resolve))
-    agent = startAgent(["serve", "--port", String(relayed.port)], {
-      configPath: config.path,
-      onStdout: (stdout) => {
-        if (stdout.includes("Listening for chats")) listening()
-      },
-    })
-    await Promise.race([
-      live,
-      agent.done.then((run) => {
-        throw new Error(`serve exited:\n${run.stdout}\n${run.stderr}`)
-      }),
-    ])
+    relay = await startDemoRelay(relayed.port)
   })
   test.afterAll(async () => {
     await setTunnel(seededTunnel)
@@ -274,10 +288,8 @@ test.describe("chat straight to the device's tunnel", () => {
       .eq("user_id", DEMO_USER_ID)
       .gte("created_at", began)
     expect(removed.error).toBeNull()
-    agent?.stop()
-    await agent?.done
+    await relay?.stop()
     for (const server of [relayed, open, refusing]) await server?.close()
-    config?.dispose()
   })
 
   test("[chat] the owner calls the tunnel directly when preferred, without their token, and falls back to the relay when the tunnel refuses the browser", async ({

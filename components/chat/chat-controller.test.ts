@@ -31,7 +31,10 @@ function harness(
     push,
     clock: () => time,
   })
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
   const drain = async () => {
+    // The turn's held writes go out a task after the first chunk (chat-controller's afterRender).
+    await tick()
     while (release) {
       const next = release as () => void
       release = null
@@ -122,6 +125,40 @@ describe("chat controller", () => {
       "Hi there",
       "More",
     ])
+  })
+
+  it("holds a turn's writes until the answer's first chunk is rendered, then writes them in one push, session first", async () => {
+    const { controller, pushed, requests, chat, drain } = harness()
+    const first = controller.send("Hello", null, settings, chat)
+    // The relay request goes out alone: nothing competes with it for the database.
+    expect(requests).toHaveLength(1)
+    await drain()
+    expect(pushed).toHaveLength(0)
+
+    requests[0]!.handlers.onText("Hi", "")
+    // Not in the same task as the chunk: the page renders it first.
+    expect(pushed).toHaveLength(0)
+    await drain()
+    expect(pushed).toHaveLength(1)
+    expect(pushed[0]!.sessions).toHaveLength(1)
+    expect(pushed[0]!.messages.map((m) => [m.id, m.content])).toEqual([
+      [first.userId, "Hello"],
+      [first.answerId, "Hi"],
+    ])
+
+    // An answer that fails before any text lets its turn's writes go too.
+    const answer = controller.getSnapshot().messages.get(first.answerId)!
+    const second = controller.send("More", answer, settings, chat)
+    await drain()
+    expect(pushed).toHaveLength(1)
+    requests[1]!.handlers.onError({
+      code: "server_unreachable",
+      message: "gone",
+    })
+    await drain()
+    expect(pushed.slice(1).flatMap((b) => b.messages.map((m) => m.id))).toEqual(
+      expect.arrayContaining([second.userId, second.answerId])
+    )
   })
 
   it("regenerating adds a sibling answer to the same prompt; an error keeps the partial text", async () => {
@@ -231,6 +268,7 @@ describe("chat controller", () => {
       "Their answer",
       "My follow-up",
     ])
+    requests[0]!.handlers.onText("Sure", "")
     await drain()
     // The session goes first (its messages reference it), marked as a copy.
     expect(pushed[0]!.sessions[0]).toMatchObject({

@@ -20,6 +20,12 @@ import { type StreamHandlers } from "./use-chat-relay"
 /** How often a streaming answer is saved while it grows; the final text is saved at once. */
 export const STREAM_SAVE_MS = 500
 
+// A turn's writes (the session, the prompt, the empty answer) wait until the answer's first
+// chunk has been rendered, or the answer ended without one: sent beside the relay request,
+// they made the database check the request's permission, and deliver its first chunk, only
+// after them (issue #18's relay overhead on time to first token; on the local stack's PGlite
+// every statement waits its turn). Measured by `npm run bench:chat -- --browser`.
+
 export type Problem = { code: string; message: string }
 
 export type ChatSnapshot = {
@@ -53,6 +59,7 @@ export function createChatController({
   initial,
   push,
   clock = () => performance.now(),
+  afterRender = (release) => setTimeout(release, 0),
 }: {
   /** `unsaved`: a copy not written yet (another member's session); it is written with the first change. */
   initial: {
@@ -62,6 +69,11 @@ export function createChatController({
   } | null
   push: (batch: SyncBatch) => Promise<string[]>
   clock?: () => number
+  /**
+   * Runs `release` once the snapshot just set is on screen. React renders a store change in
+   * a microtask, so a task after it is late enough.
+   */
+  afterRender?: (release: () => void) => void
 }) {
   let copyPending = initial?.unsaved ? initial.messages.map((m) => m.id) : []
   let snapshot: ChatSnapshot = {
@@ -133,11 +145,15 @@ export function createChatController({
     void writer.write({ messages })
   }
 
-  /** Streams a new assistant answer to `parent` (a user message); returns its id. */
+  /**
+   * Streams a new assistant answer to `parent` (a user message); returns its id. `release`
+   * lets the turn's held writes go: after the first chunk is rendered, or at the end.
+   */
   function answer(
     parent: ChatMessage,
     settings: ChatSettings,
-    chat: RelayChat
+    chat: RelayChat,
+    release: () => void
   ): string {
     let message: ChatMessage = {
       id: uuidv4(),
@@ -167,7 +183,9 @@ export function createChatController({
         void writer.write({ messages: [message.id] })
       }
     }
-    const finish = (problem?: Problem) =>
+    let firstText = true
+    const finish = (problem?: Problem) => {
+      release()
       set({
         streaming:
           snapshot.streaming?.requestId === requestId
@@ -177,6 +195,7 @@ export function createChatController({
           ? { problems: { ...snapshot.problems, [message.id]: problem } }
           : {}),
       })
+    }
     const system = settings.systemPrompt.trim()
     chat(
       {
@@ -191,14 +210,17 @@ export function createChatController({
         options: settings.options,
       },
       {
-        onText: (content, reasoning) =>
+        onText: (content, reasoning) => {
           update(
             {
               content: message.content + content,
               reasoning: message.reasoning + reasoning,
             },
             false
-          ),
+          )
+          if (firstText) afterRender(release)
+          firstText = false
+        },
         onDone: (done) => {
           update(
             {
@@ -235,6 +257,7 @@ export function createChatController({
       settings: ChatSettings,
       chat: RelayChat
     ) {
+      const release = writer.hold()
       const created = new Date().toISOString()
       if (!snapshot.session) {
         set({
@@ -268,7 +291,10 @@ export function createChatController({
       putMessage(user)
       void writer.write({ messages: [user.id] })
 
-      return { userId: user.id, answerId: answer(user, settings, chat) }
+      return {
+        userId: user.id,
+        answerId: answer(user, settings, chat, release),
+      }
     },
     /**
      * An edited prompt: a new user message beside `messageId` (same parent: a branch), and
@@ -282,6 +308,7 @@ export function createChatController({
     ) {
       const original = snapshot.messages.get(messageId)
       if (!original || original.role !== "user") return null
+      const release = writer.hold()
       if (copyPending.length > 0) saveSession(settings)
       const user: ChatMessage = {
         ...original,
@@ -296,7 +323,7 @@ export function createChatController({
       return {
         parentKey: original.parent_id,
         userId: user.id,
-        answerId: answer(user, settings, chat),
+        answerId: answer(user, settings, chat, release),
       }
     },
     /** A new answer to the same prompt: a sibling of `messageId` (a branch). */
@@ -306,9 +333,13 @@ export function createChatController({
         ? snapshot.messages.get(message.parent_id)
         : undefined
       if (!parent) return null
+      const release = writer.hold()
       if (copyPending.length > 0) saveSession(settings)
 
-      return { parentId: parent.id, answerId: answer(parent, settings, chat) }
+      return {
+        parentId: parent.id,
+        answerId: answer(parent, settings, chat, release),
+      }
     },
     settled: () => writer.settled(),
   }

@@ -88,6 +88,19 @@ function firstChoice(devices: ChatDevice[], now: number) {
   )
 }
 
+/**
+ * An answer's markdown, parsed again only when its text changes: each streamed chunk
+ * re-renders the conversation, and re-parsing every earlier answer made the first chunk of a
+ * long chat render late (issue #18's time to first token).
+ */
+const MessageMarkdown = React.memo(function MessageMarkdown({
+  content,
+}: {
+  content: string
+}) {
+  return <Markdown>{content}</Markdown>
+})
+
 export function ChatView({
   userId,
   devices,
@@ -519,7 +532,7 @@ export function ChatView({
               {message.role === "assistant" ? (
                 <div aria-live={live ? "polite" : undefined} aria-busy={live}>
                   {message.content ? (
-                    <Markdown>{message.content}</Markdown>
+                    <MessageMarkdown content={message.content} />
                   ) : live ? (
                     <p className="text-sm text-muted-foreground">Thinking…</p>
                   ) : null}

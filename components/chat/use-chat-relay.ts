@@ -63,6 +63,7 @@ export function useChatRelay(deviceId: string | null, userId: string) {
   const sender = React.useRef<{
     channel: RealtimeChannel
     ready: Promise<unknown>
+    isReady: boolean
   } | null>(null)
 
   const end = React.useCallback((requestId: string) => {
@@ -173,7 +174,13 @@ export function useChatRelay(deviceId: string | null, userId: string) {
     const send = supabase.channel(requestTopic(deviceId), {
       config: { private: true },
     })
-    sender.current = { channel: send, ready: supabase.realtime.setAuth() }
+    const current = {
+      channel: send,
+      ready: supabase.realtime.setAuth(),
+      isReady: false,
+    }
+    void current.ready.then(() => (current.isReady = true))
+    sender.current = current
 
     return () => {
       sender.current = null
@@ -189,7 +196,10 @@ export function useChatRelay(deviceId: string | null, userId: string) {
     async (event: string, payload: Record<string, unknown>) => {
       const current = sender.current
       if (!current) throw new Error("Choose a device first.")
-      await current.ready
+      // Once the token is set, the request leaves in the same task as the click: awaiting
+      // the settled promise would let React render the page (the whole conversation) first,
+      // which delayed the time to first token (issue #18).
+      if (!current.isReady) await current.ready
       await current.channel.httpSend(event, payload)
     },
     []

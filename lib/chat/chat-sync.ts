@@ -111,7 +111,9 @@ export async function pushChat(
 
 /**
  * Serialises the page's writes: `write` marks a session or messages as changed; one push
- * runs at a time and carries the newest state of everything changed since the last.
+ * runs at a time and carries the newest state of everything changed since the last. While
+ * a `hold` is taken, changes are only marked: they go out together when the last hold is
+ * released (the /chat page holds them until an answer's first chunk, see chat-controller).
  */
 export function createChatWriter({
   push,
@@ -130,6 +132,7 @@ export function createChatWriter({
   let sessionDirty = false
   const dirty = new Set<string>()
   let running: Promise<void> | null = null
+  let holds = 0
 
   async function drain() {
     while (sessionDirty || dirty.size > 0) {
@@ -160,6 +163,7 @@ export function createChatWriter({
   }
 
   function start(): Promise<void> {
+    if (holds > 0) return Promise.resolve()
     running ??= drain().finally(() => {
       running = null
       // Marked between the last check and now: written by a new round.
@@ -182,7 +186,19 @@ export function createChatWriter({
 
       return start()
     },
-    /** Resolves when everything marked so far is written. */
+    /** Marks without writing until the returned release is called (once; later calls do nothing). */
+    hold(): () => void {
+      holds += 1
+      let released = false
+
+      return () => {
+        if (released) return
+        released = true
+        holds -= 1
+        void start()
+      }
+    },
+    /** Resolves when everything marked so far is written (held changes are not waited for). */
     async settled() {
       while (running) await running
     },
