@@ -123,6 +123,11 @@ test.describe("chat through the LLM host", () => {
 
     // The same conversation at phone width: composer, branches and answers still usable.
     await page.setViewportSize({ width: 390, height: 844 })
+    // A fieldset is as wide as its content unless told otherwise: the long tunnel address
+    // once pushed the route choice past the screen's edge, where the layout clipped it.
+    const route = page.getByRole("group", { name: "How to reach this device" })
+    const routeBox = await route.boundingBox()
+    expect(routeBox && routeBox.x + routeBox.width).toBeLessThanOrEqual(390)
     await snapshot(page, testInfo, "chat-phone")
     await page.setViewportSize({ width: 1280, height: 720 })
 

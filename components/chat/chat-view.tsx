@@ -333,7 +333,7 @@ export function ChatView({
         </Button>
       </div>
       {tunnel ? (
-        <fieldset className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
+        <fieldset className="flex min-w-0 flex-wrap items-center gap-x-4 gap-y-2 text-sm">
           <legend className="sr-only">How to reach this device</legend>
           <span className="font-medium" aria-hidden="true">
             Reach it
@@ -360,7 +360,9 @@ export function ChatView({
               onChange={() => setRoute("tunnel")}
               className="accent-primary"
             />
-            <span className="truncate">Directly, at {tunnel.origin}</span>
+            <span className="truncate" title={tunnel.origin}>
+              Directly, at {tunnel.origin}
+            </span>
           </label>
           {tunnelNote ? (
             <span
