@@ -33,6 +33,7 @@ import { Skeleton } from "@/components/ui/skeleton"
 import { SubmitButton } from "@/components/auth/submit-button"
 import { RelativeTime } from "@/components/shared/relative-time"
 
+import { FactorsNotLoaded, FactorSummary } from "./factor-list-parts"
 import { RemoveFactorForm } from "./remove-factor-form"
 
 const PASSKEYS_KEY = ["auth", "passkeys"] as const
@@ -130,20 +131,16 @@ function PasskeyRow({
   return (
     <li className="grid gap-3 px-4 py-3 text-sm">
       <div className="flex flex-wrap items-end justify-between gap-3">
-        <span>
-          <span className="font-medium">{name}</span>
-          <span className="block text-xs text-muted-foreground">
-            Added <RelativeTime date={passkey.created_at} now={now} />
-            {" · "}
-            {passkey.last_used_at ? (
-              <>
-                last used <RelativeTime date={passkey.last_used_at} now={now} />
-              </>
-            ) : (
-              "not used yet"
-            )}
-          </span>
-        </span>
+        <FactorSummary name={name} createdAt={passkey.created_at} now={now}>
+          {" · "}
+          {passkey.last_used_at ? (
+            <>
+              last used <RelativeTime date={passkey.last_used_at} now={now} />
+            </>
+          ) : (
+            "not used yet"
+          )}
+        </FactorSummary>
         <span className="flex flex-wrap items-start gap-2">
           <Button
             type="button"
@@ -204,12 +201,7 @@ export function PasskeysCard({ now }: { now: number }) {
         {passkeys.isPending ? (
           <Skeleton className="h-9 w-64" />
         ) : passkeys.isError ? (
-          <FormMessage tone="error">
-            Your passkeys could not be loaded.{" "}
-            <Button variant="link" className="h-auto p-0" onClick={refresh}>
-              Try again
-            </Button>
-          </FormMessage>
+          <FactorsNotLoaded what="passkeys" onRetry={refresh} />
         ) : (
           <>
             {passkeys.data.length > 0 ? (

@@ -10,7 +10,6 @@ import {
   removeSecurityKey,
 } from "@/lib/auth/security-keys"
 import { useAction } from "@/lib/use-action"
-import { Button } from "@/components/ui/button"
 import {
   Card,
   CardContent,
@@ -28,8 +27,8 @@ import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
 import { Skeleton } from "@/components/ui/skeleton"
 import { SubmitButton } from "@/components/auth/submit-button"
-import { RelativeTime } from "@/components/shared/relative-time"
 
+import { FactorsNotLoaded, FactorSummary } from "./factor-list-parts"
 import { RemoveFactorForm } from "./remove-factor-form"
 
 const SECURITY_KEYS_KEY = ["auth", "security-keys"] as const
@@ -105,12 +104,7 @@ export function SecurityKeysCard({ now }: { now: number }) {
         {keys.isPending ? (
           <Skeleton className="h-9 w-64" />
         ) : keys.isError ? (
-          <FormMessage tone="error">
-            Your security keys could not be loaded.{" "}
-            <Button variant="link" className="h-auto p-0" onClick={refresh}>
-              Try again
-            </Button>
-          </FormMessage>
+          <FactorsNotLoaded what="security keys" onRetry={refresh} />
         ) : (
           <>
             {keys.data.length > 0 ? (
@@ -125,12 +119,11 @@ export function SecurityKeysCard({ now }: { now: number }) {
                       key={key.id}
                       className="flex flex-wrap items-end justify-between gap-3 px-4 py-3 text-sm"
                     >
-                      <span>
-                        <span className="font-medium">{name}</span>
-                        <span className="block text-xs text-muted-foreground">
-                          Added <RelativeTime date={key.created_at} now={now} />
-                        </span>
-                      </span>
+                      <FactorSummary
+                        name={name}
+                        createdAt={key.created_at}
+                        now={now}
+                      />
                       <RemoveFactorForm
                         action={removeSecurityKey}
                         idField="factorId"

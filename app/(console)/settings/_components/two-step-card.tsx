@@ -13,7 +13,6 @@ import {
   type NewAuthenticator,
 } from "@/lib/auth/mfa"
 import { useAction } from "@/lib/use-action"
-import { Button } from "@/components/ui/button"
 import {
   Card,
   CardContent,
@@ -31,8 +30,8 @@ import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
 import { Skeleton } from "@/components/ui/skeleton"
 import { SubmitButton } from "@/components/auth/submit-button"
-import { RelativeTime } from "@/components/shared/relative-time"
 
+import { FactorsNotLoaded, FactorSummary } from "./factor-list-parts"
 import { RemoveFactorForm } from "./remove-factor-form"
 
 const APPS_KEY = ["auth", "authenticator-apps"] as const
@@ -175,12 +174,7 @@ export function TwoStepCard({ now }: { now: number }) {
         {apps.isPending ? (
           <Skeleton className="h-9 w-64" />
         ) : apps.isError ? (
-          <FormMessage tone="error">
-            Your authenticator apps could not be loaded.{" "}
-            <Button variant="link" className="h-auto p-0" onClick={refresh}>
-              Try again
-            </Button>
-          </FormMessage>
+          <FactorsNotLoaded what="authenticator apps" onRetry={refresh} />
         ) : (
           <>
             {apps.data.length > 0 ? (
@@ -195,12 +189,11 @@ export function TwoStepCard({ now }: { now: number }) {
                       key={app.id}
                       className="flex flex-wrap items-end justify-between gap-3 px-4 py-3 text-sm"
                     >
-                      <span>
-                        <span className="font-medium">{name}</span>
-                        <span className="block text-xs text-muted-foreground">
-                          Added <RelativeTime date={app.created_at} now={now} />
-                        </span>
-                      </span>
+                      <FactorSummary
+                        name={name}
+                        createdAt={app.created_at}
+                        now={now}
+                      />
                       <RemoveFactorForm
                         action={removeAuthenticator}
                         idField="factorId"
