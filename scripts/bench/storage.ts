@@ -7,8 +7,9 @@
 //     process's RSS before, at its peak and after (a streamed upload keeps it flat);
 //     yardsticks: a bare Node HTTP server taking (and sending) the same body, and the bytes
 //     written (with fsync) and read straight from disk;
-//   - the p50/p95 of a 1 MB download through a signed URL; yardsticks: reading the file, and
-//     the bare HTTP server sending 1 MB;
+//   - the p50/p95 of a 1 MB download through a signed URL, measured by a fresh client process
+//     (scripts/bench/storage-latency.ts) with node:http and with fetch; yardsticks: the bare
+//     HTTP server sending 1 MB, measured the same way in alternating turns, and reading the file;
 //   - 1,000 objects of 10 KB uploaded by 8 concurrent clients (objects/s); yardstick: the same
 //     files written straight to disk (temp file, fsync, rename) with 8 at a time.
 // Runs on in-memory PGlite and on Postgres (DATABASE_URL, or the local server).
@@ -33,9 +34,11 @@ const MB = 1024 * 1024
 const USER = "00000000-0000-4000-8000-0000000be4c4"
 const SMALL_OBJECTS = 1000
 const CONCURRENCY = 8
-const SIGNED_SAMPLES = 200
+const SIGNED_SAMPLES = 300
+const SIGNED_WARMUP = 30
 const UPLOAD_RUNS = 5
 const SERVER = path.join(import.meta.dirname, "storage-server.ts")
+const LATENCY_CLIENT = path.join(import.meta.dirname, "storage-latency.ts")
 
 const mbPerSecond = (bytes: number, ms: number) => bytes / MB / (ms / 1000)
 
@@ -115,6 +118,30 @@ async function bareHttpUpload(url: string, body: Buffer<ArrayBuffer>) {
 async function bareHttpDownload(url: string) {
   const response = await fetch(url)
   await (await response.blob()).arrayBuffer()
+}
+
+type LatencyPlan = {
+  targets: { signed: string; bare: string }
+  file: string
+  bytes: number
+  samples: number
+  warmup: number
+}
+type ClientTimes = { http: number[]; fetch: number[] }
+type Latency = { signed: ClientTimes; bare: ClientTimes; file: number[] }
+
+/** Runs scripts/bench/storage-latency.ts in a fresh process and returns its samples. */
+async function measureLatency(plan: LatencyPlan): Promise<Latency> {
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", LATENCY_CLIENT], {
+    env: { ...process.env, LMX_BENCH_LATENCY: JSON.stringify(plan) },
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+  let output = ""
+  for await (const chunk of child.stdout!) output += String(chunk)
+  const line = output.split("\n").find((candidate) => candidate.startsWith("{"))
+  if (!line) throw new Error(`the latency client printed no samples: ${output}`)
+
+  return JSON.parse(line) as Latency
 }
 
 const clientOptions = {
@@ -217,23 +244,13 @@ async function benchStorage(engine: "pglite" | "postgres") {
         await writeDurably(direct, "one.bin", oneMb)
         const signed = await bucket.createSignedUrl(`${USER}/one.bin`, 600)
         if (signed.error) throw signed.error
-        const signedTimes: number[] = []
-        const readTimes: number[] = []
-        const bareGetTimes: number[] = []
-        const get = async (url: string) => {
-          const response = await fetch(url)
-          await response.arrayBuffer()
-        }
-        for (let i = 0; i < SIGNED_SAMPLES + 10; i++) {
-          const [, ms] = await timed(() => get(signed.data.signedUrl))
-          const [, readMs] = await timed(() => readFile(path.join(direct, "one.bin")))
-          const [, bareMs] = await timed(() => get(`${bare.url}/?bytes=${MB}`))
-          if (i >= 10) {
-            signedTimes.push(ms)
-            readTimes.push(readMs)
-            bareGetTimes.push(bareMs)
-          }
-        }
+        const latency = await measureLatency({
+          targets: { signed: signed.data.signedUrl, bare: `${bare.url}/?bytes=${MB}` },
+          file: path.join(direct, "one.bin"),
+          bytes: MB,
+          samples: SIGNED_SAMPLES,
+          warmup: SIGNED_WARMUP,
+        })
 
         // 1,000 × 10 KB, 8 clients at a time.
         const small = big.subarray(0, 10 * 1024)
@@ -278,11 +295,19 @@ async function benchStorage(engine: "pglite" | "postgres") {
         console.log(
           `                   a bare Node HTTP server sending the same bytes from memory: ${mbPerSecond(big.length, bareDownloadMs).toFixed(0)} MB/s (ratio ${(bareDownloadMs / downloadMs).toFixed(2)})`
         )
+        const p95 = (samples: number[]) => percentile(samples, 95)
+        for (const client of ["http", "fetch"] as const) {
+          const ours = latency.signed[client]
+          const yardstick = latency.bare[client]
+          console.log(
+            `  1 MB signed URL (${client === "http" ? "node:http, body dropped" : "fetch + arrayBuffer"}): p50 ${formatMs(median(ours))}, p95 ${formatMs(p95(ours))}, p99 ${formatMs(percentile(ours, 99))}`
+          )
+          console.log(
+            `                   a bare Node HTTP server sending 1 MB from memory, the same way: p50 ${formatMs(median(yardstick))}, p95 ${formatMs(p95(yardstick))}, p99 ${formatMs(percentile(yardstick, 99))} (p95 ratio ${(p95(ours) / p95(yardstick)).toFixed(1)}x)`
+          )
+        }
         console.log(
-          `  1 MB signed URL: p50 ${formatMs(median(signedTimes))}, p95 ${formatMs(percentile(signedTimes, 95))} (file read p95 ${formatMs(percentile(readTimes, 95))}, ratio ${(percentile(signedTimes, 95) / percentile(readTimes, 95)).toFixed(1)}x)`
-        )
-        console.log(
-          `                   a bare Node HTTP server sending 1 MB from memory: p50 ${formatMs(median(bareGetTimes))}, p95 ${formatMs(percentile(bareGetTimes, 95))} (ratio ${(percentile(signedTimes, 95) / percentile(bareGetTimes, 95)).toFixed(1)}x)`
+          `                   reading the file: p50 ${formatMs(median(latency.file))}, p95 ${formatMs(p95(latency.file))} (${SIGNED_SAMPLES} samples each, turns alternating, a fresh client process collecting garbage between samples)`
         )
         console.log(
           `  1,000 × 10 KB, ${CONCURRENCY} clients: ${objectsPerSecond.toFixed(0)} objects/s (straight to disk ${diskObjectsPerSecond.toFixed(0)} objects/s, ratio ${(objectsPerSecond / diskObjectsPerSecond).toFixed(2)})`
@@ -313,20 +338,29 @@ async function benchStorage(engine: "pglite" | "postgres") {
         })
         record({
           name: `storage.${engine}.signed_url_1mb.p95`,
-          label: "1 MB signed-URL download p95 (yardstick: reading the file, p95)",
-          value: percentile(signedTimes, 95),
+          label:
+            "1 MB signed-URL download p95, node:http client (yardstick: a bare Node HTTP server sending 1 MB, p95)",
+          value: p95(latency.signed.http),
           unit: "ms",
-          yardstick: percentile(readTimes, 95),
+          yardstick: p95(latency.bare.http),
           target: "< 10 ms",
           check: (value) => value < 10,
         })
         record({
-          name: `storage.${engine}.signed_url_1mb_vs_http.p95`,
+          name: `storage.${engine}.signed_url_1mb_fetch.p95`,
           label:
-            "1 MB signed-URL download p95 (yardstick: a bare Node HTTP server sending 1 MB, p95)",
-          value: percentile(signedTimes, 95),
+            "1 MB signed-URL download p95, fetch + arrayBuffer (yardstick: the bare server read the same way, p95)",
+          value: p95(latency.signed.fetch),
           unit: "ms",
-          yardstick: percentile(bareGetTimes, 95),
+          yardstick: p95(latency.bare.fetch),
+        })
+        record({
+          name: `storage.${engine}.signed_url_1mb_vs_file.p95`,
+          label:
+            "1 MB signed-URL download p95, node:http client (yardstick: reading the file, p95)",
+          value: p95(latency.signed.http),
+          unit: "ms",
+          yardstick: p95(latency.file),
         })
         record({
           name: `storage.${engine}.small_objects`,

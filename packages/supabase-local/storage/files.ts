@@ -4,6 +4,7 @@
 // fsynced and renamed into place, and only then does the metadata commit; a crash leaves a
 // temporary file or an unreferenced version, both removed by the sweep at boot.
 import { createHash, randomUUID } from "node:crypto"
+import { closeSync, fstatSync, openSync } from "node:fs"
 import {
   copyFile,
   link,
@@ -106,16 +107,54 @@ export class ObjectFiles {
     await rm(this.pathOf(bucket, version), { force: true })
   }
 
+  /** Removals started by removeLater and not finished yet. */
+  private readonly removing = new Set<Promise<void>>()
+
+  /**
+   * Removes a replaced version's bytes once the current reply has been sent (the removal is
+   * queued behind the reply's own work), as hosted Storage deletes an upsert's old version
+   * from a queue after answering. A reader that already has the file open reads it to the
+   * end (an unlinked file lives while it is open); one that read the row but not yet opened
+   * the file finds it gone and reads the row again (sendObject). A crash before the removal
+   * leaves an unreferenced version, which the sweep at boot removes.
+   */
+  removeLater(bucket: string, version: string | null | undefined) {
+    if (!version) return
+    const removal = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.remove(bucket, version))
+      .catch(() => undefined)
+      .finally(() => this.removing.delete(removal))
+    this.removing.add(removal)
+  }
+
+  /** Waits for every removal removeLater has started (before the stack stops). */
+  async settled() {
+    while (this.removing.size > 0) await Promise.all(this.removing)
+  }
+
   async removeBucket(bucket: string) {
     await rm(path.join(this.root, folderOf(bucket)), { recursive: true, force: true })
   }
 
-  /** A version's file, open for reading; undefined when its bytes are gone. */
-  async open(bucket: string, version: string): Promise<FileHandle | undefined> {
+  /**
+   * A version's file, open for reading, and its size; undefined when its bytes are gone.
+   * Opened and measured synchronously: both take microseconds on a local file, while each
+   * asynchronous call is a trip to the thread pool and back, and on a busy machine every
+   * trip waits to be scheduled twice (two of the three trips a small download made before
+   * its first byte). The caller closes the descriptor.
+   */
+  openForRead(bucket: string, version: string): { fd: number; size: number } | undefined {
+    let fd: number
     try {
-      return await open(this.pathOf(bucket, version), "r")
+      fd = openSync(this.pathOf(bucket, version), "r")
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
+      throw error
+    }
+    try {
+      return { fd, size: fstatSync(fd).size }
+    } catch (error) {
+      closeSync(fd)
       throw error
     }
   }

@@ -196,7 +196,8 @@ export async function copyObject(
     await state.files.remove(copy.destinationBucket, version)
     throw fromDatabaseError(error)
   }
-  if (replaced) await state.files.remove(copy.destinationBucket, replaced)
+  // As after an upsert: the replaced version's bytes go once the reply is out.
+  state.files.removeLater(copy.destinationBucket, replaced)
 
   return { Id: id, Key: `${copy.destinationBucket}/${copy.destinationKey}` }
 }

@@ -1,6 +1,7 @@
 // Reading objects: downloads (authenticated, public, signed) with Range and download=, info,
 // and the two listings. Every read of a row runs as the caller, so storage.objects' SELECT
 // policies decide; an object the caller may not see is "not found", as on hosted Storage.
+import { close, createReadStream, read } from "node:fs"
 import { type IncomingMessage, type ServerResponse } from "node:http"
 import { pipeline } from "node:stream/promises"
 
@@ -85,25 +86,83 @@ const ONE_READ_BYTES = 4 * 1024 * 1024
 const STREAM_CHUNK = 1024 * 1024
 
 /**
- * Sends an object's bytes with the headers hosted Storage sends. The file is opened once and
- * its size taken from the open file; an object of a few MB goes out from one read (open,
- * fstat, read, close: a download of a page's image is four trips to the thread pool and no
- * stream), a larger one as a stream of 1 MB reads that ends at the last byte wanted.
+ * The row and its open file. A version's bytes never change, but an upsert removes the
+ * replaced version's file once it has answered (files.removeLater): a reader that read the
+ * row just before finds the file gone, and reads the row again, as if it had come a moment
+ * later. Only a row whose file is still gone is "not found".
+ */
+async function openObject(state: StorageState, lookup: () => Promise<ObjectRow>) {
+  let object = await lookup()
+  for (let attempt = 0; ; attempt++) {
+    const file = object.version
+      ? state.files.openForRead(object.bucket_id, object.version)
+      : undefined
+    if (file) return { object, ...file }
+    const again = attempt === 0 && object.version ? await lookup() : undefined
+    if (!again || again.version === object.version) throw errors.noSuchKey()
+    object = again
+  }
+}
+
+/**
+ * Buffers for one-read downloads, reused once the socket has taken their bytes. A fresh
+ * buffer per download is memory outside the JS heap, and a few dozen of them make V8 run a
+ * full collection (a pause every client of the stack waits through); a handful of buffers
+ * sized by powers of two, kept between downloads, allocate nothing after the first ones.
+ */
+class SendBuffers {
+  private readonly free: Buffer[] = []
+  private kept = 0
+
+  constructor(private readonly maxBytes: number) {}
+
+  take(length: number): Buffer {
+    const index = this.free.findIndex((buffer) => buffer.length >= length)
+    if (index >= 0) {
+      const [buffer] = this.free.splice(index, 1)
+      this.kept -= buffer!.length
+
+      return buffer!
+    }
+
+    return Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(Math.max(length, 64 * 1024))))
+  }
+
+  /** Only for a buffer no write holds any more (the reply's end callback). */
+  give(buffer: Buffer) {
+    if (this.kept + buffer.length > this.maxBytes) return
+    this.kept += buffer.length
+    this.free.push(buffer)
+  }
+}
+
+const sendBuffers = new SendBuffers(4 * ONE_READ_BYTES)
+
+function readAt(fd: number, bytes: Buffer, offset: number, length: number, position: number) {
+  return new Promise<number>((resolve, reject) =>
+    read(fd, bytes, offset, length, position, (error, bytesRead) =>
+      error ? reject(error) : resolve(bytesRead)
+    )
+  )
+}
+
+/**
+ * Sends an object's bytes with the headers hosted Storage sends. `lookup` reads the row (as
+ * the caller, or as the platform for signed and public URLs). The file is opened once and
+ * its size taken from the open file; an object of a few MB goes out from one read (one trip
+ * to the thread pool before the first byte; the file is closed after the reply), a larger one
+ * as a stream of 1 MB reads that ends at the last byte wanted.
  */
 export async function sendObject(
   state: StorageState,
   req: IncomingMessage,
   res: ServerResponse,
-  object: ObjectRow,
+  lookup: () => Promise<ObjectRow>,
   url: URL
 ) {
-  const handle = object.version
-    ? await state.files.open(object.bucket_id, object.version)
-    : undefined
-  if (!handle) throw errors.noSuchKey()
+  const { object, fd, size } = await openObject(state, lookup)
   let streaming = false
   try {
-    const { size } = await handle.stat()
     const metadata = object.metadata ?? {}
     const etag = typeof metadata.eTag === "string" ? metadata.eTag : undefined
     const headers: Record<string, string | number> = {
@@ -139,22 +198,25 @@ export async function sendObject(
       return
     }
     if (length <= ONE_READ_BYTES) {
-      const bytes = Buffer.allocUnsafe(length)
-      let read = 0
-      while (read < length) {
-        const { bytesRead } = await handle.read(bytes, read, length - read, start + read)
+      const buffer = sendBuffers.take(length)
+      let done = 0
+      while (done < length) {
+        const bytesRead = await readAt(fd, buffer, done, length - done, start + done)
         // Versions are never rewritten: a short file is a damaged one, not a changed one.
         if (bytesRead === 0) throw new Error(`object ${object.id}'s file is shorter than ${size}`)
-        read += bytesRead
+        done += bytesRead
       }
       res.writeHead(range ? 206 : 200, headers)
-      res.end(bytes)
+      // The callback runs once the socket has written every byte (never, if the client
+      // went away first: the buffer is then left to the collector, not reused).
+      res.end(buffer.subarray(0, length), () => sendBuffers.give(buffer))
       return
     }
     res.writeHead(range ? 206 : 200, headers)
     streaming = true
     // The stream closes the file when it ends or fails.
-    const stream = handle.createReadStream({
+    const stream = createReadStream("", {
+      fd,
       start,
       end: start + length - 1,
       highWaterMark: STREAM_CHUNK,
@@ -164,7 +226,8 @@ export async function sendObject(
       res.destroy()
     })
   } finally {
-    if (!streaming) await handle.close()
+    // After the reply: closing is no part of the answer.
+    if (!streaming) close(fd, () => undefined)
   }
 }
 

@@ -192,8 +192,7 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
       }
       if (method === "GET" || method === "HEAD") {
         await verifySigned(state, url.searchParams.get("token"), bucket, key, "download")
-        const object = await findObject(state.db, bucket, key)
-        return sendObject(state, req, res, object, url)
+        return sendObject(state, req, res, () => findObject(state.db, bucket, key), url)
       }
       throw errors.notFound()
     }
@@ -234,7 +233,7 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
       const { bucket, key } = bucketAndKey(rest.slice(1).join("/"))
       const found = await findBucket(state.db, bucket)
       if (!found.public) throw errors.noSuchBucket()
-      return sendObject(state, req, res, await findObject(state.db, bucket, key), url)
+      return sendObject(state, req, res, () => findObject(state.db, bucket, key), url)
     }
     if (first === "info") {
       const scope = second === "public" || second === "authenticated" ? second : undefined
@@ -279,7 +278,7 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
     if (method === "GET" || method === "HEAD") {
       const caller = await callerOf()
       await findBucket(state.db, bucket)
-      return sendObject(state, req, res, await findObjectAs(state, caller, bucket, key, req), url)
+      return sendObject(state, req, res, () => findObjectAs(state, caller, bucket, key, req), url)
     }
     if ((method === "POST" || method === "PUT") && !authenticated) {
       const caller = await callerOf()
@@ -341,6 +340,7 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
       await tus.stop()
       await signedTus.stop()
       await state.files.md5.stop()
+      await state.files.settled()
     },
   }
 }

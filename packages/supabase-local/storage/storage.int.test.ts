@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto"
-import { readdirSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import path from "node:path"
 
 import { type SupabaseClient } from "@supabase/supabase-js"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 
 import { accessToken, serviceClient, startStorageStack, storageClient } from "../testing/storage"
 import { TEST_ENGINE, type TestStack } from "../testing/test-stack"
@@ -439,6 +439,35 @@ describe(`Storage through supabase-js (${TEST_ENGINE})`, () => {
     expect(bodies).toContain(final)
     const info = await alice.storage.from("docs").info(name)
     expect(info.data!.etag).toBe(`"${createHash("md5").update(final).digest("hex")}"`)
+    const { rows } = await stack.db.query<{ n: number }>(
+      "select count(*)::int as n from storage.objects where version is not null"
+    )
+    expect(countFiles(storageDir)).toBe(rows[0]!.n)
+  })
+
+  it("upserts a large object while it is being downloaded: the reader gets the whole old version, and its bytes go after the reply", async () => {
+    const big = alice.storage.from("big")
+    const name = `${ALICE}/replaced.bin`
+    const before = Buffer.alloc(12 * 1024 * 1024, "a")
+    const after = Buffer.alloc(3 * 1024 * 1024, "b")
+    const options = { contentType: "application/octet-stream", upsert: true }
+    expect((await big.upload(name, before, options)).error).toBeNull()
+    const oldVersion = (await big.info(name)).data!.version!
+    const signed = await big.createSignedUrl(name, 60)
+    const reading = await fetch(signed.data!.signedUrl)
+    const reader = reading.body!.getReader()
+    const first = await reader.read()
+
+    expect((await big.upload(name, after, options)).error).toBeNull()
+    const oldFile = path.join(storageDir, "big", oldVersion)
+    await vi.waitFor(() => expect(existsSync(oldFile)).toBe(false))
+    const chunks = [Buffer.from(first.value!)]
+    for (let next = await reader.read(); !next.done; next = await reader.read())
+      chunks.push(Buffer.from(next.value))
+    expect(Buffer.concat(chunks).equals(before)).toBe(true)
+
+    const now = await big.download(name)
+    expect(Buffer.from(await now.data!.arrayBuffer()).equals(after)).toBe(true)
     const { rows } = await stack.db.query<{ n: number }>(
       "select count(*)::int as n from storage.objects where version is not null"
     )

@@ -181,7 +181,8 @@ export type StoredObject = { id: string; key: string; version: string }
 
 /**
  * Finishes a received body: fsync, rename into the bucket, then the row as the caller. On
- * any failure the new bytes are removed; after an upsert the replaced version's bytes go.
+ * any failure the new bytes are removed; after an upsert the replaced version's bytes go once
+ * the reply is out.
  */
 export async function storeObject(
   state: StorageState,
@@ -244,7 +245,8 @@ export async function commitRow(
     await state.files.remove(target.bucket, version)
     throw fromDatabaseError(error)
   }
-  if (replaced) await state.files.remove(target.bucket, replaced)
+  // The replaced version's bytes go after the reply, never before it (files.removeLater).
+  state.files.removeLater(target.bucket, replaced)
 
   return { id, key: `${target.bucket}/${target.key}`, version }
 }
