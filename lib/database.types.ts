@@ -1200,6 +1200,15 @@ export type Database = {
           rank: number
         }[]
       }
+      settle_after_heartbeat: {
+        Args: {
+          max_rows?: number
+        }
+        Returns: {
+          indexed: number
+          reaped: number
+        }[]
+      }
       sync_pull: {
         Args: {
           cursor?: string
