@@ -1032,6 +1032,7 @@ export type Database = {
           profile_found: boolean
           display_name: string
           step_up_required: boolean
+          has_budgets: boolean
         }[]
       }
       device_authenticate: {
