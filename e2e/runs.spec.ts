@@ -309,6 +309,25 @@ test("[runs] a developer queues a run and watches its log stream in, searches it
     }
   }
   await snap(page, testInfo, "run on a phone")
+
+  // Every step folded: the log's box is as tall as its rows, not an empty 65% of the screen.
+  const phoneLog = page.getByTestId("run-log")
+  const folded = phoneLog.getByRole("button", { name: /Build/ })
+  await folded.click()
+  await expect(folded).toHaveAttribute("aria-expanded", "false")
+  await expect(phoneLog.getByText("step output 60")).toBeHidden()
+  const fit = await phoneLog.evaluate((box) => ({
+    box: box.clientHeight,
+    rows: box.firstElementChild?.getBoundingClientRect().height ?? 0,
+    screen: window.innerHeight,
+  }))
+  expect(fit.rows).toBeGreaterThan(0)
+  expect(
+    fit.box - fit.rows,
+    "empty space under the folded log"
+  ).toBeLessThanOrEqual(1)
+  expect(fit.box).toBeLessThan(fit.screen * 0.3)
+  await snap(page, testInfo, "run on a phone, steps folded")
 })
 
 test("[runs] a run that is not in the user's projects is not found", async ({

@@ -1073,6 +1073,7 @@ export type Database = {
           profile_found: boolean
           display_name: string
           step_up_required: boolean
+          has_budgets: boolean
         }[]
       }
       device_authenticate: {
@@ -1239,6 +1240,15 @@ export type Database = {
           created_at: string
           headline: string
           rank: number
+        }[]
+      }
+      settle_after_heartbeat: {
+        Args: {
+          max_rows?: number
+        }
+        Returns: {
+          indexed: number
+          reaped: number
         }[]
       }
       sync_pull: {

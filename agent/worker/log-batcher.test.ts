@@ -21,12 +21,13 @@ function setup() {
 }
 
 describe("LogBatcher", () => {
-  it("sends a batch 200 ms after its first line, not before", async () => {
+  it("sends a batch 100 ms after its first line, not before", async () => {
     const { clock, sent, batcher } = setup()
+    expect(FLUSH_AFTER_MS).toBe(100)
     batcher.push(line("a"))
-    clock.advance(150)
+    clock.advance(75)
     batcher.push(line("b"))
-    clock.advance(FLUSH_AFTER_MS - 151)
+    clock.advance(FLUSH_AFTER_MS - 76)
     await Promise.resolve()
     expect(sent).toEqual([])
     clock.advance(1)

@@ -11,6 +11,7 @@ import { SearchX, Workflow } from "lucide-react"
 
 import { formatQuantity } from "@/lib/format"
 import { hasRunFilters, type RunFilters } from "@/lib/runs/filters"
+import { nextLeaseExpiry } from "@/lib/runs/leases"
 import {
   anyRunQueryOptions,
   runFilterOptionsQueryOptions,
@@ -27,7 +28,7 @@ import { EmptyState, LoadErrorState } from "@/components/shell/empty-state"
 
 import { NO_RUN_FILTERS, RunFiltersBar } from "./run-filters-bar"
 import { RunTable } from "./run-table"
-import { LEASE_SETTLE_MARGIN_MS, nextLeaseExpiry } from "./runs-list-sync"
+import { LEASE_SETTLE_MARGIN_MS } from "./runs-list-sync"
 import { StartRunDialog } from "./start-run-dialog"
 import { useRunFilters } from "./use-run-filters"
 import { useRunsRealtime } from "./use-runs-realtime"

@@ -435,7 +435,9 @@ export function RunLog({
           onScroll={handleScroll}
           data-testid="run-log"
           className={cn(
-            "h-[65dvh] min-h-64 overflow-auto rounded-lg border bg-zinc-50 font-mono text-xs dark:bg-zinc-950",
+            // As tall as its rows, up to 65% of the screen: a log folded to a few step headers
+            // (or one line) leaves no empty box below them, on a phone least of all.
+            "max-h-[65dvh] overflow-auto rounded-lg border bg-zinc-50 font-mono text-xs dark:bg-zinc-950",
             !mounted && rows.length > 0 && "flex flex-col-reverse"
           )}
           role="log"

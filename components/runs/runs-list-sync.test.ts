@@ -4,7 +4,6 @@ import { type ChannelState } from "@/lib/supabase/private-channel"
 
 import {
   followRunsChannel,
-  nextLeaseExpiry,
   REFETCH_DEBOUNCE_MS,
   type RunsRefetch,
 } from "./runs-list-sync"
@@ -86,23 +85,5 @@ describe("the runs list's live channel", () => {
     channel.stop()
     vi.advanceTimersByTime(REFETCH_DEBOUNCE_MS * 2)
     expect(channel.refetches).toEqual([])
-  })
-})
-
-describe("the listed runs' next lease expiry", () => {
-  it("is the first lease a worker holds; queued and finished runs have none", () => {
-    expect(
-      nextLeaseExpiry([
-        { status: "running", lease_expires_at: "2026-12-05T10:01:00Z" },
-        { status: "claimed", lease_expires_at: "2026-12-05T10:00:30Z" },
-        // Requeued or finished: the lease left on the row holds nothing.
-        { status: "queued", lease_expires_at: "2026-12-05T09:00:00Z" },
-        { status: "failed", lease_expires_at: "2026-12-05T09:00:00Z" },
-        { status: "running", lease_expires_at: null },
-      ])
-    ).toBe(Date.parse("2026-12-05T10:00:30Z"))
-    expect(
-      nextLeaseExpiry([{ status: "succeeded", lease_expires_at: null }])
-    ).toBeNull()
   })
 })

@@ -51,22 +51,3 @@ export function followRunsChannel({
 
 /** How long past a lease's expiry the list asks again: the page's clock is only estimated. */
 export const LEASE_SETTLE_MARGIN_MS = 2_000
-
-/**
- * When the first lease among the listed runs that a worker holds runs out (ms since the
- * epoch), or null. A worker renews its lease long before; once it is past, the worker is
- * gone, and reading the list again settles the run (the read calls ops.reap_expired_runs).
- */
-export function nextLeaseExpiry(
-  runs: readonly { status: string; lease_expires_at: string | null }[]
-): number | null {
-  let first: number | null = null
-  for (const run of runs) {
-    if (run.status !== "claimed" && run.status !== "running") continue
-    if (!run.lease_expires_at) continue
-    const at = Date.parse(run.lease_expires_at)
-    if (Number.isFinite(at) && (first === null || at < first)) first = at
-  }
-
-  return first
-}

@@ -1,12 +1,16 @@
 import Link from "next/link"
 import { TriangleAlert } from "lucide-react"
 
+import { getCurrentUser } from "@/lib/auth/current-user"
 import { formatUsd } from "@/lib/format"
 import { getCrossedBudgets } from "@/lib/usage/budget-banner"
 import { cn } from "@/lib/utils"
 
 /** On every console page while a budget is over its warning level or used up this month. */
 export async function BudgetBanner() {
+  // The layout's profile read (cached for the request) says whether any budget exists; most
+  // accounts have none, and their pages then make no second round trip for this banner.
+  if (!(await getCurrentUser()).hasBudgets) return null
   const crossed = await getCrossedBudgets()
   if (crossed.length === 0) return null
 

@@ -121,6 +121,8 @@ describe(`step-up for sensitive writes (${TEST_ENGINE})`, () => {
       profile_found: true,
       display_name: "Demo User",
       step_up_required: false,
+      // The seed gives the demo user a budget: the console's banner then checks crossings.
+      has_budgets: true,
     })
 
     const enrolled = await demo.auth.mfa.enroll({
@@ -147,6 +149,7 @@ describe(`step-up for sensitive writes (${TEST_ENGINE})`, () => {
       profile_found: true,
       display_name: "Demo User",
       step_up_required: true,
+      has_budgets: true,
     })
 
     // Signed out everywhere: the token still verifies, but RLS hides the profile.

@@ -35,13 +35,14 @@ const LAST_ATTEMPT = "0e000000-0000-4000-8000-0000000002a2"
 
 describe(`runs pages' reads of runs whose worker died (${TEST_ENGINE})`, () => {
   let stack: TestStack
-  const as = async (userId: string) =>
+  const as = async (userId: string, fetchImpl?: typeof fetch) =>
     createClient<Database>(stack.url, stack.keys.anonKey, {
       auth: { persistSession: false, autoRefreshToken: false },
       global: {
         headers: {
           Authorization: `Bearer ${await accessToken(stack, userId)}`,
         },
+        ...(fetchImpl && { fetch: fetchImpl }),
       },
       realtime: {
         transport: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -119,6 +120,23 @@ describe(`runs pages' reads of runs whose worker died (${TEST_ENGINE})`, () => {
     ])
     expect(page?.artifacts).toHaveLength(1)
     expect(page?.events.length).toBeGreaterThan(0)
+  })
+
+  it("a read with no lease past is one request: the reaper is not called", async () => {
+    // Whatever lapsed is settled first; then no listed run holds a lease that is past.
+    await listRuns(await viewer(), { filters: DEFAULT_RUN_FILTERS })
+    await getRun(await viewer(), { runId: LAPSED })
+    const paths: string[] = []
+    const counting: typeof fetch = (input, init) => {
+      paths.push(new URL(input instanceof Request ? input.url : input).pathname)
+
+      return fetch(input, init)
+    }
+    const client = await as(USERS.viewer, counting)
+    const page = await listRuns(client, { filters: DEFAULT_RUN_FILTERS })
+    expect(page.runs.length).toBeGreaterThan(0)
+    expect(await getRun(client, { runId: LAPSED })).not.toBeNull()
+    expect(paths).toEqual(["/rest/v1/rpc/list_runs", "/rest/v1/rpc/get_run"])
   })
 
   it("a run's page is not found for a run the caller may not see", async () => {

@@ -10,6 +10,7 @@ import {
   WORKFLOW_KINDS,
   type RunFilters,
 } from "./filters"
+import { holdsLapsedLease } from "./leases"
 import { type OutlineMarker } from "./log-outline"
 
 export { RUN_STATUSES, type RunStatus } from "./filters"
@@ -110,13 +111,12 @@ export async function listRuns(
 
     return data
   }
-  // Expired leases are settled beside the read, not before it, so a list with nothing
-  // expired (nearly always) waits for no extra round trip; when the reaper changed runs the
-  // page is read again, so it never shows a run held by a worker that is gone.
-  const [reaped, first] = await Promise.all([reapExpiredRuns(supabase), read()])
-  const data = reaped > 0 ? await read() : first
-
-  const rows = z.array(runListItemSchema).parse(data)
+  // Expired leases are settled only when a listed run's lease is past (a live worker renews
+  // its lease long before), so a list read is one round trip; then the page is read again,
+  // so it never shows a run held by a worker that is gone.
+  let rows = z.array(runListItemSchema).parse(await read())
+  if (holdsLapsedLease(rows) && (await reapExpiredRuns(supabase)) > 0)
+    rows = z.array(runListItemSchema).parse(await read())
   const runs = rows.slice(0, limit)
   const last = runs.at(-1)
 
@@ -132,9 +132,9 @@ export async function listRuns(
 /**
  * Settles the expired leases of the runs the caller may read (`ops.reap_expired_runs`), or of
  * one of them: back to the queue while attempts remain, failed after the last, exactly as a
- * worker's claim would. Called by every read of the runs pages and by device heartbeats, so a
- * run whose worker died does not show "running" while no other worker claims. Returns how
- * many runs changed.
+ * worker's claim would. Called by the runs pages' reads that find a lease past and after
+ * device heartbeats, so a run whose worker died does not show "running" while no other
+ * worker claims. Returns how many runs changed.
  */
 export async function reapExpiredRuns(
   supabase: Client,
@@ -185,15 +185,15 @@ export async function getRun(
 
     return data
   }
-  // As the list does: the reaper beside the read, and the run read again if it changed.
-  const [reaped, first] = await Promise.all([
-    reapExpiredRuns(supabase, { runId }),
-    read(),
-  ])
-  const data = reaped > 0 ? await read() : first
-  const row = z.array(runDetailSchema).parse(data)[0]
+  // As the list does: the reaper only for a lease that is past, then the run read again.
+  let rows = z.array(runDetailSchema).parse(await read())
+  if (
+    holdsLapsedLease(rows) &&
+    (await reapExpiredRuns(supabase, { runId })) > 0
+  )
+    rows = z.array(runDetailSchema).parse(await read())
 
-  return row ?? null
+  return rows[0] ?? null
 }
 
 export const logLineSchema = z.object({

@@ -4,7 +4,7 @@
 // a page timed to its last byte, raw SQL as that user under RLS for the same-run yardsticks,
 // and first contentful paint in Chromium.
 import { spawn, type ChildProcess } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { parseArgs } from "node:util"
 
@@ -102,14 +102,25 @@ export async function startPageBench({
   if (!adminUrl)
     throw new Error("Set DATABASE_URL to a Postgres server (the bench makes a throwaway database).")
 
-  // The build inlines NEXT_PUBLIC_SUPABASE_URL and the anon key: reuse the e2e run's stack
-  // identity (same port, same shared secret) so that build talks to this stack.
-  const e2eStateFile = path.join(root, ".local", "e2e", "stack.json")
-  const e2eState = existsSync(e2eStateFile)
-    ? z
-        .object({ anonKey: z.string(), jwtSecret: z.string() })
-        .parse(JSON.parse(readFileSync(e2eStateFile, "utf8")))
-    : null
+  // The build inlines NEXT_PUBLIC_SUPABASE_URL and the anon key: reuse the identity (same
+  // port, same shared secret, so the same anon key verifies) of the stack the build in .next
+  // was made for, as this bench's last --build recorded it beside that build's id, else the
+  // e2e run's.
+  const buildIdFile = path.join(root, ".next", "BUILD_ID")
+  const builtFor = z.object({
+    anonKey: z.string(),
+    jwtSecret: z.string(),
+    buildId: z.string().optional(),
+  })
+  const readState = (file: string) =>
+    existsSync(file) ? builtFor.parse(JSON.parse(readFileSync(file, "utf8"))) : null
+  const benchStateFile = path.join(root, ".local", "bench", "page-stack.json")
+  const benchState = readState(benchStateFile)
+  const currentBuild = existsSync(buildIdFile) ? readFileSync(buildIdFile, "utf8") : null
+  const e2eState =
+    benchState && benchState.buildId === currentBuild
+      ? benchState
+      : readState(path.join(root, ".local", "e2e", "stack.json"))
 
   const database = await createThrowawayDatabase(adminUrl, databasePrefix)
   let stack: LocalStack | undefined
@@ -143,6 +154,16 @@ export async function startPageBench({
         building.on("exit", (c) => resolve(c ?? 1))
       )
       if (code !== 0) throw new Error(`next build exited with ${code}`)
+      // Later runs without --build serve this build against a stack with the same identity.
+      mkdirSync(path.dirname(benchStateFile), { recursive: true })
+      writeFileSync(
+        benchStateFile,
+        JSON.stringify({
+          anonKey,
+          jwtSecret: stack.keys.jwtSecret,
+          buildId: readFileSync(buildIdFile, "utf8"),
+        })
+      )
     }
 
     const email = `${userPrefix}-${Date.now().toString(36)}@example.com`

@@ -121,6 +121,20 @@ describe(`expired run leases settled on read (${TEST_ENGINE})`, () => {
     expect((await states())[LAPSED]).toMatchObject({ status: "queued" })
   })
 
+  it("a heartbeat's one upkeep call settles them with the search backlog", async () => {
+    const device = deviceActor("developer", DEVICES.developer)
+    const settled = await runAs(database.db, device, async (tx) => {
+      const { rows } = await tx.query<{ indexed: number; reaped: number }>(
+        "select indexed, reaped from public.settle_after_heartbeat(100)"
+      )
+      return rows[0]!
+    })
+    expect(Number(settled.reaped)).toBe(2)
+    expect(Number(settled.indexed)).toBeGreaterThanOrEqual(0)
+    expect((await states())[LAST_ATTEMPT]).toMatchObject({ status: "failed" })
+    await failureAs(database.db, ANON, (tx) => tx.query("select public.settle_after_heartbeat()"))
+  })
+
   it("a run's page settles that run alone", async () => {
     expect(await reap(userActor("developer"), LAPSED)).toBe(1)
     const after = await states()

@@ -2,7 +2,7 @@ import type { Metadata } from "next"
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 import { z } from "zod"
 
-import { getCurrentUser } from "@/lib/auth/current-user"
+import { besideCurrentUser, getSignedInUserId } from "@/lib/auth/current-user"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
 import { parseRunFilters, type RunFilterKey } from "@/lib/runs/filters"
@@ -21,26 +21,29 @@ export default async function RunsPage({
 }: {
   searchParams: Promise<Partial<Record<RunFilterKey, string | string[]>>>
 }) {
-  const user = await getCurrentUser()
+  const userId = await getSignedInUserId()
   const filters = parseRunFilters(await searchParams)
   const supabase = await createClient()
   const queryClient = getQueryClient()
 
   // The first page is awaited (a failed read must reach error.tsx rather than let the browser
   // retry without the session cookie and show an empty list); the filter options load beside
-  // it. The device filter offers the user's own devices (the only ones they can name).
-  const [, , devices] = await Promise.all([
-    queryClient.fetchInfiniteQuery(
-      runListQueryOptions(supabase, user.id, filters)
-    ),
-    queryClient.prefetchQuery(runFilterOptionsQueryOptions(supabase, user.id)),
-    supabase
-      .from("devices")
-      .select("id, name")
-      .is("revoked_at", null)
-      .order("name")
-      .limit(200),
-  ])
+  // it. The device filter offers the user's own devices (the only ones they can name). All of
+  // it goes out beside the profile read (getCurrentUser), with the verified token's user id.
+  const [user, [, , devices]] = await besideCurrentUser(
+    Promise.all([
+      queryClient.fetchInfiniteQuery(
+        runListQueryOptions(supabase, userId, filters)
+      ),
+      queryClient.prefetchQuery(runFilterOptionsQueryOptions(supabase, userId)),
+      supabase
+        .from("devices")
+        .select("id, name")
+        .is("revoked_at", null)
+        .order("name")
+        .limit(200),
+    ])
+  )
   const serverNow = new Date().toISOString()
 
   return (

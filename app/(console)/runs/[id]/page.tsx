@@ -2,7 +2,7 @@ import type { Metadata } from "next"
 import { notFound } from "next/navigation"
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 
-import { getCurrentUser } from "@/lib/auth/current-user"
+import { besideCurrentUser, getSignedInUserId } from "@/lib/auth/current-user"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
 import { getRunPage, LOG_TAIL_LINES } from "@/lib/runs/queries"
@@ -30,20 +30,16 @@ export default async function RunPage({
   // The first screen is one call (ops.run_page): the header, the log's outline and its last
   // lines (the page opens at the tail however long the log; the rest is read by the viewer
   // as it scrolls, docs/runs.md), the events and the artifacts. A run that is missing or not
-  // in the caller's projects, as RLS decides, is not found. It needs no user id, so it is
-  // sent before the user is read, not after; the role the buttons mirror loads beside it.
-  const pageRead = getRunPage(supabase, {
-    runId: id.data,
-    tailLines: LOG_TAIL_LINES,
-  })
-  // Awaited below; until then a failure (signed out: getCurrentUser redirects first) must
-  // not surface as an unhandled rejection.
-  pageRead.catch(() => {})
-  const user = await getCurrentUser()
-  const [page] = await Promise.all([
-    pageRead,
-    queryClient.prefetchQuery(runFilterOptionsQueryOptions(supabase, user.id)),
-  ])
+  // in the caller's projects, as RLS decides, is not found. The role the buttons mirror needs
+  // only the verified token's user id, so both go out beside the profile read
+  // (getCurrentUser), not after it: the page waits for one round trip, not two.
+  const userId = await getSignedInUserId()
+  const [user, [page]] = await besideCurrentUser(
+    Promise.all([
+      getRunPage(supabase, { runId: id.data, tailLines: LOG_TAIL_LINES }),
+      queryClient.prefetchQuery(runFilterOptionsQueryOptions(supabase, userId)),
+    ])
+  )
   if (!page) notFound()
   seedRunPage(queryClient, user.id, id.data, page)
 

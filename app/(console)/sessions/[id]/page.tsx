@@ -1,9 +1,8 @@
 import type { Metadata } from "next"
-import { notFound, redirect } from "next/navigation"
+import { notFound } from "next/navigation"
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
-import { signInPath } from "@/lib/auth/redirects"
 import { dbId } from "@/lib/db-id"
 import { getQueryClient } from "@/lib/query-client"
 import { listSessionAttachments } from "@/lib/sessions/attachments"
@@ -24,12 +23,6 @@ export default async function SessionPage({
   if (!id.success) notFound()
 
   const supabase = await createClient()
-  // The user's id from the verified token (checked here, against the cached signing keys, no
-  // round trip), so the session is read beside the profile (getCurrentUser, which the layout
-  // also awaits), not after it. No token: getCurrentUser's own answer, the sign-in page.
-  const { data } = await supabase.auth.getClaims()
-  const userId = data?.claims.sub
-  if (!userId) redirect(signInPath())
 
   // Awaited before anything is sent, so a session that is missing, deleted or not the
   // caller's to read (RLS decides) answers a real 404 (this segment has no loading boundary

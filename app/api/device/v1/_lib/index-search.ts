@@ -3,7 +3,7 @@ import { after } from "next/server"
 import { type Client } from "@/lib/supabase/types"
 
 /** Pending messages one call indexes: a few hundred milliseconds of the database's time. */
-const INDEX_BATCH = 5000
+export const INDEX_BATCH = 5000
 
 /**
  * Indexes messages a large push left pending for full-text search

@@ -15,13 +15,12 @@ import {
   readJsonBodyAs,
   UpstreamError,
 } from "../_lib/http"
-import { indexSearchAfterResponse } from "../_lib/index-search"
 import {
   HEARTBEAT_BODY_LIMIT_BYTES,
   HEARTBEAT_INTERVAL_SECONDS,
 } from "../_lib/limits"
 import { createRateLimiter } from "../_lib/rate-limit"
-import { reapExpiredRunsAfterResponse } from "../_lib/reap-expired-runs"
+import { settleAfterHeartbeat } from "../_lib/settle-after-heartbeat"
 
 // Twice a minute is the agent's pace; a dozen leaves room for restarts and manual runs.
 const perDevice = createRateLimiter({ limit: 12, windowMs: 60_000 })
@@ -90,11 +89,8 @@ export async function POST(request: Request) {
       lan_port: row.lan_port,
       next_heartbeat_in: HEARTBEAT_INTERVAL_SECONDS,
     }
-    // The heartbeat sweeps what other writers (the console's chat, a failed sweep) left
-    // pending for search.
-    indexSearchAfterResponse(device.supabase)
-    // …and settles the runs of workers that stopped renewing their leases.
-    reapExpiredRunsAfterResponse(device.supabase)
+    // Search indexing left pending and runs whose workers stopped renewing their leases.
+    settleAfterHeartbeat(device.supabase)
 
     return jsonResponse(response)
   })
