@@ -6,20 +6,13 @@
 // the factor the first time, and raises the session to aal2 with amr "mfa/webauthn". The
 // challenge rows are auth.mfa_challenges' (web_authn_session_data), answered once and from the
 // address that asked, like TOTP's (mfa.ts).
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server"
-import { isoBase64URL } from "@simplewebauthn/server/helpers"
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server"
 import { z } from "zod"
 
 import { type Queryable } from "../db/types"
 import { AuthApiFailure } from "./errors"
 import { type Authenticated, type AuthKernel } from "./kernel"
+import { base64Url, webAuthnLibrary } from "./webauthn-library"
 
 /** What a factor keeps of its credential (web_authn_credential), as go-webauthn's Credential. */
 const storedCredentialSchema = z.object({
@@ -78,7 +71,9 @@ export async function webauthnChallenge(
   const existing = await factorCredentials(k.ctx.db, caller.user.id)
   if (factorStatus === "unverified") {
     const name = caller.user.email ?? ""
-    const options = await generateRegistrationOptions({
+    const options = await (
+      await webAuthnLibrary()
+    ).generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
       userID: new TextEncoder().encode(caller.user.id),
@@ -104,7 +99,9 @@ export async function webauthnChallenge(
       },
     }
   }
-  const options = await generateAuthenticationOptions({
+  const options = await (
+    await webAuthnLibrary()
+  ).generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: existing.map(({ credential }) => ({ id: credential.id })),
     userVerification: "preferred",
@@ -140,13 +137,17 @@ export async function webauthnVerify(
   const rp = relyingParty(k)
   const requireUserVerification = session.userVerification === "required"
   if (type === "create") {
-    const verified = await verifyRegistrationResponse({
-      response: response as RegistrationResponseJSON,
-      expectedChallenge: session.challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.id,
-      requireUserVerification,
-    }).catch(() => null)
+    const verified = await (
+      await webAuthnLibrary()
+    )
+      .verifyRegistrationResponse({
+        response: response as RegistrationResponseJSON,
+        expectedChallenge: session.challenge,
+        expectedOrigin: rp.origins,
+        expectedRPID: rp.id,
+        requireUserVerification,
+      })
+      .catch(() => null)
     if (!verified?.verified) throw unexpected("Failed to create WebAuthn credential")
     const info = verified.registrationInfo
 
@@ -154,7 +155,7 @@ export async function webauthnVerify(
       type,
       credential: {
         id: info.credential.id,
-        publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+        publicKey: base64Url.fromBytes(info.credential.publicKey),
         attestationType: info.fmt,
         transport: info.credential.transports ?? [],
         authenticator: { signCount: info.credential.counter },
@@ -172,18 +173,22 @@ export async function webauthnVerify(
       session.allowed_credential_ids.includes(credential.id)
   )
   if (!known) throw failed()
-  const verified = await verifyAuthenticationResponse({
-    response: assertion,
-    expectedChallenge: session.challenge,
-    expectedOrigin: rp.origins,
-    expectedRPID: rp.id,
-    credential: {
-      id: known.credential.id,
-      publicKey: isoBase64URL.toBuffer(known.credential.publicKey),
-      counter: known.credential.authenticator.signCount,
-    },
-    requireUserVerification,
-  }).catch(() => null)
+  const verified = await (
+    await webAuthnLibrary()
+  )
+    .verifyAuthenticationResponse({
+      response: assertion,
+      expectedChallenge: session.challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.id,
+      credential: {
+        id: known.credential.id,
+        publicKey: base64Url.toBytes(known.credential.publicKey),
+        counter: known.credential.authenticator.signCount,
+      },
+      requireUserVerification,
+    })
+    .catch(() => null)
   if (!verified?.verified) throw failed()
 
   return {
