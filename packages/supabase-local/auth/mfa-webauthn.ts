@@ -71,9 +71,8 @@ export async function webauthnChallenge(
   const existing = await factorCredentials(k.ctx.db, caller.user.id)
   if (factorStatus === "unverified") {
     const name = caller.user.email ?? ""
-    const options = await (
-      await webAuthnLibrary()
-    ).generateRegistrationOptions({
+    const { generateRegistrationOptions } = await webAuthnLibrary()
+    const options = await generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
       userID: new TextEncoder().encode(caller.user.id),
@@ -99,9 +98,8 @@ export async function webauthnChallenge(
       },
     }
   }
-  const options = await (
-    await webAuthnLibrary()
-  ).generateAuthenticationOptions({
+  const { generateAuthenticationOptions } = await webAuthnLibrary()
+  const options = await generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: existing.map(({ credential }) => ({ id: credential.id })),
     userVerification: "preferred",
@@ -137,17 +135,14 @@ export async function webauthnVerify(
   const rp = relyingParty(k)
   const requireUserVerification = session.userVerification === "required"
   if (type === "create") {
-    const verified = await (
-      await webAuthnLibrary()
-    )
-      .verifyRegistrationResponse({
-        response: response as RegistrationResponseJSON,
-        expectedChallenge: session.challenge,
-        expectedOrigin: rp.origins,
-        expectedRPID: rp.id,
-        requireUserVerification,
-      })
-      .catch(() => null)
+    const { verifyRegistrationResponse } = await webAuthnLibrary()
+    const verified = await verifyRegistrationResponse({
+      response: response as RegistrationResponseJSON,
+      expectedChallenge: session.challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.id,
+      requireUserVerification,
+    }).catch(() => null)
     if (!verified?.verified) throw unexpected("Failed to create WebAuthn credential")
     const info = verified.registrationInfo
 
@@ -173,22 +168,19 @@ export async function webauthnVerify(
       session.allowed_credential_ids.includes(credential.id)
   )
   if (!known) throw failed()
-  const verified = await (
-    await webAuthnLibrary()
-  )
-    .verifyAuthenticationResponse({
-      response: assertion,
-      expectedChallenge: session.challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.id,
-      credential: {
-        id: known.credential.id,
-        publicKey: base64Url.toBytes(known.credential.publicKey),
-        counter: known.credential.authenticator.signCount,
-      },
-      requireUserVerification,
-    })
-    .catch(() => null)
+  const { verifyAuthenticationResponse } = await webAuthnLibrary()
+  const verified = await verifyAuthenticationResponse({
+    response: assertion,
+    expectedChallenge: session.challenge,
+    expectedOrigin: rp.origins,
+    expectedRPID: rp.id,
+    credential: {
+      id: known.credential.id,
+      publicKey: base64Url.toBytes(known.credential.publicKey),
+      counter: known.credential.authenticator.signCount,
+    },
+    requireUserVerification,
+  }).catch(() => null)
   if (!verified?.verified) throw failed()
 
   return {

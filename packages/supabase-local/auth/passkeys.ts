@@ -191,9 +191,8 @@ export async function registrationOptions(k: AuthKernel, r: AuthRequest) {
   // As getPasskeyWebAuthn configures go-webauthn: no attestation, a discoverable (resident)
   // credential required, user verification preferred. The user handle is the user id's text,
   // as User.WebAuthnID() gives it, which is how authentication/verify finds the user again.
-  const options = await (
-    await webAuthnLibrary()
-  ).generateRegistrationOptions({
+  const { generateRegistrationOptions } = await webAuthnLibrary()
+  const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userID: new TextEncoder().encode(caller.user.id),
@@ -236,9 +235,8 @@ export async function registrationVerify(k: AuthKernel, r: AuthRequest) {
 
   let verified
   try {
-    verified = await (
-      await webAuthnLibrary()
-    ).verifyRegistrationResponse({
+    const { verifyRegistrationResponse } = await webAuthnLibrary()
+    verified = await verifyRegistrationResponse({
       response: body.credential as RegistrationResponseJSON,
       expectedChallenge: session.challenge,
       expectedOrigin: rp.origins,
@@ -304,9 +302,8 @@ export async function authenticationOptions(k: AuthKernel, r: AuthRequest) {
   const rp = relyingParty(k)
   // BeginDiscoverableLogin: no allowCredentials and no user; the authenticator offers the
   // passkeys it holds for this relying party.
-  const options = await (
-    await webAuthnLibrary()
-  ).generateAuthenticationOptions({
+  const { generateAuthenticationOptions } = await webAuthnLibrary()
+  const options = await generateAuthenticationOptions({
     rpID: rp.id,
     timeout: CEREMONY_TIMEOUT_MS,
     userVerification: "preferred",
@@ -361,9 +358,8 @@ export async function authenticationVerify(k: AuthKernel, r: AuthRequest) {
 
   let verified
   try {
-    verified = await (
-      await webAuthnLibrary()
-    ).verifyAuthenticationResponse({
+    const { verifyAuthenticationResponse } = await webAuthnLibrary()
+    verified = await verifyAuthenticationResponse({
       response,
       expectedChallenge: session.challenge,
       expectedOrigin: rp.origins,
