@@ -22,8 +22,9 @@ insert into auth.users (
   confirmation_token, recovery_token, email_change_token_new, email_change
 )
 select '00000000-0000-0000-0000-000000000000', u.id, 'authenticated', 'authenticated', u.email,
-       -- One hash for every demo account (an initplan): bcrypt is deliberately slow.
-       (select extensions.crypt('lmx-demo-password', extensions.gen_salt('bf', 10))),
+       -- crypt('lmx-demo-password', gen_salt('bf', 10)), computed once: bcrypt is deliberately
+       -- slow (a third of a second in PGlite), and a fixed salt keeps the seed deterministic.
+       '$2a$10$qwQZBM88R6pfWvyl7nZUOePNgTfzOjdEy4UNsKpbxSHzt8PQLmJka',
        now() - interval '45 days',
        '{"provider": "email", "providers": ["email"]}'::jsonb,
        jsonb_build_object('display_name', u.display_name),
@@ -82,6 +83,38 @@ values
   (null, 'deepseek-r1-distill-qwen-32b', 0.29, 1.15, 0.07, now() - interval '90 days'),
   (null, 'gemma-3-27b', 0.09, 0.17, 0.02, now() - interval '90 days'),
   ('00000000-0000-4000-a000-000000000001', 'llama-3.3-70b-instruct', 0.40, 0.60, 0.10, now() - interval '90 days');
+
+-- Reference cloud models, per million tokens (input, output, cached input) as their providers
+-- list them. Maintained here; users override any of them on /usage/prices.
+insert into public.model_prices (user_id, model, input_per_mtok, output_per_mtok, cached_per_mtok, effective_from)
+values
+  (null, 'gpt-4.1', 2.00, 8.00, 0.50, '2025-04-14'),
+  (null, 'gpt-4.1-mini', 0.40, 1.60, 0.10, '2025-04-14'),
+  (null, 'o4-mini', 1.10, 4.40, 0.275, '2025-04-16'),
+  (null, 'claude-sonnet-4', 3.00, 15.00, 0.30, '2025-05-22'),
+  (null, 'gemini-2.5-flash', 0.30, 2.50, 0.075, '2025-06-17')
+on conflict on constraint model_prices_user_id_model_effective_from_key do nothing;
+
+-- What each local model is compared with: a hosted model of similar quality.
+insert into public.model_references (user_id, model, reference_model)
+values
+  (null, 'llama-3.3-70b-instruct', 'gpt-4.1'),
+  (null, 'qwen3-coder-30b-a3b', 'gpt-4.1-mini'),
+  (null, 'gpt-oss-20b', 'o4-mini'),
+  (null, 'mistral-small-3.2-24b', 'gpt-4.1-mini'),
+  (null, 'deepseek-r1-distill-qwen-32b', 'o4-mini'),
+  (null, 'gemma-3-27b', 'gemini-2.5-flash'),
+  -- The demo user's own choice for the 70B: compared with a stronger model.
+  ('00000000-0000-4000-a000-000000000001', 'llama-3.3-70b-instruct', 'claude-sonnet-4')
+on conflict on constraint model_references_user_id_model_key do nothing;
+
+-- The Studio Mac is priced by energy; the Home Desktop by the hour (a rented GPU box would be
+-- the same); the Work Laptop is left unpriced.
+insert into public.device_prices (device_id, user_id, mode, usd_per_hour, usd_per_kwh, idle_watts, busy_watts)
+values
+  ('00000000-0000-4000-b000-000000000001', '00000000-0000-4000-a000-000000000001', 'energy', null, 0.32, 15, 180),
+  ('00000000-0000-4000-b000-000000000003', '00000000-0000-4000-a000-000000000001', 'hourly', 0.45, null, null, null)
+on conflict (device_id) do nothing;
 
 -- 200 sessions: 180 of the demo user's across their devices, 20 of Sam's. h(...) is a
 -- deterministic pseudo-random number from md5.

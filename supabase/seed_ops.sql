@@ -20,8 +20,8 @@ insert into auth.users (
   confirmation_token, recovery_token, email_change_token_new, email_change
 )
 select '00000000-0000-0000-0000-000000000000', u.id, 'authenticated', 'authenticated', u.email,
-       -- One hash for every demo account (an initplan): bcrypt is deliberately slow.
-       (select extensions.crypt('lmx-demo-password', extensions.gen_salt('bf', 10))),
+       -- The demo password's bcrypt hash, computed once (see seed.sql).
+       '$2a$10$qwQZBM88R6pfWvyl7nZUOePNgTfzOjdEy4UNsKpbxSHzt8PQLmJka',
        now() - interval '40 days',
        '{"provider": "email", "providers": ["email"]}'::jsonb,
        jsonb_build_object('display_name', u.display_name),

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import path from "node:path"
 
-import pg from "pg"
+import type pg from "pg"
 
 import { loadStackConfig } from "./config"
 import { openDatabase, type StorageOptions } from "./db/open"
@@ -94,6 +94,8 @@ type Session = { run(sql: string): Promise<unknown[][]>; close(): Promise<void> 
 /** A session of its own per file: PGlite's one session, or a new Postgres connection. */
 async function openSession(db: Database, storage: StorageOptions): Promise<Session> {
   if (storage.engine === "postgres") {
+    // Loaded here: the stack's start (the same bundle) does not need node-postgres.
+    const { default: pg } = await import("pg")
     const client = new pg.Client({ connectionString: storage.url })
     await client.connect()
     return {

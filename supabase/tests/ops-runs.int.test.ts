@@ -203,13 +203,20 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
       const before = await tx.query<{ synchronous_commit: string }>("show synchronous_commit")
       const [claimed] = (await tx.query<{ id: string }>("select id from ops.claim_next_run()")).rows
       const afterClaim = await tx.query<{ synchronous_commit: string }>("show synchronous_commit")
+      // The claim's SET clause (search_path, plan_cache_mode) restores only what it names:
+      // the place where this claim stopped outlives the call too.
+      const place = await tx.query<{ place: string | null }>(
+        "select current_setting('lmx.run_claim_place', true) as place"
+      )
       return {
         before: before.rows[0]!.synchronous_commit,
         afterClaim: afterClaim.rows[0]!.synchronous_commit,
+        place: place.rows[0]!.place,
         id: claimed!.id,
       }
     })
     expect(settings).toMatchObject({ before: "on", afterClaim: "off" })
+    expect(settings.place).toMatch(new RegExp(`/${settings.id}$`))
     const afterStart = await runAs(database.db, devWorker, async (tx) => {
       await tx.query("select ops.start_workflow_run($1)", [settings.id])
       return (await tx.query<{ synchronous_commit: string }>("show synchronous_commit")).rows[0]!
@@ -275,6 +282,36 @@ describe(`queue functions (${TEST_ENGINE})`, () => {
     expect(await claim()).toBe(first)
     expect(await claim()).toBe(third)
     expect(await claim()).toBeUndefined()
+  })
+
+  // The claim's own reaper runs before it picks where to scan from (20261206060000): a run
+  // it puts back in the queue is ahead of the last claim's place and comes first.
+  it("claims a run whose lease lapsed before runs queued after where the last claim stopped", async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const [run] = await call<{ id: string }>(developer, "select id from ops.queue_run($1)", [
+        ROWS.workflow,
+      ])
+      ids.push(run!.id)
+    }
+    const claim = async () =>
+      (await call<{ id: string }>(devWorker, "select id from ops.claim_next_run()"))[0]?.id
+    expect(await claim()).toBe(ids[0])
+    expect(await claim()).toBe(ids[1])
+
+    await database.db.query(
+      "update ops.runs set lease_expires_at = now() - interval '1 second' where id = $1",
+      [ids[0]]
+    )
+    expect(await claim()).toBe(ids[0])
+    expect(await claim()).toBe(ids[2])
+    const [again] = (
+      await database.db.query<{ attempts: number; status: string }>(
+        "select attempts, status from ops.runs where id = $1",
+        [ids[0]]
+      )
+    ).rows
+    expect(again).toEqual({ attempts: 2, status: "claimed" })
   })
 
   it("claims several runs at once in queue order, each fenced and leased", async () => {

@@ -6,20 +6,13 @@
 // the factor the first time, and raises the session to aal2 with amr "mfa/webauthn". The
 // challenge rows are auth.mfa_challenges' (web_authn_session_data), answered once and from the
 // address that asked, like TOTP's (mfa.ts).
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server"
-import { isoBase64URL } from "@simplewebauthn/server/helpers"
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server"
 import { z } from "zod"
 
 import { type Queryable } from "../db/types"
 import { AuthApiFailure } from "./errors"
 import { type Authenticated, type AuthKernel } from "./kernel"
+import { base64Url, webAuthnLibrary } from "./webauthn-library"
 
 /** What a factor keeps of its credential (web_authn_credential), as go-webauthn's Credential. */
 const storedCredentialSchema = z.object({
@@ -78,6 +71,7 @@ export async function webauthnChallenge(
   const existing = await factorCredentials(k.ctx.db, caller.user.id)
   if (factorStatus === "unverified") {
     const name = caller.user.email ?? ""
+    const { generateRegistrationOptions } = await webAuthnLibrary()
     const options = await generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
@@ -104,6 +98,7 @@ export async function webauthnChallenge(
       },
     }
   }
+  const { generateAuthenticationOptions } = await webAuthnLibrary()
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: existing.map(({ credential }) => ({ id: credential.id })),
@@ -140,6 +135,7 @@ export async function webauthnVerify(
   const rp = relyingParty(k)
   const requireUserVerification = session.userVerification === "required"
   if (type === "create") {
+    const { verifyRegistrationResponse } = await webAuthnLibrary()
     const verified = await verifyRegistrationResponse({
       response: response as RegistrationResponseJSON,
       expectedChallenge: session.challenge,
@@ -154,7 +150,7 @@ export async function webauthnVerify(
       type,
       credential: {
         id: info.credential.id,
-        publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+        publicKey: base64Url.fromBytes(info.credential.publicKey),
         attestationType: info.fmt,
         transport: info.credential.transports ?? [],
         authenticator: { signCount: info.credential.counter },
@@ -172,6 +168,7 @@ export async function webauthnVerify(
       session.allowed_credential_ids.includes(credential.id)
   )
   if (!known) throw failed()
+  const { verifyAuthenticationResponse } = await webAuthnLibrary()
   const verified = await verifyAuthenticationResponse({
     response: assertion,
     expectedChallenge: session.challenge,
@@ -179,7 +176,7 @@ export async function webauthnVerify(
     expectedRPID: rp.id,
     credential: {
       id: known.credential.id,
-      publicKey: isoBase64URL.toBuffer(known.credential.publicKey),
+      publicKey: base64Url.toBytes(known.credential.publicKey),
       counter: known.credential.authenticator.signCount,
     },
     requireUserVerification,

@@ -8,7 +8,6 @@
 import { randomUUID } from "node:crypto"
 
 import { Secret, TOTP } from "otpauth"
-import QRCode from "qrcode"
 import { z } from "zod"
 
 import { sendJson } from "../http"
@@ -115,7 +114,9 @@ export async function enrollFactor(k: AuthKernel, r: AuthRequest) {
   const issuer = body.issuer || new URL(k.ctx.config.auth.site_url).host
   const secret = webauthn ? null : new Secret({ size: 20 }).base32
   const uri = secret ? totpFor(secret, issuer, caller.user.email ?? "").toString() : ""
-  const qrCode = secret
+  // qrcode is loaded at the first enrolment rather than with the stack's code at every start.
+  const QRCode = secret ? (await import("qrcode")).default : undefined
+  const qrCode = QRCode
     ? svgWithoutHashes(await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "H" }))
     : ""
   const id = randomUUID()

@@ -12,15 +12,7 @@
 // 400 webauthn_challenge_not_found. The WebAuthn checks themselves are @simplewebauthn/server's.
 import { randomUUID } from "node:crypto"
 
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server"
-import { isoBase64URL } from "@simplewebauthn/server/helpers"
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server"
 import { z } from "zod"
 
 import { type Queryable } from "../db/types"
@@ -29,6 +21,7 @@ import { AuthApiFailure, badRequest, forbidden, notFound, unprocessable } from "
 import { type Authenticated, type AuthKernel, type AuthRequest } from "./kernel"
 import { issueSession } from "./sessions"
 import { findUserById, isUuid } from "./users"
+import { base64Url, webAuthnLibrary } from "./webauthn-library"
 
 /** GOTRUE_WEBAUTHN_CHALLENGE_EXPIRY_DURATION's default, 5 minutes. */
 const CHALLENGE_EXPIRY_SECONDS = 300
@@ -112,7 +105,7 @@ async function credentialsOf(db: Queryable, userId: string): Promise<CredentialR
   return rows
 }
 
-const hexToBase64Url = (hex: string) => isoBase64URL.fromBuffer(Buffer.from(hex, "hex"))
+const hexToBase64Url = (hex: string) => base64Url.fromBytes(Buffer.from(hex, "hex"))
 
 async function storeChallenge(
   k: AuthKernel,
@@ -198,6 +191,7 @@ export async function registrationOptions(k: AuthKernel, r: AuthRequest) {
   // As getPasskeyWebAuthn configures go-webauthn: no attestation, a discoverable (resident)
   // credential required, user verification preferred. The user handle is the user id's text,
   // as User.WebAuthnID() gives it, which is how authentication/verify finds the user again.
+  const { generateRegistrationOptions } = await webAuthnLibrary()
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -241,6 +235,7 @@ export async function registrationVerify(k: AuthKernel, r: AuthRequest) {
 
   let verified
   try {
+    const { verifyRegistrationResponse } = await webAuthnLibrary()
     verified = await verifyRegistrationResponse({
       response: body.credential as RegistrationResponseJSON,
       expectedChallenge: session.challenge,
@@ -276,7 +271,7 @@ export async function registrationVerify(k: AuthKernel, r: AuthRequest) {
        returning id::text, ${utc("created_at")} as created_at`,
       [
         caller.user.id,
-        Buffer.from(isoBase64URL.toBuffer(info.credential.id)).toString("hex"),
+        Buffer.from(base64Url.toBytes(info.credential.id)).toString("hex"),
         Buffer.from(info.credential.publicKey).toString("hex"),
         info.fmt === "none" ? "none" : info.fmt,
         aaguid,
@@ -307,6 +302,7 @@ export async function authenticationOptions(k: AuthKernel, r: AuthRequest) {
   const rp = relyingParty(k)
   // BeginDiscoverableLogin: no allowCredentials and no user; the authenticator offers the
   // passkeys it holds for this relying party.
+  const { generateAuthenticationOptions } = await webAuthnLibrary()
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
     timeout: CEREMONY_TIMEOUT_MS,
@@ -342,7 +338,7 @@ export async function authenticationVerify(k: AuthKernel, r: AuthRequest) {
   // be one of that user's passkeys.
   let userId: string
   try {
-    userId = new TextDecoder().decode(isoBase64URL.toBuffer(response.response.userHandle))
+    userId = new TextDecoder().decode(base64Url.toBytes(response.response.userHandle))
   } catch {
     throw verificationFailed()
   }
@@ -351,7 +347,7 @@ export async function authenticationVerify(k: AuthKernel, r: AuthRequest) {
   if (!user) throw verificationFailed()
   let rawId: string
   try {
-    rawId = Buffer.from(isoBase64URL.toBuffer(response.rawId ?? response.id)).toString("hex")
+    rawId = Buffer.from(base64Url.toBytes(response.rawId ?? response.id)).toString("hex")
   } catch {
     throw verificationFailed()
   }
@@ -362,6 +358,7 @@ export async function authenticationVerify(k: AuthKernel, r: AuthRequest) {
 
   let verified
   try {
+    const { verifyAuthenticationResponse } = await webAuthnLibrary()
     verified = await verifyAuthenticationResponse({
       response,
       expectedChallenge: session.challenge,

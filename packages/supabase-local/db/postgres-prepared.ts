@@ -5,7 +5,7 @@
 // the next ones and end with it, and an error in any statement rolls back all. This is how
 // PostgREST runs a request's settings query and main query (prepared statements are its
 // db-prepared-statements default), without the extra round trips of BEGIN … COMMIT.
-import pg from "pg"
+import type pg from "pg"
 
 import { type QueryResult } from "./types"
 
@@ -196,7 +196,9 @@ export async function runPrepared<Row>(
   } catch (error) {
     // A server error leaves the connection usable (it is in sync again after ReadyForQuery,
     // which node-postgres waits for before the next query); anything else discards it.
-    client.release(error instanceof pg.DatabaseError ? undefined : (error as Error))
+    // pg is loaded already (the pool is its); imported here so a PGlite start never loads it.
+    const { DatabaseError } = (await import("pg")).default
+    client.release(error instanceof DatabaseError ? undefined : (error as Error))
     throw error
   }
 }

@@ -1,18 +1,21 @@
-import pg from "pg"
+import type pg from "pg"
 
 import { runPrepared } from "./postgres-prepared"
 import { type Database, type Queryable, type QueryResult } from "./types"
 
 // Same values as PGlite returns (see pglite.ts): text for timestamps, dates and bigints.
 const textTypes = [1184, 1114, 1082, 20, 1700]
-const typeParser = {
-  getTypeParser(oid: number, format?: "text" | "binary") {
-    if (textTypes.includes(oid)) return (value: string) => value
-    return pg.types.getTypeParser(oid, format)
-  },
+function typeParserOf(types: typeof pg.types) {
+  return {
+    getTypeParser(oid: number, format?: "text" | "binary") {
+      if (textTypes.includes(oid)) return (value: string) => value
+      return types.getTypeParser(oid, format)
+    },
+  }
 }
+type TypeParser = ReturnType<typeof typeParserOf>
 
-function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+function wrap(client: pg.Pool | pg.PoolClient, typeParser: TypeParser): Queryable {
   return {
     async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
       const result = await client.query({ text: sql, values: params, types: typeParser })
@@ -43,6 +46,10 @@ export async function openPostgres(
   connectionString: string,
   { max = 10 }: { max?: number } = {}
 ): Promise<Database> {
+  // node-postgres is loaded when a Postgres is opened, not with the stack's code: a PGlite
+  // start does not need it, and it takes ~0.1 s to load.
+  const { default: pg } = await import("pg")
+  const typeParser = typeParserOf(pg.types)
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000 })
   // An idle client losing its connection must not crash the stack.
   pool.on("error", (error) => console.error("[db] idle connection error:", error.message))
@@ -52,7 +59,7 @@ export async function openPostgres(
     await pool.end().catch(() => undefined)
     throw error
   }
-  const base = wrap(pool)
+  const base = wrap(pool, typeParser)
   const listeners: pg.PoolClient[] = []
 
   return {
@@ -78,7 +85,7 @@ export async function openPostgres(
       const client = await pool.connect()
       try {
         await client.query("begin")
-        const result = await fn(wrap(client))
+        const result = await fn(wrap(client, typeParser))
         await client.query("commit")
         return result
       } catch (error) {

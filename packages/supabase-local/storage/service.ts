@@ -81,10 +81,10 @@ export async function createStorageService(ctx: ServiceContext): Promise<Service
     globalLimit: parseSize(ctx.config.storage.file_size_limit) ?? 50 * 1024 * 1024,
     log: ctx.log,
   }
-  const tus = createTusHandler(state, `${STORAGE_PREFIX}/upload/resumable`)
-  const signedTus = createTusHandler(state, `${STORAGE_PREFIX}/upload/resumable/sign`, {
-    signed: true,
-  })
+  const [tus, signedTus] = await Promise.all([
+    createTusHandler(state, `${STORAGE_PREFIX}/upload/resumable`),
+    createTusHandler(state, `${STORAGE_PREFIX}/upload/resumable/sign`, { signed: true }),
+  ])
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost")

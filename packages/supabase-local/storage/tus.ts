@@ -16,8 +16,7 @@ import { open, rm } from "node:fs/promises"
 import { type IncomingMessage, type ServerResponse } from "node:http"
 import path from "node:path"
 
-import { FileStore } from "@tus/file-store"
-import { Server, type Upload } from "@tus/server"
+import type { Upload } from "@tus/server"
 
 import { ownerOf, SERVICE, type Caller } from "./caller"
 import { errors, StorageApiError } from "./errors"
@@ -64,11 +63,17 @@ function cacheControlOf(value: string | null | undefined) {
 
 type Signed = { owner: string | null; upsert: boolean }
 
-export function createTusHandler(
+export async function createTusHandler(
   state: StorageState,
   route: string,
   { signed = false }: { signed?: boolean } = {}
 ) {
+  // Loaded here, as Storage starts behind the open port, rather than with the stack's code:
+  // @tus/server and its file store take a few hundred milliseconds to load.
+  const [{ FileStore }, { Server }] = await Promise.all([
+    import("@tus/file-store"),
+    import("@tus/server"),
+  ])
   const directory = path.join(state.files.root, ".tus")
   const datastore = new FileStore({ directory })
 
