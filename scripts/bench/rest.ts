@@ -77,7 +77,8 @@ insert into public.bench_notes
   from generate_series(1, 2000) i;
 `
 
-type Stats = { median: number; p95: number }
+/** cpuMs: this process's CPU time per request (client and server share it; Postgres's is not in it). */
+type Stats = { median: number; p95: number; cpuMs: number }
 
 export type CaseResult = {
   name: string
@@ -427,27 +428,33 @@ export async function benchRest(
         }
         const viaBare = (i: number) => bare.request(sent.get(i)!)
         // Interleave the measurements so machine noise hits them alike.
-        const samples = { rest: [], direct: [], bare: [], unprepared: [] } as Record<
-          "rest" | "direct" | "bare" | "unprepared",
-          number[]
-        >
+        const runs = { rest, direct, bare: viaBare, unprepared: benchCase.unprepared }
+        type Run = keyof typeof runs
+        const samples: Record<Run, number[]> = { rest: [], direct: [], bare: [], unprepared: [] }
+        const cpu: Record<Run, number> = { rest: 0, direct: 0, bare: 0, unprepared: 0 }
         for (let round = 0; round < 2; round++) {
-          samples.rest.push(...(await time(benchCase.iterations / 2, rest)))
-          samples.direct.push(...(await time(benchCase.iterations / 2, direct)))
-          samples.bare.push(...(await time(benchCase.iterations / 2, viaBare)))
-          samples.unprepared.push(...(await time(benchCase.iterations / 2, benchCase.unprepared)))
+          for (const run of Object.keys(runs) as Run[]) {
+            const before = process.cpuUsage()
+            samples[run].push(...(await time(benchCase.iterations / 2, runs[run])))
+            const used = process.cpuUsage(before)
+            cpu[run] += (used.user + used.system) / 1000
+          }
         }
-        const stats = (values: number[]) => ({
-          median: median(values),
-          p95: percentile(values, 95),
+        // time() runs a tenth more (at least 5) as warm-up; the CPU time covers those too.
+        const calls =
+          2 * (benchCase.iterations / 2 + Math.max(5, Math.floor(benchCase.iterations / 20)))
+        const stats = (run: Run) => ({
+          median: median(samples[run]),
+          p95: percentile(samples[run], 95),
+          cpuMs: cpu[run] / calls,
         })
         results.push({
           name: benchCase.name,
-          rest: stats(samples.rest),
-          direct: stats(samples.direct),
+          rest: stats("rest"),
+          direct: stats("direct"),
           ratio: median(samples.rest) / median(samples.direct),
-          bare: stats(samples.bare),
-          unprepared: stats(samples.unprepared),
+          bare: stats("bare"),
+          unprepared: stats("unprepared"),
         })
       }
       return { cases: results, sessionCheck: await benchSessionCheck(stack) }
@@ -472,6 +479,9 @@ export function printResults(engine: string, results: CaseResult[]) {
     console.log(
       `  ${"".padEnd(26)}   bare Node server, same SQL median ${formatMs(r.bare.median)} (REST ÷ it ${(r.rest.median / r.bare.median).toFixed(2)}×)` +
         `   statement alone unprepared median ${formatMs(r.unprepared.median)} (REST ÷ it ${(r.rest.median / r.unprepared.median).toFixed(2)}×, #19's yardstick)`
+    )
+    console.log(
+      `  ${"".padEnd(26)}   this process's CPU per request: REST ${formatMs(r.rest.cpuMs)}, same SQL ${formatMs(r.direct.cpuMs)}, bare server ${formatMs(r.bare.cpuMs)}`
     )
     const name = `rest.${engine}.${r.name
       .toLowerCase()
