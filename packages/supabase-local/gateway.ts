@@ -93,12 +93,23 @@ export function createHostCheck(listenHost: string) {
   const listening = listenHost.replace(/^\[(.*)\]$/, "$1").toLowerCase()
   const wildcard = listening === "0.0.0.0" || listening === "::" || listening === ""
 
+  // A client sends the same Host on every request and parsing it is a URL parse, so each
+  // distinct header is judged once; bounded, as the header is the client's to choose.
+  const judged = new Map<string, boolean>()
+
   return function isAllowedHost(hostHeader: string | undefined): boolean {
     if (!hostHeader) return false
-    const hostname = hostnameOf(hostHeader)
-    if (!hostname) return false
+    let allowed = judged.get(hostHeader)
+    if (allowed === undefined) {
+      const hostname = hostnameOf(hostHeader)
+      allowed =
+        hostname !== undefined &&
+        (isLoopbackHostname(hostname) || (!wildcard && hostname === listening))
+      if (judged.size >= 64) judged.clear()
+      judged.set(hostHeader, allowed)
+    }
 
-    return isLoopbackHostname(hostname) || (!wildcard && hostname === listening)
+    return allowed
   }
 }
 

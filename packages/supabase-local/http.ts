@@ -1,5 +1,23 @@
 import { type IncomingMessage, type ServerResponse } from "node:http"
 
+const parsedUrls = new WeakMap<IncomingMessage, { raw: string; url: URL }>()
+
+/**
+ * The request's URL, parsed once per request: the gateway (API key in the query) and the
+ * service behind it both read it, and parsing is a measurable part of a small request. Keyed by
+ * the raw text, so a URL the gateway rewrote (key translation) is parsed again. Callers read it,
+ * never change it.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  const raw = req.url ?? "/"
+  const parsed = parsedUrls.get(req)
+  if (parsed?.raw === raw) return parsed.url
+  const url = new URL(raw, "http://localhost")
+  parsedUrls.set(req, { raw, url })
+
+  return url
+}
+
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`request body is larger than ${limit} bytes`)

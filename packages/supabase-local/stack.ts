@@ -22,7 +22,7 @@ import {
   isApiPath,
   refuseMisdirected,
 } from "./gateway"
-import { sendJson } from "./http"
+import { requestUrl, sendJson } from "./http"
 import { loadStackKeys, readSigningKeys, type StackKeys } from "./keys"
 import { BOOTSTRAP_DIR, prepareDatabase, readSqlFiles } from "./migrate"
 import { resolveSeedPaths } from "./seed-paths"
@@ -233,7 +233,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
             message: `The local stack's services did not start: ${String(failed)}`,
           })
         if (api) {
-          const refusal = await checkApiKey(req, new URL(req.url ?? "/", "http://localhost"))
+          const refusal = await checkApiKey(req, requestUrl(req))
           if (refusal) return sendJson(res, refusal.status, refusal.body)
         }
         const service = findService(services, pathname)

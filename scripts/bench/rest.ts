@@ -1,7 +1,14 @@
 // `npm run bench:rest`: the REST API's request time for four typical requests, and its ratio to
-// the same SQL run directly on the same database (the statement the REST layer builds, without
-// HTTP, JWT, role switching or the transaction around it). Runs on in-memory PGlite and on
-// Postgres (DATABASE_URL, or the local server). Client and server share this process.
+// the same SQL run directly on the same database. "The same SQL" is exactly what the REST
+// handler sent for that request (its settings statement and its statement, with the same
+// values), recorded as it went out and replayed through the same driver call (named prepared
+// statements on Postgres, one simple-protocol script on PGlite), so the ratio is the REST
+// layer's own overhead: HTTP, routing, JWT, building the statement and writing the answer.
+// Two more yardsticks per shape, printed beside it: a bare Node HTTP server that replays the
+// same statements (what any Node server doing this work costs, so REST ÷ it is the handler's
+// share), and the REST statement alone sent unprepared (the yardstick of issue #19's table,
+// kept so old figures stay comparable). Runs on in-memory PGlite and on Postgres
+// (DATABASE_URL, or the local server). Client and server share this process.
 // The request time is measured with a lean keep-alive HTTP client, as a load generator sees
 // the server; one extra row measures the 25-row page through fetch (undici), the transport
 // supabase-js uses on Node, to show what that client adds on top.
@@ -11,6 +18,7 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 
 import { type StorageOptions } from "@lmx/supabase-local/db/open"
+import { type Database, type QueryResult } from "@lmx/supabase-local/db/types"
 import { buildReadSql, restService } from "@lmx/supabase-local/rest"
 import { parseQueryParams } from "@lmx/supabase-local/rest/request"
 import { loadSchemaCache } from "@lmx/supabase-local/rest/schema-cache"
@@ -69,11 +77,19 @@ insert into public.bench_notes
   from generate_series(1, 2000) i;
 `
 
+/** cpuMs: this process's CPU time per request (client and server share it; Postgres's is not in it). */
+type Stats = { median: number; p95: number; cpuMs: number }
+
 export type CaseResult = {
   name: string
-  rest: { median: number; p95: number }
-  direct: { median: number; p95: number }
+  rest: Stats
+  /** What the handler sent for the same request, replayed through the same driver call. */
+  direct: Stats
   ratio: number
+  /** A bare Node HTTP server replaying the same statements, on the same client. */
+  bare: Stats
+  /** The REST statement alone, unprepared (issue #19's yardstick). */
+  unprepared: Stats
 }
 
 type BenchCase = {
@@ -81,8 +97,46 @@ type BenchCase = {
   iterations: number
   /** One REST request; i varies the row it touches. */
   rest(i: number): Promise<void>
-  /** The same SQL, run directly. */
-  direct(i: number): Promise<void>
+  /** The REST statement alone, sent unprepared. */
+  unprepared(i: number): Promise<void>
+}
+
+/** What one REST request sent to the database in its one round trip. */
+type Sent =
+  | { kind: "prepared"; statements: { text: string; values: unknown[] }[] }
+  | { kind: "script"; sql: string }
+
+/**
+ * Records what the REST handler sends through the stack's database object (the service holds
+ * the same object), so the yardstick can replay it. Every shape measured here takes the
+ * handler's one-round-trip path; a request that took another path has nothing to replay.
+ */
+function tapDatabase(db: Database) {
+  const prepared = db.prepared?.bind(db)
+  const script = db.script.bind(db)
+  let last: Sent | undefined
+  if (prepared) {
+    db.prepared = <Row>(statements: { text: string; values: unknown[] }[]) => {
+      last = { kind: "prepared", statements }
+      return prepared<Row>(statements)
+    }
+  }
+  db.script = <Row>(sql: string, options?: Parameters<Database["script"]>[1]) => {
+    last = { kind: "script", sql }
+    return script<Row>(sql, options)
+  }
+
+  return {
+    take(): Sent {
+      const sent = last
+      last = undefined
+      if (!sent) throw new Error("the REST request sent no one-round-trip statement to replay")
+      return sent
+    },
+    replay(sent: Sent): Promise<QueryResult<{ body?: string }>> {
+      return sent.kind === "prepared" ? prepared!(sent.statements) : script(sent.sql)
+    },
+  }
 }
 
 async function withStorage<T>(
@@ -134,6 +188,51 @@ function httpRequest(
   })
 }
 
+/**
+ * A Node HTTP server with no handler logic: it replays the statements a REST request sent and
+ * answers their body, on the same kind of kept-alive client, so REST ÷ it is what the REST
+ * handler adds over any Node server doing the same database work.
+ */
+async function startBareServer(tap: ReturnType<typeof tapDatabase>) {
+  const pending = new Map<number, Sent>()
+  let next = 0
+  const server = http.createServer((req, res) => {
+    const id = Number(req.url!.slice(1))
+    const sent = pending.get(id)!
+    pending.delete(id)
+    tap.replay(sent).then(
+      (result) => {
+        const body = result.rows[0]?.body ?? ""
+        res.writeHead(200, {
+          "content-type": "application/json; charset=utf-8",
+          "content-length": Buffer.byteLength(body),
+        })
+        res.end(body)
+      },
+      (error: unknown) => {
+        res.writeHead(500).end(String(error))
+      }
+    )
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as { port: number }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+
+  return {
+    async request(sent: Sent) {
+      const id = next++
+      pending.set(id, sent)
+      const response = await httpRequest(agent, `http://127.0.0.1:${port}/${id}`, { headers: {} })
+      if (response.status !== 200) throw new Error(`bare server: ${response.text}`)
+    },
+    async stop() {
+      agent.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
 async function time(iterations: number, fn: (i: number) => Promise<void>): Promise<number[]> {
   const warmup = Math.max(5, Math.floor(iterations / 10))
   for (let i = 0; i < warmup; i++) await fn(i)
@@ -164,7 +263,7 @@ async function benchCases(stack: LocalStack): Promise<BenchCase[]> {
     if (!response.ok) throw new Error(`REST answered ${response.status}: ${await response.text()}`)
     await response.text()
   }
-  const directRead = async (query: string) => {
+  const unpreparedRead = async (query: string) => {
     const { sql, pctx } = buildReadSql(
       cache,
       source,
@@ -193,25 +292,25 @@ async function benchCases(stack: LocalStack): Promise<BenchCase[]> {
       name: "primary-key select",
       iterations: 400,
       rest: (i) => restGet(pk(i)),
-      direct: (i) => directRead(pk(i)),
+      unprepared: (i) => unpreparedRead(pk(i)),
     },
     {
       name: "25-row page + one embed",
       iterations: 400,
       rest: (i) => restGet(page(i)),
-      direct: (i) => directRead(page(i)),
+      unprepared: (i) => unpreparedRead(page(i)),
     },
     {
       name: "25-row page, via fetch",
       iterations: 400,
       rest: (i) => restGetFetch(page(i)),
-      direct: (i) => directRead(page(i)),
+      unprepared: (i) => unpreparedRead(page(i)),
     },
     {
       name: "1,000-row read",
       iterations: 60,
       rest: (i) => restGet(thousand(i)),
-      direct: (i) => directRead(thousand(i)),
+      unprepared: (i) => unpreparedRead(thousand(i)),
     },
     {
       name: "1,000-row bulk insert",
@@ -229,7 +328,7 @@ async function benchCases(stack: LocalStack): Promise<BenchCase[]> {
         if (response.status !== 201)
           throw new Error(`REST answered ${response.status}: ${response.text}`)
       },
-      async direct() {
+      async unprepared() {
         await stack.db.query(
           `with pgrst_mutation as (insert into "public"."bench_inserts" as "bench_inserts" ("title", "price", "author_id")
              select _r."title", _r."price", _r."author_id" from json_populate_recordset(null::"public"."bench_inserts", $1::json) _r
@@ -313,22 +412,54 @@ export async function benchRest(
       services: [restService],
       log: process.env.LMX_BENCH_LOG ? console.log : undefined,
     })
+    const tap = tapDatabase(stack.db)
+    const bare = await startBareServer(tap)
     try {
       const results: CaseResult[] = []
       for (const benchCase of await benchCases(stack)) {
-        // Interleave the two measurements so machine noise hits both alike.
-        const restSamples: number[] = []
-        const directSamples: number[] = []
-        for (let round = 0; round < 2; round++) {
-          restSamples.push(...(await time(benchCase.iterations / 2, benchCase.rest)))
-          directSamples.push(...(await time(benchCase.iterations / 2, benchCase.direct)))
+        // What the REST request number i sent, for the yardsticks' request number i.
+        const sent = new Map<number, Sent>()
+        const rest = async (i: number) => {
+          await benchCase.rest(i)
+          sent.set(i, tap.take())
         }
-        const rest = { median: median(restSamples), p95: percentile(restSamples, 95) }
-        const direct = { median: median(directSamples), p95: percentile(directSamples, 95) }
-        results.push({ name: benchCase.name, rest, direct, ratio: rest.median / direct.median })
+        const direct = async (i: number) => {
+          await tap.replay(sent.get(i)!)
+        }
+        const viaBare = (i: number) => bare.request(sent.get(i)!)
+        // Interleave the measurements so machine noise hits them alike.
+        const runs = { rest, direct, bare: viaBare, unprepared: benchCase.unprepared }
+        type Run = keyof typeof runs
+        const samples: Record<Run, number[]> = { rest: [], direct: [], bare: [], unprepared: [] }
+        const cpu: Record<Run, number> = { rest: 0, direct: 0, bare: 0, unprepared: 0 }
+        for (let round = 0; round < 2; round++) {
+          for (const run of Object.keys(runs) as Run[]) {
+            const before = process.cpuUsage()
+            samples[run].push(...(await time(benchCase.iterations / 2, runs[run])))
+            const used = process.cpuUsage(before)
+            cpu[run] += (used.user + used.system) / 1000
+          }
+        }
+        // time() runs a tenth more (at least 5) as warm-up; the CPU time covers those too.
+        const calls =
+          2 * (benchCase.iterations / 2 + Math.max(5, Math.floor(benchCase.iterations / 20)))
+        const stats = (run: Run) => ({
+          median: median(samples[run]),
+          p95: percentile(samples[run], 95),
+          cpuMs: cpu[run] / calls,
+        })
+        results.push({
+          name: benchCase.name,
+          rest: stats("rest"),
+          direct: stats("direct"),
+          ratio: median(samples.rest) / median(samples.direct),
+          bare: stats("bare"),
+          unprepared: stats("unprepared"),
+        })
       }
       return { cases: results, sessionCheck: await benchSessionCheck(stack) }
     } finally {
+      await bare.stop()
       await stack.stop()
       rmSync(dir, { recursive: true, force: true })
     }
@@ -336,24 +467,48 @@ export async function benchRest(
 }
 
 export function printResults(engine: string, results: CaseResult[]) {
-  console.log(`\nREST API (${engine}): request time vs the same SQL run directly`)
+  console.log(
+    `\nREST API (${engine}): request time vs the statements it sent, replayed through the same driver`
+  )
   for (const r of results) {
     console.log(
       `  ${r.name.padEnd(26)} REST median ${formatMs(r.rest.median).padStart(9)}  p95 ${formatMs(r.rest.p95).padStart(9)}` +
-        `   direct median ${formatMs(r.direct.median).padStart(9)}  p95 ${formatMs(r.direct.p95).padStart(9)}` +
+        `   same SQL median ${formatMs(r.direct.median).padStart(9)}  p95 ${formatMs(r.direct.p95).padStart(9)}` +
         `   ratio ${r.ratio.toFixed(2)}×`
     )
+    console.log(
+      `  ${"".padEnd(26)}   bare Node server, same SQL median ${formatMs(r.bare.median)} (REST ÷ it ${(r.rest.median / r.bare.median).toFixed(2)}×)` +
+        `   statement alone unprepared median ${formatMs(r.unprepared.median)} (REST ÷ it ${(r.rest.median / r.unprepared.median).toFixed(2)}×, #19's yardstick)`
+    )
+    console.log(
+      `  ${"".padEnd(26)}   this process's CPU per request: REST ${formatMs(r.rest.cpuMs)}, same SQL ${formatMs(r.direct.cpuMs)}, bare server ${formatMs(r.bare.cpuMs)}`
+    )
+    const name = `rest.${engine}.${r.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_|_$/g, "")}.median`
     record({
-      name: `rest.${engine}.${r.name
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "_")
-        .replace(/^_|_$/g, "")}.median`,
-      label: `  ${r.name}: REST median, yardstick the same SQL`,
+      name,
+      label: `  ${r.name}: REST median, yardstick the statements it sent, same driver`,
       value: r.rest.median,
       unit: "ms",
       yardstick: r.direct.median,
       target: engine === "postgres" ? "ratio ≤ 2 (issue #19: ≤ 1.5)" : null,
       check: engine === "postgres" ? (_value, ratio) => (ratio ?? Infinity) <= 2 : undefined,
+    })
+    record({
+      name: `${name}_vs_bare_server`,
+      label: `  ${r.name}: REST median, yardstick a bare Node HTTP server sending the same SQL`,
+      value: r.rest.median,
+      unit: "ms",
+      yardstick: r.bare.median,
+    })
+    record({
+      name: `${name}_vs_unprepared`,
+      label: `  ${r.name}: REST median, yardstick the statement alone unprepared (#19's table)`,
+      value: r.rest.median,
+      unit: "ms",
+      yardstick: r.unprepared.median,
     })
   }
 }

@@ -1,6 +1,6 @@
 import { type IncomingMessage, type ServerResponse } from "node:http"
 
-import { BodyTooLargeError, readBody } from "../http"
+import { BodyTooLargeError, readBody, requestUrl } from "../http"
 import { type Service, type ServiceContext } from "../service"
 import { createAuthenticator } from "./auth"
 import { ApiError, toApiError } from "./errors"
@@ -106,7 +106,7 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
 
   async function handleRequest(req: IncomingMessage): Promise<Outcome> {
     const method = (req.method ?? "GET").toUpperCase()
-    const url = new URL(req.url ?? "/", "http://local")
+    const url = requestUrl(req)
     const path = url.pathname.slice(PREFIX.length) || "/"
     const readMethod = method === "GET" || method === "HEAD"
     const profile = (

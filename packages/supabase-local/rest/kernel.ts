@@ -228,9 +228,25 @@ const DURATION_UNITS: Record<string, number> = {
   d: 86_400_000,
 }
 
+/** settingMs by setting text: a request reads its role's statement_timeout every time. */
+const msBySetting = new Map<string, number>()
+
 /** A time setting as Postgres reads it ("3s", "8000", "1min"; a bare number is milliseconds). */
 export function settingMs(value: string | undefined): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(value ?? "")
+  if (value === undefined) return 0
+  let ms = msBySetting.get(value)
+  if (ms === undefined) {
+    ms = parseSettingMs(value)
+    // The values come from role settings in the schema cache, a handful; bounded all the same.
+    if (msBySetting.size >= 256) msBySetting.clear()
+    msBySetting.set(value, ms)
+  }
+
+  return ms
+}
+
+function parseSettingMs(value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(value)
   if (!match) return 0
   return Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]!
 }

@@ -47,9 +47,28 @@ const JSON_MEDIA: Media = {
   contentType: "application/json; charset=utf-8",
 }
 
+/**
+ * Media types by Accept header. A client sends the same few headers on every request, so each
+ * distinct one is read once; bounded, as the header is the client's to choose.
+ */
+const byAccept = new Map<string, Media>()
+const BY_ACCEPT_LIMIT = 256
+
 /** Picks the response media type from Accept, in PostgREST's order of preference. */
 export function negotiate(accept: string | undefined): Media {
   if (!accept || accept.trim() === "") return JSON_MEDIA
+  let media = byAccept.get(accept)
+  if (!media) {
+    // A refused header throws here and is never kept.
+    media = Object.freeze(negotiateHeader(accept))
+    if (byAccept.size >= BY_ACCEPT_LIMIT) byAccept.clear()
+    byAccept.set(accept, media)
+  }
+
+  return media
+}
+
+function negotiateHeader(accept: string): Media {
   const offered = accept
     .split(",")
     .map((part, index) => {
