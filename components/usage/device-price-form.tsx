@@ -16,6 +16,8 @@ import {
 } from "@/components/ui/field"
 import { FormMessage } from "@/components/ui/form-message"
 
+import { RepricingStatus } from "./repricing-status"
+
 export type DevicePriceValues = {
   mode: "hourly" | "energy"
   usd_per_hour: number | null
@@ -117,12 +119,7 @@ export function DevicePriceForm({
       </p>
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
       {isPending ? (
-        <div role="status" className="text-sm text-muted-foreground">
-          Re-pricing {deviceName}&apos;s messages…
-          <div className="mt-1 h-1 overflow-hidden rounded bg-muted">
-            <div className="h-full w-1/3 animate-pulse bg-primary" />
-          </div>
-        </div>
+        <RepricingStatus what={`Re-pricing ${deviceName}'s messages…`} />
       ) : null}
       <div>
         <Button type="submit" disabled={isPending}>

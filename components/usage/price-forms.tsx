@@ -24,16 +24,7 @@ import {
 import { FormMessage } from "@/components/ui/form-message"
 import { Input } from "@/components/ui/input"
 
-function Repricing({ what }: { what: string }) {
-  return (
-    <div role="status" className="text-sm text-muted-foreground">
-      {what}
-      <div className="mt-1 h-1 overflow-hidden rounded bg-muted">
-        <div className="h-full w-1/3 animate-pulse bg-primary" />
-      </div>
-    </div>
-  )
-}
+import { RepricingStatus } from "./repricing-status"
 
 /** The user's own price for a model, from a date; the database re-prices from that date. */
 export function ModelPriceForm({ models }: { models: string[] }) {
@@ -104,7 +95,9 @@ export function ModelPriceForm({ models }: { models: string[] }) {
       </Field>
       <FormMessage tone="error">{formMessage(result)}</FormMessage>
       {isPending ? (
-        <Repricing what={`Re-pricing messages from ${from || "that date"}…`} />
+        <RepricingStatus
+          what={`Re-pricing messages from ${from || "that date"}…`}
+        />
       ) : null}
       <div>
         <Button type="submit" disabled={isPending}>

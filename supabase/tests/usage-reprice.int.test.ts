@@ -122,6 +122,31 @@ describe(`re-pricing moves the rollups by exactly the price difference (${TEST_E
     expect(rows[0]!.n).toBe(ZONES.length)
   })
 
+  it("a re-pricing writes each message's new version on its own page, touching no index (HOT)", async () => {
+    // …20261206020000 leaves half of every cloud_messages page free: a re-pricing changes no
+    // indexed column, so every new row version fits beside the old one and no index entry is
+    // written. Counted inside the transaction, then rolled back.
+    const counts = await database.db
+      .transaction(async (tx) => {
+        await tx.query(
+          "update public.model_prices set output_per_mtok = output_per_mtok * 2 where model = 'local-llama'"
+        )
+        const { rows } = await tx.query<{ updated: string; hot: string }>(
+          `select pg_stat_get_xact_tuples_updated('public.cloud_messages'::regclass)::text as updated,
+                  pg_stat_get_xact_tuples_hot_updated('public.cloud_messages'::regclass)::text as hot`
+        )
+        throw Object.assign(new Error("roll back"), { counts: rows[0]! })
+      })
+      .catch((error: { counts?: { updated: string; hot: string } }) => {
+        if (!error.counts) throw error
+
+        return error.counts
+      })
+    expect(Number(counts.updated)).toBeGreaterThan(100)
+    expect(counts.hot).toBe(counts.updated)
+    expect(await mismatches()).toEqual(allAgree)
+  })
+
   it("a model price edited in place re-prices its messages and every rollup", async () => {
     const before = await totals()
     await database.db.exec(
