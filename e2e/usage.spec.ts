@@ -10,6 +10,9 @@ import { snap } from "./fixtures/snap"
 // the CSV against the table, the phone layout and axe. Runs after console-data.spec.ts
 // (files run in order), since it saves a reporting timezone and prices a device.
 const WORK_LAPTOP = "00000000-0000-4000-b000-000000000002"
+// The demo user's /usage for 30 days on a 390 px phone, with the session list at its first
+// page: 5,976 px when this was written, 8,856 px when the list held up to 50 sessions.
+const PHONE_HEIGHT_LIMIT = 6_500
 
 test.beforeEach(async ({ context }) => {
   await context.addCookies(
@@ -165,7 +168,31 @@ test("[usage] phone layout", async ({ page }, testInfo) => {
     () => document.documentElement.scrollWidth - window.innerWidth
   )
   expect(overflow).toBeLessThanOrEqual(0)
+
+  // The session list shows its costliest page, not every session of the range (the page
+  // was 8,856 px tall on a phone when it listed them all).
+  const sessions = page.getByRole("region", {
+    name: "Sessions active in the range",
+  })
+  await expect(sessions.getByRole("listitem")).toHaveCount(10)
+  await expect(sessions.getByRole("status")).toHaveText(
+    /^Showing 10 of \d+ sessions$/
+  )
+  const height = await page.evaluate(
+    () => document.documentElement.scrollHeight
+  )
+  expect(height).toBeLessThan(PHONE_HEIGHT_LIMIT)
   await snap(page, testInfo, "usage on a phone")
+
+  // "Show more" from the keyboard reads the next page and puts focus on its first session.
+  const more = sessions.getByRole("button", { name: "Show more" })
+  await more.focus()
+  await page.keyboard.press("Enter")
+  await expect(sessions.getByRole("listitem")).toHaveCount(20)
+  await expect(sessions.getByRole("link").nth(10)).toBeFocused()
+  await expect(sessions.getByRole("status")).toHaveText(
+    /^Showing 20 of \d+ sessions$/
+  )
 })
 
 for (const path of ["/usage?range=30d&tz=UTC", "/usage/prices"]) {

@@ -857,6 +857,47 @@ export type Database = {
           },
         ]
       }
+      usage_speed_months: {
+        Row: {
+          device_id: string | null
+          hours: number[]
+          id: number
+          model: string
+          month: string
+          project_id: string | null
+          rates: number[]
+          user_id: string
+        }
+        Insert: {
+          device_id?: string | null
+          hours: number[]
+          id?: never
+          model: string
+          month: string
+          project_id?: string | null
+          rates: number[]
+          user_id: string
+        }
+        Update: {
+          device_id?: string | null
+          hours?: number[]
+          id?: never
+          model?: string
+          month?: string
+          project_id?: string | null
+          rates?: number[]
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_speed_months_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Views: {
       device_sync_summaries: {

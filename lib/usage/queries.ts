@@ -39,9 +39,30 @@ const sessionSchema = z.object({
 })
 export type UsageSession = z.infer<typeof sessionSchema>
 
+/** Which sessions the usage page lists: the range's instants and the page's filters. */
+export type SessionRange = {
+  userId: string
+  fromInstant: string
+  toInstant: string
+  projectId?: string | null
+  deviceId?: string | null
+  model?: string | null
+}
+
+/** Sessions the usage page shows at first and adds with each "Show more". */
+export const SESSIONS_PAGE_SIZE = 10
+
+export type UsageSessionPage = {
+  sessions: UsageSession[]
+  /** Where the next page starts; null when this one is the last. */
+  nextOffset: number | null
+}
+
 /**
- * The costliest sessions active in the range (session_summary: whole-session totals), for
- * the session breakdown. A local day's bounds are passed as instants.
+ * A page of the costliest sessions active in the range (session_summary: whole-session
+ * totals), for the session breakdown. A local day's bounds are passed as instants. Ordered by
+ * cost, then id, so the pages neither overlap nor skip a row while nothing changes; one row
+ * more than the page is read to know whether another page follows.
  */
 export async function listSessionsInRange(
   supabase: Client,
@@ -52,15 +73,10 @@ export async function listSessionsInRange(
     projectId,
     deviceId,
     model,
-  }: {
-    userId: string
-    fromInstant: string
-    toInstant: string
-    projectId?: string | null
-    deviceId?: string | null
-    model?: string | null
-  }
-): Promise<UsageSession[]> {
+    offset = 0,
+    limit = SESSIONS_PAGE_SIZE,
+  }: SessionRange & { offset?: number; limit?: number }
+): Promise<UsageSessionPage> {
   let query = supabase
     .from("session_summary")
     .select(
@@ -76,11 +92,15 @@ export async function listSessionsInRange(
   const { data, error } = await query
     .order("cost_usd", { ascending: false })
     .order("id")
-    .limit(50)
+    .range(offset, offset + limit)
   if (error)
     throw new Error(`listSessionsInRange: ${error.code} ${error.message}`)
+  const rows = z.array(sessionSchema).parse(data)
 
-  return z.array(sessionSchema).parse(data)
+  return {
+    sessions: rows.slice(0, limit),
+    nextOffset: rows.length > limit ? offset + limit : null,
+  }
 }
 
 const analyticsSchema = z.object({

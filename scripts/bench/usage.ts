@@ -90,6 +90,19 @@ async function prepare(url: string) {
   }
 }
 
+/** A kept database: the migrations added since it was loaded. */
+async function prepareExisting(url: string) {
+  const db = await openDatabase({ engine: "postgres", url, poolSize: 2 })
+  try {
+    await prepareDatabase(db, {
+      migrationsDir: path.join(root, "supabase/migrations"),
+      seedFiles: [],
+    })
+  } finally {
+    await db.close()
+  }
+}
+
 async function load(url: string): Promise<number> {
   return withClient(url, async (client) => {
     const sessions = Math.ceil(TARGET_MESSAGES / MESSAGES_PER_SESSION)
@@ -477,21 +490,46 @@ async function benchReprice(url: string, total: number) {
 }
 
 export async function runUsageBench(databaseUrl: string): Promise<void> {
-  const name = `lmx_bench_usage_${process.pid}_${randomBytes(3).toString("hex")}`
-  await withClient(databaseUrl, (admin) => admin.query(`create database ${name}`))
+  // BENCH_USAGE_DB=<name> keeps the loaded database under that name and reuses it on the next
+  // run (pending migrations applied, no second load), so the page reads can be timed again
+  // after a change without loading 1,000,000 messages each time.
+  const reuse = process.env.BENCH_USAGE_DB
+  if (reuse !== undefined && !/^[a-z0-9_]+$/.test(reuse)) {
+    throw new Error("usage bench: BENCH_USAGE_DB is a lower-case database name")
+  }
+  const name = reuse ?? `lmx_bench_usage_${process.pid}_${randomBytes(3).toString("hex")}`
+  const exists = await withClient(databaseUrl, async (admin) => {
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [name])
+    if (!rowCount) await admin.query(`create database ${name}`)
+
+    return Boolean(rowCount)
+  })
   const url = new URL(databaseUrl)
   url.pathname = `/${name}`
   try {
     console.log("usage: dashboards, CSV export and re-pricing (Postgres)")
-    await prepare(url.toString())
-    const total = await load(url.toString())
+    let total: number
+    if (exists) {
+      await prepareExisting(url.toString())
+      total = await withClient(url.toString(), async (client) => {
+        const { rows } = await client.query<{ n: number }>(
+          "select count(*)::int as n from public.cloud_messages"
+        )
+
+        return rows[0]!.n
+      })
+      console.log(`  reusing database ${name}: ${total.toLocaleString("en")} messages`)
+    } else {
+      await prepare(url.toString())
+      total = await load(url.toString())
+    }
     const only = process.env.BENCH_USAGE_ONLY?.split(",")
     if (!only || only.includes("dashboard")) await benchDashboard(url.toString())
     if (!only || only.includes("export")) await benchExport(url.toString())
     if (!only || only.includes("reprice")) await benchReprice(url.toString(), total)
   } finally {
     // BENCH_USAGE_KEEP=1 leaves the database for explain analyze (its name is printed).
-    if (process.env.BENCH_USAGE_KEEP === "1") console.log(`  kept database ${name}`)
+    if (process.env.BENCH_USAGE_KEEP === "1" || reuse) console.log(`  kept database ${name}`)
     else
       await withClient(databaseUrl, (admin) =>
         admin.query(`drop database if exists ${name} with (force)`)

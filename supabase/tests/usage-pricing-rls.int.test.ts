@@ -44,6 +44,11 @@ const MATRIX: MatrixRow<string>[] = [
   ["public.usage_hourly",         "insert",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_hourly",         "update",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_hourly",         "delete",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  // Its month rows of hourly speeds: seen by whoever sees the hourly rows, written by nobody.
+  ["public.usage_speed_months",   "select",             "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
+  ["public.usage_speed_months",   "insert",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_speed_months",   "update",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
+  ["public.usage_speed_months",   "delete",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_local_days",     "select",             "no", "ok", "no",    "ok",  "ok",     "ok", "ok",       "no",   "no"],
   ["public.usage_local_days",     "insert",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
   ["public.usage_local_days",     "update",             "no", "no", "no",    "no",  "no",     "no", "no",       "no",   "no"],
@@ -92,6 +97,12 @@ describeRlsMatrix({
       update: `update public.usage_hourly set message_count = 99 where user_id = '${O}'`,
       delete: `delete from public.usage_hourly where user_id = '${O}'`,
     },
+    "public.usage_speed_months": {
+      select: `select id from public.usage_speed_months where user_id = '${O}'`,
+      insert: `insert into public.usage_speed_months (user_id, month, model, hours, rates) values ('${O}', date_trunc('month', now()), 'forged', '{1}', '{9}')`,
+      update: `update public.usage_speed_months set rates = '{999}' where user_id = '${O}'`,
+      delete: `delete from public.usage_speed_months where user_id = '${O}'`,
+    },
     "public.usage_local_days": {
       select: `select id from public.usage_local_days where user_id = '${O}'`,
       insert: `insert into public.usage_local_days (user_id, tz, day, model) values ('${O}', 'UTC', current_date, 'forged')`,
@@ -134,6 +145,8 @@ describeRlsMatrix({
         ('${IDS.projectBudget}', null, '${ROWS.project}', 50, null);
       insert into public.usage_budget_alerts (budget_id, month, level, spent_usd)
         values ('${IDS.userBudget}', '2025-12-01', 'warning', 4.5);
+      -- The fixture's messages report a speed, so their hours have month rows of speeds.
+      update public.cloud_messages set tokens_per_second = 40 where user_id = '${O}';
       -- The owner's rows in one zone, as the first read in that zone builds them.
       insert into private.usage_local_zones (user_id, tz) values ('${O}', 'UTC');
       select private.usage_local_days_build('${O}', 'UTC');

@@ -206,6 +206,41 @@ select 'local days' as what, coalesce(s.tz, u.tz) || ' ' || coalesce(s.day, u.da
         u.local_cost_usd, u.cloud_equivalent_usd, u.timed_output_tokens, u.generation_seconds)
 `
 
+// Every month row usage_speeds reads against the messages: each UTC hour with timed tokens
+// once, at its exact rate (float8 of the hour's timed tokens ÷ float8 of its seconds), and no
+// other element (a placeholder or a stale hour) left behind.
+const SPEED_MONTHS_MISMATCHES_SQL = `
+with hours as (
+  select m.user_id, date_trunc('hour', m.created_at, 'UTC') as hour, coalesce(m.model, 'unknown') as model,
+         coalesce(m.device_id, '00000000-0000-0000-0000-000000000000') as device_id,
+         coalesce(m.project_id, '00000000-0000-0000-0000-000000000000') as project_id,
+         sum(m.output_tokens) filter (where m.tokens_per_second > 0) as timed,
+         sum(case when m.tokens_per_second > 0 then round(m.output_tokens / m.tokens_per_second::numeric, 6) else 0 end)
+           as seconds
+    from public.cloud_messages m
+   where m.deleted_at is null
+   group by 1, 2, 3, 4, 5
+),
+scratch as (
+  select h.user_id, date_trunc('month', h.hour, 'UTC') as month, h.model, h.device_id, h.project_id,
+         (extract(epoch from h.hour - date_trunc('month', h.hour, 'UTC')) / 3600)::int as h,
+         h.timed::float8 / h.seconds::float8 as rate
+    from hours h where h.seconds > 0
+),
+stored as (
+  select s.user_id, s.month, s.model, coalesce(s.device_id, '00000000-0000-0000-0000-000000000000') as device_id,
+         coalesce(s.project_id, '00000000-0000-0000-0000-000000000000') as project_id, e.h::int as h, e.rate
+    from public.usage_speed_months s cross join lateral unnest(s.hours, s.rates) as e(h, rate)
+)
+select coalesce(a.model, b.model) || ' ' || coalesce(a.month, b.month)::text || ' +' || coalesce(a.h, b.h) || 'h' as key,
+       a.rate as expected, b.rate as stored
+  from scratch a
+  full join stored b
+    on b.user_id = a.user_id and b.month = a.month and b.model = a.model and b.device_id = a.device_id
+   and b.project_id = a.project_id and b.h = a.h
+ where a.rate is distinct from b.rate
+`
+
 type Speed = {
   model: string
   device_id: string | null
@@ -398,15 +433,16 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
     expect(checked).toBeGreaterThan(20)
   }, 240_000)
 
-  it("the speed percentiles equal each hour's tokens per second from the raw messages", async () => {
+  it("the speed percentiles equal each hour's tokens per second from the raw messages, and so does every month row they are read from", async () => {
     let compared = 0
     const details = await fc.check(
       fc.asyncProperty(scenario, async (s) => {
         const from = day(s.from)
         const to = day(Math.min(s.from + s.length, 61))
         const project = s.project ? ROWS.project : null
-        const { speeds, raw } = await database.db.transaction(async (tx) => {
+        const { speeds, raw, mismatches } = await database.db.transaction(async (tx) => {
           for (const sql of scenarioSql(s)) await tx.query(sql)
+          const mismatches = (await tx.query(SPEED_MONTHS_MISMATCHES_SQL)).rows
           // Each UTC hour's rate per model, device and project (one rollup row), divided as
           // numeric: the percentiles of those per model and device.
           const raw = (
@@ -441,8 +477,9 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
           ).rows
           await tx.exec("reset role")
 
-          return { speeds, raw }
+          return { speeds, raw, mismatches }
         })
+        expect(mismatches.slice(0, 5)).toEqual([])
         expect(speeds.map(({ model, device_id, hours }) => [model, device_id, hours])).toEqual(
           raw.map(({ model, device_id, hours }) => [model, device_id, hours])
         )
@@ -463,6 +500,67 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
     }
     expect(compared).toBeGreaterThan(10)
   }, 240_000)
+
+  // Two transactions adding different hours of one month: the second waits for the first's
+  // month row and merges into what it committed. Merging from its own older snapshot would
+  // write the month back without the first one's hour.
+  it.runIf(TEST_ENGINE === "postgres")(
+    "two transactions adding hours to the same month both keep their hour",
+    async () => {
+      // Sessions 0 and 2 are both in the project: one rollup key, one month row.
+      const [first, , second] = SESSIONS
+      const insert = (session: string, index: number, hour: number) =>
+        `insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, model,
+           output_tokens, tokens_per_second, created_at)
+         values ('${session}', '${USERS.owner}', '${DEVICES.owner}', ${index}, 'assistant', 'local-llama',
+           ${100 + hour}, ${10 + hour}, '2026-03-02T00:00:00Z'::timestamptz + interval '${hour} hours')`
+      for (const sql of scenarioSql({
+        messages: [],
+        prices: [],
+        devices: [],
+        mapped: false,
+        zone: "UTC",
+        from: 0,
+        length: 1,
+        project: false,
+        warm: false,
+        churn: false,
+      } as unknown as Scenario).filter((sql) => !sql.includes("cloud_messages (session_id"))) {
+        await database.db.exec(sql)
+      }
+      await database.db.exec(insert(first!, 0, 0))
+
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      let inserted!: () => void
+      const firstInserted = new Promise<void>((resolve) => (inserted = resolve))
+      const one = database.db.transaction(async (tx) => {
+        await tx.query(insert(first!, 1, 1))
+        inserted()
+        await released
+      })
+      await firstInserted
+      const two = database.db.transaction((tx) => tx.query(insert(second!, 2, 5)))
+      // The first commits only once the second is waiting for a lock.
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await database.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`
+        )
+        if (rows[0]!.n > 0) break
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      release()
+      await Promise.all([one, two])
+
+      const { rows } = await database.db.query<{ hours: number[] }>(
+        `select hours from public.usage_speed_months where model = 'local-llama'`
+      )
+      expect(rows).toEqual([{ hours: [24, 25, 29] }])
+      expect((await database.db.query(SPEED_MONTHS_MISMATCHES_SQL)).rows).toEqual([])
+    },
+    60_000
+  )
 
   it("refuses an unknown timezone and an inverted range with a clear error", async () => {
     await expect(

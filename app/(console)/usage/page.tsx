@@ -1,77 +1,41 @@
 import type { Metadata } from "next"
 import Link from "next/link"
-import { ChartColumn } from "lucide-react"
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query"
 
 import { getCurrentUser } from "@/lib/auth/current-user"
-import { formatCount, formatQuantity, formatUsd } from "@/lib/format"
+import { formatCount, formatUsd } from "@/lib/format"
+import { getQueryClient } from "@/lib/query-client"
 import { createClient } from "@/lib/supabase/server"
 import {
-  derive,
-  getUsageDashboard,
-  getUsageSpeeds,
-  type UsageGroup,
-  type UsageTotals,
-} from "@/lib/usage/dashboard"
-import {
   checkBudgets,
-  countSessionsInRange,
   getProfileTimezone,
   getUsageNames,
   getUserAnalytics,
   listRecentActivity,
-  listSessionsInRange,
   rangeInstants,
   resolveProject,
 } from "@/lib/usage/queries"
 import {
-  eachDay,
+  usageDashboardQueryOptions,
+  usageSessionCountQueryOptions,
+  usageSessionsQueryOptions,
+  usageSpeedsQueryOptions,
+} from "@/lib/usage/query-options"
+import {
   firstValues,
   PRESET_LABELS,
   previousRange,
   resolveRange,
   usageSearchSchema,
 } from "@/lib/usage/range"
-import { usageLink } from "@/lib/usage/url"
 import { Button } from "@/components/ui/button"
-import { EmptyState } from "@/components/shell/empty-state"
 import { PageHeader } from "@/components/shell/page-header"
-import {
-  BreakdownTable,
-  type BreakdownRow,
-} from "@/components/usage/breakdown-table"
 import { BrowserTimezone } from "@/components/usage/browser-timezone"
 import { BudgetProgress } from "@/components/usage/budget-progress"
-import { Headline } from "@/components/usage/headline"
-import { SpeedChart } from "@/components/usage/speed-chart"
-import { UsageChart } from "@/components/usage/usage-chart"
+import { UsageFigures } from "@/components/usage/usage-figures"
 import { UsageToolbar } from "@/components/usage/usage-toolbar"
 
 export const metadata: Metadata = { title: "Usage" }
-
-function row(
-  key: string,
-  label: string,
-  totals: UsageTotals,
-  href?: string
-): BreakdownRow {
-  const figures = derive(totals)
-
-  return {
-    key,
-    label,
-    href,
-    messages: totals.messages,
-    input: totals.input,
-    output: totals.output,
-    cached: totals.cached,
-    cost: totals.cost,
-    local: totals.local,
-    cloud: totals.cloud,
-    savings: figures.savings,
-    localPerMillion: totals.local > 0 ? figures.localPerMillion : null,
-    tokensPerSecond: figures.tokensPerSecond,
-  }
-}
 
 export default async function UsagePage({
   searchParams,
@@ -104,30 +68,34 @@ export default async function UsagePage({
   const instants = rangeInstants(range, timezone)
   const previousInstants = rangeInstants(before, timezone)
   const sessionFilter = { userId: user.id, ...filters }
+  const sessionRange = { ...sessionFilter, ...instants }
+  const previousSessionRange = { ...sessionFilter, ...previousInstants }
+  const view = {
+    userId: user.id,
+    range,
+    timezone,
+    filters,
+    stack: search.stack,
+  }
+  const queryClient = getQueryClient()
 
-  const [
-    dashboard,
-    speeds,
-    sessions,
-    sessionCount,
-    previousSessionCount,
-    analytics,
-    activity,
-    budgets,
-  ] = await Promise.all([
-    getUsageDashboard(supabase, {
-      range,
-      timezone,
-      filters,
-      stack: search.stack,
-    }),
-    getUsageSpeeds(supabase, { range, timezone, filters }),
-    listSessionsInRange(supabase, { ...sessionFilter, ...instants }),
-    countSessionsInRange(supabase, { ...sessionFilter, ...instants }),
-    countSessionsInRange(supabase, { ...sessionFilter, ...previousInstants }),
+  // Everything the figures show goes to their client component through the cache, awaited:
+  // a failed read reaches error.tsx rather than a browser retry without the session cookie.
+  const [dashboard, analytics, activity, budgets] = await Promise.all([
+    queryClient.fetchQuery(usageDashboardQueryOptions(supabase, view)),
     getUserAnalytics(supabase),
     listRecentActivity(supabase),
     checkBudgets(supabase, timezone),
+    queryClient.fetchQuery(usageSpeedsQueryOptions(supabase, view)),
+    queryClient.fetchQuery(
+      usageSessionCountQueryOptions(supabase, sessionRange)
+    ),
+    queryClient.fetchQuery(
+      usageSessionCountQueryOptions(supabase, previousSessionRange)
+    ),
+    queryClient.fetchInfiniteQuery(
+      usageSessionsQueryOptions(supabase, sessionRange)
+    ),
   ])
 
   const deviceName = (id: string | null) =>
@@ -142,42 +110,6 @@ export default async function UsagePage({
     range.preset === "30d"
       ? "No usage in the last 30 days"
       : `No usage in ${range.preset === "custom" ? "this range" : rangeLabel}`
-  const labelOf: Record<string, string> = {}
-  for (const [id, name] of names.devices) labelOf[id] = name
-  for (const [id, name] of names.projects) labelOf[id] = name
-
-  const modelRows = dashboard.byModel.map((g: UsageGroup) =>
-    row(
-      g.model ?? "unknown",
-      g.model ?? "unknown",
-      g.totals,
-      usageLink(query, { model: g.model })
-    )
-  )
-  const deviceRows = dashboard.byDevice.map((g) =>
-    row(
-      g.deviceId ?? "none",
-      deviceName(g.deviceId),
-      g.totals,
-      g.deviceId ? usageLink(query, { device: g.deviceId }) : undefined
-    )
-  )
-  const projectRows = dashboard.byProject.map((g) =>
-    row(
-      g.projectId ?? "none",
-      projectName(g.projectId),
-      g.totals,
-      g.projectId ? usageLink(query, { project: g.projectId }) : undefined
-    )
-  )
-  const modelDeviceRows = dashboard.byModelDevice.map((g) =>
-    row(
-      `${g.model}:${g.deviceId}`,
-      `${g.model} on ${deviceName(g.deviceId)}`,
-      g.totals
-    )
-  )
-  const total = row("total", "All models", dashboard.totals)
 
   return (
     <>
@@ -231,110 +163,17 @@ export default async function UsagePage({
           projectName={(id) => projectName(id)}
           timezone={timezone}
         />
-        {dashboard.totals.messages === 0 ? (
-          <EmptyState
-            icon={ChartColumn}
-            title={emptyTitle}
-            description="Usage is counted from the messages your machines sync, so it starts with the first synced session. Try a longer range or fewer filters."
+        <HydrationBoundary state={dehydrate(queryClient)}>
+          <UsageFigures
+            view={view}
+            sessions={sessionRange}
+            previousSessions={previousSessionRange}
+            query={query}
+            deviceNames={Object.fromEntries(names.devices)}
+            projectNames={Object.fromEntries(names.projects)}
+            emptyTitle={emptyTitle}
           />
-        ) : (
-          <>
-            <Headline
-              totals={dashboard.totals}
-              previous={dashboard.previous}
-              sessions={{
-                current: sessionCount,
-                previous: previousSessionCount,
-              }}
-            />
-            <UsageChart
-              stack={search.stack}
-              allDays={eachDay(range.from, range.to)}
-              labelOf={labelOf}
-              days={dashboard.days}
-              otherDays={dashboard.otherDays}
-              keyCount={dashboard.keyCount}
-            />
-            <BreakdownTable
-              title="By model"
-              dimension="Model"
-              rows={modelRows}
-              total={total}
-              totalLabel="All models"
-            />
-            <BreakdownTable
-              title="By device"
-              dimension="Device"
-              rows={deviceRows}
-            />
-            <BreakdownTable
-              title="By project"
-              dimension="Project"
-              rows={projectRows}
-            />
-            <BreakdownTable
-              title="By model on each device"
-              dimension="Model on device"
-              rows={modelDeviceRows}
-            />
-            <SpeedChart
-              items={speeds.map((s) => ({
-                label: `${s.model} on ${deviceName(s.deviceId)}`,
-                hours: s.hours,
-                p10: s.p10,
-                p50: s.p50,
-                p90: s.p90,
-              }))}
-            />
-            <section
-              aria-labelledby="usage-sessions"
-              className="min-w-0 space-y-2"
-            >
-              <h2 id="usage-sessions" className="text-lg font-semibold">
-                Sessions active in the range
-              </h2>
-              <p className="text-sm text-muted-foreground">
-                The costliest first, with each session&apos;s whole totals;
-                opening one jumps to its most expensive message.
-              </p>
-              {sessions.length === 0 ? (
-                <p className="text-sm text-muted-foreground">
-                  No session matches these filters.
-                </p>
-              ) : (
-                <ul className="divide-y rounded-xl border">
-                  {sessions.map((session) => (
-                    <li
-                      key={session.id}
-                      className="flex flex-wrap items-center justify-between gap-2 p-3 text-sm"
-                    >
-                      {/* A full navigation, not a client one: the route redirects to a #m- fragment, which
-                          a client-side fetch would drop. */}
-                      <a
-                        href={`/usage/sessions/${session.id}`}
-                        className="min-w-0 truncate font-medium underline-offset-4 hover:underline"
-                      >
-                        {session.title || "Untitled session"}
-                      </a>
-                      <span className="flex max-w-full min-w-0 items-center gap-1 text-muted-foreground tabular-nums">
-                        <span
-                          className="min-w-0 truncate"
-                          title={session.model ?? undefined}
-                        >
-                          {session.model ?? "unknown model"}
-                        </span>
-                        <span className="shrink-0">
-                          · {formatQuantity(session.message_count, "message")} ·{" "}
-                          {formatUsd(session.cost_usd)}
-                        </span>
-                      </span>
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </section>
-          </>
-        )}
+        </HydrationBoundary>
         <div className="grid gap-6 lg:grid-cols-2">
           {analytics ? (
             <section
