@@ -34,6 +34,9 @@ function tableRows(page: Page) {
 test("[sessions] the demo account pages, filters by device in the URL and searches", async ({
   page,
 }, testInfo) => {
+  // Four pages of rows, a full-page screenshot of all 184, then filters and a search: on a
+  // loaded CI machine the screenshot alone took 20 s and the whole walk ran past 60 s.
+  test.setTimeout(180_000)
   const pageErrors: Error[] = []
   page.on("pageerror", (error) => pageErrors.push(error))
   await openAsDemo(page)
