@@ -9,7 +9,13 @@ security definer
 set search_path = ''
 as $$
 begin
-  truncate private.message_search, private.message_search_pending;
+  -- Only when they still hold rows: a statement that truncates them too (a cascade, or one
+  -- naming them) has emptied them already, and Postgres refuses to truncate a table again
+  -- inside the statement that is truncating it.
+  if exists (select 1 from private.message_search)
+    or exists (select 1 from private.message_search_pending) then
+    truncate private.message_search, private.message_search_pending;
+  end if;
   return null;
 end;
 $$;

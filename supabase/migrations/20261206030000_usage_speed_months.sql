@@ -227,12 +227,16 @@ create trigger usage_speed_months_delete
   for each statement execute function private.usage_speed_months_delete();
 
 -- Truncating the rollup (tests and resets do) empties its months too: TRUNCATE fires no
--- delete triggers.
+-- delete triggers. Only when they still hold rows: a `truncate auth.users cascade` (or a
+-- statement naming both tables) has already emptied them, and Postgres refuses to truncate a
+-- table again inside the statement that is truncating it ("being used by active queries").
 create or replace function private.usage_speed_months_truncate()
 returns trigger language plpgsql security definer set search_path = ''
 as $$
 begin
-  truncate public.usage_speed_months;
+  if exists (select 1 from public.usage_speed_months) then
+    truncate public.usage_speed_months;
+  end if;
   return null;
 end;
 $$;
