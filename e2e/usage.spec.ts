@@ -42,6 +42,13 @@ test("[usage] the demo user changes the range, the timezone and the stacking, an
   await expect(page).toHaveURL(/[?&]tz=/, { timeout: 30_000 })
   await expect(figure(page, "Cost")).toContainText("$")
   await expect(page.getByText(/No usage in/)).toHaveCount(0)
+  // Recent activity: relative times, the exact one on hover, as every list in the console.
+  const activityTime = page
+    .getByRole("region", { name: "Recent activity" })
+    .locator("time")
+    .first()
+  await expect(activityTime).toHaveText(/ago|just now/)
+  await expect(activityTime).toHaveAttribute("title", /\d{4}/)
 
   await page.getByRole("button", { name: "7 days", exact: true }).click()
   await expect(page).toHaveURL(/range=7d/)

@@ -29,6 +29,7 @@ import {
   usageSearchSchema,
 } from "@/lib/usage/range"
 import { Button } from "@/components/ui/button"
+import { RelativeTime } from "@/components/shared/relative-time"
 import { PageHeader } from "@/components/shell/page-header"
 import { BrowserTimezone } from "@/components/usage/browser-timezone"
 import { BudgetProgress } from "@/components/usage/budget-progress"
@@ -57,6 +58,8 @@ export default async function UsagePage({
     getUsageNames(supabase),
   ])
   const timezone = search.tz ?? savedTimezone ?? "UTC"
+  // Recent activity says "3 minutes ago" (the exact time on hover), as every list does.
+  const now = new Date().getTime()
   const range = resolveRange(search, timezone)
   const before = previousRange(range)
   const projectId = resolveProject(search.project, names)
@@ -232,17 +235,11 @@ export default async function UsagePage({
                         item.summary
                       )}
                     </span>
-                    <time
-                      dateTime={item.at}
-                      title={item.at}
+                    <RelativeTime
+                      date={item.at}
+                      now={now}
                       className="shrink-0 text-muted-foreground"
-                    >
-                      {new Date(item.at).toLocaleString("en", {
-                        timeZone: timezone,
-                        dateStyle: "medium",
-                        timeStyle: "short",
-                      })}
-                    </time>
+                    />
                   </li>
                 ))}
               </ul>
