@@ -192,8 +192,9 @@ export default async function PricesPage() {
             Monthly budgets
           </h2>
           <p className="text-sm text-muted-foreground">
-            Crossing the warning or the budget shows a banner on the usage page
-            and is recorded in the audit log. Email alerts are not sent yet.
+            Crossing the warning or the budget shows a banner on every console
+            page and is recorded in the audit log. Email alerts are not sent
+            yet.
           </p>
           <div className="grid gap-4 lg:grid-cols-2">
             <BudgetForm
