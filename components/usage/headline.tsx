@@ -1,5 +1,6 @@
 import { formatCount, formatUsd } from "@/lib/format"
 import { change, derive, type UsageTotals } from "@/lib/usage/dashboard"
+import { changeText } from "@/lib/usage/wording"
 import { cn } from "@/lib/utils"
 
 type Figure = {
@@ -8,14 +9,6 @@ type Figure = {
   delta: number | null
   /** For cost, up is bad; for savings, up is good. */
   upIsGood?: boolean
-}
-
-function deltaText(delta: number | null): string {
-  if (delta === null) return "new in this range"
-  if (delta === 0) return "no change"
-  const percent = Math.abs(delta * 100)
-
-  return `${delta > 0 ? "up" : "down"} ${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`
 }
 
 /** The range's headline figures, each with its change against the range before. */
@@ -107,7 +100,7 @@ export function Headline({
           <dt className="text-xs text-muted-foreground">{figure.label}</dt>
           <dd className="text-xl font-semibold tabular-nums">{figure.value}</dd>
           <dd className="text-xs text-muted-foreground">
-            {deltaText(figure.delta)} vs previous range
+            {changeText(figure.delta)} vs previous range
           </dd>
         </div>
       ))}

@@ -7,6 +7,7 @@ import { formatQuantity, formatUsd } from "@/lib/format"
 import { createClient } from "@/lib/supabase/client"
 import { type SessionRange } from "@/lib/usage/queries"
 import { usageSessionsQueryOptions } from "@/lib/usage/query-options"
+import { showingText } from "@/lib/usage/wording"
 import { Button } from "@/components/ui/button"
 
 /**
@@ -87,8 +88,7 @@ export function UsageSessionList({
           role="status"
           className="text-sm text-muted-foreground tabular-nums"
         >
-          Showing {sessions.length} of {Math.max(total, sessions.length)}{" "}
-          sessions
+          {showingText(sessions.length, total)}
         </p>
         {list.hasNextPage ? (
           <Button

@@ -501,6 +501,64 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
     expect(compared).toBeGreaterThan(10)
   }, 240_000)
 
+  // The random messages above rarely land in the half hour a midnight cuts off, so the
+  // range's cut hours (private.usage_range_cuts) get messages on both sides of each bound,
+  // in the same UTC hour: reading those hours whole, or not at all, changes the answer.
+  it.each(["Asia/Kolkata", "America/St_Johns"])(
+    "usage_speeds reads only the part inside the range of each hour cut by a midnight in %s",
+    async (zone) => {
+      const bound = (date: string, minutes: number) =>
+        `('${date}'::timestamp at time zone '${zone}') + interval '${minutes} minutes'`
+      // [when, tokens per second]: inside the range 10, 20 and 30; just outside 1000 and 2000.
+      const messages = [
+        [bound("2026-03-02", -20), 1000],
+        [bound("2026-03-02", 10), 10],
+        [bound("2026-03-02", 90), 20],
+        [bound("2026-03-04", -10), 30],
+        [bound("2026-03-04", 20), 2000],
+      ] as const
+      const speeds = await database.db.transaction(async (tx) => {
+        const setup = scenarioSql({
+          messages: [],
+          prices: [],
+          devices: [],
+          mapped: false,
+          zone,
+          from: 0,
+          length: 1,
+          project: false,
+          warm: false,
+          churn: false,
+        } as unknown as Scenario).filter((sql) => !sql.includes("cloud_messages (session_id"))
+        for (const sql of setup) await tx.query(sql)
+        await tx.query(`insert into public.cloud_messages (session_id, user_id, device_id, message_index, role,
+            model, output_tokens, tokens_per_second, created_at) values
+          ${messages
+            .map(
+              ([at, speed], i) =>
+                `('${SESSIONS[1]}', '${USERS.owner}', '${DEVICES.owner}', ${i}, 'assistant', 'local-llama', 100, ${speed}, ${at})`
+            )
+            .join(",\n")}`)
+        await actAs(tx, userActor("owner"))
+        const { rows } = await tx.query<Speed>(
+          `select model, device_id::text, hours::int, p10, p50, p90
+             from public.usage_speeds('2026-03-02', '2026-03-03', $1)`,
+          [zone]
+        )
+        await tx.exec("reset role")
+
+        return rows
+      })
+      expect(speeds.map(({ model, device_id, hours }) => [model, device_id, hours])).toEqual([
+        ["local-llama", DEVICES.owner, 3],
+      ])
+      // Rates 10, 20 and 30 (100 tokens ÷ seconds rounded to the microsecond).
+      expect(speeds[0]!.p10).toBeCloseTo(12, 4)
+      expect(speeds[0]!.p50).toBeCloseTo(20, 4)
+      expect(speeds[0]!.p90).toBeCloseTo(28, 4)
+    }
+  )
+
   // Two transactions adding different hours of one month: the second waits for the first's
   // month row and merges into what it committed. Merging from its own older snapshot would
   // write the month back without the first one's hour.
