@@ -208,6 +208,16 @@ describe(`REST writes: insert (${TEST_ENGINE})`, () => {
     }
   })
 
+  it("updates from the body as it came: numbers past 2^53 keep every digit", async () => {
+    const response = await rest("/events?id=eq.9007199254740993&select=payload", {
+      method: "PATCH",
+      headers: { "content-type": "application/json", prefer: "return=representation" },
+      body: `{"payload": {"n": 98765432109876543210987}}`,
+    })
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe(`[{"payload":{"n": 98765432109876543210987}}]`)
+  })
+
   it("with columns= leaves the body to Postgres: a lone object is one row, bad JSON is 22P02", async () => {
     const one = await rest("/counters?columns=key,value", {
       method: "POST",

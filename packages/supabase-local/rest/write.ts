@@ -172,7 +172,11 @@ export async function mutate(
       if (rows.length !== 1) throw invalidJson()
       const columns = writeColumns(table, rows, qp, false)
       if (columns.length === 0) empty = true
-      const payload = pctx.params.add(JSON.stringify(rows[0]))
+      // The raw body when it is the one object (as PostgREST sends it, see insertPayload), so
+      // numbers keep every digit; a one-row array or a form body is sent as that row's JSON.
+      const payload = pctx.params.add(
+        isJsonBody(rc) && !Array.isArray(body) ? rawBody!.toString("utf8") : JSON.stringify(rows[0])
+      )
       mutation = `update ${qt} as ${t} set ${columns.map((c) => `${ident(c)} = _r.${ident(c)}`).join(", ")} from json_populate_record(null::${qt}, ${payload}::json) _r${where}`
     } else {
       mutation = `delete from ${qt} as ${t}${where}`
