@@ -700,8 +700,13 @@ const figureName = (engine: string, name: string) =>
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_|_$/g, "")}.median`
 
-/** Issue #19's targets: the primary-key select ≤ 2× (≤ 1.5× aimed at), every other shape ≤ 1.5×. */
-const targetFor = (name: string) => (name === "primary-key select" ? 2 : 1.5)
+/**
+ * Issue #19's targets for its four shapes: the primary-key select ≤ 2× (≤ 1.5× aimed at), the
+ * others ≤ 1.5×. The page through fetch is not one of them: it shows what supabase-js's
+ * transport adds on the client's side, which no server change removes.
+ */
+const targetFor = (name: string): number | undefined =>
+  name === "primary-key select" ? 2 : name === "25-row page, via fetch" ? undefined : 1.5
 
 export function printResults(
   engine: string,
@@ -731,8 +736,8 @@ export function printResults(
         value: apart.rest.median,
         unit: "ms",
         yardstick: apart.direct.median,
-        target: `ratio ≤ ${target} (issue #19)`,
-        check: (_value, ratio) => (ratio ?? Infinity) <= target,
+        target: target === undefined ? null : `ratio ≤ ${target} (issue #19)`,
+        check: target === undefined ? undefined : (_value, ratio) => (ratio ?? Infinity) <= target,
       })
       record({
         name: `${figureName(engine, r.name)}_apart_vs_bare_server`,
@@ -802,6 +807,6 @@ if (process.env.LMX_BENCH_ROLE === "rest-client") {
     }
   }
   console.log(
-    "\n  targets (#19), against the client-apart yardstick on Postgres: primary-key select ≤ 2×, every other shape ≤ 1.5×; the session check's ratio is with/without in the same run"
+    "\n  targets (#19), against the client-apart yardstick on Postgres: primary-key select ≤ 2×, the page + embed, 1,000-row read and bulk insert ≤ 1.5× (the page via fetch has none); the session check's ratio is with/without in the same run"
   )
 }
