@@ -6,6 +6,8 @@ import {
   contentRange,
   execute,
   invalidJson,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH,
   noBodyColumn,
   parseJsonBody,
   singleObject,
@@ -52,6 +54,52 @@ function writeColumns(
   return columns
 }
 
+/**
+ * An insert's body as the statement's one JSON parameter, and the columns it writes. Mirrors
+ * PostgREST's getPayload (ApiRequest/Payload.hs): with `columns=` a JSON body goes to Postgres
+ * as it came (its RawJSON), unparsed, and Postgres's JSON parser judges it; without, the body is
+ * parsed once to learn its keys and check that every object has the same ones (PGRST102), and
+ * the text sent is still the raw body (its ProcessedJSON keeps the raw bytes), never parsed
+ * values serialised again. So numbers keep every digit (a bigint beyond 2^53 is not rounded by
+ * JSON.parse) and a 1,000-row body costs one parse at most. CSV and form bodies are parsed into
+ * rows and sent as JSON, as PostgREST does.
+ */
+function insertPayload(
+  table: Table,
+  qp: QueryParams,
+  rawBody: Buffer | null,
+  rc: RequestContext
+): { json: string; columns: string[] } {
+  const raw = rawBody ?? Buffer.alloc(0)
+  if (qp.columns !== undefined && isJsonBody(rc)) {
+    const text = raw.toString("utf8")
+    // Kept from the parsing path (PostgREST would pass these to Postgres): an empty body is
+    // PGRST102 here, and a body nested deeper than any row needs could overflow Postgres's
+    // parser stack (54001) instead of being refused.
+    if (text.trim() === "" || jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalidJson()
+    return { json: text, columns: writeColumns(table, [], qp, true) }
+  }
+  const body = parseJsonBody(raw, rc.req)
+  const rows = bodyRows(body)
+  const columns = writeColumns(table, rows, qp, true)
+  return { json: isJsonBody(rc) ? raw.toString("utf8") : JSON.stringify(rows), columns }
+}
+
+function isJsonBody(rc: RequestContext): boolean {
+  const type = (rc.req.headers["content-type"] ?? "application/json")
+    .split(";")[0]!
+    .trim()
+    .toLowerCase()
+  return type === "application/json" || type.endsWith("+json")
+}
+
+/**
+ * The JSON parameter as an array of rows: a lone object is one row. PostgREST's pgrst_payload
+ * and pgrst_uniform_json (QueryBuilder.hs), done in SQL since the body is not parsed here.
+ */
+const uniformJson = (payload: string) =>
+  `(select case when json_typeof(_p.j) = 'array' then _p.j else json_build_array(_p.j) end from (select ${payload}::json as j) _p)`
+
 function bodyRows(body: unknown): Record<string, unknown>[] {
   const rows = Array.isArray(body) ? body : [body]
   for (const row of rows) {
@@ -80,9 +128,9 @@ export async function mutate(
   let mutation: string
   let empty = false
   if (kind === "insert") {
-    const rows = bodyRows(parseJsonBody(rawBody ?? Buffer.alloc(0), rc.req))
-    const columns = writeColumns(table, rows, qp, true)
-    const payload = pctx.params.add(JSON.stringify(rows))
+    const body = insertPayload(table, qp, rawBody, rc)
+    const columns = body.columns
+    const payload = uniformJson(pctx.params.add(body.json))
     const missingDefault = rc.prefs.missing === "default"
     const values = columns.map((c) => {
       const fallback = table.columns.get(c)?.default ?? "null"
@@ -91,8 +139,8 @@ export async function mutate(
         : `_r.${ident(c)}`
     })
     const from = missingDefault
-      ? `json_array_elements(${payload}::json) _j cross join lateral json_populate_record(null::${qt}, _j.value) _r`
-      : `json_populate_recordset(null::${qt}, ${payload}::json) _r`
+      ? `json_array_elements(${payload}) _j cross join lateral json_populate_record(null::${qt}, _j.value) _r`
+      : `json_populate_recordset(null::${qt}, ${payload}) _r`
     mutation = columns.length
       ? `insert into ${qt} as ${t} (${columns.map(ident).join(", ")}) select ${values.join(", ")} from ${from}`
       : `insert into ${qt} as ${t} select from ${from}`
@@ -124,7 +172,11 @@ export async function mutate(
       if (rows.length !== 1) throw invalidJson()
       const columns = writeColumns(table, rows, qp, false)
       if (columns.length === 0) empty = true
-      const payload = pctx.params.add(JSON.stringify(rows[0]))
+      // The raw body when it is the one object (as PostgREST sends it, see insertPayload), so
+      // numbers keep every digit; a one-row array or a form body is sent as that row's JSON.
+      const payload = pctx.params.add(
+        isJsonBody(rc) && !Array.isArray(body) ? rawBody!.toString("utf8") : JSON.stringify(rows[0])
+      )
       mutation = `update ${qt} as ${t} set ${columns.map((c) => `${ident(c)} = _r.${ident(c)}`).join(", ")} from json_populate_record(null::${qt}, ${payload}::json) _r${where}`
     } else {
       mutation = `delete from ${qt} as ${t}${where}`
