@@ -7,7 +7,8 @@
 // Yardstick, same run and database: a plain batched upsert of the same 10,000 messages and
 // 100 sessions as one SQL statement per 2,000 rows, without the API, RLS or sync_push.
 // Then a profile of one more first sync: where its time goes (the agent alone, as a dry run;
-// the route handler; the REST API; the database's statements), busy time summed per layer.
+// the route handler; the REST API; the database's statements), each layer's busy time within
+// the one above it (busy-time.ts).
 //   npm run bench:sessions:sync [-- RUNS]   (default 5 runs per case)
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { register } from "node:module"
@@ -19,6 +20,7 @@ import WebSocket from "ws"
 
 import { runDeviceCli } from "../../agent/cli"
 import { writeDeviceConfig } from "../../agent/config"
+import { BusyMeter, intersect, length, union } from "./busy-time"
 import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
@@ -80,50 +82,39 @@ async function main() {
     process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY = stack.keys.anonKey
     process.env.SUPABASE_JWT_SECRET = stack.keys.jwtSecret
     process.env.NEXT_PUBLIC_SITE_URL = "http://localhost:3000"
-    // The profile's meters: busy time of the push route handler, of its REST calls (the stack
-    // runs in this process) and of the database statements REST runs. Off until the profile.
-    const meter = { on: false, route: 0, rest: 0, db: 0, restCalls: 0, dbCalls: 0 }
-    const timed = <T>(add: (ms: number) => void, work: () => Promise<T>) => {
-      if (!meter.on) return work()
-      const started = performance.now()
-      return work().finally(() => add(performance.now() - started))
+    // The profile's meters: when the push route handler, its REST calls (the stack runs in
+    // this process) and the database statements REST runs were busy. Off until the profile.
+    const meters = { route: new BusyMeter(), rest: new BusyMeter(), db: new BusyMeter() }
+    const metering = (on: boolean) => {
+      for (const meter of Object.values(meters)) meter.on = on
     }
     const pushRoute = (await import("../../app/api/device/v1/sync/push/route")).POST
     const realFetch = globalThis.fetch
     globalThis.fetch = (input, init) =>
       String(input instanceof Request ? input.url : input).startsWith(stack.url)
-        ? timed(
-            (ms) => ((meter.rest += ms), meter.restCalls++),
-            () => realFetch(input, init)
-          )
+        ? meters.rest.time(() => realFetch(input, init))
         : realFetch(input, init)
-    const realQuery = stack.db.query.bind(stack.db)
-    const realTransaction = stack.db.transaction.bind(stack.db)
-    stack.db.query = ((sql: string, params?: unknown[]) =>
-      timed(
-        (ms) => ((meter.db += ms), meter.dbCalls++),
-        () => realQuery(sql, params)
-      )) as typeof stack.db.query
-    stack.db.transaction = ((fn: Parameters<typeof realTransaction>[0], options) =>
-      timed(
-        (ms) => ((meter.db += ms), meter.dbCalls++),
-        () => realTransaction(fn, options)
-      )) as typeof stack.db.transaction
-    // REST sends a one-statement request as one simple-protocol script (rest/kernel.ts).
-    const realScript = stack.db.script.bind(stack.db)
-    stack.db.script = ((sql: string, options) =>
-      timed(
-        (ms) => ((meter.db += ms), meter.dbCalls++),
-        () => realScript(sql, options)
-      )) as typeof stack.db.script
+    // Every way REST reaches the database: one-statement requests go as named prepared
+    // statements on Postgres (db.prepared) or a simple-protocol script, the rest in a transaction.
+    const db = stack.db
+    const realQuery = db.query.bind(db)
+    const realTransaction = db.transaction.bind(db)
+    const realScript = db.script.bind(db)
+    const realPrepared = db.prepared?.bind(db)
+    db.query = ((sql: string, params?: unknown[]) =>
+      meters.db.time(() => realQuery(sql, params))) as typeof db.query
+    db.transaction = ((fn: Parameters<typeof realTransaction>[0], options) =>
+      meters.db.time(() => realTransaction(fn, options))) as typeof db.transaction
+    db.script = ((sql: string, options) =>
+      meters.db.time(() => realScript(sql, options))) as typeof db.script
+    if (realPrepared) {
+      db.prepared = ((statements: Parameters<typeof realPrepared>[0]) =>
+        meters.db.time(() => realPrepared(statements))) as typeof realPrepared
+    }
     api = await serveDeviceApi({
       "/api/device/v1/pair": (await import("../../app/api/device/v1/pair/route")).POST,
       "/api/device/v1/pair/token": (await import("../../app/api/device/v1/pair/token/route")).POST,
-      "/api/device/v1/sync/push": (request) =>
-        timed(
-          (ms) => (meter.route += ms),
-          () => pushRoute(request)
-        ),
+      "/api/device/v1/sync/push": (request) => meters.route.time(() => pushRoute(request)),
     })
     const server = api.url
 
@@ -266,9 +257,11 @@ async function main() {
     await rm(statePath, { force: true })
     const dryRun = await sync(profileFolder, ["--dry-run"])
     await rm(statePath, { force: true })
-    meter.on = true
+    metering(true)
     const profiled = await sync(profileFolder)
-    meter.on = false
+    // The search indexing the route starts after answering runs on beside the agent.
+    await meters.rest.settled()
+    metering(false)
 
     const line = (name: string, samples: number[], target: string) =>
       console.log(
@@ -314,18 +307,30 @@ async function main() {
     })
     const share = (ms: number) =>
       `${formatMs(ms).padStart(9)} (${((100 * ms) / profiled.ms).toFixed(0).padStart(3)}%)`
+    // Each layer inside the one above it; REST work outside every route call (the search
+    // indexing started after a reply) is shown apart, as it overlaps the agent's own work.
+    const route = union(meters.route.intervals)
+    const restInRoute = intersect(meters.rest.intervals, route)
+    const dbInRoute = intersect(meters.db.intervals, restInRoute)
+    const restAfter = length(meters.rest.intervals) - length(restInRoute)
+    const dbAfter = length(meters.db.intervals) - length(dbInRoute)
     console.log(`profile of one first sync, ${formatMs(profiled.ms)} in all (busy time per layer):`)
     console.log(`  agent alone (dry run: read, parse, hash, plan)  ${share(dryRun.ms)}`)
     console.log(
-      `  agent and HTTP outside the route handler        ${share(profiled.ms - meter.route)}`
+      `  agent and HTTP outside the route handler        ${share(profiled.ms - length(route))}`
     )
     console.log(
-      `  route handler outside its REST calls           ${share(meter.route - meter.rest)}`
+      `  route handler outside its REST calls           ${share(length(route) - length(restInRoute))}`
     )
     console.log(
-      `  REST API outside the database (${meter.restCalls} calls)        ${share(meter.rest - meter.db)}`
+      `  REST API outside the database (${meters.rest.calls} calls)        ${share(length(restInRoute) - length(dbInRoute))}`
     )
-    console.log(`  database statements (${meter.dbCalls} calls)             ${share(meter.db)}`)
+    console.log(
+      `  database statements (${meters.db.calls} calls)             ${share(length(dbInRoute))}`
+    )
+    console.log(
+      `  after the replies, beside the agent (search indexing): REST ${formatMs(restAfter)}, of it database ${formatMs(dbAfter)}`
+    )
   } finally {
     await api?.close()
     await stack.stop()
