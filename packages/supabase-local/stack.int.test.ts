@@ -260,7 +260,7 @@ describe.runIf(TEST_ENGINE === "pglite")("new PGlite directories (migrated templ
       const a = await boot(first.storage)
       const fromA = await read(a)
       await a.stop()
-      expect(migratedTemplate(BOOTSTRAP_DIR, dir).image).toBeDefined()
+      expect(migratedTemplate(BOOTSTRAP_DIR, dir).exists).toBe(true)
 
       const b = await boot(second.storage)
       const fromB = await read(b)

@@ -163,12 +163,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
                 seedFiles,
                 migrationTexts.map(({ sql }) => sql)
               ),
-            ...(template?.image ? { image: template.image } : {}),
+            ...(template?.exists ? { templateDir: template.dir } : {}),
           }
         : options.storage
     )
   } catch (error) {
-    if (template?.image) dropMigratedTemplate(template)
+    if (template?.exists) dropMigratedTemplate(template)
     throw error
   }
   lap("open")
@@ -178,11 +178,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const { warnings, migrations, seeded } = await prepareDatabase(db, {
       migrationsDir,
       migrationTexts,
-      fromTemplate: template?.image !== undefined,
+      fromTemplate: template?.exists === true,
       onMigrated: template ? () => saveMigratedTemplate(db, template) : undefined,
       seedFiles,
+      onPhase: lap,
     })
-    lap("migrate")
     const keys = await loadStackKeys(db, {
       jwtSecret: options.jwtSecret ?? config.auth.jwt_secret,
       signingKeys: config.auth.signing_keys_path

@@ -141,12 +141,6 @@ async function handle(message) {
       unlisteners.delete(message.channel)
       return null
     }
-    case "dumpImage": {
-      // The migrated template (migrated-image.ts): a checkpoint first, so the files hold it all.
-      await pg.query("checkpoint")
-      const dump = await pg.dumpDataDir("none")
-      return new Uint8Array(await dump.arrayBuffer())
-    }
     case "close":
       // close() checkpoints and syncs the data directory, so nothing written is lost.
       if (!pg.closed) await pg.close()
