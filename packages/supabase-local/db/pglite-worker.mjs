@@ -30,6 +30,10 @@ const wasmModule =
   workerData.wasmModule ??
   (await WebAssembly.compile(await readFile(new URL("./pglite.wasm", dist))))
 const fsBundle = workerData.fsBundle ?? new Blob([await readFile(new URL("./pglite.data", dist))])
+// A new directory copied from a template is filled while this thread compiles (pglite.ts).
+if (workerData.waitForData) {
+  await new Promise((resolve) => parentPort.once("message", resolve))
+}
 const pg = await PGlite.create({
   dataDir,
   // The extensions this database may create (pglite-extension-names.ts says which).

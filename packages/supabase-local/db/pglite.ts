@@ -103,15 +103,37 @@ class PgliteThread {
     image: Blob | undefined,
     settings: string[],
     extensions: string[],
-    onNotify: (channel: string, payload: string) => void
+    onNotify: (channel: string, payload: string) => void,
+    /**
+     * Fills the data directory while the thread starts: the thread compiles PGlite's
+     * WebAssembly meanwhile and opens the directory once this has returned.
+     */
+    prepareDataDir?: () => void
   ): Promise<PgliteThread> {
     return new Promise((resolve, reject) => {
       void (async () => {
         const bytes = image ? new Uint8Array(await image.arrayBuffer()) : undefined
+        const waitForData = prepareDataDir !== undefined
         const worker = new Worker(new URL("./pglite-worker.mjs", import.meta.url), {
-          workerData: { dataDir, image: bytes, settings, extensions, ...PgliteThread.artifacts },
+          workerData: {
+            dataDir,
+            image: bytes,
+            settings,
+            extensions,
+            waitForData,
+            ...PgliteThread.artifacts,
+          },
           transferList: bytes ? [bytes.buffer] : [],
         })
+        if (prepareDataDir) {
+          try {
+            prepareDataDir()
+          } catch (error) {
+            await worker.terminate()
+            throw error
+          }
+          worker.postMessage({ dataReady: true })
+        }
         const onReady = (
           message: { ready?: boolean } & Partial<NonNullable<typeof PgliteThread.artifacts>>
         ) => {
@@ -197,9 +219,10 @@ export async function openPglite(
   // unpacking the initdb image (made in memory once, then cached) takes a fraction of that.
   const fresh = !existsSync(path.join(dataDir, "PG_VERSION"))
   if (fresh) mkdirSync(dataDir, { recursive: true })
-  // The template is a closed, checkpointed data directory: a copy of it opens as existing data.
+  // The template is a checkpointed data directory: a copy of it opens as existing data. The
+  // copy is made while the first thread starts (PgliteThread.open).
   const copied = fresh && templateDir !== undefined
-  if (copied) cpSync(templateDir, dataDir, { recursive: true })
+  const copyTemplate = copied ? () => cpSync(templateDir, dataDir, { recursive: true }) : undefined
   const image = fresh && !copied ? await initdbImage() : undefined
   const listeners = new Map<string, Set<(payload: string) => void>>()
   const notify = (channel: string, payload: string) => {
@@ -209,11 +232,11 @@ export async function openPglite(
   // PGlite makes is a completed write() by then, so it needs no fsync. (Commits stay
   // synchronous: single-user PGlite has no WAL writer to write an asynchronous commit later.)
   const settings = scratch ? ["fsync = off"] : []
-  const openThread = (withImage?: Blob) =>
-    PgliteThread.open(dataDir, withImage, settings, loaded, notify)
+  const openThread = (withImage?: Blob, prepareDataDir?: () => void) =>
+    PgliteThread.open(dataDir, withImage, settings, loaded, notify, prepareDataDir)
   let thread: PgliteThread
   try {
-    thread = await openThread(image)
+    thread = await openThread(image, copyTemplate)
   } catch (error) {
     scratch?.remove()
     // A damaged image must not fail every later boot: the next one makes it again.
