@@ -1,10 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
 import { afterEach, describe, expect, it } from "vitest"
 
-import { migratedTemplate, saveMigratedTemplate } from "./migrated-image"
+import {
+  dropMigratedTemplate,
+  migratedTemplate,
+  replenishSpareTemplate,
+  saveMigratedTemplate,
+  takeSpareTemplate,
+} from "./migrated-image"
 import { type Database } from "./types"
 
 const made: string[] = []
@@ -90,5 +96,50 @@ describe("saving the migrated template", () => {
     }
     await saveMigratedTemplate(copying as Database, template)
     expect(templateOf(dirs).exists).toBe(true)
+  })
+})
+
+describe("the template's spare copy", () => {
+  it("is made from the template, moved whole into one new directory, and made again", async () => {
+    const dirs = project(BOOTSTRAP, { "20250101000000_only.sql": `-- ${Math.random()}` })
+    const template = templateOf(dirs)
+    made.push(template.dir, `${template.dir}.spare`)
+    const data = mkdtempSync(path.join(tmpdir(), "lmx-spare-"))
+    made.push(data)
+    // No template yet: no spare, and none is made.
+    await replenishSpareTemplate(template)
+    expect(takeSpareTemplate(template, path.join(data, "a"))).toBe(false)
+
+    await saveMigratedTemplate(
+      {
+        async copyDataDir(target: string) {
+          mkdirSync(path.join(target, "base"), { recursive: true })
+          writeFileSync(path.join(target, "PG_VERSION"), "17")
+          writeFileSync(path.join(target, "base", "table"), "rows")
+        },
+      } as Database,
+      template
+    )
+    await replenishSpareTemplate(template)
+    // An empty directory (as the stack makes it) is replaced by the spare.
+    mkdirSync(path.join(data, "a"))
+    expect(takeSpareTemplate(template, path.join(data, "a"))).toBe(true)
+    expect(readFileSync(path.join(data, "a", "base", "table"), "utf8")).toBe("rows")
+    // Taken: the next directory copies the template until a new spare is made.
+    expect(takeSpareTemplate(template, path.join(data, "b"))).toBe(false)
+    await replenishSpareTemplate(template)
+    expect(takeSpareTemplate(template, path.join(data, "b"))).toBe(true)
+    // A directory that already holds files is never replaced.
+    await replenishSpareTemplate(template)
+    writeFileSync(path.join(data, "c"), "")
+    mkdirSync(path.join(data, "d"))
+    writeFileSync(path.join(data, "d", "mine"), "keep")
+    expect(takeSpareTemplate(template, path.join(data, "d"))).toBe(false)
+    expect(readFileSync(path.join(data, "d", "mine"), "utf8")).toBe("keep")
+
+    // Dropping a damaged template drops its spare too.
+    dropMigratedTemplate(template)
+    expect(existsSync(`${template.dir}.spare`)).toBe(false)
+    expect(takeSpareTemplate(template, path.join(data, "e"))).toBe(false)
   })
 })

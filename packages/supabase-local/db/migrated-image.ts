@@ -5,9 +5,11 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
 } from "node:fs"
+import { cp } from "node:fs/promises"
 import path from "node:path"
 
 import { IMAGE_CACHE_DIR, pgliteVersion } from "./pglite"
@@ -83,10 +85,11 @@ export async function saveMigratedTemplate(db: Database, template: MigratedTempl
   try {
     const names = readdirSync(IMAGE_CACHE_DIR).filter((name) => name.startsWith(PREFIX))
     const older = names
-      .filter((name) => !name.endsWith(".partial") && !name.endsWith(".tar"))
+      .filter((name) => !/\.(partial|tar|spare)$/.test(name))
       .map((name) => path.join(IMAGE_CACHE_DIR, name))
       .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
       .slice(KEEP)
+      .flatMap((dir) => [dir, `${dir}.spare`])
     // The tar images earlier versions of the stack kept are never read now.
     const tars = names
       .filter((name) => name.endsWith(".tar"))
@@ -106,4 +109,46 @@ export async function saveMigratedTemplate(db: Database, template: MigratedTempl
 /** A damaged template must not fail every later boot: the next new directory makes it again. */
 export function dropMigratedTemplate(template: MigratedTemplate) {
   rmSync(template.dir, { recursive: true, force: true })
+  rmSync(spareOf(template), { recursive: true, force: true })
+}
+
+/**
+ * A ready copy of the template beside it, so a new directory is the spare renamed into place
+ * (instant on one file system) rather than a copy made while the stack boots. The boot that
+ * takes it makes the next one after it is up (replenishSpareTemplate).
+ */
+function spareOf(template: MigratedTemplate) {
+  return `${template.dir}.spare`
+}
+
+/** Moves the spare copy to `dataDir` (new or empty); false when there is none or it cannot. */
+export function takeSpareTemplate(template: MigratedTemplate, dataDir: string): boolean {
+  const spare = spareOf(template)
+  if (!existsSync(path.join(spare, "PG_VERSION"))) return false
+  try {
+    if (existsSync(dataDir) && readdirSync(dataDir).length === 0) rmdirSync(dataDir)
+    mkdirSync(path.dirname(dataDir), { recursive: true })
+    // Atomic: of two boots taking it at once, one gets it and the other copies the template.
+    renameSync(spare, dataDir)
+    return true
+  } catch {
+    // Another file system (EXDEV), or another boot took it first.
+    return false
+  }
+}
+
+/**
+ * Makes the spare copy when there is none, without blocking the event loop (the stack is
+ * serving by then). Failing to is never an error: the next new directory copies the template.
+ */
+export async function replenishSpareTemplate(template: MigratedTemplate): Promise<void> {
+  const spare = spareOf(template)
+  if (!existsSync(path.join(template.dir, "PG_VERSION")) || existsSync(spare)) return
+  const partial = `${spare}.${randomBytes(4).toString("hex")}.partial`
+  try {
+    await cp(template.dir, partial, { recursive: true })
+    renameSync(partial, spare)
+  } catch {
+    rmSync(partial, { recursive: true, force: true })
+  }
 }
