@@ -77,7 +77,7 @@ export type LocalStack = {
   seeded: string[]
   warnings: string[]
   /**
-   * Milliseconds per boot phase (open, migrate, keys, each service) and in total; with
+   * Milliseconds per boot phase (open, migrate, seed, keys, each service) and in total; with
    * servicesInBackground, the services' phases are added when `ready` settles.
    */
   timings: Record<string, number>
