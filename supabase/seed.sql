@@ -168,11 +168,23 @@ select
   from seed_sessions s
   cross join lateral generate_series(0, s.message_total - 1) as k;
 
-insert into public.cloud_messages (
-  id, session_id, user_id, device_id, parent_id, message_index, role, content, tool_calls, token_usage,
-  model, input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms,
-  created_at, last_modified_at
-)
+-- Written as sync_push writes a batch (private.sync_push_write_messages): each message's
+-- project comes from its session and its prices from the versions in force when it was
+-- written (private.model_price_versions, private.token_cost, the local cost inlined as there),
+-- all computed for the whole set at once, with lmx.trusted_message_write on so the per-row
+-- pricing and change-tracking triggers stand aside for these ~7,600 rows. The stored values
+-- are the ones those triggers would store; the rollups still come from the statement triggers.
+-- Where the flag does not reach (a seed file run outside a transaction), the triggers run and
+-- store the same values.
+select pg_catalog.set_config('lmx.trusted_message_write', 'on', true);
+
+with seed_versions as materialized (
+  select u.user_id, v.*
+    from (select distinct user_id from seed_sessions) u
+   cross join lateral private.model_price_versions(
+     u.user_id, array(select distinct s.model from seed_sessions s where s.user_id = u.user_id)) v
+),
+seed_rows as (
 select
   m.id, m.session_id, m.user_id, m.device_id, m.parent_id, m.k, m.role,
   case m.role
@@ -191,26 +203,58 @@ select
       E'```sql\ncreate index cloud_messages_session_id_idx on public.cloud_messages (session_id);\n```\nThat covers the foreign key.',
       E'Q4_K_M keeps quality within 1% of Q8 for this model while halving memory; Q3 starts to hurt reasoning.',
       E'I would run the backup workflow nightly and keep seven snapshots, verified by a restore test each week.'])[1 + (m.h % 6)]
-  end,
+  end as content,
   case when m.role = 'assistant' and m.k % 12 = 3 then
     jsonb_build_array(jsonb_build_object(
       'id', 'call_' || substr(m.id::text, 1, 8), 'type', 'function',
       'function', jsonb_build_object('name', 'run_tests', 'arguments', '{"path": "lib/devices"}')))
-  end,
+  end as tool_calls,
   case when m.role = 'assistant' then jsonb_build_object(
     'prompt_tokens', 400 + m.k * 180 + m.h % 300,
     'completion_tokens', 60 + m.h % 900,
     'cached_tokens', (m.k * 150))
-  end,
+  end as token_usage,
   m.model,
-  case when m.role = 'assistant' then (400 + m.k * 180 + m.h % 300)::integer else 0 end,
-  case when m.role = 'assistant' then (60 + m.h % 900)::integer else 0 end,
-  case when m.role = 'assistant' then (m.k * 150)::integer else 0 end,
-  case when m.role = 'assistant' then (18 + m.h % 90)::real end,
-  case when m.role = 'assistant' then (120 + m.h % 1500)::integer end,
-  m.started_at + make_interval(secs => m.k * 45),
-  m.started_at + make_interval(secs => m.k * 45)
-  from seed_messages m;
+  case when m.role = 'assistant' then (400 + m.k * 180 + m.h % 300)::integer else 0 end as input_tokens,
+  case when m.role = 'assistant' then (60 + m.h % 900)::integer else 0 end as output_tokens,
+  case when m.role = 'assistant' then (m.k * 150)::integer else 0 end as cached_tokens,
+  case when m.role = 'assistant' then (18 + m.h % 90)::real end as tokens_per_second,
+  case when m.role = 'assistant' then (120 + m.h % 1500)::integer end as time_to_first_token_ms,
+  m.started_at + make_interval(secs => m.k * 45) as written_at
+  from seed_messages m
+)
+insert into public.cloud_messages (
+  id, session_id, user_id, project_id, device_id, parent_id, message_index, role, content,
+  tool_calls, token_usage, model, input_tokens, output_tokens, cached_tokens, tokens_per_second,
+  time_to_first_token_ms, cost_usd, local_cost_usd, cloud_equivalent_usd, created_at,
+  last_modified_at
+)
+select
+  r.id, r.session_id, r.user_id, cs.project_id, r.device_id, r.parent_id, r.k, r.role, r.content,
+  r.tool_calls, r.token_usage, r.model, r.input_tokens, r.output_tokens, r.cached_tokens,
+  r.tokens_per_second, r.time_to_first_token_ms,
+  coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
+    v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0)::numeric(16, 8),
+  coalesce(case when r.tokens_per_second > 0 then
+    case dp.mode
+      when 'hourly' then (r.output_tokens / r.tokens_per_second::numeric
+        + coalesce(r.time_to_first_token_ms, 0) / 1000.0) / 3600 * dp.usd_per_hour
+      else (r.output_tokens / r.tokens_per_second::numeric
+        + coalesce(r.time_to_first_token_ms, 0) / 1000.0) / 3600 * dp.busy_watts / 1000 * dp.usd_per_kwh
+    end
+  end, 0)::numeric(16, 8),
+  coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
+    v.reference_input_per_mtok, v.reference_cached_per_mtok, v.reference_output_per_mtok),
+    0)::numeric(16, 8),
+  r.written_at, r.written_at
+  from seed_rows r
+  join public.cloud_sessions cs on cs.id = r.session_id
+  left join seed_versions v
+    on v.user_id = r.user_id and v.model = r.model and r.written_at >= v.valid_from
+   and (v.valid_until is null or r.written_at < v.valid_until)
+  left join public.device_prices dp on dp.device_id = r.device_id;
+
+select pg_catalog.set_config('lmx.trusted_message_write', '', true);
 
 -- Branches: in every 10th session the first answer was regenerated; the alternative is a
 -- sibling of the original (same parent, same index).

@@ -135,16 +135,17 @@ select md5('lmx-demo-' || m.session || '-' || m.label)::uuid,
 drop table seed_demo_messages;
 
 -- The long session: 2,400 messages over five and a half days, a chain of user and
--- assistant turns with code and tables now and then (the page virtualises it).
-insert into public.cloud_messages (
-  id, session_id, user_id, device_id, parent_id, message_index, role, content, model,
-  input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms,
-  created_at, last_modified_at
-)
-select md5('lmx-demo-long-' || k)::uuid, s.id, s.user_id, s.device_id,
-       case when k = 0 then null else md5('lmx-demo-long-' || (k - 1))::uuid end,
+-- assistant turns with code and tables now and then (the page virtualises it). Written
+-- set-based with the per-row triggers off, priced as seed.sql prices its messages (the way
+-- sync_push writes a batch); the stored rows are the ones the triggers would store.
+select pg_catalog.set_config('lmx.trusted_message_write', 'on', true);
+
+with long_rows as (
+select md5('lmx-demo-long-' || k)::uuid as id, s.id as session_id, s.user_id, s.device_id,
+       s.project_id,
+       case when k = 0 then null else md5('lmx-demo-long-' || (k - 1))::uuid end as parent_id,
        k,
-       case when k % 2 = 0 then 'user' else 'assistant' end,
+       case when k % 2 = 0 then 'user' else 'assistant' end as role,
        case
          when k % 2 = 0 then
            'Step ' || (k / 2 + 1) || ': ' || (array[
@@ -169,18 +170,54 @@ select md5('lmx-demo-long-' || k)::uuid, s.id, s.user_id, s.device_id,
            E'Renamed in `agent/importers/*.ts`; the type checker found all 14 callers.',
            E'The reader strips a leading `\\uFEFF` now, and there is a fixture with a BOM.',
            'UUID v5 of the client id in a per-account namespace: the same file synced twice, or from two machines, lands on the same rows.'])[1 + k / 2 % 8]
-       end,
-       case when k % 2 = 1 then 'qwen3-coder-30b-a3b' end,
-       case when k % 2 = 1 then 900 + (k % 400) * 12 else 0 end,
-       case when k % 2 = 1 then 40 + (k * 37) % 400 else 0 end,
-       case when k % 2 = 1 then 600 + (k % 400) * 10 else 0 end,
-       case when k % 2 = 1 then (48 + (k * 13) % 30)::real end,
-       case when k % 2 = 1 then 150 + (k * 7) % 300 end,
-       s.created_at + make_interval(secs => k * 195),
-       s.created_at + make_interval(secs => k * 195)
+       end as content,
+       case when k % 2 = 1 then 'qwen3-coder-30b-a3b' end as model,
+       case when k % 2 = 1 then 900 + (k % 400) * 12 else 0 end as input_tokens,
+       case when k % 2 = 1 then 40 + (k * 37) % 400 else 0 end as output_tokens,
+       case when k % 2 = 1 then 600 + (k % 400) * 10 else 0 end as cached_tokens,
+       case when k % 2 = 1 then (48 + (k * 13) % 30)::real end as tokens_per_second,
+       case when k % 2 = 1 then 150 + (k * 7) % 300 end as time_to_first_token_ms,
+       s.created_at + make_interval(secs => k * 195) as written_at
   from public.cloud_sessions s
  cross join generate_series(0, 2399) as k
- where s.id = md5('lmx-demo-session-long')::uuid;
+ where s.id = md5('lmx-demo-session-long')::uuid
+),
+long_versions as materialized (
+  select u.user_id, v.*
+    from (select distinct user_id from long_rows) u
+   cross join lateral private.model_price_versions(
+     u.user_id, array(select distinct r.model from long_rows r where r.user_id = u.user_id)) v
+)
+insert into public.cloud_messages (
+  id, session_id, user_id, project_id, device_id, parent_id, message_index, role, content,
+  model, input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms,
+  cost_usd, local_cost_usd, cloud_equivalent_usd, created_at, last_modified_at
+)
+select
+  r.id, r.session_id, r.user_id, r.project_id, r.device_id, r.parent_id, r.k, r.role, r.content,
+  r.model, r.input_tokens, r.output_tokens, r.cached_tokens, r.tokens_per_second,
+  r.time_to_first_token_ms,
+  coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
+    v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0)::numeric(16, 8),
+  coalesce(case when r.tokens_per_second > 0 then
+    case dp.mode
+      when 'hourly' then (r.output_tokens / r.tokens_per_second::numeric
+        + coalesce(r.time_to_first_token_ms, 0) / 1000.0) / 3600 * dp.usd_per_hour
+      else (r.output_tokens / r.tokens_per_second::numeric
+        + coalesce(r.time_to_first_token_ms, 0) / 1000.0) / 3600 * dp.busy_watts / 1000 * dp.usd_per_kwh
+    end
+  end, 0)::numeric(16, 8),
+  coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
+    v.reference_input_per_mtok, v.reference_cached_per_mtok, v.reference_output_per_mtok),
+    0)::numeric(16, 8),
+  r.written_at, r.written_at
+  from long_rows r
+  left join long_versions v
+    on v.user_id = r.user_id and v.model = r.model and r.written_at >= v.valid_from
+   and (v.valid_until is null or r.written_at < v.valid_until)
+  left join public.device_prices dp on dp.device_id = r.device_id;
+
+select pg_catalog.set_config('lmx.trusted_message_write', '', true);
 
 -- A session's last activity is its newest message. The message counters above touched
 -- every seeded session (the update trigger stamps now()), so put the real times back, for

@@ -250,6 +250,7 @@ export async function prepareDatabase(
     seedFiles,
     fromTemplate = false,
     onMigrated,
+    onPhase,
   }: {
     migrationsDir: string
     /** The migrations' text when the caller has read it already (stack.ts). */
@@ -257,6 +258,8 @@ export async function prepareDatabase(
     seedFiles: string[]
     fromTemplate?: boolean
     onMigrated?: () => Promise<void>
+    /** Called as the migrations ("migrate") and then the seed ("seed") are done, for timings. */
+    onPhase?: (phase: "migrate" | "seed") => void
   }
 ) {
   const warnings = await applyBootstrap(db, BOOTSTRAP_DIR)
@@ -273,7 +276,9 @@ export async function prepareDatabase(
   } else if (migrations.fresh) {
     await onMigrated?.()
   }
+  onPhase?.("migrate")
   const seeded = migrations.fresh ? await applySeed(db, seedFiles) : []
+  if (migrations.fresh) onPhase?.("seed")
 
   return { warnings, migrations, seeded }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 
@@ -260,7 +260,10 @@ describe.runIf(TEST_ENGINE === "pglite")("new PGlite directories (migrated templ
       const a = await boot(first.storage)
       const fromA = await read(a)
       await a.stop()
-      expect(migratedTemplate(BOOTSTRAP_DIR, dir).image).toBeDefined()
+      expect(migratedTemplate(BOOTSTRAP_DIR, dir).exists).toBe(true)
+      // And a spare copy of it, made behind the boot, that the next new directory takes.
+      const spare = `${migratedTemplate(BOOTSTRAP_DIR, dir).dir}.spare`
+      expect(existsSync(path.join(spare, "PG_VERSION"))).toBe(true)
 
       const b = await boot(second.storage)
       const fromB = await read(b)

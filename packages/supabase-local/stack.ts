@@ -8,7 +8,9 @@ import { loadStackConfig, type StackConfig } from "./config"
 import {
   dropMigratedTemplate,
   migratedTemplate,
+  replenishSpareTemplate,
   saveMigratedTemplate,
+  takeSpareTemplate,
   type MigratedTemplate,
 } from "./db/migrated-image"
 import { openDatabase, type StorageOptions } from "./db/open"
@@ -75,7 +77,7 @@ export type LocalStack = {
   seeded: string[]
   warnings: string[]
   /**
-   * Milliseconds per boot phase (open, migrate, keys, each service) and in total; with
+   * Milliseconds per boot phase (open, migrate, seed, keys, each service) and in total; with
    * servicesInBackground, the services' phases are added when `ready` settles.
    */
   timings: Record<string, number>
@@ -150,6 +152,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     (config.db.seed.enabled
       ? resolveSeedPaths(supabaseDir, config.db.seed.sql_paths, (line) => log(`[seed] ${line}`))
       : [])
+  // The template's spare copy, when there is one, becomes the directory at once.
+  const newDir =
+    template && options.storage.engine === "pglite" ? options.storage.dataDir : undefined
+  const tookSpare =
+    template?.exists === true && newDir !== undefined && takeSpareTemplate(template, newDir)
   let db: Database
   try {
     db = await openDatabase(
@@ -163,12 +170,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
                 seedFiles,
                 migrationTexts.map(({ sql }) => sql)
               ),
-            ...(template?.image ? { image: template.image } : {}),
+            ...(template?.exists && !tookSpare ? { templateDir: template.dir } : {}),
           }
         : options.storage
     )
   } catch (error) {
-    if (template?.image) dropMigratedTemplate(template)
+    if (template?.exists) dropMigratedTemplate(template)
+    // The directory was new: the spare it was made from goes with the template.
+    if (tookSpare && newDir) rmSync(newDir, { recursive: true, force: true })
     throw error
   }
   lap("open")
@@ -178,11 +187,11 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const { warnings, migrations, seeded } = await prepareDatabase(db, {
       migrationsDir,
       migrationTexts,
-      fromTemplate: template?.image !== undefined,
+      fromTemplate: template?.exists === true,
       onMigrated: template ? () => saveMigratedTemplate(db, template) : undefined,
       seedFiles,
+      onPhase: lap,
     })
-    lap("migrate")
     const keys = await loadStackKeys(db, {
       jwtSecret: options.jwtSecret ?? config.auth.jwt_secret,
       signingKeys: config.auth.signing_keys_path
@@ -307,6 +316,14 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       timings.total = Math.round(performance.now() - bootStarted)
     }
     ready = true
+    // A new directory used (or made) the template: the next new one gets a spare copy of it,
+    // made once the services are up so it never holds up the boot.
+    const spareMade = template
+      ? servicesUp.then(
+          () => replenishSpareTemplate(template),
+          () => undefined
+        )
+      : Promise.resolve()
 
     let stopping: Promise<void> | undefined
     return {
@@ -349,6 +366,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
           await closed
           clearTimeout(cutoff)
           await db.close()
+          // Not cut off half made (a partial copy is never used, but it is wasted work).
+          await spareMade
         })()
         return stopping
       },

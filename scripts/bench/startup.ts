@@ -2,7 +2,7 @@
 // /health, on a fresh PGlite directory (cold: bootstrap, migrations, seed) and on existing
 // data (warm), and until its first REST answer. Medians of 5 runs each, measured as a user
 // starting it would see it, with the boot phases the stack reports (Node's start, loading the
-// code, PGlite's open, bootstrap and migrations, keys, each service). Yardsticks measured in
+// code, PGlite's open, bootstrap and migrations, the seed, keys). Yardsticks measured in
 // the same run: `node -e 0`, and PGlite opening an existing directory alone (bare, and with the
 // extensions the stack loads).
 import { spawn } from "node:child_process"
@@ -112,8 +112,22 @@ function dropCaches() {
   rmSync(buildDir, { recursive: true, force: true })
 }
 
+// The spare copy of the migrated template a new directory is renamed from
+// (packages/supabase-local/db/migrated-image.ts); without it a new directory copies the template.
+function dropSpares() {
+  try {
+    for (const entry of readdirSync(cacheDir)) {
+      if (entry.endsWith(".spare"))
+        rmSync(path.join(cacheDir, entry), { recursive: true, force: true })
+    }
+  } catch {
+    // no cache yet
+  }
+}
+
 const first: Start[] = []
 const cold: Start[] = []
+const coldCopy: Start[] = []
 const warm: Start[] = []
 const nodeAlone: number[] = []
 const pgliteBare: number[] = []
@@ -125,9 +139,11 @@ mkdirSync(path.dirname(openScript), { recursive: true })
 writeFileSync(openScript, PGLITE_OPEN)
 try {
   for (let run = 0; run < RUNS; run++) {
-    const dataDirs = [1, 2].map(() => mkdtempSync(path.join(scratch, "data-")))
+    const dataDirs = [1, 2, 3].map(() => mkdtempSync(path.join(scratch, "data-")))
     dropCaches()
     first.push(await startOnce(dataDirs[0]!))
+    dropSpares()
+    coldCopy.push(await startOnce(dataDirs[2]!))
     cold.push(await startOnce(dataDirs[1]!))
     warm.push(await startOnce(dataDirs[1]!))
     nodeAlone.push(await timeNode(["-e", "0"]))
@@ -158,6 +174,7 @@ console.log(`Local stack startup (PGlite, process start → healthy), ${RUNS} ru
 for (const [label, starts] of [
   ["first boot of a checkout (no initdb image, no bundle):", first],
   ["cold (fresh data directory):", cold],
+  ["cold without the template's spare copy:", coldCopy],
   ["warm (existing data):", warm],
 ] as const) {
   const healthy = starts.map((start) => start.healthy)

@@ -65,6 +65,41 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
     expect((await stack.db.query(MISMATCHES_SQL)).rows).toEqual([])
   })
 
+  it("stores each message's local cost and cloud equivalent as the per-row pricing would, and hourly rollups that add up", async () => {
+    // seed.sql writes its messages set-based with the per-row triggers off (as sync_push
+    // does): the stored prices must still be the ones those triggers compute.
+    const { rows } = await stack.db.query<{ what: string; n: number }>(`
+      select 'local cost' as what, count(*)::int as n
+        from public.cloud_messages m
+       where m.local_cost_usd <> coalesce(private.message_local_cost(
+               m.device_id, m.output_tokens, m.tokens_per_second, m.time_to_first_token_ms), 0)::numeric(16, 8)
+      union all
+      select 'cloud equivalent', count(*)::int
+        from public.cloud_messages m
+       where m.cloud_equivalent_usd <> coalesce(private.message_cloud_equivalent(
+               m.user_id, m.model, m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens), 0)::numeric(16, 8)
+      union all
+      select 'priced messages', count(*)::int
+        from public.cloud_messages m where m.cost_usd > 0 and m.local_cost_usd > 0 and m.cloud_equivalent_usd > 0
+      union all
+      select 'hourly rollup', count(*)::int from (
+        select user_id, date_trunc('hour', created_at, 'UTC') as hour, coalesce(model, 'unknown') as model,
+               device_id, project_id, count(*) as messages, sum(cost_usd) as cost,
+               sum(local_cost_usd) as local_cost, sum(cloud_equivalent_usd) as cloud_equivalent
+          from public.cloud_messages where deleted_at is null group by 1, 2, 3, 4, 5
+        except
+        select user_id, hour, model, device_id, project_id, message_count, cost_usd, local_cost_usd,
+               cloud_equivalent_usd
+          from public.usage_hourly
+      ) missing`)
+    const found = Object.fromEntries(rows.map((row) => [row.what, Number(row.n)]))
+    expect(found["local cost"]).toBe(0)
+    expect(found["cloud equivalent"]).toBe(0)
+    expect(found["hourly rollup"]).toBe(0)
+    // The check above compares real prices, not zeros on both sides.
+    expect(found["priced messages"]).toBeGreaterThan(1000)
+  })
+
   it("leaves every demo message indexed for search (seed_zz_search_index.sql)", async () => {
     const { rows } = await stack.db.query<{ vectors: number; pending: number; messages: number }>(`
       select (select count(*)::int from private.message_search) as vectors,

@@ -7,7 +7,6 @@
 // refused as when they are disabled.
 import { randomUUID } from "node:crypto"
 
-import { Secret, TOTP } from "otpauth"
 import { z } from "zod"
 
 import { sendJson } from "../http"
@@ -76,7 +75,9 @@ function svgWithoutHashes(svg: string): string {
   )
 }
 
-function totpFor(secret: string, issuer: string, label: string) {
+/** otpauth is loaded at the first TOTP enrolment or check, not with the stack's code. */
+async function totpFor(secret: string, issuer: string, label: string) {
+  const { Secret, TOTP } = await import("otpauth")
   return new TOTP({
     issuer,
     label,
@@ -112,8 +113,8 @@ export async function enrollFactor(k: AuthKernel, r: AuthRequest) {
 
   const webauthn = body.factor_type === "webauthn"
   const issuer = body.issuer || new URL(k.ctx.config.auth.site_url).host
-  const secret = webauthn ? null : new Secret({ size: 20 }).base32
-  const uri = secret ? totpFor(secret, issuer, caller.user.email ?? "").toString() : ""
+  const secret = webauthn ? null : new (await import("otpauth")).Secret({ size: 20 }).base32
+  const uri = secret ? (await totpFor(secret, issuer, caller.user.email ?? "")).toString() : ""
   // qrcode is loaded at the first enrolment rather than with the stack's code at every start.
   const QRCode = secret ? (await import("qrcode")).default : undefined
   const qrCode = QRCode
@@ -285,7 +286,7 @@ export async function verifyFactor(k: AuthKernel, r: AuthRequest, factorId: stri
   // One step of clock skew either way, as Supabase Auth validates (period 30, skew 1).
   const valid =
     factor.secret !== null &&
-    totpFor(factor.secret, "", "").validate({ token: body.code, window: 1 }) !== null
+    (await totpFor(factor.secret, "", "")).validate({ token: body.code, window: 1 }) !== null
   if (!valid) throw unprocessable("mfa_verification_failed", "Invalid TOTP code entered")
 
   const sessionId = caller.sessionId

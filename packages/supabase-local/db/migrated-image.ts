@@ -5,10 +5,11 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from "node:fs"
+import { cp } from "node:fs/promises"
 import path from "node:path"
 
 import { IMAGE_CACHE_DIR, pgliteVersion } from "./pglite"
@@ -17,15 +18,19 @@ import { type Database } from "./types"
 /**
  * A template of a migrated database for new PGlite directories, as Postgres's createdb copies
  * template1: the first start on a new directory applies the bootstrap and the migrations, then
- * keeps a tar image of the result (before the seed and the stack's keys, which each directory
- * gets fresh). Later new directories unpack that image instead of applying dozens of files
- * again. Named by a hash of the PGlite version and every bootstrap and migration file, so any
- * edit makes a new one; the newest few are kept (switching branches, test fixtures).
+ * keeps a copy of its data directory (before the seed and the stack's keys, which each
+ * directory gets fresh). Later new directories are copied from it with the file system's own
+ * copy and opened as existing data, instead of applying dozens of files again (or unpacking a
+ * tar image inside PGlite's WebAssembly file system, which cost about four times the copy).
+ * Named by a hash of the PGlite version and every bootstrap and migration file, so any edit
+ * makes a new one and a stale one is never opened; the newest few are kept (switching
+ * branches, test fixtures).
  */
 export type MigratedTemplate = {
-  file: string
-  /** The image, when one exists for these files. */
-  image?: Blob
+  /** The template's data directory. */
+  dir: string
+  /** Whether it exists for these files. */
+  exists: boolean
 }
 
 const PREFIX = "pglite-migrated-"
@@ -56,37 +61,94 @@ export function migratedTemplate(
   for (const { file, sql } of migrations) {
     hash.update(`migrations/${path.basename(file)}\0`).update(sql)
   }
-  const file = path.join(IMAGE_CACHE_DIR, `${PREFIX}${hash.digest("hex").slice(0, 24)}.tar`)
-  if (!existsSync(file)) return { file }
-  try {
-    return { file, image: new Blob([readFileSync(file)]) }
-  } catch {
-    return { file }
-  }
+  const dir = path.join(IMAGE_CACHE_DIR, `${PREFIX}${hash.digest("hex").slice(0, 24)}`)
+
+  // Only a complete copy is ever renamed to this name (saveMigratedTemplate).
+  return { dir, exists: existsSync(path.join(dir, "PG_VERSION")) }
 }
 
 /** Keeps the database's current state as the template; failing to is never an error. */
 export async function saveMigratedTemplate(db: Database, template: MigratedTemplate) {
-  if (!db.dumpImage) return
+  if (!db.copyDataDir) return
+  // Copied aside and renamed, so concurrent boots never open half a copy.
+  const partial = `${template.dir}.${randomBytes(4).toString("hex")}.partial`
   try {
-    const image = await db.dumpImage()
     mkdirSync(IMAGE_CACHE_DIR, { recursive: true })
-    // Written aside and renamed, so concurrent boots never read half a file.
-    const partial = `${template.file}.${randomBytes(4).toString("hex")}.partial`
-    writeFileSync(partial, Buffer.from(await image.arrayBuffer()))
-    renameSync(partial, template.file)
-    const older = readdirSync(IMAGE_CACHE_DIR)
-      .filter((name) => name.startsWith(PREFIX) && name.endsWith(".tar"))
+    await db.copyDataDir(partial)
+    renameSync(partial, template.dir)
+  } catch {
+    // A read-only checkout still boots; new directories just apply the migrations each time.
+    // Another boot may have renamed its copy first: theirs is as good as this one.
+    rmSync(partial, { recursive: true, force: true })
+    return
+  }
+  try {
+    const names = readdirSync(IMAGE_CACHE_DIR).filter((name) => name.startsWith(PREFIX))
+    const older = names
+      .filter((name) => !/\.(partial|tar|spare)$/.test(name))
       .map((name) => path.join(IMAGE_CACHE_DIR, name))
       .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
       .slice(KEEP)
-    for (const file of older) rmSync(file, { force: true })
+      .flatMap((dir) => [dir, `${dir}.spare`])
+    // The tar images earlier versions of the stack kept are never read now.
+    const tars = names
+      .filter((name) => name.endsWith(".tar"))
+      .map((name) => path.join(IMAGE_CACHE_DIR, name))
+    // A copy left by a boot that died while making it (an hour is far longer than a copy).
+    const abandoned = names
+      .filter((name) => name.endsWith(".partial"))
+      .map((name) => path.join(IMAGE_CACHE_DIR, name))
+      .filter((file) => statSync(file).mtimeMs < Date.now() - 3_600_000)
+    for (const old of [...older, ...tars, ...abandoned])
+      rmSync(old, { recursive: true, force: true })
   } catch {
-    // A read-only checkout still boots; new directories just apply the migrations each time.
+    // Pruning is housekeeping; the next save tries again.
   }
 }
 
 /** A damaged template must not fail every later boot: the next new directory makes it again. */
 export function dropMigratedTemplate(template: MigratedTemplate) {
-  rmSync(template.file, { force: true })
+  rmSync(template.dir, { recursive: true, force: true })
+  rmSync(spareOf(template), { recursive: true, force: true })
+}
+
+/**
+ * A ready copy of the template beside it, so a new directory is the spare renamed into place
+ * (instant on one file system) rather than a copy made while the stack boots. The boot that
+ * takes it makes the next one after it is up (replenishSpareTemplate).
+ */
+function spareOf(template: MigratedTemplate) {
+  return `${template.dir}.spare`
+}
+
+/** Moves the spare copy to `dataDir` (new or empty); false when there is none or it cannot. */
+export function takeSpareTemplate(template: MigratedTemplate, dataDir: string): boolean {
+  const spare = spareOf(template)
+  if (!existsSync(path.join(spare, "PG_VERSION"))) return false
+  try {
+    if (existsSync(dataDir) && readdirSync(dataDir).length === 0) rmdirSync(dataDir)
+    mkdirSync(path.dirname(dataDir), { recursive: true })
+    // Atomic: of two boots taking it at once, one gets it and the other copies the template.
+    renameSync(spare, dataDir)
+    return true
+  } catch {
+    // Another file system (EXDEV), or another boot took it first.
+    return false
+  }
+}
+
+/**
+ * Makes the spare copy when there is none, without blocking the event loop (the stack is
+ * serving by then). Failing to is never an error: the next new directory copies the template.
+ */
+export async function replenishSpareTemplate(template: MigratedTemplate): Promise<void> {
+  const spare = spareOf(template)
+  if (!existsSync(path.join(template.dir, "PG_VERSION")) || existsSync(spare)) return
+  const partial = `${spare}.${randomBytes(4).toString("hex")}.partial`
+  try {
+    await cp(template.dir, partial, { recursive: true })
+    renameSync(partial, spare)
+  } catch {
+    rmSync(partial, { recursive: true, force: true })
+  }
 }

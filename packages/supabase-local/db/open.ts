@@ -6,8 +6,8 @@ export type StorageOptions =
   | {
       engine: "pglite"
       dataDir?: string
-      /** a new directory starts from it */
-      image?: Blob
+      /** a new directory is copied from this data directory (a migrated template) */
+      templateDir?: string
       /** PGlite extensions to load besides the defaults (db/pglite-extension-names.ts), or all */
       extensions?: readonly string[] | "all"
     }
@@ -18,7 +18,7 @@ export class StorageError extends Error {}
 /** Opens the storage engine, turning connection failures into messages that name the setting. */
 export async function openDatabase(options: StorageOptions): Promise<Database> {
   if (options.engine === "pglite") {
-    return openPglite(options.dataDir, options.image, options.extensions)
+    return openPglite(options.dataDir, options.templateDir, options.extensions)
   }
   try {
     return await openPostgres(options.url, { max: options.poolSize })

@@ -30,6 +30,10 @@ const wasmModule =
   workerData.wasmModule ??
   (await WebAssembly.compile(await readFile(new URL("./pglite.wasm", dist))))
 const fsBundle = workerData.fsBundle ?? new Blob([await readFile(new URL("./pglite.data", dist))])
+// A new directory copied from a template is filled while this thread compiles (pglite.ts).
+if (workerData.waitForData) {
+  await new Promise((resolve) => parentPort.once("message", resolve))
+}
 const pg = await PGlite.create({
   dataDir,
   // The extensions this database may create (pglite-extension-names.ts says which).
@@ -140,12 +144,6 @@ async function handle(message) {
       await unlisteners.get(message.channel)?.()
       unlisteners.delete(message.channel)
       return null
-    }
-    case "dumpImage": {
-      // The migrated template (migrated-image.ts): a checkpoint first, so the files hold it all.
-      await pg.query("checkpoint")
-      const dump = await pg.dumpDataDir("none")
-      return new Uint8Array(await dump.arrayBuffer())
     }
     case "close":
       // close() checkpoints and syncs the data directory, so nothing written is lost.

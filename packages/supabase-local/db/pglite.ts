@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto"
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -101,15 +103,37 @@ class PgliteThread {
     image: Blob | undefined,
     settings: string[],
     extensions: string[],
-    onNotify: (channel: string, payload: string) => void
+    onNotify: (channel: string, payload: string) => void,
+    /**
+     * Fills the data directory while the thread starts: the thread compiles PGlite's
+     * WebAssembly meanwhile and opens the directory once this has returned.
+     */
+    prepareDataDir?: () => void
   ): Promise<PgliteThread> {
     return new Promise((resolve, reject) => {
       void (async () => {
         const bytes = image ? new Uint8Array(await image.arrayBuffer()) : undefined
+        const waitForData = prepareDataDir !== undefined
         const worker = new Worker(new URL("./pglite-worker.mjs", import.meta.url), {
-          workerData: { dataDir, image: bytes, settings, extensions, ...PgliteThread.artifacts },
+          workerData: {
+            dataDir,
+            image: bytes,
+            settings,
+            extensions,
+            waitForData,
+            ...PgliteThread.artifacts,
+          },
           transferList: bytes ? [bytes.buffer] : [],
         })
+        if (prepareDataDir) {
+          try {
+            prepareDataDir()
+          } catch (error) {
+            await worker.terminate()
+            throw error
+          }
+          worker.postMessage({ dataReady: true })
+        }
         const onReady = (
           message: { ready?: boolean } & Partial<NonNullable<typeof PgliteThread.artifacts>>
         ) => {
@@ -177,12 +201,12 @@ function scratchDirectory(): { dir: string; remove(): void } {
  * its statement) and runs one statement at a time; on its own thread a slow statement no
  * longer stops the stack from accepting requests, and an operation given a timeout that runs
  * past it is ended by ending the thread and reopening the directory, Postgres's crash recovery
- * undoing what the cut statement had half done. A new directory starts from `template` when
- * given (a migrated template, see migrated-image.ts), else from the initdb image.
+ * undoing what the cut statement had half done. A new directory is copied from `templateDir`
+ * when given (a migrated template, see migrated-image.ts), else unpacked from the initdb image.
  */
 export async function openPglite(
   requestedDir?: string,
-  template?: Blob,
+  templateDir?: string,
   extensions: readonly string[] | "all" = []
 ): Promise<Database> {
   const loaded =
@@ -195,7 +219,11 @@ export async function openPglite(
   // unpacking the initdb image (made in memory once, then cached) takes a fraction of that.
   const fresh = !existsSync(path.join(dataDir, "PG_VERSION"))
   if (fresh) mkdirSync(dataDir, { recursive: true })
-  const image = fresh ? (template ?? (await initdbImage())) : undefined
+  // The template is a checkpointed data directory: a copy of it opens as existing data. The
+  // copy is made while the first thread starts (PgliteThread.open).
+  const copied = fresh && templateDir !== undefined
+  const copyTemplate = copied ? () => cpSync(templateDir, dataDir, { recursive: true }) : undefined
+  const image = fresh && !copied ? await initdbImage() : undefined
   const listeners = new Map<string, Set<(payload: string) => void>>()
   const notify = (channel: string, payload: string) => {
     for (const listener of listeners.get(channel) ?? []) listener(payload)
@@ -204,15 +232,21 @@ export async function openPglite(
   // PGlite makes is a completed write() by then, so it needs no fsync. (Commits stay
   // synchronous: single-user PGlite has no WAL writer to write an asynchronous commit later.)
   const settings = scratch ? ["fsync = off"] : []
-  const openThread = (withImage?: Blob) =>
-    PgliteThread.open(dataDir, withImage, settings, loaded, notify)
+  const openThread = (withImage?: Blob, prepareDataDir?: () => void) =>
+    PgliteThread.open(dataDir, withImage, settings, loaded, notify, prepareDataDir)
   let thread: PgliteThread
   try {
-    thread = await openThread(image)
+    thread = await openThread(image, copyTemplate)
   } catch (error) {
     scratch?.remove()
     // A damaged image must not fail every later boot: the next one makes it again.
-    if (image && !template) rmSync(imageCacheFile(), { force: true })
+    if (image) rmSync(imageCacheFile(), { force: true })
+    // Nor a damaged template this directory: it is new again (the caller drops the template).
+    if (copied) {
+      for (const name of readdirSync(templateDir)) {
+        rmSync(path.join(dataDir, name), { recursive: true, force: true })
+      }
+    }
     throw error
   }
 
@@ -330,10 +364,30 @@ export async function openPglite(
       exclusive(undefined, (t) => t.call<QueryResult<Row>[]>("scriptResults", { sql })),
     addExtensionFiles: (files: Record<string, string>) =>
       exclusive(undefined, (t) => t.call<void>("addExtensionFiles", { files })),
-    async dumpImage() {
-      return exclusive(undefined, async (t) => {
-        const bytes = await t.call<Uint8Array<ArrayBuffer>>("dumpImage")
-        return new Blob([bytes])
+    async copyDataDir(target: string) {
+      if (!requestedDir) throw new Error("a database in memory has no data directory to copy")
+      await exclusive(undefined, async (t) => {
+        // A checkpoint writes every change into the data files; nothing else runs on the
+        // thread until the copy is made, so the copy is the database as a clean restart sees it.
+        await t.call("exec", { sql: "checkpoint" })
+        // Recovery reads the WAL from the checkpoint's redo point to the end of what was
+        // written; the segments before it are spent and those after it are recycled spares,
+        // which Postgres makes again when it needs them. Each is 16 MB: half the copy.
+        const { rows } = await t.call<QueryResult<{ first: string; last: string }>>("query", {
+          sql: `select pg_walfile_name(redo_lsn) as first,
+                       pg_walfile_name(pg_current_wal_insert_lsn()) as last
+                  from pg_control_checkpoint()`,
+        })
+        const { first, last } = rows[0]!
+        const walDir = path.join(dataDir, "pg_wal")
+        cpSync(dataDir, target, {
+          recursive: true,
+          filter: (source) => {
+            if (path.dirname(source) !== walDir) return true
+            const name = path.basename(source)
+            return !/^[0-9A-F]{24}$/.test(name) || (name >= first && name <= last)
+          },
+        })
       })
     },
     async close() {

@@ -59,8 +59,8 @@ export type Database = Queryable & {
    * for pure-SQL extensions PGlite does not bundle. Kept until the database thread ends.
    */
   addExtensionFiles?(files: Record<string, string>): Promise<void>
-  /** PGlite only: the data directory as a tar image (a checkpoint first). */
-  dumpImage?(): Promise<Blob>
+  /** PGlite on disk only: copies the data directory to `target` (a checkpoint first). */
+  copyDataDir?(target: string): Promise<void>
   close(): Promise<void>
 }
 

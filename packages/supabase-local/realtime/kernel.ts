@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto"
 import { type Duplex } from "node:stream"
 
 import { type JWTPayload } from "jose"
-import { WebSocket, type WebSocketServer } from "ws"
+import { type WebSocket, type WebSocketServer } from "ws"
 import { z } from "zod"
 
 import { JwtError } from "../keys"
@@ -17,6 +17,9 @@ import {
   type Corkable,
 } from "./changes"
 import { encodeMessage, type Vsn } from "./protocol"
+
+// WebSocket.OPEN (the WHATWG readyState ws uses), without loading ws with the stack's code.
+const OPEN = 1
 
 export type RealtimeOptions = {
   /** A socket whose unsent data grows past this is dropped (a slow consumer). */
@@ -287,7 +290,7 @@ export class Connection implements Corkable {
   }
 
   private canSend() {
-    if (this.dropped || this.ws.readyState !== WebSocket.OPEN) return false
+    if (this.dropped || this.ws.readyState !== OPEN) return false
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.drop("slow consumer: the socket's send buffer exceeded its limit")
       return false

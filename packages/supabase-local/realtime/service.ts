@@ -1,6 +1,6 @@
 // Realtime at /realtime/v1: the service's state and lifecycle; joins, broadcast, presence,
 // the HTTP API and the WebSocket upgrade live in their own modules.
-import { WebSocketServer } from "ws"
+import { type WebSocketServer } from "ws"
 
 import { type Service, type ServiceContext, type ServiceFactory } from "../service"
 import { deliverStoredMessage } from "./broadcast"
@@ -29,7 +29,11 @@ export function realtimeService(
   options: RealtimeOptions = {},
   hooks: RealtimeHooks = {}
 ): ServiceFactory {
-  return (ctx) => createRealtime(ctx, { ...DEFAULTS, ...options }, hooks)
+  return async (ctx) => {
+    // ws is loaded as the service starts (behind the open port), not with the stack's code.
+    const { WebSocketServer: Server } = await import("ws")
+    return createRealtime(ctx, { ...DEFAULTS, ...options }, hooks, Server)
+  }
 }
 
 export const createRealtimeService: ServiceFactory = realtimeService()
@@ -37,10 +41,11 @@ export const createRealtimeService: ServiceFactory = realtimeService()
 function createRealtime(
   ctx: ServiceContext,
   limits: Required<RealtimeOptions>,
-  hooks: RealtimeHooks
+  hooks: RealtimeHooks,
+  Server: typeof WebSocketServer
 ): Service {
   const connections = new Set<Connection>()
-  const wss = new WebSocketServer({
+  const wss = new Server({
     noServer: true,
     maxPayload: limits.maxFrameBytes,
   })
