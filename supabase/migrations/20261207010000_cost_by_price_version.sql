@@ -1242,6 +1242,12 @@ begin
   end if;
   owner := case when pg_catalog.cardinality(owners) = 1 then owners[1] end;
 
+  -- Message writes in flight priced their rollups at the rates they saw: wait for them to
+  -- commit so their version sums are read here, and hold new ones (not readers) until this
+  -- commits, so they price at the new rates. Their statement triggers each take a fresh
+  -- snapshot once the write has its lock. Self-exclusive: one price statement at a time.
+  lock table public.cloud_messages in share row exclusive mode;
+
   if not structural then
     select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', n.id,
              'input_per_mtok', n.input_per_mtok - o.input_per_mtok,

@@ -176,6 +176,47 @@ describe(`re-pricing moves the rollups by exactly the price difference (${TEST_E
     expect(await mismatches()).toEqual(allAgree)
   })
 
+  // A message written while a price is edited: the edit waits for the write to commit and
+  // reads its version sums, so its rollup rows move too. Without the wait the edit moves the
+  // rollups by the version sums it can see and the new message keeps the old rate there.
+  it.runIf(TEST_ENGINE === "postgres")(
+    "a price edit waits for a message write in flight and moves its rollups too",
+    async () => {
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      let inserted!: () => void
+      const written = new Promise<void>((resolve) => (inserted = resolve))
+      const one = database.db.transaction(async (tx) => {
+        await tx.query(
+          `insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, model,
+             input_tokens, output_tokens, cached_tokens, created_at)
+           values ('${SESSIONS[0]}', '${USERS.owner}', '${DEVICES.owner}', 500, 'assistant', 'local-llama',
+             4000, 3000, 100, now() - interval '3 hours 7 minutes')`
+        )
+        inserted()
+        await released
+      })
+      await written
+      const two = database.db.exec(
+        "update public.model_prices set output_per_mtok = output_per_mtok + 1 where model = 'local-llama'"
+      )
+      let waited = false
+      for (let i = 0; i < 200 && !waited; i++) {
+        const { rows } = await database.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`
+        )
+        waited = rows[0]!.n > 0
+        if (!waited) await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      release()
+      await Promise.all([one, two])
+      expect(waited).toBe(true)
+      expect(await mismatches()).toEqual(allAgree)
+    },
+    60_000
+  )
+
   it("a model price edited in place re-prices its messages and every rollup", async () => {
     const before = await totals()
     await database.db.exec(
