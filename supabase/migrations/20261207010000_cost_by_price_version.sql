@@ -78,9 +78,9 @@ return pg_catalog.date_bin('15 minutes', at, '2000-01-01 00:00:00+00'::timestamp
 
 -- The rollups' stored costs and the cloud equivalents become unrounded too (they were
 -- numeric(20, 8) and (16, 8)): a rollup equals its messages only if neither rounds, and a
--- cloud equivalent is private.message_cost at the reference model. The views over them are dropped and
--- recreated as they were (definition, options, grants, comment): Postgres cannot change the
--- type of a column a view reads.
+-- cloud equivalent is private.message_cost at the reference model. The views over them are
+-- dropped and recreated as they were (definition, options, grants, comment): Postgres cannot
+-- change the type of a column a view reads.
 create temp table lmx_cost_views as
 with recursive deps (oid, depth) as (
   select c.oid, 0
@@ -191,11 +191,11 @@ grant execute on function public.cost_usd(public.cloud_messages) to anon, authen
 
 -- usage_hourly_add_insert
 create or replace function private.usage_hourly_add_insert()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 begin
   insert into public.usage_hourly as u
     (user_id, hour, model, device_id, project_id, message_count, input_tokens, output_tokens,
@@ -205,7 +205,8 @@ begin
          sum(n.cached_tokens), sum(n.cost_usd), sum(n.local_cost_usd), sum(n.cloud_equivalent_usd),
          coalesce(sum(n.output_tokens) filter (where n.tokens_per_second > 0), 0),
          sum(private.message_generation_seconds(n.output_tokens, n.tokens_per_second))
-    from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens, n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+    from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
+                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
               left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n
    where n.deleted_at is null
@@ -226,11 +227,11 @@ $function$;
 
 -- usage_hourly_add_update
 create or replace function private.usage_hourly_add_update()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 declare
   emptied bigint[];
 begin
@@ -241,7 +242,8 @@ begin
            n.cost_usd as cost, n.local_cost_usd as local_cost, n.cloud_equivalent_usd as cloud,
            case when n.tokens_per_second > 0 then n.output_tokens else 0 end as timed,
            private.message_generation_seconds(n.output_tokens, n.tokens_per_second) as gen
-      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens, n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
+                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
               left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n where n.deleted_at is null
     union all
@@ -250,7 +252,8 @@ begin
            -o.cost_usd, -o.local_cost_usd, -o.cloud_equivalent_usd,
            case when o.tokens_per_second > 0 then -o.output_tokens else 0 end,
            -private.message_generation_seconds(o.output_tokens, o.tokens_per_second)
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens, o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
+                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from old_rows o
               left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o where o.deleted_at is null
   ),
@@ -292,11 +295,11 @@ $function$;
 
 -- usage_hourly_add_delete
 create or replace function private.usage_hourly_add_delete()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 declare
   emptied bigint[];
 begin
@@ -307,7 +310,8 @@ begin
            sum(o.cost_usd) as cost, sum(o.local_cost_usd) as local_cost, sum(o.cloud_equivalent_usd) as cloud,
            coalesce(sum(o.output_tokens) filter (where o.tokens_per_second > 0), 0) as timed,
            sum(private.message_generation_seconds(o.output_tokens, o.tokens_per_second)) as gen
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens, o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
+                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from old_rows o
               left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o
      where o.deleted_at is null
@@ -338,11 +342,11 @@ $function$;
 
 -- usage_local_days_add_insert
 create or replace function private.usage_local_days_add_insert()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 begin
   insert into public.usage_local_days as u
     (user_id, tz, day, model, device_id, project_id, message_count, input_tokens, output_tokens,
@@ -352,7 +356,8 @@ begin
          sum(n.cached_tokens), sum(n.cost_usd), sum(n.local_cost_usd), sum(n.cloud_equivalent_usd),
          coalesce(sum(n.output_tokens) filter (where n.tokens_per_second > 0), 0),
          sum(private.message_generation_seconds(n.output_tokens, n.tokens_per_second))
-    from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens, n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+    from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
+                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
               left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n
     join private.usage_local_zones z on z.user_id = n.user_id
@@ -374,11 +379,11 @@ $function$;
 
 -- usage_local_days_add_update
 create or replace function private.usage_local_days_add_update()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 declare
   emptied bigint[];
 begin
@@ -388,7 +393,8 @@ begin
            n.cost_usd as cost, n.local_cost_usd as local_cost, n.cloud_equivalent_usd as cloud,
            case when n.tokens_per_second > 0 then n.output_tokens else 0 end as timed,
            private.message_generation_seconds(n.output_tokens, n.tokens_per_second) as gen
-      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens, n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
+                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
               left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n where n.deleted_at is null
     union all
@@ -396,7 +402,8 @@ begin
            -o.input_tokens, -o.output_tokens, -o.cached_tokens, -o.cost_usd, -o.local_cost_usd,
            -o.cloud_equivalent_usd, case when o.tokens_per_second > 0 then -o.output_tokens else 0 end,
            -private.message_generation_seconds(o.output_tokens, o.tokens_per_second)
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens, o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
+                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from old_rows o
               left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o where o.deleted_at is null
   ),
@@ -439,11 +446,11 @@ $function$;
 
 -- usage_local_days_add_delete
 create or replace function private.usage_local_days_add_delete()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 declare
   emptied bigint[];
 begin
@@ -454,7 +461,8 @@ begin
            sum(o.cost_usd) as cost, sum(o.local_cost_usd) as local_cost, sum(o.cloud_equivalent_usd) as cloud,
            coalesce(sum(o.output_tokens) filter (where o.tokens_per_second > 0), 0) as timed,
            sum(private.message_generation_seconds(o.output_tokens, o.tokens_per_second)) as gen
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens, o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
+                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from old_rows o
               left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o
       join private.usage_local_zones z on z.user_id = o.user_id
@@ -486,15 +494,16 @@ $function$;
 
 -- cloud_messages_count_insert
 create or replace function private.cloud_messages_count_insert()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 begin
   with deltas as (
     select n.session_id, count(*) as messages, sum(n.input_tokens::bigint + n.output_tokens) as tokens, sum(n.cost_usd) as cost
-      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens, n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
+                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
               left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n
      where n.deleted_at is null
@@ -512,20 +521,22 @@ $function$;
 
 -- cloud_messages_count_update
 create or replace function private.cloud_messages_count_update()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 begin
   with deltas as (
     select n.session_id, 1 as messages, n.input_tokens::bigint + n.output_tokens as tokens, n.cost_usd as cost
-      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens, n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
+                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
               left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n where n.deleted_at is null
     union all
     select o.session_id, -1, -(o.input_tokens::bigint + o.output_tokens), -o.cost_usd
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens, o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
+                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from old_rows o
               left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o where o.deleted_at is null
   ),
@@ -547,15 +558,16 @@ $function$;
 
 -- cloud_messages_count_delete
 create or replace function private.cloud_messages_count_delete()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 begin
   with deltas as (
     select o.session_id, count(*) as messages, sum(o.input_tokens::bigint + o.output_tokens) as tokens, sum(o.cost_usd) as cost
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens, o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
+                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from old_rows o
               left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o
      where o.deleted_at is null
@@ -573,12 +585,12 @@ $function$;
 
 -- usage_local_days_build
 create or replace function private.usage_local_days_build(p_user uuid, p_tz text)
- RETURNS void
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
- SET jit TO 'off'
-AS $function$
+returns void
+language plpgsql
+security definer
+set search_path = ''
+set jit = off
+as $function$
 begin
   delete from public.usage_local_days d where d.user_id = p_user and d.tz = p_tz;
   insert into public.usage_local_days
@@ -606,7 +618,8 @@ begin
                  and (h.hour at time zone p_tz)::date
                      <> ((h.hour + interval '1 hour' - interval '1 microsecond') at time zone p_tz)::date) s
         cross join lateral (
-          select m.*, coalesce(private.token_cost(m.input_tokens, m.output_tokens, m.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+          select m.*, coalesce(private.token_cost(m.input_tokens, m.output_tokens,
+                m.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
             from public.cloud_messages m
             left join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
            where m.user_id = p_user and m.deleted_at is null
@@ -619,10 +632,10 @@ $function$;
 
 -- sync_push_write_messages
 create or replace function private.sync_push_write_messages(items jsonb, caller uuid, caller_device uuid, written_device uuid)
- RETURNS TABLE(kind text, id uuid, status text, server_version bigint, reason text)
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
+returns TABLE(kind text, id uuid, status text, server_version bigint, reason text)
+language plpgsql
+set search_path = ''
+as $function$
 begin
   return query
   with classified as materialized (
@@ -712,10 +725,10 @@ $function$;
 
 -- cloud_messages_track_changes
 create or replace function private.cloud_messages_track_changes()
- RETURNS trigger
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+set search_path = ''
+as $function$
 declare
   session_user_id uuid;
   session_project_id uuid;
@@ -773,11 +786,11 @@ $function$;
 
 -- cloud_messages_price_local
 create or replace function private.cloud_messages_price_local()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $function$
 begin
   if tg_op = 'INSERT'
      or (new.device_id, new.output_tokens, new.tokens_per_second, new.time_to_first_token_ms)
@@ -822,11 +835,11 @@ $function$;
 
 -- reprice_cloud_equivalents
 create or replace function private.reprice_cloud_equivalents(models text[], owner uuid)
- RETURNS void
- LANGUAGE sql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns void
+language sql
+security definer
+set search_path = ''
+as $function$
   select private.reprice_write('cloud_equivalent_usd', $q$
     with refs as (
       select r.model, r.user_id, r.reference_model from public.model_references r where r.model = any ($1)
@@ -866,11 +879,11 @@ $function$;
 
 -- message_cloud_equivalent
 create or replace function private.message_cloud_equivalent(owner uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer, cached_tokens integer)
- RETURNS numeric
- LANGUAGE sql
- STABLE SECURITY DEFINER
- SET search_path TO ''
-AS $function$
+returns numeric
+language sql
+stable security definer
+set search_path = ''
+as $function$
   select coalesce((
     select private.message_cost(owner, r.reference_model, at, input_tokens, output_tokens, cached_tokens)
       from public.model_references r
