@@ -183,7 +183,9 @@ as $$
           and c.output_tokens = m.output_tokens and c.cached_tokens = m.cached_tokens)
   ), 0)
 $$;
-grant execute on function public.cost_usd(public.cloud_messages) to anon, authenticated, service_role;
+-- Not for anon (a security definer function in an API schema; anon reads no message).
+revoke execute on function public.cost_usd(public.cloud_messages) from public, anon;
+grant execute on function public.cost_usd(public.cloud_messages) to authenticated, service_role;
 
 
 -- The writers and rollup triggers that read the stored cost now price each row as they read it;
