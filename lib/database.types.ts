@@ -80,7 +80,6 @@ export type Database = {
           client_id: string | null
           cloud_equivalent_usd: number
           content: string
-          cost_usd: number
           created_at: string
           deleted_at: string | null
           device_id: string | null
@@ -110,7 +109,6 @@ export type Database = {
           client_id?: string | null
           cloud_equivalent_usd?: number
           content?: string
-          cost_usd?: number
           created_at?: string
           deleted_at?: string | null
           device_id?: string | null
@@ -140,7 +138,6 @@ export type Database = {
           client_id?: string | null
           cloud_equivalent_usd?: number
           content?: string
-          cost_usd?: number
           created_at?: string
           deleted_at?: string | null
           device_id?: string | null
@@ -1066,6 +1063,12 @@ export type Database = {
           llm_server: Json
           models_loaded: Json
         }[]
+      }
+      cost_usd: {
+        Args: {
+          m: Database["public"]["Tables"]["cloud_messages"]["Row"]
+        }
+        Returns: number
       }
       current_profile: {
         Args: never

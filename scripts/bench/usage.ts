@@ -145,17 +145,10 @@ async function load(url: string): Promise<number> {
       await client.query(`
         insert into public.cloud_messages (session_id, user_id, project_id, device_id, message_index, role,
           content, model, input_tokens, output_tokens, cached_tokens, tokens_per_second,
-          time_to_first_token_ms, created_at, cost_usd, local_cost_usd, cloud_equivalent_usd)
+          time_to_first_token_ms, created_at, local_cost_usd, cloud_equivalent_usd)
         select m.session_id, m.user_id, m.project_id, m.device_id, m.message_index, 'assistant', '', m.model,
                m.input_tokens, m.output_tokens, m.cached_tokens, m.tokens_per_second,
                m.time_to_first_token_ms, m.created_at,
-               coalesce((
-                 select ((m.input_tokens - m.cached_tokens) * p.input_per_mtok
-                         + m.cached_tokens * p.cached_per_mtok + m.output_tokens * p.output_per_mtok) / 1000000
-                   from public.model_prices p
-                  where p.model = m.model and (p.user_id = m.user_id or p.user_id is null)
-                    and p.effective_from <= m.created_at
-                  order by p.user_id is null, p.effective_from desc limit 1), 0)::numeric(16, 8),
                coalesce((
                  select case d.mode when 'hourly' then busy.seconds / 3600 * d.usd_per_hour
                         else busy.seconds / 3600 * d.busy_watts / 1000 * d.usd_per_kwh end
@@ -196,9 +189,7 @@ async function load(url: string): Promise<number> {
     )
     // The set-based prices must be the ones the database's own rules give.
     const { rows: wrong } = await client.query<{ n: number; checked: number }>(`
-      select count(*) filter (where m.cost_usd <> private.message_cost(m.user_id, m.model, m.created_at,
-                m.input_tokens, m.output_tokens, m.cached_tokens)
-              or m.local_cost_usd <> private.message_local_cost(m.device_id, m.output_tokens,
+      select count(*) filter (where m.local_cost_usd <> private.message_local_cost(m.device_id, m.output_tokens,
                 m.tokens_per_second, m.time_to_first_token_ms)
               or m.cloud_equivalent_usd <> private.message_cloud_equivalent(m.user_id, m.model,
                 m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens))::int as n,
@@ -449,8 +440,11 @@ async function benchReprice(url: string, total: number) {
         from public.usage_hourly u
         full join (
           select m.user_id, date_trunc('hour', m.created_at, 'UTC') as hour, coalesce(m.model, 'unknown') as model,
-                 m.device_id, m.project_id, sum(m.cost_usd) as cost, sum(m.cloud_equivalent_usd) as cloud
+                 m.device_id, m.project_id, sum(coalesce(private.token_cost(m.input_tokens, m.output_tokens, m.cached_tokens,
+                   v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0)) as cost,
+                 sum(m.cloud_equivalent_usd) as cloud
             from public.cloud_messages m
+            left join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
            where m.deleted_at is null
            group by 1, 2, 3, 4, 5) m
           on m.user_id = u.user_id and m.hour = u.hour and m.model = u.model
@@ -462,8 +456,11 @@ async function benchReprice(url: string, total: number) {
         from public.usage_local_days u
         full join (
           select m.user_id, z.tz, (m.created_at at time zone z.tz)::date as day, coalesce(m.model, 'unknown') as model,
-                 m.device_id, m.project_id, sum(m.cost_usd) as cost, sum(m.cloud_equivalent_usd) as cloud
+                 m.device_id, m.project_id, sum(coalesce(private.token_cost(m.input_tokens, m.output_tokens, m.cached_tokens,
+                   v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0)) as cost,
+                 sum(m.cloud_equivalent_usd) as cloud
             from public.cloud_messages m
+            left join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
             join private.usage_local_zones z on z.user_id = m.user_id
            where m.deleted_at is null
            group by 1, 2, 3, 4, 5, 6) m

@@ -78,7 +78,7 @@ export const MISMATCHES_SQL = `
 with scratch as (
   select user_id, (created_at at time zone 'UTC')::date as day, coalesce(model, 'unknown') as model,
          device_id, project_id, count(*) as message_count, sum(input_tokens) as input_tokens,
-         sum(output_tokens) as output_tokens, sum(cached_tokens) as cached_tokens, sum(cost_usd) as cost_usd
+         sum(output_tokens) as output_tokens, sum(cached_tokens) as cached_tokens, sum(cloud_messages.cost_usd) as cost_usd
     from public.cloud_messages
    where deleted_at is null
    group by 1, 2, 3, 4, 5

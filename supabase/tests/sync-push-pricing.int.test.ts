@@ -109,7 +109,7 @@ describe(`sync_push prices a batch per price version as one message at a time wo
       scratch: string
     }>(
       `select id,
-              concat_ws(' ', cost_usd, local_cost_usd, cloud_equivalent_usd) as stored,
+              concat_ws(' ', cloud_messages.cost_usd, local_cost_usd, cloud_equivalent_usd) as stored,
               concat_ws(' ',
                 private.message_cost(user_id, model, created_at, input_tokens, output_tokens, cached_tokens),
                 private.message_local_cost(device_id, output_tokens, tokens_per_second, time_to_first_token_ms),

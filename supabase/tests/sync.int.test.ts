@@ -359,7 +359,7 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
     const { rows } = await database.db.query(MISMATCHES_SQL)
     expect(rows).toEqual([])
     const { rows: priced } = await database.db.query<{ n: string }>(
-      "select count(*) as n from public.cloud_messages where cost_usd > 0"
+      "select count(*) as n from public.cloud_messages where cloud_messages.cost_usd > 0"
     )
     expect(Number(priced[0]!.n)).toBeGreaterThan(1000)
   })
@@ -368,12 +368,20 @@ describe(`sync_push and sync_pull (${TEST_ENGINE})`, () => {
     const rows = await runAs(database.db, userActor("owner"), async (tx) => {
       await tx.query("select set_config('lmx.trusted_message_write', 'on', true)")
 
+      // No cost can be supplied (it is computed from the price in force); read it back once
+      // the row is there.
+      const { rows: inserted } = await tx.query<{ id: string }>(
+        `insert into public.cloud_messages (session_id, user_id, message_index, role, model, input_tokens, output_tokens, project_id)
+         values ($1, $2, 99, 'assistant', 'fixture-model', 1000000, 0, null)
+         returning id`,
+        [ROWS.session, USERS.owner]
+      )
+
       return (
         await tx.query<{ cost_usd: string; project_id: string | null }>(
-          `insert into public.cloud_messages (session_id, user_id, message_index, role, model, input_tokens, output_tokens, cost_usd, project_id)
-           values ($1, $2, 99, 'assistant', 'fixture-model', 1000000, 0, 123, null)
-           returning cost_usd, project_id`,
-          [ROWS.session, USERS.owner]
+          `select m.cost_usd::numeric(16, 8)::text as cost_usd, m.project_id
+             from public.cloud_messages m where m.id = $1`,
+          [inserted[0]!.id]
         )
       ).rows
     })

@@ -66,7 +66,7 @@ describe(`the /usage day series sends the chart's keys and folds the rest (${TES
       cost: string
       tokens: string
     }>(
-      `select coalesce(model, 'unknown') as model, sum(cost_usd)::text as cost,
+      `select coalesce(model, 'unknown') as model, sum(cloud_messages.cost_usd)::text as cost,
               sum(input_tokens + output_tokens)::text as tokens
          from public.cloud_messages where user_id = '${USERS.owner}' and deleted_at is null
         group by 1`
@@ -90,7 +90,7 @@ describe(`the /usage day series sends the chart's keys and folds the rest (${TES
       cost: number
       tokens: number
     }>(
-      `select (created_at at time zone 'UTC')::date::text as day, sum(cost_usd)::float8 as cost,
+      `select (created_at at time zone 'UTC')::date::text as day, sum(cloud_messages.cost_usd)::float8 as cost,
               sum(input_tokens + output_tokens)::float8 as tokens
          from public.cloud_messages where user_id = '${USERS.owner}' and deleted_at is null
         group by 1`

@@ -82,7 +82,7 @@ describe(`message pricing is the same whichever way a message is written (${TEST
 
   async function stored(): Promise<Priced[]> {
     const { rows } = await database.db.query<Priced>(
-      `select message_index, cost_usd::text as cost, local_cost_usd::text as local,
+      `select message_index, cloud_messages.cost_usd::text as cost, local_cost_usd::text as local,
               cloud_equivalent_usd::text as cloud
          from public.cloud_messages where session_id = $1 order by message_index`,
       [SESSION]

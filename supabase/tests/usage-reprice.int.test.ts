@@ -125,11 +125,13 @@ describe(`re-pricing moves the rollups by exactly the price difference (${TEST_E
   it("a re-pricing writes each message's new version on its own page, touching no index (HOT)", async () => {
     // …20261206020000 leaves half of every cloud_messages page free: a re-pricing changes no
     // indexed column, so every new row version fits beside the old one and no index entry is
-    // written. Counted inside the transaction, then rolled back.
+    // written. Counted inside the transaction, then rolled back. Since …20261207010000 a
+    // model's own price writes no message (next test); a reference model's price still
+    // rewrites the stored cloud equivalents of the models mapped to it.
     const counts = await database.db
       .transaction(async (tx) => {
         await tx.query(
-          "update public.model_prices set output_per_mtok = output_per_mtok * 2 where model = 'local-llama'"
+          "update public.model_prices set output_per_mtok = output_per_mtok * 2 where model = 'cloud-ref'"
         )
         const { rows } = await tx.query<{ updated: string; hot: string }>(
           `select pg_stat_get_xact_tuples_updated('public.cloud_messages'::regclass)::text as updated,
@@ -146,6 +148,74 @@ describe(`re-pricing moves the rollups by exactly the price difference (${TEST_E
     expect(counts.hot).toBe(counts.updated)
     expect(await mismatches()).toEqual(allAgree)
   })
+
+  it("editing a price version's rates writes no message, only the rollups of that version", async () => {
+    // Cost by price version (…20261207010000): the rollups move by tokens × the rate
+    // difference, read from the version sums; no message row is written.
+    const before = await totals()
+    // The backend's not yet reported counts can include earlier transactions': the difference
+    // across the statement, inside one transaction, is the statement's own.
+    const written = await database.db.transaction(async (tx) => {
+      const count = async () =>
+        (
+          await tx.query<{ n: string }>(
+            `select (pg_stat_get_xact_tuples_updated('public.cloud_messages'::regclass)
+                     + pg_stat_get_xact_tuples_inserted('public.cloud_messages'::regclass)
+                     + pg_stat_get_xact_tuples_deleted('public.cloud_messages'::regclass))::text as n`
+          )
+        ).rows[0]!.n
+      const before = Number(await count())
+      await tx.query(
+        "update public.model_prices set output_per_mtok = output_per_mtok * 2, input_per_mtok = input_per_mtok + 0.000001 where model = 'local-llama'"
+      )
+
+      return Number(await count()) - before
+    })
+    expect(written).toBe(0)
+    expect((await totals()).cost).not.toBe(before.cost)
+    expect(await mismatches()).toEqual(allAgree)
+  })
+
+  // A message written while a price is edited: the edit waits for the write to commit and
+  // reads its version sums, so its rollup rows move too. Without the wait the edit moves the
+  // rollups by the version sums it can see and the new message keeps the old rate there.
+  it.runIf(TEST_ENGINE === "postgres")(
+    "a price edit waits for a message write in flight and moves its rollups too",
+    async () => {
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      let inserted!: () => void
+      const written = new Promise<void>((resolve) => (inserted = resolve))
+      const one = database.db.transaction(async (tx) => {
+        await tx.query(
+          `insert into public.cloud_messages (session_id, user_id, device_id, message_index, role, model,
+             input_tokens, output_tokens, cached_tokens, created_at)
+           values ('${SESSIONS[0]}', '${USERS.owner}', '${DEVICES.owner}', 500, 'assistant', 'local-llama',
+             4000, 3000, 100, now() - interval '3 hours 7 minutes')`
+        )
+        inserted()
+        await released
+      })
+      await written
+      const two = database.db.exec(
+        "update public.model_prices set output_per_mtok = output_per_mtok + 1 where model = 'local-llama'"
+      )
+      let waited = false
+      for (let i = 0; i < 200 && !waited; i++) {
+        const { rows } = await database.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`
+        )
+        waited = rows[0]!.n > 0
+        if (!waited) await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      release()
+      await Promise.all([one, two])
+      expect(waited).toBe(true)
+      expect(await mismatches()).toEqual(allAgree)
+    },
+    60_000
+  )
 
   it("a model price edited in place re-prices its messages and every rollup", async () => {
     const before = await totals()
@@ -164,7 +234,7 @@ describe(`re-pricing moves the rollups by exactly the price difference (${TEST_E
     expect(await mismatches()).toEqual(allAgree)
     const { rows } = await database.db.query<{ early: string }>(
       `select count(*) filter (where created_at < now() - interval '20 days 5 hours 17 minutes'
-                                 and cost_usd = private.message_cost(user_id, model, created_at, input_tokens, output_tokens, cached_tokens))::text as early
+                                 and cloud_messages.cost_usd = private.message_cost(user_id, model, created_at, input_tokens, output_tokens, cached_tokens))::text as early
          from public.cloud_messages where model = 'fixture-model'`
     )
     expect(Number(rows[0]!.early)).toBeGreaterThan(0)

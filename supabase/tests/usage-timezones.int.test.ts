@@ -7,10 +7,23 @@ import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 import { csvRow, type ReportRow } from "@/lib/usage/csv"
-import { toCents, toUnits } from "@/lib/usage/money"
+import { toCents } from "@/lib/usage/money"
 
 import { DEVICES, FIXTURES_SQL, MISMATCHES_SQL, ROWS, userActor, USERS } from "./core-fixtures"
 import { actAs } from "./rls-harness"
+
+// Costs are exact decimals with more than 8 places since cost by price version
+// (…20261207010000): a sum of per-row costs each rounded to 1e-8 is not the total rounded,
+// so the CSV's cells are summed exactly, as integers of 1e-24 dollars.
+const EXACT_PLACES = 24
+function exact(usd: string): bigint {
+  const negative = usd.startsWith("-")
+  const [whole, fraction = ""] = usd.replace(/^-/, "").split(".")
+  if (fraction.replace(/0+$/, "").length > EXACT_PLACES) throw new Error(`too many places: ${usd}`)
+  const value = BigInt(whole! + fraction.padEnd(EXACT_PLACES, "0").slice(0, EXACT_PLACES))
+
+  return negative ? -value : value
+}
 
 // Property: for any timezone (whole-hour, half-hour and 45-minute offsets, DST at odd
 // hours), any range and any price changes part-way through it, usage_report's rows (what
@@ -329,7 +342,7 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
         const from = day(s.from)
         const to = day(Math.min(s.from + s.length, 61))
         const project = s.project ? ROWS.project : null
-        const { dashboard, days, raw } = await database.db.transaction(async (tx) => {
+        const { dashboard, total, days, raw } = await database.db.transaction(async (tx) => {
           for (const sql of scenarioSql(s)) await tx.query(sql)
           const raw = (
             await tx.query<{ model: string; cost: string; messages: string }>(
@@ -341,11 +354,17 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
             )
           ).rows
           await actAs(tx, userActor("owner"))
-          const dashboard = (
+          // The total's cost also as the JSON's own decimal text (a JS number is not exact).
+          const { j: dashboard, total } = (
             await tx.query<{
               j: { totals: { cost: number; messages: number }; groups: unknown[][] }
-            }>(`select public.usage_dashboard($1, $2, $3, $4) as j`, [from, to, s.zone, project])
-          ).rows[0]!.j
+              total: string
+            }>(
+              `select x.j, x.j -> 'totals' ->> 'cost' as total
+                 from (select public.usage_dashboard($1, $2, $3, $4) as j) x`,
+              [from, to, s.zone, project]
+            )
+          ).rows[0]!
           const days = (
             await tx.query<{ day: string; rows: unknown[][] }>(
               `select day::text, rows from public.usage_report_days($1, $2, $3, $4)`,
@@ -354,11 +373,11 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
           ).rows
           await tx.exec("reset role")
 
-          return { dashboard, days, raw }
+          return { dashboard, total, days, raw }
         })
         // The CSV: the export's own line writer over usage_report_days, read back.
         const names = { devices: new Map<string, string>(), projects: new Map<string, string>() }
-        const csvByModel = new Map<string, { units: number; messages: number }>()
+        const csvByModel = new Map<string, { exact: bigint; messages: number }>()
         for (const { day: date, rows } of days) {
           for (const [
             model,
@@ -397,8 +416,8 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
               cloud_equivalent_usd: cloud,
             }
             const cells = csvRow(row, names).trim().split(",")
-            const entry = csvByModel.get(cells[1]!) ?? { units: 0, messages: 0 }
-            entry.units += toUnits(cells[10]!)
+            const entry = csvByModel.get(cells[1]!) ?? { exact: 0n, messages: 0 }
+            entry.exact += exact(cells[10]!)
             entry.messages += Number(cells[6])
             csvByModel.set(cells[1]!, entry)
           }
@@ -413,15 +432,15 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
         for (const r of raw) {
           const csv = csvByModel.get(r.model)!
           const page = pageByModel.get(r.model)!
-          // Exact to the 1e-8 dollar, so certainly to the cent.
-          expect(csv.units).toBe(toUnits(r.cost))
+          // Exact, so certainly to the cent.
+          expect(csv.exact).toBe(exact(r.cost))
           expect(toCents(page.cost)).toBe(toCents(r.cost))
           expect(csv.messages).toBe(Number(r.messages))
           expect(page.messages).toBe(Number(r.messages))
           checked++
         }
-        const rawTotal = raw.reduce((sum, r) => sum + toUnits(r.cost), 0)
-        expect(toUnits(dashboard.totals.cost)).toBe(rawTotal)
+        const rawTotal = raw.reduce((sum, r) => sum + exact(r.cost), 0n)
+        expect(exact(total)).toBe(rawTotal)
       }),
       { numRuns: 25, endOnFailure: true }
     )
