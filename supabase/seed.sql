@@ -169,11 +169,13 @@ select
   cross join lateral generate_series(0, s.message_total - 1) as k;
 
 -- Written as sync_push writes a batch (private.sync_push_write_messages): each message's
--- project comes from its session and its prices from the versions in force when it was
--- written (private.model_price_versions, private.token_cost, the local cost inlined as there),
--- all computed for the whole set at once, with lmx.trusted_message_write on so the per-row
--- pricing and change-tracking triggers stand aside for these ~7,600 rows. The stored values
--- are the ones those triggers would store; the rollups still come from the statement triggers.
+-- project comes from its session, its cloud equivalent from the reference price in force when
+-- it was written (private.model_price_versions, private.token_cost) and its local cost from its
+-- device (inlined as there); its own cost is not stored but read from the price version in
+-- force (public.cost_usd(m)). All computed for the whole set at once, with
+-- lmx.trusted_message_write on so the per-row pricing and change-tracking triggers stand aside
+-- for these ~7,600 rows. The stored values are the ones those triggers would store; the
+-- rollups and the price versions' token sums still come from the statement triggers.
 -- Where the flag does not reach (a seed file run outside a transaction), the triggers run and
 -- store the same values.
 select pg_catalog.set_config('lmx.trusted_message_write', 'on', true);
@@ -226,15 +228,12 @@ select
 insert into public.cloud_messages (
   id, session_id, user_id, project_id, device_id, parent_id, message_index, role, content,
   tool_calls, token_usage, model, input_tokens, output_tokens, cached_tokens, tokens_per_second,
-  time_to_first_token_ms, cost_usd, local_cost_usd, cloud_equivalent_usd, created_at,
-  last_modified_at
+  time_to_first_token_ms, local_cost_usd, cloud_equivalent_usd, created_at, last_modified_at
 )
 select
   r.id, r.session_id, r.user_id, cs.project_id, r.device_id, r.parent_id, r.k, r.role, r.content,
   r.tool_calls, r.token_usage, r.model, r.input_tokens, r.output_tokens, r.cached_tokens,
   r.tokens_per_second, r.time_to_first_token_ms,
-  coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
-    v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0)::numeric(16, 8),
   coalesce(case when r.tokens_per_second > 0 then
     case dp.mode
       when 'hourly' then (r.output_tokens / r.tokens_per_second::numeric
@@ -244,8 +243,7 @@ select
     end
   end, 0)::numeric(16, 8),
   coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
-    v.reference_input_per_mtok, v.reference_cached_per_mtok, v.reference_output_per_mtok),
-    0)::numeric(16, 8),
+    v.reference_input_per_mtok, v.reference_cached_per_mtok, v.reference_output_per_mtok), 0),
   r.written_at, r.written_at
   from seed_rows r
   join public.cloud_sessions cs on cs.id = r.session_id

@@ -191,14 +191,12 @@ long_versions as materialized (
 insert into public.cloud_messages (
   id, session_id, user_id, project_id, device_id, parent_id, message_index, role, content,
   model, input_tokens, output_tokens, cached_tokens, tokens_per_second, time_to_first_token_ms,
-  cost_usd, local_cost_usd, cloud_equivalent_usd, created_at, last_modified_at
+  local_cost_usd, cloud_equivalent_usd, created_at, last_modified_at
 )
 select
   r.id, r.session_id, r.user_id, r.project_id, r.device_id, r.parent_id, r.k, r.role, r.content,
   r.model, r.input_tokens, r.output_tokens, r.cached_tokens, r.tokens_per_second,
   r.time_to_first_token_ms,
-  coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
-    v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0)::numeric(16, 8),
   coalesce(case when r.tokens_per_second > 0 then
     case dp.mode
       when 'hourly' then (r.output_tokens / r.tokens_per_second::numeric
@@ -208,8 +206,7 @@ select
     end
   end, 0)::numeric(16, 8),
   coalesce(private.token_cost(r.input_tokens, r.output_tokens, r.cached_tokens,
-    v.reference_input_per_mtok, v.reference_cached_per_mtok, v.reference_output_per_mtok),
-    0)::numeric(16, 8),
+    v.reference_input_per_mtok, v.reference_cached_per_mtok, v.reference_output_per_mtok), 0),
   r.written_at, r.written_at
   from long_rows r
   left join long_versions v

@@ -506,7 +506,7 @@ async function benchDashboard(url: string, total: number) {
     const rawStarted = performance.now()
     await asUser(() =>
       client.query(`select (created_at at time zone 'UTC')::date as day, count(*), sum(input_tokens), sum(output_tokens),
-          sum(cached_tokens), sum(cost_usd) from public.cloud_messages where user_id = '${USER_ID}' and deleted_at is null
+          sum(cached_tokens), sum(m.cost_usd) from public.cloud_messages m where user_id = '${USER_ID}' and deleted_at is null
           and created_at >= now() - interval '31 days' group by 1 order by 1`)
     )
     const rawMs = performance.now() - rawStarted

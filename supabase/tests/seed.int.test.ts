@@ -77,16 +77,16 @@ describe(`demo seed (${TEST_ENGINE})`, () => {
       select 'cloud equivalent', count(*)::int
         from public.cloud_messages m
        where m.cloud_equivalent_usd <> coalesce(private.message_cloud_equivalent(
-               m.user_id, m.model, m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens), 0)::numeric(16, 8)
+               m.user_id, m.model, m.created_at, m.input_tokens, m.output_tokens, m.cached_tokens), 0)
       union all
       select 'priced messages', count(*)::int
         from public.cloud_messages m where m.cost_usd > 0 and m.local_cost_usd > 0 and m.cloud_equivalent_usd > 0
       union all
       select 'hourly rollup', count(*)::int from (
         select user_id, date_trunc('hour', created_at, 'UTC') as hour, coalesce(model, 'unknown') as model,
-               device_id, project_id, count(*) as messages, sum(cost_usd) as cost,
+               device_id, project_id, count(*) as messages, sum(m.cost_usd) as cost,
                sum(local_cost_usd) as local_cost, sum(cloud_equivalent_usd) as cloud_equivalent
-          from public.cloud_messages where deleted_at is null group by 1, 2, 3, 4, 5
+          from public.cloud_messages m where deleted_at is null group by 1, 2, 3, 4, 5
         except
         select user_id, hour, model, device_id, project_id, message_count, cost_usd, local_cost_usd,
                cloud_equivalent_usd
