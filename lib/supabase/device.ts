@@ -5,6 +5,7 @@ import { SignJWT } from "jose"
 
 import { type Database } from "@/lib/database.types"
 import { getPublicEnv, getServerEnv } from "@/lib/env"
+import { DEVICE_API_ROLE } from "@/lib/supabase/device-api-role"
 import { serverRealtimeOptions } from "@/lib/supabase/server-realtime"
 
 /** How long a device JWT lives: long enough for one API call, short enough that nothing keeps it. */
@@ -70,13 +71,6 @@ export async function createDeviceClient(identity: DeviceIdentity) {
 
 /** How long the device API's own JWT lives: one request's worth of calls. */
 export const DEVICE_API_JWT_TTL_SECONDS = 60
-
-/**
- * The database role only the device API acts as (20261203000730_device_api_role.sql): the
- * pairing and device-authentication functions are granted to it alone, so the anon key cannot
- * call them and the address they record is the one these route handlers saw.
- */
-export const DEVICE_API_ROLE = "lmx_device_api"
 
 /** Signs the short-lived JWT the device API acts with before a device has credentials. */
 export async function mintDeviceApiJwt(

@@ -103,7 +103,13 @@ export async function loadStackKeys(
   {
     jwtSecret: givenSecret,
     signingKeys: givenKeys,
-  }: { jwtSecret?: string; signingKeys?: SigningJwk[] } = {}
+    apiKeys: givenApiKeys,
+  }: {
+    jwtSecret?: string
+    signingKeys?: SigningJwk[]
+    /** Used instead of the stored ones (not stored), as a given jwtSecret is. */
+    apiKeys?: { publishableKey: string; secretKey: string }
+  } = {}
 ): Promise<StackKeys> {
   const jwtSecret =
     givenSecret ??
@@ -127,12 +133,11 @@ export async function loadStackKeys(
   // an app's .env.local stays valid across restarts.
   const newApiKey = (prefix: string) => async () =>
     `${prefix}${randomBytes(16).toString("base64url")}_${randomBytes(6).toString("base64url")}`
-  const publishableKey = await readOrCreateSecret(
-    db,
-    "publishable_key",
-    newApiKey("sb_publishable_")
-  )
-  const newSecretKey = await readOrCreateSecret(db, "secret_key", newApiKey("sb_secret_"))
+  const publishableKey =
+    givenApiKeys?.publishableKey ??
+    (await readOrCreateSecret(db, "publishable_key", newApiKey("sb_publishable_")))
+  const newSecretKey =
+    givenApiKeys?.secretKey ?? (await readOrCreateSecret(db, "secret_key", newApiKey("sb_secret_")))
 
   const secretKey = new TextEncoder().encode(jwtSecret)
   // `supabase gen signing-key` writes key_ops ["sign", "verify"]; WebCrypto gives a private

@@ -129,3 +129,35 @@ describe(`new API keys: sb_publishable_ and sb_secret_ (${TEST_ENGINE})`, () => 
     expect((await withKey(stack.keys.publishableKey)).status).not.toBe(200)
   })
 })
+
+describe(`new API keys given at start, as a reused production build needs them (${TEST_ENGINE})`, () => {
+  const given = {
+    publishableKey: "sb_publishable_given-for-a-prebuilt-app_abc123",
+    secretKey: "sb_secret_given-for-a-prebuilt-app_def456",
+  }
+  let stack: TestStack
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      migrationsDir: AUTH_FIXTURE_MIGRATIONS,
+      seedFiles: [],
+      apiKeys: given,
+    })
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  it("answers to the given keys instead of the stored ones", async () => {
+    expect(stack.keys.publishableKey).toBe(given.publishableKey)
+    expect(stack.keys.secretKey).toBe(given.secretKey)
+    const anon = await clientWith(stack, given.publishableKey).from("notes").select("id")
+    expect(anon.error).toBeNull()
+    const admin = await clientWith(stack, given.secretKey).auth.admin.listUsers()
+    expect(admin.error).toBeNull()
+    const stored = await clientWith(stack, "sb_publishable_not-the-given-one_xyz789")
+      .from("notes")
+      .select("id")
+    expect(stored.error?.message).toMatch(/invalid api key/i)
+  })
+})

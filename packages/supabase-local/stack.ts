@@ -42,6 +42,11 @@ export type StackOptions = {
   reset?: boolean
   /** Replaces the stored HS256 shared secret (SUPABASE_JWT_SECRET). */
   jwtSecret?: string
+  /**
+   * Replace the stored sb_publishable_/sb_secret_ keys, so an app built with another database's
+   * keys inlined (the benches' reused production build) is answered on a fresh database.
+   */
+  apiKeys?: { publishableKey: string; secretKey: string }
   /** Overrides for tests that bring a schema of their own. */
   configPath?: string
   migrationsDir?: string
@@ -194,6 +199,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     })
     const keys = await loadStackKeys(db, {
       jwtSecret: options.jwtSecret ?? config.auth.jwt_secret,
+      apiKeys: options.apiKeys,
       signingKeys: config.auth.signing_keys_path
         ? readSigningKeys(path.resolve(supabaseDir, config.auth.signing_keys_path))
         : undefined,

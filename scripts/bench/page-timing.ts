@@ -110,6 +110,10 @@ export async function startPageBench({
   const builtFor = z.object({
     anonKey: z.string(),
     jwtSecret: z.string(),
+    // The app runs on the publishable key (scripts/e2e-server.ts), inlined by the build: a
+    // fresh database must answer to the same one, or every request is "Invalid API key".
+    publishableKey: z.string().optional(),
+    secretKey: z.string().optional(),
     buildId: z.string().optional(),
   })
   const readState = (file: string) =>
@@ -137,11 +141,16 @@ export async function startPageBench({
       storage: { engine: "postgres", url: database.url, poolSize: 10 },
       port: E2E_STACK_PORT,
       jwtSecret: e2eState?.jwtSecret,
+      apiKeys:
+        e2eState?.publishableKey && e2eState.secretKey
+          ? { publishableKey: e2eState.publishableKey, secretKey: e2eState.secretKey }
+          : undefined,
     })
     const anonKey = e2eState?.anonKey ?? stack.keys.anonKey
     const env = {
       ...process.env,
       NEXT_PUBLIC_SUPABASE_URL: stack.url,
+      NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: stack.keys.publishableKey,
       NEXT_PUBLIC_SUPABASE_ANON_KEY: anonKey,
       NEXT_PUBLIC_SITE_URL: E2E_APP_URL,
       SUPABASE_JWT_SECRET: stack.keys.jwtSecret,
@@ -161,6 +170,8 @@ export async function startPageBench({
         JSON.stringify({
           anonKey,
           jwtSecret: stack.keys.jwtSecret,
+          publishableKey: stack.keys.publishableKey,
+          secretKey: stack.keys.secretKey,
           buildId: readFileSync(buildIdFile, "utf8"),
         })
       )

@@ -12,11 +12,13 @@ import { parseArgs } from "node:util"
 
 import { createServerClient } from "@supabase/ssr"
 import { createClient, type SupabaseClient } from "@supabase/supabase-js"
+import { SignJWT } from "jose"
 import WebSocket from "ws"
 import { z } from "zod"
 
 import { E2E_APP_URL, E2E_STACK_URL } from "../../e2e/fixtures/urls"
 import { sessionCookieOptions } from "../../lib/supabase/cookie-options"
+import { DEVICE_API_ROLE } from "../../lib/supabase/device-api-role"
 import { record } from "./report"
 import { formatMs, median, percentile } from "./stats"
 
@@ -86,6 +88,7 @@ const stackSchema = z.object({
   url: z.string(),
   anonKey: z.string(),
   serviceRoleKey: z.string(),
+  jwtSecret: z.string(),
 })
 
 async function createUser(stack: z.infer<typeof stackSchema>) {
@@ -130,18 +133,38 @@ async function cookieHeader(stack: z.infer<typeof stackSchema>, email: string, p
 }
 
 /**
- * 50 devices the way real ones arrive: a pairing request (as the device, anon), approved by
- * the user, exchanged for a secret, and for half of them a heartbeat through the device API
+ * The pairing functions are the device API's alone (20261203000730_device_api_role.sql): the
+ * bench acts as that API does, with its short-lived role token (lib/supabase/device.ts).
+ */
+async function deviceApiClient(stack: z.infer<typeof stackSchema>) {
+  const now = Math.floor(Date.now() / 1000)
+  const token = await new SignJWT({ role: DEVICE_API_ROLE })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(stack.jwtSecret))
+
+  return createClient(stack.url, stack.anonKey, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport },
+    global: { headers: { Authorization: `Bearer ${token}` } },
+  })
+}
+
+/**
+ * 50 devices the way real ones arrive: a pairing request (through the device API, each from an
+ * address of its own, as the API records it), approved by the user, exchanged for a secret, and for half of them a heartbeat through the device API
  * with hardware and loaded models, so the page renders online and offline cards alike.
  */
-async function pairDevices(anon: SupabaseClient, user: SupabaseClient) {
+async function pairDevices(deviceApi: SupabaseClient, user: SupabaseClient) {
   for (let i = 0; i < DEVICES; i += 1) {
-    const started = await anon.rpc("pairing_start", {
+    const started = await deviceApi.rpc("pairing_start", {
       device_name: `Bench device ${i + 1}`,
       hostname: `bench-${i + 1}.local`,
       platform: i % 2 ? "macOS 15.3 (arm64)" : "Linux 6.8 (x86_64)",
       app_version: "1.8.2",
       device_role: i % 3 ? "workstation" : "llm_host",
+      requested_ip: `10.0.${i}.1`,
     })
     if (started.error) throw started.error
     const { device_code, user_code } = (
@@ -149,7 +172,7 @@ async function pairDevices(anon: SupabaseClient, user: SupabaseClient) {
     )[0]!
     const approved = await user.rpc("pairing_approve", { user_code })
     if (approved.error) throw approved.error
-    const exchanged = await anon.rpc("pairing_exchange", { device_code })
+    const exchanged = await deviceApi.rpc("pairing_exchange", { device_code })
     if (exchanged.error) throw exchanged.error
     if (i % 2) continue
     const secret = (exchanged.data as { device_secret: string }[])[0]!.device_secret
@@ -204,11 +227,10 @@ async function main() {
       realtime: { transport },
       auth: { persistSession: false, autoRefreshToken: false },
     }
-    const anon = createClient(stack.url, stack.anonKey, options)
     const user = createClient(stack.url, stack.anonKey, options)
     const signedIn = await user.auth.signInWithPassword({ email, password })
     if (signedIn.error) throw signedIn.error
-    await pairDevices(anon, user)
+    await pairDevices(await deviceApiClient(stack), user)
     const cookie = await cookieHeader(stack, email, password)
 
     // Warm-up: the first requests compile routes and fill caches in `next start`.

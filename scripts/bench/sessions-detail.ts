@@ -62,6 +62,12 @@ function messageRows(sessionId: string, userId: string) {
   return rows
 }
 
+// A message's cost is a computed field (public.cost_usd(m), since cost by price version): REST
+// reads it as the function of the row, and so does the raw yardstick.
+const RAW_MESSAGE_COLUMNS = MESSAGE_COLUMNS.split(", ")
+  .map((column) => (column === "cost_usd" ? "m.cost_usd as cost_usd" : column))
+  .join(", ")
+
 async function main() {
   // The user, signed in as a browser would be, and their 5,000-message session.
   const bench = await startPageBench({
@@ -117,6 +123,9 @@ async function main() {
 
     // Yardstick: the same read as raw SQL, as this user under RLS, over one connection.
     const sql = new pg.Client({ connectionString: bench.databaseUrl })
+    // If a step fails, stop() drops the database under this connection: that is expected then,
+    // and must not crash the process before the step's own error is printed.
+    sql.on("error", () => undefined)
     await sql.connect()
     const claims = JSON.stringify({ sub: userId, role: "authenticated" })
     const rawRead = async (limit: number | null) => {
@@ -129,7 +138,7 @@ async function main() {
         [sessionId]
       )
       const { rowCount } = await sql.query(
-        `select ${MESSAGE_COLUMNS} from public.cloud_messages where session_id = $1 order by message_index, id limit $2`,
+        `select ${RAW_MESSAGE_COLUMNS} from public.cloud_messages m where session_id = $1 order by message_index, id limit $2`,
         [sessionId, limit]
       )
       await sql.query("commit")
