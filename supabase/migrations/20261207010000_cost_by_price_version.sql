@@ -896,17 +896,26 @@ as $function$
   ), 0)
 $function$;
 
-create or replace function private.price_versions_add_insert()
+-- One trigger function for insert, update and delete: only the signed rows differ (the new
+-- rows count +1, the old ones -1). A statement names only the transition tables its trigger
+-- has, so the one shared statement is run with its source chosen by TG_OP.
+create or replace function private.price_versions_add()
 returns trigger language plpgsql security definer set search_path = ''
 as $$
 declare
+  source text := case tg_op
+    when 'INSERT' then $s$select 1 as sign, n.* from new_rows n$s$
+    when 'DELETE' then $s$select -1 as sign, o.* from old_rows o$s$
+    else $s$select 1 as sign, n.* from new_rows n union all select -1, o.* from old_rows o$s$
+  end;
   emptied_slots bigint[];
   emptied_sessions bigint[];
 begin
+  execute format($q$
   with changed as materialized (
     select r.sign, r.user_id, r.session_id, r.created_at, r.model, r.device_id, r.project_id,
            r.input_tokens, r.cached_tokens, r.output_tokens, v.id as price_id
-      from (select 1 as sign, n.user_id, n.session_id, n.created_at, n.model, n.device_id, n.project_id, n.input_tokens, n.cached_tokens, n.output_tokens, n.deleted_at from new_rows n) r
+      from (%s) r
       join lateral private.price_in_force(r.user_id, r.model, r.created_at) v on true
      where r.deleted_at is null
   ),
@@ -952,6 +961,7 @@ begin
   )
   select (select pg_catalog.array_agg(a.id) from slots_applied a where a.messages = 0),
          (select pg_catalog.array_agg(a.id) from sessions_applied a where a.messages = 0)
+  $q$, source)
     into emptied_slots, emptied_sessions;
   -- Second statements: rows changed by a data-modifying CTE are invisible to its outer query.
   delete from private.usage_price_slots u where u.id = any (emptied_slots);
@@ -959,154 +969,22 @@ begin
   return null;
 end;
 $$;
-revoke execute on function private.price_versions_add_insert() from public, anon, authenticated;
-
-create or replace function private.price_versions_add_update()
-returns trigger language plpgsql security definer set search_path = ''
-as $$
-declare
-  emptied_slots bigint[];
-  emptied_sessions bigint[];
-begin
-  with changed as materialized (
-    select r.sign, r.user_id, r.session_id, r.created_at, r.model, r.device_id, r.project_id,
-           r.input_tokens, r.cached_tokens, r.output_tokens, v.id as price_id
-      from (select 1 as sign, n.user_id, n.session_id, n.created_at, n.model, n.device_id, n.project_id, n.input_tokens, n.cached_tokens, n.output_tokens, n.deleted_at from new_rows n
-            union all
-            select -1, o.user_id, o.session_id, o.created_at, o.model, o.device_id, o.project_id, o.input_tokens, o.cached_tokens, o.output_tokens, o.deleted_at from old_rows o) r
-      join lateral private.price_in_force(r.user_id, r.model, r.created_at) v on true
-     where r.deleted_at is null
-  ),
-  slots as (
-    select c.price_id, c.user_id, private.price_slot(c.created_at) as slot, c.model, c.device_id,
-           c.project_id, sum(c.sign) as messages, sum(c.sign * c.input_tokens) as input,
-           sum(c.sign * c.cached_tokens) as cached, sum(c.sign * c.output_tokens) as output
-      from changed c
-     group by 1, 2, 3, 4, 5, 6
-    having sum(c.sign) <> 0 or sum(c.sign * c.input_tokens) <> 0
-        or sum(c.sign * c.cached_tokens) <> 0 or sum(c.sign * c.output_tokens) <> 0
-  ),
-  slots_applied as (
-    insert into private.usage_price_slots as u (price_id, user_id, slot, model, device_id, project_id,
-      messages, input_tokens, cached_tokens, output_tokens)
-    select * from slots
-    on conflict on constraint usage_price_slots_key do update
-      set messages = u.messages + excluded.messages,
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          cached_tokens = u.cached_tokens + excluded.cached_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens
-    returning u.id, u.messages
-  ),
-  sessions as (
-    select c.price_id, c.session_id, c.user_id, c.model, sum(c.sign) as messages,
-           sum(c.sign * c.input_tokens) as input, sum(c.sign * c.cached_tokens) as cached,
-           sum(c.sign * c.output_tokens) as output
-      from changed c
-     group by 1, 2, 3, 4
-    having sum(c.sign) <> 0 or sum(c.sign * c.input_tokens) <> 0
-        or sum(c.sign * c.cached_tokens) <> 0 or sum(c.sign * c.output_tokens) <> 0
-  ),
-  sessions_applied as (
-    insert into private.session_price_tokens as u (price_id, session_id, user_id, model, messages,
-      input_tokens, cached_tokens, output_tokens)
-    select * from sessions
-    on conflict on constraint session_price_tokens_key do update
-      set messages = u.messages + excluded.messages,
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          cached_tokens = u.cached_tokens + excluded.cached_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens
-    returning u.id, u.messages
-  )
-  select (select pg_catalog.array_agg(a.id) from slots_applied a where a.messages = 0),
-         (select pg_catalog.array_agg(a.id) from sessions_applied a where a.messages = 0)
-    into emptied_slots, emptied_sessions;
-  -- Second statements: rows changed by a data-modifying CTE are invisible to its outer query.
-  delete from private.usage_price_slots u where u.id = any (emptied_slots);
-  delete from private.session_price_tokens u where u.id = any (emptied_sessions);
-  return null;
-end;
-$$;
-revoke execute on function private.price_versions_add_update() from public, anon, authenticated;
-
-create or replace function private.price_versions_add_delete()
-returns trigger language plpgsql security definer set search_path = ''
-as $$
-declare
-  emptied_slots bigint[];
-  emptied_sessions bigint[];
-begin
-  with changed as materialized (
-    select r.sign, r.user_id, r.session_id, r.created_at, r.model, r.device_id, r.project_id,
-           r.input_tokens, r.cached_tokens, r.output_tokens, v.id as price_id
-      from (select -1 as sign, o.user_id, o.session_id, o.created_at, o.model, o.device_id, o.project_id, o.input_tokens, o.cached_tokens, o.output_tokens, o.deleted_at from old_rows o) r
-      join lateral private.price_in_force(r.user_id, r.model, r.created_at) v on true
-     where r.deleted_at is null
-  ),
-  slots as (
-    select c.price_id, c.user_id, private.price_slot(c.created_at) as slot, c.model, c.device_id,
-           c.project_id, sum(c.sign) as messages, sum(c.sign * c.input_tokens) as input,
-           sum(c.sign * c.cached_tokens) as cached, sum(c.sign * c.output_tokens) as output
-      from changed c
-     group by 1, 2, 3, 4, 5, 6
-    having sum(c.sign) <> 0 or sum(c.sign * c.input_tokens) <> 0
-        or sum(c.sign * c.cached_tokens) <> 0 or sum(c.sign * c.output_tokens) <> 0
-  ),
-  slots_applied as (
-    insert into private.usage_price_slots as u (price_id, user_id, slot, model, device_id, project_id,
-      messages, input_tokens, cached_tokens, output_tokens)
-    select * from slots
-    on conflict on constraint usage_price_slots_key do update
-      set messages = u.messages + excluded.messages,
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          cached_tokens = u.cached_tokens + excluded.cached_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens
-    returning u.id, u.messages
-  ),
-  sessions as (
-    select c.price_id, c.session_id, c.user_id, c.model, sum(c.sign) as messages,
-           sum(c.sign * c.input_tokens) as input, sum(c.sign * c.cached_tokens) as cached,
-           sum(c.sign * c.output_tokens) as output
-      from changed c
-     group by 1, 2, 3, 4
-    having sum(c.sign) <> 0 or sum(c.sign * c.input_tokens) <> 0
-        or sum(c.sign * c.cached_tokens) <> 0 or sum(c.sign * c.output_tokens) <> 0
-  ),
-  sessions_applied as (
-    insert into private.session_price_tokens as u (price_id, session_id, user_id, model, messages,
-      input_tokens, cached_tokens, output_tokens)
-    select * from sessions
-    on conflict on constraint session_price_tokens_key do update
-      set messages = u.messages + excluded.messages,
-          input_tokens = u.input_tokens + excluded.input_tokens,
-          cached_tokens = u.cached_tokens + excluded.cached_tokens,
-          output_tokens = u.output_tokens + excluded.output_tokens
-    returning u.id, u.messages
-  )
-  select (select pg_catalog.array_agg(a.id) from slots_applied a where a.messages = 0),
-         (select pg_catalog.array_agg(a.id) from sessions_applied a where a.messages = 0)
-    into emptied_slots, emptied_sessions;
-  -- Second statements: rows changed by a data-modifying CTE are invisible to its outer query.
-  delete from private.usage_price_slots u where u.id = any (emptied_slots);
-  delete from private.session_price_tokens u where u.id = any (emptied_sessions);
-  return null;
-end;
-$$;
-revoke execute on function private.price_versions_add_delete() from public, anon, authenticated;
+revoke execute on function private.price_versions_add() from public, anon, authenticated;
 create trigger price_versions_add_insert
   after insert on public.cloud_messages
   referencing new table as new_rows
-  for each statement execute function private.price_versions_add_insert();
+  for each statement execute function private.price_versions_add();
 create trigger price_versions_add_update
   after update on public.cloud_messages
   referencing old table as old_rows new table as new_rows
   for each statement
   when (not (current_user not in ('authenticated', 'anon', 'service_role')
              and coalesce(current_setting('lmx.rollups_applied', true), '') = 'on'))
-  execute function private.price_versions_add_update();
+  execute function private.price_versions_add();
 create trigger price_versions_add_delete
   after delete on public.cloud_messages
   referencing old table as old_rows
-  for each statement execute function private.price_versions_add_delete();
+  for each statement execute function private.price_versions_add();
 
 -- TRUNCATE fires no delete triggers; only when they still hold rows (see
 -- private.usage_speed_months_truncate).
