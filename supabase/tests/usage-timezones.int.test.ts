@@ -92,6 +92,41 @@ const scenario = fc.record({
 })
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never
 
+// Run first by every property below, so each compares real rows whatever the random runs
+// draw: every model on every device, timed, across 45 days, in zones whose midnights split
+// an hour. (Random ranges can be one empty day; fifteen of those once compared ten groups.)
+const DENSE: Scenario = {
+  messages: Array.from({ length: 160 }, (_, i) => ({
+    session: Math.floor(i / 12) % SESSIONS.length,
+    minute: Math.floor((i * 45 * 24 * 60) / 160) + (i % 7) * 13,
+    second: (i * 17) % 60,
+    model: i % MODELS.length,
+    device: Math.floor(i / MODELS.length) % OWNER_DEVICES.length,
+    input: 100 + i * 23,
+    output: 50 + i * 11,
+    speed: 5 + (i % 40) * 4,
+    ttft: i % 3 === 0 ? null : 40 + i,
+    deleted: i % 29 === 0,
+  })),
+  prices: [{ model: "fixture-model", own: true, minute: 20 * 24 * 60 + 7, rate: 310 }],
+  devices: [{ device: 0, hourly: false, rate: 30, watts: 350 }],
+  mapped: true,
+  zone: "Asia/Kathmandu",
+  from: 0,
+  length: 45,
+  project: false,
+  warm: false,
+  churn: false,
+}
+const DENSE_EXAMPLES: [Scenario][] = [
+  [DENSE],
+  [{ ...DENSE, zone: "America/St_Johns", project: true, warm: true }],
+  [{ ...DENSE, zone: "Australia/Lord_Howe", churn: true }],
+  [{ ...DENSE, zone: "Pacific/Chatham", from: 10, length: 30 }],
+  [{ ...DENSE, zone: "Asia/Kolkata", warm: true, churn: true }],
+  [{ ...DENSE, zone: "America/Santiago" }],
+]
+
 const at = (minute: number, second = 0) =>
   `'${BASE}'::timestamptz + interval '${minute} minutes ${second} seconds'`
 
@@ -323,7 +358,7 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
           splitZoneRows += raw.length
         }
       }),
-      { numRuns: 60, endOnFailure: true }
+      { numRuns: 60 + DENSE_EXAMPLES.length, examples: DENSE_EXAMPLES, endOnFailure: true }
     )
     if (details.failed) {
       throw new Error(
@@ -442,7 +477,7 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
         const rawTotal = raw.reduce((sum, r) => sum + exact(r.cost), 0n)
         expect(exact(total)).toBe(rawTotal)
       }),
-      { numRuns: 25, endOnFailure: true }
+      { numRuns: 25 + DENSE_EXAMPLES.length, examples: DENSE_EXAMPLES, endOnFailure: true }
     )
     if (details.failed) {
       throw new Error(
@@ -510,7 +545,7 @@ describe(`usage reports reconcile with the messages in any timezone (${TEST_ENGI
           compared++
         }
       }),
-      { numRuns: 15, endOnFailure: true }
+      { numRuns: 15 + DENSE_EXAMPLES.length, examples: DENSE_EXAMPLES, endOnFailure: true }
     )
     if (details.failed) {
       throw new Error(
