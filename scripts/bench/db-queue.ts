@@ -4,8 +4,9 @@
 // are gone or the time bound is reached (leases of an hour, so none lapses mid-run and every
 // run is claimed once). The yardstick, in the same run: the same 8 connections draining a
 // table of the same shape (columns, checks, indexes) with a plain
-// `update … (select … for no key update skip locked)` claim. Both print claims/s per fifth of
-// the queue, since a queue that slows as it drains shows only at its end.
+// `update … (select … for no key update skip locked)` claim. The two queues are drained a
+// fifth at a time in turns, and both print claims/s per fifth of the queue, since a queue
+// that slows as it drains shows only at its end.
 // Usage: DATABASE_URL=… tsx scripts/bench/db-queue.ts (BENCH_QUEUE_RUNS, default 100,000).
 import { randomBytes } from "node:crypto"
 import path from "node:path"
@@ -73,36 +74,39 @@ async function prepare(url: string) {
   }
 }
 
-type WorkerResult = { ids: string[]; latencies: number[]; finishedAt: number[]; errors: number }
+type WorkerResult = { ids: string[]; latencies: number[]; errors: number; empty: boolean }
 
+// One worker's share of a phase: claims until the phase's quota is taken, the queue is empty
+// or the time bound is reached. The quota is shared, so a phase can overshoot it by at most
+// one claim per worker.
 async function work(
-  url: string,
+  client: pg.Client,
   index: number,
+  quota: { left: number },
   deadline: number,
   sqlFor: (index: number) => string
 ): Promise<WorkerResult> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
   const sql = sqlFor(index)
-  const result: WorkerResult = { ids: [], latencies: [], finishedAt: [], errors: 0 }
+  const result: WorkerResult = { ids: [], latencies: [], errors: 0, empty: false }
   try {
-    while (performance.now() < deadline) {
+    while (quota.left > 0 && performance.now() < deadline) {
       const started = performance.now()
       const replies = (await client.query(sql)) as unknown as pg.QueryResult<{ id: string }>[]
-      const at = performance.now()
-      result.latencies.push(at - started)
+      result.latencies.push(performance.now() - started)
       const rows = replies.find((reply) => reply.fields?.[0]?.name === "id")?.rows ?? []
-      if (rows.length === 0) break
-      for (const row of rows) {
-        result.ids.push(row.id)
-        result.finishedAt.push(at)
+      if (rows.length === 0) {
+        result.empty = true
+        break
       }
+      quota.left -= rows.length
+      for (const row of rows) result.ids.push(row.id)
     }
   } catch (error) {
     result.errors += 1
     console.error(`  worker ${index}: ${error instanceof Error ? error.message : String(error)}`)
-  } finally {
-    await client.end()
+    // A failed claim leaves its transaction open on this connection; the next phase must not
+    // run inside it.
+    await client.query("rollback").catch(() => undefined)
   }
 
   return result
@@ -157,38 +161,85 @@ type Drain = {
   timedOut: boolean
 }
 
-async function drain(url: string, sqlFor: (index: number) => string): Promise<Drain> {
-  const started = performance.now()
-  const deadline = started + TIME_LIMIT_MS
-  const results = await Promise.all(
-    Array.from({ length: WORKERS }, (_, i) => work(url, i, deadline, sqlFor))
-  )
-  const elapsedMs = performance.now() - started
-  const ids = results.flatMap((r) => r.ids)
-  // Whether the rate holds as the queue drains (a queue index full of claimed entries
-  // would slow every later claim down).
-  const times = results.flatMap((r) => r.finishedAt).sort((a, b) => a - b)
-  const fifth = Math.floor(times.length / 5)
-  const fifths =
-    fifth === 0
-      ? []
-      : [0, 1, 2, 3, 4].map((i) => {
-          const from = i === 0 ? started : times[i * fifth - 1]!
-          const to = times[Math.min(times.length, (i + 1) * fifth) - 1]!
-          return fifth / ((to - from) / 1000)
-        })
+type Phase = {
+  ids: string[]
+  elapsedMs: number
+  latencies: number[]
+  perWorker: number[]
+  errors: number
+  empty: boolean
+}
 
+async function phase(
+  clients: pg.Client[],
+  quota: number,
+  deadline: number,
+  sqlFor: (index: number) => string
+): Promise<Phase> {
+  const shared = { left: quota }
+  const started = performance.now()
+  const results = await Promise.all(
+    clients.map((client, i) => work(client, i, shared, deadline, sqlFor))
+  )
+  return {
+    ids: results.flatMap((r) => r.ids),
+    elapsedMs: performance.now() - started,
+    latencies: results.flatMap((r) => r.latencies),
+    perWorker: results.map((r) => r.ids.length),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    empty: results.some((r) => r.empty),
+  }
+}
+
+function summarize(phases: Phase[], deadline: number): Drain {
+  const ids = phases.flatMap((p) => p.ids)
+  const elapsedMs = phases.reduce((sum, p) => sum + p.elapsedMs, 0)
   return {
     claims: ids.length,
     unique: new Set(ids).size,
     elapsedMs,
     rate: ids.length / (elapsedMs / 1000),
-    fifths,
-    latencies: results.flatMap((r) => r.latencies),
-    perWorker: results.map((r) => r.ids.length),
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    fifths: phases.map((p) => p.ids.length / (p.elapsedMs / 1000)),
+    latencies: phases.flatMap((p) => p.latencies),
+    perWorker: Array.from({ length: WORKERS }, (_, w) =>
+      phases.reduce((sum, p) => sum + (p.perWorker[w] ?? 0), 0)
+    ),
+    errors: phases.reduce((sum, p) => sum + p.errors, 0),
     timedOut: performance.now() >= deadline,
   }
+}
+
+// Both queues drained a fifth at a time, taking turns (plain first in fifths 1, 3 and 5,
+// the function first in 2 and 4) on the same 8 connections, so each fifth's ratio compares
+// two phases run seconds apart on the same machine state. Draining one whole queue and then
+// the other put minutes between the pair: one burst of the shared machine in the yardstick's
+// second fifth once made that fifth read 0.56 while the others read 0.71 to 1.05.
+async function drainInTurns(url: string): Promise<{ plain: Drain; claimed: Drain }> {
+  const clients = await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      return client
+    })
+  )
+  const deadline = performance.now() + 2 * TIME_LIMIT_MS
+  const plain: Phase[] = []
+  const claimed: Phase[] = []
+  try {
+    for (let i = 0; i < 5; i++) {
+      // The last fifth takes whatever is left, so both queues end empty.
+      const quota = i === 4 ? Number.POSITIVE_INFINITY : Math.ceil(RUNS / 5)
+      const turns = [
+        () => phase(clients, quota, deadline, plainClaim).then((p) => plain.push(p)),
+        () => phase(clients, quota, deadline, functionClaim).then((p) => claimed.push(p)),
+      ]
+      if (i % 2 === 1) turns.reverse()
+      for (const turn of turns) await turn()
+    }
+  } finally {
+    await Promise.all(clients.map((client) => client.end()))
+  }
+  return { plain: summarize(plain, deadline), claimed: summarize(claimed, deadline) }
 }
 
 export async function runDbQueueBench(databaseUrl: string): Promise<void> {
@@ -206,9 +257,7 @@ export async function runDbQueueBench(databaseUrl: string): Promise<void> {
       `  setup (migrations + 2 × ${RUNS.toLocaleString("en")} queued runs): ${formatMs(performance.now() - setupStarted)}`
     )
 
-    // The yardstick first: its table then has the same age and the same autovacuum chances.
-    const plain = await drain(url.toString(), plainClaim)
-    const claimed = await drain(url.toString(), functionClaim)
+    const { plain, claimed } = await drainInTurns(url.toString())
 
     const stats = await withAdmin(url.toString(), (client) =>
       client.query<{ claimed: number; reclaimed: number; queued: number }>(
