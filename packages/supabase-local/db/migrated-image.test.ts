@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os"
 import path from "node:path"
 
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
 
 import {
   dropMigratedTemplate,
@@ -42,8 +42,12 @@ const MIGRATIONS = {
   "20250101000000_first.sql": "create table a (id int);",
   "20250102000000_second.sql": "create table b (id int);",
 }
-const templateOf = (dirs: ReturnType<typeof project>) =>
-  migratedTemplate(dirs.bootstrap, dirs.migrations)
+// The tests' templates live in a folder of their own: saved into the stack's real cache, they
+// would be its newest and prune the templates the other suites boot from.
+const cacheDir = mkdtempSync(path.join(tmpdir(), "lmx-template-cache-"))
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }))
+const templateOf = (dirs: ReturnType<typeof project>, cache = cacheDir) =>
+  migratedTemplate(dirs.bootstrap, dirs.migrations, undefined, cache)
 
 describe("the migrated template's name", () => {
   it("is the same for the same files wherever they are", () => {
@@ -141,5 +145,49 @@ describe("the template's spare copy", () => {
     dropMigratedTemplate(template)
     expect(existsSync(`${template.dir}.spare`)).toBe(false)
     expect(takeSpareTemplate(template, path.join(data, "e"))).toBe(false)
+  })
+})
+
+describe("pruning old templates", () => {
+  const copying = {
+    async copyDataDir(target: string) {
+      mkdirSync(target)
+      writeFileSync(path.join(target, "PG_VERSION"), "17")
+    },
+  } as Database
+
+  it("keeps the newest four of its own folder with their spares, and touches no other folder", async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), "lmx-template-prune-"))
+    const other = mkdtempSync(path.join(tmpdir(), "lmx-template-other-"))
+    made.push(cache, other)
+    const bystander = templateOf(project(BOOTSTRAP, { "20250101000000_x.sql": "-- other" }), other)
+    await saveMigratedTemplate(copying, bystander)
+
+    const saved = []
+    for (let i = 0; i < 6; i++) {
+      const template = templateOf(
+        project(BOOTSTRAP, { "20250101000000_only.sql": `-- ${i}` }),
+        cache
+      )
+      await saveMigratedTemplate(copying, template)
+      await replenishSpareTemplate(template)
+      saved.push(template)
+      // Pruning orders by modification time; a millisecond clock can tie two saves.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+
+    const kept = saved.map((t) => [existsSync(t.dir), existsSync(`${t.dir}.spare`)])
+    // Each save prunes before its own spare is made, so the last save's pruning saw five.
+    expect(kept).toEqual([
+      [false, false],
+      [false, false],
+      [true, true],
+      [true, true],
+      [true, true],
+      [true, true],
+    ])
+    expect(
+      templateOf(project(BOOTSTRAP, { "20250101000000_x.sql": "-- other" }), other).exists
+    ).toBe(true)
   })
 })

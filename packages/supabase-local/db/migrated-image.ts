@@ -52,7 +52,9 @@ export function migratedTemplate(
   migrations: { file: string; sql: string }[] = sqlFiles(migrationsDir).map((file) => ({
     file,
     sql: readFileSync(file, "utf8"),
-  }))
+  })),
+  /** Where templates are kept; tests pass their own, so their saves never prune real ones. */
+  cacheDir: string = IMAGE_CACHE_DIR
 ): MigratedTemplate {
   const hash = createHash("sha256").update(`${pgliteVersion()}\0`)
   for (const file of sqlFiles(bootstrapDir)) {
@@ -61,7 +63,7 @@ export function migratedTemplate(
   for (const { file, sql } of migrations) {
     hash.update(`migrations/${path.basename(file)}\0`).update(sql)
   }
-  const dir = path.join(IMAGE_CACHE_DIR, `${PREFIX}${hash.digest("hex").slice(0, 24)}`)
+  const dir = path.join(cacheDir, `${PREFIX}${hash.digest("hex").slice(0, 24)}`)
 
   // Only a complete copy is ever renamed to this name (saveMigratedTemplate).
   return { dir, exists: existsSync(path.join(dir, "PG_VERSION")) }
@@ -72,8 +74,10 @@ export async function saveMigratedTemplate(db: Database, template: MigratedTempl
   if (!db.copyDataDir) return
   // Copied aside and renamed, so concurrent boots never open half a copy.
   const partial = `${template.dir}.${randomBytes(4).toString("hex")}.partial`
+  // The folder the template was named in, never another: pruning below only sees its peers.
+  const cacheDir = path.dirname(template.dir)
   try {
-    mkdirSync(IMAGE_CACHE_DIR, { recursive: true })
+    mkdirSync(cacheDir, { recursive: true })
     await db.copyDataDir(partial)
     renameSync(partial, template.dir)
   } catch {
@@ -83,21 +87,21 @@ export async function saveMigratedTemplate(db: Database, template: MigratedTempl
     return
   }
   try {
-    const names = readdirSync(IMAGE_CACHE_DIR).filter((name) => name.startsWith(PREFIX))
+    const names = readdirSync(cacheDir).filter((name) => name.startsWith(PREFIX))
     const older = names
       .filter((name) => !/\.(partial|tar|spare)$/.test(name))
-      .map((name) => path.join(IMAGE_CACHE_DIR, name))
+      .map((name) => path.join(cacheDir, name))
       .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
       .slice(KEEP)
       .flatMap((dir) => [dir, `${dir}.spare`])
     // The tar images earlier versions of the stack kept are never read now.
     const tars = names
       .filter((name) => name.endsWith(".tar"))
-      .map((name) => path.join(IMAGE_CACHE_DIR, name))
+      .map((name) => path.join(cacheDir, name))
     // A copy left by a boot that died while making it (an hour is far longer than a copy).
     const abandoned = names
       .filter((name) => name.endsWith(".partial"))
-      .map((name) => path.join(IMAGE_CACHE_DIR, name))
+      .map((name) => path.join(cacheDir, name))
       .filter((file) => statSync(file).mtimeMs < Date.now() - 3_600_000)
     for (const old of [...older, ...tars, ...abandoned])
       rmSync(old, { recursive: true, force: true })
