@@ -149,9 +149,12 @@ function tapDatabase(db: Database) {
   const script = db.script.bind(db)
   const log: Sent[] = []
   if (prepared) {
-    db.prepared = <Row>(statements: { text: string; values: unknown[] }[]) => {
+    db.prepared = <Row>(
+      statements: { text: string; values: unknown[] }[],
+      options?: Parameters<Database["prepared"]>[1]
+    ) => {
       log.push({ kind: "prepared", statements })
-      return prepared<Row>(statements)
+      return prepared<Row>(statements, options)
     }
   }
   db.script = <Row>(sql: string, options?: Parameters<Database["script"]>[1]) => {
@@ -315,6 +318,18 @@ async function time(iterations: number, fn: (i: number) => Promise<void>): Promi
 }
 
 /** The shapes measured, as requests either process can send. */
+/**
+ * BENCH_REST_SCALE multiplies every shape's iterations (e.g. 4 for a steadier A/B run of the
+ * 30-iteration bulk insert); BENCH_REST_ONLY keeps the shapes whose name contains it.
+ */
+function scaled(cases: BenchCase[]): BenchCase[] {
+  const scale = Number(process.env.BENCH_REST_SCALE ?? "1")
+  const only = process.env.BENCH_REST_ONLY
+  return cases
+    .filter((c) => only === undefined || c.name.includes(only))
+    .map((c) => ({ ...c, iterations: Math.max(2, Math.round((c.iterations * scale) / 2) * 2) }))
+}
+
 function benchCases(anonKey: string): BenchCase[] {
   const headers = { apikey: anonKey, authorization: `Bearer ${anonKey}` }
   const get = (query: string, viaFetch = false): RequestSpec => ({
@@ -331,7 +346,7 @@ function benchCases(anonKey: string): BenchCase[] {
   }))
   const payload = JSON.stringify(rows)
 
-  return [
+  return scaled([
     { name: "primary-key select", iterations: 400, request: (i) => get(pkQuery(i)) },
     { name: "25-row page + one embed", iterations: 400, request: (i) => get(pageQuery(i)) },
     { name: "25-row page, via fetch", iterations: 400, request: (i) => get(pageQuery(i), true) },
@@ -347,7 +362,7 @@ function benchCases(anonKey: string): BenchCase[] {
         status: 201,
       }),
     },
-  ]
+  ])
 }
 
 const pkQuery = (i: number) => `select=*&id=eq.${((i * 7919) % ITEMS) + 1}`
