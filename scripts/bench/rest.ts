@@ -1,8 +1,8 @@
 // `npm run bench:rest`: the REST API's request time for five typical requests, and its ratio to
 // the same SQL sent straight to the database. "The same SQL" is exactly what the REST handler
 // sent for that request (its settings statement and its statement, with the same values),
-// recorded as it went out and replayed through the same driver call (named prepared statements
-// on Postgres, one simple-protocol script on PGlite).
+// recorded as it went out and replayed through the same driver call (a batch of named prepared
+// statements with bound values, on either engine).
 //
 // The yardstick that decides the target (docs/local-stack.md, "How fast REST is"), Postgres
 // only: a client in ANOTHER process than the stack sends the requests over a kept-alive socket,
@@ -135,31 +135,23 @@ type BenchCase = {
 }
 
 /** What one REST request sent to the database in its one round trip. */
-type Sent =
-  | { kind: "prepared"; statements: { text: string; values: unknown[] }[] }
-  | { kind: "script"; sql: string }
+type Sent = { kind: "prepared"; statements: { text: string; values: unknown[] }[] }
 
 /**
  * Records what the REST handler sends through the stack's database object (the service holds
  * the same object), so the yardsticks can replay it. Every shape measured here takes the
- * handler's one-round-trip path; a request that took another path has nothing to replay.
+ * handler's one-round-trip path, a batch of prepared statements on either engine; a request
+ * that took another path has nothing to replay.
  */
 function tapDatabase(db: Database) {
-  const prepared = db.prepared?.bind(db)
-  const script = db.script.bind(db)
+  const prepared = db.prepared.bind(db)
   const log: Sent[] = []
-  if (prepared) {
-    db.prepared = <Row>(
-      statements: { text: string; values: unknown[] }[],
-      options?: Parameters<Database["prepared"]>[1]
-    ) => {
-      log.push({ kind: "prepared", statements })
-      return prepared<Row>(statements, options)
-    }
-  }
-  db.script = <Row>(sql: string, options?: Parameters<Database["script"]>[1]) => {
-    log.push({ kind: "script", sql })
-    return script<Row>(sql, options)
+  db.prepared = <Row>(
+    statements: { text: string; values: unknown[] }[],
+    options?: Parameters<Database["prepared"]>[1]
+  ) => {
+    log.push({ kind: "prepared", statements })
+    return prepared<Row>(statements, options)
   }
 
   return {
@@ -171,7 +163,7 @@ function tapDatabase(db: Database) {
       return sent
     },
     replay(sent: Sent): Promise<QueryResult<{ body?: string }>> {
-      return sent.kind === "prepared" ? prepared!(sent.statements) : script(sent.sql)
+      return prepared(sent.statements)
     },
   }
 }
@@ -447,9 +439,7 @@ async function runClient() {
       )
     } else if (message.type === "direct") {
       await timed(message.iterations, async (i) => {
-        const sent = message.sent[i]!
-        if (sent.kind !== "prepared") throw new Error("only Postgres is replayed apart")
-        await db!.prepared!(sent.statements)
+        await db!.prepared(message.sent[i]!.statements)
       })
     } else if (message.type === "bare") {
       // The same request (method, headers, body, transport) to the bare server's replay.
