@@ -1,8 +1,8 @@
 // `npm run bench:rest`: the REST API's request time for five typical requests, and its ratio to
 // the same SQL sent straight to the database. "The same SQL" is exactly what the REST handler
 // sent for that request (its settings statement and its statement, with the same values),
-// recorded as it went out and replayed through the same driver call (named prepared statements
-// on Postgres, one simple-protocol script on PGlite).
+// recorded as it went out and replayed through the same driver call (a batch of named prepared
+// statements with bound values, on either engine).
 //
 // The yardstick that decides the target (docs/local-stack.md, "How fast REST is"), Postgres
 // only: a client in ANOTHER process than the stack sends the requests over a kept-alive socket,
@@ -135,28 +135,23 @@ type BenchCase = {
 }
 
 /** What one REST request sent to the database in its one round trip. */
-type Sent =
-  | { kind: "prepared"; statements: { text: string; values: unknown[] }[] }
-  | { kind: "script"; sql: string }
+type Sent = { kind: "prepared"; statements: { text: string; values: unknown[] }[] }
 
 /**
  * Records what the REST handler sends through the stack's database object (the service holds
  * the same object), so the yardsticks can replay it. Every shape measured here takes the
- * handler's one-round-trip path; a request that took another path has nothing to replay.
+ * handler's one-round-trip path, a batch of prepared statements on either engine; a request
+ * that took another path has nothing to replay.
  */
 function tapDatabase(db: Database) {
-  const prepared = db.prepared?.bind(db)
-  const script = db.script.bind(db)
+  const prepared = db.prepared.bind(db)
   const log: Sent[] = []
-  if (prepared) {
-    db.prepared = <Row>(statements: { text: string; values: unknown[] }[]) => {
-      log.push({ kind: "prepared", statements })
-      return prepared<Row>(statements)
-    }
-  }
-  db.script = <Row>(sql: string, options?: Parameters<Database["script"]>[1]) => {
-    log.push({ kind: "script", sql })
-    return script<Row>(sql, options)
+  db.prepared = <Row>(
+    statements: { text: string; values: unknown[] }[],
+    options?: Parameters<Database["prepared"]>[1]
+  ) => {
+    log.push({ kind: "prepared", statements })
+    return prepared<Row>(statements, options)
   }
 
   return {
@@ -168,7 +163,7 @@ function tapDatabase(db: Database) {
       return sent
     },
     replay(sent: Sent): Promise<QueryResult<{ body?: string }>> {
-      return sent.kind === "prepared" ? prepared!(sent.statements) : script(sent.sql)
+      return prepared(sent.statements)
     },
   }
 }
@@ -315,6 +310,18 @@ async function time(iterations: number, fn: (i: number) => Promise<void>): Promi
 }
 
 /** The shapes measured, as requests either process can send. */
+/**
+ * BENCH_REST_SCALE multiplies every shape's iterations (e.g. 4 for a steadier A/B run of the
+ * 30-iteration bulk insert); BENCH_REST_ONLY keeps the shapes whose name contains it.
+ */
+function scaled(cases: BenchCase[]): BenchCase[] {
+  const scale = Number(process.env.BENCH_REST_SCALE ?? "1")
+  const only = process.env.BENCH_REST_ONLY
+  return cases
+    .filter((c) => only === undefined || c.name.includes(only))
+    .map((c) => ({ ...c, iterations: Math.max(2, Math.round((c.iterations * scale) / 2) * 2) }))
+}
+
 function benchCases(anonKey: string): BenchCase[] {
   const headers = { apikey: anonKey, authorization: `Bearer ${anonKey}` }
   const get = (query: string, viaFetch = false): RequestSpec => ({
@@ -331,7 +338,7 @@ function benchCases(anonKey: string): BenchCase[] {
   }))
   const payload = JSON.stringify(rows)
 
-  return [
+  return scaled([
     { name: "primary-key select", iterations: 400, request: (i) => get(pkQuery(i)) },
     { name: "25-row page + one embed", iterations: 400, request: (i) => get(pageQuery(i)) },
     { name: "25-row page, via fetch", iterations: 400, request: (i) => get(pageQuery(i), true) },
@@ -347,7 +354,7 @@ function benchCases(anonKey: string): BenchCase[] {
         status: 201,
       }),
     },
-  ]
+  ])
 }
 
 const pkQuery = (i: number) => `select=*&id=eq.${((i * 7919) % ITEMS) + 1}`
@@ -432,9 +439,7 @@ async function runClient() {
       )
     } else if (message.type === "direct") {
       await timed(message.iterations, async (i) => {
-        const sent = message.sent[i]!
-        if (sent.kind !== "prepared") throw new Error("only Postgres is replayed apart")
-        await db!.prepared!(sent.statements)
+        await db!.prepared(message.sent[i]!.statements)
       })
     } else if (message.type === "bare") {
       // The same request (method, headers, body, transport) to the bare server's replay.

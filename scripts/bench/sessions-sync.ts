@@ -95,22 +95,20 @@ async function main() {
         ? meters.rest.time(() => realFetch(input, init))
         : realFetch(input, init)
     // Every way REST reaches the database: one-statement requests go as named prepared
-    // statements on Postgres (db.prepared) or a simple-protocol script, the rest in a transaction.
+    // statements (db.prepared, on both engines), the rest in a transaction.
     const db = stack.db
     const realQuery = db.query.bind(db)
     const realTransaction = db.transaction.bind(db)
     const realScript = db.script.bind(db)
-    const realPrepared = db.prepared?.bind(db)
+    const realPrepared = db.prepared.bind(db)
     db.query = ((sql: string, params?: unknown[]) =>
       meters.db.time(() => realQuery(sql, params))) as typeof db.query
     db.transaction = ((fn: Parameters<typeof realTransaction>[0], options) =>
       meters.db.time(() => realTransaction(fn, options))) as typeof db.transaction
     db.script = ((sql: string, options) =>
       meters.db.time(() => realScript(sql, options))) as typeof db.script
-    if (realPrepared) {
-      db.prepared = ((statements: Parameters<typeof realPrepared>[0]) =>
-        meters.db.time(() => realPrepared(statements))) as typeof realPrepared
-    }
+    db.prepared = ((statements: Parameters<typeof realPrepared>[0], options) =>
+      meters.db.time(() => realPrepared(statements, options))) as typeof realPrepared
     api = await serveDeviceApi({
       "/api/device/v1/pair": (await import("../../app/api/device/v1/pair/route")).POST,
       "/api/device/v1/pair/token": (await import("../../app/api/device/v1/pair/token/route")).POST,

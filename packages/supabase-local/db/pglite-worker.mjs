@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises"
 import { parentPort, workerData } from "node:worker_threads"
 
-import { PGlite, types } from "@electric-sql/pglite"
+import { parse, PGlite, protocol, types } from "@electric-sql/pglite"
 
 import { pgliteExtensions } from "./pglite-extensions.mjs"
 
@@ -44,6 +44,78 @@ const pg = await PGlite.create({
   ...(settings.length ? { postgresqlconf: settings } : {}),
 })
 
+/**
+ * How many statements the batch path keeps prepared, as on each Postgres connection
+ * (postgres-prepared.ts): request shapes repeat, so a few hundred cover an application.
+ */
+const MAX_PREPARED = 256
+/** Prepared statement by text, least recently used first. */
+const preparedByText = new Map()
+/** Evicted statements, closed before the next batch. */
+const preparedToClose = []
+let nextPrepared = 0
+
+function preparedEntry(text) {
+  let entry = preparedByText.get(text)
+  if (entry) preparedByText.delete(text)
+  else entry = { name: `lmx_${(nextPrepared++).toString(36)}`, ready: false }
+  preparedByText.set(text, entry)
+  if (preparedByText.size > MAX_PREPARED) {
+    const [oldestText, oldest] = preparedByText.entries().next().value
+    preparedByText.delete(oldestText)
+    preparedToClose.push(oldest.name)
+  }
+  return entry
+}
+
+/**
+ * The statements as one extended-protocol message, as postgres-prepared.ts sends them to
+ * Postgres: Parse (first use only), Bind with the values as text, Describe and Execute for
+ * each, then one Sync, so they run as one implicit transaction (an error in any rolls back
+ * all, and settings made local by the first hold for the next). The values are bound, never
+ * written into the statement's text: a 1,000-row body is one parameter, not a literal to escape
+ * and lex, and a NUL in it gets Postgres's own answer (22021).
+ */
+async function runPrepared(statements) {
+  return pg.runExclusive(async () => {
+    const { serialize } = protocol
+    const parts = preparedToClose.splice(0).map((name) => serialize.close({ type: "S", name }))
+    const parsed = []
+    for (const { text, values } of statements) {
+      const entry = preparedEntry(text)
+      if (!entry.ready) {
+        // One whose earlier batch failed may or may not exist; closing a missing one is no error.
+        parts.push(serialize.close({ type: "S", name: entry.name }))
+        parts.push(serialize.parse({ name: entry.name, text }))
+        parsed.push(entry)
+      }
+      parts.push(
+        serialize.bind({
+          statement: entry.name,
+          values: values.map((value) =>
+            value === null || value === undefined ? null : String(value)
+          ),
+        }),
+        serialize.describe({ type: "P" }),
+        serialize.execute()
+      )
+    }
+    parts.push(serialize.sync())
+    const message = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0))
+    let offset = 0
+    for (const part of parts) {
+      message.set(part, offset)
+      offset += part.byteLength
+    }
+    // Throws the first error once the whole message (to its Sync) has run.
+    const messages = await pg.execProtocolStream(message, { syncToFs: false })
+    for (const entry of parsed) entry.ready = true
+    await pg.syncToFs()
+    const results = parse.parseResults(messages, pg.parsers, { parsers: textParsers })
+    return results[results.length - 1]
+  })
+}
+
 /** Open transactions by id: the handle to query through and how to end it. */
 const transactions = new Map()
 const unlisteners = new Map()
@@ -70,6 +142,8 @@ async function handle(message) {
   switch (message.op) {
     case "query":
       return shape(await pg.query(message.sql, message.params, { parsers: textParsers }))
+    case "prepared":
+      return shape(await runPrepared(message.statements))
     case "exec":
       await pg.exec(message.sql)
       return null

@@ -328,6 +328,8 @@ export async function openPglite(
     query: <Row>(sql: string, params?: unknown[]) =>
       exclusive(undefined, (t) => t.call<QueryResult<Row>>("query", { sql, params })),
     exec: (sql: string) => exclusive(undefined, (t) => t.call<void>("exec", { sql })),
+    prepared: <Row>(statements: { text: string; values: unknown[] }[], options?: RunOptions) =>
+      exclusive(options, (t) => t.call<QueryResult<Row>>("prepared", { statements })),
     script: <Row>(sql: string, options?: RunOptions) =>
       exclusive(options, (t) => t.call<QueryResult<Row>>("script", { sql })),
     transaction: (fn, options) =>

@@ -43,12 +43,15 @@ export type Database = Queryable & {
     options?: RunOptions
   ): Promise<QueryResult<Row>>
   /**
-   * Postgres only: the statements in one round trip and one implicit transaction (an error in
-   * any rolls back all), each a named prepared statement the connection keeps for the next time
-   * the same text comes (postgres-prepared.ts). Resolves with the last statement's rows.
+   * The statements in one round trip and one implicit transaction (an error in any rolls back
+   * all), each a named prepared statement the connection keeps for the next time the same text
+   * comes, the values bound as text (postgres-prepared.ts; PGlite's thread does the same).
+   * Resolves with the last statement's rows. `options` bound PGlite; Postgres enforces the
+   * role's statement_timeout itself.
    */
-  prepared?<Row = Record<string, unknown>>(
-    statements: { text: string; values: unknown[] }[]
+  prepared<Row = Record<string, unknown>>(
+    statements: { text: string; values: unknown[] }[],
+    options?: RunOptions
   ): Promise<QueryResult<Row>>
   /** LISTEN on a channel; returns the function that stops listening. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>

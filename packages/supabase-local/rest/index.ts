@@ -8,7 +8,6 @@ import { FairQueue } from "./fair-queue"
 import {
   dbConfigEnabled,
   findTable,
-  STANDARD_STRINGS_SQL,
   type Outcome,
   type RequestContext,
   type RestState,
@@ -90,7 +89,6 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     config,
     maxRows: config.api.max_rows,
     cache,
-    oneShotReady: false,
     // One statement at a time on PGlite: callers take turns (docs/local-stack.md, "What one
     // request may cost"). 10 s is PostgREST's db-pool-acquisition-timeout.
     queue:
@@ -251,7 +249,6 @@ export async function restService(ctx: ServiceContext): Promise<Service> {
     name: "rest",
     prefix: PREFIX,
     async start() {
-      rs.oneShotReady = (await db.query<{ ok: boolean }>(STANDARD_STRINGS_SQL)).rows[0]?.ok === true
       stopListening = await db.listen("pgrst", (payload) => {
         // The in-database configuration (pgrst.* settings) is read with the cache, so
         // PostgREST's 'reload config' reloads it too.

@@ -3,16 +3,9 @@ import { type IncomingMessage } from "node:http"
 import { describe, expect, it } from "vitest"
 
 import { type Auth } from "./auth"
-import {
-  requestSettings,
-  settingsJson,
-  settingsStatement,
-  type RequestContext,
-  type RestState,
-} from "./kernel"
-import { literal } from "./sql"
+import { requestSettings, settingsJson, type RequestContext, type RestState } from "./kernel"
 
-// The one-round-trip path builds the settings statement from per-role and per-token caches;
+// The one-round-trip path builds the settings parameter from per-role and per-token caches;
 // it must say exactly what requestSettings lists (the transaction path applies that list).
 function state(): RestState {
   const partial = {
@@ -40,38 +33,6 @@ function context(auth: Auth, overrides: Partial<RequestContext> = {}): RequestCo
     ...overrides,
   } as RequestContext
 }
-
-const expected = (rs: RestState, rc: RequestContext) =>
-  `select ${requestSettings(rs, rc)
-    .map(([name, value]) => `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`)
-    .join(", ")}`
-
-describe("the request settings statement", () => {
-  const auth: Auth = {
-    role: "authenticated",
-    claims: { sub: "u1", role: "authenticated", app_metadata: { a: 1 }, exp: 2 },
-    token: true,
-  }
-
-  it("says what requestSettings lists, in its order, for reads and writes", () => {
-    const rs = state()
-    for (const rc of [
-      context(auth),
-      context(auth, { method: "POST", schema: "api" }),
-      context(auth, { prefs: { invalid: [], timezone: "Europe/Warsaw" } }),
-      context({ role: "anon", claims: { role: "anon" }, token: false }),
-    ]) {
-      expect(settingsStatement(rs, rc)).toBe(expected(rs, rc))
-    }
-  })
-
-  it("stays right when the same token and role come back", () => {
-    const rs = state()
-    settingsStatement(rs, context(auth))
-    const rc = context(auth, { method: "PATCH", path: "/notes", schema: "api" })
-    expect(settingsStatement(rs, rc)).toBe(expected(rs, rc))
-  })
-})
 
 describe("the request settings parameter of the prepared path", () => {
   const auth: Auth = {

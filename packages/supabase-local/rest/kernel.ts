@@ -11,7 +11,7 @@ import { type Media } from "./negotiate"
 import { type Preferences } from "./request"
 import { qualified, type SchemaCache, type Table } from "./schema-cache"
 import { closest } from "./similar"
-import { ident, inlineParams, literal } from "./sql"
+import { ident } from "./sql"
 
 export type Outcome = { status: number; headers: Record<string, string>; body: string }
 
@@ -35,14 +35,6 @@ export type RequestContext = {
 // Applies the request's settings in order (the role's own settings, then the role, claims and
 // request.* values PostgREST sets), local to the transaction.
 const SETTINGS_SQL = `select count(set_config(s->>0, s->>1, true)) from json_array_elements($1::json) s`
-
-/**
- * Whether the session lexes '…' literals as standard SQL (backslashes literal). The one-round-
- * trip path inlines parameters as '…' literals with only quotes doubled, which is sound only
- * then; the stack checks it once at start and takes the transaction path otherwise.
- */
-export const STANDARD_STRINGS_SQL =
-  "select current_setting('standard_conforming_strings') = 'on' as ok"
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = {}
@@ -124,6 +116,13 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false
 }
 
+/**
+ * A JSON parameter as an array: a lone object is one element. PostgREST's pgrst_payload and
+ * pgrst_uniform_json (QueryBuilder.hs), done in SQL since the body is not parsed here.
+ */
+export const uniformJson = (payload: string) =>
+  `(select case when json_typeof(_p.j) = 'array' then _p.j else json_build_array(_p.j) end from (select ${payload}::json as j) _p)`
+
 /** A CSV request body (RFC 4180, first line names the columns) as the rows it describes. */
 function parseCsv(text: string): Record<string, unknown>[] {
   const records: string[][] = []
@@ -168,8 +167,6 @@ export type RestState = {
   config: StackConfig
   maxRows: number
   cache: SchemaCache
-  /** Parameters may be inlined as '…' literals, so a request can run in one round trip. */
-  oneShotReady: boolean
   /**
    * On PGlite, which runs one statement at a time: the callers' turns (see fair-queue.ts).
    * Postgres runs requests side by side on its pool and needs none.
@@ -258,73 +255,6 @@ function callerOf(rc: RequestContext): string {
   return `${rc.auth.role}@${rc.req.socket.remoteAddress ?? ""}`
 }
 
-const setConfig = (name: string, value: string) =>
-  `pg_catalog.set_config(${literal(name)}, ${literal(value)}, true)`
-
-/**
- * The parts of the settings statement that depend only on the schema cache and the role (the
- * role's own settings, the role, the search path), built once per cache, role and schema.
- */
-const roleSettingsSql = new WeakMap<SchemaCache, Map<string, { head: string; tail: string }>>()
-
-function roleParts(rs: RestState, rc: RequestContext) {
-  let byRole = roleSettingsSql.get(rs.cache)
-  if (!byRole) roleSettingsSql.set(rs.cache, (byRole = new Map()))
-  const key = `${rc.auth.role}\u0000${rc.schema}`
-  let parts = byRole.get(key)
-  if (!parts) {
-    const roleSettings = Object.entries(rs.cache.roleSettings.get(rc.auth.role) ?? {})
-    parts = {
-      head: [...roleSettings, ["role", rc.auth.role]].map(([n, v]) => setConfig(n!, v!)).join(", "),
-      tail: setConfig("search_path", searchPath(rs, rc.schema)),
-    }
-    byRole.set(key, parts)
-  }
-  return parts
-}
-
-/** The claims' settings, built once per verified token (auth.ts hands out one Auth per token). */
-const claimsSql = new WeakMap<Auth, { claims: string; each: string }>()
-
-function claimsParts(auth: Auth) {
-  let parts = claimsSql.get(auth)
-  if (!parts) {
-    parts = {
-      claims: setConfig("request.jwt.claims", JSON.stringify(auth.claims)),
-      each: Object.entries(auth.claims)
-        .map(([claim, value]) =>
-          setConfig(
-            `request.jwt.claim.${claim}`,
-            typeof value === "string" ? value : JSON.stringify(value)
-          )
-        )
-        .map((sql) => `, ${sql}`)
-        .join(""),
-    }
-    claimsSql.set(auth, parts)
-  }
-  return parts
-}
-
-/**
- * The statement that applies a request's settings, in the order requestSettings lists them,
- * local to the transaction; what depends only on the role or the token comes from caches.
- */
-export function settingsStatement(rs: RestState, rc: RequestContext): string {
-  const role = roleParts(rs, rc)
-  const claims = claimsParts(rc.auth)
-  const readOnly = rc.method === "GET" || rc.method === "HEAD"
-  return (
-    `select ${role.head}, ${claims.claims}, ${setConfig("request.method", rc.method)}, ` +
-    `${setConfig("request.path", rc.path)}, ` +
-    `${setConfig("request.headers", JSON.stringify(requestHeaders(rc.req)))}, ` +
-    `${setConfig("request.cookies", JSON.stringify(parseCookies(rc.req.headers.cookie)))}, ` +
-    `${role.tail}, ${setConfig("transaction_read_only", readOnly ? "on" : "off")}` +
-    (rc.prefs.timezone ? `, ${setConfig("timezone", rc.prefs.timezone)}` : "") +
-    claims.each
-  )
-}
-
 /** The role's part of the settings list as JSON array elements, built once per cache and role. */
 const roleSettingsJson = new WeakMap<SchemaCache, Map<string, { head: string; tail: string }>>()
 
@@ -386,16 +316,15 @@ export function settingsJson(rs: RestState, rc: RequestContext): string {
 /**
  * Runs a request's statement. The common case is one round trip holding two statements, the
  * request's settings (role, claims, the role's own settings) and then the statement, which
- * Postgres runs as one implicit transaction:
- * - on Postgres, both as named prepared statements (Parse once per connection, then Bind and
- *   Execute, one Sync; see db/postgres-prepared.ts), as PostgREST prepares its settings query
- *   and main query by default (db-prepared-statements), so a repeated request shape is neither
- *   parsed nor planned again. The settings go as one JSON parameter of SETTINGS_SQL;
- * - on PGlite, one simple-protocol message with the parameters inlined.
- * Postgres arms statement_timeout afresh for each Execute of a batch and each statement of a
- * simple message (since Postgres 13), so the role's statement_timeout set by the first binds
- * the second, as under PostgREST, whose settings query precedes the statement in its
- * transaction.
+ * Postgres runs as one implicit transaction: both as named prepared statements (Parse once per
+ * connection, then Bind and Execute, one Sync; see db/postgres-prepared.ts, and PGlite's thread
+ * does the same), as PostgREST prepares its settings query and main query by default
+ * (db-prepared-statements), so a repeated request shape is neither parsed nor planned again and
+ * every value, a whole request body included, is a bound parameter. The settings go as one JSON
+ * parameter of SETTINGS_SQL. Postgres arms statement_timeout afresh for each Execute of a batch
+ * (since Postgres 13), so the role's statement_timeout set by the first binds the second, as
+ * under PostgREST, whose settings query precedes the statement in its transaction; on PGlite
+ * the engine enforces it on the whole batch.
  * Flows that need a second statement or a rollback after looking at the result (tx=rollback,
  * planned counts, max-affected, singular writes) take an explicit transaction.
  */
@@ -410,45 +339,24 @@ export async function execute(
     timeoutMs: settingMs(rs.cache.roleSettings.get(rc.auth.role)?.statement_timeout),
   }
   const runOnDatabase = async () => {
-    const prepared = rs.db.prepared?.bind(rs.db)
-    if (oneShot && rc.prefs.tx !== "rollback" && prepared) {
+    if (oneShot && rc.prefs.tx !== "rollback") {
       let used = false
       return await run({
         async query<Row>(sql: string, params: unknown[] = []) {
           if (used) throw new Error("one-shot requests run a single statement")
           used = true
-          return prepared<Row>([
-            { text: SETTINGS_SQL, values: [settingsJson(rs, rc)] },
-            { text: sql, values: params },
-          ])
+          return rs.db.prepared<Row>(
+            [
+              { text: SETTINGS_SQL, values: [settingsJson(rs, rc)] },
+              { text: sql, values: params },
+            ],
+            options
+          )
         },
         async exec() {
           throw new Error("one-shot requests run a single statement")
         },
       })
-    }
-    if (oneShot && rc.prefs.tx !== "rollback" && rs.oneShotReady) {
-      let used = false
-      const tx: Queryable = {
-        async query<Row>(sql: string, params: unknown[] = []) {
-          if (used) throw new Error("one-shot requests run a single statement")
-          used = true
-          const script = `${settingsStatement(rs, rc)};\n${inlineParams(sql, params)}`
-          // A NUL ends a simple-protocol message's text early; sent as a bound parameter it gets
-          // Postgres's own answer (22021) instead.
-          if (script.includes("\0")) {
-            return rs.db.transaction(async (tx) => {
-              await tx.query(SETTINGS_SQL, [JSON.stringify(requestSettings(rs, rc))])
-              return tx.query<Row>(sql, params)
-            }, options)
-          }
-          return rs.db.script<Row>(script, options)
-        },
-        async exec() {
-          throw new Error("one-shot requests run a single statement")
-        },
-      }
-      return await run(tx)
     }
     return await rs.db.transaction(async (tx) => {
       await tx.query(SETTINGS_SQL, [JSON.stringify(requestSettings(rs, rc))])

@@ -6,15 +6,18 @@ import {
   contentRange,
   execute,
   invalidJson,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH,
   parseJsonBody,
   singleObject,
+  uniformJson,
   type Outcome,
   type RequestContext,
   type RestState,
 } from "./kernel"
-import { parseFieldKey, parseFilter } from "./query-grammar"
+import { parseColumns, parseFieldKey, parseFilter } from "./query-grammar"
 import { explainOutcome, maxAffectedError, read } from "./read"
-import { appliedPreferences, parseQueryParams, resolveRange } from "./request"
+import { appliedPreferences, parseQueryParams, resolveRange, type QueryParams } from "./request"
 import { qualified, type Routine } from "./schema-cache"
 import { closest } from "./similar"
 import { ident, qualifiedIdent, SqlParams } from "./sql"
@@ -148,6 +151,46 @@ function noRoutine(
   )
 }
 
+/**
+ * The arguments' names and the JSON that carries them, as PostgREST's getPayload reads an RPC's
+ * payload (ApiRequest/Payload.hs): a JSON body with `columns=` is not parsed at all (its RawJSON;
+ * the columns name the arguments and Postgres's JSON parser judges the body), and without it the
+ * body is parsed only to learn its keys, the overloads being chosen by them, while the text
+ * sent is the body as it came (its ProcessedJSON keeps the raw bytes), so numbers keep every
+ * digit. A form body, or a GET's query parameters, become a JSON object of strings.
+ */
+function routineArguments(
+  rc: RequestContext,
+  qp: QueryParams,
+  media: BodyMedia,
+  rawBody: Buffer | null
+): { keys: string[]; argsJson: string; unparsed: boolean } {
+  const isPost = rc.method === "POST"
+  // A text, xml or binary body has no argument names: only a single unnamed parameter takes it.
+  if (isPost && RAW_BODY_MEDIA.has(media)) return { keys: [], argsJson: "{}", unparsed: false }
+  if (!isPost) {
+    const args: Record<string, string> = {}
+    for (const [key, value] of qp.rest) args[key] = value
+    return { keys: Object.keys(args), argsJson: JSON.stringify(args), unparsed: false }
+  }
+  const text = rawBody?.toString("utf8") ?? ""
+  // An empty body is no arguments, as PostgREST reads it without columns=.
+  if (text.trim() === "") return { keys: [], argsJson: "{}", unparsed: false }
+  if (media === "json" && qp.columns !== undefined) {
+    // Kept from the parsing path, as for inserts (write.ts): a body nested deeper than any
+    // argument needs could overflow Postgres's parser stack (54001) instead of being refused.
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalidJson()
+    return { keys: parseColumns(qp.columns), argsJson: text, unparsed: true }
+  }
+  const parsed = parseJsonBody(rawBody!, rc.req)
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    if (media !== "json") throw invalidJson()
+    return { keys: [], argsJson: "{}", unparsed: false }
+  }
+  const keys = Object.keys(parsed)
+  return { keys, argsJson: media === "json" ? text : JSON.stringify(parsed), unparsed: false }
+}
+
 export async function callRoutine(
   rs: RestState,
   rc: RequestContext,
@@ -186,24 +229,10 @@ export async function callRoutine(
     .trim()
     .toLowerCase()
   const media = bodyMedia(contentType)
-  let args: Record<string, unknown> = {}
-  let keys: string[] = []
-  if (isPost && RAW_BODY_MEDIA.has(media)) {
-    // A text, xml or binary body has no argument names: only a single unnamed parameter takes it.
-  } else if (isPost) {
-    const parsed =
-      (rawBody?.toString("utf8") ?? "").trim() === "" ? {} : parseJsonBody(rawBody!, rc.req)
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
-      args = parsed as Record<string, unknown>
-    else if (media !== "json") throw invalidJson()
-    keys = Object.keys(args)
-  } else {
-    for (const [key, value] of qp.rest) args[key] = value
-    keys = Object.keys(args)
-  }
+  const { keys, argsJson, unparsed } = routineArguments(rc, qp, media, rawBody)
   const { routine, singleParam } = chooseRoutine(rs, rc.schema, name, keys, isPost, media)
   // A JSON body that is not an object reaches only a single unnamed json/jsonb parameter.
-  if (isPost && media === "json" && !singleParam && keys.length === 0) {
+  if (isPost && media === "json" && !singleParam && keys.length === 0 && !unparsed) {
     const text = rawBody?.toString("utf8").trim() ?? ""
     if (text !== "" && !text.startsWith("{")) throw invalidJson()
   }
@@ -234,7 +263,9 @@ export async function callRoutine(
   } else {
     if (keys.length) {
       const types = keys.map((k) => `${ident(k)} ${routine.params.find((p) => p.name === k)!.type}`)
-      argsFrom = `json_to_record(${params.add(JSON.stringify(args))}::json) as _a(${types.join(", ")})`
+      // As PostgREST's fromJsonBodyF for a call: an array body's first object (only an unparsed
+      // body, with columns=, can be one; a parsed one is an object).
+      argsFrom = `(select * from json_to_recordset(${uniformJson(params.add(argsJson))}) as _a(${types.join(", ")}) limit 1) _a`
     }
     call = `${fn}(${keys.map((k) => `${ident(k)} := _a.${ident(k)}`).join(", ")})`
   }

@@ -16,19 +16,3 @@ export const literal = (value: string) => `'${value.replaceAll("'", "''")}'`
 export function arrayLiteral(items: string[]): string {
   return `{${items.map((item) => `"${item.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`
 }
-
-/**
- * Replaces $n parameters with quoted literals, outside string literals and quoted identifiers.
- * Untyped literals are inferred from context exactly as untyped parameters are, and
- * standard_conforming_strings (on in every supported Postgres) means only quotes need doubling.
- */
-export function inlineParams(sql: string, values: unknown[]): string {
-  return sql.replace(SQL_TOKENS, (match, index: string | undefined) => {
-    if (index === undefined) return match
-    const value = values[Number(index) - 1]
-    return value === null || value === undefined ? "NULL" : literal(String(value))
-  })
-}
-
-// String literals and quoted identifiers (kept as they are), or a $n parameter.
-const SQL_TOKENS = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g

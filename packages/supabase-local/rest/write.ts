@@ -11,6 +11,7 @@ import {
   noBodyColumn,
   parseJsonBody,
   singleObject,
+  uniformJson,
   type Outcome,
   type RequestContext,
   type RestState,
@@ -92,13 +93,6 @@ function isJsonBody(rc: RequestContext): boolean {
     .toLowerCase()
   return type === "application/json" || type.endsWith("+json")
 }
-
-/**
- * The JSON parameter as an array of rows: a lone object is one row. PostgREST's pgrst_payload
- * and pgrst_uniform_json (QueryBuilder.hs), done in SQL since the body is not parsed here.
- */
-const uniformJson = (payload: string) =>
-  `(select case when json_typeof(_p.j) = 'array' then _p.j else json_build_array(_p.j) end from (select ${payload}::json as j) _p)`
 
 function bodyRows(body: unknown): Record<string, unknown>[] {
   const rows = Array.isArray(body) ? body : [body]

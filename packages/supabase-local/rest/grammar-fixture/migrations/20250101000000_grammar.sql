@@ -76,6 +76,9 @@ create function public.pad(a int, c text default 'c') returns text language sql 
   as $$ select 'text ' || a || c $$;
 create function public.defaults_only(a int default 1, b int default 2) returns int
   language sql immutable as $$ select a * 10 + b $$;
+-- Arguments whose values JavaScript's numbers cannot hold exactly.
+create function public.exact(n numeric, big bigint) returns text language sql immutable
+  as $$ select n::text || ' ' || big::text $$;
 
 -- A single unnamed parameter receives the whole body, by content type.
 create function public.body_json(json) returns json language sql immutable as $$ select $1 $$;

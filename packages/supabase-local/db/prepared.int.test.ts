@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
+import { TEST_ENGINE } from "../testing/test-stack"
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database"
+import { openPglite } from "./pglite"
 import { openPostgres } from "./postgres"
 import { MAX_PREPARED_PER_CONNECTION } from "./postgres-prepared"
 import { type Database } from "./types"
 
-// Postgres only: PGlite has no prepared batches (the REST service runs one script there).
-const onPostgres = process.env.LMX_TEST_ENGINE === "postgres" && Boolean(process.env.DATABASE_URL)
-
-describe.skipIf(!onPostgres)("prepared batches on Postgres", () => {
-  let database: ThrowawayDatabase
+// Both engines run a batch the same way: named prepared statements, values bound, one Sync
+// (Postgres: postgres-prepared.ts; PGlite: its thread, pglite-worker.mjs).
+describe(`prepared batches (${TEST_ENGINE})`, () => {
+  let database: ThrowawayDatabase | undefined
   let db: Database
-  const prepared = (statements: { text: string; values: unknown[] }[]) => db.prepared!(statements)
+  const prepared = (statements: { text: string; values: unknown[] }[]) => db.prepared(statements)
   const preparedHere = async (text: string) =>
     Number(
       (
@@ -23,6 +24,10 @@ describe.skipIf(!onPostgres)("prepared batches on Postgres", () => {
     )
 
   beforeAll(async () => {
+    if (TEST_ENGINE === "pglite") {
+      db = await openPglite()
+      return
+    }
     database = await createThrowawayDatabase(process.env.DATABASE_URL!, "lmx_prepared")
     // One connection, so every batch and check sees the same session's prepared statements.
     db = await openPostgres(database.url, { max: 1 })
@@ -75,6 +80,18 @@ describe.skipIf(!onPostgres)("prepared batches on Postgres", () => {
     await db.exec("create table later_table (id int); insert into later_table values (1)")
     const { rows } = await prepared([{ text, values: [] }])
     expect(rows).toEqual([{ n: 1 }])
+  })
+
+  it("binds a value as a parameter, never as text of the statement: NUL is Postgres's 22021", async () => {
+    // A 100,000-character value with quotes and backslashes arrives exactly as it was.
+    const value = `'\\"${"x".repeat(100_000)}`
+    const { rows } = await prepared([
+      { text: "select length($1::text) as n, left($1, 3) as head", values: [value] },
+    ])
+    expect(rows).toEqual([{ n: 100_003, head: `'\\"` }])
+    await expect(
+      prepared([{ text: "select $1::text as nul", values: ["a\u0000b"] }])
+    ).rejects.toMatchObject({ code: "22021" })
   })
 
   it("closes the least recently used statement past the per-connection bound", async () => {
