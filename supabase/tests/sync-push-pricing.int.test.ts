@@ -255,7 +255,11 @@ describe(`sync_push prices a batch per price version as one message at a time wo
              is distinct from (coalesce(t.messages, 0), coalesce(t.input_tokens, 0), coalesce(t.output_tokens, 0))`)
     expect(versions).toEqual([])
     // The statement reached both owners' overrides and rows with no price at all.
-    const { rows: reach } = await database.db.query<{ priced: number; unpriced: number; owners: number }>(
+    const { rows: reach } = await database.db.query<{
+      priced: number
+      unpriced: number
+      owners: number
+    }>(
       `select count(*) filter (where m.cost_usd > 0)::int as priced,
               count(*) filter (where m.cost_usd = 0)::int as unpriced,
               count(distinct p.user_id)::int as owners
