@@ -217,6 +217,25 @@ describe(`sync_push prices a batch per price version as one message at a time wo
       [JSON.stringify(rows)]
     )
 
+    // The same update keeps the counters and the last activity: messages older than the
+    // session's activity leave it where it was, a newer one moves it to its time.
+    const activity = async () =>
+      (
+        await database.db.query<{ id: string; at: string }>(
+          `select id, last_activity_at::text as at from public.cloud_sessions
+            where id in ('${owner}', '${stranger}') order by id`
+        )
+      ).rows
+    const before = await activity()
+    await database.db.query(
+      `insert into public.cloud_messages (id, session_id, user_id, message_index, role, created_at)
+       values ('2f000006-0000-4000-8000-000000000001', $1, $2, 500, 'user', $3),
+              ('2f000006-0000-4000-8000-000000000002', $4, $5, 500, 'user', $6)`,
+      [owner, USERS.owner, at(-40), stranger, USERS.stranger, "2099-01-01T00:00:00Z"]
+    )
+    const after = await activity()
+    expect(after[0]).toEqual(before[0])
+    expect(Date.parse(after[1]!.at)).toBe(Date.parse("2099-01-01T00:00:00Z"))
     const { rows: mismatches } = await database.db.query(MISMATCHES_SQL)
     expect(mismatches).toEqual([])
     const { rows: local } = await database.db.query<{ key: string }>(`
