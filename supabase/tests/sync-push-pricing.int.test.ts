@@ -5,7 +5,14 @@ import {
 } from "@lmx/supabase-local/testing/test-stack"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
-import { deviceActor, DEVICES, FIXTURES_SQL, userActor, USERS } from "./core-fixtures"
+import {
+  deviceActor,
+  DEVICES,
+  FIXTURES_SQL,
+  MISMATCHES_SQL,
+  userActor,
+  USERS,
+} from "./core-fixtures"
 import { runAs, type Actor } from "./rls-harness"
 
 // sync_push prices a batch once per model and price period (private.model_price_versions),
@@ -178,5 +185,110 @@ describe(`sync_push prices a batch per price version as one message at a time wo
     expect(new Set(statuses)).toEqual(new Set(["applied"]))
     const prices = await compare(updated.map((m) => m.id))
     expect(prices.some((p) => p[1] > 0)).toBe(true)
+  })
+
+  // The insert triggers choose each row's price version per owner, model and period
+  // (private.price_periods), not per row: one statement holding two owners with different
+  // overrides, rows before a first price and exactly on an effective_from, must leave every
+  // rollup, each registered zone's local days, the session totals and the version sums equal
+  // to the messages' own costs.
+  it("keeps rollups, local days, session totals and version sums equal to the messages, two owners in one insert", async () => {
+    const owner = "2c000000-0000-4000-8000-000000000004"
+    const stranger = "2c000000-0000-4000-8000-000000000005"
+    await database.db.exec(`
+      select private.usage_local_days_ensure('Asia/Kolkata', '${USERS.owner}');
+      select private.usage_local_days_ensure('America/New_York', '${USERS.stranger}');
+      insert into public.cloud_sessions (id, user_id, device_id, title) values
+        ('${owner}', '${USERS.owner}', '${DEVICES.owner}', 'Two owners, owner'),
+        ('${stranger}', '${USERS.stranger}', '${DEVICES.stranger}', 'Two owners, stranger');
+    `)
+    const rows = [
+      ...messagesFor("2f000004", owner, 120).map((m) => ({ ...m, user_id: USERS.owner })),
+      ...messagesFor("2f000005", stranger, 120).map((m) => ({ ...m, user_id: USERS.stranger })),
+    ]
+    await database.db.query(
+      `insert into public.cloud_messages (id, session_id, user_id, message_index, role, content,
+         model, input_tokens, output_tokens, cached_tokens, tokens_per_second, created_at)
+       select x.id, x.session_id, x.user_id, x.message_index, x.role, x.content, x.model,
+              x.input_tokens, x.output_tokens, x.cached_tokens, x.tokens_per_second, x.created_at
+         from jsonb_to_recordset($1::jsonb) as x (id uuid, session_id uuid, user_id uuid,
+           message_index int, role text, content text, model text, input_tokens int,
+           output_tokens int, cached_tokens int, tokens_per_second real, created_at timestamptz)`,
+      [JSON.stringify(rows)]
+    )
+
+    // The same update keeps the counters and the last activity: messages older than the
+    // session's activity leave it where it was, a newer one moves it to its time.
+    const activity = async () =>
+      (
+        await database.db.query<{ id: string; at: string }>(
+          `select id, last_activity_at::text as at from public.cloud_sessions
+            where id in ('${owner}', '${stranger}') order by id`
+        )
+      ).rows
+    const before = await activity()
+    await database.db.query(
+      `insert into public.cloud_messages (id, session_id, user_id, message_index, role, created_at)
+       values ('2f000006-0000-4000-8000-000000000001', $1, $2, 500, 'user', $3),
+              ('2f000006-0000-4000-8000-000000000002', $4, $5, 500, 'user', $6)`,
+      [owner, USERS.owner, at(-40), stranger, USERS.stranger, "2099-01-01T00:00:00Z"]
+    )
+    const after = await activity()
+    expect(after[0]).toEqual(before[0])
+    expect(Date.parse(after[1]!.at)).toBe(Date.parse("2099-01-01T00:00:00Z"))
+    const { rows: mismatches } = await database.db.query(MISMATCHES_SQL)
+    expect(mismatches).toEqual([])
+    const { rows: local } = await database.db.query<{ key: string }>(`
+      with scratch as (
+        select m.user_id, z.tz, (m.created_at at time zone z.tz)::date as day,
+               coalesce(m.model, 'unknown') as model, m.device_id, m.project_id,
+               count(*) as messages, sum(m.cost_usd) as cost
+          from public.cloud_messages m
+          join private.usage_local_zones z on z.user_id = m.user_id
+         where m.deleted_at is null
+         group by 1, 2, 3, 4, 5, 6
+      )
+      select concat_ws(' ', coalesce(s.user_id, u.user_id), coalesce(s.tz, u.tz), coalesce(s.day, u.day)) as key
+        from scratch s
+        full join public.usage_local_days u
+          on u.user_id = s.user_id and u.tz = s.tz and u.day = s.day and u.model = s.model
+         and u.device_id is not distinct from s.device_id
+         and u.project_id is not distinct from s.project_id
+       where (coalesce(s.messages, 0), coalesce(s.cost, 0))
+             is distinct from (coalesce(u.message_count, 0), coalesce(u.cost_usd, 0))`)
+    expect(local).toEqual([])
+    const { rows: versions } = await database.db.query<{ key: string }>(`
+      with scratch as (
+        select v.id as price_id, m.session_id, count(*) as messages,
+               sum(m.input_tokens) as input, sum(m.output_tokens) as output
+          from public.cloud_messages m
+          join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
+         where m.deleted_at is null
+         group by 1, 2
+      )
+      select concat_ws(' ', coalesce(s.price_id, t.price_id), coalesce(s.session_id, t.session_id)) as key
+        from scratch s
+        full join private.session_price_tokens t
+          on t.price_id = s.price_id and t.session_id = s.session_id
+       where (coalesce(s.messages, 0), coalesce(s.input, 0), coalesce(s.output, 0))
+             is distinct from (coalesce(t.messages, 0), coalesce(t.input_tokens, 0), coalesce(t.output_tokens, 0))`)
+    expect(versions).toEqual([])
+    // The statement reached both owners' overrides and rows with no price at all.
+    const { rows: reach } = await database.db.query<{
+      priced: number
+      unpriced: number
+      owners: number
+    }>(
+      `select count(*) filter (where m.cost_usd > 0)::int as priced,
+              count(*) filter (where m.cost_usd = 0)::int as unpriced,
+              count(distinct p.user_id)::int as owners
+         from public.cloud_messages m
+         left join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
+         left join public.model_prices p on p.id = v.id
+        where m.session_id in ('${owner}', '${stranger}')`
+    )
+    expect(reach[0]!.priced).toBeGreaterThan(60)
+    expect(reach[0]!.unpriced).toBeGreaterThan(10)
+    expect(reach[0]!.owners).toBe(2)
   })
 })
