@@ -45,7 +45,9 @@ $$;
 
 -- The local-day rows of [p_from, p_to] in p_tz that the reader sees: their own, or one project's
 -- (p_project), narrowed to a device and a model, each with its key for the stacking. Security
--- invoker (the row policy applies) and without settings, so the planner inlines it. Called with
+-- invoker (the row policy applies) and without settings, so the planner inlines it; a
+-- SQL-standard body, so inlining it reads the stored parse tree instead of parsing the text on
+-- every call (usage_dashboard plans its statement on every call). Called with
 -- the values of an EXECUTE ... USING, which the planner takes as constants: the case keeps only
 -- the scope's own condition, so each scope keeps its own index (usage_local_days_key for a user,
 -- usage_local_days_project_id_tz_day_idx for a project; an "or" of the two would use neither).
@@ -60,7 +62,7 @@ returns table (
 )
 language sql
 stable
-as $$
+begin atomic
   select d.day, d.model, d.device_id, d.project_id, d.message_count, d.input_tokens,
          d.output_tokens, d.cached_tokens, d.cost_usd, d.local_cost_usd, d.cloud_equivalent_usd,
          d.timed_output_tokens, d.generation_seconds,
@@ -71,8 +73,8 @@ as $$
               else d.project_id = p_project end
      and d.tz = p_tz and d.day between p_from and p_to
      and (p_device is null or d.device_id = p_device)
-     and (p_model is null or d.model = p_model)
-$$;
+     and (p_model is null or d.model = p_model);
+end;
 
 -- The chart gives the 6 largest series of the shown metric a colour each and folds the rest
 -- into "Other" when there are more than 7 (components/usage/palette.ts MAX_SERIES). Only a key
@@ -83,15 +85,20 @@ $$;
 -- or no project, apart: "= any" misses it) and how many keys there are.
 create function private.usage_series_picked(p_keys text[], p_costs float8[], p_tokens float8[])
 returns table (keys text[], null_key boolean, key_count bigint)
-language sql
+language plpgsql
 immutable
 -- Always one row; the default estimate (1,000) made the planner scan the series outside and
 -- "picked" once per series row.
 rows 1
 set search_path = ''
 as $$
+begin
+  -- PL/pgSQL, so the statement's plan is kept for the session (a SQL function's is made again
+  -- on every call, and usage_dashboard calls this once per read).
+  return query
   with t as (
-    select u.key, u.cost, u.tokens from rows from (pg_catalog.unnest(p_keys), pg_catalog.unnest(p_costs), pg_catalog.unnest(p_tokens))
+    select u.key, u.cost, u.tokens
+      from rows from (pg_catalog.unnest(p_keys), pg_catalog.unnest(p_costs), pg_catalog.unnest(p_tokens))
            as u(key, cost, tokens)
   ),
   sixth as (
@@ -103,7 +110,8 @@ as $$
          coalesce(pg_catalog.bool_or(t.key is null), false),
          (select x.keys from sixth x)
     from t cross join sixth x
-   where x.keys <= 7 or t.cost >= x.cost * (1 - 1e-9) or t.tokens >= x.tokens * (1 - 1e-9)
+   where x.keys <= 7 or t.cost >= x.cost * (1 - 1e-9) or t.tokens >= x.tokens * (1 - 1e-9);
+end;
 $$;
 
 -- The page's figures for a range, as the json object the page reads (null sums are 0).
