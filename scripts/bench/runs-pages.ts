@@ -132,7 +132,14 @@ async function main() {
       tailRaw: [] as number[],
       shell: [] as number[],
     }
-    const needle = () => `retrying request ${97 * (1 + Math.floor(Math.random() * 1000))}`
+    // A line k is "retrying request k" when k is a multiple of 97, unless it opens or closes a
+    // group (k % 1000 is 1 or 0: 42,001 and 97,000), which the seed writes instead.
+    const needle = () => {
+      for (;;) {
+        const k = 97 * (1 + Math.floor(Math.random() * Math.floor(LINES / 97)))
+        if (k % 1000 > 1) return `retrying request ${k}`
+      }
+    }
     const round = async (keep: boolean) => {
       const runPage = await timePage(runUrl, "build-1")
       const listPage = await timePage(listUrl, "Bench project")
