@@ -74,7 +74,7 @@ async function prepare(url: string) {
   }
 }
 
-type WorkerResult = { ids: string[]; latencies: number[]; errors: number; empty: boolean }
+type WorkerResult = { ids: string[]; latencies: number[]; errors: number }
 
 // One worker's share of a phase: claims until the phase's quota is taken, the queue is empty
 // or the time bound is reached. The quota is shared, so a phase can overshoot it by at most
@@ -87,17 +87,14 @@ async function work(
   sqlFor: (index: number) => string
 ): Promise<WorkerResult> {
   const sql = sqlFor(index)
-  const result: WorkerResult = { ids: [], latencies: [], errors: 0, empty: false }
+  const result: WorkerResult = { ids: [], latencies: [], errors: 0 }
   try {
     while (quota.left > 0 && performance.now() < deadline) {
       const started = performance.now()
       const replies = (await client.query(sql)) as unknown as pg.QueryResult<{ id: string }>[]
       result.latencies.push(performance.now() - started)
       const rows = replies.find((reply) => reply.fields?.[0]?.name === "id")?.rows ?? []
-      if (rows.length === 0) {
-        result.empty = true
-        break
-      }
+      if (rows.length === 0) break
       quota.left -= rows.length
       for (const row of rows) result.ids.push(row.id)
     }
@@ -167,7 +164,6 @@ type Phase = {
   latencies: number[]
   perWorker: number[]
   errors: number
-  empty: boolean
 }
 
 async function phase(
@@ -187,7 +183,6 @@ async function phase(
     latencies: results.flatMap((r) => r.latencies),
     perWorker: results.map((r) => r.ids.length),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
-    empty: results.some((r) => r.empty),
   }
 }
 

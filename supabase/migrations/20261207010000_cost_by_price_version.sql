@@ -187,9 +187,62 @@ $$;
 revoke execute on function public.cost_usd(public.cloud_messages) from public, anon;
 grant execute on function public.cost_usd(public.cloud_messages) to authenticated, service_role;
 
+-- Which version prices a row, in two shapes, both by price_in_force's rule and token_cost's
+-- arithmetic, so a pricing change edits these two and none of the rollup writers below:
+-- insert triggers join a batch to its periods (once per statement, not a lookup per row of a
+-- 10,000-row sync_push batch); update and delete triggers and the local-day build read their
+-- rows through message_priced.
 
--- The writers and rollup triggers that read the stored cost now price each row as they read it;
--- the cloud equivalent is stored unrounded (private.message_cost is).
+-- The version in force for each of `users` x `models`, per period [valid_from, valid_until)
+-- (valid_until null: open-ended). A period starts at every effective_from of the model's
+-- prices the owner sees (own or global), so within one period the version does not change.
+-- A trigger's statement calls it once, with the statement's distinct owners and models.
+create function private.price_periods(users uuid[], models text[])
+returns table (
+  user_id uuid, model text, valid_from timestamptz, valid_until timestamptz, id uuid,
+  input_per_mtok numeric, cached_per_mtok numeric, output_per_mtok numeric
+)
+language sql
+stable
+as $$
+  with starts as (
+    select distinct u.user_id, p.model, p.effective_from as at
+      from (select distinct x from pg_catalog.unnest(users) as x) as u (user_id)
+      join public.model_prices p
+        on p.model = any (models) and (p.user_id = u.user_id or p.user_id is null)
+  ),
+  periods as (
+    select s.user_id, s.model, s.at as valid_from,
+           pg_catalog.lead(s.at) over (partition by s.user_id, s.model order by s.at) as valid_until
+      from starts s
+  )
+  select pe.user_id, pe.model, pe.valid_from, pe.valid_until,
+         v.id, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok
+    from periods pe
+    cross join lateral private.price_in_force(pe.user_id, pe.model, pe.valid_from) v
+$$;
+revoke execute on function private.price_periods(uuid[], text[]) from public, anon, authenticated;
+
+-- A message row's money figures: its cost at the model price version in force when it was
+-- written (0 without one), its stored local cost and its stored cloud equivalent. A plain SQL
+-- set-returning function without settings, so `cross join lateral private.message_priced(n)`
+-- is inlined: a transition table's row (a record) is expanded into its columns, each field read
+-- becomes a column read, and the plan is a lateral join to private.price_in_force.
+create function private.message_priced(m public.cloud_messages)
+returns table (cost_usd numeric, local_cost_usd numeric, cloud_equivalent_usd numeric)
+language sql
+stable
+as $$
+  select coalesce(private.token_cost(m.input_tokens, m.output_tokens, m.cached_tokens,
+           v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0),
+         m.local_cost_usd, m.cloud_equivalent_usd
+    from (select) one
+    left join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
+$$;
+revoke execute on function private.message_priced(public.cloud_messages) from public, anon, authenticated;
+
+-- The writers and rollup triggers that read the stored cost now price each row as they read it,
+-- through those two pieces; the cloud equivalent is stored unrounded (private.message_cost is).
 
 -- usage_hourly_add_insert
 create or replace function private.usage_hourly_add_insert()
@@ -210,7 +263,10 @@ begin
     from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
                 n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
-              left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n
+              left join private.price_periods(array(select distinct r.user_id from new_rows r),
+                                              array(select distinct r.model from new_rows r)) v
+                on v.user_id = n.user_id and v.model = n.model and n.created_at >= v.valid_from
+               and (v.valid_until is null or n.created_at < v.valid_until)) n
    where n.deleted_at is null
    group by 1, 2, 3, 4, 5
   on conflict on constraint usage_hourly_key do update
@@ -241,23 +297,17 @@ begin
     select n.user_id, pg_catalog.date_trunc('hour', n.created_at, 'UTC') as hour,
            coalesce(n.model, 'unknown') as model, n.device_id, n.project_id, 1 as messages,
            n.input_tokens as input, n.output_tokens as output, n.cached_tokens as cached,
-           n.cost_usd as cost, n.local_cost_usd as local_cost, n.cloud_equivalent_usd as cloud,
+           p.cost_usd as cost, p.local_cost_usd as local_cost, p.cloud_equivalent_usd as cloud,
            case when n.tokens_per_second > 0 then n.output_tokens else 0 end as timed,
            private.message_generation_seconds(n.output_tokens, n.tokens_per_second) as gen
-      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
-                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from new_rows n
-              left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n where n.deleted_at is null
+      from new_rows n cross join lateral private.message_priced(n) p where n.deleted_at is null
     union all
     select o.user_id, pg_catalog.date_trunc('hour', o.created_at, 'UTC'), coalesce(o.model, 'unknown'),
            o.device_id, o.project_id, -1, -o.input_tokens, -o.output_tokens, -o.cached_tokens,
-           -o.cost_usd, -o.local_cost_usd, -o.cloud_equivalent_usd,
+           -p.cost_usd, -p.local_cost_usd, -p.cloud_equivalent_usd,
            case when o.tokens_per_second > 0 then -o.output_tokens else 0 end,
            -private.message_generation_seconds(o.output_tokens, o.tokens_per_second)
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
-                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from old_rows o
-              left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o where o.deleted_at is null
+      from old_rows o cross join lateral private.message_priced(o) p where o.deleted_at is null
   ),
   summed as (
     select d.user_id, d.hour, d.model, d.device_id, d.project_id, sum(d.messages) as messages,
@@ -309,13 +359,10 @@ begin
     select o.user_id, pg_catalog.date_trunc('hour', o.created_at, 'UTC') as hour,
            coalesce(o.model, 'unknown') as model, o.device_id, o.project_id, count(*) as messages,
            sum(o.input_tokens) as input, sum(o.output_tokens) as output, sum(o.cached_tokens) as cached,
-           sum(o.cost_usd) as cost, sum(o.local_cost_usd) as local_cost, sum(o.cloud_equivalent_usd) as cloud,
+           sum(p.cost_usd) as cost, sum(p.local_cost_usd) as local_cost, sum(p.cloud_equivalent_usd) as cloud,
            coalesce(sum(o.output_tokens) filter (where o.tokens_per_second > 0), 0) as timed,
            sum(private.message_generation_seconds(o.output_tokens, o.tokens_per_second)) as gen
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
-                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from old_rows o
-              left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o
+      from old_rows o cross join lateral private.message_priced(o) p
      where o.deleted_at is null
      group by 1, 2, 3, 4, 5
   ),
@@ -361,7 +408,10 @@ begin
     from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
                 n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
-              left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n
+              left join private.price_periods(array(select distinct r.user_id from new_rows r),
+                                              array(select distinct r.model from new_rows r)) v
+                on v.user_id = n.user_id and v.model = n.model and n.created_at >= v.valid_from
+               and (v.valid_until is null or n.created_at < v.valid_until)) n
     join private.usage_local_zones z on z.user_id = n.user_id
    where n.deleted_at is null
    group by 1, 2, 3, 4, 5, 6
@@ -392,22 +442,16 @@ begin
   with deltas as (
     select n.user_id, n.created_at, coalesce(n.model, 'unknown') as model, n.device_id, n.project_id,
            1 as messages, n.input_tokens as input, n.output_tokens as output, n.cached_tokens as cached,
-           n.cost_usd as cost, n.local_cost_usd as local_cost, n.cloud_equivalent_usd as cloud,
+           p.cost_usd as cost, p.local_cost_usd as local_cost, p.cloud_equivalent_usd as cloud,
            case when n.tokens_per_second > 0 then n.output_tokens else 0 end as timed,
            private.message_generation_seconds(n.output_tokens, n.tokens_per_second) as gen
-      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
-                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from new_rows n
-              left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n where n.deleted_at is null
+      from new_rows n cross join lateral private.message_priced(n) p where n.deleted_at is null
     union all
     select o.user_id, o.created_at, coalesce(o.model, 'unknown'), o.device_id, o.project_id, -1,
-           -o.input_tokens, -o.output_tokens, -o.cached_tokens, -o.cost_usd, -o.local_cost_usd,
-           -o.cloud_equivalent_usd, case when o.tokens_per_second > 0 then -o.output_tokens else 0 end,
+           -o.input_tokens, -o.output_tokens, -o.cached_tokens, -p.cost_usd, -p.local_cost_usd,
+           -p.cloud_equivalent_usd, case when o.tokens_per_second > 0 then -o.output_tokens else 0 end,
            -private.message_generation_seconds(o.output_tokens, o.tokens_per_second)
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
-                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from old_rows o
-              left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o where o.deleted_at is null
+      from old_rows o cross join lateral private.message_priced(o) p where o.deleted_at is null
   ),
   summed as (
     select d.user_id, z.tz, (d.created_at at time zone z.tz)::date as day, d.model, d.device_id,
@@ -460,13 +504,10 @@ begin
     select o.user_id, z.tz, (o.created_at at time zone z.tz)::date as day,
            coalesce(o.model, 'unknown') as model, o.device_id, o.project_id, count(*) as messages,
            sum(o.input_tokens) as input, sum(o.output_tokens) as output, sum(o.cached_tokens) as cached,
-           sum(o.cost_usd) as cost, sum(o.local_cost_usd) as local_cost, sum(o.cloud_equivalent_usd) as cloud,
+           sum(p.cost_usd) as cost, sum(p.local_cost_usd) as local_cost, sum(p.cloud_equivalent_usd) as cloud,
            coalesce(sum(o.output_tokens) filter (where o.tokens_per_second > 0), 0) as timed,
            sum(private.message_generation_seconds(o.output_tokens, o.tokens_per_second)) as gen
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
-                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from old_rows o
-              left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o
+      from old_rows o cross join lateral private.message_priced(o) p
       join private.usage_local_zones z on z.user_id = o.user_id
      where o.deleted_at is null
      group by 1, 2, 3, 4, 5, 6
@@ -502,24 +543,34 @@ security definer
 set search_path = ''
 as $function$
 begin
+  -- The counters and the last activity in one update (see 2. above).
   with deltas as (
-    select n.session_id, count(*) as messages, sum(n.input_tokens::bigint + n.output_tokens) as tokens, sum(n.cost_usd) as cost
+    select n.session_id, count(*) as messages, sum(n.input_tokens::bigint + n.output_tokens) as tokens,
+           sum(n.cost_usd) as cost, max(n.created_at) as newest
       from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
                 n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
               from new_rows n
-              left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n
+              left join private.price_periods(array(select distinct r.user_id from new_rows r),
+                                              array(select distinct r.model from new_rows r)) v
+                on v.user_id = n.user_id and v.model = n.model and n.created_at >= v.valid_from
+               and (v.valid_until is null or n.created_at < v.valid_until)) n
      where n.deleted_at is null
      group by n.session_id
   )
   update public.cloud_sessions s
      set message_count = s.message_count + d.messages,
          token_count = s.token_count + d.tokens,
-         cost_usd = s.cost_usd + d.cost
+         cost_usd = s.cost_usd + d.cost,
+         last_activity_at = greatest(s.last_activity_at, d.newest)
     from deltas d
    where s.id = d.session_id;
   return null;
 end;
 $function$;
+-- The counters' insert trigger also moves the last activity (one update of the batch's
+-- sessions, one pass of their row triggers and one Realtime change instead of two).
+drop trigger cloud_messages_touch_activity on public.cloud_messages;
+drop function private.cloud_messages_touch_activity();
 
 -- cloud_messages_count_update
 create or replace function private.cloud_messages_count_update()
@@ -530,17 +581,13 @@ set search_path = ''
 as $function$
 begin
   with deltas as (
-    select n.session_id, 1 as messages, n.input_tokens::bigint + n.output_tokens as tokens, n.cost_usd as cost
-      from (select n.*, coalesce(private.token_cost(n.input_tokens, n.output_tokens,
-                n.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from new_rows n
-              left join lateral private.price_in_force(n.user_id, n.model, n.created_at) v on true) n where n.deleted_at is null
+    select n.session_id, 1 as messages, n.input_tokens::bigint + n.output_tokens as tokens, p.cost_usd as cost
+      from new_rows n cross join lateral private.message_priced(n) p
+     where n.deleted_at is null
     union all
-    select o.session_id, -1, -(o.input_tokens::bigint + o.output_tokens), -o.cost_usd
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
-                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from old_rows o
-              left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o where o.deleted_at is null
+    select o.session_id, -1, -(o.input_tokens::bigint + o.output_tokens), -p.cost_usd
+      from old_rows o cross join lateral private.message_priced(o) p
+     where o.deleted_at is null
   ),
   per_session as (
     select d.session_id, sum(d.messages) as messages, sum(d.tokens) as tokens, sum(d.cost) as cost
@@ -567,11 +614,9 @@ set search_path = ''
 as $function$
 begin
   with deltas as (
-    select o.session_id, count(*) as messages, sum(o.input_tokens::bigint + o.output_tokens) as tokens, sum(o.cost_usd) as cost
-      from (select o.*, coalesce(private.token_cost(o.input_tokens, o.output_tokens,
-                o.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
-              from old_rows o
-              left join lateral private.price_in_force(o.user_id, o.model, o.created_at) v on true) o
+    select o.session_id, count(*) as messages, sum(o.input_tokens::bigint + o.output_tokens) as tokens,
+           sum(p.cost_usd) as cost
+      from old_rows o cross join lateral private.message_priced(o) p
      where o.deleted_at is null
      group by o.session_id
   )
@@ -611,8 +656,8 @@ begin
              = ((h.hour + interval '1 hour' - interval '1 microsecond') at time zone p_tz)::date
       union all
       select (m.created_at at time zone p_tz)::date, coalesce(m.model, 'unknown'), m.device_id, m.project_id,
-             1, m.input_tokens, m.output_tokens, m.cached_tokens, m.cost_usd, m.local_cost_usd,
-             m.cloud_equivalent_usd, case when m.tokens_per_second > 0 then m.output_tokens else 0 end,
+             1, m.input_tokens, m.output_tokens, m.cached_tokens, f.cost_usd, f.local_cost_usd,
+             f.cloud_equivalent_usd, case when m.tokens_per_second > 0 then m.output_tokens else 0 end,
              private.message_generation_seconds(m.output_tokens, m.tokens_per_second)
         from (select distinct h.hour
                 from public.usage_hourly h
@@ -620,13 +665,12 @@ begin
                  and (h.hour at time zone p_tz)::date
                      <> ((h.hour + interval '1 hour' - interval '1 microsecond') at time zone p_tz)::date) s
         cross join lateral (
-          select m.*, coalesce(private.token_cost(m.input_tokens, m.output_tokens,
-                m.cached_tokens, v.input_per_mtok, v.cached_per_mtok, v.output_per_mtok), 0) as cost_usd
+          select m.*
             from public.cloud_messages m
-            left join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
            where m.user_id = p_user and m.deleted_at is null
              and m.created_at >= s.hour and m.created_at < s.hour + interval '1 hour'
           offset 0) m
+        cross join lateral private.message_priced(m) f
     ) p
    group by p.day, p.model, p.device_id, p.project_id;
 end;
@@ -915,8 +959,11 @@ begin
   with changed as materialized (
     select r.sign, r.user_id, r.session_id, r.created_at, r.model, r.device_id, r.project_id,
            r.input_tokens, r.cached_tokens, r.output_tokens, v.id as price_id
-      from (%s) r
-      join lateral private.price_in_force(r.user_id, r.model, r.created_at) v on true
+      from (%1$s) r
+      join private.price_periods(array(select distinct s.user_id from (%1$s) s),
+                                 array(select distinct s.model from (%1$s) s)) v
+        on v.user_id = r.user_id and v.model = r.model and r.created_at >= v.valid_from
+       and (v.valid_until is null or r.created_at < v.valid_until)
      where r.deleted_at is null
   ),
   slots as (

@@ -9,6 +9,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import { parse, PGlite, protocol, types } from "@electric-sql/pglite"
 
 import { pgliteExtensions } from "./pglite-extensions.mjs"
+import { PreparedNames } from "./prepared-names.mjs"
 
 // The same values the Postgres engine returns (see postgres.ts): timestamps, dates, bigints
 // and numerics as the text Postgres sends.
@@ -44,29 +45,8 @@ const pg = await PGlite.create({
   ...(settings.length ? { postgresqlconf: settings } : {}),
 })
 
-/**
- * How many statements the batch path keeps prepared, as on each Postgres connection
- * (postgres-prepared.ts): request shapes repeat, so a few hundred cover an application.
- */
-const MAX_PREPARED = 256
-/** Prepared statement by text, least recently used first. */
-const preparedByText = new Map()
-/** Evicted statements, closed before the next batch. */
-const preparedToClose = []
-let nextPrepared = 0
-
-function preparedEntry(text) {
-  let entry = preparedByText.get(text)
-  if (entry) preparedByText.delete(text)
-  else entry = { name: `lmx_${(nextPrepared++).toString(36)}`, ready: false }
-  preparedByText.set(text, entry)
-  if (preparedByText.size > MAX_PREPARED) {
-    const [oldestText, oldest] = preparedByText.entries().next().value
-    preparedByText.delete(oldestText)
-    preparedToClose.push(oldest.name)
-  }
-  return entry
-}
+/** The statements this thread keeps prepared (one connection, as on each Postgres one). */
+const prepared = new PreparedNames()
 
 /**
  * The statements as one extended-protocol message, as postgres-prepared.ts sends them to
@@ -79,10 +59,10 @@ function preparedEntry(text) {
 async function runPrepared(statements) {
   return pg.runExclusive(async () => {
     const { serialize } = protocol
-    const parts = preparedToClose.splice(0).map((name) => serialize.close({ type: "S", name }))
+    const parts = prepared.takeClosing().map((name) => serialize.close({ type: "S", name }))
     const parsed = []
     for (const { text, values } of statements) {
-      const entry = preparedEntry(text)
+      const entry = prepared.use(text)
       if (!entry.ready) {
         // One whose earlier batch failed may or may not exist; closing a missing one is no error.
         parts.push(serialize.close({ type: "S", name: entry.name }))

@@ -7,6 +7,7 @@
 // db-prepared-statements default), without the extra round trips of BEGIN … COMMIT.
 import type pg from "pg"
 
+import { PreparedNames, type PreparedEntry } from "./prepared-names.mjs"
 import { type QueryResult } from "./types"
 
 export type PreparedStatement = { text: string; values: unknown[] }
@@ -15,42 +16,7 @@ type TypeParsers = {
   getTypeParser(oid: number, format?: "text" | "binary"): (value: string) => unknown
 }
 
-/**
- * How many statements one connection keeps prepared. Request shapes repeat (the values are
- * parameters), so a few hundred cover an application; past that the least recently used one is
- * closed, which bounds the backend's memory for plans.
- */
-export const MAX_PREPARED_PER_CONNECTION = 256
-
-type Entry = { name: string; ready: boolean }
-
-/** What one connection has prepared, least recently used first. */
-class ConnectionStatements {
-  private readonly byText = new Map<string, Entry>()
-  private readonly toClose: string[] = []
-  private next = 0
-
-  /** The entry for a statement's text, marked most recently used. */
-  use(text: string): Entry {
-    let entry = this.byText.get(text)
-    if (entry) this.byText.delete(text)
-    else entry = { name: `lmx_${(this.next++).toString(36)}`, ready: false }
-    this.byText.set(text, entry)
-    if (this.byText.size > MAX_PREPARED_PER_CONNECTION) {
-      const [oldestText, oldest] = this.byText.entries().next().value!
-      this.byText.delete(oldestText)
-      this.toClose.push(oldest.name)
-    }
-    return entry
-  }
-
-  /** Statements to close before the next batch (evicted ones). */
-  takeClosing(): string[] {
-    return this.toClose.splice(0)
-  }
-}
-
-const statementsByClient = new WeakMap<pg.PoolClient, ConnectionStatements>()
+const statementsByClient = new WeakMap<pg.PoolClient, PreparedNames>()
 
 type Field = { name: string; dataTypeID: number; parse: (value: string) => unknown }
 
@@ -64,11 +30,11 @@ class PreparedBatch implements pg.Submittable {
   private rows: Record<string, unknown>[] = []
   private failed = false
   /** Statements parsed in this batch: whether they exist is known only once it succeeds. */
-  private readonly parsed: Entry[] = []
+  private readonly parsed: PreparedEntry[] = []
 
   constructor(
     private readonly statements: PreparedStatement[],
-    private readonly known: ConnectionStatements,
+    private readonly known: PreparedNames,
     private readonly types: TypeParsers
   ) {
     this.done = new Promise((resolve, reject) => {
@@ -186,7 +152,7 @@ export async function runPrepared<Row>(
   await new Promise((resolve) => setImmediate(resolve))
   const client = await pool.connect()
   let known = statementsByClient.get(client)
-  if (!known) statementsByClient.set(client, (known = new ConnectionStatements()))
+  if (!known) statementsByClient.set(client, (known = new PreparedNames()))
   const batch = new PreparedBatch(statements, known, types)
   client.query(batch)
   try {

@@ -4,7 +4,7 @@ import { TEST_ENGINE } from "../testing/test-stack"
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/throwaway-database"
 import { openPglite } from "./pglite"
 import { openPostgres } from "./postgres"
-import { MAX_PREPARED_PER_CONNECTION } from "./postgres-prepared"
+import { MAX_PREPARED_PER_CONNECTION } from "./prepared-names.mjs"
 import { type Database } from "./types"
 
 // Both engines run a batch the same way: named prepared statements, values bound, one Sync
