@@ -6,7 +6,7 @@ import { PROJECT_ROOT, TEST_ENGINE, type TestStack } from "@lmx/supabase-local/t
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 
 import { HARNESS, startWorkerHarness } from "../agent/worker/worker-harness"
-import { runDemoWorker } from "./dev-demo-worker"
+import { queueDemoRunIfIdle, runDemoWorker } from "./dev-demo-worker"
 
 // `npm run dev`'s demo worker on the demo's seed (supabase/seed_runs_worker.sql): as Studio
 // Mac it claims the seeded "Live Demo" run, whose log then keeps growing, in colour and in
@@ -105,5 +105,41 @@ describe(`the demo worker (${TEST_ENGINE})`, () => {
     )
     // Not completed: it stays the stopped worker's until the lease runs out, then is retried.
     expect((await demoRun()).status).toBe("running")
+  })
+
+  it("queues a fresh Live Demo run on the next start once the seeded one has ended, and only then", async () => {
+    const runs = async () =>
+      (
+        await stack.db.query<{ id: string; status: string; requested_by: string }>(
+          `select id, status, requested_by from ops.runs
+            where workflow_id = '00000000-0000-4000-c100-0000000000d1' order by queued_at, id`
+        )
+      ).rows
+    // The stopped worker's run is still live (its lease runs, attempts are left).
+    expect(await queueDemoRunIfIdle(stack.db)).toBeNull()
+    expect(await runs()).toHaveLength(1)
+
+    // Ended (here canceled by the demo user; after 20 restarts or a day it fails or finishes).
+    await stack.db.transaction(async (tx) => {
+      await tx.query("select set_config('request.jwt.claims', $1, true)", [
+        JSON.stringify({ sub: "00000000-0000-4000-a000-000000000001", role: "authenticated" }),
+      ])
+      await tx.query("set local role authenticated")
+      await tx.query("select ops.cancel_run($1)", [DEMO_RUN])
+    })
+    const queued = await queueDemoRunIfIdle(stack.db)
+    expect(queued).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await runs()).toEqual([
+      expect.objectContaining({ id: DEMO_RUN, status: "canceled" }),
+      { id: queued, status: "queued", requested_by: "00000000-0000-4000-a000-000000000001" },
+    ])
+    const events = await stack.db.query<{ kind: string }>(
+      "select kind from ops.run_events where run_id = $1",
+      [queued]
+    )
+    expect(events.rows).toEqual([{ kind: "queued" }])
+    // One live run is enough.
+    expect(await queueDemoRunIfIdle(stack.db)).toBeNull()
+    expect(await runs()).toHaveLength(2)
   })
 })

@@ -7,19 +7,23 @@ import { formatStatus, runUntilSignal } from "@lmx/supabase-local/run"
 import { type LocalStack } from "@lmx/supabase-local/stack"
 
 import { runDemoHeartbeat } from "./dev-demo-heartbeat"
-import { runDemoWorker } from "./dev-demo-worker"
+import { queueDemoRunIfIdle, runDemoWorker } from "./dev-demo-worker"
+import { echoDevOutput, echoesEveryDeviceCall } from "./dev-output"
 
 const root = path.resolve(import.meta.dirname, "..")
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next")
 const appPort = process.env.PORT ?? "3000"
 const siteUrl = process.env.NEXT_PUBLIC_SITE_URL ?? `http://localhost:${appPort}`
+const everyDeviceCall = echoesEveryDeviceCall(process.env)
 
 function startNext(env: NodeJS.ProcessEnv, onExit: (code: number) => void) {
   const child = spawn(process.execPath, [nextBin, "dev", "--port", appPort], {
     cwd: root,
-    env,
-    stdio: "inherit",
+    // Piped, next dev would drop its colours; keep them when the terminal has them.
+    env: process.stdout.isTTY && !env.NO_COLOR ? { FORCE_COLOR: "1", ...env } : env,
+    stdio: ["inherit", everyDeviceCall ? "inherit" : "pipe", "inherit"],
   })
+  if (child.stdout) echoDevOutput(child.stdout, process.stdout)
   child.on("exit", (code, signal) => onExit(code ?? (signal ? 0 : 1)))
 
   return child
@@ -63,7 +67,13 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
   await waitForHealth(stack.url)
   const demoLines = await demoAccountLines(stack)
   for (const line of demoLines) console.log(line)
-  console.log(`\nStarting the console on ${siteUrl} …\n`)
+  console.log(`\nStarting the console on ${siteUrl} …`)
+  if (!everyDeviceCall) {
+    console.log(
+      "(Successful device heartbeats, claims and log appends are not echoed; LMX_DEV_LOG_DEVICE_API=1 echoes them.)"
+    )
+  }
+  console.log("")
   app.next = startNext(
     {
       ...process.env,
@@ -84,6 +94,9 @@ if (process.env.NEXT_PUBLIC_SUPABASE_URL) {
       console.error("Demo heartbeat failed:", error)
     )
     // …and works the demo's "Live Demo" run, whose log keeps growing on its run page.
+    await queueDemoRunIfIdle(stack.db).catch((error: unknown) =>
+      console.error("Demo run not queued:", error)
+    )
     void runDemoWorker({ appUrl: `http://localhost:${appPort}`, root }).catch((error: unknown) =>
       console.error("Demo worker failed:", error)
     )
