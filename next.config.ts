@@ -23,6 +23,23 @@ const nextConfig: NextConfig = {
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }]
   },
+  // Addresses people type for signing in and up. Without these a signed-out visitor of /login
+  // was sent to sign in with next=/login and, once signed in, landed on "page not found".
+  // Not permanent: a browser would keep a 308 even if one of these became a page of its own.
+  async redirects() {
+    return [
+      ...["/login", "/log-in", "/signin"].map((source) => ({
+        source,
+        destination: "/sign-in",
+        permanent: false,
+      })),
+      ...["/signup", "/register"].map((source) => ({
+        source,
+        destination: "/sign-up",
+        permanent: false,
+      })),
+    ]
+  },
 }
 
 export default nextConfig

@@ -256,6 +256,27 @@ test("[auth] signed-out visitor of /devices goes to sign-in and comes back after
   )
 })
 
+test("[auth] the addresses people type for signing in and up lead to those pages", async ({
+  page,
+}) => {
+  for (const path of ["/login", "/log-in", "/signin"]) {
+    await page.goto(path)
+    await expect(page).toHaveURL(`${E2E_APP_URL}/sign-in`)
+  }
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Sign in to LMX Console" })
+  ).toBeVisible()
+  // Signing in from there lands on the console, not on a "page not found" for /login.
+  await signInWithPassword(page, DEMO_USER)
+  await expect(page.getByRole("heading", devicesHeading)).toBeVisible()
+
+  await page.context().clearCookies()
+  for (const path of ["/signup", "/register"]) {
+    await page.goto(path)
+    await expect(page).toHaveURL(`${E2E_APP_URL}/sign-up`)
+  }
+})
+
 test("[auth] sign up with a password, confirm by email, reset the password", async ({
   page,
   context,
