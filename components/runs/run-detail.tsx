@@ -218,7 +218,8 @@ function RunHeader({
             </p>
           ) : null}
         </div>
-        <div className="flex flex-col items-end gap-2">
+        {/* Wrapped under the title on a phone: one row across, Live left and the actions right. */}
+        <div className="flex w-full items-center justify-between gap-2 sm:w-auto sm:flex-col sm:items-end">
           <LiveIndicator state={live} />
           <RunActions userId={userId} run={run} />
         </div>
