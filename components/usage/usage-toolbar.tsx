@@ -111,11 +111,22 @@ export function UsageToolbar({
         <Button type="submit" size="sm" variant="outline">
           Apply range
         </Button>
+      </form>
+      {/* The timezone is how days are cut, not part of the range: outside the range's form, so
+          on a phone "Apply range" sits under the dates it applies. */}
+      <div className="flex flex-wrap items-end gap-3">
         <div className="grid gap-1">
-          <Label htmlFor="usage-tz">Timezone</Label>
+          <div className="flex items-baseline gap-2">
+            <Label htmlFor="usage-tz">Timezone</Label>
+            <span id="usage-tz-note" className="text-xs text-muted-foreground">
+              {timezoneIsSaved
+                ? "Your reporting timezone"
+                : "Your browser's timezone"}
+            </span>
+          </div>
           <select
             id="usage-tz"
-            className="h-9 w-56 rounded-md border bg-background px-2 text-sm"
+            className="h-9 w-56 max-w-full rounded-md border bg-background px-2 text-sm"
             value={timezone}
             onChange={(event) => handleTimezone(event.target.value)}
             aria-describedby="usage-tz-note"
@@ -126,14 +137,7 @@ export function UsageToolbar({
               </option>
             ))}
           </select>
-          <span id="usage-tz-note" className="text-xs text-muted-foreground">
-            {timezoneIsSaved
-              ? "Your reporting timezone"
-              : "Your browser's timezone"}
-          </span>
         </div>
-      </form>
-      <div className="flex flex-wrap items-end gap-3">
         <FilterSelect
           id="usage-project"
           label="Project"
