@@ -192,7 +192,7 @@ describe(`sync_push prices a batch per price version as one message at a time wo
   // overrides, rows before a first price and exactly on an effective_from, must leave every
   // rollup, each registered zone's local days, the session totals and the version sums equal
   // to the messages' own costs.
-  it("keeps rollups, local days, session totals and version sums equal to the messages, two owners in one insert", async () => {
+  it("keeps rollups, local days, session totals and version sums equal to the messages, two owners in one insert with deleted rows", async () => {
     const owner = "2c000000-0000-4000-8000-000000000004"
     const stranger = "2c000000-0000-4000-8000-000000000005"
     await database.db.exec(`
@@ -202,19 +202,40 @@ describe(`sync_push prices a batch per price version as one message at a time wo
         ('${owner}', '${USERS.owner}', '${DEVICES.owner}', 'Two owners, owner'),
         ('${stranger}', '${USERS.stranger}', '${DEVICES.stranger}', 'Two owners, stranger');
     `)
+    // Every ninth message arrives deleted: the insert trigger counts none of them anywhere.
+    const deleted = <M extends Pushed>(m: M, i: number) => ({
+      ...m,
+      deleted_at: i % 9 === 4 ? m.created_at : null,
+    })
     const rows = [
-      ...messagesFor("2f000004", owner, 120).map((m) => ({ ...m, user_id: USERS.owner })),
-      ...messagesFor("2f000005", stranger, 120).map((m) => ({ ...m, user_id: USERS.stranger })),
+      ...messagesFor("2f000004", owner, 120).map((m, i) => ({
+        ...deleted(m, i),
+        user_id: USERS.owner,
+      })),
+      ...messagesFor("2f000005", stranger, 120).map((m, i) => ({
+        ...deleted(m, i),
+        user_id: USERS.stranger,
+      })),
     ]
     await database.db.query(
-      `insert into public.cloud_messages (id, session_id, user_id, message_index, role, content,
-         model, input_tokens, output_tokens, cached_tokens, tokens_per_second, created_at)
-       select x.id, x.session_id, x.user_id, x.message_index, x.role, x.content, x.model,
-              x.input_tokens, x.output_tokens, x.cached_tokens, x.tokens_per_second, x.created_at
+      `insert into public.cloud_messages (id, session_id, user_id, device_id, message_index, role,
+         content, model, input_tokens, output_tokens, cached_tokens, tokens_per_second,
+         time_to_first_token_ms, created_at, deleted_at)
+       select x.id, x.session_id, x.user_id, x.device_id, x.message_index, x.role, x.content,
+              x.model, x.input_tokens, x.output_tokens, x.cached_tokens, x.tokens_per_second,
+              x.time_to_first_token_ms, x.created_at, x.deleted_at
          from jsonb_to_recordset($1::jsonb) as x (id uuid, session_id uuid, user_id uuid,
-           message_index int, role text, content text, model text, input_tokens int,
-           output_tokens int, cached_tokens int, tokens_per_second real, created_at timestamptz)`,
-      [JSON.stringify(rows)]
+           device_id uuid, message_index int, role text, content text, model text,
+           input_tokens int, output_tokens int, cached_tokens int, tokens_per_second real,
+           time_to_first_token_ms int, created_at timestamptz, deleted_at timestamptz)`,
+      [
+        JSON.stringify(
+          rows.map((m) => ({
+            ...m,
+            device_id: m.user_id === USERS.owner ? DEVICES.owner : DEVICES.stranger,
+          }))
+        ),
+      ]
     )
 
     // The same update keeps the counters and the last activity: messages older than the
@@ -273,15 +294,62 @@ describe(`sync_push prices a batch per price version as one message at a time wo
        where (coalesce(s.messages, 0), coalesce(s.input, 0), coalesce(s.output, 0))
              is distinct from (coalesce(t.messages, 0), coalesce(t.input_tokens, 0), coalesce(t.output_tokens, 0))`)
     expect(versions).toEqual([])
+    // The version sums per 15-minute slot, and every column of the hourly rollup (local cost,
+    // cloud equivalent, timed tokens and generation time too), against the messages.
+    const { rows: slots } = await database.db.query<{ key: string }>(`
+      with scratch as (
+        select v.id as price_id, m.user_id, private.price_slot(m.created_at) as slot, m.model,
+               m.device_id, m.project_id, count(*) as messages, sum(m.input_tokens) as input,
+               sum(m.cached_tokens) as cached, sum(m.output_tokens) as output
+          from public.cloud_messages m
+          join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
+         where m.deleted_at is null
+         group by 1, 2, 3, 4, 5, 6
+      )
+      select concat_ws(' ', coalesce(s.price_id, u.price_id), coalesce(s.slot, u.slot)) as key
+        from scratch s
+        full join private.usage_price_slots u
+          on u.price_id = s.price_id and u.user_id = s.user_id and u.slot = s.slot
+         and u.model = s.model and u.device_id is not distinct from s.device_id
+         and u.project_id is not distinct from s.project_id
+       where (s.messages, s.input, s.cached, s.output)
+             is distinct from (u.messages, u.input_tokens, u.cached_tokens, u.output_tokens)`)
+    expect(slots).toEqual([])
+    const { rows: hours } = await database.db.query<{ key: string }>(`
+      with scratch as (
+        select m.user_id, pg_catalog.date_trunc('hour', m.created_at, 'UTC') as hour,
+               coalesce(m.model, 'unknown') as model, m.device_id, m.project_id,
+               count(*) as messages, sum(m.cost_usd) as cost, sum(m.local_cost_usd) as local_cost,
+               sum(m.cloud_equivalent_usd) as cloud,
+               coalesce(sum(m.output_tokens) filter (where m.tokens_per_second > 0), 0) as timed,
+               sum(private.message_generation_seconds(m.output_tokens, m.tokens_per_second)) as seconds
+          from public.cloud_messages m
+         where m.deleted_at is null
+         group by 1, 2, 3, 4, 5
+      )
+      select concat_ws(' ', coalesce(s.user_id, u.user_id), coalesce(s.hour, u.hour), coalesce(s.model, u.model)) as key
+        from scratch s
+        full join public.usage_hourly u
+          on u.user_id = s.user_id and u.hour = s.hour and u.model = s.model
+         and u.device_id is not distinct from s.device_id
+         and u.project_id is not distinct from s.project_id
+       where (s.messages, s.cost, s.local_cost, s.cloud, s.timed, s.seconds)
+             is distinct from (u.message_count, u.cost_usd, u.local_cost_usd,
+                               u.cloud_equivalent_usd, u.timed_output_tokens, u.generation_seconds)`)
+    expect(hours).toEqual([])
     // The statement reached both owners' overrides and rows with no price at all.
     const { rows: reach } = await database.db.query<{
       priced: number
       unpriced: number
       owners: number
+      deleted: number
+      local_priced: number
     }>(
       `select count(*) filter (where m.cost_usd > 0)::int as priced,
               count(*) filter (where m.cost_usd = 0)::int as unpriced,
-              count(distinct p.user_id)::int as owners
+              count(distinct p.user_id)::int as owners,
+              count(*) filter (where m.deleted_at is not null)::int as deleted,
+              count(*) filter (where m.local_cost_usd > 0)::int as local_priced
          from public.cloud_messages m
          left join lateral private.price_in_force(m.user_id, m.model, m.created_at) v on true
          left join public.model_prices p on p.id = v.id
@@ -290,5 +358,7 @@ describe(`sync_push prices a batch per price version as one message at a time wo
     expect(reach[0]!.priced).toBeGreaterThan(60)
     expect(reach[0]!.unpriced).toBeGreaterThan(10)
     expect(reach[0]!.owners).toBe(2)
+    expect(reach[0]!.deleted).toBeGreaterThan(20)
+    expect(reach[0]!.local_priced).toBeGreaterThan(40)
   })
 })

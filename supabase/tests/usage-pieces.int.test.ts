@@ -14,17 +14,15 @@ import { DEVICES, FIXTURES_SQL, USERS } from "./core-fixtures"
 
 // Every rollup writer that prices a message row: the statement triggers on cloud_messages (the
 // hourly and local-day rollups, the session counters) and the local-day build (the hours a
-// local midnight splits are read from the messages). The insert triggers take a batch's
-// versions from the statement's price periods; the others price row by row through
-// private.message_priced.
+// local midnight splits are read from the messages). The one insert trigger, which writes the
+// session counters, both rollups and the version sums, takes a batch's versions from the
+// statement's price periods; the others price row by row through private.message_priced.
 const PRICED_ROLLUP_WRITERS = {
-  cloud_messages_count_insert: "periods",
+  cloud_messages_insert_rollups: "periods",
   cloud_messages_count_update: "row",
   cloud_messages_count_delete: "row",
-  usage_hourly_add_insert: "periods",
   usage_hourly_add_update: "row",
   usage_hourly_add_delete: "row",
-  usage_local_days_add_insert: "periods",
   usage_local_days_add_update: "row",
   usage_local_days_add_delete: "row",
   usage_local_days_build: "row",
