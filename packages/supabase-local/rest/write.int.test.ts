@@ -684,6 +684,22 @@ describe(`REST writes: bodies with and without columns= (${TEST_ENGINE})`, () =>
     expect(await response.json()).toEqual([{ key: "pc-6", value: 6, label: "unnamed" }])
   })
 
+  it("PUT applies no missing=default: a provided identity value draws nothing from its sequence", async () => {
+    const post = async () => {
+      const response = await send("POST", "/events?select=id", '{"kind": "seq"}')
+      return ((await response.json()) as { id: number }[])[0]!.id
+    }
+    const before = await post()
+    const put = await send(
+      "PUT",
+      "/events?id=eq.7000001",
+      '{"id": 7000001, "kind": "put"}',
+      "missing=default, return=minimal"
+    )
+    expect(put.status).toBe(204)
+    expect(await post()).toBe(before + 1)
+  })
+
   it("PATCH without columns= takes an array of objects with the same keys; others are PGRST102", async () => {
     await anon.from("counters").insert([
       { key: "pc-7a", value: 1 },

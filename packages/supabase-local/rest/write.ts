@@ -392,11 +392,12 @@ export async function putSingle(
   qp.levels.delete("")
   qp.onConflict = undefined
   // PostgREST reads columns= for inserts and updates only (Payload.hs getPayload's columns): a
-  // PUT writes its body's keys.
+  // PUT writes its body's keys. Nor does it apply missing=default to a PUT (Plan.hs mutatePlan,
+  // MutationSingleUpsert): every column's default would be evaluated, a sequence's too.
   qp.columns = undefined
   const outcome = await mutate(
     rs,
-    { ...rc, prefs: { ...rc.prefs, resolution: "merge-duplicates" } },
+    { ...rc, prefs: { ...rc.prefs, resolution: "merge-duplicates", missing: undefined } },
     table,
     qp,
     "insert",
