@@ -11,6 +11,7 @@ import {
   noBodyColumn,
   parseJsonBody,
   singleObject,
+  startsWithBrace,
   type Outcome,
   type RequestContext,
   type RestState,
@@ -106,18 +107,6 @@ const keysMustMatch = () => new ApiError(400, "PGRST102", "All object keys must 
 function knownColumns(table: Table, columns: string[]): string[] {
   for (const column of columns) if (!table.columns.has(column)) throw noBodyColumn(table, column)
   return columns
-}
-
-/**
- * Whether a JSON text is an object, judged as PostgREST's fromJsonBodyF does (SqlFragment.hs):
- * its first byte after JSON's insignificant whitespace is `{`. Postgres validates the rest.
- */
-function startsWithBrace(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c === 0x7b
-  }
-  return false
 }
 
 function isJsonBody(rc: RequestContext): boolean {
