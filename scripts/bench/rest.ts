@@ -392,7 +392,7 @@ async function unpreparedRuns(stack: LocalStack) {
     "1,000-row bulk insert": async () => {
       await stack.db.query(
         `with pgrst_mutation as (insert into "public"."bench_inserts" as "bench_inserts" ("title", "price", "author_id")
-           select _r."title", _r."price", _r."author_id" from json_populate_recordset(null::"public"."bench_inserts", $1::json) _r
+           select _r."title", _r."price", _r."author_id" from json_to_recordset($1::json) as _r("title" text, "price" numeric(10,2), "author_id" integer)
            returning 1)
          select count(*)::int as page from pgrst_mutation`,
         [payload]

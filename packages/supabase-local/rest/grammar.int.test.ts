@@ -113,6 +113,24 @@ describe(`REST grammar: function overloading (${TEST_ENGINE})`, () => {
     expect(await response.json()).toMatchObject({ code: "22P02" })
   })
 
+  it("with columns= leaves an empty or scalar body to Postgres too: 22P02, 22023", async () => {
+    // PostgREST reads a body with columns= as RawJSON before it would take an empty body as no
+    // arguments (Payload.hs), and sends a non-object to json_to_recordset (SqlFragment.hs).
+    for (const [body, code, message] of [
+      ["", "22P02", "invalid input syntax for type json"],
+      ["5", "22023", "cannot call json_to_recordset on a scalar"],
+      ["[1]", "22023", "argument of json_to_recordset must be an array of objects"],
+    ] as const) {
+      const response = await rest("/rpc/pick?columns=a", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      })
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ code, message })
+    }
+  })
+
   it("passes the whole JSON body to a single unnamed json parameter", async () => {
     const { data } = await anon.rpc("body_json", { any: ["shape", 1] })
     expect(data).toEqual({ any: ["shape", 1] })

@@ -117,11 +117,17 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
 }
 
 /**
- * A JSON parameter as an array: a lone object is one element. PostgREST's pgrst_payload and
- * pgrst_uniform_json (QueryBuilder.hs), done in SQL since the body is not parsed here.
+ * Whether a JSON text is an object, judged as PostgREST's fromJsonBodyF does (SqlFragment.hs):
+ * its first byte after JSON's insignificant whitespace is `{`. The body then goes to
+ * json_to_record (one row), anything else to json_to_recordset; Postgres validates the rest.
  */
-export const uniformJson = (payload: string) =>
-  `(select case when json_typeof(_p.j) = 'array' then _p.j else json_build_array(_p.j) end from (select ${payload}::json as j) _p)`
+export function startsWithBrace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c === 0x7b
+  }
+  return false
+}
 
 /** A CSV request body (RFC 4180, first line names the columns) as the rows it describes. */
 function parseCsv(text: string): Record<string, unknown>[] {

@@ -10,7 +10,7 @@ import {
   MAX_JSON_DEPTH,
   parseJsonBody,
   singleObject,
-  uniformJson,
+  startsWithBrace,
   type Outcome,
   type RequestContext,
   type RestState,
@@ -174,14 +174,15 @@ function routineArguments(
     return { keys: Object.keys(args), argsJson: JSON.stringify(args), unparsed: false }
   }
   const text = rawBody?.toString("utf8") ?? ""
-  // An empty body is no arguments, as PostgREST reads it without columns=.
-  if (text.trim() === "") return { keys: [], argsJson: "{}", unparsed: false }
   if (media === "json" && qp.columns !== undefined) {
     // Kept from the parsing path, as for inserts (write.ts): a body nested deeper than any
     // argument needs could overflow Postgres's parser stack (54001) instead of being refused.
+    // An empty body is not read as no arguments here: it is Postgres's 22P02 (RawJSON).
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalidJson()
     return { keys: parseColumns(qp.columns), argsJson: text, unparsed: true }
   }
+  // An empty body is no arguments, as PostgREST reads it without columns=.
+  if (text.trim() === "") return { keys: [], argsJson: "{}", unparsed: false }
   const parsed = parseJsonBody(rawBody!, rc.req)
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     if (media !== "json") throw invalidJson()
@@ -263,9 +264,11 @@ export async function callRoutine(
   } else {
     if (keys.length) {
       const types = keys.map((k) => `${ident(k)} ${routine.params.find((p) => p.name === k)!.type}`)
-      // As PostgREST's fromJsonBodyF for a call: an array body's first object (only an unparsed
-      // body, with columns=, can be one; a parsed one is an object).
-      argsFrom = `(select * from json_to_recordset(${uniformJson(params.add(argsJson))}) as _a(${types.join(", ")}) limit 1) _a`
+      // As PostgREST's fromJsonBodyF for a call: json_to_record for an object, else
+      // json_to_recordset's first row (only an unparsed body, with columns=, can be other than
+      // an object), so a scalar or a non-object element is Postgres's own 22023 naming it.
+      const toRows = startsWithBrace(argsJson) ? "json_to_record" : "json_to_recordset"
+      argsFrom = `(select * from ${toRows}(${params.add(argsJson)}::json) as _a(${types.join(", ")}) limit 1) _a`
     }
     call = `${fn}(${keys.map((k) => `${ident(k)} := _a.${ident(k)}`).join(", ")})`
   }

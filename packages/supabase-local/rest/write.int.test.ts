@@ -578,6 +578,184 @@ describe(`REST writes: update and delete (${TEST_ENGINE})`, () => {
   })
 })
 
+// Bodies as PostgREST's getPayload reads them (ApiRequest/Payload.hs): with columns= a JSON
+// body is not parsed (RawJSON) and Postgres judges it through json_to_record(set) with the
+// columns' types (Query/SqlFragment.hs fromJsonBodyF); without it the body is parsed for its
+// keys, and a PATCH takes an array as a POST does.
+describe(`REST writes: bodies with and without columns= (${TEST_ENGINE})`, () => {
+  const send = (method: string, path: string, body: string, prefer = "return=representation") =>
+    rest(path, { method, headers: { "content-type": "application/json", prefer }, body })
+  const values = async (pattern: string) =>
+    (await anon.from("counters").select("key,value,label").like("key", pattern).order("key")).data
+
+  it("PATCH with columns= leaves the body to Postgres: bad or empty JSON is 22P02, a scalar 22023", async () => {
+    await anon.from("counters").insert({ key: "pc-1", value: 1 })
+    for (const [body, code, message] of [
+      ["{bad", "22P02", "invalid input syntax for type json"],
+      ["", "22P02", "invalid input syntax for type json"],
+      ["5", "22023", "cannot call json_to_recordset on a scalar"],
+      ['[{"value": 2}, 333]', "22023", "argument of json_to_recordset must be an array of objects"],
+    ] as const) {
+      const response = await send("PATCH", "/counters?key=eq.pc-1&columns=value", body)
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ code, message })
+    }
+    expect(await values("pc-1")).toEqual([{ key: "pc-1", value: 1, label: "unnamed" }])
+  })
+
+  it("PATCH with columns= takes an array body: every matched row from it, [] updates none", async () => {
+    await anon.from("counters").insert([
+      { key: "pc-2a", value: 1 },
+      { key: "pc-2b", value: 1 },
+    ])
+    let response = await send(
+      "PATCH",
+      "/counters?key=like.pc-2*&columns=value&select=key,value&order=key",
+      '[{"value": 7, "other": 1}, {"value": 7}]'
+    )
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-range")).toBe("0-1/*")
+    expect(await response.json()).toEqual([
+      { key: "pc-2a", value: 7 },
+      { key: "pc-2b", value: 7 },
+    ])
+    response = await send("PATCH", "/counters?key=like.pc-2*&columns=value", "[]")
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe("[]")
+    expect((await values("pc-2*"))?.map((r) => r!.value)).toEqual([7, 7])
+  })
+
+  it("PATCH with columns= sends a one-row array as it came: numbers past 2^53 keep every digit", async () => {
+    const created = await send("POST", "/events", '{"id": 9007199254740997, "kind": "patch"}')
+    expect(created.status).toBe(201)
+    const response = await send(
+      "PATCH",
+      "/events?id=eq.9007199254740997&columns=payload&select=id,payload",
+      '[{"payload": {"n": 98765432109876543210987}}]'
+    )
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe(
+      '[{"id":9007199254740997,"payload":{"n": 98765432109876543210987}}]'
+    )
+  })
+
+  it("PATCH with columns= and missing=default sets the columns the body leaves out to their defaults", async () => {
+    await anon.from("counters").insert({ key: "pc-4", value: 4, label: "four" })
+    const response = await send(
+      "PATCH",
+      "/counters?key=eq.pc-4&columns=value,label",
+      '{"value": 40}',
+      "missing=default, return=representation"
+    )
+    expect(response.status).toBe(200)
+    expect(response.headers.get("preference-applied")).toBe(
+      "missing=default, return=representation"
+    )
+    expect(await response.json()).toEqual([{ key: "pc-4", value: 40, label: "unnamed" }])
+    // Without the preference a column named in columns= but absent from the body is null.
+    const nulls = await send("PATCH", "/counters?key=eq.pc-4&columns=value,label", '{"value": 41}')
+    expect(await nulls.json()).toEqual([{ key: "pc-4", value: 41, label: null }])
+  })
+
+  it("POST with columns= leaves the body to Postgres: an empty body is 22P02, a scalar 22023", async () => {
+    for (const [body, code, message] of [
+      ["", "22P02", "invalid input syntax for type json"],
+      ["5", "22023", "cannot call json_to_recordset on a scalar"],
+      [
+        '[{"key": "pc-5"}, 333]',
+        "22023",
+        "argument of json_to_recordset must be an array of objects",
+      ],
+    ] as const) {
+      const response = await send("POST", "/counters?columns=key", body)
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ code, message })
+    }
+    expect(await values("pc-5")).toEqual([])
+  })
+
+  it("PUT ignores columns= and writes the body's keys, as PostgREST", async () => {
+    const response = await send(
+      "PUT",
+      "/counters?key=eq.pc-6&columns=key",
+      '{"key": "pc-6", "value": 6}'
+    )
+    expect(response.status).toBe(201)
+    expect(await response.json()).toEqual([{ key: "pc-6", value: 6, label: "unnamed" }])
+  })
+
+  it("PUT applies no missing=default: a provided identity value draws nothing from its sequence", async () => {
+    const post = async () => {
+      const response = await send("POST", "/events?select=id", '{"kind": "seq"}')
+      return ((await response.json()) as { id: number }[])[0]!.id
+    }
+    const before = await post()
+    const put = await send(
+      "PUT",
+      "/events?id=eq.7000001",
+      '{"id": 7000001, "kind": "put"}',
+      "missing=default, return=minimal"
+    )
+    expect(put.status).toBe(204)
+    expect(await post()).toBe(before + 1)
+  })
+
+  it("PATCH without columns= takes an array of objects with the same keys; others are PGRST102", async () => {
+    await anon.from("counters").insert([
+      { key: "pc-7a", value: 1 },
+      { key: "pc-7b", value: 1 },
+    ])
+    let response = await send(
+      "PATCH",
+      "/counters?key=like.pc-7*&select=key,value&order=key",
+      '[{"value": 8}, {"value": 8}]'
+    )
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual([
+      { key: "pc-7a", value: 8 },
+      { key: "pc-7b", value: 8 },
+    ])
+    for (const body of ['[{"value": 9}, {"label": "x"}]', "[1]", '[{"value": 9}, 5]']) {
+      response = await send("PATCH", "/counters?key=like.pc-7*", body)
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({
+        code: "PGRST102",
+        message: "All object keys must match",
+      })
+    }
+    // An empty array has no keys: nothing is updated.
+    response = await send("PATCH", "/counters?key=like.pc-7*", "[]", "return=minimal")
+    expect(response.status).toBe(204)
+    expect((await values("pc-7*"))?.map((r) => r!.value)).toEqual([8, 8])
+  })
+
+  it("without columns= a JSON scalar is no rows, as PostgREST truncates it to []", async () => {
+    for (const body of ["5", '"text"', "null", "true"]) {
+      const inserted = await send("POST", "/counters", body)
+      expect(inserted.status).toBe(201)
+      expect(await inserted.text()).toBe("[]")
+      const updated = await send("PATCH", "/counters?key=eq.visits", body, "return=minimal")
+      expect(updated.status).toBe(204)
+    }
+    const response = await send("POST", "/counters", "[1]")
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({
+      code: "PGRST102",
+      message: "All object keys must match",
+    })
+  })
+
+  it("takes a CSV body's columns from its header, not from columns=", async () => {
+    const response = await rest("/counters?columns=key", {
+      method: "POST",
+      headers: { "content-type": "text/csv", prefer: "return=representation" },
+      body: "key,value\npc-9,9",
+    })
+    expect(response.status).toBe(201)
+    expect(await response.json()).toEqual([{ key: "pc-9", value: 9, label: "unnamed" }])
+  })
+})
+
 describe(`REST writes: RLS (${TEST_ENGINE})`, () => {
   it("inserts a user's own row, owner taken from auth.uid()", async () => {
     const alice = await userClient(stack, ALICE)

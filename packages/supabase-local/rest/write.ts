@@ -11,7 +11,7 @@ import {
   noBodyColumn,
   parseJsonBody,
   singleObject,
-  uniformJson,
+  startsWithBrace,
   type Outcome,
   type RequestContext,
   type RestState,
@@ -31,59 +31,82 @@ import { appliedPreferences, type QueryParams } from "./request"
 import { type Table } from "./schema-cache"
 import { ident, literal, qualifiedIdent, SqlParams } from "./sql"
 
-function writeColumns(
-  table: Table,
-  rows: Record<string, unknown>[],
-  qp: QueryParams,
-  bulkKeysMustMatch: boolean
-) {
-  let columns: string[]
-  if (qp.columns !== undefined) {
-    columns = parseColumns(qp.columns)
-  } else {
-    columns = Object.keys(rows[0] ?? {})
-    if (bulkKeysMustMatch) {
-      const expected = [...columns].sort().join("\u0000")
-      for (const row of rows) {
-        if (Object.keys(row).sort().join("\u0000") !== expected) {
-          throw new ApiError(400, "PGRST102", "All object keys must match")
-        }
-      }
-    }
-  }
-  for (const column of columns) if (!table.columns.has(column)) throw noBodyColumn(table, column)
-  return columns
+/** A write's body as the statement's one JSON parameter, and the columns it writes. */
+type WritePayload = {
+  /** The text bound as the parameter: the body as it came, or parsed CSV/form rows as JSON. */
+  json: string
+  columns: string[]
+  /** Whether the body is one JSON object (one row) rather than an array of rows. */
+  object: boolean
 }
 
+/** An empty array: what PostgREST makes of a JSON body that is neither object nor array. */
+const NO_ROWS: WritePayload = { json: "[]", columns: [], object: false }
+
 /**
- * An insert's body as the statement's one JSON parameter, and the columns it writes. Mirrors
- * PostgREST's getPayload (ApiRequest/Payload.hs): with `columns=` a JSON body goes to Postgres
- * as it came (its RawJSON), unparsed, and Postgres's JSON parser judges it; without, the body is
- * parsed once to learn its keys and check that every object has the same ones (PGRST102), and
- * the text sent is still the raw body (its ProcessedJSON keeps the raw bytes), never parsed
- * values serialised again. So numbers keep every digit (a bigint beyond 2^53 is not rounded by
- * JSON.parse) and a 1,000-row body costs one parse at most. CSV and form bodies are parsed into
- * rows and sent as JSON, as PostgREST does.
+ * A POST's or PATCH's body, read as PostgREST's getPayload reads it (ApiRequest/Payload.hs).
+ * With `columns=` a JSON body is its RawJSON: not parsed, sent as it came, the columns naming
+ * what is written, and Postgres's JSON parser judges it (an empty or malformed body is
+ * Postgres's 22P02, a scalar its 22023, through json_to_record(set)). Without `columns=`, and for
+ * CSV or form bodies whatever `columns=` says, the body is parsed once for its keys
+ * (payloadAttributes): an object is one row; an array's objects must all have the first one's
+ * keys, else PGRST102 "All object keys must match"; an empty array, or any other JSON value, is
+ * no rows with no columns. The text sent for a JSON body is still the raw body (its
+ * ProcessedJSON keeps the raw bytes), never parsed values serialised again, so numbers keep
+ * every digit (a bigint beyond 2^53 is not rounded by JSON.parse) and a 1,000-row body costs one
+ * parse at most.
  */
-function insertPayload(
+function writePayload(
   table: Table,
   qp: QueryParams,
   rawBody: Buffer | null,
   rc: RequestContext
-): { json: string; columns: string[] } {
+): WritePayload {
   const raw = rawBody ?? Buffer.alloc(0)
-  if (qp.columns !== undefined && isJsonBody(rc)) {
+  const json = isJsonBody(rc)
+  if (qp.columns !== undefined && json) {
     const text = raw.toString("utf8")
-    // Kept from the parsing path (PostgREST would pass these to Postgres): an empty body is
-    // PGRST102 here, and a body nested deeper than any row needs could overflow Postgres's
-    // parser stack (54001) instead of being refused.
-    if (text.trim() === "" || jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalidJson()
-    return { json: text, columns: writeColumns(table, [], qp, true) }
+    // Kept from the parsing path (PostgREST would pass it to Postgres): a body nested deeper
+    // than any row needs could overflow Postgres's parser stack (54001) instead of being refused.
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw invalidJson()
+    // PostgREST keeps the columns as a set: a column named twice is written once.
+    const columns = [...new Set(parseColumns(qp.columns))]
+    return { json: text, columns: knownColumns(table, columns), object: startsWithBrace(text) }
   }
   const body = parseJsonBody(raw, rc.req)
-  const rows = bodyRows(body)
-  const columns = writeColumns(table, rows, qp, true)
-  return { json: isJsonBody(rc) ? raw.toString("utf8") : JSON.stringify(rows), columns }
+  const keys = payloadKeys(body)
+  if (keys === null) return NO_ROWS
+  return {
+    json: json ? raw.toString("utf8") : JSON.stringify(body),
+    columns: knownColumns(table, keys),
+    object: !Array.isArray(body),
+  }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+
+/** A parsed body's keys as PostgREST's payloadAttributes finds them; null for no rows. */
+function payloadKeys(body: unknown): string[] | null {
+  if (isPlainObject(body)) return Object.keys(body)
+  if (!Array.isArray(body) || body.length === 0) return null
+  const first: unknown = body[0]
+  if (!isPlainObject(first)) throw keysMustMatch()
+  const keys = Object.keys(first)
+  const expected = [...keys].sort().join("\u0000")
+  for (const row of body) {
+    if (!isPlainObject(row) || Object.keys(row).sort().join("\u0000") !== expected) {
+      throw keysMustMatch()
+    }
+  }
+  return keys
+}
+
+const keysMustMatch = () => new ApiError(400, "PGRST102", "All object keys must match")
+
+function knownColumns(table: Table, columns: string[]): string[] {
+  for (const column of columns) if (!table.columns.has(column)) throw noBodyColumn(table, column)
+  return columns
 }
 
 function isJsonBody(rc: RequestContext): boolean {
@@ -94,12 +117,42 @@ function isJsonBody(rc: RequestContext): boolean {
   return type === "application/json" || type.endsWith("+json")
 }
 
-function bodyRows(body: unknown): Record<string, unknown>[] {
-  const rows = Array.isArray(body) ? body : [body]
-  for (const row of rows) {
-    if (row === null || typeof row !== "object" || Array.isArray(row)) throw invalidJson()
+/**
+ * The body's rows as a FROM item named `_r`, one column per written column, as PostgREST's
+ * fromJsonBodyF builds them (Query/SqlFragment.hs): json_to_record for an object
+ * (one row) and json_to_recordset otherwise, each column typed as the table has it (format_type,
+ * PostgREST's nominal type), so Postgres's errors name the same functions. With
+ * `Prefer: missing=default` the body goes through jsonb, each row merged over an object of the
+ * columns' defaults (the defaults first, so the row's own keys win) before it is typed. With no
+ * columns (`{}`, `[{}, {}]`) the rows carry nothing: one for an object, one per element otherwise.
+ */
+function bodyRowsSql(
+  table: Table,
+  body: WritePayload,
+  params: SqlParams,
+  defaults: boolean
+): string {
+  const { columns, object } = body
+  // An object without columns is one empty row: the body is not needed, and not bound.
+  if (columns.length === 0 && object) return "(values (1)) _r"
+  const param = params.add(body.json)
+  if (columns.length === 0) {
+    return defaults
+      ? `jsonb_array_elements(${param}::jsonb) _r`
+      : `json_array_elements(${param}::json) _r`
   }
-  return rows as Record<string, unknown>[]
+  const typed = columns.map((c) => `${ident(c)} ${table.columns.get(c)!.type}`).join(", ")
+  if (!defaults) {
+    return `json_to_record${object ? "" : "set"}(${param}::json) as _r(${typed})`
+  }
+  const pairs = columns.flatMap((c) => {
+    const fallback = table.columns.get(c)!.default
+    return fallback === null || fallback === undefined ? [] : [`${literal(c)}, ${fallback}`]
+  })
+  const defs = `jsonb_build_object(${pairs.join(", ")})`
+  return object
+    ? `jsonb_to_record(${defs} || ${param}::jsonb) as _r(${typed})`
+    : `jsonb_to_recordset((select jsonb_agg(${defs} || _e) from jsonb_array_elements(${param}::jsonb) _e)) as _r(${typed})`
 }
 
 /** INSERT/UPDATE/DELETE as one statement that also builds the representation in Postgres. */
@@ -122,21 +175,12 @@ export async function mutate(
   let mutation: string
   let empty = false
   if (kind === "insert") {
-    const body = insertPayload(table, qp, rawBody, rc)
+    const body = writePayload(table, qp, rawBody, rc)
     const columns = body.columns
-    const payload = uniformJson(pctx.params.add(body.json))
-    const missingDefault = rc.prefs.missing === "default"
-    const values = columns.map((c) => {
-      const fallback = table.columns.get(c)?.default ?? "null"
-      return missingDefault
-        ? `case when _j.value::jsonb ? ${literal(c)} then _r.${ident(c)} else ${fallback} end`
-        : `_r.${ident(c)}`
-    })
-    const from = missingDefault
-      ? `json_array_elements(${payload}) _j cross join lateral json_populate_record(null::${qt}, _j.value) _r`
-      : `json_populate_recordset(null::${qt}, ${payload}) _r`
+    const from = bodyRowsSql(table, body, pctx.params, rc.prefs.missing === "default")
+    // As PostgREST's Insert (Query/QueryBuilder.hs): the body's rows, or rows of defaults only.
     mutation = columns.length
-      ? `insert into ${qt} as ${t} (${columns.map(ident).join(", ")}) select ${values.join(", ")} from ${from}`
+      ? `insert into ${qt} as ${t} (${columns.map(ident).join(", ")}) select ${columns.map((c) => `_r.${ident(c)}`).join(", ")} from ${from}`
       : `insert into ${qt} as ${t} select from ${from}`
     const conflictColumns =
       qp.onConflict !== undefined ? parseColumns(qp.onConflict) : table.primaryKey
@@ -161,17 +205,15 @@ export async function mutate(
     }
     const where = conditions.length ? ` where ${conditions.join(" and ")}` : ""
     if (kind === "update") {
-      const body = parseJsonBody(rawBody ?? Buffer.alloc(0), rc.req)
-      const rows = bodyRows(body)
-      if (rows.length !== 1) throw invalidJson()
-      const columns = writeColumns(table, rows, qp, false)
+      // As PostgREST's Update (Query/QueryBuilder.hs): each matched row is set from the body's
+      // rows joined in. An array of several rows updates each matched row from one of them
+      // (Postgres's UPDATE … FROM picks one); `[]` updates none; no columns, no statement.
+      const body = writePayload(table, qp, rawBody, rc)
+      const columns = body.columns
+      // No columns (`{}`, `[]`, a JSON scalar): PostgREST updates nothing and runs no UPDATE.
       if (columns.length === 0) empty = true
-      // The raw body when it is the one object (as PostgREST sends it, see insertPayload), so
-      // numbers keep every digit; a one-row array or a form body is sent as that row's JSON.
-      const payload = pctx.params.add(
-        isJsonBody(rc) && !Array.isArray(body) ? rawBody!.toString("utf8") : JSON.stringify(rows[0])
-      )
-      mutation = `update ${qt} as ${t} set ${columns.map((c) => `${ident(c)} = _r.${ident(c)}`).join(", ")} from json_populate_record(null::${qt}, ${payload}::json) _r${where}`
+      const from = bodyRowsSql(table, body, pctx.params, rc.prefs.missing === "default")
+      mutation = `update ${qt} as ${t} set ${columns.map((c) => `${ident(c)} = _r.${ident(c)}`).join(", ")} from ${from}${where}`
     } else {
       mutation = `delete from ${qt} as ${t}${where}`
     }
@@ -263,7 +305,9 @@ export async function mutate(
         status = representation ? 200 : 204
       }
       const applied = appliedPreferences(rc.prefs, [
-        ...(kind === "insert" ? (["resolution", "missing"] as const) : []),
+        // missing= is echoed for inserts and updates (Response.hs responsePreferences).
+        ...(kind === "insert" ? (["resolution"] as const) : []),
+        ...(kind === "delete" ? [] : (["missing"] as const)),
         "return",
         "count",
         "tx",
@@ -321,10 +365,11 @@ export async function putSingle(
       "Filters must include all and only primary key columns with 'eq' operators"
     )
   }
-  const rows = bodyRows(parseJsonBody(raw, rc.req))
-  if (rows.length !== 1) throw invalidJson()
+  const body = parseJsonBody(raw, rc.req)
+  const row: unknown = Array.isArray(body) && body.length === 1 ? body[0] : body
+  if (!isPlainObject(row)) throw invalidJson()
   for (const [column, value] of keys) {
-    const sent = rows[0]![column]
+    const sent = row[column]
     if (sent === undefined || sent === null || String(sent) !== value) {
       throw new ApiError(
         400,
@@ -335,9 +380,13 @@ export async function putSingle(
   }
   qp.levels.delete("")
   qp.onConflict = undefined
+  // PostgREST reads columns= for inserts and updates only (Payload.hs getPayload's columns): a
+  // PUT writes its body's keys. Nor does it apply missing=default to a PUT (Plan.hs mutatePlan,
+  // MutationSingleUpsert): every column's default would be evaluated, a sequence's too.
+  qp.columns = undefined
   const outcome = await mutate(
     rs,
-    { ...rc, prefs: { ...rc.prefs, resolution: "merge-duplicates" } },
+    { ...rc, prefs: { ...rc.prefs, resolution: "merge-duplicates", missing: undefined } },
     table,
     qp,
     "insert",
