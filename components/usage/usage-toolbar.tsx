@@ -59,19 +59,31 @@ export function UsageToolbar({
 
   return (
     <div className="space-y-3" aria-busy={pending || saving}>
-      <nav aria-label="Date range" className="flex flex-wrap gap-2">
-        {RANGE_PRESETS.map((value) => (
-          <Button
-            key={value}
-            size="sm"
-            variant={preset === value ? "default" : "outline"}
-            aria-pressed={preset === value}
-            onClick={() => go({ range: value, from: undefined, to: undefined })}
-          >
-            {PRESET_LABELS[value]}
-          </Button>
-        ))}
-      </nav>
+      {/* The download takes whatever range and filters are chosen below; it sits at the end of
+          the presets' row so the filters below keep one row on a wide screen. */}
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <nav aria-label="Date range" className="flex flex-wrap gap-2">
+          {RANGE_PRESETS.map((value) => (
+            <Button
+              key={value}
+              size="sm"
+              variant={preset === value ? "default" : "outline"}
+              aria-pressed={preset === value}
+              onClick={() =>
+                go({ range: value, from: undefined, to: undefined })
+              }
+            >
+              {PRESET_LABELS[value]}
+            </Button>
+          ))}
+        </nav>
+        <Button asChild size="sm" variant="outline">
+          <a href={exportHref} download>
+            <Download aria-hidden="true" />
+            Download CSV
+          </a>
+        </Button>
+      </div>
       <form
         className="flex flex-wrap items-end gap-3"
         onSubmit={(event) => {
@@ -162,12 +174,6 @@ export function UsageToolbar({
           value={selected.model}
           onChange={(value) => go({ model: value })}
         />
-        <Button asChild size="sm" variant="outline">
-          <a href={exportHref} download>
-            <Download aria-hidden="true" />
-            Download CSV
-          </a>
-        </Button>
       </div>
     </div>
   )
