@@ -6,6 +6,7 @@ import { PROJECT_ROOT, TEST_ENGINE, type TestStack } from "@lmx/supabase-local/t
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 
 import { HARNESS, startWorkerHarness } from "../agent/worker/worker-harness"
+import { actAs } from "../supabase/tests/rls-harness"
 import { queueDemoRunIfIdle, runDemoWorker } from "./dev-demo-worker"
 
 // `npm run dev`'s demo worker on the demo's seed (supabase/seed_runs_worker.sql): as Studio
@@ -121,10 +122,10 @@ describe(`the demo worker (${TEST_ENGINE})`, () => {
 
     // Ended (here canceled by the demo user; after 20 restarts or a day it fails or finishes).
     await stack.db.transaction(async (tx) => {
-      await tx.query("select set_config('request.jwt.claims', $1, true)", [
-        JSON.stringify({ sub: "00000000-0000-4000-a000-000000000001", role: "authenticated" }),
-      ])
-      await tx.query("set local role authenticated")
+      await actAs(tx, {
+        role: "authenticated",
+        claims: { sub: "00000000-0000-4000-a000-000000000001", role: "authenticated" },
+      })
       await tx.query("select ops.cancel_run($1)", [DEMO_RUN])
     })
     const queued = await queueDemoRunIfIdle(stack.db)

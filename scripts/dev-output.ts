@@ -8,8 +8,8 @@ import { type Readable, type Writable } from "node:stream"
 
 import { z } from "zod"
 
-// ESC [ … letter: the colours next dev puts on its request lines.
-const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*[A-Za-z]`, "g")
+import { stripAnsi } from "../lib/runs/ansi"
+
 // next dev's request line: " POST /api/device/v1/runs/<id>/logs 200 in 31ms (…)".
 const REQUEST_LINE = /^\s*[A-Z]+ (\/\S*) (\d{3}) in /
 // The device API's calls a working device repeats all the time: its heartbeat, a run's
@@ -35,7 +35,7 @@ export function echoesEveryDeviceCall(env: Record<string, string | undefined>): 
 
 /** A next dev output line that reports a routine device API call that succeeded. */
 export function isRoutineDeviceSuccess(line: string): boolean {
-  const request = REQUEST_LINE.exec(line.replace(ANSI, ""))
+  const request = REQUEST_LINE.exec(stripAnsi(line))
   if (!request) return false
   const [, path, status] = request
 

@@ -116,6 +116,10 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false
 }
 
+/** A parsed JSON value that is an object (not null, not an array). */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+
 /**
  * Whether a JSON text is an object, judged as PostgREST's fromJsonBodyF does (SqlFragment.hs):
  * its first byte after JSON's insignificant whitespace is `{`. The body then goes to

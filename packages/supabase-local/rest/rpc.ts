@@ -6,6 +6,7 @@ import {
   contentRange,
   execute,
   invalidJson,
+  isPlainObject,
   jsonDepthExceeds,
   MAX_JSON_DEPTH,
   parseJsonBody,
@@ -184,7 +185,7 @@ function routineArguments(
   // An empty body is no arguments, as PostgREST reads it without columns=.
   if (text.trim() === "") return { keys: [], argsJson: "{}", unparsed: false }
   const parsed = parseJsonBody(rawBody!, rc.req)
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+  if (!isPlainObject(parsed)) {
     if (media !== "json") throw invalidJson()
     return { keys: [], argsJson: "{}", unparsed: false }
   }

@@ -6,6 +6,7 @@ import {
   contentRange,
   execute,
   invalidJson,
+  isPlainObject,
   jsonDepthExceeds,
   MAX_JSON_DEPTH,
   noBodyColumn,
@@ -82,9 +83,6 @@ function writePayload(
     object: !Array.isArray(body),
   }
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value)
 
 /** A parsed body's keys as PostgREST's payloadAttributes finds them; null for no rows. */
 function payloadKeys(body: unknown): string[] | null {
